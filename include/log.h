@@ -1,0 +1,27 @@
+/*
+ * log: messages for people on stderr ("gazette: ..."), by verbosity, and the sanitiser
+ * that every piece of outside text passes through before it reaches a terminal or a log.
+ * warn appends strerror(errno), warnx does not (OpenSMTPD); every call keeps errno.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GAZETTE_LOG_H
+#define GAZETTE_LOG_H
+
+#include <stddef.h>
+
+struct buf;
+
+enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1, LOG_DEBUG = 2 };
+
+void log_set_level(int level);
+int log_level(void);
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Shown with -v only. */
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Shown with -vv only. */
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Append s[0..n) to b with control bytes (and DEL) as \xNN; 0 ok, -1 over b's max. */
+int log_sanitize(struct buf *b, const char *s, size_t n);
+
+#endif

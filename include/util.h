@@ -1,0 +1,44 @@
+/*
+ * util: memory that never fails (exit EX_OSERR instead), checked number parsing,
+ * locale-free ASCII helpers.  Used by every module.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GAZETTE_UTIL_H
+#define GAZETTE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+#define IS_ALPHA(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define IS_ALNUM(c) (IS_ALPHA(c) || IS_DIGIT(c))
+#define IS_SPACE(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r' || \
+                     (c) == '\f' || (c) == '\v')
+#define TO_LOWER(c) (((c) >= 'A' && (c) <= 'Z') ? (c) + ('a' - 'A') : (c))
+
+/* Allocators: print "gazette: out of memory" and exit EX_OSERR on failure. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Parse all of s (base 10) into *out; 0 when it is a number in [min, max], else -1. */
+int parse_long(const char *s, long min, long max, long *out);
+
+/* Case-insensitive ASCII comparisons (no locale). */
+int ascii_strcasecmp(const char *a, const char *b);
+int ascii_strncasecmp(const char *a, const char *b, size_t n);
+
+/* Levenshtein distance of two short strings, capped at 99. */
+int edit_distance(const char *a, const char *b);
+
+/* true when the n bytes at p are valid UTF-8 (no overlongs, no surrogates). */
+bool utf8_is_valid(const char *p, size_t n);
+
+/* Read a whole file into a NUL-terminated heap buffer (caller frees); NULL with errno set. */
+char *read_file(const char *path, size_t *lenp);
+
+#endif

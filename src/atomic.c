@@ -1,0 +1,137 @@
+/*
+ * atomic: crash-safe file replacement (temp + fsync + rename + fsync dir).
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "diag.h"
+#include "util.h"
+
+static char *
+dir_of(const char *path)
+{
+    char *copy = xstrdup(path), *dir = xstrdup(dirname(copy));
+
+    free(copy);
+    return dir;
+}
+
+int
+atomic_open(struct atomic_file *af, const char *path, struct diag *d)
+{
+    struct stat st;
+    mode_t mode = 0600;
+    size_t n = strlen(path) + 32;
+
+    if (stat(path, &st) == 0)
+        mode = st.st_mode & 07777;
+    af->path = xstrdup(path);
+    af->tmp = xmalloc(n);
+    for (int tries = 0; tries < 100; tries++) {
+        snprintf(af->tmp, n, "%s.tmp.%ld.%d", path, (long)getpid(), tries);
+        af->fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (af->fd != -1 || errno != EEXIST)
+            break;
+    }
+    if (af->fd == -1) {
+        diag_set(d, EX_CANTCREAT, "cannot create a temporary file beside %s: %s", path,
+            strerror(errno));
+        free(af->tmp);
+        af->tmp = NULL;
+        return -1;
+    }
+    if (fchmod(af->fd, mode) == -1) {
+        /* not fatal: the file stays 0600 */
+    }
+    return 0;
+}
+
+int
+atomic_write(struct atomic_file *af, const void *p, size_t n, struct diag *d)
+{
+    const char *c = p;
+
+    while (n > 0) {
+        ssize_t w = write(af->fd, c, n);
+
+        if (w == -1) {
+            if (errno == EINTR)
+                continue;
+            diag_set(d, EX_IOERR, "cannot write %s: %s", af->tmp, strerror(errno));
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int
+atomic_commit(struct atomic_file *af, struct diag *d)
+{
+    char *dir;
+    int dfd;
+
+    if (fsync(af->fd) == -1) {
+        diag_set(d, EX_IOERR, "cannot fsync %s: %s", af->tmp, strerror(errno));
+        return -1;
+    }
+    if (close(af->fd) == -1) {
+        af->fd = -1;
+        diag_set(d, EX_IOERR, "cannot close %s: %s", af->tmp, strerror(errno));
+        return -1;
+    }
+    af->fd = -1;
+    if (rename(af->tmp, af->path) == -1) {
+        diag_set(d, EX_IOERR, "cannot rename %s to %s: %s", af->tmp, af->path,
+            strerror(errno));
+        return -1;
+    }
+    free(af->tmp);
+    af->tmp = NULL;
+    /* The rename is durable only once the folder's entry is on disk. */
+    dir = dir_of(af->path);
+    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+        fsync(dfd);
+        close(dfd);
+    }
+    free(dir);
+    return 0;
+}
+
+void
+atomic_abort(struct atomic_file *af)
+{
+    if (af->fd != -1)
+        close(af->fd);
+    af->fd = -1;
+    if (af->tmp != NULL)
+        unlink(af->tmp);
+    free(af->tmp);
+    free(af->path);
+    af->tmp = af->path = NULL;
+}
+
+int
+atomic_replace(const char *path, const void *p, size_t n, struct diag *d)
+{
+    struct atomic_file af = ATOMIC_FILE_INIT;
+    int rc = -1;
+
+    if (atomic_open(&af, path, d) == -1 || atomic_write(&af, p, n, d) == -1 ||
+        atomic_commit(&af, d) == -1)
+        goto out;
+    rc = 0;
+out:
+    atomic_abort(&af);
+    return rc;
+}

@@ -1,0 +1,100 @@
+/*
+ * log: stderr messages by verbosity; sanitising of outside text.
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+
+static int level = LOG_NORMAL;
+
+void
+log_set_level(int l)
+{
+    level = l;
+}
+
+int
+log_level(void)
+{
+    return level;
+}
+
+static void
+vlog(int min, const char *err, const char *fmt, va_list ap)
+{
+    if (level < min)
+        return;
+    fputs("gazette: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    if (err != NULL)
+        fprintf(stderr, ": %s", err);
+    fputc('\n', stderr);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+    int saved = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vlog(LOG_QUIET, strerror(saved), fmt, ap);
+    va_end(ap);
+    errno = saved;
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+    int saved = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vlog(LOG_QUIET, NULL, fmt, ap);
+    va_end(ap);
+    errno = saved;
+}
+
+void
+log_info(const char *fmt, ...)
+{
+    int saved = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vlog(LOG_VERBOSE, NULL, fmt, ap);
+    va_end(ap);
+    errno = saved;
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+    int saved = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vlog(LOG_DEBUG, NULL, fmt, ap);
+    va_end(ap);
+    errno = saved;
+}
+
+int
+log_sanitize(struct buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c < 0x20 || c == 0x7f) {
+            if (buf_addf(b, "\\x%02X", c) == -1)
+                return -1;
+        } else if (buf_addc(b, (char)c) == -1)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,224 @@
+/*
+ * util: allocation that exits on failure, number parsing, ASCII and UTF-8 helpers.
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static void
+oom(void)
+{
+    fputs("gazette: out of memory\n", stderr);
+    exit(EX_OSERR);
+}
+
+void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+    void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+    if (p == NULL)
+        oom();
+    return p;
+}
+
+void *
+xreallocarray(void *p, size_t nmemb, size_t size)
+{
+    void *q;
+
+    if (size != 0 && nmemb > SIZE_MAX / size)
+        oom();
+    q = realloc(p, nmemb * size != 0 ? nmemb * size : 1);
+    if (q == NULL)
+        oom();
+    return q;
+}
+
+char *
+xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+int
+parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v;
+
+    if (s == NULL || *s == '\0' || IS_SPACE((unsigned char)*s))
+        return -1;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int
+ascii_strncasecmp(const char *a, const char *b, size_t n)
+{
+    for (; n > 0; a++, b++, n--) {
+        int ca = TO_LOWER((unsigned char)*a), cb = TO_LOWER((unsigned char)*b);
+
+        if (ca != cb)
+            return ca - cb;
+        if (ca == '\0')
+            break;
+    }
+    return 0;
+}
+
+int
+ascii_strcasecmp(const char *a, const char *b)
+{
+    return ascii_strncasecmp(a, b, SIZE_MAX);
+}
+
+int
+edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), i, j;
+    int row[64];
+
+    if (la >= ARRAY_LEN(row) || lb >= ARRAY_LEN(row))
+        return 99;
+    for (j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (i = 1; i <= la; i++) {
+        int diag = row[0];
+
+        row[0] = (int)i;
+        for (j = 1; j <= lb; j++) {
+            int up = row[j], best;
+
+            best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb] > 99 ? 99 : row[lb];
+}
+
+bool
+utf8_is_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+    while (p < end) {
+        unsigned c = *p;
+        size_t need;
+        uint32_t cp;
+
+        if (c < 0x80) {
+            p++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            need = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3;
+            cp = c & 0x07;
+        } else
+            return false;
+        if ((size_t)(end - p) <= need)
+            return false;
+        for (size_t i = 1; i <= need; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        p += need + 1;
+    }
+    return true;
+}
+
+char *
+read_file(const char *path, size_t *lenp)
+{
+    struct stat st;
+    char *p = NULL;
+    size_t cap, len = 0;
+    int fd, saved;
+
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+        return NULL;
+    if (fstat(fd, &st) == -1)
+        goto fail;
+    if (S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        goto fail;
+    }
+    cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+    p = xmalloc(cap);
+    for (;;) {
+        ssize_t r;
+
+        if (len + 1 >= cap) {
+            cap *= 2;
+            p = xreallocarray(p, cap, 1);
+        }
+        r = read(fd, p + len, cap - len - 1);
+        if (r == -1) {
+            if (errno == EINTR)
+                continue;
+            goto fail;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    close(fd);
+    p[len] = '\0';
+    if (lenp)
+        *lenp = len;
+    return p;
+fail:
+    saved = errno;
+    free(p);
+    close(fd);
+    errno = saved;
+    return NULL;
+}

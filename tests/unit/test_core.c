@@ -1,0 +1,154 @@
+/*
+ * Unit tests for the small core modules: util, buf, arena, value, diag.
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "check.h"
+#include "diag.h"
+#include "util.h"
+#include "value.h"
+
+static void
+test_util(void)
+{
+    static const struct { const char *s; int ok; long v; } nums[] = {
+        { "0", 1, 0 }, { "42", 1, 42 }, { "-7", 1, -7 }, { "", 0, 0 }, { " 1", 0, 0 },
+        { "1x", 0, 0 }, { "99999999999999999999", 0, 0 }, { "101", 0, 0 },
+    };
+    static const struct { const char *a, *b; int d; } dist[] = {
+        { "email", "emial", 2 }, { "name", "name", 0 }, { "status", "stats", 1 },
+        { "", "abc", 3 }, { "tags", "tag", 1 },
+    };
+    static const struct { const char *s; int ok; } utf8[] = {
+        { "plain", 1 }, { "caf\xc3\xa9", 1 }, { "\xe2\x82\xac", 1 }, { "\xf0\x9f\x93\xb0", 1 },
+        { "\xc3", 0 }, { "\xc0\xaf", 0 }, { "\xed\xa0\x80", 0 }, { "\xff", 0 },
+        { "\xe0\x80\xaf", 0 }, { "\xf4\x90\x80\x80", 0 },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(nums); i++) {
+        long v = -1;
+        int rc = parse_long(nums[i].s, -100, 100, &v);
+
+        CHECK((rc == 0) == nums[i].ok && (!nums[i].ok || v == nums[i].v),
+            "parse_long(\"%s\")", nums[i].s);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(dist); i++)
+        CHECK(edit_distance(dist[i].a, dist[i].b) == dist[i].d, "edit_distance(%s, %s) = %d",
+            dist[i].a, dist[i].b, dist[i].d);
+    for (size_t i = 0; i < ARRAY_LEN(utf8); i++)
+        CHECK(utf8_is_valid(utf8[i].s, strlen(utf8[i].s)) == (bool)utf8[i].ok,
+            "utf8_is_valid row %zu", i);
+    CHECK(ascii_strcasecmp("Example.COM", "example.com") == 0, "ascii_strcasecmp folds case");
+    CHECK(ascii_strcasecmp("a", "b") < 0, "ascii_strcasecmp orders");
+}
+
+static void
+test_buf(void)
+{
+    struct buf b;
+
+    buf_init(&b, 16);
+    CHECK(buf_adds(&b, "hello") == 0 && buf_addf(&b, " %d", 42) == 0, "buf adds");
+    CHECK_STR_EQ(buf_str(&b), "hello 42", "buf contents");
+    CHECK(buf_adds(&b, "123456789") == -1, "buf refuses to pass its maximum");
+    CHECK(b.len == 0 && b.p == NULL, "buf is emptied on overflow");
+    buf_init(&b, 0);
+    for (int i = 0; i < 1000; i++)
+        buf_addf(&b, "%04d", i);
+    CHECK(b.len == 4000 && memcmp(b.p + 3996, "0999", 4) == 0, "buf grows");
+    buf_fini(&b);
+}
+
+static void
+test_arena(void)
+{
+    struct arena a = ARENA_INIT;
+    char *s[5000];
+    int good = 1;
+
+    for (int i = 0; i < 5000; i++) {
+        char tmp[32];
+
+        snprintf(tmp, sizeof(tmp), "string-%d", i);
+        s[i] = arena_strdup(&a, tmp);
+    }
+    for (int i = 0; i < 5000; i++) {
+        char tmp[32];
+
+        snprintf(tmp, sizeof(tmp), "string-%d", i);
+        good &= strcmp(s[i], tmp) == 0;
+    }
+    CHECK(good, "arena keeps 5000 strings intact");
+    CHECK(((uintptr_t)arena_alloc(&a, 3) % 16) == 0, "arena_alloc is aligned");
+    CHECK(arena_alloc(&a, 4 << 20) != NULL, "arena takes a block bigger than a chunk");
+    arena_fini(&a);
+}
+
+static void
+test_value(void)
+{
+    const char *y = "a: 1\nb: \"1\"\nc: [x, true, null, 2.5]\nd:\n  e: ~\n  f: 'no'\n";
+    struct diag d = DIAG_INIT;
+    struct value *v = value_parse(y, strlen(y), "t.yaml", &d), *c;
+
+    CHECK(v != NULL && v->type == VALUE_MAP && v->n == 4, "value parses a map");
+    if (v == NULL)
+        return;
+    CHECK(value_get(v, "a")->type == VALUE_NUM && value_get(v, "a")->num == 1, "plain 1 is a number");
+    CHECK(value_get(v, "b")->type == VALUE_STR, "quoted \"1\" is a string");
+    c = value_get(v, "c");
+    CHECK(c->type == VALUE_LIST && c->n == 4 && c->items[1]->type == VALUE_BOOL &&
+        c->items[2]->type == VALUE_NULL && c->items[3]->num == 2.5, "flow list is typed");
+    CHECK(value_get(value_get(v, "d"), "f")->type == VALUE_STR, "'no' stays a string");
+    CHECK(v->pairs[3].line == 4 && v->pairs[3].col == 1, "key position is kept");
+    CHECK(value_get(value_get(v, "d"), "e")->line == 5, "value line is kept");
+    value_free(v);
+
+    v = value_parse("a: 1\na: 2\n", 10, "dup.yaml", &d);
+    CHECK(v == NULL && d.code == EX_DATAERR && d.line == 2 && d.col == 1 &&
+        strstr(d.msg, "duplicate key") != NULL, "duplicate key is an error at 2:1");
+    diag_clear(&d);
+    v = value_parse("a: [1, 2\n", 9, "bad.yaml", &d);
+    CHECK(v == NULL && d.code == EX_DATAERR && d.line > 0 && strcmp(d.path, "bad.yaml") == 0,
+        "syntax error names file and line");
+    diag_clear(&d);
+    v = value_parse("{\"x\": {\"y\": [1, \"two\"]}}", 24, "j.json", &d);
+    CHECK(v != NULL && value_get(value_get(v, "x"), "y")->n == 2, "JSON is read as YAML");
+    value_free(v);
+    v = value_parse("a: \xff\n", 5, "bin.yaml", &d);
+    CHECK(v == NULL && strstr(d.msg, "UTF-8") != NULL, "invalid UTF-8 is refused");
+    diag_clear(&d);
+    v = value_parse("", 0, "empty.yaml", &d);
+    CHECK(v != NULL && v->type == VALUE_NULL, "empty document is null");
+    value_free(v);
+}
+
+static void
+test_diag(void)
+{
+    struct diag d = DIAG_INIT;
+    char out[256];
+
+    diag_setat(&d, EX_CONFIG, 3, 5, "first");
+    diag_set(&d, EX_DATAERR, "second");
+    diag_path(&d, "g.yaml");
+    CHECK_STR_EQ(diag_format(&d, out, sizeof(out)), "g.yaml:3:5: first", "first error wins");
+    CHECK(d.code == EX_CONFIG, "first code wins");
+}
+
+int
+main(void)
+{
+    test_util();
+    test_buf();
+    test_arena();
+    test_value();
+    test_diag();
+    return check_exit();
+}
