@@ -17,7 +17,7 @@ struct arena {
 
 #define ARENA_INIT { NULL, 0 }
 
-/* Memory for n bytes, aligned for any object; valid until arena_fini(). */
+/* Memory for n bytes, 8-byte aligned (pointers, size_t, double); valid until arena_fini(). */
 void *arena_alloc(struct arena *a, size_t n);
 /* A NUL-terminated copy of n bytes at s. */
 char *arena_strndup(struct arena *a, const char *s, size_t n);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct buf;
 struct diag;
 
 enum value_type {
@@ -69,6 +70,13 @@ struct value *value_get(const struct value *map, const char *key);
 struct value *value_dup(const struct value *v);
 /* Mustache's falsiness: null, false, empty list are false; everything else true. */
 bool value_is_truthy(const struct value *v);
+/* Append s[0..n) to out as a YAML scalar: plain when that reads back as the same string,
+   else double-quoted with escapes. */
+void value_yaml_scalar(struct buf *out, const char *s, size_t n);
+/* Append s[0..n) to out as a JSON string (quotes included; UTF-8 kept, controls escaped). */
+void value_json_string(struct buf *out, const char *s, size_t n);
+/* Append v as JSON. */
+void value_write_json(struct buf *out, const struct value *v);
 /* "string", "list", ... for messages. */
 const char *value_type_name(enum value_type type);
 

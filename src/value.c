@@ -11,6 +11,7 @@
 #include <sysexits.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "util.h"
 #include "value.h"
@@ -430,4 +431,136 @@ value_load(const char *path, struct diag *d)
     v = value_parse(text, len, path, d);
     free(text);
     return v;
+}
+
+/* Would s be read back by YAML as this very string if written plain? Be conservative. */
+static bool
+plain_is_safe(const char *s, size_t n)
+{
+    struct value probe;
+    char tmp[8];
+
+    if (n == 0 || s[0] == ' ' || s[n - 1] == ' ')
+        return false;
+    if (strchr("-?:,[]{}#&*!|>'\"%@`", s[0]) != NULL && !(s[0] == '-' && n > 1 && s[1] != ' '))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c < 0x20 || c == 0x7f)
+            return false;
+        if (c == ':' && (i + 1 == n || s[i + 1] == ' '))
+            return false;
+        if (c == '#' && i > 0 && s[i - 1] == ' ')
+            return false;
+        if (c == '\\' || c == '"' || c == ',' || c == '[' || c == ']' || c == '{' || c == '}')
+            return false;
+    }
+    /* Words that would turn into null, booleans or numbers (core schema and YAML 1.1). */
+    if (n < sizeof(tmp)) {
+        static const char *const words[] = { "yes", "no", "on", "off", "y", "n" };
+
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = (char)TO_LOWER((unsigned char)s[i]);
+        tmp[n] = '\0';
+        for (size_t i = 0; i < ARRAY_LEN(words); i++)
+            if (strcmp(tmp, words[i]) == 0)
+                return false;
+    }
+    memset(&probe, 0, sizeof(probe));
+    probe.type = VALUE_STR;
+    probe.str = xstrndup(s, n);
+    probe.len = n;
+    resolve_plain(&probe);
+    free(probe.str);
+    return probe.type == VALUE_STR;
+}
+
+void
+value_yaml_scalar(struct buf *out, const char *s, size_t n)
+{
+    if (plain_is_safe(s, n)) {
+        buf_add(out, s, n);
+        return;
+    }
+    buf_addc(out, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '"' || c == '\\') {
+            buf_addc(out, '\\');
+            buf_addc(out, (char)c);
+        } else if (c == '\n')
+            buf_adds(out, "\\n");
+        else if (c == '\t')
+            buf_adds(out, "\\t");
+        else if (c < 0x20 || c == 0x7f)
+            buf_addf(out, "\\x%02x", c);
+        else
+            buf_addc(out, (char)c);
+    }
+    buf_addc(out, '"');
+}
+
+void
+value_json_string(struct buf *out, const char *s, size_t n)
+{
+    buf_addc(out, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '"' || c == '\\') {
+            buf_addc(out, '\\');
+            buf_addc(out, (char)c);
+        } else if (c == '\n')
+            buf_adds(out, "\\n");
+        else if (c == '\r')
+            buf_adds(out, "\\r");
+        else if (c == '\t')
+            buf_adds(out, "\\t");
+        else if (c < 0x20 || c == 0x7f)
+            buf_addf(out, "\\u%04x", c);
+        else
+            buf_addc(out, (char)c);
+    }
+    buf_addc(out, '"');
+}
+
+void
+value_write_json(struct buf *out, const struct value *v)
+{
+    switch (v->type) {
+    case VALUE_NULL:
+        buf_adds(out, "null");
+        break;
+    case VALUE_BOOL:
+        buf_adds(out, v->b ? "true" : "false");
+        break;
+    case VALUE_NUM:
+        buf_addf(out, "%.15g", v->num);
+        break;
+    case VALUE_STR:
+        value_json_string(out, v->str, v->len);
+        break;
+    case VALUE_LIST:
+        buf_addc(out, '[');
+        for (size_t i = 0; i < v->n; i++) {
+            if (i)
+                buf_adds(out, ", ");
+            value_write_json(out, v->items[i]);
+        }
+        buf_addc(out, ']');
+        break;
+    case VALUE_MAP:
+        buf_addc(out, '{');
+        for (size_t i = 0; i < v->n; i++) {
+            if (i)
+                buf_adds(out, ", ");
+            value_json_string(out, v->pairs[i].key, strlen(v->pairs[i].key));
+            buf_adds(out, ": ");
+            value_write_json(out, v->pairs[i].val);
+        }
+        buf_addc(out, '}');
+        break;
+    }
 }

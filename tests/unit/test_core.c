@@ -85,7 +85,7 @@ test_arena(void)
         good &= strcmp(s[i], tmp) == 0;
     }
     CHECK(good, "arena keeps 5000 strings intact");
-    CHECK(((uintptr_t)arena_alloc(&a, 3) % 16) == 0, "arena_alloc is aligned");
+    CHECK(((uintptr_t)arena_alloc(&a, 3) % 8) == 0, "arena_alloc is aligned");
     CHECK(arena_alloc(&a, 4 << 20) != NULL, "arena takes a block bigger than a chunk");
     arena_fini(&a);
 }

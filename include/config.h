@@ -1,0 +1,116 @@
+/*
+ * config: gazette.yaml, loaded strictly with libyaml (through value.h).  Every key has a
+ * type and a default; an unknown key, a wrong type or a missing required key is an error
+ * with FILE:LINE:COL, and a misspelt key gets a "did you mean" hint.  Relative paths are
+ * resolved against the config file's folder.  Secrets (SMTP password, unsubscribe secret)
+ * are never stored here: only where to read them from.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GAZETTE_CONFIG_H
+#define GAZETTE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct diag;
+struct buf;
+
+enum config_starttls { CONFIG_STARTTLS_REQUIRED, CONFIG_STARTTLS_OPPORTUNISTIC,
+    CONFIG_STARTTLS_OFF };
+enum config_transport { CONFIG_TRANSPORT_MAILDIR, CONFIG_TRANSPORT_SMTP,
+    CONFIG_TRANSPORT_ESMTP };
+
+struct config_newsletter {
+    char *name;                 /* shown as From's display name unless from_name is set */
+    char *from;                 /* From address (required for sending) */
+    char *from_name;
+    char *reply_to;
+    char *bounce_to;            /* MAIL FROM; defaults to from */
+    char *list_id;              /* RFC 2919 list id, e.g. news.example.org */
+    char *base_url;             /* public web address of the newsletter */
+    char *unsubscribe_url;      /* https URL template, {{token}} and {{email}} expand */
+    char *unsubscribe_mailto;   /* address for mailto: unsubscribe */
+    char *secret_file;          /* HMAC secret for unsubscribe tokens: file ... */
+    char *secret_env;           /* ... or environment variable */
+    char *language;             /* html lang, e.g. "en" */
+    char *postal_address;       /* sender's postal address (CAN-SPAM) */
+};
+
+struct config_smtp {
+    enum config_transport transport;
+    char *url;                  /* smtp://host:port or smtps://host:port */
+    enum config_starttls starttls;
+    char *username;
+    char *password_file;
+    char *password_env;
+    char *ca_file;
+    bool tls_verify;
+    char *helo;
+    long connect_timeout;       /* seconds */
+    long timeout;               /* seconds, per command */
+    long connections;
+    long messages_per_connection;
+    double rate_per_second;     /* 0: no limit */
+    long rate_per_hour;         /* 0: no limit */
+    long max_attempts;
+    long retry_max_time;        /* seconds */
+    bool resend_uncertain;
+    long bounce_after;          /* permanent failures before "bounced"; 0 never */
+};
+
+struct config_paths {
+    char *subscribers;
+    char *articles;
+    char *templates;            /* the user's templates, overriding the defaults per file */
+    char *state_dir;
+    char *outbox;               /* Maildir for the maildir transport */
+    char *log_file;             /* JSON lines; NULL for none */
+};
+
+struct config_compose {
+    bool allow_html;            /* raw HTML in Markdown articles */
+    char **drop_patterns;       /* extra noise lines for scraped articles */
+    size_t ndrop;
+    long max_articles;          /* 0: no limit */
+    long min_articles;
+};
+
+struct config_log {
+    bool syslog;
+};
+
+struct config {
+    char *path;                 /* file it came from; NULL for built-in defaults */
+    char *dir;                  /* folder relative paths were resolved against */
+    struct config_newsletter newsletter;
+    struct config_smtp smtp;
+    struct config_paths paths;
+    struct config_compose compose;
+    struct config_log log;
+};
+
+#define CONFIG_DEFAULT_PATH "gazette.yaml"
+
+/*
+ * Load path; when path is NULL, load ./gazette.yaml if it exists, else the built-in
+ * defaults.  Errors: EX_CONFIG (FILE:LINE:COL), EX_NOINPUT when an explicit path is
+ * missing.  Caller frees with config_free().
+ */
+struct config *config_load(const char *path, struct diag *d);
+/* The built-in defaults, with relative paths resolved against dir. */
+struct config *config_defaults(const char *dir);
+void config_free(struct config *c);
+
+/*
+ * Read the SMTP password from password_file or password_env into out (a trailing newline
+ * is dropped).  0 with an empty out when none is configured.  Errors: EX_CONFIG.  The
+ * caller zeroes out with explicit_bzero() when done.
+ */
+int config_password(const struct config *c, struct buf *out, struct diag *d);
+/* Same for the unsubscribe-token secret. */
+int config_secret(const struct config *c, struct buf *out, struct diag *d);
+
+/* Write the effective configuration as YAML (secrets are not included, only their source). */
+void config_dump(const struct config *c, struct buf *out);
+
+#endif

@@ -1,0 +1,774 @@
+/*
+ * cmd_subscribers: the subscriber-list commands.  Reads go through subs_load(); every
+ * change goes through subs_apply(), which locks, splices and replaces the file atomically.
+ * CSV follows RFC 4180 (quoted fields, doubled quotes, CRLF or LF).
+ * SPDX-License-Identifier: MIT
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "cli.h"
+#include "cmd_subscribers.h"
+#include "config.h"
+#include "diag.h"
+#include "log.h"
+#include "subs.h"
+#include "util.h"
+#include "value.h"
+
+#define LOCK_WAIT_MS 30000      /* how long a CLI edit waits for a running send */
+#define CSV_MAX_COLS 256
+#define CSV_MAX_FILE ((size_t)1 << 30)
+#define SUBS_MAX_TAGS_CSV 256
+
+static const char usage_text[] =
+    "usage: gazette subscribers COMMAND [options]\n"
+    "\n"
+    "  list [--status S] [--tag T] [--format table|csv|yaml|json]\n"
+    "  count [--status S] [--tag T]\n"
+    "  add EMAIL [--name N] [--tag T]... [--field K=V]... [--status S]\n"
+    "  remove EMAIL\n"
+    "  unsubscribe EMAIL\n"
+    "  resubscribe EMAIL\n"
+    "  import FILE.csv        header row: email, name, status, tags (separated by ;),\n"
+    "                         subscribed_at; any other column becomes a field\n"
+    "  export [--format csv|yaml|json]\n"
+    "\n"
+    "Statuses: active, pending, unsubscribed, bounced.  Only active subscribers get mail.\n"
+    "Edits change only the entry they touch; the rest of the file stays as written.\n";
+
+enum fmt { FMT_TABLE, FMT_CSV, FMT_YAML, FMT_JSON };
+
+struct filter {
+    int status;                 /* -1 any */
+    const char *tag;            /* NULL any */
+};
+
+static bool
+matches(const struct subscriber *s, const struct filter *f)
+{
+    if (f->status >= 0 && s->status != f->status)
+        return false;
+    if (f->tag != NULL) {
+        for (size_t i = 0; i < s->ntags; i++)
+            if (strcmp(s->tags[i], f->tag) == 0)
+                return true;
+        return false;
+    }
+    return true;
+}
+
+static void
+csv_field(struct buf *out, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ' && s[0] != '\0') {
+        buf_adds(out, s);
+        return;
+    }
+    if (s[0] == '\0')
+        return;
+    buf_addc(out, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            buf_addc(out, '"');
+        buf_addc(out, *s);
+    }
+    buf_addc(out, '"');
+}
+
+/* Display width of UTF-8 text, one column per code point (good enough for a table). */
+static size_t
+width(const char *s)
+{
+    size_t w = 0;
+
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80)
+            w++;
+    return w;
+}
+
+static void
+pad(struct buf *out, const char *s, size_t w)
+{
+    buf_adds(out, s);
+    for (size_t i = width(s); i < w; i++)
+        buf_addc(out, ' ');
+}
+
+static void
+join_tags(struct buf *out, const struct subscriber *s, const char *sep)
+{
+    for (size_t i = 0; i < s->ntags; i++) {
+        if (i)
+            buf_adds(out, sep);
+        buf_adds(out, s->tags[i]);
+    }
+}
+
+static void
+write_list(struct buf *out, const struct subs *list, const struct filter *f, enum fmt fmt)
+{
+    size_t w[3] = { 5, 4, 6 }, n = 0;
+    const char **fk = NULL;
+    size_t nfk = 0;
+
+    switch (fmt) {
+    case FMT_TABLE:
+        for (size_t i = 0; i < list->n; i++) {
+            const struct subscriber *s = &list->v[i];
+
+            if (!matches(s, f))
+                continue;
+            if (width(s->email) > w[0])
+                w[0] = width(s->email);
+            if (width(s->name) > w[1])
+                w[1] = width(s->name);
+            if (width(subs_status_name(s->status)) > w[2])
+                w[2] = width(subs_status_name(s->status));
+        }
+        pad(out, "EMAIL", w[0] + 2);
+        pad(out, "NAME", w[1] + 2);
+        pad(out, "STATUS", w[2] + 2);
+        buf_adds(out, "TAGS\n");
+        for (size_t i = 0; i < list->n; i++) {
+            const struct subscriber *s = &list->v[i];
+
+            if (!matches(s, f))
+                continue;
+            pad(out, s->email, w[0] + 2);
+            pad(out, s->name, w[1] + 2);
+            pad(out, subs_status_name(s->status), w[2] + 2);
+            join_tags(out, s, ",");
+            buf_addc(out, '\n');
+        }
+        break;
+    case FMT_CSV:
+        /* every field name used by a listed subscriber becomes a column */
+        for (size_t i = 0; i < list->n; i++) {
+            const struct subscriber *s = &list->v[i];
+
+            if (!matches(s, f))
+                continue;
+            for (size_t j = 0; j < s->nfields; j++) {
+                size_t k;
+
+                for (k = 0; k < nfk; k++)
+                    if (strcmp(fk[k], s->fields[j].key) == 0)
+                        break;
+                if (k == nfk) {
+                    fk = xreallocarray(fk, nfk + 1, sizeof(*fk));
+                    fk[nfk++] = s->fields[j].key;
+                }
+            }
+        }
+        buf_adds(out, "email,name,status,tags,subscribed_at");
+        for (size_t k = 0; k < nfk; k++) {
+            buf_addc(out, ',');
+            csv_field(out, fk[k]);
+        }
+        buf_adds(out, "\r\n");
+        for (size_t i = 0; i < list->n; i++) {
+            const struct subscriber *s = &list->v[i];
+            struct buf tags;
+
+            if (!matches(s, f))
+                continue;
+            buf_init(&tags, 0);
+            join_tags(&tags, s, ";");
+            csv_field(out, s->email);
+            buf_addc(out, ',');
+            csv_field(out, s->name);
+            buf_addf(out, ",%s,", subs_status_name(s->status));
+            csv_field(out, buf_str(&tags));
+            buf_addc(out, ',');
+            csv_field(out, s->subscribed_at);
+            for (size_t k = 0; k < nfk; k++) {
+                buf_addc(out, ',');
+                for (size_t j = 0; j < s->nfields; j++)
+                    if (strcmp(s->fields[j].key, fk[k]) == 0)
+                        csv_field(out, s->fields[j].val);
+            }
+            buf_adds(out, "\r\n");
+            buf_fini(&tags);
+        }
+        free(fk);
+        break;
+    case FMT_YAML:
+        buf_adds(out, "subscribers:\n");
+        for (size_t i = 0; i < list->n; i++)
+            if (matches(&list->v[i], f))
+                subs_render_entry(out, &list->v[i], 2, 4);
+        break;
+    case FMT_JSON:
+        buf_adds(out, "[");
+        for (size_t i = 0; i < list->n; i++) {
+            const struct subscriber *s = &list->v[i];
+
+            if (!matches(s, f))
+                continue;
+            buf_adds(out, n++ ? ",\n  {" : "\n  {");
+            buf_adds(out, "\"email\": ");
+            value_json_string(out, s->email, strlen(s->email));
+            buf_adds(out, ", \"name\": ");
+            value_json_string(out, s->name, strlen(s->name));
+            buf_addf(out, ", \"status\": \"%s\", \"tags\": [", subs_status_name(s->status));
+            for (size_t j = 0; j < s->ntags; j++) {
+                if (j)
+                    buf_adds(out, ", ");
+                value_json_string(out, s->tags[j], strlen(s->tags[j]));
+            }
+            buf_adds(out, "], \"subscribed_at\": ");
+            value_json_string(out, s->subscribed_at, strlen(s->subscribed_at));
+            buf_adds(out, ", \"fields\": {");
+            for (size_t j = 0; j < s->nfields; j++) {
+                if (j)
+                    buf_adds(out, ", ");
+                value_json_string(out, s->fields[j].key, strlen(s->fields[j].key));
+                buf_adds(out, ": ");
+                value_json_string(out, s->fields[j].val, strlen(s->fields[j].val));
+            }
+            buf_adds(out, "}}");
+        }
+        buf_adds(out, n ? "\n]\n" : "]\n");
+        break;
+    }
+}
+
+static int
+print_buf(const struct buf *b)
+{
+    if (fwrite(buf_str(b), 1, b->len, stdout) != b->len || fflush(stdout) != 0) {
+        log_warn("cannot write the output");
+        return EX_IOERR;
+    }
+    return 0;
+}
+
+static int
+parse_fmt(const char *s, enum fmt *out, bool table_ok)
+{
+    static const char *const names[] = { "table", "csv", "yaml", "json" };
+
+    for (size_t i = table_ok ? 0 : 1; i < ARRAY_LEN(names); i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum fmt)i;
+            return 0;
+        }
+    return -1;
+}
+
+static int
+load_list(struct cli *c, struct subs **out)
+{
+    struct diag d = DIAG_INIT;
+
+    if (cli_config(c, &d) == -1)
+        return cli_fail(&d);
+    *out = subs_load(cli_subs_path(c), SUBS_MISSING_OK, NULL, &d);
+    return *out != NULL ? 0 : cli_fail(&d);
+}
+
+/* list, count and export share their options. */
+static int
+do_read(struct cli *c, const char *cmd, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "status", required_argument, NULL, 's' },
+        { "tag", required_argument, NULL, 't' },
+        { "format", required_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct filter f = { -1, NULL };
+    enum fmt fmt = strcmp(cmd, "export") == 0 ? FMT_CSV : FMT_TABLE;
+    struct subs *list = NULL;
+    struct buf out;
+    int ch, rc;
+
+    optind = 0;
+    while ((ch = getopt_long(argc, argv, "s:t:f:hvq", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's':
+            if ((f.status = subs_status_parse(optarg)) == -1)
+                return cli_usage("subscribers", "unknown status \"%s\"; use active, pending, "
+                    "unsubscribed or bounced", optarg);
+            break;
+        case 't':
+            f.tag = optarg;
+            break;
+        case 'f':
+            if (strcmp(cmd, "count") == 0 ||
+                parse_fmt(optarg, &fmt, strcmp(cmd, "list") == 0) == -1)
+                return cli_usage("subscribers", "%s: unknown format \"%s\"", cmd, optarg);
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'v':
+        case 'q':
+            cli_verbosity(ch);
+            break;
+        default:
+            return cli_usage("subscribers", "%s: bad option", cmd);
+        }
+    }
+    if (optind != argc)
+        return cli_usage("subscribers", "%s takes no arguments", cmd);
+    if ((rc = load_list(c, &list)) != 0)
+        return rc;
+    buf_init(&out, 0);
+    if (strcmp(cmd, "count") == 0) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < list->n; i++)
+            n += matches(&list->v[i], &f);
+        buf_addf(&out, "%zu\n", n);
+        if (log_level() >= LOG_VERBOSE) {
+            size_t by[SUBS_NSTATUS] = { 0 };
+
+            for (size_t i = 0; i < list->n; i++)
+                by[list->v[i].status]++;
+            for (int i = 0; i < SUBS_NSTATUS; i++)
+                log_info("%s: %zu", subs_status_name((enum subs_status)i), by[i]);
+        }
+    } else
+        write_list(&out, list, &f, fmt);
+    rc = print_buf(&out);
+    buf_fini(&out);
+    subs_free(list);
+    return rc;
+}
+
+static const char *
+done_name(int done)
+{
+    static const char *const names[] = { "added", "updated", "unchanged", "removed",
+        "rejected" };
+
+    return names[done];
+}
+
+static int
+apply_one(struct cli *c, struct subs_change *ch)
+{
+    struct diag d = DIAG_INIT;
+
+    if (cli_config(c, &d) == -1)
+        return cli_fail(&d);
+    if (subs_apply(cli_subs_path(c), ch, 1, LOCK_WAIT_MS, &d) == -1)
+        return cli_fail(&d);
+    if (ch->done == SUBS_DONE_REJECTED) {
+        log_warnx("%s: %s", cli_subs_path(c), ch->why);
+        return ch->notfound ? EX_NOUSER : EX_DATAERR;
+    }
+    log_info("%s: %s %s", cli_subs_path(c), ch->email, done_name(ch->done));
+    return 0;
+}
+
+static int
+do_add(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "name", required_argument, NULL, 'n' },
+        { "tag", required_argument, NULL, 't' },
+        { "field", required_argument, NULL, 'F' },
+        { "status", required_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct subs_change ch;
+    const char **tags = xcalloc((size_t)argc, sizeof(char *));
+    const char **fk = xcalloc((size_t)argc, sizeof(char *));
+    const char **fv = xcalloc((size_t)argc, sizeof(char *));
+    char **owned = xcalloc((size_t)argc, sizeof(char *));
+    size_t nowned = 0;
+    int opt, rc = EX_USAGE;
+
+    memset(&ch, 0, sizeof(ch));
+    ch.op = SUBS_ADD;
+    ch.status = -1;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "n:t:F:s:hvq", opts, NULL)) != -1) {
+        char *eq;
+
+        switch (opt) {
+        case 'n':
+            ch.name = optarg;
+            break;
+        case 't':
+            tags[ch.ntags++] = optarg;
+            break;
+        case 'F':
+            if ((eq = strchr(optarg, '=')) == NULL || eq == optarg) {
+                rc = cli_usage("subscribers", "add: --field takes KEY=VALUE, not \"%s\"",
+                    optarg);
+                goto out;
+            }
+            owned[nowned] = xstrndup(optarg, (size_t)(eq - optarg));
+            fk[ch.nfields] = owned[nowned++];
+            fv[ch.nfields++] = eq + 1;
+            break;
+        case 's':
+            if ((ch.status = subs_status_parse(optarg)) == -1) {
+                rc = cli_usage("subscribers", "add: unknown status \"%s\"", optarg);
+                goto out;
+            }
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            rc = 0;
+            goto out;
+        case 'v':
+        case 'q':
+            cli_verbosity(opt);
+            break;
+        default:
+            rc = cli_usage("subscribers", "add: bad option");
+            goto out;
+        }
+    }
+    if (optind != argc - 1) {
+        rc = cli_usage("subscribers", "add takes one EMAIL");
+        goto out;
+    }
+    ch.email = argv[optind];
+    ch.tags = ch.ntags ? tags : NULL;
+    ch.fkeys = ch.nfields ? fk : NULL;
+    ch.fvals = fv;
+    rc = apply_one(c, &ch);
+out:
+    for (size_t i = 0; i < nowned; i++)
+        free(owned[i]);
+    free(owned);
+    free(tags);
+    free(fk);
+    free(fv);
+    return rc;
+}
+
+static int
+do_simple(struct cli *c, const char *cmd, int argc, char **argv)
+{
+    struct subs_change ch;
+
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (argc != 2 || argv[1][0] == '-')
+        return cli_usage("subscribers", "%s takes one EMAIL", cmd);
+    memset(&ch, 0, sizeof(ch));
+    ch.email = argv[1];
+    ch.status = -1;
+    if (strcmp(cmd, "remove") == 0)
+        ch.op = SUBS_REMOVE;
+    else {
+        ch.op = SUBS_SET_STATUS;
+        ch.status = strcmp(cmd, "unsubscribe") == 0 ? SUBS_UNSUBSCRIBED : SUBS_ACTIVE;
+    }
+    return apply_one(c, &ch);
+}
+
+/* ---- import ------------------------------------------------------------------------- */
+
+struct csv {
+    const char *p, *end;
+    size_t line;                /* line where the current record starts */
+    size_t nextline;
+};
+
+/*
+ * Read one record into cells (pointers into out, which holds them NUL-separated).
+ * Returns the cell count, 0 at the end, -1 on an unterminated quote.
+ */
+static int
+csv_record(struct csv *c, struct buf *out, size_t *offs, int maxcols)
+{
+    int n = 0;
+
+    buf_reset(out);
+    c->line = c->nextline;
+    if (c->p >= c->end)
+        return 0;
+    for (;;) {
+        if (n == maxcols)
+            return -2;
+        offs[n++] = out->len;
+        if (c->p < c->end && *c->p == '"') {
+            c->p++;
+            for (;;) {
+                if (c->p >= c->end)
+                    return -1;
+                if (*c->p == '"') {
+                    if (c->p + 1 < c->end && c->p[1] == '"') {
+                        buf_addc(out, '"');
+                        c->p += 2;
+                        continue;
+                    }
+                    c->p++;
+                    break;
+                }
+                if (*c->p == '\n')
+                    c->nextline++;
+                buf_addc(out, *c->p++);
+            }
+            /* anything between the closing quote and the separator is kept as text */
+        }
+        while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
+            buf_addc(out, *c->p++);
+        buf_addc(out, '\0');
+        if (c->p < c->end && *c->p == ',') {
+            c->p++;
+            continue;
+        }
+        if (c->p < c->end && *c->p == '\r')
+            c->p++;
+        if (c->p < c->end && *c->p == '\n')
+            c->p++;
+        c->nextline++;
+        return n;
+    }
+}
+
+static char *
+trim(char *s)
+{
+    char *e = s + strlen(s);
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        *--e = '\0';
+    return s;
+}
+
+enum col { COL_EMAIL, COL_NAME, COL_STATUS, COL_TAGS, COL_AT, COL_FIELD };
+
+static int
+do_import(struct cli *c, int argc, char **argv)
+{
+    struct diag d = DIAG_INIT;
+    struct subs_change *ch = NULL;
+    size_t nch = 0, cap = 0, counts[5] = { 0 };
+    struct buf rec, hdrbuf;
+    struct csv csv;
+    enum col cols[CSV_MAX_COLS];
+    char *colname[CSV_MAX_COLS];
+    size_t offs[CSV_MAX_COLS];
+    size_t *lines = NULL, len;
+    char *text = NULL, **owned = NULL;
+    size_t nowned = 0, ownedcap = 0;
+    const char *path;
+    int ncols, n, rc = EX_DATAERR, have_email = 0;
+
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (argc != 2)
+        return cli_usage("subscribers", "import takes one FILE.csv");
+    path = argv[1];
+    if (cli_config(c, &d) == -1)
+        return cli_fail(&d);
+    if ((text = read_file(path, &len)) == NULL) {
+        log_warn("%s: cannot read", path);
+        return EX_NOINPUT;
+    }
+    buf_init(&rec, CSV_MAX_FILE);
+    buf_init(&hdrbuf, 0);
+    csv.p = text;
+    csv.end = text + len;
+    csv.nextline = 1;
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        csv.p += 3;
+    if (!utf8_is_valid(text, len)) {
+        log_warnx("%s: not valid UTF-8; save the file as UTF-8 (CSV UTF-8)", path);
+        goto out;
+    }
+    ncols = csv_record(&csv, &hdrbuf, offs, CSV_MAX_COLS);
+    if (ncols <= 0) {
+        log_warnx("%s:1: expected a header row such as \"email,name,tags\"", path);
+        goto out;
+    }
+    for (int i = 0; i < ncols; i++) {
+        char *h = trim(hdrbuf.p + offs[i]);
+
+        colname[i] = h;
+        if (ascii_strcasecmp(h, "email") == 0 || ascii_strcasecmp(h, "e-mail") == 0 ||
+            ascii_strcasecmp(h, "email address") == 0) {
+            cols[i] = COL_EMAIL;
+            have_email++;
+        } else if (ascii_strcasecmp(h, "name") == 0)
+            cols[i] = COL_NAME;
+        else if (ascii_strcasecmp(h, "status") == 0)
+            cols[i] = COL_STATUS;
+        else if (ascii_strcasecmp(h, "tags") == 0)
+            cols[i] = COL_TAGS;
+        else if (ascii_strcasecmp(h, "subscribed_at") == 0)
+            cols[i] = COL_AT;
+        else
+            cols[i] = COL_FIELD;
+    }
+    if (have_email != 1) {
+        log_warnx("%s:1: the header row needs exactly one \"email\" column", path);
+        goto out;
+    }
+    while ((n = csv_record(&csv, &rec, offs, CSV_MAX_COLS)) != 0) {
+        struct subs_change *x;
+        const char **tags, **fk, **fv;
+        char *cell[CSV_MAX_COLS];
+        bool blank = true;
+
+        if (n < 0) {
+            log_warnx("%s:%zu: %s", path, csv.line, n == -1 ?
+                "a quoted field is not closed; end it with \"" : "too many columns");
+            goto out;
+        }
+        for (int i = 0; i < n; i++) {
+            cell[i] = trim(rec.p + offs[i]);
+            blank &= cell[i][0] == '\0';
+        }
+        if (blank)
+            continue;
+        if (nch == cap) {
+            cap = cap ? cap * 2 : 64;
+            ch = xreallocarray(ch, cap, sizeof(*ch));
+            lines = xreallocarray(lines, cap, sizeof(*lines));
+        }
+        x = &ch[nch];
+        memset(x, 0, sizeof(*x));
+        x->op = SUBS_UPSERT;
+        x->status = -1;
+        lines[nch] = csv.line;
+        tags = xcalloc(SUBS_MAX_TAGS_CSV, sizeof(char *));
+        fk = xcalloc((size_t)ncols, sizeof(char *));
+        fv = xcalloc((size_t)ncols, sizeof(char *));
+        if (nowned + 4 >= ownedcap) {
+            ownedcap = ownedcap ? ownedcap * 2 : 256;
+            owned = xreallocarray(owned, ownedcap, sizeof(*owned));
+        }
+        owned[nowned++] = (char *)tags;
+        owned[nowned++] = (char *)fk;
+        owned[nowned++] = (char *)fv;
+        for (int i = 0; i < ncols && i < n; i++) {
+            char *v = xstrdup(cell[i]);
+
+            if (nowned + 1 >= ownedcap) {
+                ownedcap *= 2;
+                owned = xreallocarray(owned, ownedcap, sizeof(*owned));
+            }
+            owned[nowned++] = v;
+            switch (cols[i]) {
+            case COL_EMAIL:
+                x->email = v;
+                break;
+            case COL_NAME:
+                if (*v)
+                    x->name = v;
+                break;
+            case COL_STATUS:
+                if (*v && (x->status = subs_status_parse(v)) == -1)
+                    x->status = -2;
+                break;
+            case COL_TAGS:
+                if (*v) {
+                    x->tags = tags;
+                    for (char *t = v, *semi; t != NULL && x->ntags < SUBS_MAX_TAGS_CSV;
+                        t = semi) {
+                        if ((semi = strchr(t, ';')) != NULL)
+                            *semi++ = '\0';
+                        t = trim(t);
+                        if (*t)
+                            tags[x->ntags++] = t;
+                    }
+                }
+                break;
+            case COL_AT:
+                if (*v)
+                    x->subscribed_at = v;
+                break;
+            case COL_FIELD:
+                if (*v) {
+                    x->fkeys = fk;
+                    x->fvals = fv;
+                    fk[x->nfields] = colname[i];
+                    fv[x->nfields++] = v;
+                }
+                break;
+            }
+        }
+        if (x->email == NULL || x->email[0] == '\0') {
+            log_warnx("%s:%zu: no email in this row; skipped", path, csv.line);
+            counts[SUBS_DONE_REJECTED]++;
+            continue;
+        }
+        if (x->status == -2) {
+            log_warnx("%s:%zu: unknown status; use active, pending, unsubscribed or bounced",
+                path, csv.line);
+            counts[SUBS_DONE_REJECTED]++;
+            continue;
+        }
+        nch++;
+    }
+    if (subs_apply(cli_subs_path(c), ch, nch, LOCK_WAIT_MS, &d) == -1) {
+        rc = cli_fail(&d);
+        goto out;
+    }
+    for (size_t i = 0; i < nch; i++) {
+        counts[ch[i].done]++;
+        if (ch[i].done == SUBS_DONE_REJECTED)
+            log_warnx("%s:%zu: %s", path, lines[i], ch[i].why);
+    }
+    if (log_level() >= LOG_NORMAL)
+        printf("%s: %zu added, %zu updated, %zu unchanged, %zu rejected\n", path,
+            counts[SUBS_DONE_ADDED], counts[SUBS_DONE_UPDATED], counts[SUBS_DONE_UNCHANGED],
+            counts[SUBS_DONE_REJECTED]);
+    rc = counts[SUBS_DONE_REJECTED] ? EX_DATAERR : 0;
+out:
+    for (size_t i = 0; i < nowned; i++)
+        free(owned[i]);
+    free(owned);
+    free(ch);
+    free(lines);
+    free(text);
+    buf_fini(&rec);
+    buf_fini(&hdrbuf);
+    return rc;
+}
+
+int
+cmd_subscribers(struct cli *c, int argc, char **argv)
+{
+    const char *sub;
+
+    if (argc < 2)
+        return cli_usage("subscribers", "which one: list, count, add, remove, unsubscribe, "
+            "resubscribe, import or export?");
+    sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    argc--;
+    argv++;
+    if (strcmp(sub, "list") == 0 || strcmp(sub, "count") == 0 || strcmp(sub, "export") == 0)
+        return do_read(c, sub, argc, argv);
+    if (strcmp(sub, "add") == 0)
+        return do_add(c, argc, argv);
+    if (strcmp(sub, "remove") == 0 || strcmp(sub, "unsubscribe") == 0 ||
+        strcmp(sub, "resubscribe") == 0)
+        return do_simple(c, sub, argc, argv);
+    if (strcmp(sub, "import") == 0)
+        return do_import(c, argc, argv);
+    return cli_usage("subscribers", "unknown command \"%s\"", sub);
+}

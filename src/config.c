@@ -1,0 +1,561 @@
+/*
+ * config: the schema of gazette.yaml and its strict loader.  One table lists every key
+ * with its type, default and limits; loading, defaults, "did you mean" and the dump all
+ * read that table.
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "config.h"
+#include "diag.h"
+#include "util.h"
+#include "value.h"
+
+enum ktype {
+    K_STR,          /* any single-line text */
+    K_ADDR,         /* an e-mail address */
+    K_URL,          /* http:// or https:// */
+    K_SMTPURL,      /* smtp:// or smtps:// */
+    K_PATH,         /* resolved against the config's folder */
+    K_BOOL,
+    K_INT,
+    K_NUM,
+    K_ENUM,
+    K_STRLIST,
+};
+
+struct key {
+    const char *section, *name;
+    enum ktype type;
+    size_t off;
+    const char *def;            /* default, as text; NULL for none */
+    long min, max;              /* K_INT / K_NUM */
+    const char *const *choices; /* K_ENUM, NULL-terminated; index stored as int */
+    const char *help;           /* what would be right */
+};
+
+static const char *const starttls_names[] = { "required", "opportunistic", "off", NULL };
+static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL };
+
+#define N(f) offsetof(struct config, newsletter.f)
+#define S(f) offsetof(struct config, smtp.f)
+#define P(f) offsetof(struct config, paths.f)
+#define C(f) offsetof(struct config, compose.f)
+#define L(f) offsetof(struct config, log.f)
+
+static const struct key keys[] = {
+    { "newsletter", "name", K_STR, N(name), "Newsletter", 0, 0, NULL, "a short title" },
+    { "newsletter", "from", K_ADDR, N(from), "newsletter@example.org", 0, 0, NULL,
+      "an address such as news@example.org" },
+    { "newsletter", "from_name", K_STR, N(from_name), NULL, 0, 0, NULL, "a display name" },
+    { "newsletter", "reply_to", K_ADDR, N(reply_to), NULL, 0, 0, NULL, "an address" },
+    { "newsletter", "bounce_to", K_ADDR, N(bounce_to), NULL, 0, 0, NULL, "an address" },
+    { "newsletter", "list_id", K_STR, N(list_id), NULL, 0, 0, NULL,
+      "a dotted name such as news.example.org (RFC 2919)" },
+    { "newsletter", "base_url", K_URL, N(base_url), NULL, 0, 0, NULL, "an https:// address" },
+    { "newsletter", "unsubscribe_url", K_URL, N(unsubscribe_url), NULL, 0, 0, NULL,
+      "an https:// address; {{token}} and {{email}} are filled in per subscriber" },
+    { "newsletter", "unsubscribe_mailto", K_ADDR, N(unsubscribe_mailto), NULL, 0, 0, NULL,
+      "an address that takes unsubscribe requests" },
+    { "newsletter", "secret_file", K_PATH, N(secret_file), NULL, 0, 0, NULL,
+      "a file holding the unsubscribe-token secret" },
+    { "newsletter", "secret_env", K_STR, N(secret_env), NULL, 0, 0, NULL,
+      "the name of an environment variable holding the unsubscribe-token secret" },
+    { "newsletter", "language", K_STR, N(language), "en", 0, 0, NULL, "a language tag such as en" },
+    { "newsletter", "postal_address", K_STR, N(postal_address), NULL, 0, 0, NULL,
+      "the sender's postal address" },
+
+    { "smtp", "transport", K_ENUM, S(transport), "maildir", 0, 0, transport_names,
+      "maildir, smtp or esmtp" },
+    { "smtp", "url", K_SMTPURL, S(url), NULL, 0, 0, NULL,
+      "smtp://host:587 or smtps://host:465" },
+    { "smtp", "starttls", K_ENUM, S(starttls), "required", 0, 0, starttls_names,
+      "required, opportunistic or off" },
+    { "smtp", "username", K_STR, S(username), NULL, 0, 0, NULL, "a login name" },
+    { "smtp", "password_file", K_PATH, S(password_file), NULL, 0, 0, NULL,
+      "a file holding the password (never the password itself)" },
+    { "smtp", "password_env", K_STR, S(password_env), NULL, 0, 0, NULL,
+      "the name of an environment variable holding the password" },
+    { "smtp", "ca_file", K_PATH, S(ca_file), NULL, 0, 0, NULL, "a PEM file of CA certificates" },
+    { "smtp", "tls_verify", K_BOOL, S(tls_verify), "true", 0, 0, NULL, "true or false" },
+    { "smtp", "helo", K_STR, S(helo), NULL, 0, 0, NULL, "a host name for EHLO" },
+    { "smtp", "connect_timeout", K_INT, S(connect_timeout), "30", 1, 3600, NULL, "seconds" },
+    { "smtp", "timeout", K_INT, S(timeout), "120", 1, 3600, NULL, "seconds" },
+    { "smtp", "connections", K_INT, S(connections), "4", 1, 64, NULL, "1 to 64" },
+    { "smtp", "messages_per_connection", K_INT, S(messages_per_connection), "100", 1, 100000,
+      NULL, "1 to 100000" },
+    { "smtp", "rate_per_second", K_NUM, S(rate_per_second), "0", 0, 100000, NULL,
+      "messages per second, 0 for no limit" },
+    { "smtp", "rate_per_hour", K_INT, S(rate_per_hour), "0", 0, 100000000, NULL,
+      "messages per hour, 0 for no limit" },
+    { "smtp", "max_attempts", K_INT, S(max_attempts), "5", 1, 100, NULL, "1 to 100" },
+    { "smtp", "retry_max_time", K_INT, S(retry_max_time), "600", 0, 604800, NULL, "seconds" },
+    { "smtp", "resend_uncertain", K_BOOL, S(resend_uncertain), "false", 0, 0, NULL,
+      "true or false" },
+    { "smtp", "bounce_after", K_INT, S(bounce_after), "3", 0, 1000, NULL,
+      "permanent failures before a subscriber is marked bounced; 0 never" },
+
+    { "paths", "subscribers", K_PATH, P(subscribers), "subscribers.yaml", 0, 0, NULL, "a file" },
+    { "paths", "articles", K_PATH, P(articles), "articles", 0, 0, NULL, "a folder" },
+    { "paths", "templates", K_PATH, P(templates), "templates", 0, 0, NULL, "a folder" },
+    { "paths", "state_dir", K_PATH, P(state_dir), "state", 0, 0, NULL, "a folder" },
+    { "paths", "outbox", K_PATH, P(outbox), "outbox", 0, 0, NULL, "a Maildir folder" },
+    { "paths", "log_file", K_PATH, P(log_file), NULL, 0, 0, NULL, "a file" },
+
+    { "compose", "allow_html", K_BOOL, C(allow_html), "false", 0, 0, NULL, "true or false" },
+    { "compose", "drop_patterns", K_STRLIST, C(drop_patterns), NULL, 0, 0, NULL,
+      "a list of texts" },
+    { "compose", "max_articles", K_INT, C(max_articles), "0", 0, 1000, NULL, "0 to 1000" },
+    { "compose", "min_articles", K_INT, C(min_articles), "1", 0, 1000, NULL, "0 to 1000" },
+
+    { "log", "syslog", K_BOOL, L(syslog), "false", 0, 0, NULL, "true or false" },
+};
+
+static const char *const sections[] = { "newsletter", "smtp", "paths", "compose", "log" };
+
+#define FIELD(c, k, type) ((type *)((char *)(c) + (k)->off))
+
+static char *
+resolve(const struct config *c, const char *p)
+{
+    struct buf b;
+
+    if (p[0] == '/' || c->dir == NULL || strcmp(c->dir, ".") == 0)
+        return xstrdup(p);
+    buf_init(&b, 0);
+    buf_addf(&b, "%s/%s", c->dir, p);
+    return buf_steal(&b);
+}
+
+static void
+set_default(struct config *c, const struct key *k)
+{
+    long l;
+
+    switch (k->type) {
+    case K_BOOL:
+        *FIELD(c, k, bool) = k->def != NULL && strcmp(k->def, "true") == 0;
+        break;
+    case K_INT:
+        *FIELD(c, k, long) = k->def != NULL && parse_long(k->def, k->min, k->max, &l) == 0 ? l : 0;
+        break;
+    case K_NUM:
+        *FIELD(c, k, double) = k->def != NULL ? strtod(k->def, NULL) : 0;
+        break;
+    case K_ENUM:
+        *FIELD(c, k, int) = 0;
+        for (int i = 0; k->def != NULL && k->choices[i] != NULL; i++)
+            if (strcmp(k->choices[i], k->def) == 0)
+                *FIELD(c, k, int) = i;
+        break;
+    case K_STRLIST:
+        break;
+    case K_PATH:
+        *FIELD(c, k, char *) = k->def != NULL ? resolve(c, k->def) : NULL;
+        break;
+    default:
+        *FIELD(c, k, char *) = k->def != NULL ? xstrdup(k->def) : NULL;
+        break;
+    }
+}
+
+struct config *
+config_defaults(const char *dir)
+{
+    struct config *c = xcalloc(1, sizeof(*c));
+
+    c->dir = xstrdup(dir ? dir : ".");
+    for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+        set_default(c, &keys[i]);
+    return c;
+}
+
+void
+config_free(struct config *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+        const struct key *k = &keys[i];
+
+        switch (k->type) {
+        case K_BOOL: case K_INT: case K_NUM: case K_ENUM:
+            break;
+        case K_STRLIST:
+            for (size_t j = 0; j < c->compose.ndrop; j++)
+                free(c->compose.drop_patterns[j]);
+            free(c->compose.drop_patterns);
+            break;
+        default:
+            free(*FIELD(c, k, char *));
+            break;
+        }
+    }
+    free(c->path);
+    free(c->dir);
+    free(c);
+}
+
+/* "did you mean" for an unknown key: the closest name within two edits, or NULL. */
+static const char *
+closest(const char *section, const char *name)
+{
+    const char *best = NULL;
+    int bestd = 3;
+
+    for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+        int dd;
+
+        if (section != NULL && strcmp(keys[i].section, section) != 0)
+            continue;
+        if (section == NULL && (i > 0 && strcmp(keys[i].section, keys[i - 1].section) == 0))
+            continue;
+        dd = edit_distance(name, section ? keys[i].name : keys[i].section);
+        if (dd < bestd) {
+            bestd = dd;
+            best = section ? keys[i].name : keys[i].section;
+        }
+    }
+    return best;
+}
+
+static bool
+has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return true;
+    return false;
+}
+
+static int
+set_value(struct config *c, const struct key *k, const struct value *v, struct diag *d)
+{
+    char canon[ADDR_BUF];
+    const char *why;
+    long l;
+
+    if (k->type == K_STRLIST) {
+        if (v->type != VALUE_LIST)
+            goto type;
+        for (size_t i = 0; i < v->n; i++)
+            if (v->items[i]->type == VALUE_LIST || v->items[i]->type == VALUE_MAP ||
+                v->items[i]->type == VALUE_NULL) {
+                v = v->items[i];
+                goto type;
+            }
+        c->compose.drop_patterns = xcalloc(v->n, sizeof(char *));
+        for (size_t i = 0; i < v->n; i++)
+            c->compose.drop_patterns[i] = xstrdup(v->items[i]->str);
+        c->compose.ndrop = v->n;
+        return 0;
+    }
+    if (v->type == VALUE_NULL) {
+        if (k->type == K_STR || k->type == K_ADDR || k->type == K_URL ||
+            k->type == K_SMTPURL || k->type == K_PATH) {
+            free(*FIELD(c, k, char *));
+            *FIELD(c, k, char *) = NULL;
+            return 0;
+        }
+        goto type;
+    }
+    if (v->type == VALUE_LIST || v->type == VALUE_MAP)
+        goto type;
+    switch (k->type) {
+    case K_BOOL:
+        if (v->type != VALUE_BOOL)
+            goto type;
+        *FIELD(c, k, bool) = v->b;
+        return 0;
+    case K_INT:
+        if (v->type != VALUE_NUM || parse_long(v->str, k->min, k->max, &l) == -1) {
+            diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: \"%s\" is not allowed; write a "
+                "whole number from %ld to %ld (%s)", k->section, k->name, v->str, k->min,
+                k->max, k->help);
+            return -1;
+        }
+        *FIELD(c, k, long) = l;
+        return 0;
+    case K_NUM:
+        if (v->type != VALUE_NUM || v->num < k->min || v->num > k->max) {
+            diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: \"%s\" is not allowed; write a "
+                "number from %ld to %ld (%s)", k->section, k->name, v->str, k->min, k->max,
+                k->help);
+            return -1;
+        }
+        *FIELD(c, k, double) = v->num;
+        return 0;
+    case K_ENUM:
+        for (int i = 0; k->choices[i] != NULL; i++) {
+            if (strcmp(k->choices[i], v->str) == 0) {
+                *FIELD(c, k, int) = i;
+                return 0;
+            }
+        }
+        diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: \"%s\" is not a choice; write %s",
+            k->section, k->name, v->str, k->help);
+        return -1;
+    default:
+        break;
+    }
+    /* text kinds: booleans and numbers are taken as written */
+    if (has_control(v->str, v->len) || strlen(v->str) != v->len) {
+        diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: control characters (such as line "
+            "breaks) are not allowed here; write %s on one line", k->section, k->name, k->help);
+        return -1;
+    }
+    if (k->type == K_ADDR && addr_check(v->str, v->len, canon, &why) == -1) {
+        diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: \"%s\" is not a valid address: %s",
+            k->section, k->name, v->str, why);
+        return -1;
+    }
+    if (k->type == K_URL && ascii_strncasecmp(v->str, "https://", 8) != 0 &&
+        ascii_strncasecmp(v->str, "http://", 7) != 0) {
+        diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: \"%s\" is not a web address; write %s",
+            k->section, k->name, v->str, k->help);
+        return -1;
+    }
+    if (k->type == K_SMTPURL && ascii_strncasecmp(v->str, "smtp://", 7) != 0 &&
+        ascii_strncasecmp(v->str, "smtps://", 8) != 0) {
+        diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: \"%s\" is not an SMTP address; write %s",
+            k->section, k->name, v->str, k->help);
+        return -1;
+    }
+    free(*FIELD(c, k, char *));
+    *FIELD(c, k, char *) = k->type == K_PATH ? resolve(c, v->str) : xstrdup(v->str);
+    return 0;
+type:
+    diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: expected %s, found a %s", k->section,
+        k->name, k->help, value_type_name(v->type));
+    return -1;
+}
+
+static int
+load_section(struct config *c, const char *section, const struct value *m, struct diag *d)
+{
+    if (m->type == VALUE_NULL)
+        return 0;
+    if (m->type != VALUE_MAP) {
+        diag_setat(d, EX_CONFIG, m->line, m->col, "%s: expected a map of settings, found a %s",
+            section, value_type_name(m->type));
+        return -1;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        const struct value_pair *pr = &m->pairs[i];
+        const struct key *k = NULL;
+        const char *hint;
+
+        for (size_t j = 0; j < ARRAY_LEN(keys); j++)
+            if (strcmp(keys[j].section, section) == 0 && strcmp(keys[j].name, pr->key) == 0)
+                k = &keys[j];
+        if (k == NULL) {
+            if ((hint = closest(section, pr->key)) != NULL)
+                diag_setat(d, EX_CONFIG, pr->line, pr->col, "unknown key \"%s\" in %s; did you "
+                    "mean \"%s\"?", pr->key, section, hint);
+            else
+                diag_setat(d, EX_CONFIG, pr->line, pr->col, "unknown key \"%s\" in %s; see "
+                    "gazette.yaml.example for the keys", pr->key, section);
+            return -1;
+        }
+        if (set_value(c, k, pr->val, d) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+/* Rules that join several keys. */
+static int
+check_whole(struct config *c, const struct value *root, struct diag *d)
+{
+    const struct value *smtp = value_get(root, "smtp");
+    int line = smtp ? smtp->line : 1, col = smtp ? smtp->col : 1;
+
+    if (c->smtp.transport != CONFIG_TRANSPORT_MAILDIR && c->smtp.url == NULL) {
+        diag_setat(d, EX_CONFIG, line, col, "smtp.url is required with transport \"%s\"; "
+            "add url: smtp://host:587", transport_names[c->smtp.transport]);
+        return -1;
+    }
+    if (c->smtp.password_file != NULL && c->smtp.password_env != NULL) {
+        diag_setat(d, EX_CONFIG, line, col, "smtp: give password_file or password_env, "
+            "not both");
+        return -1;
+    }
+    if ((c->smtp.password_file != NULL || c->smtp.password_env != NULL) &&
+        c->smtp.username == NULL) {
+        diag_setat(d, EX_CONFIG, line, col, "smtp: a password is set but no username; "
+            "add username:");
+        return -1;
+    }
+    if (c->smtp.url != NULL && ascii_strncasecmp(c->smtp.url, "smtps://", 8) == 0 &&
+        c->smtp.starttls == CONFIG_STARTTLS_REQUIRED)
+        c->smtp.starttls = CONFIG_STARTTLS_OFF;     /* implicit TLS: no STARTTLS on top */
+    return 0;
+}
+
+struct config *
+config_load(const char *path, struct diag *d)
+{
+    struct config *c = NULL;
+    struct value *root = NULL;
+    struct stat st;
+    char *copy;
+
+    if (path == NULL) {
+        if (stat(CONFIG_DEFAULT_PATH, &st) == -1)
+            return config_defaults(".");
+        path = CONFIG_DEFAULT_PATH;
+    }
+    if ((root = value_load(path, d)) == NULL) {
+        if (d->code == EX_DATAERR)
+            d->code = EX_CONFIG;
+        return NULL;
+    }
+    copy = xstrdup(path);
+    c = config_defaults(dirname(copy));
+    free(copy);
+    c->path = xstrdup(path);
+    if (root->type != VALUE_MAP && root->type != VALUE_NULL) {
+        diag_setat(d, EX_CONFIG, root->line, root->col, "expected a map with the sections "
+            "newsletter, smtp, paths, compose, log");
+        goto fail;
+    }
+    for (size_t i = 0; i < root->n; i++) {
+        const struct value_pair *pr = &root->pairs[i];
+        const char *hint;
+        size_t j;
+
+        for (j = 0; j < ARRAY_LEN(sections); j++)
+            if (strcmp(sections[j], pr->key) == 0)
+                break;
+        if (j == ARRAY_LEN(sections)) {
+            hint = closest(NULL, pr->key);
+            if (hint != NULL)
+                diag_setat(d, EX_CONFIG, pr->line, pr->col, "unknown section \"%s\"; did you "
+                    "mean \"%s\"?", pr->key, hint);
+            else
+                diag_setat(d, EX_CONFIG, pr->line, pr->col, "unknown section \"%s\"; the "
+                    "sections are newsletter, smtp, paths, compose and log", pr->key);
+            goto fail;
+        }
+        if (load_section(c, pr->key, pr->val, d) == -1)
+            goto fail;
+    }
+    if (check_whole(c, root, d) == -1)
+        goto fail;
+    value_free(root);
+    return c;
+fail:
+    diag_path(d, path);
+    value_free(root);
+    config_free(c);
+    return NULL;
+}
+
+static int
+read_secret(const char *file, const char *env, const char *what, struct buf *out,
+    struct diag *d)
+{
+    buf_reset(out);
+    if (env != NULL) {
+        const char *s = getenv(env);
+
+        if (s == NULL || *s == '\0') {
+            diag_set(d, EX_CONFIG, "the environment variable %s (the %s) is not set", env, what);
+            return -1;
+        }
+        buf_adds(out, s);
+    } else if (file != NULL) {
+        struct stat st;
+        size_t len;
+        char *s = read_file(file, &len);
+
+        if (s == NULL) {
+            diag_set(d, EX_CONFIG, "cannot read the %s: %s", what, strerror(errno));
+            diag_path(d, file);
+            return -1;
+        }
+        if (stat(file, &st) == 0 && (st.st_mode & 077) != 0) {
+            fprintf(stderr, "gazette: warning: %s: the %s is readable by others; "
+                "chmod 600 it\n", file, what);
+        }
+        while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+            len--;
+        buf_add(out, s, len);
+        explicit_bzero(s, len);
+        free(s);
+    }
+    if (has_control(buf_str(out), out->len)) {
+        diag_set(d, EX_CONFIG, "the %s holds a control character or line break", what);
+        return -1;
+    }
+    return 0;
+}
+
+int
+config_password(const struct config *c, struct buf *out, struct diag *d)
+{
+    return read_secret(c->smtp.password_file, c->smtp.password_env, "SMTP password", out, d);
+}
+
+int
+config_secret(const struct config *c, struct buf *out, struct diag *d)
+{
+    return read_secret(c->newsletter.secret_file, c->newsletter.secret_env,
+        "unsubscribe secret", out, d);
+}
+
+void
+config_dump(const struct config *c, struct buf *out)
+{
+    const char *section = "";
+
+    buf_addf(out, "# effective configuration (%s)\n", c->path ? c->path : "built-in defaults");
+    for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+        const struct key *k = &keys[i];
+        const char *s;
+
+        if (strcmp(section, k->section) != 0) {
+            section = k->section;
+            buf_addf(out, "%s:\n", section);
+        }
+        buf_addf(out, "  %s: ", k->name);
+        switch (k->type) {
+        case K_BOOL:
+            buf_adds(out, *FIELD(c, k, bool) ? "true" : "false");
+            break;
+        case K_INT:
+            buf_addf(out, "%ld", *FIELD(c, k, long));
+            break;
+        case K_NUM:
+            buf_addf(out, "%g", *FIELD(c, k, double));
+            break;
+        case K_ENUM:
+            buf_adds(out, k->choices[*FIELD(c, k, int)]);
+            break;
+        case K_STRLIST:
+            buf_adds(out, "[");
+            for (size_t j = 0; j < c->compose.ndrop; j++)
+                buf_addf(out, "%s\"%s\"", j ? ", " : "", c->compose.drop_patterns[j]);
+            buf_adds(out, "]");
+            break;
+        default:
+            s = *FIELD(c, k, char *);
+            if (s == NULL)
+                buf_adds(out, "~");
+            else
+                buf_addf(out, "\"%s\"", s);
+            break;
+        }
+        buf_adds(out, "\n");
+    }
+}
