@@ -97,6 +97,8 @@ struct config {
  * missing.  Caller frees with config_free().
  */
 struct config *config_load(const char *path, struct diag *d);
+/* The same from text in memory; path names it in errors and anchors relative paths. */
+struct config *config_parse(const char *text, size_t len, const char *path, struct diag *d);
 /* The built-in defaults, with relative paths resolved against dir. */
 struct config *config_defaults(const char *dir);
 void config_free(struct config *c);

@@ -91,14 +91,14 @@ static const struct key keys[] = {
     { "smtp", "helo", K_STR, S(helo), NULL, 0, 0, NULL, "a host name for EHLO" },
     { "smtp", "connect_timeout", K_INT, S(connect_timeout), "30", 1, 3600, NULL, "seconds" },
     { "smtp", "timeout", K_INT, S(timeout), "120", 1, 3600, NULL, "seconds" },
-    { "smtp", "connections", K_INT, S(connections), "4", 1, 64, NULL, "1 to 64" },
+    { "smtp", "connections", K_INT, S(connections), "4", 1, 64, NULL, "parallel connections" },
     { "smtp", "messages_per_connection", K_INT, S(messages_per_connection), "100", 1, 100000,
-      NULL, "1 to 100000" },
+      NULL, "messages sent over one connection" },
     { "smtp", "rate_per_second", K_NUM, S(rate_per_second), "0", 0, 100000, NULL,
       "messages per second, 0 for no limit" },
     { "smtp", "rate_per_hour", K_INT, S(rate_per_hour), "0", 0, 100000000, NULL,
       "messages per hour, 0 for no limit" },
-    { "smtp", "max_attempts", K_INT, S(max_attempts), "5", 1, 100, NULL, "1 to 100" },
+    { "smtp", "max_attempts", K_INT, S(max_attempts), "5", 1, 100, NULL, "attempts per message" },
     { "smtp", "retry_max_time", K_INT, S(retry_max_time), "600", 0, 604800, NULL, "seconds" },
     { "smtp", "resend_uncertain", K_BOOL, S(resend_uncertain), "false", 0, 0, NULL,
       "true or false" },
@@ -115,8 +115,8 @@ static const struct key keys[] = {
     { "compose", "allow_html", K_BOOL, C(allow_html), "false", 0, 0, NULL, "true or false" },
     { "compose", "drop_patterns", K_STRLIST, C(drop_patterns), NULL, 0, 0, NULL,
       "a list of texts" },
-    { "compose", "max_articles", K_INT, C(max_articles), "0", 0, 1000, NULL, "0 to 1000" },
-    { "compose", "min_articles", K_INT, C(min_articles), "1", 0, 1000, NULL, "0 to 1000" },
+    { "compose", "max_articles", K_INT, C(max_articles), "0", 0, 1000, NULL, "articles per issue, 0 for no limit" },
+    { "compose", "min_articles", K_INT, C(min_articles), "1", 0, 1000, NULL, "articles needed to send an issue" },
 
     { "log", "syslog", K_BOOL, L(syslog), "false", 0, 0, NULL, "true or false" },
 };
@@ -402,24 +402,13 @@ check_whole(struct config *c, const struct value *root, struct diag *d)
     return 0;
 }
 
-struct config *
-config_load(const char *path, struct diag *d)
+/* Build the config from a parsed tree; takes ownership of root. */
+static struct config *
+from_value(struct value *root, const char *path, struct diag *d)
 {
-    struct config *c = NULL;
-    struct value *root = NULL;
-    struct stat st;
+    struct config *c;
     char *copy;
 
-    if (path == NULL) {
-        if (stat(CONFIG_DEFAULT_PATH, &st) == -1)
-            return config_defaults(".");
-        path = CONFIG_DEFAULT_PATH;
-    }
-    if ((root = value_load(path, d)) == NULL) {
-        if (d->code == EX_DATAERR)
-            d->code = EX_CONFIG;
-        return NULL;
-    }
     copy = xstrdup(path);
     c = config_defaults(dirname(copy));
     free(copy);
@@ -459,6 +448,38 @@ fail:
     value_free(root);
     config_free(c);
     return NULL;
+}
+
+struct config *
+config_parse(const char *text, size_t len, const char *path, struct diag *d)
+{
+    struct value *root = value_parse(text, len, path, d);
+
+    if (root == NULL) {
+        if (d->code == EX_DATAERR)
+            d->code = EX_CONFIG;
+        return NULL;
+    }
+    return from_value(root, path, d);
+}
+
+struct config *
+config_load(const char *path, struct diag *d)
+{
+    struct value *root;
+    struct stat st;
+
+    if (path == NULL) {
+        if (stat(CONFIG_DEFAULT_PATH, &st) == -1)
+            return config_defaults(".");
+        path = CONFIG_DEFAULT_PATH;
+    }
+    if ((root = value_load(path, d)) == NULL) {
+        if (d->code == EX_DATAERR)
+            d->code = EX_CONFIG;
+        return NULL;
+    }
+    return from_value(root, path, d);
 }
 
 static int
@@ -544,8 +565,12 @@ config_dump(const struct config *c, struct buf *out)
             break;
         case K_STRLIST:
             buf_adds(out, "[");
-            for (size_t j = 0; j < c->compose.ndrop; j++)
-                buf_addf(out, "%s\"%s\"", j ? ", " : "", c->compose.drop_patterns[j]);
+            for (size_t j = 0; j < c->compose.ndrop; j++) {
+                if (j)
+                    buf_adds(out, ", ");
+                value_yaml_scalar(out, c->compose.drop_patterns[j],
+                    strlen(c->compose.drop_patterns[j]));
+            }
             buf_adds(out, "]");
             break;
         default:
@@ -553,7 +578,7 @@ config_dump(const struct config *c, struct buf *out)
             if (s == NULL)
                 buf_adds(out, "~");
             else
-                buf_addf(out, "\"%s\"", s);
+                value_yaml_scalar(out, s, strlen(s));
             break;
         }
         buf_adds(out, "\n");
