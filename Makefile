@@ -22,6 +22,7 @@ SANOBJS := $(SRCS:src/%.c=build/san/%.o)
 LIBOBJS_SAN := $(filter-out build/san/main.o,$(SANOBJS))
 UNIT    := $(patsubst tests/unit/%.c,build/san/%,$(wildcard tests/unit/test_*.c))
 SPEC    := $(patsubst tests/spec/%.c,build/san/%,$(wildcard tests/spec/*.c))
+BENCH   := $(patsubst tests/bench/%.c,build/%,$(wildcard tests/bench/bench_*.c))
 
 ifeq ($(V),1)
 Q :=
@@ -51,6 +52,11 @@ build/san/gazette: $(SANOBJS)
 	@echo "  LD   $@"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $(SANOBJS) $(LDFLAGS) $(LDLIBS)
 
+build/bench_%: tests/bench/bench_%.c $(filter-out build/main.o,$(OBJS))
+	@echo "  CC   $<"
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(filter-out build/main.o,$(OBJS)) \
+		$(LDFLAGS) $(LDLIBS)
+
 build/san/test_%: tests/unit/test_%.c tests/unit/check.h $(LIBOBJS_SAN)
 	@echo "  CC   $< (san)"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS_SAN) \
@@ -76,7 +82,7 @@ test:
 
 bench:
 	@scripts/deps.sh install
-	@$(MAKE) --no-print-directory gazette
+	@$(MAKE) --no-print-directory gazette $(BENCH)
 	@tests/bench/run.sh
 
 fuzz:

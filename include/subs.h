@@ -56,7 +56,7 @@ struct subs {
     struct arena arena;
     struct subscriber *v;
     size_t n, cap;
-    uint32_t *hash;             /* open addressing on addr: index + 1, 0 empty */
+    uint64_t *hash;             /* open addressing on addr: hash << 32 | index + 1 */
     size_t hcap;
     /* where and how new entries are written */
     int shape;
@@ -64,6 +64,7 @@ struct subs {
     size_t empty_start, empty_end;  /* "[]" to remove before appending, when end > start */
     int dash_col, key_col;
     size_t nerrors;             /* problems found (only the first is in the diag) */
+    bool fast;                  /* read by the fast path rather than libyaml */
 };
 
 /* What the loader reports: the first problem goes in d; all of them to cb when set. */

@@ -176,7 +176,7 @@ local_bad_char(unsigned char c)
         return MSG_BACKSLASH;
     if (c >= 0x80)
         return MSG_LOCAL_8BIT;
-    return whyf("the local part contains '%c', which is allowed only inside a quoted local "
+    return whyf("the local part contains \"%c\", which is allowed only inside a quoted local "
         "part (RFC 5322 3.2.3); quote it, as in \"a%cb\"@example.com, or remove it", c, c);
 }
 
@@ -280,6 +280,8 @@ parse_quoted(const char *s, size_t len, char *out, size_t *outlen, size_t *at)
 static const char *
 domain_bad_char(unsigned char c)
 {
+    char q;
+
     if (c == '@')
         return MSG_TWO_AT;
     if (c == ' ')
@@ -290,8 +292,9 @@ domain_bad_char(unsigned char c)
         return MSG_UNDERSCORE;
     if (c == '[' || c == ']')
         return MSG_LITERAL;
-    return whyf("the domain contains '%c'; a domain may contain only letters, digits, "
-        "hyphens and dots (RFC 5321 4.1.2)", c);
+    q = c == '"' ? '\'' : '"';
+    return whyf("the domain contains %c%c%c; a domain may contain only letters, digits, "
+        "hyphens and dots (RFC 5321 4.1.2)", q, c, q);
 }
 
 /*

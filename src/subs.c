@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,38 +116,64 @@ same_addr(const char *a, const char *b)
     return ascii_strcasecmp(a, b) == 0;
 }
 
+/* A slot holds the address's hash in its high half and index + 1 in its low half, so a
+   probe touches the entry itself only when the hashes match. */
+static void
+hash_put(struct subs *s, size_t idx)
+{
+    uint32_t h = hash_str(s->v[idx].addr);
+    size_t mask = s->hcap - 1, i;
+
+    for (i = h & mask; s->hash[i] != 0; i = (i + 1) & mask)
+        ;
+    s->hash[i] = (uint64_t)h << 32 | ((uint64_t)idx + 1);
+}
+
+/* Size the table for want entries at most half full, and put the current ones back. */
+static void
+hash_reserve(struct subs *s, size_t want)
+{
+    size_t ncap = 1024;
+
+    while (ncap < want * 2)
+        ncap *= 2;
+    if (ncap <= s->hcap)
+        return;
+    free(s->hash);
+    s->hash = xcalloc(ncap, sizeof(*s->hash));
+    s->hcap = ncap;
+    for (size_t j = 0; j < s->n; j++)
+        hash_put(s, j);
+}
+
+/* Index entry idx (already counted in s->n). */
 static void
 hash_insert(struct subs *s, size_t idx)
 {
-    size_t mask, i;
-
-    if ((s->n + 1) * 2 > s->hcap) {
-        size_t ncap = s->hcap ? s->hcap * 2 : 1024;
-
-        free(s->hash);
-        s->hash = xcalloc(ncap, sizeof(*s->hash));
-        s->hcap = ncap;
-        for (size_t j = 0; j < s->n; j++)
-            if (j != idx)
-                hash_insert(s, j);
+    if (s->n * 2 > s->hcap) {
+        s->n--;                 /* rebuild without the new entry, then add it */
+        hash_reserve(s, (s->n + 1) * 2);
+        s->n++;
     }
-    mask = s->hcap - 1;
-    for (i = hash_str(s->v[idx].addr) & mask; s->hash[i] != 0; i = (i + 1) & mask)
-        ;
-    s->hash[i] = (uint32_t)idx + 1;
+    hash_put(s, idx);
 }
 
 static struct subscriber *
 find_canon(const struct subs *s, const char *canon)
 {
     size_t mask, i;
+    uint32_t h;
 
     if (s->hcap == 0)
         return NULL;
+    h = hash_str(canon);
     mask = s->hcap - 1;
-    for (i = hash_str(canon) & mask; s->hash[i] != 0; i = (i + 1) & mask)
-        if (same_addr(s->v[s->hash[i] - 1].addr, canon))
-            return &s->v[s->hash[i] - 1];
+    for (i = h & mask; s->hash[i] != 0; i = (i + 1) & mask) {
+        size_t idx = (uint32_t)s->hash[i] - 1;
+
+        if ((uint32_t)(s->hash[i] >> 32) == h && same_addr(s->v[idx].addr, canon))
+            return &s->v[idx];
+    }
     return NULL;
 }
 
@@ -164,11 +191,12 @@ subs_find(const struct subs *s, const char *email)
 /* ---- parsing ------------------------------------------------------------------------ */
 
 struct rscalar {
-    char *s;                    /* heap copy, NUL-terminated */
+    char *s;                    /* NUL-terminated: a heap copy, or in the fast path's scratch */
     size_t len;
     int line, col;
     size_t b0, b1;              /* bytes in the file */
     bool set;
+    bool borrowed;              /* s points into the scratch area: not freed */
 };
 
 struct rentry {
@@ -193,6 +221,10 @@ struct parser {
     const char **tagv;          /* interned tag strings */
     size_t ntagv, tagcap;
     bool fatal;
+    bool fast;                  /* in the fast path: a problem means "fall back", not report */
+    bool bail;
+    char *scratch;              /* the fast path's copies of one entry's scalars */
+    size_t scratch_used;
 };
 
 static void
@@ -205,6 +237,10 @@ problem(struct parser *p, int line, int col, const char *fmt, ...)
     struct diag one = DIAG_INIT;
     va_list ap;
 
+    if (p->fast) {
+        p->bail = true;         /* libyaml will read it again and say what is wrong */
+        return;
+    }
     p->s->nerrors++;
     va_start(ap, fmt);
     one.code = EX_DATAERR;
@@ -259,9 +295,17 @@ skip_node(struct parser *p, const yaml_event_t *ev)
 }
 
 static void
+rs_free(struct rscalar *r)
+{
+    if (!r->borrowed)
+        free(r->s);
+}
+
+static void
 take_scalar(struct parser *p, struct rscalar *r, const yaml_event_t *ev)
 {
-    free(r->s);
+    rs_free(r);
+    r->borrowed = false;
     r->s = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
     r->len = ev->data.scalar.length;
     r->line = MLINE(ev->start_mark);
@@ -286,17 +330,20 @@ is_null_scalar(const yaml_event_t *ev)
 static void
 entry_reset(struct rentry *e)
 {
-    free(e->email.s);
-    free(e->name.s);
-    free(e->status.s);
-    free(e->at.s);
+    rs_free(&e->email);
+    rs_free(&e->name);
+    rs_free(&e->status);
+    rs_free(&e->at);
     for (size_t i = 0; i < e->ntags; i++)
-        free(e->tags[i].s);
+        rs_free(&e->tags[i]);
     for (size_t i = 0; i < e->nf; i++) {
-        free(e->fk[i].s);
-        free(e->fv[i].s);
+        rs_free(&e->fk[i]);
+        rs_free(&e->fv[i]);
     }
-    memset(e, 0, sizeof(*e));
+    /* not memset(e): the arrays are large and only their first ntags/nf items count */
+    memset(e, 0, offsetof(struct rentry, tags));
+    e->ntags = e->nf = 0;
+    e->bad = false;
 }
 
 static bool
@@ -458,7 +505,7 @@ finish_entry(struct parser *p)
         return;
 
     if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 256;
+        s->cap = s->cap ? s->cap + s->cap / 2 : 256;
         s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
     }
     sub = &s->v[s->n];
@@ -855,21 +902,390 @@ parse_doc(struct parser *p)
     }
 }
 
-struct subs *
-subs_parse(const char *text, size_t len, const char *path, int flags,
+
+/* ---- the fast path ------------------------------------------------------------------ */
+
+/*
+ * Nearly every list is written in one plain block style.  This reads that subset
+ * directly, several times faster than libyaml's event parser.  At the first thing outside
+ * the subset, and at any problem at all, it gives up and the file is read again through
+ * libyaml, which then reports the problem with its position.  Both paths must give the
+ * same list, spans included: the unit tests and the fuzzer compare them.
+ */
+#define FAST_SCRATCH 65536      /* one entry's scalars; a bigger entry takes libyaml */
+
+struct fast {
+    struct parser *p;
+    const char *text, *cur, *end;
+    uint32_t lineno;            /* of the line at cur */
+};
+
+struct fline {
+    const char *start;          /* first byte of the line */
+    const char *p;              /* first non-space */
+    const char *end;            /* before the newline */
+    int indent;
+    uint32_t no;
+};
+
+/* The next line that is not blank or only a comment; false at the end. */
+static bool
+fast_line(struct fast *f, struct fline *l, bool consume)
+{
+    const char *c = f->cur;
+    uint32_t no = f->lineno;
+
+    while (c < f->end) {
+        const char *nl = memchr(c, '\n', (size_t)(f->end - c)), *q = c;
+        const char *e = nl ? nl : f->end;
+
+        while (q < e && *q == ' ')
+            q++;
+        if (q < e && *q != '#') {
+            l->start = c;
+            l->p = q;
+            l->end = e;
+            l->indent = (int)(q - c);
+            l->no = no;
+            if (consume) {
+                f->cur = nl ? nl + 1 : f->end;
+                f->lineno = no + 1;
+            } else {
+                f->cur = c;
+                f->lineno = no;
+            }
+            return true;
+        }
+        c = nl ? nl + 1 : f->end;
+        no++;
+    }
+    f->cur = f->end;
+    f->lineno = no;
+    return false;
+}
+
+static void
+fast_consume(struct fast *f, const struct fline *l)
+{
+    f->cur = l->end < f->end ? l->end + 1 : f->end;
+    f->lineno = l->no + 1;
+}
+
+/* Only spaces, or a comment after at least one space, from q to end. */
+static bool
+rest_is_empty(const char *q, const char *end)
+{
+    const char *s = q;
+
+    while (q < end && *q == ' ')
+        q++;
+    return q == end || (*q == '#' && q > s);
+}
+
+static int
+keep(struct fast *f, struct rscalar *r, const char *v, size_t n, const char *b0,
+    const char *b1, uint32_t no)
+{
+    struct parser *p = f->p;
+
+    if (p->scratch_used + n + 1 > FAST_SCRATCH)
+        return -1;
+    r->s = p->scratch + p->scratch_used;
+    memcpy(r->s, v, n);
+    r->s[n] = '\0';
+    p->scratch_used += n + 1;
+    r->len = n;
+    r->b0 = (size_t)(b0 - f->text);
+    r->b1 = (size_t)(b1 - f->text);
+    r->line = (int)no;
+    r->set = true;
+    r->borrowed = true;
+    if (r->b1 > p->e.last)
+        p->e.last = r->b1;
+    return 0;
+}
+
+/*
+ * A block-context scalar from v to the end of the line: "double" or 'single' quoted
+ * without escapes, or plain.  Anything else (escapes, indicators, nulls, multi-line
+ * values, ": " inside) is left to libyaml.
+ */
+static int
+fast_scalar(struct fast *f, const char *v, const char *end, uint32_t no, struct rscalar *r)
+{
+    const char *q;
+
+    if (v >= end)
+        return -1;                          /* empty: a null, libyaml's business */
+    if (*v == '"' || *v == '\'') {
+        q = v + 1;
+        while (q < end && *q != *v && *q != '\\')
+            q++;
+        if (q >= end || *q != *v || (*v == '\'' && q + 1 < end && q[1] == '\''))
+            return -1;
+        if (*v == '"' && memchr(v + 1, '\\', (size_t)(q - v - 1)) != NULL)
+            return -1;
+        if (!rest_is_empty(q + 1, end))
+            return -1;
+        return keep(f, r, v + 1, (size_t)(q - v - 1), v, q + 1, no);
+    }
+    if (strchr("-?:,[]{}#&*!|>%@`", *v) != NULL)
+        return -1;
+    for (q = v; q < end; q++) {
+        if (*q == ':' && (q + 1 == end || q[1] == ' '))
+            return -1;
+        if (*q == '#' && q[-1] == ' ')
+            break;
+    }
+    while (q > v && q[-1] == ' ')
+        q--;
+    if ((q - v == 1 && *v == '~') || (q - v == 4 && (memcmp(v, "null", 4) == 0 ||
+        memcmp(v, "Null", 4) == 0 || memcmp(v, "NULL", 4) == 0)))
+        return -1;
+    return keep(f, r, v, (size_t)(q - v), v, q, no);
+}
+
+/* tags: [a, b] with plain words only. */
+static int
+fast_flow_tags(struct fast *f, const char *v, const char *end, uint32_t no)
+{
+    struct rentry *e = &f->p->e;
+    const char *q = v + 1;
+
+    for (;;) {
+        const char *w, *we;
+
+        while (q < end && *q == ' ')
+            q++;
+        if (q < end && *q == ']' && e->ntags == 0)
+            break;
+        w = q;
+        while (q < end && *q != ',' && *q != ']')
+            q++;
+        we = q;
+        while (we > w && we[-1] == ' ')
+            we--;
+        if (q >= end || we == w || e->ntags == SUBS_MAX_TAGS ||
+            strchr("-?:,[]{}#&*!|>%@`'\"", *w) != NULL)
+            return -1;
+        for (const char *c = w; c < we; c++)
+            if (*c == ':' || *c == '#' || *c == '[' || *c == '{' || *c == '}')
+                return -1;
+        if (keep(f, &e->tags[e->ntags++], w, (size_t)(we - w), w, we, no) == -1)
+            return -1;
+        if (*q == ']')
+            break;
+        q++;
+    }
+    if (!rest_is_empty(q + 1, end))
+        return -1;
+    if ((size_t)(q + 1 - f->text) > e->last)
+        e->last = (size_t)(q + 1 - f->text);
+    return 0;
+}
+
+/* One entry; l is its "- key: value" line. */
+static int
+fast_entry(struct fast *f, const struct fline *l)
+{
+    struct parser *p = f->p;
+    struct rentry *e = &p->e;
+    struct fline k;
+    const char *q = l->p + 1;
+    int key_col;
+    bool first = true;
+
+    entry_reset(e);
+    p->scratch_used = 0;
+    while (q < l->end && *q == ' ')
+        q++;
+    if (q == l->p + 1 || q >= l->end || *q == '{' || *q == '-')
+        return -1;
+    key_col = (int)(q - l->start);
+    e->line = (int)l->no;
+    e->col = key_col + 1;
+    e->b0 = (size_t)(q - f->text);
+    e->last = e->b0;
+    k = *l;
+    k.p = q;
+    k.indent = key_col;
+    for (;;) {
+        const char *c = k.p, *v;
+        size_t klen;
+        uint32_t no = k.no;
+
+        if (!first) {
+            if (!fast_line(f, &k, false) || k.indent != key_col)
+                break;
+            c = k.p;
+            no = k.no;
+        }
+        fast_consume(f, &k);
+        first = false;
+        while (c < k.end && (IS_ALPHA(*c) || *c == '_'))
+            c++;
+        klen = (size_t)(c - k.p);
+        if (c >= k.end || *c != ':' || (c + 1 < k.end && c[1] != ' '))
+            return -1;
+        v = c + 1;
+        while (v < k.end && *v == ' ')
+            v++;
+#define KEY(s) (klen == sizeof(s) - 1 && memcmp(k.p, s, klen) == 0)
+        if (KEY("email") || KEY("name") || KEY("status") || KEY("subscribed_at")) {
+            struct rscalar *r = KEY("email") ? &e->email : KEY("name") ? &e->name :
+                KEY("status") ? &e->status : &e->at;
+
+            if (r->set || fast_scalar(f, v, k.end, no, r) == -1)
+                return -1;
+        } else if (KEY("tags")) {
+            if (e->ntags > 0)
+                return -1;
+            if (v < k.end && *v == '[') {
+                if (fast_flow_tags(f, v, k.end, no) == -1)
+                    return -1;
+            } else if (!rest_is_empty(v, k.end)) {
+                if (fast_scalar(f, v, k.end, no, &e->tags[e->ntags++]) == -1)
+                    return -1;
+            } else {                        /* a block list, deeper than the key */
+                struct fline t;
+                int ti = -1;
+
+                while (fast_line(f, &t, false) && t.indent > key_col) {
+                    const char *w = t.p + 1;
+
+                    if ((ti != -1 && t.indent != ti) || *t.p != '-' || w >= t.end ||
+                        *w != ' ' || e->ntags == SUBS_MAX_TAGS)
+                        return -1;
+                    ti = t.indent;
+                    while (w < t.end && *w == ' ')
+                        w++;
+                    if (fast_scalar(f, w, t.end, t.no, &e->tags[e->ntags++]) == -1)
+                        return -1;
+                    fast_consume(f, &t);
+                }
+                if (ti == -1)
+                    return -1;              /* "tags:" alone is a null */
+            }
+        } else if (KEY("fields")) {
+            struct fline t;
+            int fi = -1;
+
+            if (e->nf > 0 || !rest_is_empty(v, k.end))
+                return -1;
+            while (fast_line(f, &t, false) && t.indent > key_col) {
+                const char *w = t.p, *x;
+
+                if ((fi != -1 && t.indent != fi) || e->nf == SUBS_MAX_FIELDS)
+                    return -1;
+                fi = t.indent;
+                while (w < t.end && (IS_ALNUM(*w) || *w == '_' || *w == '-'))
+                    w++;
+                if (w == t.p || w >= t.end || *w != ':' || w + 1 >= t.end || w[1] != ' ' ||
+                    *t.p == '-')
+                    return -1;
+                x = w + 1;
+                while (x < t.end && *x == ' ')
+                    x++;
+                if (keep(f, &e->fk[e->nf], t.p, (size_t)(w - t.p), t.p, w, t.no) == -1 ||
+                    fast_scalar(f, x, t.end, t.no, &e->fv[e->nf]) == -1)
+                    return -1;
+                e->nf++;
+                fast_consume(f, &t);
+            }
+            if (fi == -1)
+                return -1;
+        } else
+            return -1;
+#undef KEY
+    }
+    /* a key of another name or a deeper line that belongs to nothing: libyaml's turn */
+    if (f->cur < f->end) {
+        struct fline t;
+
+        if (fast_line(f, &t, false) && t.indent > key_col)
+            return -1;
+    }
+    finish_entry(p);
+    return p->bail ? -1 : 0;
+}
+
+/* 0 when the whole file was read; -1 to fall back to libyaml. */
+static int
+parse_fast(struct parser *p)
+{
+    struct subs *s = p->s;
+    struct fast f = { p, s->text, s->text, s->text + s->len, 1 };
+    struct fline l;
+    int dash = -1;
+
+    if (memchr(s->text, '\t', s->len) != NULL || memchr(s->text, '\r', s->len) != NULL ||
+        (s->len >= 3 && memcmp(s->text, "\xef\xbb\xbf", 3) == 0))
+        return -1;
+    if (!fast_line(&f, &l, false))
+        return -1;
+    if (l.indent == 0 && l.end - l.p >= 12 && memcmp(l.p, "subscribers:", 12) == 0 &&
+        rest_is_empty(l.p + 12, l.end)) {
+        s->shape = SHAPE_KEY_SEQ;
+        fast_consume(&f, &l);
+    } else if (l.indent == 0 && *l.p == '-')
+        s->shape = SHAPE_ROOT_SEQ;
+    else
+        return -1;
+    while (fast_line(&f, &l, false)) {
+        if (*l.p != '-' || (dash != -1 && l.indent != dash))
+            return -1;
+        dash = l.indent;
+        if (fast_entry(&f, &l) == -1)
+            return -1;
+    }
+    return s->n > 0 ? 0 : -1;
+}
+
+/* A rough count of entries ("-" first on a line) to size the arrays once. */
+static size_t
+estimate(const char *text, size_t len)
+{
+    size_t n = 0;
+
+    for (const char *c = text, *end = text + len; c < end;) {
+        const char *nl = memchr(c, '\n', (size_t)(end - c));
+
+        while (c < end && *c == ' ')
+            c++;
+        n += c < end && *c == '-';
+        c = nl ? nl + 1 : end;
+    }
+    return n;
+}
+
+static void
+reset(struct subs *s)
+{
+    arena_fini(&s->arena);
+    s->n = 0;
+    if (s->hash != NULL)
+        memset(s->hash, 0, s->hcap * sizeof(*s->hash));
+    s->shape = SHAPE_EMPTY;
+    s->dash_col = 2;
+    s->key_col = 4;
+    s->append_at = s->len;
+    s->empty_start = s->empty_end = 0;
+}
+
+/* Parse text (NUL-terminated, len bytes), which the list takes over. */
+static struct subs *
+parse_owned(char *text, size_t len, const char *path, int flags,
     const struct subs_report *rep, struct diag *d)
 {
     struct parser p;
     struct subs *s = xcalloc(1, sizeof(*s));
+    size_t guess;
     int rc;
 
-    (void)flags;
     s->path = xstrdup(path);
-    s->text = xstrndup(text, len);
+    s->text = text;
     s->len = len;
-    s->dash_col = 2;
-    s->key_col = 4;
-    s->append_at = len;
+    reset(s);
     memset(&p, 0, sizeof(p));
     p.s = s;
     p.rep = rep;
@@ -877,6 +1293,28 @@ subs_parse(const char *text, size_t len, const char *path, int flags,
     if (!utf8_is_valid(text, len)) {
         problem(&p, 0, 0, "not valid UTF-8; save the file as UTF-8");
         goto fail;
+    }
+    guess = estimate(text, len);
+    if (guess > 0) {
+        s->cap = guess + 1;
+        s->v = xreallocarray(NULL, s->cap, sizeof(*s->v));
+        hash_reserve(s, guess + 1);
+    }
+    if (!(flags & SUBS_NO_FAST)) {
+        p.fast = true;
+        p.scratch = xmalloc(FAST_SCRATCH);
+        rc = parse_fast(&p);
+        entry_reset(&p.e);
+        free(p.scratch);
+        p.scratch = NULL;
+        p.fast = false;
+        if (rc == 0) {
+            s->fast = true;
+            goto done;
+        }
+        reset(s);               /* start again with libyaml */
+        p.ntagv = 0;
+        p.bail = false;
     }
     p.pos.text = s->text;
     p.pos.len = len;
@@ -891,11 +1329,13 @@ subs_parse(const char *text, size_t len, const char *path, int flags,
     rc = parse_doc(&p);
     yaml_parser_delete(&p.yp);
     entry_reset(&p.e);
-    free(p.tagv);
     if (rc == -1 || s->nerrors > 0)
         goto fail;
+done:
+    free(p.tagv);
     return s;
 fail:
+    free(p.tagv);
     entry_reset(&p.e);
     diag_path(d, path);
     subs_free(s);
@@ -903,9 +1343,15 @@ fail:
 }
 
 struct subs *
+subs_parse(const char *text, size_t len, const char *path, int flags,
+    const struct subs_report *rep, struct diag *d)
+{
+    return parse_owned(xstrndup(text, len), len, path, flags, rep, d);
+}
+
+struct subs *
 subs_load(const char *path, int flags, const struct subs_report *rep, struct diag *d)
 {
-    struct subs *s;
     size_t len;
     char *text = read_file(path, &len);
 
@@ -916,9 +1362,7 @@ subs_load(const char *path, int flags, const struct subs_report *rep, struct dia
         diag_path(d, path);
         return NULL;
     }
-    s = subs_parse(text, len, path, flags, rep, d);
-    free(text);
-    return s;
+    return parse_owned(text, len, path, flags, rep, d);
 }
 
 void
