@@ -299,6 +299,8 @@ rs_free(struct rscalar *r)
 {
     if (!r->borrowed)
         free(r->s);
+    r->s = NULL;
+    r->borrowed = false;
 }
 
 static void

@@ -1,0 +1,28 @@
+#!/bin/sh
+# make run: what a new user sees first, on the shipped examples, with nothing sent
+# anywhere but a local folder.
+set -eu
+cd "$(dirname "$0")/.."
+G=./gazette
+W=build/sample
+rm -rf "$W"
+mkdir -p "$W"
+cp gazette.yaml.example "$W/gazette.yaml"
+cp subscribers.yaml.example "$W/subscribers.yaml"
+# the example config reads its unsubscribe secret from a file
+[ -f "$W/secret.txt" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/secret.txt")
+echo "== gazette check (quiet when all is well)"
+$G -c "$W/gazette.yaml" check
+echo "== gazette subscribers list"
+$G -c "$W/gazette.yaml" subscribers list
+if $G --help | grep -q '^  send'; then
+    cp -r examples/articles "$W/articles"
+    echo "== gazette send (transport: maildir)"
+    $G -c "$W/gazette.yaml" -v send
+    echo
+    echo "The messages are in $W/outbox/new/ -- open one with a mail client, or:"
+    echo "  ls $W/outbox/new/ && less $W/outbox/new/*"
+else
+    echo
+    echo "Composing and sending are not in this build yet (see the open issues)."
+fi

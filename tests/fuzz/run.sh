@@ -1,0 +1,30 @@
+#!/bin/sh
+# make fuzz: build each tests/fuzz/fuzz_*.c with libFuzzer (clang) and run it for
+# FUZZ_SECONDS (default 60) from its seed corpus.  Crashers are kept in build/fuzz/ and
+# belong in tests/data/ as fixtures once fixed.
+set -eu
+cd "$(dirname "$0")/../.."
+SECS=${FUZZ_SECONDS:-60}
+OUT=build/fuzz
+mkdir -p "$OUT"
+PKGS="libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0"
+SRCS=${FUZZ_SRCS:-$(ls src/*.c | grep -v '^src/main.c$')}
+only=${1:-}
+for f in tests/fuzz/fuzz_*.c; do
+    name=$(basename "$f" .c)
+    [ -n "$only" ] && [ "$only" != "$name" ] && continue
+    echo "== $name ($SECS s)"
+    clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=all $(pkg-config --cflags $PKGS) -o "$OUT/$name" "$f" $SRCS \
+        $(pkg-config --libs $PKGS) -lm
+    corpus="$OUT/$name.corpus"
+    mkdir -p "$corpus"
+    seeds="tests/fuzz/seeds/${name#fuzz_}"
+    [ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
+    "$OUT/$name" -max_total_time="$SECS" -artifact_prefix="$OUT/$name-" -print_final_stats=1 \
+        "$corpus" 2>&1 | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' || true
+    if ls "$OUT/$name"-crash-* "$OUT/$name"-leak-* "$OUT/$name"-timeout-* >/dev/null 2>&1; then
+        echo "$name: found problems, see $OUT/" >&2
+        exit 1
+    fi
+done
