@@ -1509,7 +1509,8 @@ merge(struct subscriber *out, const struct subscriber *old, const struct subs_ch
         struct subs_field *f = arena_alloc(tmp, (old->nfields + c->nfields) * sizeof(*f));
         size_t n = old->nfields;
 
-        memcpy(f, old->fields, old->nfields * sizeof(*f));
+        if (old->nfields > 0)
+            memcpy(f, old->fields, old->nfields * sizeof(*f));
         for (size_t i = 0; i < c->nfields; i++) {
             size_t j;
 
