@@ -13,7 +13,7 @@ override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-DGAZETTE_DATADIR='"$(DATADIR)"' -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LDLIBS  += $(PKG_LIBS) -lm
+LDLIBS  += $(PKG_LIBS) -lpthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
 
 SRCS    := $(wildcard src/*.c)
@@ -23,6 +23,7 @@ LIBOBJS_SAN := $(filter-out build/san/main.o,$(SANOBJS))
 UNIT    := $(patsubst tests/unit/%.c,build/san/%,$(wildcard tests/unit/test_*.c))
 SPEC    := $(patsubst tests/spec/%.c,build/san/%,$(wildcard tests/spec/*.c))
 BENCH   := $(patsubst tests/bench/%.c,build/%,$(wildcard tests/bench/bench_*.c))
+TOOLS   := $(patsubst tests/tools/%.c,build/san/%,$(wildcard tests/tools/*.c))
 
 ifeq ($(V),1)
 Q :=
@@ -62,6 +63,11 @@ build/san/test_%: tests/unit/test_%.c tests/unit/check.h $(LIBOBJS_SAN)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS_SAN) \
 		$(LDFLAGS) $(LDLIBS)
 
+build/san/%: tests/tools/%.c tests/unit/check.h $(LIBOBJS_SAN)
+	@echo "  CC   $< (san)"
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS_SAN) \
+		$(LDFLAGS) $(LDLIBS) -lpthread
+
 build/san/spec_%: tests/spec/spec_%.c tests/unit/check.h $(LIBOBJS_SAN)
 	@echo "  CC   $< (san)"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS_SAN) \
@@ -77,7 +83,7 @@ run:
 
 test:
 	@scripts/deps.sh install
-	@$(MAKE) --no-print-directory build/san/gazette $(UNIT) $(SPEC)
+	@$(MAKE) --no-print-directory build/san/gazette $(UNIT) $(SPEC) $(TOOLS)
 	@tests/run.sh
 
 bench:

@@ -1,0 +1,90 @@
+/*
+ * transport: one interface over the ways a message leaves gazette (OpenSMTPD's queue.c
+ * over queue_fs.c and queue_ram.c): transport_curl.c (SMTP with libcurl, the default for
+ * real sending), transport_esmtp.c (SMTP with libESMTP) and transport_maildir.c (a local
+ * Maildir, the embedded default).  A transport object is one connection: the mailer runs
+ * several of them, one per worker thread, and each sends many messages in turn over its
+ * connection (no new TCP/TLS/EHLO/AUTH per message).
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GAZETTE_TRANSPORT_H
+#define GAZETTE_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config;
+struct diag;
+struct transport;
+
+/* One message for one recipient. */
+struct transport_msg {
+    const char *from;           /* envelope sender (MAIL FROM), ASCII, checked */
+    const char *rcpt;           /* envelope recipient (RCPT TO), canonical (A-label) */
+    const char *data;           /* the message: CRLF line ends, NOT dot-stuffed */
+    size_t len;
+    const char *id;             /* a unique name for it (Maildir file name part), or NULL */
+};
+
+enum transport_outcome {
+    TRANSPORT_SENT,             /* the server took it (2xx after the data) */
+    TRANSPORT_TEMPFAIL,         /* 4xx, timeout, dropped connection before the data was
+                                   accepted: try again later */
+    TRANSPORT_PERMFAIL,         /* 5xx to RCPT or to the data: this recipient, never again */
+    TRANSPORT_UNCERTAIN,        /* the data went out but the final reply was lost */
+    TRANSPORT_FATAL,            /* every later message would fail the same way: 5xx to the
+                                   greeting, EHLO, AUTH or MAIL FROM, a TLS failure, STARTTLS
+                                   required but not offered: stop the run */
+};
+
+struct transport_result {
+    enum transport_outcome outcome;
+    int code;                   /* SMTP reply code of the failing (or last) step; 0 if none */
+    char enhanced[16];          /* RFC 3463 status such as "5.1.1", or "" */
+    char text[256];             /* reply text or error, sanitised (no control bytes) */
+    const char *stage;          /* "connect", "tls", "auth", "mail", "rcpt", "data", ... */
+    double latency;             /* seconds spent on this message */
+    bool reconnect;             /* the connection is gone (421, drop): open a new one */
+};
+
+struct transport_opts {
+    const struct config *cfg;   /* smtp.* settings; borrowed for the transport's life */
+    const char *password;       /* from config_password(); NULL or "" for none; copied */
+    const char *maildir;        /* for the maildir transport: the Maildir folder */
+};
+
+struct transport_ops {
+    const char *name;
+    /*
+     * Open one connection (or, for maildir, check and create the folder).  Fails with
+     * EX_UNAVAILABLE/EX_TEMPFAIL when the server cannot be reached, EX_NOPERM when the
+     * login is refused, EX_PROTOCOL for TLS trouble, EX_CONFIG for bad settings.  Caller
+     * frees with close().
+     */
+    struct transport *(*open)(const struct transport_opts *o, struct diag *d);
+    /* Send one message over the connection; blocks; always fills r; 0, or -1 when
+       r->outcome is not TRANSPORT_SENT. */
+    int (*send)(struct transport *t, const struct transport_msg *m,
+        struct transport_result *r);
+    /* Connect, greet, STARTTLS and AUTH as configured, then QUIT: `gazette check --smtp`. */
+    int (*probe)(struct transport *t, struct transport_result *r);
+    void (*close)(struct transport *t);     /* QUIT and free; NULL does nothing */
+};
+
+extern const struct transport_ops transport_curl_ops;
+extern const struct transport_ops transport_esmtp_ops;
+extern const struct transport_ops transport_maildir_ops;
+
+/* The ops for the config's smtp.transport. */
+const struct transport_ops *transport_for(const struct config *cfg);
+/* "sent", "tempfail", ... */
+const char *transport_outcome_name(enum transport_outcome o);
+/*
+ * Classify an SMTP reply at a stage into an outcome (RFC 5321 4.2.1, RFC 3463): shared by
+ * every SMTP transport so that they agree.  text may hold an enhanced code ("5.1.1 ...").
+ */
+enum transport_outcome transport_classify(const char *stage, int code, const char *text);
+/* Fill r->enhanced from the start of text when it holds an RFC 3463 code. */
+void transport_enhanced(struct transport_result *r, const char *text);
+
+#endif
