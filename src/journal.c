@@ -1,0 +1,482 @@
+/*
+ * journal: per-campaign append-only event log with group commit.
+ * Line format (tab-separated, one event):  SEQ MS STATE ADDR CODE ENHANCED TEXT LATENCY
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "diag.h"
+#include "journal.h"
+#include "lock.h"
+#include "util.h"
+
+#define JOURNAL_FIELDS 8
+#define JOURNAL_TEXT_MAX 150        /* reply text kept per event */
+#define JOURNAL_ID_MAX 100          /* campaign ids become file names */
+
+static const char *const state_names[JOURNAL_NSTATES] = {
+    "none", "start", "sent", "tempfail", "permfail", "uncertain", "skipped",
+};
+
+struct jrec {
+    const char *addr;           /* in the arena */
+    struct journal_entry e;
+};
+
+struct journal {
+    char *path;
+    int fd, lockfd;
+    bool readonly;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct buf pending;         /* appended, not yet written */
+    uint64_t seq, durable;      /* last assigned; last made durable */
+    bool syncing;
+    struct diag err;            /* first write error */
+    struct arena arena;
+    struct jrec *v;
+    size_t n, cap;
+    uint32_t *hash;             /* index + 1 */
+    size_t hcap;
+};
+
+const char *
+journal_state_name(enum journal_state st)
+{
+    return (unsigned)st < JOURNAL_NSTATES ? state_names[st] : "?";
+}
+
+static int
+state_parse(const char *s)
+{
+    for (int i = 0; i < JOURNAL_NSTATES; i++)
+        if (strcmp(s, state_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static uint32_t
+hash_str(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*s)) * 16777619u;
+    return h;
+}
+
+static void
+rehash(struct journal *j)
+{
+    size_t ncap = j->hcap ? j->hcap * 2 : 1024;
+
+    free(j->hash);
+    j->hash = xcalloc(ncap, sizeof(*j->hash));
+    j->hcap = ncap;
+    for (size_t i = 0; i < j->n; i++) {
+        size_t k = hash_str(j->v[i].addr) & (ncap - 1);
+
+        while (j->hash[k] != 0)
+            k = (k + 1) & (ncap - 1);
+        j->hash[k] = (uint32_t)i + 1;
+    }
+}
+
+/* The record for addr, created if missing (with the lock held). */
+static struct jrec *
+rec(struct journal *j, const char *addr, bool create)
+{
+    size_t k;
+
+    if (j->hcap != 0) {
+        for (k = hash_str(addr) & (j->hcap - 1); j->hash[k] != 0; k = (k + 1) & (j->hcap - 1))
+            if (ascii_strcasecmp(j->v[j->hash[k] - 1].addr, addr) == 0)
+                return &j->v[j->hash[k] - 1];
+    }
+    if (!create)
+        return NULL;
+    if (j->n == j->cap) {
+        j->cap = j->cap ? j->cap * 2 : 256;
+        j->v = xreallocarray(j->v, j->cap, sizeof(*j->v));
+    }
+    memset(&j->v[j->n], 0, sizeof(j->v[j->n]));
+    j->v[j->n].addr = arena_strdup(&j->arena, addr);
+    j->n++;
+    if (j->n * 2 > j->hcap)
+        rehash(j);
+    else {
+        for (k = hash_str(addr) & (j->hcap - 1); j->hash[k] != 0; k = (k + 1) & (j->hcap - 1))
+            ;
+        j->hash[k] = (uint32_t)j->n;
+    }
+    return &j->v[j->n - 1];
+}
+
+static void
+apply(struct journal *j, const char *addr, enum journal_state st, int code,
+    const char *enhanced, const char *text)
+{
+    struct jrec *r = rec(j, addr, true);
+
+    r->e.state = st;
+    if (st == JOURNAL_START)
+        r->e.attempts++;
+    if (st != JOURNAL_START) {
+        r->e.code = code;
+        snprintf(r->e.enhanced, sizeof(r->e.enhanced), "%s", enhanced ? enhanced : "");
+        snprintf(r->e.text, sizeof(r->e.text), "%s", text ? text : "");
+    }
+}
+
+/* Copy s into out with tabs, line breaks and other controls made into spaces. */
+static void
+clean(char *out, size_t size, const char *s)
+{
+    size_t i = 0;
+
+    for (; s != NULL && *s && i + 1 < size; s++)
+        out[i++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? ' ' : *s;
+    /* never end inside a UTF-8 sequence */
+    while (i > 0 && ((unsigned char)out[i - 1] & 0x80) != 0 && !utf8_is_valid(out, i))
+        i--;
+    out[i] = '\0';
+}
+
+static bool
+id_is_valid(const char *id)
+{
+    size_t n = strlen(id);
+
+    if (n == 0 || n > JOURNAL_ID_MAX || id[0] == '.' || id[0] == '-')
+        return false;
+    for (; *id; id++)
+        if (!IS_ALNUM(*id) && *id != '.' && *id != '_' && *id != '-')
+            return false;
+    return true;
+}
+
+static int
+mkdirs(const char *dir, struct diag *d)
+{
+    char *p = xstrdup(dir);
+
+    for (char *c = p + 1; ; c++) {
+        if (*c == '/' || *c == '\0') {
+            char save = *c;
+
+            *c = '\0';
+            if (mkdir(p, 0700) == -1 && errno != EEXIST) {
+                diag_set(d, EX_CANTCREAT, "cannot create the folder %s: %s", p, strerror(errno));
+                free(p);
+                return -1;
+            }
+            *c = save;
+            if (save == '\0')
+                break;
+        }
+    }
+    free(p);
+    return 0;
+}
+
+/* Replay the file's events; cut a torn last line.  0 or -1 (EX_DATAERR). */
+static int
+replay(struct journal *j, char *text, size_t len, struct diag *d)
+{
+    size_t lineno = 0;
+    char *p = text, *end = text + len;
+
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *f[JOURNAL_FIELDS];
+        int nf = 0, st;
+        long code;
+
+        lineno++;
+        if (nl == NULL) {
+            /* a crash in the middle of a write: that event never became durable */
+            if (!j->readonly && ftruncate(j->fd, (off_t)(p - text)) == -1) {
+                diag_set(d, EX_IOERR, "cannot cut the torn last line: %s", strerror(errno));
+                return -1;
+            }
+            break;
+        }
+        *nl = '\0';
+        if (*p == '#' || *p == '\0') {
+            p = nl + 1;
+            continue;
+        }
+        for (char *c = p; nf < JOURNAL_FIELDS; ) {
+            char *tab = strchr(c, '\t');
+
+            f[nf++] = c;
+            if (tab == NULL)
+                break;
+            *tab = '\0';
+            c = tab + 1;
+        }
+        if (nf != JOURNAL_FIELDS || (st = state_parse(f[2])) <= 0 ||
+            parse_long(f[4], 0, 999, &code) == -1) {
+            diag_setat(d, EX_DATAERR, (int)lineno, 1, "this journal line is damaged; move the "
+                "journal aside to start the campaign's record again (this may resend)");
+            return -1;
+        }
+        apply(j, f[3], (enum journal_state)st, (int)code, f[5], f[6]);
+        {
+            long seq;
+
+            if (parse_long(f[0], 0, 0x7fffffffffffffffL, &seq) == 0 && (uint64_t)seq > j->seq)
+                j->seq = (uint64_t)seq;
+        }
+        p = nl + 1;
+    }
+    j->durable = j->seq;
+    return 0;
+}
+
+static struct journal *
+open_common(const char *dir, const char *campaign, bool readonly, struct diag *d)
+{
+    struct journal *j = NULL;
+    struct buf path;
+    char *text = NULL;
+    size_t len = 0;
+
+    if (!id_is_valid(campaign)) {
+        diag_set(d, EX_DATAERR, "campaign id \"%s\" is not usable; use letters, digits, '.', "
+            "'_' and '-' (at most %d)", campaign, JOURNAL_ID_MAX);
+        return NULL;
+    }
+    j = xcalloc(1, sizeof(*j));
+    j->fd = j->lockfd = -1;
+    j->readonly = readonly;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    buf_init(&j->pending, 0);
+    buf_init(&path, 0);
+    buf_addf(&path, "%s/%s.journal", dir, campaign);
+    j->path = buf_steal(&path);
+    if (!readonly) {
+        if (mkdirs(dir, d) == -1)
+            goto fail;
+        buf_init(&path, 0);
+        buf_addf(&path, "%s/%s.lock", dir, campaign);
+        j->lockfd = lock_path(buf_str(&path), 0, d);
+        buf_fini(&path);
+        if (j->lockfd == -1) {
+            if (d->code == EX_TEMPFAIL) {
+                d->code = 0;
+                diag_set(d, EX_TEMPFAIL, "campaign %s is being sent by another gazette run; "
+                    "this one stops", campaign);
+            }
+            goto fail;
+        }
+        j->fd = open(j->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        if (j->fd == -1) {
+            diag_set(d, EX_CANTCREAT, "cannot open the journal: %s", strerror(errno));
+            diag_path(d, j->path);
+            goto fail;
+        }
+    }
+    text = read_file(j->path, &len);
+    if (text == NULL) {
+        diag_set(d, readonly && errno == ENOENT ? EX_NOINPUT : EX_IOERR,
+            "cannot read the journal: %s", strerror(errno));
+        diag_path(d, j->path);
+        goto fail;
+    }
+    if (replay(j, text, len, d) == -1) {
+        diag_path(d, j->path);
+        goto fail;
+    }
+    free(text);
+    text = NULL;
+    if (!readonly) {
+        bool any = false;
+
+        if (len == 0) {
+            buf_addf(&j->pending, "# gazette journal v1 campaign %s\n", campaign);
+            any = true;
+        }
+        for (size_t i = 0; i < j->n; i++)
+            if (j->v[i].e.state == JOURNAL_START) {
+                journal_add(j, j->v[i].addr, JOURNAL_UNCERTAIN, 0, "",
+                    "the run stopped after the message was started; it may have arrived", 0);
+                any = true;
+            }
+        if (any && journal_sync(j, j->seq, d) == -1)
+            goto fail;
+    } else {
+        for (size_t i = 0; i < j->n; i++)
+            if (j->v[i].e.state == JOURNAL_START)
+                j->v[i].e.state = JOURNAL_UNCERTAIN;
+    }
+    return j;
+fail:
+    free(text);
+    journal_close(j, NULL);
+    return NULL;
+}
+
+struct journal *
+journal_open(const char *dir, const char *campaign, struct diag *d)
+{
+    return open_common(dir, campaign, false, d);
+}
+
+struct journal *
+journal_read(const char *dir, const char *campaign, struct diag *d)
+{
+    return open_common(dir, campaign, true, d);
+}
+
+struct journal_entry
+journal_get(struct journal *j, const char *addr)
+{
+    struct journal_entry e;
+    struct jrec *r;
+
+    pthread_mutex_lock(&j->mu);
+    r = rec(j, addr, false);
+    if (r != NULL)
+        e = r->e;
+    else
+        memset(&e, 0, sizeof(e));
+    pthread_mutex_unlock(&j->mu);
+    return e;
+}
+
+uint64_t
+journal_add(struct journal *j, const char *addr, enum journal_state st, int code,
+    const char *enhanced, const char *text, double latency)
+{
+    char t[JOURNAL_TEXT_MAX + 1], en[16], a[260];
+    struct timespec ts;
+    uint64_t seq;
+
+    clean(t, sizeof(t), text);
+    clean(en, sizeof(en), enhanced);
+    clean(a, sizeof(a), addr);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    pthread_mutex_lock(&j->mu);
+    seq = ++j->seq;
+    buf_addf(&j->pending, "%llu\t%lld%03ld\t%s\t%s\t%d\t%s\t%s\t%.3f\n", (unsigned long long)seq,
+        (long long)ts.tv_sec, ts.tv_nsec / 1000000, state_names[st], a, code, en, t, latency);
+    apply(j, a, st, code, en, t);
+    pthread_mutex_unlock(&j->mu);
+    return seq;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+
+        if (w == -1) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int
+journal_sync(struct journal *j, uint64_t seq, struct diag *d)
+{
+    int rc = 0;
+
+    if (j->readonly)
+        return 0;
+    pthread_mutex_lock(&j->mu);
+    while (j->durable < seq && !diag_is_set(&j->err)) {
+        if (j->syncing) {
+            pthread_cond_wait(&j->cv, &j->mu);
+            continue;
+        }
+        /* become the one who writes and syncs everything appended so far */
+        {
+            struct buf out = j->pending;
+            uint64_t upto = j->seq;
+
+            buf_init(&j->pending, 0);
+            j->syncing = true;
+            pthread_mutex_unlock(&j->mu);
+            if (write_all(j->fd, buf_str(&out), out.len) == -1 || fdatasync(j->fd) == -1) {
+                pthread_mutex_lock(&j->mu);
+                diag_set(&j->err, EX_IOERR, "cannot write the journal: %s", strerror(errno));
+                diag_path(&j->err, j->path);
+            } else {
+                pthread_mutex_lock(&j->mu);
+                j->durable = upto;
+            }
+            buf_fini(&out);
+            j->syncing = false;
+            pthread_cond_broadcast(&j->cv);
+        }
+    }
+    if (diag_is_set(&j->err)) {
+        if (d != NULL && !diag_is_set(d))
+            *d = j->err;
+        rc = -1;
+    }
+    pthread_mutex_unlock(&j->mu);
+    return rc;
+}
+
+void
+journal_counts(struct journal *j, struct journal_counts *c)
+{
+    memset(c, 0, sizeof(*c));
+    pthread_mutex_lock(&j->mu);
+    for (size_t i = 0; i < j->n; i++)
+        c->n[j->v[i].e.state]++;
+    pthread_mutex_unlock(&j->mu);
+}
+
+void
+journal_each(struct journal *j, void (*fn)(void *, const char *, const struct journal_entry *),
+    void *ctx)
+{
+    pthread_mutex_lock(&j->mu);
+    for (size_t i = 0; i < j->n; i++)
+        fn(ctx, j->v[i].addr, &j->v[i].e);
+    pthread_mutex_unlock(&j->mu);
+}
+
+int
+journal_close(struct journal *j, struct diag *d)
+{
+    int rc = 0;
+
+    if (j == NULL)
+        return 0;
+    if (j->fd != -1 && !j->readonly)
+        rc = journal_sync(j, j->seq, d);
+    if (j->fd != -1)
+        close(j->fd);
+    lock_release(j->lockfd);
+    pthread_mutex_destroy(&j->mu);
+    pthread_cond_destroy(&j->cv);
+    buf_fini(&j->pending);
+    arena_fini(&j->arena);
+    free(j->v);
+    free(j->hash);
+    free(j->path);
+    free(j);
+    return rc;
+}
