@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "cmd_check.h"
+#include "cmd_render.h"
 #include "cmd_subscribers.h"
 #include "config.h"
 #include "log.h"
@@ -25,6 +26,7 @@ struct command {
 static const struct command commands[] = {
     { "subscribers", cmd_subscribers, "list, add, remove, (un)subscribe, import, export" },
     { "check", cmd_check, "validate the config and the subscriber list" },
+    { "render", cmd_render, "render a Mustache template with YAML or JSON data" },
 };
 
 static void
