@@ -8,6 +8,9 @@
 
 #include "diag.h"
 
+static void vset(struct diag *d, int code, int line, int col, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
 static void
 vset(struct diag *d, int code, int line, int col, const char *fmt, va_list ap)
 {
