@@ -1220,9 +1220,22 @@ parse_fast(struct parser *p)
     struct fline l;
     int dash = -1;
 
-    if (memchr(s->text, '\t', s->len) != NULL || memchr(s->text, '\r', s->len) != NULL ||
-        (s->len >= 3 && memcmp(s->text, "\xef\xbb\xbf", 3) == 0))
+    if (s->len >= 3 && memcmp(s->text, "\xef\xbb\xbf", 3) == 0)
         return -1;
+    /* Tabs, CRs and whatever YAML does not count as printable (1.2 5.1: C0 and C1 controls
+       but NEL, DEL, U+FFFE/U+FFFF): libyaml's business. */
+    for (size_t i = 0; i < s->len; i++) {
+        unsigned char c = (unsigned char)s->text[i];
+
+        if ((c < 0x20 && c != '\n') || c == 0x7f)
+            return -1;
+        if (c == 0xc2 && i + 1 < s->len && (unsigned char)s->text[i + 1] < 0xa0 &&
+            (unsigned char)s->text[i + 1] != 0x85)
+            return -1;
+        if (c == 0xef && i + 2 < s->len && (unsigned char)s->text[i + 1] == 0xbf &&
+            (unsigned char)s->text[i + 2] >= 0xbe)
+            return -1;
+    }
     if (!fast_line(&f, &l, false))
         return -1;
     if (l.indent == 0 && l.end - l.p >= 12 && memcmp(l.p, "subscribers:", 12) == 0 &&

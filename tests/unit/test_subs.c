@@ -3,6 +3,7 @@
  * a list can take, and the error for each kind of bad entry (line, column, message).
  * SPDX-License-Identifier: MIT
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -11,6 +12,7 @@
 #include "check.h"
 #include "diag.h"
 #include "subs.h"
+#include "util.h"
 
 static const char *const good[] = {
     /* 0: the common style */
@@ -227,9 +229,48 @@ test_render(void)
     subs_free(s);
 }
 
+/* Inputs the fuzzer once found the two readers disagreeing on: they must agree now. */
+static void
+test_fuzz_fixtures(void)
+{
+    const char *dirpath = "tests/data/subs/fuzz";
+    DIR *dir = opendir(dirpath);
+    struct dirent *de;
+    int n = 0;
+
+    if (dir == NULL) {
+        CHECK(0, "open %s (run from the top of the tree)", dirpath);
+        return;
+    }
+    while ((de = readdir(dir)) != NULL) {
+        struct diag d1 = DIAG_INIT, d2 = DIAG_INIT;
+        struct subs *f, *y;
+        char path[512], why[200] = "";
+        size_t len;
+        char *text;
+
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
+        if ((text = read_file(path, &len)) == NULL)
+            continue;
+        f = subs_parse(text, len, path, 0, NULL, &d1);
+        y = subs_parse(text, len, path, SUBS_NO_FAST, NULL, &d2);
+        CHECK((f == NULL) == (y == NULL) && (f == NULL || same_list(f, y, why, sizeof(why))),
+            "fuzz fixture %s: both readers agree %s", de->d_name, why);
+        subs_free(f);
+        subs_free(y);
+        free(text);
+        n++;
+    }
+    closedir(dir);
+    CHECK(n > 0, "fuzz fixtures found (%d)", n);
+}
+
 int
 main(void)
 {
+    test_fuzz_fixtures();
     test_paths_agree();
     test_fields();
     test_errors();
