@@ -5,7 +5,7 @@ BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/gazette
 MANDIR  ?= $(PREFIX)/share/man
 
-PKGS    := libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0
+PKGS    := libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 libcrypto
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
@@ -17,8 +17,9 @@ LDLIBS  += $(PKG_LIBS) -lpthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
 
 SRCS    := $(wildcard src/*.c)
-OBJS    := $(SRCS:src/%.c=build/%.o)
-SANOBJS := $(SRCS:src/%.c=build/san/%.o)
+TEMPLATES := $(wildcard templates/*.mustache)
+OBJS    := $(SRCS:src/%.c=build/%.o) build/builtin_templates.o
+SANOBJS := $(SRCS:src/%.c=build/san/%.o) build/san/builtin_templates.o
 LIBOBJS_SAN := $(filter-out build/san/main.o,$(SANOBJS))
 UNIT    := $(patsubst tests/unit/%.c,build/san/%,$(wildcard tests/unit/test_*.c))
 SPEC    := $(patsubst tests/spec/%.c,build/san/%,$(wildcard tests/spec/*.c))
@@ -40,6 +41,18 @@ deps:
 gazette: $(OBJS)
 	@echo "  LD   $@"
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(OBJS) $(LDFLAGS) $(LDLIBS)
+
+build/builtin_templates.c: $(TEMPLATES) scripts/embed-templates.sh | build
+	@echo "  GEN  $@"
+	$(Q)scripts/embed-templates.sh $@ $(TEMPLATES)
+
+build/builtin_templates.o: build/builtin_templates.c
+	@echo "  CC   $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+build/san/builtin_templates.o: build/builtin_templates.c | build/san
+	@echo "  CC   $< (san)"
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
 build/%.o: src/%.c | build
 	@echo "  CC   $<"

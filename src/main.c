@@ -9,7 +9,9 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "cmd_articles.h"
 #include "cmd_check.h"
+#include "cmd_compose.h"
 #include "cmd_render.h"
 #include "cmd_subscribers.h"
 #include "config.h"
@@ -25,6 +27,9 @@ struct command {
 
 static const struct command commands[] = {
     { "subscribers", cmd_subscribers, "list, add, remove, (un)subscribe, import, export" },
+    { "compose", cmd_compose, "render the digest and a sample message into a folder" },
+    { "preview", cmd_preview, "the exact message one subscriber gets, with a lint report" },
+    { "articles", cmd_articles, "show what gazette made of article files" },
     { "check", cmd_check, "validate the config and the subscriber list" },
     { "render", cmd_render, "render a Mustache template with YAML or JSON data" },
 };

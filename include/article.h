@@ -1,0 +1,129 @@
+/*
+ * article: the first stage of the pipeline (article -> digest -> tmpl -> mime -> transport).
+ * Reads one article file in one of three formats (Markdown with YAML front matter, a YAML
+ * article, or plain text scraped from a web page) into one struct.  Markdown goes through
+ * libcmark (CommonMark 0.30); dates are read from common news formats (RFC 5322 3.3,
+ * ISO 8601 / RFC 3339, US and UK newspaper styles) and normalised to ISO 8601 UTC.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GAZETTE_ARTICLE_H
+#define GAZETTE_ARTICLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arena.h"
+
+struct diag;
+struct value;
+
+/* Longest ISO 8601 string we produce ("2014-10-19T16:55:00Z" is 20) plus room. */
+#define ARTICLE_ISO_MAX 32
+/* Largest article file we read; a scraped page or a Markdown post is far below this. */
+#define ARTICLE_MAX_BYTES ((size_t)8 << 20)
+
+enum article_format {
+    ARTICLE_MARKDOWN,           /* .md .markdown: optional --- front matter --- then Markdown */
+    ARTICLE_YAML,               /* .yaml .yml: a map with the keys below plus body/paragraphs */
+    ARTICLE_TEXT,               /* .txt: text scraped from a web page, extracted by heuristics */
+};
+
+/* A link of the body, numbered by position: links[i] is reference [i + 1] in body_text. */
+struct article_link {
+    const char *url;            /* absolute http(s) or mailto URL */
+    const char *text;           /* the link text as it appears in body_text */
+};
+
+/* A line of a scraped page that is not part of the article (for `gazette check -v`). */
+struct article_noise {
+    const char *text;
+    int line;                   /* 1-based line in the file */
+    const char *why;            /* "pattern", "user pattern", "header", "footer", "date", ... */
+};
+
+/*
+ * One article.  Every string is UTF-8, owned by the article and valid until
+ * article_free().  Single-line fields (title, source, author, date, ...) never contain
+ * CR, LF or other control characters.  Optional fields are NULL when absent.
+ */
+struct article {
+    enum article_format format;
+    const char *path;           /* as given to article_load(), or the name given to _parse */
+    const char *title;          /* never NULL */
+    const char *url;            /* absolute http:// or https:// URL, or NULL */
+    const char *source;         /* publication ("Reuters"), or NULL */
+    const char *author;
+    const char *date;           /* the date as printed ("Sun Oct 19, 2014 4:55PM GMT") */
+    char date_iso[ARTICLE_ISO_MAX]; /* article_parse_date() form; "" when unknown */
+    const char *summary;        /* plain text */
+    const char *image;          /* absolute http(s) URL or a relative file path */
+    const char *image_alt;
+    const char **tags;
+    size_t ntags;
+    const char *body_html;      /* never NULL; "" for an empty body */
+    const char *body_text;      /* never NULL; plain text, links as "text [N]" */
+    const char **paragraphs;    /* the body's paragraphs as plain text (top-level ones for
+                                 * Markdown) */
+    size_t nparagraphs;
+    struct article_link *links;
+    size_t nlinks;
+    struct article_noise *noise;    /* lines dropped from a scraped page (ARTICLE_TEXT) */
+    size_t nnoise;
+    struct arena arena;         /* private: owns all of the above */
+};
+
+struct article_opts {
+    bool allow_html;            /* pass raw HTML in Markdown through (CMARK_OPT_UNSAFE);
+                                 * otherwise cmark replaces it with <!-- raw HTML omitted --> */
+    const char *const *drop_patterns;   /* scraped text: drop lines matching any of these: a
+                                         * glob (* and ?) matched against the whole line, or
+                                         * without * and ? a substring; ASCII case folded */
+    size_t ndrop;
+};
+
+/*
+ * Read the article at path.  The format comes from the extension (.md .markdown .mdown
+ * .mkd, .yaml .yml, .txt); for any other extension a file that starts with "---" or a
+ * "# " heading is Markdown and anything else scraped text.  o may be NULL (defaults).
+ * Returns the article (caller frees with article_free()), or NULL with d set:
+ * EX_NOINPUT when the file cannot be read, EX_DATAERR for a bad article (no title,
+ * broken front matter, a date that is not a date, a url that is not http(s), a key that
+ * is misspelt, no paragraph in a scraped page), with FILE:LINE:COL where known.
+ */
+struct article *article_load(const char *path, const struct article_opts *o, struct diag *d);
+
+/*
+ * Same for len bytes of text already in memory, in the given format; name is used in
+ * errors and as the article's path.  Errors as for article_load() (EX_DATAERR only).
+ */
+struct article *article_parse(const char *text, size_t len, enum article_format format,
+    const char *name, const struct article_opts *o, struct diag *d);
+
+void article_free(struct article *a);
+
+/*
+ * Parse a date as news sites print it and write it to iso in ISO 8601, converted to UTC:
+ * "YYYY-MM-DDTHH:MM:SSZ" when s has a time of day, "YYYY-MM-DD" when it has only a date.
+ * Accepted: ISO 8601 / RFC 3339 ("2014-10-19T16:55:00+02:00", "2014-10-19 16:55"),
+ * RFC 5322 ("Sun, 19 Oct 2014 16:55:00 +0100"), "Sun Oct 19, 2014 4:55PM GMT",
+ * "October 19, 2014", "19th October 2014 16.55 BST", "10/19/2014 4:55 PM ET" (numeric dates
+ * are month first unless the day is > 12 or the zone is European; D.M.Y with dots),
+ * ctime ("Sun Oct 19 16:55:00 2014"), with a leading label ("Updated:", "Published on")
+ * and a weekday ignored.  Zones: Z, +hh:mm, +hhmm, GMT+1, and the abbreviations UT UTC GMT
+ * WET WEST BST CET CEST EET EEST MSK IST(India) EST EDT CST CDT MST MDT PST PDT AKST AKDT
+ * HST AST ADT NST NDT JST KST HKT SGT AWST ACST ACDT AEST AEDT NZST NZDT SAST CAT EAT WAT;
+ * ET CT MT PT follow the US daylight saving rules of the date.  A time without a zone is
+ * taken as UTC.  Returns 0, or -1 (iso set to "") when s is not a complete, valid date
+ * (a day that does not exist, a month > 12, an unknown zone, trailing words).
+ */
+int article_parse_date(const char *s, char iso[ARTICLE_ISO_MAX]);
+
+/*
+ * The article as template data: a map with the string keys title url source author date
+ * date_iso summary body_html body_text image image_alt (null when absent), tags and
+ * paragraphs (lists of strings), and links (a list of maps {number, url, text}).
+ * Caller frees with value_free().
+ */
+struct value *article_to_value(const struct article *a);
+
+#endif

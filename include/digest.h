@@ -1,0 +1,73 @@
+/*
+ * digest: selected articles -> the rendered digest -> one message per subscriber.
+ * The templates are rendered once per run with placeholders where personal values go
+ * (subscriber.*, unsubscribe_url); the output is cut at the placeholders into shared
+ * segments, which mime.c encodes once, and personal slots, which are filled, escaped and
+ * encoded per subscriber.  A template that uses a personal value to decide what to show
+ * ({{#subscriber.name}}...) is rendered in full for each subscriber instead.
+ * Pipeline: article -> DIGEST -> tmpl -> mime -> transport.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GAZETTE_DIGEST_H
+#define GAZETTE_DIGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct article;
+struct buf;
+struct config;
+struct diag;
+struct subscriber;
+struct value;
+
+struct digest_issue {
+    long number;                /* 1, 2, ... */
+    time_t date;                /* issue date; 0: today */
+    const char *title;          /* "" or NULL for none */
+    const char *intro;          /* plain text or NULL */
+};
+
+struct digest_opts {
+    const struct config *cfg;
+    const char *template_dir;   /* user templates, overriding the built-in ones per file;
+                                   NULL: the config's paths.templates */
+    const char *secret;         /* unsubscribe-token secret; NULL or "": tokens cannot be made */
+    const char *const *summaries;   /* per-article summary overrides (NULL entries: keep) */
+    const char *campaign;       /* for an X-Gazette-Campaign header, or NULL */
+    const struct value *data;   /* template data to use instead of the articles' (preview
+                                   --data); copied */
+};
+
+struct digest;
+
+/*
+ * Render the digest of articles[0..n) (borrowed for the digest's life) for issue.
+ * Errors: EX_DATAERR (a template error with FILE:LINE:COL, a header value mime.c refuses),
+ * EX_CONFIG (no unsubscribe secret while unsubscribe_url uses {{token}}), EX_NOINPUT (a
+ * template file that cannot be read).  Caller frees with digest_free().
+ */
+struct digest *digest_new(const struct digest_opts *o, struct article *const *articles,
+    size_t n, const struct digest_issue *issue, struct diag *d);
+void digest_free(struct digest *g);
+
+/*
+ * Append the complete message for sub (RFC 5322, CRLF, not dot-stuffed) to out.
+ * Thread-safe on one digest.  Errors: EX_DATAERR (a personal value mime.c refuses).
+ */
+int digest_message(const struct digest *g, const struct subscriber *sub, struct buf *out,
+    struct diag *d);
+/* The text and HTML bodies and the subject as sub would see them (for compose/preview). */
+int digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *subject,
+    struct buf *text, struct buf *html, struct diag *d);
+/* The template data as rendered (without personal values); borrowed. */
+const struct value *digest_data(const struct digest *g);
+/* This subscriber's unsubscribe URL into out ("" when none is configured). */
+void digest_unsubscribe_url(const struct digest *g, const char *addr, struct buf *out);
+/* The token of addr: base64url of an HMAC-SHA256 with the secret (22 characters). */
+void digest_token(const char *secret, const char *addr, char out[32]);
+/* Wrap plain text at width columns (code points), keeping paragraphs and long words. */
+void digest_wrap(struct buf *out, const char *text, size_t width);
+
+#endif

@@ -1,0 +1,781 @@
+/*
+ * digest: the composer.  Builds the template data, renders subject, preheader, text and
+ * HTML once with placeholders for personal values, and writes each subscriber's message.
+ * Unsubscribe tokens are HMAC-SHA256 (RFC 2104) of the canonical address.
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "article.h"
+#include "buf.h"
+#include "builtin_templates.h"
+#include "config.h"
+#include "diag.h"
+#include "digest.h"
+#include "mime.h"
+#include "subs.h"
+#include "tmpl.h"
+#include "util.h"
+#include "value.h"
+
+#define DIGEST_WRAP 72              /* text part: lines of at most 72 columns */
+#define DIGEST_MAX_FIELDS 64        /* subscriber.fields.* names a template may use */
+#define DIGEST_OUT_MAX ((size_t)16 << 20)   /* rendered part size limit */
+#define MARK_OPEN '\x01'            /* placeholders: \x01 slot-number \x02 */
+#define MARK_CLOSE '\x02'
+
+enum { SLOT_EMAIL, SLOT_NAME, SLOT_UNSUB, SLOT_FIELDS };
+
+struct digest {
+    const struct config *cfg;
+    char *template_dir;
+    char *secret;
+    struct value *data;             /* the shared data (placeholders in subscriber.*) */
+    struct tmpl_partials *parts;
+    struct mime_digest *mime;
+    char *subject;                  /* may hold raw placeholders */
+    bool subject_personal;
+    bool personal;                  /* render everything per subscriber */
+    const struct tmpl *t_text, *t_html, *t_subject;
+    char *fields[DIGEST_MAX_FIELDS];    /* field names used, slot SLOT_FIELDS + i */
+    size_t nfields;
+    /* the shared segments (pointing into text/html below) */
+    struct buf text, html;
+    struct mime_seg *segs;
+    size_t ntext, nhtml;
+};
+
+/* ---- small text helpers ------------------------------------------------------------ */
+
+static void
+html_escape(struct buf *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '&': buf_adds(out, "&amp;"); break;
+        case '<': buf_adds(out, "&lt;"); break;
+        case '>': buf_adds(out, "&gt;"); break;
+        case '"': buf_adds(out, "&quot;"); break;
+        case '\'': buf_adds(out, "&#39;"); break;
+        default: buf_addc(out, s[i]); break;
+        }
+    }
+}
+
+static size_t
+cols(const char *s, size_t n)
+{
+    size_t w = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xc0) != 0x80)
+            w++;
+    return w;
+}
+
+void
+digest_wrap(struct buf *out, const char *text, size_t width)
+{
+    const char *p = text;
+
+    while (*p) {
+        const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
+        const char *q = p;
+        size_t col = 0, indent = 0;
+
+        while (q < end && *q == ' ')        /* keep a line's indentation on its continuations */
+            q++;
+        indent = (size_t)(q - p) < width / 2 ? (size_t)(q - p) : 0;
+        buf_add(out, p, (size_t)(q - p));
+        col = (size_t)(q - p);
+        while (q < end) {
+            const char *w = q, *we;
+            size_t wl;
+
+            while (we = w, w < end && *w != ' ')
+                w++;
+            we = w;
+            wl = cols(q, (size_t)(we - q));
+            if (col > indent && col + 1 + wl > width) {
+                buf_addc(out, '\n');
+                for (size_t i = 0; i < indent; i++)
+                    buf_addc(out, ' ');
+                col = indent;
+            } else if (col > indent) {
+                buf_addc(out, ' ');
+                col++;
+            }
+            buf_add(out, q, (size_t)(we - q));
+            col += wl;
+            q = we;
+            while (q < end && *q == ' ')
+                q++;
+        }
+        if (nl == NULL)
+            break;
+        buf_addc(out, '\n');
+        p = nl + 1;
+    }
+}
+
+void
+digest_token(const char *secret, const char *addr, char out[32])
+{
+    static const char b64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned char mac[EVP_MAX_MD_SIZE], low[256];
+    unsigned int maclen = 0;
+    size_t n = strlen(addr), o = 0;
+
+    /* the canonical address with ASCII case folded: one token per mailbox (Leniency) */
+    if (n >= sizeof(low))
+        n = sizeof(low) - 1;
+    for (size_t i = 0; i < n; i++)
+        low[i] = (unsigned char)TO_LOWER((unsigned char)addr[i]);
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), low, n, mac, &maclen);
+    /* 16 bytes (128 bits) are plenty for an unguessable token; base64url, no padding */
+    for (size_t i = 0; i + 2 < 18 && o + 4 < 32; i += 3) {
+        unsigned v = (unsigned)mac[i] << 16 | (unsigned)mac[i + 1] << 8 | mac[i + 2];
+
+        out[o++] = b64[v >> 18 & 63];
+        out[o++] = b64[v >> 12 & 63];
+        out[o++] = b64[v >> 6 & 63];
+        out[o++] = b64[v & 63];
+    }
+    out[22] = '\0';
+}
+
+static void
+url_encode(struct buf *out, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (IS_ALNUM(c) || c == '-' || c == '.' || c == '_' || c == '~')
+            buf_addc(out, (char)c);
+        else
+            buf_addf(out, "%%%02X", c);
+    }
+}
+
+void
+digest_unsubscribe_url(const struct digest *g, const char *addr, struct buf *out)
+{
+    const char *u = g->cfg->newsletter.unsubscribe_url, *p;
+    char token[32];
+
+    if (u == NULL) {
+        if (g->cfg->newsletter.unsubscribe_mailto != NULL)
+            buf_addf(out, "mailto:%s?subject=unsubscribe", g->cfg->newsletter.unsubscribe_mailto);
+        return;
+    }
+    for (p = u; *p;) {
+        if (strncmp(p, "{{token}}", 9) == 0) {
+            digest_token(g->secret ? g->secret : "", addr, token);
+            buf_adds(out, token);
+            p += 9;
+        } else if (strncmp(p, "{{email}}", 9) == 0) {
+            url_encode(out, addr);
+            p += 9;
+        } else
+            buf_addc(out, *p++);
+    }
+}
+
+/* ---- templates ------------------------------------------------------------------- */
+
+static bool
+name_ok(const char *name)
+{
+    if (name[0] == '\0' || name[0] == '.')
+        return false;
+    for (const char *c = name; *c; c++)
+        if (!IS_ALNUM(*c) && *c != '.' && *c != '_' && *c != '-')
+            return false;
+    return true;
+}
+
+/* The user's folder first, then the templates built into the binary. */
+static char *
+source(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
+{
+    struct digest *g = ctx;
+
+    if (!name_ok(name))
+        return NULL;
+    if (g->template_dir != NULL) {
+        struct buf path;
+        char *text;
+
+        buf_init(&path, 0);
+        buf_addf(&path, "%s/%s.mustache", g->template_dir, name);
+        if ((text = read_file(buf_str(&path), len)) != NULL) {
+            *origin = buf_steal(&path);
+            return text;
+        }
+        if (errno != ENOENT) {
+            diag_set(d, EX_NOINPUT, "cannot read the template: %s", strerror(errno));
+            diag_path(d, buf_str(&path));
+            buf_fini(&path);
+            return NULL;
+        }
+        buf_fini(&path);
+    }
+    for (size_t i = 0; i < builtin_ntemplates; i++) {
+        if (strcmp(builtin_templates[i].name, name) == 0) {
+            struct buf o;
+
+            buf_init(&o, 0);
+            buf_addf(&o, "(built-in)/%s.mustache", name);
+            *origin = buf_steal(&o);
+            *len = builtin_templates[i].len;
+            return xstrndup(builtin_templates[i].text, builtin_templates[i].len);
+        }
+    }
+    return NULL;
+}
+
+static const struct tmpl *
+load(struct digest *g, const char *name, struct diag *d)
+{
+    const struct tmpl *t = tmpl_partials_find(g->parts, name, d);
+
+    if (t == NULL && !diag_is_set(d))
+        diag_set(d, EX_NOINPUT, "no template %s.mustache in %s or built in", name,
+            g->template_dir ? g->template_dir : "(no folder)");
+    return t;
+}
+
+/* ---- personal values ------------------------------------------------------------- */
+
+struct scan {
+    struct digest *g;
+    bool personal;
+};
+
+static bool
+is_personal(const char *path)
+{
+    return strncmp(path, "subscriber", 10) == 0 || strncmp(path, "unsubscribe_url", 15) == 0;
+}
+
+static void
+scan_name(void *ctx, const struct tmpl_name *n)
+{
+    struct scan *s = ctx;
+    struct buf full;
+
+    if (n->use == TMPL_USE_PARTIAL)
+        return;
+    buf_init(&full, 0);
+    for (size_t i = 0; i < n->nsections; i++)
+        buf_addf(&full, "%s.", n->sections[i]);
+    buf_adds(&full, n->name);
+    /* a name under a personal section, or a personal section itself */
+    if ((n->use == TMPL_USE_SECTION || n->use == TMPL_USE_INVERTED) &&
+        (is_personal(n->name) || (n->nsections > 0 && is_personal(buf_str(&full)))))
+        s->personal = true;
+    if (n->nsections > 0 && is_personal(n->sections[0]) && n->use == TMPL_USE_VAR)
+        s->personal = true;     /* {{#subscriber}}{{name}}{{/subscriber}}: keep it simple */
+    if (strncmp(n->name, "subscriber.fields.", 18) == 0 && strchr(n->name + 18, '.') == NULL) {
+        const char *k = n->name + 18;
+        size_t i;
+
+        for (i = 0; i < s->g->nfields; i++)
+            if (strcmp(s->g->fields[i], k) == 0)
+                break;
+        if (i == s->g->nfields) {
+            if (s->g->nfields < DIGEST_MAX_FIELDS)
+                s->g->fields[s->g->nfields++] = xstrdup(k);
+            else
+                s->personal = true;
+        }
+    }
+    buf_fini(&full);
+}
+
+static struct value *
+mark(int slot, bool html)
+{
+    char m[32];
+
+    snprintf(m, sizeof(m), "%c%d%c", MARK_OPEN, slot * 2 + (html ? 1 : 0), MARK_CLOSE);
+    return value_new_str(m);
+}
+
+/* Put placeholders for the personal values into the data (text or HTML flavour). */
+static void
+set_marks(struct digest *g, bool html)
+{
+    struct value *sub = value_new(VALUE_MAP), *fields = value_new(VALUE_MAP);
+
+    value_set(sub, "email", mark(SLOT_EMAIL, html));
+    value_set(sub, "name", mark(SLOT_NAME, html));
+    for (size_t i = 0; i < g->nfields; i++)
+        value_set(fields, g->fields[i], mark(SLOT_FIELDS + (int)i, html));
+    value_set(sub, "fields", fields);
+    value_set(g->data, "subscriber", sub);
+    value_set(g->data, "unsubscribe_url", mark(SLOT_UNSUB, html));
+}
+
+/* Put one subscriber's real values into data. */
+static void
+set_personal(const struct digest *g, struct value *data, const struct subscriber *sub)
+{
+    struct value *s = value_new(VALUE_MAP), *fields = value_new(VALUE_MAP);
+    struct buf u;
+
+    value_set_str(s, "email", sub ? sub->email : "");
+    value_set_str(s, "name", sub ? sub->name : "");
+    for (size_t i = 0; sub != NULL && i < sub->nfields; i++)
+        value_set_str(fields, sub->fields[i].key, sub->fields[i].val);
+    value_set(s, "fields", fields);
+    value_set(data, "subscriber", s);
+    buf_init(&u, 0);
+    if (sub != NULL)
+        digest_unsubscribe_url(g, sub->addr, &u);
+    value_set_str(data, "unsubscribe_url", buf_str(&u));
+    buf_fini(&u);
+}
+
+/* Cut rendered text at placeholders into segments appended to g->segs. */
+static size_t
+cut(struct digest *g, const struct buf *b, size_t *cap)
+{
+    const char *p = buf_str(b), *end = p + b->len;
+    size_t n = 0;
+
+    while (p < end) {
+        const char *m = memchr(p, MARK_OPEN, (size_t)(end - p)), *c;
+        long slot;
+
+        if (*cap < g->ntext + g->nhtml + n + 2) {
+            *cap = (*cap + 8) * 2;
+            g->segs = xreallocarray(g->segs, *cap, sizeof(*g->segs));
+        }
+        if (m == NULL) {
+            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ MIME_SHARED, p,
+                (size_t)(end - p) };
+            break;
+        }
+        if (m > p)
+            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ MIME_SHARED, p,
+                (size_t)(m - p) };
+        c = memchr(m, MARK_CLOSE, (size_t)(end - m));
+        slot = 0;
+        for (const char *q = m + 1; c != NULL && q < c; q++)
+            slot = slot * 10 + (*q - '0');
+        g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ (int)slot, NULL, 0 };
+        p = c ? c + 1 : end;
+    }
+    return n;
+}
+
+/* ---- data ------------------------------------------------------------------------ */
+
+static void
+set_opt(struct value *m, const char *key, const char *s)
+{
+    value_set(m, key, s != NULL ? value_new_str(s) : value_new(VALUE_NULL));
+}
+
+static struct value *
+build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
+    const struct digest_issue *iss)
+{
+    const struct config *c = o->cfg;
+    struct value *data = value_new(VALUE_MAP), *nl = value_new(VALUE_MAP);
+    struct value *is = value_new(VALUE_MAP), *list = value_new(VALUE_LIST);
+    time_t t = iss->date ? iss->date : time(NULL);
+    struct tm tm;
+    char date[64];
+    struct buf w;
+
+    set_opt(nl, "name", c->newsletter.name);
+    set_opt(nl, "from", c->newsletter.from);
+    set_opt(nl, "from_name", c->newsletter.from_name ? c->newsletter.from_name :
+        c->newsletter.name);
+    set_opt(nl, "reply_to", c->newsletter.reply_to);
+    set_opt(nl, "base_url", c->newsletter.base_url);
+    set_opt(nl, "language", c->newsletter.language ? c->newsletter.language : "en");
+    set_opt(nl, "postal_address", c->newsletter.postal_address);
+    set_opt(nl, "list_id", c->newsletter.list_id);
+    value_set(data, "newsletter", nl);
+
+    gmtime_r(&t, &tm);
+    value_set(is, "number", value_new_num((double)iss->number));
+    strftime(date, sizeof(date), "%e %B %Y", &tm);
+    value_set_str(is, "date", date[0] == ' ' ? date + 1 : date);
+    strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+    value_set_str(is, "date_iso", date);
+    value_set_str(is, "title", iss->title ? iss->title : "");
+    set_opt(is, "intro", iss->intro);
+    buf_init(&w, 0);
+    if (iss->intro != NULL)
+        digest_wrap(&w, iss->intro, DIGEST_WRAP);
+    value_set(is, "intro_text", iss->intro ? value_new_str(buf_str(&w)) : value_new(VALUE_NULL));
+    value_set(data, "issue", is);
+
+    for (size_t i = 0; i < n; i++) {
+        struct value *a = article_to_value(arts[i]);
+        const char *sum = o->summaries && o->summaries[i] ? o->summaries[i] : arts[i]->summary;
+
+        value_set(a, "number", value_new_num((double)(i + 1)));
+        value_set(a, "first", value_new_bool(i == 0));
+        value_set(a, "last", value_new_bool(i + 1 == n));
+        set_opt(a, "summary", sum);
+        buf_reset(&w);
+        if (sum != NULL)
+            digest_wrap(&w, sum, DIGEST_WRAP);
+        value_set(a, "summary_text", sum ? value_new_str(buf_str(&w)) : value_new(VALUE_NULL));
+        buf_reset(&w);
+        digest_wrap(&w, arts[i]->body_text, DIGEST_WRAP);
+        value_set_str(a, "body_text", buf_str(&w));
+        value_push(list, a);
+    }
+    buf_fini(&w);
+    value_set(data, "articles", list);
+    value_set(data, "article_count", value_new_num((double)n));
+    set_opt(data, "unsubscribe_mailto", c->newsletter.unsubscribe_mailto);
+    return data;
+}
+
+/* Squeeze a rendered subject onto one line. */
+static char *
+one_line(const char *s)
+{
+    struct buf b;
+    bool space = false;
+
+    buf_init(&b, 0);
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+            space = b.len > 0;
+            continue;
+        }
+        if (space)
+            buf_addc(&b, ' ');
+        space = false;
+        buf_addc(&b, *s);
+    }
+    return buf_steal(&b);
+}
+
+static int
+render(struct digest *g, const struct tmpl *t, const struct value *data, int flags,
+    struct buf *out, struct diag *d)
+{
+    buf_init(out, DIGEST_OUT_MAX);
+    return tmpl_render(t, data, g->parts, flags, out, d);
+}
+
+struct digest *
+digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
+    const struct digest_issue *iss, struct diag *d)
+{
+    struct digest *g = xcalloc(1, sizeof(*g));
+    const struct config *c = o->cfg;
+    struct mime_digest_opts mo;
+    struct mime_field extra[1];
+    struct scan sc = { g, false };
+    const struct tmpl *t_pre;
+    struct buf pre, subj;
+    size_t cap = 0;
+    const char *dom;
+
+    g->cfg = c;
+    buf_init(&pre, 0);
+    buf_init(&subj, 0);
+    buf_init(&g->text, 0);
+    buf_init(&g->html, 0);
+    g->template_dir = o->template_dir ? xstrdup(o->template_dir) :
+        c->paths.templates ? xstrdup(c->paths.templates) : NULL;
+    g->secret = o->secret && *o->secret ? xstrdup(o->secret) : NULL;
+    if (c->newsletter.unsubscribe_url != NULL && g->secret == NULL &&
+        strstr(c->newsletter.unsubscribe_url, "{{token}}") != NULL) {
+        diag_set(d, EX_CONFIG, "newsletter.unsubscribe_url uses {{token}} but no secret is "
+            "set; add newsletter.secret_file or newsletter.secret_env");
+        goto fail;
+    }
+    g->parts = tmpl_partials_new(source, g);
+    if ((g->t_subject = load(g, "subject", d)) == NULL ||
+        (g->t_text = load(g, "digest.txt", d)) == NULL ||
+        (g->t_html = load(g, "digest.html", d)) == NULL || (t_pre = load(g, "preheader", d)) == NULL)
+        goto fail;
+    if (tmpl_names(g->t_subject, g->parts, scan_name, &sc, d) == -1 ||
+        tmpl_names(g->t_text, g->parts, scan_name, &sc, d) == -1 ||
+        tmpl_names(g->t_html, g->parts, scan_name, &sc, d) == -1)
+        goto fail;
+    g->personal = sc.personal;
+    g->data = o->data != NULL && o->data->type == VALUE_MAP ? value_dup(o->data) :
+        build_data(o, arts, n, iss);
+
+    /* preheader: from the articles, the same for everyone */
+    set_personal(g, g->data, NULL);
+    if (render(g, t_pre, g->data, 0, &pre, d) == -1)
+        goto fail;
+    {
+        char *p = one_line(buf_str(&pre));
+
+        value_set_str(g->data, "preheader", p);
+        free(p);
+    }
+    set_marks(g, false);
+    if (render(g, g->t_subject, g->data, 0, &subj, d) == -1)
+        goto fail;
+    g->subject = one_line(buf_str(&subj));
+    g->subject_personal = strchr(g->subject, MARK_OPEN) != NULL;
+    if (!g->personal) {
+        if (render(g, g->t_text, g->data, 0, &g->text, d) == -1)
+            goto fail;
+        set_marks(g, true);
+        if (render(g, g->t_html, g->data, TMPL_ESCAPE_HTML, &g->html, d) == -1)
+            goto fail;
+        g->ntext = cut(g, &g->text, &cap);
+        g->nhtml = cut(g, &g->html, &cap);
+    } else {
+        /* whole bodies per subscriber: slot 0 text, slot 1 html */
+        g->segs = xcalloc(2, sizeof(*g->segs));
+        g->segs[0] = (struct mime_seg){ 0, NULL, 0 };
+        g->segs[1] = (struct mime_seg){ 1, NULL, 0 };
+        g->ntext = g->nhtml = 1;
+    }
+    set_personal(g, g->data, NULL);
+
+    memset(&mo, 0, sizeof(mo));
+    mo.from_name = c->newsletter.from_name ? c->newsletter.from_name : c->newsletter.name;
+    mo.from_addr = c->newsletter.from;
+    mo.reply_to_addr = c->newsletter.reply_to;
+    mo.subject = g->subject_personal ? "(personal)" : g->subject;
+    mo.list_name = c->newsletter.name;
+    mo.list_id = c->newsletter.list_id;
+    dom = strrchr(c->newsletter.from, '@');
+    mo.msgid_domain = dom ? dom + 1 : NULL;
+    if (o->campaign != NULL) {
+        extra[0].name = "X-Gazette-Campaign";
+        extra[0].value = o->campaign;
+        mo.extra = extra;
+        mo.nextra = 1;
+    }
+    mo.text = g->segs;
+    mo.ntext = g->ntext;
+    mo.html = g->segs + g->ntext;
+    mo.nhtml = g->nhtml;
+    if ((g->mime = mime_digest_new(&mo, d)) == NULL)
+        goto fail;
+    buf_fini(&pre);
+    buf_fini(&subj);
+    return g;
+fail:
+    buf_fini(&pre);
+    buf_fini(&subj);
+    digest_free(g);
+    return NULL;
+}
+
+void
+digest_free(struct digest *g)
+{
+    if (g == NULL)
+        return;
+    mime_digest_free(g->mime);
+    tmpl_partials_free(g->parts);
+    value_free(g->data);
+    for (size_t i = 0; i < g->nfields; i++)
+        free(g->fields[i]);
+    free(g->segs);
+    buf_fini(&g->text);
+    buf_fini(&g->html);
+    free(g->subject);
+    free(g->template_dir);
+    if (g->secret != NULL) {
+        explicit_bzero(g->secret, strlen(g->secret));
+        free(g->secret);
+    }
+    free(g);
+}
+
+const struct value *
+digest_data(const struct digest *g)
+{
+    return g->data;
+}
+
+/* The personal values of sub, raw (even slots) and HTML-escaped (odd slots). */
+struct slots {
+    struct buf b[2 * (SLOT_FIELDS + DIGEST_MAX_FIELDS)];
+    struct mime_str s[2 * (SLOT_FIELDS + DIGEST_MAX_FIELDS)];
+    size_t n;
+};
+
+static void
+fill_slots(const struct digest *g, const struct subscriber *sub, struct slots *sl)
+{
+    size_t nslot = SLOT_FIELDS + g->nfields;
+
+    sl->n = 2 * nslot;
+    for (size_t i = 0; i < nslot; i++) {
+        struct buf *raw = &sl->b[2 * i], *esc = &sl->b[2 * i + 1];
+
+        buf_init(raw, 0);
+        buf_init(esc, 0);
+        if (i == SLOT_EMAIL)
+            buf_adds(raw, sub->email);
+        else if (i == SLOT_NAME)
+            buf_adds(raw, sub->name);
+        else if (i == SLOT_UNSUB)
+            digest_unsubscribe_url(g, sub->addr, raw);
+        else {
+            for (size_t j = 0; j < sub->nfields; j++)
+                if (strcmp(sub->fields[j].key, g->fields[i - SLOT_FIELDS]) == 0)
+                    buf_adds(raw, sub->fields[j].val);
+        }
+        html_escape(esc, buf_str(raw), raw->len);
+        sl->s[2 * i] = (struct mime_str){ buf_str(raw), raw->len };
+        sl->s[2 * i + 1] = (struct mime_str){ buf_str(esc), esc->len };
+    }
+}
+
+static void
+free_slots(struct slots *sl)
+{
+    for (size_t i = 0; i < sl->n; i++)
+        buf_fini(&sl->b[i]);
+}
+
+/* Replace placeholders in s with slot values. */
+static void
+expand(struct buf *out, const char *s, const struct slots *sl)
+{
+    while (*s) {
+        if (*s == MARK_OPEN) {
+            long slot = 0;
+
+            for (s++; *s && *s != MARK_CLOSE; s++)
+                slot = slot * 10 + (*s - '0');
+            if (*s)
+                s++;
+            if ((size_t)slot < sl->n)
+                buf_add(out, sl->s[slot].p, sl->s[slot].len);
+        } else
+            buf_addc(out, *s++);
+    }
+}
+
+/* Full per-subscriber rendering (personal mode): a private root over the shared data. */
+static int
+render_personal(const struct digest *g, const struct subscriber *sub, struct buf *subject,
+    struct buf *text, struct buf *html, struct diag *d)
+{
+    struct value *root = value_dup(g->data);
+    int rc = -1;
+
+    set_personal(g, root, sub);
+    if (subject != NULL) {
+        struct buf s;
+        char *one;
+
+        buf_init(&s, 0);
+        if (tmpl_render(g->t_subject, root, g->parts, 0, &s, d) == -1) {
+            buf_fini(&s);
+            goto out;
+        }
+        one = one_line(buf_str(&s));
+        buf_adds(subject, one);
+        free(one);
+        buf_fini(&s);
+    }
+    if ((text != NULL && tmpl_render(g->t_text, root, g->parts, 0, text, d) == -1) ||
+        (html != NULL && tmpl_render(g->t_html, root, g->parts, TMPL_ESCAPE_HTML, html, d) == -1))
+        goto out;
+    rc = 0;
+out:
+    value_free(root);
+    return rc;
+}
+
+int
+digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *subject,
+    struct buf *text, struct buf *html, struct diag *d)
+{
+    struct slots *sl;
+
+    if (g->personal)
+        return render_personal(g, sub, subject, text, html, d);
+    sl = xcalloc(1, sizeof(*sl));
+    fill_slots(g, sub, sl);
+    expand(subject, g->subject, sl);
+    for (size_t i = 0; i < g->ntext + g->nhtml; i++) {
+        struct buf *out = i < g->ntext ? text : html;
+        const struct mime_seg *s = &g->segs[i];
+
+        if (s->slot == MIME_SHARED)
+            buf_add(out, s->p, s->len);
+        else
+            buf_add(out, sl->s[s->slot].p, sl->s[s->slot].len);
+    }
+    free_slots(sl);
+    free(sl);
+    return 0;
+}
+
+int
+digest_message(const struct digest *g, const struct subscriber *sub, struct buf *out,
+    struct diag *d)
+{
+    struct mime_personal p;
+    struct slots *sl = NULL;
+    struct buf subj, unsub, text, html;
+    struct mime_str whole[2];
+    int rc = -1;
+
+    buf_init(&subj, 0);
+    buf_init(&unsub, 0);
+    buf_init(&text, 0);
+    buf_init(&html, 0);
+    memset(&p, 0, sizeof(p));
+    p.to_name = sub->name[0] ? sub->name : NULL;
+    p.to_addr = sub->addr;
+    if (g->cfg->newsletter.unsubscribe_url != NULL) {
+        digest_unsubscribe_url(g, sub->addr, &unsub);
+        p.unsub_url = buf_str(&unsub);
+    }
+    p.unsub_mailto = g->cfg->newsletter.unsubscribe_mailto;
+    if (g->personal) {
+        if (render_personal(g, sub, &subj, &text, &html, d) == -1)
+            goto out;
+        whole[0] = (struct mime_str){ buf_str(&text), text.len };
+        whole[1] = (struct mime_str){ buf_str(&html), html.len };
+        p.slots = whole;
+        p.nslots = 2;
+        p.subject = buf_str(&subj);
+    } else {
+        sl = xmalloc(sizeof(*sl));
+        fill_slots(g, sub, sl);
+        p.slots = sl->s;
+        p.nslots = sl->n;
+        if (g->subject_personal) {
+            expand(&subj, g->subject, sl);
+            p.subject = buf_str(&subj);
+        }
+    }
+    rc = mime_message_write(g->mime, &p, out, d);
+out:
+    if (sl != NULL) {
+        free_slots(sl);
+        free(sl);
+    }
+    buf_fini(&subj);
+    buf_fini(&unsub);
+    buf_fini(&text);
+    buf_fini(&html);
+    return rc;
+}

@@ -1,0 +1,398 @@
+/*
+ * issue: article selection and issue files.
+ * SPDX-License-Identifier: MIT
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+
+#include "article.h"
+#include "buf.h"
+#include "diag.h"
+#include "issue.h"
+#include "log.h"
+#include "util.h"
+#include "value.h"
+
+#define ISSUE_MAX_ARTICLES 1000
+
+int
+issue_parse_day(const char *s, time_t *out)
+{
+    struct tm tm;
+    long y, m, dd;
+    char tmp[16];
+
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    memcpy(tmp, s, 4);
+    tmp[4] = '\0';
+    if (parse_long(tmp, 1970, 9999, &y) == -1)
+        return -1;
+    memcpy(tmp, s + 5, 2);
+    tmp[2] = '\0';
+    if (parse_long(tmp, 1, 12, &m) == -1)
+        return -1;
+    memcpy(tmp, s + 8, 2);
+    if (parse_long(tmp, 1, 31, &dd) == -1)
+        return -1;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = (int)y - 1900;
+    tm.tm_mon = (int)m - 1;
+    tm.tm_mday = (int)dd;
+    *out = timegm(&tm);
+    {
+        struct tm back;
+
+        gmtime_r(out, &back);
+        if (back.tm_mday != (int)dd)
+            return -1;              /* 31 April */
+    }
+    return 0;
+}
+
+static void
+add(struct issue *is, struct article *a, const char *summary)
+{
+    is->articles = xreallocarray(is->articles, is->n + 1, sizeof(*is->articles));
+    is->summaries = xreallocarray(is->summaries, is->n + 1, sizeof(*is->summaries));
+    is->articles[is->n] = a;
+    is->summaries[is->n] = summary ? xstrdup(summary) : NULL;
+    is->n++;
+}
+
+static bool
+selected(const struct article *a, const struct issue_select *sel)
+{
+    if (sel == NULL)
+        return true;
+    if (sel->since != NULL && (a->date_iso[0] == '\0' || strncmp(a->date_iso, sel->since, 10) < 0))
+        return false;
+    if (sel->tag != NULL) {
+        for (size_t i = 0; i < a->ntags; i++)
+            if (strcmp(a->tags[i], sel->tag) == 0)
+                return true;
+        return false;
+    }
+    return true;
+}
+
+/* Load one article; under keep_going a bad one is reported and skipped (NULL, d unset). */
+static struct article *
+one(struct issue *is, const char *path, const struct article_opts *ao,
+    const struct issue_select *sel, struct diag *d)
+{
+    struct diag ad = DIAG_INIT;
+    struct article *a = article_load(path, ao, &ad);
+
+    if (a == NULL) {
+        if (sel != NULL && sel->keep_going && ad.code != EX_NOINPUT) {
+            char msg[DIAG_PATH_MAX + DIAG_MSG_MAX + 32];
+
+            log_warnx("%s (skipped)", diag_format(&ad, msg, sizeof(msg)));
+            is->skipped++;
+            return NULL;
+        }
+        *d = ad;
+    }
+    return a;
+}
+
+static bool
+is_article_name(const char *name)
+{
+    static const char *const exts[] = { ".md", ".markdown", ".yaml", ".yml", ".txt" };
+    size_t n = strlen(name);
+
+    if (name[0] == '.')
+        return false;
+    for (size_t i = 0; i < ARRAY_LEN(exts); i++) {
+        size_t e = strlen(exts[i]);
+
+        if (n > e && strcmp(name + n - e, exts[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+date_cmp(const void *x, const void *y)
+{
+    const struct article *a = *(struct article *const *)x, *b = *(struct article *const *)y;
+
+    if (a->date_iso[0] == '\0' || b->date_iso[0] == '\0') {
+        if (a->date_iso[0] != b->date_iso[0])
+            return a->date_iso[0] == '\0' ? 1 : -1;
+    } else {
+        int c = strcmp(a->date_iso, b->date_iso);
+
+        if (c != 0)
+            return c;
+    }
+    return strcmp(a->path, b->path);
+}
+
+struct issue *
+issue_from_paths(char *const *paths, size_t n, const struct article_opts *ao,
+    const struct issue_select *sel, struct diag *d)
+{
+    struct issue *is = xcalloc(1, sizeof(*is));
+
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+
+        if (stat(paths[i], &st) == -1) {
+            diag_set(d, EX_NOINPUT, "cannot read: %s", strerror(errno));
+            diag_path(d, paths[i]);
+            goto fail;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            DIR *dir = opendir(paths[i]);
+            struct dirent *de;
+            char **names = NULL;
+            size_t nn = 0;
+
+            if (dir == NULL) {
+                diag_set(d, EX_NOINPUT, "cannot read the folder: %s", strerror(errno));
+                diag_path(d, paths[i]);
+                goto fail;
+            }
+            while ((de = readdir(dir)) != NULL) {
+                if (!is_article_name(de->d_name))
+                    continue;
+                names = xreallocarray(names, nn + 1, sizeof(*names));
+                names[nn++] = xstrdup(de->d_name);
+            }
+            closedir(dir);
+            qsort(names, nn, sizeof(*names), name_cmp);
+            for (size_t j = 0; j < nn; j++) {
+                struct buf p;
+                struct article *a;
+
+                buf_init(&p, 0);
+                buf_addf(&p, "%s/%s", paths[i], names[j]);
+                a = one(is, buf_str(&p), ao, sel, d);
+                buf_fini(&p);
+                if (a == NULL && diag_is_set(d)) {
+                    for (size_t k = j; k < nn; k++)
+                        free(names[k]);
+                    free(names);
+                    goto fail;
+                }
+                if (a != NULL)
+                    add(is, a, NULL);
+                free(names[j]);
+            }
+            free(names);
+        } else {
+            struct article *a = one(is, paths[i], ao, sel, d);
+
+            if (a == NULL && diag_is_set(d))
+                goto fail;
+            if (a != NULL)
+                add(is, a, NULL);
+        }
+    }
+    qsort(is->articles, is->n, sizeof(*is->articles), date_cmp);
+    /* filter after sorting, then apply the limit */
+    {
+        size_t k = 0;
+
+        for (size_t i = 0; i < is->n; i++) {
+            if (selected(is->articles[i], sel) && (sel == NULL || sel->limit <= 0 ||
+                (long)k < sel->limit))
+                is->articles[k++] = is->articles[i];
+            else
+                article_free(is->articles[i]);
+        }
+        is->n = k;
+    }
+    is->info.number = 1;
+    return is;
+fail:
+    issue_free(is);
+    return NULL;
+}
+
+static const char *
+str_of(const struct value *v)
+{
+    return v != NULL && v->type != VALUE_NULL && v->type != VALUE_LIST &&
+        v->type != VALUE_MAP ? v->str : NULL;
+}
+
+struct issue *
+issue_load(const char *path, const struct article_opts *ao, const struct issue_select *sel,
+    struct diag *d)
+{
+    static const char *const keys[] = { "number", "date", "title", "intro", "articles" };
+    struct value *root = value_load(path, d), *list;
+    struct issue *is = xcalloc(1, sizeof(*is));
+    char *copy = xstrdup(path), *dir = dirname(copy);
+    long num = 1;
+
+    if (root == NULL)
+        goto fail;
+    if (root->type != VALUE_MAP) {
+        diag_setat(d, EX_DATAERR, root->line, root->col, "an issue file is a map with "
+            "number, date, title, intro and articles");
+        goto fail;
+    }
+    for (size_t i = 0; i < root->n; i++) {
+        size_t k;
+
+        for (k = 0; k < ARRAY_LEN(keys); k++)
+            if (strcmp(root->pairs[i].key, keys[k]) == 0)
+                break;
+        if (k == ARRAY_LEN(keys)) {
+            const char *best = NULL;
+            int bd = 3;
+
+            for (k = 0; k < ARRAY_LEN(keys); k++)
+                if (edit_distance(root->pairs[i].key, keys[k]) < bd) {
+                    bd = edit_distance(root->pairs[i].key, keys[k]);
+                    best = keys[k];
+                }
+            diag_setat(d, EX_DATAERR, root->pairs[i].line, root->pairs[i].col,
+                "unknown key \"%s\"%s%s%s", root->pairs[i].key, best ? "; did you mean \"" : "; "
+                "an issue has number, date, title, intro and articles", best ? best : "",
+                best ? "\"?" : "");
+            goto fail;
+        }
+    }
+    if (value_get(root, "number") != NULL) {
+        const struct value *v = value_get(root, "number");
+
+        if (v->type != VALUE_NUM || parse_long(v->str, 1, 1000000, &num) == -1) {
+            diag_setat(d, EX_DATAERR, v->line, v->col, "number must be a whole number from 1");
+            goto fail;
+        }
+    }
+    is->info.number = num;
+    if (str_of(value_get(root, "date")) != NULL &&
+        issue_parse_day(str_of(value_get(root, "date")), &is->info.date) == -1) {
+        const struct value *v = value_get(root, "date");
+
+        diag_setat(d, EX_DATAERR, v->line, v->col, "date \"%s\" is not a date; write it as "
+            "2026-11-27", v->str);
+        goto fail;
+    }
+    if (str_of(value_get(root, "title")) != NULL)
+        is->title = xstrdup(str_of(value_get(root, "title")));
+    if (str_of(value_get(root, "intro")) != NULL)
+        is->intro = xstrdup(str_of(value_get(root, "intro")));
+    is->info.title = is->title;
+    is->info.intro = is->intro;
+    list = value_get(root, "articles");
+    if (list == NULL || list->type != VALUE_LIST) {
+        diag_setat(d, EX_DATAERR, list ? list->line : 1, list ? list->col : 1, "articles must "
+            "be a list of paths or articles");
+        goto fail;
+    }
+    for (size_t i = 0; i < list->n && i < ISSUE_MAX_ARTICLES; i++) {
+        const struct value *it = list->items[i];
+        const char *p = str_of(it), *summary = NULL;
+        struct article *a = NULL;
+
+        if (p == NULL && it->type == VALUE_MAP && str_of(value_get(it, "path")) != NULL) {
+            p = str_of(value_get(it, "path"));
+            summary = str_of(value_get(it, "summary"));
+            for (size_t k = 0; k < it->n; k++)
+                if (strcmp(it->pairs[k].key, "path") != 0 &&
+                    strcmp(it->pairs[k].key, "summary") != 0) {
+                    diag_setat(d, EX_DATAERR, it->pairs[k].line, it->pairs[k].col, "with path:, "
+                        "an article entry takes only summary:");
+                    goto fail;
+                }
+        }
+        if (p != NULL) {
+            struct buf full;
+
+            buf_init(&full, 0);
+            if (p[0] == '/')
+                buf_adds(&full, p);
+            else
+                buf_addf(&full, "%s/%s", dir, p);
+            a = one(is, buf_str(&full), ao, sel, d);
+            buf_fini(&full);
+        } else if (it->type == VALUE_MAP) {
+            /* an inline article: hand it to the YAML article reader as JSON (JSON is YAML) */
+            struct buf j, name;
+            struct diag ad = DIAG_INIT;
+
+            buf_init(&j, 0);
+            buf_init(&name, 0);
+            value_write_json(&j, it);
+            buf_addf(&name, "%s:%d (inline article)", path, it->line);
+            a = article_parse(buf_str(&j), j.len, ARTICLE_YAML, buf_str(&name), ao, &ad);
+            if (a == NULL) {
+                diag_setat(d, EX_DATAERR, it->line, it->col, "inline article: %s", ad.msg);
+                if (sel != NULL && sel->keep_going) {
+                    char msg[DIAG_PATH_MAX + DIAG_MSG_MAX + 32];
+
+                    diag_path(d, path);
+                    log_warnx("%s (skipped)", diag_format(d, msg, sizeof(msg)));
+                    diag_clear(d);
+                    is->skipped++;
+                }
+            }
+            buf_fini(&j);
+            buf_fini(&name);
+        } else {
+            diag_setat(d, EX_DATAERR, it->line, it->col, "each article is a path, "
+                "{path: ..., summary: ...} or an inline article map");
+            goto fail;
+        }
+        if (a == NULL && diag_is_set(d))
+            goto fail;
+        if (a != NULL) {
+            if (selected(a, sel))
+                add(is, a, summary);
+            else
+                article_free(a);
+        }
+    }
+    if (sel != NULL && sel->limit > 0 && (long)is->n > sel->limit) {
+        for (size_t i = (size_t)sel->limit; i < is->n; i++) {
+            article_free(is->articles[i]);
+            free(is->summaries[i]);
+        }
+        is->n = (size_t)sel->limit;
+    }
+    value_free(root);
+    free(copy);
+    return is;
+fail:
+    diag_path(d, path);
+    value_free(root);
+    free(copy);
+    issue_free(is);
+    return NULL;
+}
+
+void
+issue_free(struct issue *is)
+{
+    if (is == NULL)
+        return;
+    for (size_t i = 0; i < is->n; i++) {
+        article_free(is->articles[i]);
+        free(is->summaries[i]);
+    }
+    free(is->articles);
+    free(is->summaries);
+    free(is->title);
+    free(is->intro);
+    free(is);
+}

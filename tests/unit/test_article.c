@@ -1,0 +1,657 @@
+/*
+ * Unit tests for article: the date parser table, Markdown with front matter (HTML
+ * suppression, the text rendering and its link references), YAML articles, scraped text
+ * checked against the expected YAML files next to each page (the shared sample read from
+ * $SHARED/samples at run time, our own in tests/data/articles), and errors with positions.
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "article.h"
+#include "check.h"
+#include "diag.h"
+#include "util.h"
+#include "value.h"
+
+static const char *
+top_dir(void)
+{
+    const char *t = getenv("TOP");
+
+    return t != NULL && *t != '\0' ? t : ".";
+}
+
+static const char *
+shared_dir(void)
+{
+    const char *s = getenv("SHARED");
+
+    return s != NULL && *s != '\0' ? s : "../shared";
+}
+
+static bool
+starts_with(const char *s, const char *prefix)
+{
+    return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+    size_t n, k = strlen(suffix);
+
+    if (s == NULL)
+        return false;
+    n = strlen(s);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+static struct article *
+parse(const char *text, enum article_format f, const char *name, bool allow_html,
+    struct diag *d)
+{
+    struct article_opts o = { allow_html, NULL, 0 };
+
+    diag_clear(d);
+    return article_parse(text, strlen(text), f, name, &o, d);
+}
+
+/* ------------------------------------------------------------------------------------ */
+
+static void
+test_dates(void)
+{
+    static const struct { const char *in, *iso; } rows[] = {
+        /* the formats named in the brief */
+        { "Sun Oct 19, 2014 4:55PM GMT", "2014-10-19T16:55:00Z" },
+        { "October 19, 2014", "2014-10-19" },
+        { "2014-10-19T16:55:00+02:00", "2014-10-19T14:55:00Z" },
+        { "19 Oct 2014 16:55 BST", "2014-10-19T15:55:00Z" },
+        { "Sun, 19 Oct 2014 16:55:00 +0100", "2014-10-19T15:55:00Z" },
+        { "Updated: 10/19/2014 4:55 PM ET", "2014-10-19T20:55:00Z" },
+        /* RFC 5322 with a comment, ISO 8601 variants */
+        { "Sun, 19 Oct 2014 16:55:00 +0100 (BST)", "2014-10-19T15:55:00Z" },
+        { "2014-10-19T16:55:00Z", "2014-10-19T16:55:00Z" },
+        { "2014-10-19T16:55:00.250Z", "2014-10-19T16:55:00Z" },
+        { "2014-10-19 16:55:00 UTC", "2014-10-19T16:55:00Z" },
+        { "2014-10-19T23:30:00-05:00", "2014-10-20T04:30:00Z" },
+        { "2014-10-19", "2014-10-19" },
+        /* newspaper styles and zone names */
+        { "Oct. 19, 2014, 4:55 p.m. EDT", "2014-10-19T20:55:00Z" },
+        { "Sunday 19 October 2014 16.55 BST", "2014-10-19T15:55:00Z" },
+        { "19th of October, 2014", "2014-10-19" },
+        { "Sun Oct 19 16:55:00 2014", "2014-10-19T16:55:00Z" },
+        { "19.10.2014 16:55 CEST", "2014-10-19T14:55:00Z" },
+        { "Dec 31, 2014 11:30 PM PST", "2015-01-01T07:30:00Z" },
+        { "Jan 15, 2015 9:00 AM CET", "2015-01-15T08:00:00Z" },
+        { "Jan 15, 2015 9:00 AM CST", "2015-01-15T15:00:00Z" },
+        { "Jan 15, 2015 9:00 AM PT", "2015-01-15T17:00:00Z" },   /* PT in winter: PST */
+        { "Jul 15, 2015 9:00 AM PT", "2015-07-15T16:00:00Z" },   /* PT in summer: PDT */
+        { "Mar 9, 2014 1:00 AM ET", "2014-03-09T06:00:00Z" },    /* DST starts at 2 am */
+        { "Mar 9, 2014 3:00 AM ET", "2014-03-09T07:00:00Z" },
+        { "Oct 19, 2014 16:55 GMT+1", "2014-10-19T15:55:00Z" },
+        { "Oct 19, 2014 12:00 AM UTC", "2014-10-19T00:00:00Z" },
+        { "Oct 19, 2014 12:30 PM UTC", "2014-10-19T12:30:00Z" },
+        { "03/10/2014 10:00 BST", "2014-10-03T09:00:00Z" },      /* European zone: D/M */
+        { "03/10/2014 10:00 EST", "2014-03-10T15:00:00Z" },      /* US zone: M/D */
+        { "19/10/2014", "2014-10-19" },                          /* day > 12: D/M */
+        { "19 Oct 14 16:55 GMT", "2014-10-19T16:55:00Z" },       /* RFC 5322 4.3 year */
+        { "Posted on October 19th, 2014 at 9am", "2014-10-19T09:00:00Z" },
+        { "Feb 29, 2020", "2020-02-29" },
+        { "Oct 19, 2014 5:30 PM IST", "2014-10-19T12:00:00Z" },
+        /* not dates */
+        { "31/31/2020", NULL },
+        { "2020-13-01", NULL },
+        { "Feb 29, 2019", NULL },
+        { "April 31, 2020", NULL },
+        { "Oct 19, 2014 13:00 PM", NULL },
+        { "Oct 19, 2014 25:00", NULL },
+        { "Oct 19, 2014 4:55 PM WIB", NULL },                    /* unknown zone */
+        { "October 2014", NULL },
+        { "2 hours ago", NULL },
+        { "12:00 PM", NULL },
+        { "Oct 19, 2014 and more words", NULL },
+        { "", NULL },
+        { "Smarch 19, 2014", NULL },
+        { "1850-01-01", NULL },
+    };
+    char iso[ARTICLE_ISO_MAX];
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        int rc;
+
+        memset(iso, 'x', sizeof(iso));
+        rc = article_parse_date(rows[i].in, iso);
+        if (rows[i].iso != NULL) {
+            CHECK(rc == 0, "date \"%s\" parses", rows[i].in);
+            CHECK_STR_EQ(iso, rows[i].iso, "date \"%s\" in UTC", rows[i].in);
+        } else {
+            CHECK(rc == -1 && iso[0] == '\0', "\"%s\" is not a date", rows[i].in);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------ */
+
+static void
+test_markdown(void)
+{
+    static const char md[] =
+        "---\n"
+        "title: \"Riverside gets bike lanes\"\n"
+        "url: https://news.example.org/2024/03/lanes\n"
+        "source: The Riverside Ledger\n"
+        "author: Maya Okafor\n"
+        "date: \"March 4, 2024 9:30 AM EST\"\n"
+        "tags: [transport, cycling]\n"
+        "summary: Six kilometres of\n  kerb-separated lanes.\n"
+        "image: https://news.example.org/img/a.jpg\n"
+        "image_alt: A cyclist\n"
+        "layout: post\n"
+        "---\n"
+        "The council voted **9 to 4** on Monday.\n"
+        "\n"
+        "## What will be built\n"
+        "\n"
+        "1. Mill Road\n"
+        "2. The harbour front\n"
+        "\n"
+        "- one\n"
+        "- two\n"
+        "\n"
+        "> A quote\n"
+        "\n"
+        "<script>alert(1)</script>\n"
+        "\n"
+        "See the [report](https://council.example.org/r/17), the [map](/maps/m.pdf),\n"
+        "<https://example.com/auto> and [bad](javascript:alert(1)) and "
+        "[report again](https://council.example.org/r/17).\n";
+    struct diag d;
+    struct article *a = parse(md, ARTICLE_MARKDOWN, "lanes.md", false, &d);
+
+    CHECK(a != NULL, "Markdown with front matter loads");
+    if (a == NULL) {
+        diag_print(&d);
+        return;
+    }
+    CHECK(a->format == ARTICLE_MARKDOWN, "format is Markdown");
+    CHECK_STR_EQ(a->title, "Riverside gets bike lanes", "front matter title");
+    CHECK_STR_EQ(a->url, "https://news.example.org/2024/03/lanes", "front matter url");
+    CHECK_STR_EQ(a->source, "The Riverside Ledger", "front matter source");
+    CHECK_STR_EQ(a->author, "Maya Okafor", "front matter author");
+    CHECK_STR_EQ(a->date, "March 4, 2024 9:30 AM EST", "date as written");
+    CHECK_STR_EQ(a->date_iso, "2024-03-04T14:30:00Z", "date in UTC");
+    CHECK(a->ntags == 2 && strcmp(a->tags[0], "transport") == 0 &&
+        strcmp(a->tags[1], "cycling") == 0, "tags list");
+    CHECK_STR_EQ(a->summary, "Six kilometres of kerb-separated lanes.",
+        "summary on one line");
+    CHECK_STR_EQ(a->image, "https://news.example.org/img/a.jpg", "image");
+    CHECK_STR_EQ(a->image_alt, "A cyclist", "image_alt");
+
+    /* HTML */
+    CHECK(strstr(a->body_html, "<strong>9 to 4</strong>") != NULL, "HTML has emphasis");
+    CHECK(strstr(a->body_html, "<h2>What will be built</h2>") != NULL, "HTML has heading");
+    CHECK(strstr(a->body_html, "<script>") == NULL && strstr(a->body_html, "alert(1)") ==
+        NULL, "raw HTML and javascript: URLs are not in the HTML");
+    CHECK(strstr(a->body_html, "<!-- raw HTML omitted -->") != NULL,
+        "cmark replaces raw HTML with a comment");
+    CHECK(strstr(a->body_html, "href=\"https://news.example.org/maps/m.pdf\"") != NULL,
+        "relative link made absolute against the url");
+
+    /* plain text */
+    CHECK(strstr(a->body_text, "What will be built\n------------------") != NULL,
+        "text: level-2 heading underlined");
+    CHECK(strstr(a->body_text, "1. Mill Road\n2. The harbour front") != NULL,
+        "text: ordered list");
+    CHECK(strstr(a->body_text, "- one\n- two") != NULL, "text: bullet list with \"- \"");
+    CHECK(strstr(a->body_text, "> A quote") != NULL, "text: block quote");
+    CHECK(strstr(a->body_text, "The council voted 9 to 4 on Monday.") != NULL,
+        "text: emphasis markers dropped");
+    CHECK(strstr(a->body_text, "<script>") == NULL && strstr(a->body_text, "alert") == NULL,
+        "text: no raw HTML");
+    CHECK(strstr(a->body_text, "See the report [1], the map [2], https://example.com/auto "
+        "and bad and report again [1].") != NULL, "text: numbered link references");
+    CHECK(a->nlinks == 2, "two distinct referable links (autolink and javascript: skipped)");
+    if (a->nlinks == 2) {
+        CHECK_STR_EQ(a->links[0].url, "https://council.example.org/r/17", "link 1 url");
+        CHECK_STR_EQ(a->links[0].text, "report", "link 1 text");
+        CHECK_STR_EQ(a->links[1].url, "https://news.example.org/maps/m.pdf",
+            "link 2 resolved");
+    }
+    CHECK(a->nparagraphs == 2 && starts_with(a->paragraphs[0], "The council voted"),
+        "top-level paragraphs collected");
+    article_free(a);
+
+    /* allow_html passes raw HTML through */
+    a = parse("---\ntitle: T\n---\n<b>bold</b> and <script>x()</script>\n", ARTICLE_MARKDOWN,
+        "h.md", true, &d);
+    CHECK(a != NULL && strstr(a->body_html, "<script>x()</script>") != NULL &&
+        strstr(a->body_html, "<b>bold</b>") != NULL, "allow_html keeps raw HTML");
+    article_free(a);
+
+    /* no front matter: the first heading is the title and leaves the body */
+    a = parse("# Lanes *approved*\n\nText here.\n\n# Second\n", ARTICLE_MARKDOWN, "n.md",
+        false, &d);
+    CHECK(a != NULL, "Markdown without front matter loads");
+    if (a != NULL) {
+        CHECK_STR_EQ(a->title, "Lanes approved", "title from the first heading");
+        CHECK(strstr(a->body_html, "Lanes") == NULL && strstr(a->body_html, "<h1>Second</h1>")
+            != NULL, "the title heading is removed from the body, others stay");
+        CHECK(a->source == NULL && a->date == NULL && a->date_iso[0] == '\0' &&
+            a->ntags == 0, "absent fields are NULL/empty");
+    }
+    article_free(a);
+
+    /* hostile nesting does not blow the stack or the output */
+    {
+        size_t depth = 20000;
+        char *deep = xmalloc(depth * 2 + 64);
+        size_t k = 0;
+
+        k += (size_t)snprintf(deep, 64, "# Deep\n\n");
+        for (size_t i = 0; i < depth; i++) {
+            deep[k++] = '>';
+            deep[k++] = ' ';
+        }
+        memcpy(deep + k, "x\n", 3);
+        a = parse(deep, ARTICLE_MARKDOWN, "deep.md", false, &d);
+        CHECK(a != NULL && strstr(a->body_text, "x") != NULL &&
+            strlen(a->body_text) < 200, "20000 nested quotes render flat, without crashing");
+        article_free(a);
+        free(deep);
+    }
+}
+
+/* ------------------------------------------------------------------------------------ */
+
+static void
+test_yaml(void)
+{
+    struct diag d;
+    struct article *a;
+    struct value *v;
+
+    a = parse("title: Harbour festival\nsource: Coastline Today\n"
+        "date: Fri, 12 Jul 2024 18:00:00 +0100\ntags: culture, food\n"
+        "body: |\n  Night **market**.\n\n  - boats\n  - bands\n", ARTICLE_YAML, "f.yaml",
+        false, &d);
+    CHECK(a != NULL, "YAML article with a Markdown body loads");
+    if (a != NULL) {
+        CHECK(a->format == ARTICLE_YAML, "format is YAML");
+        CHECK_STR_EQ(a->date_iso, "2024-07-12T17:00:00Z", "YAML date in UTC");
+        CHECK(a->ntags == 2 && strcmp(a->tags[1], "food") == 0, "comma-separated tags");
+        CHECK(strstr(a->body_html, "<strong>market</strong>") != NULL &&
+            strstr(a->body_text, "- boats\n- bands") != NULL, "YAML body is Markdown");
+    }
+    article_free(a);
+
+    a = parse("title: Late trains\nparagraphs:\n  - First <one> & \"more\".\n"
+        "  - Second\n    on two lines.\n", ARTICLE_YAML, "p.yaml", false, &d);
+    CHECK(a != NULL, "YAML article with paragraphs loads");
+    if (a != NULL) {
+        CHECK(a->nparagraphs == 2, "two paragraphs");
+        CHECK_STR_EQ(a->paragraphs[1], "Second on two lines.", "paragraph folded to a line");
+        CHECK_STR_EQ(a->body_html, "<p>First &lt;one&gt; &amp; &quot;more&quot;.</p>\n"
+            "<p>Second on two lines.</p>\n", "paragraphs are escaped, not Markdown");
+        CHECK_STR_EQ(a->body_text, "First <one> & \"more\".\n\nSecond on two lines.",
+            "paragraph text");
+
+        v = article_to_value(a);
+        CHECK(v != NULL && v->type == VALUE_MAP, "article_to_value gives a map");
+        if (v != NULL) {
+            static const char *const keys[] = {
+                "title", "url", "source", "author", "date", "date_iso", "summary",
+                "body_html", "body_text", "tags", "image", "image_alt", "paragraphs", "links",
+            };
+            struct value *x;
+
+            for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+                CHECK(value_get(v, keys[i]) != NULL, "template data has key %s", keys[i]);
+            x = value_get(v, "title");
+            CHECK(x != NULL && x->type == VALUE_STR && strcmp(x->str, "Late trains") == 0,
+                "template title");
+            x = value_get(v, "source");
+            CHECK(x != NULL && x->type == VALUE_NULL && !value_is_truthy(x),
+                "absent source is null (falsy in a section)");
+            x = value_get(v, "paragraphs");
+            CHECK(x != NULL && x->type == VALUE_LIST && x->n == 2 &&
+                strcmp(x->items[0]->str, "First <one> & \"more\".") == 0,
+                "template paragraphs list");
+            x = value_get(v, "tags");
+            CHECK(x != NULL && x->type == VALUE_LIST && x->n == 0, "empty tags list");
+        }
+        value_free(v);
+    }
+    article_free(a);
+
+    a = parse("title: Links\nbody: \"[a](https://a.example/) and [b](https://b.example/)\"\n",
+        ARTICLE_YAML, "l.yaml", false, &d);
+    v = a != NULL ? article_to_value(a) : NULL;
+    if (v != NULL) {
+        struct value *l = value_get(v, "links");
+
+        CHECK(l != NULL && l->n == 2 && strcmp(value_get(l->items[1], "url")->str,
+            "https://b.example/") == 0 && value_get(l->items[1], "number")->num == 2,
+            "template links carry number, url and text");
+    } else {
+        CHECK(false, "YAML article with links loads");
+    }
+    value_free(v);
+    article_free(a);
+}
+
+/* ------------------------------------------------------------------------------------ */
+
+/* Errors: the formatted diag ("name:line:col: message") must start with want. */
+static void
+test_errors(void)
+{
+    static const struct {
+        enum article_format f;
+        const char *name, *text;
+        int code;
+        const char *want;
+    } rows[] = {
+        { ARTICLE_MARKDOWN, "a.md", "---\ntitle: T\ndate: \"31/31/2020\"\n---\nx\n", EX_DATAERR,
+            "a.md:3:7: date \"31/31/2020\" is not a date; write it as 2020-01-31 or "
+            "\"Jan 31, 2020\"" },
+        { ARTICLE_MARKDOWN, "b.md", "---\ntitle: T\nauthor: [unclosed\n---\nx\n", EX_DATAERR,
+            "b.md:4:1: YAML syntax error" },
+        { ARTICLE_MARKDOWN, "c.md", "---\ntitle: T\n\nNo closing fence.\n", EX_DATAERR,
+            "c.md:1:1: the front matter opened here with --- is never closed" },
+        { ARTICLE_MARKDOWN, "d.md", "---\ntitle: T\nurl: javascript:alert(1)\n---\n",
+            EX_DATAERR, "d.md:3:6: url \"javascript:alert(1)\" is not a web address" },
+        { ARTICLE_MARKDOWN, "e.md", "---\ntitle: T\nurl: /relative/path\n---\n", EX_DATAERR,
+            "e.md:3:6: url \"/relative/path\" is not a web address" },
+        { ARTICLE_MARKDOWN, "f.md", "---\nsource: S\n---\nJust text.\n", EX_DATAERR,
+            "f.md:1:1: no title" },
+        { ARTICLE_MARKDOWN, "g.md", "---\ntitel: T\n---\n", EX_DATAERR,
+            "g.md:2:1: unknown key \"titel\"; did you mean \"title\"?" },
+        { ARTICLE_MARKDOWN, "h.md", "---\ntitle: T\ntags: {a: 1}\n---\n", EX_DATAERR,
+            "h.md:3:7: tags must be text, not a map" },
+        { ARTICLE_MARKDOWN, "i.md", "---\ntitle: T\nimage: javascript:x\n---\n", EX_DATAERR,
+            "i.md:3:8: image \"javascript:x\" is neither a web address nor a file path" },
+        { ARTICLE_MARKDOWN, "j.md", "# Title\n\nGood line\nbad \xff here\n", EX_DATAERR,
+            "j.md:4:5: not valid UTF-8" },
+        { ARTICLE_MARKDOWN, "k.md", "---\n- a\n- b\n---\n", EX_DATAERR,
+            "k.md:2:1: the front matter must be \"key: value\" lines" },
+        { ARTICLE_MARKDOWN, "l.md", "---\ntitle: T\nbody: x\n---\n", EX_DATAERR,
+            "l.md:3:1: \"body\" does not belong in front matter" },
+        { ARTICLE_YAML, "a.yaml", "title: T\nsumary: S\n", EX_DATAERR,
+            "a.yaml:2:1: unknown key \"sumary\"; did you mean \"summary\"?" },
+        { ARTICLE_YAML, "b.yaml", "title: T\nlayout: post\n", EX_DATAERR,
+            "b.yaml:2:1: unknown key \"layout\"; an article has title" },
+        { ARTICLE_YAML, "c.yaml", "- just\n- a list\n", EX_DATAERR,
+            "c.yaml:1:1: an article file must be \"key: value\" lines" },
+        { ARTICLE_YAML, "d.yaml", "title: T\nbody: x\nparagraphs: [a]\n", EX_DATAERR,
+            "d.yaml:3:1: give either body or paragraphs, not both" },
+        { ARTICLE_YAML, "e.yaml", "title: T\ndate: yesterday\n", EX_DATAERR,
+            "e.yaml:2:7: date \"yesterday\" is not a date" },
+        { ARTICLE_YAML, "f.yaml", "title: T\nparagraphs: text\n", EX_DATAERR,
+            "f.yaml:2:13: paragraphs must be a list of strings" },
+        { ARTICLE_YAML, "g.yaml", "paragraphs: [a]\n", EX_DATAERR, "g.yaml:1:1: no title" },
+        { ARTICLE_YAML, "h.yaml", "title: [a, b]\n", EX_DATAERR,
+            "h.yaml:1:8: title must be text, not a list" },
+        { ARTICLE_TEXT, "a.txt", "Menu\nHome\nShare\n", EX_DATAERR,
+            "a.txt: no article text found" },
+        { ARTICLE_TEXT, "b.txt", "The whole page is one paragraph, with no headline above "
+            "it at all, which is odd.\n", EX_DATAERR, "b.txt:1:1: no title found" },
+    };
+    char out[DIAG_PATH_MAX + DIAG_MSG_MAX + 32];
+    struct diag d;
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct article *a = parse(rows[i].text, rows[i].f, rows[i].name, false, &d);
+
+        CHECK(a == NULL && d.code == rows[i].code, "%s is refused with exit class %d",
+            rows[i].name, rows[i].code);
+        diag_format(&d, out, sizeof(out));
+        CHECK(starts_with(out, rows[i].want), "%s error message", rows[i].name);
+        if (!starts_with(out, rows[i].want))
+            printf("#   got:  %s\n#   want: %s...\n", out, rows[i].want);
+        article_free(a);
+    }
+
+    diag_clear(&d);
+    CHECK(article_load("/nonexistent/dir/x.md", NULL, &d) == NULL && d.code == EX_NOINPUT &&
+        strcmp(d.path, "/nonexistent/dir/x.md") == 0, "missing file: EX_NOINPUT with path");
+
+    /* first error wins: a diag that is already set keeps its message */
+    diag_clear(&d);
+    diag_set(&d, EX_CONFIG, "earlier problem");
+    {
+        struct article_opts o = { false, NULL, 0 };
+        const char *t = "---\ntitle: T\ndate: nope\n---\n";
+
+        CHECK(article_parse(t, strlen(t), ARTICLE_MARKDOWN, "z.md", &o, &d) == NULL &&
+            d.code == EX_CONFIG && strcmp(d.msg, "earlier problem") == 0,
+            "an earlier error is not overwritten");
+    }
+}
+
+/* ------------------------------------------------------------------------------------ */
+
+/* Is s one of the noise lines recorded by the extractor? */
+static bool
+in_noise(const struct article *a, const char *s)
+{
+    for (size_t i = 0; i < a->nnoise; i++)
+        if (strcmp(a->noise[i].text, s) == 0)
+            return true;
+    return false;
+}
+
+static void
+check_optional(const char *name, const char *key, const char *got, const struct value *want)
+{
+    if (want->type == VALUE_NULL)
+        CHECK(got == NULL || *got == '\0', "%s: no %s (got \"%s\")", name, key,
+            got != NULL ? got : "");
+    else
+        CHECK_STR_EQ(got, want->str, "%s: %s", name, key);
+}
+
+/*
+ * Check a scraped page against its expected YAML.  Every key of the YAML is checked; an
+ * unknown key fails, so no expectation is skipped silently.
+ */
+static void
+check_scraped(const char *txt, const char *yaml, const char *name)
+{
+    struct diag d = DIAG_INIT;
+    struct value *exp = value_load(yaml, &d);
+    struct article *a = NULL;
+
+    CHECK(exp != NULL && exp->type == VALUE_MAP, "%s: expected values load", name);
+    if (exp == NULL || exp->type != VALUE_MAP) {
+        if (exp == NULL)
+            diag_print(&d);
+        goto out;
+    }
+    a = article_load(txt, NULL, &d);
+    CHECK(a != NULL, "%s: page loads", name);
+    if (a == NULL) {
+        diag_print(&d);
+        goto out;
+    }
+    CHECK(a->format == ARTICLE_TEXT, "%s: read as scraped text", name);
+    for (size_t i = 0; i < exp->n; i++) {
+        const char *key = exp->pairs[i].key;
+        const struct value *w = exp->pairs[i].val;
+
+        if (strcmp(key, "title") == 0) {
+            CHECK_STR_EQ(a->title, w->str, "%s: title", name);
+        } else if (strcmp(key, "source") == 0) {
+            check_optional(name, key, a->source, w);
+        } else if (strcmp(key, "author") == 0) {
+            check_optional(name, key, a->author, w);
+        } else if (strcmp(key, "date") == 0) {
+            check_optional(name, key, a->date, w);
+        } else if (strcmp(key, "summary") == 0) {
+            check_optional(name, key, a->summary, w);
+        } else if (strcmp(key, "date_iso") == 0) {
+            CHECK_STR_EQ(a->date_iso, w->str ? w->str : "", "%s: date_iso", name);
+        } else if (strcmp(key, "paragraphs") == 0) {
+            CHECK(w->type == VALUE_NUM && a->nparagraphs == (size_t)w->num,
+                "%s: %g paragraphs (got %zu)", name, w->num, a->nparagraphs);
+        } else if (strcmp(key, "first_paragraph_starts") == 0) {
+            CHECK(a->nparagraphs > 0 && starts_with(a->paragraphs[0], w->str),
+                "%s: first paragraph starts \"%s\"", name, w->str);
+        } else if (strcmp(key, "last_paragraph_ends") == 0) {
+            CHECK(a->nparagraphs > 0 && ends_with(a->paragraphs[a->nparagraphs - 1], w->str),
+                "%s: last paragraph ends \"%s\"", name, w->str);
+        } else if (strcmp(key, "noise") == 0) {
+            CHECK(w->type == VALUE_LIST && w->n > 0, "%s: noise list given", name);
+            for (size_t k = 0; w->type == VALUE_LIST && k < w->n; k++) {
+                const char *s = w->items[k]->str;
+                /* A short line ("Wildlife") may be a word of the text: then only a whole
+                 * paragraph, title or summary equal to it counts as a leak. */
+                bool sub = strlen(s) >= 25;
+                bool leaked = strcmp(a->title, s) == 0 || (sub && (strstr(a->body_text, s) !=
+                    NULL || strstr(a->title, s) != NULL)) || (a->summary != NULL &&
+                    (sub ? strstr(a->summary, s) != NULL : strcmp(a->summary, s) == 0));
+
+                for (size_t p = 0; p < a->nparagraphs; p++)
+                    leaked |= strcmp(a->paragraphs[p], s) == 0;
+                CHECK(!leaked && in_noise(a, s), "%s: noise \"%s\" dropped", name, s);
+            }
+        } else {
+            CHECK(false, "%s: unknown expectation \"%s\"", name, key);
+        }
+    }
+    /* No noise anywhere: the rendered bodies hold the paragraphs and nothing else. */
+    {
+        size_t total = 0;
+
+        for (size_t p = 0; p < a->nparagraphs; p++)
+            total += strlen(a->paragraphs[p]) + (p > 0 ? 2 : 0);
+        CHECK(strlen(a->body_text) == total, "%s: body_text is exactly the paragraphs", name);
+    }
+out:
+    article_free(a);
+    value_free(exp);
+}
+
+static void
+test_scraped(void)
+{
+    static const char *const fixtures[] = {
+        "scraped-date-before-title", "scraped-reuters-prefix", "scraped-cookie-banner",
+        "scraped-iso-repeated-source", "scraped-no-source-no-date", "scraped-title-pipe",
+        "scraped-wrapped-standfirst", "scraped-blog-cp1252-crlf",
+    };
+    char txt[1024], yaml[1024];
+
+    snprintf(txt, sizeof(txt), "%s/samples/000_d2d1ba047acaeeb0.txt", shared_dir());
+    snprintf(yaml, sizeof(yaml), "%s/samples/000_d2d1ba047acaeeb0.expected.yaml", shared_dir());
+    check_scraped(txt, yaml, "sample 000");
+    for (size_t i = 0; i < ARRAY_LEN(fixtures); i++) {
+        snprintf(txt, sizeof(txt), "%s/tests/data/articles/%s.txt", top_dir(), fixtures[i]);
+        snprintf(yaml, sizeof(yaml), "%s/tests/data/articles/%s.expected.yaml", top_dir(),
+            fixtures[i]);
+        check_scraped(txt, yaml, fixtures[i]);
+    }
+}
+
+/* User drop patterns: a substring and a glob, on the shared sample. */
+static void
+test_drop_patterns(void)
+{
+    static const char *const pats[] = { "revelations exposed", "kerry and * talks." };
+    struct article_opts o = { false, pats, ARRAY_LEN(pats) };
+    struct diag d = DIAG_INIT;
+    char path[1024];
+    struct article *a;
+    size_t user = 0;
+
+    snprintf(path, sizeof(path), "%s/samples/000_d2d1ba047acaeeb0.txt", shared_dir());
+    a = article_load(path, &o, &d);
+    CHECK(a != NULL, "sample loads with drop patterns");
+    if (a == NULL)
+        return;
+    CHECK(a->nparagraphs == 10, "two paragraphs dropped by user patterns (got %zu)",
+        a->nparagraphs);
+    for (size_t i = 0; i < a->nnoise; i++)
+        if (strcmp(a->noise[i].why, "user pattern") == 0)
+            user++;
+    CHECK(user == 2, "both are recorded as user-pattern noise");
+    CHECK(strstr(a->body_text, "hypocrisy") == NULL && strstr(a->body_text, "Boston") == NULL,
+        "dropped paragraphs are not in the text");
+    article_free(a);
+}
+
+/* The examples shipped for users all load, in their detected formats. */
+static void
+test_examples(void)
+{
+    static const struct { const char *file; enum article_format f; } ex[] = {
+        { "city-bike-lanes.md", ARTICLE_MARKDOWN }, { "library-reopens.md", ARTICLE_MARKDOWN },
+        { "harbour-festival.yaml", ARTICLE_YAML }, { "rail-timetable.yaml", ARTICLE_YAML },
+        { "council-budget.txt", ARTICLE_TEXT }, { "observatory-comet.txt", ARTICLE_TEXT },
+    };
+    char path[1024];
+
+    for (size_t i = 0; i < ARRAY_LEN(ex); i++) {
+        struct diag d = DIAG_INIT;
+        struct article *a;
+
+        snprintf(path, sizeof(path), "%s/examples/articles/%s", top_dir(), ex[i].file);
+        a = article_load(path, NULL, &d);
+        CHECK(a != NULL && a->format == ex[i].f && a->title != NULL && a->date_iso[0] != '\0'
+            && a->body_text[0] != '\0', "example %s loads", ex[i].file);
+        if (a == NULL)
+            diag_print(&d);
+        article_free(a);
+    }
+}
+
+/* Without a known extension the content decides. */
+static void
+test_detect(void)
+{
+    static const struct { const char *text; enum article_format f; } rows[] = {
+        { "---\ntitle: Front matter\n---\nBody.\n", ARTICLE_MARKDOWN },
+        { "# A heading\n\nBody.\n", ARTICLE_MARKDOWN },
+        { "Menu\n\nA headline here\n\nThe only paragraph of the page, which ends with a "
+            "full stop like prose does.\n", ARTICLE_TEXT },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        char path[] = "/tmp/gazette-article-XXXXXX";
+        int fd = mkstemp(path);
+        struct diag d = DIAG_INIT;
+        struct article *a = NULL;
+
+        if (fd == -1 || write(fd, rows[i].text, strlen(rows[i].text)) == -1) {
+            CHECK(false, "temporary file for detection row %zu", i);
+        } else {
+            a = article_load(path, NULL, &d);
+            CHECK(a != NULL && a->format == rows[i].f, "format detected from content, row %zu",
+                i);
+        }
+        if (fd != -1) {
+            close(fd);
+            unlink(path);
+        }
+        article_free(a);
+    }
+}
+
+int
+main(void)
+{
+    test_dates();
+    test_markdown();
+    test_yaml();
+    test_errors();
+    test_scraped();
+    test_drop_patterns();
+    test_examples();
+    test_detect();
+    return check_exit();
+}
