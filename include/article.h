@@ -85,6 +85,24 @@ struct article_opts {
  * Read the article at path.  The format comes from the extension (.md .markdown .mdown
  * .mkd, .yaml .yml, .txt); for any other extension a file that starts with "---" or a
  * "# " heading is Markdown and anything else scraped text.  o may be NULL (defaults).
+ *
+ * Markdown and YAML: the keys title url source author date tags summary image image_alt
+ * (YAML adds body, as Markdown, or paragraphs, as plain text).  Without a title the first
+ * heading is the title (and leaves the body if it opens it).  Front matter may carry other
+ * keys for a site generator (ignored), unless they look like a misspelt key of ours.
+ *
+ * Scraped text (ARTICLE_TEXT) is read by heuristics, not by a site's layout: invalid
+ * UTF-8 is read as Windows-1252, HTML character references are decoded, hard-wrapped
+ * prose is joined.  Paragraphs are lines that read like sentences; the text starts at the
+ * first long one and ends before "Related stories"/"Comments"-style lines or after the
+ * last paragraph.  Before it: the date line (found by the date parser, or "3 hours ago",
+ * which keeps date but leaves date_iso empty), a "By ..." byline, the source (a "Source:"
+ * label, a part of the date or byline line such as "Reuters - <date>", a line next to the
+ * date or repeated in the header, a "Headline | Site" title, a "CITY (Agency) -" dateline),
+ * the title (scored: a headline-length line without a full stop, next to the date/byline
+ * block or right above the text) and a standfirst as the summary.  Every other line is
+ * noise (built-in patterns for share/follow/subscribe/cookie/copyright/ad lines, plus
+ * o->drop_patterns) and is listed in noise with the reason.
  * Returns the article (caller frees with article_free()), or NULL with d set:
  * EX_NOINPUT when the file cannot be read, EX_DATAERR for a bad article (no title,
  * broken front matter, a date that is not a date, a url that is not http(s), a key that

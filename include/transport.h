@@ -42,7 +42,9 @@ struct transport_result {
     int code;                   /* SMTP reply code of the failing (or last) step; 0 if none */
     char enhanced[16];          /* RFC 3463 status such as "5.1.1", or "" */
     char text[256];             /* reply text or error, sanitised (no control bytes) */
-    const char *stage;          /* "connect", "tls", "auth", "mail", "rcpt", "data", ... */
+    const char *stage;          /* "connect" (greeting), "ehlo", "tls", "auth", "mail",
+                                   "rcpt", "data" (DATA and the final dot), "noop",
+                                   "config", "maildir" */
     double latency;             /* seconds spent on this message */
     bool reconnect;             /* the connection is gone (421, drop): open a new one */
 };
@@ -82,6 +84,11 @@ const char *transport_outcome_name(enum transport_outcome o);
 /*
  * Classify an SMTP reply at a stage into an outcome (RFC 5321 4.2.1, RFC 3463): shared by
  * every SMTP transport so that they agree.  text may hold an enhanced code ("5.1.1 ...").
+ * The reply code decides: 2yz SENT; 4yz TEMPFAIL (421 too: the caller reconnects); 5yz
+ * to "rcpt" PERMFAIL but 552 TEMPFAIL (RFC 5321 4.5.3.1.10); 5yz to "data" PERMFAIL;
+ * 530 anywhere and 5yz at any other stage FATAL.  Code 0 (no reply) and 1yz/3yz are
+ * TEMPFAIL: a transport that handed over the whole message and then lost the reply
+ * reports TRANSPORT_UNCERTAIN itself.
  */
 enum transport_outcome transport_classify(const char *stage, int code, const char *text);
 /* Fill r->enhanced from the start of text when it holds an RFC 3463 code. */

@@ -43,6 +43,8 @@ struct ctx {
     struct diag *d;
     const char *name;
     size_t tagcap, paracap, linkcap, noisecap;
+    size_t *linkhash;           /* open addressing: link index + 1, 0 for empty */
+    size_t linkhcap;            /* a power of two, at least twice nlinks */
 };
 
 /* Grow an array kept in the arena (the old copy stays there until article_free()). Counts
@@ -94,22 +96,52 @@ add_noise(struct ctx *c, const char *s, size_t n, int line, const char *why)
     a->nnoise++;
 }
 
-/* Number of the link to url, adding it if new; duplicates share a number (looked for
- * among the first LINK_DEDUP links only, so a page of links stays linear). */
-#define LINK_DEDUP 512
+static size_t
+hash_str(const char *s)
+{
+    size_t h = 14695981039346656037u;       /* FNV-1a */
 
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* The hash table slot for url: where it is, or the empty slot where it would go. */
+static size_t *
+link_slot(struct ctx *c, const char *url)
+{
+    size_t i = hash_str(url) & (c->linkhcap - 1);
+
+    while (c->linkhash[i] != 0 && strcmp(c->a->links[c->linkhash[i] - 1].url, url) != 0)
+        i = (i + 1) & (c->linkhcap - 1);
+    return &c->linkhash[i];
+}
+
+/* Number of the link to url, adding it if new; duplicates share a number. */
 static size_t
 add_link(struct ctx *c, const char *url, const char *text)
 {
     struct article *a = c->a;
+    size_t *slot;
 
-    for (size_t i = 0; i < a->nlinks && i < LINK_DEDUP; i++)
-        if (strcmp(a->links[i].url, url) == 0)
-            return i + 1;
+    if (2 * (a->nlinks + 1) > c->linkhcap) {
+        size_t *old = c->linkhash, oldcap = c->linkhcap;
+
+        c->linkhcap = oldcap ? oldcap * 2 : 64;
+        c->linkhash = xcalloc(c->linkhcap, sizeof(*c->linkhash));
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i] != 0)
+                *link_slot(c, a->links[old[i] - 1].url) = old[i];
+        free(old);
+    }
+    slot = link_slot(c, url);
+    if (*slot != 0)
+        return *slot;
     a->links = grow(&a->arena, a->links, a->nlinks, &c->linkcap, sizeof(*a->links));
     a->links[a->nlinks].url = arena_strdup(&a->arena, url);
     a->links[a->nlinks].text = arena_strdup(&a->arena, text);
-    return ++a->nlinks;
+    *slot = ++a->nlinks;
+    return a->nlinks;
 }
 
 /* Is the UTF-8 sequence at s[i] (n bytes left) a space we collapse: NBSP, thin spaces? */
@@ -1042,6 +1074,7 @@ md_fix_urls(cmark_node *doc, const char *base)
 
 struct tr {
     struct ctx *c;
+    bool refs;                  /* number the links ("text [1]") */
     bool err;                   /* an output buffer hit its maximum */
 };
 
@@ -1098,7 +1131,8 @@ tr_inlines(struct tr *t, cmark_node *n, struct buf *b)
                 if (url != NULL && ascii_strncasecmp(url, "mailto:", 7) == 0)
                     bare = url + 7;
                 /* An autolink already shows its URL: no reference needed. */
-                if (url_is_referable(url) && strcmp(text, url) != 0 && strcmp(text, bare) != 0) {
+                if (t->refs && url_is_referable(url) && strcmp(text, url) != 0 &&
+                    strcmp(text, bare) != 0) {
                     char *copy = xstrdup(text);
                     size_t num = add_link(t->c, url, copy);
 
@@ -1286,11 +1320,12 @@ tr_block(struct tr *t, cmark_node *n, struct buf *out, int depth)
     buf_fini(&tmp);
 }
 
-/* Text of a heading or paragraph as one line (for a title or a paragraph). */
+/* Text of a heading or paragraph as one line (for a title, without link references, or a
+ * paragraph, with them). */
 static const char *
-md_inline_text(struct ctx *c, cmark_node *n)
+md_inline_text(struct ctx *c, cmark_node *n, bool refs)
 {
-    struct tr t = { c, false };
+    struct tr t = { c, refs, false };
     struct buf b;
     const char *r;
 
@@ -1312,7 +1347,7 @@ md_render(struct ctx *c, const char *md, size_t len)
     struct article *a = c->a;
     int opts = CMARK_OPT_DEFAULT | (c->o->allow_html ? CMARK_OPT_UNSAFE : 0);
     cmark_node *doc = cmark_parse_document(md, len, opts);
-    struct tr t = { c, false };
+    struct tr t = { c, true, false };
     struct buf text;
     char *html = NULL;
     int rc = -1;
@@ -1335,22 +1370,22 @@ md_render(struct ctx *c, const char *md, size_t len)
                 h = n;
         }
         cmark_iter_free(it);
-        if (h != NULL && (a->title = md_inline_text(c, h)) != NULL &&
+        if (h != NULL && (a->title = md_inline_text(c, h, false)) != NULL &&
             h == cmark_node_first_child(doc))
             cmark_node_free(h);                 /* unlinks it too */
+    }
+    tr_block(&t, doc, &text, 0);            /* first, so links are numbered in order */
+    if (t.err) {
+        diag_set(c->d, EX_DATAERR, "the body is too large once rendered (over %zu MiB)",
+            BODY_MAX >> 20);
+        goto out;
     }
     for (cmark_node *n = cmark_node_first_child(doc); n != NULL; n = cmark_node_next(n)) {
         const char *p;
 
         if (cmark_node_get_type(n) == CMARK_NODE_PARAGRAPH &&
-            (p = md_inline_text(c, n)) != NULL)
+            (p = md_inline_text(c, n, true)) != NULL)
             add_para(c, p, strlen(p));
-    }
-    tr_block(&t, doc, &text, 0);
-    if (t.err) {
-        diag_set(c->d, EX_DATAERR, "the body is too large once rendered (over %zu MiB)",
-            BODY_MAX >> 20);
-        goto out;
     }
     html = cmark_render_html(doc, opts);
     a->body_html = arena_strdup(&a->arena, html);
@@ -2281,9 +2316,15 @@ is_name(const char *s, size_t n)
 static bool
 has_role_word(const char *s, size_t n)
 {
-    for (size_t i = 0; i < ARRAY_LEN(role_words); i++)
-        if (ci_contains(s, n, role_words[i]))
+    for (size_t i = 0; i < n; ) {
+        size_t j = i;
+
+        while (j < n && IS_ALPHA((unsigned char)s[j]))
+            j++;
+        if (j > i && word_in(s + i, j - i, role_words, ARRAY_LEN(role_words)))
             return true;
+        i = j + 1;
+    }
     return false;
 }
 
@@ -2615,9 +2656,14 @@ split_units(struct scrape *sc, const char *text, size_t len)
 
             while (m + 1 < j && continues(&ln[m], &ln[m + 1], maxw))
                 m++;
-            /* Wrapped prose ends a sentence; a list of headlines does not. */
-            if (m > k && !ends_sentence(ln[m].s, ln[m].n))
-                m = k;
+            /* Wrapped prose ends a sentence; a list of headlines does not.  Every run
+             * starting inside this one ends at the same line, so none of them is prose. */
+            if (m > k && !ends_sentence(ln[m].s, ln[m].n)) {
+                for (size_t x = k; x <= m; x++)
+                    push_unit(sc, ln[x].s, ln[x].n, ln[x].line);
+                k = m + 1;
+                continue;
+            }
             if (m == k) {
                 push_unit(sc, ln[k].s, ln[k].n, ln[k].line);
             } else {
@@ -3222,7 +3268,7 @@ article_parse(const char *text, size_t len, enum article_format format, const ch
 {
     static const struct article_opts defaults = { false, NULL, 0 };
     struct article *a = xcalloc(1, sizeof(*a));
-    struct ctx c = { a, o != NULL ? o : &defaults, d, name, 0, 0, 0, 0 };
+    struct ctx c = { a, o != NULL ? o : &defaults, d, name, 0, 0, 0, 0, NULL, 0 };
     int rc = -1;
 
     a->format = format;
@@ -3268,6 +3314,7 @@ article_parse(const char *text, size_t len, enum article_format format, const ch
             a->body_text = "";
     }
 out:
+    free(c.linkhash);
     if (rc != 0) {
         diag_path(d, name);
         article_free(a);

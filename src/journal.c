@@ -39,10 +39,12 @@ struct journal {
     int fd, lockfd;
     bool readonly;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t work;        /* to the syncer: there is something to write */
+    pthread_cond_t done;        /* from the syncer: durable moved */
+    pthread_t syncer;
+    bool running, stop;
     struct buf pending;         /* appended, not yet written */
     uint64_t seq, durable;      /* last assigned; last made durable */
-    bool syncing;
     struct diag err;            /* first write error */
     struct arena arena;
     struct jrec *v;
@@ -50,6 +52,8 @@ struct journal {
     uint32_t *hash;             /* index + 1 */
     size_t hcap;
 };
+
+static void *sync_loop(void *arg);
 
 const char *
 journal_state_name(enum journal_state st)
@@ -237,7 +241,7 @@ replay(struct journal *j, char *text, size_t len, struct diag *d)
             long seq;
 
             if (parse_long(f[0], 0, 0x7fffffffffffffffL, &seq) == 0 && (uint64_t)seq > j->seq)
-                j->seq = (uint64_t)seq;
+                j->seq = j->durable = (uint64_t)seq;    /* read back: durable already */
         }
         p = nl + 1;
     }
@@ -262,7 +266,8 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
     j->fd = j->lockfd = -1;
     j->readonly = readonly;
     pthread_mutex_init(&j->mu, NULL);
-    pthread_cond_init(&j->cv, NULL);
+    pthread_cond_init(&j->work, NULL);
+    pthread_cond_init(&j->done, NULL);
     buf_init(&j->pending, 0);
     buf_init(&path, 0);
     buf_addf(&path, "%s/%s.journal", dir, campaign);
@@ -288,6 +293,7 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
             diag_path(d, j->path);
             goto fail;
         }
+
     }
     text = read_file(j->path, &len);
     if (text == NULL) {
@@ -305,6 +311,11 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
     if (!readonly) {
         bool any = false;
 
+        if (pthread_create(&j->syncer, NULL, sync_loop, j) != 0) {
+            diag_set(d, EX_OSERR, "cannot start the journal thread");
+            goto fail;
+        }
+        j->running = true;
         if (len == 0) {
             buf_addf(&j->pending, "# gazette journal v1 campaign %s\n", campaign);
             any = true;
@@ -374,6 +385,7 @@ journal_add(struct journal *j, const char *addr, enum journal_state st, int code
     buf_addf(&j->pending, "%llu\t%lld%03ld\t%s\t%s\t%d\t%s\t%s\t%.3f\n", (unsigned long long)seq,
         (long long)ts.tv_sec, ts.tv_nsec / 1000000, state_names[st], a, code, en, t, latency);
     apply(j, a, st, code, en, t);
+    pthread_cond_signal(&j->work);
     pthread_mutex_unlock(&j->mu);
     return seq;
 }
@@ -395,6 +407,46 @@ write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/*
+ * The syncer thread writes and fdatasyncs whatever has been appended, as soon as there
+ * is any: a record appended when a message starts is usually durable before the message's
+ * data has gone out, so journal_sync() rarely waits (group commit without a leader).
+ */
+static void *
+sync_loop(void *arg)
+{
+    struct journal *j = arg;
+
+    pthread_mutex_lock(&j->mu);
+    for (;;) {
+        struct buf out;
+        uint64_t upto;
+
+        while (!j->stop && j->pending.len == 0)
+            pthread_cond_wait(&j->work, &j->mu);
+        if (j->pending.len == 0 && j->stop)
+            break;
+        out = j->pending;
+        upto = j->seq;
+        buf_init(&j->pending, 0);
+        pthread_mutex_unlock(&j->mu);
+        if (write_all(j->fd, buf_str(&out), out.len) == -1 || fdatasync(j->fd) == -1) {
+            pthread_mutex_lock(&j->mu);
+            diag_set(&j->err, EX_IOERR, "cannot write the journal: %s", strerror(errno));
+            diag_path(&j->err, j->path);
+        } else {
+            pthread_mutex_lock(&j->mu);
+            j->durable = upto;
+        }
+        buf_fini(&out);
+        pthread_cond_broadcast(&j->done);
+        if (diag_is_set(&j->err))
+            break;
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
 int
 journal_sync(struct journal *j, uint64_t seq, struct diag *d)
 {
@@ -404,30 +456,8 @@ journal_sync(struct journal *j, uint64_t seq, struct diag *d)
         return 0;
     pthread_mutex_lock(&j->mu);
     while (j->durable < seq && !diag_is_set(&j->err)) {
-        if (j->syncing) {
-            pthread_cond_wait(&j->cv, &j->mu);
-            continue;
-        }
-        /* become the one who writes and syncs everything appended so far */
-        {
-            struct buf out = j->pending;
-            uint64_t upto = j->seq;
-
-            buf_init(&j->pending, 0);
-            j->syncing = true;
-            pthread_mutex_unlock(&j->mu);
-            if (write_all(j->fd, buf_str(&out), out.len) == -1 || fdatasync(j->fd) == -1) {
-                pthread_mutex_lock(&j->mu);
-                diag_set(&j->err, EX_IOERR, "cannot write the journal: %s", strerror(errno));
-                diag_path(&j->err, j->path);
-            } else {
-                pthread_mutex_lock(&j->mu);
-                j->durable = upto;
-            }
-            buf_fini(&out);
-            j->syncing = false;
-            pthread_cond_broadcast(&j->cv);
-        }
+        pthread_cond_signal(&j->work);
+        pthread_cond_wait(&j->done, &j->mu);
     }
     if (diag_is_set(&j->err)) {
         if (d != NULL && !diag_is_set(d))
@@ -465,13 +495,20 @@ journal_close(struct journal *j, struct diag *d)
 
     if (j == NULL)
         return 0;
-    if (j->fd != -1 && !j->readonly)
+    if (j->running) {
         rc = journal_sync(j, j->seq, d);
+        pthread_mutex_lock(&j->mu);
+        j->stop = true;
+        pthread_cond_signal(&j->work);
+        pthread_mutex_unlock(&j->mu);
+        pthread_join(j->syncer, NULL);
+    }
     if (j->fd != -1)
         close(j->fd);
     lock_release(j->lockfd);
     pthread_mutex_destroy(&j->mu);
-    pthread_cond_destroy(&j->cv);
+    pthread_cond_destroy(&j->work);
+    pthread_cond_destroy(&j->done);
     buf_fini(&j->pending);
     arena_fini(&j->arena);
     free(j->v);

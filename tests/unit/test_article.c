@@ -247,6 +247,28 @@ test_markdown(void)
     }
     article_free(a);
 
+    /* a heading with a link makes a clean title; links are numbered in reading order */
+    a = parse("# Read [this](https://t.example/)\n\n- item [one](https://one.example/)\n\n"
+        "Then [two](https://two.example/).\n", ARTICLE_MARKDOWN, "o.md", false, &d);
+    CHECK(a != NULL, "Markdown with links in a heading and a list loads");
+    if (a != NULL) {
+        CHECK_STR_EQ(a->title, "Read this", "title has no link reference");
+        CHECK(a->nlinks == 2 && strcmp(a->links[0].url, "https://one.example/") == 0,
+            "the title's link is not a reference; the list's link is [1]");
+        CHECK(strstr(a->body_text, "- item one [1]\n\nThen two [2].") != NULL,
+            "references numbered in reading order");
+        CHECK(a->nparagraphs == 1 && strcmp(a->paragraphs[0], "Then two [2].") == 0,
+            "paragraph text carries the same reference numbers");
+    }
+    article_free(a);
+
+    /* a byte order mark and CRLF line ends */
+    a = parse("\xef\xbb\xbf---\r\ntitle: Windows\r\ndate: 2024-01-02\r\n---\r\nBody.\r\n",
+        ARTICLE_MARKDOWN, "w.md", false, &d);
+    CHECK(a != NULL && strcmp(a->title, "Windows") == 0 && strcmp(a->date_iso, "2024-01-02")
+        == 0 && strcmp(a->body_text, "Body.") == 0, "BOM and CRLF front matter");
+    article_free(a);
+
     /* hostile nesting does not blow the stack or the output */
     {
         size_t depth = 20000;
@@ -558,6 +580,88 @@ test_scraped(void)
     }
 }
 
+/* More page shapes, inline: NULL means "not checked", "" means "must be absent". */
+static void
+test_scraped_inline(void)
+{
+    static const struct {
+        const char *name, *text, *title, *source, *author, *date, *iso;
+        size_t paras;
+    } rows[] = {
+        { "question title, byline with date",
+            "Is the four-day week here to stay?\nBy Kim Sato | Oct 19, 2014\n"
+            "Companies that tried a shorter week last year mostly kept it, a new survey "
+            "suggests, though many changed the details.\nRead more: The firms that said no\n"
+            "Managers reported fewer sick days and said hiring had become easier.\n",
+            "Is the four-day week here to stay?", "", "Kim Sato", "Oct 19, 2014", "2014-10-19",
+            2 },
+        { "AP byline and dateline",
+            "AP NEWS\nTop Stories\nSenate passes stopgap bill to avert shutdown\n"
+            "By JANE DOE Associated Press\nOctober 1, 2023, 1:05 AM\n"
+            "WASHINGTON (AP) \xe2\x80\x94 The Senate passed a stopgap spending bill late "
+            "Saturday, sending it to the president hours before a midnight deadline.\n"
+            "The measure keeps agencies funded for 45 days.\n"
+            "Copyright 2023 The Associated Press. All Rights Reserved.\n",
+            "Senate passes stopgap bill to avert shutdown", "Associated Press", "JANE DOE",
+            "October 1, 2023, 1:05 AM", "2023-10-01T01:05:00Z", 2 },
+        { "headline list before the title",
+            "Trending\nCelebrity chef opens third restaurant in the capital\n"
+            "Storm warning issued for the west coast tonight\n"
+            "Local team wins cup after penalty shoot-out drama\n\n"
+            "New ferry timetable cuts crossing time to forty minutes\n\n12 January 2022\n\n"
+            "The harbour company will introduce two faster boats from March, cutting the "
+            "crossing from an hour to forty minutes.\n",
+            "New ferry timetable cuts crossing time to forty minutes", NULL, "",
+            "12 January 2022", "2022-01-12", 1 },
+        { "relative date, capitals title",
+            "MAYOR RESIGNS AFTER EXPENSES INQUIRY\nPublished 3 hours ago\n"
+            "The mayor of Northbury resigned on Friday, two days after an inquiry found that "
+            "she had claimed expenses for journeys she did not make.\n"
+            "A by-election will be held in the spring.\n",
+            "MAYOR RESIGNS AFTER EXPENSES INQUIRY", "", "", "3 hours ago", "", 2 },
+        { "source label, Latin-1 bytes",
+            "Menu\nCaf\xe9 owners protest new terrace rules\nSource: Le Petit Courrier\n"
+            "Owners of caf\xe9s in the old town say the new rules on terrace sizes will cost "
+            "them a third of their summer tables.\n",
+            "Caf\xc3\xa9 owners protest new terrace rules", "Le Petit Courrier", "", "", "", 1 },
+        { "sentence about a date stays a paragraph",
+            "Council meets\n\nThe council will meet again on October 19, 2014.\n\n"
+            "Members said the agenda would be published a week before, as the rules of the "
+            "council require for every ordinary meeting.\n",
+            "Council meets", "", "", "", "", 2 },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct diag d;
+        struct article *a = parse(rows[i].text, ARTICLE_TEXT, "inline.txt", false, &d);
+        const char *want[] = { rows[i].title, rows[i].source, rows[i].author, rows[i].date,
+            rows[i].iso };
+        const char *names[] = { "title", "source", "author", "date", "date_iso" };
+
+        CHECK(a != NULL, "%s: loads", rows[i].name);
+        if (a == NULL) {
+            diag_print(&d);
+            continue;
+        }
+        {
+            const char *got[] = { a->title, a->source, a->author, a->date, a->date_iso };
+
+            for (size_t k = 0; k < ARRAY_LEN(want); k++) {
+                if (want[k] == NULL)
+                    continue;
+                if (*want[k] == '\0')
+                    CHECK(got[k] == NULL || *got[k] == '\0', "%s: no %s (got \"%s\")",
+                        rows[i].name, names[k], got[k] ? got[k] : "");
+                else
+                    CHECK_STR_EQ(got[k], want[k], "%s: %s", rows[i].name, names[k]);
+            }
+        }
+        CHECK(a->nparagraphs == rows[i].paras, "%s: %zu paragraphs (got %zu)", rows[i].name,
+            rows[i].paras, a->nparagraphs);
+        article_free(a);
+    }
+}
+
 /* User drop patterns: a substring and a glob, on the shared sample. */
 static void
 test_drop_patterns(void)
@@ -650,6 +754,7 @@ main(void)
     test_yaml();
     test_errors();
     test_scraped();
+    test_scraped_inline();
     test_drop_patterns();
     test_examples();
     test_detect();

@@ -1,0 +1,122 @@
+/*
+ * transport: what every transport shares: the ops for the configured transport, and the
+ * one reading of SMTP replies (RFC 5321 4.2.1 reply classes, 3.8 for 421, 4.5.3.1.10 for
+ * 552 to RCPT; RFC 3463 enhanced status codes; RFC 4954 6 for 530) so that the libcurl
+ * and libESMTP transports agree on what is permanent.
+ * SPDX-License-Identifier: MIT
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "config.h"
+#include "transport.h"
+#include "util.h"
+
+#define SMTP_CLOSING 421        /* RFC 5321 3.8: service closing the channel */
+#define SMTP_AUTH_REQUIRED 530  /* RFC 4954 6: authentication required */
+#define SMTP_RCPT_TOO_MANY 552  /* RFC 5321 4.5.3.1.10: treat as temporary on RCPT */
+#define ENH_PART_DIGITS 3       /* RFC 3463 2: subject and detail are 1 to 3 digits */
+
+const struct transport_ops *
+transport_for(const struct config *cfg)
+{
+    if (cfg == NULL)
+        return NULL;
+    switch (cfg->smtp.transport) {
+    case CONFIG_TRANSPORT_MAILDIR:
+        return &transport_maildir_ops;
+    case CONFIG_TRANSPORT_SMTP:
+        return &transport_curl_ops;
+    case CONFIG_TRANSPORT_ESMTP:
+        return &transport_esmtp_ops;
+    }
+    return NULL;
+}
+
+const char *
+transport_outcome_name(enum transport_outcome o)
+{
+    switch (o) {
+    case TRANSPORT_SENT:
+        return "sent";
+    case TRANSPORT_TEMPFAIL:
+        return "tempfail";
+    case TRANSPORT_PERMFAIL:
+        return "permfail";
+    case TRANSPORT_UNCERTAIN:
+        return "uncertain";
+    case TRANSPORT_FATAL:
+        return "fatal";
+    }
+    return "unknown";
+}
+
+enum transport_outcome
+transport_classify(const char *stage, int code, const char *text)
+{
+    /*
+     * The reply code decides.  RFC 3463 2 says the enhanced code's class must agree with
+     * it; when a server sends them disagreeing, RFC 5321 (the reply code) wins, so text
+     * is not consulted.
+     */
+    (void)text;
+    if (stage == NULL)
+        stage = "";
+    if (code >= 200 && code <= 299)
+        return TRANSPORT_SENT;
+    if (code >= 400 && code <= 499)
+        return TRANSPORT_TEMPFAIL;          /* 421 included: the caller reconnects */
+    if (code >= 500 && code <= 599) {
+        if (code == SMTP_AUTH_REQUIRED)
+            return TRANSPORT_FATAL;
+        if (strcmp(stage, "rcpt") == 0)
+            return code == SMTP_RCPT_TOO_MANY ? TRANSPORT_TEMPFAIL : TRANSPORT_PERMFAIL;
+        if (strcmp(stage, "data") == 0)
+            return TRANSPORT_PERMFAIL;
+        /* greeting, EHLO, STARTTLS, AUTH, MAIL FROM, RSET: every later message would be
+           refused the same way */
+        return TRANSPORT_FATAL;
+    }
+    /* No reply (0), an intermediate reply where a final one was due (1yz, 3yz), junk. */
+    return TRANSPORT_TEMPFAIL;
+}
+
+void
+transport_enhanced(struct transport_result *r, const char *text)
+{
+    const char *p = text;
+    size_t n;
+
+    r->enhanced[0] = '\0';
+    if (p == NULL)
+        return;
+    /* Skip a leading reply code: "550 5.1.1 ..." or "550-5.1.1 ...". */
+    if (IS_DIGIT(p[0]) && IS_DIGIT(p[1]) && IS_DIGIT(p[2]) && (p[3] == ' ' || p[3] == '-'))
+        p += 4;
+    if (p[0] != '2' && p[0] != '4' && p[0] != '5')
+        return;
+    if (p[1] != '.')
+        return;
+    n = 2;
+    for (int part = 0; part < 2; part++) {
+        size_t digits = 0;
+
+        while (IS_DIGIT(p[n]) && digits < ENH_PART_DIGITS + 1) {
+            n++;
+            digits++;
+        }
+        if (digits == 0 || digits > ENH_PART_DIGITS)
+            return;
+        if (part == 0) {
+            if (p[n] != '.')
+                return;
+            n++;
+        }
+    }
+    if (p[n] != '\0' && p[n] != ' ' && p[n] != '\r' && p[n] != '\n' && p[n] != '\t')
+        return;
+    if (n >= sizeof(r->enhanced))
+        return;
+    memcpy(r->enhanced, p, n);
+    r->enhanced[n] = '\0';
+}

@@ -1,0 +1,740 @@
+/*
+ * transport_curl: SMTP with libcurl, the transport for real sending.  One easy handle is
+ * one connection, kept open across messages (MAIL, RCPT, DATA per message; no new TCP,
+ * TLS, EHLO or AUTH) and closed with QUIT after smtp.messages_per_connection messages.
+ * Specs: RFC 5321 (SMTP), RFC 3207 (STARTTLS), RFC 8314 (implicit TLS), RFC 4954 (AUTH),
+ * RFC 3463 (enhanced status codes), RFC 8996 (no TLS before 1.2).
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "addr.h"
+#include "config.h"
+#include "diag.h"
+#include "log.h"
+#include "transport.h"
+#include "util.h"
+
+#define REPLY_KEEP 1024         /* bytes of one (multi-line) reply kept for the result */
+#define SMTP_REPLY_LINE_MAX 512 /* RFC 5321 4.5.3.1.5: a reply line, CRLF included */
+#define SMTP_CODE_LEN 3         /* RFC 5321 4.2: three digits, then SP or "-" */
+#define HELO_MAX 255            /* RFC 5321 4.5.3.1.2: a domain; literals are shorter */
+#define WHERE_MAX 300           /* "host:port" in messages */
+#define SMTP_STARTTLS_READY 220 /* RFC 3207 4 */
+#define SMTP_CLOSING 421        /* RFC 5321 3.8 */
+#define SMTP_AUTH_REQUIRED 530  /* RFC 4954 6 */
+
+struct transport {
+    CURL *h;
+    const struct config_smtp *s;
+    char where[WHERE_MAX];      /* host:port, never the user or password */
+    bool smtps;                 /* implicit TLS (RFC 8314) */
+    bool has_user;
+    long on_conn;               /* messages sent over the current connection */
+    char errbuf[CURL_ERROR_SIZE];
+
+    /* State of the current curl_easy_perform, filled by the callbacks. */
+    const char *stage;          /* what the last command was: "mail", "rcpt", ... */
+    int code;                   /* code of the complete reply to it; 0 while none */
+    bool reply_done;
+    bool any_reply;             /* the server said anything during this perform */
+    char reply[REPLY_KEEP];
+    size_t reply_len;
+    bool tls;                   /* this connection is encrypted now */
+    bool cap_starttls, cap_auth;    /* from the last EHLO reply */
+    bool quitting;              /* QUIT went out: what follows changes no result */
+    const char *refusal;        /* why the header callback stopped the session */
+    const char *refusal_stage;
+
+    /* The upload. */
+    const char *data;
+    size_t len, off;
+    bool all_sent;              /* the read callback handed over every byte */
+};
+
+static double
+now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Copy outside text into a fixed field: control bytes become \xNN, cut at the end. */
+static void
+copy_text(char *dst, size_t size, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+
+        if (c < 0x20 || c == 0x7f) {
+            if (o + 4 >= size)
+                break;
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        } else {
+            if (o + 1 >= size)
+                break;
+            dst[o++] = (char)c;
+        }
+    }
+    dst[o] = '\0';
+}
+
+static bool
+word_is(const char *p, size_t n, const char *w)
+{
+    size_t wl = strlen(w);
+
+    return n >= wl && ascii_strncasecmp(p, w, wl) == 0 && (n == wl || p[wl] == ' ' ||
+        p[wl] == '\r' || p[wl] == '\n' || p[wl] == '=');
+}
+
+static void
+reply_reset(struct transport *t)
+{
+    t->code = 0;
+    t->reply_done = false;
+    t->reply_len = 0;
+    t->reply[0] = '\0';
+}
+
+static void
+debug_line(const char *dir, const char *p, size_t n)
+{
+    char line[SMTP_REPLY_LINE_MAX * 2];
+
+    while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+        n--;
+    copy_text(line, sizeof(line), p, n);
+    log_debug("smtp %s %s", dir, line);
+}
+
+/* A command went out: it names the stage whose reply comes next. */
+static void
+command_sent(struct transport *t, const char *p, size_t n)
+{
+    static const struct { const char *word, *stage; } cmds[] = {
+        { "EHLO", "ehlo" }, { "HELO", "ehlo" }, { "STARTTLS", "tls" }, { "AUTH", "auth" },
+        { "MAIL", "mail" }, { "RCPT", "rcpt" }, { "DATA", "data" }, { "NOOP", "noop" },
+        { "RSET", "rset" },
+    };
+    bool in_auth = t->stage != NULL && strcmp(t->stage, "auth") == 0;
+    const char *stage = NULL;
+
+    if (word_is(p, n, "QUIT")) {
+        /* libcurl says QUIT when it closes a connection, also right after a refusal:
+           the result stays that of the step that failed (or succeeded) before. */
+        t->quitting = true;
+        if (log_level() >= LOG_DEBUG)
+            debug_line(">", p, n);
+        return;
+    }
+    /* SASL responses (RFC 4954 4) are one base64 word: while in AUTH, only a command
+       with an argument or a lone known verb ends the stage. */
+    for (size_t i = 0; i < ARRAY_LEN(cmds); i++)
+        if (word_is(p, n, cmds[i].word) &&
+            (!in_auth || memchr(p, ' ', n) != NULL))
+            stage = cmds[i].stage;
+    if (stage == NULL && !in_auth)
+        stage = "command";
+    if (stage != NULL)
+        t->stage = stage;
+    if (strcmp(t->stage, "ehlo") == 0)
+        t->cap_starttls = t->cap_auth = false;
+    reply_reset(t);
+    if (log_level() < LOG_DEBUG)
+        return;
+    if (strcmp(t->stage, "auth") == 0) {
+        /* Never log credentials, not even base64-encoded (RFC 4954 4, 14). */
+        const char *sp = memchr(p, ' ', n);
+
+        if (word_is(p, n, "AUTH") && sp != NULL) {
+            const char *mech = sp + 1, *end = memchr(mech, ' ', n - (size_t)(mech - p));
+            size_t ml = end ? (size_t)(end - mech) : n - (size_t)(mech - p);
+
+            while (ml > 0 && (mech[ml - 1] == '\r' || mech[ml - 1] == '\n'))
+                ml--;
+            log_debug("smtp > AUTH %.*s (credentials not shown)", (int)ml, mech);
+        } else {
+            log_debug("smtp > (credentials not shown)");
+        }
+        return;
+    }
+    debug_line(">", p, n);
+}
+
+static int
+on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
+{
+    struct transport *t = arg;
+
+    (void)h;
+    if (type == CURLINFO_HEADER_OUT)
+        command_sent(t, p, n);
+    else if ((type == CURLINFO_HEADER_IN || type == CURLINFO_TEXT) && log_level() >= LOG_DEBUG)
+        debug_line(type == CURLINFO_TEXT ? "*" : "<", p, n);
+    return 0;
+}
+
+/*
+ * Decide, at the end of a reply, whether to stop before curl sends the password.  libcurl
+ * logs in after EHLO whenever the server offers AUTH, over plain text too, and skips the
+ * login silently when AUTH is not offered.  Credentials never go out unencrypted unless
+ * smtp.starttls is off (checklist T3), and a configured login is never skipped.
+ */
+static bool
+stop_before_auth(struct transport *t)
+{
+    if (!t->has_user)
+        return false;
+    if (strcmp(t->stage, "tls") == 0 && t->code != SMTP_STARTTLS_READY &&
+        t->s->starttls == CONFIG_STARTTLS_OPPORTUNISTIC) {
+        t->refusal = "the server refused STARTTLS; not sending the password without TLS "
+            "(smtp.starttls: opportunistic)";
+        t->refusal_stage = "tls";
+        return true;
+    }
+    if (strcmp(t->stage, "ehlo") != 0 || t->code / 100 != 2)
+        return false;
+    if (!t->tls && t->s->starttls != CONFIG_STARTTLS_OFF && t->cap_starttls)
+        return false;                       /* STARTTLS comes next */
+    if (!t->tls && t->s->starttls == CONFIG_STARTTLS_REQUIRED)
+        return false;                       /* libcurl fails with CURLE_USE_SSL_FAILED */
+    if (!t->tls && t->s->starttls == CONFIG_STARTTLS_OPPORTUNISTIC) {
+        t->refusal = "the server does not offer STARTTLS; not sending the password without "
+            "TLS (smtp.starttls: opportunistic; use a server with TLS, or starttls: off to "
+            "allow it)";
+        t->refusal_stage = "tls";
+        return true;
+    }
+    if (!t->cap_auth) {
+        t->refusal = "the server does not offer AUTH but smtp.username is set; check the "
+            "server address and port (submission is usually 587 or 465)";
+        t->refusal_stage = "auth";
+        return true;
+    }
+    return false;
+}
+
+/* libcurl hands every SMTP reply line to the header callback. */
+static size_t
+on_header(char *p, size_t size, size_t nitems, void *arg)
+{
+    struct transport *t = arg;
+    size_t n = size * nitems, len = n;
+    int code = -1;
+    bool final = false;
+
+    if (t->quitting)
+        return n;
+    while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+        len--;
+    if (len >= SMTP_CODE_LEN && IS_DIGIT(p[0]) && IS_DIGIT(p[1]) && IS_DIGIT(p[2])) {
+        code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+        final = len == SMTP_CODE_LEN || p[SMTP_CODE_LEN] == ' ';
+    }
+    if (t->reply_done)
+        reply_reset(t);                     /* a second reply to one command: keep the last */
+    if (!t->any_reply && strcmp(t->stage, "connect") == 0) {
+        t->tls = t->smtps;                  /* the greeting of a new connection */
+        t->cap_starttls = t->cap_auth = false;
+    }
+    t->any_reply = true;
+    if (code >= 0 && len > SMTP_CODE_LEN + 1 && strcmp(t->stage, "ehlo") == 0) {
+        const char *kw = p + SMTP_CODE_LEN + 1;
+        size_t kl = len - SMTP_CODE_LEN - 1;
+
+        if (word_is(kw, kl, "STARTTLS"))
+            t->cap_starttls = true;
+        if (word_is(kw, kl, "AUTH"))
+            t->cap_auth = true;
+    }
+    /* Keep "550 5.1.1 first line" and the text of the continuation lines. */
+    {
+        const char *q = p;
+        size_t ql = len;
+
+        if (t->reply_len > 0 && code >= 0 && ql > SMTP_CODE_LEN) {
+            q += SMTP_CODE_LEN + 1;
+            ql -= SMTP_CODE_LEN + 1;
+        }
+        if (ql > SMTP_REPLY_LINE_MAX)
+            ql = SMTP_REPLY_LINE_MAX;
+        if (t->reply_len > 0 && t->reply_len + 1 < sizeof(t->reply))
+            t->reply[t->reply_len++] = ' ';
+        if (ql > sizeof(t->reply) - 1 - t->reply_len)
+            ql = sizeof(t->reply) - 1 - t->reply_len;
+        memcpy(t->reply + t->reply_len, q, ql);
+        t->reply_len += ql;
+        t->reply[t->reply_len] = '\0';
+    }
+    if (final) {
+        t->code = code;
+        t->reply_done = true;
+        if (strcmp(t->stage, "tls") == 0 && code == SMTP_STARTTLS_READY)
+            t->tls = true;                  /* the handshake follows; its failure is a
+                                               CURLE_SSL_* or CURLE_PEER_FAILED_... */
+        if (stop_before_auth(t))
+            return 0;                       /* makes curl stop with CURLE_WRITE_ERROR */
+    }
+    return n;
+}
+
+static size_t
+on_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+    struct transport *t = arg;
+    size_t room = size * nitems, left = t->len - t->off;
+
+    if (left == 0) {
+        if (!t->all_sent) {
+            t->all_sent = true;
+            reply_reset(t);                 /* what comes now answers the final dot */
+        }
+        return 0;
+    }
+    if (room > left)
+        room = left;
+    memcpy(buf, t->data + t->off, room);
+    t->off += room;
+    return room;
+}
+
+/* The reply to NOOP and the like arrives as "body": nobody needs it. */
+static size_t
+on_write(char *p, size_t size, size_t nitems, void *arg)
+{
+    (void)p;
+    (void)arg;
+    return size * nitems;
+}
+
+static CURLcode
+perform(struct transport *t)
+{
+    t->stage = "connect";
+    reply_reset(t);
+    t->any_reply = false;
+    t->quitting = false;
+    t->refusal = NULL;
+    t->refusal_stage = NULL;
+    t->errbuf[0] = '\0';
+    t->off = 0;
+    t->all_sent = false;
+    return curl_easy_perform(t->h);
+}
+
+static bool
+is_tls_error(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+    case CURLE_USE_SSL_FAILED:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Turn what curl and the callbacks saw into the result of one perform. */
+static void
+finish(struct transport *t, CURLcode rc, struct transport_result *r)
+{
+    const char *msg;
+
+    r->stage = t->stage;
+    r->code = 0;
+    r->enhanced[0] = '\0';
+    r->text[0] = '\0';
+    r->reconnect = false;
+    if (rc == CURLE_OK) {
+        r->outcome = TRANSPORT_SENT;
+        r->code = t->code;
+        copy_text(r->text, sizeof(r->text), t->reply, t->reply_len);
+        transport_enhanced(r, t->reply);
+        return;
+    }
+    if (t->refusal != NULL) {
+        r->outcome = TRANSPORT_FATAL;
+        r->stage = t->refusal_stage;
+        copy_text(r->text, sizeof(r->text), t->refusal, strlen(t->refusal));
+        return;
+    }
+    if (t->reply_done && t->code >= 400) {
+        /* The server said no (curl: CURLE_SEND_ERROR for MAIL, RCPT and DATA alike,
+           CURLE_LOGIN_DENIED, CURLE_WEIRD_SERVER_REPLY, ...): its code decides. */
+        r->code = t->code;
+        r->outcome = transport_classify(t->stage, t->code, t->reply);
+        r->reconnect = t->code == SMTP_CLOSING;
+        copy_text(r->text, sizeof(r->text), t->reply, t->reply_len);
+        transport_enhanced(r, t->reply);
+        return;
+    }
+    /* No refusal from the server: the connection, TLS or our settings failed. */
+    msg = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
+    copy_text(r->text, sizeof(r->text), msg, strlen(msg));
+    if (rc == CURLE_USE_SSL_FAILED && strcmp(t->stage, "ehlo") == 0) {
+        static const char no_tls[] = "the server does not offer STARTTLS and smtp.starttls "
+            "is required; refusing to send without TLS";
+
+        copy_text(r->text, sizeof(r->text), no_tls, sizeof(no_tls) - 1);
+    }
+    if (t->all_sent) {
+        /* Every byte and the final dot went out, and the reply was lost: the server may
+           have taken the message (RFC 1047's duplicate-message problem). */
+        r->outcome = TRANSPORT_UNCERTAIN;
+        r->stage = "data";
+        r->reconnect = true;
+        return;
+    }
+    if (is_tls_error(rc)) {
+        r->outcome = TRANSPORT_FATAL;
+        r->stage = "tls";
+        return;
+    }
+    switch (rc) {
+    case CURLE_LOGIN_DENIED:
+        r->outcome = TRANSPORT_FATAL;
+        r->stage = "auth";
+        return;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_NOT_BUILT_IN:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_UNKNOWN_OPTION:
+    case CURLE_SSL_CACERT_BADFILE:
+        r->outcome = TRANSPORT_FATAL;
+        r->stage = "config";
+        return;
+    default:
+        break;
+    }
+    r->reconnect = true;                    /* the connection is gone */
+    r->outcome = TRANSPORT_TEMPFAIL;
+}
+
+/* A bad address would make a bad command: never hand one to curl. */
+static const char *
+address_problem(const char *a, bool null_ok)
+{
+    size_t n;
+
+    if (a == NULL || a[0] == '\0')
+        return null_ok ? NULL : "the address is empty";
+    n = strlen(a);
+    if (n > ADDR_MAX)
+        return "the address is longer than 254 octets (RFC 5321 4.5.3.1.3)";
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)a[i] < 0x20 || a[i] == 0x7f || a[i] == '<' || a[i] == '>')
+            return "the address contains a control character or angle bracket";
+    return NULL;
+}
+
+static bool
+helo_ok(const char *h)
+{
+    size_t n = strlen(h);
+
+    if (n == 0 || n > HELO_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!IS_ALNUM(h[i]) && h[i] != '.' && h[i] != '-' && h[i] != '[' && h[i] != ']' &&
+            h[i] != ':')
+            return false;
+    return true;
+}
+
+/* The sysexits class of a failed open. */
+static int
+exit_class(const struct transport_result *r)
+{
+    if (strcmp(r->stage, "config") == 0)
+        return EX_CONFIG;
+    if (r->outcome == TRANSPORT_TEMPFAIL || r->outcome == TRANSPORT_UNCERTAIN)
+        return EX_TEMPFAIL;
+    if (strcmp(r->stage, "auth") == 0 || r->code == SMTP_AUTH_REQUIRED)
+        return EX_NOPERM;
+    if (strcmp(r->stage, "tls") == 0)
+        return EX_PROTOCOL;
+    return EX_UNAVAILABLE;
+}
+
+static void curl_close(struct transport *t);
+
+/* Set an option; remember the first one libcurl refused. */
+#define SETOPT(opt, val) do {                                       \
+    if (bad == NULL && curl_easy_setopt(t->h, opt, val) != CURLE_OK) \
+        bad = #opt;                                                 \
+} while (0)
+
+static struct transport *
+curl_open(const struct transport_opts *o, struct diag *d)
+{
+    const struct config_smtp *s;
+    struct transport *t = NULL;
+    struct transport_result r;
+    CURLU *u = NULL;
+    char *url = NULL, *scheme = NULL, *host = NULL, *port = NULL, *pass = NULL;
+    char *path = NULL;
+    const char *bad = NULL;
+    long tls_mode;
+
+    if (o == NULL || o->cfg == NULL || o->cfg->smtp.url == NULL) {
+        diag_set(d, EX_CONFIG, "smtp.url is not set; add url: smtp://host:587");
+        return NULL;
+    }
+    s = &o->cfg->smtp;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        diag_set(d, EX_OSERR, "libcurl could not be initialised");
+        return NULL;
+    }
+    t = xcalloc(1, sizeof(*t));
+    t->s = s;
+    t->stage = "connect";
+    u = curl_url();
+    if (u == NULL || curl_url_set(u, CURLUPART_URL, s->url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+        diag_set(d, EX_CONFIG, "smtp.url is not a valid address; write smtp://host:587 or "
+            "smtps://host:465");
+        goto fail;
+    }
+    if (curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK) {
+        diag_set(d, EX_CONFIG, "smtp.url holds a password; remove it and use "
+            "smtp.password_file or smtp.password_env");
+        goto fail;
+    }
+    t->smtps = ascii_strcasecmp(scheme, "smtps") == 0;
+    snprintf(t->where, sizeof(t->where), "%s:%s", host, port);
+    if (s->helo != NULL) {
+        /* libcurl takes the EHLO name from the URL path (smtp://host/name). */
+        size_t n = strlen(s->helo) + 2;
+
+        if (!helo_ok(s->helo)) {
+            diag_set(d, EX_CONFIG, "smtp.helo: \"%s\" is not a host name; write a name "
+                "such as mail.example.org", s->helo);
+            goto fail;
+        }
+        path = xmalloc(n);
+        snprintf(path, n, "/%s", s->helo);
+        if (curl_url_set(u, CURLUPART_PATH, path, CURLU_URLENCODE) != CURLUE_OK) {
+            diag_set(d, EX_CONFIG, "smtp.helo: \"%s\" cannot be used", s->helo);
+            goto fail;
+        }
+    }
+    if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
+        diag_set(d, EX_CONFIG, "smtp.url is not a valid address");
+        goto fail;
+    }
+    t->h = curl_easy_init();
+    if (t->h == NULL) {
+        diag_set(d, EX_OSERR, "libcurl could not make a handle");
+        goto fail;
+    }
+    switch (s->starttls) {
+    case CONFIG_STARTTLS_REQUIRED:
+        tls_mode = CURLUSESSL_ALL;
+        break;
+    case CONFIG_STARTTLS_OPPORTUNISTIC:
+        tls_mode = CURLUSESSL_TRY;
+        break;
+    default:
+        tls_mode = CURLUSESSL_NONE;
+        break;
+    }
+    SETOPT(CURLOPT_URL, url);
+    SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    SETOPT(CURLOPT_NOSIGNAL, 1L);           /* threads: no SIGALRM for DNS timeouts */
+    SETOPT(CURLOPT_ERRORBUFFER, t->errbuf);
+    SETOPT(CURLOPT_VERBOSE, 1L);            /* the debug callback sees the commands */
+    SETOPT(CURLOPT_DEBUGFUNCTION, on_debug);
+    SETOPT(CURLOPT_DEBUGDATA, t);
+    SETOPT(CURLOPT_HEADERFUNCTION, on_header);
+    SETOPT(CURLOPT_HEADERDATA, t);
+    SETOPT(CURLOPT_READFUNCTION, on_read);
+    SETOPT(CURLOPT_READDATA, t);
+    SETOPT(CURLOPT_WRITEFUNCTION, on_write);
+    SETOPT(CURLOPT_WRITEDATA, t);
+    SETOPT(CURLOPT_MAXCONNECTS, 1L);        /* one handle, one connection */
+    SETOPT(CURLOPT_CONNECTTIMEOUT, s->connect_timeout);
+    /* smtp.timeout is per command: the wait for each reply, and a stalled upload. */
+    SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT, s->timeout);
+    SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
+    SETOPT(CURLOPT_LOW_SPEED_TIME, s->timeout);
+    SETOPT(CURLOPT_USE_SSL, tls_mode);
+    SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    SETOPT(CURLOPT_SSL_VERIFYPEER, s->tls_verify ? 1L : 0L);
+    SETOPT(CURLOPT_SSL_VERIFYHOST, s->tls_verify ? 2L : 0L);
+    if (s->ca_file != NULL)
+        SETOPT(CURLOPT_CAINFO, s->ca_file);
+    if (s->username != NULL) {
+        t->has_user = true;
+        SETOPT(CURLOPT_USERNAME, s->username);
+        /* libcurl keeps its own copy; ours stays with the caller, who zeroes it. */
+        SETOPT(CURLOPT_PASSWORD, o->password != NULL ? o->password : "");
+    }
+    if (bad != NULL) {
+        diag_set(d, EX_SOFTWARE, "libcurl %s refused %s",
+            curl_version_info(CURLVERSION_NOW)->version, bad);
+        goto fail;
+    }
+    if (!s->tls_verify)
+        log_warnx("smtp %s: TLS certificate verification is OFF (smtp.tls_verify: false); "
+            "anyone on the way can read the mail and the password", t->where);
+
+    /* Connect, greet, STARTTLS and log in now, so that open() reports those failures;
+       NOOP leaves the connection open for the first message. */
+    curl_easy_setopt(t->h, CURLOPT_CUSTOMREQUEST, "NOOP");
+    curl_easy_setopt(t->h, CURLOPT_UPLOAD, 0L);
+    memset(&r, 0, sizeof(r));
+    finish(t, perform(t), &r);
+    curl_easy_setopt(t->h, CURLOPT_CUSTOMREQUEST, NULL);
+    if (r.outcome != TRANSPORT_SENT) {
+        diag_set(d, exit_class(&r), "smtp %s: %s: %s", t->where, r.stage, r.text);
+        goto fail;
+    }
+    log_debug("smtp %s: connected", t->where);
+    goto out;
+fail:
+    curl_close(t);
+    t = NULL;
+out:
+    curl_free(url);
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(pass);
+    free(path);
+    curl_url_cleanup(u);
+    return t;
+}
+
+static int
+curl_send(struct transport *t, const struct transport_msg *m, struct transport_result *r)
+{
+    struct curl_slist *rcpt = NULL;
+    const char *why;
+    double t0 = now();
+    bool last;
+    long connects = 0;
+    CURLcode rc;
+
+    memset(r, 0, sizeof(*r));
+    r->stage = "mail";
+    if ((why = address_problem(m->from, true)) != NULL) {
+        r->outcome = TRANSPORT_FATAL;
+        snprintf(r->text, sizeof(r->text), "MAIL FROM: %s", why);
+        return -1;
+    }
+    if ((why = address_problem(m->rcpt, false)) != NULL) {
+        r->outcome = TRANSPORT_PERMFAIL;
+        r->stage = "rcpt";
+        snprintf(r->text, sizeof(r->text), "RCPT TO: %s", why);
+        return -1;
+    }
+    rcpt = curl_slist_append(NULL, m->rcpt);
+    if (rcpt == NULL) {
+        r->outcome = TRANSPORT_TEMPFAIL;
+        snprintf(r->text, sizeof(r->text), "out of memory");
+        return -1;
+    }
+    last = t->s->messages_per_connection > 0 &&
+        t->on_conn + 1 >= t->s->messages_per_connection;
+    curl_easy_setopt(t->h, CURLOPT_MAIL_FROM, m->from != NULL ? m->from : "");
+    curl_easy_setopt(t->h, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(t->h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(t->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)m->len);
+    curl_easy_setopt(t->h, CURLOPT_FORBID_REUSE, last ? 1L : 0L);  /* then QUIT */
+    t->data = m->data;
+    t->len = m->len;
+    rc = perform(t);
+    curl_easy_getinfo(t->h, CURLINFO_NUM_CONNECTS, &connects);
+    if (rc != CURLE_OK && connects == 0 && !t->any_reply && !t->all_sent &&
+        (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING)) {
+        /* The kept connection died while idle (a server limit, a NAT timeout) and not
+           a single reply came: nothing was taken, so try once on a fresh connection. */
+        log_debug("smtp %s: the kept connection was closed; connecting again", t->where);
+        curl_easy_setopt(t->h, CURLOPT_FRESH_CONNECT, 1L);
+        rc = perform(t);
+        curl_easy_setopt(t->h, CURLOPT_FRESH_CONNECT, 0L);
+        connects = 1;
+    }
+    finish(t, rc, r);
+    if (connects > 0)
+        t->on_conn = 0;
+    t->on_conn++;
+    if (last || rc != CURLE_OK)
+        t->on_conn = 0;                     /* closed: libcurl closes after any failure */
+    curl_easy_setopt(t->h, CURLOPT_FORBID_REUSE, 0L);
+    curl_easy_setopt(t->h, CURLOPT_MAIL_RCPT, NULL);
+    curl_easy_setopt(t->h, CURLOPT_UPLOAD, 0L);
+    curl_slist_free_all(rcpt);
+    t->data = NULL;
+    t->len = 0;
+    r->latency = now() - t0;
+    return r->outcome == TRANSPORT_SENT ? 0 : -1;
+}
+
+static int
+curl_probe(struct transport *t, struct transport_result *r)
+{
+    double t0 = now();
+
+    memset(r, 0, sizeof(*r));
+    curl_easy_setopt(t->h, CURLOPT_CUSTOMREQUEST, "NOOP");
+    curl_easy_setopt(t->h, CURLOPT_UPLOAD, 0L);
+    curl_easy_setopt(t->h, CURLOPT_FORBID_REUSE, 1L);
+    finish(t, perform(t), r);
+    curl_easy_setopt(t->h, CURLOPT_FORBID_REUSE, 0L);
+    curl_easy_setopt(t->h, CURLOPT_CUSTOMREQUEST, NULL);
+    t->on_conn = 0;
+    r->latency = now() - t0;
+    return r->outcome == TRANSPORT_SENT ? 0 : -1;
+}
+
+static void
+curl_close(struct transport *t)
+{
+    if (t == NULL)
+        return;
+    if (t->h != NULL)
+        curl_easy_cleanup(t->h);            /* QUIT on a kept connection */
+    curl_global_cleanup();
+    explicit_bzero(t, sizeof(*t));
+    free(t);
+}
+
+const struct transport_ops transport_curl_ops = {
+    .name = "curl",
+    .open = curl_open,
+    .send = curl_send,
+    .probe = curl_probe,
+    .close = curl_close,
+};

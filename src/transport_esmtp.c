@@ -1,0 +1,1614 @@
+/*
+ * transport_esmtp: SMTP with libESMTP, the alternative to transport_curl.c.  One libESMTP
+ * session is one connection, run by a thread of its own that waits in the event callback
+ * between messages, so that send() after send() shares one connection (no new TCP, TLS,
+ * EHLO or AUTH).  Specs: RFC 5321, RFC 3207 (STARTTLS), RFC 4954 (AUTH), RFC 3463.
+ * SPDX-License-Identifier: MIT
+ */
+
+/*
+ * How libESMTP 1.1.0 is made to fit transport.h, and what it cannot do:
+ *
+ * - smtp_start_session() connects, sends every message queued in the session and QUITs
+ *   before it returns.  So each connection runs in its own thread: when a message is done
+ *   (SMTP_EV_MESSAGESENT, or a refused MAIL FROM or RCPT TO) the event callback hands the
+ *   result to send() and waits for the next message, which it queues with
+ *   smtp_add_message(); libESMTP looks for the next message only after that event, so it
+ *   goes out over the same connection.  After a refused DATA command libESMTP has already
+ *   chosen to QUIT; the next send() then opens a new connection by itself.
+ * - libESMTP cannot connect without a message to send, nor stop between AUTH and MAIL
+ *   FROM.  So open() only checks the settings and that the server takes a TCP connection
+ *   (within smtp.connect_timeout); the first send() connects, and a failed greeting, TLS
+ *   or login comes back as that message's FATAL result.  When the login fails (libESMTP
+ *   then goes on to MAIL FROM regardless), the DATA is abandoned by closing the
+ *   connection: nothing is ever delivered without the configured login.
+ * - probe() without a username QUITs after EHLO: a required ETRN that the server lacks
+ *   makes libESMTP QUIT (a server with ETRN gets "ETRN @gazette.invalid", which queues
+ *   nothing).  With a username it runs a test transaction (AUTH, MAIL FROM, RCPT
+ *   TO:<postmaster>, DATA) and closes the connection before the data: nothing is sent.
+ * - No implicit TLS (smtps:// fails with EX_CONFIG), no IPv6 literal in the URL
+ *   (smtp_set_server() splits host:port at the first colon), no SMTPUTF8, no TLS 1.3 (see
+ *   tls_setup()).  Its connect() blocks with no timeout of its own (the kernel gives up
+ *   after its SYN retries, about two minutes on Linux) once open() has checked the server.
+ * - libESMTP dot-stuffs by itself and rewrites some headers (drops Return-Path and a
+ *   repeated To, From, Date, ...; adds Date, From or Message-Id when missing): send()
+ *   refuses such a message, so that the server gets exactly the bytes it was given.
+ * - libESMTP 1.1.0 does not notice plain text pipelined after the STARTTLS reply (1.1.1
+ *   does): the protocol monitor here does, and refuses that connection.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+/* auth-client.h and openssl/ssl.h first: libesmtp.h declares smtp_auth_set_context() and
+   smtp_starttls_set_ctx() only when it sees them. */
+#include <auth-client.h>
+#include <libesmtp.h>
+
+#include "addr.h"
+#include "config.h"
+#include "diag.h"
+#include "log.h"
+#include "transport.h"
+#include "util.h"
+
+#define SMTP_PORT_DEFAULT 25        /* RFC 5321 4.5.4.2 (IANA); libcurl's default too */
+#define SMTP_REPLY_LINE_MAX 512     /* RFC 5321 4.5.3.1.5: a reply line, CRLF included */
+#define SMTP_CODE_LEN 3             /* RFC 5321 4.2: three digits, then SP or "-" */
+#define SMTP_AUTH_OK 235            /* RFC 4954 6 */
+#define SMTP_AUTH_MORE 334          /* RFC 4954 4 */
+#define SMTP_STARTTLS_READY 220     /* RFC 3207 4 */
+#define SMTP_DATA_GO 354            /* RFC 5321 4.3.2 */
+#define SMTP_CLOSING 421            /* RFC 5321 3.8 */
+#define SMTP_SERVER_IDLE_MIN 300    /* RFC 5321 4.5.3.2.7: a server waits 5 minutes */
+#define IDLE_MAX (SMTP_SERVER_IDLE_MIN - 60)    /* we close a connection idle this long */
+#define HELO_MAX 255                /* RFC 5321 4.5.3.1.2: a domain */
+#define PORT_MAX 65535
+#define WHERE_MAX 300               /* "host:port" in messages */
+#define REPLY_KEEP 1024             /* bytes of one (multi-line) reply kept */
+#define PENDING_MAX 16              /* pipelined commands awaiting replies (RFC 2920) */
+#define SESSION_MSG_MAX 1000        /* libESMTP keeps every message of a session until it
+                                       ends (a few KiB each): end a connection after this */
+#define CHUNK_MAX (1 << 30)         /* libESMTP's reader takes an int length */
+#define PROBE_NODE "gazette.invalid"    /* RFC 2606: a name that queues nothing */
+#define PROBE_RCPT "postmaster"     /* RFC 5321 4.5.1: every server must take it */
+
+struct transport;
+
+/* One send() waiting for its result. */
+struct job {
+    const struct transport_msg *m;
+    struct transport_result *r;
+    bool done;
+    bool started;                   /* the message's data was read by libESMTP */
+};
+
+/* One message queued in a session; libESMTP frees it with the session. */
+struct letter {
+    struct conn *c;
+    struct job *job;                /* NULL once the result is out */
+    const char *data;               /* borrowed from the job's message */
+    size_t len, off;
+    bool probe;                     /* a test transaction: never send its data */
+    bool all_sent;                  /* every byte was handed to libESMTP */
+};
+
+enum conn_mode { CONN_SEND, CONN_CHECK, CONN_PROBE };
+enum conn_state { CONN_RUNNING, CONN_PARKED, CONN_DONE };
+
+/* What the protocol monitor learnt about the replies of the current connection. */
+struct track {
+    const char *pending[PENDING_MAX];   /* stages of the commands awaiting a reply */
+    unsigned head, n;
+    bool any_reply, in_reply, after_go;
+    const char *reading;            /* the stage of the reply being read */
+    char line[SMTP_REPLY_LINE_MAX + 1];
+    size_t ll;
+    char text[REPLY_KEEP];          /* the reply being read: "550 5.1.1 no ..." */
+    size_t tl;
+    const char *stage;              /* the last complete reply: its command's stage */
+    int code;                       /* and code */
+    bool cap_starttls, cap_auth;    /* from the last EHLO reply */
+    char mechs[128];                /* the AUTH mechanisms it offered */
+    double last_io;
+};
+
+/* One connection: a libESMTP session and the thread that runs it. */
+struct conn {
+    struct transport *t;
+    enum conn_mode mode;
+    smtp_session_t s;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    enum conn_state state;          /* under mu */
+    struct job *job;                /* handed over while parked; under mu */
+    bool quit;                      /* close() wants the connection closed; under mu */
+    long nmsg;                      /* messages queued on this connection */
+    struct letter *cur;             /* the message in flight */
+    struct track tr;
+
+    /* Per TCP connection (libESMTP may try several addresses of a name). */
+    bool connected, tls_up, authed, login_checked, closing, etrn_seen, starttls_missing;
+    char tls_failed[160];           /* why the TLS session was refused */
+    int auth_code;                  /* the last refusal of AUTH */
+    char auth_text[REPLY_KEEP];
+    const char *abort_stage;        /* set: this connection must not carry data */
+    int abort_code;
+    char abort_text[256];
+    const char *refusal_stage;      /* the last refusal (4xx, 5xx) before QUIT */
+    int refusal_code;
+    char refusal_text[REPLY_KEEP];
+    int mail_code;                  /* the probe's MAIL FROM reply, */
+    struct transport_result verdict;    /* as a result */
+
+    int err;                        /* smtp_errno() when the session ended */
+    char sslerr[128];
+};
+
+struct transport {
+    const struct config_smtp *s;
+    char where[WHERE_MAX];          /* host:port, never the user or password */
+    char *server;                   /* what smtp_set_server() gets */
+    char *host;
+    bool host_is_ip;
+    char *helo;
+    char *user, *pass;
+    const char *probe_from;         /* MAIL FROM of probe()'s test transaction */
+    enum starttls_option starttls;
+    long port;
+    long cmd_ms;                    /* smtp.timeout: the wait for each reply */
+    SSL_CTX *tls;
+    auth_context_t auth;
+    long verify_err;                /* from the verify callback of the last handshake */
+    int verify_depth;
+    struct conn *live;              /* the connection send() uses, or NULL */
+};
+
+static double
+now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+oom(void)
+{
+    fputs("gazette: out of memory\n", stderr);
+    exit(EX_OSERR);
+}
+
+/* Copy outside text into a fixed field: line ends become one space, other control bytes
+   \xNN, trailing blanks go, cut at the end. */
+static void
+copy_text(char *dst, size_t size, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+
+    for (size_t i = 0; i < n && p[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)p[i];
+
+        if (c == '\r' || c == '\n') {
+            if (o > 0 && dst[o - 1] != ' ' && o + 1 < size)
+                dst[o++] = ' ';
+        } else if (c < 0x20 || c == 0x7f) {
+            if (o + 4 >= size)
+                break;
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[c >> 4];
+            dst[o++] = hex[c & 15];
+        } else {
+            if (o + 1 >= size)
+                break;
+            dst[o++] = (char)c;
+        }
+    }
+    while (o > 0 && dst[o - 1] == ' ')
+        o--;
+    dst[o] = '\0';
+}
+
+static bool
+word_is(const char *p, size_t n, const char *w)
+{
+    size_t wl = strlen(w);
+
+    return n >= wl && ascii_strncasecmp(p, w, wl) == 0 && (n == wl || p[wl] == ' ' ||
+        p[wl] == '\r' || p[wl] == '\n' || p[wl] == ':' || p[wl] == '=');
+}
+
+static void
+debug_line(const char *dir, const char *p, size_t n)
+{
+    char line[SMTP_REPLY_LINE_MAX * 2];
+
+    if (log_level() < LOG_DEBUG)
+        return;
+    copy_text(line, sizeof(line), p, n);
+    log_debug("esmtp %s %s", dir, line);
+}
+
+/* ---- the protocol monitor: libESMTP has no API for the replies to EHLO, STARTTLS and
+   AUTH, so the stage and reply of every command are read from the wire ---- */
+
+static void
+track_reset(struct track *tr)
+{
+    memset(tr, 0, sizeof(*tr));
+    tr->stage = "connect";
+    tr->last_io = now();
+}
+
+static const char *
+track_peek(const struct track *tr)
+{
+    if (tr->n > 0)
+        return tr->pending[tr->head];
+    if (!tr->any_reply)
+        return "connect";           /* the greeting, as transport_curl.c has it */
+    return tr->after_go ? "data" : "command";
+}
+
+/* A command went out (one line of what libESMTP flushed): its reply comes in order. */
+static void
+command_sent(struct conn *c, const char *p, size_t n)
+{
+    static const struct { const char *word, *stage; } cmds[] = {
+        { "EHLO", "ehlo" }, { "HELO", "ehlo" }, { "STARTTLS", "tls" }, { "AUTH", "auth" },
+        { "MAIL", "mail" }, { "RCPT", "rcpt" }, { "DATA", "data" }, { "QUIT", "quit" },
+        { "RSET", "rset" }, { "ETRN", "etrn" }, { "NOOP", "noop" },
+    };
+    struct track *tr = &c->tr;
+    const char *stage = "command";
+
+    /* After a 334 the line is a SASL response (RFC 4954 4), whatever it looks like. */
+    if (tr->code == SMTP_AUTH_MORE && tr->stage != NULL && strcmp(tr->stage, "auth") == 0) {
+        stage = "auth";
+        tr->code = 0;
+    } else {
+        for (size_t i = 0; i < ARRAY_LEN(cmds); i++)
+            if (word_is(p, n, cmds[i].word))
+                stage = cmds[i].stage;
+    }
+    if (tr->n < PENDING_MAX)
+        tr->pending[(tr->head + tr->n++) % PENDING_MAX] = stage;
+    if (strcmp(stage, "ehlo") == 0) {
+        tr->cap_starttls = tr->cap_auth = false;
+        tr->mechs[0] = '\0';
+    }
+    if (log_level() < LOG_DEBUG)
+        return;
+    if (strcmp(stage, "auth") == 0) {
+        /* Never log credentials, not even base64-encoded (RFC 4954 14). */
+        if (word_is(p, n, "AUTH") && n > 5) {
+            size_t ml = 0;
+
+            while (5 + ml < n && p[5 + ml] != ' ' && p[5 + ml] != '\r')
+                ml++;
+            log_debug("esmtp > AUTH %.*s (credentials not shown)", (int)ml, p + 5);
+        } else {
+            log_debug("esmtp > (credentials not shown)");
+        }
+        return;
+    }
+    debug_line(">", p, n);
+}
+
+/* The EHLO reply lists the extensions, one a line (RFC 5321 4.1.1.1). */
+static void
+ehlo_line(struct track *tr, const char *kw, size_t kl)
+{
+    if (word_is(kw, kl, "STARTTLS"))
+        tr->cap_starttls = true;
+    if (word_is(kw, kl, "AUTH") && kl > 5) {
+        tr->cap_auth = true;
+        copy_text(tr->mechs, sizeof(tr->mechs), kw + 5, kl - 5);
+    }
+}
+
+static void reply_done(struct conn *c, size_t rest);
+
+/* One line of a reply; rest is how many bytes of the same read follow it. */
+static void
+reply_line(struct conn *c, const char *p, size_t len, size_t rest)
+{
+    struct track *tr = &c->tr;
+    bool digits = len >= SMTP_CODE_LEN && IS_DIGIT(p[0]) && IS_DIGIT(p[1]) && IS_DIGIT(p[2]);
+    bool final = !digits || len == SMTP_CODE_LEN || p[SMTP_CODE_LEN] != '-';
+    const char *q = p;
+    size_t ql = len;
+
+    debug_line("<", p, len);
+    if (!tr->in_reply)
+        tr->reading = track_peek(tr);
+    tr->any_reply = true;
+    if (digits && len > SMTP_CODE_LEN + 1 && strcmp(tr->reading, "ehlo") == 0)
+        ehlo_line(tr, p + SMTP_CODE_LEN + 1, len - SMTP_CODE_LEN - 1);
+    /* Keep "550 5.1.1 first line" and the text of the continuation lines. */
+    if (!tr->in_reply) {
+        tr->in_reply = true;
+        tr->tl = 0;
+    } else if (digits && ql > SMTP_CODE_LEN) {
+        q += SMTP_CODE_LEN + 1;
+        ql -= SMTP_CODE_LEN + 1;
+    }
+    if (tr->tl > 0 && tr->tl + 1 < sizeof(tr->text))
+        tr->text[tr->tl++] = ' ';
+    if (ql > sizeof(tr->text) - 1 - tr->tl)
+        ql = sizeof(tr->text) - 1 - tr->tl;
+    memcpy(tr->text + tr->tl, q, ql);
+    tr->tl += ql;
+    tr->text[tr->tl] = '\0';
+    if (!final)
+        return;
+    tr->code = digits ? (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0') : 0;
+    reply_done(c, rest);
+}
+
+/* A complete reply: whose it is, and what it means for the connection. */
+static void
+reply_done(struct conn *c, size_t rest)
+{
+    struct track *tr = &c->tr;
+
+    tr->stage = tr->reading;
+    if (tr->n > 0) {
+        tr->head = (tr->head + 1) % PENDING_MAX;
+        tr->n--;
+    }
+    tr->in_reply = false;
+    if (strcmp(tr->stage, "data") == 0)
+        tr->after_go = tr->code == SMTP_DATA_GO;
+    if (tr->code == SMTP_CLOSING)
+        c->closing = true;
+    if (tr->code >= 400 && strcmp(tr->stage, "quit") != 0) {
+        c->refusal_stage = tr->stage;
+        c->refusal_code = tr->code;
+        memcpy(c->refusal_text, tr->text, tr->tl + 1);
+    }
+    if (strcmp(tr->stage, "auth") == 0) {
+        if (tr->code == SMTP_AUTH_OK)
+            c->authed = true;
+        else if (tr->code >= 400) {
+            c->auth_code = tr->code;
+            memcpy(c->auth_text, tr->text, tr->tl + 1);
+        }
+    }
+    if (strcmp(tr->stage, "tls") == 0 && tr->code == SMTP_STARTTLS_READY && rest > 0) {
+        /* Bytes after "220" came before the handshake, so in plain text, and libESMTP
+           1.1.0 would read them as the server's first words under TLS (CVE-2011-0411's
+           kind of response injection). */
+        c->abort_stage = "tls";
+        c->abort_code = 0;
+        snprintf(c->abort_text, sizeof(c->abort_text), "the server sent %zu bytes of plain "
+            "text after its STARTTLS reply (response injection?); refusing the connection",
+            rest);
+    }
+}
+
+static void
+server_bytes(struct conn *c, const char *p, size_t n)
+{
+    struct track *tr = &c->tr;
+
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\n') {
+            size_t len = tr->ll;
+
+            if (len > 0 && tr->line[len - 1] == '\r')
+                len--;
+            reply_line(c, tr->line, len, n - i - 1);
+            tr->ll = 0;
+        } else if (tr->ll < SMTP_REPLY_LINE_MAX) {
+            tr->line[tr->ll++] = p[i];
+        }
+    }
+}
+
+static void
+on_monitor(const char *buf, int buflen, int writing, void *arg)
+{
+    struct conn *c = arg;
+    size_t n = buflen > 0 ? (size_t)buflen : 0;
+
+    c->tr.last_io = now();
+    if (writing == SMTP_CB_READING) {
+        server_bytes(c, buf, n);
+        return;
+    }
+    if (writing != SMTP_CB_WRITING)
+        return;
+    for (const char *p = buf, *end = buf + n; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+
+        if (len > 0 && p[len - 1] == '\r')
+            len--;
+        command_sent(c, p, len);
+        p = nl != NULL ? nl + 1 : end;
+    }
+}
+
+/* ---- results ---- */
+
+static void
+set_enhanced(struct transport_result *r, const smtp_status_t *st)
+{
+    if ((st->enh_class == 2 || st->enh_class == 4 || st->enh_class == 5) &&
+        st->enh_subject >= 0 && st->enh_subject <= 999 && st->enh_detail >= 0 &&
+        st->enh_detail <= 999)
+        snprintf(r->enhanced, sizeof(r->enhanced), "%d.%d.%d", st->enh_class,
+            st->enh_subject, st->enh_detail);
+    else
+        transport_enhanced(r, st->text);
+}
+
+/* A reply libESMTP parsed (it cuts the code, and the enhanced code when the server
+   announced ENHANCEDSTATUSCODES): the result gets "550 5.1.1 text" as curl's does. */
+static void
+from_status(struct transport_result *r, const char *stage, const smtp_status_t *st)
+{
+    char text[REPLY_KEEP], full[REPLY_KEEP + 32];
+
+    r->stage = stage;
+    r->code = st->code;
+    r->enhanced[0] = '\0';
+    set_enhanced(r, st);
+    copy_text(text, sizeof(text), st->text != NULL ? st->text : "", SIZE_MAX);
+    if (r->enhanced[0] != '\0' && strncmp(text, r->enhanced, strlen(r->enhanced)) != 0)
+        snprintf(full, sizeof(full), "%d %s %s", st->code, r->enhanced, text);
+    else
+        snprintf(full, sizeof(full), "%d %s", st->code, text);
+    copy_text(r->text, sizeof(r->text), full, SIZE_MAX);
+    r->outcome = transport_classify(stage, st->code, r->text);
+    r->reconnect = st->code == SMTP_CLOSING;
+}
+
+/* A reply the monitor read: text is "535 5.7.8 ...". */
+static void
+from_reply(struct transport_result *r, const char *stage, int code, const char *text)
+{
+    r->stage = stage;
+    r->code = code;
+    copy_text(r->text, sizeof(r->text), text, SIZE_MAX);
+    transport_enhanced(r, text);
+    r->outcome = transport_classify(stage, code, text);
+    r->reconnect = code == SMTP_CLOSING;
+}
+
+static void
+fatal(struct transport_result *r, const char *stage, const char *text)
+{
+    r->outcome = TRANSPORT_FATAL;
+    r->stage = stage;
+    r->code = 0;
+    r->enhanced[0] = '\0';
+    copy_text(r->text, sizeof(r->text), text, SIZE_MAX);
+}
+
+/* Why the TLS session failed, when it did. */
+static bool
+tls_failure(struct conn *c, char *out, size_t size)
+{
+    struct transport *t = c->t;
+
+    if (c->tls_failed[0] != '\0') {
+        snprintf(out, size, "%s", c->tls_failed);
+        return true;
+    }
+    if (c->tls_up || c->tr.stage == NULL || strcmp(c->tr.stage, "tls") != 0 ||
+        c->tr.code != SMTP_STARTTLS_READY)
+        return false;
+    /* "220 ready" and then no TLS: the handshake failed (SMTP_ERR_CLIENT_ERROR). */
+    if (t->verify_err != X509_V_OK)
+        snprintf(out, size, "the server's certificate is not trusted: %s (depth %d)%s",
+            X509_verify_cert_error_string(t->verify_err), t->verify_depth,
+            t->s->ca_file != NULL ? "" : "; set smtp.ca_file for a private CA");
+    else if (c->sslerr[0] != '\0')
+        snprintf(out, size, "TLS handshake failed: %s", c->sslerr);
+    else
+        snprintf(out, size, "TLS handshake failed");
+    return true;
+}
+
+/* The result of a message, or of a check, when the connection ended without a reply to
+   it: from what the monitor and the events saw. */
+static void
+from_session(struct conn *c, struct transport_result *r, bool all_sent)
+{
+    struct track *tr = &c->tr;
+    char why[256], buf[128];
+    const char *e;
+
+    r->reconnect = true;
+    if (c->abort_stage != NULL) {
+        fatal(r, c->abort_stage, c->abort_text);
+        r->code = c->abort_code;
+        if (c->abort_code != 0)
+            transport_enhanced(r, c->abort_text);
+        return;
+    }
+    if (tls_failure(c, why, sizeof(why))) {
+        fatal(r, "tls", why);
+        return;
+    }
+    if (c->starttls_missing) {
+        fatal(r, "tls", "the server does not offer STARTTLS and smtp.starttls is required; "
+            "refusing to send without TLS");
+        return;
+    }
+    if (all_sent) {
+        /* Every byte and the final dot went out, and the reply was lost: the server may
+           have taken the message (RFC 1047's duplicate-message problem). */
+        r->outcome = TRANSPORT_UNCERTAIN;
+        r->stage = "data";
+        snprintf(r->text, sizeof(r->text), "no reply to the end of the data: %s",
+            now() - tr->last_io >= (double)c->t->cmd_ms / 1000.0 - 0.5 ? "timed out" :
+            "connection closed");
+        return;
+    }
+    if (c->refusal_code != 0) {
+        /* The server said no to the greeting, EHLO, STARTTLS or RSET, and libESMTP quit. */
+        from_reply(r, c->refusal_stage, c->refusal_code, c->refusal_text);
+        r->reconnect = true;
+        return;
+    }
+    r->outcome = TRANSPORT_TEMPFAIL;
+    r->stage = tr->any_reply || c->connected ? track_peek(tr) : "connect";
+    e = smtp_strerror(c->err, buf, sizeof(buf));
+    if (c->err == 0 || c->err == SMTP_ERR_DROPPED_CONNECTION)
+        e = now() - tr->last_io >= (double)c->t->cmd_ms / 1000.0 - 0.5 ? "no reply in time" :
+            "the server closed the connection";
+    copy_text(r->text, sizeof(r->text), e != NULL ? e : "connection failed", SIZE_MAX);
+}
+
+/* ---- login: libESMTP goes on to MAIL FROM when AUTH fails or is not offered ---- */
+
+static void
+set_abort(struct conn *c, const char *stage, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+set_abort(struct conn *c, const char *stage, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    c->abort_stage = stage;
+    c->abort_code = code;
+    va_start(ap, fmt);
+    vsnprintf(c->abort_text, sizeof(c->abort_text), fmt, ap);
+    va_end(ap);
+}
+
+/* At the first MAIL FROM of a connection: was the configured login done? */
+static void
+check_login(struct conn *c)
+{
+    struct transport *t = c->t;
+
+    if (c->login_checked || c->mode == CONN_CHECK || t->user == NULL)
+        return;
+    c->login_checked = true;
+    if (c->authed || c->abort_stage != NULL)
+        return;
+    if (!c->tls_up && t->starttls == Starttls_ENABLED)
+        set_abort(c, "tls", 0, "the server does not offer STARTTLS; not sending the password "
+            "without TLS (smtp.starttls: opportunistic; use a server with TLS, or starttls: "
+            "off to allow it)");
+    else if (c->auth_code != 0)
+        set_abort(c, "auth", c->auth_code, "%s", c->auth_text);
+    else if (!c->tr.cap_auth)
+        set_abort(c, "auth", 0, "the server does not offer AUTH but smtp.username is set; "
+            "check the server address and port (submission is usually 587)");
+    else
+        set_abort(c, "auth", 0, "none of the server's AUTH mechanisms (%s) is one libESMTP "
+            "has (PLAIN, LOGIN, CRAM-MD5)", c->tr.mechs);
+    log_debug("esmtp %s: %s; the transaction will be abandoned before the data", t->where,
+        c->abort_text);
+}
+
+static int
+on_interact(auth_client_request_t req, char **result, int fields, void *arg)
+{
+    struct transport *t = arg;
+
+    for (int i = 0; i < fields; i++) {
+        if (req[i].flags & AUTH_USER)
+            result[i] = t->user;
+        else if (req[i].flags & AUTH_PASS)
+            result[i] = t->pass;
+        else
+            result[i] = NULL;
+        if (result[i] == NULL)
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- handing messages to the session thread and results back ---- */
+
+static void conn_park(struct conn *c);
+
+/* The message's result is out: wake send(). */
+static void
+publish(struct conn *c, struct letter *l)
+{
+    pthread_mutex_lock(&c->mu);
+    l->job->done = true;
+    l->job = NULL;
+    l->data = NULL;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* A message is done; keep the connection for the next one when that is possible. */
+static void
+finish(struct conn *c, struct letter *l, bool can_park)
+{
+    struct transport *t = c->t;
+    bool keep;
+
+    if (l->job->r->code == SMTP_CLOSING)
+        c->closing = true;
+    keep = can_park && c->mode == CONN_SEND && !c->closing && c->abort_stage == NULL &&
+        c->nmsg < t->s->messages_per_connection && c->nmsg < SESSION_MSG_MAX;
+    publish(c, l);
+    if (keep)
+        conn_park(c);
+}
+
+/* A letter whose connection must not carry data (a failed login, ...). */
+static void
+finish_abort(struct conn *c, struct letter *l)
+{
+    from_session(c, l->job->r, false);
+    finish(c, l, false);
+}
+
+static void
+on_mail(struct conn *c, smtp_message_t msg)
+{
+    struct letter *l = smtp_message_get_application_data(msg);
+    const smtp_status_t *st = smtp_reverse_path_status(msg);
+
+    check_login(c);
+    if (l == NULL)
+        return;
+    if (l->probe) {
+        c->mail_code = st->code;
+        from_status(&c->verdict, "mail", st);
+        return;
+    }
+    if (l->job == NULL || st->code / 100 == 2)
+        return;
+    if (c->abort_stage != NULL) {
+        finish_abort(c, l);
+        return;
+    }
+    from_status(l->job->r, "mail", st);
+    /* libESMTP looks for the next message after this event: parking works. */
+    finish(c, l, true);
+}
+
+static void
+on_rcpt(struct conn *c, smtp_recipient_t rcpt)
+{
+    struct letter *l = c->cur;
+    const smtp_status_t *st = smtp_recipient_status(rcpt);
+
+    if (l == NULL || l->job == NULL || l->probe || st->code / 100 == 2)
+        return;
+    if (c->abort_stage != NULL) {
+        finish_abort(c, l);
+        return;
+    }
+    from_status(l->job->r, "rcpt", st);
+    /* The one recipient is refused: DATA (pipelined or next) will fail, and libESMTP
+       looks for the next message only after that reply, so parking here keeps the
+       connection (it then sends RSET). */
+    finish(c, l, true);
+}
+
+static void
+on_sent(struct conn *c, smtp_message_t msg)
+{
+    struct letter *l = smtp_message_get_application_data(msg);
+
+    if (l == NULL || l->job == NULL || l->probe)
+        return;
+    if (c->abort_stage != NULL) {
+        finish_abort(c, l);
+        return;
+    }
+    from_status(l->job->r, "data", smtp_message_transfer_status(msg));
+    /* Without data, this is the reply to the DATA command, and libESMTP has already
+       chosen QUIT (it looks for the next message before this event). */
+    finish(c, l, l->all_sent || l->off > 0);
+}
+
+/* libESMTP reads the message through this: our bytes as they are (it dot-stuffs). */
+static const char *
+read_message(void **ctx, int *len, void *arg)
+{
+    struct letter *l = arg;
+    size_t n;
+
+    (void)ctx;
+    if (len == NULL) {                      /* rewind */
+        l->off = 0;
+        return NULL;
+    }
+    *len = 0;
+    if (l->probe || l->c->abort_stage != NULL || l->data == NULL) {
+        /* libESMTP closes the connection when the reader fails: the server never sees
+           the final dot and discards the transaction (RFC 5321 4.1.1.4). */
+        errno = ECANCELED;
+        return NULL;
+    }
+    if (l->job != NULL)
+        l->job->started = true;
+    n = l->len - l->off;
+    if (n == 0) {
+        l->all_sent = true;
+        return NULL;
+    }
+    if (n > CHUNK_MAX)
+        n = CHUNK_MAX;
+    *len = (int)n;
+    l->off += n;
+    return l->data + l->off - n;
+}
+
+/* A message for the session: queued before it starts, or by its thread while parked. */
+static void
+queue_letter(struct conn *c, struct job *job, bool probe)
+{
+    struct transport *t = c->t;
+    const struct transport_msg *m = job != NULL ? job->m : NULL;
+    struct letter *l = xcalloc(1, sizeof(*l));
+    smtp_message_t msg = smtp_add_message(c->s);
+    const char *from = probe ? t->probe_from : m->from != NULL ? m->from : "";
+
+    if (msg == NULL)
+        oom();
+    l->c = c;
+    l->job = job;
+    l->probe = probe;
+    if (m != NULL) {
+        l->data = m->data;
+        l->len = m->len;
+    }
+    smtp_message_set_application_data_release(msg, l, free);
+    if (!smtp_set_reverse_path(msg, from) ||
+        smtp_add_recipient(msg, probe ? PROBE_RCPT : m->rcpt) == NULL ||
+        !smtp_set_messagecb(msg, read_message, l))
+        oom();
+    if (m != NULL)
+        smtp_size_set_estimate(msg, (unsigned long)m->len);   /* RFC 1870 SIZE= */
+    c->cur = l;
+    c->nmsg++;
+}
+
+/* Wait, inside libESMTP's event callback, for the next message or for close(). */
+static void
+conn_park(struct conn *c)
+{
+    struct job *job;
+    struct timespec until;
+    int rc = 0;
+
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += IDLE_MAX;
+    pthread_mutex_lock(&c->mu);
+    c->state = CONN_PARKED;
+    pthread_cond_broadcast(&c->cv);
+    while (c->job == NULL && !c->quit && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&c->cv, &c->mu, &until);
+    job = c->job;
+    c->job = NULL;
+    c->state = CONN_RUNNING;
+    pthread_mutex_unlock(&c->mu);
+    if (job != NULL)
+        queue_letter(c, job, false);        /* libESMTP finds it next: same connection */
+    else if (rc == ETIMEDOUT)
+        log_debug("esmtp %s: idle for %d s; closing the connection", c->t->where, IDLE_MAX);
+}
+
+/* ---- TLS: our own SSL_CTX, verified by OpenSSL (chain and name, RFC 6125) ---- */
+
+static void
+on_tls_info(const SSL *ssl, int where, int ret)
+{
+    struct transport *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+
+    (void)ret;
+    /* libESMTP 1.1.0 sends no SNI (RFC 6066 3); the ClientHello is built after this. */
+    if ((where & SSL_CB_HANDSHAKE_START) && t != NULL && !t->host_is_ip &&
+        SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) == NULL)
+        SSL_set_tlsext_host_name((SSL *)ssl, t->host);
+}
+
+static int
+on_verify(int ok, X509_STORE_CTX *x)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+    struct transport *t = ssl != NULL ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
+
+    if (!ok && t != NULL && t->verify_err == X509_V_OK) {
+        t->verify_err = X509_STORE_CTX_get_error(x);
+        t->verify_depth = X509_STORE_CTX_get_error_depth(x);
+    }
+    return ok;
+}
+
+static int
+tls_setup(struct transport *t, struct diag *d)
+{
+    const struct config_smtp *s = t->s;
+    X509_VERIFY_PARAM *vp;
+    char err[160];
+
+    t->tls = SSL_CTX_new(TLS_client_method());
+    if (t->tls == NULL) {
+        diag_set(d, EX_SOFTWARE, "OpenSSL could not make a TLS context");
+        return -1;
+    }
+    SSL_CTX_set_min_proto_version(t->tls, TLS1_2_VERSION);     /* RFC 8996 */
+    /* And no TLS 1.3: libESMTP 1.1.0 polls for reading before it flushes the command it
+       just wrote, so the NewSessionTicket a TLS 1.3 server sends after the handshake (RFC
+       8446 4.6.1) makes it wait for a reply to an EHLO it has not sent yet. */
+    SSL_CTX_set_max_proto_version(t->tls, TLS1_2_VERSION);
+    SSL_CTX_set_app_data(t->tls, t);
+    SSL_CTX_set_info_callback(t->tls, on_tls_info);
+    if (!s->tls_verify) {
+        SSL_CTX_set_verify(t->tls, SSL_VERIFY_NONE, NULL);
+        log_warnx("smtp %s: TLS certificate verification is OFF (smtp.tls_verify: false); "
+            "anyone on the way can read the mail and the password", t->where);
+        return 0;
+    }
+    if (s->ca_file != NULL ? SSL_CTX_load_verify_locations(t->tls, s->ca_file, NULL) != 1 :
+        SSL_CTX_set_default_verify_paths(t->tls) != 1) {
+        ERR_error_string_n(ERR_get_error(), err, sizeof(err));
+        ERR_clear_error();
+        diag_set(d, EX_CONFIG, "smtp.ca_file: cannot load \"%s\": %s; give a PEM file of CA "
+            "certificates", s->ca_file != NULL ? s->ca_file : "(system CAs)", err);
+        return -1;
+    }
+    /* Verify in the handshake (so nothing goes to an unverified server), host name
+       included: libESMTP's own name check knows neither IP addresses nor RFC 6125. */
+    SSL_CTX_set_verify(t->tls, SSL_VERIFY_PEER, on_verify);
+    vp = SSL_CTX_get0_param(t->tls);
+    X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (t->host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, t->host) != 1 :
+        X509_VERIFY_PARAM_set1_host(vp, t->host, 0) != 1) {
+        diag_set(d, EX_CONFIG, "smtp.url: OpenSSL cannot check certificates for \"%s\"",
+            t->host);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- libESMTP's events ---- */
+
+static void
+on_event(smtp_session_t s, int event, void *arg, ...)
+{
+    struct conn *c = arg;
+    struct transport *t = c->t;
+    va_list ap;
+    int *ok;
+
+    va_start(ap, arg);
+    switch (event) {
+    case SMTP_EV_CONNECT:
+        /* A new TCP connection (libESMTP tries each address of the name in turn). */
+        track_reset(&c->tr);
+        c->connected = true;
+        c->tls_up = c->authed = c->login_checked = c->closing = false;
+        c->etrn_seen = c->starttls_missing = false;
+        c->tls_failed[0] = '\0';
+        c->auth_code = c->refusal_code = 0;
+        c->abort_stage = NULL;
+        t->verify_err = X509_V_OK;
+        if (c->mode != CONN_CHECK && t->user != NULL && t->starttls != Starttls_DISABLED)
+            smtp_auth_set_context(s, NULL);
+        break;
+    case SMTP_EV_MAILSTATUS:
+        (void)va_arg(ap, const char *);
+        on_mail(c, va_arg(ap, smtp_message_t));
+        break;
+    case SMTP_EV_RCPTSTATUS:
+        (void)va_arg(ap, const char *);
+        on_rcpt(c, va_arg(ap, smtp_recipient_t));
+        break;
+    case SMTP_EV_MESSAGESENT:
+        on_sent(c, va_arg(ap, smtp_message_t));
+        break;
+    case SMTP_EV_STARTTLS_OK:
+        c->tls_up = true;
+        (void)va_arg(ap, SSL *);
+        log_debug("esmtp %s: TLS with %s", t->where, va_arg(ap, const char *));
+        /* Only now may the password go out (the login follows the new EHLO). */
+        if (c->mode != CONN_CHECK && t->user != NULL)
+            smtp_auth_set_context(s, t->auth);
+        break;
+    case SMTP_EV_EXTNA_STARTTLS:
+        c->starttls_missing = true;
+        break;
+    case SMTP_EV_EXTNA_ETRN:
+        /* The check connection's way out after EHLO: keep libESMTP's "quit". */
+        c->etrn_seen = true;
+        ok = va_arg(ap, int *);
+        if (ok != NULL)
+            *ok = 1;
+        break;
+    case SMTP_EV_ETRNSTATUS:
+        c->etrn_seen = true;
+        break;
+    case SMTP_EV_INVALID_PEER_CERTIFICATE: {
+        long vr = va_arg(ap, long);
+
+        ok = va_arg(ap, int *);
+        *ok = !t->s->tls_verify;
+        if (!*ok)
+            snprintf(c->tls_failed, sizeof(c->tls_failed), "the server's certificate is not "
+                "trusted: %s", X509_verify_cert_error_string(vr));
+        break;
+    }
+    case SMTP_EV_NO_PEER_CERTIFICATE:
+        ok = va_arg(ap, int *);
+        *ok = !t->s->tls_verify;
+        if (!*ok)
+            snprintf(c->tls_failed, sizeof(c->tls_failed), "the server sent no certificate");
+        break;
+    case SMTP_EV_WRONG_PEER_CERTIFICATE:
+        /* libESMTP's name check (DNS names only): OpenSSL has checked the configured
+           name in the handshake already, or checking is off. */
+        ok = va_arg(ap, int *);
+        *ok = 1;
+        break;
+    case SMTP_EV_WEAK_CIPHER:
+        (void)va_arg(ap, int);
+        ok = va_arg(ap, int *);
+        *ok = 0;
+        snprintf(c->tls_failed, sizeof(c->tls_failed), "the TLS cipher is too weak");
+        break;
+    case SMTP_EV_NO_CLIENT_CERTIFICATE:
+        ok = va_arg(ap, int *);
+        *ok = 0;
+        snprintf(c->tls_failed, sizeof(c->tls_failed), "libESMTP found a client certificate "
+            "it cannot use (see ~/.config/libesmtp)");
+        break;
+    case SMTP_EV_UNUSABLE_CLIENT_CERTIFICATE:
+    case SMTP_EV_UNUSABLE_CA_LIST:
+        snprintf(c->tls_failed, sizeof(c->tls_failed), "libESMTP found certificate files "
+            "it cannot use (see ~/.config/libesmtp; they must be private to the user)");
+        break;
+    default:
+        break;
+    }
+    va_end(ap);
+}
+
+/* ---- connections ---- */
+
+static struct conn *
+conn_new(struct transport *t, enum conn_mode mode)
+{
+    struct conn *c = xcalloc(1, sizeof(*c));
+    pthread_condattr_t ca;
+    int to = Timeout_OVERRIDE_RFC2822_MINIMUM;
+
+    c->t = t;
+    c->mode = mode;
+    c->state = CONN_RUNNING;
+    track_reset(&c->tr);
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    c->s = smtp_create_session();
+    if (c->s == NULL || !smtp_set_server(c->s, t->server) ||
+        (t->helo != NULL && !smtp_set_hostname(c->s, t->helo)))
+        oom();
+    smtp_set_eventcb(c->s, on_event, c);
+    smtp_set_monitorcb(c->s, on_monitor, c, 0);
+    /* libESMTP's timeouts are in milliseconds, whatever its documentation says. */
+    smtp_set_timeout(c->s, Timeout_GREETING | to, t->cmd_ms);
+    smtp_set_timeout(c->s, Timeout_ENVELOPE | to, t->cmd_ms);
+    smtp_set_timeout(c->s, Timeout_DATA | to, t->cmd_ms);
+    smtp_set_timeout(c->s, Timeout_TRANSFER | to, t->cmd_ms);
+    smtp_set_timeout(c->s, Timeout_DATA2 | to, t->cmd_ms);
+    smtp_starttls_enable(c->s, t->starttls);
+    if (t->tls != NULL)
+        smtp_starttls_set_ctx(c->s, t->tls);
+    if (mode != CONN_CHECK && t->user != NULL && t->starttls == Starttls_DISABLED)
+        smtp_auth_set_context(c->s, t->auth);
+    if (mode == CONN_CHECK && smtp_etrn_add_node(c->s, '@', PROBE_NODE) == NULL)
+        oom();
+    return c;
+}
+
+static void *
+conn_main(void *arg)
+{
+    struct conn *c = arg;
+    unsigned long e;
+
+    smtp_start_session(c->s);
+    c->err = smtp_errno();                  /* libESMTP's errno is per thread */
+    if ((e = ERR_peek_last_error()) != 0)
+        ERR_error_string_n(e, c->sslerr, sizeof(c->sslerr));
+    ERR_clear_error();
+    if (c->mode == CONN_SEND && c->cur != NULL && c->cur->job != NULL) {
+        from_session(c, c->cur->job->r, c->cur->all_sent);
+        publish(c, c->cur);
+    }
+    pthread_mutex_lock(&c->mu);
+    c->state = CONN_DONE;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+/* Start the session thread.  It gets no asynchronous signal: SIGPIPE from a write to a
+   closed connection (libESMTP uses write(), not MSG_NOSIGNAL) stays pending in it and
+   is dropped when it ends; SIGINT and the like go to the program's other threads. */
+static void
+conn_start(struct conn *c)
+{
+    static const int sync_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT,
+        SIGSYS };
+    sigset_t set, old;
+    int rc;
+
+    sigfillset(&set);
+    for (size_t i = 0; i < ARRAY_LEN(sync_signals); i++)
+        sigdelset(&set, sync_signals[i]);
+    pthread_sigmask(SIG_SETMASK, &set, &old);
+    rc = pthread_create(&c->thread, NULL, conn_main, c);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        errno = rc;
+        log_warn("esmtp: cannot start a thread");
+        exit(EX_OSERR);
+    }
+}
+
+/* Wait until the connection's thread waits for a message or has ended. */
+static enum conn_state
+conn_settle(struct conn *c)
+{
+    enum conn_state st;
+
+    pthread_mutex_lock(&c->mu);
+    while (c->state == CONN_RUNNING)
+        pthread_cond_wait(&c->cv, &c->mu);
+    st = c->state;
+    pthread_mutex_unlock(&c->mu);
+    return st;
+}
+
+/* QUIT (if still connected), join the thread, free everything. */
+static void
+conn_end(struct conn *c)
+{
+    if (c == NULL)
+        return;
+    if (conn_settle(c) == CONN_PARKED) {
+        pthread_mutex_lock(&c->mu);
+        c->quit = true;
+        pthread_cond_broadcast(&c->cv);
+        while (c->state != CONN_DONE)
+            pthread_cond_wait(&c->cv, &c->mu);
+        pthread_mutex_unlock(&c->mu);
+    }
+    pthread_join(c->thread, NULL);
+    smtp_destroy_session(c->s);             /* frees the letters too */
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+/* Run a check or probe connection to its end and take its verdict. */
+static void
+conn_run(struct transport *t, enum conn_mode mode, struct transport_result *r)
+{
+    struct conn *c = conn_new(t, mode);
+
+    if (mode == CONN_PROBE)
+        queue_letter(c, NULL, true);
+    conn_start(c);
+    pthread_join(c->thread, NULL);
+    memset(r, 0, sizeof(*r));
+    if (mode == CONN_CHECK && c->etrn_seen && c->abort_stage == NULL &&
+        c->tls_failed[0] == '\0') {
+        r->outcome = TRANSPORT_SENT;
+        r->stage = "ehlo";
+        r->code = 250;
+        snprintf(r->text, sizeof(r->text), "%s", c->tls_up ? "greeting, EHLO and STARTTLS "
+            "done" : t->starttls == Starttls_DISABLED ? "greeting and EHLO done (STARTTLS "
+            "off)" : "greeting and EHLO done; the server does not offer STARTTLS");
+    } else if (mode == CONN_PROBE && c->login_checked && c->abort_stage == NULL &&
+        c->mail_code / 100 == 2) {
+        r->outcome = TRANSPORT_SENT;
+        r->stage = "auth";
+        r->code = SMTP_AUTH_OK;
+        snprintf(r->text, sizeof(r->text), "logged in as %s%s; MAIL FROM:<%s> taken; the "
+            "test transaction was abandoned before its data", t->user,
+            c->tls_up ? " over TLS" : "", t->probe_from);
+    } else if (mode == CONN_PROBE && c->login_checked && c->abort_stage == NULL &&
+        c->mail_code != 0) {
+        *r = c->verdict;                    /* MAIL FROM refused */
+    } else {
+        from_session(c, r, false);
+    }
+    smtp_destroy_session(c->s);
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+/* ---- settings ---- */
+
+static bool
+helo_ok(const char *h)
+{
+    size_t n = strlen(h);
+
+    if (n == 0 || n > HELO_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!IS_ALNUM(h[i]) && h[i] != '.' && h[i] != '-' && h[i] != '[' && h[i] != ']' &&
+            h[i] != ':')
+            return false;
+    return true;
+}
+
+static bool
+is_ipv4(const char *h)
+{
+    int dots = 0;
+
+    for (const char *p = h; *p != '\0'; p++) {
+        if (*p == '.')
+            dots++;
+        else if (!IS_DIGIT(*p))
+            return false;
+    }
+    return dots == 3;
+}
+
+/* smtp://host[:port][/ehlo-name]: what libESMTP's "host:port" can express. */
+static int
+parse_url(struct transport *t, const char *url, struct diag *d)
+{
+    const char *p, *auth_end, *colon, *path = NULL;
+    size_t hl;
+    long port = SMTP_PORT_DEFAULT;
+
+    if (ascii_strncasecmp(url, "smtps://", 8) == 0) {
+        diag_set(d, EX_CONFIG, "smtp.url: libESMTP has no implicit TLS (smtps://, RFC 8314); "
+            "write smtp://host:587 with starttls: required, or use transport: smtp");
+        return -1;
+    }
+    if (ascii_strncasecmp(url, "smtp://", 7) != 0) {
+        diag_set(d, EX_CONFIG, "smtp.url: \"%s\" is not an SMTP address; write "
+            "smtp://host:587", url);
+        return -1;
+    }
+    p = url + 7;
+    auth_end = p + strcspn(p, "/?#");
+    if (memchr(p, '@', (size_t)(auth_end - p)) != NULL) {
+        diag_set(d, EX_CONFIG, "smtp.url holds a login; remove it and use smtp.username with "
+            "smtp.password_file or smtp.password_env");
+        return -1;
+    }
+    if (*p == '[') {
+        diag_set(d, EX_CONFIG, "smtp.url: libESMTP cannot connect to an IPv6 address "
+            "literal; write a host name, or use transport: smtp");
+        return -1;
+    }
+    if (*auth_end == '?' || *auth_end == '#') {
+        diag_set(d, EX_CONFIG, "smtp.url: \"%s\" has a query or fragment; write "
+            "smtp://host:587", url);
+        return -1;
+    }
+    if (*auth_end == '/')
+        path = auth_end + 1;
+    colon = memchr(p, ':', (size_t)(auth_end - p));
+    hl = (size_t)((colon != NULL ? colon : auth_end) - p);
+    if (colon != NULL) {
+        char digits[8];
+        size_t dl = (size_t)(auth_end - colon - 1);
+
+        if (dl == 0 || dl >= sizeof(digits)) {
+            diag_set(d, EX_CONFIG, "smtp.url: bad port in \"%s\"; write a number from 1 to "
+                "%d", url, PORT_MAX);
+            return -1;
+        }
+        memcpy(digits, colon + 1, dl);
+        digits[dl] = '\0';
+        if (parse_long(digits, 1, PORT_MAX, &port) != 0) {
+            diag_set(d, EX_CONFIG, "smtp.url: bad port \"%s\"; write a number from 1 to %d",
+                digits, PORT_MAX);
+            return -1;
+        }
+    }
+    if (hl == 0 || hl > HELO_MAX) {
+        diag_set(d, EX_CONFIG, "smtp.url: \"%s\" names no host; write smtp://host:587", url);
+        return -1;
+    }
+    for (size_t i = 0; i < hl; i++)
+        if (!IS_ALNUM(p[i]) && p[i] != '.' && p[i] != '-' && p[i] != '_') {
+            diag_set(d, EX_CONFIG, "smtp.url: \"%.*s\" is not a host name", (int)hl, p);
+            return -1;
+        }
+    t->host = xstrndup(p, hl);
+    t->host_is_ip = is_ipv4(t->host);
+    t->port = port;
+    snprintf(t->where, sizeof(t->where), "%s:%ld", t->host, port);
+    t->server = xstrdup(t->where);
+    /* As libcurl does: the path names the EHLO host when smtp.helo does not. */
+    if (path != NULL && *path != '\0' && t->s->helo == NULL) {
+        if (!helo_ok(path)) {
+            diag_set(d, EX_CONFIG, "smtp.url: \"/%s\" is not a host name for EHLO", path);
+            return -1;
+        }
+        t->helo = xstrdup(path);
+    }
+    return 0;
+}
+
+/*
+ * Is anything listening?  One TCP connection, closed at once, within smtp.connect_timeout
+ * (which libESMTP's blocking connect() cannot honour).  No SMTP: libESMTP connects again
+ * in the first send(), and a check with EHLO would cost each transport a second SMTP
+ * connection.  Like transport_curl.c, a server that cannot be reached is EX_TEMPFAIL.
+ */
+static int
+tcp_check(struct transport *t, struct diag *d)
+{
+    struct addrinfo hints, *res = NULL;
+    char port[8];
+    double deadline = now() + (double)t->s->connect_timeout;
+    int rc, err = ETIMEDOUT;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(port, sizeof(port), "%ld", t->port);
+    if ((rc = getaddrinfo(t->host, port, &hints, &res)) != 0) {
+        diag_set(d, EX_TEMPFAIL, "smtp %s: connect: %s", t->where,
+            rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+        return -1;
+    }
+    for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+            ai->ai_protocol);
+        struct pollfd pfd;
+        socklen_t sl = sizeof(err);
+        long left;
+
+        if (fd == -1) {
+            err = errno;
+            continue;
+        }
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+            err = 0;
+        } else if (errno != EINPROGRESS) {
+            err = errno;
+        } else {
+            pfd.fd = fd;
+            pfd.events = POLLOUT;
+            do {
+                left = (long)((deadline - now()) * 1000.0);
+                rc = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+            } while (rc == -1 && errno == EINTR);
+            if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) == -1)
+                err = errno;
+            else if (rc != 1)
+                err = rc == 0 ? ETIMEDOUT : errno;
+        }
+        close(fd);
+        if (err == 0 || now() >= deadline)
+            break;
+    }
+    freeaddrinfo(res);
+    if (err == 0)
+        return 0;
+    diag_set(d, EX_TEMPFAIL, "smtp %s: connect: %s%s", t->where, strerror(err),
+        err == ETIMEDOUT ? " (smtp.connect_timeout)" : "");
+    return -1;
+}
+
+static void esmtp_close(struct transport *t);
+
+static struct transport *
+esmtp_open(const struct transport_opts *o, struct diag *d)
+{
+    const struct config_smtp *s;
+    struct transport *t;
+    const struct config_newsletter *nl;
+
+    if (o == NULL || o->cfg == NULL || o->cfg->smtp.url == NULL) {
+        diag_set(d, EX_CONFIG, "smtp.url is not set; add url: smtp://host:587");
+        return NULL;
+    }
+    s = &o->cfg->smtp;
+    nl = &o->cfg->newsletter;
+    t = xcalloc(1, sizeof(*t));
+    t->s = s;
+    if (parse_url(t, s->url, d) == -1)
+        goto fail;
+    if (s->helo != NULL) {
+        if (!helo_ok(s->helo)) {
+            diag_set(d, EX_CONFIG, "smtp.helo: \"%s\" is not a host name; write a name "
+                "such as mail.example.org", s->helo);
+            goto fail;
+        }
+        t->helo = xstrdup(s->helo);
+    }
+    switch (s->starttls) {
+    case CONFIG_STARTTLS_REQUIRED:
+        t->starttls = Starttls_REQUIRED;
+        break;
+    case CONFIG_STARTTLS_OPPORTUNISTIC:
+        t->starttls = Starttls_ENABLED;
+        break;
+    default:
+        t->starttls = Starttls_DISABLED;
+        break;
+    }
+    t->cmd_ms = s->timeout * 1000L;
+    t->probe_from = nl->bounce_to != NULL ? nl->bounce_to : nl->from != NULL ? nl->from : "";
+    if (t->starttls != Starttls_DISABLED && tls_setup(t, d) == -1)
+        goto fail;
+    if (s->username != NULL) {
+        t->user = xstrdup(s->username);
+        t->pass = xstrdup(o->password != NULL ? o->password : "");
+        auth_client_init();
+        t->auth = auth_create_context();
+        if (t->auth == NULL)
+            oom();
+        /* PLAIN and LOGIN are "plain text" mechanisms: libESMTP wants them allowed; the
+           password waits for TLS anyway unless smtp.starttls is off. */
+        auth_set_mechanism_flags(t->auth, AUTH_PLUGIN_PLAIN, 0);
+        auth_set_interact_cb(t->auth, on_interact, t);
+    }
+
+    if (tcp_check(t, d) == -1)
+        goto fail;
+    return t;
+fail:
+    esmtp_close(t);
+    return NULL;
+}
+
+/* ---- what libESMTP would change in a message, so that send() refuses it ---- */
+
+/* A bad address would make a bad command: never hand one to libESMTP. */
+static const char *
+address_problem(const char *a, bool null_ok)
+{
+    size_t n;
+
+    if (a == NULL || a[0] == '\0')
+        return null_ok ? NULL : "the address is empty";
+    n = strlen(a);
+    if (n > ADDR_MAX)
+        return "the address is longer than 254 octets (RFC 5321 4.5.3.1.3)";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)a[i];
+
+        if (ch < 0x20 || ch == 0x7f || ch == '<' || ch == '>')
+            return "the address contains a control character or angle bracket";
+        if (ch >= 0x80)
+            return "the address is not ASCII and libESMTP has no SMTPUTF8 (RFC 6531); use "
+                "transport: smtp";
+    }
+    return NULL;
+}
+
+/* libESMTP's header table (headers.c): what it drops, keeps once, or adds. */
+static const struct {
+    const char *name;
+    bool once, needed, dropped;
+} esmtp_headers[] = {
+    { "Date", true, true, false }, { "From", true, true, false },
+    { "Message-Id", true, true, false }, { "Sender", true, false, false },
+    { "To", true, false, false }, { "Cc", true, false, false },
+    { "Bcc", true, false, false }, { "Reply-To", true, false, false },
+    { "Disposition-Notification-To", true, false, false },
+    { "Return-Path", false, false, true }, { "Original-Recipient", false, false, true },
+};
+
+/* NULL when libESMTP sends the message byte for byte (with dot-stuffing), else why not. */
+static const char *
+data_problem(const char *p, size_t n, char *why, size_t size)
+{
+    int seen[ARRAY_LEN(esmtp_headers)] = { 0 };
+    const char *end = p + n, *line = p;
+    bool in_header = true;
+
+    for (size_t i = 0; i < n; i++) {
+        /* RFC 5321 2.3.8: lines end with CRLF; a bare LF or CR could end the data early
+           on a lax server ("SMTP smuggling"), and libESMTP only stuffs dots after CRLF. */
+        if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
+            return "the message has a bare LF; lines must end with CRLF";
+        if (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n'))
+            return "the message has a bare CR; lines must end with CRLF";
+    }
+    while (in_header && line < end) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        size_t len = nl != NULL ? (size_t)(nl - line) - 1 : (size_t)(end - line);
+        const char *colon;
+
+        if (nl == NULL)
+            break;
+        if (len == 0) {
+            in_header = false;
+            break;
+        }
+        colon = memchr(line, ':', len);
+        if (line[0] != ' ' && line[0] != '\t' && colon != NULL) {
+            size_t nlen = (size_t)(colon - line);
+
+            for (size_t k = 0; k < ARRAY_LEN(esmtp_headers); k++) {
+                if (strlen(esmtp_headers[k].name) != nlen ||
+                    ascii_strncasecmp(line, esmtp_headers[k].name, nlen) != 0)
+                    continue;
+                if (esmtp_headers[k].dropped) {
+                    snprintf(why, size, "libESMTP would remove the %s: header",
+                        esmtp_headers[k].name);
+                    return why;
+                }
+                if (seen[k]++ > 0) {
+                    snprintf(why, size, "libESMTP would drop the second %s: header",
+                        esmtp_headers[k].name);
+                    return why;
+                }
+            }
+        }
+        line = nl + 1;
+    }
+    if (in_header)
+        return "the message has no empty line after its header; libESMTP would add one";
+    for (size_t k = 0; k < ARRAY_LEN(esmtp_headers); k++)
+        if (esmtp_headers[k].needed && seen[k] == 0) {
+            snprintf(why, size, "the message has no %s: header; libESMTP would make one up",
+                esmtp_headers[k].name);
+            return why;
+        }
+    return NULL;
+}
+
+/* ---- the ops ---- */
+
+/* Hand the job to the kept connection if it waits for one, else to a new connection.
+   true when the kept one took it. */
+static bool
+hand_over(struct transport *t, struct job *job)
+{
+    struct conn *c = t->live;
+
+    if (c != NULL && conn_settle(c) == CONN_PARKED) {
+        pthread_mutex_lock(&c->mu);
+        c->job = job;
+        c->state = CONN_RUNNING;
+        pthread_cond_broadcast(&c->cv);
+        while (!job->done)
+            pthread_cond_wait(&c->cv, &c->mu);
+        pthread_mutex_unlock(&c->mu);
+        return true;
+    }
+    conn_end(c);
+    t->live = c = conn_new(t, CONN_SEND);
+    queue_letter(c, job, false);
+    conn_start(c);
+    pthread_mutex_lock(&c->mu);
+    while (!job->done)
+        pthread_cond_wait(&c->cv, &c->mu);
+    pthread_mutex_unlock(&c->mu);
+    return false;
+}
+
+static int
+esmtp_send(struct transport *t, const struct transport_msg *m, struct transport_result *r)
+{
+    struct job job = { m, r, false, false };
+    char why[160];
+    const char *bad;
+    double t0 = now();
+    bool kept;
+
+    memset(r, 0, sizeof(*r));
+    r->stage = "mail";
+    if ((bad = address_problem(m->from, true)) != NULL) {
+        r->outcome = TRANSPORT_FATAL;
+        snprintf(r->text, sizeof(r->text), "MAIL FROM: %s", bad);
+        return -1;
+    }
+    if ((bad = address_problem(m->rcpt, false)) != NULL) {
+        r->outcome = TRANSPORT_PERMFAIL;
+        r->stage = "rcpt";
+        snprintf(r->text, sizeof(r->text), "RCPT TO: %s", bad);
+        return -1;
+    }
+    if (m->data == NULL || (bad = data_problem(m->data, m->len, why, sizeof(why))) != NULL) {
+        fatal(r, "data", m->data == NULL ? "no message" : bad);
+        return -1;
+    }
+    kept = hand_over(t, &job);
+    if (kept && r->outcome == TRANSPORT_TEMPFAIL && r->code == 0 && !job.started) {
+        /* The kept connection died while idle (a server limit, a NAT timeout) before a
+           single reply to this message: nothing was taken, so try once on a fresh one. */
+        log_debug("esmtp %s: the kept connection was closed; connecting again", t->where);
+        memset(r, 0, sizeof(*r));
+        job.done = job.started = false;
+        hand_over(t, &job);
+    }
+    r->latency = now() - t0;
+    return r->outcome == TRANSPORT_SENT ? 0 : -1;
+}
+
+static int
+esmtp_probe(struct transport *t, struct transport_result *r)
+{
+    double t0 = now();
+
+    if (t->live != NULL)
+        conn_settle(t->live);               /* one TLS handshake of ours at a time */
+    conn_run(t, t->user != NULL ? CONN_PROBE : CONN_CHECK, r);
+    r->latency = now() - t0;
+    return r->outcome == TRANSPORT_SENT ? 0 : -1;
+}
+
+static void
+esmtp_close(struct transport *t)
+{
+    if (t == NULL)
+        return;
+    conn_end(t->live);                      /* QUIT on a kept connection */
+    if (t->auth != NULL)
+        auth_destroy_context(t->auth);
+    SSL_CTX_free(t->tls);                   /* each session held a reference of its own */
+    if (t->pass != NULL) {
+        explicit_bzero(t->pass, strlen(t->pass));
+        free(t->pass);
+    }
+    free(t->user);
+    free(t->server);
+    free(t->host);
+    free(t->helo);
+    explicit_bzero(t, sizeof(*t));
+    free(t);
+}
+
+const struct transport_ops transport_esmtp_ops = {
+    .name = "esmtp",
+    .open = esmtp_open,
+    .send = esmtp_send,
+    .probe = esmtp_probe,
+    .close = esmtp_close,
+};

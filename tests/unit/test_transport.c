@@ -1,0 +1,194 @@
+/*
+ * Unit tests for transport.c: the reply classification every SMTP transport shares
+ * (RFC 5321 4.2.1, 3.8, 4.5.3.1.10; RFC 4954 6), RFC 3463 enhanced codes, outcome names
+ * and the choice of transport.  The transports themselves are tested against real
+ * servers in tests/integration/transport_*.sh.
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include "check.h"
+#include "config.h"
+#include "transport.h"
+#include "util.h"
+
+static void
+test_classify(void)
+{
+    static const struct {
+        const char *stage;
+        int code;
+        const char *text;
+        enum transport_outcome want;
+    } rows[] = {
+        /* success, whatever the stage */
+        { "data", 250, "2.0.0 OK queued", TRANSPORT_SENT },
+        { "rcpt", 251, "2.1.5 will forward", TRANSPORT_SENT },
+        { "noop", 250, "OK", TRANSPORT_SENT },
+        /* 4yz: transient everywhere, 421 included (the caller reconnects) */
+        { "rcpt", 451, "4.3.0 try later", TRANSPORT_TEMPFAIL },
+        { "rcpt", 450, "4.2.1 mailbox busy", TRANSPORT_TEMPFAIL },
+        { "rcpt", 452, "4.5.3 too many recipients", TRANSPORT_TEMPFAIL },
+        { "rcpt", 421, "4.3.2 shutting down", TRANSPORT_TEMPFAIL },
+        { "mail", 451, "4.7.1 greylisted", TRANSPORT_TEMPFAIL },
+        { "data", 452, "4.3.1 out of space", TRANSPORT_TEMPFAIL },
+        { "connect", 421, "4.7.0 too many connections", TRANSPORT_TEMPFAIL },
+        { "auth", 454, "4.7.0 temporary authentication failure", TRANSPORT_TEMPFAIL },
+        { "tls", 454, "TLS not available", TRANSPORT_TEMPFAIL },
+        /* 5yz to one recipient or one message: that one, never again */
+        { "rcpt", 550, "5.1.1 no such user", TRANSPORT_PERMFAIL },
+        { "rcpt", 553, "5.1.3 bad address syntax", TRANSPORT_PERMFAIL },
+        { "rcpt", 551, "5.1.6 user not local", TRANSPORT_PERMFAIL },
+        { "data", 554, "5.6.0 content rejected", TRANSPORT_PERMFAIL },
+        { "data", 552, "5.3.4 message too big", TRANSPORT_PERMFAIL },
+        { "data", 550, "5.7.1 spam", TRANSPORT_PERMFAIL },
+        /* 552 to RCPT is temporary (RFC 5321 4.5.3.1.10; checklist S3) */
+        { "rcpt", 552, "5.2.2 mailbox full", TRANSPORT_TEMPFAIL },
+        { "rcpt", 552, "5.5.3 too many recipients", TRANSPORT_TEMPFAIL },
+        /* 5yz to the session: every later message would fail the same way */
+        { "connect", 554, "5.7.1 no SMTP service here", TRANSPORT_FATAL },
+        { "ehlo", 501, "5.5.4 bad EHLO name", TRANSPORT_FATAL },
+        { "tls", 501, "5.5.4 syntax error", TRANSPORT_FATAL },
+        { "auth", 535, "5.7.8 credentials invalid", TRANSPORT_FATAL },
+        { "auth", 534, "5.7.9 mechanism too weak", TRANSPORT_FATAL },
+        { "mail", 550, "5.7.1 sender rejected", TRANSPORT_FATAL },
+        { "mail", 552, "5.3.4 SIZE too big", TRANSPORT_FATAL },
+        { "mail", 530, "5.7.0 authentication required", TRANSPORT_FATAL },
+        { "rcpt", 530, "5.7.0 authentication required", TRANSPORT_FATAL },
+        { "data", 530, "5.7.0 authentication required", TRANSPORT_FATAL },
+        { "rset", 500, "unrecognised command", TRANSPORT_FATAL },
+        { NULL, 550, "no stage", TRANSPORT_FATAL },
+        /* the reply code wins over a disagreeing enhanced code (RFC 3463 2) */
+        { "rcpt", 550, "4.2.2 mailbox full", TRANSPORT_PERMFAIL },
+        { "rcpt", 450, "5.1.1 no such user", TRANSPORT_TEMPFAIL },
+        /* no reply, or no final one: try again */
+        { "rcpt", 0, "", TRANSPORT_TEMPFAIL },
+        { "connect", 0, NULL, TRANSPORT_TEMPFAIL },
+        { "data", 354, "go ahead", TRANSPORT_TEMPFAIL },
+        { "auth", 334, "", TRANSPORT_TEMPFAIL },
+        { "rcpt", 999, "junk", TRANSPORT_TEMPFAIL },
+        { "rcpt", -1, "junk", TRANSPORT_TEMPFAIL },
+        { "rcpt", 150, "junk", TRANSPORT_TEMPFAIL },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        enum transport_outcome got = transport_classify(rows[i].stage, rows[i].code,
+            rows[i].text);
+
+        CHECK(got == rows[i].want, "classify(%s, %d, \"%s\") = %s (got %s)",
+            rows[i].stage ? rows[i].stage : "NULL", rows[i].code,
+            rows[i].text ? rows[i].text : "NULL", transport_outcome_name(rows[i].want),
+            transport_outcome_name(got));
+    }
+}
+
+/* The text of a row, printable on one line. */
+static const char *
+shown(const char *s, char *out, size_t size)
+{
+    size_t o = 0;
+
+    if (s == NULL)
+        return "NULL";
+    for (; *s != '\0' && o + 3 < size; s++) {
+        if (*s == '\r' || *s == '\n' || *s == '\t') {
+            out[o++] = '\\';
+            out[o++] = *s == '\r' ? 'r' : *s == '\n' ? 'n' : 't';
+        } else {
+            out[o++] = *s;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+static void
+test_enhanced(void)
+{
+    static const struct { const char *text, *want; } rows[] = {
+        { "5.1.1 no such user", "5.1.1" },
+        { "550 5.1.1 no such user", "5.1.1" },
+        { "550-5.7.26 unauthenticated mail", "5.7.26" },
+        { "4.3.0", "4.3.0" },
+        { "2.0.0 OK", "2.0.0" },
+        { "250 2.0.0 OK queued as 0001", "2.0.0" },
+        { "5.123.456 widest allowed", "5.123.456" },
+        { "5.1.1\r\n", "5.1.1" },
+        { "5.1.1\ttab", "5.1.1" },
+        { "5.1234.1 subject too long", "" },
+        { "5.1.1234 detail too long", "" },
+        { "3.1.1 no such class", "" },
+        { "6.1.1 no such class", "" },
+        { "5.1 two parts", "" },
+        { "5..1 empty part", "" },
+        { "5.1. empty detail", "" },
+        { "5.1.1x glued text", "" },
+        { ".5.1.1", "" },
+        { "550 OK no enhanced code", "" },
+        { "550", "" },
+        { "no code at all", "" },
+        { "", "" },
+        { NULL, "" },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct transport_result r;
+        char buf[64];
+
+        memset(&r, 0, sizeof(r));
+        memcpy(r.enhanced, "stale", 6);
+        transport_enhanced(&r, rows[i].text);
+        CHECK_STR_EQ(r.enhanced, rows[i].want, "enhanced code of \"%s\"",
+            shown(rows[i].text, buf, sizeof(buf)));
+    }
+}
+
+static void
+test_names(void)
+{
+    static const struct { enum transport_outcome o; const char *name; } rows[] = {
+        { TRANSPORT_SENT, "sent" }, { TRANSPORT_TEMPFAIL, "tempfail" },
+        { TRANSPORT_PERMFAIL, "permfail" }, { TRANSPORT_UNCERTAIN, "uncertain" },
+        { TRANSPORT_FATAL, "fatal" },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++)
+        CHECK_STR_EQ(transport_outcome_name(rows[i].o), rows[i].name, "outcome name %s",
+            rows[i].name);
+    CHECK_STR_EQ(transport_outcome_name((enum transport_outcome)99), "unknown",
+        "an out-of-range outcome has a name too");
+}
+
+static void
+test_for(void)
+{
+    struct config *c = config_defaults(".");
+
+    CHECK(transport_for(c) == &transport_maildir_ops, "the default transport is maildir");
+    c->smtp.transport = CONFIG_TRANSPORT_SMTP;
+    CHECK(transport_for(c) == &transport_curl_ops, "transport smtp is libcurl");
+    c->smtp.transport = CONFIG_TRANSPORT_ESMTP;
+    CHECK(transport_for(c) == &transport_esmtp_ops, "transport esmtp is libESMTP");
+    CHECK(transport_for(NULL) == NULL, "no config, no transport");
+    CHECK_STR_EQ(transport_curl_ops.name, "curl", "the libcurl ops are named");
+    CHECK_STR_EQ(transport_maildir_ops.name, "maildir", "the maildir ops are named");
+    CHECK(transport_curl_ops.open && transport_curl_ops.send && transport_curl_ops.probe &&
+        transport_curl_ops.close, "the libcurl ops are complete");
+    CHECK(transport_maildir_ops.open && transport_maildir_ops.send &&
+        transport_maildir_ops.probe && transport_maildir_ops.close,
+        "the maildir ops are complete");
+    transport_curl_ops.close(NULL);
+    transport_maildir_ops.close(NULL);
+    CHECK(1, "close(NULL) does nothing");
+    config_free(c);
+}
+
+int
+main(void)
+{
+    test_classify();
+    test_enhanced();
+    test_names();
+    test_for();
+    return check_exit();
+}
