@@ -53,6 +53,7 @@ struct config_smtp {
     double rate_per_second;     /* 0: no limit */
     long rate_per_hour;         /* 0: no limit */
     long max_attempts;
+    double retry_delay;         /* seconds before the first retry; doubles each time */
     long retry_max_time;        /* seconds */
     bool resend_uncertain;
     long bounce_after;          /* permanent failures before "bounced"; 0 never */

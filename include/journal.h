@@ -67,6 +67,9 @@ uint64_t journal_add(struct journal *j, const char *addr, enum journal_state st,
 /* Make every record up to seq durable (group commit).  0, or -1 with d set (EX_IOERR). */
 int journal_sync(struct journal *j, uint64_t seq, struct diag *d);
 
+/* Make everything appended so far durable.  0, or -1 with d set (EX_IOERR). */
+int journal_flush(struct journal *j, struct diag *d);
+
 void journal_counts(struct journal *j, struct journal_counts *c);
 /* Call fn for each address with its entry, in first-seen order. */
 void journal_each(struct journal *j, void (*fn)(void *ctx, const char *addr,

@@ -7,11 +7,12 @@
 #ifndef GAZETTE_LOG_H
 #define GAZETTE_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct buf;
 
-enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1, LOG_DEBUG = 2 };
+enum log_level { LOGLEVEL_QUIET = -1, LOGLEVEL_NORMAL = 0, LOGLEVEL_VERBOSE = 1, LOGLEVEL_DEBUG = 2 };
 
 void log_set_level(int level);
 int log_level(void);
@@ -21,6 +22,10 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Shown with -vv only. */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* syslog(3) for the mailer's failures and summaries (facility mail). */
+void log_syslog_open(void);
+void log_syslog(bool warning, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_syslog_close(void);
 /* Append s[0..n) to b with control bytes (and DEL) as \xNN; 0 ok, -1 over b's max. */
 int log_sanitize(struct buf *b, const char *s, size_t n);
 

@@ -24,6 +24,15 @@ struct transport_msg {
     const char *data;           /* the message: CRLF line ends, NOT dot-stuffed */
     size_t len;
     const char *id;             /* a unique name for it (Maildir file name part), or NULL */
+    /*
+     * Called once, just before the end of the data goes out (SMTP: before the final dot;
+     * Maildir: before the rename into new/), from the sending thread.  The mailer makes
+     * the message's journal record durable here, so that a crash can never leave a
+     * delivered message unrecorded.  Nonzero aborts the message: the server never sees
+     * the end of the data, and the result is TEMPFAIL at stage "journal".  NULL: none.
+     */
+    int (*before_end)(void *arg);
+    void *before_end_arg;
 };
 
 enum transport_outcome {

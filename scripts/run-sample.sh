@@ -17,11 +17,17 @@ echo "== gazette subscribers list"
 $G -c "$W/gazette.yaml" subscribers list
 if $G --help | grep -q '^  send'; then
     cp -r examples/articles "$W/articles"
-    echo "== gazette send (transport: maildir)"
+    echo "== gazette preview (the message the first subscriber gets, and a lint report)"
+    $G -c "$W/gazette.yaml" preview --out "$W/preview" || true
+    echo "== gazette send (transport: maildir, a local folder: nothing leaves this machine)"
     $G -c "$W/gazette.yaml" -v send
+    echo "== gazette status"
+    $G -c "$W/gazette.yaml" status
     echo
-    echo "The messages are in $W/outbox/new/ -- open one with a mail client, or:"
-    echo "  ls $W/outbox/new/ && less $W/outbox/new/*"
+    echo "Look at:"
+    echo "  $W/preview/message.html    in a browser (the HTML part)"
+    echo "  $W/preview/message.txt     the text part"
+    echo "  $W/outbox/new/             one message per subscriber, as delivered (Maildir)"
 else
     echo
     echo "Composing and sending are not in this build yet (see the open issues)."

@@ -50,7 +50,7 @@ void
 cli_verbosity(int opt)
 {
     if (opt == 'q')
-        log_set_level(LOG_QUIET);
-    else if (log_level() >= LOG_NORMAL)
+        log_set_level(LOGLEVEL_QUIET);
+    else if (log_level() >= LOGLEVEL_NORMAL)
         log_set_level(log_level() + 1);
 }

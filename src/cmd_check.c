@@ -80,7 +80,7 @@ cmd_check(struct cli *c, int argc, char **argv)
             return cli_fail(&d);
         return d.code;          /* every problem was printed by report() */
     }
-    if (log_level() >= LOG_VERBOSE) {
+    if (log_level() >= LOGLEVEL_VERBOSE) {
         size_t by[SUBS_NSTATUS] = { 0 };
 
         for (size_t i = 0; i < list->n; i++)

@@ -331,7 +331,7 @@ do_read(struct cli *c, const char *cmd, int argc, char **argv)
         for (size_t i = 0; i < list->n; i++)
             n += matches(&list->v[i], &f);
         buf_addf(&out, "%zu\n", n);
-        if (log_level() >= LOG_VERBOSE) {
+        if (log_level() >= LOGLEVEL_VERBOSE) {
             size_t by[SUBS_NSTATUS] = { 0 };
 
             for (size_t i = 0; i < list->n; i++)
@@ -729,7 +729,7 @@ do_import(struct cli *c, int argc, char **argv)
         if (ch[i].done == SUBS_DONE_REJECTED)
             log_warnx("%s:%zu: %s", path, lines[i], ch[i].why);
     }
-    if (log_level() >= LOG_NORMAL)
+    if (log_level() >= LOGLEVEL_NORMAL)
         printf("%s: %zu added, %zu updated, %zu unchanged, %zu rejected\n", path,
             counts[SUBS_DONE_ADDED], counts[SUBS_DONE_UPDATED], counts[SUBS_DONE_UNCHANGED],
             counts[SUBS_DONE_REJECTED]);

@@ -99,6 +99,8 @@ static const struct key keys[] = {
     { "smtp", "rate_per_hour", K_INT, S(rate_per_hour), "0", 0, 100000000, NULL,
       "messages per hour, 0 for no limit" },
     { "smtp", "max_attempts", K_INT, S(max_attempts), "5", 1, 100, NULL, "attempts per message" },
+    { "smtp", "retry_delay", K_NUM, S(retry_delay), "5", 0, 3600, NULL,
+      "seconds before the first retry (it doubles, with jitter)" },
     { "smtp", "retry_max_time", K_INT, S(retry_max_time), "600", 0, 604800, NULL, "seconds" },
     { "smtp", "resend_uncertain", K_BOOL, S(resend_uncertain), "false", 0, 0, NULL,
       "true or false" },

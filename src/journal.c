@@ -468,6 +468,17 @@ journal_sync(struct journal *j, uint64_t seq, struct diag *d)
     return rc;
 }
 
+int
+journal_flush(struct journal *j, struct diag *d)
+{
+    uint64_t seq;
+
+    pthread_mutex_lock(&j->mu);
+    seq = j->seq;
+    pthread_mutex_unlock(&j->mu);
+    return journal_sync(j, seq, d);
+}
+
 void
 journal_counts(struct journal *j, struct journal_counts *c)
 {
@@ -496,7 +507,7 @@ journal_close(struct journal *j, struct diag *d)
     if (j == NULL)
         return 0;
     if (j->running) {
-        rc = journal_sync(j, j->seq, d);
+        rc = journal_flush(j, d);
         pthread_mutex_lock(&j->mu);
         j->stop = true;
         pthread_cond_signal(&j->work);

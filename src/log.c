@@ -6,11 +6,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "buf.h"
 #include "log.h"
 
-static int level = LOG_NORMAL;
+static int level = LOGLEVEL_NORMAL;
 
 void
 log_set_level(int l)
@@ -43,7 +44,7 @@ log_warn(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vlog(LOG_QUIET, strerror(saved), fmt, ap);
+    vlog(LOGLEVEL_QUIET, strerror(saved), fmt, ap);
     va_end(ap);
     errno = saved;
 }
@@ -55,7 +56,7 @@ log_warnx(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vlog(LOG_QUIET, NULL, fmt, ap);
+    vlog(LOGLEVEL_QUIET, NULL, fmt, ap);
     va_end(ap);
     errno = saved;
 }
@@ -67,7 +68,7 @@ log_info(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vlog(LOG_VERBOSE, NULL, fmt, ap);
+    vlog(LOGLEVEL_VERBOSE, NULL, fmt, ap);
     va_end(ap);
     errno = saved;
 }
@@ -79,7 +80,7 @@ log_debug(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vlog(LOG_DEBUG, NULL, fmt, ap);
+    vlog(LOGLEVEL_DEBUG, NULL, fmt, ap);
     va_end(ap);
     errno = saved;
 }
@@ -97,4 +98,28 @@ log_sanitize(struct buf *b, const char *s, size_t n)
             return -1;
     }
     return 0;
+}
+
+void
+log_syslog_open(void)
+{
+    openlog("gazette", LOG_PID, LOG_MAIL);
+}
+
+void
+log_syslog(bool warning, const char *fmt, ...)
+{
+    int saved = errno;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsyslog(warning ? LOG_WARNING : LOG_INFO, fmt, ap);
+    va_end(ap);
+    errno = saved;
+}
+
+void
+log_syslog_close(void)
+{
+    closelog();
 }

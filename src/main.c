@@ -13,6 +13,7 @@
 #include "cmd_check.h"
 #include "cmd_compose.h"
 #include "cmd_render.h"
+#include "cmd_send.h"
 #include "cmd_subscribers.h"
 #include "config.h"
 #include "log.h"
@@ -29,6 +30,8 @@ static const struct command commands[] = {
     { "subscribers", cmd_subscribers, "list, add, remove, (un)subscribe, import, export" },
     { "compose", cmd_compose, "render the digest and a sample message into a folder" },
     { "preview", cmd_preview, "the exact message one subscriber gets, with a lint report" },
+    { "send", cmd_send, "send the digest to the list (what cron runs)" },
+    { "status", cmd_status, "what each campaign's journal says" },
     { "articles", cmd_articles, "show what gazette made of article files" },
     { "check", cmd_check, "validate the config and the subscriber list" },
     { "render", cmd_render, "render a Mustache template with YAML or JSON data" },
@@ -95,7 +98,7 @@ main(int argc, char **argv)
             return EX_USAGE;
         }
     }
-    log_set_level(quiet ? LOG_QUIET : verbose);
+    log_set_level(quiet ? LOGLEVEL_QUIET : verbose);
     if (optind >= argc) {
         usage(stderr);
         return EX_USAGE;

@@ -57,6 +57,8 @@ struct transport {
     const char *data;
     size_t len, off;
     bool all_sent;              /* the read callback handed over every byte */
+    const struct transport_msg *msg;    /* the message being sent */
+    bool hook_failed;           /* before_end said no: the transfer was aborted */
 };
 
 static double
@@ -139,7 +141,7 @@ command_sent(struct transport *t, const char *p, size_t n)
         /* libcurl says QUIT when it closes a connection, also right after a refusal:
            the result stays that of the step that failed (or succeeded) before. */
         t->quitting = true;
-        if (log_level() >= LOG_DEBUG)
+        if (log_level() >= LOGLEVEL_DEBUG)
             debug_line(">", p, n);
         return;
     }
@@ -156,7 +158,7 @@ command_sent(struct transport *t, const char *p, size_t n)
     if (strcmp(t->stage, "ehlo") == 0)
         t->cap_starttls = t->cap_auth = false;
     reply_reset(t);
-    if (log_level() < LOG_DEBUG)
+    if (log_level() < LOGLEVEL_DEBUG)
         return;
     if (strcmp(t->stage, "auth") == 0) {
         /* Never log credentials, not even base64-encoded (RFC 4954 4, 14). */
@@ -185,7 +187,7 @@ on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
     (void)h;
     if (type == CURLINFO_HEADER_OUT)
         command_sent(t, p, n);
-    else if ((type == CURLINFO_HEADER_IN || type == CURLINFO_TEXT) && log_level() >= LOG_DEBUG)
+    else if ((type == CURLINFO_HEADER_IN || type == CURLINFO_TEXT) && log_level() >= LOGLEVEL_DEBUG)
         debug_line(type == CURLINFO_TEXT ? "*" : "<", p, n);
     return 0;
 }
@@ -301,6 +303,11 @@ on_read(char *buf, size_t size, size_t nitems, void *arg)
     size_t room = size * nitems, left = t->len - t->off;
 
     if (left == 0) {
+        if (!t->all_sent && t->msg != NULL && t->msg->before_end != NULL &&
+            t->msg->before_end(t->msg->before_end_arg) != 0) {
+            t->hook_failed = true;
+            return CURL_READFUNC_ABORT;     /* no final dot: the server drops it */
+        }
         if (!t->all_sent) {
             t->all_sent = true;
             reply_reset(t);                 /* what comes now answers the final dot */
@@ -335,6 +342,7 @@ perform(struct transport *t)
     t->errbuf[0] = '\0';
     t->off = 0;
     t->all_sent = false;
+    t->hook_failed = false;
     return curl_easy_perform(t->h);
 }
 
@@ -378,6 +386,16 @@ finish(struct transport *t, CURLcode rc, struct transport_result *r)
         r->code = t->code;
         copy_text(r->text, sizeof(r->text), t->reply, t->reply_len);
         transport_enhanced(r, t->reply);
+        return;
+    }
+    if (t->hook_failed) {
+        static const char why[] = "the journal could not be written; the message was "
+            "not completed";
+
+        r->outcome = TRANSPORT_TEMPFAIL;
+        r->stage = "journal";
+        r->reconnect = true;
+        copy_text(r->text, sizeof(r->text), why, sizeof(why) - 1);
         return;
     }
     if (t->refusal != NULL) {
@@ -674,6 +692,7 @@ curl_send(struct transport *t, const struct transport_msg *m, struct transport_r
     curl_easy_setopt(t->h, CURLOPT_FORBID_REUSE, last ? 1L : 0L);  /* then QUIT */
     t->data = m->data;
     t->len = m->len;
+    t->msg = m;
     rc = perform(t);
     curl_easy_getinfo(t->h, CURLINFO_NUM_CONNECTS, &connects);
     if (rc != CURLE_OK && connects == 0 && !t->any_reply && !t->all_sent &&
@@ -698,6 +717,7 @@ curl_send(struct transport *t, const struct transport_msg *m, struct transport_r
     curl_slist_free_all(rcpt);
     t->data = NULL;
     t->len = 0;
+    t->msg = NULL;
     r->latency = now() - t0;
     return r->outcome == TRANSPORT_SENT ? 0 : -1;
 }

@@ -89,22 +89,26 @@
 
 struct transport;
 
-/* One send() waiting for its result. */
+/* One send() waiting for its result (the flags are under the connection's mutex). */
 struct job {
     const struct transport_msg *m;
     struct transport_result *r;
     bool done;
     bool started;                   /* the message's data was read by libESMTP */
+    bool hook_asked, hook_answered; /* m->before_end runs in send()'s thread */
+    int hook_rc;
 };
 
 /* One message queued in a session; libESMTP frees it with the session. */
 struct letter {
     struct conn *c;
     struct job *job;                /* NULL once the result is out */
+    smtp_recipient_t rcpt;
     const char *data;               /* borrowed from the job's message */
     size_t len, off;
     bool probe;                     /* a test transaction: never send its data */
     bool all_sent;                  /* every byte was handed to libESMTP */
+    bool hook_failed;               /* before_end said no: the data was abandoned */
 };
 
 enum conn_mode { CONN_SEND, CONN_CHECK, CONN_PROBE };
@@ -122,7 +126,7 @@ struct track {
     size_t tl;
     const char *stage;              /* the last complete reply: its command's stage */
     int code;                       /* and code */
-    bool cap_starttls, cap_auth;    /* from the last EHLO reply */
+    bool cap_starttls, cap_auth, cap_chunking;  /* from the last EHLO reply */
     char mechs[128];                /* the AUTH mechanisms it offered */
     double last_io;
 };
@@ -241,7 +245,7 @@ debug_line(const char *dir, const char *p, size_t n)
 {
     char line[SMTP_REPLY_LINE_MAX * 2];
 
-    if (log_level() < LOG_DEBUG)
+    if (log_level() < LOGLEVEL_DEBUG)
         return;
     copy_text(line, sizeof(line), p, n);
     log_debug("esmtp %s %s", dir, line);
@@ -292,10 +296,10 @@ command_sent(struct conn *c, const char *p, size_t n)
     if (tr->n < PENDING_MAX)
         tr->pending[(tr->head + tr->n++) % PENDING_MAX] = stage;
     if (strcmp(stage, "ehlo") == 0) {
-        tr->cap_starttls = tr->cap_auth = false;
+        tr->cap_starttls = tr->cap_auth = tr->cap_chunking = false;
         tr->mechs[0] = '\0';
     }
-    if (log_level() < LOG_DEBUG)
+    if (log_level() < LOGLEVEL_DEBUG)
         return;
     if (strcmp(stage, "auth") == 0) {
         /* Never log credentials, not even base64-encoded (RFC 4954 14). */
@@ -319,6 +323,8 @@ ehlo_line(struct track *tr, const char *kw, size_t kl)
 {
     if (word_is(kw, kl, "STARTTLS"))
         tr->cap_starttls = true;
+    if (word_is(kw, kl, "CHUNKING"))
+        tr->cap_chunking = true;        /* libESMTP then sends BDAT (RFC 3030) */
     if (word_is(kw, kl, "AUTH") && kl > 5) {
         tr->cap_auth = true;
         copy_text(tr->mechs, sizeof(tr->mechs), kw + 5, kl - 5);
@@ -540,6 +546,14 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
     const char *e;
 
     r->reconnect = true;
+    if (c->cur != NULL && c->cur->hook_failed) {
+        r->outcome = TRANSPORT_TEMPFAIL;
+        r->stage = "journal";
+        r->code = 0;
+        snprintf(r->text, sizeof(r->text), "the journal could not be written; the message "
+            "was not completed");
+        return;
+    }
     if (c->abort_stage != NULL) {
         fatal(r, c->abort_stage, c->abort_text);
         r->code = c->abort_code;
@@ -717,6 +731,11 @@ on_rcpt(struct conn *c, smtp_recipient_t rcpt)
 
     if (l == NULL || l->job == NULL || l->probe || st->code / 100 == 2)
         return;
+    /* With CHUNKING, libESMTP pipelines BDAT behind RCPT and reads the message even now:
+       the result waits for SMTP_EV_MESSAGESENT, lest send() return and the caller free
+       the bytes libESMTP is still reading. */
+    if (c->tr.cap_chunking)
+        return;
     if (c->abort_stage != NULL) {
         finish_abort(c, l);
         return;
@@ -733,16 +752,53 @@ on_sent(struct conn *c, smtp_message_t msg)
 {
     struct letter *l = smtp_message_get_application_data(msg);
 
+    const smtp_status_t *st;
+
     if (l == NULL || l->job == NULL || l->probe)
         return;
     if (c->abort_stage != NULL) {
         finish_abort(c, l);
         return;
     }
-    from_status(l->job->r, "data", smtp_message_transfer_status(msg));
+    st = smtp_recipient_status(l->rcpt);
+    if (st->code / 100 != 2) {
+        from_status(l->job->r, "rcpt", st);     /* deferred by on_rcpt() (BDAT) */
+        finish(c, l, true);
+        return;
+    }
+    st = smtp_message_transfer_status(msg);
+    if (st->code == 0) {
+        /* BDAT reports a lost reply as a message sent with no status. */
+        from_session(c, l->job->r, l->all_sent);
+        finish(c, l, false);
+        return;
+    }
+    from_status(l->job->r, "data", st);
     /* Without data, this is the reply to the DATA command, and libESMTP has already
-       chosen QUIT (it looks for the next message before this event). */
+       chosen QUIT (it looks for the next message before this event); BDAT reports
+       after the last chunk, before it looks. */
     finish(c, l, l->all_sent || l->off > 0);
+}
+
+/* The message's before_end hook, run by the thread waiting in send() (the contract
+   says the sending thread): ask it and wait for the answer.  true: go on. */
+static bool
+before_end(struct letter *l)
+{
+    struct job *job = l->job;
+    struct conn *c = l->c;
+    bool go;
+
+    if (job == NULL || job->m->before_end == NULL)
+        return true;
+    pthread_mutex_lock(&c->mu);
+    job->hook_asked = true;
+    pthread_cond_broadcast(&c->cv);
+    while (!job->hook_answered)
+        pthread_cond_wait(&c->cv, &c->mu);
+    go = job->hook_rc == 0;
+    pthread_mutex_unlock(&c->mu);
+    return go;
 }
 
 /* libESMTP reads the message through this: our bytes as they are (it dot-stuffs). */
@@ -758,15 +814,23 @@ read_message(void **ctx, int *len, void *arg)
         return NULL;
     }
     *len = 0;
-    if (l->probe || l->c->abort_stage != NULL || l->data == NULL) {
+    if (l->probe || l->c->abort_stage != NULL) {
         /* libESMTP closes the connection when the reader fails: the server never sees
            the final dot and discards the transaction (RFC 5321 4.1.1.4). */
         errno = ECANCELED;
         return NULL;
     }
+    if (l->data == NULL)
+        return NULL;    /* refused at RCPT, and BDAT (RFC 3030) sends a body regardless:
+                           an empty one, which the server must refuse too */
     if (l->job != NULL)
         l->job->started = true;
     n = l->len - l->off;
+    if (n == 0 && !l->all_sent && !before_end(l)) {
+        l->hook_failed = true;
+        errno = ECANCELED;                  /* no final dot (or BDAT LAST) */
+        return NULL;
+    }
     if (n == 0) {
         l->all_sent = true;
         return NULL;
@@ -799,7 +863,7 @@ queue_letter(struct conn *c, struct job *job, bool probe)
     }
     smtp_message_set_application_data_release(msg, l, free);
     if (!smtp_set_reverse_path(msg, from) ||
-        smtp_add_recipient(msg, probe ? PROBE_RCPT : m->rcpt) == NULL ||
+        (l->rcpt = smtp_add_recipient(msg, probe ? PROBE_RCPT : m->rcpt)) == NULL ||
         !smtp_set_messagecb(msg, read_message, l))
         oom();
     if (m != NULL)
@@ -1505,38 +1569,53 @@ data_problem(const char *p, size_t n, char *why, size_t size)
 
 /* ---- the ops ---- */
 
+/* Wait (holding c->mu) for the job's result, running its before_end hook when the
+   session thread asks. */
+static void
+wait_job(struct conn *c, struct job *job)
+{
+    while (!job->done) {
+        if (job->hook_asked && !job->hook_answered) {
+            pthread_mutex_unlock(&c->mu);
+            job->hook_rc = job->m->before_end(job->m->before_end_arg);
+            pthread_mutex_lock(&c->mu);
+            job->hook_answered = true;
+            pthread_cond_broadcast(&c->cv);
+            continue;
+        }
+        pthread_cond_wait(&c->cv, &c->mu);
+    }
+}
+
 /* Hand the job to the kept connection if it waits for one, else to a new connection.
    true when the kept one took it. */
 static bool
 hand_over(struct transport *t, struct job *job)
 {
     struct conn *c = t->live;
+    bool kept = c != NULL && conn_settle(c) == CONN_PARKED;
 
-    if (c != NULL && conn_settle(c) == CONN_PARKED) {
-        pthread_mutex_lock(&c->mu);
+    if (!kept) {
+        conn_end(c);
+        t->live = c = conn_new(t, CONN_SEND);
+        queue_letter(c, job, false);
+        conn_start(c);
+    }
+    pthread_mutex_lock(&c->mu);
+    if (kept) {
         c->job = job;
         c->state = CONN_RUNNING;
         pthread_cond_broadcast(&c->cv);
-        while (!job->done)
-            pthread_cond_wait(&c->cv, &c->mu);
-        pthread_mutex_unlock(&c->mu);
-        return true;
     }
-    conn_end(c);
-    t->live = c = conn_new(t, CONN_SEND);
-    queue_letter(c, job, false);
-    conn_start(c);
-    pthread_mutex_lock(&c->mu);
-    while (!job->done)
-        pthread_cond_wait(&c->cv, &c->mu);
+    wait_job(c, job);
     pthread_mutex_unlock(&c->mu);
-    return false;
+    return kept;
 }
 
 static int
 esmtp_send(struct transport *t, const struct transport_msg *m, struct transport_result *r)
 {
-    struct job job = { m, r, false, false };
+    struct job job = { m, r, false, false, false, false, 0 };
     char why[160];
     const char *bad;
     double t0 = now();
@@ -1565,7 +1644,7 @@ esmtp_send(struct transport *t, const struct transport_msg *m, struct transport_
            single reply to this message: nothing was taken, so try once on a fresh one. */
         log_debug("esmtp %s: the kept connection was closed; connecting again", t->where);
         memset(r, 0, sizeof(*r));
-        job.done = job.started = false;
+        job.done = job.started = job.hook_asked = job.hook_answered = false;
         hand_over(t, &job);
     }
     r->latency = now() - t0;

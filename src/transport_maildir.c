@@ -259,6 +259,13 @@ maildir_send(struct transport *t, const struct transport_msg *m, struct transpor
     }
     fd = -1;
     newpath = path_join(newdir, name);
+    if (m->before_end != NULL && m->before_end(m->before_end_arg) != 0) {
+        r->outcome = TRANSPORT_TEMPFAIL;
+        r->stage = "journal";
+        snprintf(r->text, sizeof(r->text), "the journal could not be written; the message "
+            "was not delivered");
+        goto out;
+    }
     if (rename(tmppath, newpath) == -1) {
         fail_result(r, "cannot move the message to", newpath);
         goto out;

@@ -197,7 +197,7 @@ main(int argc, char **argv)
         case 'N': count = num(optarg, 0, 10000000); break;
         case 'g': tag = true; break;
         case 'p': probe = true; break;
-        case 'd': log_set_level(LOG_DEBUG); break;
+        case 'd': log_set_level(LOGLEVEL_DEBUG); break;
         case 'a': available = true; break;
         default: usage();
         }

@@ -1,0 +1,630 @@
+/*
+ * cmd_send: one run of a campaign.  Picks the campaign (an issue file, articles given,
+ * an unfinished campaign to resume, or the next issue of articles not sent before),
+ * composes it, and hands the subscribers still due to the mailer.  Quiet on success.
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "article.h"
+#include "buf.h"
+#include "campaign.h"
+#include "cli.h"
+#include "cmd_send.h"
+#include "config.h"
+#include "diag.h"
+#include "digest.h"
+#include "issue.h"
+#include "journal.h"
+#include "log.h"
+#include "mailer.h"
+#include "subs.h"
+#include "transport.h"
+#include "util.h"
+
+#define BOUNCE_WAIT_MS 30000
+
+static const char send_usage[] =
+    "usage: gazette send [ARTICLE|FOLDER...] [--issue FILE] [--campaign ID]\n"
+    "                    [--retry-failed ID] [--dry-run] [--test-to ADDRESS]\n"
+    "                    [--limit N] [--shard I/N] [--min-articles N]\n"
+    "                    [--since D] [--tag T] [--keep-going]\n"
+    "\n"
+    "Sends the digest to every active subscriber not yet sent this campaign.  Without\n"
+    "articles or --issue it resumes an unfinished campaign, or else composes the next issue\n"
+    "from the articles in paths.articles that no earlier campaign included (nothing new:\n"
+    "it sends nothing, prints nothing and exits 0).  A second run of the same campaign\n"
+    "while one is going exits 75 at once.\n"
+    "\n"
+    "  --campaign ID        name the campaign (default: issue-NUMBER)\n"
+    "  --retry-failed ID    send again only to those of campaign ID that failed temporarily\n"
+    "  --dry-run            compose and check every message, send nothing\n"
+    "  --test-to ADDRESS    one copy to ADDRESS, outside the journal\n"
+    "  --limit N            at most N messages this run\n"
+    "  --shard I/N          only the I-th of N disjoint parts of the list (I from 1)\n"
+    "  --min-articles N     send nothing when fewer new articles (default compose.min_articles)\n"
+    "\n"
+    "Exit: 0 nothing left to do; 75 temporary failures left (retry later) or campaign busy;\n"
+    "77 login refused; 76 TLS failure; 69 server refuses every message; 65 bad input.\n";
+
+struct sendopts {
+    const char *campaign, *retry_failed, *issue_path, *test_to;
+    bool dry_run;
+    long limit, min_articles;
+    long shard_i, shard_n;
+    struct issue_select sel;
+    char *const *paths;
+    size_t npaths;
+};
+
+static uint32_t
+shard_hash(const char *addr)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *addr; addr++)
+        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*addr)) * 16777619u;
+    return h;
+}
+
+static int
+parse_shard(const char *s, long *i, long *n)
+{
+    const char *slash = strchr(s, '/');
+    char tmp[32];
+
+    if (slash == NULL || (size_t)(slash - s) >= sizeof(tmp))
+        return -1;
+    memcpy(tmp, s, (size_t)(slash - s));
+    tmp[slash - s] = '\0';
+    if (parse_long(slash + 1, 1, 1000, n) == -1 || parse_long(tmp, 1, *n, i) == -1)
+        return -1;
+    return 0;
+}
+
+static void
+article_opts_of(const struct config *cfg, struct article_opts *ao)
+{
+    memset(ao, 0, sizeof(*ao));
+    ao->allow_html = cfg->compose.allow_html;
+    ao->drop_patterns = (const char *const *)cfg->compose.drop_patterns;
+    ao->ndrop = cfg->compose.ndrop;
+}
+
+/*
+ * Decide the campaign and its issue.  *id is set (caller frees); *is is NULL when there is
+ * nothing to send (not an error).
+ */
+static int
+pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, struct diag *d)
+{
+    const struct config *cfg = c->cfg;
+    struct campaign_list cl;
+    struct article_opts ao;
+    char *manifest = NULL;
+    struct buf b;
+    int rc = -1;
+
+    *id = NULL;
+    *is = NULL;
+    article_opts_of(cfg, &ao);
+    if (campaign_list(cfg->paths.state_dir, &cl, d) == -1)
+        return -1;
+    buf_init(&b, 0);
+    if (so->retry_failed != NULL || so->campaign != NULL) {
+        const char *want = so->retry_failed ? so->retry_failed : so->campaign;
+
+        if ((manifest = campaign_manifest(cfg->paths.state_dir, want)) != NULL) {
+            *id = xstrdup(want);    /* an existing campaign: compose it as it was */
+            *is = issue_load(manifest, &ao, NULL, d);
+            rc = *is != NULL ? 0 : -1;
+            goto out;
+        }
+        if (so->retry_failed != NULL) {
+            diag_set(d, EX_DATAERR, "there is no campaign \"%s\"; see 'gazette status'", want);
+            goto out;
+        }
+    }
+    if (so->issue_path != NULL || so->npaths > 0) {
+        *is = so->issue_path ? issue_load(so->issue_path, &ao, &so->sel, d) :
+            issue_from_paths(so->paths, so->npaths, &ao, &so->sel, d);
+        if (*is == NULL)
+            goto out;
+        if (so->issue_path == NULL)
+            (*is)->info.number = cl.last_number + 1;
+    } else {
+        /* cron: first finish what an earlier run left unfinished */
+        for (size_t i = cl.n; i-- > 0;) {
+            if (!cl.v[i].done) {
+                manifest = campaign_manifest(cfg->paths.state_dir, cl.v[i].id);
+                *id = xstrdup(cl.v[i].id);
+                *is = issue_load(manifest, &ao, NULL, d);
+                rc = *is != NULL ? 0 : -1;
+                goto out;
+            }
+            break;
+        }
+        /* then the next issue: the articles no campaign has included yet */
+        {
+            char *dir = cfg->paths.articles;
+            struct issue *all = issue_from_paths(&dir, 1, &ao, &so->sel, d);
+            size_t k = 0;
+            long min = so->min_articles >= 0 ? so->min_articles : cfg->compose.min_articles;
+
+            if (all == NULL) {
+                if (d->code == EX_NOINPUT && access(dir, F_OK) != 0) {
+                    diag_clear(d);          /* no articles folder yet: nothing to send */
+                    rc = 0;
+                }
+                goto out;
+            }
+            for (size_t i = 0; i < all->n; i++) {
+                char abs[PATH_MAX];
+                const char *p = realpath(all->articles[i]->path, abs) ? abs :
+                    all->articles[i]->path;
+
+                if (campaign_list_has(&cl, p) ||
+                    (cfg->compose.max_articles > 0 && (long)k >= cfg->compose.max_articles))
+                    article_free(all->articles[i]);
+                else
+                    all->articles[k++] = all->articles[i];
+            }
+            all->n = k;
+            if (k == 0 || (long)k < min) {
+                log_info("%zu new article(s), fewer than %ld: nothing to send", k, min > 1 ?
+                    min : 1);
+                issue_free(all);
+                rc = 0;
+                goto out;
+            }
+            all->info.number = cl.last_number + 1;
+            *is = all;
+        }
+    }
+    if (*id == NULL) {
+        if (so->campaign != NULL)
+            *id = xstrdup(so->campaign);
+        else {
+            buf_addf(&b, "issue-%ld", (*is)->info.number);
+            *id = buf_steal(&b);
+        }
+    }
+    rc = 0;
+out:
+    free(manifest);
+    buf_fini(&b);
+    campaign_list_fini(&cl);
+    if (rc == -1) {
+        free(*id);
+        *id = NULL;
+        issue_free(*is);
+        *is = NULL;
+    }
+    return rc;
+}
+
+static void
+summary(const char *id, const struct mailer_stats *st, bool always)
+{
+    char line[512];
+
+    snprintf(line, sizeof(line), "campaign %s: %zu sent, %zu failed (%zu temporary, %zu "
+        "permanent, %zu uncertain), %zu retried, in %.1f s (%.0f msg/s)", id, st->sent,
+        st->tempfail + st->permfail + st->uncertain, st->tempfail, st->permfail,
+        st->uncertain, st->retried, st->seconds, st->seconds > 0 ?
+        (double)st->sent / st->seconds : 0.0);
+    if (always)
+        log_warnx("%s", line);
+    else
+        log_info("%s", line);
+}
+
+int
+cmd_send(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "campaign", required_argument, NULL, 'C' },
+        { "retry-failed", required_argument, NULL, 'R' },
+        { "issue", required_argument, NULL, 'i' },
+        { "dry-run", no_argument, NULL, 'n' },
+        { "test-to", required_argument, NULL, 'T' },
+        { "limit", required_argument, NULL, 'l' },
+        { "shard", required_argument, NULL, 'S' },
+        { "min-articles", required_argument, NULL, 'm' },
+        { "since", required_argument, NULL, 's' },
+        { "tag", required_argument, NULL, 't' },
+        { "keep-going", no_argument, NULL, 'k' },
+        { "help", no_argument, NULL, 'h' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct sendopts so;
+    struct diag d = DIAG_INIT;
+    struct subs *list = NULL;
+    struct issue *is = NULL;
+    struct digest *g = NULL;
+    struct journal *jn = NULL;
+    struct mailer_stats st;
+    struct mailer_opts mo;
+    struct digest_opts dop;
+    struct buf secret, password;
+    const struct subscriber **todo = NULL;
+    char *id = NULL, *jdir = NULL;
+    size_t ntodo = 0;
+    time_t day;
+    int ch, rc = 0;
+
+    memset(&so, 0, sizeof(so));
+    memset(&st, 0, sizeof(st));
+    so.min_articles = -1;
+    buf_init(&secret, 0);
+    buf_init(&password, 0);
+    optind = 0;
+    while ((ch = getopt_long(argc, argv, "C:R:i:nT:l:S:m:s:t:khvq", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'C':
+            so.campaign = optarg;
+            break;
+        case 'R':
+            so.retry_failed = optarg;
+            break;
+        case 'i':
+            so.issue_path = optarg;
+            break;
+        case 'n':
+            so.dry_run = true;
+            break;
+        case 'T':
+            so.test_to = optarg;
+            break;
+        case 'l':
+            if (parse_long(optarg, 1, 100000000, &so.limit) == -1)
+                return cli_usage("send", "--limit takes a number from 1");
+            break;
+        case 'S':
+            if (parse_shard(optarg, &so.shard_i, &so.shard_n) == -1)
+                return cli_usage("send", "--shard takes I/N with 1 <= I <= N, such as 2/4");
+            break;
+        case 'm':
+            if (parse_long(optarg, 0, 1000, &so.min_articles) == -1)
+                return cli_usage("send", "--min-articles takes a number from 0 to 1000");
+            break;
+        case 's':
+            if (issue_parse_day(optarg, &day) == -1)
+                return cli_usage("send", "--since takes a date such as 2026-11-01");
+            so.sel.since = optarg;
+            break;
+        case 't':
+            so.sel.tag = optarg;
+            break;
+        case 'k':
+            so.sel.keep_going = true;
+            break;
+        case 'h':
+            fputs(send_usage, stdout);
+            return 0;
+        case 'v':
+        case 'q':
+            cli_verbosity(ch);
+            break;
+        default:
+            return cli_usage("send", "bad option");
+        }
+    }
+    so.paths = argv + optind;
+    so.npaths = (size_t)(argc - optind);
+    if (so.retry_failed != NULL && (so.issue_path != NULL || so.npaths > 0 || so.campaign))
+        return cli_usage("send", "--retry-failed takes the campaign from its journal alone");
+    if (so.issue_path != NULL && so.npaths > 0)
+        return cli_usage("send", "give --issue or articles, not both");
+    if (cli_config(c, &d) == -1)
+        return cli_fail(&d);
+    if (pick(c, &so, &id, &is, &d) == -1) {
+        rc = cli_fail(&d);
+        goto out;
+    }
+    if (is == NULL)
+        goto out;                       /* nothing new: quiet, 0 */
+    if ((list = subs_load(cli_subs_path(c), 0, NULL, &d)) == NULL) {
+        rc = cli_fail(&d);
+        goto out;
+    }
+    if (config_secret(c->cfg, &secret, &d) == -1 ||
+        (!so.dry_run && config_password(c->cfg, &password, &d) == -1)) {
+        rc = cli_fail(&d);
+        goto out;
+    }
+    memset(&dop, 0, sizeof(dop));
+    dop.cfg = c->cfg;
+    dop.secret = buf_str(&secret);
+    dop.summaries = (const char *const *)is->summaries;
+    dop.campaign = id;
+    if ((g = digest_new(&dop, is->articles, is->n, &is->info, &d)) == NULL) {
+        rc = cli_fail(&d);
+        goto out;
+    }
+    if (c->cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR &&
+        c->cfg->newsletter.unsubscribe_url == NULL && c->cfg->newsletter.unsubscribe_mailto == NULL) {
+        diag_set(&d, EX_CONFIG, "refusing to send a newsletter without a way to unsubscribe; "
+            "set newsletter.unsubscribe_url or newsletter.unsubscribe_mailto");
+        diag_path(&d, c->cfg->path ? c->cfg->path : "built-in configuration");
+        rc = cli_fail(&d);
+        goto out;
+    }
+    memset(&mo, 0, sizeof(mo));
+    mo.cfg = c->cfg;
+    mo.digest = g;
+    mo.campaign = id;
+    mo.password = password.len ? buf_str(&password) : NULL;
+    mo.log_path = c->cfg->paths.log_file;
+    mo.syslog = c->cfg->log.syslog;
+    mo.progress = log_level() >= LOGLEVEL_VERBOSE && isatty(2);
+
+    if (so.test_to != NULL) {
+        struct subscriber one;
+        const struct subscriber *p = &one;
+        char canon[ADDR_BUF];
+        const char *why;
+
+        if (addr_check(so.test_to, strlen(so.test_to), canon, &why) == -1) {
+            rc = cli_usage("send", "--test-to: \"%s\" is not a valid address: %s",
+                so.test_to, why);
+            goto out;
+        }
+        memset(&one, 0, sizeof(one));
+        one.email = so.test_to;
+        one.addr = canon;
+        one.name = "";
+        one.subscribed_at = "";
+        mo.log_path = NULL;
+        if (so.dry_run) {
+            struct buf m;
+
+            buf_init(&m, 0);
+            rc = digest_message(g, &one, &m, &d) == -1 ? cli_fail(&d) : 0;
+            buf_fini(&m);
+            goto out;
+        }
+        if (mailer_run(&mo, &p, 1, &st, &d) == -1)
+            rc = cli_fail(&d);
+        else if (st.sent != 1) {
+            log_warnx("the test message to %s was not accepted; see -vv for the reply",
+                so.test_to);
+            rc = EX_TEMPFAIL;
+        }
+        goto out;
+    }
+
+    /* the campaign's journal: one run at a time, and what was done already */
+    jdir = campaign_dir(c->cfg->paths.state_dir);
+    if (!so.dry_run) {
+        if ((jn = journal_open(jdir, id, &d)) == NULL) {
+            if (d.code == EX_TEMPFAIL) {
+                log_info("%s", d.msg);  /* another run has it: quietly try later */
+                rc = EX_TEMPFAIL;
+            } else
+                rc = cli_fail(&d);
+            goto out;
+        }
+        char *mf = campaign_manifest(c->cfg->paths.state_dir, id);
+
+        if (mf == NULL && campaign_save(c->cfg->paths.state_dir, id, is, &d) == -1) {
+            rc = cli_fail(&d);
+            goto out;
+        }
+        free(mf);
+    } else
+        jn = journal_read(jdir, id, &d);       /* may be NULL: nothing sent yet */
+    diag_clear(&d);
+
+    todo = xcalloc(list->n ? list->n : 1, sizeof(*todo));
+    for (size_t i = 0; i < list->n; i++) {
+        const struct subscriber *s = &list->v[i];
+        struct journal_entry e;
+
+        if (s->status != SUBS_ACTIVE)
+            continue;           /* unsubscribed or bounced since: never on resume either */
+        if (so.shard_n > 0 && (long)(shard_hash(s->addr) % (uint32_t)so.shard_n) !=
+            so.shard_i - 1)
+            continue;
+        if (jn != NULL) {
+            e = journal_get(jn, s->addr);
+            if (so.retry_failed != NULL && e.state != JOURNAL_TEMPFAIL)
+                continue;
+            if (e.state == JOURNAL_SENT || e.state == JOURNAL_PERMFAIL ||
+                e.state == JOURNAL_SKIPPED ||
+                (e.state == JOURNAL_UNCERTAIN && !c->cfg->smtp.resend_uncertain))
+                continue;
+        } else if (so.retry_failed != NULL)
+            continue;
+        if (so.limit > 0 && (long)ntodo >= so.limit)
+            break;
+        todo[ntodo++] = s;
+    }
+    if (so.dry_run) {
+        struct buf m;
+        size_t bytes = 0;
+
+        buf_init(&m, 0);
+        for (size_t i = 0; i < ntodo; i++) {
+            buf_reset(&m);
+            if (digest_message(g, todo[i], &m, &d) == -1) {
+                diag_path(&d, todo[i]->email);
+                rc = cli_fail(&d);
+                buf_fini(&m);
+                goto out;
+            }
+            bytes += m.len;
+        }
+        buf_fini(&m);
+        log_info("campaign %s: dry run: %zu messages composed (%zu bytes), nothing sent",
+            id, ntodo, bytes);
+        goto out;
+    }
+    mo.journal = jn;
+    log_info("campaign %s: %zu article(s), %zu subscriber(s) to send to via %s", id, is->n,
+        ntodo, transport_for(c->cfg)->name);
+    if (c->cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR && !c->cfg->smtp.tls_verify)
+        log_warnx("smtp.tls_verify is false: TLS certificates are NOT checked");
+    if (mailer_run(&mo, todo, ntodo, &st, &d) == -1) {
+        summary(id, &st, true);
+        rc = cli_fail(&d);
+        goto out;
+    }
+    /* bad mailboxes: count them, and mark those past smtp.bounce_after as bounced */
+    if (st.nbounced > 0) {
+        char **over = NULL;
+        size_t nover = 0;
+
+        if (campaign_count_bounces(c->cfg->paths.state_dir, st.bounced, st.nbounced,
+            c->cfg->smtp.bounce_after, &over, &nover, &d) == -1)
+            log_warnx("%s: cannot count bounces: %s", c->cfg->paths.state_dir, d.msg);
+        else if (nover > 0) {
+            struct subs_change *ch2 = xcalloc(nover, sizeof(*ch2));
+
+            for (size_t i = 0; i < nover; i++) {
+                ch2[i].op = SUBS_SET_STATUS;
+                ch2[i].email = over[i];
+                ch2[i].status = SUBS_BOUNCED;
+            }
+            diag_clear(&d);
+            if (subs_apply(cli_subs_path(c), ch2, nover, BOUNCE_WAIT_MS, &d) == -1)
+                log_warnx("cannot mark %zu address(es) bounced: %s", nover, d.msg);
+            else
+                log_info("%zu address(es) marked bounced after %ld permanent failures", nover,
+                    c->cfg->smtp.bounce_after);
+            free(ch2);
+        }
+        for (size_t i = 0; i < nover; i++)
+            free(over[i]);
+        free(over);
+    }
+    diag_clear(&d);
+    if (campaign_mark_done(c->cfg->paths.state_dir, id, &d) == -1)
+        log_warnx("%s", d.msg);
+    if (st.tempfail > 0 || st.uncertain > 0) {
+        summary(id, &st, true);
+        log_warnx("%zu left to retry: 'gazette send --retry-failed %s' later; 'gazette status "
+            "%s' lists them", st.tempfail, id, id);
+        rc = EX_TEMPFAIL;
+    } else if (st.permfail > 0) {
+        summary(id, &st, true);
+        log_warnx("%zu address(es) refused permanently; 'gazette status %s' lists them",
+            st.permfail, id);
+    } else
+        summary(id, &st, false);
+    if (c->cfg->log.syslog)
+        log_syslog(st.tempfail + st.permfail > 0, "campaign %s: %zu sent, %zu failed", id,
+            st.sent, st.tempfail + st.permfail + st.uncertain);
+out:
+    if (jn != NULL && journal_close(jn, &d) == -1 && rc == 0)
+        rc = cli_fail(&d);
+    mailer_stats_fini(&st);
+    free(todo);
+    free(jdir);
+    free(id);
+    digest_free(g);
+    issue_free(is);
+    subs_free(list);
+    if (password.p != NULL)
+        explicit_bzero(password.p, password.len);
+    if (secret.p != NULL)
+        explicit_bzero(secret.p, secret.len);
+    buf_fini(&password);
+    buf_fini(&secret);
+    return rc;
+}
+
+/* ---- status ------------------------------------------------------------------------ */
+
+struct failures {
+    size_t shown;
+};
+
+static void
+show_failure(void *ctx, const char *addr, const struct journal_entry *e)
+{
+    struct failures *f = ctx;
+
+    if (e->state == JOURNAL_SENT || e->state == JOURNAL_NONE || e->state == JOURNAL_SKIPPED)
+        return;
+    if (f->shown++ == 0)
+        printf("%-40s %-10s %-8s %s\n", "ADDRESS", "STATE", "TRIES", "LAST REPLY");
+    printf("%-40s %-10s %-8d %d %s %s\n", addr, journal_state_name(e->state), e->attempts,
+        e->code, e->enhanced, e->text);
+}
+
+int
+cmd_status(struct cli *c, int argc, char **argv)
+{
+    struct diag d = DIAG_INIT;
+    struct campaign_list cl;
+    char *dir;
+    int rc = 0;
+
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        puts("usage: gazette status [CAMPAIGN]\n\nWithout CAMPAIGN: every campaign with its "
+            "counts.  With it: the counts and\nevery address that did not get its copy, with "
+            "the server's last reply.");
+        return 0;
+    }
+    if (argc > 2)
+        return cli_usage("status", "give at most one CAMPAIGN");
+    if (cli_config(c, &d) == -1)
+        return cli_fail(&d);
+    dir = campaign_dir(c->cfg->paths.state_dir);
+    if (argc == 2) {
+        struct journal *jn = journal_read(dir, argv[1], &d);
+        struct journal_counts n;
+        struct failures f = { 0 };
+
+        if (jn == NULL) {
+            free(dir);
+            if (d.code == EX_NOINPUT) {
+                log_warnx("no campaign \"%s\"; 'gazette status' lists them", argv[1]);
+                return EX_NOINPUT;
+            }
+            return cli_fail(&d);
+        }
+        journal_counts(jn, &n);
+        printf("campaign %s: %zu sent, %zu temporary failures, %zu permanent failures, %zu "
+            "uncertain\n", argv[1], n.n[JOURNAL_SENT], n.n[JOURNAL_TEMPFAIL],
+            n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN]);
+        journal_each(jn, show_failure, &f);
+        journal_close(jn, NULL);
+        free(dir);
+        return 0;
+    }
+    if (campaign_list(c->cfg->paths.state_dir, &cl, &d) == -1) {
+        free(dir);
+        return cli_fail(&d);
+    }
+    if (cl.n == 0 && log_level() >= LOGLEVEL_NORMAL)
+        puts("no campaigns yet");
+    for (size_t i = 0; i < cl.n; i++) {
+        struct journal *jn = journal_read(dir, cl.v[i].id, &d);
+        struct journal_counts n;
+
+        memset(&n, 0, sizeof(n));
+        if (jn != NULL) {
+            journal_counts(jn, &n);
+            journal_close(jn, NULL);
+        }
+        diag_clear(&d);
+        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu uncertain\n", cl.v[i].id,
+            cl.v[i].number, cl.v[i].done ? "done" : "unfinished", n.n[JOURNAL_SENT],
+            n.n[JOURNAL_TEMPFAIL] + n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN]);
+    }
+    campaign_list_fini(&cl);
+    free(dir);
+    return rc;
+}

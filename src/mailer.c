@@ -1,0 +1,639 @@
+/*
+ * mailer: worker threads, one transport (connection) each, over a shared queue.
+ * Reply classes per RFC 5321 4.2.1 and RFC 3463 (transport_classify()).  The journal
+ * rule: a message's "start" record is durable before the end of its data goes out
+ * (transport_msg.before_end), so a crash leaves it "uncertain" at worst, never unknown.
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "diag.h"
+#include "digest.h"
+#include "journal.h"
+#include "log.h"
+#include "mailer.h"
+#include "subs.h"
+#include "transport.h"
+#include "util.h"
+#include "value.h"
+
+#define MAILER_MAX_WORKERS 64
+#define SPEEDUP_STREAK 20           /* successes in a row before speeding up again */
+#define PUSHBACK_PACE 0.02          /* seconds between messages after a push-back ... */
+#define PUSHBACK_SCALE_MAX 64.0     /* ... times at most this */
+#define PARK_WAIT 0.1               /* a parked worker looks again this often */
+#define MESSAGE_MAX ((size_t)64 << 20)
+
+struct job {
+    const struct subscriber *s;
+    int attempts;                   /* made so far */
+    double due;
+};
+
+struct run {
+    const struct mailer_opts *o;
+    const struct config *cfg;
+    const struct transport_ops *ops;
+    struct transport_opts topts;
+    const char *from;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const struct subscriber *const *subs;
+    size_t n, next;
+    struct job *retry;
+    size_t nretry, capretry;
+    size_t busy;
+    int workers, allowed, running;
+    int streak;
+    bool stop, connected_once;
+    int open_failures;
+    struct diag fatal;
+    double interval, scale, next_start;
+    double t0;
+    struct mailer_stats *st;
+    int logfd;
+};
+
+struct hook {
+    struct journal *j;
+    uint64_t seq;
+};
+
+static double
+now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+sleep_until(double t)
+{
+    double d = t - now();
+
+    if (d > 0) {
+        struct timespec ts = { (time_t)d, (long)((d - floor(d)) * 1e9) };
+
+        nanosleep(&ts, NULL);
+    }
+}
+
+static double
+jitter(void)
+{
+    static __thread unsigned seed;
+
+    if (seed == 0)
+        seed = (unsigned)(now() * 1e6) ^ (unsigned)(uintptr_t)&seed;
+    return 0.5 + (double)rand_r(&seed) / RAND_MAX;      /* 0.5 .. 1.5 */
+}
+
+static int
+hook(void *arg)
+{
+    struct hook *h = arg;
+
+    return h->j != NULL ? journal_sync(h->j, h->seq, NULL) : 0;
+}
+
+/* ---- the log file ---------------------------------------------------------------- */
+
+static void
+log_event(struct run *r, const struct subscriber *s, const char *event, int attempt,
+    const struct transport_result *res)
+{
+    struct buf b;
+    struct timespec ts;
+    struct tm tm;
+    char t[40];
+
+    if (r->logfd == -1 && !r->o->syslog)
+        return;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+    buf_init(&b, 0);
+    buf_addf(&b, "{\"time\": \"%s.%03ldZ\", \"campaign\": ", t, ts.tv_nsec / 1000000);
+    value_json_string(&b, r->o->campaign, strlen(r->o->campaign));
+    buf_adds(&b, ", \"subscriber\": ");
+    value_json_string(&b, s->addr, strlen(s->addr));
+    buf_addf(&b, ", \"event\": \"%s\", \"attempt\": %d", event, attempt);
+    if (res != NULL) {
+        buf_addf(&b, ", \"stage\": \"%s\", \"code\": %d, \"enhanced\": ", res->stage ?
+            res->stage : "", res->code);
+        value_json_string(&b, res->enhanced, strlen(res->enhanced));
+        buf_adds(&b, ", \"text\": ");
+        value_json_string(&b, res->text, strlen(res->text));
+        buf_addf(&b, ", \"latency\": %.3f", res->latency);
+    }
+    buf_adds(&b, "}\n");
+    /* one write(2) per line on an O_APPEND descriptor: lines never interleave */
+    if (r->logfd != -1 && write(r->logfd, buf_str(&b), b.len) != (ssize_t)b.len)
+        log_warn("cannot write the log file");
+    if (r->o->syslog && strcmp(event, "sent") != 0)
+        log_syslog(true, "campaign %s: %s: %s %d %s %s", r->o->campaign, s->addr, event,
+            res ? res->code : 0, res ? res->enhanced : "", res ? res->text : "");
+    buf_fini(&b);
+}
+
+/* ---- scheduling -------------------------------------------------------------------- */
+
+/* The next job for worker id; false when there is nothing left (or the run stopped). */
+static bool
+take(struct run *r, int id, struct job *j)
+{
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        double t = now(), wake = t + PARK_WAIT;
+        size_t best = (size_t)-1;
+
+        if (r->stop)
+            break;
+        if (id < r->allowed) {
+            for (size_t i = 0; i < r->nretry; i++) {
+                if (r->retry[i].due <= t && (best == (size_t)-1 ||
+                    r->retry[i].due < r->retry[best].due))
+                    best = i;
+                if (r->retry[i].due < wake)
+                    wake = r->retry[i].due;
+            }
+            if (best != (size_t)-1) {
+                *j = r->retry[best];
+                r->retry[best] = r->retry[--r->nretry];
+                r->busy++;
+                pthread_mutex_unlock(&r->mu);
+                return true;
+            }
+            if (r->next < r->n) {
+                j->s = r->subs[r->next++];
+                j->attempts = 0;
+                j->due = 0;
+                r->busy++;
+                pthread_mutex_unlock(&r->mu);
+                return true;
+            }
+        }
+        if (r->next >= r->n && r->nretry == 0 && r->busy == 0)
+            break;
+        {
+            struct timespec ts;
+            double real;
+
+            /* pthread_cond_timedwait wants CLOCK_REALTIME */
+            clock_gettime(CLOCK_REALTIME, &ts);
+            real = (double)ts.tv_sec + ts.tv_nsec / 1e9 + (wake - t);
+            ts.tv_sec = (time_t)real;
+            ts.tv_nsec = (long)((real - floor(real)) * 1e9);
+            pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+        }
+    }
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return false;
+}
+
+static void
+done(struct run *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->busy--;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Put a job back to be tried again at due (with the lock held). */
+static void
+requeue(struct run *r, const struct job *j, double due)
+{
+    if (r->nretry == r->capretry) {
+        r->capretry = r->capretry ? r->capretry * 2 : 64;
+        r->retry = xreallocarray(r->retry, r->capretry, sizeof(*r->retry));
+    }
+    r->retry[r->nretry] = *j;
+    r->retry[r->nretry].due = due;
+    r->nretry++;
+}
+
+/* Wait for this worker's turn under the rate limit (and the push-back pace). */
+static void
+pace(struct run *r)
+{
+    double start, iv;
+
+    pthread_mutex_lock(&r->mu);
+    iv = r->interval;
+    if (r->scale > 1.0)
+        iv = (iv > PUSHBACK_PACE ? iv : PUSHBACK_PACE) * r->scale;
+    start = now();
+    if (r->next_start > start)
+        start = r->next_start;
+    r->next_start = start + iv;
+    pthread_mutex_unlock(&r->mu);
+    sleep_until(start);
+}
+
+/* The server pushed back: fewer connections, a slower pace, for the whole run. */
+static void
+slow_down(struct run *r, const char *why)
+{
+    pthread_mutex_lock(&r->mu);
+    r->st->slowdowns++;
+    r->streak = 0;
+    if (r->allowed > 1)
+        r->allowed = (r->allowed + 1) / 2;
+    r->scale = r->scale < 1.0 ? 2.0 : r->scale * 2;
+    if (r->scale > PUSHBACK_SCALE_MAX)
+        r->scale = PUSHBACK_SCALE_MAX;
+    pthread_mutex_unlock(&r->mu);
+    log_info("campaign %s: the server pushed back (%s); slowing down to %d connection(s)",
+        r->o->campaign, why, r->allowed);
+}
+
+/* A success: after a streak, speed up again, one step at a time. */
+static void
+speed_up(struct run *r)
+{
+    pthread_mutex_lock(&r->mu);
+    if (++r->streak >= SPEEDUP_STREAK && (r->scale > 1.0 || r->allowed < r->workers)) {
+        r->streak = 0;
+        r->scale /= 1.5;
+        if (r->scale <= 1.0)
+            r->scale = 1.0;
+        if (r->allowed < r->workers)
+            r->allowed++;
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+static bool
+is_pushback(const struct transport_result *res)
+{
+    return res->code == 421 || res->code == 451 || res->code == 452 ||
+        (res->code == 0 && res->stage != NULL && strcmp(res->stage, "connect") == 0);
+}
+
+/* A permanent refusal that says the mailbox is bad (not a policy block, RFC 3463). */
+static bool
+is_bad_mailbox(const struct transport_result *res)
+{
+    if (res->stage == NULL || strcmp(res->stage, "rcpt") != 0)
+        return false;
+    if (res->enhanced[0] != '\0')
+        return strncmp(res->enhanced, "5.1.", 4) == 0;
+    return res->code == 550 || res->code == 551 || res->code == 553;
+}
+
+static int
+fatal_code(const struct transport_result *res)
+{
+    if (res->stage == NULL)
+        return EX_UNAVAILABLE;
+    if (strcmp(res->stage, "auth") == 0)
+        return EX_NOPERM;
+    if (strcmp(res->stage, "tls") == 0 || strcmp(res->stage, "starttls") == 0)
+        return EX_PROTOCOL;
+    if (strcmp(res->stage, "config") == 0)
+        return EX_CONFIG;
+    return EX_UNAVAILABLE;
+}
+
+static void
+stop_run(struct run *r, const struct diag *d)
+{
+    pthread_mutex_lock(&r->mu);
+    if (!diag_is_set(&r->fatal))
+        r->fatal = *d;
+    r->stop = true;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* What to do with the result of one attempt. */
+static void
+settle(struct run *r, struct job *j, const struct transport_result *res)
+{
+    struct journal *jn = r->o->journal;
+    enum journal_state js = JOURNAL_TEMPFAIL;
+    const char *event = "tempfail";
+    bool again = false;
+    double delay = 0;
+
+    j->attempts++;
+    switch (res->outcome) {
+    case TRANSPORT_SENT:
+        js = JOURNAL_SENT;
+        event = "sent";
+        break;
+    case TRANSPORT_PERMFAIL:
+        js = JOURNAL_PERMFAIL;
+        event = "permfail";
+        break;
+    case TRANSPORT_UNCERTAIN:
+        js = JOURNAL_UNCERTAIN;
+        event = "uncertain";
+        again = r->cfg->smtp.resend_uncertain;
+        break;
+    case TRANSPORT_TEMPFAIL:
+        again = true;
+        break;
+    case TRANSPORT_FATAL:
+        event = "fatal";
+        break;
+    }
+    if (again) {
+        delay = r->cfg->smtp.retry_delay * pow(2, j->attempts - 1) * jitter();
+        if (j->attempts >= r->cfg->smtp.max_attempts ||
+            now() + delay - r->t0 > (double)r->cfg->smtp.retry_max_time)
+            again = false;
+    }
+    if (jn != NULL)
+        journal_add(jn, j->s->addr, js, res->code, res->enhanced, res->text, res->latency);
+    log_event(r, j->s, event, j->attempts, res);
+    if (res->outcome != TRANSPORT_SENT)
+        log_debug("%s: %s at %s: %d %s %s", j->s->addr, event, res->stage ? res->stage : "?",
+            res->code, res->enhanced, res->text);
+    pthread_mutex_lock(&r->mu);
+    if (again) {
+        requeue(r, j, now() + delay);
+        r->st->retried++;
+    } else {
+        switch (res->outcome) {
+        case TRANSPORT_SENT:
+            r->st->sent++;
+            break;
+        case TRANSPORT_PERMFAIL:
+            r->st->permfail++;
+            if (is_bad_mailbox(res)) {
+                r->st->bounced = xreallocarray(r->st->bounced, r->st->nbounced + 1,
+                    sizeof(char *));
+                r->st->bounced[r->st->nbounced++] = xstrdup(j->s->addr);
+            }
+            break;
+        case TRANSPORT_UNCERTAIN:
+            r->st->uncertain++;
+            break;
+        case TRANSPORT_TEMPFAIL:
+            r->st->tempfail++;
+            break;
+        case TRANSPORT_FATAL:
+            /* the message did not go: it stays due for the next run */
+            requeue(r, j, now());
+            break;
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    if (res->outcome == TRANSPORT_SENT)
+        speed_up(r);
+    else if (res->outcome == TRANSPORT_TEMPFAIL && is_pushback(res)) {
+        char why[64];
+
+        snprintf(why, sizeof(why), "%d %s", res->code, res->enhanced);
+        slow_down(r, res->code ? why : "connection failed");
+    }
+    if (res->outcome == TRANSPORT_FATAL) {
+        struct diag d = DIAG_INIT;
+
+        diag_set(&d, fatal_code(res), "%s: stopped at %s: %s; every later message would "
+            "fail the same way", r->cfg->smtp.url ? r->cfg->smtp.url : r->ops->name,
+            res->stage ? res->stage : "?", res->text);
+        stop_run(r, &d);
+    }
+}
+
+/* ---- workers ---------------------------------------------------------------------- */
+
+struct worker {
+    struct run *r;
+    int id;
+    pthread_t th;
+};
+
+static struct transport *
+connect_worker(struct run *r, struct worker *w, struct job *j)
+{
+    struct diag d = DIAG_INIT;
+    struct transport *t = r->ops->open(&r->topts, &d);
+    bool temp;
+
+    if (t != NULL) {
+        pthread_mutex_lock(&r->mu);
+        r->connected_once = true;
+        r->open_failures = 0;
+        pthread_mutex_unlock(&r->mu);
+        return t;
+    }
+    temp = d.code == EX_TEMPFAIL || d.code == EX_UNAVAILABLE;
+    pthread_mutex_lock(&r->mu);
+    r->open_failures++;
+    requeue(r, j, now() + (temp ? r->cfg->smtp.retry_delay * jitter() : 0));
+    r->busy--;
+    pthread_cond_broadcast(&r->cv);
+    /* Never connected, or failing again and again: nothing will get through. */
+    if (!temp || r->open_failures >= r->cfg->smtp.max_attempts * (r->connected_once ? 4 : 1)) {
+        pthread_mutex_unlock(&r->mu);
+        stop_run(r, &d);
+        return NULL;
+    }
+    pthread_mutex_unlock(&r->mu);
+    (void)w;
+    slow_down(r, "cannot connect");
+    return NULL;
+}
+
+static void *
+work(void *arg)
+{
+    struct worker *w = arg;
+    struct run *r = w->r;
+    struct transport *t = NULL;
+    struct buf msg;
+    struct job j;
+
+    buf_init(&msg, MESSAGE_MAX);
+    while (take(r, w->id, &j)) {
+        struct transport_result res;
+        struct transport_msg m;
+        struct hook h = { r->o->journal, 0 };
+        struct diag d = DIAG_INIT;
+
+        if (t == NULL && (t = connect_worker(r, w, &j)) == NULL)
+            continue;           /* the job went back to the queue */
+        pace(r);
+        buf_reset(&msg);
+        if (digest_message(r->o->digest, j.s, &msg, &d) == -1) {
+            memset(&res, 0, sizeof(res));
+            res.outcome = TRANSPORT_PERMFAIL;
+            res.stage = "compose";
+            memcpy(res.text, d.msg, sizeof(res.text) - 1);     /* cut to fit */
+            j.attempts = r->cfg->smtp.max_attempts;
+            settle(r, &j, &res);
+            done(r);
+            continue;
+        }
+        if (h.j != NULL)
+            h.seq = journal_add(h.j, j.s->addr, JOURNAL_START, 0, NULL, NULL, 0);
+        memset(&m, 0, sizeof(m));
+        m.from = r->from;
+        m.rcpt = j.s->addr;
+        m.data = buf_str(&msg);
+        m.len = msg.len;
+        m.before_end = hook;
+        m.before_end_arg = &h;
+        r->ops->send(t, &m, &res);
+        settle(r, &j, &res);
+        if (res.reconnect || res.outcome == TRANSPORT_FATAL) {
+            r->ops->close(t);
+            t = NULL;
+        }
+        done(r);
+    }
+    if (t != NULL)
+        r->ops->close(t);
+    buf_fini(&msg);
+    pthread_mutex_lock(&r->mu);
+    r->running--;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static void
+progress(struct run *r, bool final)
+{
+    size_t sent, fail, total = r->n;
+    double el = now() - r->t0;
+
+    pthread_mutex_lock(&r->mu);
+    sent = r->st->sent;
+    fail = r->st->permfail + r->st->tempfail + r->st->uncertain;
+    pthread_mutex_unlock(&r->mu);
+    fprintf(stderr, "\rgazette: %s: %zu/%zu sent, %zu failed, %.0f msg/s   %s",
+        r->o->campaign, sent, total, fail, el > 0 ? (double)sent / el : 0.0, final ? "\n" : "");
+    fflush(stderr);
+}
+
+int
+mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, size_t n,
+    struct mailer_stats *st, struct diag *d)
+{
+    const struct config *cfg = o->cfg;
+    struct worker *w;
+    struct run r;
+    int nw, rc = 0;
+
+    memset(st, 0, sizeof(*st));
+    memset(&r, 0, sizeof(r));
+    st->total = n;
+    r.o = o;
+    r.cfg = cfg;
+    r.st = st;
+    r.subs = subs;
+    r.n = n;
+    r.logfd = -1;
+    r.scale = 1.0;
+    r.ops = transport_for(cfg);
+    r.topts.cfg = cfg;
+    r.topts.password = o->password;
+    r.topts.maildir = cfg->paths.outbox;
+    r.from = cfg->newsletter.bounce_to ? cfg->newsletter.bounce_to : cfg->newsletter.from;
+    if (cfg->smtp.rate_per_second > 0)
+        r.interval = 1.0 / cfg->smtp.rate_per_second;
+    if (cfg->smtp.rate_per_hour > 0 && 3600.0 / (double)cfg->smtp.rate_per_hour > r.interval)
+        r.interval = 3600.0 / (double)cfg->smtp.rate_per_hour;  /* spread over the hour */
+    nw = (int)cfg->smtp.connections;
+    if (nw > MAILER_MAX_WORKERS)
+        nw = MAILER_MAX_WORKERS;
+    if ((size_t)nw > n)
+        nw = n > 0 ? (int)n : 1;
+    r.workers = r.allowed = r.running = nw;
+    if (o->log_path != NULL) {
+        r.logfd = open(o->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (r.logfd == -1) {
+            diag_set(d, EX_CANTCREAT, "cannot open the log file: %s", strerror(errno));
+            diag_path(d, o->log_path);
+            return -1;
+        }
+    }
+    if (o->syslog)
+        log_syslog_open();
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.cv, NULL);
+    r.t0 = now();
+    w = xcalloc((size_t)nw, sizeof(*w));
+    for (int i = 0; i < nw; i++) {
+        w[i].r = &r;
+        w[i].id = i;
+        if (pthread_create(&w[i].th, NULL, work, &w[i]) != 0) {
+            diag_set(&r.fatal, EX_OSERR, "cannot start a sending thread");
+            r.stop = true;
+            nw = i;
+            r.running = i;
+            break;
+        }
+    }
+    if (o->progress) {
+        pthread_mutex_lock(&r.mu);
+        while (r.running > 0) {
+            struct timespec ts;
+
+            pthread_mutex_unlock(&r.mu);
+            progress(&r, false);
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 200 * 1000 * 1000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_mutex_lock(&r.mu);
+            if (r.running > 0)
+                pthread_cond_timedwait(&r.cv, &r.mu, &ts);
+        }
+        pthread_mutex_unlock(&r.mu);
+    }
+    for (int i = 0; i < nw; i++)
+        pthread_join(w[i].th, NULL);
+    if (o->progress)
+        progress(&r, true);
+    /* what never got a final answer stays due: a re-run picks it up */
+    st->tempfail += r.nretry + (r.n - r.next);
+    st->seconds = now() - r.t0;
+    if (diag_is_set(&r.fatal)) {
+        *d = r.fatal;
+        rc = -1;
+    }
+    if (o->journal != NULL && journal_flush(o->journal, d) == -1)
+        rc = -1;
+    if (r.logfd != -1)
+        close(r.logfd);
+    if (o->syslog)
+        log_syslog_close();
+    free(w);
+    free(r.retry);
+    pthread_mutex_destroy(&r.mu);
+    pthread_cond_destroy(&r.cv);
+    return rc;
+}
+
+void
+mailer_stats_fini(struct mailer_stats *st)
+{
+    for (size_t i = 0; i < st->nbounced; i++)
+        free(st->bounced[i]);
+    free(st->bounced);
+    st->bounced = NULL;
+    st->nbounced = 0;
+}
