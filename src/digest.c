@@ -28,6 +28,7 @@
 
 #define DIGEST_WRAP 72              /* text part: lines of at most 72 columns */
 #define DIGEST_MAX_FIELDS 64        /* subscriber.fields.* names a template may use */
+#define DIGEST_PREHEADER_MAX 130    /* EMAIL-CHECKLIST C7: 40-130 characters */
 #define DIGEST_OUT_MAX ((size_t)16 << 20)   /* rendered part size limit */
 #define MARK_OPEN '\x01'            /* placeholders: \x01 slot-number \x02 */
 #define MARK_CLOSE '\x02'
@@ -70,15 +71,62 @@ html_escape(struct buf *out, const char *s, size_t n)
     }
 }
 
+/* The code point at p (valid UTF-8) and its length in *len. */
+static unsigned
+decode(const char *p, size_t *len)
+{
+    const unsigned char *u = (const unsigned char *)p;
+
+    if (u[0] < 0x80) {
+        *len = 1;
+        return u[0];
+    }
+    if (u[0] < 0xe0) {
+        *len = 2;
+        return (unsigned)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
+    }
+    if (u[0] < 0xf0) {
+        *len = 3;
+        return (unsigned)(u[0] & 0x0f) << 12 | (unsigned)(u[1] & 0x3f) << 6 | (u[2] & 0x3f);
+    }
+    *len = 4;
+    return (unsigned)(u[0] & 0x07) << 18 | (unsigned)(u[1] & 0x3f) << 12 |
+        (unsigned)(u[2] & 0x3f) << 6 | (u[3] & 0x3f);
+}
+
+/* Columns a code point takes on a terminal: 2 for East Asian wide ones (UAX #11, roughly). */
+static size_t
+cp_width(unsigned c)
+{
+    if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf && c != 0x303f) ||
+        (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+        (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+        (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
+        (c >= 0x20000 && c <= 0x3fffd))
+        return 2;
+    return 1;
+}
+
 static size_t
 cols(const char *s, size_t n)
 {
-    size_t w = 0;
+    size_t w = 0, len;
 
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xc0) != 0x80)
-            w++;
+    for (size_t i = 0; i < n; i += len)
+        w += cp_width(decode(s + i, &len));
     return w;
+}
+
+/* A word may be broken anywhere when it is made of wide characters (CJK has no spaces). */
+static bool
+breakable(const char *s, size_t n)
+{
+    size_t len;
+
+    for (size_t i = 0; i < n; i += len)
+        if (cp_width(decode(s + i, &len)) == 2)
+            return true;
+    return false;
 }
 
 void
@@ -89,32 +137,48 @@ digest_wrap(struct buf *out, const char *text, size_t width)
     while (*p) {
         const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
         const char *q = p;
-        size_t col = 0, indent = 0;
+        size_t col, plen;
 
-        while (q < end && *q == ' ')        /* keep a line's indentation on its continuations */
+        /* a line's prefix (indentation, "> " quoting) is repeated on its continuations */
+        while (q < end && (*q == ' ' || (*q == '>' && (q + 1 == end || q[1] == ' '))))
             q++;
-        indent = (size_t)(q - p) < width / 2 ? (size_t)(q - p) : 0;
+        plen = (size_t)(q - p) < width / 2 ? (size_t)(q - p) : 0;
         buf_add(out, p, (size_t)(q - p));
         col = (size_t)(q - p);
         while (q < end) {
-            const char *w = q, *we;
+            const char *we = q;
             size_t wl;
 
-            while (we = w, w < end && *w != ' ')
-                w++;
-            we = w;
+            while (we < end && *we != ' ')
+                we++;
             wl = cols(q, (size_t)(we - q));
-            if (col > indent && col + 1 + wl > width) {
+            if (col > plen && col + 1 + wl > width) {
                 buf_addc(out, '\n');
-                for (size_t i = 0; i < indent; i++)
-                    buf_addc(out, ' ');
-                col = indent;
-            } else if (col > indent) {
+                buf_add(out, p, plen);
+                col = plen;
+            } else if (col > plen) {
                 buf_addc(out, ' ');
                 col++;
             }
-            buf_add(out, q, (size_t)(we - q));
-            col += wl;
+            if (col + wl > width && breakable(q, (size_t)(we - q))) {
+                /* fill the line character by character */
+                size_t len;
+
+                for (const char *c = q; c < we; c += len) {
+                    size_t w = cp_width(decode(c, &len));
+
+                    if (col + w > width && col > plen) {
+                        buf_addc(out, '\n');
+                        buf_add(out, p, plen);
+                        col = plen;
+                    }
+                    buf_add(out, c, len);
+                    col += w;
+                }
+            } else {
+                buf_add(out, q, (size_t)(we - q));
+                col += wl;
+            }
             q = we;
             while (q < end && *q == ' ')
                 q++;
@@ -311,39 +375,53 @@ mark(int slot, bool html)
     return value_new_str(m);
 }
 
-/* Put placeholders for the personal values into the data (text or HTML flavour). */
-static void
-set_marks(struct digest *g, bool html)
+static const char *
+field_of(const struct subscriber *sub, const char *key)
 {
-    struct value *sub = value_new(VALUE_MAP), *fields = value_new(VALUE_MAP);
-
-    value_set(sub, "email", mark(SLOT_EMAIL, html));
-    value_set(sub, "name", mark(SLOT_NAME, html));
-    for (size_t i = 0; i < g->nfields; i++)
-        value_set(fields, g->fields[i], mark(SLOT_FIELDS + (int)i, html));
-    value_set(sub, "fields", fields);
-    value_set(g->data, "subscriber", sub);
-    value_set(g->data, "unsubscribe_url", mark(SLOT_UNSUB, html));
+    for (size_t j = 0; j < sub->nfields; j++)
+        if (strcmp(sub->fields[j].key, key) == 0)
+            return sub->fields[j].val;
+    return NULL;
 }
 
-/* Put one subscriber's real values into data. */
+/*
+ * Put placeholders for the personal values into data (text or HTML flavour).  With sub,
+ * a value sub does not have is null instead, so that {{#subscriber.name}} and
+ * {{^subscriber.name}} choose as they would with the real value; without sub every value
+ * is a placeholder (the shared render).  Placeholders are replaced after rendering, raw in
+ * text and HTML-escaped in HTML, whatever the braces.
+ */
 static void
-set_personal(const struct digest *g, struct value *data, const struct subscriber *sub)
+set_marks(const struct digest *g, struct value *data, bool html, const struct subscriber *sub)
 {
     struct value *s = value_new(VALUE_MAP), *fields = value_new(VALUE_MAP);
-    struct buf u;
+    bool unsub = sub == NULL || g->cfg->newsletter.unsubscribe_url != NULL ||
+        g->cfg->newsletter.unsubscribe_mailto != NULL;
 
-    value_set_str(s, "email", sub ? sub->email : "");
-    value_set_str(s, "name", sub ? sub->name : "");
-    for (size_t i = 0; sub != NULL && i < sub->nfields; i++)
-        value_set_str(fields, sub->fields[i].key, sub->fields[i].val);
+#define MARK_IF(have, slot) ((have) ? mark((slot), html) : value_new(VALUE_NULL))
+    value_set(s, "email", mark(SLOT_EMAIL, html));
+    value_set(s, "name", MARK_IF(sub == NULL || sub->name[0] != '\0', SLOT_NAME));
+    for (size_t i = 0; i < g->nfields; i++) {
+        const char *v = sub != NULL ? field_of(sub, g->fields[i]) : NULL;
+
+        value_set(fields, g->fields[i], MARK_IF(sub == NULL || (v != NULL && *v),
+            SLOT_FIELDS + (int)i));
+    }
     value_set(s, "fields", fields);
     value_set(data, "subscriber", s);
-    buf_init(&u, 0);
-    if (sub != NULL)
-        digest_unsubscribe_url(g, sub->addr, &u);
-    value_set_str(data, "unsubscribe_url", buf_str(&u));
-    buf_fini(&u);
+    value_set(data, "unsubscribe_url", MARK_IF(unsub, SLOT_UNSUB));
+#undef MARK_IF
+}
+
+/* No subscriber at all (the preheader, which is the same for everyone). */
+static void
+set_nobody(struct value *data)
+{
+    struct value *s = value_new(VALUE_MAP);
+
+    value_set(s, "fields", value_new(VALUE_MAP));
+    value_set(data, "subscriber", s);
+    value_set(data, "unsubscribe_url", value_new(VALUE_NULL));
 }
 
 /* Cut rendered text at placeholders into segments appended to g->segs. */
@@ -387,6 +465,71 @@ set_opt(struct value *m, const char *key, const char *s)
     value_set(m, key, s != NULL ? value_new_str(s) : value_new(VALUE_NULL));
 }
 
+static bool
+is_web_url(const char *u)
+{
+    return ascii_strncasecmp(u, "https://", 8) == 0 || ascii_strncasecmp(u, "http://", 7) == 0;
+}
+
+/*
+ * Make an article safe and fitting for an email: links and images only over http(s)
+ * (EMAIL-CHECKLIST T-M2, C5), a relative image made absolute against newsletter.base_url
+ * (or dropped: a mail client cannot load it), and the body's headings moved two levels
+ * down so that they sit under the article's own <h2>.
+ */
+static void
+fix_article(struct value *a, const struct config *c)
+{
+    struct value *url = value_get(a, "url"), *img = value_get(a, "image"), *body;
+
+    if (url != NULL && url->type == VALUE_STR && !is_web_url(url->str))
+        value_set(a, "url", value_new(VALUE_NULL));
+    if (img != NULL && img->type == VALUE_STR && !is_web_url(img->str)) {
+        const char *base = c->newsletter.base_url;
+
+        if (base != NULL && strstr(img->str, "://") == NULL && strncmp(img->str, "//", 2) != 0 &&
+            ascii_strncasecmp(img->str, "data:", 5) != 0 &&
+            ascii_strncasecmp(img->str, "javascript:", 11) != 0) {
+            struct buf u;
+            size_t bl = strlen(base);
+            const char *rel = img->str;
+
+            while (rel[0] == '.' && rel[1] == '/')
+                rel += 2;
+            buf_init(&u, 0);
+            buf_add(&u, base, bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl);
+            buf_addf(&u, "/%s", rel[0] == '/' ? rel + 1 : rel);
+            value_set(a, "image", value_new_str(buf_str(&u)));
+            buf_fini(&u);
+        } else
+            value_set(a, "image", value_new(VALUE_NULL));
+    }
+    body = value_get(a, "body_html");
+    if (body != NULL && body->type == VALUE_STR) {
+        struct buf b;
+        const char *p = body->str;
+
+        buf_init(&b, 0);
+        while (*p) {
+            if (p[0] == '<' && (p[1] == 'h' || (p[1] == '/' && p[2] == 'h'))) {
+                const char *h = p[1] == '/' ? p + 2 : p + 1;
+
+                if (h[1] >= '1' && h[1] <= '6' && (h[2] == '>' || h[2] == ' ')) {
+                    int level = h[1] - '0' + 2;
+
+                    buf_add(&b, p, (size_t)(h - p) + 1);
+                    buf_addc(&b, (char)('0' + (level > 6 ? 6 : level)));
+                    p = h + 2;
+                    continue;
+                }
+            }
+            buf_addc(&b, *p++);
+        }
+        value_set(a, "body_html", value_new_str(buf_str(&b)));
+        buf_fini(&b);
+    }
+}
+
 static struct value *
 build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     const struct digest_issue *iss)
@@ -416,7 +559,8 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     value_set_str(is, "date", date[0] == ' ' ? date + 1 : date);
     strftime(date, sizeof(date), "%Y-%m-%d", &tm);
     value_set_str(is, "date_iso", date);
-    value_set_str(is, "title", iss->title ? iss->title : "");
+    /* null, not "": an empty title must read as false in {{^issue.title}} */
+    set_opt(is, "title", iss->title && *iss->title ? iss->title : NULL);
     set_opt(is, "intro", iss->intro);
     buf_init(&w, 0);
     if (iss->intro != NULL)
@@ -428,6 +572,7 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
         struct value *a = article_to_value(arts[i]);
         const char *sum = o->summaries && o->summaries[i] ? o->summaries[i] : arts[i]->summary;
 
+        fix_article(a, o->cfg);
         value_set(a, "number", value_new_num((double)(i + 1)));
         value_set(a, "first", value_new_bool(i == 0));
         value_set(a, "last", value_new_bool(i + 1 == n));
@@ -446,6 +591,33 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     value_set(data, "article_count", value_new_num((double)n));
     set_opt(data, "unsubscribe_mailto", c->newsletter.unsubscribe_mailto);
     return data;
+}
+
+/* s cut to at most max code points at a word boundary, with an ellipsis (caller frees). */
+static char *
+cut_words(const char *s, size_t max)
+{
+    size_t cp = 0, keep = 0;
+    const char *p;
+    struct buf b;
+
+    for (p = s; *p; p++) {
+        if (((unsigned char)*p & 0xc0) == 0x80)
+            continue;
+        if (cp == max - 1 && keep == 0)
+            keep = (size_t)(p - s);         /* a hard cut, if there is no space */
+        if (cp == max)
+            break;
+        if (*p == ' ')
+            keep = (size_t)(p - s);
+        cp++;
+    }
+    if (*p == '\0')
+        return xstrdup(s);
+    buf_init(&b, 0);
+    buf_add(&b, s, keep);
+    buf_adds(&b, "\xe2\x80\xa6");         /* U+2026 */
+    return buf_steal(&b);
 }
 
 /* Squeeze a rendered subject onto one line. */
@@ -519,16 +691,17 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
         build_data(o, arts, n, iss);
 
     /* preheader: from the articles, the same for everyone */
-    set_personal(g, g->data, NULL);
+    set_nobody(g->data);
     if (render(g, t_pre, g->data, 0, &pre, d) == -1)
         goto fail;
     {
-        char *p = one_line(buf_str(&pre));
+        char *p = one_line(buf_str(&pre)), *q = cut_words(p, DIGEST_PREHEADER_MAX);
 
-        value_set_str(g->data, "preheader", p);
+        value_set_str(g->data, "preheader", q);
         free(p);
+        free(q);
     }
-    set_marks(g, false);
+    set_marks(g, g->data, false, NULL);
     if (render(g, g->t_subject, g->data, 0, &subj, d) == -1)
         goto fail;
     g->subject = one_line(buf_str(&subj));
@@ -536,7 +709,7 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     if (!g->personal) {
         if (render(g, g->t_text, g->data, 0, &g->text, d) == -1)
             goto fail;
-        set_marks(g, true);
+        set_marks(g, g->data, true, NULL);
         if (render(g, g->t_html, g->data, TMPL_ESCAPE_HTML, &g->html, d) == -1)
             goto fail;
         g->ntext = cut(g, &g->text, &cap);
@@ -548,7 +721,7 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
         g->segs[1] = (struct mime_seg){ 1, NULL, 0 };
         g->ntext = g->nhtml = 1;
     }
-    set_personal(g, g->data, NULL);
+    set_nobody(g->data);
 
     memset(&mo, 0, sizeof(mo));
     mo.from_name = c->newsletter.from_name ? c->newsletter.from_name : c->newsletter.name;
@@ -670,34 +843,46 @@ expand(struct buf *out, const char *s, const struct slots *sl)
     }
 }
 
-/* Full per-subscriber rendering (personal mode): a private root over the shared data. */
+/*
+ * Full per-subscriber rendering (personal mode): the templates branch on personal values,
+ * so they are rendered for this subscriber, with placeholders that are null where sub has
+ * no value, and the placeholders are then filled in as in the shared render.
+ */
 static int
-render_personal(const struct digest *g, const struct subscriber *sub, struct buf *subject,
-    struct buf *text, struct buf *html, struct diag *d)
+render_personal(const struct digest *g, const struct subscriber *sub, const struct slots *sl,
+    struct buf *subject, struct buf *text, struct buf *html, struct diag *d)
 {
     struct value *root = value_dup(g->data);
+    struct buf tmp;
     int rc = -1;
 
-    set_personal(g, root, sub);
+    buf_init(&tmp, DIGEST_OUT_MAX);
+    set_marks(g, root, false, sub);
     if (subject != NULL) {
-        struct buf s;
         char *one;
 
-        buf_init(&s, 0);
-        if (tmpl_render(g->t_subject, root, g->parts, 0, &s, d) == -1) {
-            buf_fini(&s);
+        if (tmpl_render(g->t_subject, root, g->parts, 0, &tmp, d) == -1)
             goto out;
-        }
-        one = one_line(buf_str(&s));
-        buf_adds(subject, one);
+        one = one_line(buf_str(&tmp));
+        expand(subject, one, sl);
         free(one);
-        buf_fini(&s);
+        buf_reset(&tmp);
     }
-    if ((text != NULL && tmpl_render(g->t_text, root, g->parts, 0, text, d) == -1) ||
-        (html != NULL && tmpl_render(g->t_html, root, g->parts, TMPL_ESCAPE_HTML, html, d) == -1))
-        goto out;
+    if (text != NULL) {
+        if (tmpl_render(g->t_text, root, g->parts, 0, &tmp, d) == -1)
+            goto out;
+        expand(text, buf_str(&tmp), sl);
+        buf_reset(&tmp);
+    }
+    if (html != NULL) {
+        set_marks(g, root, true, sub);
+        if (tmpl_render(g->t_html, root, g->parts, TMPL_ESCAPE_HTML, &tmp, d) == -1)
+            goto out;
+        expand(html, buf_str(&tmp), sl);
+    }
     rc = 0;
 out:
+    buf_fini(&tmp);
     value_free(root);
     return rc;
 }
@@ -706,12 +891,16 @@ int
 digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *subject,
     struct buf *text, struct buf *html, struct diag *d)
 {
-    struct slots *sl;
+    struct slots *sl = xcalloc(1, sizeof(*sl));
+    int rc = 0;
 
-    if (g->personal)
-        return render_personal(g, sub, subject, text, html, d);
-    sl = xcalloc(1, sizeof(*sl));
     fill_slots(g, sub, sl);
+    if (g->personal) {
+        rc = render_personal(g, sub, sl, subject, text, html, d);
+        free_slots(sl);
+        free(sl);
+        return rc;
+    }
     expand(subject, g->subject, sl);
     for (size_t i = 0; i < g->ntext + g->nhtml; i++) {
         struct buf *out = i < g->ntext ? text : html;
@@ -749,8 +938,10 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
         p.unsub_url = buf_str(&unsub);
     }
     p.unsub_mailto = g->cfg->newsletter.unsubscribe_mailto;
+    sl = xmalloc(sizeof(*sl));
+    fill_slots(g, sub, sl);
     if (g->personal) {
-        if (render_personal(g, sub, &subj, &text, &html, d) == -1)
+        if (render_personal(g, sub, sl, &subj, &text, &html, d) == -1)
             goto out;
         whole[0] = (struct mime_str){ buf_str(&text), text.len };
         whole[1] = (struct mime_str){ buf_str(&html), html.len };
@@ -758,8 +949,6 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
         p.nslots = 2;
         p.subject = buf_str(&subj);
     } else {
-        sl = xmalloc(sizeof(*sl));
-        fill_slots(g, sub, sl);
         p.slots = sl->s;
         p.nslots = sl->n;
         if (g->subject_personal) {

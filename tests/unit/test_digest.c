@@ -1,0 +1,228 @@
+/*
+ * Unit tests for digest: wrapping, unsubscribe tokens, and messages built from the
+ * built-in templates and from template overrides (escaping of personal values, the
+ * per-subscriber path for templates that branch on personal values, URL safety).
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "article.h"
+#include "buf.h"
+#include "check.h"
+#include "config.h"
+#include "diag.h"
+#include "digest.h"
+#include "subs.h"
+#include "util.h"
+
+static void
+test_wrap(void)
+{
+    static const struct { const char *in; size_t w; const char *out; } rows[] = {
+        { "short line", 72, "short line" },
+        { "aaa bbb ccc ddd", 7, "aaa bbb\nccc ddd" },
+        { "see https://example.org/a/very/long/path/that/cannot/break ok", 20,
+          "see\nhttps://example.org/a/very/long/path/that/cannot/break\nok" },
+        { "para one\n\npara two", 72, "para one\n\npara two" },
+        { "  indented text that wraps here", 16, "  indented text\n  that wraps\n  here" },
+        { "> quoted words go on and on", 14, "> quoted words\n> go on and on" },
+        /* 2 columns each: 8 wide characters fill a 16-column line */
+        { "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe6\x96\x87\xe7\xab\xa0\xe3\x81\xa7"
+          "\xe3\x81\x99\xe3\x80\x82\xe6\x94\xb9\xe8\xa1\x8c", 16,
+          "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe6\x96\x87\xe7\xab\xa0\xe3\x81\xa7"
+          "\xe3\x81\x99\n\xe3\x80\x82\xe6\x94\xb9\xe8\xa1\x8c" },
+        { "caf\xc3\xa9 caf\xc3\xa9 caf\xc3\xa9", 9, "caf\xc3\xa9 caf\xc3\xa9\ncaf\xc3\xa9" },
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct buf b;
+
+        buf_init(&b, 0);
+        digest_wrap(&b, rows[i].in, rows[i].w);
+        CHECK_STR_EQ(buf_str(&b), rows[i].out, "wrap row %zu", i);
+        buf_fini(&b);
+    }
+}
+
+static void
+test_token(void)
+{
+    char a[32], b[32], c[32], e[32];
+
+    digest_token("secret", "ann@example.org", a);
+    digest_token("secret", "ANN@Example.ORG", b);
+    digest_token("secret", "bob@example.org", c);
+    digest_token("other", "ann@example.org", e);
+    CHECK(strlen(a) == 22 && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        "0123456789-_") == 22, "token: 22 base64url characters (%s)", a);
+    CHECK(strcmp(a, b) == 0, "token: one per mailbox whatever the case");
+    CHECK(strcmp(a, c) != 0 && strcmp(a, e) != 0, "token: differs per address and secret");
+}
+
+static char dir[256];
+
+static void
+put(const char *name, const char *text)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static struct article *
+article_of(const char *yaml)
+{
+    struct diag d = DIAG_INIT;
+    struct article *a = article_parse(yaml, strlen(yaml), ARTICLE_YAML, "a.yaml", NULL, &d);
+
+    if (a == NULL)
+        printf("# article: %s\n", d.msg);
+    return a;
+}
+
+static void
+sub_init(struct subscriber *s, const char *email, const char *name)
+{
+    memset(s, 0, sizeof(*s));
+    s->email = s->addr = email;
+    s->name = name;
+    s->subscribed_at = "";
+}
+
+static void
+test_messages(void)
+{
+    struct config *cfg = config_defaults(".");
+    struct article *arts[2];
+    struct digest_opts o;
+    struct digest_issue is = { 7, 1795000000, NULL, "An intro." };
+    struct subscriber s1, s2;
+    struct digest *g;
+    struct diag d = DIAG_INIT;
+    struct buf m1, m2, subj, text, html;
+
+    free(cfg->newsletter.unsubscribe_url);
+    cfg->newsletter.unsubscribe_url = xstrdup("https://example.org/u?t={{token}}&e={{email}}");
+    free(cfg->newsletter.base_url);
+    cfg->newsletter.base_url = xstrdup("https://example.org/news/");
+    arts[0] = article_of("title: First <story> & more\nurl: https://example.org/1\n"
+        "image: img/pic.jpg\nimage_alt: A picture\nbody: |\n  ## A heading\n\n  Text.\n");
+    arts[1] = article_of("title: Second\nurl: https://example.org/2\nbody: Plain text.\n");
+    if (arts[0] == NULL || arts[1] == NULL) {
+        CHECK(0, "articles parse");
+        return;
+    }
+    memset(&o, 0, sizeof(o));
+    o.cfg = cfg;
+    o.template_dir = "/nonexistent";
+    o.secret = "s3cret";
+    g = digest_new(&o, arts, 2, &is, &d);
+    CHECK(g != NULL, "digest from the built-in templates %s", d.msg);
+    if (g == NULL)
+        return;
+    sub_init(&s1, "ann@example.org", "Ann");
+    sub_init(&s2, "bob@example.org", "");
+    buf_init(&m1, 0);
+    buf_init(&m2, 0);
+    buf_init(&subj, 0);
+    buf_init(&text, 0);
+    buf_init(&html, 0);
+    CHECK(digest_message(g, &s1, &m1, &d) == 0 && digest_message(g, &s2, &m2, &d) == 0,
+        "two messages %s", d.msg);
+    CHECK(strstr(buf_str(&m1), "To: Ann <ann@example.org>") != NULL &&
+        strstr(buf_str(&m2), "To: bob@example.org") != NULL, "To names each recipient only");
+    {
+        char t1[32], t2[32], want[128];
+
+        digest_token("s3cret", "ann@example.org", t1);
+        digest_token("s3cret", "bob@example.org", t2);
+        snprintf(want, sizeof(want), "<https://example.org/u?t=%s&e=ann%%40example.org>", t1);
+        CHECK(strstr(buf_str(&m1), want) != NULL, "List-Unsubscribe carries ann's token");
+        snprintf(want, sizeof(want), "t=%s", t2);
+        CHECK(strstr(buf_str(&m2), want) != NULL && strstr(buf_str(&m2), t1) == NULL,
+            "bob's message has bob's token and not ann's");
+    }
+    CHECK(digest_parts(g, &s1, &subj, &text, &html, &d) == 0, "parts");
+    CHECK(strstr(buf_str(&subj), "#7") != NULL && strstr(buf_str(&subj), ": \n") == NULL &&
+        buf_str(&subj)[subj.len - 1] != ':', "subject without a title falls back (%s)",
+        buf_str(&subj));
+    CHECK(strstr(buf_str(&html), "First &lt;story&gt; &amp; more") != NULL &&
+        strstr(buf_str(&html), "<story>") == NULL, "titles are HTML-escaped");
+    CHECK(strstr(buf_str(&text), "First <story> & more") != NULL &&
+        strstr(buf_str(&text), "&amp;") == NULL, "the text part is not escaped");
+    CHECK(strstr(buf_str(&html), "https://example.org/news/img/pic.jpg") != NULL,
+        "a relative image is made absolute against base_url");
+    CHECK(strstr(buf_str(&html), "<h4") != NULL && strstr(buf_str(&html), "<h2>A heading") ==
+        NULL, "body headings move under the article title");
+    buf_reset(&subj);
+    buf_reset(&text);
+    buf_reset(&html);
+    digest_free(g);
+
+    /* overrides: personal values escaped, and a template that branches on them */
+    snprintf(dir, sizeof(dir), "/tmp/gazette-digest-test.%ld", (long)getpid());
+    mkdir(dir, 0700);
+    put("digest.html.mustache", "<p>{{subscriber.name}}|{{{subscriber.name}}}|"
+        "{{subscriber.fields.city}}</p><a href=\"{{unsubscribe_url}}\">unsubscribe</a>\n");
+    put("digest.txt.mustache", "{{#subscriber.name}}Hi {{subscriber.name}}{{/subscriber.name}}"
+        "{{^subscriber.name}}Hello reader{{/subscriber.name}}\n{{unsubscribe_url}}\n");
+    put("subject.mustache", "News for {{subscriber.name}}\r\nBcc: x@example.org\n");
+    o.template_dir = dir;
+    g = digest_new(&o, arts, 2, &is, &d);
+    CHECK(g != NULL, "digest with overrides %s", d.msg);
+    if (g != NULL) {
+        struct subs_field city = { "city", "Lyon & <Paris>" };
+
+        s1.name = "<b>Ann</b> & Co";
+        s1.fields = &city;
+        s1.nfields = 1;
+        CHECK(digest_parts(g, &s1, &subj, &text, &html, &d) == 0, "override parts");
+        CHECK(strstr(buf_str(&html), "<p>&lt;b&gt;Ann&lt;/b&gt; &amp; Co|&lt;b&gt;Ann&lt;/b&gt; "
+            "&amp; Co|Lyon &amp; &lt;Paris&gt;</p>") != NULL,
+            "personal values are escaped in HTML, even in triple braces (%s)", buf_str(&html));
+        CHECK(strstr(buf_str(&text), "Hi <b>Ann</b> & Co") != NULL, "a personal section "
+            "renders for a named subscriber");
+        CHECK(strstr(buf_str(&subj), "\n") == NULL && strstr(buf_str(&subj), "\r") == NULL,
+            "a subject template cannot make a second header line (%s)", buf_str(&subj));
+        buf_reset(&text);
+        CHECK(digest_parts(g, &s2, &subj, &text, &html, &d) == 0 &&
+            strstr(buf_str(&text), "Hello reader") != NULL, "and the other branch for an "
+            "unnamed one");
+        buf_reset(&m1);
+        CHECK(digest_message(g, &s1, &m1, &d) == 0 && strstr(buf_str(&m1), "\nBcc:") == NULL,
+            "no injected Bcc header");
+        digest_free(g);
+    }
+    {
+        char cmd[300];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+            printf("# cannot remove %s\n", dir);
+    }
+    buf_fini(&m1);
+    buf_fini(&m2);
+    buf_fini(&subj);
+    buf_fini(&text);
+    buf_fini(&html);
+    article_free(arts[0]);
+    article_free(arts[1]);
+    config_free(cfg);
+}
+
+int
+main(void)
+{
+    test_wrap();
+    test_token();
+    test_messages();
+    return check_exit();
+}
