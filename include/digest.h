@@ -67,6 +67,14 @@ const struct value *digest_data(const struct digest *g);
 void digest_unsubscribe_url(const struct digest *g, const char *addr, struct buf *out);
 /* The token of addr: base64url of an HMAC-SHA256 with the secret (22 characters). */
 void digest_token(const char *secret, const char *addr, char out[32]);
+/*
+ * Check the templates (template_dir over the built-in ones) for names that the data does
+ * not have (docs/TEMPLATES.md): fn gets one diag per unknown name or missing partial,
+ * with the template's path, line and column and a "did you mean".  Returns the number of
+ * problems, or -1 with d set when a template cannot be read or parsed.
+ */
+int digest_check_templates(const char *template_dir, void (*fn)(void *ctx,
+    const struct diag *problem), void *ctx, struct diag *d);
 /* Wrap plain text at width columns (code points), keeping paragraphs and long words. */
 void digest_wrap(struct buf *out, const char *text, size_t width);
 

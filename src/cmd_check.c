@@ -12,14 +12,17 @@
 #include "cmd_check.h"
 #include "config.h"
 #include "diag.h"
+#include "digest.h"
 #include "log.h"
 #include "subs.h"
 
 static const char usage_text[] =
-    "usage: gazette check [--print-config]\n"
+    "usage: gazette check [--templates] [--print-config]\n"
     "\n"
     "Reads the config and the subscriber list and reports every problem as\n"
     "FILE:LINE:COL: what is wrong; what would be right.  Prints nothing when all is well.\n"
+    "  --templates      also check the templates (paths.templates over the built-in ones)\n"
+    "                   for names the data does not have and partials that do not exist\n"
     "  --print-config   print the effective configuration (secrets are never shown)\n";
 
 static void
@@ -34,6 +37,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "print-config", no_argument, NULL, 'p' },
+        { "templates", no_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
@@ -42,7 +46,7 @@ cmd_check(struct cli *c, int argc, char **argv)
     struct subs_report rep = { report, NULL };
     struct diag d = DIAG_INIT;
     struct subs *list;
-    bool print = false;
+    bool print = false, templates = false;
     int ch;
 
     optind = 0;
@@ -50,6 +54,9 @@ cmd_check(struct cli *c, int argc, char **argv)
         switch (ch) {
         case 'p':
             print = true;
+            break;
+        case 't':
+            templates = true;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -73,6 +80,15 @@ cmd_check(struct cli *c, int argc, char **argv)
         config_dump(c->cfg, &out);
         fputs(buf_str(&out), stdout);
         buf_fini(&out);
+    }
+    if (templates) {
+        int n = digest_check_templates(c->cfg->paths.templates, report, NULL, &d);
+
+        if (n == -1)
+            return cli_fail(&d);
+        if (n > 0)
+            return EX_DATAERR;
+        diag_clear(&d);
     }
     list = subs_load(cli_subs_path(c), 0, &rep, &d);
     if (list == NULL) {

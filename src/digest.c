@@ -968,3 +968,165 @@ out:
     buf_fini(&html);
     return rc;
 }
+
+/* ---- checking templates ------------------------------------------------------------ */
+
+/* The names the data has (docs/TEMPLATES.md), by context. */
+static const char *const root_names[] = { "newsletter", "issue", "articles", "article_count",
+    "subscriber", "unsubscribe_url", "unsubscribe_mailto", "preheader", NULL };
+static const char *const newsletter_names[] = { "name", "from", "from_name", "reply_to",
+    "base_url", "language", "postal_address", "list_id", NULL };
+static const char *const issue_names[] = { "number", "date", "date_iso", "title", "intro",
+    "intro_text", NULL };
+static const char *const article_names[] = { "number", "title", "url", "source", "author",
+    "date", "date_iso", "summary", "summary_text", "body_html", "body_text", "links", "image",
+    "image_alt", "tags", "paragraphs", "first", "last", NULL };
+static const char *const link_names[] = { "number", "url", "text", NULL };
+static const char *const subscriber_names[] = { "email", "name", "fields", NULL };
+
+struct ctx_kind {
+    const char *name;               /* the section that opens it */
+    const char *const *names;
+};
+
+/* What a section name opens. */
+static const char *const *
+opens(const char *section)
+{
+    static const struct ctx_kind kinds[] = {
+        { "newsletter", newsletter_names }, { "issue", issue_names },
+        { "articles", article_names }, { "links", link_names },
+        { "subscriber", subscriber_names },
+    };
+    const char *last = strrchr(section, '.');
+
+    last = last ? last + 1 : section;
+    for (size_t i = 0; i < ARRAY_LEN(kinds); i++)
+        if (strcmp(kinds[i].name, last) == 0)
+            return kinds[i].names;
+    return NULL;                    /* tags, paragraphs, booleans: only "." inside */
+}
+
+static bool
+in_list(const char *const *names, const char *n, size_t len)
+{
+    for (size_t i = 0; names != NULL && names[i] != NULL; i++)
+        if (strlen(names[i]) == len && strncmp(names[i], n, len) == 0)
+            return true;
+    return false;
+}
+
+/* Is the dotted name valid when looked up in a context of the given kind? */
+static bool
+valid_in(const char *const *names, const char *name)
+{
+    const char *dot = strchr(name, '.');
+    size_t len = dot ? (size_t)(dot - name) : strlen(name);
+
+    if (!in_list(names, name, len))
+        return false;
+    if (dot == NULL)
+        return true;
+    if (strncmp(name, "fields", len) == 0 && names == subscriber_names)
+        return strchr(dot + 1, '.') == NULL;        /* subscriber.fields.ANY */
+    if (strncmp(name, "subscriber", len) == 0 && names == root_names)
+        return valid_in(subscriber_names, dot + 1);
+    {
+        const char *const *sub;
+        char first[64];
+
+        if (len >= sizeof(first))
+            return false;
+        memcpy(first, name, len);
+        first[len] = '\0';
+        sub = opens(first);
+        return sub != NULL && valid_in(sub, dot + 1);
+    }
+}
+
+struct check_ctx {
+    void (*fn)(void *, const struct diag *);
+    void *ctx;
+    int problems;
+};
+
+static void
+check_name(void *arg, const struct tmpl_name *n)
+{
+    struct check_ctx *c = arg;
+    const char *const *stack[TMPL_MAX_NEST + 2];
+    size_t depth = 0;
+    struct diag one = DIAG_INIT;
+    const char *best = NULL;
+    int bestd = 3;
+
+    if (n->use == TMPL_USE_PARTIAL) {
+        if (!n->found) {
+            diag_setat(&one, EX_DATAERR, n->line, n->col, "partial \"%s\" is not in the "
+                "template folder nor built in", n->name);
+            snprintf(one.path, sizeof(one.path), "%s", n->origin ? n->origin : "?");
+            c->fn(c->ctx, &one);
+            c->problems++;
+        }
+        return;
+    }
+    stack[depth++] = root_names;
+    for (size_t i = 0; i < n->nsections && depth < ARRAY_LEN(stack); i++) {
+        const char *sec = n->sections[i];
+        const char *const *k = NULL;
+
+        /* the section's own context: the kind its (last) name opens, if known */
+        for (size_t j = depth; j-- > 0 && k == NULL;)
+            if (valid_in(stack[j], sec))
+                k = opens(sec);
+        stack[depth++] = k;
+    }
+    if (strcmp(n->name, ".") == 0)
+        return;
+    for (size_t j = depth; j-- > 0;)
+        if (stack[j] != NULL && valid_in(stack[j], n->name))
+            return;
+    for (size_t j = depth; j-- > 0;)
+        for (size_t i = 0; stack[j] != NULL && stack[j][i] != NULL; i++) {
+            int dd = edit_distance(n->name, stack[j][i]);
+
+            if (dd < bestd) {
+                bestd = dd;
+                best = stack[j][i];
+            }
+        }
+    if (best != NULL)
+        diag_setat(&one, EX_DATAERR, n->line, n->col, "unknown name \"%s\"; did you mean "
+            "\"%s\"? (docs/TEMPLATES.md lists the names)", n->name, best);
+    else
+        diag_setat(&one, EX_DATAERR, n->line, n->col, "unknown name \"%s\"; it renders as "
+            "nothing (docs/TEMPLATES.md lists the names)", n->name);
+    snprintf(one.path, sizeof(one.path), "%s", n->origin ? n->origin : "?");
+    c->fn(c->ctx, &one);
+    c->problems++;
+}
+
+int
+digest_check_templates(const char *template_dir, void (*fn)(void *, const struct diag *),
+    void *ctx, struct diag *d)
+{
+    static const char *const mains[] = { "subject", "preheader", "digest.txt", "digest.html" };
+    struct digest g;
+    struct check_ctx c = { fn, ctx, 0 };
+    int rc = 0;
+
+    memset(&g, 0, sizeof(g));
+    g.template_dir = template_dir ? xstrdup(template_dir) : NULL;
+    g.parts = tmpl_partials_new(source, &g);
+    for (size_t i = 0; i < ARRAY_LEN(mains); i++) {
+        const struct tmpl *t = load(&g, mains[i], d);
+
+        if (t == NULL || tmpl_names(t, g.parts, check_name, &c, d) == -1) {
+            rc = -1;
+            break;
+        }
+    }
+    tmpl_partials_free(g.parts);
+    free(g.template_dir);
+    return rc == -1 ? -1 : c.problems;
+}
