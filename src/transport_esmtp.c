@@ -33,6 +33,12 @@
  * - libESMTP dot-stuffs by itself and rewrites some headers (drops Return-Path and a
  *   repeated To, From, Date, ...; adds Date, From or Message-Id when missing): send()
  *   refuses such a message, so that the server gets exactly the bytes it was given.
+ * - With CHUNKING (RFC 3030) libESMTP sends BDAT, pipelined behind RCPT TO: it reads the
+ *   message even when the recipient is refused, so that result waits for the end of the
+ *   transaction; and it stops calling the protocol monitor after the first BDAT, so the
+ *   -vv transcript ends there.
+ * - The message's before_end hook runs in the thread that called send() (which waits in
+ *   wait_job()): the session thread asks for it when libESMTP reads past the last byte.
  * - libESMTP 1.1.0 does not notice plain text pipelined after the STARTTLS reply (1.1.1
  *   does): the protocol monitor here does, and refuses that connection.
  */

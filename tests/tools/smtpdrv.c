@@ -114,7 +114,7 @@ run(void *arg)
     }
     for (long i = j->index; i < j->count; i += j->nthreads) {
         char rcpt[DRV_RCPT_MAX], shown[DRV_RCPT_MAX * 4];
-        struct transport_msg m;
+        struct transport_msg m = { 0 };
         struct transport_result r;
 
         rcpt_for(j, i, rcpt, sizeof(rcpt));
