@@ -266,6 +266,12 @@ next(struct parser *p, yaml_event_t *ev)
         p->fatal = true;
         return -1;
     }
+    if (ev->type == YAML_NO_EVENT) {
+        /* past the end of the stream: no caller's loop may wait for ever */
+        problem(p, (int)p->yp.mark.line + 1, 1, "unexpected end of the file");
+        p->fatal = true;
+        return -1;
+    }
     return 0;
 }
 
@@ -705,7 +711,8 @@ parse_entry(struct parser *p, const yaml_event_t *start)
                         yaml_event_delete(&fk);
                         break;
                     }
-                    if (next(p, &fv) == -1) {
+                    if ((fk.type != YAML_SCALAR_EVENT && skip_node(p, &fk) == -1) ||
+                        next(p, &fv) == -1) {
                         yaml_event_delete(&fk);
                         goto fatal;
                     }
@@ -715,7 +722,7 @@ parse_entry(struct parser *p, const yaml_event_t *start)
                             SUBS_MAX_FIELDS ? "too many fields (at most 256)" :
                             "each field is name: value, with a single value");
                         e->bad = true;
-                        if (skip_node(p, &fk) == -1 || skip_node(p, &fv) == -1) {
+                        if (skip_node(p, &fv) == -1) {
                             yaml_event_delete(&fk);
                             yaml_event_delete(&fv);
                             goto fatal;
@@ -835,6 +842,12 @@ parse_doc(struct parser *p)
                 yaml_event_delete(&k);
                 break;
             }
+            /* a key that is a list or a map: skip all of it before its value */
+            if (k.type != YAML_SCALAR_EVENT && skip_node(p, &k) == -1) {
+                yaml_event_delete(&k);
+                rc = -1;
+                break;
+            }
             if (next(p, &v) == -1) {
                 yaml_event_delete(&k);
                 rc = -1;
@@ -849,7 +862,7 @@ parse_doc(struct parser *p)
                     "the file holds one key, subscribers:, with the list under it", key,
                     edit_distance(key, "subscribers") <= 3 ? " (did you mean \"subscribers\"?)"
                     : "");
-                if (skip_node(p, &k) == -1 || skip_node(p, &v) == -1)
+                if (skip_node(p, &v) == -1)
                     rc = -1;
             } else if (v.type == YAML_SEQUENCE_START_EVENT) {
                 s->dash_col = 2;

@@ -11,10 +11,14 @@ pass=0 fail=0 skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# no test may hang the run: each program gets at most this long
+TEST_TIMEOUT=${TEST_TIMEOUT:-900}
+
 runone() {
     name=$1; shift
-    "$@" >"$log" 2>&1
+    timeout -k 10 "$TEST_TIMEOUT" "$@" >"$log" 2>&1
     st=$?
+    [ "$st" = 124 ] && echo "not ok - $name timed out after $TEST_TIMEOUT s" >>"$log"
     p=$(grep -c '^ok - ' "$log")
     f=$(grep -c '^not ok - ' "$log")
     s=$(grep -c '^skip - ' "$log")
