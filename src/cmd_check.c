@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -15,14 +16,17 @@
 #include "digest.h"
 #include "log.h"
 #include "subs.h"
+#include "transport.h"
 
 static const char usage_text[] =
-    "usage: gazette check [--templates] [--print-config]\n"
+    "usage: gazette check [--templates] [--smtp] [--print-config]\n"
     "\n"
     "Reads the config and the subscriber list and reports every problem as\n"
     "FILE:LINE:COL: what is wrong; what would be right.  Prints nothing when all is well.\n"
     "  --templates      also check the templates (paths.templates over the built-in ones)\n"
     "                   for names the data does not have and partials that do not exist\n"
+    "  --smtp           connect to the SMTP server, do STARTTLS and AUTH as configured,\n"
+    "                   and quit (nothing is sent)\n"
     "  --print-config   print the effective configuration (secrets are never shown)\n";
 
 static void
@@ -32,12 +36,52 @@ report(void *ctx, const struct diag *d)
     diag_print(d);
 }
 
+/* Connect, greet, STARTTLS and AUTH as configured, then quit. */
+static int
+check_smtp(const struct config *cfg, struct diag *d)
+{
+    const struct transport_ops *ops = transport_for(cfg);
+    struct transport_opts o;
+    struct transport_result r;
+    struct transport *t;
+    struct buf pw;
+    int rc = -1;
+
+    buf_init(&pw, 0);
+    if (config_password(cfg, &pw, d) == -1)
+        goto out;
+    memset(&o, 0, sizeof(o));
+    o.cfg = cfg;
+    o.password = pw.len ? buf_str(&pw) : NULL;
+    o.maildir = cfg->paths.outbox;
+    if ((t = ops->open(&o, d)) == NULL)
+        goto out;
+    memset(&r, 0, sizeof(r));
+    if (ops->probe != NULL && ops->probe(t, &r) == -1) {
+        diag_set(d, r.outcome == TRANSPORT_TEMPFAIL ? EX_TEMPFAIL : r.stage != NULL &&
+            strcmp(r.stage, "auth") == 0 ? EX_NOPERM : EX_UNAVAILABLE, "%s: %s at %s: %d %s",
+            cfg->smtp.url ? cfg->smtp.url : ops->name, transport_outcome_name(r.outcome),
+            r.stage ? r.stage : "?", r.code, r.text);
+        ops->close(t);
+        goto out;
+    }
+    ops->close(t);
+    log_info("%s: %s ok", ops->name, cfg->smtp.url ? cfg->smtp.url : cfg->paths.outbox);
+    rc = 0;
+out:
+    if (pw.p != NULL)
+        explicit_bzero(pw.p, pw.len);
+    buf_fini(&pw);
+    return rc;
+}
+
 int
 cmd_check(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "print-config", no_argument, NULL, 'p' },
         { "templates", no_argument, NULL, 't' },
+        { "smtp", no_argument, NULL, 's' },
         { "help", no_argument, NULL, 'h' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
@@ -46,7 +90,7 @@ cmd_check(struct cli *c, int argc, char **argv)
     struct subs_report rep = { report, NULL };
     struct diag d = DIAG_INIT;
     struct subs *list;
-    bool print = false, templates = false;
+    bool print = false, templates = false, smtp = false;
     int ch;
 
     optind = 0;
@@ -57,6 +101,9 @@ cmd_check(struct cli *c, int argc, char **argv)
             break;
         case 't':
             templates = true;
+            break;
+        case 's':
+            smtp = true;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -81,6 +128,8 @@ cmd_check(struct cli *c, int argc, char **argv)
         fputs(buf_str(&out), stdout);
         buf_fini(&out);
     }
+    if (smtp && check_smtp(c->cfg, &d) == -1)
+        return cli_fail(&d);
     if (templates) {
         int n = digest_check_templates(c->cfg->paths.templates, report, NULL, &d);
 

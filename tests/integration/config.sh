@@ -70,3 +70,13 @@ expect_err "missing.yaml: cannot read" "missing config named"
 run_g check --password secret
 expect_rc 64 "no --password option exists"
 check "help mentions no password option" sh -c '! "$GAZETTE" --help | grep -qi password'
+
+# check --smtp: connect and quit
+run_g -v check --smtp
+expect_rc 0 "check --smtp with the Maildir default"
+port=$(free_port)
+printf 'smtp:\n  transport: smtp\n  url: smtp://127.0.0.1:%s\n  starttls: off\n' "$port" >unreach.yaml
+: >subscribers.yaml
+run_g -c unreach.yaml check --smtp
+expect_rc 75 "check --smtp against a closed port: EX_TEMPFAIL"
+expect_err "Couldn't connect" "and says it could not connect"
