@@ -3194,9 +3194,12 @@ parse_text(struct ctx *c, const char *text, size_t len)
     /* A bare name right next to the date, which is not a publication: the author. */
     for (int k = -1; k <= 1 && a->author == NULL && hdate != SIZE_MAX && hdate < body; k += 2) {
         size_t j = hdate + (size_t)k;
-        struct unit *n = &u[j];
+        struct unit *n;
 
-        if ((k < 0 && hdate == 0) || j >= body || n->role != R_NONE || n->repeat > 1 ||
+        if ((k < 0 && hdate == 0) || j >= body)
+            continue;
+        n = &u[j];                          /* only once j is known to be in range */
+        if (n->role != R_NONE || n->repeat > 1 ||
             (n->f & (U_NOISE | META_FLAGS | U_TERMINAL)) || n->words < 2 || n->words > 4 ||
             !is_name(n->s, n->n) || has_media_word(n->s, n->n) ||
             strncmp(n->s, "The ", 4) == 0 || (src != NULL && strcmp(src, n->s) == 0))
