@@ -12,7 +12,12 @@
 
 struct buf;
 
-enum log_level { LOGLEVEL_QUIET = -1, LOGLEVEL_NORMAL = 0, LOGLEVEL_VERBOSE = 1, LOGLEVEL_DEBUG = 2 };
+enum log_level {
+    LOGLEVEL_QUIET = -1,        /* -q: errors only */
+    LOGLEVEL_NORMAL = 0,
+    LOGLEVEL_VERBOSE = 1,       /* -v */
+    LOGLEVEL_DEBUG = 2,         /* -vv */
+};
 
 void log_set_level(int level);
 int log_level(void);

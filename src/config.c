@@ -117,8 +117,10 @@ static const struct key keys[] = {
     { "compose", "allow_html", K_BOOL, C(allow_html), "false", 0, 0, NULL, "true or false" },
     { "compose", "drop_patterns", K_STRLIST, C(drop_patterns), NULL, 0, 0, NULL,
       "a list of texts" },
-    { "compose", "max_articles", K_INT, C(max_articles), "0", 0, 1000, NULL, "articles per issue, 0 for no limit" },
-    { "compose", "min_articles", K_INT, C(min_articles), "1", 0, 1000, NULL, "articles needed to send an issue" },
+    { "compose", "max_articles", K_INT, C(max_articles), "0", 0, 1000, NULL,
+      "articles per issue, 0 for no limit" },
+    { "compose", "min_articles", K_INT, C(min_articles), "1", 0, 1000, NULL,
+      "articles needed to send an issue" },
 
     { "log", "syslog", K_BOOL, L(syslog), "false", 0, 0, NULL, "true or false" },
 };

@@ -680,7 +680,8 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     g->parts = tmpl_partials_new(source, g);
     if ((g->t_subject = load(g, "subject", d)) == NULL ||
         (g->t_text = load(g, "digest.txt", d)) == NULL ||
-        (g->t_html = load(g, "digest.html", d)) == NULL || (t_pre = load(g, "preheader", d)) == NULL)
+        (g->t_html = load(g, "digest.html", d)) == NULL ||
+        (t_pre = load(g, "preheader", d)) == NULL)
         goto fail;
     if (tmpl_names(g->t_subject, g->parts, scan_name, &sc, d) == -1 ||
         tmpl_names(g->t_text, g->parts, scan_name, &sc, d) == -1 ||

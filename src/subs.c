@@ -369,7 +369,11 @@ is_timestamp(const char *s)
 {
     int n = 0;
 
-#define DIGITS(k) do { for (int i_ = 0; i_ < (k); i_++, n++) if (!IS_DIGIT(s[n])) return false; } while (0)
+#define DIGITS(k) do {                                                  \
+        for (int i_ = 0; i_ < (k); i_++, n++)                           \
+            if (!IS_DIGIT(s[n]))                                        \
+                return false;                                           \
+    } while (0)
     DIGITS(4);
     if (s[n++] != '-')
         return false;
