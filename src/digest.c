@@ -790,8 +790,10 @@ struct slots {
     size_t n;
 };
 
+/* unsub: this subscriber's unsubscribe URL, made once by the caller (an HMAC each time). */
 static void
-fill_slots(const struct digest *g, const struct subscriber *sub, struct slots *sl)
+fill_slots(const struct digest *g, const struct subscriber *sub, const char *unsub,
+    struct slots *sl)
 {
     size_t nslot = SLOT_FIELDS + g->nfields;
 
@@ -806,7 +808,7 @@ fill_slots(const struct digest *g, const struct subscriber *sub, struct slots *s
         else if (i == SLOT_NAME)
             buf_adds(raw, sub->name);
         else if (i == SLOT_UNSUB)
-            digest_unsubscribe_url(g, sub->addr, raw);
+            buf_adds(raw, unsub);
         else {
             for (size_t j = 0; j < sub->nfields; j++)
                 if (strcmp(sub->fields[j].key, g->fields[i - SLOT_FIELDS]) == 0)
@@ -893,9 +895,13 @@ digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *s
     struct buf *text, struct buf *html, struct diag *d)
 {
     struct slots *sl = xcalloc(1, sizeof(*sl));
+    struct buf unsub;
     int rc = 0;
 
-    fill_slots(g, sub, sl);
+    buf_init(&unsub, 0);
+    digest_unsubscribe_url(g, sub->addr, &unsub);
+    fill_slots(g, sub, buf_str(&unsub), sl);
+    buf_fini(&unsub);
     if (g->personal) {
         rc = render_personal(g, sub, sl, subject, text, html, d);
         free_slots(sl);
@@ -934,13 +940,12 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
     memset(&p, 0, sizeof(p));
     p.to_name = sub->name[0] ? sub->name : NULL;
     p.to_addr = sub->addr;
-    if (g->cfg->newsletter.unsubscribe_url != NULL) {
-        digest_unsubscribe_url(g, sub->addr, &unsub);
+    digest_unsubscribe_url(g, sub->addr, &unsub);
+    if (g->cfg->newsletter.unsubscribe_url != NULL)
         p.unsub_url = buf_str(&unsub);
-    }
     p.unsub_mailto = g->cfg->newsletter.unsubscribe_mailto;
     sl = xmalloc(sizeof(*sl));
-    fill_slots(g, sub, sl);
+    fill_slots(g, sub, buf_str(&unsub), sl);
     if (g->personal) {
         if (render_personal(g, sub, sl, &subj, &text, &html, d) == -1)
             goto out;

@@ -4,6 +4,7 @@
  * loaded (count, and every 1000th entry's fields).  Used by `make bench`.
  * SPDX-License-Identifier: MIT
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,10 @@ main(int argc, char **argv)
         ((double)(ru.ru_maxrss - base_kb) * 1024 - (double)st.st_size) / (double)s->n);
     printf("verify: %s (%ld sampled entries wrong, count %s)\n",
         bad == 0 && (long)s->n == n ? "ok" : "FAILED", bad, (long)s->n == n ? "ok" : "wrong");
-    subs_free(s);
-    return bad == 0 && (long)s->n == n ? 0 : 1;
+    {
+        bool ok = bad == 0 && (long)s->n == n;
+
+        subs_free(s);
+        return ok ? 0 : 1;
+    }
 }

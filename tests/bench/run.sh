@@ -1,13 +1,328 @@
 #!/bin/sh
 # make bench: performance figures, each verified.  Ratios matter more than absolute
-# numbers: the machines are shared and noisy.
+# numbers: the machines are shared and noisy, so every comparison is made within one run
+# (alternating the two programs compared, best of BENCH_REPEAT runs each).
+#   tests/bench/run.sh [subs] [compose] [mailer]     (default: all three)
+# Knobs: BENCH_DIR, BENCH_SUBSCRIBERS (1000000), BENCH_COMPOSE_SUBSCRIBERS (100000),
+# BENCH_MESSAGES (20000), BENCH_REPEAT (2).  Exit 1 when a result fails its verification;
+# a figure below its target is printed as BELOW TARGET, and a missing tool as SKIPPED.
 set -eu
 cd "$(dirname "$0")/../.."
 B=${BENCH_DIR:-build/bench}
+PY=/usr/bin/python3
+SINK=/usr/sbin/smtp-sink
+SOURCE=/usr/sbin/smtp-source
 mkdir -p "$B"
-N=${BENCH_SUBSCRIBERS:-1000000}
-echo "== subscriber list: $N subscribers"
-[ -f "$B/subs-$N.yaml" ] || build/bench_subs "$B/subs-$N.yaml" "$N" >/dev/null
-build/bench_subs "$B/subs-$N.yaml" "$N"
-echo "-- the same file through libyaml alone (the fallback path)"
-build/bench_subs "$B/subs-$N.yaml" "$N" libyaml
+failed=0
+sections=${*:-subs compose mailer}
+want() { case " $sections " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+fail() { echo "FAILED: $*"; failed=$((failed + 1)); }
+
+# ---- subscriber list ------------------------------------------------------------------
+if want subs; then
+    N=${BENCH_SUBSCRIBERS:-1000000}
+    echo "== subscriber list: $N subscribers"
+    [ -f "$B/subs-$N.yaml" ] || build/bench_subs "$B/subs-$N.yaml" "$N" >/dev/null
+    build/bench_subs "$B/subs-$N.yaml" "$N" || fail "bench_subs"
+    echo "-- the same file through libyaml alone (the fallback path)"
+    build/bench_subs "$B/subs-$N.yaml" "$N" libyaml || fail "bench_subs libyaml"
+fi
+
+# ---- composer ---------------------------------------------------------------------------
+if want compose; then
+    NC=${BENCH_COMPOSE_SUBSCRIBERS:-100000}
+    echo "== composer: personalised messages of a ~20 KB digest for $NC subscribers"
+    rm -rf "$B/compose"
+    mkdir -p "$B/compose"
+    build/bench_compose -n "$NC" -s "$B/compose" || fail "bench_compose"
+    # the sampled messages re-parsed by an independent parser (Python's email package,
+    # policy.strict) and compared with what the composer says they must decode to
+    if [ -x "$PY" ] && "$PY" -c 'import email.policy' 2>/dev/null; then
+        "$PY" tests/integration/check_eml.py "$B"/compose/*.eml >"$B/compose/check.log" 2>&1 ||
+            true
+        okc=$(grep -c '^ok - ' "$B/compose/check.log" || true)
+        bad=$(grep -c '^not ok - ' "$B/compose/check.log" || true)
+        neml=$(find "$B/compose" -name "*.eml" | wc -l)
+        if [ "$bad" = 0 ] && [ "$okc" -gt 0 ] && [ "$neml" -gt 0 ]; then
+            echo "re-parse: ok ($neml sampled messages, $okc checks with check_eml.py)"
+        else
+            fail "re-parse: $bad of $((okc + bad)) checks failed on $neml messages" \
+                "($B/compose/check.log)"
+            grep '^not ok - ' "$B/compose/check.log" | head -10
+        fi
+    else
+        echo "re-parse: SKIPPED ($PY with the email package is not available)"
+    fi
+fi
+
+# ---- mailer -------------------------------------------------------------------------------
+# gazette send (libcurl SMTP) against Postfix's smtp-sink on loopback, and smtp-source (the
+# raw SMTP client limit) sending as many messages of the same size with as many sessions.
+# smtp-sink counts what arrived (-c); every run must deliver exactly what it was given.
+
+# run_timed ERRFILE CMD...: run CMD, print "status wall user sys peak_rss_kB".  The peak
+# is the child's own VmHWM, read while it runs: getrusage's ru_maxrss would include the
+# Python process the child was forked from (exec keeps the high-water mark).
+run_timed() {
+    "$PY" -c '
+import resource, subprocess, sys, threading, time
+peak = 0
+def watch(p):
+    global peak
+    while p.returncode is None:
+        try:
+            with open("/proc/%d/status" % p.pid) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.02)
+t = time.monotonic()
+with open(sys.argv[1], "w") as err:
+    p = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err)
+    w = threading.Thread(target=watch, args=(p,))
+    w.start()
+    rc = p.wait()
+wall = time.monotonic() - t
+w.join()
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%d %.3f %.3f %.3f %d" % (rc, wall, r.ru_utime, r.ru_stime, peak))
+' "$@"
+}
+
+free_port() {
+    "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+SINK_PID='' SINK_CPU=0
+# stop_sink: stop it; SINK_CPU is the CPU seconds it used
+stop_sink() {
+    if [ -n "$SINK_PID" ]; then
+        SINK_CPU=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
+            "/proc/$SINK_PID/stat" 2>/dev/null || echo 0)
+        kill "$SINK_PID" 2>/dev/null || true
+        wait "$SINK_PID" 2>/dev/null || true
+    fi
+    SINK_PID=
+}
+
+# start_sink NAME: a fresh smtp-sink on a free port (PORT), counting into $W/NAME.sink
+start_sink() {
+    PORT=$(free_port)
+    SINK_OUT="$W/$1.sink"
+    if [ "$(id -u)" = 0 ]; then
+        "$SINK" -u nobody -c "127.0.0.1:$PORT" 256 >"$SINK_OUT" 2>"$W/$1.sink-err" &
+    else
+        "$SINK" -c "127.0.0.1:$PORT" 256 >"$SINK_OUT" 2>"$W/$1.sink-err" &
+    fi
+    SINK_PID=$!
+    "$PY" -c '
+import socket, sys, time
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+' "$PORT" || { stop_sink; return 1; }
+}
+
+# sink_count: messages smtp-sink has received so far (its last "mesg=" counter)
+sink_count() {
+    tr '\r' '\n' <"$SINK_OUT" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -n 1 | grep . ||
+        echo 0
+}
+
+# arrived WANT: wait (up to 10 s) until the sink has WANT messages; print the count
+arrived() {
+    i=0
+    while [ "$(sink_count)" -lt "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    sink_count
+}
+
+# write_config CONNECTIONS STATE_DIR: $W/gazette.yaml for the current PORT
+write_config() {
+    cat >"$W/gazette.yaml" <<EOF
+newsletter:
+  name: The Bench Gazette
+  from: news@bench.example.org
+  reply_to: editor@bench.example.org
+  list_id: weekly.bench.example.org
+  unsubscribe_url: https://bench.example.org/u?t={{token}}
+  unsubscribe_mailto: unsubscribe@bench.example.org
+  secret_file: secret.txt
+smtp:
+  transport: smtp
+  url: smtp://127.0.0.1:$PORT
+  starttls: off
+  connections: $1
+  messages_per_connection: 100000
+paths:
+  subscribers: subs.yaml
+  state_dir: $2
+EOF
+}
+
+# show WHO N UNIT MESSAGES WALL USER SYS RSS_KB: one line per run; sets R_RATE R_RSS R_CPU
+show() {
+    R_RATE=$(rate "$4" "$5")
+    R_RSS=$(awk -v k="$8" 'BEGIN { printf "%.1f", k / 1024 }')
+    R_CPU=$(awk -v u="$6" -v s="$7" -v n="$4" 'BEGIN { printf "%.0f", (u + s) * 1e6 / n }')
+    printf '  %-11s %2s %-4s %6s msgs %6.2f s %6s msg/s  CPU %5.2f s = %3s us/msg' \
+        "$1" "$2" "$3" "$4" "$5" "$R_RATE" "$(awk -v u="$6" -v s="$7" 'BEGIN { print u + s }')" \
+        "$R_CPU"
+    printf '  sink %3s us/msg  peak RSS %5s MB\n' \
+        "$(awk -v c="$SINK_CPU" -v n="$4" 'BEGIN { printf "%.0f", c * 1e6 / n }')" "$R_RSS"
+}
+
+# rate MESSAGES SECONDS
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
+
+# gazette_run TAG CONNECTIONS MESSAGES [STATE_DIR]: one timed send (show's R_*); 1 when
+# it failed: an exit status, or a count at smtp-sink or in the journal that is not MESSAGES
+gazette_run() {
+    tag=$1 conns=$2 msgs=$3
+    sdir=${4:-$W/state-$tag}
+    start_sink "$tag" || { fail "$tag: smtp-sink did not start"; return 1; }
+    rm -rf "$sdir"
+    write_config "$conns" "$sdir"
+    res=$(run_timed "$W/$tag.err" ./gazette -c "$W/gazette.yaml" send --campaign "$tag" \
+        --limit "$msgs" "$W/articles") || res="1 0 0 0 0"
+    # shellcheck disable=SC2086  # the five numbers, split on purpose
+    set -- $res
+    got=$(arrived "$msgs")
+    stop_sink
+    sent=$(./gazette -c "$W/gazette.yaml" status "$tag" 2>/dev/null |
+        sed -n 's/^campaign [^:]*: \([0-9]*\) sent.*/\1/p')
+    show gazette "$conns" conn "$msgs" "$2" "$3" "$4" "$5"
+    if [ "$1" != 0 ] || [ "$got" != "$msgs" ] || [ "${sent:-0}" != "$msgs" ]; then
+        fail "$tag: gazette exited $1; smtp-sink received $got, the journal says ${sent:-?}" \
+            "sent, of $msgs"
+        sed 's/^/    /' "$W/$tag.err" | head -5
+        R_RATE=0
+        return 1
+    fi
+}
+
+# source_run TAG SESSIONS MESSAGES PAYLOAD: smtp-source the same way
+source_run() {
+    tag=$1 conns=$2 msgs=$3
+    start_sink "$tag" || { fail "$tag: smtp-sink did not start"; return 1; }
+    res=$(run_timed "$W/$tag.err" "$SOURCE" -M bench.example.org -d -l "$4" -m "$msgs" \
+        -s "$conns" -f news@bench.example.org -t reader@bench.example.org "127.0.0.1:$PORT") ||
+        res="1 0 0 0 0"
+    # shellcheck disable=SC2086  # the five numbers, split on purpose
+    set -- $res
+    got=$(arrived "$msgs")
+    stop_sink
+    show smtp-source "$conns" sess "$msgs" "$2" "$3" "$4" "$5"
+    if [ "$1" != 0 ] || [ "$got" != "$msgs" ]; then
+        fail "$tag: smtp-source exited $1; smtp-sink received $got of $msgs"
+        sed 's/^/    /' "$W/$tag.err" | head -5
+        R_RATE=0
+        return 1
+    fi
+}
+
+max() { awk -v a="$1" -v b="$2" 'BEGIN { print ((a + 0 > b + 0) ? a : b) }'; }
+# min A B, where 0 means "none yet"
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print ((a + 0 == 0 || b + 0 < a + 0) ? b : a) }'; }
+
+mailer() {
+    M=${BENCH_MESSAGES:-20000}
+    REP=${BENCH_REPEAT:-2}
+    W="$B/mailer"
+    echo "== mailer: $M personalised ~20 KB digests over SMTP to smtp-sink on 127.0.0.1"
+    for tool in "$SINK" "$SOURCE" "$PY"; do
+        if [ ! -x "$tool" ]; then
+            echo "mailer: SKIPPED ($tool is not installed; apt-get install postfix python3)"
+            return 0
+        fi
+    done
+    rm -rf "$W"
+    mkdir -p "$W/articles"
+    trap 'stop_sink' EXIT
+    trap 'stop_sink; exit 130' INT TERM
+    build/bench_compose -a "$W/articles" >/dev/null || { fail "bench_compose -a"; return 0; }
+    (umask 077; printf 'bench-secret-%s\n' "$$" >"$W/secret.txt")
+    # the same kinds of names as bench_compose: none, ASCII, non-ASCII
+    awk -v n="$M" 'BEGIN { print "subscribers:"; for (i = 0; i < n; i++) {
+        printf "  - email: reader%d@example%d.org\n", i, i % 1000
+        if (i % 5 == 0) continue
+        if (i % 7 == 0) printf "    name: \"Zo\303\253 \303\205ngstr\303\266m %d\"\n", i
+        else printf "    name: Reader %d\n", i } }' >"$W/subs.yaml"
+
+    # the size of gazette's messages, for smtp-source's payload
+    PORT=0
+    write_config 1 "$W/state-size"
+    ./gazette -c "$W/gazette.yaml" -v send --dry-run --limit 500 --campaign size \
+        "$W/articles" 2>"$W/size.err" || { fail "gazette send --dry-run"; cat "$W/size.err"; }
+    avg=$(sed -n 's/.*dry run: \([0-9]*\) messages composed (\([0-9]*\) bytes).*/\2 \1/p' \
+        "$W/size.err" | awk '{ printf "%d", $1 / $2 }')
+    if [ -z "$avg" ] || [ "$avg" -lt 1000 ]; then
+        fail "cannot tell the size of gazette's messages (see $W/size.err)"
+        return 0
+    fi
+    # smtp-source writes From, To, Date, Message-Id and the empty line: 159 bytes with
+    # these addresses and -M (measured with smtp-sink -d); -l counts the rest, CRLFs included
+    payload=$((avg - 159))
+    echo "message size: gazette $avg bytes on average; smtp-source $payload bytes of payload" \
+        "+ 159 of header"
+
+    for c in 1 8; do
+        best_g=0 best_s=0 rss_g=0 cpu_g=0 cpu_s=0
+        for r in $(seq 1 "$REP"); do
+            if source_run "src$c-$r" "$c" "$M" "$payload"; then
+                best_s=$(max "$best_s" "$R_RATE") cpu_s=$(min "$cpu_s" "$R_CPU")
+            fi
+            if gazette_run "gz$c-$r" "$c" "$M"; then
+                best_g=$(max "$best_g" "$R_RATE") cpu_g=$(min "$cpu_g" "$R_CPU")
+                rss_g=$(max "$rss_g" "$R_RSS")
+            fi
+        done
+        ratio=$(awk -v g="$best_g" -v s="$best_s" 'BEGIN { printf "%.2f", (s > 0 ? g / s : 0) }')
+        verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.80 ? "PASS" : "BELOW TARGET") }')
+        echo "$c connection(s): gazette $best_g msg/s, smtp-source $best_s msg/s (best of" \
+            "$REP): ratio $ratio; target 0.80: $verdict"
+        echo "  client CPU per message (least of $REP): gazette $cpu_g us, smtp-source" \
+            "$cpu_s us"
+        if [ "$c" = 1 ]; then
+            ratio_1=$ratio verdict_1=$verdict
+        else
+            ratio_8=$ratio verdict_8=$verdict rss_8=$rss_g
+        fi
+    done
+
+    # peak RSS must not grow with the number of messages: half as many, same list
+    half=$((M / 2))
+    gazette_run "gz8-half" 8 "$half" || true
+    growth=$(awk -v a="$rss_8" -v b="$R_RSS" -v n="$((M - half))" \
+        'BEGIN { printf "%.0f", (a - b) * 1048576 / n }')
+    rss_verdict=$(awk -v g="$growth" 'BEGIN { print (g <= 1024 ? "PASS" : "BELOW TARGET") }')
+    echo "peak RSS, 8 connections, one list of $M: $R_RSS MB for $half messages, $rss_8 MB" \
+        "for $M: $growth bytes per extra message (target: flat, <= 1024; the journal keeps" \
+        "~300 per address, a kept message would be ~$avg): $rss_verdict"
+
+    # diagnostic, not a target figure: the journal on tmpfs, where fdatasync costs nothing
+    if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+        shm=$(mktemp -d /dev/shm/gazette-bench.XXXXXX)
+        gazette_run "gz1-shm" 1 "$M" "$shm/state" || true
+        rm -rf "$shm"
+        echo "diagnostic: 1 connection with state_dir on tmpfs (journal fdatasync ~free):" \
+            "$R_RATE msg/s"
+    fi
+    echo "mailer summary: 1 connection $ratio_1 ($verdict_1), 8 connections $ratio_8" \
+        "($verdict_8), RSS $rss_verdict"
+    stop_sink
+}
+
+if want mailer; then
+    mailer
+fi
+
+if [ "$failed" != 0 ]; then
+    echo "bench: $failed verification(s) FAILED"
+    exit 1
+fi
