@@ -136,8 +136,10 @@ campaign_list(const char *state_dir, struct campaign_list *out, struct diag *d)
     }
     closedir(dh);
     free(dir);
-    qsort(out->v, out->n, sizeof(*out->v), info_cmp);
-    qsort(out->paths, out->npaths, sizeof(char *), str_cmp);
+    if (out->n > 1)             /* qsort() must not be given a NULL array */
+        qsort(out->v, out->n, sizeof(*out->v), info_cmp);
+    if (out->npaths > 1)
+        qsort(out->paths, out->npaths, sizeof(char *), str_cmp);
     return 0;
 }
 
@@ -156,7 +158,9 @@ campaign_list_fini(struct campaign_list *l)
 bool
 campaign_list_has(const struct campaign_list *l, const char *path)
 {
-    return bsearch(&path, l->paths, l->npaths, sizeof(char *), str_cmp) != NULL;
+    /* no history yet: paths is NULL, which bsearch() must not be given */
+    return l->npaths > 0 &&
+        bsearch(&path, l->paths, l->npaths, sizeof(char *), str_cmp) != NULL;
 }
 
 static void
@@ -285,7 +289,8 @@ campaign_count_bounces(const char *state_dir, char *const *addrs, size_t n, long
     buf_init(&path, 0);
     buf_init(&out, 0);
     buf_addf(&path, "%s/bounces", state_dir);
-    if (mkdirs(state_dir, d) == -1 || (fd = lock_file(buf_str(&path), BOUNCE_LOCK_WAIT_MS, d)) == -1)
+    if (mkdirs(state_dir, d) == -1 ||
+        (fd = lock_file(buf_str(&path), BOUNCE_LOCK_WAIT_MS, d)) == -1)
         goto out;
     /* "ADDRESS TAB COUNT" lines */
     if ((text = read_file(buf_str(&path), &len)) != NULL) {
@@ -320,7 +325,7 @@ campaign_count_bounces(const char *state_dir, char *const *addrs, size_t n, long
             counts[nn++] = 0;
         }
         counts[k]++;
-        if (limit > 0 && counts[k] == limit) {
+        if (limit > 0 && counts[k] >= limit) {   /* >=: again after a resubscribe */
             *over = xreallocarray(*over, *nover + 1, sizeof(char *));
             (*over)[(*nover)++] = xstrdup(names[k]);
         }

@@ -260,6 +260,7 @@ cmd_send(struct cli *c, int argc, char **argv)
     const struct subscriber **todo = NULL;
     char *id = NULL, *jdir = NULL;
     size_t ntodo = 0;
+    bool cut = false;
     time_t day;
     int ch, rc = 0;
 
@@ -353,7 +354,8 @@ cmd_send(struct cli *c, int argc, char **argv)
         goto out;
     }
     if (c->cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR &&
-        c->cfg->newsletter.unsubscribe_url == NULL && c->cfg->newsletter.unsubscribe_mailto == NULL) {
+        c->cfg->newsletter.unsubscribe_url == NULL &&
+        c->cfg->newsletter.unsubscribe_mailto == NULL) {
         diag_set(&d, EX_CONFIG, "refusing to send a newsletter without a way to unsubscribe; "
             "set newsletter.unsubscribe_url or newsletter.unsubscribe_mailto");
         diag_path(&d, c->cfg->path ? c->cfg->path : "built-in configuration");
@@ -446,8 +448,10 @@ cmd_send(struct cli *c, int argc, char **argv)
                 continue;
         } else if (so.retry_failed != NULL)
             continue;
-        if (so.limit > 0 && (long)ntodo >= so.limit)
+        if (so.limit > 0 && (long)ntodo >= so.limit) {
+            cut = true;         /* more are due: the campaign goes on in a later run */
             break;
+        }
         todo[ntodo++] = s;
     }
     if (so.dry_run) {
@@ -509,12 +513,22 @@ cmd_send(struct cli *c, int argc, char **argv)
         free(over);
     }
     diag_clear(&d);
-    if (campaign_mark_done(c->cfg->paths.state_dir, id, &d) == -1)
+    /*
+     * Done only when this run covered the whole list: after --limit or --shard the others
+     * are still due, and the next plain run must resume the campaign, not start another.
+     */
+    if (cut || so.shard_n > 0)
+        log_info("campaign %s is not finished: the next run goes on with it", id);
+    else if (campaign_mark_done(c->cfg->paths.state_dir, id, &d) == -1)
         log_warnx("%s", d.msg);
     if (st.tempfail > 0 || st.uncertain > 0) {
         summary(id, &st, true);
-        log_warnx("%zu left to retry: 'gazette send --retry-failed %s' later; 'gazette status "
-            "%s' lists them", st.tempfail, id, id);
+        if (st.tempfail > 0)
+            log_warnx("%zu left to retry: 'gazette send --retry-failed %s' later; 'gazette "
+                "status %s' lists them", st.tempfail, id, id);
+        if (st.uncertain > 0)
+            log_warnx("%zu message(s) uncertain: the server may have them (its reply after "
+                "the data was lost); 'gazette status %s' lists them", st.uncertain, id);
         rc = EX_TEMPFAIL;
     } else if (st.permfail > 0) {
         summary(id, &st, true);

@@ -58,6 +58,8 @@ struct run {
     int streak;
     bool stop, connected_once;
     int open_failures;
+    bool greeted_once;              /* some reply got past a server's greeting */
+    int greet_failures;             /* greetings that never came, in a row */
     struct diag fatal;
     double interval, scale, next_start;
     double t0;
@@ -111,23 +113,52 @@ hook(void *arg)
 
 /* ---- the log file ---------------------------------------------------------------- */
 
+/* Start a log line: {"time": ..., "campaign": ... */
+static void
+log_head(struct run *r, struct buf *b)
+{
+    struct timespec ts;
+    struct tm tm;
+    char t[40];
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+    buf_addf(b, "{\"time\": \"%s.%03ldZ\", \"campaign\": ", t, ts.tv_nsec / 1000000);
+    value_json_string(b, r->o->campaign, strlen(r->o->campaign));
+}
+
+/* The last line of a run: what it did, in numbers. */
+static void
+log_summary(struct run *r)
+{
+    const struct mailer_stats *st = r->st;
+    struct buf b;
+
+    if (r->logfd == -1)
+        return;
+    buf_init(&b, 0);
+    log_head(r, &b);
+    buf_addf(&b, ", \"event\": \"summary\", \"total\": %zu, \"sent\": %zu, \"tempfail\": "
+        "%zu, \"permfail\": %zu, \"uncertain\": %zu, \"retried\": %zu, \"slowdowns\": %zu, "
+        "\"stopped\": %s, \"seconds\": %.3f}\n", st->total, st->sent, st->tempfail,
+        st->permfail, st->uncertain, st->retried, st->slowdowns,
+        diag_is_set(&r->fatal) ? "true" : "false", st->seconds);
+    if (write(r->logfd, buf_str(&b), b.len) != (ssize_t)b.len)
+        log_warn("cannot write the log file");
+    buf_fini(&b);
+}
+
 static void
 log_event(struct run *r, const struct subscriber *s, const char *event, int attempt,
     const struct transport_result *res)
 {
     struct buf b;
-    struct timespec ts;
-    struct tm tm;
-    char t[40];
 
     if (r->logfd == -1 && !r->o->syslog)
         return;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
     buf_init(&b, 0);
-    buf_addf(&b, "{\"time\": \"%s.%03ldZ\", \"campaign\": ", t, ts.tv_nsec / 1000000);
-    value_json_string(&b, r->o->campaign, strlen(r->o->campaign));
+    log_head(r, &b);
     buf_adds(&b, ", \"subscriber\": ");
     value_json_string(&b, s->addr, strlen(s->addr));
     buf_addf(&b, ", \"event\": \"%s\", \"attempt\": %d", event, attempt);
@@ -330,6 +361,7 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
     enum journal_state js = JOURNAL_TEMPFAIL;
     const char *event = "tempfail";
     bool again = false;
+    int give_up = 0;                /* greetings missed in a row, when it is time to stop */
     double delay = 0;
 
     j->attempts++;
@@ -395,7 +427,28 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
             break;
         }
     }
+    /*
+     * No greeting (a server that takes the connection, then hangs or drops it): a
+     * transport that connects in send() reports it per message.  As for a failed open
+     * (connect_worker()), stop when nothing will get through, rather than wait out
+     * smtp.timeout for every subscriber in turn.
+     */
+    if (res->outcome == TRANSPORT_TEMPFAIL && res->code == 0 && res->stage != NULL &&
+        strcmp(res->stage, "connect") == 0) {
+        if (++r->greet_failures >= r->cfg->smtp.max_attempts * (r->greeted_once ? 4 : 1))
+            give_up = r->greet_failures;
+    } else if (res->stage == NULL || strcmp(res->stage, "connect") != 0) {
+        r->greeted_once = true;
+        r->greet_failures = 0;
+    }
     pthread_mutex_unlock(&r->mu);
+    if (give_up) {
+        struct diag d = DIAG_INIT;
+
+        diag_set(&d, EX_TEMPFAIL, "%s: no greeting from the server, %d times in a row: %s",
+            r->cfg->smtp.url ? r->cfg->smtp.url : r->ops->name, give_up, res->text);
+        stop_run(r, &d);
+    }
     if (res->outcome == TRANSPORT_SENT)
         speed_up(r);
     else if (res->outcome == TRANSPORT_TEMPFAIL && is_pushback(res)) {
@@ -611,6 +664,7 @@ mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, si
     /* what never got a final answer stays due: a re-run picks it up */
     st->tempfail += r.nretry + (r.n - r.next);
     st->seconds = now() - r.t0;
+    log_summary(&r);
     if (diag_is_set(&r.fatal)) {
         *d = r.fatal;
         rc = -1;

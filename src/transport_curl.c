@@ -316,6 +316,20 @@ on_read(char *buf, size_t size, size_t nitems, void *arg)
     }
     if (room > left)
         room = left;
+    /*
+     * The last bytes: libcurl 7.88 with a known upload size (CURLOPT_INFILESIZE) never
+     * asks again for the end of the data, and sends the final dot right after these, so
+     * the hook must run now.
+     */
+    if (room == left && !t->all_sent) {
+        if (t->msg != NULL && t->msg->before_end != NULL &&
+            t->msg->before_end(t->msg->before_end_arg) != 0) {
+            t->hook_failed = true;
+            return CURL_READFUNC_ABORT;
+        }
+        t->all_sent = true;
+        reply_reset(t);
+    }
     memcpy(buf, t->data + t->off, room);
     t->off += room;
     return room;
