@@ -141,8 +141,9 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
         if (so->issue_path == NULL)
             (*is)->info.number = cl.last_number + 1;
     } else {
-        /* cron: first finish what an earlier run left unfinished */
-        for (size_t i = cl.n; i-- > 0;) {
+        /* cron: first finish what earlier runs left unfinished, oldest first (not when
+           --campaign names a new campaign: that one is composed from new articles) */
+        for (size_t i = 0; so->campaign == NULL && i < cl.n; i++) {
             if (!cl.v[i].done) {
                 manifest = campaign_manifest(cfg->paths.state_dir, cl.v[i].id);
                 *id = xstrdup(cl.v[i].id);
@@ -150,7 +151,6 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
                 rc = *is != NULL ? 0 : -1;
                 goto out;
             }
-            break;
         }
         /* then the next issue: the articles no campaign has included yet */
         {
@@ -440,7 +440,8 @@ cmd_send(struct cli *c, int argc, char **argv)
             continue;
         if (jn != NULL) {
             e = journal_get(jn, s->addr);
-            if (so.retry_failed != NULL && e.state != JOURNAL_TEMPFAIL)
+            if (so.retry_failed != NULL && e.state != JOURNAL_TEMPFAIL &&
+                !(e.state == JOURNAL_UNCERTAIN && c->cfg->smtp.resend_uncertain))
                 continue;
             if (e.state == JOURNAL_SENT || e.state == JOURNAL_PERMFAIL ||
                 e.state == JOURNAL_SKIPPED ||
@@ -522,6 +523,8 @@ cmd_send(struct cli *c, int argc, char **argv)
     else if (campaign_mark_done(c->cfg->paths.state_dir, id, &d) == -1)
         log_warnx("%s", d.msg);
     if (st.tempfail > 0 || st.uncertain > 0) {
+        bool later = st.tempfail > 0 || (st.uncertain > 0 && c->cfg->smtp.resend_uncertain);
+
         summary(id, &st, true);
         if (st.tempfail > 0)
             log_warnx("%zu left to retry: 'gazette send --retry-failed %s' later; 'gazette "
@@ -529,7 +532,8 @@ cmd_send(struct cli *c, int argc, char **argv)
         if (st.uncertain > 0)
             log_warnx("%zu message(s) uncertain: the server may have them (its reply after "
                 "the data was lost); 'gazette status %s' lists them", st.uncertain, id);
-        rc = EX_TEMPFAIL;
+        /* 75 says "run again later"; uncertain copies are resent only if configured */
+        rc = later ? EX_TEMPFAIL : 0;
     } else if (st.permfail > 0) {
         summary(id, &st, true);
         log_warnx("%zu address(es) refused permanently; 'gazette status %s' lists them",

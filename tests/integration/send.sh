@@ -537,7 +537,8 @@ start_server --drop-after-data 3
 newcase unc 8
 conf "connections: 1"
 gz send
-expect 75 "connection dropped after the 3rd message's data"
+# nothing is left to retry (resend_uncertain is false): exit 0, with a warning
+expect 0 "connection dropped after the 3rd message's data"
 gz status issue-1
 out_has "7 sent, 0 temporary failures, 0 permanent failures, 1 uncertain" \
     "status: 7 sent, 1 uncertain"

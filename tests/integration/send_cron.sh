@@ -1,0 +1,51 @@
+#!/bin/sh
+# Cron behaviour of gazette send through the Maildir transport: unfinished campaigns are
+# resumed oldest first, --campaign NEW composes new articles instead of resuming, nothing
+# new means silence and exit 0, and only uncertain failures left is not "retry later".
+. "$TOP/tests/lib.sh"
+cd "$T" || exit 1
+mkdir articles
+cat >gazette.yaml <<'YAML'
+newsletter:
+  from: news@example.org
+paths:
+  outbox: outbox
+YAML
+printf 'subscribers:\n' >subscribers.yaml
+for i in 1 2 3 4; do printf '  - email: r%s@example.org\n' "$i" >>subscribers.yaml; done
+printf 'title: First\nurl: https://example.org/1\ndate: 2026-11-01\nbody: One.\n' >articles/a1.yaml
+printf 'title: Second\nurl: https://example.org/2\ndate: 2026-11-02\nbody: Two.\n' >articles/a2.yaml
+copies() { grep -l "^To: $1" outbox/new/* 2>/dev/null | wc -l; }
+
+run_g send --limit 2
+expect_rc 0 "a first run that stops after 2 of 4 (--limit)"
+run_g status
+expect_out "issue-1" "status lists issue-1"
+expect_out "unfinished" "issue-1 is unfinished"
+printf 'title: Third\nurl: https://example.org/3\ndate: 2026-11-03\nbody: Three.\n' >articles/a3.yaml
+run_g send --campaign special
+expect_rc 0 "--campaign NEW composes the new article instead of resuming issue-1"
+check "campaign special holds only the third article" grep -q "a3.yaml" state/campaigns/special.issue
+check "and not the articles of issue-1" sh -c '! grep -q "a1.yaml" state/campaigns/special.issue'
+run_g send
+expect_rc 0 "the next plain run resumes the unfinished issue-1"
+check "issue-1 reached everyone once: r1..r4 each got 2 copies in all (issue-1 + special)" \
+    sh -c "[ \$(ls outbox/new | wc -l) = 8 ]"
+for i in 1 2 3 4; do
+    check "r$i got exactly one copy of each campaign" [ "$(copies "r$i@example.org")" = 2 ]
+done
+run_g status
+check "both campaigns are done" [ "$(grep -c ' done ' "$T/out")" = 2 ]
+run_g send
+expect_rc 0 "nothing new: exit 0"
+check "nothing new: no output at all" [ ! -s "$T/out" ] && [ ! -s "$T/err" ]
+run_g send --min-articles 2
+printf 'title: Fourth\nurl: https://example.org/4\ndate: 2026-11-04\nbody: Four.\n' >articles/a4.yaml
+run_g send --min-articles 2
+expect_rc 0 "one new article but --min-articles 2: exit 0"
+check "and nothing sent" [ "$(ls outbox/new | wc -l)" = 8 ]
+run_g send
+expect_rc 0 "without the minimum it goes out"
+check "it is numbered after the last issue (special was #2): issue-3" \
+    test -f state/campaigns/issue-3.issue
+check "special is number 2" grep -q "^number: 2$" state/campaigns/special.issue
