@@ -24,6 +24,7 @@
 #define JOURNAL_FIELDS 8
 #define JOURNAL_TEXT_MAX 150        /* reply text kept per event */
 #define JOURNAL_ID_MAX 100          /* campaign ids become file names */
+#define JOURNAL_LAZY_MS 500         /* outcome records are durable within this */
 
 static const char *const state_names[JOURNAL_NSTATES] = {
     "none", "start", "sent", "tempfail", "permfail", "uncertain", "skipped",
@@ -43,6 +44,8 @@ struct journal {
     pthread_cond_t done;        /* from the syncer: durable moved */
     pthread_t syncer;
     bool running, stop;
+    bool urgent;                /* a START record or a waiter: sync now */
+    int waiters;
     struct buf pending;         /* appended, not yet written */
     uint64_t seq, durable;      /* last assigned; last made durable */
     struct diag err;            /* first write error */
@@ -385,7 +388,10 @@ journal_add(struct journal *j, const char *addr, enum journal_state st, int code
     buf_addf(&j->pending, "%llu\t%lld%03ld\t%s\t%s\t%d\t%s\t%s\t%.3f\n", (unsigned long long)seq,
         (long long)ts.tv_sec, ts.tv_nsec / 1000000, state_names[st], a, code, en, t, latency);
     apply(j, a, st, code, en, t);
-    pthread_cond_signal(&j->work);
+    if (st == JOURNAL_START) {
+        j->urgent = true;
+        pthread_cond_signal(&j->work);
+    }
     pthread_mutex_unlock(&j->mu);
     return seq;
 }
@@ -408,9 +414,11 @@ write_all(int fd, const char *p, size_t n)
 }
 
 /*
- * The syncer thread writes and fdatasyncs whatever has been appended, as soon as there
- * is any: a record appended when a message starts is usually durable before the message's
- * data has gone out, so journal_sync() rarely waits (group commit without a leader).
+ * The syncer thread writes and fdatasyncs what has been appended.  It starts at once for
+ * a START record (which must be durable before that message's data ends: started now,
+ * the sync runs while the data goes out, so journal_sync() rarely waits) or for a waiter;
+ * outcome records ride along with the next one, or go within JOURNAL_LAZY_MS (a lost
+ * outcome only turns a message "uncertain", never unknown).
  */
 static void *
 sync_loop(void *arg)
@@ -422,10 +430,19 @@ sync_loop(void *arg)
         struct buf out;
         uint64_t upto;
 
-        while (!j->stop && j->pending.len == 0)
-            pthread_cond_wait(&j->work, &j->mu);
+        while (!j->stop && (j->pending.len == 0 || (!j->urgent && j->waiters == 0))) {
+            struct timespec ts;
+
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += JOURNAL_LAZY_MS * 1000000L;
+            ts.tv_sec += ts.tv_nsec / 1000000000L;
+            ts.tv_nsec %= 1000000000L;
+            if (pthread_cond_timedwait(&j->work, &j->mu, &ts) != 0 && j->pending.len > 0)
+                break;              /* outcomes waited long enough */
+        }
         if (j->pending.len == 0 && j->stop)
             break;
+        j->urgent = false;
         out = j->pending;
         upto = j->seq;
         buf_init(&j->pending, 0);
@@ -455,10 +472,12 @@ journal_sync(struct journal *j, uint64_t seq, struct diag *d)
     if (j->readonly)
         return 0;
     pthread_mutex_lock(&j->mu);
+    j->waiters++;
     while (j->durable < seq && !diag_is_set(&j->err)) {
         pthread_cond_signal(&j->work);
         pthread_cond_wait(&j->done, &j->mu);
     }
+    j->waiters--;
     if (diag_is_set(&j->err)) {
         if (d != NULL && !diag_is_set(d))
             *d = j->err;
