@@ -38,6 +38,12 @@ int edit_distance(const char *a, const char *b);
 /* true when the n bytes at p are valid UTF-8 (no overlongs, no surrogates). */
 bool utf8_is_valid(const char *p, size_t n);
 
+/* write(2) all n bytes, again after EINTR and short writes; 0 or -1 with errno set. */
+int write_all(int fd, const void *p, size_t n);
+/* mkdir -p with mode for the folders it makes; 0 or -1 with errno set and *failed (when
+   not NULL) pointing at a static copy of the path that failed. */
+int mkdir_p(const char *dir, unsigned mode, const char **failed);
+
 /* Read a whole file into a NUL-terminated heap buffer (caller frees); NULL with errno set. */
 char *read_file(const char *path, size_t *lenp);
 

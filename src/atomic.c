@@ -58,19 +58,9 @@ atomic_open(struct atomic_file *af, const char *path, struct diag *d)
 int
 atomic_write(struct atomic_file *af, const void *p, size_t n, struct diag *d)
 {
-    const char *c = p;
-
-    while (n > 0) {
-        ssize_t w = write(af->fd, c, n);
-
-        if (w == -1) {
-            if (errno == EINTR)
-                continue;
-            diag_set(d, EX_IOERR, "cannot write %s: %s", af->tmp, strerror(errno));
-            return -1;
-        }
-        c += w;
-        n -= (size_t)w;
+    if (write_all(af->fd, p, n) == -1) {
+        diag_set(d, EX_IOERR, "cannot write %s: %s", af->tmp, strerror(errno));
+        return -1;
     }
     return 0;
 }

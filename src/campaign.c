@@ -38,24 +38,12 @@ campaign_dir(const char *state_dir)
 static int
 mkdirs(const char *dir, struct diag *d)
 {
-    char *p = xstrdup(dir);
+    const char *bad = dir;
 
-    for (char *c = p + 1; ; c++) {
-        if (*c == '/' || *c == '\0') {
-            char save = *c;
-
-            *c = '\0';
-            if (mkdir(p, 0700) == -1 && errno != EEXIST) {
-                diag_set(d, EX_CANTCREAT, "cannot create the folder %s: %s", p, strerror(errno));
-                free(p);
-                return -1;
-            }
-            *c = save;
-            if (save == '\0')
-                break;
-        }
+    if (mkdir_p(dir, 0700, &bad) == -1) {
+        diag_set(d, EX_CANTCREAT, "cannot create the folder %s: %s", bad, strerror(errno));
+        return -1;
     }
-    free(p);
     return 0;
 }
 

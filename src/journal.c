@@ -173,30 +173,6 @@ id_is_valid(const char *id)
     return true;
 }
 
-static int
-mkdirs(const char *dir, struct diag *d)
-{
-    char *p = xstrdup(dir);
-
-    for (char *c = p + 1; ; c++) {
-        if (*c == '/' || *c == '\0') {
-            char save = *c;
-
-            *c = '\0';
-            if (mkdir(p, 0700) == -1 && errno != EEXIST) {
-                diag_set(d, EX_CANTCREAT, "cannot create the folder %s: %s", p, strerror(errno));
-                free(p);
-                return -1;
-            }
-            *c = save;
-            if (save == '\0')
-                break;
-        }
-    }
-    free(p);
-    return 0;
-}
-
 /* Replay the file's events; cut a torn last line.  0 or -1 (EX_DATAERR). */
 static int
 replay(struct journal *j, char *text, size_t len, struct diag *d)
@@ -276,8 +252,12 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
     buf_addf(&path, "%s/%s.journal", dir, campaign);
     j->path = buf_steal(&path);
     if (!readonly) {
-        if (mkdirs(dir, d) == -1)
+        const char *bad = dir;
+
+        if (mkdir_p(dir, 0700, &bad) == -1) {
+            diag_set(d, EX_CANTCREAT, "cannot create the folder %s: %s", bad, strerror(errno));
             goto fail;
+        }
         buf_init(&path, 0);
         buf_addf(&path, "%s/%s.lock", dir, campaign);
         j->lockfd = lock_path(buf_str(&path), 0, d);
@@ -394,23 +374,6 @@ journal_add(struct journal *j, const char *addr, enum journal_state st, int code
     }
     pthread_mutex_unlock(&j->mu);
     return seq;
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-
-        if (w == -1) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 /*

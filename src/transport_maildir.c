@@ -143,23 +143,6 @@ has_control(const char *s)
     return false;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-
-        if (w == -1) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* The stored form: the two trace lines, then the message with CRLF turned into LF. */
 static char *
 stored_form(const struct transport_msg *m, size_t *lenp)

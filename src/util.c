@@ -175,6 +175,54 @@ utf8_is_valid(const char *s, size_t n)
     return true;
 }
 
+int
+write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+
+        if (w == -1) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int
+mkdir_p(const char *dir, unsigned mode, const char **failed)
+{
+    static __thread char at[4096];
+    size_t n = strlen(dir);
+
+    if (n == 0 || n >= sizeof(at)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(at, dir, n + 1);
+    for (char *c = at + 1; ; c++) {
+        if (*c == '/' || *c == '\0') {
+            char save = *c;
+
+            *c = '\0';
+            if (mkdir(at, (mode_t)mode) == -1 && errno != EEXIST) {
+                if (failed != NULL)
+                    *failed = at;
+                return -1;
+            }
+            *c = save;
+            if (save == '\0')
+                break;
+        }
+    }
+    return 0;
+}
+
 char *
 read_file(const char *path, size_t *lenp)
 {
