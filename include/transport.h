@@ -100,6 +100,15 @@ const char *transport_outcome_name(enum transport_outcome o);
  * reports TRANSPORT_UNCERTAIN itself.
  */
 enum transport_outcome transport_classify(const char *stage, int code, const char *text);
+#define TRANSPORT_HELO_MAX 255      /* RFC 5321 4.5.3.1.2: a domain; literals are shorter */
+/*
+ * Why a would make a bad MAIL FROM or RCPT TO, or NULL: empty (unless null_ok, the null
+ * reverse-path), over 254 octets, a control character or an angle bracket (no command
+ * injection), non-ASCII (unless utf8_ok).
+ */
+const char *transport_address_problem(const char *a, bool null_ok, bool utf8_ok);
+/* A usable EHLO name: letters, digits, '.', '-' and an address literal's "[", "]", ":". */
+bool transport_helo_ok(const char *h);
 /* Fill r->enhanced from the start of text when it holds an RFC 3463 code. */
 void transport_enhanced(struct transport_result *r, const char *text);
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "addr.h"
 #include "config.h"
 #include "transport.h"
 #include "util.h"
@@ -119,4 +120,40 @@ transport_enhanced(struct transport_result *r, const char *text)
         return;
     memcpy(r->enhanced, p, n);
     r->enhanced[n] = '\0';
+}
+
+const char *
+transport_address_problem(const char *a, bool null_ok, bool utf8_ok)
+{
+    size_t n;
+
+    if (a == NULL || a[0] == '\0')
+        return null_ok ? NULL : "the address is empty";
+    n = strlen(a);
+    if (n > ADDR_MAX)
+        return "the address is longer than 254 octets (RFC 5321 4.5.3.1.3)";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)a[i];
+
+        if (ch < 0x20 || ch == 0x7f || ch == '<' || ch == '>')
+            return "the address contains a control character or angle bracket";
+        if (ch >= 0x80 && !utf8_ok)
+            return "the address is not ASCII and libESMTP has no SMTPUTF8 (RFC 6531); use "
+                "transport: smtp";
+    }
+    return NULL;
+}
+
+bool
+transport_helo_ok(const char *h)
+{
+    size_t n = strlen(h);
+
+    if (n == 0 || n > TRANSPORT_HELO_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!IS_ALNUM(h[i]) && h[i] != '.' && h[i] != '-' && h[i] != '[' && h[i] != ']' &&
+            h[i] != ':')
+            return false;
+    return true;
 }

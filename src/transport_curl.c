@@ -25,7 +25,6 @@
 #define REPLY_KEEP 1024         /* bytes of one (multi-line) reply kept for the result */
 #define SMTP_REPLY_LINE_MAX 512 /* RFC 5321 4.5.3.1.5: a reply line, CRLF included */
 #define SMTP_CODE_LEN 3         /* RFC 5321 4.2: three digits, then SP or "-" */
-#define HELO_MAX 255            /* RFC 5321 4.5.3.1.2: a domain; literals are shorter */
 #define WHERE_MAX 300           /* "host:port" in messages */
 #define SMTP_STARTTLS_READY 220 /* RFC 3207 4 */
 #define SMTP_CLOSING 421        /* RFC 5321 3.8 */
@@ -471,37 +470,6 @@ finish(struct transport *t, CURLcode rc, struct transport_result *r)
     r->outcome = TRANSPORT_TEMPFAIL;
 }
 
-/* A bad address would make a bad command: never hand one to curl. */
-static const char *
-address_problem(const char *a, bool null_ok)
-{
-    size_t n;
-
-    if (a == NULL || a[0] == '\0')
-        return null_ok ? NULL : "the address is empty";
-    n = strlen(a);
-    if (n > ADDR_MAX)
-        return "the address is longer than 254 octets (RFC 5321 4.5.3.1.3)";
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)a[i] < 0x20 || a[i] == 0x7f || a[i] == '<' || a[i] == '>')
-            return "the address contains a control character or angle bracket";
-    return NULL;
-}
-
-static bool
-helo_ok(const char *h)
-{
-    size_t n = strlen(h);
-
-    if (n == 0 || n > HELO_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!IS_ALNUM(h[i]) && h[i] != '.' && h[i] != '-' && h[i] != '[' && h[i] != ']' &&
-            h[i] != ':')
-            return false;
-    return true;
-}
-
 /* The sysexits class of a failed open. */
 static int
 exit_class(const struct transport_result *r)
@@ -569,7 +537,7 @@ curl_open(const struct transport_opts *o, struct diag *d)
         /* libcurl takes the EHLO name from the URL path (smtp://host/name). */
         size_t n = strlen(s->helo) + 2;
 
-        if (!helo_ok(s->helo)) {
+        if (!transport_helo_ok(s->helo)) {
             diag_set(d, EX_CONFIG, "smtp.helo: \"%s\" is not a host name; write a name "
                 "such as mail.example.org", s->helo);
             goto fail;
@@ -680,12 +648,12 @@ curl_send(struct transport *t, const struct transport_msg *m, struct transport_r
 
     memset(r, 0, sizeof(*r));
     r->stage = "mail";
-    if ((why = address_problem(m->from, true)) != NULL) {
+    if ((why = transport_address_problem(m->from, true, true)) != NULL) {
         r->outcome = TRANSPORT_FATAL;
         snprintf(r->text, sizeof(r->text), "MAIL FROM: %s", why);
         return -1;
     }
-    if ((why = address_problem(m->rcpt, false)) != NULL) {
+    if ((why = transport_address_problem(m->rcpt, false, true)) != NULL) {
         r->outcome = TRANSPORT_PERMFAIL;
         r->stage = "rcpt";
         snprintf(r->text, sizeof(r->text), "RCPT TO: %s", why);

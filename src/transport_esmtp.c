@@ -82,7 +82,6 @@
 #define SMTP_CLOSING 421            /* RFC 5321 3.8 */
 #define SMTP_SERVER_IDLE_MIN 300    /* RFC 5321 4.5.3.2.7: a server waits 5 minutes */
 #define IDLE_MAX (SMTP_SERVER_IDLE_MIN - 60)    /* we close a connection idle this long */
-#define HELO_MAX 255                /* RFC 5321 4.5.3.1.2: a domain */
 #define PORT_MAX 65535
 #define WHERE_MAX 300               /* "host:port" in messages */
 #define REPLY_KEEP 1024             /* bytes of one (multi-line) reply kept */
@@ -1242,20 +1241,6 @@ conn_run(struct transport *t, enum conn_mode mode, struct transport_result *r)
 /* ---- settings ---- */
 
 static bool
-helo_ok(const char *h)
-{
-    size_t n = strlen(h);
-
-    if (n == 0 || n > HELO_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!IS_ALNUM(h[i]) && h[i] != '.' && h[i] != '-' && h[i] != '[' && h[i] != ']' &&
-            h[i] != ':')
-            return false;
-    return true;
-}
-
-static bool
 is_ipv4(const char *h)
 {
     int dots = 0;
@@ -1325,7 +1310,7 @@ parse_url(struct transport *t, const char *url, struct diag *d)
             return -1;
         }
     }
-    if (hl == 0 || hl > HELO_MAX) {
+    if (hl == 0 || hl > TRANSPORT_HELO_MAX) {
         diag_set(d, EX_CONFIG, "smtp.url: \"%s\" names no host; write smtp://host:587", url);
         return -1;
     }
@@ -1341,7 +1326,7 @@ parse_url(struct transport *t, const char *url, struct diag *d)
     t->server = xstrdup(t->where);
     /* As libcurl does: the path names the EHLO host when smtp.helo does not. */
     if (path != NULL && *path != '\0' && t->s->helo == NULL) {
-        if (!helo_ok(path)) {
+        if (!transport_helo_ok(path)) {
             diag_set(d, EX_CONFIG, "smtp.url: \"/%s\" is not a host name for EHLO", path);
             return -1;
         }
@@ -1432,7 +1417,7 @@ esmtp_open(const struct transport_opts *o, struct diag *d)
     if (parse_url(t, s->url, d) == -1)
         goto fail;
     if (s->helo != NULL) {
-        if (!helo_ok(s->helo)) {
+        if (!transport_helo_ok(s->helo)) {
             diag_set(d, EX_CONFIG, "smtp.helo: \"%s\" is not a host name; write a name "
                 "such as mail.example.org", s->helo);
             goto fail;
@@ -1476,29 +1461,6 @@ fail:
 }
 
 /* ---- what libESMTP would change in a message, so that send() refuses it ---- */
-
-/* A bad address would make a bad command: never hand one to libESMTP. */
-static const char *
-address_problem(const char *a, bool null_ok)
-{
-    size_t n;
-
-    if (a == NULL || a[0] == '\0')
-        return null_ok ? NULL : "the address is empty";
-    n = strlen(a);
-    if (n > ADDR_MAX)
-        return "the address is longer than 254 octets (RFC 5321 4.5.3.1.3)";
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)a[i];
-
-        if (ch < 0x20 || ch == 0x7f || ch == '<' || ch == '>')
-            return "the address contains a control character or angle bracket";
-        if (ch >= 0x80)
-            return "the address is not ASCII and libESMTP has no SMTPUTF8 (RFC 6531); use "
-                "transport: smtp";
-    }
-    return NULL;
-}
 
 /* libESMTP's header table (headers.c): what it drops, keeps once, or adds. */
 static const struct {
@@ -1629,12 +1591,12 @@ esmtp_send(struct transport *t, const struct transport_msg *m, struct transport_
 
     memset(r, 0, sizeof(*r));
     r->stage = "mail";
-    if ((bad = address_problem(m->from, true)) != NULL) {
+    if ((bad = transport_address_problem(m->from, true, false)) != NULL) {
         r->outcome = TRANSPORT_FATAL;
         snprintf(r->text, sizeof(r->text), "MAIL FROM: %s", bad);
         return -1;
     }
-    if ((bad = address_problem(m->rcpt, false)) != NULL) {
+    if ((bad = transport_address_problem(m->rcpt, false, false)) != NULL) {
         r->outcome = TRANSPORT_PERMFAIL;
         r->stage = "rcpt";
         snprintf(r->text, sizeof(r->text), "RCPT TO: %s", bad);
