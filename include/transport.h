@@ -107,6 +107,12 @@ enum transport_outcome transport_classify(const char *stage, int code, const cha
  * injection), non-ASCII (unless utf8_ok).
  */
 const char *transport_address_problem(const char *a, bool null_ok, bool utf8_ok);
+/*
+ * Clear r and check m's envelope before any command goes out: a bad sender is FATAL
+ * (every message has it), a bad recipient PERMFAIL (stage "rcpt").  0, or -1 with r set.
+ */
+int transport_check_envelope(const struct transport_msg *m, bool utf8_ok,
+    struct transport_result *r);
 /* A usable EHLO name: letters, digits, '.', '-' and an address literal's "[", "]", ":". */
 bool transport_helo_ok(const char *h);
 /* Fill r->enhanced from the start of text when it holds an RFC 3463 code. */

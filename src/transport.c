@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "addr.h"
@@ -156,4 +157,26 @@ transport_helo_ok(const char *h)
             h[i] != ':')
             return false;
     return true;
+}
+
+int
+transport_check_envelope(const struct transport_msg *m, bool utf8_ok,
+    struct transport_result *r)
+{
+    const char *why;
+
+    memset(r, 0, sizeof(*r));
+    r->stage = "mail";
+    if ((why = transport_address_problem(m->from, true, utf8_ok)) != NULL) {
+        r->outcome = TRANSPORT_FATAL;
+        snprintf(r->text, sizeof(r->text), "MAIL FROM: %s", why);
+        return -1;
+    }
+    if ((why = transport_address_problem(m->rcpt, false, utf8_ok)) != NULL) {
+        r->outcome = TRANSPORT_PERMFAIL;
+        r->stage = "rcpt";
+        snprintf(r->text, sizeof(r->text), "RCPT TO: %s", why);
+        return -1;
+    }
+    return 0;
 }

@@ -640,25 +640,13 @@ static int
 curl_send(struct transport *t, const struct transport_msg *m, struct transport_result *r)
 {
     struct curl_slist *rcpt = NULL;
-    const char *why;
     double t0 = now();
     bool last;
     long connects = 0;
     CURLcode rc;
 
-    memset(r, 0, sizeof(*r));
-    r->stage = "mail";
-    if ((why = transport_address_problem(m->from, true, true)) != NULL) {
-        r->outcome = TRANSPORT_FATAL;
-        snprintf(r->text, sizeof(r->text), "MAIL FROM: %s", why);
+    if (transport_check_envelope(m, true, r) == -1)
         return -1;
-    }
-    if ((why = transport_address_problem(m->rcpt, false, true)) != NULL) {
-        r->outcome = TRANSPORT_PERMFAIL;
-        r->stage = "rcpt";
-        snprintf(r->text, sizeof(r->text), "RCPT TO: %s", why);
-        return -1;
-    }
     rcpt = curl_slist_append(NULL, m->rcpt);
     if (rcpt == NULL) {
         r->outcome = TRANSPORT_TEMPFAIL;

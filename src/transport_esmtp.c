@@ -1589,19 +1589,8 @@ esmtp_send(struct transport *t, const struct transport_msg *m, struct transport_
     double t0 = now();
     bool kept;
 
-    memset(r, 0, sizeof(*r));
-    r->stage = "mail";
-    if ((bad = transport_address_problem(m->from, true, false)) != NULL) {
-        r->outcome = TRANSPORT_FATAL;
-        snprintf(r->text, sizeof(r->text), "MAIL FROM: %s", bad);
+    if (transport_check_envelope(m, false, r) == -1)
         return -1;
-    }
-    if ((bad = transport_address_problem(m->rcpt, false, false)) != NULL) {
-        r->outcome = TRANSPORT_PERMFAIL;
-        r->stage = "rcpt";
-        snprintf(r->text, sizeof(r->text), "RCPT TO: %s", bad);
-        return -1;
-    }
     if (m->data == NULL || (bad = data_problem(m->data, m->len, why, sizeof(why))) != NULL) {
         fatal(r, "data", m->data == NULL ? "no message" : bad);
         return -1;
