@@ -1585,7 +1585,7 @@ esmtp_send(struct transport *t, const struct transport_msg *m, struct transport_
 {
     struct job job = { m, r, false, false, false, false, 0 };
     char why[160];
-    const char *bad;
+    const char *bad = NULL;
     double t0 = now();
     bool kept;
 
