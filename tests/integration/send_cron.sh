@@ -49,3 +49,34 @@ expect_rc 0 "without the minimum it goes out"
 check "it is numbered after the last issue (special was #2): issue-3" \
     test -f state/campaigns/issue-3.issue
 check "special is number 2" grep -q "^number: 2$" state/campaigns/special.issue
+
+# --- the rate limit holds over the whole run, whatever the number of connections ----------
+mkdir rate && cd rate || exit 1
+mkdir articles
+printf 'title: R\nurl: https://example.org/r\nbody: R.\n' >articles/r.yaml
+printf 'subscribers:\n' >subscribers.yaml
+for i in $(seq 1 30); do printf '  - email: q%s@example.org\n' "$i" >>subscribers.yaml; done
+cat >gazette.yaml <<'YAML'
+newsletter:
+  from: news@example.org
+smtp:
+  connections: 4
+  rate_per_second: 20
+paths:
+  outbox: outbox
+  log_file: log.jsonl
+YAML
+start=$("$PY" -c 'import time; print(time.time())')
+run_g send
+end=$("$PY" -c 'import time; print(time.time())')
+expect_rc 0 "30 messages at rate_per_second 20 over 4 connections"
+check "it took at least 29/20 s" "$PY" -c "import sys; assert $end - $start >= 1.45, $end - $start"
+check "no second of the log holds more than 21 sends" "$PY" -c '
+import json, datetime
+t = [datetime.datetime.fromisoformat(json.loads(l)["time"].replace("Z", "+00:00")).timestamp()
+     for l in open("log.jsonl") if "\"event\": \"sent\"" in l]
+assert len(t) == 30, len(t)
+t.sort()
+worst = max(sum(1 for y in t if x <= y < x + 1.0) for x in t)
+assert worst <= 21, worst'
+cd ..
