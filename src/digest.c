@@ -1064,6 +1064,7 @@ check_name(void *arg, const struct tmpl_name *n)
     size_t depth = 0;
     struct diag one = DIAG_INIT;
     const char *best = NULL;
+    char sugg[160];
     int bestd = 3;
 
     if (n->use == TMPL_USE_PARTIAL) {
@@ -1101,6 +1102,32 @@ check_name(void *arg, const struct tmpl_name *n)
                 best = stack[j][i];
             }
         }
+    /* "issue.nmber": the part before the last dot is fine, so look within it */
+    if (best == NULL && strrchr(n->name, '.') != NULL) {
+        const char *dot = strrchr(n->name, '.');
+        size_t plen = (size_t)(dot - n->name);
+        char prefix[64];
+
+        if (plen < sizeof(prefix)) {
+            memcpy(prefix, n->name, plen);
+            prefix[plen] = '\0';
+            for (size_t j = depth; j-- > 0 && best == NULL;) {
+                const char *const *inner = opens(prefix);
+
+                if (stack[j] == NULL || inner == NULL || !valid_in(stack[j], prefix))
+                    continue;
+                for (size_t i = 0; inner[i] != NULL; i++) {
+                    int dd = edit_distance(dot + 1, inner[i]);
+
+                    if (dd < bestd) {
+                        bestd = dd;
+                        snprintf(sugg, sizeof(sugg), "%s.%s", prefix, inner[i]);
+                        best = sugg;
+                    }
+                }
+            }
+        }
+    }
     if (best != NULL)
         diag_setat(&one, EX_DATAERR, n->line, n->col, "unknown name \"%s\"; did you mean "
             "\"%s\"? (docs/TEMPLATES.md lists the names)", n->name, best);

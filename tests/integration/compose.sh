@@ -137,12 +137,14 @@ expect_out "no visible unsubscribe link" "lint: missing unsubscribe link"
 run_g check --templates
 expect_rc 0 "check --templates passes on the built-in templates"
 mkdir mytpl
-printf '{{#articles}}{{titel}}{{/articles}}\n' >mytpl/digest.txt.mustache
+printf '{{#articles}}{{titel}}{{/articles}}\n{{issue.nmber}}\n' >mytpl/digest.txt.mustache
 sed -i 's|^  templates: templates|  templates: mytpl|' gazette.yaml
 run_g check --templates
 expect_rc 65 "check --templates fails on a misspelt name"
 expect_err "mytpl/digest.txt.mustache:1:14: unknown name \"titel\"; did you mean \"title\"?" \
     "and says where and what was meant"
+expect_err "mytpl/digest.txt.mustache:2:1: unknown name \"issue.nmber\"; did you mean \"issue.number\"?" \
+    "a misspelt dotted name gets its suggestion too"
 sed -i 's|^  templates: mytpl|  templates: templates|' gazette.yaml
 
 # articles: what gazette made of the shared scraped sample
