@@ -173,3 +173,13 @@ printf '{{#open}}never closed\n' >bad.mustache
 run_g render bad.mustache
 expect_rc 65 "a template error"
 expect_err "bad.mustache:1:" "names the template and position"
+
+# preview --data: the templates with sample data instead of articles
+run_g preview --data "$TOP/tests/data/templates/sample.yaml" --out pvd
+check "preview --data renders the sample data" grep -q "Riverside gets its first protected bike lanes" pvd/message.html
+check "and its script title stays escaped" grep -q "&lt;script&gt;alert(1)&lt;/script&gt;" pvd/message.html
+check "the message parses, for the first active subscriber" eml_ok pvd/message.eml alice@example.org
+printf -- '- not a map\n' >notmap.yaml
+run_g preview --data notmap.yaml --out pve
+expect_rc 65 "preview --data with a list is refused"
+expect_err "notmap.yaml:1:1: template data must be a map" "and says what it must be"
