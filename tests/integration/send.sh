@@ -8,14 +8,13 @@
 # SPDX-License-Identifier: MIT
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/servers.sh"
 TRANSPORT=${TRANSPORT:-curl}
 case $TRANSPORT in
 curl) TKEY=smtp ;;
 esmtp) TKEY=esmtp ;;
 *) not_ok "TRANSPORT must be curl or esmtp, not $TRANSPORT"; exit 1 ;;
 esac
-SERVER="$TOP/tests/integration/smtp_server.py"
-SINK=/usr/sbin/smtp-sink
 PIDS=
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
 LC_ALL=C
@@ -35,43 +34,6 @@ fi
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
     -addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout key.pem -out cert.pem \
     >/dev/null 2>&1
-
-# --- servers --------------------------------------------------------------------------
-n_srv=0
-# start_server OPTIONS...: start smtp_server.py; sets PORT, SD (its folder), SPID
-start_server() {
-    n_srv=$((n_srv + 1))
-    SD="$T/srv$n_srv"
-    mkdir -p "$SD"
-    PORT=$(free_port)
-    "$PY" "$SERVER" --port "$PORT" --dir "$SD" "$@" >"$SD/stdout" 2>"$SD/stderr" &
-    SPID=$!
-    PIDS="$PIDS $SPID"
-    i=0
-    while [ ! -f "$SD/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    [ -f "$SD/ready" ] || { not_ok "$P server did not start: $*"; sed 's/^/#   /' "$SD/stderr"; }
-}
-stop_server() { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; }
-# start_sink OPTIONS...: smtp-sink on a free port, every transaction appended to $SD/dump
-start_sink() {
-    n_srv=$((n_srv + 1))
-    SD="$T/srv$n_srv"
-    mkdir -p "$SD"
-    PORT=$(free_port)
-    user=
-    if [ "$(id -u)" = 0 ]; then
-        user="-u nobody"            # smtp-sink refuses to run as root without -u
-        chmod 711 "$T"
-        chmod 1777 "$SD"
-    fi
-    # shellcheck disable=SC2086
-    "$SINK" $user "$@" -D "$SD/dump" "127.0.0.1:$PORT" 64 >"$SD/stdout" 2>"$SD/stderr" &
-    SPID=$!
-    PIDS="$PIDS $SPID"
-    i=0
-    until "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1', $PORT), 1)" \
-        2>/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
-}
 
 # --- a newsletter folder per case -----------------------------------------------------
 # newcase NAME N: folder $W with N active subscribers uI@NAME.example (I = 1..N) plus one

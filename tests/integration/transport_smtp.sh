@@ -7,10 +7,9 @@
 # (tests/integration/transport_esmtp.sh sets TRANSPORT=esmtp and runs this file).
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/servers.sh"
 TRANSPORT=${TRANSPORT:-curl}
 DRV=${SMTPDRV:-$TOP/build/san/smtpdrv}
-SERVER="$TOP/tests/integration/smtp_server.py"
-SINK=/usr/sbin/smtp-sink
 TIMEOUT=2                       # smtp.timeout for the cases that wait for a stuck server
 PIDS=
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
@@ -57,21 +56,6 @@ printf "$HEAD"'Subject: no final line break\r\n\r\nbody without CRLF' >nocrlf.em
 printf "$HEAD"'Subject: no final line break\r\n\r\nbody without CRLF\r\n' >nocrlf.want
 
 # --- helpers --------------------------------------------------------------------------
-n_srv=0
-# start_server OPTIONS...: start smtp_server.py; sets PORT, SD (its folder), SPID
-start_server() {
-    n_srv=$((n_srv + 1))
-    SD="$T/srv$n_srv"
-    mkdir -p "$SD"
-    PORT=$(free_port)
-    "$PY" "$SERVER" --port "$PORT" --dir "$SD" "$@" >"$SD/stdout" 2>"$SD/stderr" &
-    SPID=$!
-    PIDS="$PIDS $SPID"
-    i=0
-    while [ ! -f "$SD/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    [ -f "$SD/ready" ] || { not_ok "$P server did not start: $*"; sed 's/^/#   /' "$SD/stderr"; }
-}
-stop_server() { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; }
 
 # drv ARGS...: run the driver against the current server (stdout $T/out, stderr $T/err)
 drv() {
@@ -357,26 +341,6 @@ want_count conn 3 "a new connection each time the old one died"
 stop_server
 
 # --- Postfix smtp-sink: volume and its fault injection -------------------------------
-# start_sink OPTIONS...: smtp-sink on a free port, dumping transactions into $SD/dump
-start_sink() {
-    n_srv=$((n_srv + 1))
-    SD="$T/srv$n_srv"
-    mkdir -p "$SD"
-    PORT=$(free_port)
-    user=
-    if [ "$(id -u)" = 0 ]; then
-        user="-u nobody"            # smtp-sink refuses to run as root without -u
-        chmod 711 "$T"
-        chmod 1777 "$SD"
-    fi
-    # shellcheck disable=SC2086
-    "$SINK" $user "$@" -D "$SD/dump" "127.0.0.1:$PORT" 64 >"$SD/stdout" 2>"$SD/stderr" &
-    SPID=$!
-    PIDS="$PIDS $SPID"
-    i=0
-    until "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1', $PORT), 1)" \
-        2>/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
-}
 if [ ! -x "$SINK" ]; then
     skip "$P $SINK is not installed (Debian package postfix): no volume test"
 else
