@@ -115,6 +115,12 @@ int transport_check_envelope(const struct transport_msg *m, bool utf8_ok,
     struct transport_result *r);
 /* A usable EHLO name: letters, digits, '.', '-' and an address literal's "[", "]", ":". */
 bool transport_helo_ok(const char *h);
+/*
+ * Copy outside text (a server's reply, an error) into a fixed field such as r->text: line
+ * ends become one space, other control bytes \xNN, trailing blanks go, cut to fit; stops
+ * at n bytes or a NUL.
+ */
+void transport_copy_text(char *dst, size_t size, const char *p, size_t n);
 /* Fill r->enhanced from the start of text when it holds an RFC 3463 code. */
 void transport_enhanced(struct transport_result *r, const char *text);
 

@@ -18,6 +18,11 @@
                      (c) == '\f' || (c) == '\v')
 #define TO_LOWER(c) (((c) >= 'A' && (c) <= 'Z') ? (c) + ('a' - 'A') : (c))
 
+/* Print "gazette: out of memory" and exit EX_OSERR (for libraries that return NULL). */
+void xoom(void) __attribute__((noreturn));
+/* Seconds on the monotonic clock (for timing and timeouts, never for dates). */
+double mono_now(void);
+
 /* Allocators: print "gazette: out of memory" and exit EX_OSERR on failure. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);

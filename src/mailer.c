@@ -72,19 +72,10 @@ struct hook {
     uint64_t seq;
 };
 
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 sleep_until(double t)
 {
-    double d = t - now();
+    double d = t - mono_now();
 
     if (d > 0) {
         struct timespec ts = { (time_t)d, (long)((d - floor(d)) * 1e9) };
@@ -99,7 +90,7 @@ jitter(void)
     static __thread unsigned seed;
 
     if (seed == 0)
-        seed = (unsigned)(now() * 1e6) ^ (unsigned)(uintptr_t)&seed;
+        seed = (unsigned)(mono_now() * 1e6) ^ (unsigned)(uintptr_t)&seed;
     return 0.5 + (double)rand_r(&seed) / RAND_MAX;      /* 0.5 .. 1.5 */
 }
 
@@ -188,7 +179,7 @@ take(struct run *r, int id, struct job *j)
 {
     pthread_mutex_lock(&r->mu);
     for (;;) {
-        double t = now(), wake = t + PARK_WAIT;
+        double t = mono_now(), wake = t + PARK_WAIT;
         size_t best = (size_t)-1;
 
         if (r->stop)
@@ -268,7 +259,7 @@ pace(struct run *r)
     iv = r->interval;
     if (r->scale > 1.0)
         iv = (iv > PUSHBACK_PACE ? iv : PUSHBACK_PACE) * r->scale;
-    start = now();
+    start = mono_now();
     if (r->next_start > start)
         start = r->next_start;
     r->next_start = start + iv;
@@ -389,7 +380,7 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
     if (again) {
         delay = r->cfg->smtp.retry_delay * pow(2, j->attempts - 1) * jitter();
         if (j->attempts >= r->cfg->smtp.max_attempts ||
-            now() + delay - r->t0 > (double)r->cfg->smtp.retry_max_time)
+            mono_now() + delay - r->t0 > (double)r->cfg->smtp.retry_max_time)
             again = false;
     }
     if (jn != NULL)
@@ -400,7 +391,7 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
             res->code, res->enhanced, res->text);
     pthread_mutex_lock(&r->mu);
     if (again) {
-        requeue(r, j, now() + delay);
+        requeue(r, j, mono_now() + delay);
         r->st->retried++;
     } else {
         switch (res->outcome) {
@@ -423,7 +414,7 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
             break;
         case TRANSPORT_FATAL:
             /* the message did not go: it stays due for the next run */
-            requeue(r, j, now());
+            requeue(r, j, mono_now());
             break;
         }
     }
@@ -492,7 +483,7 @@ connect_worker(struct run *r, struct worker *w, struct job *j)
     temp = d.code == EX_TEMPFAIL || d.code == EX_UNAVAILABLE;
     pthread_mutex_lock(&r->mu);
     r->open_failures++;
-    requeue(r, j, now() + (temp ? r->cfg->smtp.retry_delay * jitter() : 0));
+    requeue(r, j, mono_now() + (temp ? r->cfg->smtp.retry_delay * jitter() : 0));
     r->busy--;
     pthread_cond_broadcast(&r->cv);
     /* Never connected, or failing again and again: nothing will get through. */
@@ -568,7 +559,7 @@ static void
 progress(struct run *r, bool final)
 {
     size_t sent, fail, total = r->n;
-    double el = now() - r->t0;
+    double el = mono_now() - r->t0;
 
     pthread_mutex_lock(&r->mu);
     sent = r->st->sent;
@@ -625,7 +616,7 @@ mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, si
         log_syslog_open();
     pthread_mutex_init(&r.mu, NULL);
     pthread_cond_init(&r.cv, NULL);
-    r.t0 = now();
+    r.t0 = mono_now();
     w = xcalloc((size_t)nw, sizeof(*w));
     for (int i = 0; i < nw; i++) {
         w[i].r = &r;
@@ -663,7 +654,7 @@ mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, si
         progress(&r, true);
     /* what never got a final answer stays due: a re-run picks it up */
     st->tempfail += r.nretry + (r.n - r.next);
-    st->seconds = now() - r.t0;
+    st->seconds = mono_now() - r.t0;
     log_summary(&r);
     if (diag_is_set(&r.fatal)) {
         *d = r.fatal;

@@ -60,41 +60,6 @@ struct transport {
     bool hook_failed;           /* before_end said no: the transfer was aborted */
 };
 
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Copy outside text into a fixed field: control bytes become \xNN, cut at the end. */
-static void
-copy_text(char *dst, size_t size, const char *p, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-
-        if (c < 0x20 || c == 0x7f) {
-            if (o + 4 >= size)
-                break;
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
-        } else {
-            if (o + 1 >= size)
-                break;
-            dst[o++] = (char)c;
-        }
-    }
-    dst[o] = '\0';
-}
-
 static bool
 word_is(const char *p, size_t n, const char *w)
 {
@@ -120,7 +85,7 @@ debug_line(const char *dir, const char *p, size_t n)
 
     while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
         n--;
-    copy_text(line, sizeof(line), p, n);
+    transport_copy_text(line, sizeof(line), p, n);
     log_debug("smtp %s %s", dir, line);
 }
 
@@ -397,7 +362,7 @@ finish(struct transport *t, CURLcode rc, struct transport_result *r)
     if (rc == CURLE_OK) {
         r->outcome = TRANSPORT_SENT;
         r->code = t->code;
-        copy_text(r->text, sizeof(r->text), t->reply, t->reply_len);
+        transport_copy_text(r->text, sizeof(r->text), t->reply, t->reply_len);
         transport_enhanced(r, t->reply);
         return;
     }
@@ -408,13 +373,13 @@ finish(struct transport *t, CURLcode rc, struct transport_result *r)
         r->outcome = TRANSPORT_TEMPFAIL;
         r->stage = "journal";
         r->reconnect = true;
-        copy_text(r->text, sizeof(r->text), why, sizeof(why) - 1);
+        transport_copy_text(r->text, sizeof(r->text), why, sizeof(why) - 1);
         return;
     }
     if (t->refusal != NULL) {
         r->outcome = TRANSPORT_FATAL;
         r->stage = t->refusal_stage;
-        copy_text(r->text, sizeof(r->text), t->refusal, strlen(t->refusal));
+        transport_copy_text(r->text, sizeof(r->text), t->refusal, strlen(t->refusal));
         return;
     }
     if (t->reply_done && t->code >= 400) {
@@ -423,18 +388,18 @@ finish(struct transport *t, CURLcode rc, struct transport_result *r)
         r->code = t->code;
         r->outcome = transport_classify(t->stage, t->code, t->reply);
         r->reconnect = t->code == SMTP_CLOSING;
-        copy_text(r->text, sizeof(r->text), t->reply, t->reply_len);
+        transport_copy_text(r->text, sizeof(r->text), t->reply, t->reply_len);
         transport_enhanced(r, t->reply);
         return;
     }
     /* No refusal from the server: the connection, TLS or our settings failed. */
     msg = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
-    copy_text(r->text, sizeof(r->text), msg, strlen(msg));
+    transport_copy_text(r->text, sizeof(r->text), msg, strlen(msg));
     if (rc == CURLE_USE_SSL_FAILED && strcmp(t->stage, "ehlo") == 0) {
         static const char no_tls[] = "the server does not offer STARTTLS and smtp.starttls "
             "is required; refusing to send without TLS";
 
-        copy_text(r->text, sizeof(r->text), no_tls, sizeof(no_tls) - 1);
+        transport_copy_text(r->text, sizeof(r->text), no_tls, sizeof(no_tls) - 1);
     }
     if (t->all_sent) {
         /* Every byte and the final dot went out, and the reply was lost: the server may
@@ -640,7 +605,7 @@ static int
 curl_send(struct transport *t, const struct transport_msg *m, struct transport_result *r)
 {
     struct curl_slist *rcpt = NULL;
-    double t0 = now();
+    double t0 = mono_now();
     bool last;
     long connects = 0;
     CURLcode rc;
@@ -688,14 +653,14 @@ curl_send(struct transport *t, const struct transport_msg *m, struct transport_r
     t->data = NULL;
     t->len = 0;
     t->msg = NULL;
-    r->latency = now() - t0;
+    r->latency = mono_now() - t0;
     return r->outcome == TRANSPORT_SENT ? 0 : -1;
 }
 
 static int
 curl_probe(struct transport *t, struct transport_result *r)
 {
-    double t0 = now();
+    double t0 = mono_now();
 
     memset(r, 0, sizeof(*r));
     curl_easy_setopt(t->h, CURLOPT_CUSTOMREQUEST, "NOOP");
@@ -705,7 +670,7 @@ curl_probe(struct transport *t, struct transport_result *r)
     curl_easy_setopt(t->h, CURLOPT_FORBID_REUSE, 0L);
     curl_easy_setopt(t->h, CURLOPT_CUSTOMREQUEST, NULL);
     t->on_conn = 0;
-    r->latency = now() - t0;
+    r->latency = mono_now() - t0;
     return r->outcome == TRANSPORT_SENT ? 0 : -1;
 }
 

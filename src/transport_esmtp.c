@@ -192,54 +192,6 @@ struct transport {
     struct conn *live;              /* the connection send() uses, or NULL */
 };
 
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-oom(void)
-{
-    fputs("gazette: out of memory\n", stderr);
-    exit(EX_OSERR);
-}
-
-/* Copy outside text into a fixed field: line ends become one space, other control bytes
-   \xNN, trailing blanks go, cut at the end. */
-static void
-copy_text(char *dst, size_t size, const char *p, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-
-    for (size_t i = 0; i < n && p[i] != '\0'; i++) {
-        unsigned char c = (unsigned char)p[i];
-
-        if (c == '\r' || c == '\n') {
-            if (o > 0 && dst[o - 1] != ' ' && o + 1 < size)
-                dst[o++] = ' ';
-        } else if (c < 0x20 || c == 0x7f) {
-            if (o + 4 >= size)
-                break;
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
-        } else {
-            if (o + 1 >= size)
-                break;
-            dst[o++] = (char)c;
-        }
-    }
-    while (o > 0 && dst[o - 1] == ' ')
-        o--;
-    dst[o] = '\0';
-}
-
 static bool
 word_is(const char *p, size_t n, const char *w)
 {
@@ -256,7 +208,7 @@ debug_line(const char *dir, const char *p, size_t n)
 
     if (log_level() < LOGLEVEL_DEBUG)
         return;
-    copy_text(line, sizeof(line), p, n);
+    transport_copy_text(line, sizeof(line), p, n);
     log_debug("esmtp %s %s", dir, line);
 }
 
@@ -268,7 +220,7 @@ track_reset(struct track *tr)
 {
     memset(tr, 0, sizeof(*tr));
     tr->stage = "connect";
-    tr->last_io = now();
+    tr->last_io = mono_now();
 }
 
 static const char *
@@ -336,7 +288,7 @@ ehlo_line(struct track *tr, const char *kw, size_t kl)
         tr->cap_chunking = true;        /* libESMTP then sends BDAT (RFC 3030) */
     if (word_is(kw, kl, "AUTH") && kl > 5) {
         tr->cap_auth = true;
-        copy_text(tr->mechs, sizeof(tr->mechs), kw + 5, kl - 5);
+        transport_copy_text(tr->mechs, sizeof(tr->mechs), kw + 5, kl - 5);
     }
 }
 
@@ -445,7 +397,7 @@ on_monitor(const char *buf, int buflen, int writing, void *arg)
     struct conn *c = arg;
     size_t n = buflen > 0 ? (size_t)buflen : 0;
 
-    c->tr.last_io = now();
+    c->tr.last_io = mono_now();
     if (writing == SMTP_CB_READING) {
         server_bytes(c, buf, n);
         return;
@@ -488,12 +440,12 @@ from_status(struct transport_result *r, const char *stage, const smtp_status_t *
     r->code = st->code;
     r->enhanced[0] = '\0';
     set_enhanced(r, st);
-    copy_text(text, sizeof(text), st->text != NULL ? st->text : "", SIZE_MAX);
+    transport_copy_text(text, sizeof(text), st->text != NULL ? st->text : "", SIZE_MAX);
     if (r->enhanced[0] != '\0' && strncmp(text, r->enhanced, strlen(r->enhanced)) != 0)
         snprintf(full, sizeof(full), "%d %s %s", st->code, r->enhanced, text);
     else
         snprintf(full, sizeof(full), "%d %s", st->code, text);
-    copy_text(r->text, sizeof(r->text), full, SIZE_MAX);
+    transport_copy_text(r->text, sizeof(r->text), full, SIZE_MAX);
     r->outcome = transport_classify(stage, st->code, r->text);
     r->reconnect = st->code == SMTP_CLOSING;
 }
@@ -504,7 +456,7 @@ from_reply(struct transport_result *r, const char *stage, int code, const char *
 {
     r->stage = stage;
     r->code = code;
-    copy_text(r->text, sizeof(r->text), text, SIZE_MAX);
+    transport_copy_text(r->text, sizeof(r->text), text, SIZE_MAX);
     transport_enhanced(r, text);
     r->outcome = transport_classify(stage, code, text);
     r->reconnect = code == SMTP_CLOSING;
@@ -517,7 +469,7 @@ fatal(struct transport_result *r, const char *stage, const char *text)
     r->stage = stage;
     r->code = 0;
     r->enhanced[0] = '\0';
-    copy_text(r->text, sizeof(r->text), text, SIZE_MAX);
+    transport_copy_text(r->text, sizeof(r->text), text, SIZE_MAX);
 }
 
 /* Why the TLS session failed, when it did. */
@@ -585,7 +537,7 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
         r->outcome = TRANSPORT_UNCERTAIN;
         r->stage = "data";
         snprintf(r->text, sizeof(r->text), "no reply to the end of the data: %s",
-            now() - tr->last_io >= (double)c->t->cmd_ms / 1000.0 - 0.5 ? "timed out" :
+            mono_now() - tr->last_io >= (double)c->t->cmd_ms / 1000.0 - 0.5 ? "timed out" :
             "connection closed");
         return;
     }
@@ -599,9 +551,9 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
     r->stage = tr->any_reply || c->connected ? track_peek(tr) : "connect";
     e = smtp_strerror(c->err, buf, sizeof(buf));
     if (c->err == 0 || c->err == SMTP_ERR_DROPPED_CONNECTION)
-        e = now() - tr->last_io >= (double)c->t->cmd_ms / 1000.0 - 0.5 ? "no reply in time" :
+        e = mono_now() - tr->last_io >= (double)c->t->cmd_ms / 1000.0 - 0.5 ? "no reply in time" :
             "the server closed the connection";
-    copy_text(r->text, sizeof(r->text), e != NULL ? e : "connection failed", SIZE_MAX);
+    transport_copy_text(r->text, sizeof(r->text), e != NULL ? e : "connection failed", SIZE_MAX);
 }
 
 /* ---- login: libESMTP goes on to MAIL FROM when AUTH fails or is not offered ---- */
@@ -862,7 +814,7 @@ queue_letter(struct conn *c, struct job *job, bool probe)
     const char *from = probe ? t->probe_from : m->from != NULL ? m->from : "";
 
     if (msg == NULL)
-        oom();
+        xoom();
     l->c = c;
     l->job = job;
     l->probe = probe;
@@ -874,7 +826,7 @@ queue_letter(struct conn *c, struct job *job, bool probe)
     if (!smtp_set_reverse_path(msg, from) ||
         (l->rcpt = smtp_add_recipient(msg, probe ? PROBE_RCPT : m->rcpt)) == NULL ||
         !smtp_set_messagecb(msg, read_message, l))
-        oom();
+        xoom();
     if (m != NULL)
         smtp_size_set_estimate(msg, (unsigned long)m->len);   /* RFC 1870 SIZE= */
     c->cur = l;
@@ -1141,7 +1093,7 @@ conn_new(struct transport *t, enum conn_mode mode)
     c->s = smtp_create_session();
     if (c->s == NULL || !smtp_set_server(c->s, t->server) ||
         (t->helo != NULL && !smtp_set_hostname(c->s, t->helo)))
-        oom();
+        xoom();
     smtp_set_eventcb(c->s, on_event, c);
     smtp_set_monitorcb(c->s, on_monitor, c, 0);
     /* libESMTP's timeouts are in milliseconds, whatever its documentation says. */
@@ -1156,7 +1108,7 @@ conn_new(struct transport *t, enum conn_mode mode)
     if (mode != CONN_CHECK && t->user != NULL && t->starttls == Starttls_DISABLED)
         smtp_auth_set_context(c->s, t->auth);
     if (mode == CONN_CHECK && smtp_etrn_add_node(c->s, '@', PROBE_NODE) == NULL)
-        oom();
+        xoom();
     return c;
 }
 
@@ -1388,7 +1340,7 @@ tcp_check(struct transport *t, struct diag *d)
 {
     struct addrinfo hints, *res = NULL;
     char port[8];
-    double deadline = now() + (double)t->s->connect_timeout;
+    double deadline = mono_now() + (double)t->s->connect_timeout;
     int rc, err = ETIMEDOUT;
 
     memset(&hints, 0, sizeof(hints));
@@ -1419,7 +1371,7 @@ tcp_check(struct transport *t, struct diag *d)
             pfd.fd = fd;
             pfd.events = POLLOUT;
             do {
-                left = (long)((deadline - now()) * 1000.0);
+                left = (long)((deadline - mono_now()) * 1000.0);
                 rc = left > 0 ? poll(&pfd, 1, (int)left) : 0;
             } while (rc == -1 && errno == EINTR);
             if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) == -1)
@@ -1428,7 +1380,7 @@ tcp_check(struct transport *t, struct diag *d)
                 err = rc == 0 ? ETIMEDOUT : errno;
         }
         close(fd);
-        if (err == 0 || now() >= deadline)
+        if (err == 0 || mono_now() >= deadline)
             break;
     }
     freeaddrinfo(res);
@@ -1487,7 +1439,7 @@ esmtp_open(const struct transport_opts *o, struct diag *d)
         auth_client_init();
         t->auth = auth_create_context();
         if (t->auth == NULL)
-            oom();
+            xoom();
         /* PLAIN and LOGIN are "plain text" mechanisms: libESMTP wants them allowed; the
            password waits for TLS anyway unless smtp.starttls is off. */
         auth_set_mechanism_flags(t->auth, AUTH_PLUGIN_PLAIN, 0);
@@ -1628,7 +1580,7 @@ esmtp_send(struct transport *t, const struct transport_msg *m, struct transport_
     struct job job = { m, r, false, false, false, false, 0 };
     char why[160];
     const char *bad = NULL;
-    double t0 = now();
+    double t0 = mono_now();
     bool kept;
 
     if (transport_check_envelope(m, false, r) == -1)
@@ -1646,19 +1598,19 @@ esmtp_send(struct transport *t, const struct transport_msg *m, struct transport_
         job.done = job.started = job.hook_asked = job.hook_answered = false;
         hand_over(t, &job);
     }
-    r->latency = now() - t0;
+    r->latency = mono_now() - t0;
     return r->outcome == TRANSPORT_SENT ? 0 : -1;
 }
 
 static int
 esmtp_probe(struct transport *t, struct transport_result *r)
 {
-    double t0 = now();
+    double t0 = mono_now();
 
     if (t->live != NULL)
         conn_settle(t->live);               /* one TLS handshake of ours at a time */
     conn_run(t, t->user != NULL ? CONN_PROBE : CONN_CHECK, r);
-    r->latency = now() - t0;
+    r->latency = mono_now() - t0;
     return r->outcome == TRANSPORT_SENT ? 0 : -1;
 }
 

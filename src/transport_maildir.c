@@ -37,15 +37,6 @@ struct transport {
 /* Deliveries by this process, for unique names across threads (maildir's "Q" part). */
 static atomic_ulong deliveries;
 
-static double
-now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static char *
 path_join(const char *a, const char *b)
 {
@@ -175,7 +166,7 @@ maildir_send(struct transport *t, const struct transport_msg *m, struct transpor
 {
     char name[MAILDIR_NAME_MAX], id[MAILDIR_ID_MAX + 2] = "";
     char *tmpdir = NULL, *newdir = NULL, *tmppath = NULL, *newpath = NULL, *text = NULL;
-    double t0 = now();
+    double t0 = mono_now();
     size_t len;
     int fd = -1, dfd = -1;
 
@@ -274,7 +265,7 @@ out:
     free(tmpdir);
     free(newdir);
     free(text);
-    r->latency = now() - t0;
+    r->latency = mono_now() - t0;
     return r->outcome == TRANSPORT_SENT ? 0 : -1;
 }
 

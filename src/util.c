@@ -11,15 +11,25 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
 
-static void
-oom(void)
+void
+xoom(void)
 {
     fputs("gazette: out of memory\n", stderr);
     exit(EX_OSERR);
+}
+
+double
+mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void *
@@ -28,7 +38,7 @@ xmalloc(size_t n)
     void *p = malloc(n ? n : 1);
 
     if (p == NULL)
-        oom();
+        xoom();
     return p;
 }
 
@@ -38,7 +48,7 @@ xcalloc(size_t nmemb, size_t size)
     void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
 
     if (p == NULL)
-        oom();
+        xoom();
     return p;
 }
 
@@ -48,10 +58,10 @@ xreallocarray(void *p, size_t nmemb, size_t size)
     void *q;
 
     if (size != 0 && nmemb > SIZE_MAX / size)
-        oom();
+        xoom();
     q = realloc(p, nmemb * size != 0 ? nmemb * size : 1);
     if (q == NULL)
-        oom();
+        xoom();
     return q;
 }
 
