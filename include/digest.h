@@ -61,8 +61,6 @@ int digest_message(const struct digest *g, const struct subscriber *sub, struct 
 /* The text and HTML bodies and the subject as sub would see them (for compose/preview). */
 int digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *subject,
     struct buf *text, struct buf *html, struct diag *d);
-/* The template data as rendered (without personal values); borrowed. */
-const struct value *digest_data(const struct digest *g);
 /* This subscriber's unsubscribe URL into out ("" when none is configured). */
 void digest_unsubscribe_url(const struct digest *g, const char *addr, struct buf *out);
 /* The token of addr: base64url of an HMAC-SHA256 with the secret (22 characters). */

@@ -1,6 +1,5 @@
 /*
- * log: messages for people on stderr ("gazette: ..."), by verbosity, and the sanitiser
- * that every piece of outside text passes through before it reaches a terminal or a log.
+ * log: messages for people on stderr ("gazette: ..."), by verbosity, and syslog.
  * warn appends strerror(errno), warnx does not (OpenSMTPD); every call keeps errno.
  * SPDX-License-Identifier: MIT
  */
@@ -10,7 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct buf;
 
 enum log_level {
     LOGLEVEL_QUIET = -1,        /* -q: errors only */
@@ -31,7 +29,5 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_syslog_open(void);
 void log_syslog(bool warning, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_syslog_close(void);
-/* Append s[0..n) to b with control bytes (and DEL) as \xNN; 0 ok, -1 over b's max. */
-int log_sanitize(struct buf *b, const char *s, size_t n);
 
 #endif

@@ -777,12 +777,6 @@ digest_free(struct digest *g)
     free(g);
 }
 
-const struct value *
-digest_data(const struct digest *g)
-{
-    return g->data;
-}
-
 /* The personal values of sub, raw (even slots) and HTML-escaped (odd slots). */
 struct slots {
     struct buf b[2 * (SLOT_FIELDS + DIGEST_MAX_FIELDS)];

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "buf.h"
 #include "log.h"
 
 static int level = LOGLEVEL_NORMAL;
@@ -85,20 +84,6 @@ log_debug(const char *fmt, ...)
     errno = saved;
 }
 
-int
-log_sanitize(struct buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x20 || c == 0x7f) {
-            if (buf_addf(b, "\\x%02X", c) == -1)
-                return -1;
-        } else if (buf_addc(b, (char)c) == -1)
-            return -1;
-    }
-    return 0;
-}
 
 void
 log_syslog_open(void)
