@@ -31,6 +31,10 @@ struct issue_select {
     const char *tag;            /* only articles with this tag */
     long limit;                 /* at most this many (0: all) */
     bool keep_going;            /* skip bad articles with a warning instead of failing */
+    /* files found in folders for which this says true are not even read (cron: the
+       articles earlier campaigns sent); NULL: none */
+    bool (*skip)(void *ctx, const char *path);
+    void *skip_ctx;
 };
 
 /*

@@ -103,7 +103,7 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         { "quiet", no_argument, NULL, 'q' },
         { NULL, 0, NULL, 0 },
     };
-    struct issue_select sel = { NULL, NULL, 0, false };
+    struct issue_select sel = { NULL, NULL, 0, false, NULL, NULL };
     struct article_opts ao;
     struct digest_opts dop;
     struct diag d = DIAG_INIT;

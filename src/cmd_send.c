@@ -99,6 +99,15 @@ article_opts_of(const struct config *cfg, struct article_opts *ao)
     ao->ndrop = cfg->compose.ndrop;
 }
 
+/* issue_select.skip for cron: an article file an earlier campaign included. */
+static bool
+already_sent(void *ctx, const char *path)
+{
+    char abs[PATH_MAX];
+
+    return campaign_list_has(ctx, realpath(path, abs) != NULL ? abs : path);
+}
+
 /*
  * Decide the campaign and its issue.  *id is set (caller frees); *is is NULL when there is
  * nothing to send (not an error).
@@ -152,11 +161,17 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
                 goto out;
             }
         }
-        /* then the next issue: the articles no campaign has included yet */
+        /* then the next issue: the articles no campaign has included yet (those are not
+           even read) */
         {
             char *dir = cfg->paths.articles;
-            struct issue *all = issue_from_paths(&dir, 1, &ao, &so->sel, d);
+            struct issue_select sel = so->sel;
+            struct issue *all;
             size_t k = 0;
+
+            sel.skip = already_sent;
+            sel.skip_ctx = &cl;
+            all = issue_from_paths(&dir, 1, &ao, &sel, d);
             long min = so->min_articles >= 0 ? so->min_articles : cfg->compose.min_articles;
 
             if (all == NULL) {
@@ -167,12 +182,7 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
                 goto out;
             }
             for (size_t i = 0; i < all->n; i++) {
-                char abs[PATH_MAX];
-                const char *p = realpath(all->articles[i]->path, abs) ? abs :
-                    all->articles[i]->path;
-
-                if (campaign_list_has(&cl, p) ||
-                    (cfg->compose.max_articles > 0 && (long)k >= cfg->compose.max_articles))
+                if (cfg->compose.max_articles > 0 && (long)k >= cfg->compose.max_articles)
                     article_free(all->articles[i]);
                 else
                     all->articles[k++] = all->articles[i];

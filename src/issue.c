@@ -175,14 +175,16 @@ issue_from_paths(char *const *paths, size_t n, const struct article_opts *ao,
                 names[nn++] = xstrdup(de->d_name);
             }
             closedir(dir);
-            qsort(names, nn, sizeof(*names), name_cmp);
+            if (nn > 1)
+                qsort(names, nn, sizeof(*names), name_cmp);
             for (size_t j = 0; j < nn; j++) {
                 struct buf p;
                 struct article *a;
 
                 buf_init(&p, 0);
                 buf_addf(&p, "%s/%s", paths[i], names[j]);
-                a = one(is, buf_str(&p), ao, sel, d);
+                a = sel != NULL && sel->skip != NULL && sel->skip(sel->skip_ctx, buf_str(&p)) ?
+                    NULL : one(is, buf_str(&p), ao, sel, d);
                 buf_fini(&p);
                 if (a == NULL && diag_is_set(d)) {
                     for (size_t k = j; k < nn; k++)
@@ -204,7 +206,8 @@ issue_from_paths(char *const *paths, size_t n, const struct article_opts *ao,
                 add(is, a, NULL);
         }
     }
-    qsort(is->articles, is->n, sizeof(*is->articles), date_cmp);
+    if (is->n > 1)                  /* qsort() must not be given a NULL array */
+        qsort(is->articles, is->n, sizeof(*is->articles), date_cmp);
     /* filter after sorting, then apply the limit */
     {
         size_t k = 0;

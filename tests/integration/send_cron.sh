@@ -39,6 +39,11 @@ check "both campaigns are done" [ "$(grep -c ' done ' "$T/out")" = 2 ]
 run_g send
 expect_rc 0 "nothing new: exit 0"
 check "nothing new: no output at all" [ ! -s "$T/out" ] && [ ! -s "$T/err" ]
+cp articles/a1.yaml a1.keep
+printf 'title: [broken\n' >articles/a1.yaml
+run_g send
+expect_rc 0 "articles that went out before are not read again (a1 is broken now)"
+cp a1.keep articles/a1.yaml
 run_g send --min-articles 2
 printf 'title: Fourth\nurl: https://example.org/4\ndate: 2026-11-04\nbody: Four.\n' >articles/a4.yaml
 run_g send --min-articles 2
