@@ -17,6 +17,7 @@ struct buf;
 
 enum config_starttls { CONFIG_STARTTLS_REQUIRED, CONFIG_STARTTLS_OPPORTUNISTIC,
     CONFIG_STARTTLS_OFF };
+enum config_journal_sync { CONFIG_JSYNC_BATCH, CONFIG_JSYNC_MESSAGE };
 enum config_transport { CONFIG_TRANSPORT_MAILDIR, CONFIG_TRANSPORT_SMTP,
     CONFIG_TRANSPORT_ESMTP };
 
@@ -56,6 +57,7 @@ struct config_smtp {
     double retry_delay;         /* seconds before the first retry; doubles each time */
     long retry_max_time;        /* seconds */
     bool resend_uncertain;
+    enum config_journal_sync journal_sync;  /* when a "start" record is made durable */
     long bounce_after;          /* permanent failures before "bounced"; 0 never */
 };
 

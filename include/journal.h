@@ -1,12 +1,15 @@
 /*
  * journal: the crash-safe record of one campaign, so that every active subscriber gets
  * exactly one copy whatever happens mid-run.  One append-only file per campaign in the
- * state folder; each line is one event for one address.  Appends are cheap; durability
- * comes from journal_sync(), a group commit (one fdatasync covers every record appended
- * by every worker so far).  The rule the mailer follows: a message's "start" record is
- * made durable before the end of its data goes to the server, so that after a crash a
- * message is either known sent, known failed, known not started, or "uncertain" (started,
- * outcome lost: the server may have accepted it).
+ * state folder; each line is one event for one address.  Appends are cheap and stay in
+ * memory; journal_write() hands them to the kernel, which keeps them if the process is
+ * killed; journal_sync() makes them durable (fdatasync), which keeps them if the machine
+ * stops.  A flusher thread syncs whatever was appended every 100 ms (the batches), and
+ * journal_sync() is a group commit: one fdatasync covers every worker's records.  The rule
+ * the mailer follows: a message's "start" record is written (smtp.journal_sync: batch) or
+ * made durable (message) before the end of its data goes to the server, so that after a
+ * crash a message is either known sent, known failed, known not started, or "uncertain"
+ * (started, outcome lost: the server may have accepted it).
  * SPDX-License-Identifier: MIT
  */
 #ifndef GAZETTE_JOURNAL_H
@@ -64,6 +67,8 @@ struct journal_entry journal_get(struct journal *j, const char *addr);
  */
 uint64_t journal_add(struct journal *j, const char *addr, enum journal_state st, int code,
     const char *enhanced, const char *text, double latency);
+/* Hand every record up to seq to the kernel.  0, or -1 with d set (EX_IOERR). */
+int journal_write(struct journal *j, uint64_t seq, struct diag *d);
 /* Make every record up to seq durable (group commit).  0, or -1 with d set (EX_IOERR). */
 int journal_sync(struct journal *j, uint64_t seq, struct diag *d);
 

@@ -45,6 +45,7 @@ struct key {
 };
 
 static const char *const starttls_names[] = { "required", "opportunistic", "off", NULL };
+static const char *const journal_sync_names[] = { "batch", "message", NULL };
 static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL };
 
 #define N(f) offsetof(struct config, newsletter.f)
@@ -104,6 +105,8 @@ static const struct key keys[] = {
     { "smtp", "retry_max_time", K_INT, S(retry_max_time), "600", 0, 604800, NULL, "seconds" },
     { "smtp", "resend_uncertain", K_BOOL, S(resend_uncertain), "false", 0, 0, NULL,
       "true or false" },
+    { "smtp", "journal_sync", K_ENUM, S(journal_sync), "batch", 0, 0, journal_sync_names,
+      "batch (fdatasync every 100 ms) or message (before each message ends)" },
     { "smtp", "bounce_after", K_INT, S(bounce_after), "3", 0, 1000, NULL,
       "permanent failures before a subscriber is marked bounced; 0 never" },
 

@@ -1,5 +1,8 @@
 /*
- * journal: per-campaign append-only event log with group commit.
+ * journal: per-campaign append-only event log.  Records are handed to the kernel with
+ * journal_write() (enough to survive the process being killed) and made durable with
+ * fdatasync in batches: by a flusher thread every JOURNAL_BATCH_MS, or at once for
+ * journal_sync() (group commit: one caller syncs, the others wait for it).
  * Line format (tab-separated, one event):  SEQ MS STATE ADDR CODE ENHANCED TEXT LATENCY
  * SPDX-License-Identifier: MIT
  */
@@ -24,7 +27,7 @@
 #define JOURNAL_FIELDS 8
 #define JOURNAL_TEXT_MAX 150        /* reply text kept per event */
 #define JOURNAL_ID_MAX 100          /* campaign ids become file names */
-#define JOURNAL_LAZY_MS 500         /* outcome records are durable within this */
+#define JOURNAL_BATCH_MS 100        /* everything written is durable within this */
 
 static const char *const state_names[JOURNAL_NSTATES] = {
     "none", "start", "sent", "tempfail", "permfail", "uncertain", "skipped",
@@ -40,14 +43,14 @@ struct journal {
     int fd, lockfd;
     bool readonly;
     pthread_mutex_t mu;
-    pthread_cond_t work;        /* to the syncer: there is something to write */
-    pthread_cond_t done;        /* from the syncer: durable moved */
-    pthread_t syncer;
+    pthread_cond_t wake;        /* to the flusher: stop */
+    pthread_cond_t done;        /* a sync ended: durable moved */
+    pthread_t flusher;
     bool running, stop;
-    bool urgent;                /* a START record or a waiter: sync now */
-    int waiters;
+    bool syncing;               /* some thread is in fdatasync */
     struct buf pending;         /* appended, not yet written */
-    uint64_t seq, durable;      /* last assigned; last made durable */
+    uint64_t seq;               /* last assigned */
+    uint64_t written, durable;  /* last handed to the kernel; last made durable */
     struct diag err;            /* first write error */
     struct arena arena;
     struct jrec *v;
@@ -56,7 +59,7 @@ struct journal {
     size_t hcap;
 };
 
-static void *sync_loop(void *arg);
+static void *flush_loop(void *arg);
 
 const char *
 journal_state_name(enum journal_state st)
@@ -220,11 +223,11 @@ replay(struct journal *j, char *text, size_t len, struct diag *d)
             long seq;
 
             if (parse_long(f[0], 0, 0x7fffffffffffffffL, &seq) == 0 && (uint64_t)seq > j->seq)
-                j->seq = j->durable = (uint64_t)seq;    /* read back: durable already */
+                j->seq = (uint64_t)seq;     /* read back: durable already */
         }
         p = nl + 1;
     }
-    j->durable = j->seq;
+    j->written = j->durable = j->seq;
     return 0;
 }
 
@@ -245,7 +248,7 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
     j->fd = j->lockfd = -1;
     j->readonly = readonly;
     pthread_mutex_init(&j->mu, NULL);
-    pthread_cond_init(&j->work, NULL);
+    pthread_cond_init(&j->wake, NULL);
     pthread_cond_init(&j->done, NULL);
     buf_init(&j->pending, 0);
     buf_init(&path, 0);
@@ -294,7 +297,7 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
     if (!readonly) {
         bool any = false;
 
-        if (pthread_create(&j->syncer, NULL, sync_loop, j) != 0) {
+        if (pthread_create(&j->flusher, NULL, flush_loop, j) != 0) {
             diag_set(d, EX_OSERR, "cannot start the journal thread");
             goto fail;
         }
@@ -368,65 +371,53 @@ journal_add(struct journal *j, const char *addr, enum journal_state st, int code
     buf_addf(&j->pending, "%llu\t%lld%03ld\t%s\t%s\t%d\t%s\t%s\t%.3f\n", (unsigned long long)seq,
         (long long)ts.tv_sec, ts.tv_nsec / 1000000, state_names[st], a, code, en, t, latency);
     apply(j, a, st, code, en, t);
-    if (st == JOURNAL_START) {
-        j->urgent = true;
-        pthread_cond_signal(&j->work);
-    }
     pthread_mutex_unlock(&j->mu);
     return seq;
 }
 
-/*
- * The syncer thread writes and fdatasyncs what has been appended.  It starts at once for
- * a START record (which must be durable before that message's data ends: started now,
- * the sync runs while the data goes out, so journal_sync() rarely waits) or for a waiter;
- * outcome records ride along with the next one, or go within JOURNAL_LAZY_MS (a lost
- * outcome only turns a message "uncertain", never unknown).
- */
-static void *
-sync_loop(void *arg)
+/* Hand what is pending to the kernel (with the lock held). */
+static void
+write_pending(struct journal *j)
 {
-    struct journal *j = arg;
-
-    pthread_mutex_lock(&j->mu);
-    for (;;) {
-        struct buf out;
-        uint64_t upto;
-
-        while (!j->stop && (j->pending.len == 0 || (!j->urgent && j->waiters == 0))) {
-            struct timespec ts;
-
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += JOURNAL_LAZY_MS * 1000000L;
-            ts.tv_sec += ts.tv_nsec / 1000000000L;
-            ts.tv_nsec %= 1000000000L;
-            if (pthread_cond_timedwait(&j->work, &j->mu, &ts) != 0 && j->pending.len > 0)
-                break;              /* outcomes waited long enough */
-        }
-        if (j->pending.len == 0 && j->stop)
-            break;
-        j->urgent = false;
-        out = j->pending;
-        upto = j->seq;
-        buf_init(&j->pending, 0);
-        pthread_mutex_unlock(&j->mu);
-        if (write_all(j->fd, buf_str(&out), out.len) == -1 || fdatasync(j->fd) == -1) {
-            pthread_mutex_lock(&j->mu);
-            diag_set(&j->err, EX_IOERR, "cannot write the journal: %s", strerror(errno));
-            diag_path(&j->err, j->path);
-        } else {
-            pthread_mutex_lock(&j->mu);
-            j->durable = upto;
-        }
-        buf_fini(&out);
-        pthread_cond_broadcast(&j->done);
-        if (diag_is_set(&j->err))
-            break;
+    if (j->pending.len == 0 || diag_is_set(&j->err))
+        return;
+    if (write_all(j->fd, buf_str(&j->pending), j->pending.len) == -1) {
+        diag_set(&j->err, EX_IOERR, "cannot write the journal: %s", strerror(errno));
+        diag_path(&j->err, j->path);
+        return;
     }
-    pthread_mutex_unlock(&j->mu);
-    return NULL;
+    buf_reset(&j->pending);
+    j->written = j->seq;
 }
 
+static int
+failed(struct journal *j, struct diag *d)
+{
+    if (d != NULL && !diag_is_set(d))
+        *d = j->err;
+    return -1;
+}
+
+int
+journal_write(struct journal *j, uint64_t seq, struct diag *d)
+{
+    int rc = 0;
+
+    if (j->readonly)
+        return 0;
+    pthread_mutex_lock(&j->mu);
+    if (j->written < seq)
+        write_pending(j);
+    if (diag_is_set(&j->err))
+        rc = failed(j, d);
+    pthread_mutex_unlock(&j->mu);
+    return rc;
+}
+
+/*
+ * Group commit: the first caller that finds no sync running does the fdatasync for
+ * everyone written so far; the others wait for it and look again.
+ */
 int
 journal_sync(struct journal *j, uint64_t seq, struct diag *d)
 {
@@ -435,19 +426,61 @@ journal_sync(struct journal *j, uint64_t seq, struct diag *d)
     if (j->readonly)
         return 0;
     pthread_mutex_lock(&j->mu);
-    j->waiters++;
+    if (j->written < seq)
+        write_pending(j);
     while (j->durable < seq && !diag_is_set(&j->err)) {
-        pthread_cond_signal(&j->work);
-        pthread_cond_wait(&j->done, &j->mu);
+        uint64_t upto;
+
+        if (j->syncing) {
+            pthread_cond_wait(&j->done, &j->mu);
+            continue;
+        }
+        j->syncing = true;
+        upto = j->written;
+        pthread_mutex_unlock(&j->mu);
+        if (fdatasync(j->fd) == -1) {
+            pthread_mutex_lock(&j->mu);
+            diag_set(&j->err, EX_IOERR, "cannot write the journal: %s", strerror(errno));
+            diag_path(&j->err, j->path);
+        } else {
+            pthread_mutex_lock(&j->mu);
+            if (upto > j->durable)
+                j->durable = upto;
+        }
+        j->syncing = false;
+        pthread_cond_broadcast(&j->done);
     }
-    j->waiters--;
-    if (diag_is_set(&j->err)) {
-        if (d != NULL && !diag_is_set(d))
-            *d = j->err;
-        rc = -1;
-    }
+    if (diag_is_set(&j->err))
+        rc = failed(j, d);
     pthread_mutex_unlock(&j->mu);
     return rc;
+}
+
+/* The flusher: every JOURNAL_BATCH_MS, whatever was appended becomes durable. */
+static void *
+flush_loop(void *arg)
+{
+    struct journal *j = arg;
+
+    pthread_mutex_lock(&j->mu);
+    while (!j->stop && !diag_is_set(&j->err)) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += JOURNAL_BATCH_MS * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&j->wake, &j->mu, &ts);
+        if (!j->stop && j->durable < j->seq) {
+            uint64_t upto = j->seq;
+
+            pthread_mutex_unlock(&j->mu);
+            journal_sync(j, upto, NULL);
+            pthread_mutex_lock(&j->mu);
+        }
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
 }
 
 int
@@ -489,18 +522,18 @@ journal_close(struct journal *j, struct diag *d)
     if (j == NULL)
         return 0;
     if (j->running) {
-        rc = journal_flush(j, d);
         pthread_mutex_lock(&j->mu);
         j->stop = true;
-        pthread_cond_signal(&j->work);
+        pthread_cond_signal(&j->wake);
         pthread_mutex_unlock(&j->mu);
-        pthread_join(j->syncer, NULL);
+        pthread_join(j->flusher, NULL);
+        rc = journal_flush(j, d);
     }
     if (j->fd != -1)
         close(j->fd);
     lock_release(j->lockfd);
     pthread_mutex_destroy(&j->mu);
-    pthread_cond_destroy(&j->work);
+    pthread_cond_destroy(&j->wake);
     pthread_cond_destroy(&j->done);
     buf_fini(&j->pending);
     arena_fini(&j->arena);

@@ -1,8 +1,9 @@
 /*
  * mailer: worker threads, one transport (connection) each, over a shared queue.
  * Reply classes per RFC 5321 4.2.1 and RFC 3463 (transport_classify()).  The journal
- * rule: a message's "start" record is durable before the end of its data goes out
- * (transport_msg.before_end), so a crash leaves it "uncertain" at worst, never unknown.
+ * rule: a message's "start" record is written (and, with smtp.journal_sync: message,
+ * durable) before the end of its data goes out (transport_msg.before_end), so a crash
+ * leaves it "uncertain" at worst, never unknown.
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
@@ -70,6 +71,7 @@ struct run {
 struct hook {
     struct journal *j;
     uint64_t seq;
+    bool durable;               /* fdatasync, not only write (smtp.journal_sync: message) */
 };
 
 static void
@@ -99,7 +101,9 @@ hook(void *arg)
 {
     struct hook *h = arg;
 
-    return h->j != NULL ? journal_sync(h->j, h->seq, NULL) : 0;
+    if (h->j == NULL)
+        return 0;
+    return h->durable ? journal_sync(h->j, h->seq, NULL) : journal_write(h->j, h->seq, NULL);
 }
 
 /* ---- the log file ---------------------------------------------------------------- */
@@ -383,8 +387,16 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
             mono_now() + delay - r->t0 > (double)r->cfg->smtp.retry_max_time)
             again = false;
     }
-    if (jn != NULL)
-        journal_add(jn, j->s->addr, js, res->code, res->enhanced, res->text, res->latency);
+    if (jn != NULL) {
+        uint64_t seq = journal_add(jn, j->s->addr, js, res->code, res->enhanced, res->text,
+            res->latency);
+
+        /* "sent" goes out with the next message's "start" (or the next batch): killed
+           before that, the message is "uncertain", not lost.  A failure is written at
+           once: lost, it would leave its subscriber without a copy. */
+        if (js != JOURNAL_SENT)
+            journal_write(jn, seq, NULL);
+    }
     log_event(r, j->s, event, j->attempts, res);
     if (res->outcome != TRANSPORT_SENT)
         log_debug("%s: %s at %s: %d %s %s", j->s->addr, event, res->stage ? res->stage : "?",
@@ -511,7 +523,8 @@ work(void *arg)
     while (take(r, w->id, &j)) {
         struct transport_result res;
         struct transport_msg m;
-        struct hook h = { r->o->journal, 0 };
+        struct hook h = { r->o->journal, 0,
+            r->cfg->smtp.journal_sync == CONFIG_JSYNC_MESSAGE };
         struct diag d = DIAG_INIT;
 
         if (t == NULL && (t = connect_worker(r, w, &j)) == NULL)

@@ -83,7 +83,8 @@ conf() {
 
 # gz ARGS...: run gazette in $W (stdout $T/out, stderr $T/err, status $rc)
 gz() {
-    (cd "$W" && exec "$GAZETTE" -c gazette.yaml "$@") >"$T/out" 2>"$T/err"
+    # shellcheck disable=SC2086  # GZWRAP: a command and its arguments, split on purpose
+    (cd "$W" && exec ${GZWRAP:-} "$GAZETTE" -c gazette.yaml "$@") >"$T/out" 2>"$T/err"
     rc=$?
     if grep -q 'Sanitizer\|runtime error' "$T/err"; then
         not_ok "$P sanitizer report from gazette $*"; sed 's/^/#   /' "$T/err" | head -20
@@ -608,6 +609,31 @@ expect 0 "smtp-sink: 400 subscribers"
 stop_server
 sed -n 's/^X-Rcpt-Args: *<\{0,1\}\([^> ]*\).*/\1/p' "$SD/dump" >"$T/got"
 same_set "smtp-sink received each of the 400 exactly once" "$W/active" "$T/got"
+
+# the journal's durability, counted in fdatasync calls: in batches (the default), or
+# before the end of every message (journal_sync: message)
+if command -v strace >/dev/null 2>&1; then
+    for mode in batch message; do
+        start_sink
+        newcase "js$mode" 100
+        conf "connections: 1" "journal_sync: $mode"
+        # (LeakSanitizer cannot run under ptrace)
+        GZWRAP="strace -f -qq -e trace=fdatasync -o $T/strace-$mode env \
+            ASAN_OPTIONS=detect_leaks=0" gz send
+        expect 0 "journal_sync: $mode, 100 subscribers, under strace"
+        stop_server
+        sed -n 's/^X-Rcpt-Args: *<\{0,1\}\([^> ]*\).*/\1/p' "$SD/dump" >"$T/got"
+        same_set "journal_sync: $mode: each of the 100 got exactly one copy" "$W/active" \
+            "$T/got"
+    done
+    nb=$(grep -c '^[0-9]* *fdatasync' "$T/strace-batch")
+    nm=$(grep -c '^[0-9]* *fdatasync' "$T/strace-message")
+    check "$P journal_sync: message: an fdatasync for each of the 100 messages ($nm)" \
+        [ "$nm" -ge 100 ]
+    check "$P journal_sync: batch: far fewer ($nb), about one per 100 ms" [ "$nb" -lt 50 ]
+else
+    skip "$P strace is not installed: the fdatasync counts are not checked"
+fi
 
 start_sink -r RCPT
 newcase sinksoft 3
