@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,6 @@
 #include <time.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "article.h"
 #include "buf.h"
@@ -190,13 +190,58 @@ digest_wrap(struct buf *out, const char *text, size_t width)
     }
 }
 
+#define HMAC_BLOCK 64                /* SHA-256's block size (RFC 2104 B) */
+
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+/* Fetched once: HMAC() with EVP_sha256() looks the algorithm up on every call, under
+   OpenSSL's store lock, which several sending threads contend for. */
+static void
+sha256_fetch(void)
+{
+    sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* HMAC-SHA256 (RFC 2104): H((K ^ opad) || H((K ^ ipad) || m)).  0, or -1. */
+static int
+hmac_sha256(const char *key, const unsigned char *m, size_t n, unsigned char mac[32])
+{
+    unsigned char k[HMAC_BLOCK] = { 0 }, pad[HMAC_BLOCK], inner[EVP_MAX_MD_SIZE];
+    size_t kl = strlen(key);
+    unsigned int len = 0;
+    EVP_MD_CTX *c;
+    int ok;
+
+    pthread_once(&sha256_once, sha256_fetch);
+    if (sha256 == NULL || (c = EVP_MD_CTX_new()) == NULL)
+        return -1;
+    if (kl > HMAC_BLOCK)
+        ok = EVP_Digest(key, kl, k, &len, sha256, NULL);    /* a long key is hashed first */
+    else {
+        memcpy(k, key, kl);
+        ok = 1;
+    }
+    for (size_t i = 0; i < HMAC_BLOCK; i++)
+        pad[i] = k[i] ^ 0x36;
+    ok = ok && EVP_DigestInit_ex(c, sha256, NULL) && EVP_DigestUpdate(c, pad, HMAC_BLOCK) &&
+        EVP_DigestUpdate(c, m, n) && EVP_DigestFinal_ex(c, inner, &len);
+    for (size_t i = 0; i < HMAC_BLOCK; i++)
+        pad[i] = k[i] ^ 0x5c;
+    ok = ok && EVP_DigestInit_ex(c, sha256, NULL) && EVP_DigestUpdate(c, pad, HMAC_BLOCK) &&
+        EVP_DigestUpdate(c, inner, len) && EVP_DigestFinal_ex(c, mac, &len);
+    EVP_MD_CTX_free(c);
+    explicit_bzero(k, sizeof(k));
+    explicit_bzero(pad, sizeof(pad));
+    return ok ? 0 : -1;
+}
+
 void
 digest_token(const char *secret, const char *addr, char out[32])
 {
     static const char b64[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     unsigned char mac[EVP_MAX_MD_SIZE], low[256];
-    unsigned int maclen = 0;
     size_t n = strlen(addr), o = 0;
 
     /* the canonical address with ASCII case folded: one token per mailbox (Leniency) */
@@ -204,7 +249,8 @@ digest_token(const char *secret, const char *addr, char out[32])
         n = sizeof(low) - 1;
     for (size_t i = 0; i < n; i++)
         low[i] = (unsigned char)TO_LOWER((unsigned char)addr[i]);
-    HMAC(EVP_sha256(), secret, (int)strlen(secret), low, n, mac, &maclen);
+    if (hmac_sha256(secret, low, n, mac) == -1)
+        xoom();                             /* OpenSSL fails only when out of memory */
     /* 16 bytes (128 bits) are plenty for an unguessable token; base64url, no padding */
     for (size_t i = 0; i + 2 < 18 && o + 4 < 32; i += 3) {
         unsigned v = (unsigned)mac[i] << 16 | (unsigned)mac[i + 1] << 8 | mac[i + 2];

@@ -361,6 +361,7 @@ journal_add(struct journal *j, const char *addr, enum journal_state st, int code
     char t[JOURNAL_TEXT_MAX + 1], en[16], a[260];
     struct timespec ts;
     uint64_t seq;
+    long ms;
 
     clean(t, sizeof(t), text);
     clean(en, sizeof(en), enhanced);
@@ -368,8 +369,11 @@ journal_add(struct journal *j, const char *addr, enum journal_state st, int code
     clock_gettime(CLOCK_REALTIME, &ts);
     pthread_mutex_lock(&j->mu);
     seq = ++j->seq;
-    buf_addf(&j->pending, "%llu\t%lld%03ld\t%s\t%s\t%d\t%s\t%s\t%.3f\n", (unsigned long long)seq,
-        (long long)ts.tv_sec, ts.tv_nsec / 1000000, state_names[st], a, code, en, t, latency);
+    ms = latency > 0 && latency < 1e9 ? (long)(latency * 1000 + 0.5) : 0;
+    /* (whole milliseconds: no floating-point printf on the path of every message) */
+    buf_addf(&j->pending, "%llu\t%lld%03ld\t%s\t%s\t%d\t%s\t%s\t%ld.%03ld\n",
+        (unsigned long long)seq, (long long)ts.tv_sec, ts.tv_nsec / 1000000, state_names[st], a,
+        code, en, t, ms / 1000, ms % 1000);
     apply(j, a, st, code, en, t);
     pthread_mutex_unlock(&j->mu);
     return seq;

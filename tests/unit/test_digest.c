@@ -61,6 +61,13 @@ test_token(void)
         "0123456789-_") == 22, "token: 22 base64url characters (%s)", a);
     CHECK(strcmp(a, b) == 0, "token: one per mailbox whatever the case");
     CHECK(strcmp(a, c) != 0 && strcmp(a, e) != 0, "token: differs per address and secret");
+    /* HMAC-SHA256 of RFC 4231 test case 2 (5bdcc146bf60754e...), base64url; and a key
+       longer than a block (hashed first), both as Python's hmac module computes them */
+    digest_token("Jefe", "what do ya want for nothing?", a);
+    CHECK(strcmp(a, "W9zBRr9gdU5qBCQmCJV1x1") == 0, "token: the RFC 4231 HMAC-SHA256 (%s)", a);
+    digest_token("kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+        "kkkkkkkkkkkkkkkkkkk", "Ann@Example.org", a);
+    CHECK(strcmp(a, "7vaFpO3NKoPE3ft56y6hJD") == 0, "token: a 100-byte key (%s)", a);
 }
 
 static char dir[256];
