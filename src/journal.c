@@ -38,6 +38,11 @@ struct jrec {
     struct journal_entry e;
 };
 
+struct jslot {
+    uint32_t idx;               /* index into v, + 1; 0 for an empty slot */
+    uint32_t h;                 /* the address's hash: most misses never touch v */
+};
+
 struct journal {
     char *path;
     int fd, lockfd;
@@ -55,7 +60,7 @@ struct journal {
     struct arena arena;
     struct jrec *v;
     size_t n, cap;
-    uint32_t *hash;             /* index + 1 */
+    struct jslot *hash;         /* open addressing, linear probing */
     size_t hcap;
 };
 
@@ -90,29 +95,34 @@ static void
 rehash(struct journal *j)
 {
     size_t ncap = j->hcap ? j->hcap * 2 : 1024;
+    struct jslot *old = j->hash;
+    size_t ocap = j->hcap;
 
-    free(j->hash);
     j->hash = xcalloc(ncap, sizeof(*j->hash));
     j->hcap = ncap;
-    for (size_t i = 0; i < j->n; i++) {
-        size_t k = hash_str(j->v[i].addr) & (ncap - 1);
+    for (size_t i = 0; i < ocap; i++) {
+        size_t k = old[i].h & (ncap - 1);
 
-        while (j->hash[k] != 0)
+        if (old[i].idx == 0)
+            continue;
+        while (j->hash[k].idx != 0)
             k = (k + 1) & (ncap - 1);
-        j->hash[k] = (uint32_t)i + 1;
+        j->hash[k] = old[i];
     }
+    free(old);
 }
 
 /* The record for addr, created if missing (with the lock held). */
 static struct jrec *
 rec(struct journal *j, const char *addr, bool create)
 {
-    size_t k;
+    uint32_t h = hash_str(addr);
+    size_t k = 0;
 
     if (j->hcap != 0) {
-        for (k = hash_str(addr) & (j->hcap - 1); j->hash[k] != 0; k = (k + 1) & (j->hcap - 1))
-            if (ascii_strcasecmp(j->v[j->hash[k] - 1].addr, addr) == 0)
-                return &j->v[j->hash[k] - 1];
+        for (k = h & (j->hcap - 1); j->hash[k].idx != 0; k = (k + 1) & (j->hcap - 1))
+            if (j->hash[k].h == h && ascii_strcasecmp(j->v[j->hash[k].idx - 1].addr, addr) == 0)
+                return &j->v[j->hash[k].idx - 1];
     }
     if (!create)
         return NULL;
@@ -123,14 +133,25 @@ rec(struct journal *j, const char *addr, bool create)
     memset(&j->v[j->n], 0, sizeof(j->v[j->n]));
     j->v[j->n].addr = arena_strdup(&j->arena, addr);
     j->n++;
-    if (j->n * 2 > j->hcap)
+    if ((j->n + 1) * 2 > j->hcap) {
         rehash(j);
-    else {
-        for (k = hash_str(addr) & (j->hcap - 1); j->hash[k] != 0; k = (k + 1) & (j->hcap - 1))
+        for (k = h & (j->hcap - 1); j->hash[k].idx != 0; k = (k + 1) & (j->hcap - 1))
             ;
-        j->hash[k] = (uint32_t)j->n;
     }
+    j->hash[k] = (struct jslot){ (uint32_t)j->n, h };   /* k: the empty slot the miss found */
     return &j->v[j->n - 1];
+}
+
+/* Copy s into out, cut to fit (apply() cleans the text already). */
+static void
+copy_cut(char *out, size_t size, const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, s != NULL ? s : "", n);
+    out[n] = '\0';
 }
 
 static void
@@ -144,8 +165,8 @@ apply(struct journal *j, const char *addr, enum journal_state st, int code,
         r->e.attempts++;
     if (st != JOURNAL_START) {
         r->e.code = code;
-        snprintf(r->e.enhanced, sizeof(r->e.enhanced), "%s", enhanced ? enhanced : "");
-        snprintf(r->e.text, sizeof(r->e.text), "%s", text ? text : "");
+        copy_cut(r->e.enhanced, sizeof(r->e.enhanced), enhanced);
+        copy_cut(r->e.text, sizeof(r->e.text), text);
     }
 }
 
@@ -354,14 +375,28 @@ journal_get(struct journal *j, const char *addr)
     return e;
 }
 
+/* v in decimal, at least width digits, then end. */
+static void
+put_num(struct buf *b, uint64_t v, int width, char end)
+{
+    char d[24];
+    int i = sizeof(d);
+
+    d[--i] = end;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0 || (int)sizeof(d) - 1 - i < width);
+    buf_add(b, d + i, sizeof(d) - (size_t)i);
+}
+
 uint64_t
 journal_add(struct journal *j, const char *addr, enum journal_state st, int code,
     const char *enhanced, const char *text, double latency)
 {
     char t[JOURNAL_TEXT_MAX + 1], en[16], a[260];
     struct timespec ts;
-    uint64_t seq;
-    long ms;
+    uint64_t seq, ms;
 
     clean(t, sizeof(t), text);
     clean(en, sizeof(en), enhanced);
@@ -369,11 +404,21 @@ journal_add(struct journal *j, const char *addr, enum journal_state st, int code
     clock_gettime(CLOCK_REALTIME, &ts);
     pthread_mutex_lock(&j->mu);
     seq = ++j->seq;
-    ms = latency > 0 && latency < 1e9 ? (long)(latency * 1000 + 0.5) : 0;
-    /* (whole milliseconds: no floating-point printf on the path of every message) */
-    buf_addf(&j->pending, "%llu\t%lld%03ld\t%s\t%s\t%d\t%s\t%s\t%ld.%03ld\n",
-        (unsigned long long)seq, (long long)ts.tv_sec, ts.tv_nsec / 1000000, state_names[st], a,
-        code, en, t, ms / 1000, ms % 1000);
+    ms = latency > 0 && latency < 1e9 ? (uint64_t)(latency * 1000 + 0.5) : 0;
+    /* by hand, not printf: this runs twice for every message sent */
+    put_num(&j->pending, seq, 1, '\t');
+    put_num(&j->pending, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, 1, '\t');
+    buf_adds(&j->pending, state_names[st]);
+    buf_addc(&j->pending, '\t');
+    buf_adds(&j->pending, a);
+    buf_addc(&j->pending, '\t');
+    put_num(&j->pending, code > 0 ? (uint64_t)code : 0, 1, '\t');
+    buf_adds(&j->pending, en);
+    buf_addc(&j->pending, '\t');
+    buf_adds(&j->pending, t);
+    buf_addc(&j->pending, '\t');
+    put_num(&j->pending, ms / 1000, 1, '.');
+    put_num(&j->pending, ms % 1000, 3, '\n');
     apply(j, a, st, code, en, t);
     pthread_mutex_unlock(&j->mu);
     return seq;
