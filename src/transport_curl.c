@@ -2,6 +2,11 @@
  * transport_curl: SMTP with libcurl, the transport for real sending.  One easy handle is
  * one connection, kept open across messages (MAIL, RCPT, DATA per message; no new TCP,
  * TLS, EHLO or AUTH) and closed with QUIT after smtp.messages_per_connection messages.
+ * Which command a reply answers comes from libcurl's debug callback (CURLOPT_VERBOSE) while
+ * a connection is set up; over a kept connection the order is fixed (MAIL, RCPT, DATA, the
+ * final dot), so replies are counted instead and verbose mode, which costs libcurl work on
+ * every message, stays off.  Should libcurl want a new connection then, the open-socket
+ * callback refuses it and the message is tried again at once with the debug callback on.
  * Specs: RFC 5321 (SMTP), RFC 3207 (STARTTLS), RFC 8314 (implicit TLS), RFC 4954 (AUTH),
  * RFC 3463 (enhanced status codes), RFC 8996 (no TLS before 1.2).
  * SPDX-License-Identifier: MIT
@@ -10,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -49,6 +55,9 @@ struct transport {
     bool tls;                   /* this connection is encrypted now */
     bool cap_starttls, cap_auth;    /* from the last EHLO reply */
     bool quitting;              /* QUIT went out: what follows changes no result */
+    bool counting;              /* kept connection: the stage from the count of replies */
+    int nreplies;               /* complete replies in this perform (counting) */
+    bool open_refused;          /* counting, and libcurl wanted a new connection */
     const char *refusal;        /* why the header callback stopped the session */
     const char *refusal_stage;
 
@@ -213,8 +222,11 @@ on_header(char *p, size_t size, size_t nitems, void *arg)
         code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
         final = len == SMTP_CODE_LEN || p[SMTP_CODE_LEN] == ' ';
     }
-    if (t->reply_done)
+    if (t->reply_done) {
         reply_reset(t);                     /* a second reply to one command: keep the last */
+        if (t->counting)                    /* no: the reply to the next command */
+            t->stage = t->nreplies == 1 ? "rcpt" : "data";
+    }
     if (!t->any_reply && strcmp(t->stage, "connect") == 0) {
         t->tls = t->smtps;                  /* the greeting of a new connection */
         t->cap_starttls = t->cap_auth = false;
@@ -251,6 +263,11 @@ on_header(char *p, size_t size, size_t nitems, void *arg)
     if (final) {
         t->code = code;
         t->reply_done = true;
+        t->nreplies++;
+        /* counting: after the reply to the final dot, or a refusal, libcurl is done with
+           this message; what follows (the reply to QUIT) must not replace it */
+        if (t->counting && (t->all_sent || code >= 400))
+            t->quitting = true;
         if (strcmp(t->stage, "tls") == 0 && code == SMTP_STARTTLS_READY)
             t->tls = true;                  /* the handshake follows; its failure is a
                                                CURLE_SSL_* or CURLE_PEER_FAILED_... */
@@ -308,10 +325,34 @@ on_write(char *p, size_t size, size_t nitems, void *arg)
     return size * nitems;
 }
 
+/* counting: over a kept connection, any new one is refused (see the top). */
+static curl_socket_t
+on_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct transport *t = arg;
+
+    (void)purpose;
+    if (t->counting) {
+        t->open_refused = true;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* Count replies (on a kept connection) or follow the commands (verbose). */
+static void
+set_counting(struct transport *t, bool on)
+{
+    t->counting = on;
+    curl_easy_setopt(t->h, CURLOPT_VERBOSE, on ? 0L : 1L);
+}
+
 static CURLcode
 perform(struct transport *t)
 {
-    t->stage = "connect";
+    t->stage = t->counting ? "mail" : "connect";
+    t->nreplies = 0;
+    t->open_refused = false;
     reply_reset(t);
     t->any_reply = false;
     t->quitting = false;
@@ -543,6 +584,8 @@ curl_open(const struct transport_opts *o, struct diag *d)
     SETOPT(CURLOPT_DEBUGDATA, t);
     SETOPT(CURLOPT_HEADERFUNCTION, on_header);
     SETOPT(CURLOPT_HEADERDATA, t);
+    SETOPT(CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+    SETOPT(CURLOPT_OPENSOCKETDATA, t);
     SETOPT(CURLOPT_READFUNCTION, on_read);
     SETOPT(CURLOPT_READDATA, t);
     SETOPT(CURLOPT_WRITEFUNCTION, on_write);
@@ -628,18 +671,24 @@ curl_send(struct transport *t, const struct transport_msg *m, struct transport_r
     t->data = m->data;
     t->len = m->len;
     t->msg = m;
+    set_counting(t, t->on_conn > 0 && log_level() < LOGLEVEL_DEBUG);
     rc = perform(t);
     curl_easy_getinfo(t->h, CURLINFO_NUM_CONNECTS, &connects);
-    if (rc != CURLE_OK && connects == 0 && !t->any_reply && !t->all_sent &&
-        (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING)) {
+    if (rc != CURLE_OK && !t->all_sent && (t->open_refused || (connects == 0 &&
+        !t->any_reply && (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR ||
+        rc == CURLE_GOT_NOTHING)))) {
         /* The kept connection died while idle (a server limit, a NAT timeout) and not
-           a single reply came: nothing was taken, so try once on a fresh connection. */
+           a single reply came, or libcurl found it dead and wanted a new one: nothing was
+           taken, so try once on a fresh connection, following its commands. */
         log_debug("smtp %s: the kept connection was closed; connecting again", t->where);
+        set_counting(t, false);
         curl_easy_setopt(t->h, CURLOPT_FRESH_CONNECT, 1L);
         rc = perform(t);
         curl_easy_setopt(t->h, CURLOPT_FRESH_CONNECT, 0L);
         connects = 1;
     }
+    if (t->counting)
+        set_counting(t, false);
     finish(t, rc, r);
     if (connects > 0)
         t->on_conn = 0;

@@ -310,6 +310,21 @@ want 2 "later@example.net tempfail 452 4.3.1 data 0" "452 4.3.1 after the data: 
 want 3 "a@example.net sent 250 2.0.0 data 0" "the next message is sent"
 stop_server
 
+# the same refusals over a kept connection, where the transport counts replies instead
+# of following libcurl's commands (curl: no debug output): the stage must still be right
+start_server --script 'RCPT:no@example.net=550 5.1.1 no such user;'\
+'DATA:bad@example.net=554 5.6.0 content rejected;DATA:later@example.net=452 4.3.1 out of space'
+drv --url "$(url)" --starttls off \
+    --rcpt a@example.net,no@example.net,b@example.net,bad@example.net,c@example.net,later@example.net \
+    --file msg.eml
+want 2 "no@example.net permfail 550 5.1.1 rcpt 0" "kept connection: 550 5.1.1 to RCPT: PERMFAIL"
+want 4 "bad@example.net permfail 554 5.6.0 data 0" \
+    "kept connection: 554 after the data: PERMFAIL"
+want 6 "later@example.net tempfail 452 4.3.1 data 0" \
+    "kept connection: 452 after the data: TEMPFAIL"
+want_count msg 5 "kept connection: every message but the refused recipient's got to the data"
+stop_server
+
 start_server --drop-after-data 1
 drv --url "$(url)" --starttls off --rcpt a@example.net,b@example.net --file msg.eml
 want 1 "a@example.net uncertain 0 - data 1" "connection dropped after the data: UNCERTAIN"
