@@ -16,7 +16,9 @@ esmtp) TKEY=esmtp ;;
 *) not_ok "TRANSPORT must be curl or esmtp, not $TRANSPORT"; exit 1 ;;
 esac
 PIDS=
-trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+DEVLOG=
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null
+    [ -z "$DEVLOG" ] || rm -f /dev/log; rm -rf "$T"' EXIT
 LC_ALL=C
 export LC_ALL GZ_SECRET=test-unsubscribe-secret
 cd "$T" || exit 1
@@ -494,6 +496,44 @@ expect 0 "fourth campaign, u2 resubscribed by hand"
 check "$P refused once more after the resubscribe: u2 is marked bounced again" \
     [ "$(substatus u2@bounce.example)" = bounced ]
 stop_server
+
+# --- syslog (log.syslog: true) -------------------------------------------------------
+# Only where no syslog daemon owns /dev/log and we may create it (root): a datagram
+# socket there takes what gazette's syslog(3) calls send.
+if [ "$TRANSPORT" = curl ] && [ "$(id -u)" = 0 ] && [ ! -e /dev/log ]; then
+    "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+open(sys.argv[1] + ".ready", "w").close()
+with open(sys.argv[1], "ab", buffering=0) as f:
+    while True:
+        f.write(s.recv(65536).rstrip(b"\n") + b"\n")
+' "$T/syslog" &
+    PIDS="$PIDS $!" DEVLOG=1
+    i=0
+    while [ ! -f "$T/syslog.ready" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    start_server --script 'RCPT:u2@slog.example=550 5.1.1 no such user'
+    newcase slog 3
+    conf
+    printf 'log:\n  syslog: true\n' >>"$W/gazette.yaml"
+    gz send
+    expect 0 "log.syslog: one recipient refused"
+    stop_server
+    sleep 0.2
+    # <20>: facility mail (2 << 3), severity warning (4), RFC 3164 as glibc writes it
+    check "$P syslog: the refusal, as a warning to the mail facility, tagged gazette[PID]" \
+        grep -q '^<20>.* gazette\[[0-9]*\]: campaign issue-1: u2@slog.example: permfail 550 5.1.1 ' \
+        "$T/syslog"
+    check "$P syslog: the run's summary, tagged the same way" \
+        grep -q '^<20>.* gazette\[[0-9]*\]: campaign issue-1: 2 sent, 1 failed' "$T/syslog"
+    check "$P syslog: nothing for the messages that were sent" \
+        sh -c "! grep -q -e u1@slog.example -e u3@slog.example '$T/syslog'"
+    check "$P syslog: every line is one record, no line breaks from outside" \
+        sh -c "! grep -v -q '^<[0-9]*>' '$T/syslog'"
+else
+    skip "$P syslog: needs root and no /dev/log (a syslog daemon owns it here)"
+fi
 
 # --- uncertain: the data went out, the reply was lost --------------------------------
 start_server --drop-after-data 3
