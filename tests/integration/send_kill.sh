@@ -9,6 +9,7 @@
 # SPDX-License-Identifier: MIT
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/servers.sh"
 TRANSPORT=${TRANSPORT:-curl}
 case $TRANSPORT in
 curl) TKEY=smtp ;;
@@ -18,7 +19,6 @@ esac
 KILLS=${KILLS:-5}
 SEED=${SEED:-$$}
 NSUBS=3000
-SERVER="$TOP/tests/integration/smtp_server.py"
 PIDS=
 trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
 LC_ALL=C
@@ -32,17 +32,9 @@ if ! "$PY" -c 'import aiosmtpd' 2>/dev/null; then
     exit 0
 fi
 
-SD="$T/srv"
-mkdir -p "$SD" "$T/w/articles"
-PORT=$(free_port)
-"$PY" "$SERVER" --port "$PORT" --dir "$SD" >"$SD/stdout" 2>"$SD/stderr" &
-SPID=$!
-PIDS="$PIDS $SPID"
-i=0
-while [ ! -f "$SD/ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-if [ ! -f "$SD/ready" ]; then
-    not_ok "$P the SMTP server did not start"; sed 's/^/#   /' "$SD/stderr"; exit 1
-fi
+mkdir -p "$T/w/articles"
+start_server
+[ -f "$SD/ready" ] || exit 1
 
 # 3000 active subscribers, and every 30th entry one who is not active
 W="$T/w"
