@@ -107,7 +107,8 @@ typedef void (*tmpl_name_fn)(void *ctx, const struct tmpl_name *n);
 /*
  * Call fn for every name t uses, in template order, following partials and parents
  * through p (each once per chain: a partial including itself is not walked again).
- * Blocks passed to a parent are reported with the sections around the parent tag.  All
+ * A block passed to a parent is reported where the parent has that block, with the
+ * sections around it there (as it is rendered); an overridden default is not.  All
  * strings are borrowed for the duration of the call.  Returns 0, or -1 with d set when a
  * partial cannot be read or parsed (EX_NOINPUT, EX_DATAERR) or TMPL_MAX_DEPTH is passed.
  */

@@ -1214,10 +1214,11 @@ report(struct names *nm, const struct tmpl *t, const struct node *nd, enum tmpl_
     free(name);
 }
 
-static int names_walk(struct names *nm, const struct tmpl *t, size_t i, size_t end);
+static int names_walk(struct names *nm, const struct tmpl *t, size_t i, size_t end,
+    const struct over *ov);
 
 static int
-names_partial(struct names *nm, const struct tmpl *t, size_t i)
+names_partial(struct names *nm, const struct tmpl *t, size_t i, const struct over *ov)
 {
     const struct node *nd = &t->nodes[i];
     const struct tmpl *pt;
@@ -1242,23 +1243,21 @@ names_partial(struct names *nm, const struct tmpl *t, size_t i)
             diag_path(nm->d, t->name);
             return -1;
         }
+        struct over o = { t, i, ov };
+
         nm->chain[nm->nchain++] = pt;
-        rc = names_walk(nm, pt, 0, pt->n);
+        /* as rendered: a parent's blocks are replaced by this tag's, where they stand */
+        rc = names_walk(nm, pt, 0, pt->n, nd->type == NODE_PARENT ? &o : ov);
         nm->nchain--;
         if (rc == -1)
             return -1;
     }
-    if (nd->type != NODE_PARENT)
-        return 0;
-    /* Only the blocks inside a parent tag are ever rendered. */
-    for (k = i + 1; k < nd->end; k = t->nodes[k].end)
-        if (t->nodes[k].type == NODE_BLOCK && names_walk(nm, t, k + 1, t->nodes[k].end) == -1)
-            return -1;
     return 0;
 }
 
 static int
-names_walk(struct names *nm, const struct tmpl *t, size_t i, size_t end)
+names_walk(struct names *nm, const struct tmpl *t, size_t i, size_t end,
+    const struct over *ov)
 {
     while (i < end) {
         const struct node *nd = &t->nodes[i];
@@ -1273,7 +1272,7 @@ names_walk(struct names *nm, const struct tmpl *t, size_t i, size_t end)
             break;
         case NODE_INVERTED:
             report(nm, t, nd, TMPL_USE_INVERTED, false);
-            rc = names_walk(nm, t, i + 1, nd->end);
+            rc = names_walk(nm, t, i + 1, nd->end, ov);
             break;
         case NODE_SECTION:
             report(nm, t, nd, TMPL_USE_SECTION, false);
@@ -1284,16 +1283,29 @@ names_walk(struct names *nm, const struct tmpl *t, size_t i, size_t end)
                 return -1;
             }
             nm->secs[nm->nsecs++] = xstrndup(nd->s, nd->n);
-            rc = names_walk(nm, t, i + 1, nd->end);
+            rc = names_walk(nm, t, i + 1, nd->end, ov);
             free((char *)nm->secs[--nm->nsecs]);
             break;
         case NODE_PARTIAL:
         case NODE_PARENT:
-            rc = names_partial(nm, t, i);
+            rc = names_partial(nm, t, i, ov);
             break;
-        case NODE_BLOCK:
-            rc = names_walk(nm, t, i + 1, nd->end);
+        case NODE_BLOCK: {
+            const struct tmpl *bt = t;
+            size_t bi = i;
+
+            /* the outermost override wins, as in render_block() */
+            for (const struct over *o = ov; o != NULL; o = o->up) {
+                size_t k = find_block(o->t, o->parent, nd->s, nd->n);
+
+                if (k != 0) {
+                    bt = o->t;
+                    bi = k;
+                }
+            }
+            rc = names_walk(nm, bt, bi + 1, bt->nodes[bi].end, ov);
             break;
+        }
         }
         if (rc == -1)
             return -1;
@@ -1314,7 +1326,7 @@ tmpl_names(const struct tmpl *t, struct tmpl_partials *p, tmpl_name_fn fn, void 
     nm->ctx = ctx;
     nm->d = d;
     nm->chain[nm->nchain++] = t;
-    rc = names_walk(nm, t, 0, t->n);
+    rc = names_walk(nm, t, 0, t->n, NULL);
     free(nm);
     return rc;
 }

@@ -354,7 +354,7 @@ test_names(void)
 {
     static const char *const parts[] = {
         "footer", "{{site.name}}{{>footer}}",
-        "layout", "{{#page}}{{$main}}{{/main}}{{/page}}",
+        "layout", "{{#page}}{{$main}}{{dflt}}{{/main}}{{/page}}{{$side}}{{side_default}}{{/side}}",
         NULL,
     };
     static const char tmpl[] =
@@ -382,7 +382,8 @@ test_names(void)
         "section a.b [] t.mustache:8:1\n"
         "partial layout [a.b] found t.mustache:8:9\n"
         "section page [a.b] layout:1:1\n"
-        "var c [a.b] t.mustache:8:29\n";
+        "var c [a.b>page] t.mustache:8:29\n"
+        "var side_default [a.b] layout:1:54\n";
     struct tmpl_partials *p = tmpl_partials_new(pairs_source, (void *)parts);
     struct diag d = DIAG_INIT;
     struct tmpl *t = tmpl_parse(tmpl, strlen(tmpl), "t.mustache", &d);
@@ -392,7 +393,50 @@ test_names(void)
     buf_init(&b, BUF_MAX_DEFAULT);
     rc = t != NULL ? tmpl_names(t, p, collect, &b, &d) : -1;
     CHECK(rc == 0, "tmpl_names succeeds (%s)", d.msg);
-    CHECK_STR_EQ(buf_str(&b), want, "tmpl_names lists every name with its sections");
+    CHECK_STR_EQ(buf_str(&b), want, "tmpl_names lists every name with its sections; a block "
+        "passed to a parent where the parent renders it (inside its sections), not the default "
+        "it replaces; a default nobody replaces");
+    buf_fini(&b);
+    tmpl_free(t);
+    tmpl_partials_free(p);
+}
+
+/* Parents of parents: the outermost {{$block}} is the one rendered, and reported. */
+static void
+test_names_nested(void)
+{
+    static const char *const parts[] = {
+        "g", "{{#gs}}{{$b}}{{gdef}}{{/b}}{{/gs}}",
+        "p", "{{<g}}{{$b}}{{pdef}}{{/b}}{{/g}}",
+        NULL,
+    };
+    static const char tmpl[] = "{{<p}}{{$b}}{{mine}}{{/b}}{{/p}}";
+    static const char want[] =
+        "partial p [] found t:1:1\n"
+        "partial g [] found p:1:1\n"
+        "section gs [] g:1:1\n"
+        "var mine [gs] t:1:13\n";
+    struct tmpl_partials *p = tmpl_partials_new(pairs_source, (void *)parts);
+    struct diag d = DIAG_INIT;
+    struct tmpl *t = tmpl_parse(tmpl, strlen(tmpl), "t", &d);
+    struct value *data = NULL;
+    struct buf b;
+
+    buf_init(&b, BUF_MAX_DEFAULT);
+    CHECK(t != NULL && tmpl_names(t, p, collect, &b, &d) == 0, "nested parents: names (%s)",
+        d.msg);
+    CHECK_STR_EQ(buf_str(&b), want, "nested parents: only the outermost block is reported, "
+        "inside the grandparent's section");
+    /* and that is what rendering does */
+    buf_reset(&b);
+    {
+        static const char yaml[] = "gs:\n  - {mine: M, pdef: P, gdef: G}\n";
+
+        data = value_parse(yaml, strlen(yaml), "data", &d);
+    }
+    CHECK(t != NULL && data != NULL && tmpl_render(t, data, p, 0, &b, &d) == 0 &&
+        strcmp(buf_str(&b), "M") == 0, "nested parents: the render agrees (%s)", buf_str(&b));
+    value_free(data);
     buf_fini(&b);
     tmpl_free(t);
     tmpl_partials_free(p);
@@ -519,6 +563,7 @@ main(void)
     test_limits();
     test_dirs();
     test_names();
+    test_names_nested();
     test_nested();
     test_indent();
     return check_exit();
