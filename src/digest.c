@@ -59,16 +59,24 @@ struct digest {
 static void
 html_escape(struct buf *out, const char *s, size_t n)
 {
+    size_t run = 0;                 /* start of the bytes that need no escape */
+
     for (size_t i = 0; i < n; i++) {
+        const char *e;
+
         switch (s[i]) {
-        case '&': buf_adds(out, "&amp;"); break;
-        case '<': buf_adds(out, "&lt;"); break;
-        case '>': buf_adds(out, "&gt;"); break;
-        case '"': buf_adds(out, "&quot;"); break;
-        case '\'': buf_adds(out, "&#39;"); break;
-        default: buf_addc(out, s[i]); break;
+        case '&': e = "&amp;"; break;
+        case '<': e = "&lt;"; break;
+        case '>': e = "&gt;"; break;
+        case '"': e = "&quot;"; break;
+        case '\'': e = "&#39;"; break;
+        default: continue;
         }
+        buf_add(out, s + run, i - run);
+        buf_adds(out, e);
+        run = i + 1;
     }
+    buf_add(out, s + run, n - run);
 }
 
 /* The code point at p (valid UTF-8) and its length in *len. */
@@ -271,8 +279,11 @@ url_encode(struct buf *out, const char *s)
 
         if (IS_ALNUM(c) || c == '-' || c == '.' || c == '_' || c == '~')
             buf_addc(out, (char)c);
-        else
-            buf_addf(out, "%%%02X", c);
+        else {
+            char pct[3] = { '%', "0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 15] };
+
+            buf_add(out, pct, sizeof(pct));
+        }
     }
 }
 

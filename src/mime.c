@@ -651,6 +651,17 @@ out:
 
 /* ---- Date and Message-ID ---------------------------------------------------------------- */
 
+/* v (0 <= v < 10^width) as exactly width decimal digits at p; returns the end. */
+static char *
+digits(char *p, int v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
 int
 mime_date_write(struct buf *out, time_t t)
 {
@@ -659,11 +670,32 @@ mime_date_write(struct buf *out, time_t t)
     static const char mon[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
         "Sep", "Oct", "Nov", "Dec" };
     struct tm tm;
+    char s[40], *p = s;
 
-    if (gmtime_r(&t, &tm) == NULL || tm.tm_year < 0)
+    if (gmtime_r(&t, &tm) == NULL || tm.tm_year < 0 || tm.tm_year > 9999 - 1900)
         return -1;
-    return buf_addf(out, "%s, %d %s %04d %02d:%02d:%02d +0000", wday[tm.tm_wday], tm.tm_mday,
-        mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    /* "%s, %d %s %04d %02d:%02d:%02d +0000", by hand: this runs for every message */
+    memcpy(p, wday[tm.tm_wday], 3);
+    p += 3;
+    *p++ = ',';
+    *p++ = ' ';
+    if (tm.tm_mday >= 10)
+        *p++ = (char)('0' + tm.tm_mday / 10);
+    *p++ = (char)('0' + tm.tm_mday % 10);
+    *p++ = ' ';
+    memcpy(p, mon[tm.tm_mon], 3);
+    p += 3;
+    *p++ = ' ';
+    p = digits(p, tm.tm_year + 1900, 4);
+    *p++ = ' ';
+    p = digits(p, tm.tm_hour, 2);
+    *p++ = ':';
+    p = digits(p, tm.tm_min, 2);
+    *p++ = ':';
+    p = digits(p, tm.tm_sec, 2);
+    memcpy(p, " +0000", 6);
+    p += 6;
+    return buf_add(out, s, (size_t)(p - s));
 }
 
 static int
@@ -1352,10 +1384,23 @@ mime_message_write(const struct mime_digest *g, const struct mime_personal *p,
     if (!o.err && mime_date_write(out, t) == -1)
         o.err = true;
     /* RFC 5322 3.6.4: unique by 96 random bits; the time only helps people reading it */
-    if (!o.err && buf_addf(out, "\r\nMessage-ID: <%04d%02d%02d%02d%02d%02d.%s@%s>\r\n",
-        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, hex,
-        g->domain) == -1)
-        o.err = true;
+    {
+        char id[16], *q = id;
+
+        q = digits(q, (tm.tm_year + 1900) % 10000, 4);
+        q = digits(q, tm.tm_mon + 1, 2);
+        q = digits(q, tm.tm_mday, 2);
+        q = digits(q, tm.tm_hour, 2);
+        q = digits(q, tm.tm_min, 2);
+        q = digits(q, tm.tm_sec, 2);
+        put_str(&o, "\r\nMessage-ID: <");
+        put(&o, id, (size_t)(q - id));
+        put(&o, ".", 1);
+        put_str(&o, hex);
+        put(&o, "@", 1);
+        put_str(&o, g->domain);
+        put_str(&o, ">\r\n");
+    }
     put(&o, g->h_from.p, g->h_from.len);
 
     if (norm_text("To name", p->to_name ? p->to_name : "", &v, d) == -1)
