@@ -56,6 +56,7 @@ struct journal {
     struct buf pending;         /* appended, not yet written */
     uint64_t seq;               /* last assigned */
     uint64_t written, durable;  /* last handed to the kernel; last made durable */
+    off_t size;                 /* of the file, after the last whole write */
     struct diag err;            /* first write error */
     struct arena arena;
     struct jrec *v;
@@ -204,6 +205,7 @@ replay(struct journal *j, char *text, size_t len, struct diag *d)
     size_t lineno = 0;
     char *p = text, *end = text + len;
 
+    j->size = (off_t)len;
     while (p < end) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *f[JOURNAL_FIELDS];
@@ -217,6 +219,7 @@ replay(struct journal *j, char *text, size_t len, struct diag *d)
                 diag_set(d, EX_IOERR, "cannot cut the torn last line: %s", strerror(errno));
                 return -1;
             }
+            j->size = (off_t)(p - text);
             break;
         }
         *nl = '\0';
@@ -433,8 +436,14 @@ write_pending(struct journal *j)
     if (write_all(j->fd, buf_str(&j->pending), j->pending.len) == -1) {
         diag_set(&j->err, EX_IOERR, "cannot write the journal: %s", strerror(errno));
         diag_path(&j->err, j->path);
+        /* Whole lines of a part that did get written would be records the mailer was
+           told had failed (a "start" whose message was then held back): cut them. */
+        if (ftruncate(j->fd, j->size) == -1)
+            diag_set(&j->err, EX_IOERR, "cannot cut a partly written record: %s",
+                strerror(errno));
         return;
     }
+    j->size += (off_t)j->pending.len;
     buf_reset(&j->pending);
     j->written = j->seq;
 }

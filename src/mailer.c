@@ -72,6 +72,7 @@ struct hook {
     struct journal *j;
     uint64_t seq;
     bool durable;               /* fdatasync, not only write (smtp.journal_sync: message) */
+    struct diag err;            /* why the journal could not be written */
 };
 
 static void
@@ -103,7 +104,8 @@ hook(void *arg)
 
     if (h->j == NULL)
         return 0;
-    return h->durable ? journal_sync(h->j, h->seq, NULL) : journal_write(h->j, h->seq, NULL);
+    return h->durable ? journal_sync(h->j, h->seq, &h->err) :
+        journal_write(h->j, h->seq, &h->err);
 }
 
 /* ---- the log file ---------------------------------------------------------------- */
@@ -334,6 +336,8 @@ fatal_code(const struct transport_result *res)
         return EX_PROTOCOL;
     if (strcmp(res->stage, "config") == 0)
         return EX_CONFIG;
+    if (strcmp(res->stage, "journal") == 0)
+        return EX_IOERR;
     return EX_UNAVAILABLE;
 }
 
@@ -524,7 +528,7 @@ work(void *arg)
         struct transport_result res;
         struct transport_msg m;
         struct hook h = { r->o->journal, 0,
-            r->cfg->smtp.journal_sync == CONFIG_JSYNC_MESSAGE };
+            r->cfg->smtp.journal_sync == CONFIG_JSYNC_MESSAGE, DIAG_INIT };
         struct diag d = DIAG_INIT;
 
         if (t == NULL && (t = connect_worker(r, w, &j)) == NULL)
@@ -551,6 +555,20 @@ work(void *arg)
         m.before_end = hook;
         m.before_end_arg = &h;
         r->ops->send(t, &m, &res);
+        if (res.outcome != TRANSPORT_SENT && res.stage != NULL &&
+            strcmp(res.stage, "journal") == 0) {
+            /* The transport stopped before the end of the data, so this copy did not
+               go; but without a journal no later one could go safely either. */
+            res.outcome = TRANSPORT_FATAL;
+            if (diag_is_set(&h.err)) {
+                struct buf why;
+
+                buf_init(&why, 0);
+                buf_addf(&why, "%s (%s)", h.err.msg, h.err.path);
+                transport_copy_text(res.text, sizeof(res.text), buf_str(&why), why.len);
+                buf_fini(&why);
+            }
+        }
         settle(r, &j, &res);
         if (res.reconnect || res.outcome == TRANSPORT_FATAL) {
             r->ops->close(t);

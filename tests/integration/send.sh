@@ -568,6 +568,25 @@ out_has "8 sent, 0 temporary failures, 0 permanent failures, 0 uncertain" \
 stop_server
 
 # --- errors that stop the run ---------------------------------------------------------
+# The journal cannot be written (a file size limit here, as a full disk would do; SIGXFSZ
+# ignored so that the write fails with EFBIG): the run stops at once, and every copy the
+# server took has its record, so the next run sends each of the others exactly once.
+start_server
+newcase jfull 60
+conf "connections: 2"
+sed -i '/log_file/d' "$W/gazette.yaml"          # only the journal should hit the limit
+printf '#!/bin/sh\nulimit -f 8\ntrap "" XFSZ\nexec "$@"\n' >"$T/fsize.sh"
+GZWRAP="sh $T/fsize.sh" gz send
+expect 74 "the journal reaches a 4 KB file size limit: EX_IOERR"
+err_has "journal" "the error names the journal"
+err_has "File too large" "... and says why"
+got1=$(received | wc -l)
+check "$P the run stopped early ($got1 of 60 sent)" [ "$got1" -gt 0 ] && [ "$got1" -lt 60 ]
+gz send
+expect 0 "the next run, without the limit"
+once "after the journal failure, everyone exactly once"
+stop_server
+
 start_server --script 'MAIL:*=550 5.7.1 sender rejected'
 newcase mail5xx 6
 conf
