@@ -397,8 +397,11 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
 
         /* "sent" goes out with the next message's "start" (or the next batch): killed
            before that, the message is "uncertain", not lost.  A failure is written at
-           once: lost, it would leave its subscriber without a copy. */
-        if (js != JOURNAL_SENT)
+           once (and synced, with journal_sync: message): lost, it would leave its
+           subscriber "uncertain", without a copy. */
+        if (js != JOURNAL_SENT && r->cfg->smtp.journal_sync == CONFIG_JSYNC_MESSAGE)
+            journal_sync(jn, seq, NULL);
+        else if (js != JOURNAL_SENT)
             journal_write(jn, seq, NULL);
     }
     log_event(r, j->s, event, j->attempts, res);
