@@ -448,36 +448,13 @@ write_pending(struct journal *j)
     j->written = j->seq;
 }
 
-static int
-failed(struct journal *j, struct diag *d)
-{
-    if (d != NULL && !diag_is_set(d))
-        *d = j->err;
-    return -1;
-}
-
-int
-journal_write(struct journal *j, uint64_t seq, struct diag *d)
-{
-    int rc = 0;
-
-    if (j->readonly)
-        return 0;
-    pthread_mutex_lock(&j->mu);
-    if (j->written < seq)
-        write_pending(j);
-    if (diag_is_set(&j->err))
-        rc = failed(j, d);
-    pthread_mutex_unlock(&j->mu);
-    return rc;
-}
-
 /*
- * Group commit: the first caller that finds no sync running does the fdatasync for
- * everyone written so far; the others wait for it and look again.
+ * Hand every record up to seq to the kernel and, when durable, make it durable: a group
+ * commit, where the first caller that finds no sync running does the fdatasync for
+ * everyone written so far, and the others wait for it and look again.
  */
-int
-journal_sync(struct journal *j, uint64_t seq, struct diag *d)
+static int
+commit(struct journal *j, uint64_t seq, bool durable, struct diag *d)
 {
     int rc = 0;
 
@@ -486,7 +463,7 @@ journal_sync(struct journal *j, uint64_t seq, struct diag *d)
     pthread_mutex_lock(&j->mu);
     if (j->written < seq)
         write_pending(j);
-    while (j->durable < seq && !diag_is_set(&j->err)) {
+    while (durable && j->durable < seq && !diag_is_set(&j->err)) {
         uint64_t upto;
 
         if (j->syncing) {
@@ -508,10 +485,25 @@ journal_sync(struct journal *j, uint64_t seq, struct diag *d)
         j->syncing = false;
         pthread_cond_broadcast(&j->done);
     }
-    if (diag_is_set(&j->err))
-        rc = failed(j, d);
+    if (diag_is_set(&j->err)) {
+        if (d != NULL && !diag_is_set(d))
+            *d = j->err;
+        rc = -1;
+    }
     pthread_mutex_unlock(&j->mu);
     return rc;
+}
+
+int
+journal_write(struct journal *j, uint64_t seq, struct diag *d)
+{
+    return commit(j, seq, false, d);
+}
+
+int
+journal_sync(struct journal *j, uint64_t seq, struct diag *d)
+{
+    return commit(j, seq, true, d);
 }
 
 /* The flusher: every JOURNAL_BATCH_MS, whatever was appended becomes durable. */
