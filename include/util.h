@@ -48,6 +48,9 @@ int write_all(int fd, const void *p, size_t n);
 /* mkdir -p with mode for the folders it makes; 0 or -1 with errno set and *failed (when
    not NULL) pointing at a static copy of the path that failed. */
 int mkdir_p(const char *dir, unsigned mode, const char **failed);
+/* fsync a folder, so that the names made or renamed in it survive a crash; 0 or -1 with
+   errno set. */
+int fsync_dir(const char *dir);
 
 /* Read a whole file into a NUL-terminated heap buffer (caller frees); NULL with errno set. */
 char *read_file(const char *path, size_t *lenp);

@@ -69,7 +69,6 @@ int
 atomic_commit(struct atomic_file *af, struct diag *d)
 {
     char *dir;
-    int dfd;
 
     if (fsync(af->fd) == -1) {
         diag_set(d, EX_IOERR, "cannot fsync %s: %s", af->tmp, strerror(errno));
@@ -90,10 +89,7 @@ atomic_commit(struct atomic_file *af, struct diag *d)
     af->tmp = NULL;
     /* The rename is durable only once the folder's entry is on disk. */
     dir = dir_of(af->path);
-    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-        fsync(dfd);
-        close(dfd);
-    }
+    (void)fsync_dir(dir);               /* best effort: the new content is in place */
     free(dir);
     return 0;
 }

@@ -303,6 +303,12 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
             diag_path(d, j->path);
             goto fail;
         }
+        /* fdatasync keeps the journal's records, not its name in the folder: sync that
+           once, or a crash could lose a new campaign's whole record (and resend it all) */
+        if (fsync_dir(dir) == -1) {
+            diag_set(d, EX_IOERR, "cannot sync the folder %s: %s", dir, strerror(errno));
+            goto fail;
+        }
 
     }
     text = read_file(j->path, &len);

@@ -168,7 +168,7 @@ maildir_send(struct transport *t, const struct transport_msg *m, struct transpor
     char *tmpdir = NULL, *newdir = NULL, *tmppath = NULL, *newpath = NULL, *text = NULL;
     double t0 = mono_now();
     size_t len;
-    int fd = -1, dfd = -1;
+    int fd = -1;
 
     memset(r, 0, sizeof(*r));
     r->stage = "maildir";
@@ -247,7 +247,7 @@ maildir_send(struct transport *t, const struct transport_msg *m, struct transpor
     free(tmppath);
     tmppath = NULL;                         /* delivered: nothing to clean up */
     r->outcome = TRANSPORT_SENT;
-    if ((dfd = open(newdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 || fsync(dfd) == -1)
+    if (fsync_dir(newdir) == -1)
         /* In new/ already, but a crash now could lose the rename: say so. */
         snprintf(r->text, sizeof(r->text), "new/%.160s (folder not synced: %.60s)", name,
             strerror(errno));
@@ -258,8 +258,6 @@ out:
         close(fd);
     if (tmppath != NULL)
         unlink(tmppath);                    /* a half-written file must not stay in tmp/ */
-    if (dfd != -1)
-        close(dfd);
     free(tmppath);
     free(newpath);
     free(tmpdir);

@@ -205,6 +205,18 @@ write_all(int fd, const void *p, size_t n)
 }
 
 int
+fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+    if (fd == -1)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int
 mkdir_p(const char *dir, unsigned mode, const char **failed)
 {
     static __thread char at[4096];

@@ -5,7 +5,7 @@
 # median of the ratios of those pairs).
 #   tests/bench/run.sh [subs] [compose] [mailer]     (default: all three)
 # Knobs: BENCH_DIR, BENCH_SUBSCRIBERS (1000000), BENCH_COMPOSE_SUBSCRIBERS (100000),
-# BENCH_MESSAGES (20000), BENCH_REPEAT (3).  Exit 1 when a result fails its verification;
+# BENCH_MESSAGES (20000), BENCH_REPEAT (5).  Exit 1 when a result fails its verification;
 # a figure below its target is printed as BELOW TARGET, and a missing tool as SKIPPED.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -260,7 +260,7 @@ min() { awk -v a="$1" -v b="$2" 'BEGIN { print ((a + 0 == 0 || b + 0 < a + 0) ? 
 
 mailer() {
     M=${BENCH_MESSAGES:-20000}
-    REP=${BENCH_REPEAT:-3}
+    REP=${BENCH_REPEAT:-5}
     W="$B/mailer"
     echo "== mailer: $M personalised ~20 KB digests over SMTP to smtp-sink on 127.0.0.1"
     for tool in "$SINK" "$SOURCE" "$PY"; do

@@ -677,7 +677,7 @@ if command -v strace >/dev/null 2>&1; then
         newcase "js$mode" 100
         conf "connections: 1" "journal_sync: $mode"
         # (LeakSanitizer cannot run under ptrace)
-        GZWRAP="strace -f -qq -e trace=fdatasync -o $T/strace-$mode env \
+        GZWRAP="strace -f -qq -e trace=fdatasync,fsync,openat -o $T/strace-$mode env \
             ASAN_OPTIONS=detect_leaks=0" gz send
         expect 0 "journal_sync: $mode, 100 subscribers, under strace"
         stop_server
@@ -690,6 +690,12 @@ if command -v strace >/dev/null 2>&1; then
     check "$P journal_sync: message: an fdatasync for each of the 100 messages ($nm)" \
         [ "$nm" -ge 100 ]
     check "$P journal_sync: batch: far fewer ($nb), about one per 100 ms" [ "$nb" -lt 50 ]
+    # a new journal's name in its folder is made durable too: right after the journal is
+    # created, its folder is opened and fsync'd
+    dsync=$(awk '/[.]journal", O_RDWR[|]O_CREAT/ { j = 1; next }
+        j == 1 && /openat[(]/ { j = /campaigns", O_RDONLY.*O_DIRECTORY/ ? 2 : 0; fd = $NF; next }
+        j == 2 && index($0, "fsync(" fd ")") { print "yes"; exit }' "$T/strace-batch")
+    check "$P the campaigns folder is fsync'd when the journal is created" [ "$dsync" = yes ]
 else
     skip "$P strace is not installed: the fdatasync counts are not checked"
 fi
