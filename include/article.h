@@ -3,7 +3,8 @@
  * Reads one article file in one of three formats (Markdown with YAML front matter, a YAML
  * article, or plain text scraped from a web page) into one struct.  Markdown goes through
  * libcmark (CommonMark 0.30); dates are read from common news formats (RFC 5322 3.3,
- * ISO 8601 / RFC 3339, US and UK newspaper styles) and normalised to ISO 8601 UTC.
+ * ISO 8601 / RFC 3339, US and UK newspaper styles, CJK "2024年3月15日") and normalised to
+ * ISO 8601 UTC.
  * SPDX-License-Identifier: MIT
  */
 #ifndef GAZETTE_ARTICLE_H
@@ -91,18 +92,20 @@ struct article_opts {
  * heading is the title (and leaves the body if it opens it).  Front matter may carry other
  * keys for a site generator (ignored), unless they look like a misspelt key of ours.
  *
- * Scraped text (ARTICLE_TEXT) is read by heuristics, not by a site's layout: invalid
- * UTF-8 is read as Windows-1252, HTML character references are decoded, hard-wrapped
- * prose is joined.  Paragraphs are lines that read like sentences; the text starts at the
- * first long one and ends before "Related stories"/"Comments"-style lines or after the
- * last paragraph.  Before it: the date line (found by the date parser, or "3 hours ago",
- * which keeps date but leaves date_iso empty), a "By ..." byline, the source (a "Source:"
- * label, a part of the date or byline line such as "Reuters - <date>", a line next to the
- * date or repeated in the header, a "Headline | Site" title, a "CITY (Agency) -" dateline),
- * the title (scored: a headline-length line without a full stop, next to the date/byline
- * block or right above the text) and a standfirst as the summary.  Every other line is
- * noise (built-in patterns for share/follow/subscribe/cookie/copyright/ad lines, plus
- * o->drop_patterns) and is listed in noise with the reason.
+ * Scraped text (ARTICLE_TEXT) is read by heuristics, not by a site's layout: invalid UTF-8
+ * is read as Windows-1252, HTML character references are decoded, hard-wrapped prose is
+ * joined.  Chinese, Japanese and Korean text is read too: a run of CJK characters counts one
+ * word per two, 。！？ end sentences, "来源：" and the like label the source, and wrapped CJK
+ * lines join without a space.  Paragraphs are lines that read like sentences; the text
+ * starts at the first long one and ends before "Related stories"/"Comments"-style lines or
+ * after the last paragraph.  Before it: the date line (found by the date parser, or "3 hours
+ * ago", which keeps date but leaves date_iso empty), a "By ..." byline, the source (a
+ * "Source:" label, a part of the date or byline line such as "Reuters - <date>", a line
+ * next to the date or repeated in the header, a "Headline | Site" title, a "CITY (Agency)
+ * -" dateline), the title (scored: a headline-length line without a full stop, next to the
+ * date/byline block or right above the text) and a standfirst as the summary.  Every other
+ * line is noise (built-in patterns for share/follow/subscribe/cookie/copyright/ad lines,
+ * plus o->drop_patterns) and is listed in noise with the reason.
  * Returns the article (caller frees with article_free()), or NULL with d set:
  * EX_NOINPUT when the file cannot be read, EX_DATAERR for a bad article (no title,
  * broken front matter, a date that is not a date, a url that is not http(s), a key that

@@ -1,7 +1,8 @@
 /*
  * article: read one article (Markdown + front matter, YAML, or scraped text) into a struct
  * article; the first stage of the pipeline, before digest.c.  Markdown is CommonMark 0.30
- * via libcmark; dates follow RFC 5322 3.3, ISO 8601 / RFC 3339 and newspaper styles.
+ * via libcmark; dates follow RFC 5322 3.3, ISO 8601 / RFC 3339 and newspaper styles
+ * (Latin-script and CJK: "2024年3月15日").  Scraped text may be CJK (no spaces, 。).
  * SPDX-License-Identifier: MIT
  */
 #include <cmark.h>
@@ -556,6 +557,60 @@ accept_ordinal(struct dparse *p)
         accept_word(p, "th");
 }
 
+/* Is t one of the characters of set, a string of UTF-8 characters ("年년")? */
+static bool
+tok_in_set(const struct tok *t, const char *set)
+{
+    if (t == NULL || t->kind != TK_PUNCT)
+        return false;
+    for (const char *q = set; *q != '\0'; ) {
+        size_t k = 1;
+
+        while (((unsigned char)q[k] & 0xc0) == 0x80)
+            k++;
+        if (k == t->n && memcmp(q, t->p, k) == 0)
+            return true;
+        q += k;
+    }
+    return false;
+}
+
+static bool
+accept_in_set(struct dparse *p, const char *set)
+{
+    if (!tok_in_set(cur(p), set))
+        return false;
+    p->i++;
+    return true;
+}
+
+/* A weekday after a CJK date: "(金)", "（金曜日）", "(금)", "星期五", "周五". */
+static void
+accept_cjk_weekday(struct dparse *p)
+{
+    static const char zh_days[] = "一二三四五六日天";
+    size_t save = p->i;
+    bool ok, paren = accept_punct(p, '(') || accept_in_set(p, "（");
+
+    if (accept_in_set(p, "星")) {
+        ok = accept_in_set(p, "期") && accept_in_set(p, zh_days);
+    } else if (accept_in_set(p, "周週")) {
+        ok = accept_in_set(p, zh_days);
+    } else if (accept_in_set(p, "日月火水木金土일월화수목금토")) {
+        bool yobi = accept_in_set(p, "曜");
+
+        if (yobi)
+            accept_in_set(p, "日");
+        ok = paren || yobi;                 /* a bare "月" is not a weekday */
+    } else {
+        ok = false;
+    }
+    if (ok && paren)
+        ok = accept_punct(p, ')') || accept_in_set(p, "）");
+    if (!ok)
+        p->i = save;
+}
+
 /* 1..12 for a month name or its abbreviation ("Oct", "Sept"), else 0. */
 static int
 month_of(const struct tok *t)
@@ -713,7 +768,19 @@ parse_time(struct dparse *p, int *h, int *mi, int *se)
     *h = (int)cur(p)->num;
     *mi = *se = 0;
     p->i++;
-    if ((tok_is_punct(cur(p), ':') || tok_is_punct(cur(p), '.')) && p->i + 1 < p->n &&
+    if (accept_in_set(p, "時时点시")) {         /* CJK: 18時30分, 8点, 9시 30분 */
+        minutes = true;
+        if (tok_is_num(cur(p), 1, 2) && p->i + 1 < p->n &&
+            tok_in_set(&p->t[p->i + 1], "分분")) {
+            *mi = (int)cur(p)->num;
+            p->i += 2;
+            if (tok_is_num(cur(p), 1, 2) && p->i + 1 < p->n &&
+                tok_in_set(&p->t[p->i + 1], "秒초")) {
+                *se = (int)cur(p)->num;
+                p->i += 2;
+            }
+        }
+    } else if ((tok_is_punct(cur(p), ':') || tok_is_punct(cur(p), '.')) && p->i + 1 < p->n &&
         tok_is_num(&p->t[p->i + 1], 2, 2)) {
         *mi = (int)p->t[p->i + 1].num;
         p->i += 2;
@@ -907,7 +974,21 @@ parse_date(const char *s, size_t n, char iso[ARTICLE_ISO_MAX])
         accept_punct(&p, '.');
         accept_punct(&p, ',');
     }
-    if (tok_is_num(cur(&p), 4, 4)) {                /* 2014-10-19, 2014/10/19 */
+    if (tok_is_num(cur(&p), 4, 4) && p.i + 1 < p.n && tok_in_set(&t[p.i + 1], "年년")) {
+        y = cur(&p)->num;                           /* 2014年10月19日, 2014년 10월 19일 */
+        p.i += 2;
+        if (!tok_is_num(cur(&p), 1, 2))
+            return -1;
+        mo = (int)cur(&p)->num;
+        p.i++;
+        if (!accept_in_set(&p, "月월") || !tok_is_num(cur(&p), 1, 2))
+            return -1;
+        da = (int)cur(&p)->num;
+        p.i++;
+        if (!accept_in_set(&p, "日일"))
+            return -1;
+        accept_cjk_weekday(&p);
+    } else if (tok_is_num(cur(&p), 4, 4)) {         /* 2014-10-19, 2014/10/19 */
         y = cur(&p)->num;
         p.i++;
         if (!(tok_is_punct(cur(&p), '-') || tok_is_punct(cur(&p), '/') ||
@@ -1831,6 +1912,10 @@ static const char *const noise_line[] = {
     "whatsapp", "telegram", "reddit", "pinterest", "youtube", "tiktok", "flipboard",
     "messenger", "sms", "copy", "link", "join the mailing list*", "join our mailing list*",
     "join the conversation*", "join the discussion*",
+    /* Chinese, Japanese, Korean: share, log in / register, back to top, ad */
+    "分享", "分享到*", "分享至*", "分享本文*", "シェア", "シェアする", "ツイート", "공유",
+    "공유하기", "登录", "注册", "登录*注册", "ログイン", "会員登録", "ログイン*会員登録*",
+    "로그인", "회원가입", "返回顶部", "ページの先頭へ", "广告", "広告", "광고",
 };
 
 static const char *const noise_short[] = {
@@ -1852,6 +1937,7 @@ static const char *const noise_short[] = {
     "*support independent journalism*", "*become a member*", "*become a subscriber*",
     "*already a subscriber*", "*already have an account*", "*sign in to *",
     "*to continue reading*", "*subscribers only*",
+    "*版权所有*", "*版權所有*", "*不得转载*", "*禁止转载*", "*無断転載*", "*무단 전재*",
 };
 
 static const char *const noise_any[] = {
@@ -1860,6 +1946,8 @@ static const char *const noise_any[] = {
     "*by continuing to use this*", "*all rights reserved*", "*enable javascript*",
     "*ad blocker*", "*your browser does not support*",
     "*may not be published, broadcast, rewritten*",
+    "*本网站使用cookie*", "*本站使用cookie*", "*我们使用cookie*", "*当サイトでは*cookie*",
+    "*cookieを使用しています*", "*クッキーを使用しています*", "*쿠키를 사용합니다*",
 };
 
 /* Whole lines after which the article is over: what follows is comments or other stories. */
@@ -1874,6 +1962,8 @@ static const char *const end_line[] = {
     "popular now", "popular stories", "trending", "trending now", "trending stories",
     "read next", "what to read next", "up next", "latest news", "latest stories",
     "top stories", "about the author", "about the authors",
+    "相关新闻", "相关阅读", "相关文章", "相关报道", "相關新聞", "延伸阅读", "関連記事",
+    "関連ニュース", "관련기사", "관련 기사",
 };
 
 /* Words in the names of publications: a line next to the date with one of these is the
@@ -2083,6 +2173,8 @@ trim_closers(const char *s, size_t n)
 {
     static const char *const closers[] = {
         "\"", "'", ")", "]", "\xe2\x80\x9d", "\xe2\x80\x99", "\xc2\xbb", "*",
+        "\xe3\x80\x8d", "\xe3\x80\x8f", "\xef\xbc\x89", "\xe3\x80\x91",    /* 」』）】 */
+        "\xe3\x80\x8b", "\xe3\x80\x89",                                  /* 》〉 */
     };
     bool again = true;
 
@@ -2101,47 +2193,157 @@ trim_closers(const char *s, size_t n)
     return n;
 }
 
-/* Does s end like a sentence: . ! ? or an ellipsis, maybe inside quotes or brackets. */
+/* The code point of the valid UTF-8 sequence at s (n bytes left), its length in *len;
+ * 0 when it is not valid. */
+static unsigned long
+utf8_cp(const unsigned char *s, size_t n, size_t *len)
+{
+    unsigned long cp;
+
+    if ((*len = utf8_seq_len(s, n)) <= 1)
+        return *len == 1 ? s[0] : 0;
+    cp = s[0] & (0x7fu >> *len);
+    for (size_t i = 1; i < *len; i++)
+        cp = cp << 6 | (s[i] & 0x3f);
+    return cp;
+}
+
+/* The code point of the last character of s[0..n), or 0. */
+static unsigned long
+last_cp(const char *s, size_t n)
+{
+    size_t i = n, k;
+    unsigned long cp;
+
+    while (i > 0 && n - i < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+        i--;
+    if (i == 0)
+        return 0;
+    cp = utf8_cp((const unsigned char *)s + i - 1, n - i + 1, &k);
+    return k == n - i + 1 ? cp : 0;
+}
+
+/*
+ * Chinese and Japanese are written without spaces between words, and Korean words
+ * (Hangul) have no capitals, so the word and sentence heuristics below need to know these
+ * scripts: CJK_LETTER for ideographs, kana, Hangul syllables and fullwidth letters and
+ * digits, CJK_PUNCT for the CJK and fullwidth punctuation that separates them.
+ */
+enum { CJK_NONE, CJK_LETTER, CJK_PUNCT };
+
+static int
+cjk_of(unsigned long cp)
+{
+    static const struct { unsigned long lo, hi; int cls; } ranges[] = {
+        { 0x3000, 0x3004, CJK_PUNCT },      /* ideographic space, 、 。 */
+        { 0x3005, 0x3007, CJK_LETTER },     /* iteration mark, 〆, ideographic zero */
+        { 0x3008, 0x303f, CJK_PUNCT },      /* brackets 「」【】, 〜 */
+        { 0x3040, 0x30fa, CJK_LETTER },     /* Hiragana, Katakana */
+        { 0x30fb, 0x30fb, CJK_PUNCT },      /* katakana middle dot */
+        { 0x30fc, 0x30ff, CJK_LETTER },     /* prolonged sound mark, iteration marks */
+        { 0x3400, 0x4dbf, CJK_LETTER },     /* CJK Unified Ideographs Extension A */
+        { 0x4e00, 0x9fff, CJK_LETTER },     /* CJK Unified Ideographs */
+        { 0xac00, 0xd7af, CJK_LETTER },     /* Hangul syllables */
+        { 0xf900, 0xfaff, CJK_LETTER },     /* CJK Compatibility Ideographs */
+        { 0xff01, 0xff0f, CJK_PUNCT },      /* fullwidth ！ to ／ */
+        { 0xff10, 0xff19, CJK_LETTER },     /* fullwidth digits */
+        { 0xff1a, 0xff20, CJK_PUNCT },
+        { 0xff21, 0xff3a, CJK_LETTER },     /* fullwidth capitals (caseless here) */
+        { 0xff3b, 0xff40, CJK_PUNCT },
+        { 0xff41, 0xff5a, CJK_LETTER },
+        { 0xff5b, 0xff65, CJK_PUNCT },      /* fullwidth ｛ to ～, halfwidth ｡｢｣､･ */
+        { 0xff66, 0xff9f, CJK_LETTER },     /* halfwidth Katakana */
+        { 0x20000, 0x3134f, CJK_LETTER },   /* ideographs beyond the BMP */
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(ranges) && cp >= ranges[i].lo; i++)
+        if (cp <= ranges[i].hi)
+            return ranges[i].cls;
+    return CJK_NONE;
+}
+
+/* cjk_of() for the character at s (n bytes left); *len gets its length unless CJK_NONE. */
+static int
+cjk_class(const unsigned char *s, size_t n, size_t *len)
+{
+    size_t k;
+    int cls;
+
+    if (s[0] < 0xe3)                        /* every CJK character is U+3000 or above */
+        return CJK_NONE;
+    if ((cls = cjk_of(utf8_cp(s, n, &k))) != CJK_NONE)
+        *len = k;
+    return cls;
+}
+
+/* A full stop: . and the CJK ones (。 ． ｡). */
+static bool
+is_full_stop(unsigned long cp)
+{
+    return cp == '.' || cp == 0x3002 || cp == 0xff0e || cp == 0xff61;
+}
+
+/* Does s end like a sentence: . ! ? (or 。！？．) or an ellipsis, maybe inside quotes or
+ * brackets. */
 static bool
 ends_sentence(const char *s, size_t n)
 {
-    n = trim_closers(s, n);
-    if (n == 0)
-        return false;
-    if (s[n - 1] == '.' || s[n - 1] == '!' || s[n - 1] == '?')
-        return true;
-    return (n >= 3 && memcmp(s + n - 3, "\xe2\x80\xa6", 3) == 0) ||       /* ... */
-        (n >= 3 && memcmp(s + n - 3, "\xe3\x80\x82", 3) == 0) ||          /* CJK stop */
-        (n >= 3 && memcmp(s + n - 3, "\xef\xbc\x81", 3) == 0) ||
-        (n >= 3 && memcmp(s + n - 3, "\xef\xbc\x9f", 3) == 0);
+    unsigned long cp = last_cp(s, trim_closers(s, n));
+
+    return is_full_stop(cp) || cp == '!' || cp == '?' || cp == 0x2026 ||    /* ... */
+        cp == 0xff01 || cp == 0xff1f;                                       /* ！？ */
 }
 
-/* Count words (space-separated tokens with a letter or digit) and capitalised ones. */
+/*
+ * Count words and capitalised ones.  A word is a space-separated token with a letter or
+ * digit, except in CJK text, which has no spaces between words: there a run of CJK
+ * letters counts one word per two characters (at least one), so that a 60-character
+ * Chinese sentence counts like prose and a 4-character heading like a short line, and
+ * CJK punctuation separates like a space; between the runs of a token, only a piece with
+ * an ASCII letter or digit ("Cookie", "2024") is a word, not a lone quote.  CJK has no
+ * capitals: its words never count in caps, so long CJK text reads as prose.  *cjk (may
+ * be NULL) gets the number of CJK words, for the checks where a caseless word may be part
+ * of a name.
+ */
 static void
-count_words(const char *s, size_t n, int *words, int *caps)
+count_words(const char *s, size_t n, int *words, int *caps, int *cjk)
 {
+    const unsigned char *p = (const unsigned char *)s;
+    bool alnum = false, ascii = false, cap = false, first = true, mixed = false;
+    int run = 0, nc = 0;
+
     *words = *caps = 0;
-    for (size_t i = 0; i < n; ) {
-        size_t j = i;
-        bool alnum = false, cap = false, first = true;
+    for (size_t i = 0; i <= n; ) {
+        size_t k = 1;
+        int cls = i < n ? cjk_class(p + i, n - i, &k) : CJK_NONE;
 
-        while (j < n && s[j] != ' ') {
-            unsigned char ch = (unsigned char)s[j];
-
-            if (IS_ALNUM(ch) || ch >= 0x80) {
-                if (first)
-                    cap = ch >= 'A' && ch <= 'Z';
-                first = false;
-                alnum = true;
+        if (cls != CJK_LETTER && run > 0) {
+            nc += (run + 1) / 2;
+            run = 0;
+        }
+        if (i == n || p[i] == ' ' || cls != CJK_NONE) {
+            mixed |= cls != CJK_NONE;
+            if (mixed ? ascii : alnum) {
+                (*words)++;
+                *caps += cap;
             }
-            j++;
+            alnum = ascii = cap = false;
+            first = true;
+            if (cls == CJK_NONE)
+                mixed = false;              /* a space: the next token */
+            run += cls == CJK_LETTER;
+        } else if (IS_ALNUM(p[i]) || p[i] >= 0x80) {
+            if (first)
+                cap = p[i] >= 'A' && p[i] <= 'Z';
+            first = false;
+            alnum = true;
+            ascii |= IS_ALNUM(p[i]);
         }
-        if (alnum) {
-            (*words)++;
-            *caps += cap;
-        }
-        i = j + 1;
+        i += k;
     }
+    *words += nc;
+    if (cjk != NULL)
+        *cjk = nc;
 }
 
 static bool
@@ -2166,13 +2368,13 @@ core_span(const char *s, size_t n, size_t *a, size_t *b)
         (*a)++;
     while (*b > *a && strchr(trail, s[*b - 1]) != NULL && s[*b - 1] != '\0')
         (*b)--;
-    /* Do not cut a multibyte character in half. */
+    /* Do not cut a multibyte character in half.  The sets hold the bytes of » • · › →,
+     * which other characters share ("闻" ends in the last byte of »): a character cut at
+     * the end was not one of those, so it stays whole. */
     while (*a < *b && ((unsigned char)s[*a] & 0xc0) == 0x80)
         (*a)++;
-    while (*b > *a && (unsigned char)s[*b - 1] >= 0x80 &&
-        utf8_seq_len((const unsigned char *)s + *b - 1, 1) == 0 &&
-        ((unsigned char)s[*b - 1] & 0xc0) != 0x80)
-        (*b)--;
+    while (*b > *a && *b < n && ((unsigned char)s[*b] & 0xc0) == 0x80)
+        (*b)++;
 }
 
 /* Does the user's pattern match: a glob over the whole line, else a substring. */
@@ -2313,6 +2515,18 @@ is_name(const char *s, size_t n)
     return words >= 1 && words <= 6;
 }
 
+/* Does s hold a CJK letter? */
+static bool
+has_cjk(const char *s, size_t n)
+{
+    size_t k;
+
+    for (size_t i = 0; i < n; i++)
+        if (cjk_class((const unsigned char *)s + i, n - i, &k) == CJK_LETTER)
+            return true;
+    return false;
+}
+
 static bool
 has_role_word(const char *s, size_t n)
 {
@@ -2329,21 +2543,22 @@ has_role_word(const char *s, size_t n)
 }
 
 /* Does a short part of a meta line look like a source: 1..6 words, mostly capitalised
- * ("Iran Press TV", "The Daily Widget"), or a domain ("example.com"); no sentence. */
+ * ("Iran Press TV", "The Daily Widget") or caseless CJK ("江南日报"), or a domain
+ * ("example.com"); no sentence. */
 static bool
 is_source_like(const char *s, size_t n)
 {
-    int words, caps;
+    int words, caps, cjk;
     size_t first = strcspn(s, " ");
 
-    count_words(s, n, &words, &caps);
+    count_words(s, n, &words, &caps, &cjk);
     if (words < 1 || words > 6 || n > 60 || ends_sentence(s, n))
         return false;
     if (is_label_word(s, first < n ? first : n))
         return false;
     if (words == 1 && memchr(s, '.', n) != NULL && memchr(s, ' ', n) == NULL)
         return true;
-    return caps * 2 >= words;
+    return (caps + cjk) * 2 >= words;
 }
 
 /*
@@ -2546,7 +2761,7 @@ find_date(struct scrape *sc, struct unit *u)
             int words, caps;
 
             /* "Posted on October 19, 2014 by admin": blog software names the account. */
-            count_words(s + xa + 3, xb - xa - 3, &words, &caps);
+            count_words(s + xa + 3, xb - xa - 3, &words, &caps, NULL);
             if (words < 1 || words > 4)
                 return;
             if (parse_byline(sc, s + xa, xb - xa, &author, &src))
@@ -2599,22 +2814,59 @@ struct rawline {
     int line;
 };
 
+/* Columns s[0..n) takes on a terminal, as text is wrapped: CJK characters are two wide
+ * (but for the halfwidth forms), others one. */
+static size_t
+text_cols(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t w = 0, k;
+
+    for (size_t i = 0; i < n; ) {
+        if (cjk_class(p + i, n - i, &k) != CJK_NONE) {
+            unsigned long cp = utf8_cp(p + i, n - i, &k);
+
+            w += cp >= 0xff61 && cp <= 0xff9f ? 1 : 2;
+            i += k;
+            continue;
+        }
+        w += (p[i] & 0xc0) != 0x80;
+        i++;
+    }
+    return w;
+}
+
 /*
  * Does hard-wrapped text continue from cur to next?  Only inside a block (no blank line)
- * whose lines are 50..100 characters wide, when cur fills most of the width, does not end
+ * whose lines are 50..100 columns wide, when cur fills most of the width, does not end
  * a sentence, and next looks like a continuation.  One-paragraph-per-line text (the usual
  * scrape) has wider lines or blank lines between them and is never joined.
  */
 static bool
 continues(const struct rawline *cur, const struct rawline *next, size_t maxw)
 {
-    size_t wc = utf8_width(cur->s, cur->n), wn = utf8_width(next->s, next->n);
+    size_t wc = text_cols(cur->s, cur->n), wn = text_cols(next->s, next->n), k;
     char last = cur->s[cur->n - 1];
 
     if (maxw < 50 || maxw > 100 || wc * 10 < maxw * 7 || ends_sentence(cur->s, cur->n))
         return false;
+    /* CJK text is wrapped between CJK characters: a CJK line does not run on into a
+     * Latin one (a related headline above a copyright line). */
+    if (cjk_of(last_cp(cur->s, cur->n)) != CJK_NONE &&
+        cjk_class((const unsigned char *)next->s, next->n, &k) == CJK_NONE)
+        return false;
     return (next->s[0] >= 'a' && next->s[0] <= 'z') || last == ',' || last == ';' ||
         last == '-' || wn * 10 >= maxw * 7 || ends_sentence(next->s, next->n);
+}
+
+/* Wrapped CJK text joins without a space where both sides of the break are CJK. */
+static bool
+joins_tight(const struct rawline *cur, const struct rawline *next)
+{
+    size_t k;
+
+    return cjk_of(last_cp(cur->s, cur->n)) != CJK_NONE &&
+        cjk_class((const unsigned char *)next->s, next->n, &k) != CJK_NONE;
 }
 
 static int
@@ -2646,7 +2898,7 @@ split_units(struct scrape *sc, const char *text, size_t len)
             continue;
         }
         for (; j < nl && ln[j].n > 0; j++) {
-            size_t w = utf8_width(ln[j].s, ln[j].n);
+            size_t w = text_cols(ln[j].s, ln[j].n);
 
             if (w > maxw)
                 maxw = w;
@@ -2671,7 +2923,7 @@ split_units(struct scrape *sc, const char *text, size_t len)
 
                 buf_init(&b, ARTICLE_MAX_BYTES * 2);
                 for (size_t x = k; x <= m; x++) {
-                    if (x > k)
+                    if (x > k && !joins_tight(&ln[x - 1], &ln[x]))
                         buf_addc(&b, ' ');
                     buf_add(&b, ln[x].s, ln[x].n);
                 }
@@ -2684,6 +2936,29 @@ split_units(struct scrape *sc, const char *text, size_t len)
         i = j;
     }
     free(ln);
+    return 0;
+}
+
+/* Length of a "Source:" label at the start of s (with "来源：", "出典：" and the like on
+ * CJK pages), or 0; something must follow it. */
+static size_t
+source_label_len(const char *s, size_t n)
+{
+    static const char *const labels[] = {
+        "source", "\xe6\x9d\xa5\xe6\xba\x90", "\xe4\xbe\x86\xe6\xba\x90",    /* 来源 來源 */
+        "\xe5\x87\xba\xe5\x85\xb8", "\xec\xb6\x9c\xec\xb2\x98",           /* 出典 출처 */
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(labels); i++) {
+        size_t k = strlen(labels[i]);
+
+        if (n <= k || ascii_strncasecmp(s, labels[i], k) != 0)
+            continue;
+        if (s[k] == ':' && n > k + 1)
+            return k + 1;
+        if (n > k + 3 && memcmp(s + k, "\xef\xbc\x9a", 3) == 0)    /* fullwidth colon */
+            return k + 3;
+    }
     return 0;
 }
 
@@ -2700,9 +2975,9 @@ static void
 classify(struct scrape *sc, struct unit *u, bool meta)
 {
     const struct article_opts *o = sc->c->o;
-    size_t ca, cb;
+    size_t ca, cb, k;
 
-    count_words(u->s, u->n, &u->words, &u->caps);
+    count_words(u->s, u->n, &u->words, &u->caps, NULL);
     if (ends_sentence(u->s, u->n))
         u->f |= U_TERMINAL;
     if (u->words >= 3 && u->caps * 10 <= u->words * 6)
@@ -2726,9 +3001,8 @@ classify(struct scrape *sc, struct unit *u, bool meta)
             relative_date(u);
         if (!(u->f & U_DATE) && parse_byline(sc, u->s, u->n, &u->author, &u->src))
             u->f |= U_BYLINE;
-        if (!(u->f & (U_DATE | U_BYLINE)) && u->n > 7 &&
-            ascii_strncasecmp(u->s, "source:", 7) == 0) {
-            size_t a = 7, b = u->n;
+        if (!(u->f & (U_DATE | U_BYLINE)) && (k = source_label_len(u->s, u->n)) > 0) {
+            size_t a = k, b = u->n;
 
             trim_seps(u->s, &a, &b);
             if (a < b && is_source_like(u->s + a, b - a)) {
@@ -2865,7 +3139,7 @@ title_score(const struct scrape *sc, const struct header *h, size_t i, size_t bo
 {
     const struct unit *u = &sc->u[i];
     size_t n = trim_closers(u->s, u->n), dist, cands, m;
-    char last = n > 0 ? u->s[n - 1] : '\0';
+    unsigned long last = last_cp(u->s, n);
     int score = u->words < 14 ? u->words : 14;
 
     if (u->words <= 3)
@@ -2874,9 +3148,10 @@ title_score(const struct scrape *sc, const struct header *h, size_t i, size_t bo
         score -= 4;
     if (u->repeat > 1 && u->words <= 5)
         score -= 6;
-    if (last == '.' && !(n >= 3 && memcmp(u->s + n - 3, "...", 3) == 0))
+    if (is_full_stop(last) && !(n >= 3 && memcmp(u->s + n - 3, "...", 3) == 0))
         score -= 4;
-    if (last == ':' || last == ',' || last == ';')
+    if (last == ':' || last == ',' || last == ';' || last == 0xff1a || last == 0xff0c ||
+        last == 0xff1b || last == 0x3001)                          /* ： ， ； 、 */
         score -= 8;
     if (u->s[0] >= 'a' && u->s[0] <= 'z')
         score -= 4;
@@ -2970,7 +3245,7 @@ title_suffix(const char *s, size_t n, const char *source, const char **site, siz
             strlen(source) == *sitelen && ascii_strncasecmp(*site, source, *sitelen) == 0)) {
             int words, caps;
 
-            count_words(s, i - 1, &words, &caps);
+            count_words(s, i - 1, &words, &caps, NULL);
             return words >= 3 ? i - 1 : 0;
         }
         return 0;
@@ -3013,7 +3288,7 @@ parse_text(struct ctx *c, const char *text, size_t len)
             body = i;
     if (body == SIZE_MAX) {
         diag_set(c->d, EX_DATAERR, "no article text found: no line reads like a paragraph "
-            "(sentences ending in . ! or ?)");
+            "(sentences ending in . ! ? or 。)");
         goto out;
     }
     /* A standfirst right before the byline/date block is the summary, not the text. */
@@ -3030,7 +3305,7 @@ parse_text(struct ctx *c, const char *text, size_t len)
     }
     /* Short opening sentences before the first long paragraph belong to the text. */
     while (body > 0 && body - 1 != dek && is_para(&u[body - 1]) &&
-        u[body - 1].s[trim_closers(u[body - 1].s, u[body - 1].n) - 1] == '.')
+        is_full_stop(last_cp(u[body - 1].s, trim_closers(u[body - 1].s, u[body - 1].n))))
         body--;
 
     /* Paragraphs: runs of paragraph lines; after a gap of two or more other lines (an
@@ -3191,7 +3466,8 @@ parse_text(struct ctx *c, const char *text, size_t len)
         a->author = oneline(c, u[hbyline].author, strlen(u[hbyline].author));
     else if (hdate != SIZE_MAX && hdate < body && u[hdate].author != NULL)
         a->author = oneline(c, u[hdate].author, strlen(u[hdate].author));
-    /* A bare name right next to the date, which is not a publication: the author. */
+    /* A bare name right next to the date, which is not a publication: the author.  CJK
+     * has no capitals, so a short CJK line there ("国内新闻") may as well be a label. */
     for (int k = -1; k <= 1 && a->author == NULL && hdate != SIZE_MAX && hdate < body; k += 2) {
         size_t j = hdate + (size_t)k;
         struct unit *n;
@@ -3201,7 +3477,7 @@ parse_text(struct ctx *c, const char *text, size_t len)
         n = &u[j];                          /* only once j is known to be in range */
         if (n->role != R_NONE || n->repeat > 1 ||
             (n->f & (U_NOISE | META_FLAGS | U_TERMINAL)) || n->words < 2 || n->words > 4 ||
-            !is_name(n->s, n->n) || has_media_word(n->s, n->n) ||
+            !is_name(n->s, n->n) || has_cjk(n->s, n->n) || has_media_word(n->s, n->n) ||
             strncmp(n->s, "The ", 4) == 0 || (src != NULL && strcmp(src, n->s) == 0))
             continue;
         a->author = oneline(c, n->s, n->n);

@@ -104,6 +104,15 @@ test_dates(void)
         { "Posted on October 19th, 2014 at 9am", "2014-10-19T09:00:00Z" },
         { "Feb 29, 2020", "2020-02-29" },
         { "Oct 19, 2014 5:30 PM IST", "2014-10-19T12:00:00Z" },
+        /* Chinese, Japanese and Korean: year 年 month 月 day 日 */
+        { "2024年3月15日", "2024-03-15" },
+        { "2024年03月15日 08:30", "2024-03-15T08:30:00Z" },       /* no zone: UTC */
+        { "2024年03月15日08:30", "2024-03-15T08:30:00Z" },
+        { "2024年3月18日（月）", "2024-03-18" },
+        { "2024年3月18日(月) 18時30分 JST", "2024-03-18T09:30:00Z" },
+        { "2024年3月18日 月曜日", "2024-03-18" },
+        { "2024年3月15日 星期五 8点05分", "2024-03-15T08:05:00Z" },
+        { "2024년 3월 15일", "2024-03-15" },
         /* not dates */
         { "31/31/2020", NULL },
         { "2020-13-01", NULL },
@@ -119,6 +128,11 @@ test_dates(void)
         { "", NULL },
         { "Smarch 19, 2014", NULL },
         { "1850-01-01", NULL },
+        { "2024年2月30日", NULL },
+        { "2024年13月1日", NULL },
+        { "2024年3月", NULL },
+        { "2024年3月15日 月", NULL },                             /* a bare 月 */
+        { "2024年3月15日发布", NULL },
     };
     char iso[ARTICLE_ISO_MAX];
 
@@ -565,7 +579,8 @@ test_scraped(void)
     static const char *const fixtures[] = {
         "scraped-date-before-title", "scraped-reuters-prefix", "scraped-cookie-banner",
         "scraped-iso-repeated-source", "scraped-no-source-no-date", "scraped-title-pipe",
-        "scraped-wrapped-standfirst", "scraped-blog-cp1252-crlf",
+        "scraped-wrapped-standfirst", "scraped-blog-cp1252-crlf", "scraped-cjk-zh-metro",
+        "scraped-cjk-ja-wagashi",
     };
     char txt[1024], yaml[1024];
 
@@ -624,6 +639,25 @@ test_scraped_inline(void)
             "Owners of caf\xe9s in the old town say the new rules on terrace sizes will cost "
             "them a third of their summer tables.\n",
             "Caf\xc3\xa9 owners protest new terrace rules", "Le Petit Courrier", "", "", "", 1 },
+        { "Japanese: 。 inside 「」, a date with the weekday",
+            "ホーム\n\n駅前に新しい図書館が開館\n\n2024年4月1日（月）\n\n"
+            "市立図書館の新館が1日、駅前の再開発ビルに開館し、初日から多くの市民が訪れた。\n\n"
+            "館長は「誰もが気軽に立ち寄れる場所にしたい。」\n\n"
+            "蔵書は約二十万冊で、これまでの一・五倍に増えた。\n",
+            "駅前に新しい図書館が開館", "", "", "2024年4月1日（月）", "2024-04-01", 3 },
+        { "Korean: spaces but no capitals, a 출처 label",
+            "뉴스 | 정치 | 경제\n로그인\n서울시, 내년부터 심야 버스 노선 두 배로 확대\n"
+            "2024년 3월 15일\n출처: 한빛일보\n"
+            "서울시는 내년부터 심야 버스 노선을 현재의 두 배인 스무 개로 늘린다고 15일 밝혔다.\n"
+            "시 관계자는 늦은 시간에 귀가하는 시민들의 불편을 줄이기 위한 조치라고 설명했다.\n"
+            "공유하기\n",
+            "서울시, 내년부터 심야 버스 노선 두 배로 확대", "한빛일보", "", "2024년 3월 15일",
+            "2024-03-15", 2 },
+        { "a CJK label next to the date is not the author (no capitals to tell)",
+            "首页\n\n国产大飞机完成首次跨洋试飞\n\n国内新闻\n\n2023年12月1日\n\n"
+            "这架飞机今天上午从上海浦东国际机场起飞，经过十一个小时的飞行，顺利降落在大洋彼岸"
+            "的机场。\n",
+            "国产大飞机完成首次跨洋试飞", "", "", "2023年12月1日", "2023-12-01", 1 },
         { "sentence about a date stays a paragraph",
             "Council meets\n\nThe council will meet again on October 19, 2014.\n\n"
             "Members said the agenda would be published a week before, as the rules of the "
@@ -660,6 +694,55 @@ test_scraped_inline(void)
             rows[i].paras, a->nparagraphs);
         article_free(a);
     }
+}
+
+/*
+ * CJK text has no spaces between words: a run of CJK characters counts as a word per two
+ * characters, so short sentences ending in 。！？． (or 。 inside a quote) are paragraphs,
+ * a four-character heading is a short line, and hard-wrapped lines join without a space.
+ */
+static void
+test_scraped_cjk(void)
+{
+    static const char page[] =
+        "首页 | 国内 | 国际\n"
+        "科技前沿\n"
+        "国产大飞机完成首次跨洋试飞\n"
+        "2023年12月1日\n"
+        "这架飞机今天上午从上海浦东国际机场起飞，经过十一个小时的飞行，顺利降落在\n"
+        "大洋彼岸的机场，标志着国产大型客机研制工作迈出了关键一步。\n"
+        "分享\n"
+        "机组人员说：“飞行非常平稳。”\n"
+        "你准备好了吗？\n"
+        "这真是令人振奋的消息！\n"
+        "明年将开始交付第一批飞机．\n"
+        "相关新闻\n"
+        "国产客机订单突破千架\n";
+    static const char *const paras[] = {
+        "这架飞机今天上午从上海浦东国际机场起飞，经过十一个小时的飞行，顺利降落在"
+            "大洋彼岸的机场，标志着国产大型客机研制工作迈出了关键一步。",
+        "机组人员说：“飞行非常平稳。”",
+        "你准备好了吗？",
+        "这真是令人振奋的消息！",
+        "明年将开始交付第一批飞机．",
+    };
+    struct diag d;
+    struct article *a = parse(page, ARTICLE_TEXT, "cjk.txt", false, &d);
+
+    CHECK(a != NULL, "Chinese page loads");
+    if (a == NULL) {
+        diag_print(&d);
+        return;
+    }
+    CHECK_STR_EQ(a->title, "国产大飞机完成首次跨洋试飞", "CJK title, not the short heading");
+    CHECK_STR_EQ(a->date_iso, "2023-12-01", "CJK date");
+    CHECK(a->nparagraphs == ARRAY_LEN(paras), "%zu CJK paragraphs (got %zu)",
+        ARRAY_LEN(paras), a->nparagraphs);
+    for (size_t i = 0; i < ARRAY_LEN(paras) && i < a->nparagraphs; i++)
+        CHECK_STR_EQ(a->paragraphs[i], paras[i], "CJK paragraph %zu", i + 1);
+    CHECK(in_noise(a, "科技前沿") && in_noise(a, "分享") && in_noise(a, "相关新闻") &&
+        in_noise(a, "国产客机订单突破千架"), "heading, share line and related list are noise");
+    article_free(a);
 }
 
 /* User drop patterns: a substring and a glob, on the shared sample. */
@@ -755,6 +838,7 @@ main(void)
     test_errors();
     test_scraped();
     test_scraped_inline();
+    test_scraped_cjk();
     test_drop_patterns();
     test_examples();
     test_detect();
