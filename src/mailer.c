@@ -399,10 +399,12 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
            before that, the message is "uncertain", not lost.  A failure is written at
            once (and synced, with journal_sync: message): lost, it would leave its
            subscriber "uncertain", without a copy. */
-        if (js != JOURNAL_SENT && r->cfg->smtp.journal_sync == CONFIG_JSYNC_MESSAGE)
-            journal_sync(jn, seq, NULL);
-        else if (js != JOURNAL_SENT)
-            journal_write(jn, seq, NULL);
+        if (js != JOURNAL_SENT) {
+            if (r->cfg->smtp.journal_sync == CONFIG_JSYNC_MESSAGE)
+                journal_sync(jn, seq, NULL);
+            else
+                journal_write(jn, seq, NULL);
+        }
     }
     log_event(r, j->s, event, j->attempts, res);
     if (res->outcome != TRANSPORT_SENT)
