@@ -18,6 +18,8 @@
 #include "util.h"
 #include "value.h"
 
+#define PREVIEW_BYTES 70         /* of each paragraph in the text listing */
+
 static const char usage_text[] =
     "usage: gazette articles FILE... [--format text|json|yaml] [--keep-going]\n"
     "\n"
@@ -64,9 +66,11 @@ write_text(struct buf *out, const struct article *a)
     buf_addf(out, "  %-10s %zu\n", "paragraphs", a->nparagraphs);
     for (size_t i = 0; i < a->nparagraphs; i++) {
         const char *p = a->paragraphs[i];
-        size_t n = strlen(p);
+        size_t n = strlen(p), k = n > PREVIEW_BYTES ? PREVIEW_BYTES : n;
 
-        buf_addf(out, "    %2zu. %.*s%s\n", i + 1, n > 70 ? 70 : (int)n, p, n > 70 ? "..." : "");
+        while (k < n && k > 0 && ((unsigned char)p[k] & 0xc0) == 0x80)
+            k--;                            /* never cut a UTF-8 character in half */
+        buf_addf(out, "    %2zu. %.*s%s\n", i + 1, (int)k, p, k < n ? "..." : "");
     }
     if (a->nnoise > 0) {
         buf_addf(out, "  %-10s %zu lines dropped\n", "noise", a->nnoise);

@@ -161,6 +161,10 @@ assert {n["text"] for n in got["noise"]} >= set(want["noise"])' "$T/out" \
     "$SHARED/samples/000_d2d1ba047acaeeb0.expected.yaml"
 run_g articles articles/council-budget.txt
 expect_out "date_iso" "articles prints a readable report"
+run_g articles "$TOP/tests/data/articles/scraped-cjk-ja-wagashi.txt"
+expect_out "date_iso   2024-03-18" "articles reads a Japanese page"
+check "its report is valid UTF-8 (paragraph previews are not cut inside a character)" \
+    "$PY" -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$T/out"
 
 # render: any template with YAML or JSON data
 printf '{"name": "<Ann>", "items": [1, 2.5]}' >d.json
