@@ -42,6 +42,9 @@ int edit_distance(const char *a, const char *b);
 
 /* true when the n bytes at p are valid UTF-8 (no overlongs, no surrogates). */
 bool utf8_is_valid(const char *p, size_t n);
+/* Length of the valid UTF-8 sequence at s (n bytes left, n > 0), or 0 when it is not valid
+   (overlong, surrogate, past U+10FFFF, or cut short). */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
 
 /* write(2) all n bytes, again after EINTR and short writes; 0 or -1 with errno set. */
 int write_all(int fd, const void *p, size_t n);

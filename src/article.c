@@ -349,27 +349,6 @@ ci_contains(const char *s, size_t n, const char *needle)
     return false;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 when it is not valid. */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t n)
-{
-    size_t need;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        need = 1;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        need = 2;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        need = 3;
-    else
-        return 0;
-    if (n <= need)
-        return 0;
-    return utf8_is_valid((const char *)s, need + 1) ? need + 1 : 0;
-}
-
 /* Line and column (in characters) of the first invalid UTF-8 sequence in s. */
 static void
 utf8_error_pos(const char *s, size_t n, int *line, int *col)

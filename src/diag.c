@@ -7,6 +7,29 @@
 #include <string.h>
 
 #include "diag.h"
+#include "util.h"
+
+/*
+ * Messages quote what was read ("date \"%.100s\" is not a date") and are cut to fit: a
+ * quote or the cut may split a multibyte character.  Drop the bytes of any broken one, so
+ * that what reaches the terminal or a log is valid UTF-8.
+ */
+static void
+utf8_drop_broken(char *s)
+{
+    size_t n = strlen(s), o = 0, k;
+
+    for (size_t i = 0; i < n; i += k) {
+        k = utf8_seq_len((const unsigned char *)s + i, n - i);
+        if (k == 0) {
+            k = 1;
+            continue;
+        }
+        memmove(s + o, s + i, k);
+        o += k;
+    }
+    s[o] = '\0';
+}
 
 static void vset(struct diag *d, int code, int line, int col, const char *fmt, va_list ap)
     __attribute__((format(printf, 5, 0)));
@@ -20,6 +43,7 @@ vset(struct diag *d, int code, int line, int col, const char *fmt, va_list ap)
     d->line = line;
     d->col = col;
     vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+    utf8_drop_broken(d->msg);
 }
 
 void

@@ -146,42 +146,49 @@ edit_distance(const char *a, const char *b)
     return row[lb] > 99 ? 99 : row[lb];
 }
 
+size_t
+utf8_seq_len(const unsigned char *s, size_t n)
+{
+    size_t need;
+    uint32_t cp;
+
+    if (n == 0)
+        return 0;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        need = 1;
+        cp = s[0] & 0x1f;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        need = 2;
+        cp = s[0] & 0x0f;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        need = 3;
+        cp = s[0] & 0x07;
+    } else
+        return 0;
+    if (n <= need)
+        return 0;
+    for (size_t i = 1; i <= need; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return need + 1;
+}
+
 bool
 utf8_is_valid(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t k;
 
-    while (p < end) {
-        unsigned c = *p;
-        size_t need;
-        uint32_t cp;
-
-        if (c < 0x80) {
-            p++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            need = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            cp = c & 0x07;
-        } else
+    for (size_t i = 0; i < n; i += k)
+        if ((k = utf8_seq_len(p + i, n - i)) == 0)
             return false;
-        if ((size_t)(end - p) <= need)
-            return false;
-        for (size_t i = 1; i <= need; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        p += need + 1;
-    }
     return true;
 }
 

@@ -140,6 +140,14 @@ test_diag(void)
     diag_path(&d, "g.yaml");
     CHECK_STR_EQ(diag_format(&d, out, sizeof(out)), "g.yaml:3:5: first", "first error wins");
     CHECK(d.code == EX_CONFIG, "first code wins");
+    /* "%.4s" of 日付 (6 bytes) keeps 日 and one byte of 付: that byte is dropped */
+    diag_clear(&d);
+    diag_set(&d, EX_DATAERR, "date \"%.4s\" is not a date", "\xe6\x97\xa5\xe4\xbb\x98");
+    CHECK_STR_EQ(d.msg, "date \"\xe6\x97\xa5\" is not a date",
+        "a multibyte character split by a cut quote is dropped, not printed broken");
+    CHECK(utf8_seq_len((const unsigned char *)"\xe6\x97\xa5", 3) == 3 &&
+        utf8_seq_len((const unsigned char *)"\xe6\x97", 2) == 0 &&
+        utf8_seq_len((const unsigned char *)"a", 1) == 1, "utf8_seq_len");
 }
 
 int
