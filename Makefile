@@ -16,7 +16,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
 
-SRCS    := $(wildcard src/*.c)
+SRCS    := $(wildcard src/*.c src/*/*.c)
 TEMPLATES := $(wildcard templates/*.mustache)
 OBJS    := $(SRCS:src/%.c=build/%.o) build/builtin_templates.o
 SANOBJS := $(SRCS:src/%.c=build/san/%.o) build/san/builtin_templates.o
@@ -56,10 +56,12 @@ build/san/builtin_templates.o: build/builtin_templates.c | build/san
 
 build/%.o: src/%.c | build
 	@echo "  CC   $<"
+	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 build/san/%.o: src/%.c | build/san
 	@echo "  CC   $< (san)"
+	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 build/san/gazette: $(SANOBJS)
@@ -109,7 +111,7 @@ fuzz:
 
 lint:
 	@! grep -nE '\b(gets|sprintf|vsprintf|strcpy|strcat|strncpy|strncat|strtok|atoi|atol|sscanf)\(' \
-		src/*.c include/*.h || (echo "banned function used (see STYLE.md)"; exit 1)
+		src/*.c src/*/*.c include/*.h || (echo "banned function used (see STYLE.md)"; exit 1)
 
 install: gazette
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1

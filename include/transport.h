@@ -1,7 +1,7 @@
 /*
  * transport: one interface over the ways a message leaves gazette (OpenSMTPD's queue.c
- * over queue_fs.c and queue_ram.c): transport_curl.c (SMTP with libcurl, the default for
- * real sending), transport_esmtp.c (SMTP with libESMTP) and transport_maildir.c (a local
+ * over queue_fs.c and queue_ram.c): transport/curl.c (SMTP with libcurl, the default for
+ * real sending), transport/esmtp.c (SMTP with libESMTP) and transport/maildir.c (a local
  * Maildir, the embedded default).  A transport object is one connection: the mailer runs
  * several of them, one per worker thread, and each sends many messages in turn over its
  * connection (no new TCP/TLS/EHLO/AUTH per message).

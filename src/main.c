@@ -9,12 +9,7 @@
 #include <sysexits.h>
 
 #include "cli.h"
-#include "cmd_articles.h"
-#include "cmd_check.h"
-#include "cmd_compose.h"
-#include "cmd_render.h"
-#include "cmd_send.h"
-#include "cmd_subscribers.h"
+#include "cmd.h"
 #include "config.h"
 #include "log.h"
 

@@ -9,7 +9,7 @@ OUT=build/fuzz
 mkdir -p "$OUT"
 PKGS="libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl"
 make --no-print-directory build/builtin_templates.c >/dev/null
-SRCS="${FUZZ_SRCS:-$(ls src/*.c | grep -v '^src/main.c$')} build/builtin_templates.c"
+SRCS="${FUZZ_SRCS:-$(ls src/*.c src/*/*.c | grep -v '^src/main.c$')} build/builtin_templates.c"
 only=${1:-}
 for f in tests/fuzz/fuzz_*.c; do
     name=$(basename "$f" .c)

@@ -11,7 +11,7 @@
 #include "article.h"
 #include "buf.h"
 #include "cli.h"
-#include "cmd_articles.h"
+#include "cmd.h"
 #include "config.h"
 #include "diag.h"
 #include "log.h"

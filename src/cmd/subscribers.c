@@ -13,7 +13,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "cli.h"
-#include "cmd_subscribers.h"
+#include "cmd.h"
 #include "config.h"
 #include "diag.h"
 #include "log.h"

@@ -18,7 +18,7 @@
 #include "buf.h"
 #include "campaign.h"
 #include "cli.h"
-#include "cmd_send.h"
+#include "cmd.h"
 #include "config.h"
 #include "diag.h"
 #include "digest.h"

@@ -1,5 +1,5 @@
 /*
- * transport_esmtp: SMTP with libESMTP, the alternative to transport_curl.c.  One libESMTP
+ * transport_esmtp: SMTP with libESMTP, the alternative to transport/curl.c.  One libESMTP
  * session is one connection, run by a thread of its own that waits in the event callback
  * between messages, so that send() after send() shares one connection (no new TCP, TLS,
  * EHLO or AUTH).  Specs: RFC 5321, RFC 3207 (STARTTLS), RFC 4954 (AUTH), RFC 3463.
@@ -229,7 +229,7 @@ track_peek(const struct track *tr)
     if (tr->n > 0)
         return tr->pending[tr->head];
     if (!tr->any_reply)
-        return "connect";           /* the greeting, as transport_curl.c has it */
+        return "connect";           /* the greeting, as transport/curl.c has it */
     return tr->after_go ? "data" : "command";
 }
 
@@ -1333,7 +1333,7 @@ parse_url(struct transport *t, const char *url, struct diag *d)
  * Is anything listening?  One TCP connection, closed at once, within smtp.connect_timeout
  * (which libESMTP's blocking connect() cannot honour).  No SMTP: libESMTP connects again
  * in the first send(), and a check with EHLO would cost each transport a second SMTP
- * connection.  Like transport_curl.c, a server that cannot be reached is EX_TEMPFAIL.
+ * connection.  Like transport/curl.c, a server that cannot be reached is EX_TEMPFAIL.
  */
 static int
 tcp_check(struct transport *t, struct diag *d)

@@ -17,7 +17,7 @@
 #include "atomic.h"
 #include "buf.h"
 #include "cli.h"
-#include "cmd_compose.h"
+#include "cmd.h"
 #include "config.h"
 #include "diag.h"
 #include "digest.h"

@@ -14,7 +14,7 @@
 
 #include "buf.h"
 #include "cli.h"
-#include "cmd_render.h"
+#include "cmd.h"
 #include "diag.h"
 #include "tmpl.h"
 #include "util.h"

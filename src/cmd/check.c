@@ -10,7 +10,7 @@
 
 #include "buf.h"
 #include "cli.h"
-#include "cmd_check.h"
+#include "cmd.h"
 #include "config.h"
 #include "diag.h"
 #include "digest.h"
