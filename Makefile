@@ -15,11 +15,13 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
+TSANFLAGS := -fsanitize=thread -fno-omit-frame-pointer -g -O1
 
 SRCS    := $(wildcard src/*.c src/*/*.c)
 TEMPLATES := $(wildcard templates/*.mustache)
 OBJS    := $(SRCS:src/%.c=build/%.o) build/builtin_templates.o
 SANOBJS := $(SRCS:src/%.c=build/san/%.o) build/san/builtin_templates.o
+TSANOBJS := $(SRCS:src/%.c=build/tsan/%.o) build/tsan/builtin_templates.o
 LIBOBJS_SAN := $(filter-out build/san/main.o,$(SANOBJS))
 UNIT    := $(patsubst tests/unit/%.c,build/san/%,$(wildcard tests/unit/test_*.c))
 SPEC    := $(patsubst tests/spec/%.c,build/san/%,$(wildcard tests/spec/*.c))
@@ -32,7 +34,7 @@ else
 Q := @
 endif
 
-.PHONY: all run test bench fuzz lint install clean deps check-deps
+.PHONY: all run test tsan bench fuzz lint install clean deps
 all: gazette
 
 deps:
@@ -88,6 +90,20 @@ build/san/spec_%: tests/spec/spec_%.c tests/unit/check.h $(LIBOBJS_SAN)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS_SAN) \
 		$(LDFLAGS) $(LDLIBS)
 
+build/tsan/builtin_templates.o: build/builtin_templates.c
+	@echo "  CC   $< (tsan)"
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(TSANFLAGS) -c -o $@ $<
+
+build/tsan/%.o: src/%.c
+	@echo "  CC   $< (tsan)"
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(TSANFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+build/tsan/gazette: $(TSANOBJS)
+	@echo "  LD   $@"
+	$(Q)$(CC) $(CFLAGS) $(TSANFLAGS) -o $@ $(TSANOBJS) $(LDFLAGS) $(LDLIBS)
+
 build build/san:
 	@mkdir -p $@
 
@@ -100,6 +116,12 @@ test:
 	@scripts/deps.sh install
 	@$(MAKE) --no-print-directory build/san/gazette $(UNIT) $(SPEC) $(TOOLS)
 	@tests/run.sh
+
+# The threaded send tests again under ThreadSanitizer (build/tsan/gazette).
+tsan:
+	@scripts/deps.sh install
+	@$(MAKE) --no-print-directory build/tsan/gazette
+	@tests/tsan.sh
 
 bench:
 	@scripts/deps.sh install
@@ -122,4 +144,4 @@ install: gazette
 clean:
 	rm -rf build gazette
 
--include $(OBJS:.o=.d) $(SANOBJS:.o=.d)
+-include $(OBJS:.o=.d) $(SANOBJS:.o=.d) $(TSANOBJS:.o=.d)
