@@ -301,31 +301,44 @@ gz send --shard 3/2
 expect 64 "--shard 3/2 is refused"
 
 # --- the lock and resuming after kill -9 ---------------------------------------------
+# The server holds its reply from a given message on (--hold-file): the first run is
+# still sending when the second starts, and the kill lands mid-run, on any machine.
+stop_server
+HOLD="$T/hold"
+start_server --hold-file "$HOLD"
+# wait_msgs N PID: until the server has taken N messages since $mark (or PID is gone)
+wait_msgs() {
+    while [ "$(received "$mark" | wc -l)" -lt "$1" ] && kill -0 "$2" 2>/dev/null; do
+        sleep 0.05
+    done
+}
 newcase lock 16
-conf "rate_per_second: 8"
+conf
 mark=$(loglines)
+echo 1 >"$HOLD"
 (cd "$W" && exec "$GAZETTE" -c gazette.yaml send) >"$T/bg.out" 2>"$T/bg.err" &
 bg=$!
-i=0
-until [ "$(received "$mark" | wc -l)" -ge 1 ] || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_msgs 1 $bg
 gz send
 expect 75 "a second run while the first is sending"
 check "$P the second run prints nothing on stdout" [ ! -s "$T/out" ]
 check "$P ... nor on stderr (cron stays quiet)" [ ! -s "$T/err" ]
+rm -f "$HOLD"
 wait $bg
 bgrc=$?
 check "$P the first run finished normally (exit $bgrc)" [ "$bgrc" = 0 ]
 once "with a second run refused, everyone still exactly once" "$mark"
 
 newcase resume 30
-conf "rate_per_second: 10"
+conf
 mark=$(loglines)
+echo $(($(awk '$1 == "msg"' "$SD/log" | wc -l) + 6)) >"$HOLD"
 (cd "$W" && exec "$GAZETTE" -c gazette.yaml send) >"$T/bg.out" 2>"$T/bg.err" &
 bg=$!
-i=0
-until [ "$(received "$mark" | wc -l)" -ge 6 ] || [ $i -ge 200 ]; do sleep 0.05; i=$((i + 1)); done
+wait_msgs 6 $bg
 kill -9 $bg
 wait $bg 2>/dev/null
+rm -f "$HOLD"
 mark2=$(loglines)
 received "$mark" >"$T/first"
 n1=$(wc -l <"$T/first")
@@ -520,7 +533,10 @@ with open(sys.argv[1], "ab", buffering=0) as f:
     gz send
     expect 0 "log.syslog: one recipient refused"
     stop_server
-    sleep 0.2
+    # the datagrams were sent before gazette exited; wait for the reader to write the last
+    i=0
+    until grep -q 'campaign issue-1: 2 sent' "$T/syslog" || [ $i -ge 200 ]; do
+        sleep 0.05; i=$((i + 1)); done
     # <20>: facility mail (2 << 3), severity warning (4), RFC 3164 as glibc writes it
     check "$P syslog: the refusal, as a warning to the mail facility, tagged gazette[PID]" \
         grep -q '^<20>.* gazette\[[0-9]*\]: campaign issue-1: u2@slog.example: permfail 550 5.1.1 ' \
@@ -584,7 +600,17 @@ got1=$(received | wc -l)
 check "$P the run stopped early ($got1 of 60 sent)" [ "$got1" -gt 0 ] && [ "$got1" -lt 60 ]
 gz send
 expect 0 "the next run, without the limit"
-once "after the journal failure, everyone exactly once"
+# A worker whose "start" record got in before the other one's write failed may or may not
+# have sent its final dot when the run stopped: that subscriber is "uncertain" (at most
+# one copy, never resent), by design and by timing.  Everyone else: exactly once.
+gz status issue-1
+awk '$2 == "uncertain" { print $1 }' "$T/out" >"$T/unc"
+received >"$T/got"
+grep -v -x -F -f "$T/unc" "$W/active" >"$T/want" || true
+grep -v -x -F -f "$T/unc" "$T/got" >"$T/got2" || true
+same_set "after the journal failure, everyone not uncertain exactly once" "$T/want" "$T/got2"
+check "$P ... and each uncertain one ($(tr '\n' ' ' <"$T/unc")) at most once" \
+    [ -z "$(grep -x -F -f "$T/unc" "$T/got" | sort | uniq -d)" ]
 stop_server
 
 start_server --script 'MAIL:*=550 5.7.1 sender rejected'
@@ -651,7 +677,10 @@ gz send
 t1=$(date +%s)
 expect 75 "a server that accepts and never answers"
 # 40 subscribers: the run stops after a few timeouts instead of waiting for each one
-check "$P it stopped after a few smtp.timeouts ($((t1 - t0)) s)" [ $((t1 - t0)) -le 6 ]
+# (counted on the server, not on the clock: at most max_attempts tries per connection)
+nconn=$(grep -c '^conn ' "$SD/log")
+check "$P it stopped after a few smtp.timeouts ($nconn connections, $((t1 - t0)) s)" \
+    [ "$nconn" -ge 1 ] && [ "$nconn" -le 8 ]
 err_has "time" "the error says it timed out"
 stop_server
 
