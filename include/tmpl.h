@@ -27,6 +27,7 @@ struct tmpl_partials;
 #define TMPL_MAX_NEST   64          /* sections open at once inside one template */
 #define TMPL_MAX_DEPTH  256         /* sections, partials and blocks entered while rendering */
 #define TMPL_MAX_STEPS  10000000UL  /* tags, texts and bodies visited by one render */
+#define TMPL_SOURCE_MAX ((size_t)4 << 20)   /* ours: a template file read from disk */
 
 /*
  * Compile len bytes of Mustache text.  name is used in error messages (a file name or a

@@ -14,6 +14,8 @@
 struct buf;
 struct diag;
 
+#define VALUE_FILE_MAX ((size_t)64 << 20)  /* ours: a data file value_load() reads */
+
 enum value_type {
     VALUE_NULL,
     VALUE_BOOL,

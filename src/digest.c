@@ -338,12 +338,12 @@ source(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
 
         buf_init(&path, 0);
         buf_addf(&path, "%s/%s.mustache", g->template_dir, name);
-        if ((text = read_file(buf_str(&path), len)) != NULL) {
+        if ((text = read_file_max(buf_str(&path), TMPL_SOURCE_MAX, len)) != NULL) {
             *origin = buf_steal(&path);
             return text;
         }
         if (errno != ENOENT) {
-            diag_set(d, EX_NOINPUT, "cannot read the template: %s", strerror(errno));
+            diag_set(d, EX_NOINPUT, "cannot read the template: %s", read_file_strerror(errno));
             diag_path(d, buf_str(&path));
             buf_fini(&path);
             return NULL;

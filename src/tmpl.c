@@ -703,12 +703,12 @@ dirs_source(void *ctx, const char *name, size_t *len, char **origin, struct diag
         char *path = xmalloc(n), *text;
 
         snprintf(path, n, "%s/%s.mustache", p->dirs[i], name);
-        if ((text = read_file(path, len)) != NULL) {
+        if ((text = read_file_max(path, TMPL_SOURCE_MAX, len)) != NULL) {
             *origin = path;
             return text;
         }
         if (errno != ENOENT && errno != ENOTDIR) {
-            diag_set(d, EX_NOINPUT, "cannot read template: %s", strerror(errno));
+            diag_set(d, EX_NOINPUT, "cannot read template: %s", read_file_strerror(errno));
             diag_path(d, path);
             free(path);
             return NULL;

@@ -421,10 +421,10 @@ value_load(const char *path, struct diag *d)
 {
     struct value *v;
     size_t len;
-    char *text = read_file(path, &len);
+    char *text = read_file_max(path, VALUE_FILE_MAX, &len);
 
     if (text == NULL) {
-        diag_set(d, EX_NOINPUT, "cannot read: %s", strerror(errno));
+        diag_set(d, EX_NOINPUT, "cannot read: %s", read_file_strerror(errno));
         diag_path(d, path);
         return NULL;
     }

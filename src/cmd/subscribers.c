@@ -4,6 +4,7 @@
  * CSV is read by subs_csv_record() (src/subs/csv.c, RFC 4180).
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -521,8 +522,8 @@ do_import(struct cli *c, int argc, char **argv)
     path = argv[1];
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
-    if ((text = read_file(path, &len)) == NULL) {
-        log_warn("%s: cannot read", path);
+    if ((text = read_file_max(path, CSV_MAX_FILE, &len)) == NULL) {
+        log_warnx("%s: cannot read: %s", path, read_file_strerror(errno));
         return EX_NOINPUT;
     }
     buf_init(&rec, CSV_MAX_FILE);

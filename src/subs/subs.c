@@ -445,7 +445,8 @@ subs_load(const char *path, int flags, const struct subs_report *rep, struct dia
     if (text == NULL) {
         if (errno == ENOENT && (flags & SUBS_MISSING_OK))
             return subs_parse("", 0, path, flags, rep, d);
-        diag_set(d, EX_NOINPUT, "cannot read the subscriber list: %s", strerror(errno));
+        diag_set(d, EX_NOINPUT, "cannot read the subscriber list: %s",
+            read_file_strerror(errno));
         diag_path(d, path);
         return NULL;
     }

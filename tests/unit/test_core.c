@@ -2,10 +2,15 @@
  * Unit tests for the small core modules: util, buf, arena, value, diag.
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -150,9 +155,84 @@ test_diag(void)
         utf8_seq_len((const unsigned char *)"a", 1) == 1, "utf8_seq_len");
 }
 
+static void
+on_alarm(int sig)
+{
+    static const char msg[] = "not ok - read_file: blocked on a FIFO or a device\n";
+
+    (void)sig;
+    (void)!write(1, msg, sizeof(msg) - 1);
+    _exit(1);
+}
+
+/* read_file_max: regular files only, never blocking, never past the caller's cap. */
+static void
+test_read_file(void)
+{
+    char dir[] = "/tmp/gazette-core.XXXXXX", fifo[64], reg[64];
+    size_t len = 99;
+    char *p;
+    int fd;
+
+    if (mkdtemp(dir) == NULL) {
+        CHECK(0, "read_file: mkdtemp");
+        return;
+    }
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    snprintf(reg, sizeof(reg), "%s/reg", dir);
+    signal(SIGALRM, on_alarm);
+    alarm(20);                  /* the old read_file blocked for ever on these */
+    if (mkfifo(fifo, 0600) == 0) {
+        /* with a writer on it, the open does not block: only a read would */
+        int w = open(fifo, O_RDWR | O_NONBLOCK);
+
+        errno = 0;
+        p = read_file(fifo, &len);
+        CHECK(p == NULL && errno == EINVAL, "read_file: a FIFO with a writer is refused "
+            "(not a regular file), without reading");
+        free(p);
+        if (w != -1)
+            close(w);
+        errno = 0;
+        p = read_file(fifo, &len);
+        CHECK(p == NULL && errno == EINVAL, "read_file: a FIFO without a writer is refused "
+            "without blocking in open");
+        free(p);
+    }
+    errno = 0;
+    p = read_file("/dev/zero", &len);
+    CHECK(p == NULL && errno == EINVAL, "read_file: /dev/zero is refused (it never ends)");
+    free(p);
+    alarm(0);
+    errno = 0;
+    p = read_file(dir, &len);
+    CHECK(p == NULL && errno == EISDIR, "read_file: a folder is EISDIR");
+    free(p);
+    if ((fd = open(reg, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1) {
+        (void)!write(fd, "0123456789", 10);
+        close(fd);
+    }
+    p = read_file_max(reg, 10, &len);
+    CHECK(p != NULL && len == 10 && strcmp(p, "0123456789") == 0,
+        "read_file_max: a file of exactly max bytes is read");
+    free(p);
+    errno = 0;
+    p = read_file_max(reg, 9, &len);
+    CHECK(p == NULL && errno == EFBIG, "read_file_max: one byte past max is EFBIG");
+    free(p);
+    CHECK_STR_EQ(read_file_strerror(EFBIG), "the file is larger than gazette reads",
+        "read_file_strerror: EFBIG in words");
+    CHECK_STR_EQ(read_file_strerror(EINVAL), "not a regular file",
+        "read_file_strerror: EINVAL in words");
+    unlink(fifo);
+    unlink(reg);
+    rmdir(dir);
+}
+
 int
 main(void)
 {
+    test_read_file();
     test_util();
     test_buf();
     test_arena();
