@@ -48,10 +48,21 @@ char *campaign_manifest(const char *state_dir, const char *id);
 int campaign_mark_done(const char *state_dir, const char *id, struct diag *d);
 
 /*
- * Count one more permanent failure for each of addrs[0..n) in STATE/bounces and write the
- * addresses whose count reached limit to *over (caller frees each and the array).
+ * Count one more permanent failure for each of addrs[0..n) in STATE/bounces (under its
+ * lock, replaced atomically) and write the addresses whose count reached limit (0: none)
+ * to *over (caller frees each and the array).  Lines of the file that do not read as
+ * "ADDRESS TAB COUNT" are kept as they are.  Errors: EX_IOERR when the file exists but
+ * cannot be read (it is then not rewritten) or cannot be written, EX_TEMPFAIL when its
+ * lock stays busy.
  */
 int campaign_count_bounces(const char *state_dir, char *const *addrs, size_t n, long limit,
     char ***over, size_t *nover, struct diag *d);
+/*
+ * The bounce bookkeeping after a run: campaign_count_bounces(), then the addresses past
+ * limit are marked "bounced" in the subscriber list at subs_path (subs_apply()); *marked
+ * says how many changed.  Errors: those two functions'.
+ */
+int campaign_record_bounces(const char *state_dir, const char *subs_path, char *const *addrs,
+    size_t n, long limit, size_t *marked, struct diag *d);
 
 #endif

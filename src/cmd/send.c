@@ -30,7 +30,6 @@
 #include "transport.h"
 #include "util.h"
 
-#define BOUNCE_WAIT_MS 30000
 
 static const char send_usage[] =
     "usage: gazette send [ARTICLE|FOLDER...] [--issue FILE] [--campaign ID]\n"
@@ -272,7 +271,7 @@ cmd_send(struct cli *c, int argc, char **argv)
     size_t ntodo = 0;
     bool cut = false;
     time_t day;
-    int ch, rc = 0;
+    int ch, rc = 0, bounce_rc = 0;
 
     memset(&so, 0, sizeof(so));
     memset(&st, 0, sizeof(st));
@@ -497,31 +496,14 @@ cmd_send(struct cli *c, int argc, char **argv)
     }
     /* bad mailboxes: count them, and mark those past smtp.bounce_after as bounced */
     if (st.nbounced > 0) {
-        char **over = NULL;
-        size_t nover = 0;
+        size_t marked = 0;
 
-        if (campaign_count_bounces(c->cfg->paths.state_dir, st.bounced, st.nbounced,
-            c->cfg->smtp.bounce_after, &over, &nover, &d) == -1)
-            log_warnx("%s: cannot count bounces: %s", c->cfg->paths.state_dir, d.msg);
-        else if (nover > 0) {
-            struct subs_change *ch2 = xcalloc(nover, sizeof(*ch2));
-
-            for (size_t i = 0; i < nover; i++) {
-                ch2[i].op = SUBS_SET_STATUS;
-                ch2[i].email = over[i];
-                ch2[i].status = SUBS_BOUNCED;
-            }
-            diag_clear(&d);
-            if (subs_apply(cli_subs_path(c), ch2, nover, BOUNCE_WAIT_MS, &d) == -1)
-                log_warnx("cannot mark %zu address(es) bounced: %s", nover, d.msg);
-            else
-                log_info("%zu address(es) marked bounced after %ld permanent failures", nover,
-                    c->cfg->smtp.bounce_after);
-            free(ch2);
-        }
-        for (size_t i = 0; i < nover; i++)
-            free(over[i]);
-        free(over);
+        if (campaign_record_bounces(c->cfg->paths.state_dir, cli_subs_path(c), st.bounced,
+            st.nbounced, c->cfg->smtp.bounce_after, &marked, &d) == -1)
+            bounce_rc = cli_fail(&d);
+        else if (marked > 0)
+            log_info("%zu address(es) marked bounced after %ld permanent failures", marked,
+                c->cfg->smtp.bounce_after);
     }
     diag_clear(&d);
     /*
@@ -553,6 +535,8 @@ cmd_send(struct cli *c, int argc, char **argv)
     if (c->cfg->log.syslog)
         log_syslog(st.tempfail + st.permfail > 0, "campaign %s: %zu sent, %zu failed", id,
             st.sent, st.tempfail + st.permfail + st.uncertain);
+    if (bounce_rc != 0 && rc == 0)
+        rc = bounce_rc;             /* the bounce history needs a look (EX_IOERR) */
 out:
     if (jn != NULL && journal_close(jn, &d) == -1 && rc == 0)
         rc = cli_fail(&d);
