@@ -544,7 +544,7 @@ work(void *arg)
             memset(&res, 0, sizeof(res));
             res.outcome = TRANSPORT_PERMFAIL;
             res.stage = "compose";
-            memcpy(res.text, d.msg, sizeof(res.text) - 1);     /* cut to fit */
+            diag_message(&d, res.text, sizeof(res.text));
             j.attempts = r->cfg->smtp.max_attempts;
             settle(r, &j, &res);
             done(r);

@@ -73,12 +73,9 @@ problem(struct parser *p, int line, int col, const char *fmt, ...)
     }
     p->s->nerrors++;
     va_start(ap, fmt);
-    one.code = EX_DATAERR;
-    one.line = line;
-    one.col = col;
-    vsnprintf(one.msg, sizeof(one.msg), fmt, ap);
+    diag_vsetat(&one, EX_DATAERR, line, col, fmt, ap);
     va_end(ap);
-    snprintf(one.path, sizeof(one.path), "%s", p->s->path);
+    diag_path(&one, p->s->path);
     if (!diag_is_set(p->d))
         *p->d = one;
     if (p->rep != NULL && p->rep->cb != NULL && p->s->nerrors <= SUBS_MAX_ERRORS)

@@ -153,6 +153,12 @@ test_diag(void)
     CHECK(utf8_seq_len((const unsigned char *)"\xe6\x97\xa5", 3) == 3 &&
         utf8_seq_len((const unsigned char *)"\xe6\x97", 2) == 0 &&
         utf8_seq_len((const unsigned char *)"a", 1) == 1, "utf8_seq_len");
+    /* diag_message: the mailer's fixed reply field takes the message cut on a character */
+    diag_clear(&d);
+    diag_set(&d, EX_DATAERR, "ab\xe6\x97\xa5\xe4\xbb\x98");
+    CHECK_STR_EQ(diag_message(&d, out, 7), "ab\xe6\x97\xa5",
+        "diag_message: a cut inside a character drops its bytes");
+    CHECK_STR_EQ(diag_message(&d, out, sizeof(out)), d.msg, "diag_message: the whole message");
 }
 
 static void
