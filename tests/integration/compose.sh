@@ -51,7 +51,7 @@ articles_in() {
 
 run_g compose --out dig
 expect_rc 0 "compose the shipped examples"
-check "compose is quiet" [ ! -s "$T/out" ] && [ ! -s "$T/err" ]
+check "compose is quiet" [ ! -s "$T/out" -a ! -s "$T/err" ]
 check "compose writes digest.html, digest.txt and sample.eml" \
     test -s dig/digest.html -a -s dig/digest.txt -a -s dig/sample.eml
 check "sample.eml passes the strict parser, for the first active subscriber" \
