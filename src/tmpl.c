@@ -5,7 +5,6 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -901,21 +900,6 @@ put_html(struct render *r, const char *s, size_t n)
     return put(r, s + run, n - run);
 }
 
-/* Integers as integers; others in the shortest %g form that reads back the same. */
-static void
-num_text(double x, char *tmp, size_t size)
-{
-    if (x == floor(x) && fabs(x) < 9007199254740992.0) {    /* 2^53: exact integers */
-        snprintf(tmp, size, "%.0f", x);
-        return;
-    }
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, size, "%.*g", prec, x);
-        if (strtod(tmp, NULL) == x)
-            break;
-    }
-}
-
 /* The text of a scalar (missing and null: ""); -1 for lists and maps. */
 static int
 value_text(const struct value *v, char *tmp, size_t size, const char **s, size_t *n)
@@ -931,7 +915,7 @@ value_text(const struct value *v, char *tmp, size_t size, const char **s, size_t
         *s = v->b ? "true" : "false";
         break;
     case VALUE_NUM:
-        num_text(v->num, tmp, size);
+        value_num_text(v->num, tmp, size);
         *s = tmp;
         break;
     case VALUE_STR:

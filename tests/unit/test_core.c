@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -134,6 +135,49 @@ test_value(void)
     value_free(v);
 }
 
+/* JSON numbers: as templates print them, and never inf or nan (not JSON). */
+static void
+test_json_numbers(void)
+{
+    static const struct { const char *yaml, *json; } rows[] = {
+        { "3", "3" }, { "-0.5", "-0.5" }, { "1.21", "1.21" }, { "0.1", "0.1" },
+        { "0.30000000000000004", "0.30000000000000004" },
+        { "9007199254740991", "9007199254740991" }, { "1e300", "1e+300" },
+        { "1e999", "\"1e999\"" },     /* out of range: the core schema keeps a string */
+    };
+    static const double odd[] = { INFINITY, -INFINITY, NAN };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct diag d = DIAG_INIT;
+        struct value *v = value_parse(rows[i].yaml, strlen(rows[i].yaml), "n", &d);
+        struct buf out;
+        char tmp[40] = "";
+
+        buf_init(&out, 0);
+        if (v != NULL) {
+            value_write_json(&out, v);
+            value_num_text(v->num, tmp, sizeof(tmp));
+        }
+        CHECK_STR_EQ(buf_str(&out), rows[i].json, "json: %s", rows[i].yaml);
+        if (v != NULL && v->type == VALUE_NUM)
+            CHECK_STR_EQ(tmp, rows[i].json, "json: %s as a template shows it", rows[i].yaml);
+        buf_fini(&out);
+        value_free(v);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(odd); i++) {
+        struct value *m = value_new(VALUE_MAP);
+        struct buf out;
+
+        buf_init(&out, 0);
+        value_set(m, "x", value_new_num(odd[i]));
+        value_write_json(&out, m);
+        CHECK_STR_EQ(buf_str(&out), "{\"x\": null}", "json: a non-finite number (%g) is null",
+            odd[i]);
+        buf_fini(&out);
+        value_free(m);
+    }
+}
+
 static void
 test_diag(void)
 {
@@ -239,6 +283,7 @@ int
 main(void)
 {
     test_read_file();
+    test_json_numbers();
     test_util();
     test_buf();
     test_arena();
