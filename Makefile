@@ -6,7 +6,13 @@ DATADIR ?= $(PREFIX)/share/gazette
 MANDIR  ?= $(PREFIX)/share/man
 
 PKGS    := libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl
-CC      ?= cc
+# the Debian package that ships each .pc, for the error when pkg-config cannot find one
+DEB_libcurl := libcurl4-openssl-dev
+DEB_yaml-0.1 := libyaml-dev
+DEB_libidn2 := libidn2-dev
+DEB_libcmark := libcmark-dev
+DEB_libesmtp-1.0 := libesmtp-dev
+DEB_openssl := libssl-dev
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Iinclude \
@@ -34,11 +40,22 @@ else
 Q := @
 endif
 
-.PHONY: all run test tsan bench fuzz lint install clean deps
+.PHONY: all run test tsan bench fuzz lint install clean deps pkgs
 all: gazette
 
 deps:
 	@scripts/deps.sh install
+
+# Before compiling anything: every library pkg-config must find, or the package to install.
+pkgs:
+	@missing=; debs=; \
+	$(foreach p,$(PKGS),pkg-config --exists $(p) 2>/dev/null || \
+		{ missing="$$missing $(p)"; debs="$$debs $(DEB_$(p))"; };) \
+	if [ -n "$$missing" ]; then \
+		echo "gazette: pkg-config cannot find$$missing; install:" \
+			"apt-get install$$debs (or run make deps)" >&2; \
+		exit 1; \
+	fi
 
 gazette: $(OBJS)
 	@echo "  LD   $@"
@@ -56,12 +73,12 @@ build/san/builtin_templates.o: build/builtin_templates.c | build/san
 	@echo "  CC   $< (san)"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
-build/%.o: src/%.c | build
+build/%.o: src/%.c | build pkgs
 	@echo "  CC   $<"
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-build/san/%.o: src/%.c | build/san
+build/san/%.o: src/%.c | build/san pkgs
 	@echo "  CC   $< (san)"
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -c -o $@ $<
@@ -95,7 +112,7 @@ build/tsan/builtin_templates.o: build/builtin_templates.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(TSANFLAGS) -c -o $@ $<
 
-build/tsan/%.o: src/%.c
+build/tsan/%.o: src/%.c | pkgs
 	@echo "  CC   $< (tsan)"
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(TSANFLAGS) $(PKG_CFLAGS) -c -o $@ $<
@@ -145,3 +162,4 @@ clean:
 	rm -rf build gazette
 
 -include $(OBJS:.o=.d) $(SANOBJS:.o=.d) $(TSANOBJS:.o=.d)
+-include $(UNIT:=.d) $(SPEC:=.d) $(TOOLS:=.d) $(BENCH:=.d)
