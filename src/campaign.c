@@ -20,6 +20,7 @@
 #include "campaign.h"
 #include "diag.h"
 #include "issue.h"
+#include "journal.h"
 #include "lock.h"
 #include "subs.h"
 #include "util.h"
@@ -484,4 +485,62 @@ out:
     free(over);
     free(ch);
     return rc;
+}
+
+/* ---- who is due ---------------------------------------------------------------------- */
+
+uint32_t
+campaign_shard_hash(const char *addr)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *addr; addr++)
+        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*addr)) * 16777619u;
+    return h;
+}
+
+/* The journal's word on one subscriber: still to send in this run? */
+static bool
+due_by_journal(struct journal *jn, const char *addr, const struct campaign_due_opts *o)
+{
+    struct journal_entry e;
+    bool uncertain_again;
+
+    if (jn == NULL)
+        return !o->retry_failed;    /* nothing sent yet; nothing failed either */
+    e = journal_get(jn, addr);
+    uncertain_again = e.state == JOURNAL_UNCERTAIN && o->resend_uncertain;
+    if (o->retry_failed)
+        return e.state == JOURNAL_TEMPFAIL || uncertain_again;
+    /* the exactly-once rule: sent, refused for good, skipped on purpose, or maybe
+       delivered (unless the config says to resend those) are never sent again */
+    return !(e.state == JOURNAL_SENT || e.state == JOURNAL_PERMFAIL ||
+        e.state == JOURNAL_SKIPPED || (e.state == JOURNAL_UNCERTAIN && !uncertain_again));
+}
+
+size_t
+campaign_due(const struct subs *list, struct journal *jn, const struct campaign_due_opts *o,
+    const struct subscriber ***todo, bool *cut)
+{
+    size_t n = 0;
+
+    *todo = xcalloc(list->n ? list->n : 1, sizeof(**todo));
+    *cut = false;
+    for (size_t i = 0; i < list->n; i++) {
+        const struct subscriber *s = &list->v[i];
+
+        if (s->status != SUBS_ACTIVE)
+            continue;           /* unsubscribed or bounced since: never on resume either */
+        if (o->shard_n > 0 && (long)(campaign_shard_hash(s->addr) % (uint32_t)o->shard_n) !=
+            o->shard_i - 1)
+            continue;
+        if (!due_by_journal(jn, s->addr, o))
+            continue;
+        if (o->limit > 0 && (long)n >= o->limit) {
+            *cut = true;        /* more are due: the campaign goes on in a later run */
+            break;
+        }
+        (*todo)[n++] = s;
+    }
+    return n;
 }

@@ -64,16 +64,6 @@ struct sendopts {
     size_t npaths;
 };
 
-static uint32_t
-shard_hash(const char *addr)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *addr; addr++)
-        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*addr)) * 16777619u;
-    return h;
-}
-
 static int
 parse_shard(const char *s, long *i, long *n)
 {
@@ -437,32 +427,14 @@ cmd_send(struct cli *c, int argc, char **argv)
         jn = journal_read(jdir, id, &d);       /* may be NULL: nothing sent yet */
     diag_clear(&d);
 
-    todo = xcalloc(list->n ? list->n : 1, sizeof(*todo));
-    for (size_t i = 0; i < list->n; i++) {
-        const struct subscriber *s = &list->v[i];
-        struct journal_entry e;
+    {
+        struct campaign_due_opts due = {
+            .retry_failed = so.retry_failed != NULL,
+            .resend_uncertain = c->cfg->smtp.resend_uncertain,
+            .shard_i = so.shard_i, .shard_n = so.shard_n, .limit = so.limit,
+        };
 
-        if (s->status != SUBS_ACTIVE)
-            continue;           /* unsubscribed or bounced since: never on resume either */
-        if (so.shard_n > 0 && (long)(shard_hash(s->addr) % (uint32_t)so.shard_n) !=
-            so.shard_i - 1)
-            continue;
-        if (jn != NULL) {
-            e = journal_get(jn, s->addr);
-            if (so.retry_failed != NULL && e.state != JOURNAL_TEMPFAIL &&
-                !(e.state == JOURNAL_UNCERTAIN && c->cfg->smtp.resend_uncertain))
-                continue;
-            if (e.state == JOURNAL_SENT || e.state == JOURNAL_PERMFAIL ||
-                e.state == JOURNAL_SKIPPED ||
-                (e.state == JOURNAL_UNCERTAIN && !c->cfg->smtp.resend_uncertain))
-                continue;
-        } else if (so.retry_failed != NULL)
-            continue;
-        if (so.limit > 0 && (long)ntodo >= so.limit) {
-            cut = true;         /* more are due: the campaign goes on in a later run */
-            break;
-        }
-        todo[ntodo++] = s;
+        ntodo = campaign_due(list, jn, &due, &todo, &cut);
     }
     if (so.dry_run) {
         struct buf m;
