@@ -79,6 +79,25 @@ const struct tmpl *tmpl_partials_find(struct tmpl_partials *p, const char *name,
 int tmpl_render(const struct tmpl *t, const struct value *data, struct tmpl_partials *p,
     int flags, struct buf *out, struct diag *d);
 
+/*
+ * Where the placeholders of personal values went (digest.c): a value with slot > 0 in
+ * {{name}}, {{{name}}} or {{&name}} writes nothing; its slot (slot - 1) and the offset in
+ * out where its text belongs are appended here instead, in output order.  The offsets
+ * are recorded, never marked in the text, so no data and no template can forge one.
+ */
+struct tmpl_slot {
+    size_t off;                     /* byte offset in out */
+    int slot;
+};
+struct tmpl_slots {
+    struct tmpl_slot *v;            /* heap; caller frees v */
+    size_t n, cap;
+};
+/* tmpl_render() that records slot placeholders in slots (appended to). */
+int tmpl_render_slots(const struct tmpl *t, const struct value *data,
+    struct tmpl_partials *p, int flags, struct buf *out, struct tmpl_slots *slots,
+    struct diag *d);
+
 /* What a name reported by tmpl_names() is used for. */
 enum tmpl_use {
     TMPL_USE_VAR,           /* {{name}}, {{{name}}}, {{&name}}, the data of {{>*name}} */

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "diag.h"
 #include "digest.h"
+#include "log.h"
 #include "mime.h"
 #include "subs.h"
 #include "tmpl.h"
@@ -30,8 +31,6 @@
 #define DIGEST_MAX_FIELDS 64        /* subscriber.fields.* names a template may use */
 #define DIGEST_PREHEADER_MAX 130    /* EMAIL-CHECKLIST C7: 40-130 characters */
 #define DIGEST_OUT_MAX ((size_t)16 << 20)   /* rendered part size limit */
-#define MARK_OPEN '\x01'            /* placeholders: \x01 slot-number \x02 */
-#define MARK_CLOSE '\x02'
 
 enum { SLOT_EMAIL, SLOT_NAME, SLOT_UNSUB, SLOT_FIELDS };
 
@@ -42,7 +41,9 @@ struct digest {
     struct value *data;             /* the shared data (placeholders in subscriber.*) */
     struct tmpl_partials *parts;
     struct mime_digest *mime;
-    char *subject;                  /* may hold raw placeholders */
+    char *subject;                  /* the shared subject (not personal) */
+    struct buf subj;                /* the rendered subject, when personal: with subj_slots */
+    struct tmpl_slots subj_slots;
     bool subject_personal;
     bool personal;                  /* render everything per subscriber */
     const struct tmpl *t_text, *t_html, *t_subject;
@@ -423,13 +424,19 @@ scan_name(void *ctx, const struct tmpl_name *n)
     buf_fini(&full);
 }
 
+/*
+ * A placeholder: an empty string (truthy, as the real value would be) marked as slot
+ * slot * 2 + html.  tmpl_render_slots() records its offset instead of writing text, so
+ * nothing in a rendered text is ever read back as a placeholder (no byte of article text
+ * or template can forge one).
+ */
 static struct value *
 mark(int slot, bool html)
 {
-    char m[32];
+    struct value *v = value_new_str("");
 
-    snprintf(m, sizeof(m), "%c%d%c", MARK_OPEN, slot * 2 + (html ? 1 : 0), MARK_CLOSE);
-    return value_new_str(m);
+    v->slot = slot * 2 + (html ? 1 : 0) + 1;
+    return v;
 }
 
 static const char *
@@ -481,37 +488,73 @@ set_nobody(struct value *data)
     value_set(data, "unsubscribe_url", value_new(VALUE_NULL));
 }
 
-/* Cut rendered text at placeholders into segments appended to g->segs. */
+/* Cut rendered text at the recorded placeholders into segments appended to g->segs. */
 static size_t
-cut(struct digest *g, const struct buf *b, size_t *cap)
+cut(struct digest *g, const struct buf *b, const struct tmpl_slots *ts, size_t *cap)
 {
-    const char *p = buf_str(b), *end = p + b->len;
-    size_t n = 0;
+    const char *p = buf_str(b);
+    size_t n = 0, at = 0;
 
-    while (p < end) {
-        const char *m = memchr(p, MARK_OPEN, (size_t)(end - p)), *c;
-        long slot;
+    for (size_t i = 0; i <= ts->n; i++) {
+        size_t off = i < ts->n ? ts->v[i].off : b->len;
 
         if (*cap < g->ntext + g->nhtml + n + 2) {
             *cap = (*cap + 8) * 2;
             g->segs = xreallocarray(g->segs, *cap, sizeof(*g->segs));
         }
-        if (m == NULL) {
-            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ MIME_SHARED, p,
-                (size_t)(end - p) };
-            break;
-        }
-        if (m > p)
-            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ MIME_SHARED, p,
-                (size_t)(m - p) };
-        c = memchr(m, MARK_CLOSE, (size_t)(end - m));
-        slot = 0;
-        for (const char *q = m + 1; c != NULL && q < c; q++)
-            slot = slot * 10 + (*q - '0');
-        g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ (int)slot, NULL, 0 };
-        p = c ? c + 1 : end;
+        if (off > at)
+            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ MIME_SHARED, p + at,
+                off - at };
+        if (i < ts->n)
+            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ ts->v[i].slot, NULL, 0 };
+        at = off;
     }
     return n;
+}
+
+/*
+ * Article text comes from the web: control characters (C0 but TAB and LF, DEL, C1) are
+ * removed from every string of the template data where it is made (a CR or CRLF becomes
+ * LF).  They have no business in a newsletter, and mime.c refuses them in headers.
+ * Returns the number of characters removed.
+ */
+static size_t
+strip_controls(struct value *v)
+{
+    size_t removed = 0;
+
+    if (v == NULL)
+        return 0;
+    if (v->type == VALUE_STR && v->str != NULL) {
+        char *r = v->str, *w = v->str, *end = v->str + v->len;
+
+        while (r < end) {
+            unsigned char c = (unsigned char)*r;
+
+            if (c == '\r') {
+                *w++ = '\n';
+                r += r + 1 < end && r[1] == '\n' ? 2 : 1;
+                continue;
+            }
+            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+                r++;
+                removed++;
+                continue;
+            }
+            if (c == 0xc2 && r + 1 < end && (unsigned char)r[1] >= 0x80 &&
+                (unsigned char)r[1] <= 0x9f) {
+                r += 2;                     /* U+0080..U+009F */
+                removed++;
+                continue;
+            }
+            *w++ = *r++;
+        }
+        *w = '\0';
+        v->len = (size_t)(w - v->str);
+    }
+    for (size_t i = 0; i < v->n; i++)
+        removed += strip_controls(v->type == VALUE_LIST ? v->items[i] : v->pairs[i].val);
+    return removed;
 }
 
 /* ---- data ------------------------------------------------------------------------ */
@@ -700,10 +743,10 @@ one_line(const char *s)
 
 static int
 render(struct digest *g, const struct tmpl *t, const struct value *data, int flags,
-    struct buf *out, struct diag *d)
+    struct buf *out, struct tmpl_slots *ts, struct diag *d)
 {
     buf_init(out, DIGEST_OUT_MAX);
-    return tmpl_render(t, data, g->parts, flags, out, d);
+    return tmpl_render_slots(t, data, g->parts, flags, out, ts, d);
 }
 
 struct digest *
@@ -716,13 +759,13 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     struct mime_field extra[1];
     struct scan sc = { g, false };
     const struct tmpl *t_pre;
-    struct buf pre, subj;
+    struct buf pre;
     size_t cap = 0;
     const char *dom;
 
     g->cfg = c;
     buf_init(&pre, 0);
-    buf_init(&subj, 0);
+    buf_init(&g->subj, 0);
     buf_init(&g->text, 0);
     buf_init(&g->html, 0);
     g->template_dir = o->template_dir ? xstrdup(o->template_dir) :
@@ -747,10 +790,16 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     g->personal = sc.personal;
     g->data = o->data != NULL && o->data->type == VALUE_MAP ? value_dup(o->data) :
         build_data(o, arts, n, iss);
+    {
+        size_t removed = strip_controls(g->data);
+
+        if (removed > 0)
+            log_info("%zu control characters removed from the article text", removed);
+    }
 
     /* preheader: from the articles, the same for everyone */
     set_nobody(g->data);
-    if (render(g, t_pre, g->data, 0, &pre, d) == -1)
+    if (render(g, t_pre, g->data, 0, &pre, NULL, d) == -1)
         goto fail;
     {
         char *p = one_line(buf_str(&pre)), *q = cut_words(p, DIGEST_PREHEADER_MAX);
@@ -760,18 +809,26 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
         free(q);
     }
     set_marks(g, g->data, false, NULL);
-    if (render(g, g->t_subject, g->data, 0, &subj, d) == -1)
+    if (render(g, g->t_subject, g->data, 0, &g->subj, &g->subj_slots, d) == -1)
         goto fail;
-    g->subject = one_line(buf_str(&subj));
-    g->subject_personal = strchr(g->subject, MARK_OPEN) != NULL;
+    g->subject = one_line(buf_str(&g->subj));
+    g->subject_personal = g->subj_slots.n > 0;
     if (!g->personal) {
-        if (render(g, g->t_text, g->data, 0, &g->text, d) == -1)
-            goto fail;
+        struct tmpl_slots ts = { NULL, 0, 0 };
+        int rc;
+
+        rc = render(g, g->t_text, g->data, 0, &g->text, &ts, d);
+        if (rc == 0)
+            g->ntext = cut(g, &g->text, &ts, &cap);
+        ts.n = 0;
         set_marks(g, g->data, true, NULL);
-        if (render(g, g->t_html, g->data, TMPL_ESCAPE_HTML, &g->html, d) == -1)
+        if (rc == 0)
+            rc = render(g, g->t_html, g->data, TMPL_ESCAPE_HTML, &g->html, &ts, d);
+        if (rc == 0)
+            g->nhtml = cut(g, &g->html, &ts, &cap);
+        free(ts.v);
+        if (rc == -1)
             goto fail;
-        g->ntext = cut(g, &g->text, &cap);
-        g->nhtml = cut(g, &g->html, &cap);
     } else {
         /* whole bodies per subscriber: slot 0 text, slot 1 html */
         g->segs = xcalloc(2, sizeof(*g->segs));
@@ -803,11 +860,9 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     if ((g->mime = mime_digest_new(&mo, d)) == NULL)
         goto fail;
     buf_fini(&pre);
-    buf_fini(&subj);
     return g;
 fail:
     buf_fini(&pre);
-    buf_fini(&subj);
     digest_free(g);
     return NULL;
 }
@@ -826,6 +881,8 @@ digest_free(struct digest *g)
     buf_fini(&g->text);
     buf_fini(&g->html);
     free(g->subject);
+    buf_fini(&g->subj);
+    free(g->subj_slots.v);
     free(g->template_dir);
     if (g->secret != NULL) {
         explicit_bzero(g->secret, strlen(g->secret));
@@ -878,23 +935,38 @@ free_slots(struct slots *sl)
         buf_fini(&sl->b[i]);
 }
 
-/* Replace placeholders in s with slot values. */
+/* Append s[0..len) to out with the slot values at the recorded offsets. */
 static void
-expand(struct buf *out, const char *s, const struct slots *sl)
+fill(struct buf *out, const char *s, size_t len, const struct tmpl_slots *ts,
+    const struct slots *sl)
 {
-    while (*s) {
-        if (*s == MARK_OPEN) {
-            long slot = 0;
+    size_t at = 0;
 
-            for (s++; *s && *s != MARK_CLOSE; s++)
-                slot = slot * 10 + (*s - '0');
-            if (*s)
-                s++;
-            if ((size_t)slot < sl->n)
-                buf_add(out, sl->s[slot].p, sl->s[slot].len);
-        } else
-            buf_addc(out, *s++);
+    for (size_t i = 0; i < ts->n; i++) {
+        size_t off = ts->v[i].off;
+
+        buf_add(out, s + at, off - at);
+        at = off;
+        if ((size_t)ts->v[i].slot < sl->n)
+            buf_add(out, sl->s[ts->v[i].slot].p, sl->s[ts->v[i].slot].len);
     }
+    buf_add(out, s + at, len - at);
+}
+
+/* The subject with this subscriber's values, on one line. */
+static void
+fill_subject(struct buf *out, const struct buf *rendered, const struct tmpl_slots *ts,
+    const struct slots *sl)
+{
+    struct buf b;
+    char *one;
+
+    buf_init(&b, 0);
+    fill(&b, buf_str(rendered), rendered->len, ts, sl);
+    one = one_line(buf_str(&b));
+    buf_adds(out, one);
+    free(one);
+    buf_fini(&b);
 }
 
 /*
@@ -907,35 +979,36 @@ render_personal(const struct digest *g, const struct subscriber *sub, const stru
     struct buf *subject, struct buf *text, struct buf *html, struct diag *d)
 {
     struct value *root = value_dup(g->data);
+    struct tmpl_slots ts = { NULL, 0, 0 };
     struct buf tmp;
     int rc = -1;
 
     buf_init(&tmp, DIGEST_OUT_MAX);
     set_marks(g, root, false, sub);
     if (subject != NULL) {
-        char *one;
-
-        if (tmpl_render(g->t_subject, root, g->parts, 0, &tmp, d) == -1)
+        if (tmpl_render_slots(g->t_subject, root, g->parts, 0, &tmp, &ts, d) == -1)
             goto out;
-        one = one_line(buf_str(&tmp));
-        expand(subject, one, sl);
-        free(one);
+        fill_subject(subject, &tmp, &ts, sl);
         buf_reset(&tmp);
+        ts.n = 0;
     }
     if (text != NULL) {
-        if (tmpl_render(g->t_text, root, g->parts, 0, &tmp, d) == -1)
+        if (tmpl_render_slots(g->t_text, root, g->parts, 0, &tmp, &ts, d) == -1)
             goto out;
-        expand(text, buf_str(&tmp), sl);
+        fill(text, buf_str(&tmp), tmp.len, &ts, sl);
         buf_reset(&tmp);
+        ts.n = 0;
     }
     if (html != NULL) {
         set_marks(g, root, true, sub);
-        if (tmpl_render(g->t_html, root, g->parts, TMPL_ESCAPE_HTML, &tmp, d) == -1)
+        if (tmpl_render_slots(g->t_html, root, g->parts, TMPL_ESCAPE_HTML, &tmp, &ts,
+            d) == -1)
             goto out;
-        expand(html, buf_str(&tmp), sl);
+        fill(html, buf_str(&tmp), tmp.len, &ts, sl);
     }
     rc = 0;
 out:
+    free(ts.v);
     buf_fini(&tmp);
     value_free(root);
     return rc;
@@ -959,14 +1032,17 @@ digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *s
         free(sl);
         return rc;
     }
-    expand(subject, g->subject, sl);
+    if (g->subject_personal)
+        fill_subject(subject, &g->subj, &g->subj_slots, sl);
+    else
+        buf_adds(subject, g->subject);
     for (size_t i = 0; i < g->ntext + g->nhtml; i++) {
         struct buf *out = i < g->ntext ? text : html;
         const struct mime_seg *s = &g->segs[i];
 
         if (s->slot == MIME_SHARED)
             buf_add(out, s->p, s->len);
-        else
+        else if ((size_t)s->slot < sl->n)
             buf_add(out, sl->s[s->slot].p, sl->s[s->slot].len);
     }
     free_slots(sl);
@@ -1009,7 +1085,7 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
         p.slots = sl->s;
         p.nslots = sl->n;
         if (g->subject_personal) {
-            expand(&subj, g->subject, sl);
+            fill_subject(&subj, &g->subj, &g->subj_slots, sl);
             p.subject = buf_str(&subj);
         }
     }
