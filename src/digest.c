@@ -19,6 +19,7 @@
 #include "builtin_templates.h"
 #include "config.h"
 #include "diag.h"
+#include "dkim.h"
 #include "digest.h"
 #include "log.h"
 #include "mime.h"
@@ -41,6 +42,7 @@ struct digest {
     struct value *data;             /* the shared data (placeholders in subscriber.*) */
     struct tmpl_partials *parts;
     struct mime_digest *mime;
+    struct dkim *dkim;              /* signs each message; NULL: dkim.* not configured */
     char *subject;                  /* the shared subject (not personal) */
     struct buf subj;                /* the rendered subject, when personal: with subj_slots */
     struct tmpl_slots subj_slots;
@@ -777,6 +779,11 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
             "set; add newsletter.secret_file or newsletter.secret_env");
         goto fail;
     }
+    if (c->dkim.selector != NULL || c->dkim.domain != NULL || c->dkim.key_file != NULL) {
+        if ((g->dkim = dkim_new(c->dkim.domain, c->dkim.selector, c->dkim.key_file,
+            d)) == NULL)
+            goto fail;
+    }
     g->parts = tmpl_partials_new(source, g);
     if ((g->t_subject = load(g, "subject", d)) == NULL ||
         (g->t_text = load(g, "digest.txt", d)) == NULL ||
@@ -873,6 +880,7 @@ digest_free(struct digest *g)
     if (g == NULL)
         return;
     mime_digest_free(g->mime);
+    dkim_free(g->dkim);
     tmpl_partials_free(g->parts);
     value_free(g->data);
     for (size_t i = 0; i < g->nfields; i++)
@@ -1089,7 +1097,18 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
             p.subject = buf_str(&subj);
         }
     }
-    rc = mime_message_write(g->mime, &p, out, d);
+    {
+        size_t start = out->len;
+
+        rc = mime_message_write(g->mime, &p, out, d);
+        /* signed where the bytes are made: every transport carries the same signature */
+        if (rc == 0 && g->dkim != NULL && dkim_sign(g->dkim, out, start, 0, d) == -1) {
+            out->len = start;
+            if (out->p != NULL)
+                out->p[start] = '\0';
+            rc = -1;
+        }
+    }
 out:
     if (sl != NULL) {
         free_slots(sl);
