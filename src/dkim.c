@@ -398,7 +398,8 @@ dkim_sign(const struct dkim *k, struct buf *msg, size_t start, time_t t, struct 
         }
     }
     /* the signature field itself, b= empty, without its CRLF (3.7) */
-    buf_addf(&sig, "DKIM-Signature: v=1; a=%s; c=relaxed/relaxed; d=%s; s=%s;\r\n\tt=%lld; h=",
+    buf_addf(&sig, "DKIM-Signature: v=1; a=%s; c=relaxed/relaxed;\r\n"
+        "\td=%s; s=%s; t=%lld;\r\n\th=",
         dkim_algorithm(k), k->domain, k->selector, (long long)(t ? t : time(NULL)));
     {
         const char *last = strrchr(buf_str(&sig), '\n');
