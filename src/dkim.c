@@ -209,46 +209,75 @@ canon_header(sink_fn out, void *ctx, const char *f, size_t n, bool crlf)
 
 /*
  * RFC 6376 3.4.4: per line, WSP at the end removed and runs of WSP made one SP; empty
- * lines at the end of the body removed; a non-empty body ends with CRLF.
+ * lines at the end of the body removed; a non-empty body ends with CRLF.  Lines that are
+ * already canonical (all of a QP or base64 part) go to out in runs, not word by word.
  */
 static void
 canon_body(sink_fn out, void *ctx, const char *p, size_t n)
 {
-    const char *end = p + n;
+    const char *end = p + n, *run = p;      /* run: canonical lines not yet passed on */
     size_t empty = 0;
 
     while (p < end) {
         const char *eol = p, *next;
-        bool space = false, wrote = false;
+        bool clean = true, prev_wsp = false;
 
-        while (eol < end && !(eol[0] == '\r' && eol + 1 < end && eol[1] == '\n'))
-            eol++;
+        for (; eol < end && !(eol[0] == '\r' && eol + 1 < end && eol[1] == '\n'); eol++) {
+            if (*eol == '\t' || (*eol == ' ' && prev_wsp))
+                clean = false;
+            prev_wsp = *eol == ' ';
+        }
+        if (prev_wsp || eol == end)
+            clean = false;                  /* trailing WSP, or no CRLF at the end */
         next = eol < end ? eol + 2 : end;
-        for (const char *q = p; q < eol;) {
-            const char *run = q;
-
-            if (is_wsp(*q)) {
-                space = true;
-                q++;
-                continue;
-            }
-            while (q < eol && !is_wsp(*q))
-                q++;
-            if (!wrote)
+        if (eol == p) {                     /* empty: held back until text follows */
+            if (empty == 0)
+                out(ctx, run, (size_t)(p - run));
+            empty++;
+            p = run = next;
+            continue;
+        }
+        if (clean) {
+            if (empty > 0) {
                 for (; empty > 0; empty--)
                     out(ctx, "\r\n", 2);
-            if (space)
-                out(ctx, " ", 1);
-            out(ctx, run, (size_t)(q - run));
-            space = false;
-            wrote = true;
+                run = p;
+            }
+            p = next;
+            continue;
         }
-        if (wrote)
-            out(ctx, "\r\n", 2);
-        else
-            empty++;            /* empty, or only blanks: empty once they are gone */
-        p = next;
+        out(ctx, run, (size_t)(p - run));
+        {
+            bool space = false, wrote = false;
+
+            for (const char *q = p; q < eol;) {
+                const char *w = q;
+
+                if (is_wsp(*q)) {
+                    space = true;
+                    q++;
+                    continue;
+                }
+                while (q < eol && !is_wsp(*q))
+                    q++;
+                if (!wrote)
+                    for (; empty > 0; empty--)
+                        out(ctx, "\r\n", 2);
+                if (space)
+                    out(ctx, " ", 1);
+                out(ctx, w, (size_t)(q - w));
+                space = false;
+                wrote = true;
+            }
+            if (wrote)
+                out(ctx, "\r\n", 2);
+            else
+                empty++;            /* only blanks: empty once they are gone */
+        }
+        p = run = next;
     }
+    if (empty == 0)
+        out(ctx, run, (size_t)(p - run));
 }
 
 void

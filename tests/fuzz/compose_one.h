@@ -24,6 +24,18 @@
 
 #define COMPOSE_ONE_OUT_MAX ((size_t)64 << 20)
 
+/* Does p[0..n) (any bytes, NUL too) hold the string s? */
+static int
+compose_one_has(const char *p, size_t n, const char *s)
+{
+    size_t sl = strlen(s);
+
+    for (size_t i = 0; i + sl <= n; i++)
+        if (memcmp(p + i, s, sl) == 0)
+            return 1;
+    return 0;
+}
+
 /* out (optional): the first subscriber's message.  Returns -1 when a message leaks. */
 static int
 compose_one(const char *p, size_t n, struct buf *out)
@@ -69,9 +81,12 @@ compose_one(const char *p, size_t n, struct buf *out)
         for (int i = 0; i < 2; i++) {
             buf_init(&m[i], COMPOSE_ONE_OUT_MAX);
             diag_clear(&d);
+            const char *other = i == 0 ? "bob@example.net" : "ann@example.org";
+
+            /* the other's address, unless the input itself holds it */
             if (digest_message(g, &s[i], &m[i], &d) == 0 &&
-                strstr(buf_str(&m[i]), i == 0 ? "bob@example.net" : "ann@example.org") &&
-                strstr(p, i == 0 ? "bob@example.net" : "ann@example.org") == NULL)
+                compose_one_has(buf_str(&m[i]), m[i].len, other) &&
+                !compose_one_has(p, n, other))
                 rc = -1;
         }
         if (out != NULL)

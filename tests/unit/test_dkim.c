@@ -31,6 +31,10 @@ test_canon(void)
         { "x", "x\r\n" },
         { "a\r\n\r\nb\r\n \t \r\n\r\n", "a\r\n\r\nb\r\n" },
         { "a\r\n  \r\nb", "a\r\n\r\nb\r\n" },
+        { "a\r\nb  c\r\n\r\nd\r\n", "a\r\nb c\r\n\r\nd\r\n" },
+        { "x\r\n\r\n  \r\n\r\ny \r\nz\r\n\r\n", "x\r\n\r\n\r\n\r\ny\r\nz\r\n" },
+        { "\r\n\r\nq\r\n", "\r\n\r\nq\r\n" },
+        { "p\tq\r\n", "p q\r\n" },
     };
 
     for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
