@@ -33,8 +33,10 @@ struct diag;
  *    header values: any CR, LF, NUL or other control byte (C0 or DEL) except TAB is
  *    REJECTED (-1, EX_DATAERR, the message names the field).  Nothing is silently replaced:
  *    a line break in a name is a data error upstream, and dropping it would hide the attack.
- *    TAB counts as white space.  Leading and trailing white space is removed and each
- *    inner run of SP/TAB becomes one SP (the form every mail reader displays anyway).
+ *    TAB counts as white space.  Nothing is normalised (issue 9): a value is written
+ *    as given, and one whose blanks are not single spaces between words (leading,
+ *    trailing, runs, TAB) is written as encoded-words, which keep them; a value of blanks
+ *    only counts as none.
  *  - Addresses (From, To, Reply-To, the mailto: unsubscribe address): always rejected when
  *    they hold a control byte, white space outside a quoted local part, '<', '>', non-ASCII
  *    (gazette does not use SMTPUTF8), no '@' or more than 254 octets.  This is a header

@@ -117,13 +117,15 @@ ctl_name(unsigned char c)
 
 /*
  * Check a header text value (no control bytes but TAB, valid UTF-8, not too long) and put
- * its normalised form into out: trimmed, each run of SP/TAB one SP.
+ * it into out unchanged (issue 9: nothing is normalised silently); a value of blanks only
+ * is empty.  Text whose blanks are not single spaces between words is written as
+ * encoded-words, which keep every blank (hw_words()).
  */
 static int
 norm_text(const char *field, const char *s, struct buf *out, struct diag *d)
 {
     size_t n = strlen(s);
-    bool blank = false;
+    bool blank = true;
 
     buf_reset(out);
     if (n > VALUE_MAX) {
@@ -144,20 +146,26 @@ norm_text(const char *field, const char *s, struct buf *out, struct diag *d)
         diag_set(d, EX_DATAERR, "%s is not valid UTF-8; header text must be UTF-8", field);
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-
-        if (c == ' ' || c == '\t') {
-            blank = true;
-            continue;
-        }
-        if ((blank && out->len > 0 && buf_addc(out, ' ') == -1) || buf_addc(out, c) == -1) {
-            diag_set(d, EX_DATAERR, "%s is too long", field);
-            return -1;
-        }
-        blank = false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t')
+            blank = false;
+    if (!blank && buf_add(out, s, n) == -1) {
+        diag_set(d, EX_DATAERR, "%s is too long", field);
+        return -1;
     }
     return 0;
+}
+
+/* Words separated by single spaces, none at either end, no TAB: safe to fold between. */
+static bool
+is_plain(const char *p, size_t n)
+{
+    if (n > 0 && (p[0] == ' ' || p[n - 1] == ' '))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\t' || (p[i] == ' ' && i + 1 < n && p[i + 1] == ' '))
+            return false;
+    return true;
 }
 
 /*
@@ -473,8 +481,9 @@ word_needs_ew(const struct hw *w, const char *p, size_t n, bool phrase, bool fir
 }
 
 /*
- * Normalised text p[0..n) (words separated by one SP) as words and encoded-word runs.
- * Consecutive words that need encoding form one run with their blanks inside.
+ * Text p[0..n) as words and encoded-word runs.  Consecutive words that need encoding form
+ * one run with their blanks inside.  Text that is not words separated by one SP (is_plain())
+ * is one run: folding and unfolding would not give its blanks back, encoded-words do.
  */
 static void
 hw_words(struct hw *w, const char *p, size_t n, bool phrase)
@@ -482,6 +491,10 @@ hw_words(struct hw *w, const char *p, size_t n, bool phrase)
     size_t i = 0;
     bool first = true;
 
+    if (!is_plain(p, n)) {
+        hw_ew_run(w, p, n, true);
+        return;
+    }
     while (i < n) {
         const char *sp = memchr(p + i, ' ', n - i);
         size_t e = sp ? (size_t)(sp - p) : n;
@@ -563,7 +576,7 @@ hw_phrase(struct hw *w, const char *p, size_t n)
     }
     /* RFC 5322 3.2.3: "Foo Bar, France" needs quotes; RFC 2047 5(3): no encoded-words in
      * quoted-strings, so a name with non-ASCII encodes its special-laden words instead */
-    if (ascii && specials && !has_ewmark(p, n) && hw_quoted(w, p, n))
+    if (ascii && specials && is_plain(p, n) && !has_ewmark(p, n) && hw_quoted(w, p, n))
         return;
     hw_words(w, p, n, true);
 }

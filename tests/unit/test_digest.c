@@ -355,9 +355,66 @@ test_forgery(void)
     config_free(cfg);
 }
 
+/*
+ * Issue 9, defect 2: format characters in titles were dropped (ZWJ broke a family emoji,
+ * ZWNJ misspelt a Persian word, U+2060 and U+FEFF vanished).  They stay, in the subject
+ * and in both parts.
+ */
+static void
+test_format_chars(void)
+{
+    /* U+1F468 ZWJ U+1F469 ZWJ U+1F467; "mi<ZWNJ>khaham"; a<U+2060>b; c<U+FEFF>d */
+    static const char title[] = "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d"
+        "\xf0\x9f\x91\xa7 \xd9\x85\xdb\x8c\xe2\x80\x8c\xd8\xae\xd9\x88\xd8\xa7\xd9\x87\xd9\x85 "
+        "a\xe2\x81\xa0" "b c\xef\xbb\xbf" "d";
+    struct config *cfg = config_defaults(".");
+    struct digest_issue is = { 1, 1795000000, NULL, NULL };
+    struct digest_opts o;
+    struct diag d = DIAG_INIT;
+    struct subscriber s1;
+    struct buf md, subj, text, html, m;
+    struct article *a;
+    struct digest *g = NULL;
+
+    memset(&o, 0, sizeof(o));
+    o.cfg = cfg;
+    o.template_dir = "/nonexistent";
+    buf_init(&md, 0);
+    buf_addf(&md, "---\ntitle: \"%s\"\nurl: https://example.org/1\n---\n\nBody.\n", title);
+    a = article_parse(buf_str(&md), md.len, ARTICLE_MARKDOWN, "a.md", NULL, &d);
+    CHECK(a != NULL && strcmp(a->title, title) == 0, "format characters: the article title "
+        "keeps ZWJ, ZWNJ, U+2060 and U+FEFF");
+    if (a != NULL)
+        g = digest_new(&o, &a, 1, &is, &d);
+    CHECK(g != NULL, "format characters: composes %s", d.msg);
+    buf_init(&subj, 0);
+    buf_init(&text, 0);
+    buf_init(&html, 0);
+    buf_init(&m, 0);
+    sub_init(&s1, "ann@example.org", "Ann  Lee ");
+    if (g != NULL) {
+        CHECK(digest_parts(g, &s1, &subj, &text, &html, &d) == 0 &&
+            strstr(buf_str(&subj), title) != NULL && strstr(buf_str(&text), title) != NULL &&
+            strstr(buf_str(&html), title) != NULL,
+            "format characters: kept in the subject, the text and the HTML");
+        CHECK(digest_message(g, &s1, &m, &d) == 0 &&
+            strstr(buf_str(&m), "To: =?UTF-8?") != NULL,
+            "a display name with repeated and trailing blanks is encoded, not squeezed");
+    }
+    digest_free(g);
+    article_free(a);
+    buf_fini(&md);
+    buf_fini(&subj);
+    buf_fini(&text);
+    buf_fini(&html);
+    buf_fini(&m);
+    config_free(cfg);
+}
+
 int
 main(void)
 {
+    test_format_chars();
     test_wrap();
     test_token();
     test_messages();
