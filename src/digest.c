@@ -632,6 +632,57 @@ fix_article(struct value *a, const struct config *c)
     }
 }
 
+/*
+ * Writing direction (EMAIL-CHECKLIST X1, issue 9): a language tag whose primary subtag
+ * or script is written right to left gives "rtl".  BCP 47 / ISO 639 codes.
+ */
+static bool
+lang_is_rtl(const char *tag)
+{
+    static const char *const rtl[] = { "ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw",
+        "ji", "ks", "ku-arab", "mzn", "nqo", "pnb", "ps", "sd", "syr", "ug", "ur", "yi", NULL };
+    size_t pl = strcspn(tag, "-_");
+
+    for (size_t i = 0; rtl[i] != NULL; i++) {
+        size_t l = strlen(rtl[i]);
+
+        if (ascii_strncasecmp(tag, rtl[i], l) == 0 && (tag[l] == '\0' || tag[l] == '-' ||
+            tag[l] == '_') && (strchr(rtl[i], '-') != NULL || l == pl))
+            return true;
+    }
+    /* a script subtag: sr-Arab, pa-Arab, yi-Hebr... */
+    for (const char *p = tag; (p = strpbrk(p, "-_")) != NULL; p++)
+        if ((ascii_strncasecmp(p + 1, "arab", 4) == 0 || ascii_strncasecmp(p + 1, "hebr", 4) == 0
+            || ascii_strncasecmp(p + 1, "syrc", 4) == 0 || ascii_strncasecmp(p + 1, "thaa", 4) == 0)
+            && (p[5] == '\0' || p[5] == '-' || p[5] == '_'))
+            return true;
+    return false;
+}
+
+/* The direction of text by its first strongly directional character: 1 rtl, 0 ltr, -1
+   none (digits, punctuation, emoji only).  Unicode's bidi classes, roughly (UAX #9 P2). */
+static int
+text_dir(const char *s)
+{
+    size_t len;
+
+    for (const char *p = s; p != NULL && *p; p += len) {
+        unsigned c = decode(p, &len);
+
+        if ((c >= 0x590 && c <= 0x8ff) || (c >= 0xfb1d && c <= 0xfdff) ||
+            (c >= 0xfe70 && c <= 0xfefe) || (c >= 0x10800 && c <= 0x10fff) ||
+            (c >= 0x1e800 && c <= 0x1efff))
+            return 1;
+        if (IS_ALPHA(c) || (c >= 0xc0 && c < 0x2000 && c != 0xd7 && c != 0xf7) ||
+            (c >= 0x3040 && c < 0xd800) || (c >= 0xf900 && c < 0xfb1d) ||
+            (c >= 0x20000 && c < 0x30000))
+            return 0;
+        if (len == 0)
+            break;
+    }
+    return -1;
+}
+
 static struct value *
 build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     const struct digest_issue *iss)
@@ -643,6 +694,7 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     struct tm tm;
     char date[64];
     struct buf w;
+    bool rtl;
 
     set_opt(nl, "name", c->newsletter.name);
     set_opt(nl, "from", c->newsletter.from);
@@ -651,6 +703,9 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     set_opt(nl, "reply_to", c->newsletter.reply_to);
     set_opt(nl, "base_url", c->newsletter.base_url);
     set_opt(nl, "language", c->newsletter.language ? c->newsletter.language : "en");
+    rtl = lang_is_rtl(c->newsletter.language ? c->newsletter.language : "en");
+    value_set_str(nl, "dir", rtl ? "rtl" : "ltr");
+    value_set_str(nl, "align", rtl ? "right" : "left");
     set_opt(nl, "postal_address", c->newsletter.postal_address);
     set_opt(nl, "list_id", c->newsletter.list_id);
     value_set(data, "newsletter", nl);
@@ -675,6 +730,16 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
         const char *sum = o->summaries && o->summaries[i] ? o->summaries[i] : arts[i]->summary;
 
         fix_article(a, o->cfg);
+        {
+            /* its own direction, from its text; the newsletter's when the text has none */
+            int dir = text_dir(arts[i]->title);
+
+            if (dir == -1)
+                dir = text_dir(sum);
+            if (dir == -1)
+                dir = text_dir(arts[i]->body_text);
+            value_set_str(a, "dir", dir == 1 || (dir == -1 && rtl) ? "rtl" : "ltr");
+        }
         value_set(a, "number", value_new_num((double)(i + 1)));
         value_set(a, "first", value_new_bool(i == 0));
         value_set(a, "last", value_new_bool(i + 1 == n));
@@ -1127,12 +1192,12 @@ out:
 static const char *const root_names[] = { "newsletter", "issue", "articles", "article_count",
     "subscriber", "unsubscribe_url", "unsubscribe_mailto", "preheader", NULL };
 static const char *const newsletter_names[] = { "name", "from", "from_name", "reply_to",
-    "base_url", "language", "postal_address", "list_id", NULL };
+    "base_url", "language", "postal_address", "list_id", "dir", "align", NULL };
 static const char *const issue_names[] = { "number", "date", "date_iso", "title", "intro",
     "intro_text", NULL };
 static const char *const article_names[] = { "number", "title", "url", "source", "author",
     "date", "date_iso", "summary", "summary_text", "body_html", "body_text", "links", "image",
-    "image_alt", "tags", "paragraphs", "first", "last", NULL };
+    "image_alt", "tags", "paragraphs", "first", "last", "dir", NULL };
 static const char *const link_names[] = { "number", "url", "text", NULL };
 static const char *const subscriber_names[] = { "email", "name", "fields", NULL };
 

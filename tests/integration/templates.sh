@@ -164,7 +164,8 @@ C8|s/bgcolor="#eef1f4"//g; s/background-color:#eef1f4;//g
 C9|/<meta name="viewport"/d
 L|s/>Unsubscribe from/>Leave/
 T-M2|0,/href="https:\/\/news/s//href="javascript:alert(1)\/\/news/
-X1|s/<html lang="en">/<html>/
+X1|s/<html lang="en" dir="ltr">/<html>/
+X1|s/<html lang="en" dir="ltr">/<html lang="en" dir="rtl">/
 X2|s/ alt="[^"]*"//
 X3|0,/role="presentation" /s///
 X4|s/<h1 /<h3 /;s/<\/h1>/<\/h3>/
