@@ -1009,9 +1009,7 @@ struct mime_digest {
     struct blob h_from;         /* From, Reply-To */
     struct blob h_subject;
     struct blob h_rest;         /* MIME-Version, List-Id, extra fields */
-    struct blob h_ctype;        /* multipart Content-Type and the blank line */
     char *domain;               /* Message-ID right side */
-    char boundary[MIME_BOUNDARY_MAX + 1];
     struct part text, html;
     bool has_html;
     size_t nslots;              /* 1 + the highest slot index used */
@@ -1042,7 +1040,6 @@ mime_digest_free(struct mime_digest *g)
     free(g->h_from.p);
     free(g->h_subject.p);
     free(g->h_rest.p);
-    free(g->h_ctype.p);
     free(g->domain);
     part_fini(&g->text);
     part_fini(&g->html);
@@ -1144,7 +1141,7 @@ mime_digest_new(const struct mime_digest_opts *o, struct diag *d)
     struct mime_digest *g = xcalloc(1, sizeof(*g));
     struct buf b, v;
     struct out w = { &b, false };
-    char hex[2 * BOUNDARY_RANDOM + 1], sh[256];
+    char sh[256];
     const char *dom;
 
     buf_init(&b, 0);
@@ -1208,12 +1205,6 @@ mime_digest_new(const struct mime_digest_opts *o, struct diag *d)
     }
     g->domain = xstrdup(dom);
 
-    /* RFC 2046 5.1.1: "=_" cannot occur in QP or base64 output, and 7bit parts holding it
-     * are sent as QP, so the boundary never occurs in the content */
-    if (random_hex(hex, BOUNDARY_RANDOM, d) == -1)
-        goto fail;
-    snprintf(g->boundary, sizeof(g->boundary), "=_gz%s", hex);
-
     if (part_init(&g->text, o->text, o->ntext, "text", &g->nslots, d) == -1)
         goto fail;
     g->text.ctype = "text/plain; charset=utf-8";
@@ -1222,9 +1213,6 @@ mime_digest_new(const struct mime_digest_opts *o, struct diag *d)
         if (part_init(&g->html, o->html, o->nhtml, "html", &g->nslots, d) == -1)
             goto fail;
         g->html.ctype = "text/html; charset=utf-8";
-        buf_addf(&b, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
-            g->boundary);
-        blob_take(&g->h_ctype, &b);
     }
     buf_fini(&v);
     return g;
@@ -1461,17 +1449,26 @@ mime_message_write(const struct mime_digest *g, const struct mime_personal *p,
     }
 
     if (g->has_html) {
-        put(&o, g->h_ctype.p, g->h_ctype.len);
-        put_str(&o, "--");
-        put_str(&o, g->boundary);
+        char boundary[MIME_BOUNDARY_MAX + 1], bhex[2 * BOUNDARY_RANDOM + 1];
+
+        /* one boundary per message (issue 9): random, like the Message-ID.  RFC 2046
+         * 5.1.1: "=_" cannot occur in QP or base64 output, and 7bit parts holding it are
+         * sent as QP, so the boundary never occurs in the content */
+        if (random_hex(bhex, BOUNDARY_RANDOM, d) == -1)
+            goto out;
+        snprintf(boundary, sizeof(boundary), "=_gz%s", bhex);
+        put_str(&o, "Content-Type: multipart/alternative;\r\n boundary=\"");
+        put_str(&o, boundary);
+        put_str(&o, "\"\r\n\r\n--");
+        put_str(&o, boundary);
         put_str(&o, "\r\n");
         part_write(&o, &g->text, p, false);
         put_str(&o, "\r\n--");
-        put_str(&o, g->boundary);
+        put_str(&o, boundary);
         put_str(&o, "\r\n");
         part_write(&o, &g->html, p, false);
         put_str(&o, "\r\n--");
-        put_str(&o, g->boundary);
+        put_str(&o, boundary);
         put_str(&o, "--\r\n");
     } else {
         part_write(&o, &g->text, p, true);

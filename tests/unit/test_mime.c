@@ -1265,6 +1265,8 @@ test_messages(void)
     size_t nh = split_template(msg_html, hs, ARRAY_LEN(hs));
     char ids[200][96];
     int nids = 0, dup = 0;
+    char bounds[16][80];
+    size_t nbounds = 0;
 
     base_opts(&o, &x);
     o.text = ts;
@@ -1292,6 +1294,7 @@ test_messages(void)
         struct mime_str whole[2];
         struct mime_personal p;
         struct parsed m;
+        char cte_seg[2][24];
         const char *why = NULL, *shape;
 
         base_personal(&p);
@@ -1318,6 +1321,7 @@ test_messages(void)
         to_lf(&want, buf_str(&full_h), full_h.len);
         CHECK_STR_EQ(buf_str(&m.html), buf_str(&want), "message %zu: html decodes back (%s)",
             i, m.cte[1]);
+        memcpy(cte_seg, m.cte, sizeof(cte_seg));
         CHECK(field_count(buf_str(&out), "Content-Type", NULL, NULL) == 1,
             "message %zu: one top-level Content-Type", i);
         {
@@ -1328,6 +1332,9 @@ test_messages(void)
                 occ++;
             CHECK(occ == 4, "message %zu: boundary occurs only as delimiter (%d times)", i,
                 occ);
+            /* issue 9: one boundary per message, never shared by two recipients */
+            if (nbounds < ARRAY_LEN(bounds))
+                snprintf(bounds[nbounds++], sizeof(bounds[0]), "%s", m.boundary);
         }
         {
             const char *at;
@@ -1353,7 +1360,20 @@ test_messages(void)
         buf_add(&want, "", 0);
         to_lf(&want, buf_str(&full_t), full_t.len);
         CHECK_STR_EQ(buf_str(&m.text), buf_str(&want), "message %zu whole-body text equal", i);
+        /* the encodings are chosen the same way whatever the template's shape (issue 9) */
+        CHECK(strcmp(m.cte[0], cte_seg[0]) == 0 && strcmp(m.cte[1], cte_seg[1]) == 0,
+            "message %zu: whole-body form chose %s/%s like the segmented one (%s/%s)", i,
+            m.cte[0], m.cte[1], cte_seg[0], cte_seg[1]);
         parsed_fini(&m);
+    }
+    {
+        int same = 0;
+
+        for (size_t a = 0; a < nbounds; a++)
+            for (size_t b = a + 1; b < nbounds; b++)
+                same += strcmp(bounds[a], bounds[b]) == 0;
+        CHECK(nbounds == ARRAY_LEN(names) && same == 0,
+            "%zu messages of one digest have %zu different boundaries", nbounds, nbounds);
     }
     for (int i = 0; nids < 200; i++) {
         struct mime_str slots[4] = { { "A", 1 }, { "A", 1 }, { "u", 1 }, { "u", 1 } };
