@@ -32,6 +32,10 @@
 #define DIGEST_MAX_FIELDS 64        /* subscriber.fields.* names a template may use */
 #define DIGEST_PREHEADER_MAX 130    /* EMAIL-CHECKLIST C7: 40-130 characters */
 #define DIGEST_OUT_MAX ((size_t)16 << 20)   /* rendered part size limit */
+/* EMAIL-CHECKLIST C3: every link styled inline, for clients that drop <style> (Gmail apps
+   with other accounts); the body text's font and the templates' link colour */
+#define DIGEST_LINK_STYLE "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial," \
+    "sans-serif;font-size:16px;line-height:1.6;color:#1d4ed8;text-decoration:underline;"
 
 enum { SLOT_EMAIL, SLOT_NAME, SLOT_UNSUB, SLOT_FIELDS };
 
@@ -613,6 +617,23 @@ fix_article(struct value *a, const struct config *c)
 
         buf_init(&b, 0);
         while (*p) {
+            /* <a ...> without a style of its own gets the inline link style (issue 9) */
+            if (p[0] == '<' && (p[1] == 'a' || p[1] == 'A') && (p[2] == ' ' || p[2] == '>' ||
+                p[2] == '\n' || p[2] == '\t')) {
+                const char *gt = strchr(p, '>');
+                bool styled = false;
+
+                for (const char *q = p; gt != NULL && q + 6 < gt; q++)
+                    if (ascii_strncasecmp(q, " style=", 7) == 0 ||
+                        ascii_strncasecmp(q, "\nstyle=", 7) == 0)
+                        styled = true;
+                if (gt != NULL && !styled) {
+                    buf_add(&b, p, 2);
+                    buf_adds(&b, " style=\"" DIGEST_LINK_STYLE "\"");
+                    p += 2;
+                    continue;
+                }
+            }
             if (p[0] == '<' && (p[1] == 'h' || (p[1] == '/' && p[2] == 'h'))) {
                 const char *h = p[1] == '/' ? p + 2 : p + 1;
 

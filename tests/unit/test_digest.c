@@ -411,9 +411,61 @@ test_format_chars(void)
     config_free(cfg);
 }
 
+/* Issue 9, defect 6: every link, the article bodies' too, carries an inline style. */
+static void
+test_link_styles(void)
+{
+    static const char md[] = "---\ntitle: T\nurl: https://example.org/1\n---\n\n"
+        "See [the report](https://example.org/r) and [the map](https://example.org/m \"Map\").\n";
+    struct config *cfg = config_defaults(".");
+    struct digest_issue is = { 1, 1795000000, NULL, NULL };
+    struct digest_opts o;
+    struct diag d = DIAG_INIT;
+    struct subscriber s1;
+    struct buf subj, text, html;
+    struct article *a = article_parse(md, strlen(md), ARTICLE_MARKDOWN, "a.md", NULL, &d);
+    struct digest *g = NULL;
+    size_t links = 0, styled = 0;
+
+    memset(&o, 0, sizeof(o));
+    o.cfg = cfg;
+    o.template_dir = "/nonexistent";
+    if (a != NULL)
+        g = digest_new(&o, &a, 1, &is, &d);
+    buf_init(&subj, 0);
+    buf_init(&text, 0);
+    buf_init(&html, 0);
+    sub_init(&s1, "ann@example.org", "");
+    CHECK(g != NULL && digest_parts(g, &s1, &subj, &text, &html, &d) == 0, "links: composes %s",
+        d.msg);
+    for (const char *p = buf_str(&html); (p = strstr(p, "<a ")) != NULL; p++) {
+        const char *gt = strchr(p, '>');
+        struct buf tag;
+
+        buf_init(&tag, 0);
+        buf_add(&tag, p, gt ? (size_t)(gt - p) : strlen(p));
+        links++;
+        if (strstr(buf_str(&tag), "font-family:") && strstr(buf_str(&tag), "font-size:") &&
+            strstr(buf_str(&tag), "color:"))
+            styled++;
+        buf_fini(&tag);
+    }
+    CHECK(links >= 4 && styled == links, "links: all %zu links have an inline font-family, "
+        "font-size and color (%zu do)", links, styled);
+    CHECK(strstr(buf_str(&html), "href=\"https://example.org/m\" title=\"Map\"") != NULL,
+        "links: the attributes are kept");
+    digest_free(g);
+    article_free(a);
+    buf_fini(&subj);
+    buf_fini(&text);
+    buf_fini(&html);
+    config_free(cfg);
+}
+
 int
 main(void)
 {
+    test_link_styles();
     test_format_chars();
     test_wrap();
     test_token();
