@@ -152,6 +152,7 @@ write_config() {
 newsletter:
   name: The Bench Gazette
   from: news@bench.example.org
+  postal_address: 1 Bench Street, Paris
   reply_to: editor@bench.example.org
   list_id: weekly.bench.example.org
   unsubscribe_url: https://bench.example.org/u?t={{token}}
