@@ -883,6 +883,14 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     g->personal = sc.personal;
     g->data = o->data != NULL && o->data->type == VALUE_MAP ? value_dup(o->data) :
         build_data(o, arts, n, iss);
+    if (o->data != NULL && o->data->type == VALUE_MAP) {
+        /* given data (preview --data) gets the same safety and link styles as articles */
+        struct value *list = value_get(g->data, "articles");
+
+        for (size_t i = 0; list != NULL && list->type == VALUE_LIST && i < list->n; i++)
+            if (list->items[i]->type == VALUE_MAP)
+                fix_article(list->items[i], c);
+    }
     {
         size_t removed = strip_controls(g->data);
 
