@@ -309,7 +309,7 @@ cmd_preview(struct cli *c, int argc, char **argv)
     }
     digest_unsubscribe_url(j.digest, sub->addr, &unsub);
     errors = lint_message(buf_str(&html), html.len, buf_str(&text), text.len,
-        unsub.len ? buf_str(&unsub) : NULL, &report);
+        unsub.len ? buf_str(&unsub) : NULL, c->cfg->newsletter.postal_address, &report);
     if (log_level() >= LOGLEVEL_NORMAL) {
         printf("%s/message.eml: to %s, subject \"%s\", %zu bytes (HTML %zu, text %zu)\n",
             j.out, sub->email, buf_str(&subject), eml.len, html.len, text.len);

@@ -70,6 +70,7 @@ article() {
 conf() {
     {
         printf 'newsletter:\n  name: Send Test\n  from: news@example.org\n'
+        printf '  postal_address: 1 Example Street, Paris\n'
         printf '  unsubscribe_url: https://example.org/u?t={{token}}\n  secret_env: GZ_SECRET\n'
         printf 'smtp:\n  transport: %s\n  url: smtp://127.0.0.1:%s\n' "$TKEY" "$PORT"
         for kv in "starttls: off" "timeout: 5" "connect_timeout: 5" "retry_delay: 0.2" \
