@@ -332,7 +332,7 @@ utf8_error_pos(const char *s, size_t n, int *line, int *col)
 int
 article_parse_date(const char *s, char iso[ARTICLE_ISO_MAX])
 {
-    if (newsdate_parse(s, strlen(s), iso) != 0) {
+    if (newsdate_parse(s, strlen(s), iso) < 0) {
         iso[0] = '\0';
         return -1;
     }

@@ -183,7 +183,7 @@ meta_checked(struct ctx *c, int k, const char *s, int line, int col)
         break;
     case K_DATE:
         a->date = art_oneline(c, s, strlen(s));
-        if (a->date == NULL || newsdate_parse(a->date, strlen(a->date), a->date_iso) != 0) {
+        if (a->date == NULL || newsdate_parse(a->date, strlen(a->date), a->date_iso) < 0) {
             diag_setat(c->d, EX_DATAERR, line, col, "date \"%.100s\" is not a date; write "
                 "it as 2020-01-31 or \"Jan 31, 2020\"", s);
             return -1;

@@ -714,7 +714,9 @@ is_source_like(const char *s, size_t n)
     count_words(s, n, &words, &caps, &cjk);
     if (words < 1 || words > 6 || n > 60 || ends_sentence(s, n))
         return false;
-    if (is_label_word(s, first < n ? first : n))
+    /* "Updated ..." is no source; "Le Petit Courrier" may be (short words such as "le",
+     * "am", "on" also join a date to its label). */
+    if (first > 2 && is_label_word(s, first < n ? first : n))
         return false;
     if (words == 1 && memchr(s, '.', n) != NULL && memchr(s, ' ', n) == NULL)
         return true;
