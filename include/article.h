@@ -43,6 +43,15 @@ struct article_noise {
 };
 
 /*
+ * Where each field came from, for `gazette articles`: "front matter", "YAML", "issue file",
+ * "text line 12", "text line 12 (date line)", "first sentence", "file name", ...; NULL when
+ * the field is absent.
+ */
+struct article_from {
+    const char *title, *url, *source, *author, *date, *summary, *image;
+};
+
+/*
  * One article.  Every string is UTF-8, owned by the article and valid until
  * article_free().  Single-line fields (title, source, author, date, ...) never contain
  * CR, LF or other control characters.  Optional fields are NULL when absent.
@@ -70,6 +79,11 @@ struct article {
     size_t nlinks;
     struct article_noise *noise;    /* lines dropped from a scraped page (ARTICLE_TEXT) */
     size_t nnoise;
+    const char *language;       /* ISO 639-1 code the text reads as ("en", "fr", "zh"), or NULL
+                                 * (scraped text: from stop words and script) */
+    struct article_from from;   /* where each field came from */
+    const char **warnings;      /* things the reader guessed at ("no title found; ...") */
+    size_t nwarnings;
     struct arena arena;         /* private: owns all of the above */
 };
 

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,6 +340,32 @@ article_parse_date(const char *s, char iso[ARTICLE_ISO_MAX])
     return 0;
 }
 
+const char *
+art_fmt(struct ctx *c, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);       /* a truncated note is still a note */
+    va_end(ap);
+    return arena_strdup(&c->a->arena, tmp);
+}
+
+void
+art_warn(struct ctx *c, const char *fmt, ...)
+{
+    struct article *a = c->a;
+    char tmp[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    a->warnings = grow(&a->arena, a->warnings, a->nwarnings, &c->warncap, sizeof(char *));
+    a->warnings[a->nwarnings++] = arena_strdup(&a->arena, tmp);
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Public entry points */
 
@@ -357,7 +384,7 @@ article_parse(const char *text, size_t len, enum article_format format, const ch
 {
     static const struct article_opts defaults = { false, NULL, 0 };
     struct article *a = xcalloc(1, sizeof(*a));
-    struct ctx c = { a, o != NULL ? o : &defaults, d, name, 0, 0, 0, 0, NULL, 0 };
+    struct ctx c = { .a = a, .o = o != NULL ? o : &defaults, .d = d, .name = name };
     int rc = -1;
 
     a->format = format;

@@ -26,7 +26,7 @@ struct ctx {
     const struct article_opts *o;
     struct diag *d;
     const char *name;
-    size_t tagcap, paracap, linkcap, noisecap;
+    size_t tagcap, paracap, linkcap, noisecap, warncap;
     size_t *linkhash;           /* open addressing: link index + 1, 0 for empty */
     size_t linkhcap;            /* a power of two, at least twice nlinks */
 };
@@ -56,6 +56,11 @@ char *art_resolve_url(const char *base, const char *url);
 bool art_glob_match(const char *pat, const char *s, size_t n);
 /* Case-folded (ASCII) substring search. */
 bool art_ci_contains(const char *s, size_t n, const char *needle);
+
+/* A warning about the article (printf format), kept in a->warnings. */
+void art_warn(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A formatted string in the article's arena (for a->from). */
+const char *art_fmt(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* markdown.c: md as the body (HTML and text, links, paragraphs); takes the title from the
  * first heading when there is none yet.  0, or -1 with c->d set. */

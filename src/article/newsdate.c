@@ -130,33 +130,6 @@ word_char_len(const char *s, size_t n)
     return 0;
 }
 
-/* The lower case of the character at s (its length in *len) into out: ASCII, Latin-1
- * capitals (U+00C0..U+00DE) and Cyrillic capitals (U+0400..U+042F).  Bytes written. */
-static size_t
-fold_char(const unsigned char *s, size_t n, size_t *len, unsigned char out[2])
-{
-    if (s[0] < 0x80 || n < 2) {
-        *len = 1;
-        out[0] = (unsigned char)TO_LOWER(s[0]);
-        return 1;
-    }
-    *len = 2;
-    out[0] = s[0];
-    out[1] = s[1];
-    if (s[0] == 0xc3 && s[1] >= 0x80 && s[1] <= 0x9e && s[1] != 0x97) {
-        out[1] = (unsigned char)(s[1] + 0x20);
-    } else if (s[0] == 0xd0 && s[1] >= 0x90 && s[1] <= 0x9f) {
-        out[1] = (unsigned char)(s[1] + 0x20);
-    } else if (s[0] == 0xd0 && s[1] >= 0xa0 && s[1] <= 0xaf) {
-        out[0] = 0xd1;
-        out[1] = (unsigned char)(s[1] - 0x20);
-    } else if (s[0] == 0xd0 && s[1] >= 0x80 && s[1] <= 0x8f) {
-        out[0] = 0xd1;
-        out[1] = (unsigned char)(s[1] + 0x10);
-    }
-    return 2;
-}
-
 /*
  * Compare s[0..n) case folded with the lower-case word w: 0 when equal, 1 when s is a
  * proper prefix of w, -1 otherwise.  *chars gets the characters of s compared.
@@ -170,7 +143,7 @@ fold_cmp(const char *s, size_t n, const char *w, size_t *chars)
 
     *chars = 0;
     for (size_t i = 0; i < n; i += len) {
-        k = fold_char(p + i, n - i, &len, f);
+        k = utf8_fold_char(p + i, n - i, &len, f);
         if (wi + k > wn || memcmp(w + wi, f, k) != 0)
             return -1;
         wi += k;
