@@ -29,27 +29,27 @@ struct dparse {
 };
 
 /* Month names, lower case, in English, French, German, Spanish, Italian, Portuguese, Dutch
- * and Russian (nominative and genitive: "5 марта"); a token of three or more letters that
+ * Russian and Polish (nominative and genitive: "5 марта", "7 czerwca"); a token of three or more letters that
  * starts the names of one month only is that month ("Oct", "Sept", "févr", "янв"). */
-static const char *const month_names[12][10] = {
+static const char *const month_names[12][12] = {
     { "january", "janvier", "januar", "jänner", "enero", "gennaio", "janeiro", "januari",
-        "январь", "января" },
+        "январь", "января", "stycznia", "styczeń" },
     { "february", "février", "fevrier", "februar", "febrero", "febbraio", "fevereiro",
-        "februari", "февраль", "февраля" },
+        "februari", "февраль", "февраля", "lutego", "luty" },
     { "march", "mars", "märz", "maerz", "marzo", "março", "marco", "maart", "март",
-        "марта" },
-    { "april", "avril", "abril", "aprile", "апрель", "апреля" },
-    { "may", "mai", "mayo", "maggio", "maio", "mei", "май", "мая" },
-    { "june", "juin", "juni", "junio", "giugno", "junho", "июнь", "июня" },
-    { "july", "juillet", "juli", "julio", "luglio", "julho", "июль", "июля" },
-    { "august", "août", "aout", "agosto", "augustus", "август", "августа" },
+        "марта", "marca", "marzec" },
+    { "april", "avril", "abril", "aprile", "апрель", "апреля", "kwietnia", "kwiecień" },
+    { "may", "mai", "mayo", "maggio", "maio", "mei", "май", "мая", "maja", "maj" },
+    { "june", "juin", "juni", "junio", "giugno", "junho", "июнь", "июня", "czerwca", "czerwiec" },
+    { "july", "juillet", "juli", "julio", "luglio", "julho", "июль", "июля", "lipca", "lipiec" },
+    { "august", "août", "aout", "agosto", "augustus", "август", "августа", "sierpnia", "sierpień" },
     { "september", "septembre", "septiembre", "setiembre", "settembre", "setembro",
-        "сентябрь", "сентября" },
+        "сентябрь", "сентября", "września", "wrzesień" },
     { "october", "octobre", "oktober", "octubre", "ottobre", "outubro", "октябрь",
-        "октября" },
-    { "november", "novembre", "noviembre", "novembro", "ноябрь", "ноября" },
+        "октября", "października", "październik" },
+    { "november", "novembre", "noviembre", "novembro", "ноябрь", "ноября", "listopada", "listopad" },
     { "december", "décembre", "decembre", "dezember", "diciembre", "dicembre", "dezembro",
-        "декабрь", "декабря" },
+        "декабрь", "декабря", "grudnia", "grudzień" },
 };
 /* Weekdays: English (also as three letters), and the full names in the other languages. */
 static const char *const day_names[] = {

@@ -38,6 +38,8 @@
 #define TITLE_WINDOW 40
 /* A headline scores at least this (title_score()); below, there is none. */
 #define TITLE_MIN_SCORE 1
+/* A title made from the first sentence is cut at a word boundary before this many bytes. */
+#define TITLE_FALLBACK_MAX 150
 
 static const char *const noise_line[] = {
     "home", "menu", "main menu", "search", "sections", "navigation", "skip to *",
@@ -76,6 +78,23 @@ static const char *const noise_line[] = {
     "whatsapp", "telegram", "reddit", "pinterest", "youtube", "tiktok", "flipboard",
     "messenger", "sms", "copy", "link", "join the mailing list*", "join our mailing list*",
     "join the conversation*", "join the discussion*",
+    /* French, German, Spanish, Italian, Portuguese, Dutch, Russian, Polish, Swedish,
+     * Turkish: menus, share, sign-up, ads, captions, tags */
+    "accueil", "partager", "partager sur *", "imprimer", "s'abonner", "abonnez-vous",
+    "se connecter", "connexion", "publicité", "lire aussi*", "à lire aussi*", "voir aussi*",
+    "mots-clés*", "étiquettes*", "photo : *", "crédit photo*", "startseite", "teilen",
+    "drucken", "anmelden", "abonnieren", "werbung", "anzeige", "lesen sie auch*",
+    "mehr zum thema*", "schlagwörter*", "schlagworte*", "foto: *", "bild: *", "inicio",
+    "portada", "compartir", "imprimir", "suscríbete*", "iniciar sesión", "publicidad",
+    "lee también*", "leer más*", "ver también*", "etiquetas*", "temas*", "foto: *",
+    "condividi", "stampa", "iscriviti*", "accedi", "pubblicità", "leggi anche*",
+    "leggi di più*", "argomenti*", "compartilhe", "compartilhar", "partilhar", "entrar",
+    "assine*", "publicidade", "leia também*", "leia mais*", "veja também*", "delen",
+    "inloggen", "abonneer*", "advertentie", "lees ook*", "lees meer*", "главная",
+    "поделиться", "войти", "подписаться*", "реклама", "читайте также*", "читать далее*",
+    "теги*", "фото: *", "udostępnij", "zaloguj*", "reklama", "czytaj także*", "czytaj też*",
+    "dela", "logga in", "annons", "läs också*", "läs mer*", "paylaş", "giriş yap", "reklam",
+    "ayrıca okuyun*", "etiketler*",
     /* Chinese, Japanese, Korean: share, log in / register, back to top, ad */
     "分享", "分享到*", "分享至*", "分享本文*", "シェア", "シェアする", "ツイート", "공유",
     "공유하기", "登录", "注册", "登录*注册", "ログイン", "会員登録", "ログイン*会員登録*",
@@ -102,6 +121,13 @@ static const char *const noise_short[] = {
     "*already a subscriber*", "*already have an account*", "*sign in to *",
     "*to continue reading*", "*subscribers only*",
     "*版权所有*", "*版權所有*", "*不得转载*", "*禁止转载*", "*無断転載*", "*무단 전재*",
+    "*tous droits réservés*", "*abonnez-vous à notre*", "*inscrivez-vous à notre*",
+    "*alle rechte vorbehalten*", "*newsletter abonnieren*", "*melden sie sich*",
+    "*todos los derechos reservados*", "*suscríbete a nuestro*", "*tutti i diritti riservati*",
+    "*iscriviti alla nostra*", "*todos os direitos reservados*", "*assine a nossa*",
+    "*alle rechten voorbehouden*", "*schrijf je in*", "*все права защищены*",
+    "*подпишитесь на*", "*wszelkie prawa zastrzeżone*", "*tüm hakları saklıdır*",
+    "*(foto:*", "*(photo:*", "*(фото:*",
 };
 
 static const char *const noise_any[] = {
@@ -110,6 +136,10 @@ static const char *const noise_any[] = {
     "*by continuing to use this*", "*all rights reserved*", "*enable javascript*",
     "*ad blocker*", "*your browser does not support*",
     "*may not be published, broadcast, rewritten*",
+    "*utilise des cookies*", "*utilisons des cookies*", "*verwendet cookies*",
+    "*verwenden cookies*", "*utiliza cookies*", "*utilizamos cookies*", "*utilizza cookie*",
+    "*utilizziamo i cookie*", "*utiliza cookies*", "*gebruikt cookies*",
+    "*использует файлы cookie*", "*используем файлы cookie*", "*używa plików cookie*",
     "*本网站使用cookie*", "*本站使用cookie*", "*我们使用cookie*", "*当サイトでは*cookie*",
     "*cookieを使用しています*", "*クッキーを使用しています*", "*쿠키를 사용합니다*",
 };
@@ -126,6 +156,16 @@ static const char *const end_line[] = {
     "popular now", "popular stories", "trending", "trending now", "trending stories",
     "read next", "what to read next", "up next", "latest news", "latest stories",
     "top stories", "about the author", "about the authors",
+    "commentaires", "* commentaires", "réagir", "articles liés", "sur le même sujet",
+    "à lire aussi", "dans la même rubrique", "les plus lus", "kommentare", "* kommentare",
+    "das könnte sie auch interessieren", "mehr zum thema", "meistgelesen", "weitere artikel",
+    "comentarios", "* comentarios", "noticias relacionadas", "te puede interesar",
+    "lo más leído", "commenti", "* commenti", "articoli correlati", "potrebbe interessarti",
+    "i più letti", "comentários", "* comentários", "notícias relacionadas",
+    "mais lidas", "reacties", "* reacties", "gerelateerde artikelen", "meest gelezen",
+    "комментарии", "* комментариев", "похожие новости", "читайте также",
+    "самое читаемое", "komentarze", "powiązane artykuły", "kommentarer", "relaterat",
+    "yorumlar", "ilgili haberler",
     "相关新闻", "相关阅读", "相关文章", "相关报道", "相關新聞", "延伸阅读", "関連記事",
     "関連ニュース", "관련기사", "관련 기사",
 };
@@ -157,7 +197,8 @@ static const char *const name_particles[] = {
 
 static const char *const byline_prefixes[] = {
     "by ", "by: ", "written by ", "words by ", "story by ", "posted by ", "author: ",
-    "authors: ",
+    "authors: ", "par ", "par : ", "auteur : ", "von ", "autor: ", "autorin: ", "por ",
+    "di ", "door ", "av ", "автор: ", "текст: ",
 };
 
 /* ------------------------------------------------------------------------------------ */
@@ -900,16 +941,22 @@ is_source_like(const char *s, size_t n)
  * A byline "By Jane Doe", "By Jane Doe and John Roe | Reuters": the name and what follows
  * a separator (a source, unless it is a job title).
  */
+static const char *fold_line(struct scrape *sc, const char *s, size_t n);
+
+static size_t source_label_len(const char *s, size_t n);
+
 static bool
 parse_byline(struct scrape *sc, const char *s, size_t n, const char **author,
     const char **src)
 {
     size_t k = 0, a, b, ra, rb;
 
+    const char *low = fold_line(sc, s, n < 40 ? n : 40);
+
     for (size_t i = 0; i < ARRAY_LEN(byline_prefixes); i++) {
         size_t len = strlen(byline_prefixes[i]);
 
-        if (n > len && ascii_strncasecmp(s, byline_prefixes[i], len) == 0) {
+        if (n > len && len <= 40 && memcmp(low, byline_prefixes[i], len) == 0) {
             k = len;
             break;
         }
@@ -973,6 +1020,59 @@ relative_date(struct unit *u)
     u->datestat = 1;
 }
 
+/* What may follow a date on a date line: nothing, a byline ("by admin"), a source label
+ * ("来源：南方晨报"), or a part after a separator (a byline or a source).  False when words
+ * run on from the date: a sentence. */
+static bool
+date_after(struct scrape *sc, struct unit *u, size_t bestb)
+{
+    const char *s = u->s, *author = NULL, *src = NULL;
+    size_t xa = bestb, xb = u->n, k;
+
+    while (xa < xb && s[xa] == ' ')
+        xa++;
+    if (xa == xb)
+        return true;
+    if ((k = source_label_len(s + xa, xb - xa)) > 0) {
+        xa += k;
+        trim_seps(s, &xa, &xb);
+        if (xa >= xb || !is_source_like(s + xa, xb - xa))
+            return false;
+        u->src = arena_strndup(&sc->scratch, s + xa, xb - xa);
+        return true;
+    }
+    if (xb - xa > 3 && ascii_strncasecmp(s + xa, "by ", 3) == 0) {
+        int words, caps;
+
+        /* "Posted on October 19, 2014 by admin": blog software names the account. */
+        count_words(s + xa + 3, xb - xa - 3, &words, &caps, NULL);
+        if (words < 1 || words > 4)
+            return false;
+        if (parse_byline(sc, s + xa, xb - xa, &author, &src))
+            u->author = author;
+        else
+            u->author = arena_strndup(&sc->scratch, s + xa + 3, xb - xa - 3);
+        return true;
+    }
+    if (sep_len(s + xa, xb - xa) == 0)
+        return false;
+    strip_labels(s, &xa, &xb, false);
+    if (xa >= xb)
+        return true;
+    if (parse_byline(sc, s + xa, xb - xa, &author, &src)) {
+        if (u->author == NULL)
+            u->author = author;
+        if (u->src == NULL)
+            u->src = src;
+    } else if (is_source_like(s + xa, xb - xa)) {
+        if (u->src == NULL)
+            u->src = arena_strndup(&sc->scratch, s + xa, xb - xa);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /*
  * Find a date line: the longest run of words that parses as a date, with at most a label
  * ("Updated:"), a byline or a short source around it, set apart by separators.  "He
@@ -981,7 +1081,7 @@ relative_date(struct unit *u)
 static void
 find_date(struct scrape *sc, struct unit *u)
 {
-    size_t ws[64], we[64], nw = 0, besta = 0, bestb = 0, pa, pb, xa, xb;
+    size_t ws[64], we[64], nw = 0, besta = 0, bestb = 0, pa, pb;
     char iso[NEWSDATE_ISO_MAX], bestiso[NEWSDATE_ISO_MAX] = "";
     int beststat = -1;
     const char *s = u->s;
@@ -1041,44 +1141,8 @@ find_date(struct scrape *sc, struct unit *u)
             return;                                 /* words run into the date: a sentence */
         }
     }
-    /* What comes after: nothing, or a part after a separator. */
-    xa = bestb;
-    xb = u->n;
-    while (xa < xb && s[xa] == ' ')
-        xa++;
-    if (xa < xb) {
-        const char *author = NULL, *src = NULL;
-
-        if (xb - xa > 3 && ascii_strncasecmp(s + xa, "by ", 3) == 0) {
-            int words, caps;
-
-            /* "Posted on October 19, 2014 by admin": blog software names the account. */
-            count_words(s + xa + 3, xb - xa - 3, &words, &caps, NULL);
-            if (words < 1 || words > 4)
-                return;
-            if (parse_byline(sc, s + xa, xb - xa, &author, &src))
-                u->author = author;
-            else
-                u->author = arena_strndup(&sc->scratch, s + xa + 3, xb - xa - 3);
-            xa = xb;
-        } else if (sep_len(s + xa, xb - xa) == 0) {
-            return;
-        }
-        strip_labels(s, &xa, &xb, false);
-        if (xa < xb) {
-            if (parse_byline(sc, s + xa, xb - xa, &author, &src)) {
-                if (u->author == NULL)
-                    u->author = author;
-                if (u->src == NULL)
-                    u->src = src;
-            } else if (is_source_like(s + xa, xb - xa)) {
-                if (u->src == NULL)
-                    u->src = arena_strndup(&sc->scratch, s + xa, xb - xa);
-            } else {
-                return;
-            }
-        }
-    }
+    if (!date_after(sc, u, bestb))
+        return;
     u->f |= U_DATE;
     u->da = besta;
     u->db = bestb;
@@ -1134,13 +1198,16 @@ text_cols(const char *s, size_t n)
  * a sentence, and next looks like a continuation.  One-paragraph-per-line text (the usual
  * scrape) has wider lines or blank lines between them and is never joined.
  */
+static bool is_list_item(const char *s, size_t n);
+
 static bool
 continues(const struct rawline *cur, const struct rawline *next, size_t maxw)
 {
     size_t wc = text_cols(cur->s, cur->n), wn = text_cols(next->s, next->n), k;
     char last = cur->s[cur->n - 1];
 
-    if (maxw < 50 || maxw > 100 || wc * 10 < maxw * 7 || ends_sentence(cur->s, cur->n))
+    if (maxw < 50 || maxw > 100 || wc * 10 < maxw * 7 || ends_sentence(cur->s, cur->n) ||
+        is_list_item(next->s, next->n))
         return false;
     /* CJK text is wrapped between CJK characters: a CJK line does not run on into a
      * Latin one (a related headline above a copyright line). */
@@ -1771,19 +1838,25 @@ source_candidate(const struct unit *u, bool need_repeat)
         (u->caps == u->words && u->n <= 6 && u->words == 1);
 }
 
-/* "LONDON (Reuters) - ..." at the start of the first paragraph: the agency. */
+/* "LONDON (Reuters) - ...", "GRINDAVIK, Iceland (Reuters) - ..." at the start of the
+ * first paragraph: the agency.  The dateline opens with the city in capitals. */
 static const char *
 dateline_source(struct scrape *sc, const char *p)
 {
     const char *open = strchr(p, '('), *close;
-    size_t k;
+    size_t k, caps = 0;
 
     if (open == NULL || open - p > 60)
         return NULL;
-    for (const char *q = p; q < open; q++)
+    for (const char *q = p; q < open && *q != ' ' && *q != ','; q++) {
         if (*q >= 'a' && *q <= 'z')
-            return NULL;                            /* the city is in capitals */
-    if ((close = strchr(open, ')')) == NULL || close - open > 40)
+            return NULL;
+        caps += *q >= 'A' && *q <= 'Z';
+    }
+    for (const char *q = p; q < open; q++)
+        if (*q == '.' || *q == '!' || *q == '?')
+            return NULL;
+    if (caps < 2 || (close = strchr(open, ')')) == NULL || close - open > 40)
         return NULL;
     k = close[1] == ' ' ? 2 : 1;
     if (!(close[k] == '-' || strncmp(close + k, "\xe2\x80\x93", 3) == 0 ||
@@ -2005,6 +2078,11 @@ find_source(struct scrape *sc)
     for (size_t i = 0; i < body && sc->src == NULL; i++)
         if (i != sc->title && source_candidate(&u[i], true) && u[i].words <= 6)
             sc->src = sc->srcunit = u[i].s;
+    /* A publication's name at the top of the page that the footer repeats. */
+    for (size_t i = 0; i < body && sc->src == NULL; i++)
+        if (i != sc->title && u[i].repeat > 1 && u[i].words <= 6 &&
+            has_media_word(u[i].s, u[i].n) && is_source_like(u[i].s, u[i].n))
+            sc->src = sc->srcunit = u[i].s;
 }
 
 /* "Headline | Site" elsewhere in the header, or as the title itself. */
@@ -2051,24 +2129,28 @@ fallback_title(struct scrape *sc)
 
     for (size_t i = 0; i < sc->nu; i++) {
         const struct unit *u = &sc->u[i];
-        size_t end = 0, words = 0;
+        size_t end = u->n;
+        int words = 0;
 
         if (u->role != R_PARA)
             continue;
-        for (size_t k = 0; k < u->n; k++) {
-            if (u->s[k] == ' ')
-                words++;
-            if (words >= 20 && u->s[k] == ' ') {
-                end = k;
-                break;
-            }
-            if (k + 1 < u->n && (u->s[k] == '.' || u->s[k] == '!' || u->s[k] == '?') &&
-                u->s[k + 1] == ' ' && words >= 3) {
-                end = k + 1;
+        for (size_t k = 0; k + 1 < u->n; k++) {
+            words += u->s[k] == ' ';
+            if ((u->s[k] == '.' || u->s[k] == '!' || u->s[k] == '?') && u->s[k + 1] == ' ' &&
+                words >= 3) {
+                end = k + (u->s[k] != '.');
                 break;
             }
         }
-        a->title = art_oneline(c, u->s, end > 0 ? end : u->n);
+        if (end == u->n && ends_sentence(u->s, u->n) && u->s[u->n - 1] == '.')
+            end--;
+        a->title = art_oneline(c, u->s, end);
+        if (end > TITLE_FALLBACK_MAX) {
+            end = TITLE_FALLBACK_MAX;
+            while (end > 0 && u->s[end] != ' ')
+                end--;
+            a->title = art_fmt(c, "%.*s\xe2\x80\xa6", (int)end, u->s);     /* … */
+        }
         a->from.title = art_fmt(c, "text line %d (first sentence: no headline found)",
             u->line);
         art_warn(c, "no headline found; the title is the first sentence of the text");
@@ -2166,6 +2248,30 @@ set_fields(struct scrape *sc)
     }
     if (sc->lang >= 0)
         a->language = lang_codes[sc->lang];
+}
+
+/* A last paragraph that starts with the author's name ("Rachel Okafor is a former
+ * editor...") is the author's bio, not the article. */
+static void
+trim_bio(struct scrape *sc)
+{
+    const char *au = sc->c->a->author;
+    size_t k;
+
+    if (au == NULL || (k = strlen(au)) == 0)
+        return;
+    for (size_t i = sc->nu; i-- > sc->rs; ) {
+        struct unit *u = &sc->u[i];
+
+        if (u->role != R_PARA)
+            continue;
+        if (u->n > k + 1 && memcmp(u->s, au, k) == 0 && u->s[k] == ' ' && u->words < 40 &&
+            i != sc->rs) {
+            u->role = R_NONE;
+            u->why = "author bio";
+        }
+        return;
+    }
 }
 
 /* Why a line that is not part of the article was dropped. */
@@ -2306,6 +2412,7 @@ art_parse_text(struct ctx *c, const char *text, size_t len)
     find_date_line(&sc);
     find_source(&sc);
     set_fields(&sc);
+    trim_bio(&sc);
     if (sc.title == SIZE_MAX)
         fallback_title(&sc);
     emit(&sc);

@@ -598,6 +598,28 @@ test_scraped(void)
         "scraped-iso-repeated-source", "scraped-no-source-no-date", "scraped-title-pipe",
         "scraped-wrapped-standfirst", "scraped-blog-cp1252-crlf", "scraped-cjk-zh-metro",
         "scraped-cjk-ja-wagashi",
+        /* made by hand for the general method: 12 languages, many page shapes */
+        "de-byline-zuerst",
+        "de-stand-punkte",
+        "en-byline-first",
+        "en-caption-credit",
+        "en-duplicate-lede",
+        "en-tag-cloud",
+        "en-updated-published",
+        "en-us-numeric",
+        "es-sin-titulo",
+        "es-titulo-sitio",
+        "fr-date-avant-titre",
+        "fr-date-numerique",
+        "it-didascalie",
+        "it-senza-data",
+        "ja-caption",
+        "nl-herhaalde-menu",
+        "pl-czytaj-takze",
+        "pt-lista",
+        "ru-avtor",
+        "sv-nyheter",
+        "zh-list",
     };
     char txt[1024], yaml[1024];
 
