@@ -40,6 +40,8 @@
 #define TITLE_MIN_SCORE 1
 /* A title made from the first sentence is cut at a word boundary before this many bytes. */
 #define TITLE_FALLBACK_MAX 150
+/* A teaser under a headline in a list of other stories is a sentence or two. */
+#define TEASER_WORDS 40
 
 static const char *const noise_line[] = {
     "home", "menu", "main menu", "search", "sections", "navigation", "skip to *",
@@ -63,6 +65,7 @@ static const char *const noise_line[] = {
     "read also: *", "read: *", "watch", "watch: *", "watch live", "video", "video: *",
     "listen", "listen: *", "listen to this article*", "audio", "photo", "photos", "photo: *",
     "photograph: *", "image", "image: *", "image source*", "image caption*", "photo credit*",
+    "media caption*", "video caption*", "media playback is*",
     "caption: *", "getty images", "file photo", "tags", "tags: *", "tag: *", "topics",
     "topics: *", "topic: *", "categories: *", "category: *", "filed under*", "posted in *",
     "keywords: *", "* min read", "* mins read", "* minute read", "* minutes read",
@@ -110,7 +113,9 @@ static const char *const noise_short[] = {
     "*tap here*", "*privacy policy*", "*terms of use*", "*terms of service*",
     "*terms and conditions*", "*cookie policy*", "*cookie settings*", "*accept cookies*",
     "*uses cookies*", "*use cookies*", "*getty images*", "*reuters/*", "*ap photo*",
-    "*afp photo*", "*photo by *", "*photo credit*", "*image credit*", "*download the app*",
+    "*afp photo*", "*photo by *", "*photo credit*", "*image credit*", "*photograph:*",
+    "*photograph by*", "*photo illustration*", "*(credit:*", "* credit: *", "*(photo:*",
+    "*(foto:*", "*photo: *", "*/getty*", "*/reuters*", "*/afp*", "*/ap*", "*download the app*",
     "*download our app*", "*get the app*", "*story continues*", "*article continues*",
     "*continue reading*", "*read more:*", "*read more at*", "*read the full*",
     "*was originally published*", "*originally appeared*", "*first appeared on*", "*©*",
@@ -1054,6 +1059,15 @@ date_after(struct scrape *sc, struct unit *u, size_t bestb)
             u->author = arena_strndup(&sc->scratch, s + xa + 3, xb - xa - 3);
         return true;
     }
+    {
+        /* A second date: "... Last modified on Wed 16 Jan 2019", "... Updated April 29". */
+        size_t ra = xa, rb = xb;
+        char iso[NEWSDATE_ISO_MAX];
+
+        strip_labels(s, &ra, &rb, false);
+        if (ra < rb && newsdate_parse_order(s + ra, rb - ra, sc->order, iso) >= 0)
+            return true;
+    }
     if (sep_len(s + xa, xb - xa) == 0)
         return false;
     strip_labels(s, &xa, &xb, false);
@@ -1096,7 +1110,7 @@ find_date(struct scrape *sc, struct unit *u)
             i++;
         we[nw++] = i;
     }
-    for (size_t i = 0; i < nw; i++) {
+    for (size_t i = 0; i < nw && beststat < 0; i++) {      /* the first date */
         if (!newsdate_can_start(s + ws[i], we[i] - ws[i]))
             continue;
         for (size_t j = nw < i + DATE_MAX_WORDS ? nw : i + DATE_MAX_WORDS; j-- > i; ) {
@@ -1628,10 +1642,43 @@ revise_classes(struct scrape *sc)
             u[i].cls = C_GOOD;
 }
 
+/*
+ * Is the short line i part of an alternation of short lines and single good ones
+ * (headline, teaser, headline, teaser: a list of other stories), rather than a
+ * subheading between paragraphs?
+ */
+static bool
+in_teaser_list(const struct scrape *sc, size_t i)
+{
+    const struct unit *u = sc->u;
+    int alt = 0;
+
+    for (size_t k = i; k + 2 < sc->nu && k < i + 8; k += 2)
+        if (u[k].cls == C_SHORT && u[k + 1].cls == C_GOOD && u[k + 1].words < TEASER_WORDS &&
+            u[k + 2].cls == C_SHORT)
+            alt++;
+        else
+            break;
+    for (size_t k = i; k >= 2 && k + 8 > i; k -= 2)
+        if (u[k].cls == C_SHORT && u[k - 1].cls == C_GOOD && u[k - 1].words < TEASER_WORDS &&
+            u[k - 2].cls == C_SHORT)
+            alt++;
+        else
+            break;
+    return alt >= 3;
+}
+
 /* The score of a line for the region: good text pays by its length, the rest costs. */
 static double
-line_score(const struct unit *u)
+line_score(const struct scrape *sc, size_t i)
 {
+    const struct unit *u = &sc->u[i];
+
+    if (u->cls == C_SHORT && in_teaser_list(sc, i))
+        return -3;
+    if (u->cls == C_GOOD && i > 0 && i + 1 < sc->nu && u[-1].cls == C_SHORT &&
+        u[1].cls == C_SHORT && (in_teaser_list(sc, i - 1) || in_teaser_list(sc, i + 1)))
+        return 0.5;                                     /* a teaser in that list */
     if (u->f & U_END)
         return -40;
     switch (u->cls) {
@@ -1657,7 +1704,7 @@ best_region(const struct scrape *sc, size_t *start, size_t *end)
     bool found = false;
 
     for (size_t i = 0; i < sc->nu; i++) {
-        double v = line_score(&sc->u[i]);
+        double v = line_score(sc, i);
 
         if (run <= 0) {
             run = 0;
@@ -1780,6 +1827,8 @@ title_score(const struct scrape *sc, const struct header *h, size_t i, size_t bo
         score -= 4;
     if (u->repeat > 1 && u->words <= 5)
         score -= 6;
+    else if (u->repeat > 1)
+        score += 2;                 /* a headline the page repeats (teaser, image link) */
     if (is_full_stop(last) && !(n >= 3 && memcmp(u->s + n - 3, "...", 3) == 0))
         score -= 4;
     if (last == ':' || last == ',' || last == ';' || last == 0xff1a || last == 0xff0c ||
@@ -1969,7 +2018,7 @@ find_title(struct scrape *sc)
         while (p > 0 && (u[p - 1].f & U_NOISE))
             p--;
         if (p > 0 && !(u[p - 1].f & (META_FLAGS | U_TERMINAL | U_STRONG)) &&
-            u[p - 1].words >= 4 && u[p - 1].repeat == 1 && u[t].words >= 12 &&
+            u[p - 1].words >= 4 && u[t].words >= 12 &&
             u[t].words > u[p - 1].words && sc->dek == SIZE_MAX) {
             sc->dek = t;
             sc->title = p - 1;
