@@ -378,6 +378,22 @@ article_free(struct article *a)
     free(a);
 }
 
+/* Fields the reader set without saying where from came from the file's own keys. */
+static void
+set_origins(struct article *a)
+{
+    const char *own = a->format == ARTICLE_MARKDOWN ? "front matter" :
+        a->format == ARTICLE_YAML ? "YAML key" : "text";
+    const char *const fields[] = { a->title, a->url, a->source, a->author, a->date,
+        a->summary, a->image };
+    const char **from[] = { &a->from.title, &a->from.url, &a->from.source, &a->from.author,
+        &a->from.date, &a->from.summary, &a->from.image };
+
+    for (size_t i = 0; i < ARRAY_LEN(fields); i++)
+        if (fields[i] != NULL && *from[i] == NULL)
+            *from[i] = own;
+}
+
 struct article *
 article_parse(const char *text, size_t len, enum article_format format, const char *name,
     const struct article_opts *o, struct diag *d)
@@ -424,6 +440,7 @@ article_parse(const char *text, size_t len, enum article_format format, const ch
         break;
     }
     if (rc == 0) {
+        set_origins(a);
         if (a->body_html == NULL)
             a->body_html = "";
         if (a->body_text == NULL)

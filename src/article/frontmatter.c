@@ -21,12 +21,13 @@
 
 enum meta_key {
     K_TITLE, K_URL, K_SOURCE, K_AUTHOR, K_DATE, K_TAGS, K_SUMMARY, K_IMAGE, K_IMAGE_ALT,
-    K_BODY, K_PARAGRAPHS,
+    K_BODY, K_PARAGRAPHS, K_LANGUAGE, K_FETCHED,
 };
 
+/* language and fetched are written by `gazette articles fetch`. */
 static const char *const meta_keys[] = {
     "title", "url", "source", "author", "date", "tags", "summary", "image", "image_alt",
-    "body", "paragraphs",
+    "body", "paragraphs", "language", "fetched",
 };
 
 /* What a YAML article or front matter gave besides the plain fields. */
@@ -217,6 +218,8 @@ meta_field(struct ctx *c, int k, const struct value_pair *kv, const char *s, int
     case K_AUTHOR: slot = &a->author; break;
     case K_SUMMARY: slot = &a->summary; break;
     case K_IMAGE_ALT: slot = &a->image_alt; break;
+    case K_LANGUAGE: slot = &a->language; break;
+    case K_FETCHED: return 0;
     default:
         return meta_checked(c, k, s, kv->val->line + lineoff, kv->val->col);
     }
