@@ -67,6 +67,18 @@ const char *art_fmt(struct ctx *c, const char *fmt, ...) __attribute__((format(p
 int art_md_render(struct ctx *c, const char *md, size_t len);
 /* frontmatter.c: the plain-text paragraphs already added become body_html and body_text. */
 int art_plain_bodies(struct ctx *c);
+/*
+ * Front matter at the top of a scraped page ("---" lines around YAML), which corrects what
+ * extraction finds: *out gets the map (caller frees with value_free(); NULL when there is
+ * none), *skip the bytes and *lines the lines it takes.  -1 with c->d set when it is not
+ * valid YAML.
+ */
+struct value;
+int art_text_front_matter(struct ctx *c, const char *text, size_t len, struct value **out,
+    size_t *skip, int *lines);
+/* Apply such a map over the article (its fields win; from.* says "front matter"). */
+int art_apply_front_matter(struct ctx *c, const struct value *map);
+
 /* The readers: 0, or -1 with c->d set (EX_DATAERR). */
 int art_parse_markdown(struct ctx *c, const char *text, size_t len);
 int art_parse_yaml(struct ctx *c, const char *text, size_t len);

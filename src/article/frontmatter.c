@@ -407,6 +407,67 @@ out:
 }
 
 int
+art_text_front_matter(struct ctx *c, const char *text, size_t len, struct value **out,
+    size_t *skip, int *lines)
+{
+    const char *end = text + len, *p = text, *fm;
+    size_t fl, fmlen = 0;
+    bool closed = false;
+    struct value *v;
+
+    *out = NULL;
+    *skip = 0;
+    *lines = 0;
+    if (!fence_line(p, end, "---", &fl))
+        return 0;
+    fm = p + fl;
+    for (p = fm; p < end && !closed; ) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t cl;
+
+        if (fence_line(p, end, "---", &cl) || fence_line(p, end, "...", &cl)) {
+            fmlen = (size_t)(p - fm);
+            p += cl;
+            closed = true;
+        } else {
+            p = nl != NULL ? nl + 1 : end;
+        }
+    }
+    if (!closed)
+        return 0;                           /* a rule of dashes in the page, not ours */
+    if ((v = meta_parse(c, fm, fmlen, 1)) == NULL)
+        return -1;
+    if (v->type != VALUE_MAP) {
+        value_free(v);
+        return 0;
+    }
+    *out = v;
+    *skip = (size_t)(p - text);
+    for (const char *q = text; q < p; q++)
+        *lines += *q == '\n';
+    return 0;
+}
+
+int
+art_apply_front_matter(struct ctx *c, const struct value *map)
+{
+    struct meta_body mb = { NULL, NULL };
+    struct article *a = c->a;
+    struct { const char *key; const char **from; } f[] = {
+        { "title", &a->from.title }, { "url", &a->from.url }, { "source", &a->from.source },
+        { "author", &a->from.author }, { "date", &a->from.date },
+        { "summary", &a->from.summary }, { "image", &a->from.image },
+    };
+
+    if (meta_apply(c, map, 1, false, &mb) == -1)
+        return -1;
+    for (size_t i = 0; i < ARRAY_LEN(f); i++)
+        if (value_get(map, f[i].key) != NULL && value_get(map, f[i].key)->type != VALUE_NULL)
+            *f[i].from = "front matter";
+    return 0;
+}
+
+int
 art_parse_yaml(struct ctx *c, const char *text, size_t len)
 {
     struct meta_body mb = { NULL, NULL };

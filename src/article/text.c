@@ -410,6 +410,7 @@ struct scrape {
     size_t lastpara, dek, title, hdate, hbyline;    /* SIZE_MAX: none */
     const char *src, *srcunit;  /* the source, and the line that is only the source */
     int src_line;
+    int lineoff;                /* lines of front matter before the text */
     struct header hdr;
 };
 
@@ -931,7 +932,7 @@ is_source_like(const char *s, size_t n)
     size_t first = strcspn(s, " ");
 
     count_words(s, n, &words, &caps, &cjk);
-    if (words < 1 || words > 6 || n > 60 || ends_sentence(s, n))
+    if (words < 1 || words > 6 || n > 60 || ends_sentence(s, n) || art_ci_contains(s, n, "://"))
         return false;
     /* "Updated ..." is no source; "Le Petit Courrier" may be (short words such as "le",
      * "am", "on" also join a date to its label). */
@@ -1247,7 +1248,7 @@ split_units(struct scrape *sc, const char *text, size_t len)
 {
     struct rawline *ln = NULL;
     size_t nl = 0, lcap = 0;
-    int lineno = 0;
+    int lineno = sc->lineoff;
 
     for (const char *p = text, *end = text + len; p < end; ) {
         const char *nlp = memchr(p, '\n', (size_t)(end - p));
@@ -2251,6 +2252,31 @@ find_author(struct scrape *sc)
     }
 }
 
+/* A line that is the page's address, as a person pastes it above or below the text:
+ * "https://...", or "URL: https://..." / "Source: https://..." (one short label). */
+static void
+find_url_line(struct scrape *sc)
+{
+    struct ctx *c = sc->c;
+
+    for (size_t i = 0; i < sc->nu && c->a->url == NULL; i++) {
+        struct unit *u = &sc->u[i];
+        const char *p = u->s, *colon;
+
+        if (u->role != R_NONE || (i >= sc->rs && i + 3 < sc->nu))
+            continue;                       /* above the text, or among the last lines */
+        if ((colon = strstr(p, ": http")) != NULL && memchr(p, ' ', (size_t)(colon - p)) ==
+            NULL && colon - p <= 12)
+            p = colon + 2;
+        if (memchr(p, ' ', u->n - (size_t)(p - u->s)) != NULL || !art_url_is_web(p))
+            continue;
+        c->a->url = art_oneline(c, p, strlen(p));
+        c->a->from.url = art_fmt(c, "text line %d", u->line);
+        u->role = R_META;
+        u->why = "the page's address";
+    }
+}
+
 /* The fields from the lines chosen. */
 static void
 set_fields(struct scrape *sc)
@@ -2283,6 +2309,7 @@ set_fields(struct scrape *sc)
                 u[i].why = "source";
             }
     find_author(sc);
+    find_url_line(sc);
     if (sc->hdate != SIZE_MAX) {
         const struct unit *d = &u[sc->hdate];
 
@@ -2438,9 +2465,14 @@ art_parse_text(struct ctx *c, const char *text, size_t len)
     struct scrape sc = { .c = c, .scratch = ARENA_INIT, .lang = -1, .dek = SIZE_MAX,
         .title = SIZE_MAX, .hdate = SIZE_MAX, .hbyline = SIZE_MAX };
     bool have_hdr = false;
+    struct value *fm = NULL;
+    size_t skip;
     int rc = -1;
 
-    if (scrape_lines(&sc, text, len) == -1)
+    /* Front matter pasted above the page corrects what extraction finds. */
+    if (art_text_front_matter(c, text, len, &fm, &skip, &sc.lineoff) == -1)
+        goto out;
+    if (scrape_lines(&sc, text + skip, len - skip) == -1)
         goto out;
     if (!best_region(&sc, &sc.rs, &sc.re) && !fallback_region(&sc)) {
         diag_set(c->d, EX_DATAERR, "no article text found: no line reads like text "
@@ -2462,11 +2494,14 @@ art_parse_text(struct ctx *c, const char *text, size_t len)
     find_source(&sc);
     set_fields(&sc);
     trim_bio(&sc);
-    if (sc.title == SIZE_MAX)
+    if (fm != NULL && art_apply_front_matter(c, fm) == -1)
+        goto out;
+    if (c->a->title == NULL)
         fallback_title(&sc);
     emit(&sc);
     rc = art_plain_bodies(c);
 out:
+    value_free(fm);
     if (have_hdr)
         header_fini(&sc.hdr);
     free(sc.u);

@@ -339,6 +339,7 @@ cmd_send(struct cli *c, int argc, char **argv)
         return cli_usage("send", "give --issue or articles, not both");
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
+    so.sel.articles_dir = c->cfg->paths.articles;      /* url: entries are fetched there */
     if (pick(c, &so, &id, &is, &d) == -1) {
         rc = cli_fail(&d);
         goto out;

@@ -139,3 +139,27 @@ run_g -c "$T/gazette.yaml" articles fetch "http://127.0.0.1:$(free_port)/x"
 expect_rc 75 "connection refused"
 expect_err "http://127.0.0.1:" "the error names the URL"
 nothing_written "connection refused"
+
+# an issue file's url: entry is fetched once into the articles folder, never again
+C="$T/compose"
+mkdir -p "$C/articles"
+cp "$TOP/gazette.yaml.example" "$C/gazette.yaml"
+cp "$TOP/subscribers.yaml.example" "$C/subscribers.yaml"
+printf 'a-test-secret\n' >"$C/secret.txt"
+chmod 600 "$C/secret.txt"
+printf 'title: Issue one\narticles:\n  - url: %s/article.html\n' "$BASE" >"$C/issue.yaml"
+(cd "$C" && "$GAZETTE" compose --issue issue.yaml --out "$C/out1" >"$T/out" 2>"$T/err")
+rc=$?
+expect_rc 0 "compose with a url: entry"
+n=$(ls "$C/articles" | wc -l)
+[ "$n" = 1 ] && ok "the page was saved into the articles folder" ||
+    not_ok "articles folder has $n files: $(ls "$C/articles")"
+grep -q "Harbour ferry gets a second boat" "$C/out1/digest.txt" && ok "the digest has it" ||
+    not_ok "the digest has it"
+reqs=$(grep -c 'GET /article.html' "$SD/requests")
+(cd "$C" && "$GAZETTE" compose --issue issue.yaml --out "$C/out2" >"$T/out" 2>"$T/err")
+rc=$?
+expect_rc 0 "compose again"
+[ "$(grep -c 'GET /article.html' "$SD/requests")" = "$reqs" ] &&
+    ok "not fetched again: the saved file is read" || not_ok "fetched again"
+[ "$(ls "$C/articles" | wc -l)" = 1 ] && ok "still one file" || not_ok "a second file appeared"

@@ -15,6 +15,7 @@
 #include "article.h"
 #include "check.h"
 #include "diag.h"
+#include "issue.h"
 #include "util.h"
 #include "value.h"
 
@@ -784,6 +785,154 @@ test_scraped_cjk(void)
     article_free(a);
 }
 
+/* Issue 14: a pasted page can be corrected: front matter above it wins over extraction,
+ * a URL line is the page's address, and the source/date/title it finds are kept where
+ * the front matter is silent. */
+static void
+test_pasted_corrections(void)
+{
+    static const char page[] =
+        "---\n"
+        "title: The title I want\n"
+        "date: 2024-03-06\n"
+        "source: Harbour Weekly\n"
+        "---\n"
+        "https://news.example.org/ferry-second-boat\n"
+        "Menu\n"
+        "Ferry to get a second boat\n"
+        "5 March 2024\n"
+        "By Maria Lopes\n"
+        "The harbour ferry will run a second boat from April, halving the wait at the "
+        "busiest times of the day, the port authority said.\n"
+        "Commuters have asked for a second boat for years, and a petition last autumn "
+        "gathered more than four thousand names.\n";
+    static const char plain[] =
+        "Menu\nFerry to get a second boat\n5 March 2024\nURL: https://news.example.org/f\n"
+        "The harbour ferry will run a second boat from April, halving the wait at the "
+        "busiest times of the day, the port authority said.\n";
+    struct diag d;
+    struct article *a = parse(page, ARTICLE_TEXT, "pasted.txt", false, &d);
+
+    CHECK(a != NULL, "a page with front matter loads");
+    if (a == NULL) {
+        diag_print(&d);
+        return;
+    }
+    CHECK_STR_EQ(a->title, "The title I want", "front matter title wins");
+    CHECK_STR_EQ(a->date_iso, "2024-03-06", "front matter date wins");
+    CHECK_STR_EQ(a->source, "Harbour Weekly", "front matter source");
+    CHECK_STR_EQ(a->author, "Maria Lopes", "the byline is still read");
+    CHECK_STR_EQ(a->url, "https://news.example.org/ferry-second-boat", "URL line picked up");
+    CHECK(a->from.title != NULL && strcmp(a->from.title, "front matter") == 0,
+        "title from front matter");
+    CHECK(a->from.url != NULL && strcmp(a->from.url, "text line 6") == 0,
+        "url from text line 6 (got %s)", a->from.url ? a->from.url : "NULL");
+    CHECK(a->nparagraphs == 2, "two paragraphs (got %zu)", a->nparagraphs);
+    CHECK(a->nnoise > 1 && a->noise[1].line == 7 && strcmp(a->noise[1].text, "Menu") == 0,
+        "noise lines numbered in the file, after the front matter");
+    article_free(a);
+
+    a = parse(plain, ARTICLE_TEXT, "plain.txt", false, &d);
+    CHECK(a != NULL && a->url != NULL && strcmp(a->url, "https://news.example.org/f") == 0,
+        "a labelled URL line is the address");
+    CHECK(a != NULL && strcmp(a->title, "Ferry to get a second boat") == 0,
+        "the title is still found");
+    article_free(a);
+
+    a = parse("---\ntitle: [broken\n---\nSome text of a page that reads like a sentence.\n",
+        ARTICLE_TEXT, "broken.txt", false, &d);
+    CHECK(a == NULL && d.code == EX_DATAERR, "broken front matter on a page is an error");
+    article_free(a);
+}
+
+/* A page with no headline keeps its text, warns and takes the first sentence. */
+static void
+test_no_title(void)
+{
+    struct diag d;
+    struct article *a = parse("The whole page is one paragraph, with no headline above it at "
+        "all, which is odd. It goes on.\n", ARTICLE_TEXT, "b.txt", false, &d);
+
+    CHECK(a != NULL, "a page without a headline loads");
+    if (a == NULL)
+        return;
+    CHECK_STR_EQ(a->title, "The whole page is one paragraph, with no headline above it at "
+        "all, which is odd", "the first sentence is the title");
+    CHECK(a->nwarnings == 1 && strstr(a->warnings[0], "no headline") != NULL,
+        "a warning says so");
+    CHECK(a->nparagraphs == 1, "the text is kept");
+    article_free(a);
+}
+
+static int
+write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    if (f == NULL)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+/* Issue 14: an issue entry with path: corrects title, url, date, source, author;
+ * issue 11: a url: entry reads the article fetched before (no network here). */
+static void
+test_issue_overrides(void)
+{
+    char dir[] = "/tmp/gazette-issue-XXXXXX", p[600], q[600];
+    struct diag d = DIAG_INIT;
+    struct issue *is;
+    struct issue_select sel = { NULL, NULL, 0, false, NULL, NULL, NULL };
+
+    if (mkdtemp(dir) == NULL) {
+        CHECK(false, "temporary folder");
+        return;
+    }
+    snprintf(p, sizeof(p), "%s/a.md", dir);
+    write_file(p, "---\ntitle: Old title\ndate: 2024-01-01\n---\nBody text.\n");
+    snprintf(q, sizeof(q), "%s/2024-02-02-fetched.md", dir);
+    write_file(q, "---\ntitle: Fetched before\nurl: \"https://news.example.org/x\"\n---\n"
+        "Saved text.\n");
+    snprintf(p, sizeof(p), "%s/issue.yaml", dir);
+    write_file(p, "articles:\n"
+        "  - path: a.md\n    title: New title\n    date: 2024-03-05\n"
+        "    source: The Courier\n    author: Ana Ruiz\n    url: https://example.org/a\n"
+        "    summary: Short.\n"
+        "  - url: https://news.example.org/x\n"
+        "  - https://news.example.org/x\n");
+    sel.articles_dir = dir;
+    is = issue_load(p, NULL, &sel, &d);
+    CHECK(is != NULL && is->n == 3, "issue with overrides and url entries loads");
+    if (is == NULL)
+        diag_print(&d);
+    if (is != NULL && is->n == 3) {
+        const struct article *a = is->articles[0];
+
+        CHECK_STR_EQ(a->title, "New title", "title corrected");
+        CHECK_STR_EQ(a->date_iso, "2024-03-05", "date corrected");
+        CHECK_STR_EQ(a->source, "The Courier", "source corrected");
+        CHECK_STR_EQ(a->author, "Ana Ruiz", "author corrected");
+        CHECK_STR_EQ(a->url, "https://example.org/a", "url corrected");
+        CHECK(a->from.title != NULL && strcmp(a->from.title, "issue file") == 0,
+            "title from the issue file");
+        CHECK_STR_EQ(is->articles[1]->title, "Fetched before", "url: entry reads the saved file");
+        CHECK_STR_EQ(is->articles[2]->title, "Fetched before", "a bare URL entry too");
+    }
+    issue_free(is);
+    write_file(p, "articles:\n  - path: a.md\n    titel: Typo\n");
+    diag_clear(&d);
+    is = issue_load(p, NULL, &sel, &d);
+    CHECK(is == NULL && d.code == EX_DATAERR && d.line == 3, "unknown key beside path: is an "
+        "error at its line");
+    issue_free(is);
+    unlink(q);
+    snprintf(q, sizeof(q), "%s/a.md", dir);
+    unlink(q);
+    unlink(p);
+    rmdir(dir);
+}
+
 /* User drop patterns: a substring and a glob, on the shared sample. */
 static void
 test_drop_patterns(void)
@@ -878,6 +1027,9 @@ main(void)
     test_scraped();
     test_scraped_inline();
     test_scraped_cjk();
+    test_pasted_corrections();
+    test_no_title();
+    test_issue_overrides();
     test_drop_patterns();
     test_examples();
     test_detect();
