@@ -1731,7 +1731,8 @@ cmp_unit_text(const void *a, const void *b)
 }
 
 /* How many of the first n units have exactly the same text (a source or a menu repeats;
- * text does not): into repeat, or into hrepeat for the header. */
+ * text does not): into repeat (and the first such unit into first_of), or into hrepeat
+ * for the header. */
 static void
 count_repeats(struct scrape *sc, size_t n, bool header)
 {
@@ -1745,11 +1746,18 @@ count_repeats(struct scrape *sc, size_t n, bool header)
 
         while (j < n && strcmp(v[i]->s, v[j]->s) == 0)
             j++;
+        size_t first = SIZE_MAX;
+
+        for (size_t k = i; k < j; k++)
+            if ((size_t)(v[k] - sc->u) < first)
+                first = (size_t)(v[k] - sc->u);
         for (size_t k = i; k < j; k++) {
-            if (header)
+            if (header) {
                 v[k]->hrepeat = (int)(j - i);
-            else
+            } else {
                 v[k]->repeat = (int)(j - i);
+                v[k]->first_of = first;
+            }
         }
         i = j;
     }
@@ -2388,22 +2396,6 @@ emit(struct scrape *sc)
     }
 }
 
-/* The first occurrence of each repeated text: first_of. */
-static void
-mark_first(struct scrape *sc)
-{
-    for (size_t i = 0; i < sc->nu; i++)
-        sc->u[i].first_of = i;
-    for (size_t i = 0; i < sc->nu; i++) {
-        if (sc->u[i].repeat <= 1 || sc->u[i].first_of != i)
-            continue;
-        for (size_t j = i + 1; j < sc->nu; j++)
-            if (sc->u[j].repeat > 1 && sc->u[j].first_of == j && strcmp(sc->u[i].s,
-                sc->u[j].s) == 0)
-                sc->u[j].first_of = i;
-    }
-}
-
 /* The page read into classified lines. */
 static int
 scrape_lines(struct scrape *sc, const char *text, size_t len)
@@ -2422,7 +2414,6 @@ scrape_lines(struct scrape *sc, const char *text, size_t len)
     for (size_t i = 0; i < sc->nu; i++)
         classify(sc, &sc->u[i], i < META_HEAD_UNITS || sc->nu - i <= META_TAIL_UNITS);
     count_repeats(sc, sc->nu, false);
-    mark_first(sc);
     for (size_t i = 0; i < sc->nu; i++) {
         struct unit *u = &sc->u[i];
 

@@ -232,6 +232,42 @@ articles_fetch(struct cli *c, int argc, char **argv, const struct article_opts *
     return rc;
 }
 
+/* The config's article options. */
+static int
+article_opts_of(struct cli *c, struct article_opts *ao, struct diag *d)
+{
+    if (cli_config(c, d) == -1)
+        return -1;
+    memset(ao, 0, sizeof(*ao));
+    ao->allow_html = c->cfg->compose.allow_html;
+    ao->drop_patterns = (const char *const *)c->cfg->compose.drop_patterns;
+    ao->ndrop = c->cfg->compose.ndrop;
+    return 0;
+}
+
+/* One article (a file or a URL) in the chosen format onto out; n articles so far. */
+static void
+show(struct buf *out, const struct article *a, int fmt, int n)
+{
+    struct value *v;
+
+    if (fmt == 0) {
+        if (n)
+            buf_addc(out, '\n');
+        write_text(out, a);
+        return;
+    }
+    v = describe(a);
+    if (fmt == 1) {
+        buf_adds(out, n ? ",\n  " : "\n  ");
+        value_write_json(out, v);
+    } else {
+        buf_adds(out, "---\n");
+        write_yaml(out, v, 0);
+    }
+    value_free(v);
+}
+
 int
 cmd_articles(struct cli *c, int argc, char **argv)
 {
@@ -241,32 +277,23 @@ cmd_articles(struct cli *c, int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    static const char *const fmts[] = { "text", "json", "yaml" };
     struct article_opts ao;
     struct diag d = DIAG_INIT;
     struct buf out;
     int ch, fmt = 0, rc = 0, n = 0;
     bool keep = false;
 
-    if (argc >= 2 && strcmp(argv[1], "fetch") == 0) {
-        if (cli_config(c, &d) == -1)
-            return cli_fail(&d);
-        memset(&ao, 0, sizeof(ao));
-        ao.allow_html = c->cfg->compose.allow_html;
-        ao.drop_patterns = (const char *const *)c->cfg->compose.drop_patterns;
-        ao.ndrop = c->cfg->compose.ndrop;
-        return articles_fetch(c, argc - 1, argv + 1, &ao);
-    }
+    if (argc >= 2 && strcmp(argv[1], "fetch") == 0)
+        return article_opts_of(c, &ao, &d) == -1 ? cli_fail(&d) :
+            articles_fetch(c, argc - 1, argv + 1, &ao);
     optind = 0;
     while ((ch = getopt_long(argc, argv, "f:kh", opts, NULL)) != -1) {
         switch (ch) {
         case 'f':
-            if (strcmp(optarg, "text") == 0)
-                fmt = 0;
-            else if (strcmp(optarg, "json") == 0)
-                fmt = 1;
-            else if (strcmp(optarg, "yaml") == 0)
-                fmt = 2;
-            else
+            for (fmt = 0; fmt < 3 && strcmp(optarg, fmts[fmt]) != 0; fmt++)
+                ;
+            if (fmt == 3)
                 return cli_usage("articles", "unknown format \"%s\"; use text, json or yaml",
                     optarg);
             break;
@@ -281,47 +308,25 @@ cmd_articles(struct cli *c, int argc, char **argv)
         }
     }
     if (optind == argc)
-        return cli_usage("articles", "give at least one article FILE");
-    if (cli_config(c, &d) == -1)
+        return cli_usage("articles", "give at least one article FILE or URL");
+    if (article_opts_of(c, &ao, &d) == -1)
         return cli_fail(&d);
-    memset(&ao, 0, sizeof(ao));
-    ao.allow_html = c->cfg->compose.allow_html;
-    ao.drop_patterns = (const char *const *)c->cfg->compose.drop_patterns;
-    ao.ndrop = c->cfg->compose.ndrop;
     buf_init(&out, 0);
     if (fmt == 1)
         buf_adds(&out, "[");
     for (int i = optind; i < argc; i++) {
         struct article *a;
-        struct value *v;
 
         diag_clear(&d);
-        if (is_url(argv[i]))
-            a = article_fetch(argv[i], NULL, &ao, &d);
-        else
-            a = article_load(argv[i], &ao, &d);
+        a = is_url(argv[i]) ? article_fetch(argv[i], NULL, &ao, &d) :
+            article_load(argv[i], &ao, &d);
         if (a == NULL) {
             rc = cli_fail(&d);
             if (!keep)
                 break;
             continue;
         }
-        if (fmt == 0) {
-            if (n)
-                buf_addc(&out, '\n');
-            write_text(&out, a);
-        } else {
-            v = describe(a);
-            if (fmt == 1) {
-                buf_adds(&out, n ? ",\n  " : "\n  ");
-                value_write_json(&out, v);
-            } else {
-                buf_adds(&out, "---\n");
-                write_yaml(&out, v, 0);
-            }
-            value_free(v);
-        }
-        n++;
+        show(&out, a, fmt, n++);
         article_free(a);
     }
     if (fmt == 1)
