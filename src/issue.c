@@ -237,6 +237,36 @@ str_of(const struct value *v)
         v->type != VALUE_MAP ? v->str : NULL;
 }
 
+/* An inline article: handed to the YAML article reader as JSON (JSON is YAML). */
+static struct article *
+inline_article(struct issue *is, const struct value *it, const char *path,
+    const struct article_opts *ao, const struct issue_select *sel, struct diag *d)
+{
+    struct buf j, name;
+    struct diag ad = DIAG_INIT;
+    struct article *a;
+
+    buf_init(&j, 0);
+    buf_init(&name, 0);
+    value_write_json(&j, it);
+    buf_addf(&name, "%s:%d (inline article)", path, it->line);
+    a = article_parse(buf_str(&j), j.len, ARTICLE_YAML, buf_str(&name), ao, &ad);
+    if (a == NULL) {
+        diag_setat(d, EX_DATAERR, it->line, it->col, "inline article: %s", ad.msg);
+        if (sel != NULL && sel->keep_going) {
+            char msg[DIAG_PATH_MAX + DIAG_MSG_MAX + 32];
+
+            diag_path(d, path);
+            log_warnx("%s (skipped)", diag_format(d, msg, sizeof(msg)));
+            diag_clear(d);
+            is->skipped++;
+        }
+    }
+    buf_fini(&j);
+    buf_fini(&name);
+    return a;
+}
+
 /* The keys an entry with path: may carry to correct what the article file says. */
 static const char *const override_keys[] = {
     "path", "summary", "title", "url", "date", "source", "author",
@@ -416,7 +446,6 @@ issue_load(const char *path, const struct article_opts *ao, const struct issue_s
         const struct value *it = list->items[i];
         const char *p = str_of(it), *summary = NULL;
         struct article *a = NULL;
-
         const char *url = web_entry(it);
 
         if (p == NULL && it->type == VALUE_MAP && str_of(value_get(it, "path")) != NULL) {
@@ -443,28 +472,7 @@ issue_load(const char *path, const struct article_opts *ao, const struct issue_s
                 goto fail;
             }
         } else if (it->type == VALUE_MAP) {
-            /* an inline article: hand it to the YAML article reader as JSON (JSON is YAML) */
-            struct buf j, name;
-            struct diag ad = DIAG_INIT;
-
-            buf_init(&j, 0);
-            buf_init(&name, 0);
-            value_write_json(&j, it);
-            buf_addf(&name, "%s:%d (inline article)", path, it->line);
-            a = article_parse(buf_str(&j), j.len, ARTICLE_YAML, buf_str(&name), ao, &ad);
-            if (a == NULL) {
-                diag_setat(d, EX_DATAERR, it->line, it->col, "inline article: %s", ad.msg);
-                if (sel != NULL && sel->keep_going) {
-                    char msg[DIAG_PATH_MAX + DIAG_MSG_MAX + 32];
-
-                    diag_path(d, path);
-                    log_warnx("%s (skipped)", diag_format(d, msg, sizeof(msg)));
-                    diag_clear(d);
-                    is->skipped++;
-                }
-            }
-            buf_fini(&j);
-            buf_fini(&name);
+            a = inline_article(is, it, path, ao, sel, d);
         } else {
             diag_setat(d, EX_DATAERR, it->line, it->col, "each article is a path, "
                 "{path: ..., summary: ...} or an inline article map");
