@@ -27,6 +27,7 @@ enum article_format {
     ARTICLE_MARKDOWN,           /* .md .markdown: optional --- front matter --- then Markdown */
     ARTICLE_YAML,               /* .yaml .yml: a map with the keys below plus body/paragraphs */
     ARTICLE_TEXT,               /* .txt: text scraped from a web page, extracted by heuristics */
+    ARTICLE_HTML,               /* .html .htm: a web page, read by src/article/html.c */
 };
 
 /* A link of the body, numbered by position: links[i] is reference [i + 1] in body_text. */
@@ -40,6 +41,12 @@ struct article_noise {
     const char *text;
     int line;                   /* 1-based line in the file */
     const char *why;            /* "pattern", "user pattern", "header", "footer", "date", ... */
+};
+
+/* Where a field of an HTML page came from ("JSON-LD", "OpenGraph", "<title>", "byline",
+ * ...): static strings, NULL when the field is absent or not from an HTML page. */
+struct article_origin {
+    const char *title, *author, *date, *source, *summary, *image, *url;
 };
 
 /*
@@ -70,6 +77,8 @@ struct article {
     size_t nlinks;
     struct article_noise *noise;    /* lines dropped from a scraped page (ARTICLE_TEXT) */
     size_t nnoise;
+    const char *lang;           /* the page's language (HTML: <html lang>, og:locale), or NULL */
+    struct article_origin origin;   /* where each field came from (HTML pages) */
     struct arena arena;         /* private: owns all of the above */
 };
 

@@ -17,6 +17,7 @@
 #include "article.h"
 #include "buf.h"
 #include "diag.h"
+#include "html.h"
 #include "util.h"
 #include "value.h"
 
@@ -3541,7 +3542,7 @@ article_parse(const char *text, size_t len, enum article_format format, const ch
         text += 3;                                  /* a byte order mark */
         len -= 3;
     }
-    if (format != ARTICLE_TEXT) {
+    if (format != ARTICLE_TEXT && format != ARTICLE_HTML) {
         int line, col;
 
         if (!utf8_is_valid(text, len)) {
@@ -3563,6 +3564,9 @@ article_parse(const char *text, size_t len, enum article_format format, const ch
         break;
     case ARTICLE_TEXT:
         rc = parse_text(&c, text, len);
+        break;
+    case ARTICLE_HTML:
+        rc = article_html_parse(text, len, url_is_web(a->path) ? a->path : NULL, NULL, a, d);
         break;
     }
     if (rc == 0) {
@@ -3615,6 +3619,10 @@ article_load(const char *path, const struct article_opts *o, struct diag *d)
     }
     if (has_suffix(path, ".txt"))
         known = true;
+    if (has_suffix(path, ".html") || has_suffix(path, ".htm")) {
+        f = ARTICLE_HTML;
+        known = true;
+    }
     if (!known) {
         const char *p = text;
 

@@ -26,7 +26,7 @@ static const char usage_text[] =
     "Shows what gazette made of each article: title, source, author, date (as printed and\n"
     "as ISO 8601), url, paragraphs and, for scraped pages, the noise lines it dropped.\n";
 
-static const char *const formats[] = { "Markdown", "YAML", "scraped text" };
+static const char *const formats[] = { "Markdown", "YAML", "scraped text", "HTML" };
 
 static struct value *
 describe(const struct article *a)

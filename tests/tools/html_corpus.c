@@ -1,0 +1,363 @@
+/*
+ * html_corpus DIR [OVERRIDES]: score the HTML reader on Mozilla Readability's test pages
+ * (DIR/NAME/source.html, expected.html, expected-metadata.json): per-field accuracy of
+ * title, byline, excerpt, site name and published date, and the mean F1 of word 4-gram
+ * shingles between our body and the text of expected.html.  OVERRIDES (tab-separated:
+ * page, field, value, reason) replaces an expected value checked by hand.  Prints one
+ * "# page field: got / want" line per miss, and fails below the targets of issue 11.
+ * With -v NAME prints that page's result.
+ * SPDX-License-Identifier: MIT
+ */
+#include <dirent.h>
+#include <json-c/json.h>
+#include <libxml/HTMLparser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "article.h"
+#include "check.h"
+#include "diag.h"
+#include "util.h"
+
+#define TITLE_MIN 0.95
+#define DATE_MIN 0.90
+#define F1_MIN 0.95
+/* Readability's tests read each page as if from this address. */
+#define PAGE_URL "http://fakehost/test/page.html"
+
+enum { F_TITLE, F_BYLINE, F_EXCERPT, F_SITE, F_DATE, NFIELDS };
+static const char *const fnames[NFIELDS] = { "title", "byline", "excerpt", "siteName",
+    "publishedTime" };
+
+struct override {
+    char *page, *field, *value;
+};
+
+static struct override *ovr;
+static size_t novr;
+
+static void
+load_overrides(const char *path)
+{
+    size_t len;
+    char *text = read_file(path, &len), *save = NULL;
+
+    if (text == NULL)
+        return;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *f[4] = { NULL }, *p = line;
+
+        if (line[0] == '#')
+            continue;
+        for (int i = 0; i < 4 && p != NULL; i++) {
+            f[i] = p;
+            p = strchr(p, '\t');
+            if (p != NULL)
+                *p++ = '\0';
+        }
+        if (f[3] == NULL || f[3][0] == '\0')
+            continue;                           /* no reason given: not an override */
+        ovr = xreallocarray(ovr, novr + 1, sizeof(*ovr));
+        ovr[novr].page = xstrdup(f[0]);
+        ovr[novr].field = xstrdup(f[1]);
+        ovr[novr].value = xstrdup(f[2]);
+        novr++;
+    }
+    free(text);
+}
+
+/* Whitespace collapsed and trimmed copy. */
+static char *
+squeeze(const char *s)
+{
+    char *r = xmalloc(strlen(s) + 1), *w = r;
+    bool sp = false;
+
+    for (; *s; s++) {
+        if (IS_SPACE(*s) || (s[0] == '\xc2' && s[1] == '\xa0')) {
+            if (*s == '\xc2')
+                s++;
+            sp = w != r;
+            continue;
+        }
+        if (sp)
+            *w++ = ' ';
+        sp = false;
+        *w++ = *s;
+    }
+    *w = '\0';
+    return r;
+}
+
+/* The text of an HTML fragment or page, as libxml2 reads it. */
+static char *
+html_to_text(const char *html, size_t len)
+{
+    htmlDocPtr doc = htmlReadMemory(html, (int)len, PAGE_URL, "UTF-8", HTML_PARSE_RECOVER |
+        HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+    xmlChar *c;
+    char *r;
+
+    if (doc == NULL)
+        return xstrdup("");
+    c = xmlNodeGetContent(xmlDocGetRootElement(doc));
+    r = xstrdup(c != NULL ? (const char *)c : "");
+    xmlFree(c);
+    xmlFreeDoc(doc);
+    return r;
+}
+
+/* Words: runs of letters, digits and non-ASCII bytes, lower-cased; hashed 4-grams. */
+static size_t
+shingles(const char *s, unsigned long long **out)
+{
+    unsigned long long *w = NULL, *sh;
+    size_t nw = 0, cap = 0, ns;
+
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned long long h = 1469598103934665603ull;
+        bool any = false;
+
+        while (*p && (IS_ALNUM(*p) || *p >= 0x80)) {
+            h = (h ^ TO_LOWER(*p)) * 1099511628211ull;
+            p++;
+            any = true;
+        }
+        if (any) {
+            if (nw == cap) {
+                cap = cap ? cap * 2 : 256;
+                w = xreallocarray(w, cap, sizeof(*w));
+            }
+            w[nw++] = h;
+        } else {
+            p++;
+        }
+    }
+    ns = nw >= 4 ? nw - 3 : nw;
+    sh = xreallocarray(NULL, ns ? ns : 1, sizeof(*sh));
+    for (size_t i = 0; i < ns; i++)
+        sh[i] = nw >= 4 ? ((w[i] * 31 + w[i + 1]) * 31 + w[i + 2]) * 31 + w[i + 3] : w[i];
+    free(w);
+    *out = sh;
+    return ns;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+    unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* F1 of the two multisets of shingles. */
+static double
+f1(const char *got, const char *want)
+{
+    unsigned long long *a, *b;
+    size_t na = shingles(got, &a), nb = shingles(want, &b), i = 0, j = 0, common = 0;
+    double p, r;
+
+    qsort(a, na, sizeof(*a), cmp_u64);
+    qsort(b, nb, sizeof(*b), cmp_u64);
+    while (i < na && j < nb) {
+        if (a[i] == b[j]) {
+            common++;
+            i++;
+            j++;
+        } else if (a[i] < b[j]) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    free(a);
+    free(b);
+    if (na == 0 && nb == 0)
+        return 1;
+    if (common == 0)
+        return 0;
+    p = (double)common / (double)na;
+    r = (double)common / (double)nb;
+    return 2 * p * r / (p + r);
+}
+
+static const char *
+expected(const char *page, int field, struct json_object *meta)
+{
+    struct json_object *v;
+
+    for (size_t i = 0; i < novr; i++)
+        if (strcmp(ovr[i].page, page) == 0 && strcmp(ovr[i].field, fnames[field]) == 0)
+            return ovr[i].value[0] ? ovr[i].value : NULL;
+    if (!json_object_object_get_ex(meta, fnames[field], &v) ||
+        !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v)[0] ? json_object_get_string(v) : NULL;
+}
+
+static bool
+same(int field, const char *got, const char *want)
+{
+    char *g, *w;
+    bool eq;
+
+    if (got == NULL)
+        return false;
+    if (field == F_DATE) {
+        char gi[ARTICLE_ISO_MAX], wi[ARTICLE_ISO_MAX];
+
+        if (article_parse_date(want, wi) != 0)
+            return strcmp(got, want) == 0;
+        return article_parse_date(got, gi) == 0 && strncmp(gi, wi, 10) == 0;
+    }
+    g = squeeze(got);
+    w = squeeze(want);
+    eq = strcmp(g, w) == 0;
+    free(g);
+    free(w);
+    return eq;
+}
+
+struct totals {
+    size_t hit[NFIELDS], n[NFIELDS], pages, failed;
+    double f1sum;
+};
+
+static void
+score_page(const char *dir, const char *page, struct totals *t, bool verbose)
+{
+    char path[4096];
+    struct diag d = DIAG_INIT;
+    struct article *a;
+    struct json_object *meta;
+    size_t len;
+    char *src, *exp, *want_text, *got_text;
+    double f;
+
+    snprintf(path, sizeof(path), "%s/%s/source.html", dir, page);
+    src = read_file(path, &len);
+    if (src == NULL)
+        return;
+    a = article_parse(src, len, ARTICLE_HTML, PAGE_URL, NULL, &d);
+    free(src);
+    snprintf(path, sizeof(path), "%s/%s/expected-metadata.json", dir, page);
+    meta = json_object_from_file(path);
+    snprintf(path, sizeof(path), "%s/%s/expected.html", dir, page);
+    exp = read_file(path, &len);
+    t->pages++;
+    if (a == NULL || meta == NULL || exp == NULL) {
+        char msg[512];
+
+        printf("# %s: %s\n", page, a == NULL ? diag_format(&d, msg, sizeof(msg)) : "no data");
+        t->failed++;
+        for (int i = 0; i < NFIELDS; i++)
+            if (meta != NULL && expected(page, i, meta) != NULL)
+                t->n[i]++;
+        article_free(a);
+        json_object_put(meta);
+        free(exp);
+        return;
+    }
+    {
+        const char *got[NFIELDS] = { a->title, a->author, a->summary, a->source, a->date };
+
+        for (int i = 0; i < NFIELDS; i++) {
+            const char *w = expected(page, i, meta);
+
+            if (w == NULL)
+                continue;
+            t->n[i]++;
+            if (same(i, got[i], w))
+                t->hit[i]++;
+            else
+                printf("# %s %s: got \"%.120s\" want \"%.120s\"\n", page, fnames[i],
+                    got[i] ? got[i] : "(none)", w);
+        }
+    }
+    want_text = html_to_text(exp, len);
+    got_text = html_to_text(a->body_html, strlen(a->body_html));
+    f = f1(got_text, want_text);
+    t->f1sum += f;
+    if (f < 0.9)
+        printf("# %s body F1 %.3f\n", page, f);
+    if (verbose)
+        printf("%s\n---\n%s\n", a->body_html, a->body_text);
+    free(want_text);
+    free(got_text);
+    free(exp);
+    json_object_put(meta);
+    article_free(a);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+main(int argc, char **argv)
+{
+    struct totals t;
+    DIR *dp;
+    struct dirent *e;
+    char **names = NULL;
+    size_t nn = 0;
+    const char *only = NULL;
+
+    if (argc > 2 && strcmp(argv[1], "-v") == 0) {
+        only = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
+    if (argc < 2) {
+        fprintf(stderr, "usage: html_corpus [-v PAGE] DIR [OVERRIDES]\n");
+        return 2;
+    }
+    memset(&t, 0, sizeof(t));
+    if (argc > 2)
+        load_overrides(argv[2]);
+    if ((dp = opendir(argv[1])) == NULL) {
+        printf("not ok - cannot open %s\n", argv[1]);
+        return 1;
+    }
+    while ((e = readdir(dp)) != NULL)
+        if (e->d_name[0] != '.' && strchr(e->d_name, '.') == NULL) {
+            names = xreallocarray(names, nn + 1, sizeof(*names));
+            names[nn++] = xstrdup(e->d_name);
+        }
+    closedir(dp);
+    qsort(names, nn, sizeof(*names), cmp_str);
+    for (size_t i = 0; i < nn; i++) {
+        if (only == NULL || strcmp(only, names[i]) == 0)
+            score_page(argv[1], names[i], &t, only != NULL);
+        free(names[i]);
+    }
+    free(names);
+    for (int i = 0; i < NFIELDS; i++)
+        printf("# %-13s %3zu/%3zu %5.1f%%\n", fnames[i], t.hit[i], t.n[i],
+            t.n[i] ? 100.0 * (double)t.hit[i] / (double)t.n[i] : 100.0);
+    printf("# body F1 mean %.4f over %zu pages\n", t.pages ? t.f1sum / (double)t.pages : 0,
+        t.pages);
+    if (only != NULL)
+        return 0;
+    CHECK(t.pages >= 100, "read %zu corpus pages", t.pages);
+    CHECK(t.failed == 0, "every page gives an article (%zu failed)", t.failed);
+    CHECK(t.n[F_TITLE] > 0 && (double)t.hit[F_TITLE] / (double)t.n[F_TITLE] >= TITLE_MIN,
+        "title accuracy %.1f%% >= %.0f%%", 100.0 * (double)t.hit[F_TITLE] /
+        (double)(t.n[F_TITLE] ? t.n[F_TITLE] : 1), 100 * TITLE_MIN);
+    CHECK(t.n[F_DATE] > 0 && (double)t.hit[F_DATE] / (double)t.n[F_DATE] >= DATE_MIN,
+        "date accuracy %.1f%% >= %.0f%% where expected", 100.0 * (double)t.hit[F_DATE] /
+        (double)(t.n[F_DATE] ? t.n[F_DATE] : 1), 100 * DATE_MIN);
+    CHECK(t.pages > 0 && t.f1sum / (double)t.pages >= F1_MIN, "mean body F1 %.4f >= %.2f",
+        t.pages ? t.f1sum / (double)t.pages : 0, F1_MIN);
+    for (size_t i = 0; i < novr; i++) {
+        free(ovr[i].page);
+        free(ovr[i].field);
+        free(ovr[i].value);
+    }
+    free(ovr);
+    return check_exit();
+}
