@@ -1422,6 +1422,7 @@ struct out {
     struct article_link *links;
     size_t npara, paracap;
     const char **paras;
+    const char *first_p;        /* the first <p>'s text (the summary when none is given) */
 };
 
 /* Absolute form of url against the base, for http(s) and mailto only; heap or NULL. */
@@ -1539,6 +1540,8 @@ close_p(struct out *o)
     o->in_p = false;
     o->in_text = false;
     end_block(o);
+    if (o->first_p == NULL && o->npara > 0)
+        o->first_p = o->paras[o->npara - 1];
 }
 
 static void
@@ -1662,6 +1665,8 @@ write_block(struct out *o, xmlNodePtr n, const char *t, bool container)
     o->in_text = save_text;
     o->pre = save_pre;
     end_block(o);
+    if (o->first_p == NULL && o->npara > 0 && strcmp(t, "p") == 0)
+        o->first_p = o->paras[o->npara - 1];
 }
 
 static void
@@ -1941,8 +1946,8 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
         diag_set(d, EX_DATAERR, "no text found in the page; is it an article?");
         goto out;
     }
-    if (a->summary == NULL && o.npara > 0) {
-        a->summary = oneline(a, o.paras[0]);
+    if (a->summary == NULL && o.first_p != NULL) {
+        a->summary = oneline(a, o.first_p);
         a->origin.summary = "first paragraph";
     }
     trim_end(&o.text);

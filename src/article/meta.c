@@ -720,10 +720,77 @@ field(struct html_field *f, char *value, const char *origin)
     f->origin = origin;
 }
 
+/* Character references left in a value (pages escape twice: "That&#039;s"): decoded,
+ * as Readability does for metadata. */
+static void
+unescape(char *s)
+{
+    static const struct { const char *name; const char *utf8; } named[] = {
+        { "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" }, { "apos;", "'" },
+        { "nbsp;", " " },
+    };
+    char *w = s;
+
+    for (char *r = s; *r;) {
+        unsigned long cp = 0;
+        char *e = NULL;
+        size_t k;
+
+        if (*r != '&') {
+            *w++ = *r++;
+            continue;
+        }
+        for (k = 0; k < ARRAY_LEN(named); k++)
+            if (strncmp(r + 1, named[k].name, strlen(named[k].name)) == 0)
+                break;
+        if (k < ARRAY_LEN(named)) {
+            size_t l = strlen(named[k].utf8);
+
+            memcpy(w, named[k].utf8, l);        /* never longer than the reference */
+            w += l;
+            r += 1 + strlen(named[k].name);
+            continue;
+        }
+        if (r[1] == '#' && (r[2] == 'x' || r[2] == 'X'))
+            cp = strtoul(r + 3, &e, 16);
+        else if (r[1] == '#')
+            cp = strtoul(r + 2, &e, 10);
+        if (e == NULL || e == r + 2 || e == r + 3 || *e != ';') {
+            *w++ = *r++;
+            continue;
+        }
+        if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            cp = 0xfffd;
+        r = e + 1;                              /* "&#NN;" is at least 4 bytes... */
+        if (cp < 0x80) {
+            *w++ = (char)cp;
+        } else if (cp < 0x800) {                /* ...and 2 bytes of UTF-8 need "&#NNN;" */
+            *w++ = (char)(0xc0 | (cp >> 6));
+            *w++ = (char)(0x80 | (cp & 0x3f));
+        } else if (cp < 0x10000) {
+            *w++ = (char)(0xe0 | (cp >> 12));
+            *w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+            *w++ = (char)(0x80 | (cp & 0x3f));
+        } else {
+            *w++ = (char)(0xf0 | (cp >> 18));
+            *w++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+            *w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+            *w++ = (char)(0x80 | (cp & 0x3f));
+        }
+    }
+    *w = '\0';
+}
+
 static char *
 dup_or_null(const char *s)
 {
-    return s != NULL && s[0] != '\0' ? html_squeeze(xstrdup(s)) : NULL;
+    char *r;
+
+    if (s == NULL || s[0] == '\0')
+        return NULL;
+    r = xstrdup(s);
+    unescape(r);
+    return html_squeeze(r);
 }
 
 static size_t
