@@ -21,7 +21,7 @@
 /* <meta> names we read, after lower-casing, dropping white space and '.' -> ':'. */
 enum mkey {
     M_DC_TITLE, M_DCTERM_TITLE, M_OG_TITLE, M_WEIBO_A_TITLE, M_WEIBO_W_TITLE, M_TITLE,
-    M_TW_TITLE, M_DC_CREATOR, M_DCTERM_CREATOR, M_AUTHOR, M_PARSELY_AUTHOR, M_ARTICLE_AUTHOR,
+    M_TW_TITLE, M_PARSELY_TITLE, M_DC_CREATOR, M_DCTERM_CREATOR, M_AUTHOR, M_PARSELY_AUTHOR, M_ARTICLE_AUTHOR,
     M_DC_DESC, M_DCTERM_DESC, M_OG_DESC, M_WEIBO_A_DESC, M_WEIBO_W_DESC, M_DESC, M_TW_DESC,
     M_OG_SITE, M_PUBLISHED, M_PARSELY_DATE, M_DC_DATE, M_DC_ISSUED, M_DATE, M_PUBDATE,
     M_PUBLISHDATE, M_SAILTHRU_DATE, M_OG_PUBLISHED, M_ITEMPROP_DATE, M_OG_IMAGE,
@@ -30,7 +30,7 @@ enum mkey {
 
 static const char *const mkey_names[M_NKEYS] = {
     "dc:title", "dcterm:title", "og:title", "weibo:article:title", "weibo:webpage:title",
-    "title", "twitter:title", "dc:creator", "dcterm:creator", "author", "parsely-author",
+    "title", "twitter:title", "parsely-title", "dc:creator", "dcterm:creator", "author", "parsely-author",
     "article:author", "dc:description", "dcterm:description", "og:description",
     "weibo:article:description", "weibo:webpage:description", "description",
     "twitter:description", "og:site_name", "article:published_time", "parsely-pub-date",
@@ -50,6 +50,8 @@ struct mctx {
     char *time_dt;              /* first <time datetime> after the first <h1>, or before */
     char *rel_author;           /* text of the first rel=author link */
     char *url_date;             /* yyyy-mm-dd from a /yyyy/mm/dd/ canonical path */
+    char *clean_title;          /* <title> without its site part */
+    char *title_suffix;         /* that site part */
     bool seen_h1;
 };
 
@@ -830,6 +832,39 @@ title_sep(const char *s, size_t i, size_t n, bool *hier)
     return 0;
 }
 
+/* Is there an <h1> or <h2> whose text is s? */
+static bool
+heading_is(xmlNodePtr root, const char *s)
+{
+    xmlNodePtr n = root;
+    int depth = 0;
+
+    while (n != NULL) {
+        if (html_is(n, "h1") || html_is(n, "h2")) {
+            char *t = html_text(n);
+            bool eq = strcmp(t, s) == 0;
+
+            free(t);
+            if (eq)
+                return true;
+        } else if (n->type == XML_ELEMENT_NODE && n->children != NULL &&
+            depth < HTML_MAX_DEPTH) {
+            n = n->children;
+            depth++;
+            continue;
+        }
+        while (n != NULL && n->next == NULL) {
+            n = n->parent;
+            if (--depth < 0 || n == root)
+                return false;
+        }
+        if (n == NULL || n == root)
+            return false;
+        n = n->next;
+    }
+    return false;
+}
+
 /* Readability's title from <title>: drop a " | Site" part (or a leading "Site: "),
  * unless that leaves too few words.  *suffix gets the dropped site part, if any. */
 static char *
@@ -864,10 +899,7 @@ clean_title(const char *orig, xmlNodePtr root, char **suffix)
             *suffix = xstrdup(orig + last + lastlen);
         }
     } else if (strstr(orig, ": ") != NULL) {
-        xmlNodePtr h1 = find_first(root, "h1");
-        char *ht = h1 != NULL ? html_text(h1) : NULL;
-
-        if (ht == NULL || strcmp(ht, orig) != 0) {
+        if (!heading_is(root, orig)) {
             const char *lc = strrchr(orig, ':'), *fc = strchr(orig, ':');
 
             cur = xstrdup(lc + 1);
@@ -879,7 +911,6 @@ clean_title(const char *orig, xmlNodePtr root, char **suffix)
                 cur = xstrdup(orig);
             }
         }
-        free(ht);
     } else if (n > 150 || n < 15) {
         xmlNodePtr h1 = find_first(root, "h1");
 
@@ -918,20 +949,17 @@ static void
 choose_title(struct mctx *c, struct html_meta *m, xmlNodePtr root)
 {
     static const enum mkey order[] = { M_DC_TITLE, M_DCTERM_TITLE, M_OG_TITLE,
-        M_WEIBO_A_TITLE, M_WEIBO_W_TITLE, M_TITLE, M_TW_TITLE };
+        M_WEIBO_A_TITLE, M_WEIBO_W_TITLE, M_TITLE, M_TW_TITLE, M_PARSELY_TITLE };
     static const char *const origin[] = { "Dublin Core", "Dublin Core", "OpenGraph",
-        "Weibo", "Weibo", "<meta name=title>", "Twitter card" };
-    char *suffix = NULL;
+        "Weibo", "Weibo", "<meta name=title>", "Twitter card", "Parse.ly" };
 
     field(&m->title, dup_or_null(c->ld.title), "JSON-LD");
     for (size_t i = 0; i < ARRAY_LEN(order); i++)
         field(&m->title, dup_or_null(c->v[order[i]]), origin[i]);
-    if (m->doc_title != NULL) {
-        char *t = clean_title(m->doc_title, root, &suffix);
-
-        field(&m->title, t, "<title>");
-        field(&m->site, suffix, "<title> suffix");
-    }
+    field(&m->title, c->clean_title, "<title>");
+    c->clean_title = NULL;
+    field(&m->site, c->title_suffix, "<title> suffix");
+    c->title_suffix = NULL;
     if (m->title.value == NULL) {
         xmlNodePtr h1 = find_first(root, "h1");
 
@@ -1032,7 +1060,9 @@ html_meta_read(htmlDocPtr doc, struct html_meta *m)
         }
     }
     field(&m->lang, html_attr(root, "lang"), "<html lang>");
-    walk(&c, m, root, m->doc_title);
+    if (m->doc_title != NULL)
+        c.clean_title = clean_title(m->doc_title, root, &c.title_suffix);
+    walk(&c, m, root, c.clean_title);
     choose_title(&c, m, root);
     choose_rest(&c, m, (const char *)doc->URL);
     for (int i = 0; i < M_NKEYS; i++)
@@ -1046,6 +1076,8 @@ html_meta_read(htmlDocPtr doc, struct html_meta *m)
     free(c.time_dt);
     free(c.rel_author);
     free(c.url_date);
+    free(c.clean_title);
+    free(c.title_suffix);
 }
 
 void
