@@ -31,6 +31,8 @@
 #define SHARE_MAX_CHARS 500
 /* Bytes of the page searched for <meta charset> (HTML 5 says 1024; be generous). */
 #define SNIFF_BYTES 4096
+/* A paragraph shorter than this ("July 1", "Photo: AP") is not taken as the summary. */
+#define SUMMARY_MIN 25
 /* Output limits (a few times the input for markup). */
 #define HTML_OUT_MAX ((size_t)64 << 20)
 
@@ -1283,7 +1285,8 @@ clean_conditionally(struct grab *g, xmlNodePtr root, const char *name)
     collect(g, root, names, 1);
     n = g->nv;
     list = xreallocarray(NULL, n ? n : 1, sizeof(*list));
-    memcpy(list, g->v, n * sizeof(*list));
+    if (n > 0)
+        memcpy(list, g->v, n * sizeof(*list));
     g->nv = 0;
     for (size_t i = n; i-- > 0;) {
         xmlNodePtr x = list[i], p;
@@ -1540,8 +1543,6 @@ close_p(struct out *o)
     o->in_p = false;
     o->in_text = false;
     end_block(o);
-    if (o->first_p == NULL && o->npara > 0)
-        o->first_p = o->paras[o->npara - 1];
 }
 
 static void
@@ -1643,7 +1644,7 @@ write_block(struct out *o, xmlNodePtr n, const char *t, bool container)
 {
     bool save_text = o->in_text, save_pre = o->pre;
 
-    if (o->in_text) {                           /* a block inside a text block */
+    if (o->in_text && !o->in_p) {               /* a block inside a text block */
         if (!ends_space(&o->para))
             put_text(o, " ");
         write_children(o, n);
@@ -1665,14 +1666,15 @@ write_block(struct out *o, xmlNodePtr n, const char *t, bool container)
     o->in_text = save_text;
     o->pre = save_pre;
     end_block(o);
-    if (o->first_p == NULL && o->npara > 0 && strcmp(t, "p") == 0)
+    if (o->first_p == NULL && o->npara > 0 && strcmp(t, "p") == 0 &&
+        strlen(o->paras[o->npara - 1]) >= SUMMARY_MIN)
         o->first_p = o->paras[o->npara - 1];
 }
 
 static void
 write_list(struct out *o, xmlNodePtr n, const char *t)
 {
-    if (o->in_text) {
+    if (o->in_text && !o->in_p) {
         write_children(o, n);
         return;
     }
@@ -1751,12 +1753,12 @@ write_node(struct out *o, xmlNodePtr n)
     } else if (is_phrasing(n) || strcmp(t, "a") == 0) {
         write_children(o, n);
     } else {                                    /* div, section, table, tr, td, dl...: breaks */
-        if (!o->in_text)
+        if (!o->in_text || o->in_p)
             close_p(o);
         else if (!ends_space(&o->para))
             put_text(o, " ");
         write_children(o, n);
-        if (!o->in_text)
+        if (!o->in_text || o->in_p)
             close_p(o);
         else if (!ends_space(&o->para))
             put_text(o, " ");
@@ -1956,10 +1958,12 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     a->body_html = arena_strndup(&a->arena, buf_str(&o.html), o.html.len);
     a->body_text = arena_strndup(&a->arena, buf_str(&o.text), o.text.len);
     a->paragraphs = arena_alloc(&a->arena, (o.npara ? o.npara : 1) * sizeof(char *));
-    memcpy(a->paragraphs, o.paras, o.npara * sizeof(char *));
+    if (o.npara > 0)
+        memcpy(a->paragraphs, o.paras, o.npara * sizeof(char *));
     a->nparagraphs = o.npara;
     a->links = arena_alloc(&a->arena, (o.nlinks ? o.nlinks : 1) * sizeof(*a->links));
-    memcpy(a->links, o.links, o.nlinks * sizeof(*a->links));
+    if (o.nlinks > 0)
+        memcpy(a->links, o.links, o.nlinks * sizeof(*a->links));
     a->nlinks = o.nlinks;
     rc = 0;
 out:
