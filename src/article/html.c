@@ -12,6 +12,14 @@
 #include <curl/curl.h>
 #include <iconv.h>
 #include <libxml/HTMLtree.h>
+#include <libxml/SAX2.h>
+#include <libxml/parserInternals.h>     /* xmlSwitchToEncoding(); its IS_* macros go: */
+#undef IS_DIGIT
+#undef IS_ALPHA
+#undef IS_ALNUM
+#undef IS_SPACE
+#undef TO_LOWER
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +194,87 @@ convert(const char *s, size_t n, const char *cs, struct buf *b)
     }
     iconv_close(cd);
     return rc;
+}
+
+/* Does s (n bytes) start with "<name" and then a tag end or white space? */
+static bool
+at_tag(const char *s, size_t n, const char *name)
+{
+    size_t k = strlen(name);
+
+    return n > k + 1 && s[0] == '<' && ascii_strncasecmp(s + 1, name, k) == 0 &&
+        (IS_SPACE(s[k + 1]) || s[k + 1] == '>' || s[k + 1] == '/');
+}
+
+static const char *
+find_ci(const char *s, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+
+    for (const char *p = memchr(s, '<', n); p != NULL && (size_t)(p - s) + k <= n;
+        p = memchr(p + 1, '<', n - (size_t)(p + 1 - s)))
+        if (ascii_strncasecmp(p, needle, k) == 0)
+            return p;
+    return NULL;
+}
+
+/* Drop, in place, what no reader needs before parsing: the text of <script> (but JSON-LD)
+ * and <style>, and comments.  On a typical news page that is most of the bytes, and the
+ * tree, the time and the memory shrink with them. */
+static void
+strip_scripts(struct buf *b)
+{
+    char *s = (char *)buf_str(b), *w = s;
+    const char *r = s, *end = s + b->len;
+
+    while (r < end) {
+        const char *lt = memchr(r, '<', (size_t)(end - r)), *close, *gt;
+        bool script;
+
+        if (lt == NULL)
+            lt = end;
+        memmove(w, r, (size_t)(lt - r));
+        w += lt - r;
+        r = lt;
+        if (r == end)
+            break;
+        if ((size_t)(end - r) >= 4 && memcmp(r, "<!--", 4) == 0) {
+            const char *c = strstr(r + 4, "-->");      /* the buffer is NUL-terminated */
+
+            r = c != NULL ? c + 3 : end;
+            continue;
+        }
+        script = at_tag(r, (size_t)(end - r), "script");
+        if (!script && !at_tag(r, (size_t)(end - r), "style")) {
+            *w++ = *r++;
+            continue;
+        }
+        gt = memchr(r, '>', (size_t)(end - r));
+        if (gt == NULL)
+            break;
+        gt++;
+        memmove(w, r, (size_t)(gt - r));                /* the start tag */
+        w += gt - r;
+        close = find_ci(gt, (size_t)(end - gt), script ? "</script" : "</style");
+        if (script) {
+            struct buf t;
+            bool ld;
+
+            buf_init(&t, (size_t)(gt - r) + 1);
+            buf_add(&t, r, (size_t)(gt - r));
+            ld = strstr(buf_str(&t), "ld+json") != NULL || strstr(buf_str(&t), "LD+JSON");
+            buf_fini(&t);
+            if (ld) {
+                const char *e = close != NULL ? close : end;
+
+                memmove(w, gt, (size_t)(e - gt));
+                w += e - gt;
+            }
+        }
+        r = close != NULL ? close : end;
+    }
+    *w = '\0';
+    b->len = (size_t)(w - s);
 }
 
 static void
@@ -1797,57 +1886,130 @@ oneline(struct article *a, const char *s)
     return html_squeeze(r);
 }
 
+/* Attributes any reader looks at; the rest (data-*, event handlers, ARIA labels, ...)
+ * never reach the tree, where each would cost a few hundred bytes. */
+static bool
+wanted_attr(const char *name)
+{
+    static const char *const keep[] = { "class", "id", "style", "hidden", "aria-hidden",
+        "aria-modal", "role", "rel", "itemprop", "href", "src", "srcset", "alt", "content",
+        "name", "property", "type", "datetime", "charset", "lang", "dir", "colspan",
+        "rowspan", "summary", "datatable", "data-src", "data-original", "data-lazy-src",
+        "data-url", "data-srcset" };
+
+    for (size_t i = 0; i < ARRAY_LEN(keep); i++)
+        if (ascii_strcasecmp(name, keep[i]) == 0)
+            return true;
+    return false;
+}
+
+static void
+start_element(void *ctx, const xmlChar *name, const xmlChar **atts)
+{
+    const xmlChar *kept[2 * 32 + 1];
+    size_t k = 0;
+
+    for (size_t i = 0; atts != NULL && atts[i] != NULL && k + 2 < ARRAY_LEN(kept); i += 2)
+        if (wanted_attr((const char *)atts[i])) {
+            kept[k++] = atts[i];
+            kept[k++] = atts[i + 1];
+        }
+    kept[k] = NULL;
+    xmlSAX2StartElement(ctx, name, kept);
+}
+
 static htmlDocPtr
 parse_doc(const struct buf *u, const char *url)
 {
-    return htmlReadMemory(buf_str(u), (int)u->len, url, "UTF-8", HTML_PARSE_RECOVER |
-        HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
+    htmlParserCtxtPtr ctxt;
+    xmlCharEncodingHandlerPtr hdlr;
+    htmlDocPtr doc;
+
+    if (u->len > INT_MAX)
+        return NULL;
+    ctxt = htmlCreateMemoryParserCtxt(buf_str(u), (int)u->len);
+    if (ctxt == NULL)
+        return NULL;
+    ctxt->sax->startElement = start_element;
+    htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+        HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT);
+    /* as htmlReadMemory(..., "UTF-8", ...) does: the bytes are UTF-8 already, whatever a
+     * <meta charset> says */
+    hdlr = xmlFindCharEncodingHandler("UTF-8");
+    if (hdlr != NULL) {
+        xmlSwitchToEncoding(ctxt, hdlr);
+        xmlFree((xmlChar *)ctxt->input->encoding);
+        ctxt->input->encoding = xmlStrdup((const xmlChar *)"UTF-8");
+    }
+    if (url != NULL && ctxt->input->filename == NULL)
+        ctxt->input->filename = (char *)xmlStrdup((const xmlChar *)url);
+    htmlParseDocument(ctxt);
+    doc = ctxt->myDoc;
+    ctxt->myDoc = NULL;
+    if (ctxt->dictNames && doc != NULL && doc->dict == ctxt->dict)
+        ctxt->dict = NULL;                      /* the document keeps the dictionary */
+    htmlFreeParserCtxt(ctxt);
+    return doc;
+}
+
+/* One attempt with the given flags on a fresh parse; the document (caller frees) holding
+ * *art, and the length of its text. */
+static htmlDocPtr
+attempt(const struct buf *u, const char *url, const char *title, int flags, char **byline,
+    xmlNodePtr *art, size_t *len)
+{
+    struct grab g;
+
+    memset(&g, 0, sizeof(g));
+    *art = NULL;
+    *len = 0;
+    g.doc = parse_doc(u, url);
+    if (g.doc == NULL || xmlDocGetRootElement(g.doc) == NULL) {
+        xmlFreeDoc(g.doc);
+        return NULL;
+    }
+    g.flags = flags;
+    g.title = title;
+    prep_document(&g);
+    *art = grab_article(&g);
+    *len = html_text_len(*art);
+    pool_fini(&g.pool);
+    free(g.v);
+    *byline = g.byline;
+    return g.doc;
 }
 
 /* The content: Readability's attempts with ever looser flags; the first long enough,
- * else the longest.  Returns the document holding *art (caller frees). */
+ * else the longest (parsed again, so that only one tree is alive at a time).  Returns the
+ * document holding *art (caller frees). */
 static htmlDocPtr
 find_content(const struct buf *u, const char *url, const char *title, char **byline,
     xmlNodePtr *art)
 {
     static const int flags[] = { 7, 6, 4, 0 };
-    htmlDocPtr best = NULL;
-    size_t best_len = 0;
+    size_t best_len = 0, best = 0, len;
+    htmlDocPtr doc = NULL;
 
-    *art = NULL;
     for (size_t i = 0; i < ARRAY_LEN(flags); i++) {
-        struct grab g;
-        xmlNodePtr a;
-        size_t len;
-
-        memset(&g, 0, sizeof(g));
-        g.doc = parse_doc(u, url);
-        if (g.doc == NULL || xmlDocGetRootElement(g.doc) == NULL) {
-            xmlFreeDoc(g.doc);
-            break;
-        }
-        g.flags = flags[i];
-        g.title = title;
-        prep_document(&g);
-        a = grab_article(&g);
-        len = html_text_len(a);
-        pool_fini(&g.pool);
-        free(g.v);
-        if (best == NULL || len > best_len) {
-            xmlFreeDoc(best);
-            best = g.doc;
-            best_len = len;
-            *art = a;
-            free(*byline);
-            *byline = g.byline;
-        } else {
-            xmlFreeDoc(g.doc);
-            free(g.byline);
-        }
+        doc = attempt(u, url, title, flags[i], byline, art, &len);
+        if (doc == NULL)
+            return NULL;
         if (len >= CHAR_THRESHOLD)
-            break;
+            return doc;
+        if (len > best_len) {
+            best_len = len;
+            best = i;
+        }
+        if (i + 1 < ARRAY_LEN(flags) || best != i) {
+            xmlFreeDoc(doc);
+            doc = NULL;
+            free(*byline);
+            *byline = NULL;
+        }
     }
-    return best;
+    if (doc == NULL)
+        doc = attempt(u, url, title, flags[best], byline, art, &len);
+    return doc;
 }
 
 static CURLU *
@@ -1921,6 +2083,7 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     memset(&o, 0, sizeof(o));
     buf_init(&u, HTML_OUT_MAX);
     decode(bytes, len, charset, &u);
+    strip_scripts(&u);
     doc = parse_doc(&u, url);
     if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
         diag_set(d, EX_DATAERR, "not an HTML page (nothing to parse); is it the right file?");
@@ -1928,6 +2091,8 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     }
     flatten_deep(xmlDocGetRootElement(doc));
     html_meta_read(doc, &m);
+    xmlFreeDoc(doc);                            /* one tree at a time: memory ~ the page */
+    doc = NULL;
     cdoc = find_content(&u, url, m.title.value, &byline, &art);
     o.a = a;
     o.base = base_url(url, &m);

@@ -220,7 +220,41 @@ same(int field, const char *got, const char *want)
     return eq;
 }
 
+/* Is every tag of body one of the safe subset, with only href (a) / src and alt (img),
+ * and every address absolute http(s) or mailto?  Prints the first offence. */
+static bool
+safe_subset(const char *page, const char *body)
+{
+    static const char *const tags[] = { "p", "h2", "h3", "h4", "ul", "ol", "li", "blockquote",
+        "pre", "code", "figure", "figcaption", "img", "a", "em", "strong", "br" };
+
+    for (const char *p = strchr(body, '<'); p != NULL; p = strchr(p + 1, '<')) {
+        const char *q = p + 1 + (p[1] == '/');
+        size_t k = strcspn(q, " >"), i;
+
+        for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+            if (strlen(tags[i]) == k && strncmp(q, tags[i], k) == 0)
+                break;
+        if (i == sizeof(tags) / sizeof(tags[0]) ||
+            (q[k] == ' ' && strncmp(q, "a href=\"", 8) != 0 && strncmp(q, "img src=\"", 9) != 0)) {
+            printf("# %s: unsafe markup: %.60s\n", page, p);
+            return false;
+        }
+        if (q[k] == ' ') {
+            const char *u = strchr(q, '"') + 1;
+
+            if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0 &&
+                strncmp(u, "mailto:", 7) != 0) {
+                printf("# %s: address not absolute: %.60s\n", page, p);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 struct totals {
+    size_t unsafe;
     size_t hit[NFIELDS], n[NFIELDS], pages, failed;
     double f1sum;
 };
@@ -276,6 +310,8 @@ score_page(const char *dir, const char *page, struct totals *t, bool verbose)
                     got[i] ? got[i] : "(none)", w);
         }
     }
+    if (!safe_subset(page, a->body_html))
+        t->unsafe++;
     want_text = html_to_text(exp, len);
     got_text = html_to_text(a->body_html, strlen(a->body_html));
     f = f1(got_text, want_text);
@@ -345,6 +381,8 @@ main(int argc, char **argv)
         return 0;
     CHECK(t.pages >= 100, "read %zu corpus pages", t.pages);
     CHECK(t.failed == 0, "every page gives an article (%zu failed)", t.failed);
+    CHECK(t.unsafe == 0, "every body is in the safe HTML subset with absolute addresses "
+        "(%zu not)", t.unsafe);
     CHECK(t.n[F_TITLE] > 0 && (double)t.hit[F_TITLE] / (double)t.n[F_TITLE] >= TITLE_MIN,
         "title accuracy %.1f%% >= %.0f%%", 100.0 * (double)t.hit[F_TITLE] /
         (double)(t.n[F_TITLE] ? t.n[F_TITLE] : 1), 100 * TITLE_MIN);

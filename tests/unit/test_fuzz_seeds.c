@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/article/html.h"
 #include "article.h"
 #include "check.h"
 #include "config.h"
@@ -26,6 +27,22 @@ run_article(const char *p, size_t n)
         return;
     a = article_parse(p + 1, n - 1, (enum article_format)((unsigned char)p[0] % 3), "seed",
         NULL, &d);
+    article_free(a);
+}
+
+static void
+run_html(const char *p, size_t n)
+{
+    static const char *const charsets[] = { NULL, "utf-8", "iso-8859-1", "shift_jis",
+        "utf-16", "no-such-charset" };
+    struct diag d = DIAG_INIT;
+    struct article *a;
+
+    if (n < 1)
+        return;
+    a = xcalloc(1, sizeof(*a));
+    article_html_parse(p + 1, n - 1, "https://example.org/a/b.html",
+        charsets[(unsigned char)p[0] % 6], a, &d);
     article_free(a);
 }
 
@@ -59,6 +76,7 @@ static const struct {
     void (*fn)(const char *, size_t);
 } targets[] = {
     { "article", run_article },
+    { "html", run_html },
     { "subs", run_subs },
     { "config", run_config },
     { "tmpl", run_tmpl },
