@@ -13,12 +13,6 @@
 #include <iconv.h>
 #include <libxml/HTMLtree.h>
 #include <libxml/SAX2.h>
-#include <libxml/parserInternals.h>     /* xmlSwitchToEncoding(); its IS_* macros go: */
-#undef IS_DIGIT
-#undef IS_ALPHA
-#undef IS_ALNUM
-#undef IS_SPACE
-#undef TO_LOWER
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,14 +212,13 @@ find_ci(const char *s, size_t n, const char *needle)
     return NULL;
 }
 
-/* Drop, in place, what no reader needs before parsing: the text of <script> (but JSON-LD)
- * and <style>, and comments.  On a typical news page that is most of the bytes, and the
- * tree, the time and the memory shrink with them. */
+/* Copy s to out without what no reader needs: the text of <script> (but JSON-LD) and
+ * <style>, and comments.  On a typical news page that is most of the bytes, and the tree,
+ * the time and the memory shrink with them.  s is NUL-terminated at s[n]. */
 static void
-strip_scripts(struct buf *b)
+strip_scripts(const char *s, size_t n, struct buf *out)
 {
-    char *s = (char *)buf_str(b), *w = s;
-    const char *r = s, *end = s + b->len;
+    const char *r = s, *end = s + n;
 
     while (r < end) {
         const char *lt = memchr(r, '<', (size_t)(end - r)), *close, *gt;
@@ -233,48 +226,50 @@ strip_scripts(struct buf *b)
 
         if (lt == NULL)
             lt = end;
-        memmove(w, r, (size_t)(lt - r));
-        w += lt - r;
+        buf_add(out, r, (size_t)(lt - r));
         r = lt;
         if (r == end)
             break;
         if ((size_t)(end - r) >= 4 && memcmp(r, "<!--", 4) == 0) {
-            const char *c = strstr(r + 4, "-->");      /* the buffer is NUL-terminated */
+            const char *c = strstr(r + 4, "-->");
 
             r = c != NULL ? c + 3 : end;
             continue;
         }
         script = at_tag(r, (size_t)(end - r), "script");
         if (!script && !at_tag(r, (size_t)(end - r), "style")) {
-            *w++ = *r++;
+            buf_addc(out, *r++);
             continue;
         }
         gt = memchr(r, '>', (size_t)(end - r));
         if (gt == NULL)
             break;
         gt++;
-        memmove(w, r, (size_t)(gt - r));                /* the start tag */
-        w += gt - r;
+        buf_add(out, r, (size_t)(gt - r));              /* the start tag */
         close = find_ci(gt, (size_t)(end - gt), script ? "</script" : "</style");
         if (script) {
-            struct buf t;
-            bool ld;
+            bool ld = false;
 
-            buf_init(&t, (size_t)(gt - r) + 1);
-            buf_add(&t, r, (size_t)(gt - r));
-            ld = strstr(buf_str(&t), "ld+json") != NULL || strstr(buf_str(&t), "LD+JSON");
-            buf_fini(&t);
-            if (ld) {
-                const char *e = close != NULL ? close : end;
-
-                memmove(w, gt, (size_t)(e - gt));
-                w += e - gt;
-            }
+            for (const char *p = r; p + 7 <= gt && !ld; p++)
+                ld = ascii_strncasecmp(p, "ld+json", 7) == 0;
+            if (ld)
+                buf_add(out, gt, (size_t)((close != NULL ? close : end) - gt));
         }
         r = close != NULL ? close : end;
     }
-    *w = '\0';
-    b->len = (size_t)(w - s);
+}
+
+/* Can the page be parsed as it is: UTF-8 (declared or not), valid, without NUL? */
+static bool
+is_clean_utf8(const char *s, size_t n, const char *charset)
+{
+    char cs[64];
+
+    if (charset != NULL && charset[0] != '\0')
+        snprintf(cs, sizeof(cs), "%s", charset);
+    else
+        sniff_charset(s, n, cs, sizeof(cs));
+    return is_utf8_name(cs) && memchr(s, '\0', n) == NULL && utf8_is_valid(s, n);
 }
 
 static void
@@ -608,6 +603,33 @@ count_commas(const char *s)
     return k;
 }
 
+/* Commas in the text under top, without copying it. */
+static size_t
+node_commas(xmlNodePtr top)
+{
+    xmlNodePtr n = top->children;
+    size_t k = 0;
+    int depth = 1;
+
+    while (n != NULL) {
+        if (n->type == XML_TEXT_NODE && n->content != NULL) {
+            k += count_commas((const char *)n->content);
+        } else if (is_elem(n) && n->children != NULL && depth < HTML_MAX_DEPTH) {
+            n = n->children;
+            depth++;
+            continue;
+        }
+        while (n != NULL && n->next == NULL && n != top) {
+            n = n->parent;
+            depth--;
+        }
+        if (n == NULL || n == top)
+            break;
+        n = n->next;
+    }
+    return k;
+}
+
 /* Hidden by style, the hidden attribute or aria-hidden (Readability's _isProbablyVisible) */
 static bool
 is_hidden(xmlNodePtr n)
@@ -869,14 +891,11 @@ check_byline(struct grab *g, xmlNodePtr n, const char *ms)
     ip = html_attr(n, "itemprop");
     if ((rel != NULL && strcmp(rel, "author") == 0) || (ip != NULL && strstr(ip, "author")) ||
         matches_any(ms, BYLINE)) {
-        char *t = html_text(n);
-        size_t len = strlen(t);
+        size_t len = html_text_len(n);
 
         if (len > 0 && len < 100) {
-            g->byline = t;
+            g->byline = html_text(n);
             is = true;
-        } else {
-            free(t);
         }
     }
     free(rel);
@@ -1027,7 +1046,6 @@ score_paragraphs(struct grab *g, struct grab *tosc, xmlNodePtr *top, size_t *nto
 
     for (size_t i = 0; i < tosc->nv; i++) {
         xmlNodePtr e = tosc->v[i], a;
-        char *text;
         size_t len;
         double s;
         int level = 0;
@@ -1037,9 +1055,7 @@ score_paragraphs(struct grab *g, struct grab *tosc, xmlNodePtr *top, size_t *nto
         len = html_text_len(e);
         if (len < 25)
             continue;
-        text = html_text(e);
-        s = 1 + (double)(count_commas(text) + 1) + (double)(len / 100 < 3 ? len / 100 : 3);
-        free(text);
+        s = 1 + (double)(node_commas(e) + 1) + (double)(len / 100 < 3 ? len / 100 : 3);
         for (a = e->parent; is_elem(a) && level < 5; a = a->parent, level++) {
             if (!scored(a)) {
                 init_node(g, a);
@@ -1302,7 +1318,6 @@ fishy(struct grab *g, xmlNodePtr n, bool is_list)
     int w;
     size_t len, p, img, input, embeds = 0;
     long li;
-    char *text;
     double ld, hd;
     bool remove, figure;
 
@@ -1318,12 +1333,8 @@ fishy(struct grab *g, xmlNodePtr n, bool is_list)
     w = class_weight(g, n);
     if (w < 0)
         return true;
-    text = html_text(n);
-    if (count_commas(text) >= 10) {
-        free(text);
+    if (node_commas(n) >= 10)
         return false;
-    }
-    free(text);
     p = count_tag(g, n, "p");
     img = count_tag(g, n, "img");
     li = (long)count_tag(g, n, "li") - 100;
@@ -1922,7 +1933,6 @@ static htmlDocPtr
 parse_doc(const struct buf *u, const char *url)
 {
     htmlParserCtxtPtr ctxt;
-    xmlCharEncodingHandlerPtr hdlr;
     htmlDocPtr doc;
 
     if (u->len > INT_MAX)
@@ -1933,14 +1943,9 @@ parse_doc(const struct buf *u, const char *url)
     ctxt->sax->startElement = start_element;
     htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
         HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT);
-    /* as htmlReadMemory(..., "UTF-8", ...) does: the bytes are UTF-8 already, whatever a
-     * <meta charset> says */
-    hdlr = xmlFindCharEncodingHandler("UTF-8");
-    if (hdlr != NULL) {
-        xmlSwitchToEncoding(ctxt, hdlr);
-        xmlFree((xmlChar *)ctxt->input->encoding);
-        ctxt->input->encoding = xmlStrdup((const xmlChar *)"UTF-8");
-    }
+    /* the bytes are UTF-8 already, whatever a <meta charset> says (HTML_PARSE_IGNORE_ENC);
+     * no converter, so no copy of the input */
+    ctxt->charset = XML_CHAR_ENCODING_UTF8;     /* what xmlSwitchEncoding() does for UTF-8 */
     if (url != NULL && ctxt->input->filename == NULL)
         ctxt->input->filename = (char *)xmlStrdup((const xmlChar *)url);
     htmlParseDocument(ctxt);
@@ -2082,8 +2087,21 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     memset(&m, 0, sizeof(m));
     memset(&o, 0, sizeof(o));
     buf_init(&u, HTML_OUT_MAX);
-    decode(bytes, len, charset, &u);
-    strip_scripts(&u);
+    if (len >= 3 && memcmp(bytes, "\xef\xbb\xbf", 3) == 0) {
+        bytes += 3;                             /* a UTF-8 byte order mark */
+        len -= 3;
+        charset = "utf-8";
+    }
+    if (is_clean_utf8(bytes, len, charset)) {
+        strip_scripts(bytes, len, &u);          /* the common case: no copy to decode */
+    } else {
+        struct buf t;
+
+        buf_init(&t, HTML_OUT_MAX);
+        decode(bytes, len, charset, &t);
+        strip_scripts(buf_str(&t), t.len, &u);
+        buf_fini(&t);
+    }
     doc = parse_doc(&u, url);
     if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
         diag_set(d, EX_DATAERR, "not an HTML page (nothing to parse); is it the right file?");
