@@ -1056,7 +1056,9 @@ score_paragraphs(struct grab *g, struct grab *tosc, xmlNodePtr *top, size_t *nto
         if (len < 25)
             continue;
         s = 1 + (double)(node_commas(e) + 1) + (double)(len / 100 < 3 ? len / 100 : 3);
-        for (a = e->parent; is_elem(a) && level < 5; a = a->parent, level++) {
+        /* ancestors up to <body>: a candidate above it would take <body> in (a cycle) */
+        for (a = e->parent; is_elem(a) && level < 5 && a != g->body->parent;
+            a = a->parent, level++) {
             if (!scored(a)) {
                 init_node(g, a);
                 if (ncand == cap) {
@@ -1489,7 +1491,8 @@ grab_article(struct grab *g)
     prune(g, &tosc);
     score_paragraphs(g, &tosc, top, &ntop);
     free(tosc.v);
-    if (ntop == 0 || top[0] == g->body || html_is(top[0], "body") || score(top[0]) <= 0) {
+    if (ntop == 0 || top[0] == g->body || html_is(top[0], "body") || score(top[0]) <= 0 ||
+        !is_ancestor(g->body, top[0])) {
         /* no candidate: the whole body */
         art = xmlNewDocNode(g->doc, NULL, (const xmlChar *)"div", NULL);
         while (g->body->children != NULL) {
