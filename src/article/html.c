@@ -35,6 +35,8 @@
 #define SNIFF_BYTES 4096
 /* A paragraph shorter than this ("July 1", "Photo: AP") is not taken as the summary. */
 #define SUMMARY_MIN 25
+/* The digest's column (EMAIL-CHECKLIST C2): wider images are scaled down to it. */
+#define IMG_MAX_WIDTH 600L
 /* Output limits (a few times the input for markup). */
 #define HTML_OUT_MAX ((size_t)64 << 20)
 
@@ -1722,13 +1724,43 @@ image_src(struct out *o, xmlNodePtr n)
     return NULL;
 }
 
+/* A size attribute in pixels ("300", "300px"), or 0. */
+static long
+pixels(xmlNodePtr n, const char *name)
+{
+    char *v = html_attr(n, name);
+    long px = 0;
+
+    if (v != NULL) {
+        size_t k = strspn(v, "0123456789");
+
+        if (k > 0 && k < 6 && (v[k] == '\0' || strcmp(v + k, "px") == 0)) {
+            v[k] = '\0';
+            if (parse_long(v, 1, 99999, &px) == -1)
+                px = 0;
+        }
+    }
+    free(v);
+    return px;
+}
+
+/* An image as email wants it (EMAIL-CHECKLIST C5, C6, X2): https, a known width and height
+ * (scaled down to the 600 px column), display:block, border:0, alt.  Images without a
+ * size, or only over http, are left out (the lead image travels as a field). */
 static void
 write_img(struct out *o, xmlNodePtr n)
 {
     char *src = image_src(o, n), *alt;
+    long w = pixels(n, "width"), h = pixels(n, "height");
 
-    if (src == NULL)
+    if (src == NULL || ascii_strncasecmp(src, "https://", 8) != 0 || w == 0 || h == 0) {
+        free(src);
         return;
+    }
+    if (w > IMG_MAX_WIDTH) {
+        h = h * IMG_MAX_WIDTH / w;
+        w = IMG_MAX_WIDTH;
+    }
     alt = html_attr(n, "alt");
     open_p(o);
     buf_adds(&o->html, "<img src=\"");
@@ -1736,7 +1768,8 @@ write_img(struct out *o, xmlNodePtr n)
     buf_adds(&o->html, "\" alt=\"");
     if (alt != NULL)
         esc(&o->html, alt, strlen(alt), true);
-    buf_adds(&o->html, "\">");
+    buf_addf(&o->html, "\" width=\"%ld\" height=\"%ld\" "
+        "style=\"display:block;border:0;max-width:100%%;height:auto\">", w, h < 1 ? 1 : h);
     free(src);
     free(alt);
 }
@@ -1909,7 +1942,7 @@ wanted_attr(const char *name)
         "aria-modal", "role", "rel", "itemprop", "href", "src", "srcset", "alt", "content",
         "name", "property", "type", "datetime", "charset", "lang", "dir", "colspan",
         "rowspan", "summary", "datatable", "data-src", "data-original", "data-lazy-src",
-        "data-url", "data-srcset" };
+        "data-url", "data-srcset", "width", "height" };
 
     for (size_t i = 0; i < ARRAY_LEN(keep); i++)
         if (ascii_strcasecmp(name, keep[i]) == 0)
@@ -2044,6 +2077,11 @@ static void
 fill_meta(struct article *a, const struct html_meta *m, struct out *o, const char *byline)
 {
     char *img = absolute(o, m->image.value), *canon = absolute(o, m->canonical.value);
+
+    if (img != NULL && ascii_strncasecmp(img, "https://", 8) != 0) {
+        free(img);                              /* email wants https images (C5) */
+        img = NULL;
+    }
 
     a->title = oneline(a, m->title.value);
     a->origin.title = m->title.origin;

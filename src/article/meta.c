@@ -21,22 +21,24 @@
 /* <meta> names we read, after lower-casing, dropping white space and '.' -> ':'. */
 enum mkey {
     M_DC_TITLE, M_DCTERM_TITLE, M_OG_TITLE, M_WEIBO_A_TITLE, M_WEIBO_W_TITLE, M_TITLE,
-    M_TW_TITLE, M_PARSELY_TITLE, M_DC_CREATOR, M_DCTERM_CREATOR, M_AUTHOR, M_PARSELY_AUTHOR, M_ARTICLE_AUTHOR,
+    M_TW_TITLE, M_PARSELY_TITLE, M_DC_CREATOR, M_DCTERM_CREATOR, M_AUTHOR, M_PARSELY_AUTHOR,
+    M_ARTICLE_AUTHOR,
     M_DC_DESC, M_DCTERM_DESC, M_OG_DESC, M_WEIBO_A_DESC, M_WEIBO_W_DESC, M_DESC, M_TW_DESC,
     M_OG_SITE, M_PUBLISHED, M_PARSELY_DATE, M_DC_DATE, M_DC_ISSUED, M_DATE, M_PUBDATE,
     M_PUBLISHDATE, M_SAILTHRU_DATE, M_OG_PUBLISHED, M_ITEMPROP_DATE, M_OG_IMAGE,
-    M_OG_IMAGE_ALT, M_TW_IMAGE, M_OG_URL, M_OG_LOCALE, M_DC_LANG, M_NKEYS
+    M_OG_IMAGE_ALT, M_OG_IMAGE_SECURE, M_TW_IMAGE, M_OG_URL, M_OG_LOCALE, M_DC_LANG, M_NKEYS
 };
 
 static const char *const mkey_names[M_NKEYS] = {
     "dc:title", "dcterm:title", "og:title", "weibo:article:title", "weibo:webpage:title",
-    "title", "twitter:title", "parsely-title", "dc:creator", "dcterm:creator", "author", "parsely-author",
+    "title", "twitter:title", "parsely-title", "dc:creator", "dcterm:creator", "author",
+    "parsely-author",
     "article:author", "dc:description", "dcterm:description", "og:description",
     "weibo:article:description", "weibo:webpage:description", "description",
     "twitter:description", "og:site_name", "article:published_time", "parsely-pub-date",
     "dc:date", "dc:date:issued", "date", "pubdate", "publishdate", "sailthru:date",
     "og:published_time", "itemprop:datepublished", "og:image", "og:image:alt",
-    "twitter:image", "og:url", "og:locale", "dc:language",
+    "og:image:secure_url", "twitter:image", "og:url", "og:locale", "dc:language",
 };
 
 struct jsonld {
@@ -1031,6 +1033,7 @@ choose_rest(struct mctx *c, struct html_meta *m, const char *page_url)
     field(&m->date, url_date(c->v[M_OG_URL]), "URL path");
     field(&m->date, url_date(page_url), "URL path");
 
+    field(&m->image, dup_or_null(c->v[M_OG_IMAGE_SECURE]), "OpenGraph");
     field(&m->image, dup_or_null(c->ld.image), "JSON-LD");
     field(&m->image, dup_or_null(c->v[M_OG_IMAGE]), "OpenGraph");
     field(&m->image, dup_or_null(c->v[M_TW_IMAGE]), "Twitter card");

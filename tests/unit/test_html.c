@@ -103,9 +103,11 @@ test_links(void)
     struct diag d = DIAG_INIT;
     char *html = body_page("<base href=\"https://example.org/a/b/\">",
         "<p>See <a href=\"../c?x=1\">the report</a>, <a href=\"javascript:alert(1)\">this</a>"
-        " and <a href=\"mailto:ed@example.org\">write</a>; <img src=\"pic.jpg\" alt=\"A park\">"
+        " and <a href=\"mailto:ed@example.org\">write</a>; <img src=\"pic.jpg\" alt=\"A park\" "
+        "width=\"1200\" height=\"800px\"><img src=\"nosize.jpg\" alt=\"no size\">"
+        "<img src=\"http://plain.example.org/p.jpg\" width=\"10\" height=\"10\" alt=\"http\">"
         "<img data-src=\"//cdn.example.org/lazy.png\" src=\"data:image/gif;base64,R0lGOD\" "
-        "alt=\"lazy\"> <span onclick=\"evil()\" style=\"color:red\">styled</span> "
+        "alt=\"lazy\" width=\"300\" height=\"200\"> <span onclick=\"evil()\" style=\"color:red\">styled</span> "
         "<script>evil()</script><iframe src=\"https://ads.example\"></iframe>"
         "and the rest of a sentence long enough to count, with commas, here.</p>");
     struct article *a = page(html, &d);
@@ -116,11 +118,14 @@ test_links(void)
             != NULL, "a relative link resolved against <base>");
         CHECK(strstr(a->body_html, "javascript:") == NULL, "javascript: links are dropped");
         CHECK(strstr(a->body_html, "this") != NULL, "but their text stays");
-        CHECK(strstr(a->body_html, "<img src=\"https://example.org/a/b/pic.jpg\" alt=\"A park\">")
-            != NULL, "image with an absolute src and its alt");
+        CHECK(strstr(a->body_html, "<img src=\"https://example.org/a/b/pic.jpg\" alt=\"A park\" "
+            "width=\"600\" height=\"400\" style=\"display:block;border:0;") != NULL,
+            "image: absolute src, alt, size scaled to the 600 px column, display:block");
+        CHECK(strstr(a->body_html, "nosize") == NULL && strstr(a->body_html, "http:") == NULL,
+            "images without a size or over http are left out (email needs both)");
         CHECK(strstr(a->body_html, "https://cdn.example.org/lazy.png") != NULL,
             "a lazy image's real address");
-        CHECK(strstr(a->body_html, "onclick") == NULL && strstr(a->body_html, "style=") == NULL
+        CHECK(strstr(a->body_html, "onclick") == NULL && strstr(a->body_html, "color:red") == NULL
             && strstr(a->body_html, "<script") == NULL && strstr(a->body_html, "evil") == NULL
             && strstr(a->body_html, "iframe") == NULL, "no scripts, handlers or styles");
         CHECK(a->nlinks == 2, "two links numbered (%zu)", a->nlinks);
