@@ -3,7 +3,7 @@
  * pages) REPEAT times with gazette's HTML reader; print pages/s, MB/s, the peak RSS above
  * the process's baseline (after a warm-up page) and the largest page.  Verifies its own
  * results: every page gives an article with a title and a body, and every repetition gives
- * the same output (a hash of all bodies).  The last line is machine-readable for tests/bench/run.sh:
+ * the same output (a hash of all bodies).  The last line is for tests/bench/run.sh:
  *   RESULT pages SECONDS BYTES PEAK_KB BASE_KB LARGEST_BYTES
  * SPDX-License-Identifier: MIT
  */

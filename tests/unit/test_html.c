@@ -107,7 +107,8 @@ test_links(void)
         "width=\"1200\" height=\"800px\"><img src=\"nosize.jpg\" alt=\"no size\">"
         "<img src=\"http://plain.example.org/p.jpg\" width=\"10\" height=\"10\" alt=\"http\">"
         "<img data-src=\"//cdn.example.org/lazy.png\" src=\"data:image/gif;base64,R0lGOD\" "
-        "alt=\"lazy\" width=\"300\" height=\"200\"> <span onclick=\"evil()\" style=\"color:red\">styled</span> "
+        "alt=\"lazy\" width=\"300\" height=\"200\"> "
+        "<span onclick=\"evil()\" style=\"color:red\">styled</span> "
         "<script>evil()</script><iframe src=\"https://ads.example\"></iframe>"
         "and the rest of a sentence long enough to count, with commas, here.</p>");
     struct article *a = page(html, &d);
