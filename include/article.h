@@ -1,7 +1,7 @@
 /*
  * article: the first stage of the pipeline (article -> digest -> tmpl -> mime -> transport).
- * Reads one article file in one of three formats (Markdown with YAML front matter, a YAML
- * article, or plain text scraped from a web page) into one struct.  Markdown goes through
+ * Reads one article file in one of four formats (Markdown with YAML front matter, a YAML
+ * article, plain text scraped from a web page, or an HTML page) into one struct.  Markdown goes through
  * libcmark (CommonMark 0.30); dates are read from common news formats (RFC 5322 3.3,
  * ISO 8601 / RFC 3339, US and UK newspaper styles, CJK "2024年3月15日") and normalised to
  * ISO 8601 UTC.
@@ -93,7 +93,7 @@ struct article_opts {
 
 /*
  * Read the article at path.  The format comes from the extension (.md .markdown .mdown
- * .mkd, .yaml .yml, .txt); for any other extension a file that starts with "---" or a
+ * .mkd, .yaml .yml, .txt, .html .htm); for any other extension a file that starts with "---" or a
  * "# " heading is Markdown and anything else scraped text.  o may be NULL (defaults).
  *
  * Markdown and YAML: the keys title url source author date tags summary image image_alt
@@ -115,6 +115,10 @@ struct article_opts {
  * date/byline block or right above the text) and a standfirst as the summary.  Every other
  * line is noise (built-in patterns for share/follow/subscribe/cookie/copyright/ad lines,
  * plus o->drop_patterns) and is listed in noise with the reason.
+ * HTML pages (ARTICLE_HTML) are read by src/article/html.c: the page's own metadata
+ * (JSON-LD, OpenGraph, <meta>, <title>; each field's origin in a->origin), the main content
+ * found Readability-style and written as a small email-safe HTML subset with absolute
+ * links; name, when it is an http(s) URL, resolves relative links.
  * Returns the article (caller frees with article_free()), or NULL with d set:
  * EX_NOINPUT when the file cannot be read, EX_DATAERR for a bad article (no title,
  * broken front matter, a date that is not a date, a url that is not http(s), a key that
