@@ -2,9 +2,9 @@
  * article: the first stage of the pipeline (article -> digest -> tmpl -> mime -> transport).
  * Reads one article file in one of four formats (Markdown with YAML front matter, a YAML
  * article, plain text scraped from a web page, or an HTML page) into one struct.
- * Markdown goes through libcmark (CommonMark 0.30); dates are read from common news formats (RFC 5322 3.3,
- * ISO 8601 / RFC 3339, US and UK newspaper styles, CJK "2024年3月15日") and normalised to
- * ISO 8601 UTC.
+ * Markdown goes through libcmark (CommonMark 0.30); dates are read from common news
+ * formats (RFC 5322 3.3, ISO 8601 / RFC 3339, US and UK newspaper styles, CJK
+ * "2024年3月15日") and normalised to ISO 8601 UTC.
  * SPDX-License-Identifier: MIT
  */
 #ifndef GAZETTE_ARTICLE_H
