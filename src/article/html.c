@@ -2073,6 +2073,73 @@ base_url(const char *url, const struct html_meta *m)
     return NULL;
 }
 
+/* A month name or its abbreviation (English, French, German, Spanish, Italian,
+ * Portuguese, Dutch), any case, with an optional final period. */
+static bool
+is_month(const char *w)
+{
+    static const char *const months[] = { "jan", "january", "feb", "february", "mar",
+        "march", "apr", "april", "may", "jun", "june", "jul", "july", "aug", "august", "sep",
+        "sept", "september", "oct", "october", "nov", "november", "dec", "december",
+        "janvier", "f\xc3\xa9vrier", "mars", "avril", "mai", "juin", "juillet", "ao\xc3\xbbt",
+        "septembre", "octobre", "novembre", "d\xc3\xa9" "cembre", "januar", "februar",
+        "m\xc3\xa4rz",
+        "juni", "juli", "oktober", "dezember", "enero", "febrero", "marzo", "abril", "mayo",
+        "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+        "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre",
+        "dicembre", "janeiro", "fevereiro", "mar\xc3\xa7o", "maio", "junho", "julho",
+        "setembro", "outubro", "novembro", "dezembro", "januari", "februari", "maart", "mei",
+        "augustus" };
+    size_t n = strlen(w);
+
+    if (n > 0 && w[n - 1] == '.')
+        n--;
+    for (size_t i = 0; i < ARRAY_LEN(months); i++)
+        if (strlen(months[i]) == n && ascii_strncasecmp(w, months[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* The name in a byline element's text: after "By" (or a "Section by" label), before a
+ * date, a time, a handle or a separator ("Ann Lee May 20, 2019", "Ann Lee • 8h"). */
+static const char *
+clean_byline(struct article *a, const char *s)
+{
+    static const char *const stops[] = { " \xe2\x80\xa2", " |", " \xe2\x80\x94", " \xe2\x80\x93",
+        " @", " -", " /", "Updated", "Published", " Edited", " Reviewed", " Photo",
+        " Illustrat", "\n" };
+    char *r = arena_strdup(&a->arena, s), *p, *last;
+    size_t cut, whole;
+
+    for (p = r; *p; p++)                      /* the first " by " of a "Section by Name" */
+        if ((p == r || p[-1] == ' ') && ascii_strncasecmp(p, "by ", 3) == 0) {
+            r = p + 3;
+            break;
+        }
+    cut = whole = strlen(r);
+    for (size_t i = 0; i < cut; i++)
+        if (IS_DIGIT(r[i]))
+            cut = i;
+    for (size_t k = 0; k < ARRAY_LEN(stops); k++) {
+        char *q = strstr(r, stops[k]);
+
+        if (q != NULL && (size_t)(q - r) < cut)
+            cut = (size_t)(q - r);
+    }
+    r[cut] = '\0';
+    html_squeeze(r);
+    last = strrchr(r, ' ');                     /* "Ann Lee May" of "Ann Lee May 20" */
+    if (cut < whole && last != NULL && is_month(last + 1))
+        *last = '\0';
+    while (*r != '\0' && strchr(",;:-", r[strlen(r) - 1]) != NULL) {
+        r[strlen(r) - 1] = '\0';
+        html_squeeze(r);
+    }
+    if (cut < whole && strchr(r, ' ') == NULL)
+        return NULL;                            /* "Last" of "Last Updated: ...": no name */
+    return oneline(a, r);
+}
+
 static void
 fill_meta(struct article *a, const struct html_meta *m, struct out *o, const char *byline)
 {
@@ -2088,12 +2155,8 @@ fill_meta(struct article *a, const struct html_meta *m, struct out *o, const cha
     a->author = oneline(a, m->author.value);
     a->origin.author = m->author.origin;
     if (a->author == NULL && byline != NULL) {
-        const char *b = byline;
-
-        if (ascii_strncasecmp(b, "by ", 3) == 0)
-            b += 3;
-        a->author = oneline(a, b);
-        a->origin.author = "byline";
+        a->author = clean_byline(a, byline);
+        a->origin.author = a->author != NULL ? "byline" : NULL;
     }
     a->source = oneline(a, m->site.value);
     a->origin.source = m->site.origin;

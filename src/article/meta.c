@@ -9,12 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "article.h"
 #include "html.h"
 #include "buf.h"
 #include "util.h"
 
 /* JSON-LD blocks larger than this are skipped (real ones are a few KB). */
 #define JSONLD_MAX ((size_t)1 << 20)
+/* Longest element text tried as a date ("Updated: Sunday, 19 October 2014 at 4:55 p.m.
+ * EDT" has 48 characters). */
+#define DATE_TEXT_MAX 80
 /* Objects visited inside one JSON-LD block (@graph arrays, nested lists). */
 #define JSONLD_MAX_OBJECTS 256
 
@@ -51,6 +55,8 @@ struct mctx {
     bool have_ld;
     char *time_dt;              /* first <time datetime> after the first <h1>, or before */
     char *rel_author;           /* text of the first rel=author link */
+    char *text_date;            /* a short date-classed element's text that parses as a date */
+    bool text_date_after_h1;
     char *url_date;             /* yyyy-mm-dd from a /yyyy/mm/dd/ canonical path */
     char *clean_title;          /* <title> without its site part */
     char *title_suffix;         /* that site part */
@@ -612,6 +618,35 @@ rel_has(xmlNodePtr n, const char *word)
     return r;
 }
 
+/* The text date finder near the headline: an element whose class or id says date, time,
+ * published or posted, with a short text that is a whole date ("Published: 4 May 2015").
+ * The first after the <h1> wins over those before it. */
+static void
+text_date(struct mctx *c, xmlNodePtr n)
+{
+    static const char *const words[] = { "date", "time", "publish", "posted", "dateline" };
+    char *cls = html_attr(n, "class"), *id = html_attr(n, "id"), *t;
+    char iso[ARTICLE_ISO_MAX];
+    bool dateish = false;
+    size_t len;
+
+    for (size_t i = 0; i < ARRAY_LEN(words); i++)
+        if ((cls != NULL && strstr(cls, words[i])) || (id != NULL && strstr(id, words[i])))
+            dateish = true;
+    free(cls);
+    free(id);
+    if (!dateish || (len = html_text_len(n)) < 6 || len > DATE_TEXT_MAX)
+        return;
+    t = html_text(n);
+    if (article_parse_date(t, iso) == 0) {
+        free(c->text_date);
+        c->text_date = t;
+        c->text_date_after_h1 = c->seen_h1;
+    } else {
+        free(t);
+    }
+}
+
 static void
 read_element(struct mctx *c, struct html_meta *m, xmlNodePtr n, const char *doc_title)
 {
@@ -644,10 +679,14 @@ read_element(struct mctx *c, struct html_meta *m, xmlNodePtr n, const char *doc_
         }
     } else if (strcmp(name, "a") == 0 && c->rel_author == NULL && rel_has(n, "author")) {
         c->rel_author = html_text(n);
-    } else if (c->v[M_ITEMPROP_DATE] == NULL) {
+    } else {
         char *ip = html_attr(n, "itemprop");
 
-        if (ip != NULL && ascii_strcasecmp(ip, "datePublished") == 0) {
+        if (!c->text_date_after_h1)
+            text_date(c, n);
+
+        if (ip != NULL && ascii_strcasecmp(ip, "datePublished") == 0 &&
+            c->v[M_ITEMPROP_DATE] == NULL) {
             char *v = html_attr(n, "datetime");
 
             c->v[M_ITEMPROP_DATE] = v != NULL ? v : html_text(n);
@@ -1032,6 +1071,7 @@ choose_rest(struct mctx *c, struct html_meta *m, const char *page_url)
     field(&m->date, url_date(m->canonical.value), "URL path");
     field(&m->date, url_date(c->v[M_OG_URL]), "URL path");
     field(&m->date, url_date(page_url), "URL path");
+    field(&m->date, dup_or_null(c->text_date), "text near the headline");
 
     field(&m->image, dup_or_null(c->v[M_OG_IMAGE_SECURE]), "OpenGraph");
     field(&m->image, dup_or_null(c->ld.image), "JSON-LD");
@@ -1078,6 +1118,7 @@ html_meta_read(htmlDocPtr doc, struct html_meta *m)
     free(c.ld.image);
     free(c.time_dt);
     free(c.rel_author);
+    free(c.text_date);
     free(c.url_date);
     free(c.clean_title);
     free(c.title_suffix);

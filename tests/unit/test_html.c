@@ -98,6 +98,60 @@ test_fallbacks(void)
 }
 
 static void
+test_text_date(void)
+{
+    struct diag d = DIAG_INIT;
+    char *html = body_page("<title>A page that prints its date only as text</title>",
+        "<span class=\"post-date\">Sunday 3 March 2024</span><h1>A page that prints its "
+        "date only as text</h1><div class=\"meta-date\">Published: 4 May 2015 10:30 BST</div>"
+        "<p class=\"dateline\">not a date at all, just words</p>");
+    struct article *a = page(html, &d);
+
+    CHECK(a != NULL, "a page with a date in text");
+    if (a != NULL) {
+        CHECK_STR_EQ(a->date_iso, "2015-05-04T09:30:00Z", "the first text date after the h1");
+        CHECK_STR_EQ(a->origin.date, "text near the headline", "its origin");
+    }
+    article_free(a);
+    free(html);
+}
+
+static void
+test_bylines(void)
+{
+    static const struct {
+        const char *line, *want;
+    } rows[] = {
+        { "Science by Ann Lee May 20, 2019 11:00 PM @annlee", "Ann Lee" },
+        { "BY JOHN SMITH \xe2\x80\xa2 8h", "JOHN SMITH" },
+        { "Written by Rob Ewaschuk Edited by Betsy Beyer", "Rob Ewaschuk" },
+        { "Maria Gomez, MA", "Maria Gomez, MA" },
+        { "Last Updated: January 7, 2025", NULL },
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct diag d = DIAG_INIT;
+        struct buf b;
+        char *html;
+        struct article *a;
+
+        buf_init(&b, BUF_MAX_DEFAULT);
+        buf_addf(&b, "<p class=\"byline\">%s</p>", rows[i].line);
+        html = body_page("<title>Bylines in the wild, as pages print them</title>",
+            buf_str(&b));
+        a = page(html, &d);
+        if (rows[i].want != NULL)
+            CHECK_STR_EQ(a != NULL ? a->author : NULL, rows[i].want, "byline \"%s\"",
+                rows[i].line);
+        else
+            CHECK(a != NULL && a->author == NULL, "no name in byline \"%s\"", rows[i].line);
+        article_free(a);
+        free(html);
+        buf_fini(&b);
+    }
+}
+
+static void
 test_links(void)
 {
     struct diag d = DIAG_INIT;
@@ -229,6 +283,8 @@ main(void)
 {
     test_metadata();
     test_fallbacks();
+    test_bylines();
+    test_text_date();
     test_links();
     test_charsets();
     test_hostile();
