@@ -497,7 +497,7 @@ static const char UNLIKELY[] = "-ad-|ai2html|banner|breadcrumbs|combx|comment|co
     "cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|"
     "shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|"
     "pager|popup|yom-remote|cookie|newsletter|promo";
-static const char MAYBE[] = "and|article|body|column|content|main|shadow";
+static const char MAYBE[] = "and|article|body|column|content|main|mathjax|shadow";
 static const char POSITIVE[] = "article|body|content|entry|hentry|h-entry|main|page|"
     "pagination|post|text|blog|story";
 static const char NEGATIVE[] = "-ad-|hidden|banner|combx|comment|com-|contact|footer|gdpr|"
@@ -865,7 +865,7 @@ static void
 prep_document(struct grab *g)
 {
     static const char *const junk[] = { "script", "noscript", "style", "template", "link",
-        "svg", "math" };
+        "svg" };
     xmlNodePtr root = xmlDocGetRootElement(g->doc);
 
     flatten_deep(root);
