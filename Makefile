@@ -5,7 +5,7 @@ BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/gazette
 MANDIR  ?= $(PREFIX)/share/man
 
-PKGS    := libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl
+PKGS    := libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl libxml-2.0 json-c
 # the Debian package that ships each .pc, for the error when pkg-config cannot find one
 DEB_libcurl := libcurl4-openssl-dev
 DEB_yaml-0.1 := libyaml-dev
@@ -13,6 +13,8 @@ DEB_libidn2 := libidn2-dev
 DEB_libcmark := libcmark-dev
 DEB_libesmtp-1.0 := libesmtp-dev
 DEB_openssl := libssl-dev
+DEB_libxml-2.0 := libxml2-dev
+DEB_json-c := libjson-c-dev
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Iinclude \

@@ -3,7 +3,7 @@
 # numbers: the machines are shared and noisy, so every comparison is made within one run
 # (the programs compared run back to back, BENCH_REPEAT times; the verdict is on the
 # median of the ratios of those pairs).
-#   tests/bench/run.sh [subs] [compose] [mailer] [dkim]     (default: all four)
+#   tests/bench/run.sh [subs] [compose] [mailer] [dkim] [html]     (default: all five)
 # Knobs: BENCH_DIR, BENCH_SUBSCRIBERS (1000000), BENCH_COMPOSE_SUBSCRIBERS (100000),
 # BENCH_MESSAGES (20000), BENCH_REPEAT (5), BENCH_DKIM_MESSAGES (10000),
 # BENCH_DKIM_REPEAT (3).  Exit 1 when a result fails its verification;
@@ -16,7 +16,7 @@ SINK=/usr/sbin/smtp-sink
 SOURCE=/usr/sbin/smtp-source
 mkdir -p "$B"
 failed=0
-sections=${*:-subs compose mailer dkim}
+sections=${*:-subs compose mailer dkim html}
 want() { case " $sections " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 fail() { echo "FAILED: $*"; failed=$((failed + 1)); }
 
@@ -445,6 +445,54 @@ PYEOF
 
 if want dkim; then
     dkim_bench
+# ---- HTML articles ------------------------------------------------------------------------
+# gazette's HTML reader and Mozilla Readability (npm @mozilla/readability + jsdom, installed
+# into $B/readability-js, run with node) on Readability's own 126 test pages.
+html_bench() {
+    corpus=tests/data/readability
+    echo "== HTML articles: the $(ls -d $corpus/*/ | wc -l) pages of $corpus"
+    res=$(build/bench_html "$corpus" "${BENCH_HTML_REPEAT:-3}") || fail "bench_html verification"
+    printf '%s\n' "$res" | grep -v '^RESULT'
+    # shellcheck disable=SC2086  # the numbers, split on purpose
+    set -- $(printf '%s\n' "$res" | sed -n 's/^RESULT //p')
+    g_rate=$(awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }')
+    grow_mb=$(awk -v p="$4" -v b="$5" 'BEGIN { printf "%.1f", (p - b) / 1024 }')
+    big_mb=$(awk -v l="$6" 'BEGIN { printf "%.2f", l / 1048576 }')
+    rss_v=$(awk -v g="$grow_mb" -v b="$big_mb" 'BEGIN { print (g < 4 * b ? "PASS" : "BELOW TARGET") }')
+    echo "memory: peak RSS $grow_mb MB above the warmed-up baseline; target < 4 x the largest" \
+        "page ($big_mb MB): $rss_v"
+    rj="$B/readability-js"
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        echo "skip - Readability comparison: node or npm is not installed"
+        return 0
+    fi
+    if [ ! -d "$rj/node_modules/@mozilla/readability" ] || [ ! -d "$rj/node_modules/jsdom" ]; then
+        mkdir -p "$rj"
+        if ! (cd "$rj" && timeout 600 npm install --no-audit --no-fund --silent \
+            @mozilla/readability jsdom >npm.log 2>&1); then
+            echo "skip - Readability comparison: npm could not install @mozilla/readability" \
+                "and jsdom (see $rj/npm.log)"
+            return 0
+        fi
+    fi
+    rres=$(NODE_PATH="$rj/node_modules" node tests/bench/readability.js "$corpus" 1) ||
+        { fail "readability.js"; return 0; }
+    printf '%s\n' "$rres" | grep -v '^RESULT'
+    # shellcheck disable=SC2086
+    set -- $(printf '%s\n' "$rres" | sed -n 's/^RESULT //p')
+    # its own check: Readability must reproduce (nearly) all of its expected titles
+    if [ "$5" != 0 ] || [ $(( $3 * 10 )) -lt $(( $4 * 9 )) ]; then
+        fail "Readability's results do not verify: $3/$4 titles, $5 pages without article"
+    fi
+    r_rate=$(awk -v n="$1" -v s="$2" 'BEGIN { printf "%.2f", (s > 0 ? n / s : 0) }')
+    speed=$(ratio "$g_rate" "$r_rate")
+    v=$(awk -v r="$speed" 'BEGIN { print (r >= 20 ? "PASS" : "BELOW TARGET") }')
+    echo "html summary: gazette $g_rate pages/s, Readability+jsdom $r_rate pages/s:" \
+        "${speed}x (target >= 20x): $v; memory: $rss_v"
+}
+
+if want html; then
+    html_bench
 fi
 
 if [ "$failed" != 0 ]; then

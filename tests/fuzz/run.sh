@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 SECS=${FUZZ_SECONDS:-60}
 OUT=build/fuzz
 mkdir -p "$OUT"
-PKGS="libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl"
+PKGS="libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl libxml-2.0 json-c"
 make --no-print-directory build/builtin_templates.c >/dev/null
 SRCS="${FUZZ_SRCS:-$(ls src/*.c src/*/*.c | grep -v '^src/main.c$')} build/builtin_templates.c"
 only=${1:-}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/article/html.h"
 #include "article.h"
 #include "check.h"
 #include "config.h"
@@ -30,6 +31,22 @@ run_article(const char *p, size_t n)
         return;
     a = article_parse(p + 1, n - 1, (enum article_format)((unsigned char)p[0] % 3), "seed",
         NULL, &d);
+    article_free(a);
+}
+
+static void
+run_html(const char *p, size_t n)
+{
+    static const char *const charsets[] = { NULL, "utf-8", "iso-8859-1", "shift_jis",
+        "utf-16", "no-such-charset" };
+    struct diag d = DIAG_INIT;
+    struct article *a;
+
+    if (n < 1)
+        return;
+    a = xcalloc(1, sizeof(*a));
+    article_html_parse(p + 1, n - 1, "https://example.org/a/b.html",
+        charsets[(unsigned char)p[0] % 6], a, &d);
     article_free(a);
 }
 
@@ -95,6 +112,7 @@ static const struct {
     { "config", run_config, { "tests/fuzz/seeds/config", "tests/data/config" } },
     { "tmpl", run_tmpl, { "tests/fuzz/seeds/tmpl", "templates" } },
     { "compose", run_compose, { "tests/fuzz/seeds/compose" } },
+    { "html", run_html, { "tests/fuzz/seeds/html" } },
 };
 
 /* Every file in path through fn; how many. */
