@@ -6,6 +6,7 @@ DATADIR ?= $(PREFIX)/share/gazette
 MANDIR  ?= $(PREFIX)/share/man
 
 PKGS    := libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl
+PKGS    += libmicrohttpd
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
@@ -18,6 +19,7 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 SRCS    := $(wildcard src/*.c src/*/*.c)
 TEMPLATES := $(wildcard templates/*.mustache)
+TEMPLATES += $(wildcard templates/web/*.mustache)
 OBJS    := $(SRCS:src/%.c=build/%.o) build/builtin_templates.o
 SANOBJS := $(SRCS:src/%.c=build/san/%.o) build/san/builtin_templates.o
 LIBOBJS_SAN := $(filter-out build/san/main.o,$(SANOBJS))

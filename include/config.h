@@ -82,6 +82,16 @@ struct config_log {
     bool syslog;
 };
 
+struct config_serve {
+    char *listen;               /* "127.0.0.1:8025", "[::1]:8025" or "unix:/path" */
+    long confirm_hours;         /* how long a sign-up's confirm link works */
+    char **tags;                /* tags a reader may pick on the sign-up form */
+    size_t ntags;
+    long signup_per_hour;       /* sign-ups per client address and hour; 0: no limit */
+    long apply_seconds;         /* how often accepted requests reach subscribers.yaml */
+    bool trust_proxy;           /* X-Forwarded-For from a loopback or Unix-socket peer */
+};
+
 struct config {
     char *path;                 /* file it came from; NULL for built-in defaults */
     char *dir;                  /* folder relative paths were resolved against */
@@ -90,6 +100,7 @@ struct config {
     struct config_paths paths;
     struct config_compose compose;
     struct config_log log;
+    struct config_serve serve;
 };
 
 #define CONFIG_DEFAULT_PATH "gazette.yaml"

@@ -26,6 +26,7 @@
 #include "journal.h"
 #include "log.h"
 #include "mailer.h"
+#include "reqlog.h"
 #include "subs.h"
 #include "transport.h"
 #include "util.h"
@@ -345,7 +346,8 @@ cmd_send(struct cli *c, int argc, char **argv)
     }
     if (is == NULL)
         goto out;                       /* nothing new: quiet, 0 */
-    if ((list = subs_load(cli_subs_path(c), 0, NULL, &d)) == NULL) {
+    if (cli_apply_requests(c, &d) == -1 ||
+        (list = subs_load(cli_subs_path(c), 0, NULL, &d)) == NULL) {
         rc = cli_fail(&d);
         goto out;
     }
@@ -591,6 +593,28 @@ show_failure(void *ctx, const char *addr, const struct journal_entry *e)
         e->code, e->enhanced, e->text);
 }
 
+/* Subscribers' requests accepted by `gazette serve` and not yet in the list. */
+static void
+show_requests(struct cli *c)
+{
+    struct diag d = DIAG_INIT;
+    size_t n;
+    time_t oldest;
+    char when[32];
+    struct tm tm;
+
+    if (reqlog_pending(c->cfg->paths.state_dir, &n, &oldest, &d) == -1) {
+        diag_print(&d);
+        return;
+    }
+    if (n == 0)
+        return;
+    gmtime_r(&oldest, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    printf("subscriber requests: %zu pending (oldest %s); the next send or 'gazette "
+        "subscribers' applies them\n", n, when);
+}
+
 int
 cmd_status(struct cli *c, int argc, char **argv)
 {
@@ -654,5 +678,6 @@ cmd_status(struct cli *c, int argc, char **argv)
     }
     campaign_list_fini(&cl);
     free(dir);
+    show_requests(c);
     return rc;
 }
