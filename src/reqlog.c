@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -815,6 +816,16 @@ out:
     return rc;
 }
 
+/* Fault injection for the crash tests: GAZETTE_TEST_KILL=POINT dies there, as kill -9. */
+static void
+test_kill(const char *point)
+{
+    const char *e = getenv("GAZETTE_TEST_KILL");
+
+    if (e != NULL && strcmp(e, point) == 0)
+        raise(SIGKILL);
+}
+
 static void
 iso_time(char *out, size_t size, time_t t)
 {
@@ -897,10 +908,12 @@ reqlog_apply(const char *state_dir, const char *subs_path, int wait_ms,
             marker_text(&ib, &s, true);
             if (atomic_replace(ipath, buf_str(&ib), ib.len, d) == -1)
                 goto out;
+            test_kill("reqlog-intent");
             if (subs_apply(subs_path, ch, nch, wait_ms, d) == -1) {
                 unlink(ipath);
                 goto out;
             }
+            test_kill("reqlog-list");
             stp->rewrites = 1;
             for (size_t i = 0; i < nch; i++) {
                 if (ch[i].done == SUBS_DONE_REJECTED)
@@ -914,6 +927,7 @@ reqlog_apply(const char *state_dir, const char *subs_path, int wait_ms,
     marker_text(&mb, &s, true);
     if (any && atomic_replace(mpath, buf_str(&mb), mb.len, d) == -1)
         goto out;
+    test_kill("reqlog-marker");
     if (nch > 0 && (unlink(ipath) == -1 || fsync_dir(dir) == -1)) {
         diag_set(d, EX_IOERR, "cannot remove %s: %s", ipath, strerror(errno));
         goto out;
