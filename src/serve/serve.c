@@ -815,10 +815,11 @@ apply_now(struct server *sv)
     if (st.records > 0) {
         log_info("applied %zu requests, %zu entries changed", st.records, st.changed);
         jlog(sv, "applied", NULL, "\"requests\": %zu, \"changed\": %zu, \"unsubscribe\": %zu, "
-            "\"resubscribe\": %zu, \"pending\": %zu, \"confirm\": %zu, \"seconds\": %.3f",
+            "\"resubscribe\": %zu, \"pending\": %zu, \"confirm\": %zu, \"rewrites\": %d, "
+            "\"seconds\": %.3f",
             st.records, st.changed, st.per_type[REQLOG_UNSUBSCRIBE],
             st.per_type[REQLOG_RESUBSCRIBE], st.per_type[REQLOG_PENDING],
-            st.per_type[REQLOG_CONFIRM], mono_now() - t0);
+            st.per_type[REQLOG_CONFIRM], st.rewrites, mono_now() - t0);
     }
 }
 

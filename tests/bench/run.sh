@@ -15,7 +15,7 @@ SINK=/usr/sbin/smtp-sink
 SOURCE=/usr/sbin/smtp-source
 mkdir -p "$B"
 failed=0
-sections=${*:-subs compose mailer}
+sections=${*:-subs compose mailer serve}
 want() { case " $sections " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 fail() { echo "FAILED: $*"; failed=$((failed + 1)); }
 
@@ -359,6 +359,11 @@ mailer() {
 
 if want mailer; then
     mailer
+fi
+
+# ---- gazette serve: one-click unsubscribes against a big list ----------------------------
+if want serve; then
+    sh tests/bench/serve.sh || fail "serve (tests/bench/serve.sh)"
 fi
 
 if [ "$failed" != 0 ]; then
