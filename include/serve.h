@@ -10,9 +10,12 @@
 #define GAZETTE_SERVE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "diag.h"
 
 struct config;
-struct diag;
 
 struct serve_opts {
     const struct config *cfg;   /* borrowed */
@@ -37,5 +40,37 @@ int serve_check(const struct serve_opts *o, void (*fn)(void *ctx, const struct d
  * EX_CANTCREAT for the request log.
  */
 int serve_run(const struct serve_opts *o, struct diag *d);
+
+/* ---- gazette preview --serve ------------------------------------------------------ */
+
+/* One rendering of the preview, filled by the caller's render function. */
+struct preview_page {
+    struct diag err;            /* set: show this instead (a template error, with its place) */
+    struct buf subject, to, html, text, eml, report;
+    char **subscribers;         /* addresses for the picker (heap, each heap) */
+    size_t nsubscribers;
+    char *current;              /* the address shown (heap) */
+};
+
+struct preview_opts {
+    int port;                               /* on 127.0.0.1 only; 0: any free port */
+    /* Render the message for subscriber (NULL: the default one) into pg. */
+    void (*render)(void *ctx, const char *subscriber, struct preview_page *pg);
+    void *ctx;
+    const char *const *watch;               /* files and folders whose changes reload */
+    size_t nwatch;
+};
+
+void preview_page_init(struct preview_page *pg);
+void preview_page_fini(struct preview_page *pg);
+
+/*
+ * Serve the live preview on 127.0.0.1:port until SIGINT or SIGTERM: the page shows the
+ * HTML at 600 and 375 px, the text, the raw source, the lint report, a subscriber picker
+ * and a dark-mode toggle; a change under watch (inotify) makes open pages reload
+ * (Server-Sent Events).  A render error is shown in the page; the server keeps running.
+ * Errors: EX_UNAVAILABLE (cannot listen), EX_OSERR (inotify).
+ */
+int serve_preview(const struct preview_opts *o, struct diag *d);
 
 #endif

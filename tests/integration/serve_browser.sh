@@ -3,19 +3,11 @@
 # by puppeteer-core, which this test installs from npm into build/npm (a printed skip
 # when npm cannot reach its registry).  See serve_browser.js for the walk.
 . "$TOP/tests/lib.sh"
-NPM_DIR="$TOP/build/npm"
-export NPM_DIR
 cd "$T" || exit 1
-command -v node >/dev/null 2>&1 || { skip "node is not installed"; exit 0; }
 command -v curl >/dev/null 2>&1 || { skip "curl is not installed"; exit 0; }
-[ -x /usr/bin/chromium ] || { skip "/usr/bin/chromium is not installed"; exit 0; }
-if [ ! -d "$NPM_DIR/node_modules/puppeteer-core" ]; then
-    mkdir -p "$NPM_DIR"
-    if ! (cd "$NPM_DIR" && timeout 300 npm install --no-audit --no-fund --silent \
-        puppeteer-core@23 >/dev/null 2>&1); then
-        skip "npm could not install puppeteer-core (no registry?)"
-        exit 0
-    fi
+if ! puppeteer_core; then
+    skip "no headless browser: node, /usr/bin/chromium or puppeteer-core from npm is missing"
+    exit 0
 fi
 
 printf 'browser-test-secret\n' >secret
