@@ -300,3 +300,23 @@ http GET "http://x/subscribe" --unix-socket "$SOCK"
 check "listens on a Unix socket" [ "$code" = 200 ]
 stop
 check "the socket is removed at exit" [ ! -e "$SOCK" ]
+
+# ---- an acknowledged unsubscribe is never sent to ----------------------------------------
+SOCK= URL0=
+unset SOCK URL0
+cp "$D/hand.yaml" subscribers.yaml
+rm -rf outbox state
+config "127.0.0.1:$PORT" 3600 3
+mkdir -p articles
+printf -- '---\ntitle: "A story"\nurl: https://news.example.org/s\n---\n\n%s\n' \
+    "The body of the story, with enough words to make a paragraph of its own." >articles/s.md
+start
+T2=$($C token "$SECRET" Bob@example.com)
+http POST "$BASE/unsubscribe?email=Bob%40example.com&token=$T2" -d List-Unsubscribe=One-Click
+check "Bob's one-click unsubscribe: 200" [ "$code" = 200 ]
+kill -9 $SPID; wait $SPID 2>/dev/null; SPID=
+check "the server is gone before it applied anything" cmp -s "$D/hand.yaml" subscribers.yaml
+run_g send articles
+expect_rc 0 "gazette send runs"
+check "send applied the request first: Bob gets no copy, alice gets hers" sh -c "
+! grep -qi '^To: .*bob@example.com' outbox/new/* && grep -q '^To: .*alice@example.org' outbox/new/*"
