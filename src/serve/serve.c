@@ -112,6 +112,9 @@ struct server {
     pthread_cond_t cv;
     struct waiter *w;
     size_t nw, capw;
+    size_t inflight;            /* requests between the stopping check and their wait */
+    bool busy;                  /* the committer holds a batch */
+    bool stopping;              /* no new request is parked (shutdown) */
     bool stop;
     /* applier */
     pthread_mutex_t amu;
@@ -591,6 +594,7 @@ committer(void *arg)
 
         while (sv->nw == 0 && !sv->stop)
             pthread_cond_wait(&sv->cv, &sv->mu);
+        /* (the broadcast also wakes the shutdown's drain, which waits on the same cv) */
         if (sv->nw == 0 && sv->stop)
             break;
         /* everything waiting now shares one fdatasync; later arrivals form the next batch */
@@ -601,6 +605,7 @@ committer(void *arg)
         }
         memcpy(batch, sv->w, n * sizeof(*batch));
         sv->nw = 0;
+        sv->busy = true;
         pthread_mutex_unlock(&sv->mu);
         for (size_t i = 0; i < n; i++)
             if (batch[i].c->ticket > top)
@@ -617,6 +622,8 @@ committer(void *arg)
             MHD_resume_connection(batch[i].mc);
         }
         pthread_mutex_lock(&sv->mu);
+        sv->busy = false;
+        pthread_cond_broadcast(&sv->cv);
     }
     pthread_mutex_unlock(&sv->mu);
     free(batch);
@@ -630,9 +637,25 @@ accept_request(struct server *sv, struct MHD_Connection *mc, struct conn *c,
 {
     struct diag d = DIAG_INIT;
 
+    pthread_mutex_lock(&sv->mu);
+    if (sv->stopping) {
+        /* shutting down: nothing is written, the client may try again */
+        pthread_mutex_unlock(&sv->mu);
+        value_free(c->data);
+        c->data = NULL;
+        c->mail = false;
+        return send_error(sv, mc, MHD_HTTP_SERVICE_UNAVAILABLE, "Please try again later",
+            "The server is restarting. Nothing was changed.", false);
+    }
+    sv->inflight++;
+    pthread_mutex_unlock(&sv->mu);
     if (reqlog_append(sv->log, q, &c->ticket, &d) == -1) {
         char msg[DIAG_MSG_MAX + DIAG_PATH_MAX + 32];
 
+        pthread_mutex_lock(&sv->mu);
+        sv->inflight--;
+        pthread_cond_broadcast(&sv->cv);
+        pthread_mutex_unlock(&sv->mu);
         log_warnx("%s", diag_format(&d, msg, sizeof(msg)));
         value_free(c->data);
         c->data = NULL;
@@ -649,7 +672,8 @@ accept_request(struct server *sv, struct MHD_Connection *mc, struct conn *c,
     sv->w[sv->nw].mc = mc;
     sv->w[sv->nw].c = c;
     sv->nw++;
-    pthread_cond_signal(&sv->cv);
+    sv->inflight--;
+    pthread_cond_broadcast(&sv->cv);
     pthread_mutex_unlock(&sv->mu);
     return MHD_YES;
 }
@@ -1565,14 +1589,26 @@ serve_run(const struct serve_opts *o, struct diag *d)
     log_info("stopping (signal %d)", sig);
     rc = 0;
 out:
-    if (sv.mhd != NULL)
-        MHD_stop_daemon(sv.mhd);        /* answers what is in flight first */
+    if (sv.mhd != NULL) {
+        /* no new request is parked; those parked get their answer before the daemon
+           goes (it frees connections, and the committer must not touch one after) */
+        MHD_socket ls = MHD_quiesce_daemon(sv.mhd);
+
+        pthread_mutex_lock(&sv.mu);
+        sv.stopping = true;
+        while (sv.inflight > 0 || sv.nw > 0 || sv.busy)
+            pthread_cond_wait(&sv.cv, &sv.mu);
+        pthread_mutex_unlock(&sv.mu);
+        MHD_stop_daemon(sv.mhd);
+        if (ls != MHD_INVALID_SOCKET)
+            close(ls);                  /* quiesced: the listening socket is ours again */
+    }
     if (fd != -1)
         close(fd);
     if (started) {
         pthread_mutex_lock(&sv.mu);
         sv.stop = true;
-        pthread_cond_signal(&sv.cv);
+        pthread_cond_broadcast(&sv.cv);
         pthread_mutex_unlock(&sv.mu);
         pthread_join(tc, NULL);
         pthread_mutex_lock(&sv.amu);

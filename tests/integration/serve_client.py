@@ -74,7 +74,7 @@ def burst(base, secret, addrs_file, out, nthreads, kill_after=None, pid=None):
                     acked.append(a)
                     if kill_after is not None and len(acked) >= kill_after and not killed[0]:
                         killed[0] = True
-                        os.kill(pid, signal.SIGKILL)
+                        os.kill(pid, getattr(signal, os.environ.get("KILL_SIGNAL", "SIGKILL")))
                 else:
                     other[0] += 1
     ts = [threading.Thread(target=work) for _ in range(nthreads)]

@@ -93,6 +93,18 @@ grep -A1 -- '- email: $first\$' subscribers.yaml | grep -q 'status: active'"
     check "N=$N: only the marker is left in the request folder" [ "$(ls state/requests)" = applied ]
 done
 
+# ---- SIGTERM under load: an orderly stop answers or refuses, and applies what it answered
+cp orig.yaml subscribers.yaml
+rm -rf state
+start
+out=$(KILL_SIGNAL=SIGTERM $C burst "$BASE" "$SECRET" addrs acked 40 100 $SPID)
+wait $SPID
+st=$?
+SPID=
+check "SIGTERM during 40 clients' requests: the server exits 0 ($out, status $st)" [ "$st" = 0 ]
+check "and every acknowledged request is in the list when it has exited" expect_list acked
+check "and the request folder holds only the marker" [ "$(ls state/requests)" = applied ]
+
 # ---- the applier killed at each step ---------------------------------------------------
 head -5 addrs >five
 sed 's/apply_seconds: 1/apply_seconds: 3600/' gazette.yaml >later.yaml
