@@ -120,23 +120,11 @@ art_add_link(struct ctx *c, const char *url, const char *text)
     return a->nlinks;
 }
 
-/* Invisible characters we delete: U+200B..U+200D, U+2060, U+FEFF. */
-static size_t
-uinvisible_len(const unsigned char *s, size_t n)
-{
-    if (n >= 3 && s[0] == 0xe2 && s[1] == 0x80 && s[2] >= 0x8b && s[2] <= 0x8d)
-        return 3;
-    if (n >= 3 && s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0xa0)
-        return 3;
-    if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
-        return 3;
-    return 0;
-}
-
 /*
  * Append s[0..n) to b as one line: runs of whitespace and control characters become one
- * space (so a value can never carry CR or LF into a header), invisible characters go,
- * leading and trailing space is trimmed.
+ * space (so a value can never carry CR or LF into a header), leading and trailing space
+ * is trimmed.  Format characters stay (issue 9): ZWJ holds emoji sequences together, ZWNJ
+ * spells Persian words, U+2060 and U+FEFF join words.
  */
 int
 art_add_oneline(struct buf *b, const char *s, size_t n)
@@ -149,10 +137,6 @@ art_add_oneline(struct buf *b, const char *s, size_t n)
         k = p[i] <= 0x20 || p[i] == 0x7f ? 1 : utf8_space_len(p + i, n - i);
         if (k > 0) {
             space = true;
-            i += k;
-            continue;
-        }
-        if ((k = uinvisible_len(p + i, n - i)) > 0) {
             i += k;
             continue;
         }

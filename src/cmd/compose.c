@@ -361,7 +361,8 @@ live_render(void *ctx, const char *subscriber, struct preview_page *pg)
         goto out;
     digest_unsubscribe_url(j.digest, sub->addr, &unsub);
     lint_message(buf_str(&pg->html), pg->html.len, buf_str(&pg->text), pg->text.len,
-        unsub.len ? buf_str(&unsub) : NULL, &pg->report);
+        unsub.len ? buf_str(&unsub) : NULL, lv->c->cfg->newsletter.postal_address,
+        &pg->report);
 out:
     buf_fini(&unsub);
     finish(&j);
@@ -455,7 +456,7 @@ cmd_preview(struct cli *c, int argc, char **argv)
     }
     digest_unsubscribe_url(j.digest, sub->addr, &unsub);
     errors = lint_message(buf_str(&html), html.len, buf_str(&text), text.len,
-        unsub.len ? buf_str(&unsub) : NULL, &report);
+        unsub.len ? buf_str(&unsub) : NULL, c->cfg->newsletter.postal_address, &report);
     if (log_level() >= LOGLEVEL_NORMAL) {
         printf("%s/message.eml: to %s, subject \"%s\", %zu bytes (HTML %zu, text %zu)\n",
             j.out, sub->email, buf_str(&subject), eml.len, html.len, text.len);
