@@ -24,6 +24,7 @@ newsletter:
   base_url: $BASE
   unsubscribe_url: $BASE/unsubscribe?email={{email}}&token={{token}}
   secret_file: secret
+  postal_address: 1 Test Street, 12345 Testville
 paths:
   log_file: gazette.log
 serve:

@@ -25,6 +25,7 @@ newsletter:
   base_url: $BASE
   unsubscribe_url: $BASE/unsubscribe?email={{email}}&token={{token}}
   secret_file: secret
+  postal_address: 1 Test Street, 12345 Testville
 serve:
   listen: 127.0.0.1:$PORT
   apply_seconds: 3600
