@@ -62,6 +62,7 @@ enum cstate { C_NEW, C_BODY, C_WAIT, C_DONE };
 struct conn {
     enum cstate state;
     struct buf body;
+    char *boundary;             /* multipart/form-data's, or NULL for urlencoded */
     bool too_big;
     /* what to answer once the request is durable */
     unsigned status;
@@ -193,12 +194,95 @@ form_next(const char *body, size_t len, const char *key, size_t *pos)
     return NULL;
 }
 
+/* find needle[0..nn) in p[0..n), or NULL */
+static const char *
+mem_find(const char *p, size_t n, const char *needle, size_t nn)
+{
+    for (size_t i = 0; nn > 0 && i + nn <= n; i++)
+        if (p[i] == needle[0] && memcmp(p + i, needle, nn) == 0)
+            return p + i;
+    return NULL;
+}
+
+/*
+ * The values of key in a multipart/form-data body (RFC 7578; RFC 8058 3.1 says one-click
+ * POSTs SHOULD use it): parts between "--boundary" lines, the name in Content-Disposition.
+ */
 static char *
-form_get(const struct buf *body, const char *key)
+multipart_next(const char *body, size_t len, const char *boundary, const char *key,
+    size_t *pos)
+{
+    char delim[256], want[256];
+    size_t dl, wl;
+
+    if (snprintf(delim, sizeof(delim), "\r\n--%s", boundary) >= (int)sizeof(delim) ||
+        snprintf(want, sizeof(want), "name=\"%s\"", key) >= (int)sizeof(want))
+        return NULL;
+    dl = strlen(delim);
+    wl = strlen(want);
+    if (*pos == 0) {
+        /* the first delimiter may open the body without the CRLF before it */
+        if (len >= dl - 2 && memcmp(body, delim + 2, dl - 2) == 0)
+            *pos = dl - 2;
+        else {
+            const char *f = mem_find(body, len, delim, dl);
+
+            if (f == NULL)
+                return NULL;
+            *pos = (size_t)(f - body) + dl;
+        }
+    }
+    while (*pos < len) {
+        const char *p = body + *pos, *end = body + len, *hdr_end, *next;
+
+        if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+            return NULL;                            /* the closing delimiter */
+        hdr_end = mem_find(p, (size_t)(end - p), "\r\n\r\n", 4);
+        if (hdr_end == NULL)
+            return NULL;
+        next = mem_find(hdr_end + 4, (size_t)(end - hdr_end - 4), delim, dl);
+        if (next == NULL)
+            return NULL;
+        *pos = (size_t)(next - body) + dl;
+        if (mem_find(p, (size_t)(hdr_end - p), want, wl) != NULL)
+            return xstrndup(hdr_end + 4, (size_t)(next - hdr_end - 4));
+    }
+    return NULL;
+}
+
+static char *
+field_next(const struct conn *c, const char *key, size_t *pos)
+{
+    if (c->boundary != NULL)
+        return multipart_next(buf_str(&c->body), c->body.len, c->boundary, key, pos);
+    return form_next(buf_str(&c->body), c->body.len, key, pos);
+}
+
+static char *
+field_get(const struct conn *c, const char *key)
 {
     size_t pos = 0;
 
-    return form_next(buf_str(body), body->len, key, &pos);
+    return field_next(c, key, &pos);
+}
+
+/* The boundary of a multipart/form-data Content-Type, or NULL. */
+static char *
+boundary_of(const char *ct)
+{
+    const char *b;
+    size_t n;
+
+    if (ct == NULL || ascii_strncasecmp(ct, "multipart/form-data", 19) != 0 ||
+        (b = strstr(ct, "boundary=")) == NULL)
+        return NULL;
+    b += 9;
+    if (*b == '"') {
+        b++;
+        n = strcspn(b, "\"");
+    } else
+        n = strcspn(b, "; \t");
+    return n > 0 && n <= 70 ? xstrndup(b, n) : NULL;   /* RFC 2046 5.1.1: 1 to 70 */
 }
 
 static bool
@@ -737,8 +821,7 @@ mail_build(struct server *sv, const struct mailjob *j, struct buf *msg, struct d
     for (size_t i = 0; i < sizeof(rnd); i++)
         buf_addf(msg, "%02x", rnd[i]);
     buf_addf(msg, "%s>\r\n", dom ? dom : "@localhost");
-    if (cfg->newsletter.list_id != NULL)
-        buf_addf(msg, "Auto-Submitted: auto-generated\r\n");
+    buf_adds(msg, "Auto-Submitted: auto-generated\r\n");    /* RFC 3834: no auto-replies */
     cte = mime_cte_choose(buf_str(&body), body.len);
     buf_addf(msg, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
         "Content-Transfer-Encoding: %s\r\n\r\n", mime_cte_name(cte));
@@ -910,7 +993,7 @@ route_unsubscribe(struct server *sv, struct MHD_Connection *mc, struct conn *c, 
         buf_fini(&act);
         return send_page(sv, mc, MHD_HTTP_OK, "unsubscribe.html", v);
     }
-    oneclick = form_get(&c->body, "List-Unsubscribe");
+    oneclick = field_get(c, "List-Unsubscribe");
     if (oneclick == NULL || strcmp(oneclick, "One-Click") != 0) {
         free(oneclick);
         value_free(v);
@@ -940,8 +1023,8 @@ route_resubscribe(struct server *sv, struct MHD_Connection *mc, struct conn *c, 
     if (!post)
         return send_error(sv, mc, MHD_HTTP_METHOD_NOT_ALLOWED, "Nothing to see here",
             "This address takes a form's answer only.", true);
-    email = form_get(&c->body, "email");
-    token = form_get(&c->body, "token");
+    email = field_get(c, "email");
+    token = field_get(c, "token");
     ok = canon_addr(email, c->email) && unsub_token_ok(sv, c->email, token);
     free(email);
     free(token);
@@ -1017,11 +1100,10 @@ route_subscribe(struct server *sv, struct MHD_Connection *mc, struct conn *c, bo
 
     if (!post)
         return signup_form(sv, mc, MHD_HTTP_OK, NULL, NULL, NULL, NULL, 0);
-    email = form_get(&c->body, "email");
-    name = form_get(&c->body, "name");
-    trap = form_get(&c->body, "website");
-    for (char *t; ntags < TAGS_MAX && (t = form_next(buf_str(&c->body), c->body.len, "tag",
-        &pos)) != NULL;) {
+    email = field_get(c, "email");
+    name = field_get(c, "name");
+    trap = field_get(c, "website");
+    for (char *t; ntags < TAGS_MAX && (t = field_next(c, "tag", &pos)) != NULL;) {
         bool dup = false;
 
         for (size_t k = 0; k < ntags; k++)
@@ -1133,6 +1215,8 @@ handler(void *cls, struct MHD_Connection *mc, const char *url, const char *metho
 
         c = xcalloc(1, sizeof(*c));
         buf_init(&c->body, BODY_MAX);
+        c->boundary = boundary_of(MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+            "Content-Type"));
         *cctx = c;
         if (cl != NULL && (parse_long(cl, 0, BODY_MAX, &n) == -1)) {
             c->state = C_DONE;
@@ -1201,6 +1285,7 @@ completed(void *cls, struct MHD_Connection *mc, void **cctx, enum MHD_RequestTer
     if (c == NULL)
         return;
     buf_fini(&c->body);
+    free(c->boundary);
     value_free(c->data);
     free(c->confirm_url);
     free(c->name);

@@ -140,8 +140,11 @@ run_g subscribers count
 check "the next 'subscribers' command applies it: only alice's status changed" cmp -s want.yaml subscribers.yaml
 run_g status
 check "status shows none pending after" sh -c "! grep -q 'subscriber requests' '$T/out'"
-http POST "$UNSUB" -d List-Unsubscribe=One-Click
-check "unsubscribing twice: 200 again" [ "$code" = 200 ]
+http POST "$UNSUB" -F List-Unsubscribe=One-Click
+check "unsubscribing twice, as multipart/form-data (RFC 8058 3.1's SHOULD): 200 again" sh -c "
+[ '$code' = 200 ] && grep -q 'id=\"done\"' '$T/body'"
+http POST "$UNSUB" -F List-Unsubscribe=Other
+check "multipart with another value: 400" [ "$code" = 400 ]
 run_g subscribers count
 check "and the list is the same" cmp -s want.yaml subscribers.yaml
 check "the JSON log has the event with the address and no token" sh -c "
