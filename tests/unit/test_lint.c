@@ -12,7 +12,7 @@
 #include "util.h"
 
 #define U "https://example.org/u?t=1&e=2"
-#define POSTAL "1 Main St, Springfield"     /* shown in both parts of every row */
+#define POSTAL "1 Rue Exemple, Lyon"
 
 static void
 test_table(void)
@@ -49,12 +49,10 @@ test_table(void)
         buf_init(&rep, 0);
         buf_init(&html, 0);
         buf_init(&text, 0);
-        buf_addf(&html, "%s<p>" POSTAL "</p>", rows[i].html);
-        buf_addf(&text, "%s\n" POSTAL "\n", rows[i].text);
+        buf_addf(&html, "%s<p>%s</p>", rows[i].html, POSTAL);     /* CAN-SPAM: both parts */
+        buf_addf(&text, "%s\n%s\n", rows[i].text, POSTAL);
         n = lint_message(buf_str(&html), html.len, buf_str(&text), text.len, rows[i].unsub,
             POSTAL, &rep);
-        buf_fini(&html);
-        buf_fini(&text);
         at = buf_str(&rep);
         for (size_t k = 0; k < 3 && rows[i].want[k] != NULL; k++) {
             const char *f = strstr(at, rows[i].want[k]);
@@ -68,6 +66,8 @@ test_table(void)
             rows[i].errors, rows[i].want[0] ? ": " : "", rows[i].want[0] ? rows[i].want[0] :
             "", n, buf_str(&rep));
         buf_fini(&rep);
+        buf_fini(&html);
+        buf_fini(&text);
     }
 }
 
@@ -103,10 +103,36 @@ test_size(void)
     }
 }
 
+/* The sender's postal address (CAN-SPAM): configured, and shown in both parts. */
+static void
+test_postal(void)
+{
+    static const struct {
+        const char *html, *text, *postal, *want;
+    } rows[] = {
+        { "<a href=\"" U "\">u</a>", U, NULL, "no postal address" },
+        { "<a href=\"" U "\">u</a>", U " " POSTAL, POSTAL, "HTML part does not show" },
+        { "<a href=\"" U "\">u</a>" POSTAL, U, POSTAL, "text part does not show" },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct buf rep;
+        int n;
+
+        buf_init(&rep, 0);
+        n = lint_message(rows[i].html, strlen(rows[i].html), rows[i].text,
+            strlen(rows[i].text), U, rows[i].postal, &rep);
+        CHECK(n == 1 && strstr(buf_str(&rep), rows[i].want) != NULL, "lint: postal %zu: %s",
+            i, rows[i].want);
+        buf_fini(&rep);
+    }
+}
+
 int
 main(void)
 {
     test_table();
     test_size();
+    test_postal();
     return check_exit();
 }
