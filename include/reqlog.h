@@ -64,6 +64,8 @@ int reqlog_append(struct reqlog *r, const struct reqlog_req *q, uint64_t *ticket
 int reqlog_sync(struct reqlog *r, uint64_t ticket, struct diag *d);
 /* The ticket of the last record written (for a committer thread). */
 uint64_t reqlog_written(struct reqlog *r);
+/* How many fdatasync calls this log has made (the group commit's measure). */
+uint64_t reqlog_syncs(struct reqlog *r);
 
 /* What one reqlog_apply() did. */
 struct reqlog_stats {

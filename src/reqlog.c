@@ -50,6 +50,7 @@ struct reqlog {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     uint64_t written, synced;   /* records, since open */
+    uint64_t nsyncs;            /* fdatasync calls */
     bool syncing, failed;
 };
 
@@ -353,6 +354,17 @@ reqlog_close(struct reqlog *r)
 }
 
 uint64_t
+reqlog_syncs(struct reqlog *r)
+{
+    uint64_t n;
+
+    pthread_mutex_lock(&r->mu);
+    n = r->nsyncs;
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
+uint64_t
 reqlog_written(struct reqlog *r)
 {
     uint64_t w;
@@ -388,6 +400,7 @@ reqlog_append(struct reqlog *r, const struct reqlog_req *q, uint64_t *ticket, st
         /* everything in the old file durable, then a new file; the old one is complete */
         while (r->syncing)
             pthread_cond_wait(&r->cv, &r->mu);
+        r->nsyncs++;
         if (fdatasync(r->fd) == -1) {
             r->failed = true;
             diag_set(d, EX_IOERR, "cannot sync the request log: %s", strerror(errno));
@@ -433,6 +446,7 @@ reqlog_sync(struct reqlog *r, uint64_t ticket, struct diag *d)
         pthread_mutex_unlock(&r->mu);
         e = fdatasync(fd) == -1 ? errno : 0;
         pthread_mutex_lock(&r->mu);
+        r->nsyncs++;
         r->syncing = false;
         if (e != 0) {
             r->failed = true;

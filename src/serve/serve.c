@@ -1708,6 +1708,9 @@ out:
         pthread_join(tm, NULL);
     }
     if (sv.log != NULL) {
+        jlog(&sv, "request_log", NULL, "\"requests\": %llu, \"syncs\": %llu",
+            (unsigned long long)reqlog_written(sv.log),
+            (unsigned long long)reqlog_syncs(sv.log));
         reqlog_close(sv.log);
         sv.log = NULL;
         apply_now(&sv);                 /* everything accepted reaches the list */

@@ -227,6 +227,30 @@ main(void)
         free(log);
     }
 
+    /* the group commit: one fdatasync covers every record written before it */
+    {
+        struct reqlog *r;
+        uint64_t t[10];
+        char e[32];
+
+        fresh(base);
+        diag_clear(&d);
+        r = reqlog_open(state, &d);
+        for (int i = 0; r != NULL && i < 10; i++) {
+            struct reqlog_req q = { REQLOG_UNSUBSCRIBE, e, NULL, NULL, 0, 0 };
+
+            snprintf(e, sizeof(e), "g%d@example.org", i);
+            reqlog_append(r, &q, &t[i], &d);
+        }
+        CHECK(r != NULL && reqlog_syncs(r) == 0, "ten records written, none synced yet");
+        CHECK(r != NULL && reqlog_sync(r, t[9], &d) == 0 && reqlog_syncs(r) == 1,
+            "waiting for the last: one fdatasync");
+        CHECK(r != NULL && reqlog_sync(r, t[4], &d) == 0 && reqlog_sync(r, t[0], &d) == 0 &&
+            reqlog_syncs(r) == 1, "waiting for earlier ones: none more");
+        reqlog_close(r);
+        CHECK(reqlog_pending(state, &n, NULL, &d) == 0 && n == 10, "all ten are pending");
+    }
+
     /* a list that does not parse: nothing written, the requests stay */
     fresh("subscribers:\n  - email: [broken\n");
     append(REQLOG_UNSUBSCRIBE, "ann@example.org", NULL, NULL, 0);
