@@ -30,6 +30,9 @@ int cmd_render(struct cli *c, int argc, char **argv);
 /* "gazette send": send the digest to the list (what cron runs). */
 int cmd_send(struct cli *c, int argc, char **argv);
 
+/* "gazette serve": unsubscribe, sign-up and confirm pages over HTTP (serve.h). */
+int cmd_serve(struct cli *c, int argc, char **argv);
+
 /* "gazette status": what each campaign's journal says. */
 int cmd_status(struct cli *c, int argc, char **argv);
 

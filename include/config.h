@@ -82,6 +82,16 @@ struct config_log {
     bool syslog;
 };
 
+struct config_serve {
+    char *listen;               /* "127.0.0.1:8025", "[::1]:8025" or "unix:/path" */
+    long confirm_hours;         /* how long a sign-up's confirm link works */
+    char **tags;                /* tags a reader may pick on the sign-up form */
+    size_t ntags;
+    long signup_per_hour;       /* sign-ups per client address and hour; 0: no limit */
+    long apply_seconds;         /* how often accepted requests reach subscribers.yaml */
+    bool trust_proxy;           /* X-Forwarded-For from a loopback or Unix-socket peer */
+};
+
 /* DKIM signing (RFC 6376): every message is signed when selector, domain and key_file
    are all set (see dkim.h). */
 struct config_dkim {
@@ -98,6 +108,7 @@ struct config {
     struct config_paths paths;
     struct config_compose compose;
     struct config_log log;
+    struct config_serve serve;
     struct config_dkim dkim;
 };
 

@@ -55,6 +55,7 @@ static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL 
 #define P(f) offsetof(struct config, paths.f)
 #define C(f) offsetof(struct config, compose.f)
 #define L(f) offsetof(struct config, log.f)
+#define SV(f) offsetof(struct config, serve.f)
 #define K(f) offsetof(struct config, dkim.f)
 
 static const struct key keys[] = {
@@ -130,6 +131,19 @@ static const struct key keys[] = {
 
     { "log", "syslog", K_BOOL, L(syslog), "false", 0, 0, NULL, "true or false" },
 
+    { "serve", "listen", K_STR, SV(listen), "127.0.0.1:8025", 0, 0, NULL,
+      "HOST:PORT such as 127.0.0.1:8025 or [::1]:8025, or unix:/path/to/socket" },
+    { "serve", "confirm_hours", K_INT, SV(confirm_hours), "48", 1, 8760, NULL,
+      "hours a sign-up's confirmation link works" },
+    { "serve", "tags", K_STRLIST, SV(tags), NULL, 0, 0, NULL,
+      "a list of tags readers may choose when they sign up" },
+    { "serve", "signup_per_hour", K_INT, SV(signup_per_hour), "10", 0, 100000, NULL,
+      "sign-ups per client address and hour, 0 for no limit" },
+    { "serve", "apply_seconds", K_INT, SV(apply_seconds), "5", 1, 3600, NULL,
+      "seconds between two batches of requests written to the subscriber list" },
+    { "serve", "trust_proxy", K_BOOL, SV(trust_proxy), "true", 0, 0, NULL,
+      "true or false (X-Forwarded-For from a loopback or Unix-socket peer)" },
+
     { "dkim", "selector", K_STR, K(selector), NULL, 0, 0, NULL,
       "a DNS label such as news2026 (SELECTOR._domainkey.DOMAIN)" },
     { "dkim", "domain", K_STR, K(domain), NULL, 0, 0, NULL,
@@ -139,9 +153,11 @@ static const struct key keys[] = {
 };
 
 static const char *const sections[] = { "newsletter", "smtp", "paths", "compose", "log",
-    "dkim" };
+    "serve", "dkim" };
 
 #define FIELD(c, k, type) ((type *)((char *)(c) + (k)->off))
+/* A K_STRLIST's count sits in the field named here. */
+#define COUNT(c, k) ((size_t *)((char *)(c) + ((k)->off == SV(tags) ? SV(ntags) : C(ndrop))))
 
 static char *
 resolve(const struct config *c, const char *p)
@@ -210,9 +226,9 @@ config_free(struct config *c)
         case K_BOOL: case K_INT: case K_NUM: case K_ENUM:
             break;
         case K_STRLIST:
-            for (size_t j = 0; j < c->compose.ndrop; j++)
-                free(c->compose.drop_patterns[j]);
-            free(c->compose.drop_patterns);
+            for (size_t j = 0; j < *COUNT(c, k); j++)
+                free((*FIELD(c, k, char **))[j]);
+            free(*FIELD(c, k, char **));
             break;
         default:
             free(*FIELD(c, k, char *));
@@ -272,10 +288,13 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
                 v = v->items[i];
                 goto type;
             }
-        c->compose.drop_patterns = xcalloc(v->n, sizeof(char *));
+        for (size_t i = 0; i < *COUNT(c, k); i++)
+            free((*FIELD(c, k, char **))[i]);
+        free(*FIELD(c, k, char **));
+        *FIELD(c, k, char **) = xcalloc(v->n ? v->n : 1, sizeof(char *));
         for (size_t i = 0; i < v->n; i++)
-            c->compose.drop_patterns[i] = xstrdup(v->items[i]->str);
-        c->compose.ndrop = v->n;
+            (*FIELD(c, k, char **))[i] = xstrdup(v->items[i]->str);
+        *COUNT(c, k) = v->n;
         return 0;
     }
     if (v->type == VALUE_NULL) {
@@ -451,7 +470,7 @@ from_value(struct value *root, const char *path, struct diag *d)
                     "mean \"%s\"?", pr->key, hint);
             else
                 diag_setat(d, EX_CONFIG, pr->line, pr->col, "unknown section \"%s\"; the "
-                    "sections are newsletter, smtp, paths, compose, log and dkim", pr->key);
+                    "sections are newsletter, smtp, paths, compose, log, serve and dkim", pr->key);
             goto fail;
         }
         if (load_section(c, pr->key, pr->val, d) == -1)
@@ -583,11 +602,12 @@ config_dump(const struct config *c, struct buf *out)
             break;
         case K_STRLIST:
             buf_adds(out, "[");
-            for (size_t j = 0; j < c->compose.ndrop; j++) {
+            for (size_t j = 0; j < *COUNT(c, k); j++) {
+                const char *e = (*FIELD(c, k, char **))[j];
+
                 if (j)
                     buf_adds(out, ", ");
-                value_yaml_scalar(out, c->compose.drop_patterns[j],
-                    strlen(c->compose.drop_patterns[j]));
+                value_yaml_scalar(out, e, strlen(e));
             }
             buf_adds(out, "]");
             break;

@@ -27,6 +27,7 @@
 #include "lint.h"
 #include "log.h"
 #include "mailer.h"
+#include "reqlog.h"
 #include "subs.h"
 #include "transport.h"
 #include "util.h"
@@ -395,7 +396,9 @@ prepare(struct run *r, struct diag *d)
     const struct config *cfg = r->c->cfg;
     struct digest_opts dop;
 
-    if ((r->list = subs_load(cli_subs_path(r->c), 0, NULL, d)) == NULL ||
+    /* what `gazette serve` accepted first: an acknowledged unsubscribe is never sent to */
+    if (cli_apply_requests(r->c, d) == -1 ||
+        (r->list = subs_load(cli_subs_path(r->c), 0, NULL, d)) == NULL ||
         config_secret(cfg, &r->secret, d) == -1 ||
         (!r->so.dry_run && config_password(cfg, &r->password, d) == -1))
         return -1;
@@ -685,6 +688,28 @@ show_failure(void *ctx, const char *addr, const struct journal_entry *e)
         e->code, e->enhanced, e->text);
 }
 
+/* Subscribers' requests accepted by `gazette serve` and not yet in the list. */
+static void
+show_requests(struct cli *c)
+{
+    struct diag d = DIAG_INIT;
+    size_t n;
+    time_t oldest;
+    char when[32];
+    struct tm tm;
+
+    if (reqlog_pending(c->cfg->paths.state_dir, &n, &oldest, &d) == -1) {
+        diag_print(&d);
+        return;
+    }
+    if (n == 0)
+        return;
+    gmtime_r(&oldest, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    printf("subscriber requests: %zu pending (oldest %s); the next send or 'gazette "
+        "subscribers' applies them\n", n, when);
+}
+
 int
 cmd_status(struct cli *c, int argc, char **argv)
 {
@@ -748,5 +773,6 @@ cmd_status(struct cli *c, int argc, char **argv)
     }
     campaign_list_fini(&cl);
     free(dir);
+    show_requests(c);
     return rc;
 }

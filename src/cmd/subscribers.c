@@ -730,10 +730,22 @@ out:
     return rc;
 }
 
+/* What `gazette serve` accepted goes into the list before it is read or edited. */
+static int
+apply_requests(struct cli *c)
+{
+    struct diag d = DIAG_INIT;
+
+    if (cli_config(c, &d) == -1 || cli_apply_requests(c, &d) == -1)
+        return cli_fail(&d);
+    return 0;
+}
+
 int
 cmd_subscribers(struct cli *c, int argc, char **argv)
 {
     const char *sub;
+    int rc;
 
     if (argc < 2)
         return cli_usage("subscribers", "which one: list, count, add, remove, unsubscribe, "
@@ -745,6 +757,8 @@ cmd_subscribers(struct cli *c, int argc, char **argv)
     }
     argc--;
     argv++;
+    if ((rc = apply_requests(c)) != 0)
+        return rc;
     if (strcmp(sub, "list") == 0 || strcmp(sub, "count") == 0 || strcmp(sub, "export") == 0)
         return do_read(c, sub, argc, argv);
     if (strcmp(sub, "add") == 0)

@@ -3,7 +3,7 @@
 # numbers: the machines are shared and noisy, so every comparison is made within one run
 # (the programs compared run back to back, BENCH_REPEAT times; the verdict is on the
 # median of the ratios of those pairs).
-#   tests/bench/run.sh [subs] [compose] [mailer] [dkim] [html]     (default: all five)
+#   tests/bench/run.sh [subs] [compose] [mailer] [serve] [dkim] [html]     (default: all six)
 # Knobs: BENCH_DIR, BENCH_SUBSCRIBERS (1000000), BENCH_COMPOSE_SUBSCRIBERS (100000),
 # BENCH_MESSAGES (20000), BENCH_REPEAT (5), BENCH_DKIM_MESSAGES (10000),
 # BENCH_DKIM_REPEAT (3).  Exit 1 when a result fails its verification;
@@ -16,7 +16,7 @@ SINK=/usr/sbin/smtp-sink
 SOURCE=/usr/sbin/smtp-source
 mkdir -p "$B"
 failed=0
-sections=${*:-subs compose mailer dkim html}
+sections=${*:-subs compose mailer serve dkim html}
 want() { case " $sections " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 fail() { echo "FAILED: $*"; failed=$((failed + 1)); }
 
@@ -493,6 +493,11 @@ html_bench() {
 
 if want html; then
     html_bench
+fi
+
+# ---- gazette serve: one-click unsubscribes against a big list ----------------------------
+if want serve; then
+    sh tests/bench/serve.sh || fail "serve (tests/bench/serve.sh)"
 fi
 
 if [ "$failed" != 0 ]; then
