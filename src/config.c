@@ -47,12 +47,14 @@ struct key {
 static const char *const starttls_names[] = { "required", "opportunistic", "off", NULL };
 static const char *const journal_sync_names[] = { "batch", "message", NULL };
 static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL };
+static const char *const verp_delimiters[] = { "+", "-", NULL };
 
 #define N(f) offsetof(struct config, newsletter.f)
 #define S(f) offsetof(struct config, smtp.f)
 #define P(f) offsetof(struct config, paths.f)
 #define C(f) offsetof(struct config, compose.f)
 #define L(f) offsetof(struct config, log.f)
+#define B(f) offsetof(struct config, bounce.f)
 
 static const struct key keys[] = {
     { "newsletter", "name", K_STR, N(name), "Newsletter", 0, 0, NULL, "a short title" },
@@ -75,6 +77,10 @@ static const struct key keys[] = {
     { "newsletter", "language", K_STR, N(language), "en", 0, 0, NULL, "a language tag such as en" },
     { "newsletter", "postal_address", K_STR, N(postal_address), NULL, 0, 0, NULL,
       "the sender's postal address" },
+    { "newsletter", "verp", K_BOOL, N(verp), "false", 0, 0, NULL,
+      "true or false (true needs bounce_to and a secret)" },
+    { "newsletter", "verp_delimiter", K_ENUM, N(verp_delimiter), "+", 0, 0, verp_delimiters,
+      "+ or -" },
 
     { "smtp", "transport", K_ENUM, S(transport), "maildir", 0, 0, transport_names,
       "maildir, smtp or esmtp" },
@@ -126,9 +132,16 @@ static const struct key keys[] = {
       "articles needed to send an issue" },
 
     { "log", "syslog", K_BOOL, L(syslog), "false", 0, 0, NULL, "true or false" },
+
+    { "bounce", "hard_after", K_INT, B(hard_after), "1", 0, 1000, NULL,
+      "hard bounces (no such user or domain) before a subscriber is marked bounced; 0 never" },
+    { "bounce", "soft_after", K_INT, B(soft_after), "5", 0, 1000, NULL,
+      "soft bounces within soft_days before a subscriber is marked bounced; 0 never" },
+    { "bounce", "soft_days", K_INT, B(soft_days), "30", 1, 3650, NULL, "days" },
 };
 
-static const char *const sections[] = { "newsletter", "smtp", "paths", "compose", "log" };
+static const char *const sections[] = { "newsletter", "smtp", "paths", "compose", "log",
+    "bounce" };
 
 #define FIELD(c, k, type) ((type *)((char *)(c) + (k)->off))
 
