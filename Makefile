@@ -5,7 +5,7 @@ BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/gazette
 MANDIR  ?= $(PREFIX)/share/man
 
-PKGS    := libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl
+PKGS    := libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl gmime-3.0
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
