@@ -259,15 +259,25 @@ find_reply(const char *p, size_t n)
 
 /* Wording of failures that are not about the address existing: they win over "unknown
    user" in the same text (a full mailbox exists; a block says nothing of the address). */
+/* Failures that are not about the address existing, and win over "unknown user" in the
+   same text: a full or disabled mailbox exists; a relay or sender problem says nothing of
+   the recipient. */
 static const char *const soft_words[] = {
-    "mailbox full", "mailbox is full", "quota", "insufficient", "storage", "too many",
-    "rate limit", "try again later", "temporar", "greylist", "spam", "blocked", "blacklist",
-    "block list", "blocklist", "policy", "not allowed", "virus", "too large", "size limit",
-    "exceeds", "disabled", "suspended", "inactive", "relaying", "relay access",
-    "relay not permitted", "authentication", "dmarc", "reputation", "timed out",
-    "timeout", "connection refused", "expired", "delayed", "deferred", "sender address",
-    "domain of sender", "sender domain", "sender verif", "preferences", "prohibited",
-    "refused due", "rejected due", "filtered", "filter", NULL
+    "mailbox full", "mailbox is full", "quota", "insufficient", "storage", "too large",
+    "size limit", "exceeds", "disabled", "suspended", "inactive", "relaying",
+    "relay access", "relay not permitted", "sender address", "domain of sender",
+    "sender domain", "sender verif", "malformed or unexpected", "permission", "autoris",
+    NULL
+};
+
+/* Blocks, filters and trouble: they win over an X.1.1 status, not over the words "user
+   unknown" in a reply to RCPT TO. */
+static const char *const weak_soft_words[] = {
+    "too many", "rate limit", "try again later", "temporar", "greylist", "spam", "blocked",
+    "blacklist", "block list", "blocklist", "policy", "not allowed", "virus",
+    "authentication", "dmarc", "reputation", "timed out", "timeout", "connection refused",
+    "expired", "delayed", "deferred", "preferences", "prohibited", "refused due",
+    "rejected due", "filtered", "filter", NULL
 };
 
 /* The mailbox does not exist.  Without an X.1.1-like status, only believed in a reply to
@@ -280,8 +290,8 @@ static const char *const user_words[] = {
     "does not exist", "doesn't exist", "not exist", "no mailbox", "mailbox not found",
     "mailbox unavailable", "mailbox is unavailable", "not found", "not a valid",
     "is not a known user", "user not known", "no account", "not a local address",
-    "bad recipient", "bad destination", "recipient rejected", "recipient address rejected",
-    "not recognized", "not listed", "invalid final delivery", "nicht bekannt", "unbekannt",
+    "bad recipient", "bad destination", "not recognized", "not listed", "invalid final delivery", "address not found",
+    "couldn't be found", "could not be found", "no valid recipient", "nicht bekannt", "unbekannt",
     "inconnu", "desconocido", "inesistente", "existe pas", NULL
 };
 
@@ -292,7 +302,8 @@ static const char *const host_words[] = {
     "host or domain name not found", "domain does not exist", "domain must exist",
     "null mx", "does not accept mail", "accepts no mail", "no smtp service", "has moved",
     "not our user", "not our customer", "unknown domain", "find a mail exchanger",
-    "domain is not reachable", "may not exist", "no mx", NULL
+    "domain is not reachable", "account or domain may not exist", "no mx", "illegal host",
+    NULL
 };
 
 static bool
@@ -307,22 +318,25 @@ is_hard(const char *status, const char *text, int cmd)
         /* X.1.1 bad mailbox, X.1.2 bad system, X.1.6 moved, X.1.10 null MX (RFC 3463
            3.2, RFC 7505) */
         st_hard = strcmp(status + 1, ".1.1") == 0 || strcmp(status + 1, ".1.2") == 0 ||
-            strcmp(status + 1, ".1.6") == 0 || strcmp(status + 1, ".1.10") == 0;
+            strcmp(status + 1, ".1.6") == 0 || strcmp(status + 1, ".1.10") == 0 ||
+            strcmp(status + 1, ".4.4") == 0;    /* X.4.4 unable to route: no such domain */
         if (strcmp(status + 1, ".1.8") == 0 || strcmp(status + 1, ".1.7") == 0)
             return false;               /* the sender's address, not the recipient's */
         if (strncmp(status + 1, ".7.", 3) == 0 && strcmp(status + 1, ".7.27") != 0)
             return false;               /* security or policy (X.7.27: null MX, RFC 7505) */
-        /* X.1.X is about the destination address (RFC 3463 3.2): its wording decides */
-        if (!st_hard && strncmp(status + 1, ".1.", 3) == 0 && n > 0 &&
-            !has_any(text, n, soft_words) && (has_any(text, n, user_words) ||
-            find_ci(text, n, "address rejected") != NULL))
-            return true;
     }
+    if (n > 0 && has_any(text, n, host_words))
+        return true;                    /* the domain: whatever else the text says */
     if (n > 0 && has_any(text, n, soft_words))
         return false;
-    if (st_hard || (n > 0 && has_any(text, n, host_words)))
-        return true;
-    return cmd != 'D' && n > 0 && has_any(text, n, user_words);
+    if (st_hard)
+        return n == 0 || !has_any(text, n, weak_soft_words);
+    if (status != NULL && status[0] == '5' && strncmp(status + 1, ".1.", 3) == 0 && n > 0 &&
+        (find_ci(text, n, "address rejected") != NULL || has_any(text, n, user_words)))
+        return true;                    /* X.1.X is about the destination address */
+    if (cmd == 'M' || cmd == 'D')
+        return false;                   /* about the sender, or a content filter's words */
+    return n > 0 && has_any(text, n, user_words);
 }
 
 bool
@@ -342,7 +356,8 @@ smtp_command(const char *p, size_t n)
     static const struct { const char *w; int c; } says[] = {
         { "in reply to end of data", 'D' }, { "in reply to data", 'D' },
         { "after end of data", 'D' }, { "after data", 'D' }, { "in reply to rcpt", 'R' },
-        { "after rcpt", 'R' }, { "rcpt to response", 'R' }, { "in reply to mail", 'M' },
+        { "after rcpt", 'R' }, { "rcpt to response", 'R' }, { "smtp:rcpt", 'R' },
+        { "after rcpt", 'R' }, { "in reply to mail", 'M' },
         { "after mail from", 'M' },
     };
     const char *best = NULL;
@@ -359,14 +374,16 @@ smtp_command(const char *p, size_t n)
     if (c == 0) {
         /* ">>> DATA" then "<<< 5yz": the last command before the first error */
         for (size_t i = 0; i + 8 < n; i++) {
-            if ((i == 0 || p[i - 1] == '\n') && strncmp(p + i, ">>> ", 4) == 0) {
+            bool bol = i == 0 || p[i - 1] == '\n' || p[i - 1] == ' ';
+
+            if (bol && strncmp(p + i, ">>> ", 4) == 0) {
                 if (ascii_strncasecmp(p + i + 4, "DATA", 4) == 0)
                     c = 'D';
                 else if (ascii_strncasecmp(p + i + 4, "RCPT", 4) == 0)
                     c = 'R';
                 else if (ascii_strncasecmp(p + i + 4, "MAIL", 4) == 0)
                     c = 'M';
-            } else if ((i == 0 || p[i - 1] == '\n') && strncmp(p + i, "<<< ", 4) == 0 &&
+            } else if (bol && strncmp(p + i, "<<< ", 4) == 0 &&
                 (p[i + 4] == '5' || p[i + 4] == '4') && c != 0) {
                 break;
             }
@@ -636,9 +653,12 @@ dsn_flush(struct bounce_report *r, struct dsnrec *d, bool *delivered)
 
         memcpy(rc->addr, d->addr, sizeof(rc->addr));
         /* a diagnostic that carries a more precise code than a generic X.0.0 */
+        /* a diagnostic that carries a more precise code than a generic X.0.0 or X.Y.0 */
         if (rc->diag[0] && find_status(rc->diag, strlen(rc->diag), ds) &&
-            (rc->status[0] == '\0' || (strcmp(rc->status + 1, ".0.0") == 0 &&
-            ds[0] == rc->status[0])))
+            (rc->status[0] == '\0' || (ds[0] == rc->status[0] && strcmp(ds, rc->status) &&
+            (strcmp(rc->status + 1, ".0.0") == 0 || (strlen(rc->status) >= 2 &&
+            strcmp(rc->status + strlen(rc->status) - 2, ".0") == 0 &&
+            strcmp(ds + strlen(ds) - 2, ".0") != 0)))))
             memcpy(rc->status, ds, sizeof(ds));
         if (strncmp(rc->action, "delivered", 9) == 0 || strncmp(rc->action, "relayed", 7) == 0
             || strncmp(rc->action, "expanded", 8) == 0 || rc->status[0] == '2')
@@ -751,6 +771,7 @@ static const char *const orig_marks[] = {
     "headers of the original", "header of the original", "original message header",
     "received: from", "content-type: message/rfc822", "--- the header of the original",
     "this is a copy of", "rfc822 header", "returned mail follows", "partial message follows",
+    "headers follow",
     NULL
 };
 
@@ -808,20 +829,90 @@ excluded(char ex[][BOUNCE_ADDR_MAX], size_t nex, const char *a)
     return system_addr(a);
 }
 
-/* The line of p[0..n) that holds offset at, and the next few, as a diagnostic. */
-static void
-diag_around(const char *p, size_t n, size_t at, char *dst, size_t size)
+/* Does the last line of p[s..e) continue a multi-line reply with code c ("550-")? */
+static bool
+prev_cont(const char *p, size_t s, size_t e, const char *c)
 {
-    size_t s = at, e = at, lines = 0;
+    size_t b = e;
+
+    while (b > s && p[b - 1] != '\n')
+        b--;
+    while (b < e && (p[b] == ' ' || p[b] == '\t'))
+        b++;
+    return e - b >= 4 && memcmp(p + b, c, 3) == 0 && p[b + 3] == '-';
+}
+
+/*
+ * What a report says about the address at offset at of p[0..n): its line and the lines
+ * after it, up to a blank line, a line naming another address, or 6 lines (Exim puts the
+ * reason on indented lines under the address; Sendmail and Postfix on the same line).
+ */
+static void
+diag_around(const char *p, size_t n, size_t at, size_t alen, char *dst, size_t size)
+{
+    size_t s = at, e = at, lines = 0, skipped = 0;
 
     while (s > 0 && p[s - 1] != '\n')
         s--;
-    while (e < n && lines < 3) {
-        if (p[e] == '\n')
-            lines++;
+    while (e < n && p[e] != '\n')
         e++;
+    while (e < n && lines < 6) {
+        size_t ls = e + 1, le = ls, k;
+        const char *at2;
+
+        while (le < n && p[le] != '\n')
+            le++;
+        for (k = ls; k < le && (p[k] == ' ' || p[k] == '\t' || p[k] == '\r'); k++)
+            ;
+        if (k == le) {
+            /* a blank line ends the paragraph, unless nothing came after the address
+               yet: then the reason is in the next one ("* a@b", blank, "Details: ...") */
+            if (lines > 0 || skipped >= 3)
+                break;
+            skipped++;
+            e = le;
+            continue;
+        }
+        /* a new reply ("550 ...", not a "550-" continuation) after the one we have is
+           about something else (Sendmail lists one line per recipient) */
+        if (le - k > 4 && (p[k] == '4' || p[k] == '5') && IS_DIGIT((unsigned char)p[k + 1]) &&
+            IS_DIGIT((unsigned char)p[k + 2]) && p[k + 3] == ' ' &&
+            find_reply(p + s, e - s) != 0 &&
+            !prev_cont(p, s, e, p + k))
+            break;
+        at2 = memchr(p + ls, '@', le - ls);
+        if (at2 != NULL) {
+            char mine[BOUNCE_ADDR_MAX];
+
+            addr_copy(mine, sizeof(mine), p + at, alen);
+            if (find_ci(p + ls, le - ls, mine) == NULL)
+                break;                  /* the next recipient's paragraph */
+        }
+        e = le;
+        /* a rule or a title ("=====", "Technical details:") is not yet the reason */
+        {
+            size_t t = le;
+            bool word = false;
+
+            while (t > k && (p[t - 1] == ' ' || p[t - 1] == '\r' || p[t - 1] == '\t'))
+                t--;
+            for (size_t q = k; q < t && !word; q++)
+                word = IS_ALNUM((unsigned char)p[q]);
+            if (word && p[t - 1] != ':')
+                lines++;
+        }
     }
     copy_clean(dst, size, p + s, e - s);
+}
+
+/* The diagnostic for addr from the report's text p[0..n) (first mention), into dst. */
+static void
+text_diag(const char *p, size_t n, const char *addr, char *dst, size_t size)
+{
+    const char *f = find_ci(p, n, addr);
+
+    if (f != NULL)
+        diag_around(p, n, (size_t)(f - p), strlen(addr), dst, size);
 }
 
 /* Header lines of a quoted original, whose addresses are never the failed recipient. */
@@ -907,7 +998,7 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
         rc = &r->rcpt[r->nrcpt];
         memset(rc, 0, sizeof(*rc));
         memcpy(rc->addr, a, sizeof(a));
-        diag_around(p, n, s, rc->diag, sizeof(rc->diag));
+        diag_around(p, n, s, l, rc->diag, sizeof(rc->diag));
         {
             char ls[16];
 
@@ -918,13 +1009,16 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
         }
         r->nrcpt++;
     }
-    /* none named in the report: the recipient of the returned original */
-    if (r->nrcpt == 0 && w->orig.len > 0) {
+    /* none named in the report: the recipient of the returned original (attached, or
+       inline after the report's own text) */
+    if (r->nrcpt == 0 && (w->orig.len > 0 || n < w->text.len)) {
         struct buf v;
         char a[BOUNCE_ADDR_MAX];
+        const char *o = w->orig.len > 0 ? buf_str(&w->orig) : p + n;
+        size_t on = w->orig.len > 0 ? w->orig.len : w->text.len - n;
 
         buf_init(&v, 0);
-        if (field(buf_str(&w->orig), w->orig.len, "To", &v) &&
+        if (field(o, on, "To", &v) &&
             first_addr(buf_str(&v), v.len, a, sizeof(a)) && !excluded(ex, nex, a)) {
             struct bounce_rcpt *rc = &r->rcpt[r->nrcpt++];
 
@@ -938,7 +1032,11 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
     for (size_t i = 0; i < r->nrcpt; i++) {
         struct bounce_rcpt *rc = &r->rcpt[i];
 
-        if (rc->diag[0] == '\0' || !has_any(rc->diag, strlen(rc->diag), user_words))
+        if (rc->diag[0] == '\0' || (find_reply(rc->diag, strlen(rc->diag)) == 0 &&
+            !has_any(rc->diag, strlen(rc->diag), user_words) &&
+            !has_any(rc->diag, strlen(rc->diag), host_words) &&
+            !has_any(rc->diag, strlen(rc->diag), soft_words) &&
+            !has_any(rc->diag, strlen(rc->diag), weak_soft_words)))
             copy_clean(rc->diag, sizeof(rc->diag), p, n < 4096 ? n : 4096);
         if (rc->status[0] == '\0' && reply != 0)
             snprintf(rc->status, sizeof(rc->status), "%d.0.0", reply / 100);
@@ -998,7 +1096,8 @@ autoreply_sign(GMimeObject *m, const char *subject)
 
 /* Does the message look like a report of a failed delivery at all? */
 static bool
-looks_like_bounce(GMimeObject *m, const char *from, const char *subject, bool has_orig)
+looks_like_bounce(GMimeObject *m, const char *from, const char *subject, bool has_orig,
+    const char *text)
 {
     static const char *const subj[] = { "undeliver", "delivery status", "delivery fail",
         "delivery notification", "failure notice", "returned mail", "mail delivery",
@@ -1016,7 +1115,13 @@ looks_like_bounce(GMimeObject *m, const char *from, const char *subject, bool ha
         return true;
     if (subject != NULL && has_any(subject, strlen(subject), subj))
         return true;
-    return has_orig && subject != NULL && find_ci(subject, strlen(subject), "fail") != NULL;
+    if (has_orig && subject != NULL && find_ci(subject, strlen(subject), "fail") != NULL)
+        return true;
+    /* the original attached and the words of a failure in the text */
+    return has_orig && text != NULL && has_any(text, strlen(text), (const char *const[]){
+        "could not be delivered", "couldn't be delivered", "undeliverable",
+        "delivery failed", "delivery has failed", "permanent error", "failed permanently",
+        "not be delivered", "unable to deliver", NULL });
 }
 
 /* A JSON string value after key in p[0..n) from *pos ("key":"value"); into out. */
@@ -1164,8 +1269,24 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
     if (from != NULL && nex < ARRAY_LEN(ex) && first_addr(from, strlen(from), ex[nex],
         sizeof(ex[0])))
         nex++;
-    for (size_t k = 0; k < r->nto && nex < ARRAY_LEN(ex); k++)
-        memcpy(ex[nex++], r->to[k], sizeof(ex[0]));
+    {
+        static const char *const mine[] = { "To", "Cc", "Delivered-To" };
+
+        for (size_t k = 0; k < ARRAY_LEN(mine); k++) {
+            GMimeHeaderList *hl = g_mime_object_get_header_list(mo);
+            int hn = hl ? g_mime_header_list_get_count(hl) : 0;
+
+            for (int i = 0; i < hn && nex < ARRAY_LEN(ex); i++) {
+                GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+                const char *name = g_mime_header_get_name(h);
+
+                if (name != NULL && ascii_strcasecmp(name, mine[k]) == 0 &&
+                    (v = g_mime_header_get_raw_value(h)) != NULL &&
+                    first_addr(v, strlen(v), ex[nex], sizeof(ex[0])))
+                    nex++;
+            }
+        }
+    }
 
     if (w.arf.len > 0 || w.report_arf) {
         struct buf f;
@@ -1179,8 +1300,20 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
         if (field(buf_str(&w.arf), w.arf.len, "Reported-Domain", &f) ||
             field(buf_str(&w.arf), w.arf.len, "Source-IP", &f))
             copy_clean(r->mta, sizeof(r->mta), buf_str(&f), f.len);
-        /* the complaining reader: Original-Rcpt-To, else the original's To */
-        if ((field(buf_str(&w.arf), w.arf.len, "Original-Rcpt-To", &f) &&
+        /* the complaining reader: each Original-Rcpt-To, else the original's To */
+        for (const char *q = buf_str(&w.arf), *qe = q + w.arf.len; q < qe;) {
+            const char *nl = memchr(q, '\n', (size_t)(qe - q));
+            size_t ll = nl ? (size_t)(nl - q) : (size_t)(qe - q);
+
+            if (ll > 17 && ascii_strncasecmp(q, "Original-Rcpt-To:", 17) == 0 &&
+                first_addr(q + 17, ll - 17, a, sizeof(a)) && !rcpt_known(r, a) &&
+                r->nrcpt < BOUNCE_MAX_RCPT)
+                memcpy(r->rcpt[r->nrcpt++].addr, a, sizeof(a));
+            q += ll + 1;
+        }
+        if (r->nrcpt > 0)
+            ;
+        else if ((field(buf_str(&w.arf), w.arf.len, "Original-Rcpt-To", &f) &&
             first_addr(buf_str(&f), f.len, a, sizeof(a))) ||
             (field(buf_str(&w.orig), w.orig.len, "To", &f) &&
             first_addr(buf_str(&f), f.len, a, sizeof(a))) ||
@@ -1239,14 +1372,14 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
     }
     auto_sign = autoreply_sign(mo, subject);
     if (auto_sign == 2 || (auto_sign == 1 && !looks_like_bounce(mo, from, subject,
-        w.has_orig))) {
+        w.has_orig, buf_str(&w.text)))) {
         r->kind = BOUNCE_AUTOREPLY;
         r->format = "rfc3834";
         goto out;
     }
     if (w.text.len == 0 && w.html.len > 0)
         html_to_text(buf_str(&w.html), w.html.len, &w.text);
-    if (!looks_like_bounce(mo, from, subject, w.has_orig) && !w.report_dsn) {
+    if (!looks_like_bounce(mo, from, subject, w.has_orig, buf_str(&w.text)) && !w.report_dsn) {
         snprintf(r->why, sizeof(r->why), "neither a delivery report, a complaint nor an "
             "auto-reply");
         goto out;
@@ -1302,6 +1435,31 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
     }
 hard:
     {
+        const char *t = buf_str(&w.text);
+        size_t tn = report_end(t, w.text.len);
+
+        for (size_t i = 0; i < r->nrcpt; i++) {
+            struct bounce_rcpt *rc = &r->rcpt[i];
+            char td[BOUNCE_TEXT_MAX] = "";
+
+            /* a DSN without a Diagnostic-Code, a header-named recipient: the text says */
+            if (rc->diag[0] == '\0' || find_reply(rc->diag, strlen(rc->diag)) == 0) {
+                text_diag(t, tn, rc->addr, td, sizeof(td));
+                if (td[0] != '\0' && (rc->diag[0] == '\0' ||
+                    find_reply(td, strlen(td)) != 0)) {
+                    memcpy(rc->diag, td, sizeof(td));
+                    if (rc->status[0] == '\0' || strcmp(rc->status + 1, ".0.0") == 0) {
+                        char ds[16];
+
+                        if (find_status(td, strlen(td), ds) && (rc->status[0] == '\0' ||
+                            ds[0] == rc->status[0]))
+                            memcpy(rc->status, ds, sizeof(ds));
+                    }
+                }
+            }
+        }
+    }
+    {
         /* a "no such user" to DATA is a content filter's way of saying no (Sisimai's
            "filtered"), to MAIL FROM it is about the sender: neither is hard */
         int cmd = smtp_command(buf_str(&w.text), report_end(buf_str(&w.text), w.text.len));
@@ -1312,7 +1470,7 @@ hard:
             if (c == 0)
                 c = cmd;
 
-            r->rcpt[i].hard = strcmp(r->rcpt[i].action, "delayed") != 0 && c != 'M' &&
+            r->rcpt[i].hard = strcmp(r->rcpt[i].action, "delayed") != 0 &&
                 is_hard(r->rcpt[i].status, r->rcpt[i].diag, c);
         }
     }

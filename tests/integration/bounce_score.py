@@ -26,6 +26,7 @@ for f in rows(sys.argv[3]):
     o = over.setdefault(f[0], [])
     if f[1] != "-":
         o.append((f[1].lower(), f[2], f[3], "override: " + f[4]))
+raw = collections.OrderedDict((k, list(v)) for k, v in ref.items())
 for k, v in over.items():
     ref[k] = v
 got = collections.defaultdict(list)
@@ -36,49 +37,56 @@ for f in rows(sys.argv[2]):
         got[f[0]].append(("" if f[2] == "-" else f[2].lower(), f[3], f[4]))
 minp = float(sys.argv[4]) if len(sys.argv) > 4 else 95.0
 
-n = {"bounce": [0, 0], "recipient": [0, 0], "hard/soft": [0, 0], "status": [0, 0]}
+def score(ref, bad):
+  n = {"bounce": [0, 0], "recipient": [0, 0], "hard/soft": [0, 0], "status": [0, 0]}
+  for name, recs in ref.items():
+      g = got.get(name, [])
+      isb = bool(recs)
+      gb = kinds.get(name) in ("failed", "complaint") and bool(g)
+      n["bounce"][1] += 1
+      if isb == gb:
+          n["bounce"][0] += 1
+      else:
+          bad.append("%s: bounce? sisimai %s, gazette %s (%s)" % (name, isb, gb, kinds.get(name)))
+      if not isb:
+          continue
+      n["recipient"][1] += 1
+      rs, gs = sorted(set(r[0] for r in recs)), sorted(set(x[0] for x in g))
+      if rs == gs:
+          n["recipient"][0] += 1
+      else:
+          bad.append("%s: recipients sisimai %s, gazette %s" % (name, rs, gs))
+      gm = {x[0]: x for x in g}
+      for r in recs:
+          x = gm.get(r[0])
+          if r[2] != "-":
+              n["hard/soft"][1] += 1
+              if x is not None and x[2] == r[2]:
+                  n["hard/soft"][0] += 1
+              else:
+                  bad.append("%s: %s hard/soft sisimai %s (%s), gazette %s" % (
+                      name, r[0], r[2], r[3], x[2] if x else "no such recipient"))
+          if r[1] != "-":
+              n["status"][1] += 1
+              # X.0.9NN are Sisimai's own codes (no RFC 3463 detail): the class must agree
+              same = x is not None and (x[1] == r[1] or (re.match(r"\d\.0\.9\d\d$", r[1])
+                                                       and x[1][:1] == r[1][:1]))
+              if same:
+                  n["status"][0] += 1
+              else:
+                  bad.append("%s: %s status sisimai %s, gazette %s" % (
+                      name, r[0], r[1], x[1] if x else "no such recipient"))
+  return n
+
+raw_n = score(raw, [])
 bad = []
-for name, recs in ref.items():
-    g = got.get(name, [])
-    isb = bool(recs)
-    gb = kinds.get(name) in ("failed", "complaint") and bool(g)
-    n["bounce"][1] += 1
-    if isb == gb:
-        n["bounce"][0] += 1
-    else:
-        bad.append("%s: bounce? sisimai %s, gazette %s (%s)" % (name, isb, gb, kinds.get(name)))
-    if not isb:
-        continue
-    n["recipient"][1] += 1
-    rs, gs = sorted(set(r[0] for r in recs)), sorted(set(x[0] for x in g))
-    if rs == gs:
-        n["recipient"][0] += 1
-    else:
-        bad.append("%s: recipients sisimai %s, gazette %s" % (name, rs, gs))
-    gm = {x[0]: x for x in g}
-    for r in recs:
-        x = gm.get(r[0])
-        if r[2] != "-":
-            n["hard/soft"][1] += 1
-            if x is not None and x[2] == r[2]:
-                n["hard/soft"][0] += 1
-            else:
-                bad.append("%s: %s hard/soft sisimai %s (%s), gazette %s" % (
-                    name, r[0], r[2], r[3], x[2] if x else "no such recipient"))
-        if r[1] != "-":
-            n["status"][1] += 1
-            # X.0.9NN are Sisimai's own codes (no RFC 3463 detail): the class must agree
-            same = x is not None and (x[1] == r[1] or (re.match(r"\d\.0\.9\d\d$", r[1])
-                                                     and x[1][:1] == r[1][:1]))
-            if same:
-                n["status"][0] += 1
-            else:
-                bad.append("%s: %s status sisimai %s, gazette %s" % (
-                    name, r[0], r[1], x[1] if x else "no such recipient"))
+n = score(ref, bad)
 fail = False
 for k, (a, t) in n.items():
     p = 100.0 * a / t if t else 100.0
-    print("# %-10s %4d/%4d agree: %5.1f%%" % (k, a, t, p))
+    ra, rt = raw_n[k]
+    print("# %-10s %4d/%4d agree: %5.1f%%  (Sisimai alone, no overrides: %d/%d %.1f%%)" % (
+        k, a, t, p, ra, rt, 100.0 * ra / rt if rt else 100.0))
     if k in ("recipient", "hard/soft") and p < minp:
         fail = True
 for b in bad:
