@@ -1422,8 +1422,19 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
         goto out;
     }
     if (r->nrcpt == 0) {
+        /* a failure report that names nobody (garbled, or a terse MTA): a failure still,
+           with an empty recipient, so that a VERP token can say who it was */
+        const char *t = buf_str(&w.text);
+        size_t tn = report_end(t, w.text.len);
+        struct bounce_rcpt *rc = &r->rcpt[0];
+        int reply = find_reply(t, tn);
+
+        memset(rc, 0, sizeof(*rc));
+        if (!find_status(t, tn, rc->status) && reply != 0)
+            snprintf(rc->status, sizeof(rc->status), "%d.0.0", reply / 100);
+        copy_clean(rc->diag, sizeof(rc->diag), t, tn < 4096 ? tn : 4096);
+        r->nrcpt = 1;
         snprintf(r->why, sizeof(r->why), "a delivery report that names no recipient");
-        goto out;
     }
     r->kind = BOUNCE_FAILED;
     r->format = "text";
