@@ -18,6 +18,8 @@
 #define PART_MAX ((size_t)4 << 20)  /* a text part bigger than this is not a report */
 #define DEPTH_MAX 16                /* nesting of multiparts and messages followed */
 #define PARTS_MAX 256               /* parts looked at */
+#define LINE_BACK_MAX 512           /* bytes looked at around an address on its line */
+#define ADDRS_MAX 1000              /* addresses looked at in a report's text */
 
 struct walk {
     struct bounce_report *r;
@@ -290,7 +292,8 @@ static const char *const user_words[] = {
     "does not exist", "doesn't exist", "not exist", "no mailbox", "mailbox not found",
     "mailbox unavailable", "mailbox is unavailable", "not found", "not a valid",
     "is not a known user", "user not known", "no account", "not a local address",
-    "bad recipient", "bad destination", "not recognized", "not listed", "invalid final delivery", "address not found",
+    "bad recipient", "bad destination", "not recognized", "not listed",
+    "invalid final delivery", "address not found",
     "couldn't be found", "could not be found", "no valid recipient", "nicht bekannt", "unbekannt",
     "inconnu", "desconocido", "inesistente", "existe pas", NULL
 };
@@ -709,7 +712,8 @@ parse_dsn(struct bounce_report *r, const char *p, size_t n)
         }
         if ((colon = memchr(v, ':', line.len)) == NULL)
             continue;
-#define NAME(s) ((size_t)(colon - v) == sizeof(s) - 1 && ascii_strncasecmp(v, s, sizeof(s) - 1) == 0)
+#define NAME(s) ((size_t)(colon - v) == sizeof(s) - 1 && \
+    ascii_strncasecmp(v, s, sizeof(s) - 1) == 0)
         {
             const char *val = colon + 1, *semi;
             size_t vl = line.len - (size_t)(val - v);
@@ -852,9 +856,9 @@ diag_around(const char *p, size_t n, size_t at, size_t alen, char *dst, size_t s
 {
     size_t s = at, e = at, lines = 0, skipped = 0;
 
-    while (s > 0 && p[s - 1] != '\n')
+    while (s > 0 && p[s - 1] != '\n' && at - s < LINE_BACK_MAX)
         s--;
-    while (e < n && p[e] != '\n')
+    while (e < n && p[e] != '\n' && e - at < LINE_BACK_MAX)
         e++;
     while (e < n && lines < 6) {
         size_t ls = e + 1, le = ls, k;
@@ -946,7 +950,7 @@ addr_strength(const char *p, size_t s)
     size_t ls = s, e, b;
     char w[32];
 
-    while (ls > 0 && p[ls - 1] != '\n')
+    while (ls > 0 && p[ls - 1] != '\n' && s - ls < LINE_BACK_MAX)
         ls--;
     if (header_line(p + ls, s - ls))
         return 0;
@@ -978,10 +982,11 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
     size_t n = report_end(p, w->text.len), pos = 0, s, l;
     char st[16] = "", all[BOUNCE_TEXT_MAX] = "";
     int reply, best = 1;
+    size_t looked = 0;
 
     find_status(p, n, st);
     reply = find_reply(p, n);
-    while (next_addr(p, n, &pos, &s, &l)) {
+    while (next_addr(p, n, &pos, &s, &l) && ++looked <= ADDRS_MAX) {
         char a[BOUNCE_ADDR_MAX];
         int strength = addr_strength(p, s);
         struct bounce_rcpt *rc;
@@ -1167,18 +1172,22 @@ parse_ses(struct walk *w)
         const char *end = memchr(p + pos, '}', n - pos);
         size_t lim = end ? (size_t)(end - p) : n, q = pos;
 
+        char dg[BOUNCE_TEXT_MAX];
+
         memset(rc, 0, sizeof(*rc));
-        addr_copy(rc->addr, sizeof(rc->addr), a, strlen(a));
+        if (!first_addr(a, strlen(a), rc->addr, sizeof(rc->addr)))
+            continue;                   /* not an address: nothing to attribute */
         if (json_str(p, lim, &q, "\"status\"", type, sizeof(type)))
             find_status(type, strlen(type), rc->status);
         q = pos;
-        if (json_str(p, lim, &q, "\"diagnosticCode\"", rc->diag, sizeof(rc->diag))) {
-            const char *semi = strchr(rc->diag, ';');
+        if (json_str(p, lim, &q, "\"diagnosticCode\"", dg, sizeof(dg))) {
+            const char *semi = strchr(dg, ';');
 
-            if (semi != NULL)
-                memmove(rc->diag, semi + 1, strlen(semi + 1) + 1);
+            copy_clean(rc->diag, sizeof(rc->diag), semi ? semi + 1 : dg,
+                strlen(semi ? semi + 1 : dg));
         }
-        r->nrcpt++;
+        if (!rcpt_known(r, rc->addr))
+            r->nrcpt++;
     }
     if (r->kind == BOUNCE_DELIVERED)
         r->nrcpt = 0;

@@ -1051,7 +1051,7 @@ out:
     return rc;
 }
 
-/* ---- for status and subscribers list ---------------------------------------------------------- */
+/* ---- for status and subscribers list -------------------------------------------------- */
 
 struct count_arg {
     const char *campaign;

@@ -8,6 +8,7 @@ SECS=${FUZZ_SECONDS:-60}
 OUT=build/fuzz
 mkdir -p "$OUT"
 PKGS="libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl"
+PKGS="$PKGS gmime-3.0"
 make --no-print-directory build/builtin_templates.c >/dev/null
 SRCS="${FUZZ_SRCS:-$(ls src/*.c src/*/*.c | grep -v '^src/main.c$')} build/builtin_templates.c"
 only=${1:-}
@@ -22,6 +23,7 @@ for f in tests/fuzz/fuzz_*.c; do
     mkdir -p "$corpus"
     seeds="tests/fuzz/seeds/${name#fuzz_}"
     [ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
+    [ "$name" = fuzz_inbox ] && cp -n tests/data/bounces/*.eml "$corpus"/ 2>/dev/null || true
     "$OUT/$name" -max_total_time="$SECS" -artifact_prefix="$OUT/$name-" -print_final_stats=1 \
         "$corpus" 2>&1 | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' || true
     if ls "$OUT/$name"-crash-* "$OUT/$name"-leak-* "$OUT/$name"-timeout-* >/dev/null 2>&1; then

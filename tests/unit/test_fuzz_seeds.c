@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "article.h"
+#include "bounce.h"
 #include "check.h"
 #include "config.h"
 #include "diag.h"
@@ -54,6 +55,15 @@ run_tmpl(const char *p, size_t n)
     tmpl_free(tmpl_parse(p, n, "seed", &d));
 }
 
+static void
+run_inbox(const char *p, size_t n)
+{
+    struct bounce_report *r = xmalloc(sizeof(*r));
+
+    bounce_parse(p, n, r);
+    free(r);
+}
+
 static const struct {
     const char *dir;
     void (*fn)(const char *, size_t);
@@ -62,6 +72,7 @@ static const struct {
     { "subs", run_subs },
     { "config", run_config },
     { "tmpl", run_tmpl },
+    { "inbox", run_inbox },
 };
 
 int
