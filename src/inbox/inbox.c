@@ -60,32 +60,17 @@ struct run {
     struct sididx *sids;            /* sorted by sid */
     struct subst **state;           /* per subscriber, NULL until touched */
     struct campaign_list camps;
-    uint64_t *seen;                 /* digests of handled messages, sorted */
-    size_t nseen;
-    uint64_t *fresh;                /* digests handled in this run */
-    size_t nfresh, capfresh;
-    struct soft_hist *softh;        /* earlier soft bounces inside the window */
-    size_t nsofth;
+    uint64_t *seen;                 /* digests of handled messages (earlier runs and this
+                                       one): open addressing, 0 = empty */
+    size_t nseen, capseen;
+    uint16_t *softprev;             /* per subscriber: earlier soft bounces in the window */
     struct buf events;              /* this run's JSON lines */
     char **renames;                 /* Maildir: from, to, from, to, ... */
     size_t nrenames;
     time_t now;
 };
 
-struct soft_hist {
-    char *addr;
-    size_t n;
-};
-
 /* ---- small helpers ------------------------------------------------------------------- */
-
-static int
-u64cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-    return x < y ? -1 : x > y;
-}
 
 static int
 sidcmp(const void *a, const void *b)
@@ -108,14 +93,37 @@ digest64(const char *p, size_t n)
     return h;
 }
 
+/* Is h in the set of handled digests?  With add, put it in. */
 static bool
-seen(const struct run *r, uint64_t h)
+seen(struct run *r, uint64_t h, bool add)
 {
-    if (r->nseen > 0 && bsearch(&h, r->seen, r->nseen, sizeof(h), u64cmp) != NULL)
-        return true;
-    for (size_t i = 0; i < r->nfresh; i++)
-        if (r->fresh[i] == h)
+    size_t i;
+
+    h = h ? h : 1;                  /* 0 marks an empty slot */
+    if (add && 2 * (r->nseen + 1) > r->capseen) {
+        size_t cap = r->capseen ? 2 * r->capseen : 1024;
+        uint64_t *v = xcalloc(cap, sizeof(*v));
+
+        for (size_t k = 0; k < r->capseen; k++) {
+            if (r->seen[k] == 0)
+                continue;
+            for (i = r->seen[k] & (cap - 1); v[i] != 0; i = (i + 1) & (cap - 1))
+                ;
+            v[i] = r->seen[k];
+        }
+        free(r->seen);
+        r->seen = v;
+        r->capseen = cap;
+    }
+    if (r->capseen == 0)
+        return false;
+    for (i = h & (r->capseen - 1); r->seen[i] != 0; i = (i + 1) & (r->capseen - 1))
+        if (r->seen[i] == h)
             return true;
+    if (add) {
+        r->seen[i] = h;
+        r->nseen++;
+    }
     return false;
 }
 
@@ -254,10 +262,8 @@ load_one(void *arg, const char *p, size_t n)
 
         errno = 0;
         h = strtoull(v, &end, 16);
-        if (errno == 0 && *end == '\0') {
-            r->seen = xreallocarray(r->seen, r->nseen + 1, sizeof(*r->seen));
-            r->seen[r->nseen++] = h;
-        }
+        if (errno == 0 && *end == '\0')
+            (void)seen(r, h, true);
     }
     /* soft bounces inside the window count with this run's */
     if (ev_field(p, n, "kind", v, sizeof(v)) && strcmp(v, "bounce") == 0 &&
@@ -265,29 +271,14 @@ load_one(void *arg, const char *p, size_t n)
         ev_field(p, n, "subscriber", who, sizeof(who)) &&
         ev_field(p, n, "time", t, sizeof(t))) {
         time_t at = parse_iso(t);
-        size_t k;
+        const struct subscriber *s;
 
-        if (at == -1 || r->now - at > r->cfg->bounce.soft_days * SECONDS_PER_DAY)
+        if (at == -1 || r->now - at > r->cfg->bounce.soft_days * SECONDS_PER_DAY ||
+            (s = subs_find(r->subs, who)) == NULL)
             return;
-        for (k = 0; k < r->nsofth; k++)
-            if (strcmp(r->softh[k].addr, who) == 0)
-                break;
-        if (k == r->nsofth) {
-            r->softh = xreallocarray(r->softh, r->nsofth + 1, sizeof(*r->softh));
-            r->softh[r->nsofth].addr = xstrdup(who);
-            r->softh[r->nsofth++].n = 0;
-        }
-        r->softh[k].n++;
+        if (r->softprev[s - r->subs->v] < UINT16_MAX)
+            r->softprev[s - r->subs->v]++;
     }
-}
-
-static size_t
-soft_before(const struct run *r, const char *addr)
-{
-    for (size_t k = 0; k < r->nsofth; k++)
-        if (strcmp(r->softh[k].addr, addr) == 0)
-            return r->softh[k].n;
-    return 0;
 }
 
 /* ---- attribution ------------------------------------------------------------------------- */
@@ -482,16 +473,11 @@ handle(struct run *r, const char *data, size_t len, const char *file)
     int tok;
 
     r->st->messages++;
-    if (seen(r, h)) {
+    if (seen(r, h, true)) {
         r->st->seen++;
         say(r, false, file, "handled before; skipped");
         return;
     }
-    if (r->nfresh == r->capfresh) {
-        r->capfresh = r->capfresh ? 2 * r->capfresh : 256;
-        r->fresh = xreallocarray(r->fresh, r->capfresh, sizeof(*r->fresh));
-    }
-    r->fresh[r->nfresh++] = h;
     rep = xmalloc(sizeof(*rep));
     bounce_parse(data, len, rep);
 
@@ -853,10 +839,10 @@ apply(struct run *r, struct diag *d)
         struct subst *ss = r->state[i];
 
         if (ss != NULL && ss->act == ACT_NONE && ss->soft > 0 && c->bounce.soft_after > 0 &&
-            soft_before(r, r->subs->v[i].addr) + ss->soft >= (size_t)c->bounce.soft_after) {
+            (size_t)r->softprev[i] + ss->soft >= (size_t)c->bounce.soft_after) {
             ss->act = ACT_BOUNCE;
             snprintf(ss->why, sizeof(ss->why), "%zu soft bounces within %ld days",
-                soft_before(r, r->subs->v[i].addr) + ss->soft, c->bounce.soft_days);
+                (size_t)r->softprev[i] + ss->soft, c->bounce.soft_days);
         }
     }
     for (size_t i = 0; i < r->subs->n; i++) {
@@ -962,10 +948,9 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
         goto out;
     if (campaign_list(o->cfg->paths.state_dir, &r.camps, d) == -1)
         goto out;
+    r.softprev = xcalloc(r.subs->n + 1, sizeof(*r.softprev));
     if (each_event(o->cfg->paths.state_dir, load_one, &r, d) == -1)
         goto out;
-    if (r.nseen > 1)
-        qsort(r.seen, r.nseen, sizeof(*r.seen), u64cmp);
     r.state = xcalloc(r.subs->n + 1, sizeof(*r.state));
     if (r.subs->n > 0) {
         r.sids = xreallocarray(NULL, r.subs->n, sizeof(*r.sids));
@@ -1040,10 +1025,7 @@ out:
     subs_free(r.subs);
     campaign_list_fini(&r.camps);
     free(r.seen);
-    free(r.fresh);
-    for (size_t i = 0; i < r.nsofth; i++)
-        free(r.softh[i].addr);
-    free(r.softh);
+    free(r.softprev);
     for (size_t i = 0; i < r.nrenames; i++)
         free(r.renames[i]);
     free(r.renames);
