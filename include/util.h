@@ -59,7 +59,16 @@ int mkdir_p(const char *dir, unsigned mode, const char **failed);
    errno set. */
 int fsync_dir(const char *dir);
 
-/* Read a whole file into a NUL-terminated heap buffer (caller frees); NULL with errno set. */
+/*
+ * Read a whole regular file of at most max bytes into a NUL-terminated heap buffer (caller
+ * frees); NULL with errno set: open's and read's, EISDIR for a folder, EINVAL for anything
+ * else that is not a regular file (a FIFO, a device: never blocks), EFBIG past max.
+ */
+char *read_file_max(const char *path, size_t max, size_t *lenp);
+/* read_file_max() with READ_FILE_MAX, for files that have no smaller limit of their own. */
+#define READ_FILE_MAX ((size_t)1 << 30)
 char *read_file(const char *path, size_t *lenp);
+/* strerror() for read_file()'s errno, with its own EINVAL and EFBIG. */
+const char *read_file_strerror(int err);
 
 #endif
