@@ -176,18 +176,31 @@ first_addr(const char *p, size_t n, char *dst, size_t size)
     return true;
 }
 
-/* Case-insensitive search of needle (lower case) in hay[0..n). */
+/* Case-insensitive search of needle (lower case) in hay[0..n).  The first character is
+   found with memchr in both cases (the classifier runs dozens of these over each report). */
 static const char *
 find_ci(const char *hay, size_t n, const char *needle)
 {
     size_t m = strlen(needle);
+    const char *p = hay, *end;
+    int lc, uc;
 
     if (m == 0 || m > n)
         return NULL;
-    for (size_t i = 0; i + m <= n; i++) {
-        if (TO_LOWER((unsigned char)hay[i]) == needle[0] &&
-            ascii_strncasecmp(hay + i, needle, m) == 0)
-            return hay + i;
+    end = hay + (n - m) + 1;        /* candidates start before end */
+    lc = (unsigned char)needle[0];
+    uc = lc >= 'a' && lc <= 'z' ? lc - ('a' - 'A') : lc;
+    while (p < end) {
+        const char *a = memchr(p, lc, (size_t)(end - p));
+        const char *c = uc != lc ? memchr(p, uc, (size_t)((a ? a : end) - p)) : NULL;
+
+        if (c == NULL)
+            c = a;
+        if (c == NULL)
+            return NULL;
+        if (m == 1 || ascii_strncasecmp(c + 1, needle + 1, m - 1) == 0)
+            return c;
+        p = c + 1;
     }
     return NULL;
 }

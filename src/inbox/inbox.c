@@ -286,13 +286,22 @@ load_one(void *arg, const char *p, size_t n)
 /* The subscriber whose address hashes to sid and whose token checks with some campaign:
    its index and the campaign into *camp; -1 when none (a forged or foreign token). */
 static long
-verp_find(const struct run *r, const struct verp_ref *ref, const char **camp)
+verp_find(struct run *r, const struct verp_ref *ref, const char **camp)
 {
     struct sididx key = { ref->sid, 0 }, *f;
     size_t lo;
 
-    if (r->o->secret == NULL || r->o->secret[0] == '\0' || r->sids == NULL)
+    if (r->o->secret == NULL || r->o->secret[0] == '\0' || r->subs->n == 0)
         return -1;
+    if (r->sids == NULL) {
+        /* made at the first token: a run without VERP never pays for it */
+        r->sids = xreallocarray(NULL, r->subs->n, sizeof(*r->sids));
+        for (size_t i = 0; i < r->subs->n; i++) {
+            r->sids[i].sid = verp_sid(r->subs->v[i].addr);
+            r->sids[i].idx = (uint32_t)i;
+        }
+        qsort(r->sids, r->subs->n, sizeof(*r->sids), sidcmp);
+    }
     f = bsearch(&key, r->sids, r->subs->n, sizeof(*r->sids), sidcmp);
     if (f == NULL)
         return -1;
@@ -321,7 +330,7 @@ verp_find(const struct run *r, const struct verp_ref *ref, const char **camp)
  * not check (forged, or from another secret).
  */
 static int
-token_for(const struct run *r, const struct bounce_report *rep, const char *base, long *idx,
+token_for(struct run *r, const struct bounce_report *rep, const char *base, long *idx,
     const char **camp)
 {
     bool bad = false;
@@ -860,7 +869,7 @@ apply(struct run *r, struct diag *d)
         ch = xreallocarray(ch, nch + 1, sizeof(*ch));
         memset(&ch[nch], 0, sizeof(ch[nch]));
         ch[nch].op = SUBS_SET_STATUS;
-        ch[nch].email = s->addr;
+        ch[nch].email = xstrdup(s->addr);  /* the list is freed before the edit */
         ch[nch].status = want;
         nch++;
         if (want == SUBS_BOUNCED)
@@ -881,6 +890,16 @@ apply(struct run *r, struct diag *d)
     }
     /* the list: once per run, through the locked, byte-preserving editor */
     if (!r->o->dry_run && nch > 0) {
+        /* the editor reads the file again under its lock: this copy can go first (a
+           million subscribers are some 300 MB) */
+        for (size_t i = 0; i < r->subs->n; i++)
+            free(r->state[i]);
+        free(r->state);
+        r->state = NULL;
+        free(r->sids);
+        r->sids = NULL;
+        subs_free(r->subs);
+        r->subs = NULL;
         if (subs_apply(r->o->subs_path, ch, nch, LIST_LOCK_WAIT_MS, d) == -1)
             goto out;
         for (size_t i = 0; i < nch; i++)
@@ -893,6 +912,8 @@ out:
         free(over[k]);
     free(over);
     free(hardaddr);
+    for (size_t i = 0; i < nch; i++)
+        free((char *)ch[i].email);
     free(ch);
     return rc;
 }
@@ -952,14 +973,6 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
     if (each_event(o->cfg->paths.state_dir, load_one, &r, d) == -1)
         goto out;
     r.state = xcalloc(r.subs->n + 1, sizeof(*r.state));
-    if (r.subs->n > 0) {
-        r.sids = xreallocarray(NULL, r.subs->n, sizeof(*r.sids));
-        for (size_t i = 0; i < r.subs->n; i++) {
-            r.sids[i].sid = verp_sid(r.subs->v[i].addr);
-            r.sids[i].idx = (uint32_t)i;
-        }
-        qsort(r.sids, r.subs->n, sizeof(*r.sids), sidcmp);
-    }
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
         struct buf nd;
@@ -1017,7 +1030,7 @@ out:
     if (lockfd != -1)
         lock_release(lockfd);
     free(evp);
-    if (r.state != NULL)
+    if (r.state != NULL && r.subs != NULL)
         for (size_t i = 0; i < r.subs->n; i++)
             free(r.state[i]);
     free(r.state);

@@ -77,8 +77,22 @@ else not_ok "inbox --dry-run changed something (exit $rc)"; fi
 grep -q 'u2@inbox.example' "$T/out" && ok "inbox --dry-run -v says what it would do" ||
     { not_ok "inbox --dry-run -v output"; sed 's/^/#   /' "$T/out" | head; }
 
+# the real run, under strace when there is one: the list must be replaced exactly once
+STRACE=
+# (LeakSanitizer cannot run under ptrace: leaks are checked by every other run here)
+command -v strace >/dev/null 2>&1 &&
+    STRACE="env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=rename,renameat,renameat2 -o $T/trace"
+gz() { (cd "$W" && exec ${STRACE:-} "$GAZETTE" -c gazette.yaml "$@") >"$T/out" 2>"$T/err"; rc=$?
+    if grep -q 'Sanitizer\|runtime error' "$T/err"; then
+        not_ok "inbox: sanitizer report from gazette $*"; sed 's/^/#   /' "$T/err" | head; fi; }
 gz inbox bounces
 if [ $rc = 0 ]; then ok "inbox: exit 0"; else not_ok "inbox: exit $rc"; sed 's/^/#   /' "$T/err"; fi
+if [ -n "$STRACE" ]; then
+    n=$(grep -c 'subscribers.yaml"' "$T/trace")
+    [ "$n" = 1 ] && ok "inbox: the list is rewritten once for the whole run (6 changes)" ||
+        { not_ok "inbox: the list was replaced $n times"; grep 'subscribers' "$T/trace" | head -3; }
+else skip "inbox: strace is not installed: cannot count the list's rewrites"; fi
+STRACE=
 if cmp -s "$W/subscribers.yaml" "$T/want.yaml"; then
     ok "inbox: the list byte for byte: u2 u3 u8 u10 bounced, u5 u6 unsubscribed, nobody else"
 else not_ok "inbox: the list differs"; diff "$T/want.yaml" "$W/subscribers.yaml" | sed 's/^/#   /' | head -20; fi
