@@ -5,7 +5,8 @@
 # median of the ratios of those pairs).
 #   tests/bench/run.sh [subs] [compose] [mailer]     (default: all three)
 # Knobs: BENCH_DIR, BENCH_SUBSCRIBERS (1000000), BENCH_COMPOSE_SUBSCRIBERS (100000),
-# BENCH_MESSAGES (20000), BENCH_REPEAT (5), BENCH_BOUNCES (100000).  Exit 1 when a result fails its verification;
+# BENCH_MESSAGES (20000), BENCH_REPEAT (5), BENCH_BOUNCES (100000).  Exit 1 when a result
+# fails its verification;
 # a figure below its target is printed as BELOW TARGET, and a missing tool as SKIPPED.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -434,8 +435,9 @@ EOP
                 m / sw, sw, sc, sr / 1024
             printf "%d records\n", sn
             r = sw / gw
-            printf "inbox summary: %.1fx the speed of Sisimai (wall; %.1fx in CPU time): %s (target 50x)\n",
-                r, sc / gc, (r >= 50 ? "ok" : "BELOW TARGET") }'
+            printf "inbox summary: %.1fx the speed of Sisimai (wall; %.1fx in CPU time): ",
+                r, sc / gc
+            printf "%s (target 50x)\n", (r >= 50 ? "ok" : "BELOW TARGET") }'
     else
         echo "  gazette inbox: $(awk -v m="$M" -v w="$gz_wall" 'BEGIN { printf "%.0f", m / w }') msg/s"
         echo "  Sisimai: SKIPPED (libsisimai-perl is not installed)"
