@@ -13,6 +13,7 @@
 
 #include "../../src/article/html.h"
 #include "article.h"
+#include "bounce.h"
 #include "check.h"
 #include "config.h"
 #include "diag.h"
@@ -99,6 +100,13 @@ run_compose(const char *p, size_t n)
     }
     seq++;
     buf_fini(&m);
+static void
+run_inbox(const char *p, size_t n)
+{
+    struct bounce_report *r = xmalloc(sizeof(*r));
+
+    bounce_parse(p, n, r);
+    free(r);
 }
 
 static const struct {
@@ -113,6 +121,7 @@ static const struct {
     { "tmpl", run_tmpl, { "tests/fuzz/seeds/tmpl", "templates" } },
     { "compose", run_compose, { "tests/fuzz/seeds/compose" } },
     { "html", run_html, { "tests/fuzz/seeds/html" } },
+    { "inbox", run_inbox, { "tests/fuzz/seeds/inbox", "tests/data/bounces" } },
 };
 
 /* Every file in path through fn; how many. */
