@@ -529,10 +529,64 @@ is_web_url(const char *u)
 }
 
 /*
+ * Inline styles for what the Markdown (or allowed raw HTML) body holds, so that it fits a
+ * phone in clients that drop <style> (EMAIL-CHECKLIST C3 keeps <style> for resets):
+ * code blocks wrap instead of widening the card, long words and URLs break anywhere, and
+ * tables and images shrink to the column.  A style the element already has comes after
+ * ours, so it wins.
+ */
+#define MONO "font-family:Menlo,Consolas,'DejaVu Sans Mono',monospace;font-size:14px;"
+#define BREAK "overflow-wrap:anywhere;word-break:break-word;"
+static const struct {
+    const char *tag, *style;
+} body_styles[] = {
+    { "pre", "margin:0 0 16px 0;padding:12px;white-space:pre-wrap;" BREAK
+        "background-color:#f3f4f6;border-radius:4px;" MONO "line-height:1.5;color:#1f2937;" },
+    { "code", MONO BREAK },
+    { "table", "width:100%;max-width:100%;border-collapse:collapse;" },
+    { "th", "padding:4px 6px;border:1px solid #d7dce3;text-align:left;vertical-align:top;"
+        BREAK },
+    { "td", "padding:4px 6px;border:1px solid #d7dce3;text-align:left;vertical-align:top;"
+        BREAK },
+    { "img", "max-width:100%;height:auto;border:0;" },
+};
+#undef MONO
+#undef BREAK
+
+/* At p (a '<'): a start tag of body_styles[]?  Adds it with our style and returns the
+   bytes consumed, or 0. */
+static size_t
+style_tag(struct buf *b, const char *p)
+{
+    for (size_t i = 0; i < sizeof(body_styles) / sizeof(body_styles[0]); i++) {
+        size_t tl = strlen(body_styles[i].tag);
+        const char *gt, *a;
+
+        if (ascii_strncasecmp(p + 1, body_styles[i].tag, tl) != 0 ||
+            (p[1 + tl] != ' ' && p[1 + tl] != '>' && p[1 + tl] != '/' && p[1 + tl] != '\n'))
+            continue;
+        if ((gt = strchr(p, '>')) == NULL)
+            return 0;
+        for (a = p + 1 + tl; a + 7 <= gt; a++)
+            if ((a[-1] == ' ' || a[-1] == '\n') && ascii_strncasecmp(a, "style=\"", 7) == 0)
+                break;
+        if (a + 7 <= gt) {                      /* style="ours;theirs" */
+            buf_add(b, p, (size_t)(a + 7 - p));
+            buf_adds(b, body_styles[i].style);
+            return (size_t)(a + 7 - p);
+        }
+        buf_add(b, p, 1 + tl);
+        buf_addf(b, " style=\"%s\"", body_styles[i].style);
+        return 1 + tl;
+    }
+    return 0;
+}
+
+/*
  * Make an article safe and fitting for an email: links and images only over http(s)
  * (EMAIL-CHECKLIST T-M2, C5), a relative image made absolute against newsletter.base_url
- * (or dropped: a mail client cannot load it), and the body's headings moved two levels
- * down so that they sit under the article's own <h2>.
+ * (or dropped: a mail client cannot load it), the body's headings moved two levels
+ * down so that they sit under the article's own <h2>, and inline styles (body_styles).
  */
 static void
 fix_article(struct value *a, const struct config *c)
@@ -577,6 +631,14 @@ fix_article(struct value *a, const struct config *c)
                     buf_add(&b, p, (size_t)(h - p) + 1);
                     buf_addc(&b, (char)('0' + (level > 6 ? 6 : level)));
                     p = h + 2;
+                    continue;
+                }
+            }
+            if (p[0] == '<') {
+                size_t used = style_tag(&b, p);
+
+                if (used > 0) {
+                    p += used;
                     continue;
                 }
             }
