@@ -58,7 +58,11 @@ void digest_free(struct digest *g);
  */
 int digest_message(const struct digest *g, const struct subscriber *sub, struct buf *out,
     struct diag *d);
-/* The text and HTML bodies and the subject as sub would see them (for compose/preview). */
+/*
+ * The text and HTML bodies and the subject as sub would see them (for compose/preview).
+ * sub NULL: subscriber-neutral, each personal value shown as its name in braces
+ * ("{{subscriber.email}}", "{{unsubscribe_url}}"), so that no real address or token leaks.
+ */
 int digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *subject,
     struct buf *text, struct buf *html, struct diag *d);
 /* This subscriber's unsubscribe URL into out ("" when none is configured). */

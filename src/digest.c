@@ -916,7 +916,16 @@ fill_slots(const struct digest *g, const struct subscriber *sub, const char *uns
 
         buf_init(raw, 0);
         buf_init(esc, 0);
-        if (i == SLOT_EMAIL)
+        if (sub == NULL) {              /* nobody: the value's name shows where it goes */
+            if (i == SLOT_EMAIL)
+                buf_adds(raw, "{{subscriber.email}}");
+            else if (i == SLOT_NAME)
+                buf_adds(raw, "{{subscriber.name}}");
+            else if (i == SLOT_UNSUB)
+                buf_adds(raw, "{{unsubscribe_url}}");
+            else
+                buf_addf(raw, "{{subscriber.fields.%s}}", g->fields[i - SLOT_FIELDS]);
+        } else if (i == SLOT_EMAIL)
             buf_adds(raw, sub->email);
         else if (i == SLOT_NAME)
             buf_adds(raw, sub->name);
@@ -1012,7 +1021,8 @@ digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *s
     int rc = 0;
 
     buf_init(&unsub, 0);
-    digest_unsubscribe_url(g, sub->addr, &unsub);
+    if (sub != NULL)
+        digest_unsubscribe_url(g, sub->addr, &unsub);
     fill_slots(g, sub, buf_str(&unsub), sl);
     buf_fini(&unsub);
     if (g->personal) {

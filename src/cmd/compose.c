@@ -32,8 +32,10 @@ static const char compose_usage[] =
     "usage: gazette compose [ARTICLE|FOLDER...] [--issue FILE] [--since YYYY-MM-DD]\n"
     "                       [--tag T] [--limit N] [--keep-going] [--templates DIR] --out DIR\n"
     "\n"
-    "Writes DIR/digest.html, DIR/digest.txt and DIR/sample.eml (the message for the first\n"
-    "active subscriber).  Without articles or --issue, reads paths.articles.\n";
+    "Writes DIR/digest.html and DIR/digest.txt, the same for every subscriber (personal\n"
+    "values shown as {{subscriber.email}}, {{unsubscribe_url}}), and DIR/sample.eml, the\n"
+    "message for an example address (reader@example.org); `gazette preview` shows a real\n"
+    "subscriber's.  Without articles or --issue, reads paths.articles.\n";
 
 static const char preview_usage[] =
     "usage: gazette preview [--subscriber EMAIL] [ARTICLE|FOLDER...] [--issue FILE]\n"
@@ -69,6 +71,17 @@ write_file(const char *dir, const char *name, const struct buf *b, struct diag *
     rc = atomic_replace(buf_str(&path), buf_str(b), b->len, d);
     buf_fini(&path);
     return rc;
+}
+
+/* An example subscriber, nobody on the list (compose's sample.eml). */
+static const struct subscriber *
+example_subscriber(struct subscriber *tmp)
+{
+    memset(tmp, 0, sizeof(*tmp));
+    tmp->email = tmp->addr = "reader@example.org";
+    tmp->name = "Sample Reader";
+    tmp->subscribed_at = "";
+    return tmp;
 }
 
 /* A stand-in subscriber when the list has no active one. */
@@ -251,8 +264,10 @@ cmd_compose(struct cli *c, int argc, char **argv)
         rc = rc == -2 ? 0 : rc;
         goto out;
     }
-    sub = sample_subscriber(&j, &tmp);
-    if (digest_parts(j.digest, sub, &subject, &text, &html, &d) == -1 ||
+    /* digest.html and .txt are for everyone (no real address, no working token); only
+       sample.eml is one message, to an example address (issue 14 item 6) */
+    sub = example_subscriber(&tmp);
+    if (digest_parts(j.digest, NULL, &subject, &text, &html, &d) == -1 ||
         digest_message(j.digest, sub, &eml, &d) == -1 ||
         write_file(j.out, "digest.html", &html, &d) == -1 ||
         write_file(j.out, "digest.txt", &text, &d) == -1 ||
