@@ -18,6 +18,7 @@ struct buf;
 enum config_starttls { CONFIG_STARTTLS_REQUIRED, CONFIG_STARTTLS_OPPORTUNISTIC,
     CONFIG_STARTTLS_OFF };
 enum config_journal_sync { CONFIG_JSYNC_BATCH, CONFIG_JSYNC_MESSAGE };
+enum config_order { CONFIG_ORDER_NEWEST, CONFIG_ORDER_OLDEST };
 enum config_transport { CONFIG_TRANSPORT_MAILDIR, CONFIG_TRANSPORT_SMTP,
     CONFIG_TRANSPORT_ESMTP };
 
@@ -76,6 +77,7 @@ struct config_compose {
     size_t ndrop;
     long max_articles;          /* 0: no limit */
     long min_articles;
+    enum config_order order;    /* articles not picked by an issue file: newest first */
 };
 
 struct config_log {

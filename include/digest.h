@@ -77,6 +77,12 @@ void digest_token(const char *secret, const char *addr, char out[32]);
  */
 int digest_check_templates(const char *template_dir, void (*fn)(void *ctx,
     const struct diag *problem), void *ctx, struct diag *d);
+/*
+ * Append the date of iso ("YYYY-MM-DD...", the time ignored) as it reads in language lang
+ * ("en", "de", "fr-CA", ...): "24 November 2026", "24. November 2026", "2026年11月24日";
+ * a language without month names gets "2026-11-24".  Returns 0, or -1 when iso is no date.
+ */
+int digest_format_date(const char *iso, const char *lang, struct buf *out);
 /* Wrap plain text at width columns (code points), keeping paragraphs and long words. */
 void digest_wrap(struct buf *out, const char *text, size_t width);
 

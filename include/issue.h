@@ -35,6 +35,7 @@ struct issue_select {
        articles earlier campaigns sent); NULL: none */
     bool (*skip)(void *ctx, const char *path);
     void *skip_ctx;
+    bool oldest_first;          /* files and folders: oldest article first (compose.order) */
 };
 
 /*
@@ -47,7 +48,8 @@ struct issue *issue_load(const char *path, const struct article_opts *ao,
     const struct issue_select *sel, struct diag *d);
 /*
  * Build an issue from files and folders (folders: every .md .markdown .yaml .yml .txt in
- * them, not recursive), sorted by date, oldest first (undated last, then by name),
+ * them, not recursive), sorted by date, newest first or with sel->oldest_first oldest
+ * first (undated last, then by name),
  * filtered by sel.  Errors as above; an empty selection is not an error.
  */
 struct issue *issue_from_paths(char *const *paths, size_t n, const struct article_opts *ao,

@@ -46,6 +46,7 @@ struct key {
 
 static const char *const starttls_names[] = { "required", "opportunistic", "off", NULL };
 static const char *const journal_sync_names[] = { "batch", "message", NULL };
+static const char *const order_names[] = { "newest", "oldest", NULL };
 static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL };
 
 #define N(f) offsetof(struct config, newsletter.f)
@@ -124,6 +125,8 @@ static const struct key keys[] = {
       "articles per issue, 0 for no limit" },
     { "compose", "min_articles", K_INT, C(min_articles), "1", 0, 1000, NULL,
       "articles needed to send an issue" },
+    { "compose", "order", K_ENUM, C(order), "newest", 0, 0, order_names,
+      "newest (first) or oldest (first)" },
 
     { "log", "syslog", K_BOOL, L(syslog), "false", 0, 0, NULL, "true or false" },
 };

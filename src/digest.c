@@ -649,6 +649,91 @@ fix_article(struct value *a, const struct config *c)
     }
 }
 
+/* Month names by language (ISO 639-1), for dates that read naturally in the newsletter's
+   language; a language not here gets the ISO form. */
+static const struct {
+    const char *lang, *fmt;         /* fmt: %d day, %m month name, %y year, %n month number */
+    const char *months[12];
+} date_langs[] = {
+    { "en", "%d %m %y", { "January", "February", "March", "April", "May", "June", "July",
+        "August", "September", "October", "November", "December" } },
+    { "de", "%d. %m %y", { "Januar", "Februar", "M\xc3\xa4rz", "April", "Mai", "Juni", "Juli",
+        "August", "September", "Oktober", "November", "Dezember" } },
+    { "fr", "%d %m %y", { "janvier", "f\xc3\xa9vrier", "mars", "avril", "mai", "juin",
+        "juillet", "ao\xc3\xbbt", "septembre", "octobre", "novembre", "d\xc3\xa9" "cembre" } },
+    { "es", "%d de %m de %y", { "enero", "febrero", "marzo", "abril", "mayo", "junio",
+        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre" } },
+    { "it", "%d %m %y", { "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno",
+        "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre" } },
+    { "nl", "%d %m %y", { "januari", "februari", "maart", "april", "mei", "juni", "juli",
+        "augustus", "september", "oktober", "november", "december" } },
+    { "pt", "%d de %m de %y", { "janeiro", "fevereiro", "mar\xc3\xa7o", "abril", "maio",
+        "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro" } },
+    { "sv", "%d %m %y", { "januari", "februari", "mars", "april", "maj", "juni", "juli",
+        "augusti", "september", "oktober", "november", "december" } },
+    { "da", "%d. %m %y", { "januar", "februar", "marts", "april", "maj", "juni", "juli",
+        "august", "september", "oktober", "november", "december" } },
+    { "nb", "%d. %m %y", { "januar", "februar", "mars", "april", "mai", "juni", "juli",
+        "august", "september", "oktober", "november", "desember" } },
+    { "no", "%d. %m %y", { "januar", "februar", "mars", "april", "mai", "juni", "juli",
+        "august", "september", "oktober", "november", "desember" } },
+    { "pl", "%d %m %y", { "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca",
+        "lipca", "sierpnia", "wrze\xc5\x9bnia", "pa\xc5\xba" "dziernika", "listopada",
+        "grudnia" } },
+    { "ja", "%y\xe5\xb9\xb4%n\xe6\x9c\x88%d\xe6\x97\xa5", { NULL } },    /* 2026年11月24日 */
+    { "zh", "%y\xe5\xb9\xb4%n\xe6\x9c\x88%d\xe6\x97\xa5", { NULL } },
+    { "ko", "%y\xeb\x85\x84 %n\xec\x9b\x94 %d\xec\x9d\xbc", { NULL } },  /* 2026년 11월 24일 */
+};
+
+int
+digest_format_date(const char *iso, const char *lang, struct buf *out)
+{
+    long y, m, dd;
+    const char *fmt = NULL, *const *months = NULL;
+
+    if (iso == NULL || strlen(iso) < 10 || iso[4] != '-' || iso[7] != '-')
+        return -1;
+    y = (iso[0] - '0') * 1000L + (iso[1] - '0') * 100 + (iso[2] - '0') * 10 + (iso[3] - '0');
+    m = (iso[5] - '0') * 10L + (iso[6] - '0');
+    dd = (iso[8] - '0') * 10L + (iso[9] - '0');
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !(iso[i] >= '0' && iso[i] <= '9'))
+            return -1;
+    if (m < 1 || m > 12 || dd < 1 || dd > 31)
+        return -1;
+    for (size_t i = 0; lang != NULL && i < ARRAY_LEN(date_langs); i++)
+        if (ascii_strncasecmp(lang, date_langs[i].lang, 2) == 0 &&
+            (lang[2] == '\0' || lang[2] == '-' || lang[2] == '_')) {
+            fmt = date_langs[i].fmt;
+            months = date_langs[i].months;
+        }
+    if (fmt == NULL) {
+        buf_add(out, iso, 10);
+        return 0;
+    }
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%' || f[1] == '\0') {
+            buf_addc(out, *f);
+            continue;
+        }
+        switch (*++f) {
+        case 'd':
+            buf_addf(out, "%ld", dd);
+            break;
+        case 'n':
+            buf_addf(out, "%ld", m);
+            break;
+        case 'y':
+            buf_addf(out, "%ld", y);
+            break;
+        case 'm':
+            buf_adds(out, months[m - 1]);
+            break;
+        }
+    }
+    return 0;
+}
+
 static struct value *
 build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     const struct digest_issue *iss)
@@ -674,10 +759,12 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
 
     gmtime_r(&t, &tm);
     value_set(is, "number", value_new_num((double)iss->number));
-    strftime(date, sizeof(date), "%e %B %Y", &tm);
-    value_set_str(is, "date", date[0] == ' ' ? date + 1 : date);
     strftime(date, sizeof(date), "%Y-%m-%d", &tm);
     value_set_str(is, "date_iso", date);
+    buf_init(&w, 0);
+    digest_format_date(date, c->newsletter.language ? c->newsletter.language : "en", &w);
+    value_set_str(is, "date", buf_str(&w));
+    buf_fini(&w);
     /* null, not "": an empty title must read as false in {{^issue.title}} */
     set_opt(is, "title", iss->title && *iss->title ? iss->title : NULL);
     set_opt(is, "intro", iss->intro);
@@ -692,6 +779,16 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
         const char *sum = o->summaries && o->summaries[i] ? o->summaries[i] : arts[i]->summary;
 
         fix_article(a, o->cfg);
+        /* one readable date in the newsletter's language; the printed form stays */
+        value_set(a, "date_printed", arts[i]->date ? value_new_str(arts[i]->date) :
+            value_new(VALUE_NULL));
+        buf_reset(&w);
+        if (digest_format_date(arts[i]->date_iso, c->newsletter.language ?
+            c->newsletter.language : "en", &w) == 0)
+            value_set_str(a, "date", buf_str(&w));
+        /* the source line is left out, not left empty, when there is nothing to put in */
+        value_set(a, "meta", value_new_bool(arts[i]->source != NULL ||
+            arts[i]->author != NULL || arts[i]->date != NULL));
         value_set(a, "number", value_new_num((double)(i + 1)));
         value_set(a, "first", value_new_bool(i == 0));
         value_set(a, "last", value_new_bool(i + 1 == n));
@@ -708,6 +805,7 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     buf_fini(&w);
     value_set(data, "articles", list);
     value_set(data, "article_count", value_new_num((double)n));
+    value_set(data, "toc", value_new_bool(n > 1));      /* "In this issue", for 2 or more */
     set_opt(data, "unsubscribe_mailto", c->newsletter.unsubscribe_mailto);
     return data;
 }
@@ -1102,14 +1200,15 @@ out:
 
 /* The names the data has (docs/TEMPLATES.md), by context. */
 static const char *const root_names[] = { "newsletter", "issue", "articles", "article_count",
-    "subscriber", "unsubscribe_url", "unsubscribe_mailto", "preheader", NULL };
+    "subscriber", "unsubscribe_url", "unsubscribe_mailto", "preheader", "toc", NULL };
 static const char *const newsletter_names[] = { "name", "from", "from_name", "reply_to",
     "base_url", "language", "postal_address", "list_id", NULL };
 static const char *const issue_names[] = { "number", "date", "date_iso", "title", "intro",
     "intro_text", NULL };
 static const char *const article_names[] = { "number", "title", "url", "source", "author",
     "date", "date_iso", "summary", "summary_text", "body_html", "body_text", "links", "image",
-    "image_alt", "tags", "paragraphs", "first", "last", NULL };
+    "image_alt", "tags", "paragraphs", "first", "last", "date_printed", "meta", "image_width",
+    "image_height", NULL };
 static const char *const link_names[] = { "number", "url", "text", NULL };
 static const char *const subscriber_names[] = { "email", "name", "fields", NULL };
 

@@ -116,7 +116,7 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         { "quiet", no_argument, NULL, 'q' },
         { NULL, 0, NULL, 0 },
     };
-    struct issue_select sel = { NULL, NULL, 0, false, NULL, NULL };
+    struct issue_select sel = { NULL, NULL, 0, false, NULL, NULL, false };
     struct article_opts ao;
     struct digest_opts dop;
     struct diag d = DIAG_INIT;
@@ -183,6 +183,7 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         return cli_fail(&d);
     memset(&ao, 0, sizeof(ao));
     ao.allow_html = j->c->cfg->compose.allow_html;
+    sel.oldest_first = j->c->cfg->compose.order == CONFIG_ORDER_OLDEST;
     ao.drop_patterns = (const char *const *)j->c->cfg->compose.drop_patterns;
     ao.ndrop = j->c->cfg->compose.ndrop;
     if (data_path != NULL) {

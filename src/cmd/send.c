@@ -339,6 +339,7 @@ cmd_send(struct cli *c, int argc, char **argv)
         return cli_usage("send", "give --issue or articles, not both");
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
+    so.sel.oldest_first = c->cfg->compose.order == CONFIG_ORDER_OLDEST;
     if (pick(c, &so, &id, &is, &d) == -1) {
         rc = cli_fail(&d);
         goto out;

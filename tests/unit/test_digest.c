@@ -225,9 +225,44 @@ test_messages(void)
     config_free(cfg);
 }
 
+/* Dates as readers of each language write them (issue 14 item 3). */
+static void
+test_dates(void)
+{
+    static const struct {
+        const char *iso, *lang, *want;
+    } cases[] = {
+        { "2026-11-24T14:30:00Z", "en", "24 November 2026" },
+        { "2026-11-24", "en-GB", "24 November 2026" },
+        { "2026-03-05", "de", "5. M\xc3\xa4rz 2026" },
+        { "2026-03-05", "de_CH", "5. M\xc3\xa4rz 2026" },
+        { "2026-02-01", "fr", "1 f\xc3\xa9vrier 2026" },
+        { "2026-08-15", "es", "15 de agosto de 2026" },
+        { "2026-11-24", "ja", "2026\xe5\xb9\xb4" "11\xe6\x9c\x88" "24\xe6\x97\xa5" },
+        { "2026-11-24", "ko", "2026\xeb\x85\x84 11\xec\x9b\x94 24\xec\x9d\xbc" },
+        { "2026-11-24", "xx", "2026-11-24" },
+        { "2026-11-24", "english", "2026-11-24" },
+    };
+    struct buf b;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        buf_init(&b, 0);
+        CHECK(digest_format_date(cases[i].iso, cases[i].lang, &b) == 0, "date %s %s",
+            cases[i].iso, cases[i].lang);
+        CHECK_STR_EQ(buf_str(&b), cases[i].want, "date %s in %s", cases[i].iso, cases[i].lang);
+        buf_fini(&b);
+    }
+    buf_init(&b, 0);
+    CHECK(digest_format_date("", "en", &b) == -1 && digest_format_date("2026-13-01", "en",
+        &b) == -1 && digest_format_date("3 hours ago", "en", &b) == -1 && b.len == 0,
+        "no date, a bad month, a relative date: -1, nothing written");
+    buf_fini(&b);
+}
+
 int
 main(void)
 {
+    test_dates();
     test_wrap();
     test_token();
     test_messages();
