@@ -99,8 +99,8 @@ check "the inline article is rendered and escaped in HTML" \
     grep -q "Inline &lt;b&gt;news&lt;/b&gt; &amp; more" iss/digest.html
 check "articles keep the issue's order" "$PY" -c '
 t = open("iss/digest.txt", encoding="utf-8").read()
-assert t.index("1. ") < t.index("2. ") < t.index("3. ")
-assert t.index("Inline <b>news</b>") > t.index("An overridden summary.")'
+assert t.index("\n1. ") < t.index("\n2. ") < t.index("\n3. ")
+assert t.index("\n3. Inline <b>news</b>") > t.index("An overridden summary.")'
 
 # header injection: a title with a line break cannot start a header
 printf 'number: 3\ntitle: "Evil\\r\\nBcc: victim@example.org"\narticles: [articles/rail-timetable.yaml]\n' >evil.yaml
