@@ -866,6 +866,9 @@ render(struct digest *g, const struct tmpl *t, const struct value *data, int fla
     return tmpl_render(t, data, g->parts, flags, out, d);
 }
 
+static int check_names(const struct tmpl *const *ts, size_t nt, struct tmpl_partials *parts,
+    struct diag *d);
+
 struct digest *
 digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     const struct digest_issue *iss, struct diag *d)
@@ -904,6 +907,14 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
         tmpl_names(g->t_text, g->parts, scan_name, &sc, d) == -1 ||
         tmpl_names(g->t_html, g->parts, scan_name, &sc, d) == -1)
         goto fail;
+    /* the names check of `gazette check --templates`, so that a typo stops compose, preview
+       and send instead of rendering as nothing (preview --data brings its own names) */
+    if (o->data == NULL) {
+        const struct tmpl *all[] = { g->t_subject, t_pre, g->t_text, g->t_html };
+
+        if (check_names(all, ARRAY_LEN(all), g->parts, d) != 0)
+            goto fail;
+    }
     g->personal = sc.personal;
     g->data = o->data != NULL && o->data->type == VALUE_MAP ? value_dup(o->data) :
         build_data(o, arts, n, iss);
@@ -1359,6 +1370,43 @@ check_name(void *arg, const struct tmpl_name *n)
     snprintf(one.path, sizeof(one.path), "%s", n->origin ? n->origin : "?");
     c->fn(c->ctx, &one);
     c->problems++;
+}
+
+/* check_names(): the first problem into d, the others counted. */
+struct first_problem {
+    struct diag *d;
+    int n;
+};
+
+static void
+keep_first(void *ctx, const struct diag *problem)
+{
+    struct first_problem *f = ctx;
+
+    if (f->n++ == 0 && !diag_is_set(f->d)) {
+        diag_setat(f->d, problem->code, problem->line, problem->col, "%s", problem->msg);
+        diag_path(f->d, problem->path);
+    }
+}
+
+/* The names check over loaded templates: 0, or -1 with the first problem in d (EX_DATAERR). */
+static int
+check_names(const struct tmpl *const *ts, size_t nt, struct tmpl_partials *parts,
+    struct diag *d)
+{
+    struct first_problem f = { d, 0 };
+    struct check_ctx c = { keep_first, &f, 0 };
+
+    for (size_t i = 0; i < nt; i++)
+        if (tmpl_names(ts[i], parts, check_name, &c, d) == -1)
+            return -1;
+    if (c.problems > 1) {
+        size_t len = strlen(d->msg);
+
+        snprintf(d->msg + len, sizeof(d->msg) - len, " (and %d more problem%s; `gazette "
+            "check --templates` lists them all)", c.problems - 1, c.problems > 2 ? "s" : "");
+    }
+    return c.problems > 0 ? -1 : 0;
 }
 
 int
