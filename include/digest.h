@@ -83,6 +83,15 @@ int digest_check_templates(const char *template_dir, void (*fn)(void *ctx,
  * a language without month names gets "2026-11-24".  Returns 0, or -1 when iso is no date.
  */
 int digest_format_date(const char *iso, const char *lang, struct buf *out);
+/*
+ * The absolute URL the email uses for an article's image: an http(s) URL as it is, a
+ * relative path against newsletter.base_url.  Returns 0, or -1 with *why saying why the
+ * image cannot be made absolute (no base_url, another scheme): the email leaves it out.
+ */
+int digest_image_url(const struct config *c, const char *image, struct buf *out,
+    const char **why);
+/* Warn (log_warnx, "FILE: image ...") when a's image will be left out; returns 1 if so. */
+int digest_warn_image(const struct config *c, const struct article *a);
 /* Wrap plain text at width columns (code points), keeping paragraphs and long words. */
 void digest_wrap(struct buf *out, const char *text, size_t width);
 

@@ -524,6 +524,14 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
         buf_add(out, s, len);
         explicit_bzero(s, len);
         free(s);
+        if (len == 0) {         /* the real cause, not "no secret is set" later on */
+            diag_set(d, EX_CONFIG, "the %s file is empty; %s", what,
+                strcmp(what, "SMTP password") == 0 ? "write the password in it" :
+                "put a long random string in it (head -c 32 /dev/urandom | od -An -tx1 | "
+                "tr -d ' \\n' > FILE)");
+            diag_path(d, file);
+            return -1;
+        }
     }
     if (has_control(buf_str(out), out->len)) {
         diag_set(d, EX_CONFIG, "the %s holds a control character or line break", what);

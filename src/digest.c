@@ -20,6 +20,7 @@
 #include "config.h"
 #include "diag.h"
 #include "digest.h"
+#include "log.h"
 #include "mime.h"
 #include "subs.h"
 #include "tmpl.h"
@@ -588,6 +589,55 @@ style_tag(struct buf *b, const char *p)
  * (or dropped: a mail client cannot load it), the body's headings moved two levels
  * down so that they sit under the article's own <h2>, and inline styles (body_styles).
  */
+int
+digest_image_url(const struct config *c, const char *image, struct buf *out, const char **why)
+{
+    const char *base = c->newsletter.base_url;
+    size_t bl;
+    const char *rel = image;
+
+    if (is_web_url(image)) {
+        buf_adds(out, image);
+        return 0;
+    }
+    if (strstr(image, "://") != NULL || strncmp(image, "//", 2) == 0 ||
+        ascii_strncasecmp(image, "data:", 5) == 0 ||
+        ascii_strncasecmp(image, "javascript:", 11) == 0 || strchr(image, ':') != NULL) {
+        *why = "is not an http(s) URL nor a path; give an https:// URL";
+        return -1;
+    }
+    if (base == NULL) {
+        *why = "is a relative path and newsletter.base_url is not set; set it, or give an "
+            "https:// URL";
+        return -1;
+    }
+    bl = strlen(base);
+    while (rel[0] == '.' && rel[1] == '/')
+        rel += 2;
+    buf_add(out, base, bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl);
+    buf_addf(out, "/%s", rel[0] == '/' ? rel + 1 : rel);
+    return 0;
+}
+
+int
+digest_warn_image(const struct config *c, const struct article *a)
+{
+    struct buf u;
+    const char *why = NULL;
+    int rc = 0;
+
+    if (a->image == NULL)
+        return 0;
+    buf_init(&u, 0);
+    if (digest_image_url(c, a->image, &u, &why) == -1) {
+        /* article.h: single-line fields carry no control characters */
+        log_warnx("%s: image \"%s\" %s; the email leaves it out", a->path, a->image, why);
+        rc = 1;
+    }
+    buf_fini(&u);
+    return rc;
+}
+
 static void
 fix_article(struct value *a, const struct config *c)
 {
@@ -596,24 +646,15 @@ fix_article(struct value *a, const struct config *c)
     if (url != NULL && url->type == VALUE_STR && !is_web_url(url->str))
         value_set(a, "url", value_new(VALUE_NULL));
     if (img != NULL && img->type == VALUE_STR && !is_web_url(img->str)) {
-        const char *base = c->newsletter.base_url;
+        struct buf u;
+        const char *why;
 
-        if (base != NULL && strstr(img->str, "://") == NULL && strncmp(img->str, "//", 2) != 0 &&
-            ascii_strncasecmp(img->str, "data:", 5) != 0 &&
-            ascii_strncasecmp(img->str, "javascript:", 11) != 0) {
-            struct buf u;
-            size_t bl = strlen(base);
-            const char *rel = img->str;
-
-            while (rel[0] == '.' && rel[1] == '/')
-                rel += 2;
-            buf_init(&u, 0);
-            buf_add(&u, base, bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl);
-            buf_addf(&u, "/%s", rel[0] == '/' ? rel + 1 : rel);
+        buf_init(&u, 0);
+        if (digest_image_url(c, img->str, &u, &why) == 0)
             value_set(a, "image", value_new_str(buf_str(&u)));
-            buf_fini(&u);
-        } else
+        else    /* a mail client cannot load it (digest_warn_image() said so) */
             value_set(a, "image", value_new(VALUE_NULL));
+        buf_fini(&u);
     }
     body = value_get(a, "body_html");
     if (body != NULL && body->type == VALUE_STR) {

@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
+#include "digest.h"
 #include "log.h"
 #include "util.h"
 #include "value.h"
@@ -177,6 +178,7 @@ cmd_articles(struct cli *c, int argc, char **argv)
                 break;
             continue;
         }
+        digest_warn_image(c->cfg, a);
         if (fmt == 0) {
             if (n)
                 buf_addc(&out, '\n');

@@ -208,6 +208,8 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
     }
     if (j->issue == NULL)
         return cli_fail(&d);
+    for (size_t i = 0; i < j->issue->n; i++)
+        digest_warn_image(j->c->cfg, j->issue->articles[i]);
     if (j->issue->n == 0 && j->data == NULL) {
         diag_set(&d, EX_DATAERR, "no articles selected; give article files or folders, "
             "or loosen --since/--tag");

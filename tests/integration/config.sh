@@ -18,6 +18,7 @@ expect_rc 0 "check --help"
 
 # built-in defaults when there is no gazette.yaml
 : >subscribers.yaml
+mkdir articles
 run_g check
 expect_rc 0 "check with built-in defaults and an empty list"
 check "check is quiet on success" [ ! -s "$T/out" ] && [ ! -s "$T/err" ]
@@ -28,6 +29,8 @@ expect_out "tls_verify: true" "certificate verification is on by default"
 # the shipped example loads as it is
 cp "$TOP/gazette.yaml.example" gazette.yaml
 cp "$TOP/subscribers.yaml.example" subscribers.yaml
+printf 'a-test-secret\n' >secret.txt
+chmod 600 secret.txt
 run_g check
 expect_rc 0 "the shipped examples pass check"
 mkdir sub && cp gazette.yaml sub/ && cp subscribers.yaml sub/
