@@ -176,8 +176,12 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
 
             if (all == NULL) {
                 if (d->code == EX_NOINPUT && access(dir, F_OK) != 0) {
-                    diag_clear(d);          /* no articles folder yet: nothing to send */
-                    rc = 0;
+                    /* not "nothing to send": a cron line without its cd lands here */
+                    diag_clear(d);
+                    diag_set(d, EX_NOINPUT, "the articles folder (paths.articles) does not "
+                        "exist; create it, or run gazette where %s is (cd in the cron line)",
+                        cfg->path ? cfg->path : "gazette.yaml");
+                    diag_path(d, dir);
                 }
                 goto out;
             }
@@ -340,6 +344,15 @@ cmd_send(struct cli *c, int argc, char **argv)
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
     so.sel.oldest_first = c->cfg->compose.order == CONFIG_ORDER_OLDEST;
+    /* no list is an error even when there is nothing new (a cron line in the wrong folder
+       must not stay silent); nothing new with a list is quiet */
+    if (access(cli_subs_path(c), F_OK) != 0) {
+        diag_set(&d, EX_NOINPUT, "cannot read the subscriber list: %s; run gazette where "
+            "%s is (cd in the cron line), or set paths.subscribers", strerror(errno),
+            c->cfg->path ? c->cfg->path : "gazette.yaml");
+        diag_path(&d, cli_subs_path(c));
+        return cli_fail(&d);
+    }
     if (pick(c, &so, &id, &is, &d) == -1) {
         rc = cli_fail(&d);
         goto out;

@@ -270,7 +270,9 @@ load_list(struct cli *c, struct subs **out)
 
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
-    *out = subs_load(cli_subs_path(c), SUBS_MISSING_OK, NULL, &d);
+    /* no list is an error for reading (a cron job in the wrong folder); add and import
+       create it */
+    *out = subs_load(cli_subs_path(c), 0, NULL, &d);
     return *out != NULL ? 0 : cli_fail(&d);
 }
 
