@@ -299,3 +299,17 @@ fail:
     errno = saved;
     return NULL;
 }
+
+size_t
+utf8_space_len(const unsigned char *s, size_t n)
+{
+    if (n >= 2 && s[0] == 0xc2 && s[1] == 0xa0)
+        return 2;                                       /* U+00A0 */
+    if (n >= 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] >= 0x80 && s[2] <= 0x8a))
+        return 3;                                       /* U+2000..U+200A */
+    if (n >= 3 && s[0] == 0xe2 && s[1] == 0x80 && s[2] == 0xaf)
+        return 3;                                       /* U+202F */
+    if (n >= 3 && s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)
+        return 3;                                       /* U+3000 */
+    return 0;
+}

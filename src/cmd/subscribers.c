@@ -1,7 +1,7 @@
 /*
  * cmd_subscribers: the subscriber-list commands.  Reads go through subs_load(); every
  * change goes through subs_apply(), which locks, splices and replaces the file atomically.
- * CSV follows RFC 4180 (quoted fields, doubled quotes, CRLF or LF).
+ * CSV is read by subs_csv_record() (src/subs/csv.c, RFC 4180).
  * SPDX-License-Identifier: MIT
  */
 #include <getopt.h>
@@ -483,65 +483,6 @@ do_simple(struct cli *c, const char *cmd, int argc, char **argv)
 
 /* ---- import ------------------------------------------------------------------------- */
 
-struct csv {
-    const char *p, *end;
-    size_t line;                /* line where the current record starts */
-    size_t nextline;
-};
-
-/*
- * Read one record into cells (pointers into out, which holds them NUL-separated).
- * Returns the cell count, 0 at the end, -1 on an unterminated quote.
- */
-static int
-csv_record(struct csv *c, struct buf *out, size_t *offs, int maxcols)
-{
-    int n = 0;
-
-    buf_reset(out);
-    c->line = c->nextline;
-    if (c->p >= c->end)
-        return 0;
-    for (;;) {
-        if (n == maxcols)
-            return -2;
-        offs[n++] = out->len;
-        if (c->p < c->end && *c->p == '"') {
-            c->p++;
-            for (;;) {
-                if (c->p >= c->end)
-                    return -1;
-                if (*c->p == '"') {
-                    if (c->p + 1 < c->end && c->p[1] == '"') {
-                        buf_addc(out, '"');
-                        c->p += 2;
-                        continue;
-                    }
-                    c->p++;
-                    break;
-                }
-                if (*c->p == '\n')
-                    c->nextline++;
-                buf_addc(out, *c->p++);
-            }
-            /* anything between the closing quote and the separator is kept as text */
-        }
-        while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
-            buf_addc(out, *c->p++);
-        buf_addc(out, '\0');
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            continue;
-        }
-        if (c->p < c->end && *c->p == '\r')
-            c->p++;
-        if (c->p < c->end && *c->p == '\n')
-            c->p++;
-        c->nextline++;
-        return n;
-    }
-}
-
 static char *
 trim(char *s)
 {
@@ -563,7 +504,7 @@ do_import(struct cli *c, int argc, char **argv)
     struct subs_change *ch = NULL;
     size_t nch = 0, cap = 0, counts[5] = { 0 };
     struct buf rec, hdrbuf;
-    struct csv csv;
+    struct subs_csv csv;
     enum col cols[CSV_MAX_COLS];
     char *colname[CSV_MAX_COLS];
     size_t offs[CSV_MAX_COLS];
@@ -597,7 +538,7 @@ do_import(struct cli *c, int argc, char **argv)
         log_warnx("%s: not valid UTF-8; save the file as UTF-8 (CSV UTF-8)", path);
         goto out;
     }
-    ncols = csv_record(&csv, &hdrbuf, offs, CSV_MAX_COLS);
+    ncols = subs_csv_record(&csv, &hdrbuf, offs, CSV_MAX_COLS);
     if (ncols <= 0) {
         log_warnx("%s:1: expected a header row such as \"email,name,tags\"", path);
         goto out;
@@ -625,7 +566,7 @@ do_import(struct cli *c, int argc, char **argv)
         log_warnx("%s:1: the header row needs exactly one \"email\" column", path);
         goto out;
     }
-    while ((n = csv_record(&csv, &rec, offs, CSV_MAX_COLS)) != 0) {
+    while ((n = subs_csv_record(&csv, &rec, offs, CSV_MAX_COLS)) != 0) {
         struct subs_change *x;
         const char **tags, **fk, **fv;
         char *cell[CSV_MAX_COLS];
