@@ -94,5 +94,10 @@ int digest_image_url(const struct config *c, const char *image, struct buf *out,
 int digest_warn_image(const struct config *c, const struct article *a);
 /* Wrap plain text at width columns (code points), keeping paragraphs and long words. */
 void digest_wrap(struct buf *out, const char *text, size_t width);
+/*
+ * The same, but the lines of html's <pre> blocks (code blocks, indented by four spaces in
+ * the text, after any quote or list prefix) are never wrapped.  html may be NULL.
+ */
+void digest_wrap_pre(struct buf *out, const char *text, size_t width, const char *html);
 
 #endif

@@ -138,15 +138,100 @@ breakable(const char *s, size_t n)
     return false;
 }
 
+/* The lines of the <pre> blocks of html, unescaped, each ending in '\n' (caller frees). */
+static char *
+pre_lines(const char *html)
+{
+    struct buf b;
+    const char *p = html;
+
+    buf_init(&b, 0);
+    while (p != NULL && (p = strstr(p, "<pre")) != NULL) {
+        const char *gt = strchr(p, '>'), *end;
+
+        if (gt == NULL)
+            break;
+        p = gt + 1;
+        if (strncmp(p, "<code", 5) == 0 && (gt = strchr(p, '>')) != NULL)
+            p = gt + 1;
+        if ((end = strstr(p, "</pre>")) == NULL)
+            break;
+        for (; p < end; p++) {
+            static const struct {
+                const char *ent, c;
+            } ents[] = { { "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
+                { "&quot;", '"' }, { "&#39;", '\'' } };
+            size_t i;
+
+            if (strncmp(p, "</code>", 7) == 0)
+                break;
+            for (i = 0; *p == '&' && i < ARRAY_LEN(ents); i++)
+                if (strncmp(p, ents[i].ent, strlen(ents[i].ent)) == 0)
+                    break;
+            if (*p == '&' && i < ARRAY_LEN(ents)) {
+                buf_addc(&b, ents[i].c);
+                p += strlen(ents[i].ent) - 1;
+            } else
+                buf_addc(&b, *p);
+        }
+        if (b.len > 0 && b.p[b.len - 1] != '\n')
+            buf_addc(&b, '\n');
+        p = end;
+    }
+    return buf_steal(&b);
+}
+
+/*
+ * Is the line [p, end) a line of a code block: "    " + a line of pre (pre_lines()),
+ * after a quote or list prefix of spaces and '>'?  Such a line is never wrapped: a pasted
+ * command cut in two is two wrong commands.
+ */
+static bool
+is_pre_line(const char *p, const char *end, const char *pre)
+{
+    for (const char *l = pre; l != NULL && *l; ) {
+        const char *le = strchr(l, '\n');
+        size_t ll = le ? (size_t)(le - l) : strlen(l), n = (size_t)(end - p);
+
+        if (ll > 0 && n >= ll + 4 && memcmp(end - ll, l, ll) == 0 &&
+            memcmp(end - ll - 4, "    ", 4) == 0) {
+            const char *q = p;
+
+            while (q < end - ll && (*q == ' ' || *q == '>'))
+                q++;
+            if (q == end - ll)
+                return true;
+        }
+        l = le ? le + 1 : NULL;
+    }
+    return false;
+}
+
 void
 digest_wrap(struct buf *out, const char *text, size_t width)
 {
+    digest_wrap_pre(out, text, width, NULL);
+}
+
+void
+digest_wrap_pre(struct buf *out, const char *text, size_t width, const char *html)
+{
     const char *p = text;
+    char *pre = html != NULL ? pre_lines(html) : NULL;
 
     while (*p) {
         const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
         const char *q = p;
         size_t col, plen;
+
+        if (pre != NULL && *pre != '\0' && is_pre_line(p, end, pre)) {
+            buf_add(out, p, (size_t)(end - p));
+            if (nl == NULL)
+                break;
+            buf_addc(out, '\n');
+            p = nl + 1;
+            continue;
+        }
 
         /* a line's prefix (indentation, "> " quoting) is repeated on its continuations */
         while (q < end && (*q == ' ' || (*q == '>' && (q + 1 == end || q[1] == ' '))))
@@ -197,6 +282,7 @@ digest_wrap(struct buf *out, const char *text, size_t width)
         buf_addc(out, '\n');
         p = nl + 1;
     }
+    free(pre);
 }
 
 #define HMAC_BLOCK 64                /* SHA-256's block size (RFC 2104 B) */
@@ -839,7 +925,7 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
             digest_wrap(&w, sum, DIGEST_WRAP);
         value_set(a, "summary_text", sum ? value_new_str(buf_str(&w)) : value_new(VALUE_NULL));
         buf_reset(&w);
-        digest_wrap(&w, arts[i]->body_text, DIGEST_WRAP);
+        digest_wrap_pre(&w, arts[i]->body_text, DIGEST_WRAP, arts[i]->body_html);
         value_set_str(a, "body_text", buf_str(&w));
         value_push(list, a);
     }

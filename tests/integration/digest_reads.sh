@@ -101,3 +101,22 @@ done
 run_g compose articles/b.md --out one
 check "a single article gets no In this issue list" \
     sh -c '! grep -q "gz-article-1\"" one/digest.html || ! grep -q "href=\"#gz-article" one/digest.html'
+# item 2: the text part never wraps a code block
+mkdir code
+cat >code/k.md <<'MD'
+---
+title: Paste this
+---
+Run:
+
+    rsync --archive --delete --exclude '*.tmp' /srv/gazette/state/ backup.example.org:/var/backups/gazette/state/
+
+> Quoted code:
+>
+>     printf '%s\n' "a line of quoted code that is also longer than seventy-two columns"
+MD
+run_g compose code --out codeout
+check "a code line longer than 72 columns stays whole in the text part" \
+    grep -qxF "    rsync --archive --delete --exclude '*.tmp' /srv/gazette/state/ backup.example.org:/var/backups/gazette/state/" codeout/digest.txt
+check "also a quoted one" \
+    grep -qxF ">     printf '%s\n' \"a line of quoted code that is also longer than seventy-two columns\"" codeout/digest.txt

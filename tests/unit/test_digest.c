@@ -259,10 +259,43 @@ test_dates(void)
     buf_fini(&b);
 }
 
+/* The text part never wraps a code block (issue 14 item 2). */
+static void
+test_wrap_pre(void)
+{
+    const char *cmd = "curl --fail --silent --output /var/tmp/archive.tar.gz "
+        "https://downloads.example.org/archive.tar.gz && tar -xzf /var/tmp/archive.tar.gz";
+    const char *html = "<p>Run:</p>\n<pre><code class=\"language-sh\">curl --fail --silent "
+        "--output /var/tmp/archive.tar.gz https://downloads.example.org/archive.tar.gz "
+        "&amp;&amp; tar -xzf /var/tmp/archive.tar.gz\n</code></pre>\n"
+        "<blockquote>\n<pre><code>if (a &lt; b) { printf(&quot;%d and a long, long, long, long "
+        "line of code\\n&quot;, a); }\n</code></pre>\n</blockquote>\n";
+    struct buf text, out;
+
+    buf_init(&text, 0);
+    buf_init(&out, 0);
+    buf_addf(&text, "Run:\n\n    %s\n\n>     if (a < b) { printf(\"%%d and a long, long, "
+        "long, long line of code\\n\", a); }\n\nA paragraph that is long enough to be "
+        "wrapped at seventy-two columns, as every paragraph is.", cmd);
+    digest_wrap_pre(&out, buf_str(&text), 72, html);
+    CHECK(strstr(buf_str(&out), cmd) != NULL, "a code line longer than 72 is kept whole");
+    CHECK(strstr(buf_str(&out), ">     if (a < b) { printf(\"%d and a long, long, long, long "
+        "line of code\\n\", a); }\n") != NULL, "also in a quote, with entities in the HTML");
+    CHECK(strstr(buf_str(&out), "wrapped at seventy-two columns, as every paragraph is.") ==
+        NULL, "a paragraph is still wrapped");
+    buf_reset(&out);
+    digest_wrap(&out, buf_str(&text), 72);
+    CHECK(strstr(buf_str(&out), cmd) == NULL, "without the HTML the code line is wrapped "
+        "(what the text part did before)");
+    buf_fini(&text);
+    buf_fini(&out);
+}
+
 int
 main(void)
 {
     test_dates();
+    test_wrap_pre();
     test_wrap();
     test_token();
     test_messages();
