@@ -620,14 +620,16 @@ is_web_url(const char *u)
  * phone in clients that drop <style> (EMAIL-CHECKLIST C3 keeps <style> for resets):
  * code blocks wrap instead of widening the card, long words and URLs break anywhere, and
  * tables and images shrink to the column.  A style the element already has comes after
- * ours, so it wins.
+ * ours, so it wins.  white-space: break-spaces where a client knows it (pre-wrap lets the
+ * spaces of an aligned table hang past the edge), pre-wrap elsewhere.
  */
 #define MONO "font-family:Menlo,Consolas,'DejaVu Sans Mono',monospace;font-size:14px;"
 #define BREAK "overflow-wrap:anywhere;word-break:break-word;"
 static const struct {
     const char *tag, *style;
 } body_styles[] = {
-    { "pre", "margin:0 0 16px 0;padding:12px;white-space:pre-wrap;" BREAK
+    { "pre", "margin:0 0 16px 0;padding:12px;white-space:pre-wrap;white-space:break-spaces;"
+        BREAK
         "background-color:#f3f4f6;border-radius:4px;" MONO "line-height:1.5;color:#1f2937;" },
     { "code", MONO BREAK },
     { "table", "width:100%;max-width:100%;border-collapse:collapse;" },

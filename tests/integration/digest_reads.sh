@@ -120,3 +120,29 @@ check "a code line longer than 72 columns stays whole in the text part" \
     grep -qxF "    rsync --archive --delete --exclude '*.tmp' /srv/gazette/state/ backup.example.org:/var/backups/gazette/state/" codeout/digest.txt
 check "also a quoted one" \
     grep -qxF ">     printf '%s\n' \"a line of quoted code that is also longer than seventy-two columns\"" codeout/digest.txt
+# item 2: a GFM table is a table, not a paragraph of pipes: aligned columns, preformatted
+cat >code/t.md <<'MD'
+---
+title: Timetable
+---
+| Station | Weekday departures | Platform | Remarks |
+|---|---|:-:|---|
+| Riverside Central | 06:12 06:42 07:12 07:42 | 1a | Step-free via the northern entrance |
+| Mill Road | 06:20 | 2 | |
+MD
+run_g compose code/t.md --out tab
+"$PY" - tab/digest.txt tab/digest.html <<'PY'
+import sys
+t = open(sys.argv[1], encoding="utf-8").read()
+h = open(sys.argv[2], encoding="utf-8").read()
+rows = ["    | Station           | Weekday departures      | Platform | Remarks                             |",
+        "    | ----------------- | ----------------------- | -------- | ----------------------------------- |",
+        "    | Riverside Central | 06:12 06:42 07:12 07:42 | 1a       | Step-free via the northern entrance |",
+        "    | Mill Road         | 06:20                   | 2        |                                     |"]
+ok = "\n".join(rows) in t
+print(("ok - " if ok else "not ok - ") + "text: the table's columns are aligned and no row is wrapped")
+if not ok:
+    print("#   " + t[:600].replace("\n", "\n#   "))
+ok = "<pre" in h and "| Riverside Central | 06:12 06:42 07:12 07:42 |" in h and "|---|" not in h
+print(("ok - " if ok else "not ok - ") + "html: the table is preformatted, not a paragraph of pipes")
+PY

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The default templates on a phone (issue 14 item 1): an article with a code block, inline
-# code, a 300-character bare URL, a wide table and a wide image is composed, and headless
+# code, a 300-character bare URL, a wide HTML table, a wide GFM table and a wide image is
+# composed, and headless
 # Chromium lays the HTML part out at 375 and 600 px; no element may be wider than the
 # viewport or stick out of it.
 . "$TOP/tests/lib.sh"
