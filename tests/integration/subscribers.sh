@@ -224,6 +224,17 @@ expect_err 'bad.csv:3: "Ann Example <ann@example.org>" is not an address; write 
 expect_err 'bad.csv:4: "mailto:bob@example.org" is not an address; write the address without "mailto:", bob@example.org' \
     "a mailto: cell gets a hint"
 
+# import keeps the comments and the style of the entries it touches (issue 14 item 13):
+# a value is replaced where it stands, a new key gets a line, a flow entry stays flow
+cp "$D/hand.yaml" keep.yaml
+run_g --subscribers keep.yaml subscribers import "$D/hand-import.csv"
+expect_rc 0 "import updates the four hand-written entries"
+check "comments, flow and block styles are kept (byte for byte: hand-import.expected.yaml)" \
+    cmp -s keep.yaml "$D/hand-import.expected.yaml"
+cmp -s keep.yaml "$D/hand-import.expected.yaml" || diff "$D/hand-import.expected.yaml" keep.yaml | sed 's/^/#   /'
+run_g --subscribers keep.yaml subscribers import "$D/hand-import.csv"
+expect_out "0 added, 0 updated, 4 unchanged" "and reads back with the new values"
+
 # ---- concurrent writers: nothing lost --------------------------------------------------
 printf 'subscribers:\n' >busy.yaml
 for w in 1 2 3 4; do
