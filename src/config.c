@@ -135,6 +135,43 @@ static const char *const sections[] = { "newsletter", "smtp", "paths", "compose"
 
 #define FIELD(c, k, type) ((type *)((char *)(c) + (k)->off))
 
+/* The port of a URL (after the host, "[v6]" included): -1 when one is written and is not
+   a number from 1 to 65535, with [*pp, *pe) its text; 0 otherwise. */
+static int
+url_port(const char *u, const char **pp, const char **pe)
+{
+    const char *h = strstr(u, "://"), *end, *colon;
+    long port = 0;
+
+    *pp = *pe = u;
+    if (h == NULL)
+        return 0;
+    h += 3;
+    end = h + strcspn(h, "/?#");
+    for (const char *at = h; at < end; at++)
+        if (*at == '@')
+            h = at + 1;             /* user:password@host: the port comes after the host */
+    if (*h == '[') {
+        const char *rb = memchr(h, ']', (size_t)(end - h));
+
+        if (rb == NULL)
+            return 0;
+        h = rb;
+    }
+    if ((colon = memchr(h, ':', (size_t)(end - h))) == NULL)
+        return 0;
+    *pp = colon + 1;
+    *pe = end;
+    if (*pp == end)
+        return -1;
+    for (const char *p = *pp; p < end; p++) {
+        if (*p < '0' || *p > '9' || port > 65535)
+            return -1;
+        port = port * 10 + (*p - '0');
+    }
+    return port >= 1 && port <= 65535 ? 0 : -1;
+}
+
 static char *
 resolve(const struct config *c, const char *p)
 {
@@ -340,6 +377,17 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
         diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: \"%s\" is not an SMTP address; write %s",
             k->section, k->name, v->str, k->help);
         return -1;
+    }
+    if (k->type == K_SMTPURL || k->type == K_URL) {
+        const char *pp, *pe;
+
+        if (url_port(v->str, &pp, &pe) == -1) {
+            diag_setat(d, EX_CONFIG, v->line, v->col + (int)(pp - v->str), "%s.%s: "
+                "\"%.*s\" is not a port; write a number from 1 to 65535, as in %s",
+                k->section, k->name, (int)(pe - pp), pp, k->type == K_SMTPURL ?
+                "smtp://host:587" : "https://host:8443/");
+            return -1;
+        }
     }
     free(*FIELD(c, k, char *));
     *FIELD(c, k, char *) = k->type == K_PATH ? resolve(c, v->str) : xstrdup(v->str);

@@ -63,6 +63,8 @@ control.yaml|2:9: newsletter.name: control characters (such as line breaks) are 
 syntax.yaml|2:1: YAML syntax error: did not find expected ',' or '}' while parsing a flow mapping
 password-no-user.yaml|2:3: smtp: a password is set but no username; add username:
 duplicate.yaml|3:3: duplicate key "outbox"; each key may appear once in a map
+bad-port.yaml|3:32: smtp.url: "99999" is not a port; write a number from 1 to 65535, as in smtp://host:587
+bad-port-zero.yaml|3:43: smtp.url: "0" is not a port; write a number from 1 to 65535, as in smtp://host:587
 LIST
 
 run_g -c missing.yaml check
