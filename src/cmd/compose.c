@@ -16,6 +16,7 @@
 #include "article.h"
 #include "atomic.h"
 #include "buf.h"
+#include "campaign.h"
 #include "cli.h"
 #include "cmd.h"
 #include "config.h"
@@ -29,16 +30,18 @@
 #include "value.h"
 
 static const char compose_usage[] =
-    "usage: gazette compose [ARTICLE|FOLDER...] [--issue FILE] [--since YYYY-MM-DD]\n"
+    "usage: gazette compose [ARTICLE|FOLDER...] [--issue FILE] [--all] [--since YYYY-MM-DD]\n"
     "                       [--tag T] [--limit N] [--keep-going] [--templates DIR] --out DIR\n"
     "\n"
     "Writes DIR/digest.html and DIR/digest.txt, the same for every subscriber (personal\n"
     "values shown as {{subscriber.email}}, {{unsubscribe_url}}), and DIR/sample.eml, the\n"
     "message for an example address (reader@example.org); `gazette preview` shows a real\n"
-    "subscriber's.  Without articles or --issue, reads paths.articles.\n";
+    "subscriber's.  Without articles or --issue: what `gazette send` would send now (an\n"
+    "unfinished campaign, else the next issue from the new articles); --all: every article\n"
+    "in paths.articles.\n";
 
 static const char preview_usage[] =
-    "usage: gazette preview [--subscriber EMAIL] [ARTICLE|FOLDER...] [--issue FILE]\n"
+    "usage: gazette preview [--subscriber EMAIL] [ARTICLE|FOLDER...] [--issue FILE] [--all]\n"
     "                       [--data FILE.yaml]\n"
     "                       [--since D] [--tag T] [--limit N] [--keep-going]\n"
     "                       [--templates DIR] --out DIR\n"
@@ -46,7 +49,8 @@ static const char preview_usage[] =
     "Writes the exact message EMAIL (default: the first active subscriber) would get as\n"
     "DIR/message.eml, with its parts as DIR/message.html and DIR/message.txt, and prints\n"
     "a lint report: an HTML part past Gmail's clipping size, images without alt text,\n"
-    "links that are not absolute, a missing unsubscribe link.  Exit 65 if it found errors.\n";
+    "links that are not absolute, a missing unsubscribe link.  Exit 65 if it found errors.\n"
+    "Without articles or --issue: what `gazette send` would send now; --all: every article.\n";
 
 struct job {
     struct cli *c;
@@ -111,6 +115,7 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         { "out", required_argument, NULL, 'o' },
         { "subscriber", required_argument, NULL, 'S' },
         { "data", required_argument, NULL, 'D' },
+        { "all", no_argument, NULL, 'a' },
         { "help", no_argument, NULL, 'h' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
@@ -121,13 +126,17 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
     struct digest_opts dop;
     struct diag d = DIAG_INIT;
     const char *issue_path = NULL, *data_path = NULL;
+    bool all = false;
     time_t day;
     long l;
     int ch;
 
     optind = 0;
-    while ((ch = getopt_long(argc, argv, "i:s:t:l:kT:o:S:D:hvq", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "i:s:t:l:kT:o:S:D:ahvq", opts, NULL)) != -1) {
         switch (ch) {
+        case 'a':
+            all = true;
+            break;
         case 'i':
             issue_path = optarg;
             break;
@@ -179,6 +188,8 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         return cli_usage(cmd, "--out DIR is required");
     if (issue_path != NULL && optind < argc)
         return cli_usage(cmd, "give --issue or articles, not both");
+    if (all && (issue_path != NULL || optind < argc || data_path != NULL))
+        return cli_usage(cmd, "--all is for paths.articles, without --issue or articles");
     if (cli_config(j->c, &d) == -1)
         return cli_fail(&d);
     memset(&ao, 0, sizeof(ao));
@@ -201,10 +212,35 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         j->issue = issue_load(issue_path, &ao, &sel, &d);
     else if (optind < argc)
         j->issue = issue_from_paths(argv + optind, (size_t)(argc - optind), &ao, &sel, &d);
-    else {
+    else if (all) {
         char *dir = j->c->cfg->paths.articles;
 
         j->issue = issue_from_paths(&dir, 1, &ao, &sel, &d);
+    } else {
+        /* what cron would send now (issue 14 item 7): the same choice as `gazette send` */
+        char *id = NULL, *manifest;
+
+        if (send_pick_next(j->c, &sel, &id, &j->issue, &d) == -1)
+            return cli_fail(&d);
+        if (j->issue == NULL && (sel.since != NULL || sel.tag != NULL)) {
+            diag_set(&d, EX_DATAERR, "no articles selected; give article files or folders, "
+                "or loosen --since/--tag");
+            return cli_fail(&d);
+        }
+        if (j->issue == NULL) {
+            if (log_level() >= LOGLEVEL_NORMAL)
+                printf("%s: nothing new: `gazette send` would send nothing now (every "
+                    "article in %s went out); --all takes every article\n", cmd,
+                    j->c->cfg->paths.articles);
+            return -2;
+        }
+        manifest = campaign_manifest(j->c->cfg->paths.state_dir, id);
+        if (log_level() >= LOGLEVEL_NORMAL)
+            printf("%s: %s, %s (what `gazette send` would send now; --all for every "
+                "article)\n", cmd, id, manifest != NULL ? "the unfinished campaign" :
+                "the next issue from the new articles");
+        free(manifest);
+        free(id);
     }
     if (j->issue == NULL)
         return cli_fail(&d);

@@ -225,6 +225,20 @@ out:
     return rc;
 }
 
+int
+send_pick_next(struct cli *c, const struct issue_select *sel, char **id, struct issue **is,
+    struct diag *d)
+{
+    struct sendopts so;
+
+    memset(&so, 0, sizeof(so));
+    so.min_articles = -1;
+    if (sel != NULL)
+        so.sel = *sel;
+    so.sel.oldest_first = c->cfg->compose.order == CONFIG_ORDER_OLDEST;
+    return pick(c, &so, id, is, d);
+}
+
 static void
 summary(const char *id, const struct mailer_stats *st, bool always)
 {

@@ -51,7 +51,10 @@ articles_in() {
 
 run_g compose --out dig
 expect_rc 0 "compose the shipped examples"
-check "compose is quiet" [ ! -s "$T/out" ] && [ ! -s "$T/err" ]
+check "compose says which issue it composed, nothing else" \
+    [ "$(cat "$T/out")" = "compose: issue-1, the next issue from the new articles (what \`gazette send\` would send now; --all for every article)" ] && [ ! -s "$T/err" ]
+run_g -q compose --out dig
+check "compose -q is quiet" [ ! -s "$T/out" ] && [ ! -s "$T/err" ]
 check "compose writes digest.html, digest.txt and sample.eml" \
     test -s dig/digest.html -a -s dig/digest.txt -a -s dig/sample.eml
 check "sample.eml passes the strict parser, for an example address, not a subscriber" \
