@@ -114,6 +114,8 @@ void config_free(struct config *c);
  * caller zeroes out with explicit_bzero() when done.
  */
 int config_password(const struct config *c, struct buf *out, struct diag *d);
+/* smtp.transport as the config writes it ("smtp", "esmtp", "maildir"), for messages. */
+const char *config_transport_name(const struct config *c);
 /* Same for the unsubscribe-token secret. */
 int config_secret(const struct config *c, struct buf *out, struct diag *d);
 

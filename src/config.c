@@ -594,6 +594,12 @@ config_password(const struct config *c, struct buf *out, struct diag *d)
     return read_secret(c->smtp.password_file, c->smtp.password_env, "SMTP password", out, d);
 }
 
+const char *
+config_transport_name(const struct config *c)
+{
+    return transport_names[c->smtp.transport];
+}
+
 int
 config_secret(const struct config *c, struct buf *out, struct diag *d)
 {

@@ -135,13 +135,15 @@ check_smtp(const struct config *cfg, struct diag *d)
     if (ops->probe != NULL && ops->probe(t, &r) == -1) {
         diag_set(d, r.outcome == TRANSPORT_TEMPFAIL ? EX_TEMPFAIL : r.stage != NULL &&
             strcmp(r.stage, "auth") == 0 ? EX_NOPERM : EX_UNAVAILABLE, "%s: %s at %s: %d %s",
-            cfg->smtp.url ? cfg->smtp.url : ops->name, transport_outcome_name(r.outcome),
+            cfg->smtp.url ? cfg->smtp.url : config_transport_name(cfg),
+            transport_outcome_name(r.outcome),
             r.stage ? r.stage : "?", r.code, r.text);
         ops->close(t);
         goto out;
     }
     ops->close(t);
-    log_info("%s: %s ok", ops->name, cfg->smtp.url ? cfg->smtp.url : cfg->paths.outbox);
+    log_info("%s: %s ok", config_transport_name(cfg), cfg->smtp.url ? cfg->smtp.url :
+        cfg->paths.outbox);
     rc = 0;
 out:
     if (pw.p != NULL)

@@ -408,6 +408,7 @@ cmd_send(struct cli *c, int argc, char **argv)
     mo.log_path = c->cfg->paths.log_file;
     mo.syslog = c->cfg->log.syslog;
     mo.progress = log_level() >= LOGLEVEL_VERBOSE && isatty(2);
+    mo.progress_lines = log_level() >= LOGLEVEL_VERBOSE && !isatty(2);
 
     if (so.test_to != NULL) {
         struct subscriber one;
@@ -426,11 +427,15 @@ cmd_send(struct cli *c, int argc, char **argv)
         one.name = "";
         one.subscribed_at = "";
         mo.log_path = NULL;
+        mo.progress_lines = false;
         if (so.dry_run) {
             struct buf m;
 
             buf_init(&m, 0);
             rc = digest_message(g, &one, &m, &d) == -1 ? cli_fail(&d) : 0;
+            if (rc == 0 && log_level() >= LOGLEVEL_NORMAL)
+                printf("dry run: the test message to %s composed (%zu bytes), nothing sent\n",
+                    so.test_to, m.len);
             buf_fini(&m);
             goto out;
         }
@@ -440,7 +445,9 @@ cmd_send(struct cli *c, int argc, char **argv)
             log_warnx("the test message to %s was not accepted; see -vv for the reply",
                 so.test_to);
             rc = EX_TEMPFAIL;
-        }
+        } else if (log_level() >= LOGLEVEL_NORMAL)
+            printf("test message sent to %s via %s (campaign %s is not changed)\n",
+                so.test_to, config_transport_name(c->cfg), id);
         goto out;
     }
 
@@ -509,13 +516,15 @@ cmd_send(struct cli *c, int argc, char **argv)
             bytes += m.len;
         }
         buf_fini(&m);
-        log_info("campaign %s: dry run: %zu messages composed (%zu bytes), nothing sent",
-            id, ntodo, bytes);
+        if (log_level() >= LOGLEVEL_NORMAL)
+            printf("campaign %s: dry run: %zu message(s) composed (%zu bytes) for %zu "
+                "article(s), nothing sent (they would go via %s)\n", id, ntodo, bytes, is->n,
+                config_transport_name(c->cfg));
         goto out;
     }
     mo.journal = jn;
     log_info("campaign %s: %zu article(s), %zu subscriber(s) to send to via %s", id, is->n,
-        ntodo, transport_for(c->cfg)->name);
+        ntodo, config_transport_name(c->cfg));
     if (c->cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR && !c->cfg->smtp.tls_verify)
         log_warnx("smtp.tls_verify is false: TLS certificates are NOT checked");
     if (mailer_run(&mo, todo, ntodo, &st, &d) == -1) {
