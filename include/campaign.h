@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct diag;
 struct issue;
@@ -46,6 +47,13 @@ int campaign_save(const char *state_dir, const char *id, const struct issue *is,
 char *campaign_manifest(const char *state_dir, const char *id);
 /* Mark the campaign done (a run reached its end). */
 int campaign_mark_done(const char *state_dir, const char *id, struct diag *d);
+/*
+ * Temporary failures left for a later run (smtp.retry_after, smtp.retry_for): mark the
+ * campaign as waiting from now, when it started waiting (0: it is not), and clear it.
+ */
+int campaign_mark_retry(const char *state_dir, const char *id, struct diag *d);
+time_t campaign_retry_since(const char *state_dir, const char *id);
+void campaign_clear_retry(const char *state_dir, const char *id);
 
 /*
  * Count one more permanent failure for each of addrs[0..n) in STATE/bounces and write the

@@ -57,6 +57,8 @@ struct config_smtp {
     long max_attempts;
     double retry_delay;         /* seconds before the first retry; doubles each time */
     long retry_max_time;        /* seconds */
+    long retry_after;           /* seconds before a later run retries temporary failures */
+    long retry_for;             /* seconds after a campaign's start they are retried */
     bool resend_uncertain;
     enum config_journal_sync journal_sync;  /* when a "start" record is made durable */
     long bounce_after;          /* permanent failures before "bounced"; 0 never */

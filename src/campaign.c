@@ -260,6 +260,50 @@ campaign_mark_done(const char *state_dir, const char *id, struct diag *d)
     return rc;
 }
 
+/* STATE/campaigns/ID.retry: temporary failures wait for a later run; its mtime is the run's
+   end, from which smtp.retry_after counts. */
+static char *
+retry_path(const char *state_dir, const char *id)
+{
+    char *dir = campaign_dir(state_dir);
+    struct buf p;
+
+    buf_init(&p, 0);
+    buf_addf(&p, "%s/%s.retry", dir, id);
+    free(dir);
+    return buf_steal(&p);
+}
+
+int
+campaign_mark_retry(const char *state_dir, const char *id, struct diag *d)
+{
+    char *p = retry_path(state_dir, id);
+    int rc = atomic_replace(p, "", 0, d);
+
+    free(p);
+    return rc;
+}
+
+time_t
+campaign_retry_since(const char *state_dir, const char *id)
+{
+    char *p = retry_path(state_dir, id);
+    struct stat st;
+    time_t t = stat(p, &st) == 0 ? (st.st_mtime > 0 ? st.st_mtime : 1) : 0;
+
+    free(p);
+    return t;
+}
+
+void
+campaign_clear_retry(const char *state_dir, const char *id)
+{
+    char *p = retry_path(state_dir, id);
+
+    (void)unlink(p);
+    free(p);
+}
+
 int
 campaign_count_bounces(const char *state_dir, char *const *addrs, size_t n, long limit,
     char ***over, size_t *nover, struct diag *d)

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -153,7 +155,31 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
         /* cron: first finish what earlier runs left unfinished, oldest first (not when
            --campaign names a new campaign: that one is composed from new articles) */
         for (size_t i = 0; so->campaign == NULL && i < cl.n; i++) {
-            if (!cl.v[i].done) {
+            time_t since, now = time(NULL);
+
+            if (cl.v[i].done)
+                continue;
+            /* temporary failures left by a run: retried after smtp.retry_after, for up
+               to smtp.retry_for after the campaign began; no new issue before them */
+            if ((since = campaign_retry_since(cfg->paths.state_dir, cl.v[i].id)) != 0) {
+                if ((double)now - cl.v[i].created >= (double)cfg->smtp.retry_for) {
+                    log_warnx("campaign %s: temporary failures retried for %ld s "
+                        "(smtp.retry_for); giving up, 'gazette status %s' lists them",
+                        cl.v[i].id, cfg->smtp.retry_for, cl.v[i].id);
+                    if (campaign_mark_done(cfg->paths.state_dir, cl.v[i].id, d) == -1)
+                        goto out;
+                    campaign_clear_retry(cfg->paths.state_dir, cl.v[i].id);
+                    continue;
+                }
+                if (now - since < cfg->smtp.retry_after) {
+                    log_info("campaign %s: its temporary failures are retried from %ld s "
+                        "from now (smtp.retry_after); nothing to send before", cl.v[i].id,
+                        (long)(cfg->smtp.retry_after - (now - since)));
+                    rc = 0;
+                    goto out;
+                }
+            }
+            {
                 manifest = campaign_manifest(cfg->paths.state_dir, cl.v[i].id);
                 *id = xstrdup(cl.v[i].id);
                 *is = issue_load(manifest, &ao, NULL, d);
@@ -237,6 +263,18 @@ send_pick_next(struct cli *c, const struct issue_select *sel, char **id, struct 
         so.sel = *sel;
     so.sel.oldest_first = c->cfg->compose.order == CONFIG_ORDER_OLDEST;
     return pick(c, &so, id, is, d);
+}
+
+/* Seconds since the campaign began (its manifest was written); 0 when unknown. */
+static double
+campaign_age(const struct config *cfg, const char *id)
+{
+    char *m = campaign_manifest(cfg->paths.state_dir, id);
+    struct stat st;
+    double age = m != NULL && stat(m, &st) == 0 ? difftime(time(NULL), st.st_mtime) : 0;
+
+    free(m);
+    return age;
 }
 
 static void
@@ -567,13 +605,25 @@ cmd_send(struct cli *c, int argc, char **argv)
      */
     if (cut || so.shard_n > 0)
         log_info("campaign %s is not finished: the next run goes on with it", id);
-    else if (campaign_mark_done(c->cfg->paths.state_dir, id, &d) == -1)
-        log_warnx("%s", d.msg);
+    else if (st.tempfail > 0 && campaign_age(c->cfg, id) < (double)c->cfg->smtp.retry_for) {
+        /* not done: a later plain run retries them (issue 14 item 10) */
+        if (campaign_mark_retry(c->cfg->paths.state_dir, id, &d) == -1)
+            log_warnx("%s", d.msg);
+    } else {
+        campaign_clear_retry(c->cfg->paths.state_dir, id);
+        if (campaign_mark_done(c->cfg->paths.state_dir, id, &d) == -1)
+            log_warnx("%s", d.msg);
+    }
     if (st.tempfail > 0 || st.uncertain > 0) {
         bool later = st.tempfail > 0 || (st.uncertain > 0 && c->cfg->smtp.resend_uncertain);
 
         summary(id, &st, true);
-        if (st.tempfail > 0)
+        if (st.tempfail > 0 && !cut && so.shard_n == 0 &&
+            campaign_retry_since(c->cfg->paths.state_dir, id) != 0)
+            log_warnx("%zu left to retry: a plain run %ld s from now or later retries them "
+                "(smtp.retry_after), or at once 'gazette send --retry-failed %s'; 'gazette "
+                "status %s' lists them", st.tempfail, c->cfg->smtp.retry_after, id, id);
+        else if (st.tempfail > 0)
             log_warnx("%zu left to retry: 'gazette send --retry-failed %s' later; 'gazette "
                 "status %s' lists them", st.tempfail, id, id);
         if (st.uncertain > 0)
@@ -628,6 +678,22 @@ show_failure(void *ctx, const char *addr, const struct journal_entry *e)
         e->code, e->enhanced, e->text);
 }
 
+/* s as a JSON string (campaign ids are ours: letters, digits, - _ .; escaped anyway). */
+static void
+json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", (unsigned char)*s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
 int
 cmd_status(struct cli *c, int argc, char **argv)
 {
@@ -635,15 +701,26 @@ cmd_status(struct cli *c, int argc, char **argv)
     struct campaign_list cl;
     char *dir;
     int rc = 0;
+    bool json = false;
 
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        puts("usage: gazette status [CAMPAIGN]\n\nWithout CAMPAIGN: every campaign with its "
-            "counts.  With it: the counts and\nevery address that did not get its copy, with "
-            "the server's last reply.");
+        puts("usage: gazette status [--format json] [CAMPAIGN]\n\nWithout CAMPAIGN: every "
+            "campaign with its state (done, unfinished, retrying,\nsending (pid N)), counts "
+            "and date; --format json for monitoring.  With it: the\ncounts and every address "
+            "that did not get its copy, with the server's last reply.");
         return 0;
+    }
+    if (argc > 2 && strcmp(argv[1], "--format") == 0) {
+        if (strcmp(argv[2], "json") != 0 && strcmp(argv[2], "text") != 0)
+            return cli_usage("status", "--format takes text or json");
+        json = strcmp(argv[2], "json") == 0;
+        argv += 2;
+        argc -= 2;
     }
     if (argc > 2)
         return cli_usage("status", "give at most one CAMPAIGN");
+    if (json && argc > 1)
+        return cli_usage("status", "--format json is for the list of campaigns");
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
     dir = campaign_dir(c->cfg->paths.state_dir);
@@ -673,11 +750,18 @@ cmd_status(struct cli *c, int argc, char **argv)
         free(dir);
         return cli_fail(&d);
     }
-    if (cl.n == 0 && log_level() >= LOGLEVEL_NORMAL)
+    if (cl.n == 0 && log_level() >= LOGLEVEL_NORMAL && !json)
         puts("no campaigns yet");
+    if (json)
+        fputs("[", stdout);
     for (size_t i = 0; i < cl.n; i++) {
         struct journal *jn = journal_read(dir, cl.v[i].id, &d);
         struct journal_counts n;
+        long pid = cl.v[i].done ? 0 : journal_sender(dir, cl.v[i].id);
+        time_t since = cl.v[i].done ? 0 : campaign_retry_since(c->cfg->paths.state_dir,
+            cl.v[i].id), created = (time_t)cl.v[i].created, next = 0;
+        char state[48], when[32], nextw[32] = "";
+        struct tm tm;
 
         memset(&n, 0, sizeof(n));
         if (jn != NULL) {
@@ -685,10 +769,40 @@ cmd_status(struct cli *c, int argc, char **argv)
             journal_close(jn, NULL);
         }
         diag_clear(&d);
-        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu uncertain\n", cl.v[i].id,
-            cl.v[i].number, cl.v[i].done ? "done" : "unfinished", n.n[JOURNAL_SENT],
-            n.n[JOURNAL_TEMPFAIL] + n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN]);
+        /* a run that is sending has messages in flight, not uncertain ones (issue 14) */
+        if (pid != 0)
+            snprintf(state, sizeof(state), pid > 0 ? "sending (pid %ld)" : "sending", pid);
+        else if (cl.v[i].done)
+            snprintf(state, sizeof(state), "done");
+        else if (since != 0) {
+            next = since + (time_t)c->cfg->smtp.retry_after;
+            gmtime_r(&next, &tm);
+            strftime(nextw, sizeof(nextw), "%Y-%m-%d %H:%M UTC", &tm);
+            snprintf(state, sizeof(state), "retrying");
+        } else
+            snprintf(state, sizeof(state), "unfinished");
+        gmtime_r(&created, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+        if (json) {
+            printf("%s\n  {\"id\": ", i ? "," : "");
+            json_str(cl.v[i].id);
+            printf(", \"issue\": %ld, \"state\": \"%s\", \"pid\": %ld, \"created\": \"%s\", "
+                "\"sent\": %zu, \"tempfail\": %zu, \"permfail\": %zu, \"%s\": %zu, "
+                "\"next_retry\": %s%s%s}", cl.v[i].number, pid != 0 ? "sending" : state,
+                pid > 0 ? pid : 0, when, n.n[JOURNAL_SENT], n.n[JOURNAL_TEMPFAIL],
+                n.n[JOURNAL_PERMFAIL], pid != 0 ? "in_flight" : "uncertain",
+                n.n[JOURNAL_UNCERTAIN], next ? "\"" : "", next ? nextw : "null",
+                next ? "\"" : "");
+            continue;
+        }
+        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu %s  %s%s%s\n", cl.v[i].id,
+            cl.v[i].number, state, n.n[JOURNAL_SENT],
+            n.n[JOURNAL_TEMPFAIL] + n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN],
+            pid != 0 ? "in flight" : "uncertain", when, next ? ", next try after " : "",
+            nextw);
     }
+    if (json)
+        fputs(cl.n ? "\n]\n" : "]\n", stdout);
     campaign_list_fini(&cl);
     free(dir);
     return rc;
