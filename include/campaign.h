@@ -54,6 +54,15 @@ int campaign_mark_done(const char *state_dir, const char *id, struct diag *d);
 int campaign_mark_retry(const char *state_dir, const char *id, struct diag *d);
 time_t campaign_retry_since(const char *state_dir, const char *id);
 void campaign_clear_retry(const char *state_dir, const char *id);
+/*
+ * A run that had to stop (TLS, login, connection: mailer_run() failed): the reason is kept
+ * until a later run of the campaign starts, for `gazette status`.  campaign_stopped()
+ * returns it (caller frees) or NULL.
+ */
+int campaign_mark_stopped(const char *state_dir, const char *id, const char *reason,
+    struct diag *d);
+char *campaign_stopped(const char *state_dir, const char *id);
+void campaign_clear_stopped(const char *state_dir, const char *id);
 
 /*
  * Count one more permanent failure for each of addrs[0..n) in STATE/bounces and write the

@@ -304,6 +304,53 @@ campaign_clear_retry(const char *state_dir, const char *id)
     free(p);
 }
 
+static char *
+stopped_path(const char *state_dir, const char *id)
+{
+    char *dir = campaign_dir(state_dir);
+    struct buf p;
+
+    buf_init(&p, 0);
+    buf_addf(&p, "%s/%s.stopped", dir, id);
+    free(dir);
+    return buf_steal(&p);
+}
+
+int
+campaign_mark_stopped(const char *state_dir, const char *id, const char *reason,
+    struct diag *d)
+{
+    char *p = stopped_path(state_dir, id);
+    int rc = atomic_replace(p, reason, strlen(reason), d);
+
+    free(p);
+    return rc;
+}
+
+char *
+campaign_stopped(const char *state_dir, const char *id)
+{
+    char *p = stopped_path(state_dir, id), *text;
+    size_t len;
+
+    text = read_file(p, &len);
+    free(p);
+    if (text != NULL)
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)text[i] < 0x20)
+                text[i] = ' ';          /* one line in a table */
+    return text;
+}
+
+void
+campaign_clear_stopped(const char *state_dir, const char *id)
+{
+    char *p = stopped_path(state_dir, id);
+
+    (void)unlink(p);
+    free(p);
+}
+
 int
 campaign_count_bounces(const char *state_dir, char *const *addrs, size_t n, long limit,
     char ***over, size_t *nover, struct diag *d)

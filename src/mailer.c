@@ -158,9 +158,15 @@ log_summary(struct run *r)
     log_head(r, &b);
     buf_addf(&b, ", \"event\": \"summary\", \"total\": %zu, \"sent\": %zu, \"tempfail\": "
         "%zu, \"permfail\": %zu, \"uncertain\": %zu, \"retried\": %zu, \"slowdowns\": %zu, "
-        "\"stopped\": %s, \"seconds\": %.3f}\n", st->total, st->sent, st->tempfail,
+        "\"stopped\": %s, \"seconds\": %.3f, \"reason\": ", st->total, st->sent, st->tempfail,
         st->permfail, st->uncertain, st->retried, st->slowdowns,
         diag_is_set(&r->fatal) ? "true" : "false", st->seconds);
+    /* why the run stopped (TLS, login, connection), for monitoring; null when it did not */
+    if (diag_is_set(&r->fatal))
+        value_json_string(&b, r->fatal.msg, strlen(r->fatal.msg));
+    else
+        buf_adds(&b, "null");
+    buf_adds(&b, "}\n");
     if (write(r->logfd, buf_str(&b), b.len) != (ssize_t)b.len)
         log_warn("cannot write the log file");
     buf_fini(&b);

@@ -565,9 +565,13 @@ cmd_send(struct cli *c, int argc, char **argv)
         ntodo, config_transport_name(c->cfg));
     if (c->cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR && !c->cfg->smtp.tls_verify)
         log_warnx("smtp.tls_verify is false: TLS certificates are NOT checked");
+    campaign_clear_stopped(c->cfg->paths.state_dir, id);
     if (mailer_run(&mo, todo, ntodo, &st, &d) == -1) {
+        struct diag sd = DIAG_INIT;
+
         summary(id, &st, true);
         rc = cli_fail(&d);
+        (void)campaign_mark_stopped(c->cfg->paths.state_dir, id, d.msg, &sd);
         goto out;
     }
     /* bad mailboxes: count them, and mark those past smtp.bounce_after as bounced */
@@ -758,6 +762,8 @@ cmd_status(struct cli *c, int argc, char **argv)
         struct journal *jn = journal_read(dir, cl.v[i].id, &d);
         struct journal_counts n;
         long pid = cl.v[i].done ? 0 : journal_sender(dir, cl.v[i].id);
+        char *stopped = cl.v[i].done || pid != 0 ? NULL :
+            campaign_stopped(c->cfg->paths.state_dir, cl.v[i].id);
         time_t since = cl.v[i].done ? 0 : campaign_retry_since(c->cfg->paths.state_dir,
             cl.v[i].id), created = (time_t)cl.v[i].created, next = 0;
         char state[48], when[32], nextw[32] = "";
@@ -774,6 +780,8 @@ cmd_status(struct cli *c, int argc, char **argv)
             snprintf(state, sizeof(state), pid > 0 ? "sending (pid %ld)" : "sending", pid);
         else if (cl.v[i].done)
             snprintf(state, sizeof(state), "done");
+        else if (stopped != NULL)
+            snprintf(state, sizeof(state), "stopped");
         else if (since != 0) {
             next = since + (time_t)c->cfg->smtp.retry_after;
             gmtime_r(&next, &tm);
@@ -788,18 +796,26 @@ cmd_status(struct cli *c, int argc, char **argv)
             json_str(cl.v[i].id);
             printf(", \"issue\": %ld, \"state\": \"%s\", \"pid\": %ld, \"created\": \"%s\", "
                 "\"sent\": %zu, \"tempfail\": %zu, \"permfail\": %zu, \"%s\": %zu, "
-                "\"next_retry\": %s%s%s}", cl.v[i].number, pid != 0 ? "sending" : state,
+                "\"next_retry\": %s%s%s", cl.v[i].number, pid != 0 ? "sending" : state,
                 pid > 0 ? pid : 0, when, n.n[JOURNAL_SENT], n.n[JOURNAL_TEMPFAIL],
                 n.n[JOURNAL_PERMFAIL], pid != 0 ? "in_flight" : "uncertain",
                 n.n[JOURNAL_UNCERTAIN], next ? "\"" : "", next ? nextw : "null",
                 next ? "\"" : "");
+            fputs(", \"reason\": ", stdout);
+            if (stopped != NULL)
+                json_str(stopped);
+            else
+                fputs("null", stdout);
+            putchar('}');
+            free(stopped);
             continue;
         }
-        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu %s  %s%s%s\n", cl.v[i].id,
-            cl.v[i].number, state, n.n[JOURNAL_SENT],
+        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu %s  %s%s%s%s%s\n",
+            cl.v[i].id, cl.v[i].number, state, n.n[JOURNAL_SENT],
             n.n[JOURNAL_TEMPFAIL] + n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN],
             pid != 0 ? "in flight" : "uncertain", when, next ? ", next try after " : "",
-            nextw);
+            nextw, stopped ? ": " : "", stopped ? stopped : "");
+        free(stopped);
     }
     if (json)
         fputs(cl.n ? "\n]\n" : "]\n", stdout);

@@ -682,10 +682,23 @@ err_has "535" "the error carries the server's 535"
 err_has "auth" "the error names the login"
 check "$P the password does not appear" sh -c "! grep -q 's3cret' '$T/err' '$T/out'"
 check "$P nothing was delivered" [ "$(received | wc -l)" = 0 ]
+gz status
+out_has "issue-1 *issue 1 *stopped .*: .*535" "status: the run is shown stopped, with the reason"
+gz status --format json
+check "$P status --format json: stopped, with the reason" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[0]["state"] == "stopped" and "535" in d[0]["reason"], d' "$T/out"
+check "$P the JSON log's summary says why the run stopped" "$PY" -c '
+import json, sys
+s = [json.loads(l) for l in open(sys.argv[1]) if "summary" in l][-1]
+assert s["stopped"] is True and "535" in s["reason"], s' "$W/log.jsonl"
 export GZ_PASS=s3cret-Pw
 gz send
 expect 0 "the right password over STARTTLS"
 once "STARTTLS + AUTH: everyone exactly once"
+gz status
+out_has "issue-1 *issue 1 *done" "status: done once a later run got through"
 conf "starttls: required" "username: jane" "password_env: GZ_PASS"
 article b "Beta story"
 gz send
