@@ -678,8 +678,16 @@ show_failure(void *ctx, const char *addr, const struct journal_entry *e)
         return;
     if (f->shown++ == 0)
         printf("%-40s %-10s %-8s %s\n", "ADDRESS", "STATE", "TRIES", "LAST REPLY");
-    printf("%-40s %-10s %-8d %d %s %s\n", addr, journal_state_name(e->state), e->attempts,
-        e->code, e->enhanced, e->text);
+    char code[16];
+
+    /* the reply text is the whole reply, code included: print it once (issue 14) */
+    snprintf(code, sizeof(code), "%d ", e->code);
+    if (strncmp(e->text, code, strlen(code)) == 0 || e->code == 0)
+        printf("%-40s %-10s %-8d %s\n", addr, journal_state_name(e->state), e->attempts,
+            e->text[0] ? e->text : "(no reply)");
+    else
+        printf("%-40s %-10s %-8d %d %s %s\n", addr, journal_state_name(e->state), e->attempts,
+            e->code, e->enhanced, e->text);
 }
 
 /* s as a JSON string (campaign ids are ours: letters, digits, - _ .; escaped anyway). */

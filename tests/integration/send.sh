@@ -367,6 +367,8 @@ gz status issue-1
 out_has "8 sent, 2 temporary failures" "status: 8 sent, 2 temporary failures"
 check "$P status lists u3 and u7 with 451 4.3.0" [ "$(grep -c \
     '^u[37]@retry.example *tempfail .*451 4.3.0' "$T/out")" = 2 ]
+check "$P the reply is shown once, not \"451 4.3.0 451 4.3.0 ...\" (issue 14 item 10)" \
+    [ "$(grep -c '451 4.3.0 451' "$T/out")" = 0 ]
 jlog >"$T/jl"
 check "$P log file: tempfail events with code 451, enhanced 4.3.0, stage rcpt" \
     [ "$(grep -c '^tempfail u[37]@retry.example 1 451 4.3.0 rcpt ' "$T/jl")" = 2 ]
