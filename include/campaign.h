@@ -62,6 +62,10 @@ void campaign_clear_retry(const char *state_dir, const char *id);
 int campaign_mark_stopped(const char *state_dir, const char *id, const char *reason,
     struct diag *d);
 char *campaign_stopped(const char *state_dir, const char *id);
+/* The campaign's subject, kept when it began, for `gazette status` (caller frees; NULL). */
+int campaign_save_subject(const char *state_dir, const char *id, const char *subject,
+    struct diag *d);
+char *campaign_subject(const char *state_dir, const char *id);
 void campaign_clear_stopped(const char *state_dir, const char *id);
 
 /*

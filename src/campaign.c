@@ -305,15 +305,47 @@ campaign_clear_retry(const char *state_dir, const char *id)
 }
 
 static char *
-stopped_path(const char *state_dir, const char *id)
+side_path(const char *state_dir, const char *id, const char *ext)
 {
     char *dir = campaign_dir(state_dir);
     struct buf p;
 
     buf_init(&p, 0);
-    buf_addf(&p, "%s/%s.stopped", dir, id);
+    buf_addf(&p, "%s/%s.%s", dir, id, ext);
     free(dir);
     return buf_steal(&p);
+}
+
+static char *
+stopped_path(const char *state_dir, const char *id)
+{
+    return side_path(state_dir, id, "stopped");
+}
+
+int
+campaign_save_subject(const char *state_dir, const char *id, const char *subject,
+    struct diag *d)
+{
+    char *p = side_path(state_dir, id, "subject");
+    int rc = atomic_replace(p, subject, strlen(subject), d);
+
+    free(p);
+    return rc;
+}
+
+char *
+campaign_subject(const char *state_dir, const char *id)
+{
+    char *p = side_path(state_dir, id, "subject"), *text;
+    size_t len;
+
+    text = read_file(p, &len);
+    free(p);
+    if (text != NULL)
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)text[i] < 0x20)
+                text[i] = ' ';
+    return text;
 }
 
 int

@@ -506,6 +506,20 @@ cmd_send(struct cli *c, int argc, char **argv)
             rc = cli_fail(&d);
             goto out;
         }
+        if (mf == NULL) {
+            /* the subject, for status (as everyone gets it; personal parts by name) */
+            struct buf subj, tx, ht;
+            struct diag sd = DIAG_INIT;
+
+            buf_init(&subj, 0);
+            buf_init(&tx, 0);
+            buf_init(&ht, 0);
+            if (digest_parts(g, NULL, &subj, &tx, &ht, &sd) == 0)
+                (void)campaign_save_subject(c->cfg->paths.state_dir, id, buf_str(&subj), &sd);
+            buf_fini(&subj);
+            buf_fini(&tx);
+            buf_fini(&ht);
+        }
         free(mf);
     } else
         jn = journal_read(jdir, id, &d);       /* may be NULL: nothing sent yet */
@@ -772,6 +786,7 @@ cmd_status(struct cli *c, int argc, char **argv)
         long pid = cl.v[i].done ? 0 : journal_sender(dir, cl.v[i].id);
         char *stopped = cl.v[i].done || pid != 0 ? NULL :
             campaign_stopped(c->cfg->paths.state_dir, cl.v[i].id);
+        char *subject = campaign_subject(c->cfg->paths.state_dir, cl.v[i].id);
         time_t since = cl.v[i].done ? 0 : campaign_retry_since(c->cfg->paths.state_dir,
             cl.v[i].id), created = (time_t)cl.v[i].created, next = 0;
         char state[48], when[32], nextw[32] = "";
@@ -814,8 +829,14 @@ cmd_status(struct cli *c, int argc, char **argv)
                 json_str(stopped);
             else
                 fputs("null", stdout);
+            fputs(", \"subject\": ", stdout);
+            if (subject != NULL)
+                json_str(subject);
+            else
+                fputs("null", stdout);
             putchar('}');
             free(stopped);
+            free(subject);
             continue;
         }
         printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu %s  %s%s%s%s%s\n",
@@ -823,7 +844,10 @@ cmd_status(struct cli *c, int argc, char **argv)
             n.n[JOURNAL_TEMPFAIL] + n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN],
             pid != 0 ? "in flight" : "uncertain", when, next ? ", next try after " : "",
             nextw, stopped ? ": " : "", stopped ? stopped : "");
+        if (subject != NULL && log_level() >= LOGLEVEL_NORMAL)
+            printf("%-24s \"%s\"\n", "", subject);
         free(stopped);
+        free(subject);
     }
     if (json)
         fputs(cl.n ? "\n]\n" : "]\n", stdout);

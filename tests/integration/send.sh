@@ -404,13 +404,15 @@ expect 75 "auto: one temporary failure left"
 err_has "a plain run 3600 s from now or later retries them" "the message says a later run retries it"
 gz status
 out_has "issue-1 *issue 1 *retrying" "status: the campaign is retrying, not done"
+out_has '"Send Test #1: Alpha story"' "status: the campaign's subject"
 out_has "next try after" "status: says when the next try is"
 gz status --format json
 check "$P status --format json: retrying, 1 tempfail, a next_retry time" "$PY" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d[0]["id"] == "issue-1" and d[0]["state"] == "retrying", d
-assert d[0]["tempfail"] == 1 and d[0]["sent"] == 3 and d[0]["next_retry"], d' "$T/out"
+assert d[0]["tempfail"] == 1 and d[0]["sent"] == 3 and d[0]["next_retry"], d
+assert d[0]["subject"] == "Send Test #1: Alpha story" and d[0]["created"], d' "$T/out"
 mark=$(loglines)
 article b "Beta story"
 gz send
