@@ -28,6 +28,7 @@
 #include "value.h"
 
 #define DIGEST_WRAP 72              /* text part: lines of at most 72 columns */
+#define DIGEST_IMAGE_PX 536         /* the article column of the default templates */
 #define DIGEST_MAX_FIELDS 64        /* subscriber.fields.* names a template may use */
 #define DIGEST_PREHEADER_MAX 130    /* EMAIL-CHECKLIST C7: 40-130 characters */
 #define DIGEST_OUT_MAX ((size_t)16 << 20)   /* rendered part size limit */
@@ -908,6 +909,21 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
         const char *sum = o->summaries && o->summaries[i] ? o->summaries[i] : arts[i]->summary;
 
         fix_article(a, o->cfg);
+        /* the image box: at most the column's 536 px, the height scaled with it; both or
+           neither (an image that does not load then leaves no blank box) */
+        if (arts[i]->image_width > 0 && arts[i]->image_height > 0) {
+            long iw = arts[i]->image_width, ih = arts[i]->image_height;
+
+            if (iw > DIGEST_IMAGE_PX) {
+                ih = (ih * DIGEST_IMAGE_PX + iw / 2) / iw;
+                iw = DIGEST_IMAGE_PX;
+            }
+            value_set(a, "image_width", value_new_num((double)iw));
+            value_set(a, "image_height", value_new_num((double)(ih > 0 ? ih : 1)));
+        } else {
+            value_set(a, "image_width", value_new(VALUE_NULL));
+            value_set(a, "image_height", value_new(VALUE_NULL));
+        }
         /* one readable date in the newsletter's language; the printed form stays */
         value_set(a, "date_printed", arts[i]->date ? value_new_str(arts[i]->date) :
             value_new(VALUE_NULL));

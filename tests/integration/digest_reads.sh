@@ -146,3 +146,14 @@ if not ok:
 ok = "<pre" in h and "| Riverside Central | 06:12 06:42 07:12 07:42 |" in h and "|---|" not in h
 print(("ok - " if ok else "not ok - ") + "html: the table is preformatted, not a paragraph of pipes")
 PY
+# item 3: width/height from the front matter (scaled to the 536 px column), or none
+mkdir img
+printf -- '---\ntitle: Sized\nimage: https://example.org/big.jpg\nimage_width: 1072\nimage_height: 600\n---\nBody.\n' >img/s.md
+run_g compose img --out imgout
+check "an image sized in the front matter gets its box, scaled to the column (536 x 300)" \
+    grep -q '<img class="gz-img" src="https://example.org/big.jpg" width="536" height="300"' imgout/digest.html
+printf -- '---\ntitle: Bad size\nimage: https://example.org/big.jpg\nimage_width: wide\n---\nBody.\n' >img/s.md
+run_g compose img --out imgout
+expect_rc 65 "image_width that is not a number"
+expect_err 'img/s.md:4:14: image_width "wide" is not a size; write the image'"'"'s pixels as a whole number from 1 to 10000' \
+    "the error names the key and the column"
