@@ -73,6 +73,12 @@ build/san/builtin_templates.o: build/builtin_templates.c | build/san
 	@echo "  CC   $< (san)"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
+# Files whose owners have yet to decide each ignored buf_add result (see include/buf.h):
+# the unused-result warning stays off there until they do.
+BUF_UNDECIDED := -Wno-unused-result
+build/article/%.o build/san/article/%.o build/tsan/article/%.o: override CFLAGS += $(BUF_UNDECIDED)
+build/mime.o build/san/mime.o build/tsan/mime.o build/san/test_mime: override CFLAGS += $(BUF_UNDECIDED)
+
 build/%.o: src/%.c | build pkgs
 	@echo "  CC   $<"
 	@mkdir -p $(@D)

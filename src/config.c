@@ -142,7 +142,7 @@ resolve(const struct config *c, const char *p)
     if (p[0] == '/' || c->dir == NULL || strcmp(c->dir, ".") == 0)
         return xstrdup(p);
     buf_init(&b, 0);
-    buf_addf(&b, "%s/%s", c->dir, p);
+    buf_putf(&b, "%s/%s", c->dir, p);
     return buf_steal(&b);
 }
 
@@ -503,7 +503,7 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
             diag_set(d, EX_CONFIG, "the environment variable %s (the %s) is not set", env, what);
             return -1;
         }
-        buf_adds(out, s);
+        buf_puts(out, s);
     } else if (file != NULL) {
         struct stat st;
         size_t len;
@@ -520,7 +520,7 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
         }
         while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
             len--;
-        buf_add(out, s, len);
+        buf_put(out, s, len);
         explicit_bzero(s, len);
         free(s);
     }
@@ -549,47 +549,47 @@ config_dump(const struct config *c, struct buf *out)
 {
     const char *section = "";
 
-    buf_addf(out, "# effective configuration (%s)\n", c->path ? c->path : "built-in defaults");
+    buf_putf(out, "# effective configuration (%s)\n", c->path ? c->path : "built-in defaults");
     for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
         const struct key *k = &keys[i];
         const char *s;
 
         if (strcmp(section, k->section) != 0) {
             section = k->section;
-            buf_addf(out, "%s:\n", section);
+            buf_putf(out, "%s:\n", section);
         }
-        buf_addf(out, "  %s: ", k->name);
+        buf_putf(out, "  %s: ", k->name);
         switch (k->type) {
         case K_BOOL:
-            buf_adds(out, *FIELD(c, k, bool) ? "true" : "false");
+            buf_puts(out, *FIELD(c, k, bool) ? "true" : "false");
             break;
         case K_INT:
-            buf_addf(out, "%ld", *FIELD(c, k, long));
+            buf_putf(out, "%ld", *FIELD(c, k, long));
             break;
         case K_NUM:
-            buf_addf(out, "%g", *FIELD(c, k, double));
+            buf_putf(out, "%g", *FIELD(c, k, double));
             break;
         case K_ENUM:
-            buf_adds(out, k->choices[*FIELD(c, k, int)]);
+            buf_puts(out, k->choices[*FIELD(c, k, int)]);
             break;
         case K_STRLIST:
-            buf_adds(out, "[");
+            buf_puts(out, "[");
             for (size_t j = 0; j < c->compose.ndrop; j++) {
                 if (j)
-                    buf_adds(out, ", ");
+                    buf_puts(out, ", ");
                 value_yaml_scalar(out, c->compose.drop_patterns[j],
                     strlen(c->compose.drop_patterns[j]));
             }
-            buf_adds(out, "]");
+            buf_puts(out, "]");
             break;
         default:
             s = *FIELD(c, k, char *);
             if (s == NULL)
-                buf_adds(out, "~");
+                buf_puts(out, "~");
             else
                 value_yaml_scalar(out, s, strlen(s));
             break;
         }
-        buf_adds(out, "\n");
+        buf_puts(out, "\n");
     }
 }

@@ -72,11 +72,11 @@ html_escape(struct buf *out, const char *s, size_t n)
         case '\'': e = "&#39;"; break;
         default: continue;
         }
-        buf_add(out, s + run, i - run);
-        buf_adds(out, e);
+        buf_put(out, s + run, i - run);
+        buf_puts(out, e);
         run = i + 1;
     }
-    buf_add(out, s + run, n - run);
+    buf_put(out, s + run, n - run);
 }
 
 /* The code point at p (valid UTF-8) and its length in *len. */
@@ -151,7 +151,7 @@ digest_wrap(struct buf *out, const char *text, size_t width)
         while (q < end && (*q == ' ' || (*q == '>' && (q + 1 == end || q[1] == ' '))))
             q++;
         plen = (size_t)(q - p) < width / 2 ? (size_t)(q - p) : 0;
-        buf_add(out, p, (size_t)(q - p));
+        buf_put(out, p, (size_t)(q - p));
         col = (size_t)(q - p);
         while (q < end) {
             const char *we = q;
@@ -161,11 +161,11 @@ digest_wrap(struct buf *out, const char *text, size_t width)
                 we++;
             wl = cols(q, (size_t)(we - q));
             if (col > plen && col + 1 + wl > width) {
-                buf_addc(out, '\n');
-                buf_add(out, p, plen);
+                buf_putc(out, '\n');
+                buf_put(out, p, plen);
                 col = plen;
             } else if (col > plen) {
-                buf_addc(out, ' ');
+                buf_putc(out, ' ');
                 col++;
             }
             if (col + wl > width && breakable(q, (size_t)(we - q))) {
@@ -176,15 +176,15 @@ digest_wrap(struct buf *out, const char *text, size_t width)
                     size_t w = cp_width(decode(c, &len));
 
                     if (col + w > width && col > plen) {
-                        buf_addc(out, '\n');
-                        buf_add(out, p, plen);
+                        buf_putc(out, '\n');
+                        buf_put(out, p, plen);
                         col = plen;
                     }
-                    buf_add(out, c, len);
+                    buf_put(out, c, len);
                     col += w;
                 }
             } else {
-                buf_add(out, q, (size_t)(we - q));
+                buf_put(out, q, (size_t)(we - q));
                 col += wl;
             }
             q = we;
@@ -193,7 +193,7 @@ digest_wrap(struct buf *out, const char *text, size_t width)
         }
         if (nl == NULL)
             break;
-        buf_addc(out, '\n');
+        buf_putc(out, '\n');
         p = nl + 1;
     }
 }
@@ -278,11 +278,11 @@ url_encode(struct buf *out, const char *s)
         unsigned char c = (unsigned char)*s;
 
         if (IS_ALNUM(c) || c == '-' || c == '.' || c == '_' || c == '~')
-            buf_addc(out, (char)c);
+            buf_putc(out, (char)c);
         else {
             char pct[3] = { '%', "0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 15] };
 
-            buf_add(out, pct, sizeof(pct));
+            buf_put(out, pct, sizeof(pct));
         }
     }
 }
@@ -295,19 +295,19 @@ digest_unsubscribe_url(const struct digest *g, const char *addr, struct buf *out
 
     if (u == NULL) {
         if (g->cfg->newsletter.unsubscribe_mailto != NULL)
-            buf_addf(out, "mailto:%s?subject=unsubscribe", g->cfg->newsletter.unsubscribe_mailto);
+            buf_putf(out, "mailto:%s?subject=unsubscribe", g->cfg->newsletter.unsubscribe_mailto);
         return;
     }
     for (p = u; *p;) {
         if (strncmp(p, "{{token}}", 9) == 0) {
             digest_token(g->secret ? g->secret : "", addr, token);
-            buf_adds(out, token);
+            buf_puts(out, token);
             p += 9;
         } else if (strncmp(p, "{{email}}", 9) == 0) {
             url_encode(out, addr);
             p += 9;
         } else
-            buf_addc(out, *p++);
+            buf_putc(out, *p++);
     }
 }
 
@@ -337,7 +337,7 @@ source(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
         char *text;
 
         buf_init(&path, 0);
-        buf_addf(&path, "%s/%s.mustache", g->template_dir, name);
+        buf_putf(&path, "%s/%s.mustache", g->template_dir, name);
         if ((text = read_file_max(buf_str(&path), TMPL_SOURCE_MAX, len)) != NULL) {
             *origin = buf_steal(&path);
             return text;
@@ -355,7 +355,7 @@ source(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
             struct buf o;
 
             buf_init(&o, 0);
-            buf_addf(&o, "(built-in)/%s.mustache", name);
+            buf_putf(&o, "(built-in)/%s.mustache", name);
             *origin = buf_steal(&o);
             *len = builtin_templates[i].len;
             return xstrndup(builtin_templates[i].text, builtin_templates[i].len);
@@ -398,8 +398,8 @@ scan_name(void *ctx, const struct tmpl_name *n)
         return;
     buf_init(&full, 0);
     for (size_t i = 0; i < n->nsections; i++)
-        buf_addf(&full, "%s.", n->sections[i]);
-    buf_adds(&full, n->name);
+        buf_putf(&full, "%s.", n->sections[i]);
+    buf_puts(&full, n->name);
     /* a name under a personal section, or a personal section itself */
     if ((n->use == TMPL_USE_SECTION || n->use == TMPL_USE_INVERTED) &&
         (is_personal(n->name) || (n->nsections > 0 && is_personal(buf_str(&full)))))
@@ -554,8 +554,8 @@ fix_article(struct value *a, const struct config *c)
             while (rel[0] == '.' && rel[1] == '/')
                 rel += 2;
             buf_init(&u, 0);
-            buf_add(&u, base, bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl);
-            buf_addf(&u, "/%s", rel[0] == '/' ? rel + 1 : rel);
+            buf_put(&u, base, bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl);
+            buf_putf(&u, "/%s", rel[0] == '/' ? rel + 1 : rel);
             value_set(a, "image", value_new_str(buf_str(&u)));
             buf_fini(&u);
         } else
@@ -574,13 +574,13 @@ fix_article(struct value *a, const struct config *c)
                 if (h[1] >= '1' && h[1] <= '6' && (h[2] == '>' || h[2] == ' ')) {
                     int level = h[1] - '0' + 2;
 
-                    buf_add(&b, p, (size_t)(h - p) + 1);
-                    buf_addc(&b, (char)('0' + (level > 6 ? 6 : level)));
+                    buf_put(&b, p, (size_t)(h - p) + 1);
+                    buf_putc(&b, (char)('0' + (level > 6 ? 6 : level)));
                     p = h + 2;
                     continue;
                 }
             }
-            buf_addc(&b, *p++);
+            buf_putc(&b, *p++);
         }
         value_set(a, "body_html", value_new_str(buf_str(&b)));
         buf_fini(&b);
@@ -672,8 +672,8 @@ cut_words(const char *s, size_t max)
     if (*p == '\0')
         return xstrdup(s);
     buf_init(&b, 0);
-    buf_add(&b, s, keep);
-    buf_adds(&b, "\xe2\x80\xa6");         /* U+2026 */
+    buf_put(&b, s, keep);
+    buf_puts(&b, "\xe2\x80\xa6");         /* U+2026 */
     return buf_steal(&b);
 }
 
@@ -691,9 +691,9 @@ one_line(const char *s)
             continue;
         }
         if (space)
-            buf_addc(&b, ' ');
+            buf_putc(&b, ' ');
         space = false;
-        buf_addc(&b, *s);
+        buf_putc(&b, *s);
     }
     return buf_steal(&b);
 }
@@ -855,15 +855,15 @@ fill_slots(const struct digest *g, const struct subscriber *sub, const char *uns
         buf_init(raw, 0);
         buf_init(esc, 0);
         if (i == SLOT_EMAIL)
-            buf_adds(raw, sub->email);
+            buf_puts(raw, sub->email);
         else if (i == SLOT_NAME)
-            buf_adds(raw, sub->name);
+            buf_puts(raw, sub->name);
         else if (i == SLOT_UNSUB)
-            buf_adds(raw, unsub);
+            buf_puts(raw, unsub);
         else {
             for (size_t j = 0; j < sub->nfields; j++)
                 if (strcmp(sub->fields[j].key, g->fields[i - SLOT_FIELDS]) == 0)
-                    buf_adds(raw, sub->fields[j].val);
+                    buf_puts(raw, sub->fields[j].val);
         }
         html_escape(esc, buf_str(raw), raw->len);
         sl->s[2 * i] = (struct mime_str){ buf_str(raw), raw->len };
@@ -891,9 +891,9 @@ expand(struct buf *out, const char *s, const struct slots *sl)
             if (*s)
                 s++;
             if ((size_t)slot < sl->n)
-                buf_add(out, sl->s[slot].p, sl->s[slot].len);
+                buf_put(out, sl->s[slot].p, sl->s[slot].len);
         } else
-            buf_addc(out, *s++);
+            buf_putc(out, *s++);
     }
 }
 
@@ -966,9 +966,9 @@ digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *s
         const struct mime_seg *s = &g->segs[i];
 
         if (s->slot == MIME_SHARED)
-            buf_add(out, s->p, s->len);
+            buf_put(out, s->p, s->len);
         else
-            buf_add(out, sl->s[s->slot].p, sl->s[s->slot].len);
+            buf_put(out, sl->s[s->slot].p, sl->s[s->slot].len);
     }
     free_slots(sl);
     free(sl);

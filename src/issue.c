@@ -180,7 +180,7 @@ issue_from_paths(char *const *paths, size_t n, const struct article_opts *ao,
                 struct article *a;
 
                 buf_init(&p, 0);
-                buf_addf(&p, "%s/%s", paths[i], names[j]);
+                buf_putf(&p, "%s/%s", paths[i], names[j]);
                 a = sel != NULL && sel->skip != NULL && sel->skip(sel->skip_ctx, buf_str(&p)) ?
                     NULL : one(is, buf_str(&p), ao, sel, d);
                 buf_fini(&p);
@@ -310,7 +310,7 @@ inline_article(struct issue *is, const struct value *it, const char *path,
     buf_init(&j, 0);
     buf_init(&name, 0);
     value_write_json(&j, it);
-    buf_addf(&name, "%s:%d (inline article)", path, it->line);
+    buf_putf(&name, "%s:%d (inline article)", path, it->line);
     a = article_parse(buf_str(&j), j.len, ARTICLE_YAML, buf_str(&name), ao, &ad);
     if (a == NULL) {
         diag_setat(d, EX_DATAERR, it->line, it->col, "inline article: %s", ad.msg);
@@ -352,9 +352,9 @@ load_entry(struct issue *is, const struct value *it, const char *dir, const char
 
         buf_init(&full, 0);
         if (p[0] == '/')
-            buf_adds(&full, p);
+            buf_puts(&full, p);
         else
-            buf_addf(&full, "%s/%s", dir, p);
+            buf_putf(&full, "%s/%s", dir, p);
         a = one(is, buf_str(&full), ao, sel, d);
         buf_fini(&full);
     } else if (it->type == VALUE_MAP) {

@@ -276,7 +276,7 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
     pthread_cond_init(&j->done, NULL);
     buf_init(&j->pending, 0);
     buf_init(&path, 0);
-    buf_addf(&path, "%s/%s.journal", dir, campaign);
+    buf_putf(&path, "%s/%s.journal", dir, campaign);
     j->path = buf_steal(&path);
     if (!readonly) {
         const char *bad = dir;
@@ -286,7 +286,7 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
             goto fail;
         }
         buf_init(&path, 0);
-        buf_addf(&path, "%s/%s.lock", dir, campaign);
+        buf_putf(&path, "%s/%s.lock", dir, campaign);
         j->lockfd = lock_path(buf_str(&path), 0, d);
         buf_fini(&path);
         if (j->lockfd == -1) {
@@ -333,7 +333,7 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
         }
         j->running = true;
         if (len == 0) {
-            buf_addf(&j->pending, "# gazette journal v1 campaign %s\n", campaign);
+            buf_putf(&j->pending, "# gazette journal v1 campaign %s\n", campaign);
             any = true;
         }
         for (size_t i = 0; i < j->n; i++)
@@ -396,7 +396,7 @@ put_num(struct buf *b, uint64_t v, int width, char end)
         d[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0 || (int)sizeof(d) - 1 - i < width);
-    buf_add(b, d + i, sizeof(d) - (size_t)i);
+    buf_put(b, d + i, sizeof(d) - (size_t)i);
 }
 
 uint64_t
@@ -417,15 +417,15 @@ journal_add(struct journal *j, const char *addr, enum journal_state st, int code
     /* by hand, not printf: this runs twice for every message sent */
     put_num(&j->pending, seq, 1, '\t');
     put_num(&j->pending, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, 1, '\t');
-    buf_adds(&j->pending, state_names[st]);
-    buf_addc(&j->pending, '\t');
-    buf_adds(&j->pending, a);
-    buf_addc(&j->pending, '\t');
+    buf_puts(&j->pending, state_names[st]);
+    buf_putc(&j->pending, '\t');
+    buf_puts(&j->pending, a);
+    buf_putc(&j->pending, '\t');
     put_num(&j->pending, code > 0 ? (uint64_t)code : 0, 1, '\t');
-    buf_adds(&j->pending, en);
-    buf_addc(&j->pending, '\t');
-    buf_adds(&j->pending, t);
-    buf_addc(&j->pending, '\t');
+    buf_puts(&j->pending, en);
+    buf_putc(&j->pending, '\t');
+    buf_puts(&j->pending, t);
+    buf_putc(&j->pending, '\t');
     put_num(&j->pending, ms / 1000, 1, '.');
     put_num(&j->pending, ms % 1000, 3, '\n');
     apply(j, a, st, code, en, t);

@@ -65,7 +65,7 @@ write_file(const char *dir, const char *name, const struct buf *b, struct diag *
     int rc;
 
     buf_init(&path, 0);
-    buf_addf(&path, "%s/%s", dir, name);
+    buf_putf(&path, "%s/%s", dir, name);
     rc = atomic_replace(buf_str(&path), buf_str(b), b->len, d);
     buf_fini(&path);
     return rc;

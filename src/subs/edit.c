@@ -26,7 +26,7 @@ static void
 spaces(struct buf *out, int n)
 {
     for (int i = 0; i < n; i++)
-        buf_addc(out, ' ');
+        buf_putc(out, ' ');
 }
 
 void
@@ -35,44 +35,44 @@ subs_render_entry(struct buf *out, const struct subscriber *sub, int dash_col, i
     if (key_col <= dash_col)
         key_col = dash_col + 2;
     spaces(out, dash_col);
-    buf_addc(out, '-');
+    buf_putc(out, '-');
     spaces(out, key_col - dash_col - 1);
-    buf_adds(out, "email: ");
+    buf_puts(out, "email: ");
     value_yaml_scalar(out, sub->email, strlen(sub->email));
-    buf_addc(out, '\n');
+    buf_putc(out, '\n');
     if (sub->name[0] != '\0') {
         spaces(out, key_col);
-        buf_adds(out, "name: ");
+        buf_puts(out, "name: ");
         value_yaml_scalar(out, sub->name, strlen(sub->name));
-        buf_addc(out, '\n');
+        buf_putc(out, '\n');
     }
     spaces(out, key_col);
-    buf_addf(out, "status: %s\n", subs_status_name(sub->status));
+    buf_putf(out, "status: %s\n", subs_status_name(sub->status));
     if (sub->ntags > 0) {
         spaces(out, key_col);
-        buf_adds(out, "tags: [");
+        buf_puts(out, "tags: [");
         for (size_t i = 0; i < sub->ntags; i++) {
             if (i)
-                buf_adds(out, ", ");
+                buf_puts(out, ", ");
             value_yaml_scalar(out, sub->tags[i], strlen(sub->tags[i]));
         }
-        buf_adds(out, "]\n");
+        buf_puts(out, "]\n");
     }
     if (sub->subscribed_at[0] != '\0') {
         spaces(out, key_col);
-        buf_adds(out, "subscribed_at: ");
+        buf_puts(out, "subscribed_at: ");
         value_yaml_scalar(out, sub->subscribed_at, strlen(sub->subscribed_at));
-        buf_addc(out, '\n');
+        buf_putc(out, '\n');
     }
     if (sub->nfields > 0) {
         spaces(out, key_col);
-        buf_adds(out, "fields:\n");
+        buf_puts(out, "fields:\n");
         for (size_t i = 0; i < sub->nfields; i++) {
             spaces(out, key_col + 2);
             value_yaml_scalar(out, sub->fields[i].key, strlen(sub->fields[i].key));
-            buf_adds(out, ": ");
+            buf_puts(out, ": ");
             value_yaml_scalar(out, sub->fields[i].val, strlen(sub->fields[i].val));
-            buf_addc(out, '\n');
+            buf_putc(out, '\n');
         }
     }
 }
@@ -299,7 +299,7 @@ set_status(struct apply *ap, const struct subscriber *sub, int status)
 
         buf_init(&line, 0);
         spaces(&line, sub->key_col);
-        buf_addf(&line, "status: %s\n", subs_status_name((enum subs_status)status));
+        buf_putf(&line, "status: %s\n", subs_status_name((enum subs_status)status));
         /* at the end of the entry, which ends with a newline (or the file's end) */
         if (s->text[sub->start + sub->len - 1] != '\n') {
             edit_add(&ap->ed, sub->start + sub->len, sub->start + sub->len,
@@ -404,13 +404,13 @@ append_added(struct apply *ap)
     if (s->shape == SHAPE_EMPTY) {
         at = s->len;
         if (s->len > 0 && s->text[s->len - 1] != '\n')
-            buf_addc(&pre, '\n');
-        buf_adds(&pre, "subscribers:\n");
+            buf_putc(&pre, '\n');
+        buf_puts(&pre, "subscribers:\n");
     } else if (at > 0 && s->text[at - 1] != '\n')
-        buf_addc(&pre, '\n');
+        buf_putc(&pre, '\n');
     if (s->empty_end > s->empty_start)
         edit_add(&ap->ed, s->empty_start, s->empty_end, NULL);
-    buf_add(&pre, buf_str(&ap->added), ap->added.len);
+    buf_put(&pre, buf_str(&ap->added), ap->added.len);
     edit_add(&ap->ed, at, at, arena_strdup(&ap->tmp, buf_str(&pre)));
     buf_fini(&pre);
 }
@@ -423,12 +423,12 @@ splice_all(struct apply *ap, struct buf *text)
 
     qsort(ap->ed.v, ap->ed.n, sizeof(*ap->ed.v), splice_cmp);
     for (size_t i = 0; i < ap->ed.n; i++) {
-        buf_add(text, ap->s->text + pos, ap->ed.v[i].start - pos);
+        buf_put(text, ap->s->text + pos, ap->ed.v[i].start - pos);
         if (ap->ed.v[i].text != NULL)
-            buf_adds(text, ap->ed.v[i].text);
+            buf_puts(text, ap->ed.v[i].text);
         pos = ap->ed.v[i].end;
     }
-    buf_add(text, ap->s->text + pos, ap->s->len - pos);
+    buf_put(text, ap->s->text + pos, ap->s->len - pos);
 }
 
 /* Never write a file we could not read back. */

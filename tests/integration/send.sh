@@ -608,13 +608,13 @@ expect 0 "the next run, without the limit"
 # have sent its final dot when the run stopped: that subscriber is "uncertain" (at most
 # one copy, never resent), by design and by timing.  Everyone else: exactly once.
 gz status issue-1
-awk '$2 == "uncertain" { print $1 }' "$T/out" >"$T/unc"
+awk '$2 == "uncertain" { print $1 }' "$T/out" >"$T/uncert.jfull"
 received >"$T/got"
-grep -v -x -F -f "$T/unc" "$W/active" >"$T/want" || true
-grep -v -x -F -f "$T/unc" "$T/got" >"$T/got2" || true
+grep -v -x -F -f "$T/uncert.jfull" "$W/active" >"$T/want" || true
+grep -v -x -F -f "$T/uncert.jfull" "$T/got" >"$T/got2" || true
 same_set "after the journal failure, everyone not uncertain exactly once" "$T/want" "$T/got2"
-check "$P ... and each uncertain one ($(tr '\n' ' ' <"$T/unc")) at most once" \
-    [ -z "$(grep -x -F -f "$T/unc" "$T/got" | sort | uniq -d)" ]
+check "$P ... and each uncertain one ($(tr '\n' ' ' <"$T/uncert.jfull")) at most once" \
+    [ -z "$(grep -x -F -f "$T/uncert.jfull" "$T/got" | sort | uniq -d)" ]
 stop_server
 
 start_server --script 'MAIL:*=550 5.7.1 sender rejected'
@@ -681,10 +681,12 @@ gz send
 t1=$(date +%s)
 expect 75 "a server that accepts and never answers"
 # 40 subscribers: the run stops after a few timeouts instead of waiting for each one
-# (counted on the server, not on the clock: at most max_attempts tries per connection)
+# (counted on the server, not on the clock: max_attempts missed greetings stop the run,
+# and each of the 4 workers may have one more try in flight, of at most 2 connections;
+# waiting for each subscriber would take 40 or more)
 nconn=$(grep -c '^conn ' "$SD/log")
 check "$P it stopped after a few smtp.timeouts ($nconn connections, $((t1 - t0)) s)" \
-    [ "$nconn" -ge 1 -a "$nconn" -le 8 ]
+    [ "$nconn" -ge 1 -a "$nconn" -le 16 ]
 err_has "time" "the error says it timed out"
 stop_server
 

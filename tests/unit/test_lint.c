@@ -79,9 +79,9 @@ test_size(void)
 
         buf_init(&html, 0);
         buf_init(&rep, 0);
-        buf_adds(&html, "<a href=\"" U "\">u</a>");
+        buf_puts(&html, "<a href=\"" U "\">u</a>");
         while (html.len < sizes[i])
-            buf_addc(&html, 'x');
+            buf_putc(&html, 'x');
         n = lint_message(buf_str(&html), html.len, U, strlen(U), U, &rep);
         if (want[i] == NULL)
             CHECK(n == 0 && (i != 2 || strstr(buf_str(&rep), "warning") != NULL) &&
