@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config libcurl4-openssl-dev libyaml-dev libidn2-dev \
 libcmark-dev libesmtp-dev libssl-dev postfix python3 python3-aiosmtpd python3-yaml \
-python3-dkim python3-idna openssl clang libclang-rt-14-dev strace"
+python3-dkim python3-idna openssl clang libclang-rt-14-dev strace libunistring-dev"
 
 missing() {
     for p in $PACKAGES; do

@@ -23,6 +23,7 @@
 #include "journal.h"
 #include "lock.h"
 #include "subs.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -284,22 +285,12 @@ struct bounces {
     size_t nslot;
 };
 
-static uint32_t
-fold_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*s)) * 16777619u;
-    return h;
-}
-
 static void
 bounces_index(struct bounces *b, size_t i)
 {
     size_t mask = b->nslot - 1, k;
 
-    for (k = fold_hash(b->v[i].addr) & mask; b->slot[k] != 0; k = (k + 1) & mask)
+    for (k = text_hash_fold(b->v[i].addr) & mask; b->slot[k] != 0; k = (k + 1) & mask)
         ;
     b->slot[k] = i + 1;
 }
@@ -340,7 +331,7 @@ bounces_find(const struct bounces *b, const char *addr)
     if (b->nslot == 0)
         return NULL;
     mask = b->nslot - 1;
-    for (k = fold_hash(addr) & mask; b->slot[k] != 0; k = (k + 1) & mask)
+    for (k = text_hash_fold(addr) & mask; b->slot[k] != 0; k = (k + 1) & mask)
         if (ascii_strcasecmp(b->v[b->slot[k] - 1].addr, addr) == 0)
             return &b->v[b->slot[k] - 1];
     return NULL;
@@ -492,11 +483,7 @@ out:
 uint32_t
 campaign_shard_hash(const char *addr)
 {
-    uint32_t h = 2166136261u;
-
-    for (; *addr; addr++)
-        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*addr)) * 16777619u;
-    return h;
+    return text_hash_fold(addr);
 }
 
 /* The journal's word on one subscriber: still to send in this run? */

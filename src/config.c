@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "config.h"
 #include "diag.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -219,32 +220,17 @@ config_free(struct config *c)
 static const char *
 closest(const char *section, const char *name)
 {
-    const char *best = NULL;
-    int bestd = 3;
+    struct text_suggest sg;
 
+    text_suggest_init(&sg, 2);
     for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
-        int dd;
-
         if (section != NULL && strcmp(keys[i].section, section) != 0)
             continue;
         if (section == NULL && (i > 0 && strcmp(keys[i].section, keys[i - 1].section) == 0))
             continue;
-        dd = edit_distance(name, section ? keys[i].name : keys[i].section);
-        if (dd < bestd) {
-            bestd = dd;
-            best = section ? keys[i].name : keys[i].section;
-        }
+        text_suggest_try(&sg, name, section ? keys[i].name : keys[i].section);
     }
-    return best;
-}
-
-static bool
-has_control(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return true;
-    return false;
+    return sg.best;
 }
 
 static int
@@ -318,7 +304,7 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
         break;
     }
     /* text kinds: booleans and numbers are taken as written */
-    if (has_control(v->str, v->len) || strlen(v->str) != v->len) {
+    if (text_has_control(v->str, v->len) || strlen(v->str) != v->len) {
         diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: control characters (such as line "
             "breaks) are not allowed here; write %s on one line", k->section, k->name, k->help);
         return -1;
@@ -328,8 +314,7 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
             k->section, k->name, v->str, why);
         return -1;
     }
-    if (k->type == K_URL && ascii_strncasecmp(v->str, "https://", 8) != 0 &&
-        ascii_strncasecmp(v->str, "http://", 7) != 0) {
+    if (k->type == K_URL && !text_is_web_url(v->str, v->len)) {
         diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: \"%s\" is not a web address; write %s",
             k->section, k->name, v->str, k->help);
         return -1;
@@ -524,7 +509,7 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
         explicit_bzero(s, len);
         free(s);
     }
-    if (has_control(buf_str(out), out->len)) {
+    if (text_has_control(buf_str(out), out->len)) {
         diag_set(d, EX_CONFIG, "the %s holds a control character or line break", what);
         return -1;
     }

@@ -22,6 +22,7 @@
 #include "digest.h"
 #include "mime.h"
 #include "subs.h"
+#include "text.h"
 #include "tmpl.h"
 #include "util.h"
 #include "value.h"
@@ -56,84 +57,17 @@ struct digest {
 
 /* ---- small text helpers ------------------------------------------------------------ */
 
-static void
-html_escape(struct buf *out, const char *s, size_t n)
-{
-    size_t run = 0;                 /* start of the bytes that need no escape */
-
-    for (size_t i = 0; i < n; i++) {
-        const char *e;
-
-        switch (s[i]) {
-        case '&': e = "&amp;"; break;
-        case '<': e = "&lt;"; break;
-        case '>': e = "&gt;"; break;
-        case '"': e = "&quot;"; break;
-        case '\'': e = "&#39;"; break;
-        default: continue;
-        }
-        buf_put(out, s + run, i - run);
-        buf_puts(out, e);
-        run = i + 1;
-    }
-    buf_put(out, s + run, n - run);
-}
-
-/* The code point at p (valid UTF-8) and its length in *len. */
-static unsigned
-decode(const char *p, size_t *len)
-{
-    const unsigned char *u = (const unsigned char *)p;
-
-    if (u[0] < 0x80) {
-        *len = 1;
-        return u[0];
-    }
-    if (u[0] < 0xe0) {
-        *len = 2;
-        return (unsigned)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
-    }
-    if (u[0] < 0xf0) {
-        *len = 3;
-        return (unsigned)(u[0] & 0x0f) << 12 | (unsigned)(u[1] & 0x3f) << 6 | (u[2] & 0x3f);
-    }
-    *len = 4;
-    return (unsigned)(u[0] & 0x07) << 18 | (unsigned)(u[1] & 0x3f) << 12 |
-        (unsigned)(u[2] & 0x3f) << 6 | (u[3] & 0x3f);
-}
-
-/* Columns a code point takes on a terminal: 2 for East Asian wide ones (UAX #11, roughly). */
-static size_t
-cp_width(unsigned c)
-{
-    if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf && c != 0x303f) ||
-        (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-        (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-        (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
-        (c >= 0x20000 && c <= 0x3fffd))
-        return 2;
-    return 1;
-}
-
-static size_t
-cols(const char *s, size_t n)
-{
-    size_t w = 0, len;
-
-    for (size_t i = 0; i < n; i += len)
-        w += cp_width(decode(s + i, &len));
-    return w;
-}
-
-/* A word may be broken anywhere when it is made of wide characters (CJK has no spaces). */
+/* A word may be broken anywhere when it holds wide characters (CJK has no spaces). */
 static bool
 breakable(const char *s, size_t n)
 {
     size_t len;
 
-    for (size_t i = 0; i < n; i += len)
-        if (cp_width(decode(s + i, &len)) == 2)
+    for (size_t i = 0; i < n; i += len) {
+        text_utf8_next(s + i, s + n, &len);
+        if (text_width(s + i, len) == 2)
             return true;
+    }
     return false;
 }
 
@@ -159,7 +93,7 @@ digest_wrap(struct buf *out, const char *text, size_t width)
 
             while (we < end && *we != ' ')
                 we++;
-            wl = cols(q, (size_t)(we - q));
+            wl = text_width(q, (size_t)(we - q));
             if (col > plen && col + 1 + wl > width) {
                 buf_putc(out, '\n');
                 buf_put(out, p, plen);
@@ -173,7 +107,10 @@ digest_wrap(struct buf *out, const char *text, size_t width)
                 size_t len;
 
                 for (const char *c = q; c < we; c += len) {
-                    size_t w = cp_width(decode(c, &len));
+                    size_t w;
+
+                    text_utf8_next(c, we, &len);
+                    w = text_width(c, len);
 
                     if (col + w > width && col > plen) {
                         buf_putc(out, '\n');
@@ -247,10 +184,8 @@ hmac_sha256(const char *key, const unsigned char *m, size_t n, unsigned char mac
 void
 digest_token(const char *secret, const char *addr, char out[32])
 {
-    static const char b64[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     unsigned char mac[EVP_MAX_MD_SIZE], low[256];
-    size_t n = strlen(addr), o = 0;
+    size_t n = strlen(addr);
 
     /* the canonical address with ASCII case folded: one token per mailbox (Leniency) */
     if (n >= sizeof(low))
@@ -259,15 +194,9 @@ digest_token(const char *secret, const char *addr, char out[32])
         low[i] = (unsigned char)TO_LOWER((unsigned char)addr[i]);
     if (hmac_sha256(secret, low, n, mac) == -1)
         xoom();                             /* OpenSSL fails only when out of memory */
-    /* 16 bytes (128 bits) are plenty for an unguessable token; base64url, no padding */
-    for (size_t i = 0; i + 2 < 18 && o + 4 < 32; i += 3) {
-        unsigned v = (unsigned)mac[i] << 16 | (unsigned)mac[i + 1] << 8 | mac[i + 2];
-
-        out[o++] = b64[v >> 18 & 63];
-        out[o++] = b64[v >> 12 & 63];
-        out[o++] = b64[v >> 6 & 63];
-        out[o++] = b64[v & 63];
-    }
+    /* 16 bytes (128 bits) are plenty for an unguessable token: 22 base64url characters
+       (the first 18 bytes encode to 24; the last two are cut) */
+    text_base64url(out, mac, 18);
     out[22] = '\0';
 }
 
@@ -522,12 +451,6 @@ set_opt(struct value *m, const char *key, const char *s)
     value_set(m, key, s != NULL ? value_new_str(s) : value_new(VALUE_NULL));
 }
 
-static bool
-is_web_url(const char *u)
-{
-    return ascii_strncasecmp(u, "https://", 8) == 0 || ascii_strncasecmp(u, "http://", 7) == 0;
-}
-
 /*
  * Make an article safe and fitting for an email: links and images only over http(s)
  * (EMAIL-CHECKLIST T-M2, C5), a relative image made absolute against newsletter.base_url
@@ -539,9 +462,9 @@ fix_article(struct value *a, const struct config *c)
 {
     struct value *url = value_get(a, "url"), *img = value_get(a, "image"), *body;
 
-    if (url != NULL && url->type == VALUE_STR && !is_web_url(url->str))
+    if (url != NULL && url->type == VALUE_STR && !text_is_web_url(url->str, url->len))
         value_set(a, "url", value_new(VALUE_NULL));
-    if (img != NULL && img->type == VALUE_STR && !is_web_url(img->str)) {
+    if (img != NULL && img->type == VALUE_STR && !text_is_web_url(img->str, img->len)) {
         const char *base = c->newsletter.base_url;
 
         if (base != NULL && strstr(img->str, "://") == NULL && strncmp(img->str, "//", 2) != 0 &&
@@ -865,7 +788,7 @@ fill_slots(const struct digest *g, const struct subscriber *sub, const char *uns
                 if (strcmp(sub->fields[j].key, g->fields[i - SLOT_FIELDS]) == 0)
                     buf_puts(raw, sub->fields[j].val);
         }
-        html_escape(esc, buf_str(raw), raw->len);
+        text_html_escape(esc, buf_str(raw), raw->len);
         sl->s[2 * i] = (struct mime_str){ buf_str(raw), raw->len };
         sl->s[2 * i + 1] = (struct mime_str){ buf_str(esc), esc->len };
     }

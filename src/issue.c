@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "issue.h"
 #include "log.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -247,20 +248,15 @@ static int
 check_keys(const struct value *root, struct diag *d)
 {
     for (size_t i = 0; i < root->n; i++) {
-        const char *key = root->pairs[i].key, *best = NULL;
+        const char *key = root->pairs[i].key, *best;
         size_t k;
-        int bd = 3;
 
         for (k = 0; k < ARRAY_LEN(issue_keys); k++)
             if (strcmp(key, issue_keys[k]) == 0)
                 break;
         if (k < ARRAY_LEN(issue_keys))
             continue;
-        for (k = 0; k < ARRAY_LEN(issue_keys); k++)
-            if (edit_distance(key, issue_keys[k]) < bd) {
-                bd = edit_distance(key, issue_keys[k]);
-                best = issue_keys[k];
-            }
+        best = text_did_you_mean(key, issue_keys, ARRAY_LEN(issue_keys), 2);
         diag_setat(d, EX_DATAERR, root->pairs[i].line, root->pairs[i].col,
             "unknown key \"%s\"%s%s%s", key, best ? "; did you mean \"" : "; "
             "an issue has number, date, title, intro and articles", best ? best : "",

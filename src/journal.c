@@ -22,6 +22,7 @@
 #include "diag.h"
 #include "journal.h"
 #include "lock.h"
+#include "text.h"
 #include "util.h"
 
 #define JOURNAL_FIELDS 8
@@ -82,16 +83,6 @@ state_parse(const char *s)
     return -1;
 }
 
-static uint32_t
-hash_str(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*s)) * 16777619u;
-    return h;
-}
-
 static void
 rehash(struct journal *j)
 {
@@ -117,7 +108,7 @@ rehash(struct journal *j)
 static struct jrec *
 rec(struct journal *j, const char *addr, bool create)
 {
-    uint32_t h = hash_str(addr);
+    uint32_t h = text_hash_fold(addr);
     size_t k = 0;
 
     if (j->hcap != 0) {

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "lint.h"
+#include "text.h"
 #include "util.h"
 
 /* The value of attribute name in the tag at p..end (after "<tag"), or NULL. */
@@ -54,9 +55,7 @@ attr(const char *p, const char *end, const char *name, size_t *len)
 static bool
 absolute(const char *v, size_t n)
 {
-    return (n >= 8 && ascii_strncasecmp(v, "https://", 8) == 0) ||
-        (n >= 7 && ascii_strncasecmp(v, "http://", 7) == 0) ||
-        (n >= 7 && ascii_strncasecmp(v, "mailto:", 7) == 0);
+    return text_is_web_url(v, n) || (n >= 7 && ascii_strncasecmp(v, "mailto:", 7) == 0);
 }
 
 static bool
@@ -124,13 +123,9 @@ lint_message(const char *html, size_t hlen, const char *text, size_t tlen,
     } else {
         struct buf esc;
 
-        /* in HTML the URL appears with & escaped */
+        /* in HTML the URL appears escaped (& as &amp;), as templates write it */
         buf_init(&esc, 0);
-        for (const char *c = unsub; *c; c++)
-            if (*c == '&')
-                buf_puts(&esc, "&amp;");
-            else
-                buf_putc(&esc, *c);
+        text_html_escape(&esc, unsub, strlen(unsub));
         if (!contains(html, hlen, unsub) && !contains(html, hlen, buf_str(&esc))) {
             buf_puts(report, "error: the HTML part has no visible unsubscribe link; "
                 "use {{unsubscribe_url}} in the template\n");

@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "log.h"
 #include "subs.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -82,16 +83,11 @@ csv_field(struct buf *out, const char *s)
     buf_putc(out, '"');
 }
 
-/* Display width of UTF-8 text, one column per code point (good enough for a table). */
+/* Terminal columns of UTF-8 text (East Asian wide characters take two). */
 static size_t
 width(const char *s)
 {
-    size_t w = 0;
-
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            w++;
-    return w;
+    return text_width(s, strlen(s));
 }
 
 static void

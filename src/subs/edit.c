@@ -21,6 +21,7 @@
 #include "value.h"
 
 #include "subs_int.h"
+#include "text.h"
 
 static void
 spaces(struct buf *out, int n)
@@ -189,12 +190,12 @@ reject(struct subs_change *c, const char *fmt, ...)
 static bool
 change_is_valid(struct subs_change *c)
 {
-    if (c->name != NULL && has_control(c->name, strlen(c->name))) {
+    if (c->name != NULL && text_has_control(c->name, strlen(c->name))) {
         reject(c, "the name holds a control character or line break");
         return false;
     }
     for (size_t i = 0; c->tags != NULL && i < c->ntags; i++)
-        if (c->tags[i][0] == '\0' || has_control(c->tags[i], strlen(c->tags[i]))) {
+        if (c->tags[i][0] == '\0' || text_has_control(c->tags[i], strlen(c->tags[i]))) {
             reject(c, "a tag must be a non-empty word on one line");
             return false;
         }
@@ -204,7 +205,7 @@ change_is_valid(struct subs_change *c)
                 "_ and -", c->fkeys[i]);
             return false;
         }
-        if (has_control(c->fvals[i], strlen(c->fvals[i]))) {
+        if (text_has_control(c->fvals[i], strlen(c->fvals[i]))) {
             reject(c, "field \"%s\" holds a control character or line break", c->fkeys[i]);
             return false;
         }
@@ -363,7 +364,7 @@ apply_one(struct apply *ap, struct subs_change *c)
     c->why[0] = '\0';
     c->notfound = false;
     if (addr_check(c->email, strlen(c->email), canon, &why) == -1) {
-        reject(c, "\"%s\" is not a valid address: %s", has_control(c->email,
+        reject(c, "\"%s\" is not a valid address: %s", text_has_control(c->email,
             strlen(c->email)) ? "(with control characters)" : c->email, why);
         return;
     }
