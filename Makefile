@@ -30,6 +30,8 @@ SANOBJS := $(SRCS:src/%.c=build/san/%.o) build/san/builtin_templates.o
 TSANOBJS := $(SRCS:src/%.c=build/tsan/%.o) build/tsan/builtin_templates.o
 LIBOBJS_SAN := $(filter-out build/san/main.o,$(SANOBJS))
 UNIT    := $(patsubst tests/unit/%.c,build/san/%,$(wildcard tests/unit/test_*.c))
+# helpers the unit tests share (tests/unit/*.c that are not test_*.c), linked into each
+UNITHELP := $(patsubst tests/unit/%.c,build/san/unit/%.o,$(filter-out tests/unit/test_%.c,$(wildcard tests/unit/*.c)))
 SPEC    := $(patsubst tests/spec/%.c,build/san/%,$(wildcard tests/spec/*.c))
 BENCH   := $(patsubst tests/bench/%.c,build/%,$(wildcard tests/bench/bench_*.c))
 TOOLS   := $(patsubst tests/tools/%.c,build/san/%,$(wildcard tests/tools/*.c))
@@ -77,7 +79,8 @@ build/san/builtin_templates.o: build/builtin_templates.c | build/san
 # the unused-result warning stays off there until they do.
 BUF_UNDECIDED := -Wno-unused-result
 build/article/%.o build/san/article/%.o build/tsan/article/%.o: override CFLAGS += $(BUF_UNDECIDED)
-build/mime.o build/san/mime.o build/tsan/mime.o build/san/test_mime: override CFLAGS += $(BUF_UNDECIDED)
+build/mime.o build/san/mime.o build/tsan/mime.o build/san/test_mime build/san/unit/mimecheck.o: \
+	override CFLAGS += $(BUF_UNDECIDED)
 
 build/%.o: src/%.c | build pkgs
 	@echo "  CC   $<"
@@ -98,10 +101,15 @@ build/bench_%: tests/bench/bench_%.c $(filter-out build/main.o,$(OBJS))
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(filter-out build/main.o,$(OBJS)) \
 		$(LDFLAGS) $(LDLIBS)
 
-build/san/test_%: tests/unit/test_%.c tests/unit/check.h $(LIBOBJS_SAN)
+build/san/test_%: tests/unit/test_%.c tests/unit/check.h $(UNITHELP) $(LIBOBJS_SAN)
 	@echo "  CC   $< (san)"
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS_SAN) \
-		$(LDFLAGS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(UNITHELP) \
+		$(LIBOBJS_SAN) $(LDFLAGS) $(LDLIBS)
+
+build/san/unit/%.o: tests/unit/%.c | build/san pkgs
+	@echo "  CC   $< (san)"
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Itests/unit -c -o $@ $<
 
 build/san/%: tests/tools/%.c tests/unit/check.h $(LIBOBJS_SAN)
 	@echo "  CC   $< (san)"
@@ -168,4 +176,4 @@ clean:
 	rm -rf build gazette
 
 -include $(OBJS:.o=.d) $(SANOBJS:.o=.d) $(TSANOBJS:.o=.d)
--include $(UNIT:=.d) $(SPEC:=.d) $(TOOLS:=.d) $(BENCH:=.d)
+-include $(UNIT:=.d) $(SPEC:=.d) $(TOOLS:=.d) $(BENCH:=.d) $(UNITHELP:.o=.d)
