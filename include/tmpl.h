@@ -88,6 +88,25 @@ int tmpl_render(const struct tmpl *t, const struct value *data, struct tmpl_part
 int tmpl_render_over(const struct tmpl *t, const struct value *data, const struct value *top,
     struct tmpl_partials *p, int flags, struct buf *out, struct diag *d);
 
+/*
+ * Where the placeholders of personal values went (digest.c): a value with slot > 0 in
+ * {{name}}, {{{name}}} or {{&name}} writes nothing; its slot (slot - 1) and the offset in
+ * out where its text belongs are appended here instead, in output order.  The offsets
+ * are recorded, never marked in the text, so no data and no template can forge one.
+ */
+struct tmpl_slot {
+    size_t off;                     /* byte offset in out */
+    int slot;
+};
+struct tmpl_slots {
+    struct tmpl_slot *v;            /* heap; caller frees v */
+    size_t n, cap;
+};
+/* tmpl_render_over() that records slot placeholders in slots (appended to). */
+int tmpl_render_slots(const struct tmpl *t, const struct value *data, const struct value *top,
+    struct tmpl_partials *p, int flags, struct buf *out, struct tmpl_slots *slots,
+    struct diag *d);
+
 /* What a name reported by tmpl_names() is used for. */
 enum tmpl_use {
     TMPL_USE_VAR,           /* {{name}}, {{{name}}}, {{&name}}, the data of {{>*name}} */

@@ -43,6 +43,8 @@ struct value {
     size_t n, cap;              /* LIST and MAP: number of items */
     struct value **items;       /* LIST */
     struct value_pair *pairs;   /* MAP, in file order */
+    int slot;                   /* > 0: a placeholder for personal value slot - 1 (digest.c):
+                                   tmpl_render_slots() records where it goes, writes nothing */
 };
 
 /*

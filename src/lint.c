@@ -71,9 +71,23 @@ contains(const char *hay, size_t n, const char *needle)
     return false;
 }
 
+/* s in the HTML, as the templates write it: & < > " ' escaped */
+static bool
+contains_escaped(const char *html, size_t hlen, const char *s)
+{
+    struct buf esc;
+    bool found;
+
+    buf_init(&esc, 0);
+    text_html_escape(&esc, s, strlen(s));
+    found = contains(html, hlen, s) || contains(html, hlen, buf_str(&esc));
+    buf_fini(&esc);
+    return found;
+}
+
 int
 lint_message(const char *html, size_t hlen, const char *text, size_t tlen,
-    const char *unsub, struct buf *report)
+    const char *unsub, const char *postal, struct buf *report)
 {
     const char *p = html, *end = html + hlen;
     int errors = 0;
@@ -115,6 +129,22 @@ lint_message(const char *html, size_t hlen, const char *text, size_t tlen,
             }
         }
         p = tend + 1;
+    }
+    if (postal == NULL || *postal == '\0') {
+        buf_puts(report, "error: no postal address; set newsletter.postal_address (bulk mail "
+            "must show the sender's postal address, CAN-SPAM)\n");
+        errors++;
+    } else {
+        if (!contains_escaped(html, hlen, postal)) {
+            buf_puts(report, "error: the HTML part does not show the postal address; use "
+                "{{newsletter.postal_address}} in the template\n");
+            errors++;
+        }
+        if (!contains(text, tlen, postal)) {
+            buf_puts(report, "error: the text part does not show the postal address; use "
+                "{{newsletter.postal_address}} in the template\n");
+            errors++;
+        }
     }
     if (unsub == NULL || *unsub == '\0') {
         buf_puts(report, "error: no unsubscribe link is configured; set "

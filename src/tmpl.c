@@ -833,6 +833,7 @@ struct render {
     unsigned long steps;
     char *ind;                  /* the indentation stack */
     size_t indlen, indcap;
+    struct tmpl_slots *slots;   /* tmpl_render_slots(): where placeholders go */
 };
 
 static int render_nodes(struct render *r, const struct tmpl *t, size_t i, size_t end,
@@ -955,6 +956,16 @@ render_var(struct render *r, const struct tmpl *t, const struct node *nd, const 
     size_t n;
     int q = nd->n > NAME_QUOTE ? NAME_QUOTE : (int)nd->n;
 
+    if (v != NULL && v->slot > 0 && r->slots != NULL) {
+        struct tmpl_slots *ts = r->slots;
+
+        if (ts->n == ts->cap) {
+            ts->cap = ts->cap ? ts->cap * 2 : 16;
+            ts->v = xreallocarray(ts->v, ts->cap, sizeof(*ts->v));
+        }
+        ts->v[ts->n++] = (struct tmpl_slot){ r->out->len, v->slot - 1 };
+        return 0;
+    }
     if (value_text(v, tmp, sizeof(tmp), &s, &n) == -1) {
         render_error(r, t, nd, "\"%.*s\" is a %s, not text; go through it with "
             "{{#%.*s}}...{{/%.*s}}", q, nd->s, value_type_name(v->type), q, nd->s, q, nd->s);
@@ -1163,14 +1174,22 @@ int
 tmpl_render(const struct tmpl *t, const struct value *data, struct tmpl_partials *p,
     int flags, struct buf *out, struct diag *d)
 {
-    return tmpl_render_over(t, data, NULL, p, flags, out, d);
+    return tmpl_render_slots(t, data, NULL, p, flags, out, NULL, d);
 }
 
 int
 tmpl_render_over(const struct tmpl *t, const struct value *data, const struct value *top,
     struct tmpl_partials *p, int flags, struct buf *out, struct diag *d)
 {
-    struct render r = { .parts = p, .flags = flags, .out = out, .d = d };
+    return tmpl_render_slots(t, data, top, p, flags, out, NULL, d);
+}
+
+int
+tmpl_render_slots(const struct tmpl *t, const struct value *data, const struct value *top,
+    struct tmpl_partials *p, int flags, struct buf *out, struct tmpl_slots *slots,
+    struct diag *d)
+{
+    struct render r = { .parts = p, .flags = flags, .out = out, .d = d, .slots = slots };
     struct ctx root = { data, NULL }, over = { top, &root };
     struct lines ln = { 0, 0, false };
     int rc = render_nodes(&r, t, 0, t->n, top != NULL ? &over : &root, NULL, &ln);

@@ -145,6 +145,7 @@ value_dup(const struct value *v)
     c->col = v->col;
     c->b = v->b;
     c->num = v->num;
+    c->slot = v->slot;
     if (v->str != NULL) {
         c->str = xstrndup(v->str, v->len);
         c->len = v->len;

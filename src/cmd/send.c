@@ -24,6 +24,7 @@
 #include "digest.h"
 #include "issue.h"
 #include "journal.h"
+#include "lint.h"
 #include "log.h"
 #include "mailer.h"
 #include "subs.h"
@@ -35,7 +36,7 @@ static const char send_usage[] =
     "usage: gazette send [ARTICLE|FOLDER...] [--issue FILE] [--campaign ID]\n"
     "                    [--retry-failed ID] [--dry-run] [--test-to ADDRESS]\n"
     "                    [--limit N] [--shard I/N] [--min-articles N]\n"
-    "                    [--since D] [--tag T] [--keep-going]\n"
+    "                    [--since D] [--tag T] [--keep-going] [--force]\n"
     "\n"
     "Sends the digest to every active subscriber not yet sent this campaign.  Without\n"
     "articles or --issue it resumes an unfinished campaign, or else composes the next issue\n"
@@ -50,19 +51,74 @@ static const char send_usage[] =
     "  --limit N            at most N messages this run\n"
     "  --shard I/N          only the I-th of N disjoint parts of the list (I from 1)\n"
     "  --min-articles N     send nothing when fewer new articles (default compose.min_articles)\n"
+    "  --force              send even when the message fails the checks `gazette preview`\n"
+    "                       reports as errors (no postal address, no unsubscribe link, an\n"
+    "                       HTML part Gmail clips...); each one is logged\n"
     "\n"
     "Exit: 0 nothing left to do; 75 temporary failures left (retry later) or campaign busy;\n"
     "77 login refused; 76 TLS failure; 69 server refuses every message; 65 bad input.\n";
 
 struct sendopts {
     const char *campaign, *retry_failed, *issue_path, *test_to;
-    bool dry_run;
+    bool dry_run, force;
     long limit, min_articles;
     long shard_i, shard_n;
     struct issue_select sel;
     char *const *paths;
     size_t npaths;
 };
+
+/*
+ * What bulk mail needs, checked on the message sub would get, before any connection
+ * (issue 9): the errors `gazette preview` reports (lint.c: the postal address, a visible
+ * unsubscribe link in both parts, the HTML part under Gmail's clipping size, absolute
+ * links and images with alt text).  0 when clean or forced (each problem is then logged),
+ * else -1 with d set (EX_DATAERR) after printing every problem.
+ */
+static int
+send_gate(const struct config *cfg, const struct digest *g, const struct subscriber *sub,
+    bool force, struct diag *d)
+{
+    struct buf subject, text, html, unsub, report;
+    int errors = 0, rc = 0;
+
+    buf_init(&subject, 0);
+    buf_init(&text, 0);
+    buf_init(&html, 0);
+    buf_init(&unsub, 0);
+    buf_init(&report, 0);
+    if (digest_parts(g, sub, &subject, &text, &html, d) == -1) {
+        rc = -1;
+        goto out;
+    }
+    digest_unsubscribe_url(g, sub->addr, &unsub);
+    errors = lint_message(buf_str(&html), html.len, buf_str(&text), text.len,
+        unsub.len ? buf_str(&unsub) : NULL, cfg->newsletter.postal_address, &report);
+    for (const char *p = buf_str(&report), *nl; *p; p = nl + 1) {
+        nl = strchr(p, '\n');
+        if (nl == NULL)
+            break;
+        if (strncmp(p, "error: ", 7) != 0)
+            continue;
+        if (force)
+            log_warnx("send --force: sending despite: %.*s", (int)(nl - p - 7), p + 7);
+        else
+            log_warnx("%.*s", (int)(nl - p - 7), p + 7);
+    }
+    if (errors > 0 && !force) {
+        diag_set(d, EX_DATAERR, "refusing to send: %d problem%s above (`gazette preview` "
+            "shows them); fix them, or send anyway with --force", errors,
+            errors == 1 ? "" : "s");
+        rc = -1;
+    }
+out:
+    buf_fini(&subject);
+    buf_fini(&text);
+    buf_fini(&html);
+    buf_fini(&unsub);
+    buf_fini(&report);
+    return rc;
+}
 
 static int
 parse_shard(const char *s, long *i, long *n)
@@ -242,6 +298,7 @@ parse_opts(int argc, char **argv, struct sendopts *so)
         { "since", required_argument, NULL, 's' },
         { "tag", required_argument, NULL, 't' },
         { "keep-going", no_argument, NULL, 'k' },
+        { "force", no_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
@@ -292,6 +349,9 @@ parse_opts(int argc, char **argv, struct sendopts *so)
             break;
         case 'k':
             so->sel.keep_going = true;
+            break;
+        case 'F':
+            so->force = true;
             break;
         case 'h':
             fputs(send_usage, stdout);
@@ -384,6 +444,8 @@ send_test(struct run *r)
     one.name = "";
     one.subscribed_at = "";
     r->mo.log_path = NULL;
+    if (send_gate(r->c->cfg, r->g, &one, r->so.force, &d) == -1)
+        return cli_fail(&d);
     if (r->so.dry_run) {
         struct buf m;
 
@@ -534,7 +596,10 @@ cmd_send(struct cli *c, int argc, char **argv)
     rc = 0;
     buf_init(&r.secret, 0);
     buf_init(&r.password, 0);
-    if (cli_config(c, &d) == -1 || pick(c, &r.so, &r.id, &r.is, &d) == -1) {
+    if (cli_config(c, &d) == -1)
+        return cli_fail(&d);
+    r.so.sel.articles_dir = c->cfg->paths.articles;    /* url: entries are fetched there */
+    if (pick(c, &r.so, &r.id, &r.is, &d) == -1) {
         rc = cli_fail(&d);
         goto out;
     }
@@ -547,6 +612,16 @@ cmd_send(struct cli *c, int argc, char **argv)
     if (r.so.test_to != NULL) {
         rc = send_test(&r);
         goto out;
+    }
+    /* before the journal is touched: a refused issue leaves no campaign behind */
+    for (size_t i = 0; i < r.list->n; i++) {
+        if (r.list->v[i].status != SUBS_ACTIVE)
+            continue;
+        if (send_gate(c->cfg, r.g, &r.list->v[i], r.so.force, &d) == -1) {
+            rc = cli_fail(&d);
+            goto out;
+        }
+        break;
     }
     if ((rc = open_journal(&r)) != -1)
         goto out;

@@ -70,6 +70,7 @@ article() {
 conf() {
     {
         printf 'newsletter:\n  name: Send Test\n  from: news@example.org\n'
+        printf '  postal_address: 1 Example Street, Paris\n'
         printf '  unsubscribe_url: https://example.org/u?t={{token}}\n  secret_env: GZ_SECRET\n'
         printf 'smtp:\n  transport: %s\n  url: smtp://127.0.0.1:%s\n' "$TKEY" "$PORT"
         for kv in "starttls: off" "timeout: 5" "connect_timeout: 5" "retry_delay: 0.2" \
@@ -608,13 +609,13 @@ expect 0 "the next run, without the limit"
 # have sent its final dot when the run stopped: that subscriber is "uncertain" (at most
 # one copy, never resent), by design and by timing.  Everyone else: exactly once.
 gz status issue-1
-awk '$2 == "uncertain" { print $1 }' "$T/out" >"$T/uncert.jfull"
+awk '$2 == "uncertain" { print $1 }' "$T/out" >"$T/jfull.unc"
 received >"$T/got"
-grep -v -x -F -f "$T/uncert.jfull" "$W/active" >"$T/want" || true
-grep -v -x -F -f "$T/uncert.jfull" "$T/got" >"$T/got2" || true
+grep -v -x -F -f "$T/jfull.unc" "$W/active" >"$T/want" || true
+grep -v -x -F -f "$T/jfull.unc" "$T/got" >"$T/got2" || true
 same_set "after the journal failure, everyone not uncertain exactly once" "$T/want" "$T/got2"
-check "$P ... and each uncertain one ($(tr '\n' ' ' <"$T/uncert.jfull")) at most once" \
-    [ -z "$(grep -x -F -f "$T/uncert.jfull" "$T/got" | sort | uniq -d)" ]
+check "$P ... and each uncertain one ($(tr '\n' ' ' <"$T/jfull.unc")) at most once" \
+    [ -z "$(grep -x -F -f "$T/jfull.unc" "$T/got" | sort | uniq -d)" ]
 stop_server
 
 start_server --script 'MAIL:*=550 5.7.1 sender rejected'

@@ -8,6 +8,8 @@ mkdir articles
 cat >gazette.yaml <<'YAML'
 newsletter:
   from: news@example.org
+  unsubscribe_mailto: unsubscribe@example.org
+  postal_address: 1 Example Street, Paris
 paths:
   outbox: outbox
 YAML
@@ -64,6 +66,8 @@ for i in $(seq 1 30); do printf '  - email: q%s@example.org\n' "$i" >>subscriber
 cat >gazette.yaml <<'YAML'
 newsletter:
   from: news@example.org
+  unsubscribe_mailto: unsubscribe@example.org
+  postal_address: 1 Example Street, Paris
 smtp:
   connections: 4
   rate_per_second: 20

@@ -63,6 +63,7 @@ cat >"$W/gazette.yaml" <<EOF
 newsletter:
   name: Kill Test
   from: news@example.org
+  postal_address: 1 Example Street, Paris
   unsubscribe_url: https://example.org/u?t={{token}}
   secret_env: GZ_SECRET
 smtp:

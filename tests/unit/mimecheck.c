@@ -62,33 +62,33 @@ to_lf(struct buf *out, const char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '\r') {
-            buf_addc(out, '\n');
+            buf_putc(out, '\n');
             if (i + 1 < n && p[i + 1] == '\n')
                 i++;
         } else {
-            buf_addc(out, p[i]);
+            buf_putc(out, p[i]);
         }
     }
 }
 
-/* trim and collapse blank runs: the header value normalisation mime.h promises */
+/* what a header value decodes to (mime.h, issue 9): the value unchanged, "" when blank */
 void
 norm_ws(struct buf *out, const char *s)
 {
-    bool blank = false;
-
     buf_reset(out);
-    buf_add(out, "", 0);
-    for (; *s; s++) {
-        if (*s == ' ' || *s == '\t') {
-            blank = true;
-            continue;
-        }
-        if (blank && out->len > 0)
-            buf_addc(out, ' ');
-        buf_addc(out, *s);
-        blank = false;
-    }
+    buf_put(out, "", 0);
+    if (strspn(s, " \t") < strlen(s))
+        buf_puts(out, s);
+}
+
+/* single spaces between words: the only blanks that plain (unencoded) text can keep */
+bool
+plain_ws(const char *s)
+{
+    size_t n = strlen(s);
+
+    return strchr(s, '\t') == NULL && strstr(s, "  ") == NULL &&
+        (n == 0 || (s[0] != ' ' && s[n - 1] != ' '));
 }
 
 int
@@ -130,11 +130,11 @@ b64_decode(const char *p, size_t n, struct buf *out)
                 return -1;
             }
         }
-        buf_addc(out, (char)(v[0] << 2 | v[1] >> 4));
+        buf_putc(out, (char)(v[0] << 2 | v[1] >> 4));
         if (pad < 2)
-            buf_addc(out, (char)((v[1] & 15) << 4 | v[2] >> 2));
+            buf_putc(out, (char)((v[1] & 15) << 4 | v[2] >> 2));
         if (pad < 1)
-            buf_addc(out, (char)((v[2] & 3) << 6 | v[3]));
+            buf_putc(out, (char)((v[2] & 3) << 6 | v[3]));
     }
     return 0;
 }
@@ -149,7 +149,7 @@ unfold(const char *field, size_t n, struct buf *out)
     size_t i = c ? (size_t)(c - field) + 1 : n;
 
     buf_reset(out);
-    buf_add(out, "", 0);
+    buf_put(out, "", 0);
     while (i < n && (field[i] == ' ' || field[i] == '\t'))
         i++;
     for (; i < n; i++) {
@@ -157,7 +157,7 @@ unfold(const char *field, size_t n, struct buf *out)
             i++;
             continue;
         }
-        buf_addc(out, field[i]);
+        buf_putc(out, field[i]);
     }
 }
 
@@ -174,7 +174,7 @@ ew_decode(const char *tok, size_t n, bool phrase, struct buf *out, const char **
     int rc = -1;
 
     buf_init(&w, 0);
-    buf_add(&w, "", 0);
+    buf_put(&w, "", 0);
     if (n > MIME_EW_MAX) {
         *why = "encoded-word longer than 75";
         goto out;
@@ -196,7 +196,7 @@ ew_decode(const char *tok, size_t n, bool phrase, struct buf *out, const char **
             char c = text[i];
 
             if (c == '_') {
-                buf_addc(&w, ' ');
+                buf_putc(&w, ' ');
             } else if (c == '=') {
                 int hi = i + 2 < tn ? hexval(text[i + 1]) : -1;
                 int lo = i + 2 < tn ? hexval(text[i + 2]) : -1;
@@ -205,14 +205,14 @@ ew_decode(const char *tok, size_t n, bool phrase, struct buf *out, const char **
                     *why = "bad =XX in Q word";
                     goto out;
                 }
-                buf_addc(&w, (char)(hi << 4 | lo));
+                buf_putc(&w, (char)(hi << 4 | lo));
                 i += 2;
             } else if (phrase ? !(IS_ALNUM(c) || strchr("!*+-/", c)) :
                 (c <= ' ' || c >= 0x7f || c == '?')) {
                 *why = "character not allowed in a Q word";
                 goto out;
             } else {
-                buf_addc(&w, c);
+                buf_putc(&w, c);
             }
         }
     } else {
@@ -223,7 +223,7 @@ ew_decode(const char *tok, size_t n, bool phrase, struct buf *out, const char **
         *why = "encoded-word splits a UTF-8 character";
         goto out;
     }
-    buf_add(out, buf_str(&w), w.len);
+    buf_put(out, buf_str(&w), w.len);
     rc = 0;
 out:
     buf_fini(&w);
@@ -257,7 +257,7 @@ hdr_decode(const char *v, bool phrase, struct buf *out, const char **why)
     bool prev_ew = false, any = false;
 
     buf_reset(out);
-    buf_add(out, "", 0);
+    buf_put(out, "", 0);
     while (i < n) {
         size_t s, e;
         bool ew;
@@ -269,11 +269,11 @@ hdr_decode(const char *v, bool phrase, struct buf *out, const char **why)
         s = i;
         if (phrase && v[i] == '"') {
             if (any)
-                buf_addc(out, ' ');
+                buf_putc(out, ' ');
             for (i++; i < n && v[i] != '"'; i++) {
                 if (v[i] == '\\' && i + 1 < n)
                     i++;
-                buf_addc(out, v[i]);
+                buf_putc(out, v[i]);
             }
             if (i == n) {
                 *why = "unterminated quoted-string";
@@ -289,7 +289,7 @@ hdr_decode(const char *v, bool phrase, struct buf *out, const char **why)
         e = i;
         ew = is_ew_token(v + s, e - s);
         if (any && !(ew && prev_ew))
-            buf_addc(out, ' ');
+            buf_putc(out, ' ');
         if (ew) {
             if (ew_decode(v + s, e - s, phrase, out, why) == -1)
                 return -1;
@@ -298,7 +298,7 @@ hdr_decode(const char *v, bool phrase, struct buf *out, const char **why)
                 *why = "a plain word holds \"=?\"";
                 return -1;
             }
-            buf_add(out, v + s, e - s);
+            buf_put(out, v + s, e - s);
         }
         prev_ew = ew;
         any = true;
@@ -351,7 +351,7 @@ qp_decode(const char *p, size_t n, struct buf *out, const char **why)
             goto out;
         }
         buf_reset(&line);
-        buf_add(&line, "", 0);
+        buf_put(&line, "", 0);
         for (size_t k = i; k < le; k++) {
             unsigned char c = (unsigned char)p[k];
 
@@ -368,24 +368,24 @@ qp_decode(const char *p, size_t n, struct buf *out, const char **why)
                     *why = "bad =XX escape";
                     goto out;
                 }
-                buf_addc(&line, (char)(hi << 4 | lo));
+                buf_putc(&line, (char)(hi << 4 | lo));
                 k += 2;
             } else if ((c < 33 && c != ' ' && c != '\t') || c > 126) {
                 *why = "byte that must be encoded appears literally";
                 goto out;
             } else {
-                buf_addc(&line, (char)c);
+                buf_putc(&line, (char)c);
             }
         }
         if (!utf8_is_valid(buf_str(&line), line.len)) {
             *why = "a soft break splits a UTF-8 character";
             goto out;
         }
-        buf_add(out, buf_str(&line), line.len);
+        buf_put(out, buf_str(&line), line.len);
         if (e == NULL)
             break;
         if (!soft)
-            buf_addc(out, '\n');
+            buf_putc(out, '\n');
         i = le + 2;
     }
     rc = 0;
@@ -404,8 +404,8 @@ b64_body_decode(const char *p, size_t n, struct buf *out, const char **why)
 
     buf_init(&joined, 0);
     buf_init(&raw, 0);
-    buf_add(&joined, "", 0);
-    buf_add(&raw, "", 0);
+    buf_put(&joined, "", 0);
+    buf_put(&raw, "", 0);
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
             i++;
@@ -416,7 +416,7 @@ b64_body_decode(const char *p, size_t n, struct buf *out, const char **why)
             *why = "base64 line longer than 76";
             goto out;
         }
-        buf_addc(&joined, p[i]);
+        buf_putc(&joined, p[i]);
     }
     if (b64_decode(buf_str(&joined), joined.len, &raw) == -1) {
         *why = "bad base64";
@@ -492,8 +492,8 @@ parsed_init(struct parsed *m)
     memset(m, 0, sizeof(*m));
     buf_init(&m->text, 0);
     buf_init(&m->html, 0);
-    buf_add(&m->text, "", 0);
-    buf_add(&m->html, "", 0);
+    buf_put(&m->text, "", 0);
+    buf_put(&m->html, "", 0);
 }
 
 void
@@ -673,11 +673,11 @@ void
 expand(struct buf *out, const struct mime_seg *segs, size_t n, const struct mime_str *slots)
 {
     buf_reset(out);
-    buf_add(out, "", 0);
+    buf_put(out, "", 0);
     for (size_t i = 0; i < n; i++) {
         if (segs[i].slot >= 0)
-            buf_add(out, slots[segs[i].slot].p, slots[segs[i].slot].len);
+            buf_put(out, slots[segs[i].slot].p, slots[segs[i].slot].len);
         else
-            buf_add(out, segs[i].p, segs[i].len);
+            buf_put(out, segs[i].p, segs[i].len);
     }
 }

@@ -26,6 +26,7 @@ bool crlf_only(const char *p, size_t n);
 size_t longest_line(const char *p, size_t n);
 void to_lf(struct buf *out, const char *p, size_t n);
 void norm_ws(struct buf *out, const char *s);
+bool plain_ws(const char *s);
 int hexval(char c);
 int b64val(char c);
 int b64_decode(const char *p, size_t n, struct buf *out);

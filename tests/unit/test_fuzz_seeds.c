@@ -18,6 +18,7 @@
 #include "subs.h"
 #include "tmpl.h"
 #include "util.h"
+#include "../fuzz/compose_one.h"
 
 static void
 run_article(const char *p, size_t n)
@@ -57,6 +58,32 @@ run_tmpl(const char *p, size_t n)
     tmpl_free(tmpl_parse(p, n, "seed", &d));
 }
 
+/* The composer; with GAZETTE_EML_DIR set, each message is kept there for the corpus test
+   (tests/integration/corpus.sh re-parses them). */
+static void
+run_compose(const char *p, size_t n)
+{
+    static int seq;
+    const char *dir = getenv("GAZETTE_EML_DIR");
+    struct buf m;
+
+    buf_init(&m, 0);
+    CHECK(compose_one(p, n, &m) == 0, "compose seed %d: no address in another's message",
+        seq);
+    if (dir != NULL && m.len > 0) {
+        char path[1024];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/compose-seed-%03d.eml", dir, seq);
+        if ((f = fopen(path, "wb")) != NULL) {
+            fwrite(buf_str(&m), 1, m.len, f);
+            fclose(f);
+        }
+    }
+    seq++;
+    buf_fini(&m);
+}
+
 static const struct {
     const char *name;
     void (*fn)(const char *, size_t);
@@ -67,6 +94,7 @@ static const struct {
         "examples" } },
     { "config", run_config, { "tests/fuzz/seeds/config", "tests/data/config" } },
     { "tmpl", run_tmpl, { "tests/fuzz/seeds/tmpl", "templates" } },
+    { "compose", run_compose, { "tests/fuzz/seeds/compose" } },
 };
 
 /* Every file in path through fn; how many. */
