@@ -280,7 +280,7 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
         if (so->campaign != NULL)
             *id = xstrdup(so->campaign);
         else {
-            buf_addf(&b, "issue-%ld", (*is)->info.number);
+            buf_putf(&b, "issue-%ld", (*is)->info.number);
             *id = buf_steal(&b);
         }
     }
