@@ -20,6 +20,7 @@
 #include "diag.h"
 #include "issue.h"
 #include "lock.h"
+#include "state.h"
 #include "util.h"
 #include "value.h"
 
@@ -63,6 +64,34 @@ str_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * A manifest names the files that are mailed to every subscriber: one is used only when
+ * gazette signed it (state.h), never one that someone else put in the state folder.
+ */
+static struct value *
+manifest_load(const char *state_dir, const char *path, struct diag *d)
+{
+    size_t len;
+    char *text = state_read(path, &len, d);
+    struct value *v = NULL;
+    int ok;
+
+    if (text == NULL) {
+        if (errno == ENOENT)
+            diag_set(d, EX_IOERR, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if ((ok = state_verify(state_dir, text, len, d)) == 0)
+        diag_set(d, EX_DATAERR, "%s: this manifest was not written by gazette (its "
+            "signature is missing or wrong), so its articles are not sent; remove it if "
+            "you did not put it there, or move it out and send that issue with 'gazette "
+            "send ISSUE_FILE'", path);
+    if (ok == 1)
+        v = value_parse(text, len, path, d);
+    free(text);
+    return v;
+}
+
 int
 campaign_list(const char *state_dir, struct campaign_list *out, struct diag *d)
 {
@@ -89,7 +118,7 @@ campaign_list(const char *state_dir, struct campaign_list *out, struct diag *d)
             continue;
         buf_init(&p, 0);
         buf_addf(&p, "%s/%s", dir, de->d_name);
-        if ((v = value_load(buf_str(&p), d)) == NULL) {
+        if ((v = manifest_load(state_dir, buf_str(&p), d)) == NULL) {
             buf_fini(&p);
             closedir(dh);
             free(dir);
@@ -221,6 +250,13 @@ campaign_save(const char *state_dir, const char *id, const struct issue *is, str
         }
     }
     buf_addf(&path, "%s/%s.issue", dir, id);
+    {
+        char sig[96];
+
+        if (state_sign(state_dir, buf_str(&b), b.len, sig, d) == -1)
+            goto out;
+        buf_adds(&b, sig);
+    }
     rc = atomic_replace(buf_str(&path), buf_str(&b), b.len, d);
 out:
     free(dir);

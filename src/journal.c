@@ -297,9 +297,11 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
             }
             goto fail;
         }
-        j->fd = open(j->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        j->fd = open(j->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (j->fd == -1) {
-            diag_set(d, EX_CANTCREAT, "cannot open the journal: %s", strerror(errno));
+            diag_set(d, errno == ELOOP ? EX_NOPERM : EX_CANTCREAT, "cannot open the journal: %s",
+                errno == ELOOP ? "it is a symbolic link, which gazette never follows; remove it" :
+                strerror(errno));
             diag_path(d, j->path);
             goto fail;
         }

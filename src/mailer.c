@@ -641,9 +641,12 @@ mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, si
         nw = n > 0 ? (int)n : 1;
     r.workers = r.allowed = r.running = nw;
     if (o->log_path != NULL) {
-        r.logfd = open(o->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        r.logfd = open(o->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+            0600);
         if (r.logfd == -1) {
-            diag_set(d, EX_CANTCREAT, "cannot open the log file: %s", strerror(errno));
+            diag_set(d, errno == ELOOP ? EX_NOPERM : EX_CANTCREAT, "cannot open the log file: %s",
+                errno == ELOOP ? "it is a symbolic link, which gazette never follows; remove it" :
+                strerror(errno));
             diag_path(d, o->log_path);
             return -1;
         }

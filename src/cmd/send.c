@@ -26,6 +26,7 @@
 #include "journal.h"
 #include "log.h"
 #include "mailer.h"
+#include "state.h"
 #include "subs.h"
 #include "transport.h"
 #include "util.h"
@@ -337,7 +338,8 @@ cmd_send(struct cli *c, int argc, char **argv)
         return cli_usage("send", "--retry-failed takes the campaign from its journal alone");
     if (so.issue_path != NULL && so.npaths > 0)
         return cli_usage("send", "give --issue or articles, not both");
-    if (cli_config(c, &d) == -1)
+    if (cli_config(c, &d) == -1 ||
+        state_dir_check(c->cfg->paths.state_dir, "campaigns", &d) == -1)
         return cli_fail(&d);
     if (pick(c, &so, &id, &is, &d) == -1) {
         rc = cli_fail(&d);
@@ -607,7 +609,8 @@ cmd_status(struct cli *c, int argc, char **argv)
     }
     if (argc > 2)
         return cli_usage("status", "give at most one CAMPAIGN");
-    if (cli_config(c, &d) == -1)
+    if (cli_config(c, &d) == -1 ||
+        state_dir_check(c->cfg->paths.state_dir, "campaigns", &d) == -1)
         return cli_fail(&d);
     dir = campaign_dir(c->cfg->paths.state_dir);
     if (argc == 2) {
