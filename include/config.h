@@ -49,6 +49,7 @@ struct config_smtp {
     char *helo;
     long connect_timeout;       /* seconds */
     long timeout;               /* seconds, per command */
+    long message_timeout;       /* seconds, per message (all its replies and data) */
     long connections;
     long messages_per_connection;
     double rate_per_second;     /* 0: no limit */

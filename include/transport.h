@@ -116,9 +116,10 @@ int transport_check_envelope(const struct transport_msg *m, bool utf8_ok,
 /* A usable EHLO name: letters, digits, '.', '-' and an address literal's "[", "]", ":". */
 bool transport_helo_ok(const char *h);
 /*
- * Copy outside text (a server's reply, an error) into a fixed field such as r->text: line
- * ends become one space, other control bytes \xNN, trailing blanks go, cut to fit; stops
- * at n bytes or a NUL.
+ * Copy outside text (a server's reply, an error) into a fixed field such as r->text, as
+ * utf8_escape() does (line ends one space; control bytes and invalid UTF-8 \xNN; C1,
+ * bidi controls and line separators \uXXXX: only valid UTF-8 that shows as it is), with
+ * trailing blanks gone; stops at n bytes or a NUL.
  */
 void transport_copy_text(char *dst, size_t size, const char *p, size_t n);
 /* Fill r->enhanced from the start of text when it holds an RFC 3463 code. */

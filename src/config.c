@@ -92,6 +92,8 @@ static const struct key keys[] = {
     { "smtp", "helo", K_STR, S(helo), NULL, 0, 0, NULL, "a host name for EHLO" },
     { "smtp", "connect_timeout", K_INT, S(connect_timeout), "30", 1, 3600, NULL, "seconds" },
     { "smtp", "timeout", K_INT, S(timeout), "120", 1, 3600, NULL, "seconds" },
+    { "smtp", "message_timeout", K_INT, S(message_timeout), "600", 1, 86400, NULL,
+      "seconds for one whole message, all its replies and data" },
     { "smtp", "connections", K_INT, S(connections), "4", 1, 64, NULL, "parallel connections" },
     { "smtp", "messages_per_connection", K_INT, S(messages_per_connection), "100", 1, 100000,
       NULL, "messages sent over one connection" },

@@ -171,18 +171,12 @@ apply(struct journal *j, const char *addr, enum journal_state st, int code,
     }
 }
 
-/* Copy s into out with tabs, line breaks and other controls made into spaces. */
+/* Copy outside text s into out, safe for the journal's line format and for a terminal
+   (utf8_escape(): no control byte, tab or line break; only valid UTF-8). */
 static void
 clean(char *out, size_t size, const char *s)
 {
-    size_t i = 0;
-
-    for (; s != NULL && *s && i + 1 < size; s++)
-        out[i++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? ' ' : *s;
-    /* never end inside a UTF-8 sequence */
-    while (i > 0 && ((unsigned char)out[i - 1] & 0x80) != 0 && !utf8_is_valid(out, i))
-        i--;
-    out[i] = '\0';
+    utf8_escape(out, size, s != NULL ? s : "", SIZE_MAX);
 }
 
 static bool

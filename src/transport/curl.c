@@ -596,6 +596,9 @@ curl_open(const struct transport_opts *o, struct diag *d)
     SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT, s->timeout);
     SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
     SETOPT(CURLOPT_LOW_SPEED_TIME, s->timeout);
+    /* smtp.message_timeout bounds one message (each perform) as a whole: a server that
+       answers each command just in time cannot hold the run (and its lock) for ever. */
+    SETOPT(CURLOPT_TIMEOUT, s->message_timeout);
     SETOPT(CURLOPT_USE_SSL, tls_mode);
     SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     SETOPT(CURLOPT_SSL_VERIFYPEER, s->tls_verify ? 1L : 0L);

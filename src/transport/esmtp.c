@@ -44,6 +44,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -57,6 +58,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -95,6 +97,9 @@
 #define CHUNK_MAX (1 << 30)         /* libESMTP's reader takes an int length */
 #define PROBE_NODE "gazette.invalid"    /* RFC 2606: a name that queues nothing */
 #define PROBE_RCPT "postmaster"     /* RFC 5321 4.5.1: every server must take it */
+#define REPLY_LINES_MAX 1000        /* lines of one reply (EHLO lists a few dozen at most) */
+#define REPLY_LINE_JUNK (64 * 1024) /* a reply line this long is no SMTP: stop */
+#define CLAIM_MAX 256               /* sockets of live connections (64 workers at most) */
 
 struct transport;
 
@@ -138,6 +143,10 @@ struct track {
     bool cap_starttls, cap_auth, cap_chunking;  /* from the last EHLO reply */
     char mechs[128];                /* the AUTH mechanisms it offered */
     double last_io;
+    bool reply_open;                /* bytes of a reply came, its last line not yet */
+    double reply_t0;                /* when its first byte came */
+    unsigned reply_lines;
+    size_t line_junk;               /* bytes of the current line beyond the line limit */
 };
 
 /* One connection: a libESMTP session and the thread that runs it. */
@@ -171,6 +180,13 @@ struct conn {
 
     int err;                        /* smtp_errno() when the session ended */
     char sslerr[128];
+
+    /* The TCP socket libESMTP made (found at connect, see claim_socket()), to shut it
+       down when a deadline passes; -1 when unknown.  Under claim_mu. */
+    int sock;
+    ino_t sock_ino;
+    bool connect_locked;            /* this thread holds connect_mu */
+    char killed[160];               /* why the connection was cut ("" if it was not) */
 };
 
 struct transport {
@@ -210,6 +226,122 @@ debug_line(const char *dir, const char *p, size_t n)
         return;
     transport_copy_text(line, sizeof(line), p, n);
     log_debug("esmtp %s %s", dir, line);
+}
+
+/* ---- deadlines: libESMTP's timeouts are per read(), so a reply that trickles in (a
+   "220-" line every half second) or never ends would hold the connection, and the
+   campaign's lock, for as long as the server likes.  libESMTP gives no access to its
+   socket: each connection finds its own when it connects (connections are made one at a
+   time, under connect_mu, so the one new socket to the server is ours) and shuts it down
+   when a deadline passes; libESMTP's next read or write then fails and the session ends
+   with the reason we kept. ---- */
+
+static pthread_mutex_t connect_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t claim_mu = PTHREAD_MUTEX_INITIALIZER;
+static ino_t claimed[CLAIM_MAX];            /* sockets that belong to a connection */
+static size_t nclaimed;
+
+static bool
+is_claimed(ino_t ino)
+{
+    for (size_t i = 0; i < nclaimed; i++)
+        if (claimed[i] == ino)
+            return true;
+    return false;
+}
+
+/* Right after libESMTP connected (SMTP_EV_CONNECT), with connect_mu held: the socket to
+   the server's port that no other connection has claimed is this connection's. */
+static void
+claim_socket(struct conn *c, long port)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    struct dirent *de;
+    int found = -1, n = 0;
+    ino_t ino = 0;
+
+    if (dir == NULL)
+        return;
+    pthread_mutex_lock(&claim_mu);
+    while ((de = readdir(dir)) != NULL) {
+        struct sockaddr_storage sa;
+        socklen_t sl = sizeof(sa);
+        struct stat st;
+        int fd, type = 0;
+        socklen_t tl = sizeof(type);
+        long f;
+
+        if (parse_long(de->d_name, 3, 1 << 20, &f) == -1)
+            continue;
+        fd = (int)f;
+        if (fd == dirfd(dir) || fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+            getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == -1 || type != SOCK_STREAM ||
+            getpeername(fd, (struct sockaddr *)&sa, &sl) == -1)
+            continue;
+        if (!((sa.ss_family == AF_INET &&
+            ntohs(((struct sockaddr_in *)&sa)->sin_port) == port) ||
+            (sa.ss_family == AF_INET6 &&
+            ntohs(((struct sockaddr_in6 *)&sa)->sin6_port) == port)) || is_claimed(st.st_ino))
+            continue;
+        found = fd;
+        ino = st.st_ino;
+        n++;
+    }
+    closedir(dir);
+    if (n == 1 && nclaimed < CLAIM_MAX) {
+        c->sock = found;
+        c->sock_ino = ino;
+        claimed[nclaimed++] = ino;
+    } else {
+        log_debug("esmtp: %d candidate sockets at connect; this connection has no "
+            "deadline of its own", n);
+    }
+    pthread_mutex_unlock(&claim_mu);
+}
+
+static void
+unclaim_socket(struct conn *c)
+{
+    pthread_mutex_lock(&claim_mu);
+    for (size_t i = 0; c->sock >= 0 && i < nclaimed; i++)
+        if (claimed[i] == c->sock_ino) {
+            claimed[i] = claimed[--nclaimed];
+            break;
+        }
+    c->sock = -1;
+    pthread_mutex_unlock(&claim_mu);
+}
+
+static void
+connect_unlock(struct conn *c)
+{
+    if (c->connect_locked) {
+        c->connect_locked = false;
+        pthread_mutex_unlock(&connect_mu);
+    }
+}
+
+/* Cut the connection (from any thread): the first reason is kept for the result. */
+static void
+conn_kill(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+conn_kill(struct conn *c, const char *fmt, ...)
+{
+    va_list ap;
+    struct stat st;
+
+    pthread_mutex_lock(&claim_mu);
+    if (c->killed[0] == '\0') {
+        va_start(ap, fmt);
+        vsnprintf(c->killed, sizeof(c->killed), fmt, ap);
+        va_end(ap);
+        log_debug("esmtp %s: %s; closing the connection", c->t->where, c->killed);
+    }
+    /* The inode check: libESMTP may have closed the socket, and the number be reused. */
+    if (c->sock >= 0 && fstat(c->sock, &st) == 0 && st.st_ino == c->sock_ino)
+        shutdown(c->sock, SHUT_RDWR);
+    pthread_mutex_unlock(&claim_mu);
 }
 
 /* ---- the protocol monitor: libESMTP has no API for the replies to EHLO, STARTTLS and
@@ -293,6 +425,7 @@ ehlo_line(struct track *tr, const char *kw, size_t kl)
 }
 
 static void reply_done(struct conn *c, size_t rest);
+static void login_gate(struct conn *c);
 
 /* One line of a reply; rest is how many bytes of the same read follow it. */
 static void
@@ -338,6 +471,7 @@ reply_done(struct conn *c, size_t rest)
     struct track *tr = &c->tr;
 
     tr->stage = tr->reading;
+    tr->reply_open = false;
     if (tr->n > 0) {
         tr->head = (tr->head + 1) % PENDING_MAX;
         tr->n--;
@@ -345,6 +479,8 @@ reply_done(struct conn *c, size_t rest)
     tr->in_reply = false;
     if (strcmp(tr->stage, "data") == 0)
         tr->after_go = tr->code == SMTP_DATA_GO;
+    if (strcmp(tr->stage, "ehlo") == 0 && tr->code / 100 == 2)
+        login_gate(c);
     if (tr->code == SMTP_CLOSING)
         c->closing = true;
     if (tr->code >= 400 && strcmp(tr->stage, "quit") != 0) {
@@ -378,7 +514,17 @@ server_bytes(struct conn *c, const char *p, size_t n)
     struct track *tr = &c->tr;
 
     for (size_t i = 0; i < n; i++) {
+        if (!tr->reply_open) {
+            tr->reply_open = true;
+            tr->reply_t0 = mono_now();
+            tr->reply_lines = 0;
+        }
         if (p[i] == '\n') {
+            tr->line_junk = 0;
+            if (++tr->reply_lines > REPLY_LINES_MAX) {
+                conn_kill(c, "the server's reply has more than %d lines", REPLY_LINES_MAX);
+                return;
+            }
             size_t len = tr->ll;
 
             if (len > 0 && tr->line[len - 1] == '\r')
@@ -387,6 +533,10 @@ server_bytes(struct conn *c, const char *p, size_t n)
             tr->ll = 0;
         } else if (tr->ll < SMTP_REPLY_LINE_MAX) {
             tr->line[tr->ll++] = p[i];
+        } else if (++tr->line_junk > REPLY_LINE_JUNK) {
+            conn_kill(c, "the server sent a reply line of more than %d bytes",
+                REPLY_LINE_JUNK);
+            return;
         }
     }
 }
@@ -400,6 +550,11 @@ on_monitor(const char *buf, int buflen, int writing, void *arg)
     c->tr.last_io = mono_now();
     if (writing == SMTP_CB_READING) {
         server_bytes(c, buf, n);
+        /* libESMTP waits smtp.timeout for each read; a whole reply gets as long from
+           its first byte (RFC 5321 4.5.3.2 times replies, not bytes). */
+        if (c->tr.reply_open && c->tr.last_io - c->tr.reply_t0 > (double)c->t->cmd_ms / 1000.0)
+            conn_kill(c, "no complete reply within %ld s of its first line (smtp.timeout); "
+                "the server keeps sending parts of one", c->t->cmd_ms / 1000);
         return;
     }
     if (writing != SMTP_CB_WRITING)
@@ -537,8 +692,16 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
         r->outcome = TRANSPORT_UNCERTAIN;
         r->stage = "data";
         snprintf(r->text, sizeof(r->text), "no reply to the end of the data: %s",
+            c->killed[0] != '\0' ? c->killed :
             mono_now() - tr->last_io >= (double)c->t->cmd_ms / 1000.0 - 0.5 ? "timed out" :
             "connection closed");
+        return;
+    }
+    if (c->killed[0] != '\0') {
+        r->outcome = TRANSPORT_TEMPFAIL;
+        r->stage = tr->in_reply ? tr->reading : tr->any_reply || c->connected ?
+            track_peek(tr) : "connect";
+        transport_copy_text(r->text, sizeof(r->text), c->killed, SIZE_MAX);
         return;
     }
     if (c->refusal_code != 0) {
@@ -574,6 +737,35 @@ set_abort(struct conn *c, const char *stage, int code, const char *fmt, ...)
     va_end(ap);
 }
 
+#define NO_STARTTLS "the server does not offer STARTTLS; not sending the password without " \
+    "TLS (smtp.starttls: opportunistic; use a server with TLS, or starttls: off to allow it)"
+#define NO_AUTH "the server does not offer AUTH but smtp.username is set; check the server " \
+    "address and port (submission is usually 587)"
+
+/*
+ * At the last EHLO reply before MAIL FROM: with a login configured, a server that offers
+ * no STARTTLS (opportunistic) or, where the login would happen, no AUTH gets no MAIL FROM
+ * and no RCPT TO, as with transport/curl.c: libESMTP would go on to the envelope in clear
+ * text, so the connection is cut here, before it can.
+ */
+static void
+login_gate(struct conn *c)
+{
+    struct transport *t = c->t;
+    struct track *tr = &c->tr;
+
+    if (c->mode == CONN_CHECK || t->user == NULL || c->abort_stage != NULL || c->authed)
+        return;
+    if (!c->tls_up && t->starttls == Starttls_ENABLED && !tr->cap_starttls)
+        set_abort(c, "tls", 0, "%s", NO_STARTTLS);
+    else if ((c->tls_up || t->starttls == Starttls_DISABLED) && !tr->cap_auth)
+        set_abort(c, "auth", 0, "%s", NO_AUTH);
+    else
+        return;
+    c->login_checked = true;
+    conn_kill(c, "%s", c->abort_text);
+}
+
 /* At the first MAIL FROM of a connection: was the configured login done? */
 static void
 check_login(struct conn *c)
@@ -586,14 +778,11 @@ check_login(struct conn *c)
     if (c->authed || c->abort_stage != NULL)
         return;
     if (!c->tls_up && t->starttls == Starttls_ENABLED)
-        set_abort(c, "tls", 0, "the server does not offer STARTTLS; not sending the password "
-            "without TLS (smtp.starttls: opportunistic; use a server with TLS, or starttls: "
-            "off to allow it)");
+        set_abort(c, "tls", 0, "%s", NO_STARTTLS);
     else if (c->auth_code != 0)
         set_abort(c, "auth", c->auth_code, "%s", c->auth_text);
     else if (!c->tr.cap_auth)
-        set_abort(c, "auth", 0, "the server does not offer AUTH but smtp.username is set; "
-            "check the server address and port (submission is usually 587)");
+        set_abort(c, "auth", 0, "%s", NO_AUTH);
     else
         set_abort(c, "auth", 0, "none of the server's AUTH mechanisms (%s) is one libESMTP "
             "has (PLAIN, LOGIN, CRAM-MD5)", c->tr.mechs);
@@ -735,6 +924,17 @@ on_sent(struct conn *c, smtp_message_t msg)
         return;
     }
     from_status(l->job->r, "data", st);
+    if (st->code / 100 == 2 && !l->all_sent) {
+        /* A 2yz although libESMTP never handed over the whole message: the server
+           answered DATA with 250 where 354 was due (RFC 5321 4.3.2), and libESMTP takes
+           that reply for the end of the transaction.  No body went out: not a delivery. */
+        l->job->r->outcome = TRANSPORT_TEMPFAIL;
+        l->job->r->reconnect = true;
+        snprintf(l->job->r->text, sizeof(l->job->r->text), "the server answered DATA with "
+            "%d, not 354, and was sent no message; not a delivery", st->code);
+        finish(c, l, false);
+        return;
+    }
     /* Without data, this is the reply to the DATA command, and libESMTP has already
        chosen QUIT (it looks for the next message before this event); BDAT reports
        after the last chunk, before it looks. */
@@ -984,6 +1184,9 @@ on_event(smtp_session_t s, int event, void *arg, ...)
     case SMTP_EV_CONNECT:
         /* A new TCP connection (libESMTP tries each address of the name in turn). */
         nodelay_to(t->port);
+        unclaim_socket(c);
+        claim_socket(c, t->port);
+        connect_unlock(c);
         track_reset(&c->tr);
         c->connected = true;
         c->tls_up = c->authed = c->login_checked = c->closing = false;
@@ -1083,6 +1286,7 @@ conn_new(struct transport *t, enum conn_mode mode)
 
     c->t = t;
     c->mode = mode;
+    c->sock = -1;
     c->state = CONN_RUNNING;
     track_reset(&c->tr);
     pthread_mutex_init(&c->mu, NULL);
@@ -1118,8 +1322,12 @@ conn_main(void *arg)
     struct conn *c = arg;
     unsigned long e;
 
+    pthread_mutex_lock(&connect_mu);        /* until SMTP_EV_CONNECT: see claim_socket() */
+    c->connect_locked = true;
     smtp_start_session(c->s);
     c->err = smtp_errno();                  /* libESMTP's errno is per thread */
+    connect_unlock(c);
+    unclaim_socket(c);
     if ((e = ERR_peek_last_error()) != 0)
         ERR_error_string_n(e, c->sslerr, sizeof(c->sslerr));
     ERR_clear_error();
@@ -1352,6 +1560,7 @@ tcp_check(struct transport *t, struct diag *d)
             rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
         return -1;
     }
+    pthread_mutex_lock(&connect_mu);        /* no stray socket at a claim_socket() */
     for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
         int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
             ai->ai_protocol);
@@ -1384,6 +1593,7 @@ tcp_check(struct transport *t, struct diag *d)
             break;
     }
     freeaddrinfo(res);
+    pthread_mutex_unlock(&connect_mu);
     if (err == 0)
         return 0;
     diag_set(d, EX_TEMPFAIL, "smtp %s: connect: %s%s", t->where, strerror(err),
@@ -1534,8 +1744,13 @@ data_problem(const char *p, size_t n, char *why, size_t size)
 /* Wait (holding c->mu) for the job's result, running its before_end hook when the
    session thread asks. */
 static void
-wait_job(struct conn *c, struct job *job)
+wait_job(struct conn *c, struct job *job, double deadline)
 {
+    struct timespec until;
+    double whole;
+
+    until.tv_nsec = (long)(modf(deadline, &whole) * 1e9);
+    until.tv_sec = (time_t)whole;
     while (!job->done) {
         if (job->hook_asked && !job->hook_answered) {
             pthread_mutex_unlock(&c->mu);
@@ -1545,14 +1760,21 @@ wait_job(struct conn *c, struct job *job)
             pthread_cond_broadcast(&c->cv);
             continue;
         }
-        pthread_cond_wait(&c->cv, &c->mu);
+        /* The cv runs on CLOCK_MONOTONIC, as mono_now() does. */
+        if (pthread_cond_timedwait(&c->cv, &c->mu, &until) == ETIMEDOUT && !job->done) {
+            pthread_mutex_unlock(&c->mu);
+            conn_kill(c, "the message was not done within %ld s (smtp.message_timeout)",
+                c->t->s->message_timeout);
+            pthread_mutex_lock(&c->mu);
+            until.tv_sec += 1;              /* then wait for the session to end */
+        }
     }
 }
 
 /* Hand the job to the kept connection if it waits for one, else to a new connection.
    true when the kept one took it. */
 static bool
-hand_over(struct transport *t, struct job *job)
+hand_over(struct transport *t, struct job *job, double deadline)
 {
     struct conn *c = t->live;
     bool kept = c != NULL && conn_settle(c) == CONN_PARKED;
@@ -1569,7 +1791,7 @@ hand_over(struct transport *t, struct job *job)
         c->state = CONN_RUNNING;
         pthread_cond_broadcast(&c->cv);
     }
-    wait_job(c, job);
+    wait_job(c, job, deadline);
     pthread_mutex_unlock(&c->mu);
     return kept;
 }
@@ -1589,14 +1811,14 @@ esmtp_send(struct transport *t, const struct transport_msg *m, struct transport_
         fatal(r, "data", m->data == NULL ? "no message" : bad);
         return -1;
     }
-    kept = hand_over(t, &job);
+    kept = hand_over(t, &job, t0 + (double)t->s->message_timeout);
     if (kept && r->outcome == TRANSPORT_TEMPFAIL && r->code == 0 && !job.started) {
         /* The kept connection died while idle (a server limit, a NAT timeout) before a
            single reply to this message: nothing was taken, so try once on a fresh one. */
         log_debug("esmtp %s: the kept connection was closed; connecting again", t->where);
         memset(r, 0, sizeof(*r));
         job.done = job.started = job.hook_asked = job.hook_answered = false;
-        hand_over(t, &job);
+        hand_over(t, &job, t0 + (double)t->s->message_timeout);
     }
     r->latency = mono_now() - t0;
     return r->outcome == TRANSPORT_SENT ? 0 : -1;

@@ -184,28 +184,8 @@ transport_check_envelope(const struct transport_msg *m, bool utf8_ok,
 void
 transport_copy_text(char *dst, size_t size, const char *p, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
+    size_t o = utf8_escape(dst, size, p, n);
 
-    for (size_t i = 0; i < n && p[i] != '\0'; i++) {
-        unsigned char c = (unsigned char)p[i];
-
-        if (c == '\r' || c == '\n') {
-            if (o > 0 && dst[o - 1] != ' ' && o + 1 < size)
-                dst[o++] = ' ';
-        } else if (c < 0x20 || c == 0x7f) {
-            if (o + 4 >= size)
-                break;
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
-        } else {
-            if (o + 1 >= size)
-                break;
-            dst[o++] = (char)c;
-        }
-    }
     while (o > 0 && dst[o - 1] == ' ')
         o--;
     dst[o] = '\0';
