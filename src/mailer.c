@@ -35,6 +35,8 @@
 #define PUSHBACK_SCALE_MAX 64.0     /* ... times at most this */
 #define PARK_WAIT 0.1               /* a parked worker looks again this often */
 #define MESSAGE_MAX ((size_t)64 << 20)
+#define POLICY_STOP 3               /* identical refusals of us (not of the subscriber) in a
+                                       row before the run stops */
 
 struct job {
     const struct subscriber *s;
@@ -61,6 +63,9 @@ struct run {
     int open_failures;
     bool greeted_once;              /* some reply got past a server's greeting */
     int greet_failures;             /* greetings that never came, in a row */
+    int policy_streak;              /* refusals of the sender or relay in a row ... */
+    int policy_code;                /* ... all with this code */
+    char policy_enh[16];            /* ... and enhanced code */
     struct diag fatal;
     double interval, scale, next_start;
     double t0;
@@ -325,6 +330,28 @@ is_bad_mailbox(const struct transport_result *res)
     return res->code == 550 || res->code == 551 || res->code == 553;
 }
 
+/*
+ * A refusal at RCPT that is about the sender or the relay, not about the subscriber: an
+ * RFC 3463 X.7.XXX code (security or policy: "5.7.1 Relay access denied", a sender
+ * blocked), or a relay refusal without enhanced code.  Not a verdict on the address: it
+ * stays due, and is never counted as a bounce.
+ */
+static bool
+is_policy_refusal(const struct transport_result *res)
+{
+    static const char relay[] = "relay";
+
+    if (res->outcome != TRANSPORT_PERMFAIL || res->stage == NULL ||
+        strcmp(res->stage, "rcpt") != 0)
+        return false;
+    if (res->enhanced[0] != '\0')
+        return strncmp(res->enhanced, "5.7.", 4) == 0;
+    for (const char *p = res->text; *p != '\0'; p++)
+        if (ascii_strncasecmp(p, relay, sizeof(relay) - 1) == 0)
+            return true;
+    return false;
+}
+
 static int
 fatal_code(const struct transport_result *res)
 {
@@ -361,6 +388,8 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
     const char *event = "tempfail";
     bool again = false;
     int give_up = 0;                /* greetings missed in a row, when it is time to stop */
+    int policy_stop = 0;            /* refusals of us in a row, when it is time to stop */
+    bool policy = is_policy_refusal(res);
     double delay = 0;
 
     j->attempts++;
@@ -370,6 +399,8 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
         event = "sent";
         break;
     case TRANSPORT_PERMFAIL:
+        if (policy)
+            break;                  /* a temporary failure, not tried again in this run */
         js = JOURNAL_PERMFAIL;
         event = "permfail";
         break;
@@ -420,6 +451,10 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
             r->st->sent++;
             break;
         case TRANSPORT_PERMFAIL:
+            if (policy) {
+                r->st->tempfail++;
+                break;
+            }
             r->st->permfail++;
             if (is_bad_mailbox(res)) {
                 r->st->bounced = xreallocarray(r->st->bounced, r->st->nbounced + 1,
@@ -453,7 +488,28 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
         r->greeted_once = true;
         r->greet_failures = 0;
     }
+    if (!policy)
+        r->policy_streak = 0;
+    else if (r->policy_streak > 0 && r->policy_code == res->code &&
+        strcmp(r->policy_enh, res->enhanced) == 0) {
+        if (++r->policy_streak >= POLICY_STOP)
+            policy_stop = r->policy_streak;
+    } else {
+        r->policy_streak = 1;
+        r->policy_code = res->code;
+        snprintf(r->policy_enh, sizeof(r->policy_enh), "%s", res->enhanced);
+    }
     pthread_mutex_unlock(&r->mu);
+    if (policy_stop) {
+        struct diag d = DIAG_INIT;
+
+        diag_set(&d, EX_UNAVAILABLE, "%s: %d recipients in a row refused with \"%s\": the "
+            "server refuses the sender or the relay, not the subscribers; stopped, and "
+            "every address not sent stays due (check smtp.url, the login and "
+            "newsletter.from)", r->cfg->smtp.url ? r->cfg->smtp.url : r->ops->name,
+            policy_stop, res->text);
+        stop_run(r, &d);
+    }
     if (give_up) {
         struct diag d = DIAG_INIT;
 
@@ -591,6 +647,30 @@ work(void *arg)
     return NULL;
 }
 
+/*
+ * The run stopped (no server, TLS, login, a hang, a relay that refuses us): each address
+ * it never tried gets a temporary failure in the journal, so that the journal, `gazette
+ * status` and the summary agree, and --retry-failed and the next run send to them.
+ */
+static void
+record_not_attempted(struct run *r)
+{
+    struct buf why;
+
+    if (r->o->journal == NULL)
+        return;
+    buf_init(&why, 0);
+    buf_addf(&why, "not attempted: the run stopped before it (%s)", r->fatal.msg);
+    for (size_t i = 0; i < r->nretry; i++)
+        if (r->retry[i].attempts == 0)          /* requeued by a failed connect */
+            journal_add(r->o->journal, r->retry[i].s->addr, JOURNAL_TEMPFAIL, 0, "",
+                buf_str(&why), 0);
+    for (size_t i = r->next; i < r->n; i++)
+        journal_add(r->o->journal, r->subs[i]->addr, JOURNAL_TEMPFAIL, 0, "", buf_str(&why),
+            0);
+    buf_fini(&why);
+}
+
 static void
 progress(struct run *r, bool final)
 {
@@ -693,6 +773,8 @@ mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, si
         progress(&r, true);
     /* what never got a final answer stays due: a re-run picks it up */
     st->tempfail += r.nretry + (r.n - r.next);
+    if (diag_is_set(&r.fatal))
+        record_not_attempted(&r);
     st->seconds = mono_now() - r.t0;
     log_summary(&r);
     if (diag_is_set(&r.fatal)) {
