@@ -165,8 +165,8 @@ log_event(struct run *r, const struct subscriber *s, const char *event, int atte
     value_json_string(&b, s->addr, strlen(s->addr));
     buf_addf(&b, ", \"event\": \"%s\", \"attempt\": %d", event, attempt);
     if (res != NULL) {
-        buf_addf(&b, ", \"stage\": \"%s\", \"code\": %d, \"enhanced\": ", res->stage ?
-            res->stage : "", res->code);
+        buf_addf(&b, ", \"stage\": \"%s\", \"code\": %d, \"enhanced\": ",
+            transport_stage_name(res->stage), res->code);
         value_json_string(&b, res->enhanced, strlen(res->enhanced));
         buf_adds(&b, ", \"text\": ");
         value_json_string(&b, res->text, strlen(res->text));
@@ -316,14 +316,14 @@ static bool
 is_pushback(const struct transport_result *res)
 {
     return res->code == 421 || res->code == 451 || res->code == 452 ||
-        (res->code == 0 && res->stage != NULL && strcmp(res->stage, "connect") == 0);
+        (res->code == 0 && res->stage == TRANSPORT_STAGE_CONNECT);
 }
 
 /* A permanent refusal that says the mailbox is bad (not a policy block, RFC 3463). */
 static bool
 is_bad_mailbox(const struct transport_result *res)
 {
-    if (res->stage == NULL || strcmp(res->stage, "rcpt") != 0)
+    if (res->stage != TRANSPORT_STAGE_RCPT)
         return false;
     if (res->enhanced[0] != '\0')
         return strncmp(res->enhanced, "5.1.", 4) == 0;
@@ -341,8 +341,7 @@ is_policy_refusal(const struct transport_result *res)
 {
     static const char relay[] = "relay";
 
-    if (res->outcome != TRANSPORT_PERMFAIL || res->stage == NULL ||
-        strcmp(res->stage, "rcpt") != 0)
+    if (res->outcome != TRANSPORT_PERMFAIL || res->stage != TRANSPORT_STAGE_RCPT)
         return false;
     if (res->enhanced[0] != '\0')
         return strncmp(res->enhanced, "5.7.", 4) == 0;
@@ -350,22 +349,6 @@ is_policy_refusal(const struct transport_result *res)
         if (ascii_strncasecmp(p, relay, sizeof(relay) - 1) == 0)
             return true;
     return false;
-}
-
-static int
-fatal_code(const struct transport_result *res)
-{
-    if (res->stage == NULL)
-        return EX_UNAVAILABLE;
-    if (strcmp(res->stage, "auth") == 0)
-        return EX_NOPERM;
-    if (strcmp(res->stage, "tls") == 0 || strcmp(res->stage, "starttls") == 0)
-        return EX_PROTOCOL;
-    if (strcmp(res->stage, "config") == 0)
-        return EX_CONFIG;
-    if (strcmp(res->stage, "journal") == 0)
-        return EX_IOERR;
-    return EX_UNAVAILABLE;
 }
 
 static void
@@ -439,7 +422,7 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
     }
     log_event(r, j->s, event, j->attempts, res);
     if (res->outcome != TRANSPORT_SENT)
-        log_debug("%s: %s at %s: %d %s %s", j->s->addr, event, res->stage ? res->stage : "?",
+        log_debug("%s: %s at %s: %d %s %s", j->s->addr, event, transport_stage_name(res->stage),
             res->code, res->enhanced, res->text);
     pthread_mutex_lock(&r->mu);
     if (again) {
@@ -480,11 +463,11 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
      * (connect_worker()), stop when nothing will get through, rather than wait out
      * smtp.timeout for every subscriber in turn.
      */
-    if (res->outcome == TRANSPORT_TEMPFAIL && res->code == 0 && res->stage != NULL &&
-        strcmp(res->stage, "connect") == 0) {
+    if (res->outcome == TRANSPORT_TEMPFAIL && res->code == 0 &&
+        res->stage == TRANSPORT_STAGE_CONNECT) {
         if (++r->greet_failures >= r->cfg->smtp.max_attempts * (r->greeted_once ? 4 : 1))
             give_up = r->greet_failures;
-    } else if (res->stage == NULL || strcmp(res->stage, "connect") != 0) {
+    } else if (res->stage != TRANSPORT_STAGE_CONNECT) {
         r->greeted_once = true;
         r->greet_failures = 0;
     }
@@ -528,9 +511,9 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
     if (res->outcome == TRANSPORT_FATAL) {
         struct diag d = DIAG_INIT;
 
-        diag_set(&d, fatal_code(res), "%s: stopped at %s: %s; every later message would "
+        diag_set(&d, transport_exit_code(res), "%s: stopped at %s: %s; every later message would "
             "fail the same way", r->cfg->smtp.url ? r->cfg->smtp.url : r->ops->name,
-            res->stage ? res->stage : "?", res->text);
+            transport_stage_name(res->stage), res->text);
         stop_run(r, &d);
     }
 }
@@ -599,7 +582,7 @@ work(void *arg)
         if (digest_message(r->o->digest, j.s, &msg, &d) == -1) {
             memset(&res, 0, sizeof(res));
             res.outcome = TRANSPORT_PERMFAIL;
-            res.stage = "compose";
+            res.stage = TRANSPORT_STAGE_COMPOSE;
             memcpy(res.text, d.msg, sizeof(res.text) - 1);     /* cut to fit */
             j.attempts = r->cfg->smtp.max_attempts;
             settle(r, &j, &res);
@@ -616,8 +599,7 @@ work(void *arg)
         m.before_end = hook;
         m.before_end_arg = &h;
         r->ops->send(t, &m, &res);
-        if (res.outcome != TRANSPORT_SENT && res.stage != NULL &&
-            strcmp(res.stage, "journal") == 0) {
+        if (res.outcome != TRANSPORT_SENT && res.stage == TRANSPORT_STAGE_JOURNAL) {
             /* The transport stopped before the end of the data, so this copy did not
                go; but without a journal no later one could go safely either. */
             res.outcome = TRANSPORT_FATAL;

@@ -75,22 +75,13 @@
 #include "config.h"
 #include "diag.h"
 #include "log.h"
+#include "smtp.h"
 #include "transport.h"
 #include "util.h"
 
-#define SMTP_PORT_DEFAULT 25        /* RFC 5321 4.5.4.2 (IANA); libcurl's default too */
-#define SMTP_REPLY_LINE_MAX 512     /* RFC 5321 4.5.3.1.5: a reply line, CRLF included */
-#define SMTP_CODE_LEN 3             /* RFC 5321 4.2: three digits, then SP or "-" */
-#define SMTP_AUTH_OK 235            /* RFC 4954 6 */
-#define SMTP_AUTH_MORE 334          /* RFC 4954 4 */
-#define SMTP_STARTTLS_READY 220     /* RFC 3207 4 */
-#define SMTP_DATA_GO 354            /* RFC 5321 4.3.2 */
-#define SMTP_CLOSING 421            /* RFC 5321 3.8 */
 #define SMTP_SERVER_IDLE_MIN 300    /* RFC 5321 4.5.3.2.7: a server waits 5 minutes */
 #define IDLE_MAX (SMTP_SERVER_IDLE_MIN - 60)    /* we close a connection idle this long */
 #define PORT_MAX 65535
-#define WHERE_MAX 300               /* "host:port" in messages */
-#define REPLY_KEEP 1024             /* bytes of one (multi-line) reply kept */
 #define PENDING_MAX 16              /* pipelined commands awaiting replies (RFC 2920) */
 #define SESSION_MSG_MAX 1000        /* libESMTP keeps every message of a session until it
                                        ends (a few KiB each): end a connection after this */
@@ -130,15 +121,15 @@ enum conn_state { CONN_RUNNING, CONN_PARKED, CONN_DONE };
 
 /* What the protocol monitor learnt about the replies of the current connection. */
 struct track {
-    const char *pending[PENDING_MAX];   /* stages of the commands awaiting a reply */
+    enum transport_stage pending[PENDING_MAX];   /* stages of the commands awaiting a reply */
     unsigned head, n;
     bool any_reply, in_reply, after_go;
-    const char *reading;            /* the stage of the reply being read */
+    enum transport_stage reading;            /* the stage of the reply being read */
     char line[SMTP_REPLY_LINE_MAX + 1];
     size_t ll;
-    char text[REPLY_KEEP];          /* the reply being read: "550 5.1.1 no ..." */
+    char text[SMTP_REPLY_KEEP];          /* the reply being read: "550 5.1.1 no ..." */
     size_t tl;
-    const char *stage;              /* the last complete reply: its command's stage */
+    enum transport_stage stage;              /* the last complete reply: its command's stage */
     int code;                       /* and code */
     bool cap_starttls, cap_auth, cap_chunking;  /* from the last EHLO reply */
     char mechs[128];                /* the AUTH mechanisms it offered */
@@ -168,13 +159,13 @@ struct conn {
     bool connected, tls_up, authed, login_checked, closing, etrn_seen, starttls_missing;
     char tls_failed[160];           /* why the TLS session was refused */
     int auth_code;                  /* the last refusal of AUTH */
-    char auth_text[REPLY_KEEP];
-    const char *abort_stage;        /* set: this connection must not carry data */
+    char auth_text[SMTP_REPLY_KEEP];
+    enum transport_stage abort_stage;        /* set: this connection must not carry data */
     int abort_code;
     char abort_text[256];
-    const char *refusal_stage;      /* the last refusal (4xx, 5xx) before QUIT */
+    enum transport_stage refusal_stage;      /* the last refusal (4xx, 5xx) before QUIT */
     int refusal_code;
-    char refusal_text[REPLY_KEEP];
+    char refusal_text[SMTP_REPLY_KEEP];
     int mail_code;                  /* the probe's MAIL FROM reply, */
     struct transport_result verdict;    /* as a result */
 
@@ -191,7 +182,7 @@ struct conn {
 
 struct transport {
     const struct config_smtp *s;
-    char where[WHERE_MAX];          /* host:port, never the user or password */
+    char where[SMTP_WHERE_MAX];          /* host:port, never the user or password */
     char *server;                   /* what smtp_set_server() gets */
     char *host;
     bool host_is_ip;
@@ -207,26 +198,6 @@ struct transport {
     int verify_depth;
     struct conn *live;              /* the connection send() uses, or NULL */
 };
-
-static bool
-word_is(const char *p, size_t n, const char *w)
-{
-    size_t wl = strlen(w);
-
-    return n >= wl && ascii_strncasecmp(p, w, wl) == 0 && (n == wl || p[wl] == ' ' ||
-        p[wl] == '\r' || p[wl] == '\n' || p[wl] == ':' || p[wl] == '=');
-}
-
-static void
-debug_line(const char *dir, const char *p, size_t n)
-{
-    char line[SMTP_REPLY_LINE_MAX * 2];
-
-    if (log_level() < LOGLEVEL_DEBUG)
-        return;
-    transport_copy_text(line, sizeof(line), p, n);
-    log_debug("esmtp %s %s", dir, line);
-}
 
 /* ---- deadlines: libESMTP's timeouts are per read(), so a reply that trickles in (a
    "220-" line every half second) or never ends would hold the connection, and the
@@ -351,52 +322,47 @@ static void
 track_reset(struct track *tr)
 {
     memset(tr, 0, sizeof(*tr));
-    tr->stage = "connect";
+    tr->stage = TRANSPORT_STAGE_CONNECT;
     tr->last_io = mono_now();
 }
 
-static const char *
+static enum transport_stage
 track_peek(const struct track *tr)
 {
     if (tr->n > 0)
         return tr->pending[tr->head];
     if (!tr->any_reply)
-        return "connect";           /* the greeting, as transport/curl.c has it */
-    return tr->after_go ? "data" : "command";
+        return TRANSPORT_STAGE_CONNECT;           /* the greeting, as transport/curl.c has it */
+    return tr->after_go ? TRANSPORT_STAGE_DATA : TRANSPORT_STAGE_COMMAND;
 }
 
 /* A command went out (one line of what libESMTP flushed): its reply comes in order. */
 static void
 command_sent(struct conn *c, const char *p, size_t n)
 {
-    static const struct { const char *word, *stage; } cmds[] = {
-        { "EHLO", "ehlo" }, { "HELO", "ehlo" }, { "STARTTLS", "tls" }, { "AUTH", "auth" },
-        { "MAIL", "mail" }, { "RCPT", "rcpt" }, { "DATA", "data" }, { "QUIT", "quit" },
-        { "RSET", "rset" }, { "ETRN", "etrn" }, { "NOOP", "noop" },
-    };
     struct track *tr = &c->tr;
-    const char *stage = "command";
+    enum transport_stage stage = TRANSPORT_STAGE_COMMAND;
 
     /* After a 334 the line is a SASL response (RFC 4954 4), whatever it looks like. */
-    if (tr->code == SMTP_AUTH_MORE && tr->stage != NULL && strcmp(tr->stage, "auth") == 0) {
-        stage = "auth";
+    if (tr->code == SMTP_AUTH_MORE && tr->stage == TRANSPORT_STAGE_AUTH) {
+        stage = TRANSPORT_STAGE_AUTH;
         tr->code = 0;
     } else {
-        for (size_t i = 0; i < ARRAY_LEN(cmds); i++)
-            if (word_is(p, n, cmds[i].word))
-                stage = cmds[i].stage;
+        stage = smtp_command_stage(p, n);
+        if (stage == TRANSPORT_STAGE_NONE)
+            stage = TRANSPORT_STAGE_COMMAND;
     }
     if (tr->n < PENDING_MAX)
         tr->pending[(tr->head + tr->n++) % PENDING_MAX] = stage;
-    if (strcmp(stage, "ehlo") == 0) {
+    if (stage == TRANSPORT_STAGE_EHLO) {
         tr->cap_starttls = tr->cap_auth = tr->cap_chunking = false;
         tr->mechs[0] = '\0';
     }
     if (log_level() < LOGLEVEL_DEBUG)
         return;
-    if (strcmp(stage, "auth") == 0) {
+    if (stage == TRANSPORT_STAGE_AUTH) {
         /* Never log credentials, not even base64-encoded (RFC 4954 14). */
-        if (word_is(p, n, "AUTH") && n > 5) {
+        if (smtp_word_is(p, n, "AUTH") && n > 5) {
             size_t ml = 0;
 
             while (5 + ml < n && p[5 + ml] != ' ' && p[5 + ml] != '\r')
@@ -407,18 +373,18 @@ command_sent(struct conn *c, const char *p, size_t n)
         }
         return;
     }
-    debug_line(">", p, n);
+    smtp_debug_line("esmtp", ">", p, n);
 }
 
 /* The EHLO reply lists the extensions, one a line (RFC 5321 4.1.1.1). */
 static void
 ehlo_line(struct track *tr, const char *kw, size_t kl)
 {
-    if (word_is(kw, kl, "STARTTLS"))
+    if (smtp_word_is(kw, kl, "STARTTLS"))
         tr->cap_starttls = true;
-    if (word_is(kw, kl, "CHUNKING"))
+    if (smtp_word_is(kw, kl, "CHUNKING"))
         tr->cap_chunking = true;        /* libESMTP then sends BDAT (RFC 3030) */
-    if (word_is(kw, kl, "AUTH") && kl > 5) {
+    if (smtp_word_is(kw, kl, "AUTH") && kl > 5) {
         tr->cap_auth = true;
         transport_copy_text(tr->mechs, sizeof(tr->mechs), kw + 5, kl - 5);
     }
@@ -432,16 +398,17 @@ static void
 reply_line(struct conn *c, const char *p, size_t len, size_t rest)
 {
     struct track *tr = &c->tr;
-    bool digits = len >= SMTP_CODE_LEN && IS_DIGIT(p[0]) && IS_DIGIT(p[1]) && IS_DIGIT(p[2]);
-    bool final = !digits || len == SMTP_CODE_LEN || p[SMTP_CODE_LEN] != '-';
+    bool final;
+    int code = smtp_reply_code(p, len, &final);
+    bool digits = code >= 0;
     const char *q = p;
     size_t ql = len;
 
-    debug_line("<", p, len);
+    smtp_debug_line("esmtp", "<", p, len);
     if (!tr->in_reply)
         tr->reading = track_peek(tr);
     tr->any_reply = true;
-    if (digits && len > SMTP_CODE_LEN + 1 && strcmp(tr->reading, "ehlo") == 0)
+    if (digits && len > SMTP_CODE_LEN + 1 && tr->reading == TRANSPORT_STAGE_EHLO)
         ehlo_line(tr, p + SMTP_CODE_LEN + 1, len - SMTP_CODE_LEN - 1);
     /* Keep "550 5.1.1 first line" and the text of the continuation lines. */
     if (!tr->in_reply) {
@@ -460,7 +427,7 @@ reply_line(struct conn *c, const char *p, size_t len, size_t rest)
     tr->text[tr->tl] = '\0';
     if (!final)
         return;
-    tr->code = digits ? (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0') : 0;
+    tr->code = digits ? code : 0;
     reply_done(c, rest);
 }
 
@@ -477,18 +444,18 @@ reply_done(struct conn *c, size_t rest)
         tr->n--;
     }
     tr->in_reply = false;
-    if (strcmp(tr->stage, "data") == 0)
+    if (tr->stage == TRANSPORT_STAGE_DATA)
         tr->after_go = tr->code == SMTP_DATA_GO;
-    if (strcmp(tr->stage, "ehlo") == 0 && tr->code / 100 == 2)
+    if (tr->stage == TRANSPORT_STAGE_EHLO && tr->code / 100 == 2)
         login_gate(c);
     if (tr->code == SMTP_CLOSING)
         c->closing = true;
-    if (tr->code >= 400 && strcmp(tr->stage, "quit") != 0) {
+    if (tr->code >= 400 && tr->stage != TRANSPORT_STAGE_QUIT) {
         c->refusal_stage = tr->stage;
         c->refusal_code = tr->code;
         memcpy(c->refusal_text, tr->text, tr->tl + 1);
     }
-    if (strcmp(tr->stage, "auth") == 0) {
+    if (tr->stage == TRANSPORT_STAGE_AUTH) {
         if (tr->code == SMTP_AUTH_OK)
             c->authed = true;
         else if (tr->code >= 400) {
@@ -496,11 +463,11 @@ reply_done(struct conn *c, size_t rest)
             memcpy(c->auth_text, tr->text, tr->tl + 1);
         }
     }
-    if (strcmp(tr->stage, "tls") == 0 && tr->code == SMTP_STARTTLS_READY && rest > 0) {
+    if (tr->stage == TRANSPORT_STAGE_TLS && tr->code == SMTP_STARTTLS_READY && rest > 0) {
         /* Bytes after "220" came before the handshake, so in plain text, and libESMTP
            1.1.0 would read them as the server's first words under TLS (CVE-2011-0411's
            kind of response injection). */
-        c->abort_stage = "tls";
+        c->abort_stage = TRANSPORT_STAGE_TLS;
         c->abort_code = 0;
         snprintf(c->abort_text, sizeof(c->abort_text), "the server sent %zu bytes of plain "
             "text after its STARTTLS reply (response injection?); refusing the connection",
@@ -587,9 +554,9 @@ set_enhanced(struct transport_result *r, const smtp_status_t *st)
 /* A reply libESMTP parsed (it cuts the code, and the enhanced code when the server
    announced ENHANCEDSTATUSCODES): the result gets "550 5.1.1 text" as curl's does. */
 static void
-from_status(struct transport_result *r, const char *stage, const smtp_status_t *st)
+from_status(struct transport_result *r, enum transport_stage stage, const smtp_status_t *st)
 {
-    char text[REPLY_KEEP], full[REPLY_KEEP + 32];
+    char text[SMTP_REPLY_KEEP], full[SMTP_REPLY_KEEP + 32];
 
     r->stage = stage;
     r->code = st->code;
@@ -607,7 +574,7 @@ from_status(struct transport_result *r, const char *stage, const smtp_status_t *
 
 /* A reply the monitor read: text is "535 5.7.8 ...". */
 static void
-from_reply(struct transport_result *r, const char *stage, int code, const char *text)
+from_reply(struct transport_result *r, enum transport_stage stage, int code, const char *text)
 {
     r->stage = stage;
     r->code = code;
@@ -618,7 +585,7 @@ from_reply(struct transport_result *r, const char *stage, int code, const char *
 }
 
 static void
-fatal(struct transport_result *r, const char *stage, const char *text)
+fatal(struct transport_result *r, enum transport_stage stage, const char *text)
 {
     r->outcome = TRANSPORT_FATAL;
     r->stage = stage;
@@ -637,7 +604,7 @@ tls_failure(struct conn *c, char *out, size_t size)
         snprintf(out, size, "%s", c->tls_failed);
         return true;
     }
-    if (c->tls_up || c->tr.stage == NULL || strcmp(c->tr.stage, "tls") != 0 ||
+    if (c->tls_up || c->tr.stage != TRANSPORT_STAGE_TLS ||
         c->tr.code != SMTP_STARTTLS_READY)
         return false;
     /* "220 ready" and then no TLS: the handshake failed (SMTP_ERR_CLIENT_ERROR). */
@@ -664,13 +631,13 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
     r->reconnect = true;
     if (c->cur != NULL && c->cur->hook_failed) {
         r->outcome = TRANSPORT_TEMPFAIL;
-        r->stage = "journal";
+        r->stage = TRANSPORT_STAGE_JOURNAL;
         r->code = 0;
         snprintf(r->text, sizeof(r->text), "the journal could not be written; the message "
             "was not completed");
         return;
     }
-    if (c->abort_stage != NULL) {
+    if (c->abort_stage != TRANSPORT_STAGE_NONE) {
         fatal(r, c->abort_stage, c->abort_text);
         r->code = c->abort_code;
         if (c->abort_code != 0)
@@ -678,19 +645,19 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
         return;
     }
     if (tls_failure(c, why, sizeof(why))) {
-        fatal(r, "tls", why);
+        fatal(r, TRANSPORT_STAGE_TLS, why);
         return;
     }
     if (c->starttls_missing) {
-        fatal(r, "tls", "the server does not offer STARTTLS and smtp.starttls is required; "
-            "refusing to send without TLS");
+        fatal(r, TRANSPORT_STAGE_TLS, "the server does not offer STARTTLS and smtp.starttls "
+            "is required; refusing to send without TLS");
         return;
     }
     if (all_sent) {
         /* Every byte and the final dot went out, and the reply was lost: the server may
            have taken the message (RFC 1047's duplicate-message problem). */
         r->outcome = TRANSPORT_UNCERTAIN;
-        r->stage = "data";
+        r->stage = TRANSPORT_STAGE_DATA;
         snprintf(r->text, sizeof(r->text), "no reply to the end of the data: %s",
             c->killed[0] != '\0' ? c->killed :
             mono_now() - tr->last_io >= (double)c->t->cmd_ms / 1000.0 - 0.5 ? "timed out" :
@@ -700,7 +667,7 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
     if (c->killed[0] != '\0') {
         r->outcome = TRANSPORT_TEMPFAIL;
         r->stage = tr->in_reply ? tr->reading : tr->any_reply || c->connected ?
-            track_peek(tr) : "connect";
+            track_peek(tr) : TRANSPORT_STAGE_CONNECT;
         transport_copy_text(r->text, sizeof(r->text), c->killed, SIZE_MAX);
         return;
     }
@@ -711,7 +678,7 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
         return;
     }
     r->outcome = TRANSPORT_TEMPFAIL;
-    r->stage = tr->any_reply || c->connected ? track_peek(tr) : "connect";
+    r->stage = tr->any_reply || c->connected ? track_peek(tr) : TRANSPORT_STAGE_CONNECT;
     e = smtp_strerror(c->err, buf, sizeof(buf));
     if (c->err == 0 || c->err == SMTP_ERR_DROPPED_CONNECTION)
         e = mono_now() - tr->last_io >= (double)c->t->cmd_ms / 1000.0 - 0.5 ? "no reply in time" :
@@ -722,11 +689,11 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
 /* ---- login: libESMTP goes on to MAIL FROM when AUTH fails or is not offered ---- */
 
 static void
-set_abort(struct conn *c, const char *stage, int code, const char *fmt, ...)
+set_abort(struct conn *c, enum transport_stage stage, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
-set_abort(struct conn *c, const char *stage, int code, const char *fmt, ...)
+set_abort(struct conn *c, enum transport_stage stage, int code, const char *fmt, ...)
 {
     va_list ap;
 
@@ -736,11 +703,6 @@ set_abort(struct conn *c, const char *stage, int code, const char *fmt, ...)
     vsnprintf(c->abort_text, sizeof(c->abort_text), fmt, ap);
     va_end(ap);
 }
-
-#define NO_STARTTLS "the server does not offer STARTTLS; not sending the password without " \
-    "TLS (smtp.starttls: opportunistic; use a server with TLS, or starttls: off to allow it)"
-#define NO_AUTH "the server does not offer AUTH but smtp.username is set; check the server " \
-    "address and port (submission is usually 587)"
 
 /*
  * At the last EHLO reply before MAIL FROM: with a login configured, a server that offers
@@ -754,12 +716,13 @@ login_gate(struct conn *c)
     struct transport *t = c->t;
     struct track *tr = &c->tr;
 
-    if (c->mode == CONN_CHECK || t->user == NULL || c->abort_stage != NULL || c->authed)
+    if (c->mode == CONN_CHECK || t->user == NULL || c->abort_stage != TRANSPORT_STAGE_NONE ||
+        c->authed)
         return;
     if (!c->tls_up && t->starttls == Starttls_ENABLED && !tr->cap_starttls)
-        set_abort(c, "tls", 0, "%s", NO_STARTTLS);
+        set_abort(c, TRANSPORT_STAGE_TLS, 0, "%s", SMTP_NO_STARTTLS);
     else if ((c->tls_up || t->starttls == Starttls_DISABLED) && !tr->cap_auth)
-        set_abort(c, "auth", 0, "%s", NO_AUTH);
+        set_abort(c, TRANSPORT_STAGE_AUTH, 0, "%s", SMTP_NO_AUTH);
     else
         return;
     c->login_checked = true;
@@ -775,17 +738,17 @@ check_login(struct conn *c)
     if (c->login_checked || c->mode == CONN_CHECK || t->user == NULL)
         return;
     c->login_checked = true;
-    if (c->authed || c->abort_stage != NULL)
+    if (c->authed || c->abort_stage != TRANSPORT_STAGE_NONE)
         return;
     if (!c->tls_up && t->starttls == Starttls_ENABLED)
-        set_abort(c, "tls", 0, "%s", NO_STARTTLS);
+        set_abort(c, TRANSPORT_STAGE_TLS, 0, "%s", SMTP_NO_STARTTLS);
     else if (c->auth_code != 0)
-        set_abort(c, "auth", c->auth_code, "%s", c->auth_text);
+        set_abort(c, TRANSPORT_STAGE_AUTH, c->auth_code, "%s", c->auth_text);
     else if (!c->tr.cap_auth)
-        set_abort(c, "auth", 0, "%s", NO_AUTH);
+        set_abort(c, TRANSPORT_STAGE_AUTH, 0, "%s", SMTP_NO_AUTH);
     else
-        set_abort(c, "auth", 0, "none of the server's AUTH mechanisms (%s) is one libESMTP "
-            "has (PLAIN, LOGIN, CRAM-MD5)", c->tr.mechs);
+        set_abort(c, TRANSPORT_STAGE_AUTH, 0, "none of the server's AUTH mechanisms (%s) is one "
+            "libESMTP has (PLAIN, LOGIN, CRAM-MD5)", c->tr.mechs);
     log_debug("esmtp %s: %s; the transaction will be abandoned before the data", t->where,
         c->abort_text);
 }
@@ -833,7 +796,8 @@ finish(struct conn *c, struct letter *l, bool can_park)
 
     if (l->job->r->code == SMTP_CLOSING)
         c->closing = true;
-    keep = can_park && c->mode == CONN_SEND && !c->closing && c->abort_stage == NULL &&
+    keep = can_park && c->mode == CONN_SEND && !c->closing &&
+        c->abort_stage == TRANSPORT_STAGE_NONE &&
         c->nmsg < t->s->messages_per_connection && c->nmsg < SESSION_MSG_MAX;
     publish(c, l);
     if (keep)
@@ -859,16 +823,16 @@ on_mail(struct conn *c, smtp_message_t msg)
         return;
     if (l->probe) {
         c->mail_code = st->code;
-        from_status(&c->verdict, "mail", st);
+        from_status(&c->verdict, TRANSPORT_STAGE_MAIL, st);
         return;
     }
     if (l->job == NULL || st->code / 100 == 2)
         return;
-    if (c->abort_stage != NULL) {
+    if (c->abort_stage != TRANSPORT_STAGE_NONE) {
         finish_abort(c, l);
         return;
     }
-    from_status(l->job->r, "mail", st);
+    from_status(l->job->r, TRANSPORT_STAGE_MAIL, st);
     /* libESMTP looks for the next message after this event: parking works. */
     finish(c, l, true);
 }
@@ -886,11 +850,11 @@ on_rcpt(struct conn *c, smtp_recipient_t rcpt)
        the bytes libESMTP is still reading. */
     if (c->tr.cap_chunking)
         return;
-    if (c->abort_stage != NULL) {
+    if (c->abort_stage != TRANSPORT_STAGE_NONE) {
         finish_abort(c, l);
         return;
     }
-    from_status(l->job->r, "rcpt", st);
+    from_status(l->job->r, TRANSPORT_STAGE_RCPT, st);
     /* The one recipient is refused: DATA (pipelined or next) will fail, and libESMTP
        looks for the next message only after that reply, so parking here keeps the
        connection (it then sends RSET). */
@@ -906,13 +870,13 @@ on_sent(struct conn *c, smtp_message_t msg)
 
     if (l == NULL || l->job == NULL || l->probe)
         return;
-    if (c->abort_stage != NULL) {
+    if (c->abort_stage != TRANSPORT_STAGE_NONE) {
         finish_abort(c, l);
         return;
     }
     st = smtp_recipient_status(l->rcpt);
     if (st->code / 100 != 2) {
-        from_status(l->job->r, "rcpt", st);     /* deferred by on_rcpt() (BDAT) */
+        from_status(l->job->r, TRANSPORT_STAGE_RCPT, st);     /* deferred by on_rcpt() (BDAT) */
         finish(c, l, true);
         return;
     }
@@ -923,7 +887,7 @@ on_sent(struct conn *c, smtp_message_t msg)
         finish(c, l, false);
         return;
     }
-    from_status(l->job->r, "data", st);
+    from_status(l->job->r, TRANSPORT_STAGE_DATA, st);
     if (st->code / 100 == 2 && !l->all_sent) {
         /* A 2yz although libESMTP never handed over the whole message: the server
            answered DATA with 250 where 354 was due (RFC 5321 4.3.2), and libESMTP takes
@@ -975,7 +939,7 @@ read_message(void **ctx, int *len, void *arg)
         return NULL;
     }
     *len = 0;
-    if (l->probe || l->c->abort_stage != NULL) {
+    if (l->probe || l->c->abort_stage != TRANSPORT_STAGE_NONE) {
         /* libESMTP closes the connection when the reader fails: the server never sees
            the final dot and discards the transaction (RFC 5321 4.1.1.4). */
         errno = ECANCELED;
@@ -1193,7 +1157,7 @@ on_event(smtp_session_t s, int event, void *arg, ...)
         c->etrn_seen = c->starttls_missing = false;
         c->tls_failed[0] = '\0';
         c->auth_code = c->refusal_code = 0;
-        c->abort_stage = NULL;
+        c->abort_stage = TRANSPORT_STAGE_NONE;
         t->verify_err = X509_V_OK;
         if (c->mode != CONN_CHECK && t->user != NULL && t->starttls != Starttls_DISABLED)
             smtp_auth_set_context(s, NULL);
@@ -1412,23 +1376,23 @@ conn_run(struct transport *t, enum conn_mode mode, struct transport_result *r)
     conn_start(c);
     pthread_join(c->thread, NULL);
     memset(r, 0, sizeof(*r));
-    if (mode == CONN_CHECK && c->etrn_seen && c->abort_stage == NULL &&
+    if (mode == CONN_CHECK && c->etrn_seen && c->abort_stage == TRANSPORT_STAGE_NONE &&
         c->tls_failed[0] == '\0') {
         r->outcome = TRANSPORT_SENT;
-        r->stage = "ehlo";
+        r->stage = TRANSPORT_STAGE_EHLO;
         r->code = 250;
         snprintf(r->text, sizeof(r->text), "%s", c->tls_up ? "greeting, EHLO and STARTTLS "
             "done" : t->starttls == Starttls_DISABLED ? "greeting and EHLO done (STARTTLS "
             "off)" : "greeting and EHLO done; the server does not offer STARTTLS");
-    } else if (mode == CONN_PROBE && c->login_checked && c->abort_stage == NULL &&
+    } else if (mode == CONN_PROBE && c->login_checked && c->abort_stage == TRANSPORT_STAGE_NONE &&
         c->mail_code / 100 == 2) {
         r->outcome = TRANSPORT_SENT;
-        r->stage = "auth";
+        r->stage = TRANSPORT_STAGE_AUTH;
         r->code = SMTP_AUTH_OK;
         snprintf(r->text, sizeof(r->text), "logged in as %s%s; MAIL FROM:<%s> taken; the "
             "test transaction was abandoned before its data", t->user,
             c->tls_up ? " over TLS" : "", t->probe_from);
-    } else if (mode == CONN_PROBE && c->login_checked && c->abort_stage == NULL &&
+    } else if (mode == CONN_PROBE && c->login_checked && c->abort_stage == TRANSPORT_STAGE_NONE &&
         c->mail_code != 0) {
         *r = c->verdict;                    /* MAIL FROM refused */
     } else {
@@ -1808,7 +1772,7 @@ esmtp_send(struct transport *t, const struct transport_msg *m, struct transport_
     if (transport_check_envelope(m, false, r) == -1)
         return -1;
     if (m->data == NULL || (bad = data_problem(m->data, m->len, why, sizeof(why))) != NULL) {
-        fatal(r, "data", m->data == NULL ? "no message" : bad);
+        fatal(r, TRANSPORT_STAGE_DATA, m->data == NULL ? "no message" : bad);
         return -1;
     }
     kept = hand_over(t, &job, t0 + (double)t->s->message_timeout);

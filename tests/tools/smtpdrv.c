@@ -71,6 +71,12 @@ set_str(char **field, const char *v)
     *field = v != NULL ? xstrdup(v) : NULL;
 }
 
+static const char *
+stage_or_dash(enum transport_stage st)
+{
+    return st != TRANSPORT_STAGE_NONE ? transport_stage_name(st) : "-";
+}
+
 /* Recipient i: the list in turn; with --tag, "local+i@domain" to make each unique. */
 static void
 rcpt_for(const struct job *j, long i, char *out, size_t size)
@@ -128,7 +134,7 @@ run(void *arg)
         printable(rcpt, shown, sizeof(shown));
         pthread_mutex_lock(&out_lock);
         printf("RESULT %s %s %d %s %s %d %.3f %s\n", shown, transport_outcome_name(r.outcome),
-            r.code, r.enhanced[0] ? r.enhanced : "-", r.stage ? r.stage : "-",
+            r.code, r.enhanced[0] ? r.enhanced : "-", stage_or_dash(r.stage),
             r.reconnect ? 1 : 0, r.latency, r.text);
         fflush(stdout);
         pthread_mutex_unlock(&out_lock);
@@ -273,7 +279,7 @@ main(int argc, char **argv)
         } else {
             ops->probe(t, &r);
             printf("PROBE %s %d %s %s\n", transport_outcome_name(r.outcome), r.code,
-                r.stage ? r.stage : "-", r.text);
+                stage_or_dash(r.stage), r.text);
             ops->close(t);
         }
         goto out;
