@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "config.h"
 #include "diag.h"
+#include "log.h"
 #include "util.h"
 #include "value.h"
 
@@ -491,6 +492,39 @@ config_load(const char *path, struct diag *d)
     return from_value(root, path, d);
 }
 
+static bool insecure;
+
+void
+config_allow_insecure(bool yes)
+{
+    insecure = yes;
+}
+
+/* A secret's file must be the user's (or root's) and private to its owner. */
+static int
+secret_file_ok(const char *file, const char *what, struct diag *d)
+{
+    struct stat st;
+    const char *why = NULL;
+
+    if (stat(file, &st) == -1)
+        return 0;                           /* read_file() says why */
+    if (st.st_uid != geteuid() && st.st_uid != 0)
+        why = "belongs to another user";
+    else if ((st.st_mode & 077) != 0)
+        why = "is readable or writable by others";
+    if (why == NULL)
+        return 0;
+    if (insecure) {
+        log_warnx("%s: the %s %s (allowed by --insecure); chmod 600 it", file, what, why);
+        return 0;
+    }
+    diag_set(d, EX_CONFIG, "the %s %s; make it yours alone ('chmod 600 %s', 'chown %ld "
+        "%s'), or run with --insecure to go on anyway", what, why, file, (long)geteuid(), file);
+    diag_path(d, file);
+    return -1;
+}
+
 static int
 read_secret(const char *file, const char *env, const char *what, struct buf *out,
     struct diag *d)
@@ -505,18 +539,15 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
         }
         buf_adds(out, s);
     } else if (file != NULL) {
-        struct stat st;
         size_t len;
-        char *s = read_file(file, &len);
+        char *s;
 
-        if (s == NULL) {
+        if (secret_file_ok(file, what, d) == -1)
+            return -1;
+        if ((s = read_file(file, &len)) == NULL) {
             diag_set(d, EX_CONFIG, "cannot read the %s: %s", what, strerror(errno));
             diag_path(d, file);
             return -1;
-        }
-        if (stat(file, &st) == 0 && (st.st_mode & 077) != 0) {
-            fprintf(stderr, "gazette: warning: %s: the %s is readable by others; "
-                "chmod 600 it\n", file, what);
         }
         while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
             len--;
@@ -540,8 +571,22 @@ config_password(const struct config *c, struct buf *out, struct diag *d)
 int
 config_secret(const struct config *c, struct buf *out, struct diag *d)
 {
-    return read_secret(c->newsletter.secret_file, c->newsletter.secret_env,
-        "unsubscribe secret", out, d);
+    if (read_secret(c->newsletter.secret_file, c->newsletter.secret_env,
+        "unsubscribe secret", out, d) == -1)
+        return -1;
+    /* One token and a short secret give the secret away by brute force, and with it every
+       subscriber's token: at least 16 random bytes (as 32 hex digits). */
+    if (out->len > 0 && out->len < CONFIG_SECRET_MIN) {
+        diag_set(d, EX_CONFIG, "the unsubscribe secret is %zu characters; it must be at "
+            "least %d (16 random bytes in hex): make one with 'gazette secret new FILE'",
+            out->len, CONFIG_SECRET_MIN);
+        if (c->newsletter.secret_file != NULL)
+            diag_path(d, c->newsletter.secret_file);
+        explicit_bzero(out->p, out->len);
+        buf_reset(out);
+        return -1;
+    }
+    return 0;
 }
 
 void

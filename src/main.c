@@ -30,6 +30,7 @@ static const struct command commands[] = {
     { "articles", cmd_articles, "show what gazette made of article files" },
     { "check", cmd_check, "validate the config and the subscriber list" },
     { "render", cmd_render, "render a Mustache template with YAML or JSON data" },
+    { "secret", cmd_secret, "make a new unsubscribe secret: secret new [FILE]" },
 };
 
 static void
@@ -46,6 +47,7 @@ usage(FILE *f)
         "Options:\n"
         "  -c, --config FILE      configuration (default ./gazette.yaml, else built-in)\n"
         "      --subscribers FILE subscriber list (default: the config's paths.subscribers)\n"
+        "      --insecure         a secret or password file others can read: warn, go on\n"
         "  -v, --verbose          say more (twice for debugging)\n"
         "  -q, --quiet            errors only\n"
         "  -h, --help             this help; 'gazette COMMAND --help' for a command\n"
@@ -62,6 +64,7 @@ main(int argc, char **argv)
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
+        { "insecure", no_argument, NULL, 'I' },
         { NULL, 0, NULL, 0 },
     };
     struct cli c = { NULL, NULL, NULL };
@@ -72,6 +75,9 @@ main(int argc, char **argv)
         switch (ch) {
         case 'c':
             c.config_path = optarg;
+            break;
+        case 'I':
+            config_allow_insecure(true);
             break;
         case 'S':
             c.subs_path = optarg;

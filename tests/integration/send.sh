@@ -20,7 +20,7 @@ DEVLOG=
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null
     [ -z "$DEVLOG" ] || rm -f /dev/log; rm -rf "$T"' EXIT
 LC_ALL=C
-export LC_ALL GZ_SECRET=test-unsubscribe-secret
+export LC_ALL GZ_SECRET=test-unsubscribe-secret-long-enough-now
 cd "$T" || exit 1
 P="$TRANSPORT:"
 
