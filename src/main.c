@@ -47,7 +47,7 @@ usage(FILE *f)
         "Options:\n"
         "  -c, --config FILE      configuration (default ./gazette.yaml, else built-in)\n"
         "      --subscribers FILE subscriber list (default: the config's paths.subscribers)\n"
-        "      --insecure         a secret or password file others can read: warn, go on\n"
+        "      --insecure         secret files that others can read: warn, go on\n"
         "  -v, --verbose          say more (twice for debugging)\n"
         "  -q, --quiet            errors only\n"
         "  -h, --help             this help; 'gazette COMMAND --help' for a command\n"
