@@ -338,12 +338,12 @@ source(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
 
         buf_init(&path, 0);
         buf_addf(&path, "%s/%s.mustache", g->template_dir, name);
-        if ((text = read_file(buf_str(&path), len)) != NULL) {
+        if ((text = read_file_max(buf_str(&path), TMPL_SOURCE_MAX, len)) != NULL) {
             *origin = buf_steal(&path);
             return text;
         }
         if (errno != ENOENT) {
-            diag_set(d, EX_NOINPUT, "cannot read the template: %s", strerror(errno));
+            diag_set(d, EX_NOINPUT, "cannot read the template: %s", read_file_strerror(errno));
             diag_path(d, buf_str(&path));
             buf_fini(&path);
             return NULL;
@@ -906,16 +906,16 @@ static int
 render_personal(const struct digest *g, const struct subscriber *sub, const struct slots *sl,
     struct buf *subject, struct buf *text, struct buf *html, struct diag *d)
 {
-    struct value *root = value_dup(g->data);
+    struct value *top = value_new(VALUE_MAP);   /* the subscriber, above the shared data */
     struct buf tmp;
     int rc = -1;
 
     buf_init(&tmp, DIGEST_OUT_MAX);
-    set_marks(g, root, false, sub);
+    set_marks(g, top, false, sub);
     if (subject != NULL) {
         char *one;
 
-        if (tmpl_render(g->t_subject, root, g->parts, 0, &tmp, d) == -1)
+        if (tmpl_render_over(g->t_subject, g->data, top, g->parts, 0, &tmp, d) == -1)
             goto out;
         one = one_line(buf_str(&tmp));
         expand(subject, one, sl);
@@ -923,21 +923,22 @@ render_personal(const struct digest *g, const struct subscriber *sub, const stru
         buf_reset(&tmp);
     }
     if (text != NULL) {
-        if (tmpl_render(g->t_text, root, g->parts, 0, &tmp, d) == -1)
+        if (tmpl_render_over(g->t_text, g->data, top, g->parts, 0, &tmp, d) == -1)
             goto out;
         expand(text, buf_str(&tmp), sl);
         buf_reset(&tmp);
     }
     if (html != NULL) {
-        set_marks(g, root, true, sub);
-        if (tmpl_render(g->t_html, root, g->parts, TMPL_ESCAPE_HTML, &tmp, d) == -1)
+        set_marks(g, top, true, sub);
+        if (tmpl_render_over(g->t_html, g->data, top, g->parts,
+            TMPL_ESCAPE_HTML, &tmp, d) == -1)
             goto out;
         expand(html, buf_str(&tmp), sl);
     }
     rc = 0;
 out:
     buf_fini(&tmp);
-    value_free(root);
+    value_free(top);
     return rc;
 }
 
