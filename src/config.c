@@ -250,6 +250,15 @@ has_control(const char *s, size_t n)
     return false;
 }
 
+static bool
+is_ascii(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
+
 static int
 set_value(struct config *c, const struct key *k, const struct value *v, struct diag *d)
 {
@@ -344,7 +353,11 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
         return -1;
     }
     free(*FIELD(c, k, char *));
-    *FIELD(c, k, char *) = k->type == K_PATH ? resolve(c, v->str) : xstrdup(v->str);
+    if (k->type == K_ADDR && !is_ascii(v->str))
+        *FIELD(c, k, char *) = xstrdup(canon);  /* an IDN: the A-label form, as SMTP and
+                                                   the list have it (RFC 5890) */
+    else
+        *FIELD(c, k, char *) = k->type == K_PATH ? resolve(c, v->str) : xstrdup(v->str);
     return 0;
 type:
     diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: expected %s, found a %s", k->section,

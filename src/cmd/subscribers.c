@@ -64,9 +64,28 @@ matches(const struct subscriber *s, const struct filter *f)
     return true;
 }
 
+/* A cell a spreadsheet would run as a formula (OWASP's CSV injection rule). */
+static bool
+csv_formula(const char *s)
+{
+    return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+}
+
 static void
 csv_field(struct buf *out, const char *s)
 {
+    if (csv_formula(s)) {
+        /* Quoted and prefixed with ', which spreadsheets show as text; import takes the
+           prefix off again, so export and import still round-trip. */
+        buf_adds(out, "\"'");
+        for (; *s; s++) {
+            if (*s == '"')
+                buf_addc(out, '"');
+            buf_addc(out, *s);
+        }
+        buf_addc(out, '"');
+        return;
+    }
     if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ' && s[0] != '\0') {
         buf_adds(out, s);
         return;
@@ -658,6 +677,8 @@ read_rows(struct import *im, struct subs_csv *csv, struct buf *rec)
         }
         for (int i = 0; i < n; i++) {
             cell[i] = trim(rec->p + offs[i]);
+            if (cell[i][0] == '\'' && csv_formula(cell[i] + 1))
+                cell[i]++;              /* export's guard against formulas */
             blank &= cell[i][0] == '\0';
         }
         if (!blank)

@@ -54,6 +54,7 @@ next(struct parser *p, yaml_event_t *ev)
     return 0;
 }
 
+#define SUBS_YAML_DEPTH_MAX 64     /* levels of [ and { skipped before giving up */
 #define MLINE(m) ((int)(m).line + 1)
 #define MCOL(m) ((int)(m).column + 1)
 
@@ -70,8 +71,16 @@ skip_node(struct parser *p, const yaml_event_t *ev)
 
         if (next(p, &e) == -1)
             return -1;
-        if (e.type == YAML_SEQUENCE_START_EVENT || e.type == YAML_MAPPING_START_EVENT)
-            depth++;
+        if ((e.type == YAML_SEQUENCE_START_EVENT || e.type == YAML_MAPPING_START_EVENT) &&
+            ++depth > SUBS_YAML_DEPTH_MAX) {
+            /* libyaml's time grows with the square of the nesting (it rechecks every
+               open simple key per token): stop long before that matters */
+            problem(p, MLINE(e.start_mark), MCOL(e.start_mark), "nesting deeper than %d "
+                "levels; a subscriber list needs 4", SUBS_YAML_DEPTH_MAX);
+            p->fatal = true;
+            yaml_event_delete(&e);
+            return -1;
+        }
         else if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT)
             depth--;
         yaml_event_delete(&e);
