@@ -113,9 +113,18 @@ entry_reset(struct rentry *e)
 bool
 has_control(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+    const unsigned char *u = (const unsigned char *)s;
+
+    for (size_t i = 0; i < n; i++) {
+        if (u[i] < 0x20 || u[i] == 0x7f)
             return true;
+        /* C1 controls (NEL among them) and U+2028, U+2029: line breaks to YAML 1.1 */
+        if (u[i] == 0xc2 && i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] < 0xa0)
+            return true;
+        if (u[i] == 0xe2 && i + 2 < n && u[i + 1] == 0x80 && (u[i + 2] == 0xa8 ||
+            u[i + 2] == 0xa9))
+            return true;
+    }
     return false;
 }
 
@@ -403,7 +412,9 @@ parse_owned(char *text, size_t len, const char *path, int flags,
     p.pos.text = s->text;
     p.pos.len = len;
     p.pos.ascii = true;
-    for (size_t i = 0; i < len; i++)
+    p.pos.ci = 0;
+    p.pos.base = p.pos.bi = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    for (size_t i = p.pos.base; i < len; i++)
         if ((unsigned char)text[i] >= 0x80) {
             p.pos.ascii = false;
             break;

@@ -22,9 +22,11 @@ static size_t
 bytepos(struct pos *p, size_t ci)
 {
     if (p->ascii)
-        return ci < p->len ? ci : p->len;
-    if (ci < p->ci)
-        p->ci = p->bi = 0;
+        return ci + p->base < p->len ? ci + p->base : p->len;
+    if (ci < p->ci) {
+        p->ci = 0;
+        p->bi = p->base;
+    }
     while (p->ci < ci && p->bi < p->len) {
         p->bi++;
         while (p->bi < p->len && ((unsigned char)p->text[p->bi] & 0xc0) == 0x80)
