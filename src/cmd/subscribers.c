@@ -570,6 +570,11 @@ read_header(struct import *im, struct subs_csv *csv, struct buf *hdrbuf)
             im->cols[i] = COL_AT;
         else
             im->cols[i] = COL_FIELD;
+        for (int k = 0; k < i; k++)
+            if (ascii_strcasecmp(im->colname[k], h) == 0) {
+                log_warnx("%s:1: the column \"%s\" appears twice; keep one", im->path, h);
+                return -1;
+            }
     }
     if (have_email != 1) {
         log_warnx("%s:1: the header row needs exactly one \"email\" column", im->path);
@@ -711,6 +716,12 @@ do_import(struct cli *c, int argc, char **argv)
     if ((text = read_file_max(im.path, CSV_MAX_FILE, &len)) == NULL) {
         log_warnx("%s: cannot read: %s", im.path, read_file_strerror(errno));
         return EX_NOINPUT;
+    }
+    if (memchr(text, '\0', len) != NULL) {
+        /* cells are cut at a NUL: refuse the file rather than import cut values */
+        log_warnx("%s: the file holds a NUL byte; a CSV file is text", im.path);
+        free(text);
+        return EX_DATAERR;
     }
     buf_init(&rec, CSV_MAX_FILE);
     buf_init(&hdrbuf, 0);

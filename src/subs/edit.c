@@ -215,6 +215,11 @@ change_is_valid(struct subs_change *c)
             reject(c, "field \"%s\" holds a control character or line break", c->fkeys[i]);
             return false;
         }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(c->fkeys[k], c->fkeys[i]) == 0) {
+                reject(c, "field \"%s\" is given twice; give it once", c->fkeys[i]);
+                return false;
+            }
     }
     if (c->ntags > SUBS_MAX_TAGS || c->nfields > SUBS_MAX_FIELDS) {
         reject(c, "too many tags or fields (at most 256 each)");

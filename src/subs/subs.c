@@ -277,6 +277,14 @@ finish_entry(struct parser *p)
                 "or line break; write it on one line", e->fk[i].s);
             bad = true;
         }
+        for (size_t k = 0; k < i; k++)      /* at most SUBS_MAX_FIELDS: a scan will do */
+            if (e->fk[k].len == e->fk[i].len &&
+                memcmp(e->fk[k].s, e->fk[i].s, e->fk[i].len) == 0) {
+                problem(p, e->fk[i].line, e->fk[i].col, "field \"%s\" appears twice; keep "
+                    "one", e->fk[i].s);
+                bad = true;
+                break;
+            }
     }
     if (bad)
         return;

@@ -60,3 +60,20 @@ run_g --subscribers link.yaml subscribers add d@example.org
 expect_rc 0 "the next edit"
 check "removes the temporary file a killed edit left" [ ! -e real/list.yaml.tmp.999999.0 ]
 check "and nothing else" [ -e real/list.yaml.tmp.notours ]
+
+# --- item 11: duplicate field keys and NUL ----------------------------------------------
+run_g subscribers add k@example.org --field city=Lyon --field city=Paris
+expect_rc 65 "add with the same --field twice is refused"
+expect_err "twice" "the error says so"
+printf 'email,city,City\nk@example.org,Lyon,Paris\n' >dup.csv
+run_g subscribers import dup.csv
+check "an import with two equal columns is refused (exit $rc)" [ "$rc" != 0 ]
+expect_err "appears twice" "the error names the column"
+printf 'email,ci\000ty\nk@example.org,Lyon\n' >nul.csv
+run_g subscribers import nul.csv
+check "an import holding a NUL is refused (exit $rc)" [ "$rc" != 0 ]
+check "and nothing was added" sh -c '! grep -q k@example.org subscribers.yaml'
+printf 'subscribers:\n  - email: k@example.org\n    fields:\n      city: Lyon\n' >dupf.yaml
+printf '  - email: l@example.org\n    fields: {city: Lyon, city: Paris}\n' >>dupf.yaml
+run_g --subscribers dupf.yaml check
+check "check refuses a list with a field twice (exit $rc)" [ "$rc" != 0 ]
