@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
+#include <sysexits.h>
 
 #include "check.h"
 #include "config.h"
@@ -183,9 +184,52 @@ test_for(void)
     config_free(c);
 }
 
+/* One sysexits code per result, whoever asks (mailer, check, curl's open). */
+static void
+test_exit_code(void)
+{
+    static const struct {
+        enum transport_stage stage;
+        enum transport_outcome outcome;
+        int code, want;
+    } rows[] = {
+        { TRANSPORT_STAGE_CONFIG, TRANSPORT_FATAL, 0, EX_CONFIG },
+        { TRANSPORT_STAGE_CONFIG, TRANSPORT_TEMPFAIL, 0, EX_CONFIG },
+        { TRANSPORT_STAGE_JOURNAL, TRANSPORT_FATAL, 0, EX_IOERR },
+        { TRANSPORT_STAGE_CONNECT, TRANSPORT_TEMPFAIL, 0, EX_TEMPFAIL },
+        { TRANSPORT_STAGE_DATA, TRANSPORT_UNCERTAIN, 0, EX_TEMPFAIL },
+        { TRANSPORT_STAGE_AUTH, TRANSPORT_FATAL, 535, EX_NOPERM },
+        { TRANSPORT_STAGE_MAIL, TRANSPORT_FATAL, 530, EX_NOPERM },
+        { TRANSPORT_STAGE_TLS, TRANSPORT_FATAL, 0, EX_PROTOCOL },
+        { TRANSPORT_STAGE_MAIL, TRANSPORT_FATAL, 550, EX_UNAVAILABLE },
+        { TRANSPORT_STAGE_CONNECT, TRANSPORT_FATAL, 554, EX_UNAVAILABLE },
+    };
+    static const struct { enum transport_stage st; const char *name; } names[] = {
+        { TRANSPORT_STAGE_NONE, "" }, { TRANSPORT_STAGE_CONNECT, "connect" },
+        { TRANSPORT_STAGE_TLS, "tls" }, { TRANSPORT_STAGE_RCPT, "rcpt" },
+        { TRANSPORT_STAGE_DATA, "data" }, { TRANSPORT_STAGE_COMPOSE, "compose" },
+        { (enum transport_stage)999, "?" },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct transport_result r;
+
+        memset(&r, 0, sizeof(r));
+        r.stage = rows[i].stage;
+        r.outcome = rows[i].outcome;
+        r.code = rows[i].code;
+        CHECK(transport_exit_code(&r) == rows[i].want, "exit code of %s %s %d is %d",
+            transport_stage_name(rows[i].stage), transport_outcome_name(rows[i].outcome),
+            rows[i].code, rows[i].want);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(names); i++)
+        CHECK_STR_EQ(transport_stage_name(names[i].st), names[i].name, "stage name");
+}
+
 int
 main(void)
 {
+    test_exit_code();
     test_classify();
     test_enhanced();
     test_names();
