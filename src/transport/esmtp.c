@@ -28,7 +28,7 @@
  *   TO:<postmaster>, DATA) and closes the connection before the data: nothing is sent.
  * - No implicit TLS (smtps:// fails with EX_CONFIG), no IPv6 literal in the URL
  *   (smtp_set_server() splits host:port at the first colon), no SMTPUTF8, no TLS 1.3 (see
- *   tls_setup()).  Its connect() blocks with no timeout of its own (the kernel gives up
+ *   esmtp_tls_setup()).  Its connect() blocks with no timeout of its own (the kernel gives up
  *   after its SYN retries, about two minutes on Linux) once open() has checked the server.
  * - libESMTP dot-stuffs by itself and rewrites some headers (drops Return-Path and a
  *   repeated To, From, Date, ...; adds Date, From or Message-Id when missing): send()
@@ -79,463 +79,7 @@
 #include "transport.h"
 #include "util.h"
 
-#define SMTP_SERVER_IDLE_MIN 300    /* RFC 5321 4.5.3.2.7: a server waits 5 minutes */
-#define IDLE_MAX (SMTP_SERVER_IDLE_MIN - 60)    /* we close a connection idle this long */
-#define PORT_MAX 65535
-#define PENDING_MAX 16              /* pipelined commands awaiting replies (RFC 2920) */
-#define SESSION_MSG_MAX 1000        /* libESMTP keeps every message of a session until it
-                                       ends (a few KiB each): end a connection after this */
-#define CHUNK_MAX (1 << 30)         /* libESMTP's reader takes an int length */
-#define PROBE_NODE "gazette.invalid"    /* RFC 2606: a name that queues nothing */
-#define PROBE_RCPT "postmaster"     /* RFC 5321 4.5.1: every server must take it */
-#define REPLY_LINES_MAX 1000        /* lines of one reply (EHLO lists a few dozen at most) */
-#define REPLY_LINE_JUNK (64 * 1024) /* a reply line this long is no SMTP: stop */
-#define CLAIM_MAX 256               /* sockets of live connections (64 workers at most) */
-
-struct transport;
-
-/* One send() waiting for its result (the flags are under the connection's mutex). */
-struct job {
-    const struct transport_msg *m;
-    struct transport_result *r;
-    bool done;
-    bool started;                   /* the message's data was read by libESMTP */
-    bool hook_asked, hook_answered; /* m->before_end runs in send()'s thread */
-    int hook_rc;
-};
-
-/* One message queued in a session; libESMTP frees it with the session. */
-struct letter {
-    struct conn *c;
-    struct job *job;                /* NULL once the result is out */
-    smtp_recipient_t rcpt;
-    const char *data;               /* borrowed from the job's message */
-    size_t len, off;
-    bool probe;                     /* a test transaction: never send its data */
-    bool all_sent;                  /* every byte was handed to libESMTP */
-    bool hook_failed;               /* before_end said no: the data was abandoned */
-};
-
-enum conn_mode { CONN_SEND, CONN_CHECK, CONN_PROBE };
-enum conn_state { CONN_RUNNING, CONN_PARKED, CONN_DONE };
-
-/* What the protocol monitor learnt about the replies of the current connection. */
-struct track {
-    enum transport_stage pending[PENDING_MAX];   /* stages of the commands awaiting a reply */
-    unsigned head, n;
-    bool any_reply, in_reply, after_go;
-    enum transport_stage reading;            /* the stage of the reply being read */
-    char line[SMTP_REPLY_LINE_MAX + 1];
-    size_t ll;
-    char text[SMTP_REPLY_KEEP];          /* the reply being read: "550 5.1.1 no ..." */
-    size_t tl;
-    enum transport_stage stage;              /* the last complete reply: its command's stage */
-    int code;                       /* and code */
-    bool cap_starttls, cap_auth, cap_chunking;  /* from the last EHLO reply */
-    char mechs[128];                /* the AUTH mechanisms it offered */
-    double last_io;
-    bool reply_open;                /* bytes of a reply came, its last line not yet */
-    double reply_t0;                /* when its first byte came */
-    unsigned reply_lines;
-    size_t line_junk;               /* bytes of the current line beyond the line limit */
-};
-
-/* One connection: a libESMTP session and the thread that runs it. */
-struct conn {
-    struct transport *t;
-    enum conn_mode mode;
-    smtp_session_t s;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    enum conn_state state;          /* under mu */
-    struct job *job;                /* handed over while parked; under mu */
-    bool quit;                      /* close() wants the connection closed; under mu */
-    long nmsg;                      /* messages queued on this connection */
-    struct letter *cur;             /* the message in flight */
-    struct track tr;
-
-    /* Per TCP connection (libESMTP may try several addresses of a name). */
-    bool connected, tls_up, authed, login_checked, closing, etrn_seen, starttls_missing;
-    char tls_failed[160];           /* why the TLS session was refused */
-    int auth_code;                  /* the last refusal of AUTH */
-    char auth_text[SMTP_REPLY_KEEP];
-    enum transport_stage abort_stage;        /* set: this connection must not carry data */
-    int abort_code;
-    char abort_text[256];
-    enum transport_stage refusal_stage;      /* the last refusal (4xx, 5xx) before QUIT */
-    int refusal_code;
-    char refusal_text[SMTP_REPLY_KEEP];
-    int mail_code;                  /* the probe's MAIL FROM reply, */
-    struct transport_result verdict;    /* as a result */
-
-    int err;                        /* smtp_errno() when the session ended */
-    char sslerr[128];
-
-    /* The TCP socket libESMTP made (found at connect, see claim_socket()), to shut it
-       down when a deadline passes; -1 when unknown.  Under claim_mu. */
-    int sock;
-    ino_t sock_ino;
-    bool connect_locked;            /* this thread holds connect_mu */
-    char killed[160];               /* why the connection was cut ("" if it was not) */
-};
-
-struct transport {
-    const struct config_smtp *s;
-    char where[SMTP_WHERE_MAX];          /* host:port, never the user or password */
-    char *server;                   /* what smtp_set_server() gets */
-    char *host;
-    bool host_is_ip;
-    char *helo;
-    char *user, *pass;
-    const char *probe_from;         /* MAIL FROM of probe()'s test transaction */
-    enum starttls_option starttls;
-    long port;
-    long cmd_ms;                    /* smtp.timeout: the wait for each reply */
-    SSL_CTX *tls;
-    auth_context_t auth;
-    long verify_err;                /* from the verify callback of the last handshake */
-    int verify_depth;
-    struct conn *live;              /* the connection send() uses, or NULL */
-};
-
-/* ---- deadlines: libESMTP's timeouts are per read(), so a reply that trickles in (a
-   "220-" line every half second) or never ends would hold the connection, and the
-   campaign's lock, for as long as the server likes.  libESMTP gives no access to its
-   socket: each connection finds its own when it connects (connections are made one at a
-   time, under connect_mu, so the one new socket to the server is ours) and shuts it down
-   when a deadline passes; libESMTP's next read or write then fails and the session ends
-   with the reason we kept. ---- */
-
-static pthread_mutex_t connect_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t claim_mu = PTHREAD_MUTEX_INITIALIZER;
-static ino_t claimed[CLAIM_MAX];            /* sockets that belong to a connection */
-static size_t nclaimed;
-
-static bool
-is_claimed(ino_t ino)
-{
-    for (size_t i = 0; i < nclaimed; i++)
-        if (claimed[i] == ino)
-            return true;
-    return false;
-}
-
-/* Right after libESMTP connected (SMTP_EV_CONNECT), with connect_mu held: the socket to
-   the server's port that no other connection has claimed is this connection's. */
-static void
-claim_socket(struct conn *c, long port)
-{
-    DIR *dir = opendir("/proc/self/fd");
-    struct dirent *de;
-    int found = -1, n = 0;
-    ino_t ino = 0;
-
-    if (dir == NULL)
-        return;
-    pthread_mutex_lock(&claim_mu);
-    while ((de = readdir(dir)) != NULL) {
-        struct sockaddr_storage sa;
-        socklen_t sl = sizeof(sa);
-        struct stat st;
-        int fd, type = 0;
-        socklen_t tl = sizeof(type);
-        long f;
-
-        if (parse_long(de->d_name, 3, 1 << 20, &f) == -1)
-            continue;
-        fd = (int)f;
-        if (fd == dirfd(dir) || fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode) ||
-            getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == -1 || type != SOCK_STREAM ||
-            getpeername(fd, (struct sockaddr *)&sa, &sl) == -1)
-            continue;
-        if (!((sa.ss_family == AF_INET &&
-            ntohs(((struct sockaddr_in *)&sa)->sin_port) == port) ||
-            (sa.ss_family == AF_INET6 &&
-            ntohs(((struct sockaddr_in6 *)&sa)->sin6_port) == port)) || is_claimed(st.st_ino))
-            continue;
-        found = fd;
-        ino = st.st_ino;
-        n++;
-    }
-    closedir(dir);
-    if (n == 1 && nclaimed < CLAIM_MAX) {
-        c->sock = found;
-        c->sock_ino = ino;
-        claimed[nclaimed++] = ino;
-    } else {
-        log_debug("esmtp: %d candidate sockets at connect; this connection has no "
-            "deadline of its own", n);
-    }
-    pthread_mutex_unlock(&claim_mu);
-}
-
-static void
-unclaim_socket(struct conn *c)
-{
-    pthread_mutex_lock(&claim_mu);
-    for (size_t i = 0; c->sock >= 0 && i < nclaimed; i++)
-        if (claimed[i] == c->sock_ino) {
-            claimed[i] = claimed[--nclaimed];
-            break;
-        }
-    c->sock = -1;
-    pthread_mutex_unlock(&claim_mu);
-}
-
-static void
-connect_unlock(struct conn *c)
-{
-    if (c->connect_locked) {
-        c->connect_locked = false;
-        pthread_mutex_unlock(&connect_mu);
-    }
-}
-
-/* Cut the connection (from any thread): the first reason is kept for the result. */
-static void
-conn_kill(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-conn_kill(struct conn *c, const char *fmt, ...)
-{
-    va_list ap;
-    struct stat st;
-
-    pthread_mutex_lock(&claim_mu);
-    if (c->killed[0] == '\0') {
-        va_start(ap, fmt);
-        vsnprintf(c->killed, sizeof(c->killed), fmt, ap);
-        va_end(ap);
-        log_debug("esmtp %s: %s; closing the connection", c->t->where, c->killed);
-    }
-    /* The inode check: libESMTP may have closed the socket, and the number be reused. */
-    if (c->sock >= 0 && fstat(c->sock, &st) == 0 && st.st_ino == c->sock_ino)
-        shutdown(c->sock, SHUT_RDWR);
-    pthread_mutex_unlock(&claim_mu);
-}
-
-/* ---- the protocol monitor: libESMTP has no API for the replies to EHLO, STARTTLS and
-   AUTH, so the stage and reply of every command are read from the wire ---- */
-
-static void
-track_reset(struct track *tr)
-{
-    memset(tr, 0, sizeof(*tr));
-    tr->stage = TRANSPORT_STAGE_CONNECT;
-    tr->last_io = mono_now();
-}
-
-static enum transport_stage
-track_peek(const struct track *tr)
-{
-    if (tr->n > 0)
-        return tr->pending[tr->head];
-    if (!tr->any_reply)
-        return TRANSPORT_STAGE_CONNECT;           /* the greeting, as transport/curl.c has it */
-    return tr->after_go ? TRANSPORT_STAGE_DATA : TRANSPORT_STAGE_COMMAND;
-}
-
-/* A command went out (one line of what libESMTP flushed): its reply comes in order. */
-static void
-command_sent(struct conn *c, const char *p, size_t n)
-{
-    struct track *tr = &c->tr;
-    enum transport_stage stage = TRANSPORT_STAGE_COMMAND;
-
-    /* After a 334 the line is a SASL response (RFC 4954 4), whatever it looks like. */
-    if (tr->code == SMTP_AUTH_MORE && tr->stage == TRANSPORT_STAGE_AUTH) {
-        stage = TRANSPORT_STAGE_AUTH;
-        tr->code = 0;
-    } else {
-        stage = smtp_command_stage(p, n);
-        if (stage == TRANSPORT_STAGE_NONE)
-            stage = TRANSPORT_STAGE_COMMAND;
-    }
-    if (tr->n < PENDING_MAX)
-        tr->pending[(tr->head + tr->n++) % PENDING_MAX] = stage;
-    if (stage == TRANSPORT_STAGE_EHLO) {
-        tr->cap_starttls = tr->cap_auth = tr->cap_chunking = false;
-        tr->mechs[0] = '\0';
-    }
-    if (log_level() < LOGLEVEL_DEBUG)
-        return;
-    if (stage == TRANSPORT_STAGE_AUTH) {
-        /* Never log credentials, not even base64-encoded (RFC 4954 14). */
-        if (smtp_word_is(p, n, "AUTH") && n > 5) {
-            size_t ml = 0;
-
-            while (5 + ml < n && p[5 + ml] != ' ' && p[5 + ml] != '\r')
-                ml++;
-            log_debug("esmtp > AUTH %.*s (credentials not shown)", (int)ml, p + 5);
-        } else {
-            log_debug("esmtp > (credentials not shown)");
-        }
-        return;
-    }
-    smtp_debug_line("esmtp", ">", p, n);
-}
-
-/* The EHLO reply lists the extensions, one a line (RFC 5321 4.1.1.1). */
-static void
-ehlo_line(struct track *tr, const char *kw, size_t kl)
-{
-    if (smtp_word_is(kw, kl, "STARTTLS"))
-        tr->cap_starttls = true;
-    if (smtp_word_is(kw, kl, "CHUNKING"))
-        tr->cap_chunking = true;        /* libESMTP then sends BDAT (RFC 3030) */
-    if (smtp_word_is(kw, kl, "AUTH") && kl > 5) {
-        tr->cap_auth = true;
-        transport_copy_text(tr->mechs, sizeof(tr->mechs), kw + 5, kl - 5);
-    }
-}
-
-static void reply_done(struct conn *c, size_t rest);
-static void login_gate(struct conn *c);
-
-/* One line of a reply; rest is how many bytes of the same read follow it. */
-static void
-reply_line(struct conn *c, const char *p, size_t len, size_t rest)
-{
-    struct track *tr = &c->tr;
-    bool final;
-    int code = smtp_reply_code(p, len, &final);
-    bool digits = code >= 0;
-    const char *q = p;
-    size_t ql = len;
-
-    smtp_debug_line("esmtp", "<", p, len);
-    if (!tr->in_reply)
-        tr->reading = track_peek(tr);
-    tr->any_reply = true;
-    if (digits && len > SMTP_CODE_LEN + 1 && tr->reading == TRANSPORT_STAGE_EHLO)
-        ehlo_line(tr, p + SMTP_CODE_LEN + 1, len - SMTP_CODE_LEN - 1);
-    /* Keep "550 5.1.1 first line" and the text of the continuation lines. */
-    if (!tr->in_reply) {
-        tr->in_reply = true;
-        tr->tl = 0;
-    } else if (digits && ql > SMTP_CODE_LEN) {
-        q += SMTP_CODE_LEN + 1;
-        ql -= SMTP_CODE_LEN + 1;
-    }
-    if (tr->tl > 0 && tr->tl + 1 < sizeof(tr->text))
-        tr->text[tr->tl++] = ' ';
-    if (ql > sizeof(tr->text) - 1 - tr->tl)
-        ql = sizeof(tr->text) - 1 - tr->tl;
-    memcpy(tr->text + tr->tl, q, ql);
-    tr->tl += ql;
-    tr->text[tr->tl] = '\0';
-    if (!final)
-        return;
-    tr->code = digits ? code : 0;
-    reply_done(c, rest);
-}
-
-/* A complete reply: whose it is, and what it means for the connection. */
-static void
-reply_done(struct conn *c, size_t rest)
-{
-    struct track *tr = &c->tr;
-
-    tr->stage = tr->reading;
-    tr->reply_open = false;
-    if (tr->n > 0) {
-        tr->head = (tr->head + 1) % PENDING_MAX;
-        tr->n--;
-    }
-    tr->in_reply = false;
-    if (tr->stage == TRANSPORT_STAGE_DATA)
-        tr->after_go = tr->code == SMTP_DATA_GO;
-    if (tr->stage == TRANSPORT_STAGE_EHLO && tr->code / 100 == 2)
-        login_gate(c);
-    if (tr->code == SMTP_CLOSING)
-        c->closing = true;
-    if (tr->code >= 400 && tr->stage != TRANSPORT_STAGE_QUIT) {
-        c->refusal_stage = tr->stage;
-        c->refusal_code = tr->code;
-        memcpy(c->refusal_text, tr->text, tr->tl + 1);
-    }
-    if (tr->stage == TRANSPORT_STAGE_AUTH) {
-        if (tr->code == SMTP_AUTH_OK)
-            c->authed = true;
-        else if (tr->code >= 400) {
-            c->auth_code = tr->code;
-            memcpy(c->auth_text, tr->text, tr->tl + 1);
-        }
-    }
-    if (tr->stage == TRANSPORT_STAGE_TLS && tr->code == SMTP_STARTTLS_READY && rest > 0) {
-        /* Bytes after "220" came before the handshake, so in plain text, and libESMTP
-           1.1.0 would read them as the server's first words under TLS (CVE-2011-0411's
-           kind of response injection). */
-        c->abort_stage = TRANSPORT_STAGE_TLS;
-        c->abort_code = 0;
-        snprintf(c->abort_text, sizeof(c->abort_text), "the server sent %zu bytes of plain "
-            "text after its STARTTLS reply (response injection?); refusing the connection",
-            rest);
-    }
-}
-
-static void
-server_bytes(struct conn *c, const char *p, size_t n)
-{
-    struct track *tr = &c->tr;
-
-    for (size_t i = 0; i < n; i++) {
-        if (!tr->reply_open) {
-            tr->reply_open = true;
-            tr->reply_t0 = mono_now();
-            tr->reply_lines = 0;
-        }
-        if (p[i] == '\n') {
-            tr->line_junk = 0;
-            if (++tr->reply_lines > REPLY_LINES_MAX) {
-                conn_kill(c, "the server's reply has more than %d lines", REPLY_LINES_MAX);
-                return;
-            }
-            size_t len = tr->ll;
-
-            if (len > 0 && tr->line[len - 1] == '\r')
-                len--;
-            reply_line(c, tr->line, len, n - i - 1);
-            tr->ll = 0;
-        } else if (tr->ll < SMTP_REPLY_LINE_MAX) {
-            tr->line[tr->ll++] = p[i];
-        } else if (++tr->line_junk > REPLY_LINE_JUNK) {
-            conn_kill(c, "the server sent a reply line of more than %d bytes",
-                REPLY_LINE_JUNK);
-            return;
-        }
-    }
-}
-
-static void
-on_monitor(const char *buf, int buflen, int writing, void *arg)
-{
-    struct conn *c = arg;
-    size_t n = buflen > 0 ? (size_t)buflen : 0;
-
-    c->tr.last_io = mono_now();
-    if (writing == SMTP_CB_READING) {
-        server_bytes(c, buf, n);
-        /* libESMTP waits smtp.timeout for each read; a whole reply gets as long from
-           its first byte (RFC 5321 4.5.3.2 times replies, not bytes). */
-        if (c->tr.reply_open && c->tr.last_io - c->tr.reply_t0 > (double)c->t->cmd_ms / 1000.0)
-            conn_kill(c, "no complete reply within %ld s of its first line (smtp.timeout); "
-                "the server keeps sending parts of one", c->t->cmd_ms / 1000);
-        return;
-    }
-    if (writing != SMTP_CB_WRITING)
-        return;
-    for (const char *p = buf, *end = buf + n; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
-
-        if (len > 0 && p[len - 1] == '\r')
-            len--;
-        command_sent(c, p, len);
-        p = nl != NULL ? nl + 1 : end;
-    }
-}
+#include "esmtp_int.h"
 
 /* ---- results ---- */
 
@@ -594,31 +138,6 @@ fatal(struct transport_result *r, enum transport_stage stage, const char *text)
     transport_copy_text(r->text, sizeof(r->text), text, SIZE_MAX);
 }
 
-/* Why the TLS session failed, when it did. */
-static bool
-tls_failure(struct conn *c, char *out, size_t size)
-{
-    struct transport *t = c->t;
-
-    if (c->tls_failed[0] != '\0') {
-        snprintf(out, size, "%s", c->tls_failed);
-        return true;
-    }
-    if (c->tls_up || c->tr.stage != TRANSPORT_STAGE_TLS ||
-        c->tr.code != SMTP_STARTTLS_READY)
-        return false;
-    /* "220 ready" and then no TLS: the handshake failed (SMTP_ERR_CLIENT_ERROR). */
-    if (t->verify_err != X509_V_OK)
-        snprintf(out, size, "the server's certificate is not trusted: %s (depth %d)%s",
-            X509_verify_cert_error_string(t->verify_err), t->verify_depth,
-            t->s->ca_file != NULL ? "" : "; set smtp.ca_file for a private CA");
-    else if (c->sslerr[0] != '\0')
-        snprintf(out, size, "TLS handshake failed: %s", c->sslerr);
-    else
-        snprintf(out, size, "TLS handshake failed");
-    return true;
-}
-
 /* The result of a message, or of a check, when the connection ended without a reply to
    it: from what the monitor and the events saw. */
 static void
@@ -644,7 +163,7 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
             transport_enhanced(r, c->abort_text);
         return;
     }
-    if (tls_failure(c, why, sizeof(why))) {
+    if (esmtp_tls_failure(c, why, sizeof(why))) {
         fatal(r, TRANSPORT_STAGE_TLS, why);
         return;
     }
@@ -667,7 +186,7 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
     if (c->killed[0] != '\0') {
         r->outcome = TRANSPORT_TEMPFAIL;
         r->stage = tr->in_reply ? tr->reading : tr->any_reply || c->connected ?
-            track_peek(tr) : TRANSPORT_STAGE_CONNECT;
+            esmtp_track_peek(tr) : TRANSPORT_STAGE_CONNECT;
         transport_copy_text(r->text, sizeof(r->text), c->killed, SIZE_MAX);
         return;
     }
@@ -678,97 +197,12 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
         return;
     }
     r->outcome = TRANSPORT_TEMPFAIL;
-    r->stage = tr->any_reply || c->connected ? track_peek(tr) : TRANSPORT_STAGE_CONNECT;
+    r->stage = tr->any_reply || c->connected ? esmtp_track_peek(tr) : TRANSPORT_STAGE_CONNECT;
     e = smtp_strerror(c->err, buf, sizeof(buf));
     if (c->err == 0 || c->err == SMTP_ERR_DROPPED_CONNECTION)
         e = mono_now() - tr->last_io >= (double)c->t->cmd_ms / 1000.0 - 0.5 ? "no reply in time" :
             "the server closed the connection";
     transport_copy_text(r->text, sizeof(r->text), e != NULL ? e : "connection failed", SIZE_MAX);
-}
-
-/* ---- login: libESMTP goes on to MAIL FROM when AUTH fails or is not offered ---- */
-
-static void
-set_abort(struct conn *c, enum transport_stage stage, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-set_abort(struct conn *c, enum transport_stage stage, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    c->abort_stage = stage;
-    c->abort_code = code;
-    va_start(ap, fmt);
-    vsnprintf(c->abort_text, sizeof(c->abort_text), fmt, ap);
-    va_end(ap);
-}
-
-/*
- * At the last EHLO reply before MAIL FROM: with a login configured, a server that offers
- * no STARTTLS (opportunistic) or, where the login would happen, no AUTH gets no MAIL FROM
- * and no RCPT TO, as with transport/curl.c: libESMTP would go on to the envelope in clear
- * text, so the connection is cut here, before it can.
- */
-static void
-login_gate(struct conn *c)
-{
-    struct transport *t = c->t;
-    struct track *tr = &c->tr;
-
-    if (c->mode == CONN_CHECK || t->user == NULL || c->abort_stage != TRANSPORT_STAGE_NONE ||
-        c->authed)
-        return;
-    if (!c->tls_up && t->starttls == Starttls_ENABLED && !tr->cap_starttls)
-        set_abort(c, TRANSPORT_STAGE_TLS, 0, "%s", SMTP_NO_STARTTLS);
-    else if ((c->tls_up || t->starttls == Starttls_DISABLED) && !tr->cap_auth)
-        set_abort(c, TRANSPORT_STAGE_AUTH, 0, "%s", SMTP_NO_AUTH);
-    else
-        return;
-    c->login_checked = true;
-    conn_kill(c, "%s", c->abort_text);
-}
-
-/* At the first MAIL FROM of a connection: was the configured login done? */
-static void
-check_login(struct conn *c)
-{
-    struct transport *t = c->t;
-
-    if (c->login_checked || c->mode == CONN_CHECK || t->user == NULL)
-        return;
-    c->login_checked = true;
-    if (c->authed || c->abort_stage != TRANSPORT_STAGE_NONE)
-        return;
-    if (!c->tls_up && t->starttls == Starttls_ENABLED)
-        set_abort(c, TRANSPORT_STAGE_TLS, 0, "%s", SMTP_NO_STARTTLS);
-    else if (c->auth_code != 0)
-        set_abort(c, TRANSPORT_STAGE_AUTH, c->auth_code, "%s", c->auth_text);
-    else if (!c->tr.cap_auth)
-        set_abort(c, TRANSPORT_STAGE_AUTH, 0, "%s", SMTP_NO_AUTH);
-    else
-        set_abort(c, TRANSPORT_STAGE_AUTH, 0, "none of the server's AUTH mechanisms (%s) is one "
-            "libESMTP has (PLAIN, LOGIN, CRAM-MD5)", c->tr.mechs);
-    log_debug("esmtp %s: %s; the transaction will be abandoned before the data", t->where,
-        c->abort_text);
-}
-
-static int
-on_interact(auth_client_request_t req, char **result, int fields, void *arg)
-{
-    struct transport *t = arg;
-
-    for (int i = 0; i < fields; i++) {
-        if (req[i].flags & AUTH_USER)
-            result[i] = t->user;
-        else if (req[i].flags & AUTH_PASS)
-            result[i] = t->pass;
-        else
-            result[i] = NULL;
-        if (result[i] == NULL)
-            return 0;
-    }
-    return 1;
 }
 
 /* ---- handing messages to the session thread and results back ---- */
@@ -818,7 +252,7 @@ on_mail(struct conn *c, smtp_message_t msg)
     struct letter *l = smtp_message_get_application_data(msg);
     const smtp_status_t *st = smtp_reverse_path_status(msg);
 
-    check_login(c);
+    esmtp_check_login(c);
     if (l == NULL)
         return;
     if (l->probe) {
@@ -1022,80 +456,6 @@ conn_park(struct conn *c)
         log_debug("esmtp %s: idle for %d s; closing the connection", c->t->where, IDLE_MAX);
 }
 
-/* ---- TLS: our own SSL_CTX, verified by OpenSSL (chain and name, RFC 6125) ---- */
-
-static void
-on_tls_info(const SSL *ssl, int where, int ret)
-{
-    struct transport *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-
-    (void)ret;
-    /* libESMTP 1.1.0 sends no SNI (RFC 6066 3); the ClientHello is built after this. */
-    if ((where & SSL_CB_HANDSHAKE_START) && t != NULL && !t->host_is_ip &&
-        SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) == NULL)
-        SSL_set_tlsext_host_name((SSL *)ssl, t->host);
-}
-
-static int
-on_verify(int ok, X509_STORE_CTX *x)
-{
-    SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
-    struct transport *t = ssl != NULL ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
-
-    if (!ok && t != NULL && t->verify_err == X509_V_OK) {
-        t->verify_err = X509_STORE_CTX_get_error(x);
-        t->verify_depth = X509_STORE_CTX_get_error_depth(x);
-    }
-    return ok;
-}
-
-static int
-tls_setup(struct transport *t, struct diag *d)
-{
-    const struct config_smtp *s = t->s;
-    X509_VERIFY_PARAM *vp;
-    char err[160];
-
-    t->tls = SSL_CTX_new(TLS_client_method());
-    if (t->tls == NULL) {
-        diag_set(d, EX_SOFTWARE, "OpenSSL could not make a TLS context");
-        return -1;
-    }
-    SSL_CTX_set_min_proto_version(t->tls, TLS1_2_VERSION);     /* RFC 8996 */
-    /* And no TLS 1.3: libESMTP 1.1.0 polls for reading before it flushes the command it
-       just wrote, so the NewSessionTicket a TLS 1.3 server sends after the handshake (RFC
-       8446 4.6.1) makes it wait for a reply to an EHLO it has not sent yet. */
-    SSL_CTX_set_max_proto_version(t->tls, TLS1_2_VERSION);
-    SSL_CTX_set_app_data(t->tls, t);
-    SSL_CTX_set_info_callback(t->tls, on_tls_info);
-    if (!s->tls_verify) {
-        SSL_CTX_set_verify(t->tls, SSL_VERIFY_NONE, NULL);
-        log_warnx("smtp %s: TLS certificate verification is OFF (smtp.tls_verify: false); "
-            "anyone on the way can read the mail and the password", t->where);
-        return 0;
-    }
-    if (s->ca_file != NULL ? SSL_CTX_load_verify_locations(t->tls, s->ca_file, NULL) != 1 :
-        SSL_CTX_set_default_verify_paths(t->tls) != 1) {
-        ERR_error_string_n(ERR_get_error(), err, sizeof(err));
-        ERR_clear_error();
-        diag_set(d, EX_CONFIG, "smtp.ca_file: cannot load \"%s\": %s; give a PEM file of CA "
-            "certificates", s->ca_file != NULL ? s->ca_file : "(system CAs)", err);
-        return -1;
-    }
-    /* Verify in the handshake (so nothing goes to an unverified server), host name
-       included: libESMTP's own name check knows neither IP addresses nor RFC 6125. */
-    SSL_CTX_set_verify(t->tls, SSL_VERIFY_PEER, on_verify);
-    vp = SSL_CTX_get0_param(t->tls);
-    X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    if (t->host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, t->host) != 1 :
-        X509_VERIFY_PARAM_set1_host(vp, t->host, 0) != 1) {
-        diag_set(d, EX_CONFIG, "smtp.url: OpenSSL cannot check certificates for \"%s\"",
-            t->host);
-        return -1;
-    }
-    return 0;
-}
-
 /* ---- libESMTP's events ---- */
 
 /*
@@ -1148,10 +508,10 @@ on_event(smtp_session_t s, int event, void *arg, ...)
     case SMTP_EV_CONNECT:
         /* A new TCP connection (libESMTP tries each address of the name in turn). */
         nodelay_to(t->port);
-        unclaim_socket(c);
-        claim_socket(c, t->port);
-        connect_unlock(c);
-        track_reset(&c->tr);
+        esmtp_unclaim_socket(c);
+        esmtp_claim_socket(c, t->port);
+        esmtp_connect_unlock(c);
+        esmtp_track_reset(&c->tr);
         c->connected = true;
         c->tls_up = c->authed = c->login_checked = c->closing = false;
         c->etrn_seen = c->starttls_missing = false;
@@ -1252,7 +612,7 @@ conn_new(struct transport *t, enum conn_mode mode)
     c->mode = mode;
     c->sock = -1;
     c->state = CONN_RUNNING;
-    track_reset(&c->tr);
+    esmtp_track_reset(&c->tr);
     pthread_mutex_init(&c->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1263,7 +623,7 @@ conn_new(struct transport *t, enum conn_mode mode)
         (t->helo != NULL && !smtp_set_hostname(c->s, t->helo)))
         xoom();
     smtp_set_eventcb(c->s, on_event, c);
-    smtp_set_monitorcb(c->s, on_monitor, c, 0);
+    smtp_set_monitorcb(c->s, esmtp_on_monitor, c, 0);
     /* libESMTP's timeouts are in milliseconds, whatever its documentation says. */
     smtp_set_timeout(c->s, Timeout_GREETING | to, t->cmd_ms);
     smtp_set_timeout(c->s, Timeout_ENVELOPE | to, t->cmd_ms);
@@ -1286,12 +646,12 @@ conn_main(void *arg)
     struct conn *c = arg;
     unsigned long e;
 
-    pthread_mutex_lock(&connect_mu);        /* until SMTP_EV_CONNECT: see claim_socket() */
+    pthread_mutex_lock(&esmtp_connect_mu);        /* until SMTP_EV_CONNECT: see esmtp_claim_socket() */
     c->connect_locked = true;
     smtp_start_session(c->s);
     c->err = smtp_errno();                  /* libESMTP's errno is per thread */
-    connect_unlock(c);
-    unclaim_socket(c);
+    esmtp_connect_unlock(c);
+    esmtp_unclaim_socket(c);
     if ((e = ERR_peek_last_error()) != 0)
         ERR_error_string_n(e, c->sslerr, sizeof(c->sslerr));
     ERR_clear_error();
@@ -1524,7 +884,7 @@ tcp_check(struct transport *t, struct diag *d)
             rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
         return -1;
     }
-    pthread_mutex_lock(&connect_mu);        /* no stray socket at a claim_socket() */
+    pthread_mutex_lock(&esmtp_connect_mu);        /* no stray socket at a esmtp_claim_socket() */
     for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
         int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
             ai->ai_protocol);
@@ -1557,7 +917,7 @@ tcp_check(struct transport *t, struct diag *d)
             break;
     }
     freeaddrinfo(res);
-    pthread_mutex_unlock(&connect_mu);
+    pthread_mutex_unlock(&esmtp_connect_mu);
     if (err == 0)
         return 0;
     diag_set(d, EX_TEMPFAIL, "smtp %s: connect: %s%s", t->where, strerror(err),
@@ -1605,7 +965,7 @@ esmtp_open(const struct transport_opts *o, struct diag *d)
     }
     t->cmd_ms = s->timeout * 1000L;
     t->probe_from = nl->bounce_to != NULL ? nl->bounce_to : nl->from != NULL ? nl->from : "";
-    if (t->starttls != Starttls_DISABLED && tls_setup(t, d) == -1)
+    if (t->starttls != Starttls_DISABLED && esmtp_tls_setup(t, d) == -1)
         goto fail;
     if (s->username != NULL) {
         t->user = xstrdup(s->username);
@@ -1617,7 +977,7 @@ esmtp_open(const struct transport_opts *o, struct diag *d)
         /* PLAIN and LOGIN are "plain text" mechanisms: libESMTP wants them allowed; the
            password waits for TLS anyway unless smtp.starttls is off. */
         auth_set_mechanism_flags(t->auth, AUTH_PLUGIN_PLAIN, 0);
-        auth_set_interact_cb(t->auth, on_interact, t);
+        auth_set_interact_cb(t->auth, esmtp_on_interact, t);
     }
 
     if (tcp_check(t, d) == -1)
@@ -1727,7 +1087,7 @@ wait_job(struct conn *c, struct job *job, double deadline)
         /* The cv runs on CLOCK_MONOTONIC, as mono_now() does. */
         if (pthread_cond_timedwait(&c->cv, &c->mu, &until) == ETIMEDOUT && !job->done) {
             pthread_mutex_unlock(&c->mu);
-            conn_kill(c, "the message was not done within %ld s (smtp.message_timeout)",
+            esmtp_conn_kill(c, "the message was not done within %ld s (smtp.message_timeout)",
                 c->t->s->message_timeout);
             pthread_mutex_lock(&c->mu);
             until.tv_sec += 1;              /* then wait for the session to end */
