@@ -123,7 +123,8 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
 
         if ((manifest = campaign_manifest(cfg->paths.state_dir, want)) != NULL) {
             *id = xstrdup(want);    /* an existing campaign: compose it as it was */
-            *is = issue_load(manifest, &ao, NULL, d);
+            *is = campaign_manifest_check(cfg->paths.state_dir, manifest, d) == -1 ? NULL :
+                issue_load(manifest, &ao, NULL, d);
             rc = *is != NULL ? 0 : -1;
             goto out;
         }
@@ -146,7 +147,8 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
             if (!cl.v[i].done) {
                 manifest = campaign_manifest(cfg->paths.state_dir, cl.v[i].id);
                 *id = xstrdup(cl.v[i].id);
-                *is = issue_load(manifest, &ao, NULL, d);
+                *is = campaign_manifest_check(cfg->paths.state_dir, manifest, d) == -1 ?
+                    NULL : issue_load(manifest, &ao, NULL, d);
                 rc = *is != NULL ? 0 : -1;
                 goto out;
             }

@@ -683,8 +683,14 @@ expect 75 "a server that accepts and never answers"
 # 40 subscribers: the run stops after a few timeouts instead of waiting for each one
 # (counted on the server, not on the clock: at most max_attempts tries per connection)
 nconn=$(grep -c '^conn ' "$SD/log")
+# libESMTP's transport makes two TCP connections per attempt (open() checks the server
+# within smtp.connect_timeout, which libESMTP's connect cannot); and a worker whose
+# greeting timed out may reconnect before the others' timeouts stop the run: at most one
+# more attempt for each of the other 3 workers.
+most=8
+[ "$TRANSPORT" = esmtp ] && most=14
 check "$P it stopped after a few smtp.timeouts ($nconn connections, $((t1 - t0)) s)" \
-    [ "$nconn" -ge 1 -a "$nconn" -le 8 ]
+    [ "$nconn" -ge 1 -a "$nconn" -le "$most" ]
 err_has "time" "the error says it timed out"
 stop_server
 

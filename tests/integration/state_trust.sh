@@ -84,8 +84,14 @@ printf 'number: 9\ndate: 2026-11-09\narticles:\n  - %s\n%s\n' "$T/private.txt" "
 run_g send --campaign planted
 expect_rc 65 "a manifest with another manifest's signature is refused"
 check "nothing was mailed from it" sh -c '! grep -rq SECRET-PRIVATE-DATA outbox'
-# an edited signed manifest
+# an edited signed manifest of a done campaign: history only, never composed again
 rm state/campaigns/planted.issue
-sed -i "s|a1.yaml|../private.txt|" state/campaigns/issue-1.issue
+sed -i "s|$T/articles/a1.yaml|$T/private.txt|" state/campaigns/issue-1.issue
 run_g status
-expect_rc 65 "an edited manifest is refused"
+expect_rc 0 "a done campaign's unsigned manifest still counts as history (older gazettes)"
+run_g send --campaign issue-1
+expect_rc 65 "but it is never composed and sent again"
+expect_err "not written by gazette" "and says so"
+run_g send --retry-failed issue-1
+expect_rc 65 "nor by --retry-failed"
+check "nothing was mailed from it" sh -c '! grep -rq SECRET-PRIVATE-DATA outbox'
