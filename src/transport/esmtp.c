@@ -646,7 +646,8 @@ conn_main(void *arg)
     struct conn *c = arg;
     unsigned long e;
 
-    pthread_mutex_lock(&esmtp_connect_mu);        /* until SMTP_EV_CONNECT: see esmtp_claim_socket() */
+    /* until SMTP_EV_CONNECT: see esmtp_claim_socket() */
+    pthread_mutex_lock(&esmtp_connect_mu);
     c->connect_locked = true;
     smtp_start_session(c->s);
     c->err = smtp_errno();                  /* libESMTP's errno is per thread */
@@ -884,7 +885,7 @@ tcp_check(struct transport *t, struct diag *d)
             rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
         return -1;
     }
-    pthread_mutex_lock(&esmtp_connect_mu);        /* no stray socket at a esmtp_claim_socket() */
+    pthread_mutex_lock(&esmtp_connect_mu);    /* no stray socket at an esmtp_claim_socket() */
     for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
         int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
             ai->ai_protocol);

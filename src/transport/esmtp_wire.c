@@ -416,8 +416,8 @@ esmtp_check_login(struct conn *c)
     else if (!c->tr.cap_auth)
         esmtp_set_abort(c, TRANSPORT_STAGE_AUTH, 0, "%s", SMTP_NO_AUTH);
     else
-        esmtp_set_abort(c, TRANSPORT_STAGE_AUTH, 0, "none of the server's AUTH mechanisms (%s) is one "
-            "libESMTP has (PLAIN, LOGIN, CRAM-MD5)", c->tr.mechs);
+        esmtp_set_abort(c, TRANSPORT_STAGE_AUTH, 0, "none of the server's AUTH mechanisms "
+            "(%s) is one libESMTP has (PLAIN, LOGIN, CRAM-MD5)", c->tr.mechs);
     log_debug("esmtp %s: %s; the transaction will be abandoned before the data", t->where,
         c->abort_text);
 }
