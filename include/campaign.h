@@ -49,6 +49,11 @@ int campaign_save(const char *state_dir, const char *id, const struct issue *is,
     struct diag *d);
 /* The manifest's path, if the campaign has one (caller frees), else NULL. */
 char *campaign_manifest(const char *state_dir, const char *id);
+/*
+ * 0 when the manifest at path is one gazette signed (state.h), else -1 with EX_DATAERR
+ * (or the read error): check it before composing from it.
+ */
+int campaign_manifest_check(const char *state_dir, const char *path, struct diag *d);
 /* Mark the campaign done (a run reached its end). */
 int campaign_mark_done(const char *state_dir, const char *id, struct diag *d);
 /*

@@ -33,6 +33,9 @@ int cmd_inbox(struct cli *c, int argc, char **argv);
 /* "gazette render TEMPLATE [--data FILE] [--partials DIR]": any template with given data. */
 int cmd_render(struct cli *c, int argc, char **argv);
 
+/* "gazette secret new [FILE]": a new unsubscribe secret, mode 600. */
+int cmd_secret(struct cli *c, int argc, char **argv);
+
 /* "gazette send": send the digest to the list (what cron runs). */
 int cmd_send(struct cli *c, int argc, char **argv);
 /*

@@ -59,6 +59,7 @@ struct config_smtp {
     char *helo;
     long connect_timeout;       /* seconds */
     long timeout;               /* seconds, per command */
+    long message_timeout;       /* seconds, per message (all its replies and data) */
     long connections;
     long messages_per_connection;
     double rate_per_second;     /* 0: no limit */
@@ -151,8 +152,14 @@ void config_free(struct config *c);
 int config_password(const struct config *c, struct buf *out, struct diag *d);
 /* smtp.transport as the config writes it ("smtp", "esmtp", "maildir"), for messages. */
 const char *config_transport_name(const struct config *c);
-/* Same for the unsubscribe-token secret. */
+#define CONFIG_SECRET_MIN 32        /* characters of an unsubscribe secret: 16 bytes in hex */
+/* Same for the unsubscribe-token secret, which must be at least CONFIG_SECRET_MIN long. */
 int config_secret(const struct config *c, struct buf *out, struct diag *d);
+/*
+ * --insecure: a secret or password file that is not private to the user (mode or owner)
+ * is only a warning instead of an EX_CONFIG error.
+ */
+void config_allow_insecure(bool yes);
 
 /* Write the effective configuration as YAML (secrets are not included, only their source). */
 void config_dump(const struct config *c, struct buf *out);

@@ -17,7 +17,8 @@ struct buf;
 /* FNV-1a over the bytes of s with ASCII letters folded to lower case. */
 uint32_t text_hash_fold(const char *s);
 
-/* s[0..n) holds a C0 control character or DEL (a line break or a tab included). */
+/* s[0..n) holds a C0 control character or DEL (a line break or a tab included), a C1
+   control or U+2028/U+2029 (line breaks to YAML). */
 bool text_has_control(const char *s, size_t n);
 
 /* Append s[0..n) to out with & < > " ' as entities (HTML 5 text and quoted attributes). */

@@ -35,6 +35,27 @@ struct transport_msg {
     void *before_end_arg;
 };
 
+/* Where a message stopped: the command whose reply decided (or the local step). */
+enum transport_stage {
+    TRANSPORT_STAGE_NONE,       /* "": not set */
+    TRANSPORT_STAGE_CONNECT,    /* "connect": the TCP connection and the greeting */
+    TRANSPORT_STAGE_EHLO,       /* "ehlo": EHLO (or HELO) */
+    TRANSPORT_STAGE_TLS,        /* "tls": STARTTLS and the handshake */
+    TRANSPORT_STAGE_AUTH,       /* "auth": AUTH and its exchange */
+    TRANSPORT_STAGE_MAIL,       /* "mail": MAIL FROM */
+    TRANSPORT_STAGE_RCPT,       /* "rcpt": RCPT TO */
+    TRANSPORT_STAGE_DATA,       /* "data": DATA (or BDAT) and the end of the data */
+    TRANSPORT_STAGE_RSET,       /* "rset" */
+    TRANSPORT_STAGE_NOOP,       /* "noop": the check of a kept connection */
+    TRANSPORT_STAGE_QUIT,       /* "quit" */
+    TRANSPORT_STAGE_ETRN,       /* "etrn": libESMTP's way out of a check connection */
+    TRANSPORT_STAGE_COMMAND,    /* "command": any other command, or a reply unasked for */
+    TRANSPORT_STAGE_CONFIG,     /* "config": the settings (nothing was sent) */
+    TRANSPORT_STAGE_MAILDIR,    /* "maildir": the Maildir folder */
+    TRANSPORT_STAGE_JOURNAL,    /* "journal": the journal could not be written first */
+    TRANSPORT_STAGE_COMPOSE,    /* "compose": the message could not be made (mailer) */
+};
+
 enum transport_outcome {
     TRANSPORT_SENT,             /* the server took it (2xx after the data) */
     TRANSPORT_TEMPFAIL,         /* 4xx, timeout, dropped connection before the data was
@@ -51,9 +72,7 @@ struct transport_result {
     int code;                   /* SMTP reply code of the failing (or last) step; 0 if none */
     char enhanced[16];          /* RFC 3463 status such as "5.1.1", or "" */
     char text[256];             /* reply text or error, sanitised (no control bytes) */
-    const char *stage;          /* "connect" (greeting), "ehlo", "tls", "auth", "mail",
-                                   "rcpt", "data" (DATA and the final dot), "noop",
-                                   "config", "maildir" */
+    enum transport_stage stage; /* where it stopped (or, when sent, "data") */
     double latency;             /* seconds spent on this message */
     bool reconnect;             /* the connection is gone (421, drop): open a new one */
 };
@@ -90,6 +109,14 @@ extern const struct transport_ops transport_maildir_ops;
 const struct transport_ops *transport_for(const struct config *cfg);
 /* "sent", "tempfail", ... */
 const char *transport_outcome_name(enum transport_outcome o);
+/* "connect", "rcpt", ... ("" for TRANSPORT_STAGE_NONE): the names in logs and journals. */
+const char *transport_stage_name(enum transport_stage st);
+/*
+ * The sysexits code for a result that stops a run or a check: EX_CONFIG (settings),
+ * EX_TEMPFAIL (temporary or uncertain), EX_NOPERM (login refused, 530), EX_PROTOCOL
+ * (TLS), EX_IOERR (journal), else EX_UNAVAILABLE.
+ */
+int transport_exit_code(const struct transport_result *r);
 /*
  * Classify an SMTP reply at a stage into an outcome (RFC 5321 4.2.1, RFC 3463): shared by
  * every SMTP transport so that they agree.  text may hold an enhanced code ("5.1.1 ...").
@@ -99,7 +126,8 @@ const char *transport_outcome_name(enum transport_outcome o);
  * TEMPFAIL: a transport that handed over the whole message and then lost the reply
  * reports TRANSPORT_UNCERTAIN itself.
  */
-enum transport_outcome transport_classify(const char *stage, int code, const char *text);
+enum transport_outcome transport_classify(enum transport_stage stage, int code,
+    const char *text);
 #define TRANSPORT_HELO_MAX 255      /* RFC 5321 4.5.3.1.2: a domain; literals are shorter */
 /*
  * Why a would make a bad MAIL FROM or RCPT TO, or NULL: empty (unless null_ok, the null
@@ -116,9 +144,10 @@ int transport_check_envelope(const struct transport_msg *m, bool utf8_ok,
 /* A usable EHLO name: letters, digits, '.', '-' and an address literal's "[", "]", ":". */
 bool transport_helo_ok(const char *h);
 /*
- * Copy outside text (a server's reply, an error) into a fixed field such as r->text: line
- * ends become one space, other control bytes \xNN, trailing blanks go, cut to fit; stops
- * at n bytes or a NUL.
+ * Copy outside text (a server's reply, an error) into a fixed field such as r->text, as
+ * utf8_escape() does (line ends one space; control bytes and invalid UTF-8 \xNN; C1,
+ * bidi controls and line separators \uXXXX: only valid UTF-8 that shows as it is), with
+ * trailing blanks gone; stops at n bytes or a NUL.
  */
 void transport_copy_text(char *dst, size_t size, const char *p, size_t n);
 /* Fill r->enhanced from the start of text when it holds an RFC 3463 code. */

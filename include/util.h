@@ -45,6 +45,15 @@ bool utf8_is_valid(const char *p, size_t n);
 /* Length of the valid UTF-8 sequence at s (n bytes left, n > 0), or 0 when it is not valid
    (overlong, surrogate, past U+10FFFF, or cut short). */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
+/*
+ * Copy outside text p[0..n) (it stops at a NUL) into dst as text safe for a terminal, a
+ * log line and JSON: CR and LF become one space; other control bytes and every byte that
+ * is not part of valid UTF-8 become \xNN; C1 controls (U+0080..U+009F), bidirectional
+ * controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) and line and
+ * paragraph separators (U+2028, U+2029) become \uXXXX.  Cut to fit on a character or
+ * escape boundary; dst is always NUL-terminated (size > 0).  Returns the length.
+ */
+size_t utf8_escape(char *dst, size_t size, const char *p, size_t n);
 
 /* Length of the UTF-8 space at s (n bytes left) that text collapses to one blank: NBSP,
  * U+2000..U+200A, U+202F, U+3000; 0 for anything else. */

@@ -22,6 +22,7 @@
 #include "issue.h"
 #include "journal.h"
 #include "lock.h"
+#include "state.h"
 #include "subs.h"
 #include "text.h"
 #include "util.h"
@@ -67,6 +68,47 @@ str_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * A manifest names the files that are mailed to every subscriber: one is used only when
+ * gazette signed it (state.h), never one that someone else put in the state folder.
+ * history_ok: the campaign is done, and the manifest only says which articles went out
+ * (a gazette older than the signatures wrote none): an unsigned one is read for that.
+ */
+static struct value *
+manifest_load(const char *state_dir, const char *path, bool history_ok, struct diag *d)
+{
+    size_t len;
+    char *text = state_read(path, &len, d);
+    struct value *v = NULL;
+    int ok;
+
+    if (text == NULL) {
+        if (errno == ENOENT)
+            diag_set(d, EX_IOERR, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if ((ok = state_verify(state_dir, text, len, d)) == 0 && history_ok)
+        ok = 1;
+    else if (ok == 0)
+        diag_set(d, EX_DATAERR, "%s: this manifest was not written by gazette (its "
+            "signature is missing or wrong), so its articles are not sent; remove it if "
+            "you did not put it there, or move it out and send that issue with 'gazette "
+            "send ISSUE_FILE'", path);
+    if (ok == 1)
+        v = value_parse(text, len, path, d);
+    free(text);
+    return v;
+}
+
+int
+campaign_manifest_check(const char *state_dir, const char *path, struct diag *d)
+{
+    struct value *v = manifest_load(state_dir, path, false, d);
+
+    value_free(v);
+    return v != NULL ? 0 : -1;
+}
+
 int
 campaign_list(const char *state_dir, struct campaign_list *out, struct diag *d)
 {
@@ -88,12 +130,16 @@ campaign_list(const char *state_dir, struct campaign_list *out, struct diag *d)
         struct value *v, *arts;
         struct buf p;
         struct stat st;
+        bool done;
 
         if (n <= 6 || strcmp(de->d_name + n - 6, ".issue") != 0 || de->d_name[0] == '.')
             continue;
         buf_init(&p, 0);
+        buf_putf(&p, "%s/%.*s.done", dir, (int)(n - 6), de->d_name);
+        done = access(buf_str(&p), F_OK) == 0;
+        buf_reset(&p);
         buf_putf(&p, "%s/%s", dir, de->d_name);
-        if ((v = value_load(buf_str(&p), d)) == NULL) {
+        if ((v = manifest_load(state_dir, buf_str(&p), done, d)) == NULL) {
             buf_fini(&p);
             closedir(dh);
             free(dir);
@@ -225,6 +271,13 @@ campaign_save(const char *state_dir, const char *id, const struct issue *is, str
         }
     }
     buf_putf(&path, "%s/%s.issue", dir, id);
+    {
+        char sig[96];
+
+        if (state_sign(state_dir, buf_str(&b), b.len, sig, d) == -1)
+            goto out;
+        buf_puts(&b, sig);
+    }
     rc = atomic_replace(buf_str(&path), buf_str(&b), b.len, d);
 out:
     free(dir);

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "diag.h"
 #include "text.h"
+#include "log.h"
 #include "util.h"
 #include "value.h"
 
@@ -104,6 +105,8 @@ static const struct key keys[] = {
     { "smtp", "helo", K_STR, S(helo), NULL, 0, 0, NULL, "a host name for EHLO" },
     { "smtp", "connect_timeout", K_INT, S(connect_timeout), "30", 1, 3600, NULL, "seconds" },
     { "smtp", "timeout", K_INT, S(timeout), "120", 1, 3600, NULL, "seconds" },
+    { "smtp", "message_timeout", K_INT, S(message_timeout), "600", 1, 86400, NULL,
+      "seconds for one whole message, all its replies and data" },
     { "smtp", "connections", K_INT, S(connections), "4", 1, 64, NULL, "parallel connections" },
     { "smtp", "messages_per_connection", K_INT, S(messages_per_connection), "100", 1, 100000,
       NULL, "messages sent over one connection" },
@@ -315,6 +318,15 @@ closest(const char *section, const char *name)
     return sg.best;
 }
 
+static bool
+is_ascii(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
+
 static int
 set_value(struct config *c, const struct key *k, const struct value *v, struct diag *d)
 {
@@ -422,7 +434,11 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
         }
     }
     free(*FIELD(c, k, char *));
-    *FIELD(c, k, char *) = k->type == K_PATH ? resolve(c, v->str) : xstrdup(v->str);
+    if (k->type == K_ADDR && !is_ascii(v->str))
+        *FIELD(c, k, char *) = xstrdup(canon);  /* an IDN: the A-label form, as SMTP and
+                                                   the list have it (RFC 5890) */
+    else
+        *FIELD(c, k, char *) = k->type == K_PATH ? resolve(c, v->str) : xstrdup(v->str);
     return 0;
 type:
     diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: expected %s, found a %s", k->section,
@@ -572,6 +588,39 @@ config_load(const char *path, struct diag *d)
     return from_value(root, path, d);
 }
 
+static bool insecure;
+
+void
+config_allow_insecure(bool yes)
+{
+    insecure = yes;
+}
+
+/* A secret's file must be the user's (or root's) and private to its owner. */
+static int
+secret_file_ok(const char *file, const char *what, struct diag *d)
+{
+    struct stat st;
+    const char *why = NULL;
+
+    if (stat(file, &st) == -1)
+        return 0;                           /* read_file() says why */
+    if (st.st_uid != geteuid() && st.st_uid != 0)
+        why = "belongs to another user";
+    else if ((st.st_mode & 077) != 0)
+        why = "is readable or writable by others";
+    if (why == NULL)
+        return 0;
+    if (insecure) {
+        log_warnx("%s: the %s %s (allowed by --insecure); chmod 600 it", file, what, why);
+        return 0;
+    }
+    diag_set(d, EX_CONFIG, "the %s %s; make it yours alone ('chmod 600 %s', 'chown %ld "
+        "%s'), or run with --insecure to go on anyway", what, why, file, (long)geteuid(), file);
+    diag_path(d, file);
+    return -1;
+}
+
 static int
 read_secret(const char *file, const char *env, const char *what, struct buf *out,
     struct diag *d)
@@ -586,18 +635,15 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
         }
         buf_puts(out, s);
     } else if (file != NULL) {
-        struct stat st;
         size_t len;
-        char *s = read_file_max(file, CONFIG_SECRET_MAX, &len);
+        char *s;
 
-        if (s == NULL) {
+        if (secret_file_ok(file, what, d) == -1)
+            return -1;
+        if ((s = read_file_max(file, CONFIG_SECRET_MAX, &len)) == NULL) {
             diag_set(d, EX_CONFIG, "cannot read the %s: %s", what, read_file_strerror(errno));
             diag_path(d, file);
             return -1;
-        }
-        if (stat(file, &st) == 0 && (st.st_mode & 077) != 0) {
-            fprintf(stderr, "gazette: warning: %s: the %s is readable by others; "
-                "chmod 600 it\n", file, what);
         }
         while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
             len--;
@@ -635,8 +681,22 @@ config_transport_name(const struct config *c)
 int
 config_secret(const struct config *c, struct buf *out, struct diag *d)
 {
-    return read_secret(c->newsletter.secret_file, c->newsletter.secret_env,
-        "unsubscribe secret", out, d);
+    if (read_secret(c->newsletter.secret_file, c->newsletter.secret_env,
+        "unsubscribe secret", out, d) == -1)
+        return -1;
+    /* One token and a short secret give the secret away by brute force, and with it every
+       subscriber's token: at least 16 random bytes (as 32 hex digits). */
+    if (out->len > 0 && out->len < CONFIG_SECRET_MIN) {
+        diag_set(d, EX_CONFIG, "the unsubscribe secret is %zu characters; it must be at "
+            "least %d (16 random bytes in hex): make one with 'gazette secret new FILE'",
+            out->len, CONFIG_SECRET_MIN);
+        if (c->newsletter.secret_file != NULL)
+            diag_path(d, c->newsletter.secret_file);
+        explicit_bzero(out->p, out->len);
+        buf_reset(out);
+        return -1;
+    }
+    return 0;
 }
 
 void

@@ -196,18 +196,12 @@ apply(struct journal *j, const char *addr, enum journal_state st, int code,
     }
 }
 
-/* Copy s into out with tabs, line breaks and other controls made into spaces. */
+/* Copy outside text s into out, safe for the journal's line format and for a terminal
+   (utf8_escape(): no control byte, tab or line break; only valid UTF-8). */
 static void
 clean(char *out, size_t size, const char *s)
 {
-    size_t i = 0;
-
-    for (; s != NULL && *s && i + 1 < size; s++)
-        out[i++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? ' ' : *s;
-    /* never end inside a UTF-8 sequence */
-    while (i > 0 && ((unsigned char)out[i - 1] & 0x80) != 0 && !utf8_is_valid(out, i))
-        i--;
-    out[i] = '\0';
+    utf8_escape(out, size, s != NULL ? s : "", SIZE_MAX);
 }
 
 static bool
@@ -331,9 +325,11 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
                 /* not fatal: status then shows no pid */
             }
         }
-        j->fd = open(j->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        j->fd = open(j->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (j->fd == -1) {
-            diag_set(d, EX_CANTCREAT, "cannot open the journal: %s", strerror(errno));
+            diag_set(d, errno == ELOOP ? EX_NOPERM : EX_CANTCREAT, "cannot open the journal: %s",
+                errno == ELOOP ? "it is a symbolic link, which gazette never follows; remove it" :
+                strerror(errno));
             diag_path(d, j->path);
             goto fail;
         }

@@ -23,11 +23,14 @@ lock_path(const char *lockpath, int wait_ms, struct diag *d)
 {
     int fd, waited = 0;
 
-    fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd == -1 && errno == EACCES)    /* someone else's lock file: flock() needs no write */
-        fd = open(lockpath, O_RDONLY | O_CLOEXEC);
+        fd = open(lockpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd == -1) {
-        diag_set(d, EX_CANTCREAT, "cannot open lock file %s: %s", lockpath, strerror(errno));
+        diag_set(d, errno == ELOOP ? EX_NOPERM : EX_CANTCREAT, "cannot open lock file %s: %s",
+            lockpath,
+            errno == ELOOP ? "it is a symbolic link, which gazette never follows; remove it" :
+            strerror(errno));
         return -1;
     }
     for (;;) {

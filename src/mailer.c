@@ -35,6 +35,8 @@
 #define PUSHBACK_SCALE_MAX 64.0     /* ... times at most this */
 #define PARK_WAIT 0.1               /* a parked worker looks again this often */
 #define MESSAGE_MAX ((size_t)64 << 20)
+#define POLICY_STOP 3               /* identical refusals of us (not of the subscriber) in a
+                                       row before the run stops */
 
 struct job {
     const struct subscriber *s;
@@ -61,6 +63,9 @@ struct run {
     int open_failures;
     bool greeted_once;              /* some reply got past a server's greeting */
     int greet_failures;             /* greetings that never came, in a row */
+    int policy_streak;              /* refusals of the sender or relay in a row ... */
+    int policy_code;                /* ... all with this code */
+    char policy_enh[16];            /* ... and enhanced code */
     struct diag fatal;
     double interval, scale, next_start;
     double t0;
@@ -186,8 +191,8 @@ log_event(struct run *r, const struct subscriber *s, const char *event, int atte
     value_json_string(&b, s->addr, strlen(s->addr));
     buf_putf(&b, ", \"event\": \"%s\", \"attempt\": %d", event, attempt);
     if (res != NULL) {
-        buf_putf(&b, ", \"stage\": \"%s\", \"code\": %d, \"enhanced\": ", res->stage ?
-            res->stage : "", res->code);
+        buf_putf(&b, ", \"stage\": \"%s\", \"code\": %d, \"enhanced\": ",
+            transport_stage_name(res->stage), res->code);
         value_json_string(&b, res->enhanced, strlen(res->enhanced));
         buf_puts(&b, ", \"text\": ");
         value_json_string(&b, res->text, strlen(res->text));
@@ -337,34 +342,39 @@ static bool
 is_pushback(const struct transport_result *res)
 {
     return res->code == 421 || res->code == 451 || res->code == 452 ||
-        (res->code == 0 && res->stage != NULL && strcmp(res->stage, "connect") == 0);
+        (res->code == 0 && res->stage == TRANSPORT_STAGE_CONNECT);
 }
 
 /* A permanent refusal that says the mailbox is bad (not a policy block, RFC 3463). */
 static bool
 is_bad_mailbox(const struct transport_result *res)
 {
-    if (res->stage == NULL || strcmp(res->stage, "rcpt") != 0)
+    if (res->stage != TRANSPORT_STAGE_RCPT)
         return false;
     if (res->enhanced[0] != '\0')
         return strncmp(res->enhanced, "5.1.", 4) == 0;
     return res->code == 550 || res->code == 551 || res->code == 553;
 }
 
-static int
-fatal_code(const struct transport_result *res)
+/*
+ * A refusal at RCPT that is about the sender or the relay, not about the subscriber: an
+ * RFC 3463 X.7.XXX code (security or policy: "5.7.1 Relay access denied", a sender
+ * blocked), or a relay refusal without enhanced code.  Not a verdict on the address: it
+ * stays due, and is never counted as a bounce.
+ */
+static bool
+is_policy_refusal(const struct transport_result *res)
 {
-    if (res->stage == NULL)
-        return EX_UNAVAILABLE;
-    if (strcmp(res->stage, "auth") == 0)
-        return EX_NOPERM;
-    if (strcmp(res->stage, "tls") == 0 || strcmp(res->stage, "starttls") == 0)
-        return EX_PROTOCOL;
-    if (strcmp(res->stage, "config") == 0)
-        return EX_CONFIG;
-    if (strcmp(res->stage, "journal") == 0)
-        return EX_IOERR;
-    return EX_UNAVAILABLE;
+    static const char relay[] = "relay";
+
+    if (res->outcome != TRANSPORT_PERMFAIL || res->stage != TRANSPORT_STAGE_RCPT)
+        return false;
+    if (res->enhanced[0] != '\0')
+        return strncmp(res->enhanced, "5.7.", 4) == 0;
+    for (const char *p = res->text; *p != '\0'; p++)
+        if (ascii_strncasecmp(p, relay, sizeof(relay) - 1) == 0)
+            return true;
+    return false;
 }
 
 static void
@@ -443,7 +453,8 @@ record(struct run *r, const struct job *j, enum journal_state js,
 
 /* Count the outcome, or put the job back; under r->mu. */
 static void
-count_locked(struct run *r, struct job *j, const struct transport_result *res, double delay)
+count_locked(struct run *r, struct job *j, const struct transport_result *res, double delay,
+    bool policy)
 {
     if (delay >= 0) {
         requeue(r, j, mono_now() + delay);
@@ -455,6 +466,10 @@ count_locked(struct run *r, struct job *j, const struct transport_result *res, d
         r->st->sent++;
         break;
     case TRANSPORT_PERMFAIL:
+        if (policy) {
+            r->st->tempfail++;              /* not a verdict on the subscriber */
+            break;
+        }
         r->st->permfail++;
         if (is_bad_mailbox(res)) {
             r->st->bounced = xreallocarray(r->st->bounced, r->st->nbounced + 1,
@@ -495,21 +510,51 @@ count_locked(struct run *r, struct job *j, const struct transport_result *res, d
 static int
 greetings_locked(struct run *r, const struct transport_result *res)
 {
-    if (res->outcome == TRANSPORT_TEMPFAIL && res->code == 0 && res->stage != NULL &&
-        strcmp(res->stage, "connect") == 0) {
+    if (res->outcome == TRANSPORT_TEMPFAIL && res->code == 0 &&
+        res->stage == TRANSPORT_STAGE_CONNECT) {
         if (++r->greet_failures >= r->cfg->smtp.max_attempts * (r->greeted_once ? 4 : 1))
             return r->greet_failures;
-    } else if (res->stage == NULL || strcmp(res->stage, "connect") != 0) {
+    } else if (res->stage != TRANSPORT_STAGE_CONNECT) {
         r->greeted_once = true;
         r->greet_failures = 0;
     }
     return 0;
 }
 
+/*
+ * Refusals of us (is_policy_refusal()) in a row, all with the same reply: the count when
+ * it is time to stop the run, else 0; under r->mu.
+ */
+static int
+policy_locked(struct run *r, const struct transport_result *res, bool policy)
+{
+    if (!policy) {
+        r->policy_streak = 0;
+        return 0;
+    }
+    if (r->policy_streak > 0 && r->policy_code == res->code &&
+        strcmp(r->policy_enh, res->enhanced) == 0)
+        return ++r->policy_streak >= POLICY_STOP ? r->policy_streak : 0;
+    r->policy_streak = 1;
+    r->policy_code = res->code;
+    snprintf(r->policy_enh, sizeof(r->policy_enh), "%s", res->enhanced);
+    return 0;
+}
+
 /* Pacing after an attempt, and stopping the run when nothing more can get through. */
 static void
-react(struct run *r, const struct transport_result *res, int give_up)
+react(struct run *r, const struct transport_result *res, int give_up, int policy_stop)
 {
+    if (policy_stop) {
+        struct diag d = DIAG_INIT;
+
+        diag_set(&d, EX_UNAVAILABLE, "%s: %d recipients in a row refused with \"%s\": the "
+            "server refuses the sender or the relay, not the subscribers; stopped, and "
+            "every address not sent stays due (check smtp.url, the login and "
+            "newsletter.from)", r->cfg->smtp.url ? r->cfg->smtp.url : r->ops->name,
+            policy_stop, res->text);
+        stop_run(r, &d);
+    }
     if (give_up) {
         struct diag d = DIAG_INIT;
 
@@ -529,10 +574,10 @@ react(struct run *r, const struct transport_result *res, int give_up)
     if (res->outcome == TRANSPORT_FATAL) {
         struct diag d = DIAG_INIT;
 
-        diag_set(&d, fatal_code(res), "%s: stopped at %s: %s; every later message would "
+        diag_set(&d, transport_exit_code(res), "%s: stopped at %s: %s; every later message would "
             "fail the same way", r->cfg->smtp.url ? r->cfg->smtp.url :
             config_transport_name(r->cfg),
-            res->stage ? res->stage : "?", res->text);
+            transport_stage_name(res->stage), res->text);
         stop_run(r, &d);
     }
 }
@@ -543,22 +588,28 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
 {
     const char *event;
     enum journal_state js = state_of(res->outcome, &event);
+    bool policy = is_policy_refusal(res);
     double delay;
-    int give_up;
+    int give_up, policy_stop;
 
+    if (policy) {                   /* a temporary failure, not tried again in this run */
+        js = JOURNAL_TEMPFAIL;
+        event = "tempfail";
+    }
     j->attempts++;
     delay = mailer_retry_delay(r->cfg, res->outcome, j->attempts, mono_now() - r->t0,
         jitter());
     record(r, j, js, res);
     log_event(r, j->s, event, j->attempts, res);
     if (res->outcome != TRANSPORT_SENT)
-        log_debug("%s: %s at %s: %d %s %s", j->s->addr, event, res->stage ? res->stage : "?",
-            res->code, res->enhanced, res->text);
+        log_debug("%s: %s at %s: %d %s %s", j->s->addr, event,
+            transport_stage_name(res->stage), res->code, res->enhanced, res->text);
     pthread_mutex_lock(&r->mu);
-    count_locked(r, j, res, delay);
+    count_locked(r, j, res, delay, policy);
     give_up = greetings_locked(r, res);
+    policy_stop = policy_locked(r, res, policy);
     pthread_mutex_unlock(&r->mu);
-    react(r, res, give_up);
+    react(r, res, give_up, policy_stop);
 }
 
 /* ---- workers ---------------------------------------------------------------------- */
@@ -626,7 +677,7 @@ work(void *arg)
         if (digest_message(r->o->digest, j.s, &msg, &d) == -1) {
             memset(&res, 0, sizeof(res));
             res.outcome = TRANSPORT_PERMFAIL;
-            res.stage = "compose";
+            res.stage = TRANSPORT_STAGE_COMPOSE;
             diag_message(&d, res.text, sizeof(res.text));
             j.attempts = r->cfg->smtp.max_attempts;
             settle(r, &j, &res);
@@ -648,8 +699,7 @@ work(void *arg)
         m.before_end = hook;
         m.before_end_arg = &h;
         r->ops->send(t, &m, &res);
-        if (res.outcome != TRANSPORT_SENT && res.stage != NULL &&
-            strcmp(res.stage, "journal") == 0) {
+        if (res.outcome != TRANSPORT_SENT && res.stage == TRANSPORT_STAGE_JOURNAL) {
             /* The transport stopped before the end of the data, so this copy did not
                go; but without a journal no later one could go safely either. */
             res.outcome = TRANSPORT_FATAL;
@@ -678,6 +728,30 @@ work(void *arg)
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
     return NULL;
+}
+
+/*
+ * The run stopped (no server, TLS, login, a hang, a relay that refuses us): each address
+ * it never tried gets a temporary failure in the journal, so that the journal, `gazette
+ * status` and the summary agree, and --retry-failed and the next run send to them.
+ */
+static void
+record_not_attempted(struct run *r)
+{
+    struct buf why;
+
+    if (r->o->journal == NULL)
+        return;
+    buf_init(&why, 0);
+    buf_putf(&why, "not attempted: the run stopped before it (%s)", r->fatal.msg);
+    for (size_t i = 0; i < r->nretry; i++)
+        if (r->retry[i].attempts == 0)          /* requeued by a failed connect */
+            journal_add(r->o->journal, r->retry[i].s->addr, JOURNAL_TEMPFAIL, 0, "",
+                buf_str(&why), 0);
+    for (size_t i = r->next; i < r->n; i++)
+        journal_add(r->o->journal, r->subs[i]->addr, JOURNAL_TEMPFAIL, 0, "", buf_str(&why),
+            0);
+    buf_fini(&why);
 }
 
 static void
@@ -726,9 +800,12 @@ mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, si
         nw = n > 0 ? (int)n : 1;
     r.workers = r.allowed = r.running = nw;
     if (o->log_path != NULL) {
-        r.logfd = open(o->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        r.logfd = open(o->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+            0600);
         if (r.logfd == -1) {
-            diag_set(d, EX_CANTCREAT, "cannot open the log file: %s", strerror(errno));
+            diag_set(d, errno == ELOOP ? EX_NOPERM : EX_CANTCREAT, "cannot open the log file: %s",
+                errno == ELOOP ? "it is a symbolic link, which gazette never follows; remove it" :
+                strerror(errno));
             diag_path(d, o->log_path);
             return -1;
         }
@@ -776,6 +853,8 @@ mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, si
         progress(&r, true);
     /* what never got a final answer stays due: a re-run picks it up */
     st->tempfail += r.nretry + (r.n - r.next);
+    if (diag_is_set(&r.fatal))
+        record_not_attempted(&r);
     st->seconds = mono_now() - r.t0;
     log_summary(&r);
     if (diag_is_set(&r.fatal)) {

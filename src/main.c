@@ -33,6 +33,7 @@ static const struct command commands[] = {
     { "serve", cmd_serve, "unsubscribe and sign-up pages over HTTP (behind nginx/Caddy)" },
     { "dkim", cmd_dkim, "make a DKIM signing key and print its DNS record" },
     { "inbox", cmd_inbox, "bounces, complaints, mailed unsubscribes (Maildir, mbox, -)" },
+    { "secret", cmd_secret, "make a new unsubscribe secret: secret new [FILE]" },
 };
 
 static void
@@ -49,6 +50,7 @@ usage(FILE *f)
         "Options:\n"
         "  -c, --config FILE      configuration (default ./gazette.yaml, else built-in)\n"
         "      --subscribers FILE subscriber list (default: the config's paths.subscribers)\n"
+        "      --insecure         secret files that others can read: warn, go on\n"
         "  -v, --verbose          say more (twice for debugging)\n"
         "  -q, --quiet            errors only\n"
         "  -h, --help             this help; 'gazette COMMAND --help' for a command\n"
@@ -65,6 +67,7 @@ main(int argc, char **argv)
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
+        { "insecure", no_argument, NULL, 'I' },
         { NULL, 0, NULL, 0 },
     };
     struct cli c = { NULL, NULL, NULL };
@@ -75,6 +78,9 @@ main(int argc, char **argv)
         switch (ch) {
         case 'c':
             c.config_path = optarg;
+            break;
+        case 'I':
+            config_allow_insecure(true);
             break;
         case 'S':
             c.subs_path = optarg;

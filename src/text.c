@@ -26,9 +26,19 @@ text_hash_fold(const char *s)
 bool
 text_has_control(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+    const unsigned char *u = (const unsigned char *)s;
+
+    for (size_t i = 0; i < n; i++) {
+        if (u[i] < 0x20 || u[i] == 0x7f)
             return true;
+        /* C1 controls (NEL among them) and U+2028, U+2029: line breaks to YAML 1.1 and
+           libyaml, so a list's two readers would disagree on them (issue 10) */
+        if (u[i] == 0xc2 && i + 1 < n && u[i + 1] >= 0x80 && u[i + 1] < 0xa0)
+            return true;
+        if (u[i] == 0xe2 && i + 2 < n && u[i + 1] == 0x80 && (u[i + 2] == 0xa8 ||
+            u[i + 2] == 0xa9))
+            return true;
+    }
     return false;
 }
 

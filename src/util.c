@@ -316,6 +316,71 @@ fail:
     return NULL;
 }
 
+/* Code points that reorder or break what a terminal shows: C1, bidi controls (Unicode
+   UAX #9), line and paragraph separators (and NEL, a C1 control). */
+static bool
+cp_is_unsafe(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c || cp == 0x200e || cp == 0x200f ||
+        (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
+        cp == 0x2028 || cp == 0x2029;
+}
+
+static uint32_t
+utf8_cp(const unsigned char *s, size_t len)
+{
+    uint32_t cp = len == 1 ? s[0] : len == 2 ? s[0] & 0x1f : len == 3 ? s[0] & 0x0f :
+        s[0] & 0x07;
+
+    for (size_t i = 1; i < len; i++)
+        cp = (cp << 6) | (s[i] & 0x3f);
+    return cp;
+}
+
+size_t
+utf8_escape(char *dst, size_t size, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *s = (const unsigned char *)p;
+    size_t o = 0;
+
+    for (size_t i = 0; i < n && s[i] != '\0';) {
+        size_t len = utf8_seq_len(s + i, n - i);
+        uint32_t cp = len > 0 ? utf8_cp(s + i, len) : 0;
+
+        if (s[i] == '\r' || s[i] == '\n') {
+            if (o > 0 && dst[o - 1] != ' ' && o + 1 < size)
+                dst[o++] = ' ';
+            i++;
+        } else if (len == 0 || s[i] < 0x20 || s[i] == 0x7f) {
+            if (o + 4 >= size)
+                break;
+            dst[o++] = '\\';
+            dst[o++] = 'x';
+            dst[o++] = hex[s[i] >> 4];
+            dst[o++] = hex[s[i] & 15];
+            i++;
+        } else if (cp_is_unsafe(cp)) {
+            if (o + 6 >= size)
+                break;
+            dst[o++] = '\\';
+            dst[o++] = 'u';
+            for (int sh = 12; sh >= 0; sh -= 4)
+                dst[o++] = hex[(cp >> sh) & 15];
+            i += len;
+        } else {
+            if (o + len >= size)
+                break;
+            memcpy(dst + o, s + i, len);
+            o += len;
+            i += len;
+        }
+    }
+    if (size > 0)
+        dst[o] = '\0';
+    return o;
+}
+
 size_t
 utf8_space_len(const unsigned char *s, size_t n)
 {

@@ -206,11 +206,9 @@ check_smtp(const struct config *cfg, struct diag *d)
         goto out;
     memset(&r, 0, sizeof(r));
     if (ops->probe != NULL && ops->probe(t, &r) == -1) {
-        diag_set(d, r.outcome == TRANSPORT_TEMPFAIL ? EX_TEMPFAIL : r.stage != NULL &&
-            strcmp(r.stage, "auth") == 0 ? EX_NOPERM : EX_UNAVAILABLE, "%s: %s at %s: %d %s",
-            cfg->smtp.url ? cfg->smtp.url : config_transport_name(cfg),
-            transport_outcome_name(r.outcome),
-            r.stage ? r.stage : "?", r.code, r.text);
+        diag_set(d, transport_exit_code(&r), "%s: %s at %s: %d %s",
+            cfg->smtp.url ? cfg->smtp.url : config_transport_name(cfg), transport_outcome_name(r.outcome),
+            transport_stage_name(r.stage), r.code, r.text);
         ops->close(t);
         goto out;
     }

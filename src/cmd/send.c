@@ -31,6 +31,7 @@
 #include "log.h"
 #include "mailer.h"
 #include "reqlog.h"
+#include "state.h"
 #include "subs.h"
 #include "transport.h"
 #include "util.h"
@@ -182,7 +183,8 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
 
         if ((manifest = campaign_manifest(cfg->paths.state_dir, want)) != NULL) {
             *id = xstrdup(want);    /* an existing campaign: compose it as it was */
-            *is = issue_load(manifest, &ao, NULL, d);
+            *is = campaign_manifest_check(cfg->paths.state_dir, manifest, d) == -1 ? NULL :
+                issue_load(manifest, &ao, NULL, d);
             rc = *is != NULL ? 0 : -1;
             goto out;
         }
@@ -229,7 +231,8 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
             {
                 manifest = campaign_manifest(cfg->paths.state_dir, cl.v[i].id);
                 *id = xstrdup(cl.v[i].id);
-                *is = issue_load(manifest, &ao, NULL, d);
+                *is = campaign_manifest_check(cfg->paths.state_dir, manifest, d) == -1 ?
+                    NULL : issue_load(manifest, &ao, NULL, d);
                 rc = *is != NULL ? 0 : -1;
                 goto out;
             }
@@ -698,7 +701,8 @@ cmd_send(struct cli *c, int argc, char **argv)
     rc = 0;
     buf_init(&r.secret, 0);
     buf_init(&r.password, 0);
-    if (cli_config(c, &d) == -1)
+    if (cli_config(c, &d) == -1 ||
+        state_dir_check(c->cfg->paths.state_dir, "campaigns", &d) == -1)
         return cli_fail(&d);
     r.so.sel.articles_dir = c->cfg->paths.articles;    /* url: entries are fetched there */
     r.so.sel.oldest_first = c->cfg->compose.order == CONFIG_ORDER_OLDEST;
@@ -874,7 +878,8 @@ cmd_status(struct cli *c, int argc, char **argv)
         return cli_usage("status", "give at most one CAMPAIGN");
     if (json && argc > 1)
         return cli_usage("status", "--format json is for the list of campaigns");
-    if (cli_config(c, &d) == -1)
+    if (cli_config(c, &d) == -1 ||
+        state_dir_check(c->cfg->paths.state_dir, "campaigns", &d) == -1)
         return cli_fail(&d);
     dir = campaign_dir(c->cfg->paths.state_dir);
     if (argc == 2) {

@@ -71,9 +71,28 @@ matches(const struct subscriber *s, const struct filter *f)
     return true;
 }
 
+/* A cell a spreadsheet would run as a formula (OWASP's CSV injection rule). */
+static bool
+csv_formula(const char *s)
+{
+    return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+}
+
 static void
 csv_field(struct buf *out, const char *s)
 {
+    if (csv_formula(s)) {
+        /* Quoted and prefixed with ', which spreadsheets show as text; import takes the
+           prefix off again, so export and import still round-trip. */
+        buf_puts(out, "\"'");
+        for (; *s; s++) {
+            if (*s == '"')
+                buf_putc(out, '"');
+            buf_putc(out, *s);
+        }
+        buf_putc(out, '"');
+        return;
+    }
     if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ' && s[0] != '\0') {
         buf_puts(out, s);
         return;
@@ -698,6 +717,12 @@ do_import(struct cli *c, int argc, char **argv)
         log_warnx("%s: cannot read: %s", path, read_file_strerror(errno));
         return EX_NOINPUT;
     }
+    if (memchr(text, '\0', len) != NULL) {
+        /* cells are cut at a NUL: refuse the file rather than import cut values */
+        log_warnx("%s: the file holds a NUL byte; a CSV file is text", path);
+        free(text);
+        return EX_DATAERR;
+    }
     buf_init(&rec, CSV_MAX_FILE);
     buf_init(&hdrbuf, 0);
     buf_init(&hint, 0);
@@ -793,6 +818,8 @@ do_import(struct cli *c, int argc, char **argv)
         }
         for (int i = 0; i < n; i++) {
             cell[i] = trim(rec.p + offs[i]);
+            if (cell[i][0] == '\'' && csv_formula(cell[i] + 1))
+                cell[i]++;              /* export's guard against formulas */
             blank &= cell[i][0] == '\0';
         }
         if (blank)

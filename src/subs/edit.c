@@ -3,12 +3,18 @@
  * the rest of the file (comments, order, formatting) stays byte for byte.
  * SPDX-License-Identifier: MIT
  */
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "arena.h"
@@ -16,6 +22,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "lock.h"
+#include "log.h"
 #include "subs.h"
 #include "util.h"
 #include "value.h"
@@ -571,6 +578,11 @@ change_is_valid(struct subs_change *c)
             reject(c, "field \"%s\" holds a control character or line break", c->fkeys[i]);
             return false;
         }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(c->fkeys[k], c->fkeys[i]) == 0) {
+                reject(c, "field \"%s\" is given twice; give it once", c->fkeys[i]);
+                return false;
+            }
     }
     if (c->ntags > SUBS_MAX_TAGS || c->nfields > SUBS_MAX_FIELDS) {
         reject(c, "too many tags or fields (at most 256 each)");
@@ -813,13 +825,92 @@ write_checked(const char *path, const struct buf *text, struct diag *d)
     return atomic_replace(path, buf_str(text), text->len, d);
 }
 
+/*
+ * The temporary files of edits that were killed (kill -9, SIGXFSZ) before their rename:
+ * atomic_open()'s "LIST.tmp.PID.N" beside the list.  Called with the list's lock held, so
+ * no other gazette edit of this list is under way and each one left is stale.
+ */
+static void
+remove_stale_temps(const char *path)
+{
+    char *c1 = xstrdup(path), *c2 = xstrdup(path);
+    const char *dir = dirname(c1), *base = basename(c2);
+    size_t bl = strlen(base);
+    DIR *dh = opendir(dir);
+    struct dirent *de;
+
+    while (dh != NULL && (de = readdir(dh)) != NULL) {
+        const char *t = de->d_name;
+        struct stat st;
+        struct buf p;
+        size_t k;
+
+        if (strncmp(t, base, bl) != 0 || strncmp(t + bl, ".tmp.", 5) != 0)
+            continue;
+        t += bl + 5;
+        for (k = 0; IS_DIGIT(t[k]); k++)
+            ;
+        if (k == 0 || t[k] != '.' || !IS_DIGIT(t[k + 1]))
+            continue;
+        for (k++; IS_DIGIT(t[k]); k++)
+            ;
+        if (t[k] != '\0')
+            continue;
+        buf_init(&p, 0);
+        buf_putf(&p, "%s/%s", dir, de->d_name);
+        if (lstat(buf_str(&p), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+            unlink(buf_str(&p)) == 0)
+            log_info("removed %s, left by an edit that was killed", buf_str(&p));
+        buf_fini(&p);
+    }
+    if (dh != NULL)
+        closedir(dh);
+    free(c1);
+    free(c2);
+}
+
+/*
+ * The file an edit writes: a symbolic link's target (a link is never replaced by a plain
+ * file, and two paths to one list take one lock), else path.  Caller frees.  A list
+ * nobody may write (mode 444) is refused, not rewritten: EX_NOPERM.
+ */
+static char *
+edit_target(const char *path, struct diag *d)
+{
+    char real[PATH_MAX];
+    struct stat st;
+
+    if (lstat(path, &st) == -1)
+        return xstrdup(path);               /* a new list */
+    if (S_ISLNK(st.st_mode)) {
+        if (realpath(path, real) == NULL) {
+            diag_set(d, EX_NOINPUT, "%s is a symbolic link to nothing usable: %s", path,
+                strerror(errno));
+            return NULL;
+        }
+        if (stat(real, &st) == -1)
+            return xstrdup(real);
+        path = real;
+    }
+    if ((st.st_mode & 0222) == 0) {
+        diag_set(d, EX_NOPERM, "%s is read-only (mode %03o); gazette does not rewrite it: "
+            "'chmod u+w %s' to allow edits", path, (unsigned)(st.st_mode & 0777), path);
+        return NULL;
+    }
+    return xstrdup(path);
+}
+
 int
 subs_apply(const char *path, struct subs_change *ch, size_t n, int wait_ms, struct diag *d)
 {
     struct apply ap;
     struct buf text;
-    int lockfd, rc = -1;
+    char *target;
+    int lockfd = -1, rc = -1;
 
+    if ((target = edit_target(path, d)) == NULL)
+        return -1;
+    path = target;
     memset(&ap, 0, sizeof(ap));
     ap.tmp = (struct arena)ARENA_INIT;
     ap.newaddr = xcalloc(n ? n : 1, sizeof(char *));
@@ -828,6 +919,7 @@ subs_apply(const char *path, struct subs_change *ch, size_t n, int wait_ms, stru
     now_iso(ap.now);
     if ((lockfd = lock_file(path, wait_ms, d)) == -1)
         goto out;
+    remove_stale_temps(path);
     if ((ap.s = subs_load(path, SUBS_MISSING_OK, NULL, d)) == NULL)
         goto out;
     ap.touched = xcalloc(ap.s->n ? ap.s->n : 1, 1);
@@ -851,5 +943,6 @@ out:
     free(ap.newaddr);
     free(ap.touched);
     arena_fini(&ap.tmp);
+    free(target);
     return rc;
 }

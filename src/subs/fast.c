@@ -333,8 +333,12 @@ parse_fast(struct parser *p)
 
         if ((c < 0x20 && c != '\n') || c == 0x7f)
             return -1;
-        if (c == 0xc2 && i + 1 < s->len && (unsigned char)s->text[i + 1] < 0xa0 &&
-            (unsigned char)s->text[i + 1] != 0x85)
+        /* C1 controls, and NEL (U+0085), U+2028 and U+2029, which YAML 1.1 (libyaml)
+           reads as line breaks: libyaml decides what they mean, so the readers agree */
+        if (c == 0xc2 && i + 1 < s->len && (unsigned char)s->text[i + 1] < 0xa0)
+            return -1;
+        if (c == 0xe2 && i + 2 < s->len && (unsigned char)s->text[i + 1] == 0x80 &&
+            ((unsigned char)s->text[i + 2] == 0xa8 || (unsigned char)s->text[i + 2] == 0xa9))
             return -1;
         if (c == 0xef && i + 2 < s->len && (unsigned char)s->text[i + 1] == 0xbf &&
             (unsigned char)s->text[i + 2] >= 0xbe)

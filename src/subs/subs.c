@@ -251,6 +251,14 @@ finish_entry(struct parser *p)
                 "or line break; write it on one line", e->fk[i].s);
             bad = true;
         }
+        for (size_t k = 0; k < i; k++)      /* at most SUBS_MAX_FIELDS: a scan will do */
+            if (e->fk[k].len == e->fk[i].len &&
+                memcmp(e->fk[k].s, e->fk[i].s, e->fk[i].len) == 0) {
+                problem(p, e->fk[i].line, e->fk[i].col, "field \"%s\" appears twice; keep "
+                    "one", e->fk[i].s);
+                bad = true;
+                break;
+            }
     }
     if (bad)
         return;
@@ -386,7 +394,9 @@ parse_owned(char *text, size_t len, const char *path, int flags,
     p.pos.text = s->text;
     p.pos.len = len;
     p.pos.ascii = true;
-    for (size_t i = 0; i < len; i++)
+    p.pos.ci = 0;
+    p.pos.base = p.pos.bi = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    for (size_t i = p.pos.base; i < len; i++)
         if ((unsigned char)text[i] >= 0x80) {
             p.pos.ascii = false;
             break;

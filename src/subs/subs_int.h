@@ -25,6 +25,8 @@ struct pos {
     size_t len;
     bool ascii;
     size_t ci, bi;              /* a known pair: character ci starts at byte bi */
+    size_t base;                /* the byte of character 0: 3 after a UTF-8 BOM, which
+                                   libyaml reads but does not count */
 };
 
 struct rscalar {

@@ -23,9 +23,11 @@ static size_t
 bytepos(struct pos *p, size_t ci)
 {
     if (p->ascii)
-        return ci < p->len ? ci : p->len;
-    if (ci < p->ci)
-        p->ci = p->bi = 0;
+        return ci + p->base < p->len ? ci + p->base : p->len;
+    if (ci < p->ci) {
+        p->ci = 0;
+        p->bi = p->base;
+    }
     while (p->ci < ci && p->bi < p->len) {
         p->bi++;
         while (p->bi < p->len && ((unsigned char)p->text[p->bi] & 0xc0) == 0x80)
@@ -55,6 +57,7 @@ next(struct parser *p, yaml_event_t *ev)
     return 0;
 }
 
+#define SUBS_YAML_DEPTH_MAX 64     /* levels of [ and { skipped before giving up */
 #define MLINE(m) ((int)(m).line + 1)
 #define MCOL(m) ((int)(m).column + 1)
 
@@ -71,8 +74,16 @@ skip_node(struct parser *p, const yaml_event_t *ev)
 
         if (next(p, &e) == -1)
             return -1;
-        if (e.type == YAML_SEQUENCE_START_EVENT || e.type == YAML_MAPPING_START_EVENT)
-            depth++;
+        if ((e.type == YAML_SEQUENCE_START_EVENT || e.type == YAML_MAPPING_START_EVENT) &&
+            ++depth > SUBS_YAML_DEPTH_MAX) {
+            /* libyaml's time grows with the square of the nesting (it rechecks every
+               open simple key per token): stop long before that matters */
+            problem(p, MLINE(e.start_mark), MCOL(e.start_mark), "nesting deeper than %d "
+                "levels; a subscriber list needs 4", SUBS_YAML_DEPTH_MAX);
+            p->fatal = true;
+            yaml_event_delete(&e);
+            return -1;
+        }
         else if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT)
             depth--;
         yaml_event_delete(&e);

@@ -25,32 +25,26 @@
 #include "config.h"
 #include "diag.h"
 #include "log.h"
+#include "smtp.h"
 #include "transport.h"
 #include "util.h"
 
-#define REPLY_KEEP 1024         /* bytes of one (multi-line) reply kept for the result */
-#define SMTP_REPLY_LINE_MAX 512 /* RFC 5321 4.5.3.1.5: a reply line, CRLF included */
-#define SMTP_CODE_LEN 3         /* RFC 5321 4.2: three digits, then SP or "-" */
-#define WHERE_MAX 300           /* "host:port" in messages */
-#define SMTP_STARTTLS_READY 220 /* RFC 3207 4 */
-#define SMTP_CLOSING 421        /* RFC 5321 3.8 */
-#define SMTP_AUTH_REQUIRED 530  /* RFC 4954 6 */
 
 struct transport {
     CURL *h;
     const struct config_smtp *s;
-    char where[WHERE_MAX];      /* host:port, never the user or password */
+    char where[SMTP_WHERE_MAX];      /* host:port, never the user or password */
     bool smtps;                 /* implicit TLS (RFC 8314) */
     bool has_user;
     long on_conn;               /* messages sent over the current connection */
     char errbuf[CURL_ERROR_SIZE];
 
     /* State of the current curl_easy_perform, filled by the callbacks. */
-    const char *stage;          /* what the last command was: "mail", "rcpt", ... */
+    enum transport_stage stage;          /* what the last command was: "mail", "rcpt", ... */
     int code;                   /* code of the complete reply to it; 0 while none */
     bool reply_done;
     bool any_reply;             /* the server said anything during this perform */
-    char reply[REPLY_KEEP];
+    char reply[SMTP_REPLY_KEEP];
     size_t reply_len;
     bool tls;                   /* this connection is encrypted now */
     bool cap_starttls, cap_auth;    /* from the last EHLO reply */
@@ -59,7 +53,7 @@ struct transport {
     int nreplies;               /* complete replies in this perform (counting) */
     bool open_refused;          /* counting, and libcurl wanted a new connection */
     const char *refusal;        /* why the header callback stopped the session */
-    const char *refusal_stage;
+    enum transport_stage refusal_stage;
 
     /* The upload. */
     const char *data;
@@ -68,15 +62,6 @@ struct transport {
     const struct transport_msg *msg;    /* the message being sent */
     bool hook_failed;           /* before_end said no: the transfer was aborted */
 };
-
-static bool
-word_is(const char *p, size_t n, const char *w)
-{
-    size_t wl = strlen(w);
-
-    return n >= wl && ascii_strncasecmp(p, w, wl) == 0 && (n == wl || p[wl] == ' ' ||
-        p[wl] == '\r' || p[wl] == '\n' || p[wl] == '=');
-}
 
 static void
 reply_reset(struct transport *t)
@@ -87,57 +72,37 @@ reply_reset(struct transport *t)
     t->reply[0] = '\0';
 }
 
-static void
-debug_line(const char *dir, const char *p, size_t n)
-{
-    char line[SMTP_REPLY_LINE_MAX * 2];
-
-    while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
-        n--;
-    transport_copy_text(line, sizeof(line), p, n);
-    log_debug("smtp %s %s", dir, line);
-}
-
 /* A command went out: it names the stage whose reply comes next. */
 static void
 command_sent(struct transport *t, const char *p, size_t n)
 {
-    static const struct { const char *word, *stage; } cmds[] = {
-        { "EHLO", "ehlo" }, { "HELO", "ehlo" }, { "STARTTLS", "tls" }, { "AUTH", "auth" },
-        { "MAIL", "mail" }, { "RCPT", "rcpt" }, { "DATA", "data" }, { "NOOP", "noop" },
-        { "RSET", "rset" },
-    };
-    bool in_auth = t->stage != NULL && strcmp(t->stage, "auth") == 0;
-    const char *stage = NULL;
+    bool in_auth = t->stage == TRANSPORT_STAGE_AUTH;
+    enum transport_stage stage = smtp_command_stage(p, n);
 
-    if (word_is(p, n, "QUIT")) {
+    if (smtp_word_is(p, n, "QUIT")) {
         /* libcurl says QUIT when it closes a connection, also right after a refusal:
            the result stays that of the step that failed (or succeeded) before. */
         t->quitting = true;
         if (log_level() >= LOGLEVEL_DEBUG)
-            debug_line(">", p, n);
+            smtp_debug_line("smtp", ">", p, n);
         return;
     }
     /* SASL responses (RFC 4954 4) are one base64 word: while in AUTH, only a command
        with an argument or a lone known verb ends the stage. */
-    for (size_t i = 0; i < ARRAY_LEN(cmds); i++)
-        if (word_is(p, n, cmds[i].word) &&
-            (!in_auth || memchr(p, ' ', n) != NULL))
-            stage = cmds[i].stage;
-    if (stage == NULL && !in_auth)
-        stage = "command";
-    if (stage != NULL)
+    if (in_auth && (stage == TRANSPORT_STAGE_COMMAND || memchr(p, ' ', n) == NULL))
+        stage = TRANSPORT_STAGE_NONE;
+    if (stage != TRANSPORT_STAGE_NONE)
         t->stage = stage;
-    if (strcmp(t->stage, "ehlo") == 0)
+    if (t->stage == TRANSPORT_STAGE_EHLO)
         t->cap_starttls = t->cap_auth = false;
     reply_reset(t);
     if (log_level() < LOGLEVEL_DEBUG)
         return;
-    if (strcmp(t->stage, "auth") == 0) {
+    if (t->stage == TRANSPORT_STAGE_AUTH) {
         /* Never log credentials, not even base64-encoded (RFC 4954 4, 14). */
         const char *sp = memchr(p, ' ', n);
 
-        if (word_is(p, n, "AUTH") && sp != NULL) {
+        if (smtp_word_is(p, n, "AUTH") && sp != NULL) {
             const char *mech = sp + 1, *end = memchr(mech, ' ', n - (size_t)(mech - p));
             size_t ml = end ? (size_t)(end - mech) : n - (size_t)(mech - p);
 
@@ -149,7 +114,7 @@ command_sent(struct transport *t, const char *p, size_t n)
         }
         return;
     }
-    debug_line(">", p, n);
+    smtp_debug_line("smtp", ">", p, n);
 }
 
 static int
@@ -161,7 +126,7 @@ on_debug(CURL *h, curl_infotype type, char *p, size_t n, void *arg)
     if (type == CURLINFO_HEADER_OUT)
         command_sent(t, p, n);
     else if ((type == CURLINFO_HEADER_IN || type == CURLINFO_TEXT) && log_level() >= LOGLEVEL_DEBUG)
-        debug_line(type == CURLINFO_TEXT ? "*" : "<", p, n);
+        smtp_debug_line("smtp", type == CURLINFO_TEXT ? "*" : "<", p, n);
     return 0;
 }
 
@@ -176,30 +141,27 @@ stop_before_auth(struct transport *t)
 {
     if (!t->has_user)
         return false;
-    if (strcmp(t->stage, "tls") == 0 && t->code != SMTP_STARTTLS_READY &&
+    if (t->stage == TRANSPORT_STAGE_TLS && t->code != SMTP_STARTTLS_READY &&
         t->s->starttls == CONFIG_STARTTLS_OPPORTUNISTIC) {
         t->refusal = "the server refused STARTTLS; not sending the password without TLS "
             "(smtp.starttls: opportunistic)";
-        t->refusal_stage = "tls";
+        t->refusal_stage = TRANSPORT_STAGE_TLS;
         return true;
     }
-    if (strcmp(t->stage, "ehlo") != 0 || t->code / 100 != 2)
+    if (t->stage != TRANSPORT_STAGE_EHLO || t->code / 100 != 2)
         return false;
     if (!t->tls && t->s->starttls != CONFIG_STARTTLS_OFF && t->cap_starttls)
         return false;                       /* STARTTLS comes next */
     if (!t->tls && t->s->starttls == CONFIG_STARTTLS_REQUIRED)
         return false;                       /* libcurl fails with CURLE_USE_SSL_FAILED */
     if (!t->tls && t->s->starttls == CONFIG_STARTTLS_OPPORTUNISTIC) {
-        t->refusal = "the server does not offer STARTTLS; not sending the password without "
-            "TLS (smtp.starttls: opportunistic; use a server with TLS, or starttls: off to "
-            "allow it)";
-        t->refusal_stage = "tls";
+        t->refusal = SMTP_NO_STARTTLS;
+        t->refusal_stage = TRANSPORT_STAGE_TLS;
         return true;
     }
     if (!t->cap_auth) {
-        t->refusal = "the server does not offer AUTH but smtp.username is set; check the "
-            "server address and port (submission is usually 587 or 465)";
-        t->refusal_stage = "auth";
+        t->refusal = SMTP_NO_AUTH;
+        t->refusal_stage = TRANSPORT_STAGE_AUTH;
         return true;
     }
     return false;
@@ -218,27 +180,25 @@ on_header(char *p, size_t size, size_t nitems, void *arg)
         return n;
     while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r'))
         len--;
-    if (len >= SMTP_CODE_LEN && IS_DIGIT(p[0]) && IS_DIGIT(p[1]) && IS_DIGIT(p[2])) {
-        code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-        final = len == SMTP_CODE_LEN || p[SMTP_CODE_LEN] == ' ';
-    }
+    if ((code = smtp_reply_code(p, len, &final)) < 0)
+        final = false;
     if (t->reply_done) {
         reply_reset(t);                     /* a second reply to one command: keep the last */
         if (t->counting)                    /* no: the reply to the next command */
-            t->stage = t->nreplies == 1 ? "rcpt" : "data";
+            t->stage = t->nreplies == 1 ? TRANSPORT_STAGE_RCPT : TRANSPORT_STAGE_DATA;
     }
-    if (!t->any_reply && strcmp(t->stage, "connect") == 0) {
+    if (!t->any_reply && t->stage == TRANSPORT_STAGE_CONNECT) {
         t->tls = t->smtps;                  /* the greeting of a new connection */
         t->cap_starttls = t->cap_auth = false;
     }
     t->any_reply = true;
-    if (code >= 0 && len > SMTP_CODE_LEN + 1 && strcmp(t->stage, "ehlo") == 0) {
+    if (code >= 0 && len > SMTP_CODE_LEN + 1 && t->stage == TRANSPORT_STAGE_EHLO) {
         const char *kw = p + SMTP_CODE_LEN + 1;
         size_t kl = len - SMTP_CODE_LEN - 1;
 
-        if (word_is(kw, kl, "STARTTLS"))
+        if (smtp_word_is(kw, kl, "STARTTLS"))
             t->cap_starttls = true;
-        if (word_is(kw, kl, "AUTH"))
+        if (smtp_word_is(kw, kl, "AUTH"))
             t->cap_auth = true;
     }
     /* Keep "550 5.1.1 first line" and the text of the continuation lines. */
@@ -268,7 +228,7 @@ on_header(char *p, size_t size, size_t nitems, void *arg)
            this message; what follows (the reply to QUIT) must not replace it */
         if (t->counting && (t->all_sent || code >= 400))
             t->quitting = true;
-        if (strcmp(t->stage, "tls") == 0 && code == SMTP_STARTTLS_READY)
+        if (t->stage == TRANSPORT_STAGE_TLS && code == SMTP_STARTTLS_READY)
             t->tls = true;                  /* the handshake follows; its failure is a
                                                CURLE_SSL_* or CURLE_PEER_FAILED_... */
         if (stop_before_auth(t))
@@ -350,14 +310,14 @@ set_counting(struct transport *t, bool on)
 static CURLcode
 perform(struct transport *t)
 {
-    t->stage = t->counting ? "mail" : "connect";
+    t->stage = t->counting ? TRANSPORT_STAGE_MAIL : TRANSPORT_STAGE_CONNECT;
     t->nreplies = 0;
     t->open_refused = false;
     reply_reset(t);
     t->any_reply = false;
     t->quitting = false;
     t->refusal = NULL;
-    t->refusal_stage = NULL;
+    t->refusal_stage = TRANSPORT_STAGE_NONE;
     t->errbuf[0] = '\0';
     t->off = 0;
     t->all_sent = false;
@@ -412,7 +372,7 @@ finish(struct transport *t, CURLcode rc, struct transport_result *r)
             "not completed";
 
         r->outcome = TRANSPORT_TEMPFAIL;
-        r->stage = "journal";
+        r->stage = TRANSPORT_STAGE_JOURNAL;
         r->reconnect = true;
         transport_copy_text(r->text, sizeof(r->text), why, sizeof(why) - 1);
         return;
@@ -436,7 +396,7 @@ finish(struct transport *t, CURLcode rc, struct transport_result *r)
     /* No refusal from the server: the connection, TLS or our settings failed. */
     msg = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
     transport_copy_text(r->text, sizeof(r->text), msg, strlen(msg));
-    if (rc == CURLE_USE_SSL_FAILED && strcmp(t->stage, "ehlo") == 0) {
+    if (rc == CURLE_USE_SSL_FAILED && t->stage == TRANSPORT_STAGE_EHLO) {
         static const char no_tls[] = "the server does not offer STARTTLS and smtp.starttls "
             "is required; refusing to send without TLS";
 
@@ -446,19 +406,19 @@ finish(struct transport *t, CURLcode rc, struct transport_result *r)
         /* Every byte and the final dot went out, and the reply was lost: the server may
            have taken the message (RFC 1047's duplicate-message problem). */
         r->outcome = TRANSPORT_UNCERTAIN;
-        r->stage = "data";
+        r->stage = TRANSPORT_STAGE_DATA;
         r->reconnect = true;
         return;
     }
     if (is_tls_error(rc)) {
         r->outcome = TRANSPORT_FATAL;
-        r->stage = "tls";
+        r->stage = TRANSPORT_STAGE_TLS;
         return;
     }
     switch (rc) {
     case CURLE_LOGIN_DENIED:
         r->outcome = TRANSPORT_FATAL;
-        r->stage = "auth";
+        r->stage = TRANSPORT_STAGE_AUTH;
         return;
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
@@ -467,28 +427,13 @@ finish(struct transport *t, CURLcode rc, struct transport_result *r)
     case CURLE_UNKNOWN_OPTION:
     case CURLE_SSL_CACERT_BADFILE:
         r->outcome = TRANSPORT_FATAL;
-        r->stage = "config";
+        r->stage = TRANSPORT_STAGE_CONFIG;
         return;
     default:
         break;
     }
     r->reconnect = true;                    /* the connection is gone */
     r->outcome = TRANSPORT_TEMPFAIL;
-}
-
-/* The sysexits class of a failed open. */
-static int
-exit_class(const struct transport_result *r)
-{
-    if (strcmp(r->stage, "config") == 0)
-        return EX_CONFIG;
-    if (r->outcome == TRANSPORT_TEMPFAIL || r->outcome == TRANSPORT_UNCERTAIN)
-        return EX_TEMPFAIL;
-    if (strcmp(r->stage, "auth") == 0 || r->code == SMTP_AUTH_REQUIRED)
-        return EX_NOPERM;
-    if (strcmp(r->stage, "tls") == 0)
-        return EX_PROTOCOL;
-    return EX_UNAVAILABLE;
 }
 
 static void curl_close(struct transport *t);
@@ -522,7 +467,7 @@ curl_open(const struct transport_opts *o, struct diag *d)
     }
     t = xcalloc(1, sizeof(*t));
     t->s = s;
-    t->stage = "connect";
+    t->stage = TRANSPORT_STAGE_CONNECT;
     u = curl_url();
     if (u == NULL || curl_url_set(u, CURLUPART_URL, s->url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
@@ -596,6 +541,9 @@ curl_open(const struct transport_opts *o, struct diag *d)
     SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT, s->timeout);
     SETOPT(CURLOPT_LOW_SPEED_LIMIT, 1L);
     SETOPT(CURLOPT_LOW_SPEED_TIME, s->timeout);
+    /* smtp.message_timeout bounds one message (each perform) as a whole: a server that
+       answers each command just in time cannot hold the run (and its lock) for ever. */
+    SETOPT(CURLOPT_TIMEOUT, s->message_timeout);
     SETOPT(CURLOPT_USE_SSL, tls_mode);
     SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     SETOPT(CURLOPT_SSL_VERIFYPEER, s->tls_verify ? 1L : 0L);
@@ -625,7 +573,8 @@ curl_open(const struct transport_opts *o, struct diag *d)
     finish(t, perform(t), &r);
     curl_easy_setopt(t->h, CURLOPT_CUSTOMREQUEST, NULL);
     if (r.outcome != TRANSPORT_SENT) {
-        diag_set(d, exit_class(&r), "smtp %s: %s: %s", t->where, r.stage, r.text);
+        diag_set(d, transport_exit_code(&r), "smtp %s: %s: %s", t->where,
+            transport_stage_name(r.stage), r.text);
         goto fail;
     }
     log_debug("smtp %s: connected", t->where);

@@ -28,7 +28,7 @@
  *   TO:<postmaster>, DATA) and closes the connection before the data: nothing is sent.
  * - No implicit TLS (smtps:// fails with EX_CONFIG), no IPv6 literal in the URL
  *   (smtp_set_server() splits host:port at the first colon), no SMTPUTF8, no TLS 1.3 (see
- *   tls_setup()).  Its connect() blocks with no timeout of its own (the kernel gives up
+ *   esmtp_tls_setup()).  Its connect() blocks with no timeout of its own (the kernel gives up
  *   after its SYN retries, about two minutes on Linux) once open() has checked the server.
  * - libESMTP dot-stuffs by itself and rewrites some headers (drops Return-Path and a
  *   repeated To, From, Date, ...; adds Date, From or Message-Id when missing): send()
@@ -44,6 +44,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -57,6 +58,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -73,347 +75,11 @@
 #include "config.h"
 #include "diag.h"
 #include "log.h"
+#include "smtp.h"
 #include "transport.h"
 #include "util.h"
 
-#define SMTP_PORT_DEFAULT 25        /* RFC 5321 4.5.4.2 (IANA); libcurl's default too */
-#define SMTP_REPLY_LINE_MAX 512     /* RFC 5321 4.5.3.1.5: a reply line, CRLF included */
-#define SMTP_CODE_LEN 3             /* RFC 5321 4.2: three digits, then SP or "-" */
-#define SMTP_AUTH_OK 235            /* RFC 4954 6 */
-#define SMTP_AUTH_MORE 334          /* RFC 4954 4 */
-#define SMTP_STARTTLS_READY 220     /* RFC 3207 4 */
-#define SMTP_DATA_GO 354            /* RFC 5321 4.3.2 */
-#define SMTP_CLOSING 421            /* RFC 5321 3.8 */
-#define SMTP_SERVER_IDLE_MIN 300    /* RFC 5321 4.5.3.2.7: a server waits 5 minutes */
-#define IDLE_MAX (SMTP_SERVER_IDLE_MIN - 60)    /* we close a connection idle this long */
-#define PORT_MAX 65535
-#define WHERE_MAX 300               /* "host:port" in messages */
-#define REPLY_KEEP 1024             /* bytes of one (multi-line) reply kept */
-#define PENDING_MAX 16              /* pipelined commands awaiting replies (RFC 2920) */
-#define SESSION_MSG_MAX 1000        /* libESMTP keeps every message of a session until it
-                                       ends (a few KiB each): end a connection after this */
-#define CHUNK_MAX (1 << 30)         /* libESMTP's reader takes an int length */
-#define PROBE_NODE "gazette.invalid"    /* RFC 2606: a name that queues nothing */
-#define PROBE_RCPT "postmaster"     /* RFC 5321 4.5.1: every server must take it */
-
-struct transport;
-
-/* One send() waiting for its result (the flags are under the connection's mutex). */
-struct job {
-    const struct transport_msg *m;
-    struct transport_result *r;
-    bool done;
-    bool started;                   /* the message's data was read by libESMTP */
-    bool hook_asked, hook_answered; /* m->before_end runs in send()'s thread */
-    int hook_rc;
-};
-
-/* One message queued in a session; libESMTP frees it with the session. */
-struct letter {
-    struct conn *c;
-    struct job *job;                /* NULL once the result is out */
-    smtp_recipient_t rcpt;
-    const char *data;               /* borrowed from the job's message */
-    size_t len, off;
-    bool probe;                     /* a test transaction: never send its data */
-    bool all_sent;                  /* every byte was handed to libESMTP */
-    bool hook_failed;               /* before_end said no: the data was abandoned */
-};
-
-enum conn_mode { CONN_SEND, CONN_CHECK, CONN_PROBE };
-enum conn_state { CONN_RUNNING, CONN_PARKED, CONN_DONE };
-
-/* What the protocol monitor learnt about the replies of the current connection. */
-struct track {
-    const char *pending[PENDING_MAX];   /* stages of the commands awaiting a reply */
-    unsigned head, n;
-    bool any_reply, in_reply, after_go;
-    const char *reading;            /* the stage of the reply being read */
-    char line[SMTP_REPLY_LINE_MAX + 1];
-    size_t ll;
-    char text[REPLY_KEEP];          /* the reply being read: "550 5.1.1 no ..." */
-    size_t tl;
-    const char *stage;              /* the last complete reply: its command's stage */
-    int code;                       /* and code */
-    bool cap_starttls, cap_auth, cap_chunking;  /* from the last EHLO reply */
-    char mechs[128];                /* the AUTH mechanisms it offered */
-    double last_io;
-};
-
-/* One connection: a libESMTP session and the thread that runs it. */
-struct conn {
-    struct transport *t;
-    enum conn_mode mode;
-    smtp_session_t s;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    enum conn_state state;          /* under mu */
-    struct job *job;                /* handed over while parked; under mu */
-    bool quit;                      /* close() wants the connection closed; under mu */
-    long nmsg;                      /* messages queued on this connection */
-    struct letter *cur;             /* the message in flight */
-    struct track tr;
-
-    /* Per TCP connection (libESMTP may try several addresses of a name). */
-    bool connected, tls_up, authed, login_checked, closing, etrn_seen, starttls_missing;
-    char tls_failed[160];           /* why the TLS session was refused */
-    int auth_code;                  /* the last refusal of AUTH */
-    char auth_text[REPLY_KEEP];
-    const char *abort_stage;        /* set: this connection must not carry data */
-    int abort_code;
-    char abort_text[256];
-    const char *refusal_stage;      /* the last refusal (4xx, 5xx) before QUIT */
-    int refusal_code;
-    char refusal_text[REPLY_KEEP];
-    int mail_code;                  /* the probe's MAIL FROM reply, */
-    struct transport_result verdict;    /* as a result */
-
-    int err;                        /* smtp_errno() when the session ended */
-    char sslerr[128];
-};
-
-struct transport {
-    const struct config_smtp *s;
-    char where[WHERE_MAX];          /* host:port, never the user or password */
-    char *server;                   /* what smtp_set_server() gets */
-    char *host;
-    bool host_is_ip;
-    char *helo;
-    char *user, *pass;
-    const char *probe_from;         /* MAIL FROM of probe()'s test transaction */
-    enum starttls_option starttls;
-    long port;
-    long cmd_ms;                    /* smtp.timeout: the wait for each reply */
-    SSL_CTX *tls;
-    auth_context_t auth;
-    long verify_err;                /* from the verify callback of the last handshake */
-    int verify_depth;
-    struct conn *live;              /* the connection send() uses, or NULL */
-};
-
-static bool
-word_is(const char *p, size_t n, const char *w)
-{
-    size_t wl = strlen(w);
-
-    return n >= wl && ascii_strncasecmp(p, w, wl) == 0 && (n == wl || p[wl] == ' ' ||
-        p[wl] == '\r' || p[wl] == '\n' || p[wl] == ':' || p[wl] == '=');
-}
-
-static void
-debug_line(const char *dir, const char *p, size_t n)
-{
-    char line[SMTP_REPLY_LINE_MAX * 2];
-
-    if (log_level() < LOGLEVEL_DEBUG)
-        return;
-    transport_copy_text(line, sizeof(line), p, n);
-    log_debug("esmtp %s %s", dir, line);
-}
-
-/* ---- the protocol monitor: libESMTP has no API for the replies to EHLO, STARTTLS and
-   AUTH, so the stage and reply of every command are read from the wire ---- */
-
-static void
-track_reset(struct track *tr)
-{
-    memset(tr, 0, sizeof(*tr));
-    tr->stage = "connect";
-    tr->last_io = mono_now();
-}
-
-static const char *
-track_peek(const struct track *tr)
-{
-    if (tr->n > 0)
-        return tr->pending[tr->head];
-    if (!tr->any_reply)
-        return "connect";           /* the greeting, as transport/curl.c has it */
-    return tr->after_go ? "data" : "command";
-}
-
-/* A command went out (one line of what libESMTP flushed): its reply comes in order. */
-static void
-command_sent(struct conn *c, const char *p, size_t n)
-{
-    static const struct { const char *word, *stage; } cmds[] = {
-        { "EHLO", "ehlo" }, { "HELO", "ehlo" }, { "STARTTLS", "tls" }, { "AUTH", "auth" },
-        { "MAIL", "mail" }, { "RCPT", "rcpt" }, { "DATA", "data" }, { "QUIT", "quit" },
-        { "RSET", "rset" }, { "ETRN", "etrn" }, { "NOOP", "noop" },
-    };
-    struct track *tr = &c->tr;
-    const char *stage = "command";
-
-    /* After a 334 the line is a SASL response (RFC 4954 4), whatever it looks like. */
-    if (tr->code == SMTP_AUTH_MORE && tr->stage != NULL && strcmp(tr->stage, "auth") == 0) {
-        stage = "auth";
-        tr->code = 0;
-    } else {
-        for (size_t i = 0; i < ARRAY_LEN(cmds); i++)
-            if (word_is(p, n, cmds[i].word))
-                stage = cmds[i].stage;
-    }
-    if (tr->n < PENDING_MAX)
-        tr->pending[(tr->head + tr->n++) % PENDING_MAX] = stage;
-    if (strcmp(stage, "ehlo") == 0) {
-        tr->cap_starttls = tr->cap_auth = tr->cap_chunking = false;
-        tr->mechs[0] = '\0';
-    }
-    if (log_level() < LOGLEVEL_DEBUG)
-        return;
-    if (strcmp(stage, "auth") == 0) {
-        /* Never log credentials, not even base64-encoded (RFC 4954 14). */
-        if (word_is(p, n, "AUTH") && n > 5) {
-            size_t ml = 0;
-
-            while (5 + ml < n && p[5 + ml] != ' ' && p[5 + ml] != '\r')
-                ml++;
-            log_debug("esmtp > AUTH %.*s (credentials not shown)", (int)ml, p + 5);
-        } else {
-            log_debug("esmtp > (credentials not shown)");
-        }
-        return;
-    }
-    debug_line(">", p, n);
-}
-
-/* The EHLO reply lists the extensions, one a line (RFC 5321 4.1.1.1). */
-static void
-ehlo_line(struct track *tr, const char *kw, size_t kl)
-{
-    if (word_is(kw, kl, "STARTTLS"))
-        tr->cap_starttls = true;
-    if (word_is(kw, kl, "CHUNKING"))
-        tr->cap_chunking = true;        /* libESMTP then sends BDAT (RFC 3030) */
-    if (word_is(kw, kl, "AUTH") && kl > 5) {
-        tr->cap_auth = true;
-        transport_copy_text(tr->mechs, sizeof(tr->mechs), kw + 5, kl - 5);
-    }
-}
-
-static void reply_done(struct conn *c, size_t rest);
-
-/* One line of a reply; rest is how many bytes of the same read follow it. */
-static void
-reply_line(struct conn *c, const char *p, size_t len, size_t rest)
-{
-    struct track *tr = &c->tr;
-    bool digits = len >= SMTP_CODE_LEN && IS_DIGIT(p[0]) && IS_DIGIT(p[1]) && IS_DIGIT(p[2]);
-    bool final = !digits || len == SMTP_CODE_LEN || p[SMTP_CODE_LEN] != '-';
-    const char *q = p;
-    size_t ql = len;
-
-    debug_line("<", p, len);
-    if (!tr->in_reply)
-        tr->reading = track_peek(tr);
-    tr->any_reply = true;
-    if (digits && len > SMTP_CODE_LEN + 1 && strcmp(tr->reading, "ehlo") == 0)
-        ehlo_line(tr, p + SMTP_CODE_LEN + 1, len - SMTP_CODE_LEN - 1);
-    /* Keep "550 5.1.1 first line" and the text of the continuation lines. */
-    if (!tr->in_reply) {
-        tr->in_reply = true;
-        tr->tl = 0;
-    } else if (digits && ql > SMTP_CODE_LEN) {
-        q += SMTP_CODE_LEN + 1;
-        ql -= SMTP_CODE_LEN + 1;
-    }
-    if (tr->tl > 0 && tr->tl + 1 < sizeof(tr->text))
-        tr->text[tr->tl++] = ' ';
-    if (ql > sizeof(tr->text) - 1 - tr->tl)
-        ql = sizeof(tr->text) - 1 - tr->tl;
-    memcpy(tr->text + tr->tl, q, ql);
-    tr->tl += ql;
-    tr->text[tr->tl] = '\0';
-    if (!final)
-        return;
-    tr->code = digits ? (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0') : 0;
-    reply_done(c, rest);
-}
-
-/* A complete reply: whose it is, and what it means for the connection. */
-static void
-reply_done(struct conn *c, size_t rest)
-{
-    struct track *tr = &c->tr;
-
-    tr->stage = tr->reading;
-    if (tr->n > 0) {
-        tr->head = (tr->head + 1) % PENDING_MAX;
-        tr->n--;
-    }
-    tr->in_reply = false;
-    if (strcmp(tr->stage, "data") == 0)
-        tr->after_go = tr->code == SMTP_DATA_GO;
-    if (tr->code == SMTP_CLOSING)
-        c->closing = true;
-    if (tr->code >= 400 && strcmp(tr->stage, "quit") != 0) {
-        c->refusal_stage = tr->stage;
-        c->refusal_code = tr->code;
-        memcpy(c->refusal_text, tr->text, tr->tl + 1);
-    }
-    if (strcmp(tr->stage, "auth") == 0) {
-        if (tr->code == SMTP_AUTH_OK)
-            c->authed = true;
-        else if (tr->code >= 400) {
-            c->auth_code = tr->code;
-            memcpy(c->auth_text, tr->text, tr->tl + 1);
-        }
-    }
-    if (strcmp(tr->stage, "tls") == 0 && tr->code == SMTP_STARTTLS_READY && rest > 0) {
-        /* Bytes after "220" came before the handshake, so in plain text, and libESMTP
-           1.1.0 would read them as the server's first words under TLS (CVE-2011-0411's
-           kind of response injection). */
-        c->abort_stage = "tls";
-        c->abort_code = 0;
-        snprintf(c->abort_text, sizeof(c->abort_text), "the server sent %zu bytes of plain "
-            "text after its STARTTLS reply (response injection?); refusing the connection",
-            rest);
-    }
-}
-
-static void
-server_bytes(struct conn *c, const char *p, size_t n)
-{
-    struct track *tr = &c->tr;
-
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\n') {
-            size_t len = tr->ll;
-
-            if (len > 0 && tr->line[len - 1] == '\r')
-                len--;
-            reply_line(c, tr->line, len, n - i - 1);
-            tr->ll = 0;
-        } else if (tr->ll < SMTP_REPLY_LINE_MAX) {
-            tr->line[tr->ll++] = p[i];
-        }
-    }
-}
-
-static void
-on_monitor(const char *buf, int buflen, int writing, void *arg)
-{
-    struct conn *c = arg;
-    size_t n = buflen > 0 ? (size_t)buflen : 0;
-
-    c->tr.last_io = mono_now();
-    if (writing == SMTP_CB_READING) {
-        server_bytes(c, buf, n);
-        return;
-    }
-    if (writing != SMTP_CB_WRITING)
-        return;
-    for (const char *p = buf, *end = buf + n; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t len = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
-
-        if (len > 0 && p[len - 1] == '\r')
-            len--;
-        command_sent(c, p, len);
-        p = nl != NULL ? nl + 1 : end;
-    }
-}
+#include "esmtp_int.h"
 
 /* ---- results ---- */
 
@@ -432,9 +98,9 @@ set_enhanced(struct transport_result *r, const smtp_status_t *st)
 /* A reply libESMTP parsed (it cuts the code, and the enhanced code when the server
    announced ENHANCEDSTATUSCODES): the result gets "550 5.1.1 text" as curl's does. */
 static void
-from_status(struct transport_result *r, const char *stage, const smtp_status_t *st)
+from_status(struct transport_result *r, enum transport_stage stage, const smtp_status_t *st)
 {
-    char text[REPLY_KEEP], full[REPLY_KEEP + 32];
+    char text[SMTP_REPLY_KEEP], full[SMTP_REPLY_KEEP + 32];
 
     r->stage = stage;
     r->code = st->code;
@@ -452,7 +118,7 @@ from_status(struct transport_result *r, const char *stage, const smtp_status_t *
 
 /* A reply the monitor read: text is "535 5.7.8 ...". */
 static void
-from_reply(struct transport_result *r, const char *stage, int code, const char *text)
+from_reply(struct transport_result *r, enum transport_stage stage, int code, const char *text)
 {
     r->stage = stage;
     r->code = code;
@@ -463,38 +129,13 @@ from_reply(struct transport_result *r, const char *stage, int code, const char *
 }
 
 static void
-fatal(struct transport_result *r, const char *stage, const char *text)
+fatal(struct transport_result *r, enum transport_stage stage, const char *text)
 {
     r->outcome = TRANSPORT_FATAL;
     r->stage = stage;
     r->code = 0;
     r->enhanced[0] = '\0';
     transport_copy_text(r->text, sizeof(r->text), text, SIZE_MAX);
-}
-
-/* Why the TLS session failed, when it did. */
-static bool
-tls_failure(struct conn *c, char *out, size_t size)
-{
-    struct transport *t = c->t;
-
-    if (c->tls_failed[0] != '\0') {
-        snprintf(out, size, "%s", c->tls_failed);
-        return true;
-    }
-    if (c->tls_up || c->tr.stage == NULL || strcmp(c->tr.stage, "tls") != 0 ||
-        c->tr.code != SMTP_STARTTLS_READY)
-        return false;
-    /* "220 ready" and then no TLS: the handshake failed (SMTP_ERR_CLIENT_ERROR). */
-    if (t->verify_err != X509_V_OK)
-        snprintf(out, size, "the server's certificate is not trusted: %s (depth %d)%s",
-            X509_verify_cert_error_string(t->verify_err), t->verify_depth,
-            t->s->ca_file != NULL ? "" : "; set smtp.ca_file for a private CA");
-    else if (c->sslerr[0] != '\0')
-        snprintf(out, size, "TLS handshake failed: %s", c->sslerr);
-    else
-        snprintf(out, size, "TLS handshake failed");
-    return true;
 }
 
 /* The result of a message, or of a check, when the connection ended without a reply to
@@ -509,36 +150,44 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
     r->reconnect = true;
     if (c->cur != NULL && c->cur->hook_failed) {
         r->outcome = TRANSPORT_TEMPFAIL;
-        r->stage = "journal";
+        r->stage = TRANSPORT_STAGE_JOURNAL;
         r->code = 0;
         snprintf(r->text, sizeof(r->text), "the journal could not be written; the message "
             "was not completed");
         return;
     }
-    if (c->abort_stage != NULL) {
+    if (c->abort_stage != TRANSPORT_STAGE_NONE) {
         fatal(r, c->abort_stage, c->abort_text);
         r->code = c->abort_code;
         if (c->abort_code != 0)
             transport_enhanced(r, c->abort_text);
         return;
     }
-    if (tls_failure(c, why, sizeof(why))) {
-        fatal(r, "tls", why);
+    if (esmtp_tls_failure(c, why, sizeof(why))) {
+        fatal(r, TRANSPORT_STAGE_TLS, why);
         return;
     }
     if (c->starttls_missing) {
-        fatal(r, "tls", "the server does not offer STARTTLS and smtp.starttls is required; "
-            "refusing to send without TLS");
+        fatal(r, TRANSPORT_STAGE_TLS, "the server does not offer STARTTLS and smtp.starttls "
+            "is required; refusing to send without TLS");
         return;
     }
     if (all_sent) {
         /* Every byte and the final dot went out, and the reply was lost: the server may
            have taken the message (RFC 1047's duplicate-message problem). */
         r->outcome = TRANSPORT_UNCERTAIN;
-        r->stage = "data";
+        r->stage = TRANSPORT_STAGE_DATA;
         snprintf(r->text, sizeof(r->text), "no reply to the end of the data: %s",
+            c->killed[0] != '\0' ? c->killed :
             mono_now() - tr->last_io >= (double)c->t->cmd_ms / 1000.0 - 0.5 ? "timed out" :
             "connection closed");
+        return;
+    }
+    if (c->killed[0] != '\0') {
+        r->outcome = TRANSPORT_TEMPFAIL;
+        r->stage = tr->in_reply ? tr->reading : tr->any_reply || c->connected ?
+            esmtp_track_peek(tr) : TRANSPORT_STAGE_CONNECT;
+        transport_copy_text(r->text, sizeof(r->text), c->killed, SIZE_MAX);
         return;
     }
     if (c->refusal_code != 0) {
@@ -548,75 +197,12 @@ from_session(struct conn *c, struct transport_result *r, bool all_sent)
         return;
     }
     r->outcome = TRANSPORT_TEMPFAIL;
-    r->stage = tr->any_reply || c->connected ? track_peek(tr) : "connect";
+    r->stage = tr->any_reply || c->connected ? esmtp_track_peek(tr) : TRANSPORT_STAGE_CONNECT;
     e = smtp_strerror(c->err, buf, sizeof(buf));
     if (c->err == 0 || c->err == SMTP_ERR_DROPPED_CONNECTION)
         e = mono_now() - tr->last_io >= (double)c->t->cmd_ms / 1000.0 - 0.5 ? "no reply in time" :
             "the server closed the connection";
     transport_copy_text(r->text, sizeof(r->text), e != NULL ? e : "connection failed", SIZE_MAX);
-}
-
-/* ---- login: libESMTP goes on to MAIL FROM when AUTH fails or is not offered ---- */
-
-static void
-set_abort(struct conn *c, const char *stage, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-set_abort(struct conn *c, const char *stage, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    c->abort_stage = stage;
-    c->abort_code = code;
-    va_start(ap, fmt);
-    vsnprintf(c->abort_text, sizeof(c->abort_text), fmt, ap);
-    va_end(ap);
-}
-
-/* At the first MAIL FROM of a connection: was the configured login done? */
-static void
-check_login(struct conn *c)
-{
-    struct transport *t = c->t;
-
-    if (c->login_checked || c->mode == CONN_CHECK || t->user == NULL)
-        return;
-    c->login_checked = true;
-    if (c->authed || c->abort_stage != NULL)
-        return;
-    if (!c->tls_up && t->starttls == Starttls_ENABLED)
-        set_abort(c, "tls", 0, "the server does not offer STARTTLS; not sending the password "
-            "without TLS (smtp.starttls: opportunistic; use a server with TLS, or starttls: "
-            "off to allow it)");
-    else if (c->auth_code != 0)
-        set_abort(c, "auth", c->auth_code, "%s", c->auth_text);
-    else if (!c->tr.cap_auth)
-        set_abort(c, "auth", 0, "the server does not offer AUTH but smtp.username is set; "
-            "check the server address and port (submission is usually 587)");
-    else
-        set_abort(c, "auth", 0, "none of the server's AUTH mechanisms (%s) is one libESMTP "
-            "has (PLAIN, LOGIN, CRAM-MD5)", c->tr.mechs);
-    log_debug("esmtp %s: %s; the transaction will be abandoned before the data", t->where,
-        c->abort_text);
-}
-
-static int
-on_interact(auth_client_request_t req, char **result, int fields, void *arg)
-{
-    struct transport *t = arg;
-
-    for (int i = 0; i < fields; i++) {
-        if (req[i].flags & AUTH_USER)
-            result[i] = t->user;
-        else if (req[i].flags & AUTH_PASS)
-            result[i] = t->pass;
-        else
-            result[i] = NULL;
-        if (result[i] == NULL)
-            return 0;
-    }
-    return 1;
 }
 
 /* ---- handing messages to the session thread and results back ---- */
@@ -644,7 +230,8 @@ finish(struct conn *c, struct letter *l, bool can_park)
 
     if (l->job->r->code == SMTP_CLOSING)
         c->closing = true;
-    keep = can_park && c->mode == CONN_SEND && !c->closing && c->abort_stage == NULL &&
+    keep = can_park && c->mode == CONN_SEND && !c->closing &&
+        c->abort_stage == TRANSPORT_STAGE_NONE &&
         c->nmsg < t->s->messages_per_connection && c->nmsg < SESSION_MSG_MAX;
     publish(c, l);
     if (keep)
@@ -665,21 +252,21 @@ on_mail(struct conn *c, smtp_message_t msg)
     struct letter *l = smtp_message_get_application_data(msg);
     const smtp_status_t *st = smtp_reverse_path_status(msg);
 
-    check_login(c);
+    esmtp_check_login(c);
     if (l == NULL)
         return;
     if (l->probe) {
         c->mail_code = st->code;
-        from_status(&c->verdict, "mail", st);
+        from_status(&c->verdict, TRANSPORT_STAGE_MAIL, st);
         return;
     }
     if (l->job == NULL || st->code / 100 == 2)
         return;
-    if (c->abort_stage != NULL) {
+    if (c->abort_stage != TRANSPORT_STAGE_NONE) {
         finish_abort(c, l);
         return;
     }
-    from_status(l->job->r, "mail", st);
+    from_status(l->job->r, TRANSPORT_STAGE_MAIL, st);
     /* libESMTP looks for the next message after this event: parking works. */
     finish(c, l, true);
 }
@@ -697,11 +284,11 @@ on_rcpt(struct conn *c, smtp_recipient_t rcpt)
        the bytes libESMTP is still reading. */
     if (c->tr.cap_chunking)
         return;
-    if (c->abort_stage != NULL) {
+    if (c->abort_stage != TRANSPORT_STAGE_NONE) {
         finish_abort(c, l);
         return;
     }
-    from_status(l->job->r, "rcpt", st);
+    from_status(l->job->r, TRANSPORT_STAGE_RCPT, st);
     /* The one recipient is refused: DATA (pipelined or next) will fail, and libESMTP
        looks for the next message only after that reply, so parking here keeps the
        connection (it then sends RSET). */
@@ -717,13 +304,13 @@ on_sent(struct conn *c, smtp_message_t msg)
 
     if (l == NULL || l->job == NULL || l->probe)
         return;
-    if (c->abort_stage != NULL) {
+    if (c->abort_stage != TRANSPORT_STAGE_NONE) {
         finish_abort(c, l);
         return;
     }
     st = smtp_recipient_status(l->rcpt);
     if (st->code / 100 != 2) {
-        from_status(l->job->r, "rcpt", st);     /* deferred by on_rcpt() (BDAT) */
+        from_status(l->job->r, TRANSPORT_STAGE_RCPT, st);     /* deferred by on_rcpt() (BDAT) */
         finish(c, l, true);
         return;
     }
@@ -734,7 +321,18 @@ on_sent(struct conn *c, smtp_message_t msg)
         finish(c, l, false);
         return;
     }
-    from_status(l->job->r, "data", st);
+    from_status(l->job->r, TRANSPORT_STAGE_DATA, st);
+    if (st->code / 100 == 2 && !l->all_sent) {
+        /* A 2yz although libESMTP never handed over the whole message: the server
+           answered DATA with 250 where 354 was due (RFC 5321 4.3.2), and libESMTP takes
+           that reply for the end of the transaction.  No body went out: not a delivery. */
+        l->job->r->outcome = TRANSPORT_TEMPFAIL;
+        l->job->r->reconnect = true;
+        snprintf(l->job->r->text, sizeof(l->job->r->text), "the server answered DATA with "
+            "%d, not 354, and was sent no message; not a delivery", st->code);
+        finish(c, l, false);
+        return;
+    }
     /* Without data, this is the reply to the DATA command, and libESMTP has already
        chosen QUIT (it looks for the next message before this event); BDAT reports
        after the last chunk, before it looks. */
@@ -775,7 +373,7 @@ read_message(void **ctx, int *len, void *arg)
         return NULL;
     }
     *len = 0;
-    if (l->probe || l->c->abort_stage != NULL) {
+    if (l->probe || l->c->abort_stage != TRANSPORT_STAGE_NONE) {
         /* libESMTP closes the connection when the reader fails: the server never sees
            the final dot and discards the transaction (RFC 5321 4.1.1.4). */
         errno = ECANCELED;
@@ -858,80 +456,6 @@ conn_park(struct conn *c)
         log_debug("esmtp %s: idle for %d s; closing the connection", c->t->where, IDLE_MAX);
 }
 
-/* ---- TLS: our own SSL_CTX, verified by OpenSSL (chain and name, RFC 6125) ---- */
-
-static void
-on_tls_info(const SSL *ssl, int where, int ret)
-{
-    struct transport *t = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-
-    (void)ret;
-    /* libESMTP 1.1.0 sends no SNI (RFC 6066 3); the ClientHello is built after this. */
-    if ((where & SSL_CB_HANDSHAKE_START) && t != NULL && !t->host_is_ip &&
-        SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) == NULL)
-        SSL_set_tlsext_host_name((SSL *)ssl, t->host);
-}
-
-static int
-on_verify(int ok, X509_STORE_CTX *x)
-{
-    SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
-    struct transport *t = ssl != NULL ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
-
-    if (!ok && t != NULL && t->verify_err == X509_V_OK) {
-        t->verify_err = X509_STORE_CTX_get_error(x);
-        t->verify_depth = X509_STORE_CTX_get_error_depth(x);
-    }
-    return ok;
-}
-
-static int
-tls_setup(struct transport *t, struct diag *d)
-{
-    const struct config_smtp *s = t->s;
-    X509_VERIFY_PARAM *vp;
-    char err[160];
-
-    t->tls = SSL_CTX_new(TLS_client_method());
-    if (t->tls == NULL) {
-        diag_set(d, EX_SOFTWARE, "OpenSSL could not make a TLS context");
-        return -1;
-    }
-    SSL_CTX_set_min_proto_version(t->tls, TLS1_2_VERSION);     /* RFC 8996 */
-    /* And no TLS 1.3: libESMTP 1.1.0 polls for reading before it flushes the command it
-       just wrote, so the NewSessionTicket a TLS 1.3 server sends after the handshake (RFC
-       8446 4.6.1) makes it wait for a reply to an EHLO it has not sent yet. */
-    SSL_CTX_set_max_proto_version(t->tls, TLS1_2_VERSION);
-    SSL_CTX_set_app_data(t->tls, t);
-    SSL_CTX_set_info_callback(t->tls, on_tls_info);
-    if (!s->tls_verify) {
-        SSL_CTX_set_verify(t->tls, SSL_VERIFY_NONE, NULL);
-        log_warnx("smtp %s: TLS certificate verification is OFF (smtp.tls_verify: false); "
-            "anyone on the way can read the mail and the password", t->where);
-        return 0;
-    }
-    if (s->ca_file != NULL ? SSL_CTX_load_verify_locations(t->tls, s->ca_file, NULL) != 1 :
-        SSL_CTX_set_default_verify_paths(t->tls) != 1) {
-        ERR_error_string_n(ERR_get_error(), err, sizeof(err));
-        ERR_clear_error();
-        diag_set(d, EX_CONFIG, "smtp.ca_file: cannot load \"%s\": %s; give a PEM file of CA "
-            "certificates", s->ca_file != NULL ? s->ca_file : "(system CAs)", err);
-        return -1;
-    }
-    /* Verify in the handshake (so nothing goes to an unverified server), host name
-       included: libESMTP's own name check knows neither IP addresses nor RFC 6125. */
-    SSL_CTX_set_verify(t->tls, SSL_VERIFY_PEER, on_verify);
-    vp = SSL_CTX_get0_param(t->tls);
-    X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    if (t->host_is_ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, t->host) != 1 :
-        X509_VERIFY_PARAM_set1_host(vp, t->host, 0) != 1) {
-        diag_set(d, EX_CONFIG, "smtp.url: OpenSSL cannot check certificates for \"%s\"",
-            t->host);
-        return -1;
-    }
-    return 0;
-}
-
 /* ---- libESMTP's events ---- */
 
 /*
@@ -984,13 +508,16 @@ on_event(smtp_session_t s, int event, void *arg, ...)
     case SMTP_EV_CONNECT:
         /* A new TCP connection (libESMTP tries each address of the name in turn). */
         nodelay_to(t->port);
-        track_reset(&c->tr);
+        esmtp_unclaim_socket(c);
+        esmtp_claim_socket(c, t->port);
+        esmtp_connect_unlock(c);
+        esmtp_track_reset(&c->tr);
         c->connected = true;
         c->tls_up = c->authed = c->login_checked = c->closing = false;
         c->etrn_seen = c->starttls_missing = false;
         c->tls_failed[0] = '\0';
         c->auth_code = c->refusal_code = 0;
-        c->abort_stage = NULL;
+        c->abort_stage = TRANSPORT_STAGE_NONE;
         t->verify_err = X509_V_OK;
         if (c->mode != CONN_CHECK && t->user != NULL && t->starttls != Starttls_DISABLED)
             smtp_auth_set_context(s, NULL);
@@ -1083,8 +610,9 @@ conn_new(struct transport *t, enum conn_mode mode)
 
     c->t = t;
     c->mode = mode;
+    c->sock = -1;
     c->state = CONN_RUNNING;
-    track_reset(&c->tr);
+    esmtp_track_reset(&c->tr);
     pthread_mutex_init(&c->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1095,7 +623,7 @@ conn_new(struct transport *t, enum conn_mode mode)
         (t->helo != NULL && !smtp_set_hostname(c->s, t->helo)))
         xoom();
     smtp_set_eventcb(c->s, on_event, c);
-    smtp_set_monitorcb(c->s, on_monitor, c, 0);
+    smtp_set_monitorcb(c->s, esmtp_on_monitor, c, 0);
     /* libESMTP's timeouts are in milliseconds, whatever its documentation says. */
     smtp_set_timeout(c->s, Timeout_GREETING | to, t->cmd_ms);
     smtp_set_timeout(c->s, Timeout_ENVELOPE | to, t->cmd_ms);
@@ -1118,8 +646,13 @@ conn_main(void *arg)
     struct conn *c = arg;
     unsigned long e;
 
+    /* until SMTP_EV_CONNECT: see esmtp_claim_socket() */
+    pthread_mutex_lock(&esmtp_connect_mu);
+    c->connect_locked = true;
     smtp_start_session(c->s);
     c->err = smtp_errno();                  /* libESMTP's errno is per thread */
+    esmtp_connect_unlock(c);
+    esmtp_unclaim_socket(c);
     if ((e = ERR_peek_last_error()) != 0)
         ERR_error_string_n(e, c->sslerr, sizeof(c->sslerr));
     ERR_clear_error();
@@ -1204,23 +737,23 @@ conn_run(struct transport *t, enum conn_mode mode, struct transport_result *r)
     conn_start(c);
     pthread_join(c->thread, NULL);
     memset(r, 0, sizeof(*r));
-    if (mode == CONN_CHECK && c->etrn_seen && c->abort_stage == NULL &&
+    if (mode == CONN_CHECK && c->etrn_seen && c->abort_stage == TRANSPORT_STAGE_NONE &&
         c->tls_failed[0] == '\0') {
         r->outcome = TRANSPORT_SENT;
-        r->stage = "ehlo";
+        r->stage = TRANSPORT_STAGE_EHLO;
         r->code = 250;
         snprintf(r->text, sizeof(r->text), "%s", c->tls_up ? "greeting, EHLO and STARTTLS "
             "done" : t->starttls == Starttls_DISABLED ? "greeting and EHLO done (STARTTLS "
             "off)" : "greeting and EHLO done; the server does not offer STARTTLS");
-    } else if (mode == CONN_PROBE && c->login_checked && c->abort_stage == NULL &&
+    } else if (mode == CONN_PROBE && c->login_checked && c->abort_stage == TRANSPORT_STAGE_NONE &&
         c->mail_code / 100 == 2) {
         r->outcome = TRANSPORT_SENT;
-        r->stage = "auth";
+        r->stage = TRANSPORT_STAGE_AUTH;
         r->code = SMTP_AUTH_OK;
         snprintf(r->text, sizeof(r->text), "logged in as %s%s; MAIL FROM:<%s> taken; the "
             "test transaction was abandoned before its data", t->user,
             c->tls_up ? " over TLS" : "", t->probe_from);
-    } else if (mode == CONN_PROBE && c->login_checked && c->abort_stage == NULL &&
+    } else if (mode == CONN_PROBE && c->login_checked && c->abort_stage == TRANSPORT_STAGE_NONE &&
         c->mail_code != 0) {
         *r = c->verdict;                    /* MAIL FROM refused */
     } else {
@@ -1352,6 +885,7 @@ tcp_check(struct transport *t, struct diag *d)
             rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
         return -1;
     }
+    pthread_mutex_lock(&esmtp_connect_mu);    /* no stray socket at an esmtp_claim_socket() */
     for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
         int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
             ai->ai_protocol);
@@ -1384,6 +918,7 @@ tcp_check(struct transport *t, struct diag *d)
             break;
     }
     freeaddrinfo(res);
+    pthread_mutex_unlock(&esmtp_connect_mu);
     if (err == 0)
         return 0;
     diag_set(d, EX_TEMPFAIL, "smtp %s: connect: %s%s", t->where, strerror(err),
@@ -1431,7 +966,7 @@ esmtp_open(const struct transport_opts *o, struct diag *d)
     }
     t->cmd_ms = s->timeout * 1000L;
     t->probe_from = nl->bounce_to != NULL ? nl->bounce_to : nl->from != NULL ? nl->from : "";
-    if (t->starttls != Starttls_DISABLED && tls_setup(t, d) == -1)
+    if (t->starttls != Starttls_DISABLED && esmtp_tls_setup(t, d) == -1)
         goto fail;
     if (s->username != NULL) {
         t->user = xstrdup(s->username);
@@ -1443,7 +978,7 @@ esmtp_open(const struct transport_opts *o, struct diag *d)
         /* PLAIN and LOGIN are "plain text" mechanisms: libESMTP wants them allowed; the
            password waits for TLS anyway unless smtp.starttls is off. */
         auth_set_mechanism_flags(t->auth, AUTH_PLUGIN_PLAIN, 0);
-        auth_set_interact_cb(t->auth, on_interact, t);
+        auth_set_interact_cb(t->auth, esmtp_on_interact, t);
     }
 
     if (tcp_check(t, d) == -1)
@@ -1534,8 +1069,13 @@ data_problem(const char *p, size_t n, char *why, size_t size)
 /* Wait (holding c->mu) for the job's result, running its before_end hook when the
    session thread asks. */
 static void
-wait_job(struct conn *c, struct job *job)
+wait_job(struct conn *c, struct job *job, double deadline)
 {
+    struct timespec until;
+    double whole;
+
+    until.tv_nsec = (long)(modf(deadline, &whole) * 1e9);
+    until.tv_sec = (time_t)whole;
     while (!job->done) {
         if (job->hook_asked && !job->hook_answered) {
             pthread_mutex_unlock(&c->mu);
@@ -1545,14 +1085,21 @@ wait_job(struct conn *c, struct job *job)
             pthread_cond_broadcast(&c->cv);
             continue;
         }
-        pthread_cond_wait(&c->cv, &c->mu);
+        /* The cv runs on CLOCK_MONOTONIC, as mono_now() does. */
+        if (pthread_cond_timedwait(&c->cv, &c->mu, &until) == ETIMEDOUT && !job->done) {
+            pthread_mutex_unlock(&c->mu);
+            esmtp_conn_kill(c, "the message was not done within %ld s (smtp.message_timeout)",
+                c->t->s->message_timeout);
+            pthread_mutex_lock(&c->mu);
+            until.tv_sec += 1;              /* then wait for the session to end */
+        }
     }
 }
 
 /* Hand the job to the kept connection if it waits for one, else to a new connection.
    true when the kept one took it. */
 static bool
-hand_over(struct transport *t, struct job *job)
+hand_over(struct transport *t, struct job *job, double deadline)
 {
     struct conn *c = t->live;
     bool kept = c != NULL && conn_settle(c) == CONN_PARKED;
@@ -1569,7 +1116,7 @@ hand_over(struct transport *t, struct job *job)
         c->state = CONN_RUNNING;
         pthread_cond_broadcast(&c->cv);
     }
-    wait_job(c, job);
+    wait_job(c, job, deadline);
     pthread_mutex_unlock(&c->mu);
     return kept;
 }
@@ -1586,17 +1133,17 @@ esmtp_send(struct transport *t, const struct transport_msg *m, struct transport_
     if (transport_check_envelope(m, false, r) == -1)
         return -1;
     if (m->data == NULL || (bad = data_problem(m->data, m->len, why, sizeof(why))) != NULL) {
-        fatal(r, "data", m->data == NULL ? "no message" : bad);
+        fatal(r, TRANSPORT_STAGE_DATA, m->data == NULL ? "no message" : bad);
         return -1;
     }
-    kept = hand_over(t, &job);
+    kept = hand_over(t, &job, t0 + (double)t->s->message_timeout);
     if (kept && r->outcome == TRANSPORT_TEMPFAIL && r->code == 0 && !job.started) {
         /* The kept connection died while idle (a server limit, a NAT timeout) before a
            single reply to this message: nothing was taken, so try once on a fresh one. */
         log_debug("esmtp %s: the kept connection was closed; connecting again", t->where);
         memset(r, 0, sizeof(*r));
         job.done = job.started = job.hook_asked = job.hook_answered = false;
-        hand_over(t, &job);
+        hand_over(t, &job, t0 + (double)t->s->message_timeout);
     }
     r->latency = mono_now() - t0;
     return r->outcome == TRANSPORT_SENT ? 0 : -1;

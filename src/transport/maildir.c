@@ -157,7 +157,7 @@ static void
 fail_result(struct transport_result *r, const char *what, const char *path)
 {
     r->outcome = TRANSPORT_FATAL;
-    r->stage = "maildir";
+    r->stage = TRANSPORT_STAGE_MAILDIR;
     snprintf(r->text, sizeof(r->text), "%s %s: %s", what, path, strerror(errno));
 }
 
@@ -171,18 +171,18 @@ maildir_send(struct transport *t, const struct transport_msg *m, struct transpor
     int fd = -1;
 
     memset(r, 0, sizeof(*r));
-    r->stage = "maildir";
+    r->stage = TRANSPORT_STAGE_MAILDIR;
     if (m->rcpt == NULL || m->rcpt[0] == '\0' || has_control(m->rcpt) ||
         strlen(m->rcpt) > ADDR_MAX) {
         r->outcome = TRANSPORT_PERMFAIL;
-        r->stage = "rcpt";
+        r->stage = TRANSPORT_STAGE_RCPT;
         snprintf(r->text, sizeof(r->text), "the recipient is empty, too long or contains "
             "a control character");
         goto out;
     }
     if (has_control(m->from)) {
         r->outcome = TRANSPORT_FATAL;
-        r->stage = "mail";
+        r->stage = TRANSPORT_STAGE_MAIL;
         snprintf(r->text, sizeof(r->text), "the sender contains a control character");
         goto out;
     }
@@ -235,7 +235,7 @@ maildir_send(struct transport *t, const struct transport_msg *m, struct transpor
     newpath = path_join(newdir, name);
     if (m->before_end != NULL && m->before_end(m->before_end_arg) != 0) {
         r->outcome = TRANSPORT_TEMPFAIL;
-        r->stage = "journal";
+        r->stage = TRANSPORT_STAGE_JOURNAL;
         snprintf(r->text, sizeof(r->text), "the journal could not be written; the message "
             "was not delivered");
         goto out;
@@ -273,7 +273,7 @@ maildir_probe(struct transport *t, struct transport_result *r)
     static const char *const subs[] = { "tmp", "new" };
 
     memset(r, 0, sizeof(*r));
-    r->stage = "maildir";
+    r->stage = TRANSPORT_STAGE_MAILDIR;
     r->outcome = TRANSPORT_SENT;
     for (size_t i = 0; i < ARRAY_LEN(subs); i++) {
         char *p = path_join(t->dir, subs[i]);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "addr.h"
 #include "config.h"
@@ -53,8 +54,46 @@ transport_outcome_name(enum transport_outcome o)
     return "unknown";
 }
 
+const char *
+transport_stage_name(enum transport_stage st)
+{
+    static const char *const names[] = {
+        [TRANSPORT_STAGE_NONE] = "", [TRANSPORT_STAGE_CONNECT] = "connect",
+        [TRANSPORT_STAGE_EHLO] = "ehlo", [TRANSPORT_STAGE_TLS] = "tls",
+        [TRANSPORT_STAGE_AUTH] = "auth", [TRANSPORT_STAGE_MAIL] = "mail",
+        [TRANSPORT_STAGE_RCPT] = "rcpt", [TRANSPORT_STAGE_DATA] = "data",
+        [TRANSPORT_STAGE_RSET] = "rset", [TRANSPORT_STAGE_NOOP] = "noop",
+        [TRANSPORT_STAGE_QUIT] = "quit", [TRANSPORT_STAGE_ETRN] = "etrn",
+        [TRANSPORT_STAGE_COMMAND] = "command", [TRANSPORT_STAGE_CONFIG] = "config",
+        [TRANSPORT_STAGE_MAILDIR] = "maildir", [TRANSPORT_STAGE_JOURNAL] = "journal",
+        [TRANSPORT_STAGE_COMPOSE] = "compose",
+    };
+
+    return (size_t)st < ARRAY_LEN(names) && names[st] != NULL ? names[st] : "?";
+}
+
+int
+transport_exit_code(const struct transport_result *r)
+{
+    switch (r->stage) {
+    case TRANSPORT_STAGE_CONFIG:
+        return EX_CONFIG;
+    case TRANSPORT_STAGE_JOURNAL:
+        return EX_IOERR;
+    default:
+        break;
+    }
+    if (r->outcome == TRANSPORT_TEMPFAIL || r->outcome == TRANSPORT_UNCERTAIN)
+        return EX_TEMPFAIL;
+    if (r->stage == TRANSPORT_STAGE_AUTH || r->code == SMTP_AUTH_REQUIRED)
+        return EX_NOPERM;
+    if (r->stage == TRANSPORT_STAGE_TLS)
+        return EX_PROTOCOL;
+    return EX_UNAVAILABLE;
+}
+
 enum transport_outcome
-transport_classify(const char *stage, int code, const char *text)
+transport_classify(enum transport_stage stage, int code, const char *text)
 {
     /*
      * The reply code decides.  RFC 3463 2 says the enhanced code's class must agree with
@@ -62,8 +101,6 @@ transport_classify(const char *stage, int code, const char *text)
      * is not consulted.
      */
     (void)text;
-    if (stage == NULL)
-        stage = "";
     if (code >= 200 && code <= 299)
         return TRANSPORT_SENT;
     if (code >= 400 && code <= 499)
@@ -71,9 +108,9 @@ transport_classify(const char *stage, int code, const char *text)
     if (code >= 500 && code <= 599) {
         if (code == SMTP_AUTH_REQUIRED)
             return TRANSPORT_FATAL;
-        if (strcmp(stage, "rcpt") == 0)
+        if (stage == TRANSPORT_STAGE_RCPT)
             return code == SMTP_RCPT_TOO_MANY ? TRANSPORT_TEMPFAIL : TRANSPORT_PERMFAIL;
-        if (strcmp(stage, "data") == 0)
+        if (stage == TRANSPORT_STAGE_DATA)
             return TRANSPORT_PERMFAIL;
         /* greeting, EHLO, STARTTLS, AUTH, MAIL FROM, RSET: every later message would be
            refused the same way */
@@ -166,7 +203,7 @@ transport_check_envelope(const struct transport_msg *m, bool utf8_ok,
     const char *why;
 
     memset(r, 0, sizeof(*r));
-    r->stage = "mail";
+    r->stage = TRANSPORT_STAGE_MAIL;
     if ((why = transport_address_problem(m->from, true, utf8_ok)) != NULL) {
         r->outcome = TRANSPORT_FATAL;
         snprintf(r->text, sizeof(r->text), "MAIL FROM: %s", why);
@@ -174,7 +211,7 @@ transport_check_envelope(const struct transport_msg *m, bool utf8_ok,
     }
     if ((why = transport_address_problem(m->rcpt, false, utf8_ok)) != NULL) {
         r->outcome = TRANSPORT_PERMFAIL;
-        r->stage = "rcpt";
+        r->stage = TRANSPORT_STAGE_RCPT;
         snprintf(r->text, sizeof(r->text), "RCPT TO: %s", why);
         return -1;
     }
@@ -184,28 +221,8 @@ transport_check_envelope(const struct transport_msg *m, bool utf8_ok,
 void
 transport_copy_text(char *dst, size_t size, const char *p, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
+    size_t o = utf8_escape(dst, size, p, n);
 
-    for (size_t i = 0; i < n && p[i] != '\0'; i++) {
-        unsigned char c = (unsigned char)p[i];
-
-        if (c == '\r' || c == '\n') {
-            if (o > 0 && dst[o - 1] != ' ' && o + 1 < size)
-                dst[o++] = ' ';
-        } else if (c < 0x20 || c == 0x7f) {
-            if (o + 4 >= size)
-                break;
-            dst[o++] = '\\';
-            dst[o++] = 'x';
-            dst[o++] = hex[c >> 4];
-            dst[o++] = hex[c & 15];
-        } else {
-            if (o + 1 >= size)
-                break;
-            dst[o++] = (char)c;
-        }
-    }
     while (o > 0 && dst[o - 1] == ' ')
         o--;
     dst[o] = '\0';

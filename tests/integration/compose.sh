@@ -6,7 +6,7 @@ cd "$T" || exit 1
 cp "$TOP/gazette.yaml.example" gazette.yaml
 cp "$TOP/subscribers.yaml.example" subscribers.yaml
 cp -r "$TOP/examples/articles" articles
-printf 'a-test-secret\n' >secret.txt
+printf 'a-test-secret-that-is-long-enough-to-pass\n' >secret.txt
 chmod 600 secret.txt
 
 # strict parse of an .eml; prints nothing on success, the problem otherwise

@@ -5,7 +5,7 @@
 # SPDX-License-Identifier: MIT
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib.sh"
-export GZ_SECRET=test-unsubscribe-secret
+export GZ_SECRET=test-unsubscribe-secret-long-enough-now
 cd "$T" || exit 1
 if ! command -v strace >/dev/null 2>&1; then
     skip "log: strace is not installed (apt-get install strace)"

@@ -20,7 +20,7 @@ DEVLOG=
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null
     [ -z "$DEVLOG" ] || rm -f /dev/log; rm -rf "$T"' EXIT
 LC_ALL=C
-export LC_ALL GZ_SECRET=test-unsubscribe-secret
+export LC_ALL GZ_SECRET=test-unsubscribe-secret-long-enough-now
 cd "$T" || exit 1
 P="$TRANSPORT:"
 
@@ -772,8 +772,12 @@ expect 75 "a server that accepts and never answers"
 # and each of the 4 workers may have one more try in flight, of at most 2 connections;
 # waiting for each subscriber would take 40 or more)
 nconn=$(grep -c '^conn ' "$SD/log")
+# (libESMTP's transport makes two TCP connections per attempt: open() checks the server
+# within smtp.connect_timeout, which libESMTP's connect cannot.)  4 workers x 2 attempts
+# x 2 connections: at most 16, far from the 40 a run that waits for everyone would make.
+most=16
 check "$P it stopped after a few smtp.timeouts ($nconn connections, $((t1 - t0)) s)" \
-    [ "$nconn" -ge 1 -a "$nconn" -le 16 ]
+    [ "$nconn" -ge 1 -a "$nconn" -le "$most" ]
 err_has "time" "the error says it timed out"
 stop_server
 

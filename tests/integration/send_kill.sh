@@ -25,7 +25,7 @@ NSUBS=3000
 PIDS=
 trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
 LC_ALL=C
-export LC_ALL GZ_SECRET=kill-test-secret
+export LC_ALL GZ_SECRET=kill-test-secret-long-enough-for-gazette
 cd "$T" || exit 1
 P="$TRANSPORT:"
 

@@ -8,7 +8,7 @@
 # SPDX-License-Identifier: MIT
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib.sh"
-export GZ_SECRET=test-unsubscribe-secret
+export GZ_SECRET=test-unsubscribe-secret-long-enough-now
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1 exitcode=66}"
 cd "$T" || exit 1
 if [ ! -x "$GAZETTE" ]; then not_ok "threads: $GAZETTE is not built"; exit 1; fi

@@ -45,6 +45,7 @@ usage(void)
 {
     fputs("usage: smtpdrv --transport curl|esmtp|maildir [--url URL] [--starttls MODE]\n"
         "  [--user U --password-env VAR] [--ca FILE] [--no-verify] [--timeout S]\n"
+        "  [--message-timeout S]"
         "  [--connect-timeout S] [--per-conn N] [--threads N] [--helo NAME] [--maildir DIR]\n"
         "  --from A --rcpt B[,C...] --file MSG [--count N] [--tag] [--probe] [--debug]\n"
         "  | --transport T --available\n", stderr);
@@ -68,6 +69,12 @@ set_str(char **field, const char *v)
 {
     free(*field);
     *field = v != NULL ? xstrdup(v) : NULL;
+}
+
+static const char *
+stage_or_dash(enum transport_stage st)
+{
+    return st != TRANSPORT_STAGE_NONE ? transport_stage_name(st) : "-";
 }
 
 /* Recipient i: the list in turn; with --tag, "local+i@domain" to make each unique. */
@@ -127,7 +134,7 @@ run(void *arg)
         printable(rcpt, shown, sizeof(shown));
         pthread_mutex_lock(&out_lock);
         printf("RESULT %s %s %d %s %s %d %.3f %s\n", shown, transport_outcome_name(r.outcome),
-            r.code, r.enhanced[0] ? r.enhanced : "-", r.stage ? r.stage : "-",
+            r.code, r.enhanced[0] ? r.enhanced : "-", stage_or_dash(r.stage),
             r.reconnect ? 1 : 0, r.latency, r.text);
         fflush(stdout);
         pthread_mutex_unlock(&out_lock);
@@ -145,6 +152,7 @@ main(int argc, char **argv)
         { "password-env", required_argument, NULL, 'P' }, { "ca", required_argument, NULL, 'c' },
         { "no-verify", no_argument, NULL, 'k' }, { "timeout", required_argument, NULL, 't' },
         { "connect-timeout", required_argument, NULL, 'C' },
+        { "message-timeout", required_argument, NULL, 'M' },
         { "per-conn", required_argument, NULL, 'n' }, { "threads", required_argument, NULL, 'j' },
         { "helo", required_argument, NULL, 'H' }, { "maildir", required_argument, NULL, 'm' },
         { "from", required_argument, NULL, 'f' }, { "rcpt", required_argument, NULL, 'r' },
@@ -187,6 +195,7 @@ main(int argc, char **argv)
         case 'k': cfg->smtp.tls_verify = false; break;
         case 't': cfg->smtp.timeout = num(optarg, 1, 3600); break;
         case 'C': cfg->smtp.connect_timeout = num(optarg, 1, 3600); break;
+        case 'M': cfg->smtp.message_timeout = num(optarg, 1, 86400); break;
         case 'n': cfg->smtp.messages_per_connection = num(optarg, 1, 100000); break;
         case 'j': nthreads = num(optarg, 1, DRV_THREADS_MAX); break;
         case 'H': set_str(&cfg->smtp.helo, optarg); break;
@@ -270,7 +279,7 @@ main(int argc, char **argv)
         } else {
             ops->probe(t, &r);
             printf("PROBE %s %d %s %s\n", transport_outcome_name(r.outcome), r.code,
-                r.stage ? r.stage : "-", r.text);
+                stage_or_dash(r.stage), r.text);
             ops->close(t);
         }
         goto out;

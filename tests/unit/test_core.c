@@ -304,9 +304,47 @@ test_read_file(void)
     rmdir(dir);
 }
 
+/* utf8_escape(): outside text made safe for a terminal, a log line and JSON. */
+static void
+test_utf8_escape(void)
+{
+    static const struct {
+        const char *in, *want;
+        size_t size;
+    } rows[] = {
+        { "plain text", "plain text", 64 },
+        { "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac", "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac", 64 },
+        { "a\r\nb\nc", "a b c", 64 },
+        { "tab\there\x1b[2J", "tab\\x09here\\x1B[2J", 64 },
+        { "bad \xff\xfe end", "bad \\xFF\\xFE end", 64 },
+        { "overlong \xc0\xaf", "overlong \\xC0\\xAF", 64 },
+        { "surrogate \xed\xa0\x80", "surrogate \\xED\\xA0\\x80", 64 },
+        { "cut \xe2\x80", "cut \\xE2\\x80", 64 },
+        { "C1 \xc2\x9b" "31m", "C1 \\u009B31m", 64 },
+        { "NEL \xc2\x85", "NEL \\u0085", 64 },
+        { "bidi \xe2\x80\xae evil", "bidi \\u202E evil", 64 },
+        { "iso \xe2\x81\xa6 x", "iso \\u2066 x", 64 },
+        { "ls \xe2\x80\xa8 ps \xe2\x80\xa9", "ls \\u2028 ps \\u2029", 64 },
+        { "del \x7f", "del \\x7F", 64 },
+        /* cut to fit, never inside a character or an escape */
+        { "\xc3\xa9\xc3\xa9", "\xc3\xa9", 4 },
+        { "ab\xff", "ab", 6 },
+        { "ab\xe2\x80\xae", "ab", 8 },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        char out[64];
+        size_t n = utf8_escape(out, rows[i].size, rows[i].in, strlen(rows[i].in));
+
+        CHECK(strcmp(out, rows[i].want) == 0 && n == strlen(out) &&
+            utf8_is_valid(out, n), "utf8_escape row %zu: \"%s\"", i, out);
+    }
+}
+
 int
 main(void)
 {
+    test_utf8_escape();
     test_read_file();
     test_json_numbers();
     test_util();

@@ -51,7 +51,7 @@ test_replay(void)
         return;
     e = journal_get(j, "A@EXAMPLE.ORG");
     CHECK(e.state == JOURNAL_SENT && e.code == 250 && strcmp(e.enhanced, "2.0.0") == 0 &&
-        strcmp(e.text, "ok queued  as 123") == 0 && e.attempts == 1,
+        strcmp(e.text, "ok\\x09queued as 123") == 0 && e.attempts == 1,
         "sent state, code, enhanced code and cleaned text survive (%s)", e.text);
     e = journal_get(j, "b@example.org");
     CHECK(e.state == JOURNAL_UNCERTAIN && e.attempts == 2, "a started retry with no outcome "

@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
+#include <sysexits.h>
 
 #include "check.h"
 #include "config.h"
@@ -16,59 +17,59 @@ static void
 test_classify(void)
 {
     static const struct {
-        const char *stage;
+        enum transport_stage stage;
         int code;
         const char *text;
         enum transport_outcome want;
     } rows[] = {
         /* success, whatever the stage */
-        { "data", 250, "2.0.0 OK queued", TRANSPORT_SENT },
-        { "rcpt", 251, "2.1.5 will forward", TRANSPORT_SENT },
-        { "noop", 250, "OK", TRANSPORT_SENT },
+        { TRANSPORT_STAGE_DATA, 250, "2.0.0 OK queued", TRANSPORT_SENT },
+        { TRANSPORT_STAGE_RCPT, 251, "2.1.5 will forward", TRANSPORT_SENT },
+        { TRANSPORT_STAGE_NOOP, 250, "OK", TRANSPORT_SENT },
         /* 4yz: transient everywhere, 421 included (the caller reconnects) */
-        { "rcpt", 451, "4.3.0 try later", TRANSPORT_TEMPFAIL },
-        { "rcpt", 450, "4.2.1 mailbox busy", TRANSPORT_TEMPFAIL },
-        { "rcpt", 452, "4.5.3 too many recipients", TRANSPORT_TEMPFAIL },
-        { "rcpt", 421, "4.3.2 shutting down", TRANSPORT_TEMPFAIL },
-        { "mail", 451, "4.7.1 greylisted", TRANSPORT_TEMPFAIL },
-        { "data", 452, "4.3.1 out of space", TRANSPORT_TEMPFAIL },
-        { "connect", 421, "4.7.0 too many connections", TRANSPORT_TEMPFAIL },
-        { "auth", 454, "4.7.0 temporary authentication failure", TRANSPORT_TEMPFAIL },
-        { "tls", 454, "TLS not available", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_RCPT, 451, "4.3.0 try later", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_RCPT, 450, "4.2.1 mailbox busy", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_RCPT, 452, "4.5.3 too many recipients", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_RCPT, 421, "4.3.2 shutting down", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_MAIL, 451, "4.7.1 greylisted", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_DATA, 452, "4.3.1 out of space", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_CONNECT, 421, "4.7.0 too many connections", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_AUTH, 454, "4.7.0 temporary authentication failure", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_TLS, 454, "TLS not available", TRANSPORT_TEMPFAIL },
         /* 5yz to one recipient or one message: that one, never again */
-        { "rcpt", 550, "5.1.1 no such user", TRANSPORT_PERMFAIL },
-        { "rcpt", 553, "5.1.3 bad address syntax", TRANSPORT_PERMFAIL },
-        { "rcpt", 551, "5.1.6 user not local", TRANSPORT_PERMFAIL },
-        { "data", 554, "5.6.0 content rejected", TRANSPORT_PERMFAIL },
-        { "data", 552, "5.3.4 message too big", TRANSPORT_PERMFAIL },
-        { "data", 550, "5.7.1 spam", TRANSPORT_PERMFAIL },
+        { TRANSPORT_STAGE_RCPT, 550, "5.1.1 no such user", TRANSPORT_PERMFAIL },
+        { TRANSPORT_STAGE_RCPT, 553, "5.1.3 bad address syntax", TRANSPORT_PERMFAIL },
+        { TRANSPORT_STAGE_RCPT, 551, "5.1.6 user not local", TRANSPORT_PERMFAIL },
+        { TRANSPORT_STAGE_DATA, 554, "5.6.0 content rejected", TRANSPORT_PERMFAIL },
+        { TRANSPORT_STAGE_DATA, 552, "5.3.4 message too big", TRANSPORT_PERMFAIL },
+        { TRANSPORT_STAGE_DATA, 550, "5.7.1 spam", TRANSPORT_PERMFAIL },
         /* 552 to RCPT is temporary (RFC 5321 4.5.3.1.10; checklist S3) */
-        { "rcpt", 552, "5.2.2 mailbox full", TRANSPORT_TEMPFAIL },
-        { "rcpt", 552, "5.5.3 too many recipients", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_RCPT, 552, "5.2.2 mailbox full", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_RCPT, 552, "5.5.3 too many recipients", TRANSPORT_TEMPFAIL },
         /* 5yz to the session: every later message would fail the same way */
-        { "connect", 554, "5.7.1 no SMTP service here", TRANSPORT_FATAL },
-        { "ehlo", 501, "5.5.4 bad EHLO name", TRANSPORT_FATAL },
-        { "tls", 501, "5.5.4 syntax error", TRANSPORT_FATAL },
-        { "auth", 535, "5.7.8 credentials invalid", TRANSPORT_FATAL },
-        { "auth", 534, "5.7.9 mechanism too weak", TRANSPORT_FATAL },
-        { "mail", 550, "5.7.1 sender rejected", TRANSPORT_FATAL },
-        { "mail", 552, "5.3.4 SIZE too big", TRANSPORT_FATAL },
-        { "mail", 530, "5.7.0 authentication required", TRANSPORT_FATAL },
-        { "rcpt", 530, "5.7.0 authentication required", TRANSPORT_FATAL },
-        { "data", 530, "5.7.0 authentication required", TRANSPORT_FATAL },
-        { "rset", 500, "unrecognised command", TRANSPORT_FATAL },
-        { NULL, 550, "no stage", TRANSPORT_FATAL },
+        { TRANSPORT_STAGE_CONNECT, 554, "5.7.1 no SMTP service here", TRANSPORT_FATAL },
+        { TRANSPORT_STAGE_EHLO, 501, "5.5.4 bad EHLO name", TRANSPORT_FATAL },
+        { TRANSPORT_STAGE_TLS, 501, "5.5.4 syntax error", TRANSPORT_FATAL },
+        { TRANSPORT_STAGE_AUTH, 535, "5.7.8 credentials invalid", TRANSPORT_FATAL },
+        { TRANSPORT_STAGE_AUTH, 534, "5.7.9 mechanism too weak", TRANSPORT_FATAL },
+        { TRANSPORT_STAGE_MAIL, 550, "5.7.1 sender rejected", TRANSPORT_FATAL },
+        { TRANSPORT_STAGE_MAIL, 552, "5.3.4 SIZE too big", TRANSPORT_FATAL },
+        { TRANSPORT_STAGE_MAIL, 530, "5.7.0 authentication required", TRANSPORT_FATAL },
+        { TRANSPORT_STAGE_RCPT, 530, "5.7.0 authentication required", TRANSPORT_FATAL },
+        { TRANSPORT_STAGE_DATA, 530, "5.7.0 authentication required", TRANSPORT_FATAL },
+        { TRANSPORT_STAGE_RSET, 500, "unrecognised command", TRANSPORT_FATAL },
+        { TRANSPORT_STAGE_NONE, 550, "no stage", TRANSPORT_FATAL },
         /* the reply code wins over a disagreeing enhanced code (RFC 3463 2) */
-        { "rcpt", 550, "4.2.2 mailbox full", TRANSPORT_PERMFAIL },
-        { "rcpt", 450, "5.1.1 no such user", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_RCPT, 550, "4.2.2 mailbox full", TRANSPORT_PERMFAIL },
+        { TRANSPORT_STAGE_RCPT, 450, "5.1.1 no such user", TRANSPORT_TEMPFAIL },
         /* no reply, or no final one: try again */
-        { "rcpt", 0, "", TRANSPORT_TEMPFAIL },
-        { "connect", 0, NULL, TRANSPORT_TEMPFAIL },
-        { "data", 354, "go ahead", TRANSPORT_TEMPFAIL },
-        { "auth", 334, "", TRANSPORT_TEMPFAIL },
-        { "rcpt", 999, "junk", TRANSPORT_TEMPFAIL },
-        { "rcpt", -1, "junk", TRANSPORT_TEMPFAIL },
-        { "rcpt", 150, "junk", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_RCPT, 0, "", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_CONNECT, 0, NULL, TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_DATA, 354, "go ahead", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_AUTH, 334, "", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_RCPT, 999, "junk", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_RCPT, -1, "junk", TRANSPORT_TEMPFAIL },
+        { TRANSPORT_STAGE_RCPT, 150, "junk", TRANSPORT_TEMPFAIL },
     };
 
     for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
@@ -76,7 +77,7 @@ test_classify(void)
             rows[i].text);
 
         CHECK(got == rows[i].want, "classify(%s, %d, \"%s\") = %s (got %s)",
-            rows[i].stage ? rows[i].stage : "NULL", rows[i].code,
+            transport_stage_name(rows[i].stage), rows[i].code,
             rows[i].text ? rows[i].text : "NULL", transport_outcome_name(rows[i].want),
             transport_outcome_name(got));
     }
@@ -183,9 +184,52 @@ test_for(void)
     config_free(c);
 }
 
+/* One sysexits code per result, whoever asks (mailer, check, curl's open). */
+static void
+test_exit_code(void)
+{
+    static const struct {
+        enum transport_stage stage;
+        enum transport_outcome outcome;
+        int code, want;
+    } rows[] = {
+        { TRANSPORT_STAGE_CONFIG, TRANSPORT_FATAL, 0, EX_CONFIG },
+        { TRANSPORT_STAGE_CONFIG, TRANSPORT_TEMPFAIL, 0, EX_CONFIG },
+        { TRANSPORT_STAGE_JOURNAL, TRANSPORT_FATAL, 0, EX_IOERR },
+        { TRANSPORT_STAGE_CONNECT, TRANSPORT_TEMPFAIL, 0, EX_TEMPFAIL },
+        { TRANSPORT_STAGE_DATA, TRANSPORT_UNCERTAIN, 0, EX_TEMPFAIL },
+        { TRANSPORT_STAGE_AUTH, TRANSPORT_FATAL, 535, EX_NOPERM },
+        { TRANSPORT_STAGE_MAIL, TRANSPORT_FATAL, 530, EX_NOPERM },
+        { TRANSPORT_STAGE_TLS, TRANSPORT_FATAL, 0, EX_PROTOCOL },
+        { TRANSPORT_STAGE_MAIL, TRANSPORT_FATAL, 550, EX_UNAVAILABLE },
+        { TRANSPORT_STAGE_CONNECT, TRANSPORT_FATAL, 554, EX_UNAVAILABLE },
+    };
+    static const struct { enum transport_stage st; const char *name; } names[] = {
+        { TRANSPORT_STAGE_NONE, "" }, { TRANSPORT_STAGE_CONNECT, "connect" },
+        { TRANSPORT_STAGE_TLS, "tls" }, { TRANSPORT_STAGE_RCPT, "rcpt" },
+        { TRANSPORT_STAGE_DATA, "data" }, { TRANSPORT_STAGE_COMPOSE, "compose" },
+        { (enum transport_stage)999, "?" },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct transport_result r;
+
+        memset(&r, 0, sizeof(r));
+        r.stage = rows[i].stage;
+        r.outcome = rows[i].outcome;
+        r.code = rows[i].code;
+        CHECK(transport_exit_code(&r) == rows[i].want, "exit code of %s %s %d is %d",
+            transport_stage_name(rows[i].stage), transport_outcome_name(rows[i].outcome),
+            rows[i].code, rows[i].want);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(names); i++)
+        CHECK_STR_EQ(transport_stage_name(names[i].st), names[i].name, "stage name");
+}
+
 int
 main(void)
 {
+    test_exit_code();
     test_classify();
     test_enhanced();
     test_names();
