@@ -389,7 +389,7 @@ dkim_bench() {
     trap 'stop_sink' EXIT
     trap 'stop_sink; exit 130' INT TERM
     build/bench_compose -a "$W/articles" >/dev/null || { fail "bench_compose -a"; return 0; }
-    (umask 077; printf 'bench-secret-%s\n' "$$" >"$W/secret.txt")
+    (umask 077; printf 'bench-secret-long-enough-for-gazette-%s\n' "$$" >"$W/secret.txt")
     awk -v n="$M" 'BEGIN { print "subscribers:"; for (i = 0; i < n; i++) {
         printf "  - email: reader%d@example%d.org\n", i, i % 1000
         if (i % 7 == 0) printf "    name: \"Zo\303\253 \303\205ngstr\303\266m %d\"\n", i

@@ -12,7 +12,7 @@ newsletter:
   secret_file: secret.txt
 YAML
 printf 'subscribers:\n  - email: r1@example.org\n' >subscribers.yaml
-printf 'a-test-secret\n' >secret.txt
+printf 'a-test-secret-that-is-long-enough-to-pass\n' >secret.txt
 chmod 600 secret.txt
 
 run_g check
@@ -37,7 +37,7 @@ rm secret.txt
 run_g check
 expect_rc 78 "a missing secret file"
 expect_err "gazette: secret.txt: cannot read the unsubscribe secret" "check names the missing secret"
-printf 'a-test-secret\n' >secret.txt
+printf 'a-test-secret-that-is-long-enough-to-pass\n' >secret.txt
 chmod 600 secret.txt
 
 # the SMTP password

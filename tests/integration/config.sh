@@ -29,7 +29,7 @@ expect_out "tls_verify: true" "certificate verification is on by default"
 # the shipped example loads as it is
 cp "$TOP/gazette.yaml.example" gazette.yaml
 cp "$TOP/subscribers.yaml.example" subscribers.yaml
-printf 'a-test-secret\n' >secret.txt
+printf 'a-test-secret-that-is-long-enough-to-pass\n' >secret.txt
 chmod 600 secret.txt
 run_g check
 expect_rc 0 "the shipped examples pass check"

@@ -17,7 +17,7 @@ if ! "$PY" -c 'import email.policy' 2>/dev/null; then
     exit 0
 fi
 POSTAL="1 Example Street, 75001 Paris, France"
-printf 'corpus-secret\n' >secret.txt
+printf 'corpus-secret-long-enough-for-gazette-32\n' >secret.txt
 chmod 600 secret.txt
 cp "$TOP/subscribers.yaml.example" subscribers.yaml
 

@@ -11,7 +11,7 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/servers.sh"
 PIDS=
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
-export GZ_SECRET=dkim-test-secret
+export GZ_SECRET=dkim-test-secret-long-enough-for-gazette
 cd "$T" || exit 1
 P="dkim:"
 

@@ -145,7 +145,7 @@ C="$T/compose"
 mkdir -p "$C/articles"
 cp "$TOP/gazette.yaml.example" "$C/gazette.yaml"
 cp "$TOP/subscribers.yaml.example" "$C/subscribers.yaml"
-printf 'a-test-secret\n' >"$C/secret.txt"
+printf 'a-test-secret-that-is-long-enough-to-pass\n' >"$C/secret.txt"
 chmod 600 "$C/secret.txt"
 printf 'title: Issue one\narticles:\n  - url: %s/article.html\n' "$BASE" >"$C/issue.yaml"
 (cd "$C" && "$GAZETTE" compose --issue issue.yaml --out "$C/out1" >"$T/out" 2>"$T/err")

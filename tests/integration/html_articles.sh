@@ -5,7 +5,7 @@
 cd "$T" || exit 1
 cp "$TOP/gazette.yaml.example" gazette.yaml
 cp "$TOP/subscribers.yaml.example" subscribers.yaml
-printf 'a-test-secret\n' >secret.txt
+printf 'a-test-secret-that-is-long-enough-to-pass\n' >secret.txt
 chmod 600 secret.txt
 C="$TOP/tests/data/readability"
 mkdir pages

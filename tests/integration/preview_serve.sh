@@ -8,7 +8,7 @@
 cd "$T" || exit 1
 command -v curl >/dev/null 2>&1 || { skip "curl is not installed"; exit 0; }
 
-printf 'preview-secret\n' >secret
+printf 'preview-secret-long-enough-for-gazette-32\n' >secret
 chmod 600 secret
 mkdir articles templates
 art() {

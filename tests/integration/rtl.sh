@@ -48,7 +48,8 @@ date: "March 6, 2024"
 
 The harbour festival comes back this summer with music on three stages and a night market.
 EOF
-printf 's3cret\n' >secret.txt
+printf 's3cret-s3cret-s3cret-s3cret-s3cret\n' >secret.txt
+chmod 600 secret.txt
 conf() {
     cat >gazette.yaml <<EOF
 newsletter:

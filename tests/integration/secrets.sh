@@ -11,6 +11,7 @@ printf -- '---\ntitle: "A"\nurl: https://news.example.org/a\n---\n\nAlpha body.\
 printf 'subscribers:\n  - email: ann@example.net\n' >subscribers.yaml
 cat >gazette.yaml <<'YAML'
 newsletter:
+  postal_address: 1 Example Street, 75001 Paris
   from: news@example.org
   unsubscribe_url: https://example.org/u?t={{token}}
   secret_file: secret.txt
@@ -38,10 +39,10 @@ check "two secrets differ" sh -c '! cmp -s secret.txt other.txt'
 run_g send
 expect_rc 0 "a good secret: the run goes"
 chmod 640 secret.txt
-run_g compose -o c1
+run_g compose --all -o c1
 expect_rc 78 "a secret file readable by the group is an error"
 expect_err "chmod 600" "the error says how to fix it"
-run_g --insecure compose -o c2
+run_g --insecure compose --all -o c2
 expect_rc 0 "--insecure lets it go"
 expect_err "allowed by --insecure" "with a warning"
 chmod 600 secret.txt

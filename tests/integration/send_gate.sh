@@ -12,7 +12,7 @@ P="gate:"
 mkdir -p articles
 printf -- '---\ntitle: "A story"\nurl: https://news.example.org/a\n---\n\nA short body.\n' \
     >articles/a.md
-printf 's3cret\n' >secret.txt
+printf 's3cret-s3cret-s3cret-s3cret-s3cret\n' >secret.txt
 chmod 600 secret.txt
 printf 'subscribers:\n  - email: ann@example.org\n  - email: bob@example.org\n' >subscribers.yaml
 # conf [POSTAL] [FROM]

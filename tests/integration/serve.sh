@@ -10,7 +10,7 @@ C="$PY $TOP/tests/integration/serve_client.py"
 cd "$T" || exit 1
 command -v curl >/dev/null 2>&1 || { skip "curl is not installed"; exit 0; }
 
-SECRET=serve-test-secret
+SECRET=serve-test-secret-long-enough-for-gazette
 printf '%s\n' "$SECRET" >secret
 chmod 600 secret
 PORT=$(free_port)

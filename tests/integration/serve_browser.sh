@@ -10,7 +10,7 @@ if ! puppeteer_core; then
     exit 0
 fi
 
-printf 'browser-test-secret\n' >secret
+printf 'browser-test-secret-long-enough-for-gazette\n' >secret
 chmod 600 secret
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"

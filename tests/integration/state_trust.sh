@@ -9,6 +9,8 @@ cd "$T" || exit 1
 mkdir articles
 cat >gazette.yaml <<'YAML'
 newsletter:
+  postal_address: 1 Example Street, 75001 Paris
+  unsubscribe_mailto: unsub@example.org
   from: news@example.org
 paths:
   outbox: outbox

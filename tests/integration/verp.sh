@@ -9,7 +9,7 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/servers.sh"
 PIDS=
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
-export GZ_SECRET=verp-test-secret
+export GZ_SECRET=verp-test-secret-long-enough-for-gazette
 if [ ! -x "$GAZETTE" ]; then not_ok "verp: $GAZETTE is not built"; exit 1; fi
 if ! "$PY" -c 'import aiosmtpd' 2>/dev/null; then
     skip "verp: python3-aiosmtpd is not installed"; exit 0
