@@ -42,6 +42,9 @@
 #define TITLE_FALLBACK_MAX 150
 /* A teaser under a headline in a list of other stories is a sentence or two. */
 #define TEASER_WORDS 40
+/* Paragraphs of the text a headline is compared with, and what full overlap adds. */
+#define TITLE_CONTEXT_LINES 3
+#define TITLE_OVERLAP_BONUS 6
 
 static const char *const noise_line[] = {
     "home", "menu", "main menu", "search", "sections", "navigation", "skip to *",
@@ -1998,6 +2001,128 @@ find_dek(struct scrape *sc)
     }
 }
 
+/*
+ * The words of the text's first paragraphs: a headline is about what the text says, so
+ * the share of a candidate's words (four letters or more, case folded) found there counts.
+ */
+struct wordset {
+    uint64_t *h;                /* open addressing over word hashes; 0 empty */
+    size_t cap, n;
+};
+
+static void
+wordset_init(struct wordset *ws)
+{
+    ws->cap = 4096;
+    ws->n = 0;
+    ws->h = xcalloc(ws->cap, sizeof(*ws->h));
+}
+
+static void
+wordset_fini(struct wordset *ws)
+{
+    free(ws->h);
+}
+
+/* Call fn on each word of s[0..n) of four characters or more, case folded. */
+static void
+each_word(const char *s, size_t n, void (*fn)(void *, uint64_t), void *ctx)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (size_t i = 0; i < n; ) {
+        uint64_t h = 14695981039346656037u;
+        size_t chars = 0, len, k;
+
+        while (i < n && stop_char_len(p + i, n - i) == 0)
+            i++;
+        while (i < n && (k = stop_char_len(p + i, n - i)) > 0) {
+            unsigned char f[2];
+            size_t fk = utf8_fold_char(p + i, n - i, &len, f);
+
+            for (size_t j = 0; j < fk; j++)
+                h = (h ^ f[j]) * 1099511628211u;
+            chars++;
+            i += k;
+        }
+        if (chars >= 4)
+            fn(ctx, h | 1);
+    }
+}
+
+static void
+wordset_put(void *ctx, uint64_t h)
+{
+    struct wordset *ws = ctx;
+    size_t i = (size_t)h & (ws->cap - 1);
+
+    if (ws->n * 2 >= ws->cap)
+        return;                                 /* enough words to judge by */
+    while (ws->h[i] != 0 && ws->h[i] != h)
+        i = (i + 1) & (ws->cap - 1);
+    if (ws->h[i] == 0) {
+        ws->h[i] = h;
+        ws->n++;
+    }
+}
+
+static void
+wordset_add_line(struct wordset *ws, const char *s, size_t n)
+{
+    each_word(s, n, wordset_put, ws);
+}
+
+struct overlap {
+    const struct wordset *ws;
+    int words, found;
+};
+
+static void
+overlap_one(void *ctx, uint64_t h)
+{
+    struct overlap *o = ctx;
+    size_t i = (size_t)h & (o->ws->cap - 1);
+
+    o->words++;
+    while (o->ws->h[i] != 0) {
+        if (o->ws->h[i] == h) {
+            o->found++;
+            return;
+        }
+        i = (i + 1) & (o->ws->cap - 1);
+    }
+}
+
+/* 0..TITLE_OVERLAP_BONUS by the share of the line's words that the text uses. */
+static int
+wordset_overlap(const struct wordset *ws, const char *s, size_t n)
+{
+    struct overlap o = { ws, 0, 0 };
+
+    each_word(s, n, overlap_one, &o);
+    return o.words > 0 ? TITLE_OVERLAP_BONUS * o.found / o.words : 0;
+}
+
+/* A line that starts like a byline or a credit ("By ...", "Reviewed by ...") but was
+ * not read as one: no headline either way. */
+static bool
+byline_like(struct scrape *sc, const struct unit *u)
+{
+    static const char *const starts[] = { "reviewed by ", "edited by ", "photos by ",
+        "photographs by ", "updated " };
+    const char *low = fold_line(sc, u->s, u->n < 40 ? u->n : 40);
+    size_t n = u->n < 40 ? u->n : 40;
+
+    for (size_t i = 0; i < ARRAY_LEN(byline_prefixes); i++)
+        if (n > strlen(byline_prefixes[i]) &&
+            memcmp(low, byline_prefixes[i], strlen(byline_prefixes[i])) == 0)
+            return true;
+    for (size_t i = 0; i < ARRAY_LEN(starts); i++)
+        if (n >= strlen(starts[i]) && memcmp(low, starts[i], strlen(starts[i])) == 0)
+            return true;
+    return false;
+}
+
 /* The title: the best headline-like line in a window above the text; optional. */
 static void
 find_title(struct scrape *sc)
@@ -2006,18 +2131,27 @@ find_title(struct scrape *sc)
     size_t body = sc->rs, from = body > TITLE_WINDOW ? body - TITLE_WINDOW : 0;
     int best = 0;
 
+    struct wordset ws;
+
+    wordset_init(&ws);
+    for (size_t i = body, k = 0; i < sc->re && k < TITLE_CONTEXT_LINES; i++)
+        if (u[i].cls == C_GOOD) {
+            wordset_add_line(&ws, u[i].s, u[i].n);
+            k++;
+        }
     for (size_t i = from; i < body; i++) {
         int sco;
 
         if ((u[i].f & (U_NOISE | META_FLAGS | U_STRONG)) || i == sc->dek || u[i].n > 300 ||
-            u[i].words < 2 || is_list_item(u[i].s, u[i].n))
+            u[i].words < 2 || is_list_item(u[i].s, u[i].n) || byline_like(sc, &u[i]))
             continue;
-        sco = title_score(sc, &sc->hdr, i, body);
+        sco = title_score(sc, &sc->hdr, i, body) + wordset_overlap(&ws, u[i].s, u[i].n);
         if (sco >= TITLE_MIN_SCORE && (sc->title == SIZE_MAX || sco >= best)) {
             best = sco;
             sc->title = i;
         }
     }
+    wordset_fini(&ws);
     if (sc->title == SIZE_MAX)
         return;
     /* A long line right under a shorter headline-like one is the standfirst. */
