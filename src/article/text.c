@@ -2143,7 +2143,7 @@ find_title(struct scrape *sc)
         int sco;
 
         if ((u[i].f & (U_NOISE | META_FLAGS | U_STRONG)) || i == sc->dek || u[i].n > 300 ||
-            u[i].words < 2 || is_list_item(u[i].s, u[i].n) || byline_like(sc, &u[i]))
+            u[i].words < 1 || is_list_item(u[i].s, u[i].n) || byline_like(sc, &u[i]))
             continue;
         sco = title_score(sc, &sc->hdr, i, body) + wordset_overlap(&ws, u[i].s, u[i].n);
         if (sco >= TITLE_MIN_SCORE && (sc->title == SIZE_MAX || sco >= best)) {
