@@ -42,6 +42,8 @@
 #define TITLE_FALLBACK_MAX 150
 /* A teaser under a headline in a list of other stories is a sentence or two. */
 #define TEASER_WORDS 40
+/* A dateline is at the very start of the first paragraph. */
+#define DATELINE_BYTES 100
 /* Paragraphs of the text a headline is compared with, and what full overlap adds. */
 #define TITLE_CONTEXT_LINES 3
 #define TITLE_OVERLAP_BONUS 6
@@ -2235,6 +2237,79 @@ find_date_line(struct scrape *sc)
         }
     }
 }
+/*
+ * Without a date line: a dateline at the start of the first paragraph, "PARIS, 5 mars 2024
+ * (AFP) -", "Berlin, 5. März 2024 -": a place of a few capitalised words, the date, then
+ * a separator or a bracket.  A date inside a sentence is not the article's date.
+ */
+static bool
+dateline_date(struct scrape *sc, const struct unit *u, size_t *da, size_t *db,
+    char iso[NEWSDATE_ISO_MAX])
+{
+    const char *s = u->s;
+    size_t n = u->n < DATELINE_BYTES ? u->n : DATELINE_BYTES, ws[16], we[16], nw = 0;
+
+    for (size_t i = 0; i < n && nw < ARRAY_LEN(ws); ) {
+        while (i < n && s[i] == ' ')
+            i++;
+        ws[nw] = i;
+        while (i < n && s[i] != ' ')
+            i++;
+        we[nw++] = i;
+    }
+    for (size_t i = 1; i < nw && i <= 4; i++) {
+        unsigned char c0 = (unsigned char)s[ws[i - 1]];
+
+        if (!(c0 >= 'A' && c0 <= 'Z') && c0 < 0xc0)
+            return false;                       /* the place is capitalised */
+        if (!newsdate_can_start(s + ws[i], we[i] - ws[i]))
+            continue;
+        for (size_t j = nw < i + DATE_MAX_WORDS ? nw : i + DATE_MAX_WORDS; j-- > i; ) {
+            size_t a = ws[i], b = we[j], k;
+
+            while (b > a && strchr(",;|)]:", s[b - 1]) != NULL)
+                b--;
+            k = b;
+            while (k < u->n && (s[k] == ' ' || s[k] == ','))
+                k++;
+            if (k < u->n && !(s[k] == '(' || s[k] == '-' || s[k] == ':' ||
+                sep_len(s + k, u->n - k) > 0 || strncmp(s + k, "\xe2\x80\x94", 3) == 0 ||
+                strncmp(s + k, "\xe2\x80\x93", 3) == 0))
+                continue;
+            if (newsdate_parse_order(s + a, b - a, sc->order, iso) >= 0) {
+                *da = a;
+                *db = b;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static void
+find_dateline(struct scrape *sc)
+{
+    struct ctx *c = sc->c;
+    char iso[NEWSDATE_ISO_MAX];
+    size_t da, db;
+
+    if (sc->hdate != SIZE_MAX || c->a->date != NULL)
+        return;
+    for (size_t i = sc->rs; i < sc->re; i++) {
+        const struct unit *u = &sc->u[i];
+
+        if (u->role != R_PARA)
+            continue;
+        if (dateline_date(sc, u, &da, &db, iso)) {
+            c->a->date = art_oneline(c, u->s + da, db - da);
+            memcpy(c->a->date_iso, iso, sizeof(c->a->date_iso));
+            c->a->from.date = art_fmt(c, "text line %d (dateline of the first paragraph)",
+                u->line);
+        }
+        return;
+    }
+}
+
 /* The source: a "Source:" label, a part of the date or byline line, a line next to the
  * date, a line the header repeats, a "Headline | Site" line, a dateline's agency. */
 static void
@@ -2452,6 +2527,7 @@ set_fields(struct scrape *sc)
             }
     find_author(sc);
     find_url_line(sc);
+    find_dateline(sc);
     if (sc->hdate != SIZE_MAX) {
         const struct unit *d = &u[sc->hdate];
 

@@ -612,6 +612,7 @@ test_scraped(void)
         "es-titulo-sitio",
         "fr-date-avant-titre",
         "fr-date-numerique",
+        "fr-dateline-afp",
         "it-didascalie",
         "it-senza-data",
         "ja-caption",
