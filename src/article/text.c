@@ -42,6 +42,9 @@
 #define TITLE_FALLBACK_MAX 150
 /* A teaser under a headline in a list of other stories is a sentence or two. */
 #define TEASER_WORDS 40
+/* In a run of lines that cost, the first few cost in full, the rest this much. */
+#define GAP_FULL_COST_LINES 3
+#define GAP_TAIL_COST (-0.3)
 /* A dateline is at the very start of the first paragraph. */
 #define DATELINE_BYTES 100
 /* Paragraphs of the text a headline is compared with, and what full overlap adds. */
@@ -1709,9 +1712,16 @@ best_region(const struct scrape *sc, size_t *start, size_t *end)
     size_t rs = 0;
     bool found = false;
 
+    int gap = 0;
+
     for (size_t i = 0; i < sc->nu; i++) {
         double v = line_score(sc, i);
 
+        /* A long run of boilerplate costs little more than a short one: a list of links
+         * or a gallery inside an article is one gap, not twenty. */
+        gap = v < 0 ? gap + 1 : 0;
+        if (v < 0 && v > -2 && gap > GAP_FULL_COST_LINES)
+            v = GAP_TAIL_COST;
         if (run <= 0) {
             run = 0;
             rs = i;
