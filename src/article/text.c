@@ -45,6 +45,8 @@
 /* In a run of lines that cost, the first few cost in full, the rest this much. */
 #define GAP_FULL_COST_LINES 3
 #define GAP_TAIL_COST (-0.3)
+/* What text below an end marker ("Comments") counts for. */
+#define AFTER_END_WEIGHT 0.4
 /* A dateline is at the very start of the first paragraph. */
 #define DATELINE_BYTES 100
 /* Paragraphs of the text a headline is compared with, and what full overlap adds. */
@@ -1712,10 +1714,19 @@ best_region(const struct scrape *sc, size_t *start, size_t *end)
     size_t rs = 0;
     bool found = false;
 
-    int gap = 0;
+    int gap = 0, goods = 0;
+    bool after_end = false;
 
     for (size_t i = 0; i < sc->nu; i++) {
         double v = line_score(sc, i);
+
+        /* Text below "Comments" or "Related stories", once there was text above, is
+         * comments or other stories: it counts for less than the article above. */
+        if (sc->u[i].f & U_END)
+            after_end |= goods >= 2;
+        goods += sc->u[i].cls == C_GOOD;
+        if (after_end && v > 0)
+            v *= AFTER_END_WEIGHT;
 
         /* A long run of boilerplate costs little more than a short one: a list of links
          * or a gallery inside an article is one gap, not twenty. */
