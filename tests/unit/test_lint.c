@@ -12,6 +12,7 @@
 #include "util.h"
 
 #define U "https://example.org/u?t=1&e=2"
+#define POSTAL "1 Rue Exemple, Lyon"
 
 static void
 test_table(void)
@@ -40,14 +41,18 @@ test_table(void)
     };
 
     for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
-        struct buf rep;
+        struct buf rep, html, text;
         const char *at;
         int n;
         bool ok = true;
 
         buf_init(&rep, 0);
-        n = lint_message(rows[i].html, strlen(rows[i].html), rows[i].text,
-            strlen(rows[i].text), rows[i].unsub, &rep);
+        buf_init(&html, 0);
+        buf_init(&text, 0);
+        buf_addf(&html, "%s<p>%s</p>", rows[i].html, POSTAL);     /* CAN-SPAM: both parts */
+        buf_addf(&text, "%s\n%s\n", rows[i].text, POSTAL);
+        n = lint_message(buf_str(&html), html.len, buf_str(&text), text.len, rows[i].unsub,
+            POSTAL, &rep);
         at = buf_str(&rep);
         for (size_t k = 0; k < 3 && rows[i].want[k] != NULL; k++) {
             const char *f = strstr(at, rows[i].want[k]);
@@ -61,6 +66,8 @@ test_table(void)
             rows[i].errors, rows[i].want[0] ? ": " : "", rows[i].want[0] ? rows[i].want[0] :
             "", n, buf_str(&rep));
         buf_fini(&rep);
+        buf_fini(&html);
+        buf_fini(&text);
     }
 }
 
@@ -79,10 +86,11 @@ test_size(void)
 
         buf_init(&html, 0);
         buf_init(&rep, 0);
-        buf_adds(&html, "<a href=\"" U "\">u</a>");
+        buf_adds(&html, "<a href=\"" U "\">u</a>" POSTAL);
         while (html.len < sizes[i])
             buf_addc(&html, 'x');
-        n = lint_message(buf_str(&html), html.len, U, strlen(U), U, &rep);
+        n = lint_message(buf_str(&html), html.len, U " " POSTAL, strlen(U " " POSTAL), U,
+            POSTAL, &rep);
         if (want[i] == NULL)
             CHECK(n == 0 && (i != 2 || strstr(buf_str(&rep), "warning") != NULL) &&
                 (i != 0 || rep.len == 0), "lint: %zu bytes of HTML (%s)", sizes[i],
@@ -95,10 +103,36 @@ test_size(void)
     }
 }
 
+/* The sender's postal address (CAN-SPAM): configured, and shown in both parts. */
+static void
+test_postal(void)
+{
+    static const struct {
+        const char *html, *text, *postal, *want;
+    } rows[] = {
+        { "<a href=\"" U "\">u</a>", U, NULL, "no postal address" },
+        { "<a href=\"" U "\">u</a>", U " " POSTAL, POSTAL, "HTML part does not show" },
+        { "<a href=\"" U "\">u</a>" POSTAL, U, POSTAL, "text part does not show" },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct buf rep;
+        int n;
+
+        buf_init(&rep, 0);
+        n = lint_message(rows[i].html, strlen(rows[i].html), rows[i].text,
+            strlen(rows[i].text), U, rows[i].postal, &rep);
+        CHECK(n == 1 && strstr(buf_str(&rep), rows[i].want) != NULL, "lint: postal %zu: %s",
+            i, rows[i].want);
+        buf_fini(&rep);
+    }
+}
+
 int
 main(void)
 {
     test_table();
     test_size();
+    test_postal();
     return check_exit();
 }
