@@ -145,7 +145,8 @@ decode_body(struct fetch_page *p, const char *ctype, struct buf *raw, struct dia
 
     if ((ctype == NULL || !charset_param(ctype, strlen(ctype), cs)) &&
         !meta_charset(raw->p, raw->len, cs))
-        memcpy(cs, utf8_is_valid(raw->p, raw->len) ? "utf-8" : "windows-1252", 13);
+        snprintf(cs, sizeof(cs), "%s", utf8_is_valid(raw->p, raw->len) ? "utf-8" :
+            "windows-1252");
     if (ascii_strcasecmp(cs, "utf-8") == 0 || ascii_strcasecmp(cs, "utf8") == 0) {
         p->len = raw->len;
         p->body = buf_steal(raw);
@@ -256,6 +257,11 @@ fetch_get(const char *url, const struct fetch_opts *fo, struct fetch_page *p,
         strstr(p->content_type, "html") == NULL && strstr(p->content_type, "xml") == NULL) {
         diag_set(d, EX_DATAERR, "%s: the page is %s, not text or HTML", url,
             p->content_type);
+        goto out;
+    }
+    if (s.b.len == 0) {
+        diag_set(d, EX_NOINPUT, "%s: the server sent an empty page (HTTP %ld)", url,
+            p->status);
         goto out;
     }
     ret = decode_body(p, ctype, &s.b, d);

@@ -134,6 +134,12 @@ expect_rc 65 "an image is not an article"
 expect_err "image/png" "the error names the type"
 nothing_written "image"
 
+# an empty page
+run_g -c "$T/gazette.yaml" articles fetch "$BASE/empty"
+expect_rc 66 "an empty page"
+expect_err "$BASE/empty: the server sent an empty page" "the error says it is empty"
+nothing_written "empty page"
+
 # an unreachable port
 run_g -c "$T/gazette.yaml" articles fetch "http://127.0.0.1:$(free_port)/x"
 expect_rc 75 "connection refused"
