@@ -1,10 +1,10 @@
 /*
  * article: the first stage of the pipeline (article -> digest -> tmpl -> mime -> transport).
- * Reads one article file in one of three formats (Markdown with YAML front matter, a YAML
- * article, or plain text scraped from a web page) into one struct.  Markdown goes through
- * libcmark (CommonMark 0.30); dates are read from common news formats (RFC 5322 3.3,
- * ISO 8601 / RFC 3339, US and UK newspaper styles, eight European languages, CJK
- * "2024年3月15日") into ISO 8601 with the printed offset (newsdate.h).
+ * Reads one article file in one of four formats (Markdown with YAML front matter, a YAML
+ * article, plain text scraped from a web page, or an HTML page) into one struct.
+ * Markdown goes through libcmark (CommonMark 0.30); dates are read from common news
+ * formats (RFC 5322 3.3, ISO 8601 / RFC 3339, US and UK newspaper styles, eight European
+ * languages, CJK "2024年3月15日") into ISO 8601 with the printed offset (newsdate.h).
  * SPDX-License-Identifier: MIT
  */
 #ifndef GAZETTE_ARTICLE_H
@@ -20,6 +20,8 @@ struct value;
 
 /* Longest ISO 8601 string we produce ("2014-10-19T16:55:00Z" is 20) plus room. */
 #define ARTICLE_ISO_MAX 32
+/* image_width and image_height: at most this many pixels. */
+#define ARTICLE_IMAGE_MAX_PX 10000
 /* Largest article file we read; a scraped page or a Markdown post is far below this. */
 #define ARTICLE_MAX_BYTES ((size_t)8 << 20)
 
@@ -27,6 +29,7 @@ enum article_format {
     ARTICLE_MARKDOWN,           /* .md .markdown: optional --- front matter --- then Markdown */
     ARTICLE_YAML,               /* .yaml .yml: a map with the keys below plus body/paragraphs */
     ARTICLE_TEXT,               /* .txt: text scraped from a web page, extracted by heuristics */
+    ARTICLE_HTML,               /* .html .htm: a web page, read by src/article/html.c */
 };
 
 /* A link of the body, numbered by position: links[i] is reference [i + 1] in body_text. */
@@ -40,6 +43,12 @@ struct article_noise {
     const char *text;
     int line;                   /* 1-based line in the file */
     const char *why;            /* "pattern", "user pattern", "header", "footer", "date", ... */
+};
+
+/* Where a field of an HTML page came from ("JSON-LD", "OpenGraph", "<title>", "byline",
+ * ...): static strings, NULL when the field is absent or not from an HTML page. */
+struct article_origin {
+    const char *title, *author, *date, *source, *summary, *image, *url;
 };
 
 /*
@@ -68,6 +77,7 @@ struct article {
     const char *summary;        /* plain text */
     const char *image;          /* absolute http(s) URL or a relative file path */
     const char *image_alt;
+    long image_width, image_height; /* pixels, from image_width/image_height; 0: not given */
     const char **tags;
     size_t ntags;
     const char *body_html;      /* never NULL; "" for an empty body */
@@ -84,6 +94,8 @@ struct article {
     struct article_from from;   /* where each field came from */
     const char **warnings;      /* things the reader guessed at ("no title found; ...") */
     size_t nwarnings;
+    const char *lang;           /* the page's language (HTML: <html lang>, og:locale), or NULL */
+    struct article_origin origin;   /* where each field came from (HTML pages) */
     struct arena arena;         /* private: owns all of the above */
 };
 
@@ -98,10 +110,11 @@ struct article_opts {
 
 /*
  * Read the article at path.  The format comes from the extension (.md .markdown .mdown
- * .mkd, .yaml .yml, .txt); for any other extension a file that starts with "---" or a
+ * .mkd, .yaml .yml, .txt, .html .htm); for any other extension a file that starts with "---" or a
  * "# " heading is Markdown and anything else scraped text.  o may be NULL (defaults).
  *
  * Markdown and YAML: the keys title url source author date tags summary image image_alt
+ * image_width image_height (pixels)
  * (YAML adds body, as Markdown, or paragraphs, as plain text).  Without a title the first
  * heading is the title (and leaves the body if it opens it).  Front matter may carry other
  * keys for a site generator (ignored), unless they look like a misspelt key of ours.
@@ -118,6 +131,10 @@ struct article_opts {
  * matter above the page ("---" ... "---") overrides what was found.  Every other line is
  * listed in noise with why (boilerplate lexicons in several languages, o->drop_patterns,
  * header, footer...); a->from says where each field came from.
+ * HTML pages (ARTICLE_HTML) are read by src/article/html.c: the page's own metadata
+ * (JSON-LD, OpenGraph, <meta>, <title>; each field's origin in a->origin), the main content
+ * found Readability-style and written as a small email-safe HTML subset with absolute
+ * links; name, when it is an http(s) URL, resolves relative links.
  * Returns the article (caller frees with article_free()), or NULL with d set:
  * EX_NOINPUT when the file cannot be read, EX_DATAERR for a bad article (no title in
  * Markdown or YAML, broken front matter, a date that is not a date, a url that is not
@@ -159,7 +176,8 @@ int article_parse_date(const char *s, char iso[ARTICLE_ISO_MAX]);
 
 /*
  * The article as template data: a map with the string keys title url source author date
- * date_iso summary body_html body_text image image_alt (null when absent), tags and
+ * date_iso summary body_html body_text image image_alt image_width image_height (null
+ * when absent), tags and
  * paragraphs (lists of strings), and links (a list of maps {number, url, text}).
  * Caller frees with value_free().
  */

@@ -108,7 +108,8 @@ one(struct issue *is, const char *path, const struct article_opts *ao,
 static bool
 is_article_name(const char *name)
 {
-    static const char *const exts[] = { ".md", ".markdown", ".yaml", ".yml", ".txt" };
+    static const char *const exts[] = { ".md", ".markdown", ".yaml", ".yml", ".txt", ".html",
+        ".htm" };
     size_t n = strlen(name);
 
     if (name[0] == '.')
@@ -143,6 +144,21 @@ date_cmp(const void *x, const void *y)
             return c;
     }
     return strcmp(a->path, b->path);
+}
+
+/* Newest first (compose.order's default): undated still last, ties still by name. */
+static int
+date_cmp_newest(const void *x, const void *y)
+{
+    const struct article *a = *(struct article *const *)x, *b = *(struct article *const *)y;
+
+    if (a->date_iso[0] != '\0' && b->date_iso[0] != '\0') {
+        int c = strcmp(b->date_iso, a->date_iso);
+
+        if (c != 0)
+            return c;
+    }
+    return date_cmp(x, y);
 }
 
 struct issue *
@@ -209,7 +225,8 @@ issue_from_paths(char *const *paths, size_t n, const struct article_opts *ao,
         }
     }
     if (is->n > 1)                  /* qsort() must not be given a NULL array */
-        qsort(is->articles, is->n, sizeof(*is->articles), date_cmp);
+        qsort(is->articles, is->n, sizeof(*is->articles),
+            sel != NULL && sel->oldest_first ? date_cmp : date_cmp_newest);
     /* filter after sorting, then apply the limit */
     {
         size_t k = 0;
