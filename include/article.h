@@ -106,6 +106,8 @@ struct article_opts {
                                          * glob (* and ?) matched against the whole line, or
                                          * without * and ? a substring; ASCII case folded */
     size_t ndrop;
+    const char *charset;        /* HTML: the charset an HTTP header named (it wins over the
+                                 * page's <meta charset>); NULL: the page's own */
 };
 
 /*

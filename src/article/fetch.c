@@ -1,8 +1,9 @@
 /*
  * article/fetch: articles from the web, before the pipeline: GET a page with libcurl
  * (http/https only, RFC 9110 redirects up to FETCH_MAX_REDIRECTS, timeouts, a size cap,
- * gzip), convert its charset to UTF-8 (iconv), read it into a struct article, and save it
- * as a Markdown article with front matter, atomically.
+ * gzip), convert its charset to UTF-8 (iconv), read it into a struct article (HTML pages
+ * through the HTML reader, html.c; text through the scraped-text reader), and save it as
+ * a Markdown article with front matter, atomically.
  * SPDX-License-Identifier: MIT
  */
 #include <curl/curl.h>
@@ -282,113 +283,6 @@ fetch_page_fini(struct fetch_page *p)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* HTML as scraped text */
-
-/*
- * TODO(issue 11, html.c): until the HTML extractor (src/article/html.c) is in, a fetched
- * HTML page is turned into the text a person would copy from it (one line per block, the
- * <title> first, scripts and styles gone) and read by the scraped-text reader, which
- * finds the article among the page's menus and footers the same way.  Replace this with
- * the HTML reader's entry point once it is merged.
- */
-static const char *const block_tags[] = {
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th", "section",
-    "article", "header", "footer", "nav", "aside", "ul", "ol", "table", "blockquote",
-    "figure", "figcaption", "pre", "dd", "dt", "main", "form", "address", "hr", "title",
-    "time", "dl", "fieldset", "details", "summary",
-};
-static const char *const skip_tags[] = {
-    "script", "style", "noscript", "template", "svg", "iframe", "object", "select",
-    "button", "textarea",
-};
-
-/* The tag name at s (after '<' and an optional '/'), lower case, into name. */
-static size_t
-tag_name(const char *s, const char *end, char name[16])
-{
-    size_t k = 0;
-
-    while (s + k < end && k < 15 && (IS_ALNUM((unsigned char)s[k])))
-        k++;
-    for (size_t i = 0; i < k; i++)
-        name[i] = (char)TO_LOWER((unsigned char)s[i]);
-    name[k] = '\0';
-    return k;
-}
-
-static bool
-in_list(const char *name, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(name, list[i]) == 0)
-            return true;
-    return false;
-}
-
-/* Skip to the end of the element skipped (its closing tag), or the end of the page. */
-static const char *
-skip_element(const char *p, const char *end, const char *name)
-{
-    size_t k = strlen(name);
-
-    for (; p + k + 2 < end; p++)
-        if (p[0] == '<' && p[1] == '/' && ascii_strncasecmp(p + 2, name, k) == 0) {
-            const char *gt = memchr(p, '>', (size_t)(end - p));
-
-            return gt != NULL ? gt + 1 : end;
-        }
-    return end;
-}
-
-static void
-add_text(struct buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i] == '\n' || s[i] == '\r' || s[i] == '\t' ? ' ' : s[i];
-
-        if (ch == ' ' && (b->len == 0 || b->p[b->len - 1] == ' ' || b->p[b->len - 1] == '\n'))
-            continue;
-        buf_addc(b, ch);
-    }
-}
-
-static char *
-html_to_text(const char *s, size_t n)
-{
-    const char *p = s, *end = s + n;
-    struct buf b;
-
-    buf_init(&b, n + 16);
-    while (p < end) {
-        const char *lt = memchr(p, '<', (size_t)(end - p)), *gt;
-        char name[16];
-        bool close;
-
-        add_text(&b, p, (size_t)((lt != NULL ? lt : end) - p));
-        if (lt == NULL)
-            break;
-        if (end - lt >= 4 && memcmp(lt, "<!--", 4) == 0) {
-            const char *c = strstr(lt + 4, "-->");
-
-            p = c != NULL && c < end ? c + 3 : end;
-            continue;
-        }
-        close = lt + 1 < end && lt[1] == '/';
-        tag_name(lt + 1 + close, end, name);
-        if ((gt = memchr(lt, '>', (size_t)(end - lt))) == NULL)
-            break;
-        p = gt + 1;
-        if (!close && in_list(name, skip_tags, ARRAY_LEN(skip_tags)))
-            p = skip_element(p, end, name);
-        else if (strcmp(name, "br") == 0)
-            buf_addc(&b, '\n');
-        else if (in_list(name, block_tags, ARRAY_LEN(block_tags)))
-            buf_adds(&b, "\n\n");
-    }
-    return buf_steal(&b);
-}
-
-/* ------------------------------------------------------------------------------------ */
 /* Fetch and read */
 
 static bool
@@ -409,21 +303,24 @@ article_fetch(const char *url, const struct fetch_opts *fo, const struct article
     struct diag *d)
 {
     struct fetch_page p;
+    struct article_opts ho;
     struct article *a = NULL;
-    char *text = NULL;
 
     if (fetch_get(url, fo, &p, d) == -1)
         goto out;
-    if (is_html(&p))
-        text = html_to_text(p.body, p.len);
-    a = article_parse(text != NULL ? text : p.body, text != NULL ? strlen(text) : p.len,
-        ARTICLE_TEXT, p.url, o, d);
+    if (o != NULL)
+        ho = *o;
+    else
+        memset(&ho, 0, sizeof(ho));
+    /* The body is UTF-8 already (the header's or the page's charset was applied), so the
+     * HTML reader must not apply a <meta charset> again. */
+    ho.charset = "utf-8";
+    a = article_parse(p.body, p.len, is_html(&p) ? ARTICLE_HTML : ARTICLE_TEXT, p.url, &ho, d);
     if (a != NULL && a->url == NULL) {
         a->url = arena_strdup(&a->arena, p.url);
         a->from.url = "the address fetched";
     }
 out:
-    free(text);
     fetch_page_fini(&p);
     return a;
 }
@@ -482,16 +379,288 @@ md_paragraph(struct buf *b, const char *s)
 
     while (k < n && IS_DIGIT(s[k]))
         k++;
-    if (strchr("#>-+=|", s[0]) != NULL || (k > 0 && k < n && (s[k] == '.' || s[k] == ')')))
+    if (n > 0 && strchr("#>-+=|", s[0]) != NULL)
         buf_addc(b, '\\');
+    else if (k > 0 && k < n && (s[k] == '.' || s[k] == ')')) {
+        buf_add(b, s, k);                       /* "2024." would start a list */
+        buf_addc(b, '\\');
+        s += k;
+        n -= k;
+    }
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && k > 0 && i == k)
-            buf_addc(b, '\\');
         if (strchr("\\`*_[]<", s[i]) != NULL)
             buf_addc(b, '\\');
         buf_addc(b, s[i]);
     }
     buf_adds(b, "\n\n");
+}
+
+/*
+ * The HTML reader's body (its small safe subset: p, h1-h6, ul/ol/li, blockquote, pre,
+ * code, a, img, strong/b, em/i, br, figure/figcaption, hr) as Markdown that renders the
+ * same, so a saved page keeps its headings, lists, links and images.  Other tags are
+ * dropped with their text kept.
+ */
+struct mdw {
+    struct buf *b;
+    int depth;                  /* list nesting */
+    int olnum[8];               /* next number per level; 0 for a bullet list */
+    int quote;                  /* blockquote nesting */
+    bool pre, start;            /* inside <pre>; at the start of a block */
+    bool item;                  /* right after a list item's marker */
+    const char *href;           /* the open link's target */
+    size_t hreflen;
+};
+
+/* The value of attribute name in the tag s[0..n), quoted with " (html.c writes them so). */
+static const char *
+tag_attr(const char *s, size_t n, const char *name, size_t *len)
+{
+    size_t k = strlen(name);
+
+    for (size_t i = 0; i + k + 2 < n; i++)
+        if (s[i] == ' ' && ascii_strncasecmp(s + i + 1, name, k) == 0 && s[i + 1 + k] == '=' &&
+            s[i + 2 + k] == '"') {
+            const char *v = s + i + 3 + k, *q = memchr(v, '"', n - (size_t)(v - s));
+
+            if (q == NULL)
+                return NULL;
+            *len = (size_t)(q - v);
+            return v;
+        }
+    return NULL;
+}
+
+/* The text of s[0..n) with character references decoded (the subset's &amp; &lt; &gt;
+ * &quot; &#39; and numeric ones). */
+static void
+add_decoded(struct buf *out, const char *s, size_t n)
+{
+    static const struct { const char *e; char c; } ents[] = {
+        { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
+        { "&#39;", '\'' }, { "&apos;", '\'' }, { "&nbsp;", ' ' },
+    };
+
+    for (size_t i = 0; i < n; i++) {
+        bool done = false;
+
+        for (size_t k = 0; s[i] == '&' && k < ARRAY_LEN(ents) && !done; k++) {
+            size_t l = strlen(ents[k].e);
+
+            if (n - i >= l && memcmp(s + i, ents[k].e, l) == 0) {
+                buf_addc(out, ents[k].c);
+                i += l - 1;
+                done = true;
+            }
+        }
+        if (!done)
+            buf_addc(out, s[i]);
+    }
+}
+
+/* Start a block: blank line, quote markers, list indentation. */
+static void
+md_block(struct mdw *w, const char *marker)
+{
+    struct buf *b = w->b;
+
+    while (b->len > 0 && b->p[b->len - 1] == ' ')
+        b->len--;
+    if (marker != NULL && w->depth > 0) {       /* a list item: one line break */
+        if (b->len > 0 && b->p[b->len - 1] != '\n')
+            buf_addc(b, '\n');
+    } else if (b->len > 0 && !(b->len >= 2 && b->p[b->len - 1] == '\n' &&
+        b->p[b->len - 2] == '\n')) {
+        buf_adds(b, b->p[b->len - 1] == '\n' ? "\n" : "\n\n");
+    }
+    for (int i = 0; i < w->quote; i++)
+        buf_adds(b, "> ");
+    w->start = true;
+}
+
+/* End a block: the next text starts a new one. */
+static void
+md_end(struct mdw *w)
+{
+    struct buf *b = w->b;
+
+    while (b->len > 0 && b->p[b->len - 1] == ' ')
+        b->len--;
+    if (w->depth > 0) {                         /* inside a list: items stay tight */
+        if (b->len > 0 && b->p[b->len - 1] != '\n')
+            buf_addc(b, '\n');
+    } else if (b->len > 0 && b->p[b->len - 1] != '\n') {
+        buf_adds(b, "\n\n");
+    } else if (b->len > 1 && b->p[b->len - 2] != '\n') {
+        buf_addc(b, '\n');
+    }
+    w->start = true;
+}
+
+/* Text between tags: white space collapsed (except in <pre>), Markdown escaped. */
+static void
+md_text(struct mdw *w, const char *s, size_t n)
+{
+    struct buf t;
+
+    if (n == 0)
+        return;
+    buf_init(&t, 0);
+    add_decoded(&t, s, n);
+    if (w->start && !w->pre && t.len > strspn(t.p, " \t\r\n") && w->b->len > 0 &&
+        w->b->p[w->b->len - 1] == '\n')
+        for (int i = 0; i < w->quote; i++)
+            buf_adds(w->b, "> ");               /* loose text in a quote */
+    for (size_t i = 0; i < t.len; i++) {
+        char c = t.p[i];
+
+        if (w->pre) {
+            buf_addc(w->b, c);
+            continue;
+        }
+        if (c == '\n' || c == '\t' || c == '\r')
+            c = ' ';
+        if (c == ' ' && (w->start || (w->b->len > 0 && (w->b->p[w->b->len - 1] == ' ' ||
+            w->b->p[w->b->len - 1] == '\n'))))
+            continue;
+        if ((w->start && strchr("#>-+=|", c) != NULL) || strchr("\\`*_[]<", c) != NULL)
+            buf_addc(w->b, '\\');
+        if (w->start && IS_DIGIT((unsigned char)c)) {
+            size_t k = i;
+
+            while (k < t.len && IS_DIGIT((unsigned char)t.p[k]))
+                k++;
+            if (k < t.len && (t.p[k] == '.' || t.p[k] == ')')) {
+                buf_add(w->b, t.p + i, k - i);
+                buf_addc(w->b, '\\');
+                i = k - 1;
+                w->start = false;
+                continue;
+            }
+        }
+        buf_addc(w->b, c);
+        w->start = false;
+    }
+    buf_fini(&t);
+}
+
+/* One tag of the subset. */
+static void
+md_tag(struct mdw *w, const char *tag, size_t n)
+{
+    bool close = n > 1 && tag[1] == '/';
+    const char *name = tag + 1 + close, *v;
+    size_t nl = 0, vl;
+
+    while (name + nl < tag + n && IS_ALNUM((unsigned char)name[nl]))
+        nl++;
+#define IS(t) (nl == strlen(t) && ascii_strncasecmp(name, t, nl) == 0)
+    if (IS("p") || IS("figure") || IS("figcaption") || IS("table") || IS("tr")) {
+        if (!close && !w->item)
+            md_block(w, NULL);
+        else if (close)
+            md_end(w);
+        w->item = false;
+    } else if (nl == 2 && (name[0] == 'h' || name[0] == 'H') && name[1] >= '1' &&
+        name[1] <= '6') {
+        if (close) {
+            md_end(w);
+        } else {
+            md_block(w, NULL);
+            for (int i = '0'; i < name[1]; i++)
+                buf_addc(w->b, '#');
+            buf_addc(w->b, ' ');
+            w->start = false;
+        }
+    } else if (IS("ul") || IS("ol")) {
+        if (!close && w->depth < 7)
+            w->olnum[++w->depth] = IS("ol") ? 1 : 0;
+        else if (close && w->depth > 0)
+            w->depth--;
+        if (close && w->depth == 0)
+            md_end(w);
+    } else if (IS("li") && !close) {
+        md_block(w, "li");
+        for (int i = 1; i < w->depth; i++)
+            buf_adds(w->b, "   ");
+        if (w->olnum[w->depth] > 0)
+            buf_addf(w->b, "%d. ", w->olnum[w->depth]++);
+        else
+            buf_adds(w->b, "- ");
+        w->start = false;
+        w->item = true;                         /* its first <p> is the item's text */
+    } else if (IS("blockquote")) {
+        w->quote += close ? (w->quote > 0 ? -1 : 0) : 1;
+        md_end(w);
+    } else if (IS("pre")) {
+        if (!close)
+            md_block(w, NULL);
+        buf_adds(w->b, close ? "\n```" : "```\n");
+        w->pre = !close;
+        if (close)
+            md_end(w);
+    } else if (IS("code") && !w->pre) {
+        buf_addc(w->b, '`');
+    } else if (IS("strong") || IS("b")) {
+        buf_adds(w->b, "**");
+    } else if (IS("em") || IS("i")) {
+        buf_addc(w->b, '*');
+    } else if (IS("br")) {
+        buf_adds(w->b, "\\\n");
+    } else if (IS("hr")) {
+        md_block(w, NULL);
+        buf_adds(w->b, "***");
+        md_end(w);
+    } else if (IS("a")) {
+        if (!close && (v = tag_attr(tag, n, "href", &vl)) != NULL) {
+            buf_addc(w->b, '[');
+            w->href = v;
+            w->hreflen = vl;
+            w->start = false;
+        } else if (close && w->href != NULL) {
+            buf_adds(w->b, "](");
+            add_decoded(w->b, w->href, w->hreflen);
+            buf_addc(w->b, ')');
+            w->href = NULL;
+        }
+    } else if (IS("img") && (v = tag_attr(tag, n, "src", &vl)) != NULL) {
+        const char *alt;
+        size_t al = 0;
+
+        alt = tag_attr(tag, n, "alt", &al);
+        buf_adds(w->b, "![");
+        if (alt != NULL)
+            md_text(w, alt, al);
+        buf_adds(w->b, "](");
+        add_decoded(w->b, v, vl);
+        buf_addc(w->b, ')');
+        w->start = false;
+    }
+#undef IS
+}
+
+static void
+html_to_markdown(struct buf *b, const char *html)
+{
+    struct mdw w = { .b = b, .start = true };
+    const char *p = html;
+
+    while (*p != '\0') {
+        const char *lt = strchr(p, '<'), *gt;
+
+        if (lt == NULL) {
+            md_text(&w, p, strlen(p));
+            break;
+        }
+        md_text(&w, p, (size_t)(lt - p));
+        if ((gt = strchr(lt, '>')) == NULL)
+            break;
+        md_tag(&w, lt, (size_t)(gt - lt));
+        p = gt + 1;
+    }
+    while (b->len > 0 && (b->p[b->len - 1] == '\n' || b->p[b->len - 1] == ' '))
+        b->len--;
+    buf_adds(b, "\n");
 }
 
 static void
@@ -506,7 +675,7 @@ markdown_of(struct buf *b, const struct article *a, const char *fetched)
     fm_field(b, "summary", a->summary);
     fm_field(b, "image", a->image);
     fm_field(b, "image_alt", a->image_alt);
-    fm_field(b, "language", a->language);
+    fm_field(b, "language", a->language != NULL ? a->language : a->lang);
     fm_field(b, "fetched", fetched);
     if (a->ntags > 0) {
         buf_adds(b, "tags:\n");
@@ -517,6 +686,10 @@ markdown_of(struct buf *b, const struct article *a, const char *fetched)
         }
     }
     buf_adds(b, "---\n\n");
+    if (a->format == ARTICLE_HTML && a->body_html[0] != '\0') {
+        html_to_markdown(b, a->body_html);
+        return;
+    }
     for (size_t i = 0; i < a->nparagraphs; i++)
         md_paragraph(b, a->paragraphs[i]);
 }
