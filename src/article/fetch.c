@@ -544,13 +544,13 @@ md_text(struct mdw *w, const char *s, size_t n)
     buf_fini(&t);
 }
 
-/* One tag of the subset. */
-static void
-md_tag(struct mdw *w, const char *tag, size_t n)
+/* A block tag of the subset: true when it was one. */
+static bool
+md_block_tag(struct mdw *w, const char *tag, size_t n)
 {
     bool close = n > 1 && tag[1] == '/';
-    const char *name = tag + 1 + close, *v;
-    size_t nl = 0, vl;
+    const char *name = tag + 1 + close;
+    size_t nl = 0;
 
     while (name + nl < tag + n && IS_ALNUM((unsigned char)name[nl]))
         nl++;
@@ -599,7 +599,27 @@ md_tag(struct mdw *w, const char *tag, size_t n)
         w->pre = !close;
         if (close)
             md_end(w);
-    } else if (IS("code") && !w->pre) {
+    } else {
+        return false;
+    }
+    return true;
+#undef IS
+}
+
+/* One tag of the subset. */
+static void
+md_tag(struct mdw *w, const char *tag, size_t n)
+{
+    bool close = n > 1 && tag[1] == '/';
+    const char *name = tag + 1 + close, *v;
+    size_t nl = 0, vl;
+
+    if (md_block_tag(w, tag, n))
+        return;
+    while (name + nl < tag + n && IS_ALNUM((unsigned char)name[nl]))
+        nl++;
+#define IS(t) (nl == strlen(t) && ascii_strncasecmp(name, t, nl) == 0)
+    if (IS("code") && !w->pre) {
         buf_addc(w->b, '`');
     } else if (IS("strong") || IS("b")) {
         buf_adds(w->b, "**");
