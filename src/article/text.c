@@ -960,6 +960,7 @@ is_source_like(const char *s, size_t n)
 static const char *fold_line(struct scrape *sc, const char *s, size_t n);
 
 static size_t source_label_len(const char *s, size_t n);
+static bool has_media_word(const char *s, size_t n);
 
 static bool
 parse_byline(struct scrape *sc, const char *s, size_t n, const char **author,
@@ -1036,6 +1037,19 @@ relative_date(struct unit *u)
     u->datestat = 1;
 }
 
+/* A person's name of two to four words alone before a date, not a publication. */
+static bool
+bare_name(const char *s, size_t n)
+{
+    int words, caps;
+
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    count_words(s, n, &words, &caps, NULL);
+    return words >= 2 && words <= 4 && is_name(s, n) && !has_media_word(s, n) &&
+        strncmp(s, "The ", 4) != 0;
+}
+
 /* What may follow a date on a date line: nothing, a byline ("by admin"), a source label
  * ("来源：南方晨报"), or a part after a separator (a byline or a source).  False when words
  * run on from the date: a sentence. */
@@ -1049,6 +1063,8 @@ date_after(struct scrape *sc, struct unit *u, size_t bestb)
         xa++;
     if (xa == xb)
         return true;
+    if (xb - xa <= 4 && strspn(s + xa, "0123456789") >= xb - xa)
+        return true;                        /* a count of comments or shares */
     if ((k = source_label_len(s + xa, xb - xa)) > 0) {
         xa += k;
         trim_seps(s, &xa, &xb);
@@ -1162,6 +1178,8 @@ find_date(struct scrape *sc, struct unit *u)
             u->src = src;
         } else if (sep && is_source_like(s + pa, pb - pa)) {
             u->src = arena_strndup(&sc->scratch, s + pa, pb - pa);
+        } else if (pa == 0 && bare_name(s, pb)) {
+            u->author = arena_strndup(&sc->scratch, s, pb);     /* "Jane Doe March 9, 2017" */
         } else {
             return;                                 /* words run into the date: a sentence */
         }

@@ -603,6 +603,7 @@ test_scraped(void)
         /* made by hand for the general method: 12 languages, many page shapes */
         "de-byline-zuerst",
         "de-stand-punkte",
+        "en-blog-comments",
         "en-byline-first",
         "en-caption-credit",
         "en-duplicate-lede",
