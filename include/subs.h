@@ -134,7 +134,8 @@ struct subs_csv {
 
 /*
  * Read one record into out, its cells NUL-separated, their offsets in offs (at most maxcols).
- * Returns the cell count, 0 at the end, -1 on an unterminated quote, -2 past maxcols.
+ * Returns the cell count, 0 at the end, -1 on an unterminated quote, -2 past maxcols, -3
+ * when the record is over out's maximum (a buffer with a max).
  */
 int subs_csv_record(struct subs_csv *c, struct buf *out, size_t *offs, int maxcols);
 

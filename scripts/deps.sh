@@ -10,6 +10,7 @@ python3-dkim python3-idna openssl clang libclang-rt-14-dev strace"
 PACKAGES="$PACKAGES libxml2-dev libjson-c-dev"
 PACKAGES="$PACKAGES libmicrohttpd-dev curl"
 PACKAGES="$PACKAGES libgmime-3.0-dev libsisimai-perl"   # issue 13: gazette inbox, its reference
+PACKAGES="$PACKAGES libunistring-dev"
 
 missing() {
     for p in $PACKAGES; do

@@ -23,6 +23,7 @@
 #include "journal.h"
 #include "lock.h"
 #include "subs.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -34,7 +35,7 @@ campaign_dir(const char *state_dir)
     struct buf b;
 
     buf_init(&b, 0);
-    buf_addf(&b, "%s/campaigns", state_dir);
+    buf_putf(&b, "%s/campaigns", state_dir);
     return buf_steal(&b);
 }
 
@@ -91,7 +92,7 @@ campaign_list(const char *state_dir, struct campaign_list *out, struct diag *d)
         if (n <= 6 || strcmp(de->d_name + n - 6, ".issue") != 0 || de->d_name[0] == '.')
             continue;
         buf_init(&p, 0);
-        buf_addf(&p, "%s/%s", dir, de->d_name);
+        buf_putf(&p, "%s/%s", dir, de->d_name);
         if ((v = value_load(buf_str(&p), d)) == NULL) {
             buf_fini(&p);
             closedir(dh);
@@ -121,7 +122,7 @@ campaign_list(const char *state_dir, struct campaign_list *out, struct diag *d)
         }
         value_free(v);
         buf_reset(&p);
-        buf_addf(&p, "%s/%s.done", dir, ci->id);
+        buf_putf(&p, "%s/%s.done", dir, ci->id);
         ci->done = access(buf_str(&p), F_OK) == 0;
         buf_fini(&p);
     }
@@ -157,9 +158,9 @@ campaign_list_has(const struct campaign_list *l, const char *path)
 static void
 scalar(struct buf *b, const char *key, const char *s, int indent)
 {
-    buf_addf(b, "%*s%s: ", indent, "", key);
+    buf_putf(b, "%*s%s: ", indent, "", key);
     value_yaml_scalar(b, s, strlen(s));
-    buf_addc(b, '\n');
+    buf_putc(b, '\n');
 }
 
 int
@@ -178,13 +179,13 @@ campaign_save(const char *state_dir, const char *id, const struct issue *is, str
         goto out;
     gmtime_r(&t, &tm);
     strftime(day, sizeof(day), "%Y-%m-%d", &tm);
-    buf_addf(&b, "# gazette campaign %s: the issue as it was first sent, to compose it "
+    buf_putf(&b, "# gazette campaign %s: the issue as it was first sent, to compose it "
         "again on a resume\nnumber: %ld\ndate: %s\n", id, is->info.number, day);
     if (is->info.title != NULL && *is->info.title)
         scalar(&b, "title", is->info.title, 0);
     if (is->info.intro != NULL)
         scalar(&b, "intro", is->info.intro, 0);
-    buf_adds(&b, "articles:\n");
+    buf_puts(&b, "articles:\n");
     for (size_t i = 0; i < is->n; i++) {
         const struct article *a = is->articles[i];
         char abs[PATH_MAX];
@@ -204,26 +205,26 @@ campaign_save(const char *state_dir, const char *id, const struct issue *is, str
                 if (x != NULL && x->type != VALUE_NULL)
                     value_set(keep, keys[k], value_dup(x));
             }
-            buf_adds(&b, "  - ");
+            buf_puts(&b, "  - ");
             value_write_json(&b, keep);
-            buf_addc(&b, '\n');
+            buf_putc(&b, '\n');
             value_free(v);
             value_free(keep);
             continue;
         }
         if (is->summaries != NULL && is->summaries[i] != NULL) {
-            buf_adds(&b, "  - path: ");
+            buf_puts(&b, "  - path: ");
             value_yaml_scalar(&b, p, strlen(p));
-            buf_adds(&b, "\n    summary: ");
+            buf_puts(&b, "\n    summary: ");
             value_yaml_scalar(&b, is->summaries[i], strlen(is->summaries[i]));
-            buf_addc(&b, '\n');
+            buf_putc(&b, '\n');
         } else {
-            buf_adds(&b, "  - ");
+            buf_puts(&b, "  - ");
             value_yaml_scalar(&b, p, strlen(p));
-            buf_addc(&b, '\n');
+            buf_putc(&b, '\n');
         }
     }
-    buf_addf(&path, "%s/%s.issue", dir, id);
+    buf_putf(&path, "%s/%s.issue", dir, id);
     rc = atomic_replace(buf_str(&path), buf_str(&b), b.len, d);
 out:
     free(dir);
@@ -239,7 +240,7 @@ campaign_manifest(const char *state_dir, const char *id)
     struct buf p;
 
     buf_init(&p, 0);
-    buf_addf(&p, "%s/%s.issue", dir, id);
+    buf_putf(&p, "%s/%s.issue", dir, id);
     free(dir);
     if (access(buf_str(&p), F_OK) != 0) {
         buf_fini(&p);
@@ -256,7 +257,7 @@ campaign_mark_done(const char *state_dir, const char *id, struct diag *d)
     int rc;
 
     buf_init(&p, 0);
-    buf_addf(&p, "%s/%s.done", dir, id);
+    buf_putf(&p, "%s/%s.done", dir, id);
     rc = atomic_replace(buf_str(&p), "", 0, d);
     free(dir);
     buf_fini(&p);
@@ -272,7 +273,7 @@ retry_path(const char *state_dir, const char *id)
     struct buf p;
 
     buf_init(&p, 0);
-    buf_addf(&p, "%s/%s.retry", dir, id);
+    buf_putf(&p, "%s/%s.retry", dir, id);
     free(dir);
     return buf_steal(&p);
 }
@@ -314,7 +315,7 @@ side_path(const char *state_dir, const char *id, const char *ext)
     struct buf p;
 
     buf_init(&p, 0);
-    buf_addf(&p, "%s/%s.%s", dir, id, ext);
+    buf_putf(&p, "%s/%s.%s", dir, id, ext);
     free(dir);
     return buf_steal(&p);
 }
@@ -407,22 +408,12 @@ struct bounces {
     size_t nslot;
 };
 
-static uint32_t
-fold_hash(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*s)) * 16777619u;
-    return h;
-}
-
 static void
 bounces_index(struct bounces *b, size_t i)
 {
     size_t mask = b->nslot - 1, k;
 
-    for (k = fold_hash(b->v[i].addr) & mask; b->slot[k] != 0; k = (k + 1) & mask)
+    for (k = text_hash_fold(b->v[i].addr) & mask; b->slot[k] != 0; k = (k + 1) & mask)
         ;
     b->slot[k] = i + 1;
 }
@@ -463,7 +454,7 @@ bounces_find(const struct bounces *b, const char *addr)
     if (b->nslot == 0)
         return NULL;
     mask = b->nslot - 1;
-    for (k = fold_hash(addr) & mask; b->slot[k] != 0; k = (k + 1) & mask)
+    for (k = text_hash_fold(addr) & mask; b->slot[k] != 0; k = (k + 1) & mask)
         if (ascii_strcasecmp(b->v[b->slot[k] - 1].addr, addr) == 0)
             return &b->v[b->slot[k] - 1];
     return NULL;
@@ -529,7 +520,7 @@ campaign_count_bounces(const char *state_dir, char *const *addrs, size_t n, long
         return 0;
     buf_init(&path, 0);
     buf_init(&out, 0);
-    buf_addf(&path, "%s/bounces", state_dir);
+    buf_putf(&path, "%s/bounces", state_dir);
     if (mkdirs(state_dir, d) == -1 ||
         (fd = lock_file(buf_str(&path), BOUNCE_LOCK_WAIT_MS, d)) == -1)
         goto out;
@@ -561,10 +552,10 @@ campaign_count_bounces(const char *state_dir, char *const *addrs, size_t n, long
     }
     for (size_t i = 0; i < b.n; i++) {
         if (b.v[i].text != NULL) {
-            buf_add(&out, b.v[i].text, b.v[i].len);
-            buf_addc(&out, '\n');
+            buf_put(&out, b.v[i].text, b.v[i].len);
+            buf_putc(&out, '\n');
         } else
-            buf_addf(&out, "%s\t%ld\n", b.v[i].addr, b.v[i].count);
+            buf_putf(&out, "%s\t%ld\n", b.v[i].addr, b.v[i].count);
     }
     rc = atomic_replace(buf_str(&path), buf_str(&out), out.len, d);
 out:
@@ -615,11 +606,7 @@ out:
 uint32_t
 campaign_shard_hash(const char *addr)
 {
-    uint32_t h = 2166136261u;
-
-    for (; *addr; addr++)
-        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*addr)) * 16777619u;
-    return h;
+    return text_hash_fold(addr);
 }
 
 /* The journal's word on one subscriber: still to send in this run? */

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "config.h"
 #include "diag.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -224,7 +225,7 @@ resolve(const struct config *c, const char *p)
     if (p[0] == '/' || c->dir == NULL || strcmp(c->dir, ".") == 0)
         return xstrdup(p);
     buf_init(&b, 0);
-    buf_addf(&b, "%s/%s", c->dir, p);
+    buf_putf(&b, "%s/%s", c->dir, p);
     return buf_steal(&b);
 }
 
@@ -301,32 +302,17 @@ config_free(struct config *c)
 static const char *
 closest(const char *section, const char *name)
 {
-    const char *best = NULL;
-    int bestd = 3;
+    struct text_suggest sg;
 
+    text_suggest_init(&sg, 2);
     for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
-        int dd;
-
         if (section != NULL && strcmp(keys[i].section, section) != 0)
             continue;
         if (section == NULL && (i > 0 && strcmp(keys[i].section, keys[i - 1].section) == 0))
             continue;
-        dd = edit_distance(name, section ? keys[i].name : keys[i].section);
-        if (dd < bestd) {
-            bestd = dd;
-            best = section ? keys[i].name : keys[i].section;
-        }
+        text_suggest_try(&sg, name, section ? keys[i].name : keys[i].section);
     }
-    return best;
-}
-
-static bool
-has_control(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return true;
-    return false;
+    return sg.best;
 }
 
 static int
@@ -403,7 +389,7 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
         break;
     }
     /* text kinds: booleans and numbers are taken as written */
-    if (has_control(v->str, v->len) || strlen(v->str) != v->len) {
+    if (text_has_control(v->str, v->len) || strlen(v->str) != v->len) {
         diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: control characters (such as line "
             "breaks) are not allowed here; write %s on one line", k->section, k->name, k->help);
         return -1;
@@ -413,8 +399,7 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
             k->section, k->name, v->str, why);
         return -1;
     }
-    if (k->type == K_URL && ascii_strncasecmp(v->str, "https://", 8) != 0 &&
-        ascii_strncasecmp(v->str, "http://", 7) != 0) {
+    if (k->type == K_URL && !text_is_web_url(v->str, v->len)) {
         diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: \"%s\" is not a web address; write %s",
             k->section, k->name, v->str, k->help);
         return -1;
@@ -599,7 +584,7 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
             diag_set(d, EX_CONFIG, "the environment variable %s (the %s) is not set", env, what);
             return -1;
         }
-        buf_adds(out, s);
+        buf_puts(out, s);
     } else if (file != NULL) {
         struct stat st;
         size_t len;
@@ -616,7 +601,7 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
         }
         while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
             len--;
-        buf_add(out, s, len);
+        buf_put(out, s, len);
         explicit_bzero(s, len);
         free(s);
         if (len == 0) {         /* the real cause, not "no secret is set" later on */
@@ -628,7 +613,7 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
             return -1;
         }
     }
-    if (has_control(buf_str(out), out->len)) {
+    if (text_has_control(buf_str(out), out->len)) {
         diag_set(d, EX_CONFIG, "the %s holds a control character or line break", what);
         return -1;
     }
@@ -659,48 +644,48 @@ config_dump(const struct config *c, struct buf *out)
 {
     const char *section = "";
 
-    buf_addf(out, "# effective configuration (%s)\n", c->path ? c->path : "built-in defaults");
+    buf_putf(out, "# effective configuration (%s)\n", c->path ? c->path : "built-in defaults");
     for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
         const struct key *k = &keys[i];
         const char *s;
 
         if (strcmp(section, k->section) != 0) {
             section = k->section;
-            buf_addf(out, "%s:\n", section);
+            buf_putf(out, "%s:\n", section);
         }
-        buf_addf(out, "  %s: ", k->name);
+        buf_putf(out, "  %s: ", k->name);
         switch (k->type) {
         case K_BOOL:
-            buf_adds(out, *FIELD(c, k, bool) ? "true" : "false");
+            buf_puts(out, *FIELD(c, k, bool) ? "true" : "false");
             break;
         case K_INT:
-            buf_addf(out, "%ld", *FIELD(c, k, long));
+            buf_putf(out, "%ld", *FIELD(c, k, long));
             break;
         case K_NUM:
-            buf_addf(out, "%g", *FIELD(c, k, double));
+            buf_putf(out, "%g", *FIELD(c, k, double));
             break;
         case K_ENUM:
-            buf_adds(out, k->choices[*FIELD(c, k, int)]);
+            buf_puts(out, k->choices[*FIELD(c, k, int)]);
             break;
         case K_STRLIST:
-            buf_adds(out, "[");
+            buf_puts(out, "[");
             for (size_t j = 0; j < *COUNT(c, k); j++) {
                 const char *e = (*FIELD(c, k, char **))[j];
 
                 if (j)
-                    buf_adds(out, ", ");
+                    buf_puts(out, ", ");
                 value_yaml_scalar(out, e, strlen(e));
             }
-            buf_adds(out, "]");
+            buf_puts(out, "]");
             break;
         default:
             s = *FIELD(c, k, char *);
             if (s == NULL)
-                buf_adds(out, "~");
+                buf_puts(out, "~");
             else
                 value_yaml_scalar(out, s, strlen(s));
             break;
         }
-        buf_adds(out, "\n");
+        buf_puts(out, "\n");
     }
 }

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "mime.h"
 #include "subs.h"
+#include "text.h"
 #include "tmpl.h"
 #include "util.h"
 #include "value.h"
@@ -66,84 +67,17 @@ struct digest {
 
 /* ---- small text helpers ------------------------------------------------------------ */
 
-static void
-html_escape(struct buf *out, const char *s, size_t n)
-{
-    size_t run = 0;                 /* start of the bytes that need no escape */
-
-    for (size_t i = 0; i < n; i++) {
-        const char *e;
-
-        switch (s[i]) {
-        case '&': e = "&amp;"; break;
-        case '<': e = "&lt;"; break;
-        case '>': e = "&gt;"; break;
-        case '"': e = "&quot;"; break;
-        case '\'': e = "&#39;"; break;
-        default: continue;
-        }
-        buf_add(out, s + run, i - run);
-        buf_adds(out, e);
-        run = i + 1;
-    }
-    buf_add(out, s + run, n - run);
-}
-
-/* The code point at p (valid UTF-8) and its length in *len. */
-static unsigned
-decode(const char *p, size_t *len)
-{
-    const unsigned char *u = (const unsigned char *)p;
-
-    if (u[0] < 0x80) {
-        *len = 1;
-        return u[0];
-    }
-    if (u[0] < 0xe0) {
-        *len = 2;
-        return (unsigned)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
-    }
-    if (u[0] < 0xf0) {
-        *len = 3;
-        return (unsigned)(u[0] & 0x0f) << 12 | (unsigned)(u[1] & 0x3f) << 6 | (u[2] & 0x3f);
-    }
-    *len = 4;
-    return (unsigned)(u[0] & 0x07) << 18 | (unsigned)(u[1] & 0x3f) << 12 |
-        (unsigned)(u[2] & 0x3f) << 6 | (u[3] & 0x3f);
-}
-
-/* Columns a code point takes on a terminal: 2 for East Asian wide ones (UAX #11, roughly). */
-static size_t
-cp_width(unsigned c)
-{
-    if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf && c != 0x303f) ||
-        (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-        (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-        (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
-        (c >= 0x20000 && c <= 0x3fffd))
-        return 2;
-    return 1;
-}
-
-static size_t
-cols(const char *s, size_t n)
-{
-    size_t w = 0, len;
-
-    for (size_t i = 0; i < n; i += len)
-        w += cp_width(decode(s + i, &len));
-    return w;
-}
-
-/* A word may be broken anywhere when it is made of wide characters (CJK has no spaces). */
+/* A word may be broken anywhere when it holds wide characters (CJK has no spaces). */
 static bool
 breakable(const char *s, size_t n)
 {
     size_t len;
 
-    for (size_t i = 0; i < n; i += len)
-        if (cp_width(decode(s + i, &len)) == 2)
+    for (size_t i = 0; i < n; i += len) {
+        text_utf8_next(s + i, s + n, &len);
+        if (text_width(s + i, len) == 2)
             return true;
+    }
     return false;
 }
 
@@ -178,13 +112,13 @@ pre_lines(const char *html)
                 if (strncmp(p, ents[i].ent, strlen(ents[i].ent)) == 0)
                     break;
             if (*p == '&' && i < ARRAY_LEN(ents)) {
-                buf_addc(&b, ents[i].c);
+                buf_putc(&b, ents[i].c);
                 p += strlen(ents[i].ent) - 1;
             } else
-                buf_addc(&b, *p);
+                buf_putc(&b, *p);
         }
         if (b.len > 0 && b.p[b.len - 1] != '\n')
-            buf_addc(&b, '\n');
+            buf_putc(&b, '\n');
         p = end;
     }
     return buf_steal(&b);
@@ -234,10 +168,10 @@ digest_wrap_pre(struct buf *out, const char *text, size_t width, const char *htm
         size_t col, plen;
 
         if (pre != NULL && *pre != '\0' && is_pre_line(p, end, pre)) {
-            buf_add(out, p, (size_t)(end - p));
+            buf_put(out, p, (size_t)(end - p));
             if (nl == NULL)
                 break;
-            buf_addc(out, '\n');
+            buf_putc(out, '\n');
             p = nl + 1;
             continue;
         }
@@ -246,7 +180,7 @@ digest_wrap_pre(struct buf *out, const char *text, size_t width, const char *htm
         while (q < end && (*q == ' ' || (*q == '>' && (q + 1 == end || q[1] == ' '))))
             q++;
         plen = (size_t)(q - p) < width / 2 ? (size_t)(q - p) : 0;
-        buf_add(out, p, (size_t)(q - p));
+        buf_put(out, p, (size_t)(q - p));
         col = (size_t)(q - p);
         while (q < end) {
             const char *we = q;
@@ -254,13 +188,13 @@ digest_wrap_pre(struct buf *out, const char *text, size_t width, const char *htm
 
             while (we < end && *we != ' ')
                 we++;
-            wl = cols(q, (size_t)(we - q));
+            wl = text_width(q, (size_t)(we - q));
             if (col > plen && col + 1 + wl > width) {
-                buf_addc(out, '\n');
-                buf_add(out, p, plen);
+                buf_putc(out, '\n');
+                buf_put(out, p, plen);
                 col = plen;
             } else if (col > plen) {
-                buf_addc(out, ' ');
+                buf_putc(out, ' ');
                 col++;
             }
             if (col + wl > width && breakable(q, (size_t)(we - q))) {
@@ -268,18 +202,21 @@ digest_wrap_pre(struct buf *out, const char *text, size_t width, const char *htm
                 size_t len;
 
                 for (const char *c = q; c < we; c += len) {
-                    size_t w = cp_width(decode(c, &len));
+                    size_t w;
+
+                    text_utf8_next(c, we, &len);
+                    w = text_width(c, len);
 
                     if (col + w > width && col > plen) {
-                        buf_addc(out, '\n');
-                        buf_add(out, p, plen);
+                        buf_putc(out, '\n');
+                        buf_put(out, p, plen);
                         col = plen;
                     }
-                    buf_add(out, c, len);
+                    buf_put(out, c, len);
                     col += w;
                 }
             } else {
-                buf_add(out, q, (size_t)(we - q));
+                buf_put(out, q, (size_t)(we - q));
                 col += wl;
             }
             q = we;
@@ -288,7 +225,7 @@ digest_wrap_pre(struct buf *out, const char *text, size_t width, const char *htm
         }
         if (nl == NULL)
             break;
-        buf_addc(out, '\n');
+        buf_putc(out, '\n');
         p = nl + 1;
     }
     free(pre);
@@ -366,10 +303,8 @@ digest_verp_address(const struct digest *g, const char *base, const char *addr,
 void
 digest_token(const char *secret, const char *addr, char out[32])
 {
-    static const char b64[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     unsigned char mac[EVP_MAX_MD_SIZE], low[256];
-    size_t n = strlen(addr), o = 0;
+    size_t n = strlen(addr);
 
     /* the canonical address with ASCII case folded: one token per mailbox (Leniency) */
     if (n >= sizeof(low))
@@ -378,15 +313,9 @@ digest_token(const char *secret, const char *addr, char out[32])
         low[i] = (unsigned char)TO_LOWER((unsigned char)addr[i]);
     if (hmac_sha256(secret, low, n, mac) == -1)
         xoom();                             /* OpenSSL fails only when out of memory */
-    /* 16 bytes (128 bits) are plenty for an unguessable token; base64url, no padding */
-    for (size_t i = 0; i + 2 < 18 && o + 4 < 32; i += 3) {
-        unsigned v = (unsigned)mac[i] << 16 | (unsigned)mac[i + 1] << 8 | mac[i + 2];
-
-        out[o++] = b64[v >> 18 & 63];
-        out[o++] = b64[v >> 12 & 63];
-        out[o++] = b64[v >> 6 & 63];
-        out[o++] = b64[v & 63];
-    }
+    /* 16 bytes (128 bits) are plenty for an unguessable token: 22 base64url characters
+       (the first 18 bytes encode to 24; the last two are cut) */
+    text_base64url(out, mac, 18);
     out[22] = '\0';
 }
 
@@ -397,11 +326,11 @@ url_encode(struct buf *out, const char *s)
         unsigned char c = (unsigned char)*s;
 
         if (IS_ALNUM(c) || c == '-' || c == '.' || c == '_' || c == '~')
-            buf_addc(out, (char)c);
+            buf_putc(out, (char)c);
         else {
             char pct[3] = { '%', "0123456789ABCDEF"[c >> 4], "0123456789ABCDEF"[c & 15] };
 
-            buf_add(out, pct, sizeof(pct));
+            buf_put(out, pct, sizeof(pct));
         }
     }
 }
@@ -414,19 +343,19 @@ digest_unsubscribe_url(const struct digest *g, const char *addr, struct buf *out
 
     if (u == NULL) {
         if (g->cfg->newsletter.unsubscribe_mailto != NULL)
-            buf_addf(out, "mailto:%s?subject=unsubscribe", g->cfg->newsletter.unsubscribe_mailto);
+            buf_putf(out, "mailto:%s?subject=unsubscribe", g->cfg->newsletter.unsubscribe_mailto);
         return;
     }
     for (p = u; *p;) {
         if (strncmp(p, "{{token}}", 9) == 0) {
             digest_token(g->secret ? g->secret : "", addr, token);
-            buf_adds(out, token);
+            buf_puts(out, token);
             p += 9;
         } else if (strncmp(p, "{{email}}", 9) == 0) {
             url_encode(out, addr);
             p += 9;
         } else
-            buf_addc(out, *p++);
+            buf_putc(out, *p++);
     }
 }
 
@@ -456,7 +385,7 @@ source(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
         char *text;
 
         buf_init(&path, 0);
-        buf_addf(&path, "%s/%s.mustache", g->template_dir, name);
+        buf_putf(&path, "%s/%s.mustache", g->template_dir, name);
         if ((text = read_file_max(buf_str(&path), TMPL_SOURCE_MAX, len)) != NULL) {
             *origin = buf_steal(&path);
             return text;
@@ -474,7 +403,7 @@ source(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
             struct buf o;
 
             buf_init(&o, 0);
-            buf_addf(&o, "(built-in)/%s.mustache", name);
+            buf_putf(&o, "(built-in)/%s.mustache", name);
             *origin = buf_steal(&o);
             *len = builtin_templates[i].len;
             return xstrndup(builtin_templates[i].text, builtin_templates[i].len);
@@ -517,8 +446,8 @@ scan_name(void *ctx, const struct tmpl_name *n)
         return;
     buf_init(&full, 0);
     for (size_t i = 0; i < n->nsections; i++)
-        buf_addf(&full, "%s.", n->sections[i]);
-    buf_adds(&full, n->name);
+        buf_putf(&full, "%s.", n->sections[i]);
+    buf_puts(&full, n->name);
     /* a name under a personal section, or a personal section itself */
     if ((n->use == TMPL_USE_SECTION || n->use == TMPL_USE_INVERTED) &&
         (is_personal(n->name) || (n->nsections > 0 && is_personal(buf_str(&full)))))
@@ -683,12 +612,6 @@ set_opt(struct value *m, const char *key, const char *s)
     value_set(m, key, s != NULL ? value_new_str(s) : value_new(VALUE_NULL));
 }
 
-static bool
-is_web_url(const char *u)
-{
-    return ascii_strncasecmp(u, "https://", 8) == 0 || ascii_strncasecmp(u, "http://", 7) == 0;
-}
-
 /*
  * Inline styles for what the Markdown (or allowed raw HTML) body holds, so that it fits a
  * phone in clients that drop <style> (EMAIL-CHECKLIST C3 keeps <style> for resets):
@@ -734,12 +657,12 @@ style_tag(struct buf *b, const char *p)
             if ((a[-1] == ' ' || a[-1] == '\n') && ascii_strncasecmp(a, "style=\"", 7) == 0)
                 break;
         if (a + 7 <= gt) {                      /* style="ours;theirs" */
-            buf_add(b, p, (size_t)(a + 7 - p));
-            buf_adds(b, body_styles[i].style);
+            buf_put(b, p, (size_t)(a + 7 - p));
+            buf_puts(b, body_styles[i].style);
             return (size_t)(a + 7 - p);
         }
-        buf_add(b, p, 1 + tl);
-        buf_addf(b, " style=\"%s\"", body_styles[i].style);
+        buf_put(b, p, 1 + tl);
+        buf_putf(b, " style=\"%s\"", body_styles[i].style);
         return 1 + tl;
     }
     return 0;
@@ -758,8 +681,8 @@ digest_image_url(const struct config *c, const char *image, struct buf *out, con
     size_t bl;
     const char *rel = image;
 
-    if (is_web_url(image)) {
-        buf_adds(out, image);
+    if (text_is_web_url(image, strlen(image))) {
+        buf_puts(out, image);
         return 0;
     }
     if (strstr(image, "://") != NULL || strncmp(image, "//", 2) == 0 ||
@@ -776,8 +699,8 @@ digest_image_url(const struct config *c, const char *image, struct buf *out, con
     bl = strlen(base);
     while (rel[0] == '.' && rel[1] == '/')
         rel += 2;
-    buf_add(out, base, bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl);
-    buf_addf(out, "/%s", rel[0] == '/' ? rel + 1 : rel);
+    buf_put(out, base, bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl);
+    buf_putf(out, "/%s", rel[0] == '/' ? rel + 1 : rel);
     return 0;
 }
 
@@ -805,9 +728,9 @@ fix_article(struct value *a, const struct config *c)
 {
     struct value *url = value_get(a, "url"), *img = value_get(a, "image"), *body;
 
-    if (url != NULL && url->type == VALUE_STR && !is_web_url(url->str))
+    if (url != NULL && url->type == VALUE_STR && !text_is_web_url(url->str, url->len))
         value_set(a, "url", value_new(VALUE_NULL));
-    if (img != NULL && img->type == VALUE_STR && !is_web_url(img->str)) {
+    if (img != NULL && img->type == VALUE_STR && !text_is_web_url(img->str, img->len)) {
         struct buf u;
         const char *why;
 
@@ -836,8 +759,8 @@ fix_article(struct value *a, const struct config *c)
                         ascii_strncasecmp(q, "\nstyle=", 7) == 0)
                         styled = true;
                 if (gt != NULL && !styled) {
-                    buf_add(&b, p, 2);
-                    buf_adds(&b, " style=\"" DIGEST_LINK_STYLE "\"");
+                    buf_put(&b, p, 2);
+                    buf_puts(&b, " style=\"" DIGEST_LINK_STYLE "\"");
                     p += 2;
                     continue;
                 }
@@ -848,8 +771,8 @@ fix_article(struct value *a, const struct config *c)
                 if (h[1] >= '1' && h[1] <= '6' && (h[2] == '>' || h[2] == ' ')) {
                     int level = h[1] - '0' + 2;
 
-                    buf_add(&b, p, (size_t)(h - p) + 1);
-                    buf_addc(&b, (char)('0' + (level > 6 ? 6 : level)));
+                    buf_put(&b, p, (size_t)(h - p) + 1);
+                    buf_putc(&b, (char)('0' + (level > 6 ? 6 : level)));
                     p = h + 2;
                     continue;
                 }
@@ -862,7 +785,7 @@ fix_article(struct value *a, const struct config *c)
                     continue;
                 }
             }
-            buf_addc(&b, *p++);
+            buf_putc(&b, *p++);
         }
         value_set(a, "body_html", value_new_str(buf_str(&b)));
         buf_fini(&b);
@@ -901,10 +824,11 @@ lang_is_rtl(const char *tag)
 static int
 text_dir(const char *s)
 {
+    const char *end = s != NULL ? s + strlen(s) : NULL;
     size_t len;
 
     for (const char *p = s; p != NULL && *p; p += len) {
-        unsigned c = decode(p, &len);
+        unsigned c = text_utf8_next(p, end, &len);
 
         if ((c >= 0x590 && c <= 0x8ff) || (c >= 0xfb1d && c <= 0xfdff) ||
             (c >= 0xfe70 && c <= 0xfefe) || (c >= 0x10800 && c <= 0x10fff) ||
@@ -979,26 +903,26 @@ digest_format_date(const char *iso, const char *lang, struct buf *out)
             months = date_langs[i].months;
         }
     if (fmt == NULL) {
-        buf_add(out, iso, 10);
+        buf_put(out, iso, 10);
         return 0;
     }
     for (const char *f = fmt; *f; f++) {
         if (*f != '%' || f[1] == '\0') {
-            buf_addc(out, *f);
+            buf_putc(out, *f);
             continue;
         }
         switch (*++f) {
         case 'd':
-            buf_addf(out, "%ld", dd);
+            buf_putf(out, "%ld", dd);
             break;
         case 'n':
-            buf_addf(out, "%ld", m);
+            buf_putf(out, "%ld", m);
             break;
         case 'y':
-            buf_addf(out, "%ld", y);
+            buf_putf(out, "%ld", y);
             break;
         case 'm':
-            buf_adds(out, months[m - 1]);
+            buf_puts(out, months[m - 1]);
             break;
         }
     }
@@ -1132,8 +1056,8 @@ cut_words(const char *s, size_t max)
     if (*p == '\0')
         return xstrdup(s);
     buf_init(&b, 0);
-    buf_add(&b, s, keep);
-    buf_adds(&b, "\xe2\x80\xa6");         /* U+2026 */
+    buf_put(&b, s, keep);
+    buf_puts(&b, "\xe2\x80\xa6");         /* U+2026 */
     return buf_steal(&b);
 }
 
@@ -1151,9 +1075,9 @@ one_line(const char *s)
             continue;
         }
         if (space)
-            buf_addc(&b, ' ');
+            buf_putc(&b, ' ');
         space = false;
-        buf_addc(&b, *s);
+        buf_putc(&b, *s);
     }
     return buf_steal(&b);
 }
@@ -1364,25 +1288,25 @@ fill_slots(const struct digest *g, const struct subscriber *sub, const char *uns
         buf_init(esc, 0);
         if (sub == NULL) {              /* nobody: the value's name shows where it goes */
             if (i == SLOT_EMAIL)
-                buf_adds(raw, "{{subscriber.email}}");
+                buf_puts(raw, "{{subscriber.email}}");
             else if (i == SLOT_NAME)
-                buf_adds(raw, "{{subscriber.name}}");
+                buf_puts(raw, "{{subscriber.name}}");
             else if (i == SLOT_UNSUB)
-                buf_adds(raw, "{{unsubscribe_url}}");
+                buf_puts(raw, "{{unsubscribe_url}}");
             else
-                buf_addf(raw, "{{subscriber.fields.%s}}", g->fields[i - SLOT_FIELDS]);
+                buf_putf(raw, "{{subscriber.fields.%s}}", g->fields[i - SLOT_FIELDS]);
         } else if (i == SLOT_EMAIL)
-            buf_adds(raw, sub->email);
+            buf_puts(raw, sub->email);
         else if (i == SLOT_NAME)
-            buf_adds(raw, sub->name);
+            buf_puts(raw, sub->name);
         else if (i == SLOT_UNSUB)
-            buf_adds(raw, unsub);
+            buf_puts(raw, unsub);
         else {
             for (size_t j = 0; j < sub->nfields; j++)
                 if (strcmp(sub->fields[j].key, g->fields[i - SLOT_FIELDS]) == 0)
-                    buf_adds(raw, sub->fields[j].val);
+                    buf_puts(raw, sub->fields[j].val);
         }
-        html_escape(esc, buf_str(raw), raw->len);
+        text_html_escape(esc, buf_str(raw), raw->len);
         sl->s[2 * i] = (struct mime_str){ buf_str(raw), raw->len };
         sl->s[2 * i + 1] = (struct mime_str){ buf_str(esc), esc->len };
     }
@@ -1405,12 +1329,12 @@ fill(struct buf *out, const char *s, size_t len, const struct tmpl_slots *ts,
     for (size_t i = 0; i < ts->n; i++) {
         size_t off = ts->v[i].off;
 
-        buf_add(out, s + at, off - at);
+        buf_put(out, s + at, off - at);
         at = off;
         if ((size_t)ts->v[i].slot < sl->n)
-            buf_add(out, sl->s[ts->v[i].slot].p, sl->s[ts->v[i].slot].len);
+            buf_put(out, sl->s[ts->v[i].slot].p, sl->s[ts->v[i].slot].len);
     }
-    buf_add(out, s + at, len - at);
+    buf_put(out, s + at, len - at);
 }
 
 /* The subject with this subscriber's values, on one line. */
@@ -1424,7 +1348,7 @@ fill_subject(struct buf *out, const struct buf *rendered, const struct tmpl_slot
     buf_init(&b, 0);
     fill(&b, buf_str(rendered), rendered->len, ts, sl);
     one = one_line(buf_str(&b));
-    buf_adds(out, one);
+    buf_puts(out, one);
     free(one);
     buf_fini(&b);
 }
@@ -1496,15 +1420,15 @@ digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *s
     if (g->subject_personal)
         fill_subject(subject, &g->subj, &g->subj_slots, sl);
     else
-        buf_adds(subject, g->subject);
+        buf_puts(subject, g->subject);
     for (size_t i = 0; i < g->ntext + g->nhtml; i++) {
         struct buf *out = i < g->ntext ? text : html;
         const struct mime_seg *s = &g->segs[i];
 
         if (s->slot == MIME_SHARED)
-            buf_add(out, s->p, s->len);
+            buf_put(out, s->p, s->len);
         else if ((size_t)s->slot < sl->n)
-            buf_add(out, sl->s[s->slot].p, sl->s[s->slot].len);
+            buf_put(out, sl->s[s->slot].p, sl->s[s->slot].len);
     }
     free_slots(sl);
     free(sl);

@@ -18,6 +18,7 @@
 #include "fetch.h"
 #include "issue.h"
 #include "log.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -200,7 +201,7 @@ issue_from_paths(char *const *paths, size_t n, const struct article_opts *ao,
                 struct article *a;
 
                 buf_init(&p, 0);
-                buf_addf(&p, "%s/%s", paths[i], names[j]);
+                buf_putf(&p, "%s/%s", paths[i], names[j]);
                 a = sel != NULL && sel->skip != NULL && sel->skip(sel->skip_ctx, buf_str(&p)) ?
                     NULL : one(is, buf_str(&p), ao, sel, d);
                 buf_fini(&p);
@@ -268,20 +269,15 @@ static int
 check_keys(const struct value *root, struct diag *d)
 {
     for (size_t i = 0; i < root->n; i++) {
-        const char *key = root->pairs[i].key, *best = NULL;
+        const char *key = root->pairs[i].key, *best;
         size_t k;
-        int bd = 3;
 
         for (k = 0; k < ARRAY_LEN(issue_keys); k++)
             if (strcmp(key, issue_keys[k]) == 0)
                 break;
         if (k < ARRAY_LEN(issue_keys))
             continue;
-        for (k = 0; k < ARRAY_LEN(issue_keys); k++)
-            if (edit_distance(key, issue_keys[k]) < bd) {
-                bd = edit_distance(key, issue_keys[k]);
-                best = issue_keys[k];
-            }
+        best = text_did_you_mean(key, issue_keys, ARRAY_LEN(issue_keys), 2);
         diag_setat(d, EX_DATAERR, root->pairs[i].line, root->pairs[i].col,
             "unknown key \"%s\"%s%s%s", key, best ? "; did you mean \"" : "; "
             "an issue has number, date, title, intro and articles", best ? best : "",
@@ -331,7 +327,7 @@ inline_article(struct issue *is, const struct value *it, const char *path,
     buf_init(&j, 0);
     buf_init(&name, 0);
     value_write_json(&j, it);
-    buf_addf(&name, "%s:%d (inline article)", path, it->line);
+    buf_putf(&name, "%s:%d (inline article)", path, it->line);
     a = article_parse(buf_str(&j), j.len, ARTICLE_YAML, buf_str(&name), ao, &ad);
     if (a == NULL) {
         diag_setat(d, EX_DATAERR, it->line, it->col, "inline article: %s", ad.msg);
@@ -481,9 +477,9 @@ load_entry(struct issue *is, const struct value *it, const char *dir, const char
 
         buf_init(&full, 0);
         if (p[0] == '/')
-            buf_adds(&full, p);
+            buf_puts(&full, p);
         else
-            buf_addf(&full, "%s/%s", dir, p);
+            buf_putf(&full, "%s/%s", dir, p);
         a = one(is, buf_str(&full), ao, sel, d);
         buf_fini(&full);
         if (a != NULL && it->type == VALUE_MAP && apply_overrides(a, it, d) == -1) {

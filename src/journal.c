@@ -24,6 +24,7 @@
 #include "diag.h"
 #include "journal.h"
 #include "lock.h"
+#include "text.h"
 #include "util.h"
 
 #define JOURNAL_FIELDS 8
@@ -79,7 +80,7 @@ journal_sender(const char *dir, const char *campaign)
     int fd;
 
     buf_init(&path, 0);
-    buf_addf(&path, "%s/%s.lock", dir, campaign);
+    buf_putf(&path, "%s/%s.lock", dir, campaign);
     fd = open(buf_str(&path), O_RDONLY | O_CLOEXEC);
     buf_fini(&path);
     if (fd == -1)
@@ -116,16 +117,6 @@ state_parse(const char *s)
     return -1;
 }
 
-static uint32_t
-hash_str(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*s)) * 16777619u;
-    return h;
-}
-
 static void
 rehash(struct journal *j)
 {
@@ -151,7 +142,7 @@ rehash(struct journal *j)
 static struct jrec *
 rec(struct journal *j, const char *addr, bool create)
 {
-    uint32_t h = hash_str(addr);
+    uint32_t h = text_hash_fold(addr);
     size_t k = 0;
 
     if (j->hcap != 0) {
@@ -310,7 +301,7 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
     pthread_cond_init(&j->done, NULL);
     buf_init(&j->pending, 0);
     buf_init(&path, 0);
-    buf_addf(&path, "%s/%s.journal", dir, campaign);
+    buf_putf(&path, "%s/%s.journal", dir, campaign);
     j->path = buf_steal(&path);
     if (!readonly) {
         const char *bad = dir;
@@ -320,7 +311,7 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
             goto fail;
         }
         buf_init(&path, 0);
-        buf_addf(&path, "%s/%s.lock", dir, campaign);
+        buf_putf(&path, "%s/%s.lock", dir, campaign);
         j->lockfd = lock_path(buf_str(&path), 0, d);
         buf_fini(&path);
         if (j->lockfd == -1) {
@@ -376,7 +367,7 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
         }
         j->running = true;
         if (len == 0) {
-            buf_addf(&j->pending, "# gazette journal v1 campaign %s\n", campaign);
+            buf_putf(&j->pending, "# gazette journal v1 campaign %s\n", campaign);
             any = true;
         }
         for (size_t i = 0; i < j->n; i++)
@@ -439,7 +430,7 @@ put_num(struct buf *b, uint64_t v, int width, char end)
         d[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0 || (int)sizeof(d) - 1 - i < width);
-    buf_add(b, d + i, sizeof(d) - (size_t)i);
+    buf_put(b, d + i, sizeof(d) - (size_t)i);
 }
 
 uint64_t
@@ -460,15 +451,15 @@ journal_add(struct journal *j, const char *addr, enum journal_state st, int code
     /* by hand, not printf: this runs twice for every message sent */
     put_num(&j->pending, seq, 1, '\t');
     put_num(&j->pending, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000, 1, '\t');
-    buf_adds(&j->pending, state_names[st]);
-    buf_addc(&j->pending, '\t');
-    buf_adds(&j->pending, a);
-    buf_addc(&j->pending, '\t');
+    buf_puts(&j->pending, state_names[st]);
+    buf_putc(&j->pending, '\t');
+    buf_puts(&j->pending, a);
+    buf_putc(&j->pending, '\t');
     put_num(&j->pending, code > 0 ? (uint64_t)code : 0, 1, '\t');
-    buf_adds(&j->pending, en);
-    buf_addc(&j->pending, '\t');
-    buf_adds(&j->pending, t);
-    buf_addc(&j->pending, '\t');
+    buf_puts(&j->pending, en);
+    buf_putc(&j->pending, '\t');
+    buf_puts(&j->pending, t);
+    buf_putc(&j->pending, '\t');
     put_num(&j->pending, ms / 1000, 1, '.');
     put_num(&j->pending, ms % 1000, 3, '\n');
     apply(j, a, st, code, en, t);

@@ -141,7 +141,7 @@ log_head(struct run *r, struct buf *b)
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-    buf_addf(b, "{\"time\": \"%s.%03ldZ\", \"campaign\": ", t, ts.tv_nsec / 1000000);
+    buf_putf(b, "{\"time\": \"%s.%03ldZ\", \"campaign\": ", t, ts.tv_nsec / 1000000);
     value_json_string(b, r->o->campaign, strlen(r->o->campaign));
 }
 
@@ -156,7 +156,7 @@ log_summary(struct run *r)
         return;
     buf_init(&b, 0);
     log_head(r, &b);
-    buf_addf(&b, ", \"event\": \"summary\", \"total\": %zu, \"sent\": %zu, \"tempfail\": "
+    buf_putf(&b, ", \"event\": \"summary\", \"total\": %zu, \"sent\": %zu, \"tempfail\": "
         "%zu, \"permfail\": %zu, \"uncertain\": %zu, \"retried\": %zu, \"slowdowns\": %zu, "
         "\"stopped\": %s, \"seconds\": %.3f, \"reason\": ", st->total, st->sent, st->tempfail,
         st->permfail, st->uncertain, st->retried, st->slowdowns,
@@ -165,8 +165,8 @@ log_summary(struct run *r)
     if (diag_is_set(&r->fatal))
         value_json_string(&b, r->fatal.msg, strlen(r->fatal.msg));
     else
-        buf_adds(&b, "null");
-    buf_adds(&b, "}\n");
+        buf_puts(&b, "null");
+    buf_puts(&b, "}\n");
     if (write(r->logfd, buf_str(&b), b.len) != (ssize_t)b.len)
         log_warn("cannot write the log file");
     buf_fini(&b);
@@ -182,18 +182,18 @@ log_event(struct run *r, const struct subscriber *s, const char *event, int atte
         return;
     buf_init(&b, 0);
     log_head(r, &b);
-    buf_adds(&b, ", \"subscriber\": ");
+    buf_puts(&b, ", \"subscriber\": ");
     value_json_string(&b, s->addr, strlen(s->addr));
-    buf_addf(&b, ", \"event\": \"%s\", \"attempt\": %d", event, attempt);
+    buf_putf(&b, ", \"event\": \"%s\", \"attempt\": %d", event, attempt);
     if (res != NULL) {
-        buf_addf(&b, ", \"stage\": \"%s\", \"code\": %d, \"enhanced\": ", res->stage ?
+        buf_putf(&b, ", \"stage\": \"%s\", \"code\": %d, \"enhanced\": ", res->stage ?
             res->stage : "", res->code);
         value_json_string(&b, res->enhanced, strlen(res->enhanced));
-        buf_adds(&b, ", \"text\": ");
+        buf_puts(&b, ", \"text\": ");
         value_json_string(&b, res->text, strlen(res->text));
-        buf_addf(&b, ", \"latency\": %.3f", res->latency);
+        buf_putf(&b, ", \"latency\": %.3f", res->latency);
     }
-    buf_adds(&b, "}\n");
+    buf_puts(&b, "}\n");
     /* one write(2) per line on an O_APPEND descriptor: lines never interleave */
     if (r->logfd != -1 && write(r->logfd, buf_str(&b), b.len) != (ssize_t)b.len)
         log_warn("cannot write the log file");
@@ -657,7 +657,7 @@ work(void *arg)
                 struct buf why;
 
                 buf_init(&why, 0);
-                buf_addf(&why, "%s (%s)", h.err.msg, h.err.path);
+                buf_putf(&why, "%s (%s)", h.err.msg, h.err.path);
                 transport_copy_text(res.text, sizeof(res.text), buf_str(&why), why.len);
                 buf_fini(&why);
             }

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "text.h"
 #include "tmpl.h"
 #include "util.h"
 #include "value.h"
@@ -870,35 +871,14 @@ put(struct render *r, const char *s, size_t n)
 static int
 put_html(struct render *r, const char *s, size_t n)
 {
-    size_t run = 0;
+    size_t max = r->out->max;
 
-    for (size_t i = 0; i < n; i++) {
-        const char *rep;
-
-        switch (s[i]) {
-        case '&':
-            rep = "&amp;";
-            break;
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        default:
-            continue;
-        }
-        if (put(r, s + run, i - run) == -1 || put(r, rep, strlen(rep)) == -1)
-            return -1;
-        run = i + 1;
+    text_html_escape(r->out, s, n);
+    if (buf_failed(r->out)) {
+        diag_set(r->d, EX_DATAERR, "rendered text would be longer than %zu bytes", max);
+        return -1;
     }
-    return put(r, s + run, n - run);
+    return 0;
 }
 
 /* The text of a scalar (missing and null: ""); -1 for lists and maps. */

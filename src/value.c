@@ -481,50 +481,50 @@ void
 value_yaml_scalar(struct buf *out, const char *s, size_t n)
 {
     if (plain_is_safe(s, n)) {
-        buf_add(out, s, n);
+        buf_put(out, s, n);
         return;
     }
-    buf_addc(out, '"');
+    buf_putc(out, '"');
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
 
         if (c == '"' || c == '\\') {
-            buf_addc(out, '\\');
-            buf_addc(out, (char)c);
+            buf_putc(out, '\\');
+            buf_putc(out, (char)c);
         } else if (c == '\n')
-            buf_adds(out, "\\n");
+            buf_puts(out, "\\n");
         else if (c == '\t')
-            buf_adds(out, "\\t");
+            buf_puts(out, "\\t");
         else if (c < 0x20 || c == 0x7f)
-            buf_addf(out, "\\x%02x", c);
+            buf_putf(out, "\\x%02x", c);
         else
-            buf_addc(out, (char)c);
+            buf_putc(out, (char)c);
     }
-    buf_addc(out, '"');
+    buf_putc(out, '"');
 }
 
 void
 value_json_string(struct buf *out, const char *s, size_t n)
 {
-    buf_addc(out, '"');
+    buf_putc(out, '"');
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
 
         if (c == '"' || c == '\\') {
-            buf_addc(out, '\\');
-            buf_addc(out, (char)c);
+            buf_putc(out, '\\');
+            buf_putc(out, (char)c);
         } else if (c == '\n')
-            buf_adds(out, "\\n");
+            buf_puts(out, "\\n");
         else if (c == '\r')
-            buf_adds(out, "\\r");
+            buf_puts(out, "\\r");
         else if (c == '\t')
-            buf_adds(out, "\\t");
+            buf_puts(out, "\\t");
         else if (c < 0x20 || c == 0x7f)
-            buf_addf(out, "\\u%04x", c);
+            buf_putf(out, "\\u%04x", c);
         else
-            buf_addc(out, (char)c);
+            buf_putc(out, (char)c);
     }
-    buf_addc(out, '"');
+    buf_putc(out, '"');
 }
 
 /* Integers as integers; others in the shortest %g form that reads back the same. */
@@ -553,42 +553,42 @@ value_write_json(struct buf *out, const struct value *v)
 
     switch (v->type) {
     case VALUE_NULL:
-        buf_adds(out, "null");
+        buf_puts(out, "null");
         break;
     case VALUE_BOOL:
-        buf_adds(out, v->b ? "true" : "false");
+        buf_puts(out, v->b ? "true" : "false");
         break;
     case VALUE_NUM:
         /* JSON has no infinity or NaN (RFC 8259 6): null, as JavaScript writes them */
         if (!isfinite(v->num)) {
-            buf_adds(out, "null");
+            buf_puts(out, "null");
             break;
         }
         value_num_text(v->num, num, sizeof(num));
-        buf_adds(out, num);
+        buf_puts(out, num);
         break;
     case VALUE_STR:
         value_json_string(out, v->str, v->len);
         break;
     case VALUE_LIST:
-        buf_addc(out, '[');
+        buf_putc(out, '[');
         for (size_t i = 0; i < v->n; i++) {
             if (i)
-                buf_adds(out, ", ");
+                buf_puts(out, ", ");
             value_write_json(out, v->items[i]);
         }
-        buf_addc(out, ']');
+        buf_putc(out, ']');
         break;
     case VALUE_MAP:
-        buf_addc(out, '{');
+        buf_putc(out, '{');
         for (size_t i = 0; i < v->n; i++) {
             if (i)
-                buf_adds(out, ", ");
+                buf_puts(out, ", ");
             value_json_string(out, v->pairs[i].key, strlen(v->pairs[i].key));
-            buf_adds(out, ": ");
+            buf_puts(out, ": ");
             value_write_json(out, v->pairs[i].val);
         }
-        buf_addc(out, '}');
+        buf_putc(out, '}');
         break;
     }
 }

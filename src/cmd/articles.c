@@ -79,16 +79,16 @@ describe(const struct article *a)
 static void
 text_field(struct buf *out, const char *label, const char *s, const char *from)
 {
-    buf_addf(out, "  %-10s %s", label, s != NULL && *s ? s : "-");
+    buf_putf(out, "  %-10s %s", label, s != NULL && *s ? s : "-");
     if (s != NULL && *s && from != NULL)
-        buf_addf(out, "    [%s]", from);
-    buf_addc(out, '\n');
+        buf_putf(out, "    [%s]", from);
+    buf_putc(out, '\n');
 }
 
 static void
 write_text(struct buf *out, const struct article *a)
 {
-    buf_addf(out, "%s (%s)\n", a->path, formats[a->format]);
+    buf_putf(out, "%s (%s)\n", a->path, formats[a->format]);
     text_field(out, "title", a->title, a->from.title);
     text_field(out, "source", a->source, a->from.source);
     text_field(out, "author", a->author, a->from.author);
@@ -107,20 +107,20 @@ write_text(struct buf *out, const struct article *a)
         text_field(out, "language", a->language, a->format == ARTICLE_TEXT ?
             "stop words and script" : NULL);
     for (size_t i = 0; i < a->nwarnings; i++)
-        buf_addf(out, "  %-10s %s\n", "warning", a->warnings[i]);
-    buf_addf(out, "  %-10s %zu\n", "paragraphs", a->nparagraphs);
+        buf_putf(out, "  %-10s %s\n", "warning", a->warnings[i]);
+    buf_putf(out, "  %-10s %zu\n", "paragraphs", a->nparagraphs);
     for (size_t i = 0; i < a->nparagraphs; i++) {
         const char *p = a->paragraphs[i];
         size_t n = strlen(p), k = n > PREVIEW_BYTES ? PREVIEW_BYTES : n;
 
         while (k < n && k > 0 && ((unsigned char)p[k] & 0xc0) == 0x80)
             k--;                            /* never cut a UTF-8 character in half */
-        buf_addf(out, "    %2zu. %.*s%s\n", i + 1, (int)k, p, k < n ? "..." : "");
+        buf_putf(out, "    %2zu. %.*s%s\n", i + 1, (int)k, p, k < n ? "..." : "");
     }
     if (a->nnoise > 0) {
-        buf_addf(out, "  %-10s %zu lines dropped\n", "noise", a->nnoise);
+        buf_putf(out, "  %-10s %zu lines dropped\n", "noise", a->nnoise);
         for (size_t i = 0; i < a->nnoise; i++)
-            buf_addf(out, "    line %d (%s): %s\n", a->noise[i].line, a->noise[i].why,
+            buf_putf(out, "    line %d (%s): %s\n", a->noise[i].line, a->noise[i].why,
                 a->noise[i].text);
     }
 }
@@ -132,32 +132,32 @@ write_yaml(struct buf *out, const struct value *v, int indent)
     for (size_t i = 0; i < v->n; i++) {
         const struct value *x = v->pairs[i].val;
 
-        buf_addf(out, "%*s%s:", indent, "", v->pairs[i].key);
+        buf_putf(out, "%*s%s:", indent, "", v->pairs[i].key);
         if (x->type == VALUE_MAP) {
-            buf_adds(out, x->n ? "\n" : " {}\n");
+            buf_puts(out, x->n ? "\n" : " {}\n");
             write_yaml(out, x, indent + 2);
         } else if (x->type == VALUE_LIST) {
-            buf_adds(out, x->n ? "\n" : " []\n");
+            buf_puts(out, x->n ? "\n" : " []\n");
             for (size_t k = 0; k < x->n; k++) {
                 const struct value *it = x->items[k];
 
                 if (it->type == VALUE_MAP) {
-                    buf_addf(out, "%*s-\n", indent + 2, "");
+                    buf_putf(out, "%*s-\n", indent + 2, "");
                     write_yaml(out, it, indent + 4);
                 } else {
-                    buf_addf(out, "%*s- ", indent + 2, "");
+                    buf_putf(out, "%*s- ", indent + 2, "");
                     value_yaml_scalar(out, it->str ? it->str : "", it->str ? it->len : 0);
-                    buf_addc(out, '\n');
+                    buf_putc(out, '\n');
                 }
             }
         } else if (x->type == VALUE_NULL)
-            buf_adds(out, " ~\n");
+            buf_puts(out, " ~\n");
         else if (x->type == VALUE_STR) {
-            buf_addc(out, ' ');
+            buf_putc(out, ' ');
             value_yaml_scalar(out, x->str, x->len);
-            buf_addc(out, '\n');
+            buf_putc(out, '\n');
         } else
-            buf_addf(out, " %s\n", x->str);
+            buf_putf(out, " %s\n", x->str);
     }
 }
 
@@ -260,16 +260,16 @@ show(struct buf *out, const struct article *a, int fmt, int n)
 
     if (fmt == 0) {
         if (n)
-            buf_addc(out, '\n');
+            buf_putc(out, '\n');
         write_text(out, a);
         return;
     }
     v = describe(a);
     if (fmt == 1) {
-        buf_adds(out, n ? ",\n  " : "\n  ");
+        buf_puts(out, n ? ",\n  " : "\n  ");
         value_write_json(out, v);
     } else {
-        buf_adds(out, "---\n");
+        buf_puts(out, "---\n");
         write_yaml(out, v, 0);
     }
     value_free(v);
@@ -320,7 +320,7 @@ cmd_articles(struct cli *c, int argc, char **argv)
         return cli_fail(&d);
     buf_init(&out, 0);
     if (fmt == 1)
-        buf_adds(&out, "[");
+        buf_puts(&out, "[");
     for (int i = optind; i < argc; i++) {
         struct article *a;
 
@@ -338,7 +338,7 @@ cmd_articles(struct cli *c, int argc, char **argv)
         article_free(a);
     }
     if (fmt == 1)
-        buf_adds(&out, n ? "\n]\n" : "]\n");
+        buf_puts(&out, n ? "\n]\n" : "]\n");
     if (fwrite(buf_str(&out), 1, out.len, stdout) != out.len)
         rc = EX_IOERR;
     buf_fini(&out);

@@ -95,7 +95,7 @@ write_file(const char *dir, const char *name, const struct buf *b, struct diag *
     int rc;
 
     buf_init(&path, 0);
-    buf_addf(&path, "%s/%s", dir, name);
+    buf_putf(&path, "%s/%s", dir, name);
     rc = atomic_replace(buf_str(&path), buf_str(b), b->len, d);
     buf_fini(&path);
     return rc;
@@ -410,7 +410,7 @@ live_render(void *ctx, const char *subscriber, struct preview_page *pg)
     } else
         sub = sample_subscriber(&j, &tmp);
     pg->current = xstrdup(sub->email);
-    buf_adds(&pg->to, sub->email);
+    buf_puts(&pg->to, sub->email);
     if (digest_parts(j.digest, sub, &pg->subject, &pg->text, &pg->html, &pg->err) == -1 ||
         digest_message(j.digest, sub, &pg->eml, &pg->err) == -1)
         goto out;

@@ -21,6 +21,7 @@
 #include "inbox.h"
 #include "log.h"
 #include "subs.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -74,38 +75,33 @@ static void
 csv_field(struct buf *out, const char *s)
 {
     if (strpbrk(s, ",\"\r\n") == NULL && s[0] != ' ' && s[0] != '\0') {
-        buf_adds(out, s);
+        buf_puts(out, s);
         return;
     }
     if (s[0] == '\0')
         return;
-    buf_addc(out, '"');
+    buf_putc(out, '"');
     for (; *s; s++) {
         if (*s == '"')
-            buf_addc(out, '"');
-        buf_addc(out, *s);
+            buf_putc(out, '"');
+        buf_putc(out, *s);
     }
-    buf_addc(out, '"');
+    buf_putc(out, '"');
 }
 
-/* Display width of UTF-8 text, one column per code point (good enough for a table). */
+/* Terminal columns of UTF-8 text (East Asian wide characters take two). */
 static size_t
 width(const char *s)
 {
-    size_t w = 0;
-
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            w++;
-    return w;
+    return text_width(s, strlen(s));
 }
 
 static void
 pad(struct buf *out, const char *s, size_t w)
 {
-    buf_adds(out, s);
+    buf_puts(out, s);
     for (size_t i = width(s); i < w; i++)
-        buf_addc(out, ' ');
+        buf_putc(out, ' ');
 }
 
 static void
@@ -113,8 +109,8 @@ join_tags(struct buf *out, const struct subscriber *s, const char *sep)
 {
     for (size_t i = 0; i < s->ntags; i++) {
         if (i)
-            buf_adds(out, sep);
-        buf_adds(out, s->tags[i]);
+            buf_puts(out, sep);
+        buf_puts(out, s->tags[i]);
     }
 }
 
@@ -155,7 +151,7 @@ write_list(struct buf *out, const struct subs *list, const struct filter *f, enu
             pad(out, "SINCE", 12);
             pad(out, "REASON", w[3] + 2);
         }
-        buf_adds(out, "TAGS\n");
+        buf_puts(out, "TAGS\n");
         for (size_t i = 0; i < list->n; i++) {
             const struct subscriber *s = &list->v[i];
 
@@ -173,7 +169,7 @@ write_list(struct buf *out, const struct subs *list, const struct filter *f, enu
                 pad(out, why, w[3] + 2);
             }
             join_tags(out, s, ",");
-            buf_addc(out, '\n');
+            buf_putc(out, '\n');
         }
         break;
     case FMT_CSV:
@@ -195,12 +191,12 @@ write_list(struct buf *out, const struct subs *list, const struct filter *f, enu
                 }
             }
         }
-        buf_adds(out, "email,name,status,tags,subscribed_at");
+        buf_puts(out, "email,name,status,tags,subscribed_at");
         for (size_t k = 0; k < nfk; k++) {
-            buf_addc(out, ',');
+            buf_putc(out, ',');
             csv_field(out, fk[k]);
         }
-        buf_adds(out, "\r\n");
+        buf_puts(out, "\r\n");
         for (size_t i = 0; i < list->n; i++) {
             const struct subscriber *s = &list->v[i];
             struct buf tags;
@@ -210,60 +206,60 @@ write_list(struct buf *out, const struct subs *list, const struct filter *f, enu
             buf_init(&tags, 0);
             join_tags(&tags, s, ";");
             csv_field(out, s->email);
-            buf_addc(out, ',');
+            buf_putc(out, ',');
             csv_field(out, s->name);
-            buf_addf(out, ",%s,", subs_status_name(s->status));
+            buf_putf(out, ",%s,", subs_status_name(s->status));
             csv_field(out, buf_str(&tags));
-            buf_addc(out, ',');
+            buf_putc(out, ',');
             csv_field(out, s->subscribed_at);
             for (size_t k = 0; k < nfk; k++) {
-                buf_addc(out, ',');
+                buf_putc(out, ',');
                 for (size_t j = 0; j < s->nfields; j++)
                     if (strcmp(s->fields[j].key, fk[k]) == 0)
                         csv_field(out, s->fields[j].val);
             }
-            buf_adds(out, "\r\n");
+            buf_puts(out, "\r\n");
             buf_fini(&tags);
         }
         free(fk);
         break;
     case FMT_YAML:
-        buf_adds(out, "subscribers:\n");
+        buf_puts(out, "subscribers:\n");
         for (size_t i = 0; i < list->n; i++)
             if (matches(&list->v[i], f))
                 subs_render_entry(out, &list->v[i], 2, 4);
         break;
     case FMT_JSON:
-        buf_adds(out, "[");
+        buf_puts(out, "[");
         for (size_t i = 0; i < list->n; i++) {
             const struct subscriber *s = &list->v[i];
 
             if (!matches(s, f))
                 continue;
-            buf_adds(out, n++ ? ",\n  {" : "\n  {");
-            buf_adds(out, "\"email\": ");
+            buf_puts(out, n++ ? ",\n  {" : "\n  {");
+            buf_puts(out, "\"email\": ");
             value_json_string(out, s->email, strlen(s->email));
-            buf_adds(out, ", \"name\": ");
+            buf_puts(out, ", \"name\": ");
             value_json_string(out, s->name, strlen(s->name));
-            buf_addf(out, ", \"status\": \"%s\", \"tags\": [", subs_status_name(s->status));
+            buf_putf(out, ", \"status\": \"%s\", \"tags\": [", subs_status_name(s->status));
             for (size_t j = 0; j < s->ntags; j++) {
                 if (j)
-                    buf_adds(out, ", ");
+                    buf_puts(out, ", ");
                 value_json_string(out, s->tags[j], strlen(s->tags[j]));
             }
-            buf_adds(out, "], \"subscribed_at\": ");
+            buf_puts(out, "], \"subscribed_at\": ");
             value_json_string(out, s->subscribed_at, strlen(s->subscribed_at));
-            buf_adds(out, ", \"fields\": {");
+            buf_puts(out, ", \"fields\": {");
             for (size_t j = 0; j < s->nfields; j++) {
                 if (j)
-                    buf_adds(out, ", ");
+                    buf_puts(out, ", ");
                 value_json_string(out, s->fields[j].key, strlen(s->fields[j].key));
-                buf_adds(out, ": ");
+                buf_puts(out, ": ");
                 value_json_string(out, s->fields[j].val, strlen(s->fields[j].val));
             }
-            buf_adds(out, "}}");
+            buf_puts(out, "}}");
         }
-        buf_adds(out, n ? "\n]\n" : "]\n");
+        buf_puts(out, n ? "\n]\n" : "]\n");
         break;
     }
 }
@@ -360,7 +356,7 @@ do_read(struct cli *c, const char *cmd, int argc, char **argv)
 
         for (size_t i = 0; i < list->n; i++)
             n += matches(&list->v[i], &f);
-        buf_addf(&out, "%zu\n", n);
+        buf_putf(&out, "%zu\n", n);
         if (log_level() >= LOGLEVEL_VERBOSE) {
             size_t by[SUBS_NSTATUS] = { 0 };
 
@@ -628,16 +624,16 @@ email_hint(const char *v, struct buf *hint)
     const char *lt = strchr(v, '<'), *gt = lt ? strchr(lt, '>') : NULL;
 
     if (lt != NULL && gt != NULL && gt > lt + 1) {
-        buf_adds(hint, "write the address alone, ");
-        buf_add(hint, lt + 1, (size_t)(gt - lt - 1));
-        buf_adds(hint, ", and the name in a name column");
+        buf_puts(hint, "write the address alone, ");
+        buf_put(hint, lt + 1, (size_t)(gt - lt - 1));
+        buf_puts(hint, ", and the name in a name column");
         return buf_str(hint);
     }
     if (ascii_strncasecmp(v, "mailto:", 7) == 0) {
         const char *q = strchr(v + 7, '?');
 
-        buf_adds(hint, "write the address without \"mailto:\", ");
-        buf_add(hint, v + 7, q ? (size_t)(q - v - 7) : strlen(v + 7));
+        buf_puts(hint, "write the address without \"mailto:\", ");
+        buf_put(hint, v + 7, q ? (size_t)(q - v - 7) : strlen(v + 7));
         return buf_str(hint);
     }
     return NULL;

@@ -10,7 +10,8 @@
 
 /*
  * Read one record into cells (pointers into out, which holds them NUL-separated).
- * Returns the cell count, 0 at the end, -1 on an unterminated quote.
+ * Returns the cell count, 0 at the end, -1 on an unterminated quote, -2 past maxcols, -3
+ * when the record is over out's maximum.
  */
 int
 subs_csv_record(struct subs_csv *c, struct buf *out, size_t *offs, int maxcols)
@@ -33,7 +34,7 @@ subs_csv_record(struct subs_csv *c, struct buf *out, size_t *offs, int maxcols)
                     return -1;
                 if (*c->p == '"') {
                     if (c->p + 1 < c->end && c->p[1] == '"') {
-                        buf_addc(out, '"');
+                        buf_putc(out, '"');
                         c->p += 2;
                         continue;
                     }
@@ -42,13 +43,13 @@ subs_csv_record(struct subs_csv *c, struct buf *out, size_t *offs, int maxcols)
                 }
                 if (*c->p == '\n')
                     c->nextline++;
-                buf_addc(out, *c->p++);
+                buf_putc(out, *c->p++);
             }
             /* anything between the closing quote and the separator is kept as text */
         }
         while (c->p < c->end && *c->p != sep && *c->p != '\n' && *c->p != '\r')
-            buf_addc(out, *c->p++);
-        buf_addc(out, '\0');
+            buf_putc(out, *c->p++);
+        buf_putc(out, '\0');
         if (c->p < c->end && *c->p == sep) {
             c->p++;
             continue;
@@ -58,6 +59,6 @@ subs_csv_record(struct subs_csv *c, struct buf *out, size_t *offs, int maxcols)
         if (c->p < c->end && *c->p == '\n')
             c->p++;
         c->nextline++;
-        return n;
+        return buf_failed(out) ? -3 : n;
     }
 }

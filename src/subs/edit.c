@@ -21,12 +21,13 @@
 #include "value.h"
 
 #include "subs_int.h"
+#include "text.h"
 
 static void
 spaces(struct buf *out, int n)
 {
     for (int i = 0; i < n; i++)
-        buf_addc(out, ' ');
+        buf_putc(out, ' ');
 }
 
 void
@@ -35,44 +36,44 @@ subs_render_entry(struct buf *out, const struct subscriber *sub, int dash_col, i
     if (key_col <= dash_col)
         key_col = dash_col + 2;
     spaces(out, dash_col);
-    buf_addc(out, '-');
+    buf_putc(out, '-');
     spaces(out, key_col - dash_col - 1);
-    buf_adds(out, "email: ");
+    buf_puts(out, "email: ");
     value_yaml_scalar(out, sub->email, strlen(sub->email));
-    buf_addc(out, '\n');
+    buf_putc(out, '\n');
     if (sub->name[0] != '\0') {
         spaces(out, key_col);
-        buf_adds(out, "name: ");
+        buf_puts(out, "name: ");
         value_yaml_scalar(out, sub->name, strlen(sub->name));
-        buf_addc(out, '\n');
+        buf_putc(out, '\n');
     }
     spaces(out, key_col);
-    buf_addf(out, "status: %s\n", subs_status_name(sub->status));
+    buf_putf(out, "status: %s\n", subs_status_name(sub->status));
     if (sub->ntags > 0) {
         spaces(out, key_col);
-        buf_adds(out, "tags: [");
+        buf_puts(out, "tags: [");
         for (size_t i = 0; i < sub->ntags; i++) {
             if (i)
-                buf_adds(out, ", ");
+                buf_puts(out, ", ");
             value_yaml_scalar(out, sub->tags[i], strlen(sub->tags[i]));
         }
-        buf_adds(out, "]\n");
+        buf_puts(out, "]\n");
     }
     if (sub->subscribed_at[0] != '\0') {
         spaces(out, key_col);
-        buf_adds(out, "subscribed_at: ");
+        buf_puts(out, "subscribed_at: ");
         value_yaml_scalar(out, sub->subscribed_at, strlen(sub->subscribed_at));
-        buf_addc(out, '\n');
+        buf_putc(out, '\n');
     }
     if (sub->nfields > 0) {
         spaces(out, key_col);
-        buf_adds(out, "fields:\n");
+        buf_puts(out, "fields:\n");
         for (size_t i = 0; i < sub->nfields; i++) {
             spaces(out, key_col + 2);
             value_yaml_scalar(out, sub->fields[i].key, strlen(sub->fields[i].key));
-            buf_adds(out, ": ");
+            buf_puts(out, ": ");
             value_yaml_scalar(out, sub->fields[i].val, strlen(sub->fields[i].val));
-            buf_addc(out, '\n');
+            buf_putc(out, '\n');
         }
     }
 }
@@ -265,27 +266,27 @@ kfind(const struct kline *k, size_t n, const char *key)
 static void
 flow_list(struct buf *b, const char *const *v, size_t n)
 {
-    buf_addc(b, '[');
+    buf_putc(b, '[');
     for (size_t i = 0; i < n; i++) {
         if (i)
-            buf_adds(b, ", ");
+            buf_puts(b, ", ");
         value_yaml_scalar(b, v[i], strlen(v[i]));
     }
-    buf_addc(b, ']');
+    buf_putc(b, ']');
 }
 
 static void
 flow_fields(struct buf *b, const struct subscriber *x)
 {
-    buf_addc(b, '{');
+    buf_putc(b, '{');
     for (size_t i = 0; i < x->nfields; i++) {
         if (i)
-            buf_adds(b, ", ");
+            buf_puts(b, ", ");
         value_yaml_scalar(b, x->fields[i].key, strlen(x->fields[i].key));
-        buf_adds(b, ": ");
+        buf_puts(b, ": ");
         value_yaml_scalar(b, x->fields[i].val, strlen(x->fields[i].val));
     }
-    buf_addc(b, '}');
+    buf_putc(b, '}');
 }
 
 static const char *
@@ -323,26 +324,26 @@ update_flow(const struct subs *s, const struct subscriber *sub, const struct sub
     if (close == NULL)
         return false;
     buf_init(&b, 0);
-    buf_adds(&b, "{email: ");
+    buf_puts(&b, "{email: ");
     value_yaml_scalar(&b, x->email, strlen(x->email));
     if (x->name[0] != '\0') {
-        buf_adds(&b, ", name: ");
+        buf_puts(&b, ", name: ");
         value_yaml_scalar(&b, x->name, strlen(x->name));
     }
-    buf_addf(&b, ", status: %s", subs_status_name(x->status));
+    buf_putf(&b, ", status: %s", subs_status_name(x->status));
     if (x->ntags > 0) {
-        buf_adds(&b, ", tags: ");
+        buf_puts(&b, ", tags: ");
         flow_list(&b, x->tags, x->ntags);
     }
     if (x->subscribed_at[0] != '\0') {
-        buf_adds(&b, ", subscribed_at: ");
+        buf_puts(&b, ", subscribed_at: ");
         value_yaml_scalar(&b, x->subscribed_at, strlen(x->subscribed_at));
     }
     if (x->nfields > 0) {
-        buf_adds(&b, ", fields: ");
+        buf_puts(&b, ", fields: ");
         flow_fields(&b, x);
     }
-    buf_addc(&b, '}');
+    buf_putc(&b, '}');
     edit_add(ed, (size_t)(open - s->text), (size_t)(close + 1 - s->text),
         arena_strdup(tmp, buf_str(&b)));
     buf_fini(&b);
@@ -401,9 +402,9 @@ update_fields(const struct subs *s, const struct kline *f, const struct subscrib
             continue;
         spaces(&add, child);
         value_yaml_scalar(&add, x->fields[i].key, strlen(x->fields[i].key));
-        buf_adds(&add, ": ");
+        buf_puts(&add, ": ");
         value_yaml_scalar(&add, x->fields[i].val, strlen(x->fields[i].val));
-        buf_addc(&add, '\n');
+        buf_putc(&add, '\n');
     }
     if (add.len > 0) {
         if (t[f->end - 1] != '\n')
@@ -449,9 +450,9 @@ update_in_place(const struct subs *s, const struct subscriber *sub,
 
             buf_init(&line, 0);
             if (s->text[e->end - 1] != '\n')
-                buf_addc(&line, '\n');
+                buf_putc(&line, '\n');
             spaces(&line, sub->key_col);
-            buf_addf(&line, "name: %s\n", buf_str(&v));
+            buf_putf(&line, "name: %s\n", buf_str(&v));
             edit_add(ed, e->end, e->end, arena_strdup(tmp, buf_str(&line)));
             buf_fini(&line);
         }
@@ -463,7 +464,7 @@ update_in_place(const struct subs *s, const struct subscriber *sub,
             edit_add(ed, ks->vstart, ks->vend, arena_strdup(tmp, subs_status_name(x->status)));
         else {
             spaces(&tail, sub->key_col);
-            buf_addf(&tail, "status: %s\n", subs_status_name(x->status));
+            buf_putf(&tail, "status: %s\n", subs_status_name(x->status));
         }
     }
     if (!tags_same) {
@@ -480,9 +481,9 @@ update_in_place(const struct subs *s, const struct subscriber *sub,
             ind = (int)(q - l);
             for (size_t i = 0; i < x->ntags; i++) {
                 spaces(&v, ind);
-                buf_adds(&v, "- ");
+                buf_puts(&v, "- ");
                 value_yaml_scalar(&v, x->tags[i], strlen(x->tags[i]));
-                buf_addc(&v, '\n');
+                buf_putc(&v, '\n');
             }
             edit_add(ed, (size_t)(l - s->text), kt->end, arena_strdup(tmp, buf_str(&v)));
         } else if (kt != NULL) {
@@ -490,9 +491,9 @@ update_in_place(const struct subs *s, const struct subscriber *sub,
             edit_add(ed, kt->vstart, kt->vend, arena_strdup(tmp, buf_str(&v)));
         } else {
             spaces(&tail, sub->key_col);
-            buf_adds(&tail, "tags: ");
+            buf_puts(&tail, "tags: ");
             flow_list(&tail, x->tags, x->ntags);
-            buf_addc(&tail, '\n');
+            buf_putc(&tail, '\n');
         }
     }
     if (x->nfields != sub->nfields || x->fields != sub->fields) {
@@ -505,13 +506,13 @@ update_in_place(const struct subs *s, const struct subscriber *sub,
             edit_add(ed, kf->vstart, kf->vend, arena_strdup(tmp, buf_str(&v)));
         } else if (x->nfields > 0) {
             spaces(&tail, sub->key_col);
-            buf_adds(&tail, "fields:\n");
+            buf_puts(&tail, "fields:\n");
             for (size_t i = 0; i < x->nfields; i++) {
                 spaces(&tail, sub->key_col + 2);
                 value_yaml_scalar(&tail, x->fields[i].key, strlen(x->fields[i].key));
-                buf_adds(&tail, ": ");
+                buf_puts(&tail, ": ");
                 value_yaml_scalar(&tail, x->fields[i].val, strlen(x->fields[i].val));
-                buf_addc(&tail, '\n');
+                buf_putc(&tail, '\n');
             }
         }
     }
@@ -551,12 +552,12 @@ reject(struct subs_change *c, const char *fmt, ...)
 static bool
 change_is_valid(struct subs_change *c)
 {
-    if (c->name != NULL && has_control(c->name, strlen(c->name))) {
+    if (c->name != NULL && text_has_control(c->name, strlen(c->name))) {
         reject(c, "the name holds a control character or line break");
         return false;
     }
     for (size_t i = 0; c->tags != NULL && i < c->ntags; i++)
-        if (c->tags[i][0] == '\0' || has_control(c->tags[i], strlen(c->tags[i]))) {
+        if (c->tags[i][0] == '\0' || text_has_control(c->tags[i], strlen(c->tags[i]))) {
             reject(c, "a tag must be a non-empty word on one line");
             return false;
         }
@@ -566,7 +567,7 @@ change_is_valid(struct subs_change *c)
                 "_ and -", c->fkeys[i]);
             return false;
         }
-        if (has_control(c->fvals[i], strlen(c->fvals[i]))) {
+        if (text_has_control(c->fvals[i], strlen(c->fvals[i]))) {
             reject(c, "field \"%s\" holds a control character or line break", c->fkeys[i]);
             return false;
         }
@@ -661,7 +662,7 @@ set_status(struct apply *ap, const struct subscriber *sub, int status)
 
         buf_init(&line, 0);
         spaces(&line, sub->key_col);
-        buf_addf(&line, "status: %s\n", subs_status_name((enum subs_status)status));
+        buf_putf(&line, "status: %s\n", subs_status_name((enum subs_status)status));
         /* at the end of the entry, which ends with a newline (or the file's end) */
         if (s->text[sub->start + sub->len - 1] != '\n') {
             edit_add(&ap->ed, sub->start + sub->len, sub->start + sub->len,
@@ -726,7 +727,7 @@ apply_one(struct apply *ap, struct subs_change *c)
     c->why[0] = '\0';
     c->notfound = false;
     if (addr_check(c->email, strlen(c->email), canon, &why) == -1) {
-        reject(c, "\"%s\" is not a valid address: %s", has_control(c->email,
+        reject(c, "\"%s\" is not a valid address: %s", text_has_control(c->email,
             strlen(c->email)) ? "(with control characters)" : c->email, why);
         return;
     }
@@ -767,13 +768,13 @@ append_added(struct apply *ap)
     if (s->shape == SHAPE_EMPTY) {
         at = s->len;
         if (s->len > 0 && s->text[s->len - 1] != '\n')
-            buf_addc(&pre, '\n');
-        buf_adds(&pre, "subscribers:\n");
+            buf_putc(&pre, '\n');
+        buf_puts(&pre, "subscribers:\n");
     } else if (at > 0 && s->text[at - 1] != '\n')
-        buf_addc(&pre, '\n');
+        buf_putc(&pre, '\n');
     if (s->empty_end > s->empty_start)
         edit_add(&ap->ed, s->empty_start, s->empty_end, NULL);
-    buf_add(&pre, buf_str(&ap->added), ap->added.len);
+    buf_put(&pre, buf_str(&ap->added), ap->added.len);
     edit_add(&ap->ed, at, at, arena_strdup(&ap->tmp, buf_str(&pre)));
     buf_fini(&pre);
 }
@@ -786,12 +787,12 @@ splice_all(struct apply *ap, struct buf *text)
 
     qsort(ap->ed.v, ap->ed.n, sizeof(*ap->ed.v), splice_cmp);
     for (size_t i = 0; i < ap->ed.n; i++) {
-        buf_add(text, ap->s->text + pos, ap->ed.v[i].start - pos);
+        buf_put(text, ap->s->text + pos, ap->ed.v[i].start - pos);
         if (ap->ed.v[i].text != NULL)
-            buf_adds(text, ap->ed.v[i].text);
+            buf_puts(text, ap->ed.v[i].text);
         pos = ap->ed.v[i].end;
     }
-    buf_add(text, ap->s->text + pos, ap->s->len - pos);
+    buf_put(text, ap->s->text + pos, ap->s->len - pos);
 }
 
 /* Never write a file we could not read back. */

@@ -11,6 +11,7 @@
 #include "util.h"
 
 #include "subs_int.h"
+#include "text.h"
 
 /* ---- the hash on canonical addresses -------------------------------------------------- */
 
@@ -19,16 +20,6 @@
  * 2.4 lets a local part be case-sensitive, but no mail system we know of uses that, and
  * two copies to one reader are worse than refusing "Bob@" next to "bob@" (Leniency).
  */
-static uint32_t
-hash_str(const char *s)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*s)) * 16777619u;
-    return h;
-}
-
 bool
 same_addr(const char *a, const char *b)
 {
@@ -40,7 +31,7 @@ same_addr(const char *a, const char *b)
 static void
 hash_put(struct subs *s, size_t idx)
 {
-    uint32_t h = hash_str(s->v[idx].addr);
+    uint32_t h = text_hash_fold(s->v[idx].addr);
     size_t mask = s->hcap - 1, i;
 
     for (i = h & mask; s->hash[i] != 0; i = (i + 1) & mask)
@@ -85,7 +76,7 @@ find_canon(const struct subs *s, const char *canon)
 
     if (s->hcap == 0)
         return NULL;
-    h = hash_str(canon);
+    h = text_hash_fold(canon);
     mask = s->hcap - 1;
     for (i = h & mask; s->hash[i] != 0; i = (i + 1) & mask) {
         size_t idx = (uint32_t)s->hash[i] - 1;

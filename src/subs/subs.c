@@ -24,6 +24,7 @@
 #include "value.h"
 
 #include "subs_int.h"
+#include "text.h"
 
 static const char *const status_names[SUBS_NSTATUS] = {
     "active", "pending", "unsubscribed", "bounced",
@@ -108,15 +109,6 @@ entry_reset(struct rentry *e)
     memset(e, 0, offsetof(struct rentry, tags));
     e->ntags = e->nf = 0;
     e->bad = false;
-}
-
-bool
-has_control(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return true;
-    return false;
 }
 
 /* YYYY-MM-DD, optionally THH:MM[:SS[.frac]] and Z or +-HH:MM (RFC 3339 / ISO 8601). */
@@ -213,7 +205,7 @@ finish_entry(struct parser *p)
     }
     if (addr_check(e->email.s, e->email.len, canon, &why) == -1) {
         problem(p, e->email.line, e->email.col, "\"%s\" is not a valid address: %s",
-            has_control(e->email.s, e->email.len) ? "(with control characters)" : e->email.s,
+            text_has_control(e->email.s, e->email.len) ? "(with control characters)" : e->email.s,
             why);
         return;
     }
@@ -223,17 +215,8 @@ finish_entry(struct parser *p)
         return;
     }
     if (e->status.set && (st = subs_status_parse(e->status.s)) == -1) {
-        const char *best = NULL;
-        int bestd = 4;
+        const char *best = text_did_you_mean(e->status.s, status_names, SUBS_NSTATUS, 3);
 
-        for (int i = 0; i < SUBS_NSTATUS; i++) {
-            int dd = edit_distance(e->status.s, status_names[i]);
-
-            if (dd < bestd) {
-                bestd = dd;
-                best = status_names[i];
-            }
-        }
         if (best != NULL)
             problem(p, e->status.line, e->status.col, "unknown status \"%s\"; did you mean "
                 "\"%s\"? (active, pending, unsubscribed or bounced)", e->status.s, best);
@@ -247,13 +230,13 @@ finish_entry(struct parser *p)
             "2026-01-31 or 2026-01-31T09:30:00Z", e->at.s);
         return;
     }
-    if (e->name.set && has_control(e->name.s, e->name.len)) {
+    if (e->name.set && text_has_control(e->name.s, e->name.len)) {
         problem(p, e->name.line, e->name.col, "the name holds a control character or line "
             "break; write it on one line");
         return;
     }
     for (size_t i = 0; i < e->ntags; i++)
-        if (e->tags[i].len == 0 || has_control(e->tags[i].s, e->tags[i].len)) {
+        if (e->tags[i].len == 0 || text_has_control(e->tags[i].s, e->tags[i].len)) {
             problem(p, e->tags[i].line, e->tags[i].col, "a tag must be a non-empty word on "
                 "one line");
             bad = true;
@@ -263,7 +246,7 @@ finish_entry(struct parser *p)
             problem(p, e->fk[i].line, e->fk[i].col, "field name \"%s\" is not usable in "
                 "templates; use letters, digits, _ and -", e->fk[i].s);
             bad = true;
-        } else if (has_control(e->fv[i].s, e->fv[i].len)) {
+        } else if (text_has_control(e->fv[i].s, e->fv[i].len)) {
             problem(p, e->fv[i].line, e->fv[i].col, "field \"%s\" holds a control character "
                 "or line break; write it on one line", e->fk[i].s);
             bad = true;

@@ -75,7 +75,6 @@ void problem(struct parser *p, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void rs_free(struct rscalar *r);
 void entry_reset(struct rentry *e);
-bool has_control(const char *s, size_t n);
 bool is_timestamp(const char *s);
 bool is_field_key(const char *k);
 /* Validate the gathered entry p->e and store it in p->s. */

@@ -13,6 +13,7 @@
 #include "util.h"
 
 #include "subs_int.h"
+#include "text.h"
 
 static const char *const entry_keys[] = {
     "email", "name", "status", "tags", "fields", "subscribed_at",
@@ -109,21 +110,13 @@ is_null_scalar(const yaml_event_t *ev)
 static size_t
 key_index(struct parser *p, const char *key, int kl, int kc)
 {
-    const char *best = NULL;
-    int bestd = 3;
+    const char *best;
     size_t ki;
 
     for (ki = 0; ki < ARRAY_LEN(entry_keys); ki++)
         if (strcmp(key, entry_keys[ki]) == 0)
             return ki;
-    for (size_t i = 0; i < ARRAY_LEN(entry_keys); i++) {
-        int dd = edit_distance(key, entry_keys[i]);
-
-        if (dd < bestd) {
-            bestd = dd;
-            best = entry_keys[i];
-        }
-    }
+    best = text_did_you_mean(key, entry_keys, ARRAY_LEN(entry_keys), 2);
     if (best != NULL)
         problem(p, kl, kc, "unknown key \"%s\"; did you mean \"%s\"?", key, best);
     else

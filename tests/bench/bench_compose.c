@@ -69,12 +69,12 @@ sentence(struct buf *b)
         const char *w = words[rng() % ARRAY_LEN(words)];
 
         if (i == 0)
-            buf_addc(b, (char)(*w >= 'a' && *w <= 'z' ? *w - 'a' + 'A' : *w));
-        buf_adds(b, i == 0 ? w + 1 : w);
+            buf_putc(b, (char)(*w >= 'a' && *w <= 'z' ? *w - 'a' + 'A' : *w));
+        buf_puts(b, i == 0 ? w + 1 : w);
         if (i + 1 < n)
-            buf_adds(b, rng() % 11 == 0 ? ", " : rng() % 29 == 0 ? " \xe2\x80\x94 " : " ");
+            buf_puts(b, rng() % 11 == 0 ? ", " : rng() % 29 == 0 ? " \xe2\x80\x94 " : " ");
     }
-    buf_adds(b, rng() % 9 == 0 ? " \xe2\x80\x9c" "for now\xe2\x80\x9d." : ".");
+    buf_puts(b, rng() % 9 == 0 ? " \xe2\x80\x9c" "for now\xe2\x80\x9d." : ".");
 }
 
 /* Article number k as Markdown with front matter (what `gazette send` reads from files). */
@@ -83,23 +83,23 @@ article_text(struct buf *b, int k)
 {
     size_t npara = 2 + rng() % 2;
 
-    buf_addf(b, "---\ntitle: \"Bench story %d: the council\xe2\x80\x99s new plan\"\n"
+    buf_putf(b, "---\ntitle: \"Bench story %d: the council\xe2\x80\x99s new plan\"\n"
         "url: https://news.example.org/2026/11/story-%d\nsource: The Bench Ledger\n"
         "author: Ren\xc3\xa9" "e Dupont\ndate: \"2026-11-%02d 09:%02d\"\ntags: [city, bench]\n"
         "summary: >\n  ", k, k, 1 + k % 26, k % 60);
     sentence(b);
-    buf_adds(b, "\n---\n\n");
+    buf_puts(b, "\n---\n\n");
     for (size_t i = 0; i < npara; i++) {
         size_t ns = 1 + rng() % 3;
 
         for (size_t j = 0; j < ns; j++) {
             if (j > 0)
-                buf_addc(b, ' ');
+                buf_putc(b, ' ');
             sentence(b);
         }
         if (i == 1)
-            buf_addf(b, " Read the [full report](https://news.example.org/reports/%d.pdf).", k);
-        buf_adds(b, "\n\n");
+            buf_putf(b, " Read the [full report](https://news.example.org/reports/%d.pdf).", k);
+        buf_puts(b, "\n\n");
     }
 }
 
@@ -137,7 +137,7 @@ norm_ws(struct buf *out, const char *s)
     bool sp = false;
 
     buf_reset(out);
-    buf_add(out, "", 0);
+    buf_put(out, "", 0);
     for (; *s == ' ' || *s == '\t'; s++)
         ;
     for (; *s; s++) {
@@ -146,32 +146,32 @@ norm_ws(struct buf *out, const char *s)
             continue;
         }
         if (sp)
-            buf_addc(out, ' ');
+            buf_putc(out, ' ');
         sp = false;
-        buf_addc(out, *s);
+        buf_putc(out, *s);
     }
 }
 
 static void
 json_field(struct buf *j, const char *key, const char *s, bool last)
 {
-    buf_addf(j, "  \"%s\": ", key);
+    buf_putf(j, "  \"%s\": ", key);
     if (s == NULL)
-        buf_adds(j, "null");
+        buf_puts(j, "null");
     else
         value_json_string(j, s, strlen(s));
-    buf_adds(j, last ? "\n}\n" : ",\n");
+    buf_puts(j, last ? "\n}\n" : ",\n");
 }
 
 static void
 to_lf(struct buf *out, const char *s, size_t n)
 {
     buf_reset(out);
-    buf_add(out, "", 0);
+    buf_put(out, "", 0);
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
             continue;
-        buf_addc(out, s[i] == '\r' ? '\n' : s[i]);
+        buf_putc(out, s[i] == '\r' ? '\n' : s[i]);
     }
 }
 
@@ -216,10 +216,10 @@ write_sample(const char *dir, const struct config *c, const struct digest *g,
         fprintf(stderr, "bench_compose: digest_parts: %s\n", d.msg);
         goto out;
     }
-    buf_addf(&path, "%s/sample-%06ld.eml", dir, i);
+    buf_putf(&path, "%s/sample-%06ld.eml", dir, i);
     if (write_file(buf_str(&path), msg, len) == -1)
         goto out;
-    buf_adds(&j, "{\n");
+    buf_puts(&j, "{\n");
     norm_ws(&t, buf_str(&subj));
     json_field(&j, "subject", buf_str(&t), false);
     norm_ws(&t, c->newsletter.from_name ? c->newsletter.from_name : c->newsletter.name);
@@ -231,7 +231,7 @@ write_sample(const char *dir, const struct config *c, const struct digest *g,
     json_field(&j, "reply_to_name", c->newsletter.reply_to ? "" : NULL, false);
     json_field(&j, "reply_to_addr", c->newsletter.reply_to, false);
     norm_ws(&t, c->newsletter.name);
-    buf_addf(&t, " <%s>", c->newsletter.list_id);
+    buf_putf(&t, " <%s>", c->newsletter.list_id);
     json_field(&j, "list_id", buf_str(&t), false);
     json_field(&j, "unsub_url", url, false);
     json_field(&j, "unsub_mailto", c->newsletter.unsubscribe_mailto, false);
@@ -243,7 +243,7 @@ write_sample(const char *dir, const struct config *c, const struct digest *g,
     to_lf(&t, buf_str(&text), text.len);
     json_field(&j, "text", buf_str(&t), true);
     buf_reset(&path);
-    buf_addf(&path, "%s/sample-%06ld.json", dir, i);
+    buf_putf(&path, "%s/sample-%06ld.json", dir, i);
     rc = write_file(buf_str(&path), buf_str(&j), j.len);
 out:
     buf_fini(&subj);
@@ -268,12 +268,12 @@ header(const char *msg, const char *name)
     while (p < end) {
         if (ascii_strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
             buf_init(&v, 0);
-            buf_add(&v, "", 0);
+            buf_put(&v, "", 0);
             for (p += nl + 1; p < end; p++) {
                 if (p[0] == '\r' && p[1] == '\n' && p[2] != ' ' && p[2] != '\t')
                     break;
                 if (*p != '\r' && *p != '\n')
-                    buf_addc(&v, *p);
+                    buf_putc(&v, *p);
             }
             return buf_steal(&v);
         }
@@ -414,7 +414,7 @@ main(int argc, char **argv)
             int w;
 
             buf_init(&p, 0);
-            buf_addf(&p, "%s/%s", article_dir, name);
+            buf_putf(&p, "%s/%s", article_dir, name);
             w = write_file(buf_str(&p), buf_str(&at), at.len);
             buf_fini(&p);
             if (w == -1)

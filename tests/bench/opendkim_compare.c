@@ -43,7 +43,7 @@ ours(const char *msg, size_t len, const char *key, int n)
     t = now();
     for (int i = 0; i < n; i++) {
         buf_reset(&b);
-        buf_add(&b, msg, len);
+        buf_put(&b, msg, len);
         if (dkim_sign(k, &b, 0, 0, &d) == -1)
             exit(1);
     }

@@ -90,7 +90,7 @@ compose_one(const char *p, size_t n, struct buf *out)
                 rc = -1;
         }
         if (out != NULL)
-            buf_add(out, buf_str(&m[0]), m[0].len);
+            buf_put(out, buf_str(&m[0]), m[0].len);
         buf_fini(&m[0]);
         buf_fini(&m[1]);
     }

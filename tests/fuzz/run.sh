@@ -18,7 +18,7 @@ for f in tests/fuzz/fuzz_*.c; do
     echo "== $name ($SECS s)"
     clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined \
         -fno-sanitize-recover=all $(pkg-config --cflags $PKGS) -o "$OUT/$name" "$f" $SRCS \
-        $(pkg-config --libs $PKGS) -lm
+        $(pkg-config --libs $PKGS) -lm -lunistring
     corpus="$OUT/$name.corpus"
     mkdir -p "$corpus"
     # the same seed folders as tests/unit/test_fuzz_seeds.c: own seeds and crashers, and

@@ -21,7 +21,8 @@ printf -- '---\ntitle: "Log"\nurl: https://news.example.org/l\n---\n\nOne paragr
 } >subscribers.yaml
 printf 'newsletter:\n  name: Log\n  from: news@example.org\n  postal_address: 1 Log Street, Lyon\n  unsubscribe_url: %s\n' \
     'https://example.org/u?t={{token}}' >gazette.yaml
-printf '  secret_env: GZ_SECRET\nsmtp:\n  transport: maildir\n  connections: 4\n' >>gazette.yaml
+printf '  secret_env: GZ_SECRET\n  postal_address: 1 Rue Exemple, 75001 Paris\n' >>gazette.yaml
+printf 'smtp:\n  transport: maildir\n  connections: 4\n' >>gazette.yaml
 printf 'paths:\n  outbox: outbox\n' >>gazette.yaml
 # trace GZ ARGS...: run gazette under strace; $T/err its stderr, $nw its writes to fd 2
 trace() {

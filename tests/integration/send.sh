@@ -768,10 +768,12 @@ gz send
 t1=$(date +%s)
 expect 75 "a server that accepts and never answers"
 # 40 subscribers: the run stops after a few timeouts instead of waiting for each one
-# (counted on the server, not on the clock: at most max_attempts tries per connection)
+# (counted on the server, not on the clock: max_attempts missed greetings stop the run,
+# and each of the 4 workers may have one more try in flight, of at most 2 connections;
+# waiting for each subscriber would take 40 or more)
 nconn=$(grep -c '^conn ' "$SD/log")
 check "$P it stopped after a few smtp.timeouts ($nconn connections, $((t1 - t0)) s)" \
-    [ "$nconn" -ge 1 -a "$nconn" -le 8 ]
+    [ "$nconn" -ge 1 -a "$nconn" -le 16 ]
 err_has "time" "the error says it timed out"
 stop_server
 

@@ -31,10 +31,12 @@ for a in ("alpha", "beta", "gamma", "delta"):
 with open("templates/digest.txt.mustache", "w") as f:
     f.write("{{#subscriber.name}}Hello {{subscriber.name}}!\n{{/subscriber.name}}"
             "{{^subscriber.name}}Hello reader!\n{{/subscriber.name}}"
-            "{{#articles}}{{>*title}}{{/articles}}")
+            "{{#articles}}{{>*title}}{{/articles}}"
+            "{{unsubscribe_url}}\n{{newsletter.postal_address}}\n")
 with open("gazette.yaml", "w") as f:
     f.write("newsletter:\n  name: Threads\n  from: news@example.org\n"
             "  unsubscribe_url: https://example.org/u?t={{token}}\n  secret_env: GZ_SECRET\n"
+            "  postal_address: 1 Rue Exemple, 75001 Paris\n"
             "smtp:\n  transport: maildir\n  connections: 8\n"
             "paths:\n  templates: templates\n  outbox: outbox\n")
 PYEOF

@@ -90,13 +90,13 @@ render_case(const struct value *test, const char *label, struct buf *got)
         tmpl_render(t, value_get(test, "data"), parts, TMPL_ESCAPE_HTML, got, &d) == -1 ||
         tmpl_render(t, value_get(test, "data"), parts, TMPL_ESCAPE_HTML, &again, &d) == -1) {
         buf_reset(got);
-        buf_adds(got, diag_format(&d, msg, sizeof(msg)));
+        buf_puts(got, diag_format(&d, msg, sizeof(msg)));
         goto out;
     }
     /* Compiled once, rendered many times: the second run must give the same text. */
     if (again.len != got->len || memcmp(buf_str(&again), buf_str(got), got->len) != 0) {
         buf_reset(got);
-        buf_addf(got, "second render differs: %s", buf_str(&again));
+        buf_putf(got, "second render differs: %s", buf_str(&again));
         goto out;
     }
     rc = 0;
@@ -118,7 +118,7 @@ run_file(const char *dir, const char *module, bool skip)
     int pass = 0, fail = 0, skipped = 0;
 
     buf_init(&path, BUF_MAX_DEFAULT);
-    buf_addf(&path, "%s/%s.json", dir, module);
+    buf_putf(&path, "%s/%s.json", dir, module);
     root = value_load(buf_str(&path), &d);
     tests = value_get(root, "tests");
     if (root == NULL || tests == NULL || tests->type != VALUE_LIST || tests->n == 0) {
@@ -181,9 +181,9 @@ main(int argc, char **argv)
 
     buf_init(&dir, BUF_MAX_DEFAULT);
     if (argc > 1)
-        buf_adds(&dir, argv[1]);
+        buf_puts(&dir, argv[1]);
     else
-        buf_addf(&dir, "%s/tests/spec/mustache", top != NULL && top[0] != '\0' ? top : ".");
+        buf_putf(&dir, "%s/tests/spec/mustache", top != NULL && top[0] != '\0' ? top : ".");
     for (size_t i = 0; i < ARRAY_LEN(modules); i++)
         run_file(buf_str(&dir), modules[i].file, modules[i].skip);
     buf_fini(&dir);

@@ -133,8 +133,8 @@ names(const struct subscriber **v, size_t n, struct buf *out)
     buf_reset(out);
     for (size_t i = 0; i < n; i++) {
         if (i)
-            buf_addc(out, ' ');
-        buf_add(out, v[i]->addr, strcspn(v[i]->addr, "@"));
+            buf_putc(out, ' ');
+        buf_put(out, v[i]->addr, strcspn(v[i]->addr, "@"));
     }
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -64,9 +65,33 @@ test_buf(void)
     CHECK_STR_EQ(buf_str(&b), "hello 42", "buf contents");
     CHECK(buf_adds(&b, "123456789") == -1, "buf refuses to pass its maximum");
     CHECK(b.len == 0 && b.p == NULL, "buf is emptied on overflow");
+    CHECK(buf_adds(&b, "x") == -1 && buf_failed(&b) && b.len == 0,
+        "buf stays failed after an overflow (no silent restart from empty)");
+    buf_puts(&b, "y");
+    CHECK(b.len == 0 && buf_failed(&b), "buf_put on a failed buffer adds nothing");
+    buf_reset(&b);
+    CHECK(buf_adds(&b, "ok") == 0 && !buf_failed(&b), "buf_reset clears the failure");
+    buf_fini(&b);
+    /* a buffer without a limit of its own exits past BUF_MAX_DEFAULT, as xmalloc does
+       (tried with a small max set by hand, in a child) */
+    {
+        pid_t pid;
+        int st = 0;
+
+        fflush(stdout);
+        if ((pid = fork()) == 0) {
+            buf_init(&b, 0);
+            b.max = 8;
+            buf_puts(&b, "123456789");
+            _exit(0);
+        }
+        waitpid(pid, &st, 0);
+        CHECK(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == EX_OSERR,
+            "an unlimited buffer past its size exits EX_OSERR");
+    }
     buf_init(&b, 0);
     for (int i = 0; i < 1000; i++)
-        buf_addf(&b, "%04d", i);
+        buf_putf(&b, "%04d", i);
     CHECK(b.len == 4000 && memcmp(b.p + 3996, "0999", 4) == 0, "buf grows");
     buf_fini(&b);
 }

@@ -272,7 +272,7 @@ test_forgery(void)
         struct digest *g;
 
         buf_init(&md, 0);
-        buf_addf(&md, "---\ntitle: \"T\"\nurl: https://example.org/1\n---\n\n%s", bodies[i]);
+        buf_putf(&md, "---\ntitle: \"T\"\nurl: https://example.org/1\n---\n\n%s", bodies[i]);
         a = article_parse(buf_str(&md), md.len, ARTICLE_MARKDOWN, "a.md", NULL, &d);
         buf_fini(&md);
         CHECK(a != NULL, "forgery %zu: the article reads %s", i, d.msg);
@@ -380,7 +380,7 @@ test_format_chars(void)
     o.cfg = cfg;
     o.template_dir = "/nonexistent";
     buf_init(&md, 0);
-    buf_addf(&md, "---\ntitle: \"%s\"\nurl: https://example.org/1\n---\n\nBody.\n", title);
+    buf_putf(&md, "---\ntitle: \"%s\"\nurl: https://example.org/1\n---\n\nBody.\n", title);
     a = article_parse(buf_str(&md), md.len, ARTICLE_MARKDOWN, "a.md", NULL, &d);
     CHECK(a != NULL && strcmp(a->title, title) == 0, "format characters: the article title "
         "keeps ZWJ, ZWNJ, U+2060 and U+FEFF");
@@ -443,7 +443,7 @@ test_link_styles(void)
         struct buf tag;
 
         buf_init(&tag, 0);
-        buf_add(&tag, p, gt ? (size_t)(gt - p) : strlen(p));
+        buf_put(&tag, p, gt ? (size_t)(gt - p) : strlen(p));
         links++;
         if (strstr(buf_str(&tag), "font-family:") && strstr(buf_str(&tag), "font-size:") &&
             strstr(buf_str(&tag), "color:"))

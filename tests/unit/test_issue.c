@@ -89,9 +89,9 @@ test_max(void)
     char *paths[1];
 
     buf_init(&y, 0);
-    buf_adds(&y, "articles:\n");
+    buf_puts(&y, "articles:\n");
     for (int i = 0; i <= ISSUE_MAX_ARTICLES; i++)
-        buf_adds(&y, "  - a.md\n");
+        buf_puts(&y, "  - a.md\n");
     put("big.yaml", buf_str(&y));
     buf_fini(&y);
     snprintf(path, sizeof(path), "%s/big.yaml", dir);

@@ -1,7 +1,8 @@
 /*
  * Unit tests for mime: RFC 2047 words and folding, the injection guard, quoted-printable
- * and base64 bodies (decoded back by the independent decoders below), whole messages built
- * from shared and personal segments, and a throughput figure printed as a "# ..." line.
+ * and base64 bodies (decoded back by the independent decoders of mimecheck.c), whole
+ * messages built from shared and personal segments, and a throughput figure printed as a
+ * "# ..." line.
  * With MIME_OUT=DIR set, also writes DIR/NN.eml + NN.json for tests/integration/check_eml.py.
  * SPDX-License-Identifier: MIT
  */
@@ -19,474 +20,7 @@
 #include "mime.h"
 #include "util.h"
 
-/* ---- small helpers ---------------------------------------------------------------------- */
-
-static bool
-all_ascii(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)p[i] >= 0x80)
-            return false;
-    return true;
-}
-
-/* true when every line ends in CRLF and there is no bare CR or LF */
-static bool
-crlf_only(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n'))
-            return false;
-        if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-            return false;
-    }
-    return true;
-}
-
-static size_t
-longest_line(const char *p, size_t n)
-{
-    size_t best = 0, cur = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
-            if (cur > best)
-                best = cur;
-            cur = 0;
-            i++;
-        } else {
-            cur++;
-        }
-    }
-    return cur > best ? cur : best;
-}
-
-/* LF, CRLF and lone CR all become LF: what a decoded text should equal */
-static void
-to_lf(struct buf *out, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\r') {
-            buf_addc(out, '\n');
-            if (i + 1 < n && p[i + 1] == '\n')
-                i++;
-        } else {
-            buf_addc(out, p[i]);
-        }
-    }
-}
-
-/* what a header value decodes to (mime.h, issue 9): the value unchanged, "" when blank */
-static void
-norm_ws(struct buf *out, const char *s)
-{
-    buf_reset(out);
-    buf_add(out, "", 0);
-    if (strspn(s, " \t") < strlen(s))
-        buf_adds(out, s);
-}
-
-/* single spaces between words: the only blanks that plain (unencoded) text can keep */
-static bool
-plain_ws(const char *s)
-{
-    size_t n = strlen(s);
-
-    return strchr(s, '\t') == NULL && strstr(s, "  ") == NULL &&
-        (n == 0 || (s[0] != ' ' && s[n - 1] != ' '));
-}
-
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;              /* lower case is refused on purpose (RFC 2045 6.7 (1)) */
-}
-
-static int
-b64val(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/* strict base64 of p[0..n) (length a multiple of 4, padding only at the end) */
-static int
-b64_decode(const char *p, size_t n, struct buf *out)
-{
-    if (n % 4 != 0)
-        return -1;
-    for (size_t i = 0; i < n; i += 4) {
-        int v[4], pad = 0;
-
-        for (int k = 0; k < 4; k++) {
-            if (p[i + k] == '=' && i + 4 == n && k >= 2) {
-                v[k] = 0;
-                pad++;
-            } else if ((v[k] = b64val(p[i + k])) < 0 || pad) {
-                return -1;
-            }
-        }
-        buf_addc(out, (char)(v[0] << 2 | v[1] >> 4));
-        if (pad < 2)
-            buf_addc(out, (char)((v[1] & 15) << 4 | v[2] >> 2));
-        if (pad < 1)
-            buf_addc(out, (char)((v[2] & 3) << 6 | v[3]));
-    }
-    return 0;
-}
-
-/* ---- an independent RFC 2047 decoder ---------------------------------------------------- */
-
-/* Unfold one field "Name: value\r\n[ more\r\n]" into its value (after "Name:" and blanks). */
-static void
-unfold(const char *field, size_t n, struct buf *out)
-{
-    const char *c = memchr(field, ':', n);
-    size_t i = c ? (size_t)(c - field) + 1 : n;
-
-    buf_reset(out);
-    buf_add(out, "", 0);
-    while (i < n && (field[i] == ' ' || field[i] == '\t'))
-        i++;
-    for (; i < n; i++) {
-        if (field[i] == '\r' && i + 1 < n && field[i + 1] == '\n') {
-            i++;
-            continue;
-        }
-        buf_addc(out, field[i]);
-    }
-}
-
-/*
- * Decode one encoded-word tok[0..n) into out; -1 and why when it is not a valid UTF-8
- * B or Q word of at most 75 characters holding whole characters (RFC 2047 2, 4, 5).
- */
-static int
-ew_decode(const char *tok, size_t n, bool phrase, struct buf *out, const char **why)
-{
-    struct buf w;
-    const char *text;
-    size_t tn;
-    int rc = -1;
-
-    buf_init(&w, 0);
-    buf_add(&w, "", 0);
-    if (n > MIME_EW_MAX) {
-        *why = "encoded-word longer than 75";
-        goto out;
-    }
-    if (n < 12 || ascii_strncasecmp(tok, "=?UTF-8?", 8) != 0 || tok[9] != '?' ||
-        memcmp(tok + n - 2, "?=", 2) != 0) {
-        *why = "not a UTF-8 encoded-word";
-        goto out;
-    }
-    text = tok + 10;
-    tn = n - 12;
-    if (tok[8] == 'B' || tok[8] == 'b') {
-        if (b64_decode(text, tn, &w) == -1) {
-            *why = "bad base64 in encoded-word";
-            goto out;
-        }
-    } else if (tok[8] == 'Q' || tok[8] == 'q') {
-        for (size_t i = 0; i < tn; i++) {
-            char c = text[i];
-
-            if (c == '_') {
-                buf_addc(&w, ' ');
-            } else if (c == '=') {
-                int hi = i + 2 < tn ? hexval(text[i + 1]) : -1;
-                int lo = i + 2 < tn ? hexval(text[i + 2]) : -1;
-
-                if (hi < 0 || lo < 0) {
-                    *why = "bad =XX in Q word";
-                    goto out;
-                }
-                buf_addc(&w, (char)(hi << 4 | lo));
-                i += 2;
-            } else if (phrase ? !(IS_ALNUM(c) || strchr("!*+-/", c)) :
-                (c <= ' ' || c >= 0x7f || c == '?')) {
-                *why = "character not allowed in a Q word";
-                goto out;
-            } else {
-                buf_addc(&w, c);
-            }
-        }
-    } else {
-        *why = "unknown encoding";
-        goto out;
-    }
-    if (!utf8_is_valid(buf_str(&w), w.len)) {
-        *why = "encoded-word splits a UTF-8 character";
-        goto out;
-    }
-    buf_add(out, buf_str(&w), w.len);
-    rc = 0;
-out:
-    buf_fini(&w);
-    return rc;
-}
-
-static bool
-holds_ewmark(const char *p, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i++)
-        if (p[i] == '=' && p[i + 1] == '?')
-            return true;
-    return false;
-}
-
-static bool
-is_ew_token(const char *t, size_t n)
-{
-    return n >= 12 && t[0] == '=' && t[1] == '?' && t[n - 2] == '?' && t[n - 1] == '=';
-}
-
-/*
- * Decode an unfolded value: tokens separated by SP/TAB; encoded-words decoded, blanks
- * between two encoded-words dropped (RFC 2047 6.2), one SP otherwise.  With phrase,
- * quoted-strings are unquoted (and may hold blanks).
- */
-static int
-hdr_decode(const char *v, bool phrase, struct buf *out, const char **why)
-{
-    size_t n = strlen(v), i = 0;
-    bool prev_ew = false, any = false;
-
-    buf_reset(out);
-    buf_add(out, "", 0);
-    while (i < n) {
-        size_t s, e;
-        bool ew;
-
-        while (i < n && (v[i] == ' ' || v[i] == '\t'))
-            i++;
-        if (i == n)
-            break;
-        s = i;
-        if (phrase && v[i] == '"') {
-            if (any)
-                buf_addc(out, ' ');
-            for (i++; i < n && v[i] != '"'; i++) {
-                if (v[i] == '\\' && i + 1 < n)
-                    i++;
-                buf_addc(out, v[i]);
-            }
-            if (i == n) {
-                *why = "unterminated quoted-string";
-                return -1;
-            }
-            i++;
-            prev_ew = false;
-            any = true;
-            continue;
-        }
-        while (i < n && v[i] != ' ' && v[i] != '\t')
-            i++;
-        e = i;
-        ew = is_ew_token(v + s, e - s);
-        if (any && !(ew && prev_ew))
-            buf_addc(out, ' ');
-        if (ew) {
-            if (ew_decode(v + s, e - s, phrase, out, why) == -1)
-                return -1;
-        } else {
-            if (holds_ewmark(v + s, e - s)) {
-                *why = "a plain word holds \"=?\"";
-                return -1;
-            }
-            buf_add(out, v + s, e - s);
-        }
-        prev_ew = ew;
-        any = true;
-    }
-    return 0;
-}
-
-/* ---- an independent quoted-printable decoder and checker -------------------------------- */
-
-/*
- * Decode quoted-printable p[0..n) (CRLF lines) into out with LF line ends, checking
- * RFC 2045 6.7 on the way: lines <= 76, only =XX in upper case, no blank at a line end,
- * no line starting with "." or "From ", and no soft break inside a UTF-8 character (each
- * wire line must decode to whole characters).
- */
-static int
-qp_decode(const char *p, size_t n, struct buf *out, const char **why)
-{
-    struct buf line;
-    size_t i = 0;
-    int rc = -1;
-
-    buf_init(&line, 0);
-    while (i < n) {
-        const char *e = NULL;
-        size_t le, len;
-        bool soft = false;
-
-        for (size_t k = i; k + 1 < n; k++)
-            if (p[k] == '\r' && p[k + 1] == '\n') {
-                e = p + k;
-                break;
-            }
-        le = e ? (size_t)(e - p) : n;
-        len = le - i;
-        if (len > MIME_QP_LINE) {
-            *why = "QP line longer than 76";
-            goto out;
-        }
-        if (len > 0 && (p[le - 1] == ' ' || p[le - 1] == '\t')) {
-            *why = "QP line ends in a blank";
-            goto out;
-        }
-        if (len > 0 && p[i] == '.') {
-            *why = "QP line starts with '.'";
-            goto out;
-        }
-        if (len >= 5 && memcmp(p + i, "From ", 5) == 0) {
-            *why = "QP line starts with \"From \"";
-            goto out;
-        }
-        buf_reset(&line);
-        buf_add(&line, "", 0);
-        for (size_t k = i; k < le; k++) {
-            unsigned char c = (unsigned char)p[k];
-
-            if (c == '=') {
-                int hi, lo;
-
-                if (k + 1 == le) {
-                    soft = true;
-                    break;
-                }
-                hi = k + 2 < le ? hexval(p[k + 1]) : -1;
-                lo = k + 2 < le ? hexval(p[k + 2]) : -1;
-                if (hi < 0 || lo < 0) {
-                    *why = "bad =XX escape";
-                    goto out;
-                }
-                buf_addc(&line, (char)(hi << 4 | lo));
-                k += 2;
-            } else if ((c < 33 && c != ' ' && c != '\t') || c > 126) {
-                *why = "byte that must be encoded appears literally";
-                goto out;
-            } else {
-                buf_addc(&line, (char)c);
-            }
-        }
-        if (!utf8_is_valid(buf_str(&line), line.len)) {
-            *why = "a soft break splits a UTF-8 character";
-            goto out;
-        }
-        buf_add(out, buf_str(&line), line.len);
-        if (e == NULL)
-            break;
-        if (!soft)
-            buf_addc(out, '\n');
-        i = le + 2;
-    }
-    rc = 0;
-out:
-    buf_fini(&line);
-    return rc;
-}
-
-/* base64 body lines (<= 76) -> bytes -> LF text */
-static int
-b64_body_decode(const char *p, size_t n, struct buf *out, const char **why)
-{
-    struct buf joined, raw;
-    size_t cur = 0;
-    int rc = -1;
-
-    buf_init(&joined, 0);
-    buf_init(&raw, 0);
-    buf_add(&joined, "", 0);
-    buf_add(&raw, "", 0);
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
-            i++;
-            cur = 0;
-            continue;
-        }
-        if (++cur > MIME_B64_LINE) {
-            *why = "base64 line longer than 76";
-            goto out;
-        }
-        buf_addc(&joined, p[i]);
-    }
-    if (b64_decode(buf_str(&joined), joined.len, &raw) == -1) {
-        *why = "bad base64";
-        goto out;
-    }
-    to_lf(out, buf_str(&raw), raw.len);
-    rc = 0;
-out:
-    buf_fini(&joined);
-    buf_fini(&raw);
-    return rc;
-}
-
-/* ---- header field checks ------------------------------------------------------------------ */
-
-/* The shape every header field we write must have; NULL when fine, else what is wrong. */
-static const char *
-field_shape(const char *p, size_t n, const char *name)
-{
-    size_t nl = strlen(name), i = 0;
-
-    if (n < nl + 4 || memcmp(p, name, nl) != 0 || p[nl] != ':' || p[nl + 1] != ' ')
-        return "does not start with \"Name: \" on the first line";
-    if (!all_ascii(p, n))
-        return "holds 8-bit bytes";
-    if (!crlf_only(p, n) || memcmp(p + n - 2, "\r\n", 2) != 0)
-        return "line ends are not all CRLF";
-    while (i < n) {
-        const char *e = strstr(p + i, "\r\n");
-        size_t len = (size_t)(e - (p + i));
-        bool ew = false, blank = true;
-
-        for (size_t k = i; k + 1 < i + len; k++)
-            if (p[k] == '=' && p[k + 1] == '?')
-                ew = true;
-        for (size_t k = i; k < i + len; k++)
-            if (p[k] != ' ' && p[k] != '\t')
-                blank = false;
-        for (size_t k = i; k < i + len; k++)
-            if ((unsigned char)p[k] < 0x20 && p[k] != '\t')
-                return "control byte in a line";
-        if (blank)
-            return "a line of white space only";
-        if (i > 0 && p[i] != ' ' && p[i] != '\t')
-            return "a continuation line does not start with a blank";
-        if (len > MIME_LINE_SOFT)
-            return "a line is longer than 78";
-        if (ew && len > MIME_EW_LINE)
-            return "a line holding an encoded-word is longer than 76";
-        i += len + 2;
-    }
-    return NULL;
-}
-
-/* word is one of the blank-separated tokens of v */
-static bool
-has_token(const char *v, const char *word)
-{
-    size_t n = strlen(word);
-
-    for (const char *p = v; (p = strstr(p, word)) != NULL; p++)
-        if ((p == v || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-            return true;
-    return false;
-}
+#include "mimecheck.h"
 
 static void
 check_text_field(const char *what, const char *name, const char *in, const char *plain)
@@ -560,29 +94,29 @@ test_header_text(void)
     }
     /* 300 characters of ASCII words: folded, not encoded (RFC 5322 2.2.3) */
     for (int i = 0; s.len < 300; i++)
-        buf_addf(&s, "%sword%d", i ? " " : "", i);
+        buf_putf(&s, "%sword%d", i ? " " : "", i);
     check_text_field("300-char ASCII subject", "Subject", buf_str(&s), "word7");
     /* one 120-character word cannot be folded: it goes as encoded-words */
     buf_reset(&s);
     for (int i = 0; i < 120; i++)
-        buf_addc(&s, (char)('a' + i % 26));
-    buf_adds(&s, " tail");
+        buf_putc(&s, (char)('a' + i % 26));
+    buf_puts(&s, " tail");
     check_text_field("120-char word", "Subject", buf_str(&s), NULL);
     /* 4-byte characters at every offset around the split point of an encoded-word */
     for (int k = 0; k < 8; k++) {
         buf_reset(&s);
-        buf_adds(&s, "\xc3\xa9");
+        buf_puts(&s, "\xc3\xa9");
         for (int i = 0; i < k; i++)
-            buf_addc(&s, 'x');
+            buf_putc(&s, 'x');
         for (int i = 0; i < 50; i++)
-            buf_adds(&s, "\xf0\x9f\x9a\x80");
+            buf_puts(&s, "\xf0\x9f\x9a\x80");
         snprintf(what, sizeof(what), "50 emoji after %d ASCII", k);
         check_text_field(what, "Subject", buf_str(&s), NULL);
     }
     /* 200 CJK characters with spaces every 7 */
     buf_reset(&s);
     for (int i = 0; i < 200; i++)
-        buf_adds(&s, i % 7 == 6 ? "\xe6\x97\xa5 " : "\xe6\x97\xa5");
+        buf_puts(&s, i % 7 == 6 ? "\xe6\x97\xa5 " : "\xe6\x97\xa5");
     check_text_field("200 CJK characters", "Subject", buf_str(&s), NULL);
     {
         /* B or Q, whichever is shorter: mostly-ASCII words go Q, CJK goes B */
@@ -816,7 +350,7 @@ test_injection(void)
             else
                 p.subject = evil[e];
             buf_reset(&out);
-            buf_adds(&out, "previous message");
+            buf_puts(&out, "previous message");
             rc = mime_message_write(g, &p, &out, &dd);
             CHECK(rc == -1 && dd.code == EX_DATAERR && strstr(dd.msg, pfields[f].label) &&
                 strcmp(buf_str(&out), "previous message") == 0,
@@ -871,8 +405,8 @@ check_qp(const char *what, const char *in, size_t n)
     buf_init(&enc, 0);
     buf_init(&dec, 0);
     buf_init(&want, 0);
-    buf_add(&dec, "", 0);
-    buf_add(&want, "", 0);
+    buf_put(&dec, "", 0);
+    buf_put(&want, "", 0);
     CHECK(mime_body_encode(&enc, MIME_QP, in, n) == 0, "%s: QP encoded", what);
     to_lf(&want, in, n);
     CHECK(all_ascii(buf_str(&enc), enc.len) && crlf_only(buf_str(&enc), enc.len),
@@ -907,45 +441,45 @@ test_qp(void)
     buf_init(&s, 0);
     buf_init(&enc, 0);
     for (int i = 0; i < 5000; i++)
-        buf_addc(&s, (char)('a' + i % 26));
-    buf_adds(&s, "\n");
+        buf_putc(&s, (char)('a' + i % 26));
+    buf_puts(&s, "\n");
     check_qp("5000-char line", buf_str(&s), s.len);
     buf_reset(&s);
     for (int i = 0; i < 1000; i++)
-        buf_adds(&s, "\xc3\xa9");
+        buf_puts(&s, "\xc3\xa9");
     check_qp("1000 x e-acute on one line", buf_str(&s), s.len);
     buf_reset(&s);
     for (int i = 0; i < 500; i++)
-        buf_adds(&s, i % 40 == 39 ? "\xe6\x97\xa5\n" : "\xe6\x97\xa5");
+        buf_puts(&s, i % 40 == 39 ? "\xe6\x97\xa5\n" : "\xe6\x97\xa5");
     check_qp("CJK lines", buf_str(&s), s.len);
     /* multi-byte characters and blanks at every position around the soft-break column */
     for (int k = 0; k < 16; k++) {
         buf_reset(&s);
         for (int i = 0; i < 60 + k; i++)
-            buf_addc(&s, 'a');
-        buf_adds(&s, "\xf0\x9f\x9a\x80\xf0\x9f\x9a\x80 \xc3\xa9\xe2\x82\xac x\n");
+            buf_putc(&s, 'a');
+        buf_puts(&s, "\xf0\x9f\x9a\x80\xf0\x9f\x9a\x80 \xc3\xa9\xe2\x82\xac x\n");
         for (int i = 0; i < 70 + k; i++)
-            buf_addc(&s, 'b');
-        buf_adds(&s, "  \n");
+            buf_putc(&s, 'b');
+        buf_puts(&s, "  \n");
         for (int i = 0; i < 74 + k % 4; i++)
-            buf_addc(&s, 'c');
-        buf_adds(&s, "From .x\n");
+            buf_putc(&s, 'c');
+        buf_puts(&s, "From .x\n");
         snprintf(what, sizeof(what), "soft-break column offset %d", k);
         check_qp(what, buf_str(&s), s.len);
     }
     /* 76 characters and a line break fit one line; 77 do not (RFC 2045 6.7 rule 5) */
     buf_reset(&s);
     for (int i = 0; i < 76; i++)
-        buf_addc(&s, 'x');
-    buf_adds(&s, "\n");
+        buf_putc(&s, 'x');
+    buf_puts(&s, "\n");
     mime_body_encode(&enc, MIME_QP, buf_str(&s), s.len);
     CHECK(enc.len == 78 && memcmp(enc.p, s.p, 76) == 0 && memcmp(enc.p + 76, "\r\n", 2) == 0,
         "QP: a 76-character line is kept whole");
     buf_reset(&enc);
     buf_reset(&s);
     for (int i = 0; i < 77; i++)
-        buf_addc(&s, 'x');
-    buf_adds(&s, "\n");
+        buf_putc(&s, 'x');
+    buf_puts(&s, "\n");
     mime_body_encode(&enc, MIME_QP, buf_str(&s), s.len);
     CHECK(strstr(buf_str(&enc), "=\r\n") != NULL, "QP: a 77-character line gets a soft break");
     buf_reset(&enc);
@@ -985,10 +519,10 @@ test_cte(void)
     }
     buf_init(&enc, 0);
     buf_init(&dec, 0);
-    buf_add(&dec, "", 0);
+    buf_put(&dec, "", 0);
     /* short non-Latin text stays QP; long text goes base64 once that saves a line */
     for (int i = 0; i < 20; i++)
-        buf_adds(&enc, ja);
+        buf_puts(&enc, ja);
     CHECK(mime_cte_choose(buf_str(&enc), enc.len) == MIME_BASE64, "cte: 20 lines of Japanese "
         "go as base64");
     buf_reset(&enc);
@@ -1002,7 +536,7 @@ test_cte(void)
 
         buf_init(&big, 0);
         for (int i = 0; i < 300; i++)
-            buf_adds(&big, i % 30 == 29 ? "\xe6\x97\xa5\r\n" : "\xe6\x97\xa5");
+            buf_puts(&big, i % 30 == 29 ? "\xe6\x97\xa5\r\n" : "\xe6\x97\xa5");
         why = NULL;
         CHECK(mime_body_encode(&enc, MIME_BASE64, buf_str(&big), big.len) == 0 &&
             longest_line(buf_str(&enc), enc.len) <= MIME_B64_LINE &&
@@ -1027,211 +561,6 @@ test_date(void)
     mime_date_write(&b, 1700000000);
     CHECK_STR_EQ(buf_str(&b), "Tue, 14 Nov 2023 22:13:20 +0000", "date of 1700000000");
     buf_fini(&b);
-}
-
-/* ---- whole messages ------------------------------------------------------------------------ */
-
-struct parsed {
-    struct buf text, html;      /* decoded, LF line ends */
-    char cte[2][24];
-    char boundary[80];
-    int nparts;
-};
-
-static void
-parsed_init(struct parsed *m)
-{
-    memset(m, 0, sizeof(*m));
-    buf_init(&m->text, 0);
-    buf_init(&m->html, 0);
-    buf_add(&m->text, "", 0);
-    buf_add(&m->html, "", 0);
-}
-
-static void
-parsed_fini(struct parsed *m)
-{
-    buf_fini(&m->text);
-    buf_fini(&m->html);
-}
-
-/* Fields named name in the header block of msg; the first one goes to at and len. */
-static int
-field_count(const char *msg, const char *name, const char **at, size_t *len)
-{
-    const char *end = strstr(msg, "\r\n\r\n"), *p = msg;
-    size_t nl = strlen(name);
-    int count = 0;
-
-    while (p != NULL && end != NULL && p <= end) {
-        if (ascii_strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
-            if (count++ == 0 && at != NULL) {
-                const char *q = strstr(p, "\r\n") + 2;
-
-                while (*q == ' ' || *q == '\t')
-                    q = strstr(q, "\r\n") + 2;
-                *at = p;
-                *len = (size_t)(q - p);
-            }
-        }
-        p = strstr(p, "\r\n");
-        if (p != NULL)
-            p += 2;
-    }
-    return count;
-}
-
-static int
-decode_part(const char *hdr, size_t hn, const char *body, size_t bn, struct parsed *m,
-    const char **why)
-{
-    char *h = xstrndup(hdr, hn);
-    const char *cte = strstr(h, "Content-Transfer-Encoding: ");
-    bool html = strstr(h, "Content-Type: text/html; charset=utf-8") != NULL;
-    bool text = strstr(h, "Content-Type: text/plain; charset=utf-8") != NULL;
-    struct buf *out = html ? &m->html : &m->text;
-    int rc = -1, k = m->nparts;
-
-    if (cte == NULL || (!html && !text) || k > 1) {
-        *why = "part without Content-Type text/plain|html; charset=utf-8 or CTE";
-        goto out;
-    }
-    cte += strlen("Content-Transfer-Encoding: ");
-    snprintf(m->cte[k], sizeof(m->cte[k]), "%.*s", (int)strcspn(cte, "\r"), cte);
-    if (strcmp(m->cte[k], "7bit") == 0) {
-        to_lf(out, body, bn);
-        rc = 0;
-    } else if (strcmp(m->cte[k], "quoted-printable") == 0) {
-        rc = qp_decode(body, bn, out, why);
-    } else if (strcmp(m->cte[k], "base64") == 0) {
-        rc = b64_body_decode(body, bn, out, why);
-    } else {
-        *why = "unknown transfer encoding";
-    }
-    if (rc == 0 && ((k == 0 && !text) || (k == 1 && !html))) {
-        *why = "parts are not text/plain then text/html";
-        rc = -1;
-    }
-    m->nparts++;
-out:
-    free(h);
-    return rc;
-}
-
-/* Split a multipart/alternative message we wrote and decode both parts. */
-static int
-parse_message(const char *msg, struct parsed *m, const char **why)
-{
-    const char *b = strstr(msg, "boundary=\""), *body = strstr(msg, "\r\n\r\n"), *p;
-    char delim[96];
-    size_t bl, dl;
-
-    if (b == NULL || body == NULL || b > body) {
-        *why = "no boundary";
-        return -1;
-    }
-    b += 10;
-    bl = strcspn(b, "\"");
-    if (bl == 0 || bl > MIME_BOUNDARY_MAX) {
-        *why = "boundary empty or longer than 70";
-        return -1;
-    }
-    snprintf(m->boundary, sizeof(m->boundary), "%.*s", (int)bl, b);
-    dl = (size_t)snprintf(delim, sizeof(delim), "\r\n--%s", m->boundary);
-    p = body + 2;           /* the CRLF before the first delimiter is the header's end */
-    for (;;) {
-        const char *ph, *pb, *next;
-
-        if (strncmp(p, delim, dl) != 0) {
-            *why = "delimiter line expected";
-            return -1;
-        }
-        p += dl;
-        if (strcmp(p, "--\r\n") == 0)
-            break;
-        if (strncmp(p, "\r\n", 2) != 0) {
-            *why = "junk after a delimiter";
-            return -1;
-        }
-        ph = p + 2;
-        pb = strstr(ph, "\r\n\r\n");
-        next = strstr(ph, delim);
-        if (pb == NULL || next == NULL || pb > next) {
-            *why = "part without header/body";
-            return -1;
-        }
-        if (decode_part(ph, (size_t)(pb - ph), pb + 4, (size_t)(next - pb - 4), m, why) == -1)
-            return -1;
-        p = next;
-    }
-    return m->nparts == 2 ? 0 : (*why = "not two parts", -1);
-}
-
-/* the shape of a whole message; NULL when fine */
-static const char *
-message_shape(const char *msg, size_t n, bool https)
-{
-    static const char *const once[] = { "Date", "From", "To", "Subject", "Message-ID",
-        "MIME-Version" };
-    const char *at;
-    size_t len;
-
-    if (!crlf_only(msg, n))
-        return "a bare CR or LF";
-    if (!all_ascii(msg, n))
-        return "8-bit bytes";
-    if (longest_line(msg, n) > MIME_LINE_HARD)
-        return "a line longer than 998";
-    for (size_t i = 0; i < ARRAY_LEN(once); i++)
-        if (field_count(msg, once[i], NULL, NULL) != 1)
-            return "a required field is missing or repeated";
-    if (field_count(msg, "Bcc", NULL, NULL) != 0 || field_count(msg, "Return-Path", NULL, NULL))
-        return "Bcc or Return-Path present";
-    if (field_count(msg, "MIME-Version", &at, &len) != 1 ||
-        strncmp(at, "MIME-Version: 1.0\r\n", len) != 0)
-        return "MIME-Version is not 1.0";
-    if (field_count(msg, "List-Unsubscribe-Post", &at, &len) != (https ? 1 : 0))
-        return "List-Unsubscribe-Post present without https (or missing with it)";
-    if (https && strncmp(at, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", len) != 0)
-        return "List-Unsubscribe-Post value";
-    return NULL;
-}
-
-/* Split a template with {{0}}..{{9}} markers into segments (slots) and shared text. */
-static size_t
-split_template(const char *t, struct mime_seg *segs, size_t max)
-{
-    size_t n = 0;
-    const char *p = t;
-
-    while (*p && n < max) {
-        const char *m = strstr(p, "{{");
-
-        if (m == NULL) {
-            segs[n++] = (struct mime_seg){ MIME_SHARED, p, strlen(p) };
-            break;
-        }
-        if (m > p)
-            segs[n++] = (struct mime_seg){ MIME_SHARED, p, (size_t)(m - p) };
-        if (n < max)
-            segs[n++] = (struct mime_seg){ m[2] - '0', NULL, 0 };
-        p = m + 5;
-    }
-    return n;
-}
-
-/* the text a template stands for with the slot values filled in */
-static void
-expand(struct buf *out, const struct mime_seg *segs, size_t n, const struct mime_str *slots)
-{
-    buf_reset(out);
-    buf_add(out, "", 0);
-    for (size_t i = 0; i < n; i++) {
-        if (segs[i].slot >= 0)
-            buf_add(out, slots[segs[i].slot].p, slots[segs[i].slot].len);
-        else
-            buf_add(out, segs[i].p, segs[i].len);
-    }
 }
 
 static const char msg_text[] =
@@ -1312,12 +641,12 @@ test_messages(void)
         expand(&full_t, ts, nt, slots);
         expand(&full_h, hs, nh, slots);
         buf_reset(&want);
-        buf_add(&want, "", 0);
+        buf_put(&want, "", 0);
         to_lf(&want, buf_str(&full_t), full_t.len);
         CHECK_STR_EQ(buf_str(&m.text), buf_str(&want), "message %zu: text decodes to the "
             "template with the personal parts (%s)", i, m.cte[0]);
         buf_reset(&want);
-        buf_add(&want, "", 0);
+        buf_put(&want, "", 0);
         to_lf(&want, buf_str(&full_h), full_h.len);
         CHECK_STR_EQ(buf_str(&m.html), buf_str(&want), "message %zu: html decodes back (%s)",
             i, m.cte[1]);
@@ -1357,7 +686,7 @@ test_messages(void)
             parse_message(buf_str(&out), &m, &why) == 0, "message %zu whole-body form (%s)",
             i, why ? why : d.msg);
         buf_reset(&want);
-        buf_add(&want, "", 0);
+        buf_put(&want, "", 0);
         to_lf(&want, buf_str(&full_t), full_t.len);
         CHECK_STR_EQ(buf_str(&m.text), buf_str(&want), "message %zu whole-body text equal", i);
         /* the encodings are chosen the same way whatever the template's shape (issue 9) */
@@ -1507,11 +836,11 @@ test_message_cte(void)
             "text-only message %zu is text/plain", i);
         buf_init(&dec, 0);
         buf_init(&exp, 0);
-        buf_add(&dec, "", 0);
-        buf_add(&exp, "", 0);
-        buf_adds(&exp, "Hello ");
+        buf_put(&dec, "", 0);
+        buf_put(&exp, "", 0);
+        buf_puts(&exp, "Hello ");
         to_lf(&exp, rows[i].name, strlen(rows[i].name));
-        buf_adds(&exp, "!\nSee you.\n");
+        buf_puts(&exp, "!\nSee you.\n");
         {
             const char *body = strstr(buf_str(&out), "\r\n\r\n") + 4;
             size_t bn = out.len - (size_t)(body - out.p);
@@ -1570,7 +899,7 @@ json_opt(FILE *f, const char *key, const char *s, bool norm)
     if (norm)
         norm_ws(&b, s);
     else
-        buf_adds(&b, s);
+        buf_puts(&b, s);
     json_str(f, buf_str(&b), b.len);
     fputs(",\n", f);
     buf_fini(&b);
@@ -1580,18 +909,18 @@ static void
 html_escape(struct buf *out, const char *s)
 {
     buf_reset(out);
-    buf_add(out, "", 0);
+    buf_put(out, "", 0);
     for (; *s; s++) {
         if (*s == '&')
-            buf_adds(out, "&amp;");
+            buf_puts(out, "&amp;");
         else if (*s == '<')
-            buf_adds(out, "&lt;");
+            buf_puts(out, "&lt;");
         else if (*s == '>')
-            buf_adds(out, "&gt;");
+            buf_puts(out, "&gt;");
         else if (*s == '"')
-            buf_adds(out, "&quot;");
+            buf_puts(out, "&quot;");
         else
-            buf_addc(out, *s);
+            buf_putc(out, *s);
     }
 }
 
@@ -1651,7 +980,7 @@ write_case(const char *dir, int num, const struct ecase *c)
     if (mime_message_write(g, &p, &out, &d) == -1)
         goto out;
 
-    buf_addf(&path, "%s/%02d-%s.eml", dir, num, c->tag);
+    buf_putf(&path, "%s/%02d-%s.eml", dir, num, c->tag);
     if ((f = fopen(buf_str(&path), "wb")) == NULL || fwrite(out.p, 1, out.len, f) != out.len ||
         fclose(f) != 0) {
         f = NULL;
@@ -1659,7 +988,7 @@ write_case(const char *dir, int num, const struct ecase *c)
         goto out;
     }
     buf_reset(&path);
-    buf_addf(&path, "%s/%02d-%s.json", dir, num, c->tag);
+    buf_putf(&path, "%s/%02d-%s.json", dir, num, c->tag);
     if ((f = fopen(buf_str(&path), "w")) == NULL) {
         snprintf(d.msg, sizeof(d.msg), "%s: %s", buf_str(&path), strerror(errno));
         goto out;
@@ -1675,7 +1004,7 @@ write_case(const char *dir, int num, const struct ecase *c)
     json_opt(f, "reply_to_addr", c->reply_addr, false);
     if (c->list_id != NULL) {
         norm_ws(&tmp, c->list_name ? c->list_name : "");
-        buf_addf(&tmp, "%s<%s>", tmp.len ? " " : "", c->list_id);
+        buf_putf(&tmp, "%s<%s>", tmp.len ? " " : "", c->list_id);
         json_opt(f, "list_id", buf_str(&tmp), false);
     } else {
         json_opt(f, "list_id", NULL, false);
@@ -1752,26 +1081,26 @@ write_eml_cases(const char *dir)
     buf_init(&long_s, 0);
     buf_init(&long_h, 0);
     buf_init(&long_t, 0);
-    buf_adds(&ja, "{{0}}\xe3\x81\x95\xe3\x82\x93\xe3\x80\x81\xe3\x81\x93\xe3\x82\x93\xe3\x81"
+    buf_puts(&ja, "{{0}}\xe3\x81\x95\xe3\x82\x93\xe3\x80\x81\xe3\x81\x93\xe3\x82\x93\xe3\x81"
         "\xab\xe3\x81\xa1\xe3\x81\xaf\xe3\x80\x82\n");
     for (int i = 0; i < 40; i++)
-        buf_adds(&ja, "\xe4\xbb\x8a\xe9\x80\xb1\xe3\x81\xae\xe3\x83\x8b\xe3\x83\xa5\xe3\x83"
+        buf_puts(&ja, "\xe4\xbb\x8a\xe9\x80\xb1\xe3\x81\xae\xe3\x83\x8b\xe3\x83\xa5\xe3\x83"
             "\xbc\xe3\x82\xb9\xe3\x81\xbe\xe3\x81\xa8\xe3\x82\x81\xe3\x81\xa7\xe3\x81\x99"
             "\xe3\x80\x82\xe6\x9d\xb1\xe4\xba\xac\xe3\x81\xa8\xe5\xa4\xa7\xe9\x98\xaa\xe3\x81"
             "\xae\xe8\xa9\xb1\xe9\xa1\x8c\xe3\x80\x82\n");
-    buf_adds(&ja, "{{1}}\n");
+    buf_puts(&ja, "{{1}}\n");
     for (int i = 0; long_s.len < 300; i++)
-        buf_addf(&long_s, "%sword%d", i ? " " : "", i);
-    buf_adds(&long_s, " supercalifragilisticexpialidocious-supercalifragilisticexpialidocious-"
+        buf_putf(&long_s, "%sword%d", i ? " " : "", i);
+    buf_puts(&long_s, " supercalifragilisticexpialidocious-supercalifragilisticexpialidocious-"
         "supercalifragilisticexpialidocious-end");
-    buf_adds(&long_h, "<html><body>");
+    buf_puts(&long_h, "<html><body>");
     for (int i = 0; long_h.len < 5000; i++)
-        buf_addf(&long_h, "<td style=\"padding:0;color:#222\">cell %d &amp; caf\xc3\xa9</td>", i);
-    buf_adds(&long_h, "<a href=\"{{3}}\">{{2}}</a></body></html>");
-    buf_adds(&long_t, "{{0}}: ");
+        buf_putf(&long_h, "<td style=\"padding:0;color:#222\">cell %d &amp; caf\xc3\xa9</td>", i);
+    buf_puts(&long_h, "<a href=\"{{3}}\">{{2}}</a></body></html>");
+    buf_puts(&long_t, "{{0}}: ");
     for (int i = 0; i < 150; i++)
-        buf_adds(&long_t, "averyveryverylongwordwithoutanyspaces");
-    buf_adds(&long_t, "\n{{1}}\n");
+        buf_puts(&long_t, "averyveryverylongwordwithoutanyspaces");
+    buf_puts(&long_t, "\n{{1}}\n");
     {
         const struct ecase cases[] = {
             { "ascii", "Gazette", "news@example.com", NULL, NULL, "Weekly digest 48",
@@ -1867,18 +1196,18 @@ bench(void)
     buf_init(&text, 0);
     buf_init(&html, 0);
     buf_init(&out, 0);
-    buf_adds(&text, "Hello {{0}},\n\n");
+    buf_puts(&text, "Hello {{0}},\n\n");
     for (int i = 0; text.len < 8000; i++)
-        buf_addf(&text, "%d. A story about caf\xc3\xa9s, markets and the weather in town; read "
+        buf_putf(&text, "%d. A story about caf\xc3\xa9s, markets and the weather in town; read "
             "it at\n   https://news.example.com/2026/11/story-%d?ref=digest&utm=x\n\n", i, i);
-    buf_adds(&text, "Unsubscribe: {{1}}\n");
-    buf_adds(&html, "<!DOCTYPE html><html lang=\"en\"><body><p>Hello {{2}},</p><table "
+    buf_puts(&text, "Unsubscribe: {{1}}\n");
+    buf_puts(&html, "<!DOCTYPE html><html lang=\"en\"><body><p>Hello {{2}},</p><table "
         "role=\"presentation\" width=\"600\">");
     for (int i = 0; html.len < 12000; i++)
-        buf_addf(&html, "<tr><td style=\"font-family:Arial,sans-serif;font-size:16px;"
+        buf_putf(&html, "<tr><td style=\"font-family:Arial,sans-serif;font-size:16px;"
             "color:#222222;padding:8px\"><a href=\"https://news.example.com/2026/11/story-%d\">"
             "Story %d \xe2\x80\x94 caf\xc3\xa9s</a></td></tr>\n", i, i);
-    buf_adds(&html, "</table><p><a href=\"{{3}}\">Unsubscribe</a></p></body></html>\n");
+    buf_puts(&html, "</table><p><a href=\"{{3}}\">Unsubscribe</a></p></body></html>\n");
     nt = split_template(buf_str(&text), ts, ARRAY_LEN(ts));
     nh = split_template(buf_str(&html), hs, ARRAY_LEN(hs));
     base_opts(&o, &x);
@@ -1969,9 +1298,9 @@ test_joins(void)
     buf_init(&pad, 0);
     for (int padn = 0; padn < 80; padn += 7) {
         buf_reset(&pad);
-        buf_add(&pad, "", 0);
+        buf_put(&pad, "", 0);
         for (int k = 0; k < padn; k++)
-            buf_addc(&pad, (char)('a' + k % 26));
+            buf_putc(&pad, (char)('a' + k % 26));
         for (size_t a = 0; a < ARRAY_LEN(v0); a++)
             for (size_t b = 0; b < ARRAY_LEN(v1); b++)
                 for (size_t c = 0; c < ARRAY_LEN(v2); c++) {
@@ -1983,8 +1312,8 @@ test_joins(void)
                     int rc;
 
                     buf_init(&v0p, 0);
-                    buf_adds(&v0p, buf_str(&pad));
-                    buf_adds(&v0p, v0[a]);
+                    buf_puts(&v0p, buf_str(&pad));
+                    buf_puts(&v0p, v0[a]);
                     s[0] = (struct mime_str){ v0p.p, v0p.len };
                     s[1] = (struct mime_str){ v1[b], strlen(v1[b]) };
                     s[2] = (struct mime_str){ v2[c], strlen(v2[c]) };
@@ -1994,7 +1323,7 @@ test_joins(void)
                     buf_reset(&out);
                     expand(&cat, t, ARRAY_LEN(t), s);
                     buf_reset(&want);
-                    buf_add(&want, "", 0);
+                    buf_put(&want, "", 0);
                     /* per-segment normalisation: each piece on its own */
                     for (size_t i = 0; i < ARRAY_LEN(t); i++) {
                         const struct mime_str *sv = t[i].slot >= 0 ? &s[t[i].slot] : NULL;
@@ -2011,7 +1340,7 @@ test_joins(void)
                     bn = out.len - (size_t)(body - out.p);
                     cte = strstr(buf_str(&out), "Content-Transfer-Encoding: ") + 27;
                     buf_reset(&dec);
-                    buf_add(&dec, "", 0);
+                    buf_put(&dec, "", 0);
                     if (strncmp(cte, "7bit", 4) == 0) {
                         n7++;
                         to_lf(&dec, body, bn);

@@ -217,7 +217,7 @@ test_render(void)
         return;
     }
     buf_init(&out, 0);
-    buf_adds(&out, "subscribers:\n");
+    buf_puts(&out, "subscribers:\n");
     for (size_t i = 0; i < s->n; i++)
         subs_render_entry(&out, &s->v[i], 2, 4);
     back = subs_parse(buf_str(&out), out.len, "r.yaml", SUBS_NO_FAST, NULL, &d);
@@ -276,10 +276,10 @@ test_long_utf8(void)
     struct subs *s;
 
     buf_init(&y, 0);
-    buf_adds(&y, "- email: a@example.org\n  status: ");
+    buf_puts(&y, "- email: a@example.org\n  status: ");
     for (int i = 0; i < 700; i++)
-        buf_adds(&y, "\xc3\xa9");
-    buf_adds(&y, "\n");
+        buf_puts(&y, "\xc3\xa9");
+    buf_puts(&y, "\n");
     s = subs_parse(buf_str(&y), y.len, "s.yaml", 0, NULL, &d);
     CHECK(s == NULL && d.code != 0 && strncmp(d.msg, "unknown status", 14) == 0 &&
         utf8_is_valid(d.msg, strlen(d.msg)), "a message cut inside a long UTF-8 value "

@@ -168,7 +168,7 @@ test_parse_errors(void)
     }
     buf_init(&deep, BUF_MAX_DEFAULT);
     for (int i = 0; i <= TMPL_MAX_NEST; i++)
-        buf_adds(&deep, "{{#a}}");
+        buf_puts(&deep, "{{#a}}");
     {
         struct diag d = DIAG_INIT;
         struct tmpl *t = tmpl_parse(buf_str(&deep), deep.len, "deep", &d);
@@ -342,10 +342,10 @@ collect(void *ctx, const struct tmpl_name *n)
     static const char *const uses[] = { "var", "section", "inverted", "partial" };
     struct buf *b = ctx;
 
-    buf_addf(b, "%s %s [", uses[n->use], n->name);
+    buf_putf(b, "%s %s [", uses[n->use], n->name);
     for (size_t i = 0; i < n->nsections; i++)
-        buf_addf(b, "%s%s", i ? ">" : "", n->sections[i]);
-    buf_addf(b, "]%s %s:%d:%d\n", n->use == TMPL_USE_PARTIAL ? (n->found ? " found" :
+        buf_putf(b, "%s%s", i ? ">" : "", n->sections[i]);
+    buf_putf(b, "]%s %s:%d:%d\n", n->use == TMPL_USE_PARTIAL ? (n->found ? " found" :
         " missing") : "", n->origin, n->line, n->col);
 }
 

@@ -72,9 +72,9 @@ test_yaml_scalar(void)
         struct value *root, *v;
 
         buf_init(&doc, 0);
-        buf_adds(&doc, "v: ");
+        buf_puts(&doc, "v: ");
         value_yaml_scalar(&doc, strs[i], strlen(strs[i]));
-        buf_addc(&doc, '\n');
+        buf_putc(&doc, '\n');
         root = value_parse(buf_str(&doc), doc.len, "t.yaml", &d);
         v = root != NULL ? value_get(root, "v") : NULL;
         CHECK(v != NULL && v->type == VALUE_STR && v->len == strlen(strs[i]) &&
