@@ -234,25 +234,24 @@ art_resolve_url(const char *base, const char *url)
         return NULL;
     host = strstr(base, "://") + 3;
     path = host + strcspn(host, "/?#");
-    buf_init(&b, BUF_MAX_DEFAULT);
+    buf_init(&b, 0);                        /* no limit: a URL is short */
     if (url[0] == '/' && url[1] == '/') {
-        buf_add(&b, base, (size_t)(host - 3 - base) + 1);          /* "https:" */
+        buf_put(&b, base, (size_t)(host - 3 - base) + 1);          /* "https:" */
     } else if (url[0] == '/') {
-        buf_add(&b, base, (size_t)(path - base));
+        buf_put(&b, base, (size_t)(path - base));
     } else if (url[0] == '#') {
-        buf_add(&b, base, strcspn(base, "#"));
+        buf_put(&b, base, strcspn(base, "#"));
     } else if (url[0] == '?') {
-        buf_add(&b, base, strcspn(base, "?#"));
+        buf_put(&b, base, strcspn(base, "?#"));
     } else {
         end = path + strcspn(path, "?#");
         while (end > path && end[-1] != '/')
             end--;
-        buf_add(&b, base, (size_t)(end - base));
+        buf_put(&b, base, (size_t)(end - base));
         if (end == path)
-            buf_addc(&b, '/');
+            buf_putc(&b, '/');
     }
-    if (buf_adds(&b, url) == -1)
-        return NULL;
+    buf_puts(&b, url);
     return buf_steal(&b);
 }
 

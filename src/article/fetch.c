@@ -340,23 +340,23 @@ slug(struct buf *b, const char *title)
 
         len = k > 0 ? k : 1;
         if (IS_ALNUM(p[i])) {
-            buf_addc(b, (char)TO_LOWER(p[i]));
+            buf_putc(b, (char)TO_LOWER(p[i]));
         } else if (k >= 2 && !(p[i] == 0xe2 || p[i] == 0xc2 || p[i] == 0xe3 ||
             p[i] == 0xef)) {                    /* letters, not punctuation or symbols */
             unsigned char f[2];
             size_t fl, fk = utf8_fold_char(p + i, n - i, &fl, f);
 
-            buf_add(b, f, fk);
+            buf_put(b, f, fk);
             if (k > fk)
-                buf_add(b, p + i + fk, k - fk);
+                buf_put(b, p + i + fk, k - fk);
         } else if (b->len > start && b->p[b->len - 1] != '-') {
-            buf_addc(b, '-');
+            buf_putc(b, '-');
         }
     }
     while (b->len > start && b->p[b->len - 1] == '-')
         b->len--;
     if (b->len == start)
-        buf_adds(b, "article");
+        buf_puts(b, "article");
     b->p[b->len] = '\0';
 }
 
@@ -365,9 +365,9 @@ fm_field(struct buf *b, const char *key, const char *val)
 {
     if (val == NULL || *val == '\0')
         return;
-    buf_addf(b, "%s: ", key);
+    buf_putf(b, "%s: ", key);
     value_yaml_scalar(b, val, strlen(val));
-    buf_addc(b, '\n');
+    buf_putc(b, '\n');
 }
 
 /* A paragraph as Markdown that renders as the same text: backslashes before the
@@ -380,19 +380,19 @@ md_paragraph(struct buf *b, const char *s)
     while (k < n && IS_DIGIT(s[k]))
         k++;
     if (n > 0 && strchr("#>-+=|", s[0]) != NULL)
-        buf_addc(b, '\\');
+        buf_putc(b, '\\');
     else if (k > 0 && k < n && (s[k] == '.' || s[k] == ')')) {
-        buf_add(b, s, k);                       /* "2024." would start a list */
-        buf_addc(b, '\\');
+        buf_put(b, s, k);                       /* "2024." would start a list */
+        buf_putc(b, '\\');
         s += k;
         n -= k;
     }
     for (size_t i = 0; i < n; i++) {
         if (strchr("\\`*_[]<", s[i]) != NULL)
-            buf_addc(b, '\\');
-        buf_addc(b, s[i]);
+            buf_putc(b, '\\');
+        buf_putc(b, s[i]);
     }
-    buf_adds(b, "\n\n");
+    buf_puts(b, "\n\n");
 }
 
 /*
@@ -448,13 +448,13 @@ add_decoded(struct buf *out, const char *s, size_t n)
             size_t l = strlen(ents[k].e);
 
             if (n - i >= l && memcmp(s + i, ents[k].e, l) == 0) {
-                buf_addc(out, ents[k].c);
+                buf_putc(out, ents[k].c);
                 i += l - 1;
                 done = true;
             }
         }
         if (!done)
-            buf_addc(out, s[i]);
+            buf_putc(out, s[i]);
     }
 }
 
@@ -468,13 +468,13 @@ md_block(struct mdw *w, const char *marker)
         b->len--;
     if (marker != NULL && w->depth > 0) {       /* a list item: one line break */
         if (b->len > 0 && b->p[b->len - 1] != '\n')
-            buf_addc(b, '\n');
+            buf_putc(b, '\n');
     } else if (b->len > 0 && !(b->len >= 2 && b->p[b->len - 1] == '\n' &&
         b->p[b->len - 2] == '\n')) {
-        buf_adds(b, b->p[b->len - 1] == '\n' ? "\n" : "\n\n");
+        buf_puts(b, b->p[b->len - 1] == '\n' ? "\n" : "\n\n");
     }
     for (int i = 0; i < w->quote; i++)
-        buf_adds(b, "> ");
+        buf_puts(b, "> ");
     w->start = true;
 }
 
@@ -488,11 +488,11 @@ md_end(struct mdw *w)
         b->len--;
     if (w->depth > 0) {                         /* inside a list: items stay tight */
         if (b->len > 0 && b->p[b->len - 1] != '\n')
-            buf_addc(b, '\n');
+            buf_putc(b, '\n');
     } else if (b->len > 0 && b->p[b->len - 1] != '\n') {
-        buf_adds(b, "\n\n");
+        buf_puts(b, "\n\n");
     } else if (b->len > 1 && b->p[b->len - 2] != '\n') {
-        buf_addc(b, '\n');
+        buf_putc(b, '\n');
     }
     w->start = true;
 }
@@ -510,12 +510,12 @@ md_text(struct mdw *w, const char *s, size_t n)
     if (w->start && !w->pre && t.len > strspn(t.p, " \t\r\n") && w->b->len > 0 &&
         w->b->p[w->b->len - 1] == '\n')
         for (int i = 0; i < w->quote; i++)
-            buf_adds(w->b, "> ");               /* loose text in a quote */
+            buf_puts(w->b, "> ");               /* loose text in a quote */
     for (size_t i = 0; i < t.len; i++) {
         char c = t.p[i];
 
         if (w->pre) {
-            buf_addc(w->b, c);
+            buf_putc(w->b, c);
             continue;
         }
         if (c == '\n' || c == '\t' || c == '\r')
@@ -524,21 +524,21 @@ md_text(struct mdw *w, const char *s, size_t n)
             w->b->p[w->b->len - 1] == '\n'))))
             continue;
         if ((w->start && strchr("#>-+=|", c) != NULL) || strchr("\\`*_[]<", c) != NULL)
-            buf_addc(w->b, '\\');
+            buf_putc(w->b, '\\');
         if (w->start && IS_DIGIT((unsigned char)c)) {
             size_t k = i;
 
             while (k < t.len && IS_DIGIT((unsigned char)t.p[k]))
                 k++;
             if (k < t.len && (t.p[k] == '.' || t.p[k] == ')')) {
-                buf_add(w->b, t.p + i, k - i);
-                buf_addc(w->b, '\\');
+                buf_put(w->b, t.p + i, k - i);
+                buf_putc(w->b, '\\');
                 i = k - 1;
                 w->start = false;
                 continue;
             }
         }
-        buf_addc(w->b, c);
+        buf_putc(w->b, c);
         w->start = false;
     }
     buf_fini(&t);
@@ -568,8 +568,8 @@ md_block_tag(struct mdw *w, const char *tag, size_t n)
         } else {
             md_block(w, NULL);
             for (int i = '0'; i < name[1]; i++)
-                buf_addc(w->b, '#');
-            buf_addc(w->b, ' ');
+                buf_putc(w->b, '#');
+            buf_putc(w->b, ' ');
             w->start = false;
         }
     } else if (IS("ul") || IS("ol")) {
@@ -582,11 +582,11 @@ md_block_tag(struct mdw *w, const char *tag, size_t n)
     } else if (IS("li") && !close) {
         md_block(w, "li");
         for (int i = 1; i < w->depth; i++)
-            buf_adds(w->b, "   ");
+            buf_puts(w->b, "   ");
         if (w->olnum[w->depth] > 0)
-            buf_addf(w->b, "%d. ", w->olnum[w->depth]++);
+            buf_putf(w->b, "%d. ", w->olnum[w->depth]++);
         else
-            buf_adds(w->b, "- ");
+            buf_puts(w->b, "- ");
         w->start = false;
         w->item = true;                         /* its first <p> is the item's text */
     } else if (IS("blockquote")) {
@@ -595,7 +595,7 @@ md_block_tag(struct mdw *w, const char *tag, size_t n)
     } else if (IS("pre")) {
         if (!close)
             md_block(w, NULL);
-        buf_adds(w->b, close ? "\n```" : "```\n");
+        buf_puts(w->b, close ? "\n```" : "```\n");
         w->pre = !close;
         if (close)
             md_end(w);
@@ -620,27 +620,27 @@ md_tag(struct mdw *w, const char *tag, size_t n)
         nl++;
 #define IS(t) (nl == strlen(t) && ascii_strncasecmp(name, t, nl) == 0)
     if (IS("code") && !w->pre) {
-        buf_addc(w->b, '`');
+        buf_putc(w->b, '`');
     } else if (IS("strong") || IS("b")) {
-        buf_adds(w->b, "**");
+        buf_puts(w->b, "**");
     } else if (IS("em") || IS("i")) {
-        buf_addc(w->b, '*');
+        buf_putc(w->b, '*');
     } else if (IS("br")) {
-        buf_adds(w->b, "\\\n");
+        buf_puts(w->b, "\\\n");
     } else if (IS("hr")) {
         md_block(w, NULL);
-        buf_adds(w->b, "***");
+        buf_puts(w->b, "***");
         md_end(w);
     } else if (IS("a")) {
         if (!close && (v = tag_attr(tag, n, "href", &vl)) != NULL) {
-            buf_addc(w->b, '[');
+            buf_putc(w->b, '[');
             w->href = v;
             w->hreflen = vl;
             w->start = false;
         } else if (close && w->href != NULL) {
-            buf_adds(w->b, "](");
+            buf_puts(w->b, "](");
             add_decoded(w->b, w->href, w->hreflen);
-            buf_addc(w->b, ')');
+            buf_putc(w->b, ')');
             w->href = NULL;
         }
     } else if (IS("img") && (v = tag_attr(tag, n, "src", &vl)) != NULL) {
@@ -648,12 +648,12 @@ md_tag(struct mdw *w, const char *tag, size_t n)
         size_t al = 0;
 
         alt = tag_attr(tag, n, "alt", &al);
-        buf_adds(w->b, "![");
+        buf_puts(w->b, "![");
         if (alt != NULL)
             md_text(w, alt, al);
-        buf_adds(w->b, "](");
+        buf_puts(w->b, "](");
         add_decoded(w->b, v, vl);
-        buf_addc(w->b, ')');
+        buf_putc(w->b, ')');
         w->start = false;
     }
 #undef IS
@@ -680,13 +680,13 @@ html_to_markdown(struct buf *b, const char *html)
     }
     while (b->len > 0 && (b->p[b->len - 1] == '\n' || b->p[b->len - 1] == ' '))
         b->len--;
-    buf_adds(b, "\n");
+    buf_puts(b, "\n");
 }
 
 static void
 markdown_of(struct buf *b, const struct article *a, const char *fetched)
 {
-    buf_adds(b, "---\n");
+    buf_puts(b, "---\n");
     fm_field(b, "title", a->title);
     fm_field(b, "url", a->url);
     fm_field(b, "source", a->source);
@@ -698,14 +698,14 @@ markdown_of(struct buf *b, const struct article *a, const char *fetched)
     fm_field(b, "language", a->language != NULL ? a->language : a->lang);
     fm_field(b, "fetched", fetched);
     if (a->ntags > 0) {
-        buf_adds(b, "tags:\n");
+        buf_puts(b, "tags:\n");
         for (size_t i = 0; i < a->ntags; i++) {
-            buf_adds(b, "  - ");
+            buf_puts(b, "  - ");
             value_yaml_scalar(b, a->tags[i], strlen(a->tags[i]));
-            buf_addc(b, '\n');
+            buf_putc(b, '\n');
         }
     }
-    buf_adds(b, "---\n\n");
+    buf_puts(b, "---\n\n");
     if (a->format == ARTICLE_HTML && a->body_html[0] != '\0') {
         html_to_markdown(b, a->body_html);
         return;
@@ -727,14 +727,14 @@ article_save_markdown(const struct article *a, const char *dir, const char *fetc
 
     buf_init(&name, 0);
     buf_init(&text, 0);
-    buf_addf(&name, "%s/%.10s-", dir, day != NULL ? day : "undated");
+    buf_putf(&name, "%s/%.10s-", dir, day != NULL ? day : "undated");
     slug(&name, a->title);
     base = name.len;
     for (int i = 1; ; i++) {
         name.len = base;
         if (i > 1)
-            buf_addf(&name, "-%d", i);
-        buf_adds(&name, ".md");
+            buf_putf(&name, "-%d", i);
+        buf_puts(&name, ".md");
         if (stat(buf_str(&name), &st) == -1 && errno == ENOENT)
             break;
         if (i >= 1000) {
@@ -802,7 +802,7 @@ article_find_fetched(const char *dir, const char *url)
         if (n < 4 || strcmp(e->d_name + n - 3, ".md") != 0)
             continue;
         buf_init(&p, 0);
-        buf_addf(&p, "%s/%s", dir, e->d_name);
+        buf_putf(&p, "%s/%s", dir, e->d_name);
         if (has_url(buf_str(&p), url))
             found = buf_steal(&p);
         buf_fini(&p);

@@ -537,15 +537,15 @@ clean_line(struct scrape *sc, const char *s, size_t n, size_t *outlen)
     struct buf dec, one;
     const char *r;
 
-    buf_init(&dec, ARTICLE_MAX_BYTES * 2);
-    buf_init(&one, ARTICLE_MAX_BYTES * 2);
+    buf_init(&dec, 0);                      /* no limit: a line is below 32 MiB, the */
+    buf_init(&one, 0);                      /* page's cap after conversion */
     for (size_t i = 0; i < n; ) {
         size_t k = s[i] == '&' ? decode_entity(s + i, n - i, &dec) : 0;
 
         if (k > 0) {
             i += k;
         } else {
-            buf_addc(&dec, s[i]);
+            buf_putc(&dec, s[i]);
             i++;
         }
     }
@@ -1323,11 +1323,11 @@ split_units(struct scrape *sc, const char *text, size_t len)
             } else {
                 struct buf b;
 
-                buf_init(&b, ARTICLE_MAX_BYTES * 2);
+                buf_init(&b, 0);            /* no limit: the page is capped */
                 for (size_t x = k; x <= m; x++) {
                     if (x > k && !joins_tight(&ln[x - 1], &ln[x]))
-                        buf_addc(&b, ' ');
-                    buf_add(&b, ln[x].s, ln[x].n);
+                        buf_putc(&b, ' ');
+                    buf_put(&b, ln[x].s, ln[x].n);
                 }
                 push_unit(sc, arena_strndup(&sc->scratch, buf_str(&b), b.len), b.len,
                     ln[k].line);
