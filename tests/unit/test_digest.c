@@ -511,7 +511,7 @@ test_wrap_pre(void)
 
     buf_init(&text, 0);
     buf_init(&out, 0);
-    buf_addf(&text, "Run:\n\n    %s\n\n>     if (a < b) { printf(\"%%d and a long, long, "
+    buf_putf(&text, "Run:\n\n    %s\n\n>     if (a < b) { printf(\"%%d and a long, long, "
         "long, long line of code\\n\", a); }\n\nA paragraph that is long enough to be "
         "wrapped at seventy-two columns, as every paragraph is.", cmd);
     digest_wrap_pre(&out, buf_str(&text), 72, html);

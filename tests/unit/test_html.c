@@ -32,10 +32,10 @@ body_page(const char *head, const char *body)
     char *s;
 
     buf_init(&b, BUF_MAX_DEFAULT);
-    buf_addf(&b, "<!DOCTYPE html><html lang=\"en\"><head>%s</head><body>%s", head, body);
+    buf_putf(&b, "<!DOCTYPE html><html lang=\"en\"><head>%s</head><body>%s", head, body);
     for (int i = 0; i < 4; i++)
-        buf_adds(&b, para);
-    buf_adds(&b, "</body></html>");
+        buf_puts(&b, para);
+    buf_puts(&b, "</body></html>");
     s = buf_steal(&b);
     buf_fini(&b);
     return s;
@@ -136,7 +136,7 @@ test_bylines(void)
         struct article *a;
 
         buf_init(&b, BUF_MAX_DEFAULT);
-        buf_addf(&b, "<p class=\"byline\">%s</p>", rows[i].line);
+        buf_putf(&b, "<p class=\"byline\">%s</p>", rows[i].line);
         html = body_page("<title>Bylines in the wild, as pages print them</title>",
             buf_str(&b));
         a = page(html, &d);
@@ -241,11 +241,11 @@ test_hostile(void)
 
     /* nested 100,000 deep: a result or a clear error, never a crash */
     buf_init(&b, BUF_MAX_DEFAULT);
-    buf_adds(&b, "<html><body>");
-    buf_adds(&b, para);
+    buf_puts(&b, "<html><body>");
+    buf_puts(&b, para);
     for (int i = 0; i < 100000; i++)
-        buf_adds(&b, i % 2 ? "<div>" : "<span>");
-    buf_adds(&b, "deep text");
+        buf_puts(&b, i % 2 ? "<div>" : "<span>");
+    buf_puts(&b, "deep text");
     diag_clear(&d);
     a = article_parse(buf_str(&b), b.len, ARTICLE_HTML, "deep.html", NULL, &d);
     CHECK(a != NULL || diag_is_set(&d), "a page nested 100,000 deep: %s",
@@ -257,13 +257,13 @@ test_hostile(void)
 
     /* billion laughs: HTML has no internal entities; nothing is expanded */
     buf_init(&b, BUF_MAX_DEFAULT);
-    buf_adds(&b, "<!DOCTYPE html [<!ENTITY a \"lollollollollollollollollollol\">");
+    buf_puts(&b, "<!DOCTYPE html [<!ENTITY a \"lollollollollollollollollollol\">");
     for (char c = 'b'; c <= 'j'; c++)
-        buf_addf(&b, "<!ENTITY %c \"&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;\">", c, c - 1,
+        buf_putf(&b, "<!ENTITY %c \"&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;&%c;\">", c, c - 1,
             c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
-    buf_adds(&b, "]><html><body><p>&j;&j;&j;</p>");
-    buf_adds(&b, para);
-    buf_adds(&b, "</body></html>");
+    buf_puts(&b, "]><html><body><p>&j;&j;&j;</p>");
+    buf_puts(&b, para);
+    buf_puts(&b, "</body></html>");
     diag_clear(&d);
     a = article_parse(buf_str(&b), b.len, ARTICLE_HTML, "lol.html", NULL, &d);
     CHECK(a != NULL && strlen(a->body_html) < 100000, "an entity bomb is not expanded (%zu)",
