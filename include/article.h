@@ -106,6 +106,8 @@ struct article_opts {
                                          * glob (* and ?) matched against the whole line, or
                                          * without * and ? a substring; ASCII case folded */
     size_t ndrop;
+    const char *charset;        /* HTML: the charset an HTTP header named (it wins over the
+                                 * page's <meta charset>); NULL: the page's own */
 };
 
 /*
@@ -119,28 +121,27 @@ struct article_opts {
  * heading is the title (and leaves the body if it opens it).  Front matter may carry other
  * keys for a site generator (ignored), unless they look like a misspelt key of ours.
  *
- * Scraped text (ARTICLE_TEXT) is read by heuristics, not by a site's layout: invalid UTF-8
- * is read as Windows-1252, HTML character references are decoded, hard-wrapped prose is
- * joined.  Chinese, Japanese and Korean text is read too: a run of CJK characters counts one
- * word per two, 。！？ end sentences, "来源：" and the like label the source, and wrapped CJK
- * lines join without a space.  Paragraphs are lines that read like sentences; the text
- * starts at the first long one and ends before "Related stories"/"Comments"-style lines or
- * after the last paragraph.  Before it: the date line (found by the date parser, or "3 hours
- * ago", which keeps date but leaves date_iso empty), a "By ..." byline, the source (a
- * "Source:" label, a part of the date or byline line such as "Reuters - <date>", a line
- * next to the date or repeated in the header, a "Headline | Site" title, a "CITY (Agency)
- * -" dateline), the title (scored: a headline-length line without a full stop, next to the
- * date/byline block or right above the text) and a standfirst as the summary.  Every other
- * line is noise (built-in patterns for share/follow/subscribe/cookie/copyright/ad lines,
- * plus o->drop_patterns) and is listed in noise with the reason.
+ * Scraped text (ARTICLE_TEXT) is read by one general method, not by a site's layout
+ * (docs/ARCHITECTURE.md, "Reading scraped text"): invalid UTF-8 is read as Windows-1252,
+ * HTML character references are decoded, hard-wrapped prose is joined, CJK text is read
+ * (a CJK run counts one word per two characters, 。！？ end sentences).  Each line gets
+ * soft features and a class (stop words of 12 languages also give a->language), neighbours
+ * decide borderline lines, and the article is the best-scoring run of lines.  Above it:
+ * the headline (optional: without one the first sentence, or the file name, with a
+ * warning in a->warnings), every date line scored (a dateline in the first paragraph
+ * else), a byline, the source, a standfirst as the summary; a URL line is the url.  Front
+ * matter above the page ("---" ... "---") overrides what was found.  Every other line is
+ * listed in noise with why (boilerplate lexicons in several languages, o->drop_patterns,
+ * header, footer...); a->from says where each field came from.
  * HTML pages (ARTICLE_HTML) are read by src/article/html.c: the page's own metadata
  * (JSON-LD, OpenGraph, <meta>, <title>; each field's origin in a->origin), the main content
  * found Readability-style and written as a small email-safe HTML subset with absolute
  * links; name, when it is an http(s) URL, resolves relative links.
  * Returns the article (caller frees with article_free()), or NULL with d set:
- * EX_NOINPUT when the file cannot be read, EX_DATAERR for a bad article (no title,
- * broken front matter, a date that is not a date, a url that is not http(s), a key that
- * is misspelt, no paragraph in a scraped page), with FILE:LINE:COL where known.
+ * EX_NOINPUT when the file cannot be read, EX_DATAERR for a bad article (no title in
+ * Markdown or YAML, broken front matter, a date that is not a date, a url that is not
+ * http(s), a key that is misspelt, no text at all in a scraped page), with FILE:LINE:COL
+ * where known.
  */
 struct article *article_load(const char *path, const struct article_opts *o, struct diag *d);
 

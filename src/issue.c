@@ -101,6 +101,8 @@ one(struct issue *is, const char *path, const struct article_opts *ao,
         }
         *d = ad;
     }
+    for (size_t i = 0; a != NULL && i < a->nwarnings; i++)
+        log_info("%s: %s", path, a->warnings[i]);      /* -v: what the reader guessed */
     return a;
 }
 

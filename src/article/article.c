@@ -234,25 +234,24 @@ art_resolve_url(const char *base, const char *url)
         return NULL;
     host = strstr(base, "://") + 3;
     path = host + strcspn(host, "/?#");
-    buf_init(&b, BUF_MAX_DEFAULT);
+    buf_init(&b, 0);                        /* no limit: a URL is short */
     if (url[0] == '/' && url[1] == '/') {
-        buf_add(&b, base, (size_t)(host - 3 - base) + 1);          /* "https:" */
+        buf_put(&b, base, (size_t)(host - 3 - base) + 1);          /* "https:" */
     } else if (url[0] == '/') {
-        buf_add(&b, base, (size_t)(path - base));
+        buf_put(&b, base, (size_t)(path - base));
     } else if (url[0] == '#') {
-        buf_add(&b, base, strcspn(base, "#"));
+        buf_put(&b, base, strcspn(base, "#"));
     } else if (url[0] == '?') {
-        buf_add(&b, base, strcspn(base, "?#"));
+        buf_put(&b, base, strcspn(base, "?#"));
     } else {
         end = path + strcspn(path, "?#");
         while (end > path && end[-1] != '/')
             end--;
-        buf_add(&b, base, (size_t)(end - base));
+        buf_put(&b, base, (size_t)(end - base));
         if (end == path)
-            buf_addc(&b, '/');
+            buf_putc(&b, '/');
     }
-    if (buf_adds(&b, url) == -1)
-        return NULL;
+    buf_puts(&b, url);
     return buf_steal(&b);
 }
 
@@ -368,22 +367,28 @@ static void
 set_origins(struct article *a)
 {
     const char *own = a->format == ARTICLE_MARKDOWN ? "front matter" :
-        a->format == ARTICLE_YAML ? "YAML key" : "text";
+        a->format == ARTICLE_YAML ? "YAML key" : a->format == ARTICLE_HTML ? "the page" :
+        "text";
     const char *const fields[] = { a->title, a->url, a->source, a->author, a->date,
         a->summary, a->image };
     const char **from[] = { &a->from.title, &a->from.url, &a->from.source, &a->from.author,
         &a->from.date, &a->from.summary, &a->from.image };
+    /* The HTML reader names its sources in a->origin ("JSON-LD", "OpenGraph", ...). */
+    const char *const html[] = { a->origin.title, a->origin.url, a->origin.source,
+        a->origin.author, a->origin.date, a->origin.summary, a->origin.image };
 
     for (size_t i = 0; i < ARRAY_LEN(fields); i++)
         if (fields[i] != NULL && *from[i] == NULL)
-            *from[i] = own;
+            *from[i] = html[i] != NULL ? html[i] : own;
+    if (a->language == NULL)
+        a->language = a->lang;
 }
 
 struct article *
 article_parse(const char *text, size_t len, enum article_format format, const char *name,
     const struct article_opts *o, struct diag *d)
 {
-    static const struct article_opts defaults = { false, NULL, 0 };
+    static const struct article_opts defaults = { false, NULL, 0, NULL };
     struct article *a = xcalloc(1, sizeof(*a));
     struct ctx c = { .a = a, .o = o != NULL ? o : &defaults, .d = d, .name = name };
     int rc = -1;
@@ -424,7 +429,8 @@ article_parse(const char *text, size_t len, enum article_format format, const ch
         rc = art_parse_text(&c, text, len);
         break;
     case ARTICLE_HTML:
-        rc = article_html_parse(text, len, art_url_is_web(a->path) ? a->path : NULL, NULL, a, d);
+        rc = article_html_parse(text, len, art_url_is_web(a->path) ? a->path : NULL,
+            c.o->charset, a, d);
         break;
     }
     if (rc == 0) {

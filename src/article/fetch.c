@@ -1,8 +1,9 @@
 /*
  * article/fetch: articles from the web, before the pipeline: GET a page with libcurl
  * (http/https only, RFC 9110 redirects up to FETCH_MAX_REDIRECTS, timeouts, a size cap,
- * gzip), convert its charset to UTF-8 (iconv), read it into a struct article, and save it
- * as a Markdown article with front matter, atomically.
+ * gzip), convert its charset to UTF-8 (iconv), read it into a struct article (HTML pages
+ * through the HTML reader, html.c; text through the scraped-text reader), and save it as
+ * a Markdown article with front matter, atomically.
  * SPDX-License-Identifier: MIT
  */
 #include <curl/curl.h>
@@ -145,7 +146,8 @@ decode_body(struct fetch_page *p, const char *ctype, struct buf *raw, struct dia
 
     if ((ctype == NULL || !charset_param(ctype, strlen(ctype), cs)) &&
         !meta_charset(raw->p, raw->len, cs))
-        memcpy(cs, utf8_is_valid(raw->p, raw->len) ? "utf-8" : "windows-1252", 13);
+        snprintf(cs, sizeof(cs), "%s", utf8_is_valid(raw->p, raw->len) ? "utf-8" :
+            "windows-1252");
     if (ascii_strcasecmp(cs, "utf-8") == 0 || ascii_strcasecmp(cs, "utf8") == 0) {
         p->len = raw->len;
         p->body = buf_steal(raw);
@@ -258,6 +260,11 @@ fetch_get(const char *url, const struct fetch_opts *fo, struct fetch_page *p,
             p->content_type);
         goto out;
     }
+    if (s.b.len == 0) {
+        diag_set(d, EX_NOINPUT, "%s: the server sent an empty page (HTTP %ld)", url,
+            p->status);
+        goto out;
+    }
     ret = decode_body(p, ctype, &s.b, d);
 out:
     buf_fini(&s.b);
@@ -273,113 +280,6 @@ fetch_page_fini(struct fetch_page *p)
     free(p->url);
     free(p->content_type);
     memset(p, 0, sizeof(*p));
-}
-
-/* ------------------------------------------------------------------------------------ */
-/* HTML as scraped text */
-
-/*
- * TODO(issue 11, html.c): until the HTML extractor (src/article/html.c) is in, a fetched
- * HTML page is turned into the text a person would copy from it (one line per block, the
- * <title> first, scripts and styles gone) and read by the scraped-text reader, which
- * finds the article among the page's menus and footers the same way.  Replace this with
- * the HTML reader's entry point once it is merged.
- */
-static const char *const block_tags[] = {
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th", "section",
-    "article", "header", "footer", "nav", "aside", "ul", "ol", "table", "blockquote",
-    "figure", "figcaption", "pre", "dd", "dt", "main", "form", "address", "hr", "title",
-    "time", "dl", "fieldset", "details", "summary",
-};
-static const char *const skip_tags[] = {
-    "script", "style", "noscript", "template", "svg", "iframe", "object", "select",
-    "button", "textarea",
-};
-
-/* The tag name at s (after '<' and an optional '/'), lower case, into name. */
-static size_t
-tag_name(const char *s, const char *end, char name[16])
-{
-    size_t k = 0;
-
-    while (s + k < end && k < 15 && (IS_ALNUM((unsigned char)s[k])))
-        k++;
-    for (size_t i = 0; i < k; i++)
-        name[i] = (char)TO_LOWER((unsigned char)s[i]);
-    name[k] = '\0';
-    return k;
-}
-
-static bool
-in_list(const char *name, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(name, list[i]) == 0)
-            return true;
-    return false;
-}
-
-/* Skip to the end of the element skipped (its closing tag), or the end of the page. */
-static const char *
-skip_element(const char *p, const char *end, const char *name)
-{
-    size_t k = strlen(name);
-
-    for (; p + k + 2 < end; p++)
-        if (p[0] == '<' && p[1] == '/' && ascii_strncasecmp(p + 2, name, k) == 0) {
-            const char *gt = memchr(p, '>', (size_t)(end - p));
-
-            return gt != NULL ? gt + 1 : end;
-        }
-    return end;
-}
-
-static void
-add_text(struct buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i] == '\n' || s[i] == '\r' || s[i] == '\t' ? ' ' : s[i];
-
-        if (ch == ' ' && (b->len == 0 || b->p[b->len - 1] == ' ' || b->p[b->len - 1] == '\n'))
-            continue;
-        buf_addc(b, ch);
-    }
-}
-
-static char *
-html_to_text(const char *s, size_t n)
-{
-    const char *p = s, *end = s + n;
-    struct buf b;
-
-    buf_init(&b, n + 16);
-    while (p < end) {
-        const char *lt = memchr(p, '<', (size_t)(end - p)), *gt;
-        char name[16];
-        bool close;
-
-        add_text(&b, p, (size_t)((lt != NULL ? lt : end) - p));
-        if (lt == NULL)
-            break;
-        if (end - lt >= 4 && memcmp(lt, "<!--", 4) == 0) {
-            const char *c = strstr(lt + 4, "-->");
-
-            p = c != NULL && c < end ? c + 3 : end;
-            continue;
-        }
-        close = lt + 1 < end && lt[1] == '/';
-        tag_name(lt + 1 + close, end, name);
-        if ((gt = memchr(lt, '>', (size_t)(end - lt))) == NULL)
-            break;
-        p = gt + 1;
-        if (!close && in_list(name, skip_tags, ARRAY_LEN(skip_tags)))
-            p = skip_element(p, end, name);
-        else if (strcmp(name, "br") == 0)
-            buf_addc(&b, '\n');
-        else if (in_list(name, block_tags, ARRAY_LEN(block_tags)))
-            buf_adds(&b, "\n\n");
-    }
-    return buf_steal(&b);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -403,21 +303,24 @@ article_fetch(const char *url, const struct fetch_opts *fo, const struct article
     struct diag *d)
 {
     struct fetch_page p;
+    struct article_opts ho;
     struct article *a = NULL;
-    char *text = NULL;
 
     if (fetch_get(url, fo, &p, d) == -1)
         goto out;
-    if (is_html(&p))
-        text = html_to_text(p.body, p.len);
-    a = article_parse(text != NULL ? text : p.body, text != NULL ? strlen(text) : p.len,
-        ARTICLE_TEXT, p.url, o, d);
+    if (o != NULL)
+        ho = *o;
+    else
+        memset(&ho, 0, sizeof(ho));
+    /* The body is UTF-8 already (the header's or the page's charset was applied), so the
+     * HTML reader must not apply a <meta charset> again. */
+    ho.charset = "utf-8";
+    a = article_parse(p.body, p.len, is_html(&p) ? ARTICLE_HTML : ARTICLE_TEXT, p.url, &ho, d);
     if (a != NULL && a->url == NULL) {
         a->url = arena_strdup(&a->arena, p.url);
         a->from.url = "the address fetched";
     }
 out:
-    free(text);
     fetch_page_fini(&p);
     return a;
 }
@@ -437,23 +340,23 @@ slug(struct buf *b, const char *title)
 
         len = k > 0 ? k : 1;
         if (IS_ALNUM(p[i])) {
-            buf_addc(b, (char)TO_LOWER(p[i]));
+            buf_putc(b, (char)TO_LOWER(p[i]));
         } else if (k >= 2 && !(p[i] == 0xe2 || p[i] == 0xc2 || p[i] == 0xe3 ||
             p[i] == 0xef)) {                    /* letters, not punctuation or symbols */
             unsigned char f[2];
             size_t fl, fk = utf8_fold_char(p + i, n - i, &fl, f);
 
-            buf_add(b, f, fk);
+            buf_put(b, f, fk);
             if (k > fk)
-                buf_add(b, p + i + fk, k - fk);
+                buf_put(b, p + i + fk, k - fk);
         } else if (b->len > start && b->p[b->len - 1] != '-') {
-            buf_addc(b, '-');
+            buf_putc(b, '-');
         }
     }
     while (b->len > start && b->p[b->len - 1] == '-')
         b->len--;
     if (b->len == start)
-        buf_adds(b, "article");
+        buf_puts(b, "article");
     b->p[b->len] = '\0';
 }
 
@@ -462,9 +365,9 @@ fm_field(struct buf *b, const char *key, const char *val)
 {
     if (val == NULL || *val == '\0')
         return;
-    buf_addf(b, "%s: ", key);
+    buf_putf(b, "%s: ", key);
     value_yaml_scalar(b, val, strlen(val));
-    buf_addc(b, '\n');
+    buf_putc(b, '\n');
 }
 
 /* A paragraph as Markdown that renders as the same text: backslashes before the
@@ -476,22 +379,314 @@ md_paragraph(struct buf *b, const char *s)
 
     while (k < n && IS_DIGIT(s[k]))
         k++;
-    if (strchr("#>-+=|", s[0]) != NULL || (k > 0 && k < n && (s[k] == '.' || s[k] == ')')))
-        buf_addc(b, '\\');
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && k > 0 && i == k)
-            buf_addc(b, '\\');
-        if (strchr("\\`*_[]<", s[i]) != NULL)
-            buf_addc(b, '\\');
-        buf_addc(b, s[i]);
+    if (n > 0 && strchr("#>-+=|", s[0]) != NULL)
+        buf_putc(b, '\\');
+    else if (k > 0 && k < n && (s[k] == '.' || s[k] == ')')) {
+        buf_put(b, s, k);                       /* "2024." would start a list */
+        buf_putc(b, '\\');
+        s += k;
+        n -= k;
     }
-    buf_adds(b, "\n\n");
+    for (size_t i = 0; i < n; i++) {
+        if (strchr("\\`*_[]<", s[i]) != NULL)
+            buf_putc(b, '\\');
+        buf_putc(b, s[i]);
+    }
+    buf_puts(b, "\n\n");
+}
+
+/*
+ * The HTML reader's body (its small safe subset: p, h1-h6, ul/ol/li, blockquote, pre,
+ * code, a, img, strong/b, em/i, br, figure/figcaption, hr) as Markdown that renders the
+ * same, so a saved page keeps its headings, lists, links and images.  Other tags are
+ * dropped with their text kept.
+ */
+struct mdw {
+    struct buf *b;
+    int depth;                  /* list nesting */
+    int olnum[8];               /* next number per level; 0 for a bullet list */
+    int quote;                  /* blockquote nesting */
+    bool pre, start;            /* inside <pre>; at the start of a block */
+    bool item;                  /* right after a list item's marker */
+    const char *href;           /* the open link's target */
+    size_t hreflen;
+};
+
+/* The value of attribute name in the tag s[0..n), quoted with " (html.c writes them so). */
+static const char *
+tag_attr(const char *s, size_t n, const char *name, size_t *len)
+{
+    size_t k = strlen(name);
+
+    for (size_t i = 0; i + k + 2 < n; i++)
+        if (s[i] == ' ' && ascii_strncasecmp(s + i + 1, name, k) == 0 && s[i + 1 + k] == '=' &&
+            s[i + 2 + k] == '"') {
+            const char *v = s + i + 3 + k, *q = memchr(v, '"', n - (size_t)(v - s));
+
+            if (q == NULL)
+                return NULL;
+            *len = (size_t)(q - v);
+            return v;
+        }
+    return NULL;
+}
+
+/* The text of s[0..n) with character references decoded (the subset's &amp; &lt; &gt;
+ * &quot; &#39; and numeric ones). */
+static void
+add_decoded(struct buf *out, const char *s, size_t n)
+{
+    static const struct { const char *e; char c; } ents[] = {
+        { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
+        { "&#39;", '\'' }, { "&apos;", '\'' }, { "&nbsp;", ' ' },
+    };
+
+    for (size_t i = 0; i < n; i++) {
+        bool done = false;
+
+        for (size_t k = 0; s[i] == '&' && k < ARRAY_LEN(ents) && !done; k++) {
+            size_t l = strlen(ents[k].e);
+
+            if (n - i >= l && memcmp(s + i, ents[k].e, l) == 0) {
+                buf_putc(out, ents[k].c);
+                i += l - 1;
+                done = true;
+            }
+        }
+        if (!done)
+            buf_putc(out, s[i]);
+    }
+}
+
+/* Start a block: blank line, quote markers, list indentation. */
+static void
+md_block(struct mdw *w, const char *marker)
+{
+    struct buf *b = w->b;
+
+    while (b->len > 0 && b->p[b->len - 1] == ' ')
+        b->len--;
+    if (marker != NULL && w->depth > 0) {       /* a list item: one line break */
+        if (b->len > 0 && b->p[b->len - 1] != '\n')
+            buf_putc(b, '\n');
+    } else if (b->len > 0 && !(b->len >= 2 && b->p[b->len - 1] == '\n' &&
+        b->p[b->len - 2] == '\n')) {
+        buf_puts(b, b->p[b->len - 1] == '\n' ? "\n" : "\n\n");
+    }
+    for (int i = 0; i < w->quote; i++)
+        buf_puts(b, "> ");
+    w->start = true;
+}
+
+/* End a block: the next text starts a new one. */
+static void
+md_end(struct mdw *w)
+{
+    struct buf *b = w->b;
+
+    while (b->len > 0 && b->p[b->len - 1] == ' ')
+        b->len--;
+    if (w->depth > 0) {                         /* inside a list: items stay tight */
+        if (b->len > 0 && b->p[b->len - 1] != '\n')
+            buf_putc(b, '\n');
+    } else if (b->len > 0 && b->p[b->len - 1] != '\n') {
+        buf_puts(b, "\n\n");
+    } else if (b->len > 1 && b->p[b->len - 2] != '\n') {
+        buf_putc(b, '\n');
+    }
+    w->start = true;
+}
+
+/* Text between tags: white space collapsed (except in <pre>), Markdown escaped. */
+static void
+md_text(struct mdw *w, const char *s, size_t n)
+{
+    struct buf t;
+
+    if (n == 0)
+        return;
+    buf_init(&t, 0);
+    add_decoded(&t, s, n);
+    if (w->start && !w->pre && t.len > strspn(t.p, " \t\r\n") && w->b->len > 0 &&
+        w->b->p[w->b->len - 1] == '\n')
+        for (int i = 0; i < w->quote; i++)
+            buf_puts(w->b, "> ");               /* loose text in a quote */
+    for (size_t i = 0; i < t.len; i++) {
+        char c = t.p[i];
+
+        if (w->pre) {
+            buf_putc(w->b, c);
+            continue;
+        }
+        if (c == '\n' || c == '\t' || c == '\r')
+            c = ' ';
+        if (c == ' ' && (w->start || (w->b->len > 0 && (w->b->p[w->b->len - 1] == ' ' ||
+            w->b->p[w->b->len - 1] == '\n'))))
+            continue;
+        if ((w->start && strchr("#>-+=|", c) != NULL) || strchr("\\`*_[]<", c) != NULL)
+            buf_putc(w->b, '\\');
+        if (w->start && IS_DIGIT((unsigned char)c)) {
+            size_t k = i;
+
+            while (k < t.len && IS_DIGIT((unsigned char)t.p[k]))
+                k++;
+            if (k < t.len && (t.p[k] == '.' || t.p[k] == ')')) {
+                buf_put(w->b, t.p + i, k - i);
+                buf_putc(w->b, '\\');
+                i = k - 1;
+                w->start = false;
+                continue;
+            }
+        }
+        buf_putc(w->b, c);
+        w->start = false;
+    }
+    buf_fini(&t);
+}
+
+/* A block tag of the subset: true when it was one. */
+static bool
+md_block_tag(struct mdw *w, const char *tag, size_t n)
+{
+    bool close = n > 1 && tag[1] == '/';
+    const char *name = tag + 1 + close;
+    size_t nl = 0;
+
+    while (name + nl < tag + n && IS_ALNUM((unsigned char)name[nl]))
+        nl++;
+#define IS(t) (nl == strlen(t) && ascii_strncasecmp(name, t, nl) == 0)
+    if (IS("p") || IS("figure") || IS("figcaption") || IS("table") || IS("tr")) {
+        if (!close && !w->item)
+            md_block(w, NULL);
+        else if (close)
+            md_end(w);
+        w->item = false;
+    } else if (nl == 2 && (name[0] == 'h' || name[0] == 'H') && name[1] >= '1' &&
+        name[1] <= '6') {
+        if (close) {
+            md_end(w);
+        } else {
+            md_block(w, NULL);
+            for (int i = '0'; i < name[1]; i++)
+                buf_putc(w->b, '#');
+            buf_putc(w->b, ' ');
+            w->start = false;
+        }
+    } else if (IS("ul") || IS("ol")) {
+        if (!close && w->depth < 7)
+            w->olnum[++w->depth] = IS("ol") ? 1 : 0;
+        else if (close && w->depth > 0)
+            w->depth--;
+        if (close && w->depth == 0)
+            md_end(w);
+    } else if (IS("li") && !close) {
+        md_block(w, "li");
+        for (int i = 1; i < w->depth; i++)
+            buf_puts(w->b, "   ");
+        if (w->olnum[w->depth] > 0)
+            buf_putf(w->b, "%d. ", w->olnum[w->depth]++);
+        else
+            buf_puts(w->b, "- ");
+        w->start = false;
+        w->item = true;                         /* its first <p> is the item's text */
+    } else if (IS("blockquote")) {
+        w->quote += close ? (w->quote > 0 ? -1 : 0) : 1;
+        md_end(w);
+    } else if (IS("pre")) {
+        if (!close)
+            md_block(w, NULL);
+        buf_puts(w->b, close ? "\n```" : "```\n");
+        w->pre = !close;
+        if (close)
+            md_end(w);
+    } else {
+        return false;
+    }
+    return true;
+#undef IS
+}
+
+/* One tag of the subset. */
+static void
+md_tag(struct mdw *w, const char *tag, size_t n)
+{
+    bool close = n > 1 && tag[1] == '/';
+    const char *name = tag + 1 + close, *v;
+    size_t nl = 0, vl;
+
+    if (md_block_tag(w, tag, n))
+        return;
+    while (name + nl < tag + n && IS_ALNUM((unsigned char)name[nl]))
+        nl++;
+#define IS(t) (nl == strlen(t) && ascii_strncasecmp(name, t, nl) == 0)
+    if (IS("code") && !w->pre) {
+        buf_putc(w->b, '`');
+    } else if (IS("strong") || IS("b")) {
+        buf_puts(w->b, "**");
+    } else if (IS("em") || IS("i")) {
+        buf_putc(w->b, '*');
+    } else if (IS("br")) {
+        buf_puts(w->b, "\\\n");
+    } else if (IS("hr")) {
+        md_block(w, NULL);
+        buf_puts(w->b, "***");
+        md_end(w);
+    } else if (IS("a")) {
+        if (!close && (v = tag_attr(tag, n, "href", &vl)) != NULL) {
+            buf_putc(w->b, '[');
+            w->href = v;
+            w->hreflen = vl;
+            w->start = false;
+        } else if (close && w->href != NULL) {
+            buf_puts(w->b, "](");
+            add_decoded(w->b, w->href, w->hreflen);
+            buf_putc(w->b, ')');
+            w->href = NULL;
+        }
+    } else if (IS("img") && (v = tag_attr(tag, n, "src", &vl)) != NULL) {
+        const char *alt;
+        size_t al = 0;
+
+        alt = tag_attr(tag, n, "alt", &al);
+        buf_puts(w->b, "![");
+        if (alt != NULL)
+            md_text(w, alt, al);
+        buf_puts(w->b, "](");
+        add_decoded(w->b, v, vl);
+        buf_putc(w->b, ')');
+        w->start = false;
+    }
+#undef IS
+}
+
+static void
+html_to_markdown(struct buf *b, const char *html)
+{
+    struct mdw w = { .b = b, .start = true };
+    const char *p = html;
+
+    while (*p != '\0') {
+        const char *lt = strchr(p, '<'), *gt;
+
+        if (lt == NULL) {
+            md_text(&w, p, strlen(p));
+            break;
+        }
+        md_text(&w, p, (size_t)(lt - p));
+        if ((gt = strchr(lt, '>')) == NULL)
+            break;
+        md_tag(&w, lt, (size_t)(gt - lt));
+        p = gt + 1;
+    }
+    while (b->len > 0 && (b->p[b->len - 1] == '\n' || b->p[b->len - 1] == ' '))
+        b->len--;
+    buf_puts(b, "\n");
 }
 
 static void
 markdown_of(struct buf *b, const struct article *a, const char *fetched)
 {
-    buf_adds(b, "---\n");
+    buf_puts(b, "---\n");
     fm_field(b, "title", a->title);
     fm_field(b, "url", a->url);
     fm_field(b, "source", a->source);
@@ -500,17 +695,21 @@ markdown_of(struct buf *b, const struct article *a, const char *fetched)
     fm_field(b, "summary", a->summary);
     fm_field(b, "image", a->image);
     fm_field(b, "image_alt", a->image_alt);
-    fm_field(b, "language", a->language);
+    fm_field(b, "language", a->language != NULL ? a->language : a->lang);
     fm_field(b, "fetched", fetched);
     if (a->ntags > 0) {
-        buf_adds(b, "tags:\n");
+        buf_puts(b, "tags:\n");
         for (size_t i = 0; i < a->ntags; i++) {
-            buf_adds(b, "  - ");
+            buf_puts(b, "  - ");
             value_yaml_scalar(b, a->tags[i], strlen(a->tags[i]));
-            buf_addc(b, '\n');
+            buf_putc(b, '\n');
         }
     }
-    buf_adds(b, "---\n\n");
+    buf_puts(b, "---\n\n");
+    if (a->format == ARTICLE_HTML && a->body_html[0] != '\0') {
+        html_to_markdown(b, a->body_html);
+        return;
+    }
     for (size_t i = 0; i < a->nparagraphs; i++)
         md_paragraph(b, a->paragraphs[i]);
 }
@@ -528,14 +727,14 @@ article_save_markdown(const struct article *a, const char *dir, const char *fetc
 
     buf_init(&name, 0);
     buf_init(&text, 0);
-    buf_addf(&name, "%s/%.10s-", dir, day != NULL ? day : "undated");
+    buf_putf(&name, "%s/%.10s-", dir, day != NULL ? day : "undated");
     slug(&name, a->title);
     base = name.len;
     for (int i = 1; ; i++) {
         name.len = base;
         if (i > 1)
-            buf_addf(&name, "-%d", i);
-        buf_adds(&name, ".md");
+            buf_putf(&name, "-%d", i);
+        buf_puts(&name, ".md");
         if (stat(buf_str(&name), &st) == -1 && errno == ENOENT)
             break;
         if (i >= 1000) {
@@ -603,7 +802,7 @@ article_find_fetched(const char *dir, const char *url)
         if (n < 4 || strcmp(e->d_name + n - 3, ".md") != 0)
             continue;
         buf_init(&p, 0);
-        buf_addf(&p, "%s/%s", dir, e->d_name);
+        buf_putf(&p, "%s/%s", dir, e->d_name);
         if (has_url(buf_str(&p), url))
             found = buf_steal(&p);
         buf_fini(&p);

@@ -260,20 +260,20 @@ table_text(const char *md, size_t len, int first, int last, int col, struct buf 
         for (size_t i = 0; i < ncols; i++) {
             size_t w = 0;
 
-            buf_adds(out, i == 0 ? "| " : " | ");
+            buf_puts(out, i == 0 ? "| " : " | ");
             if (r == 1)
                 for (; w < width[i]; w++)
-                    buf_addc(out, '-');
+                    buf_putc(out, '-');
             else if (i < ncells[r]) {
-                buf_add(out, cells[r][i].p, cells[r][i].len);
+                buf_put(out, cells[r][i].p, cells[r][i].len);
                 w = utf8_width(cells[r][i].p, cells[r][i].len);
             }
             for (; w < width[i]; w++)
-                buf_addc(out, ' ');
+                buf_putc(out, ' ');
         }
-        buf_adds(out, " |\n");
+        buf_puts(out, " |\n");
     }
-    ok = true;
+    ok = !buf_failed(out);                  /* over BODY_MAX: the caller reports */
 out:
     free(cells);
     return ok;

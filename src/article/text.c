@@ -42,6 +42,16 @@
 #define TITLE_FALLBACK_MAX 150
 /* A teaser under a headline in a list of other stories is a sentence or two. */
 #define TEASER_WORDS 40
+/* In a run of lines that cost, the first few cost in full, the rest this much. */
+#define GAP_FULL_COST_LINES 3
+#define GAP_TAIL_COST (-0.3)
+/* What text below an end marker ("Comments") counts for. */
+#define AFTER_END_WEIGHT 0.4
+/* A dateline is at the very start of the first paragraph. */
+#define DATELINE_BYTES 100
+/* Paragraphs of the text a headline is compared with, and what full overlap adds. */
+#define TITLE_CONTEXT_LINES 3
+#define TITLE_OVERLAP_BONUS 6
 
 static const char *const noise_line[] = {
     "home", "menu", "main menu", "search", "sections", "navigation", "skip to *",
@@ -527,15 +537,15 @@ clean_line(struct scrape *sc, const char *s, size_t n, size_t *outlen)
     struct buf dec, one;
     const char *r;
 
-    buf_init(&dec, ARTICLE_MAX_BYTES * 2);
-    buf_init(&one, ARTICLE_MAX_BYTES * 2);
+    buf_init(&dec, 0);                      /* no limit: a line is below 32 MiB, the */
+    buf_init(&one, 0);                      /* page's cap after conversion */
     for (size_t i = 0; i < n; ) {
         size_t k = s[i] == '&' ? decode_entity(s + i, n - i, &dec) : 0;
 
         if (k > 0) {
             i += k;
         } else {
-            buf_addc(&dec, s[i]);
+            buf_putc(&dec, s[i]);
             i++;
         }
     }
@@ -950,6 +960,7 @@ is_source_like(const char *s, size_t n)
 static const char *fold_line(struct scrape *sc, const char *s, size_t n);
 
 static size_t source_label_len(const char *s, size_t n);
+static bool has_media_word(const char *s, size_t n);
 
 static bool
 parse_byline(struct scrape *sc, const char *s, size_t n, const char **author,
@@ -1026,6 +1037,19 @@ relative_date(struct unit *u)
     u->datestat = 1;
 }
 
+/* A person's name of two to four words alone before a date, not a publication. */
+static bool
+bare_name(const char *s, size_t n)
+{
+    int words, caps;
+
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    count_words(s, n, &words, &caps, NULL);
+    return words >= 2 && words <= 4 && is_name(s, n) && !has_media_word(s, n) &&
+        strncmp(s, "The ", 4) != 0;
+}
+
 /* What may follow a date on a date line: nothing, a byline ("by admin"), a source label
  * ("来源：南方晨报"), or a part after a separator (a byline or a source).  False when words
  * run on from the date: a sentence. */
@@ -1039,6 +1063,8 @@ date_after(struct scrape *sc, struct unit *u, size_t bestb)
         xa++;
     if (xa == xb)
         return true;
+    if (xb - xa <= 4 && strspn(s + xa, "0123456789") >= xb - xa)
+        return true;                        /* a count of comments or shares */
     if ((k = source_label_len(s + xa, xb - xa)) > 0) {
         xa += k;
         trim_seps(s, &xa, &xb);
@@ -1152,6 +1178,8 @@ find_date(struct scrape *sc, struct unit *u)
             u->src = src;
         } else if (sep && is_source_like(s + pa, pb - pa)) {
             u->src = arena_strndup(&sc->scratch, s + pa, pb - pa);
+        } else if (pa == 0 && bare_name(s, pb)) {
+            u->author = arena_strndup(&sc->scratch, s, pb);     /* "Jane Doe March 9, 2017" */
         } else {
             return;                                 /* words run into the date: a sentence */
         }
@@ -1295,11 +1323,11 @@ split_units(struct scrape *sc, const char *text, size_t len)
             } else {
                 struct buf b;
 
-                buf_init(&b, ARTICLE_MAX_BYTES * 2);
+                buf_init(&b, 0);            /* no limit: the page is capped */
                 for (size_t x = k; x <= m; x++) {
                     if (x > k && !joins_tight(&ln[x - 1], &ln[x]))
-                        buf_addc(&b, ' ');
-                    buf_add(&b, ln[x].s, ln[x].n);
+                        buf_putc(&b, ' ');
+                    buf_put(&b, ln[x].s, ln[x].n);
                 }
                 push_unit(sc, arena_strndup(&sc->scratch, buf_str(&b), b.len), b.len,
                     ln[k].line);
@@ -1704,9 +1732,25 @@ best_region(const struct scrape *sc, size_t *start, size_t *end)
     size_t rs = 0;
     bool found = false;
 
+    int gap = 0, goods = 0;
+    bool after_end = false;
+
     for (size_t i = 0; i < sc->nu; i++) {
         double v = line_score(sc, i);
 
+        /* Text below "Comments" or "Related stories", once there was text above, is
+         * comments or other stories: it counts for less than the article above. */
+        if (sc->u[i].f & U_END)
+            after_end |= goods >= 2;
+        goods += sc->u[i].cls == C_GOOD;
+        if (after_end && v > 0)
+            v *= AFTER_END_WEIGHT;
+
+        /* A long run of boilerplate costs little more than a short one: a list of links
+         * or a gallery inside an article is one gap, not twenty. */
+        gap = v < 0 ? gap + 1 : 0;
+        if (v < 0 && v > -2 && gap > GAP_FULL_COST_LINES)
+            v = GAP_TAIL_COST;
         if (run <= 0) {
             run = 0;
             rs = i;
@@ -1998,6 +2042,128 @@ find_dek(struct scrape *sc)
     }
 }
 
+/*
+ * The words of the text's first paragraphs: a headline is about what the text says, so
+ * the share of a candidate's words (four letters or more, case folded) found there counts.
+ */
+struct wordset {
+    uint64_t *h;                /* open addressing over word hashes; 0 empty */
+    size_t cap, n;
+};
+
+static void
+wordset_init(struct wordset *ws)
+{
+    ws->cap = 4096;
+    ws->n = 0;
+    ws->h = xcalloc(ws->cap, sizeof(*ws->h));
+}
+
+static void
+wordset_fini(struct wordset *ws)
+{
+    free(ws->h);
+}
+
+/* Call fn on each word of s[0..n) of four characters or more, case folded. */
+static void
+each_word(const char *s, size_t n, void (*fn)(void *, uint64_t), void *ctx)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    for (size_t i = 0; i < n; ) {
+        uint64_t h = 14695981039346656037u;
+        size_t chars = 0, len, k;
+
+        while (i < n && stop_char_len(p + i, n - i) == 0)
+            i++;
+        while (i < n && (k = stop_char_len(p + i, n - i)) > 0) {
+            unsigned char f[2];
+            size_t fk = utf8_fold_char(p + i, n - i, &len, f);
+
+            for (size_t j = 0; j < fk; j++)
+                h = (h ^ f[j]) * 1099511628211u;
+            chars++;
+            i += k;
+        }
+        if (chars >= 4)
+            fn(ctx, h | 1);
+    }
+}
+
+static void
+wordset_put(void *ctx, uint64_t h)
+{
+    struct wordset *ws = ctx;
+    size_t i = (size_t)h & (ws->cap - 1);
+
+    if (ws->n * 2 >= ws->cap)
+        return;                                 /* enough words to judge by */
+    while (ws->h[i] != 0 && ws->h[i] != h)
+        i = (i + 1) & (ws->cap - 1);
+    if (ws->h[i] == 0) {
+        ws->h[i] = h;
+        ws->n++;
+    }
+}
+
+static void
+wordset_add_line(struct wordset *ws, const char *s, size_t n)
+{
+    each_word(s, n, wordset_put, ws);
+}
+
+struct overlap {
+    const struct wordset *ws;
+    int words, found;
+};
+
+static void
+overlap_one(void *ctx, uint64_t h)
+{
+    struct overlap *o = ctx;
+    size_t i = (size_t)h & (o->ws->cap - 1);
+
+    o->words++;
+    while (o->ws->h[i] != 0) {
+        if (o->ws->h[i] == h) {
+            o->found++;
+            return;
+        }
+        i = (i + 1) & (o->ws->cap - 1);
+    }
+}
+
+/* 0..TITLE_OVERLAP_BONUS by the share of the line's words that the text uses. */
+static int
+wordset_overlap(const struct wordset *ws, const char *s, size_t n)
+{
+    struct overlap o = { ws, 0, 0 };
+
+    each_word(s, n, overlap_one, &o);
+    return o.words > 0 ? TITLE_OVERLAP_BONUS * o.found / o.words : 0;
+}
+
+/* A line that starts like a byline or a credit ("By ...", "Reviewed by ...") but was
+ * not read as one: no headline either way. */
+static bool
+byline_like(struct scrape *sc, const struct unit *u)
+{
+    static const char *const starts[] = { "reviewed by ", "edited by ", "photos by ",
+        "photographs by ", "updated " };
+    const char *low = fold_line(sc, u->s, u->n < 40 ? u->n : 40);
+    size_t n = u->n < 40 ? u->n : 40;
+
+    for (size_t i = 0; i < ARRAY_LEN(byline_prefixes); i++)
+        if (n > strlen(byline_prefixes[i]) &&
+            memcmp(low, byline_prefixes[i], strlen(byline_prefixes[i])) == 0)
+            return true;
+    for (size_t i = 0; i < ARRAY_LEN(starts); i++)
+        if (n >= strlen(starts[i]) && memcmp(low, starts[i], strlen(starts[i])) == 0)
+            return true;
+    return false;
+}
+
 /* The title: the best headline-like line in a window above the text; optional. */
 static void
 find_title(struct scrape *sc)
@@ -2006,18 +2172,27 @@ find_title(struct scrape *sc)
     size_t body = sc->rs, from = body > TITLE_WINDOW ? body - TITLE_WINDOW : 0;
     int best = 0;
 
+    struct wordset ws;
+
+    wordset_init(&ws);
+    for (size_t i = body, k = 0; i < sc->re && k < TITLE_CONTEXT_LINES; i++)
+        if (u[i].cls == C_GOOD) {
+            wordset_add_line(&ws, u[i].s, u[i].n);
+            k++;
+        }
     for (size_t i = from; i < body; i++) {
         int sco;
 
         if ((u[i].f & (U_NOISE | META_FLAGS | U_STRONG)) || i == sc->dek || u[i].n > 300 ||
-            u[i].words < 2 || is_list_item(u[i].s, u[i].n))
+            u[i].words < 1 || is_list_item(u[i].s, u[i].n) || byline_like(sc, &u[i]))
             continue;
-        sco = title_score(sc, &sc->hdr, i, body);
+        sco = title_score(sc, &sc->hdr, i, body) + wordset_overlap(&ws, u[i].s, u[i].n);
         if (sco >= TITLE_MIN_SCORE && (sc->title == SIZE_MAX || sco >= best)) {
             best = sco;
             sc->title = i;
         }
     }
+    wordset_fini(&ws);
     if (sc->title == SIZE_MAX)
         return;
     /* A long line right under a shorter headline-like one is the standfirst. */
@@ -2101,6 +2276,79 @@ find_date_line(struct scrape *sc)
         }
     }
 }
+/*
+ * Without a date line: a dateline at the start of the first paragraph, "PARIS, 5 mars 2024
+ * (AFP) -", "Berlin, 5. März 2024 -": a place of a few capitalised words, the date, then
+ * a separator or a bracket.  A date inside a sentence is not the article's date.
+ */
+static bool
+dateline_date(struct scrape *sc, const struct unit *u, size_t *da, size_t *db,
+    char iso[NEWSDATE_ISO_MAX])
+{
+    const char *s = u->s;
+    size_t n = u->n < DATELINE_BYTES ? u->n : DATELINE_BYTES, ws[16], we[16], nw = 0;
+
+    for (size_t i = 0; i < n && nw < ARRAY_LEN(ws); ) {
+        while (i < n && s[i] == ' ')
+            i++;
+        ws[nw] = i;
+        while (i < n && s[i] != ' ')
+            i++;
+        we[nw++] = i;
+    }
+    for (size_t i = 1; i < nw && i <= 4; i++) {
+        unsigned char c0 = (unsigned char)s[ws[i - 1]];
+
+        if (!(c0 >= 'A' && c0 <= 'Z') && c0 < 0xc0)
+            return false;                       /* the place is capitalised */
+        if (!newsdate_can_start(s + ws[i], we[i] - ws[i]))
+            continue;
+        for (size_t j = nw < i + DATE_MAX_WORDS ? nw : i + DATE_MAX_WORDS; j-- > i; ) {
+            size_t a = ws[i], b = we[j], k;
+
+            while (b > a && strchr(",;|)]:", s[b - 1]) != NULL)
+                b--;
+            k = b;
+            while (k < u->n && (s[k] == ' ' || s[k] == ','))
+                k++;
+            if (k < u->n && !(s[k] == '(' || s[k] == '-' || s[k] == ':' ||
+                sep_len(s + k, u->n - k) > 0 || strncmp(s + k, "\xe2\x80\x94", 3) == 0 ||
+                strncmp(s + k, "\xe2\x80\x93", 3) == 0))
+                continue;
+            if (newsdate_parse_order(s + a, b - a, sc->order, iso) >= 0) {
+                *da = a;
+                *db = b;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static void
+find_dateline(struct scrape *sc)
+{
+    struct ctx *c = sc->c;
+    char iso[NEWSDATE_ISO_MAX];
+    size_t da, db;
+
+    if (sc->hdate != SIZE_MAX || c->a->date != NULL)
+        return;
+    for (size_t i = sc->rs; i < sc->re; i++) {
+        const struct unit *u = &sc->u[i];
+
+        if (u->role != R_PARA)
+            continue;
+        if (dateline_date(sc, u, &da, &db, iso)) {
+            c->a->date = art_oneline(c, u->s + da, db - da);
+            memcpy(c->a->date_iso, iso, sizeof(c->a->date_iso));
+            c->a->from.date = art_fmt(c, "text line %d (dateline of the first paragraph)",
+                u->line);
+        }
+        return;
+    }
+}
+
 /* The source: a "Source:" label, a part of the date or byline line, a line next to the
  * date, a line the header repeats, a "Headline | Site" line, a dateline's agency. */
 static void
@@ -2318,6 +2566,7 @@ set_fields(struct scrape *sc)
             }
     find_author(sc);
     find_url_line(sc);
+    find_dateline(sc);
     if (sc->hdate != SIZE_MAX) {
         const struct unit *d = &u[sc->hdate];
 

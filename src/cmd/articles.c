@@ -97,6 +97,12 @@ write_text(struct buf *out, const struct article *a)
     text_field(out, "url", a->url, a->from.url);
     if (a->summary != NULL)
         text_field(out, "summary", a->summary, a->from.summary);
+    if (a->image != NULL)
+        text_field(out, "image", a->image, a->from.image);
+    if (a->image_alt != NULL)
+        text_field(out, "image_alt", a->image_alt, NULL);
+    for (size_t i = 0; i < a->ntags; i++)
+        text_field(out, i == 0 ? "tags" : "", a->tags[i], NULL);
     if (a->language != NULL)
         text_field(out, "language", a->language, a->format == ARTICLE_TEXT ?
             "stop words and script" : NULL);

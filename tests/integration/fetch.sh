@@ -50,8 +50,8 @@ if [ -f "$f" ]; then
     grep -Eq '^fetched: "?20[0-9]{2}-[0-9]{2}-[0-9]{2}T' "$f" && ok "front matter: fetched" ||
         not_ok "front matter: fetched"
     grep -q 'not text' "$f" && not_ok "script text left out" || ok "script text left out"
-    grep -qF 'carries 120 passengers and twenty bicycles & their riders.' "$f" &&
-        ok "entities decoded, tags gone" || not_ok "entities decoded, tags gone"
+    grep -qF 'carries **120 passengers** and twenty bicycles & their riders.' "$f" &&
+        ok "entities decoded, <b> as Markdown" || not_ok "entities decoded, <b> as Markdown"
     run_g -c "$T/gazette.yaml" articles "$f"
     expect_rc 0 "the saved article reads back"
     expect_out "Harbour ferry gets a second boat" "read back: title"
@@ -133,6 +133,12 @@ run_g -c "$T/gazette.yaml" articles fetch "$BASE/image.png"
 expect_rc 65 "an image is not an article"
 expect_err "image/png" "the error names the type"
 nothing_written "image"
+
+# an empty page
+run_g -c "$T/gazette.yaml" articles fetch "$BASE/empty"
+expect_rc 66 "an empty page"
+expect_err "$BASE/empty: the server sent an empty page" "the error says it is empty"
+nothing_written "empty page"
 
 # an unreachable port
 run_g -c "$T/gazette.yaml" articles fetch "http://127.0.0.1:$(free_port)/x"

@@ -4,7 +4,7 @@
 Paths: /article.html (UTF-8 page), /redirect/N (302 chain of N hops to /article.html),
 /missing (404), /slow (never answers until the test ends), /huge (9 MiB with a length),
 /huge-stream (9 MiB, no length), /gzip (the article, gzip-encoded), /latin1 (ISO-8859-1,
-charset in the header), /latin1-meta (windows-1252, charset only in <meta>), /ftp
+charset in the header), /latin1-meta (windows-1252, charset only in <meta>), /empty (200, no body), /ftp
 (redirect to ftp://), /image.png (not text).  Writes DIR/ready with the port when it
 listens; every request line is appended to DIR/requests.
 """
@@ -93,6 +93,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = LATIN1.replace("<head>", '<head><meta http-equiv="Content-Type" '
                                   'content="text/html; charset=windows-1252">')
             self.send(200, body.encode("cp1252"), ctype="text/html")
+        elif p == "/empty":
+            self.send(200, b"")
         elif p == "/image.png":
             self.send(200, b"\x89PNG\r\n\x1a\n", ctype="image/png")
         else:

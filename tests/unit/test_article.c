@@ -15,6 +15,7 @@
 #include "article.h"
 #include "check.h"
 #include "diag.h"
+#include "fetch.h"
 #include "issue.h"
 #include "util.h"
 #include "value.h"
@@ -56,7 +57,7 @@ static struct article *
 parse(const char *text, enum article_format f, const char *name, bool allow_html,
     struct diag *d)
 {
-    struct article_opts o = { allow_html, NULL, 0 };
+    struct article_opts o = { allow_html, NULL, 0, NULL };
 
     diag_clear(d);
     return article_parse(text, strlen(text), f, name, &o, d);
@@ -479,7 +480,7 @@ test_errors(void)
     diag_clear(&d);
     diag_set(&d, EX_CONFIG, "earlier problem");
     {
-        struct article_opts o = { false, NULL, 0 };
+        struct article_opts o = { false, NULL, 0, NULL };
         const char *t = "---\ntitle: T\ndate: nope\n---\n";
 
         CHECK(article_parse(t, strlen(t), ARTICLE_MARKDOWN, "z.md", &o, &d) == NULL &&
@@ -602,6 +603,7 @@ test_scraped(void)
         /* made by hand for the general method: 12 languages, many page shapes */
         "de-byline-zuerst",
         "de-stand-punkte",
+        "en-blog-comments",
         "en-byline-first",
         "en-caption-credit",
         "en-duplicate-lede",
@@ -612,6 +614,7 @@ test_scraped(void)
         "es-titulo-sitio",
         "fr-date-avant-titre",
         "fr-date-numerique",
+        "fr-dateline-afp",
         "it-didascalie",
         "it-senza-data",
         "ja-caption",
@@ -933,12 +936,75 @@ test_issue_overrides(void)
     rmdir(dir);
 }
 
+/* A fetched HTML page saved as Markdown keeps its structure, and reads back the same:
+ * headings, lists, links, emphasis, quotes, code; Markdown characters in the text are
+ * escaped so they stay text. */
+static void
+test_save_markdown(void)
+{
+    static const char page[] =
+        "<html><body><article><h1>Title here</h1><p>First para with a <a "
+        "href=\"https://example.org/x?a=1&amp;b=2\">link [1]</a> and *stars* long enough "
+        "to count.</p><h2>A subheading</h2><ul><li>one item</li><li>two <strong>bold"
+        "</strong></li></ul><blockquote><p>A quote that someone said in the article text "
+        "here.</p></blockquote><p>2024. A year in review, with enough words to be a "
+        "paragraph of text.</p><pre>code  line\n  indented</pre><p>Last paragraph of the "
+        "article with plenty of words in it too.</p></article></body></html>";
+    char dir[] = "/tmp/gazette-save-XXXXXX";
+    struct diag d = DIAG_INIT;
+    struct article *a, *b = NULL;
+    char *path = NULL, *text = NULL;
+    size_t len;
+
+    if (mkdtemp(dir) == NULL) {
+        CHECK(false, "temporary folder");
+        return;
+    }
+    a = article_parse(page, sizeof(page) - 1, ARTICLE_HTML, "https://example.org/p", NULL,
+        &d);
+    CHECK(a != NULL, "the page reads");
+    if (a == NULL) {
+        diag_print(&d);
+        goto out;
+    }
+    path = article_save_markdown(a, dir, "2024-03-05T10:00:00Z", &d);
+    CHECK(path != NULL && strstr(path, "/2024-03-05-title-here.md") != NULL,
+        "saved as DAY-title.md (%s)", path ? path : d.msg);
+    if (path == NULL || (text = read_file(path, &len)) == NULL)
+        goto out;
+    CHECK(strstr(text, "[link \\[1\\]](https://example.org/x?a=1&b=2)") != NULL,
+        "a link with its URL, brackets escaped");
+    CHECK(strstr(text, "\\*stars\\*") != NULL, "stars stay text");
+    CHECK(strstr(text, "\n## A subheading\n") != NULL, "a heading");
+    CHECK(strstr(text, "\n- one item\n- two **bold**\n") != NULL, "a list with emphasis");
+    CHECK(strstr(text, "\n> A quote that someone said") != NULL, "a quote");
+    CHECK(strstr(text, "\n2024\\. A year") != NULL, "a number that would start a list");
+    CHECK(strstr(text, "```\ncode  line\n  indented\n```") != NULL, "code kept as it is");
+    b = article_load(path, NULL, &d);
+    CHECK(b != NULL && strcmp(b->title, "Title here") == 0 && b->nlinks == 1 &&
+        strcmp(b->links[0].url, "https://example.org/x?a=1&b=2") == 0,
+        "the saved article reads back with its link");
+    CHECK(b != NULL && strstr(b->body_text, "*stars*") != NULL &&
+        strstr(b->body_text, "2024. A year") != NULL, "the text reads back the same");
+    if (text != NULL && (b == NULL || b->nlinks != 1 || strstr(text, "- one item") == NULL ||
+        strstr(text, "\n- one item\n- two **bold**\n") == NULL))
+        fprintf(stderr, "# saved:\n%s\n", text);
+out:
+    article_free(a);
+    article_free(b);
+    if (path != NULL)
+        unlink(path);
+    free(path);
+    free(text);
+    rmdir(dir);
+}
+
 /* User drop patterns: a substring and a glob, on the shared sample. */
 static void
 test_drop_patterns(void)
 {
     static const char *const pats[] = { "revelations exposed", "kerry and * talks." };
-    struct article_opts o = { false, pats, ARRAY_LEN(pats) };
+    struct article_opts o = { false, pats, ARRAY_LEN(pats), NULL };
     struct diag d = DIAG_INIT;
     char path[1024];
     struct article *a;
@@ -1030,6 +1096,7 @@ main(void)
     test_pasted_corrections();
     test_no_title();
     test_issue_overrides();
+    test_save_markdown();
     test_drop_patterns();
     test_examples();
     test_detect();

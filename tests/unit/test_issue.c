@@ -52,6 +52,7 @@ test_files(void)
         { "articles: [42]\narticles2: 1\n", 0, "unknown key \"articles2\"", 2, 1 },
         { "articles: [[a.md]]\n", 0, "each article is a path", 1, 12 },
         { "articles: [{path: a.md, colour: X}]\n", 0, "takes only summary, title", 1, 25 },
+        { "articles: [{path: a.md, title: X, date: 2024-03-05}]\n", 1, NULL, 0, 0 },
         { "- a.md\n", 0, "an issue file is a map", 1, 1 },
     };
 
