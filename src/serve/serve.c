@@ -51,6 +51,8 @@
 #define CONFIRM_SLOTS 4096          /* addresses remembered for "one confirmation an hour" */
 #define CONFIRM_EVERY 3600          /* seconds between two confirmation mails to one address */
 #define APPLY_WAIT_MS 10000
+#define APPLY_SETTLE_MS 100         /* a batch waits while requests still come, ... */
+#define APPLY_SETTLE_TRIES 10       /* ... this many times at most */
 #define MAILQ_MAX 1000              /* confirmation mails waiting; more are dropped (logged) */
 
 /* Strict headers for every page: no script, no framing, no referrer (RFC 7034, CSP 3). */
@@ -946,6 +948,16 @@ applier(void *arg)
         if (sv->astop)
             break;
         pthread_mutex_unlock(&sv->amu);
+        /* a burst still arriving (a send's readers unsubscribing) goes into one batch:
+           rewriting a big list twice costs twice; wait while it lasts, a second at most */
+        for (int i = 0; i < APPLY_SETTLE_TRIES && sv->log != NULL; i++) {
+            uint64_t w = reqlog_written(sv->log);
+            struct timespec nap = { 0, APPLY_SETTLE_MS * 1000000L };
+
+            nanosleep(&nap, NULL);
+            if (reqlog_written(sv->log) == w)
+                break;
+        }
         apply_now(sv);
         pthread_mutex_lock(&sv->amu);
     }
