@@ -24,6 +24,9 @@ int cmd_compose(struct cli *c, int argc, char **argv);
 /* "gazette preview": the exact message one subscriber would get, with a lint report. */
 int cmd_preview(struct cli *c, int argc, char **argv);
 
+/* "gazette inbox PATH...|-": bounces, complaints and mailed unsubscribes applied to the list. */
+int cmd_inbox(struct cli *c, int argc, char **argv);
+
 /* "gazette render TEMPLATE [--data FILE] [--partials DIR]": any template with given data. */
 int cmd_render(struct cli *c, int argc, char **argv);
 

@@ -35,6 +35,15 @@ struct config_newsletter {
     char *secret_env;           /* ... or environment variable */
     char *language;             /* html lang, e.g. "en" */
     char *postal_address;       /* sender's postal address (CAN-SPAM) */
+    bool verp;                  /* MAIL FROM bounce_to+TOKEN@... per message (verp.h) */
+    int verp_delimiter;         /* 0 '+', 1 '-' */
+};
+
+/* What `gazette inbox` makes of bounces (issue 13). */
+struct config_bounce {
+    long hard_after;            /* hard bounces (no such user/domain) before "bounced" */
+    long soft_after;            /* soft bounces ... */
+    long soft_days;             /* ... within this many days */
 };
 
 struct config_smtp {
@@ -110,7 +119,11 @@ struct config {
     struct config_log log;
     struct config_serve serve;
     struct config_dkim dkim;
+    struct config_bounce bounce;
 };
+
+/* The VERP delimiter character of c ('+' or '-'). */
+#define CONFIG_VERP_DELIM(c) ((c)->newsletter.verp_delimiter == 1 ? '-' : '+')
 
 #define CONFIG_DEFAULT_PATH "gazette.yaml"
 

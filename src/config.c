@@ -47,6 +47,7 @@ struct key {
 static const char *const starttls_names[] = { "required", "opportunistic", "off", NULL };
 static const char *const journal_sync_names[] = { "batch", "message", NULL };
 static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL };
+static const char *const verp_delimiters[] = { "+", "-", NULL };
 
 #define CONFIG_SECRET_MAX 65536     /* ours: a secret file (a password, a key) */
 
@@ -57,6 +58,7 @@ static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL 
 #define L(f) offsetof(struct config, log.f)
 #define SV(f) offsetof(struct config, serve.f)
 #define K(f) offsetof(struct config, dkim.f)
+#define B(f) offsetof(struct config, bounce.f)
 
 static const struct key keys[] = {
     { "newsletter", "name", K_STR, N(name), "Newsletter", 0, 0, NULL, "a short title" },
@@ -79,6 +81,10 @@ static const struct key keys[] = {
     { "newsletter", "language", K_STR, N(language), "en", 0, 0, NULL, "a language tag such as en" },
     { "newsletter", "postal_address", K_STR, N(postal_address), NULL, 0, 0, NULL,
       "the sender's postal address" },
+    { "newsletter", "verp", K_BOOL, N(verp), "false", 0, 0, NULL,
+      "true or false (true needs bounce_to and a secret)" },
+    { "newsletter", "verp_delimiter", K_ENUM, N(verp_delimiter), "+", 0, 0, verp_delimiters,
+      "+ or -" },
 
     { "smtp", "transport", K_ENUM, S(transport), "maildir", 0, 0, transport_names,
       "maildir, smtp or esmtp" },
@@ -150,10 +156,17 @@ static const struct key keys[] = {
       "the signing domain, the From domain or its parent (DMARC alignment)" },
     { "dkim", "key_file", K_PATH, K(key_file), NULL, 0, 0, NULL,
       "a PEM private key file (gazette dkim keygen writes one)" },
+
+    { "bounce", "hard_after", K_INT, B(hard_after), "1", 0, 1000, NULL,
+      "hard bounces (no such user or domain) before a subscriber is marked bounced; 0 never" },
+    { "bounce", "soft_after", K_INT, B(soft_after), "5", 0, 1000, NULL,
+      "soft bounces within soft_days before a subscriber is marked bounced; 0 never" },
+    { "bounce", "soft_days", K_INT, B(soft_days), "30", 1, 3650, NULL, "days" },
+
 };
 
 static const char *const sections[] = { "newsletter", "smtp", "paths", "compose", "log",
-    "serve", "dkim" };
+    "serve", "dkim", "bounce" };
 
 #define FIELD(c, k, type) ((type *)((char *)(c) + (k)->off))
 /* A K_STRLIST's count sits in the field named here. */

@@ -27,6 +27,7 @@
 #include "tmpl.h"
 #include "util.h"
 #include "value.h"
+#include "verp.h"
 
 #define DIGEST_WRAP 72              /* text part: lines of at most 72 columns */
 #define DIGEST_MAX_FIELDS 64        /* subscriber.fields.* names a template may use */
@@ -43,6 +44,7 @@ struct digest {
     const struct config *cfg;
     char *template_dir;
     char *secret;
+    char *campaign;                 /* for VERP tokens; NULL: none */
     struct value *data;             /* the shared data (placeholders in subscriber.*) */
     struct tmpl_partials *parts;
     struct mime_digest *mime;
@@ -249,6 +251,29 @@ hmac_sha256(const char *key, const unsigned char *m, size_t n, unsigned char mac
     explicit_bzero(k, sizeof(k));
     explicit_bzero(pad, sizeof(pad));
     return ok ? 0 : -1;
+}
+
+int
+digest_hmac(const char *key, const void *m, size_t n, unsigned char mac[32])
+{
+    return hmac_sha256(key, m, n, mac);
+}
+
+int
+digest_verp_address(const struct digest *g, const char *base, const char *addr,
+    struct buf *out)
+{
+    char tok[VERP_TOKEN_LEN + 1];
+
+    if (!g->cfg->newsletter.verp || g->secret == NULL || base == NULL)
+        return -1;
+    verp_token(g->secret, addr, g->campaign ? g->campaign : "", tok);
+    buf_reset(out);
+    if (verp_address(base, CONFIG_VERP_DELIM(g->cfg), tok, out) == -1) {
+        buf_reset(out);
+        return -1;
+    }
+    return 0;
 }
 
 void
@@ -870,6 +895,14 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
             d)) == NULL)
             goto fail;
     }
+    g->campaign = o->campaign ? xstrdup(o->campaign) : NULL;
+    if (c->newsletter.verp && (g->secret == NULL || c->newsletter.bounce_to == NULL)) {
+        diag_set(d, EX_CONFIG, "newsletter.verp needs %s; add %s",
+            g->secret == NULL ? "a secret to sign its tokens" : "a bounce address",
+            g->secret == NULL ? "newsletter.secret_file or newsletter.secret_env" :
+            "newsletter.bounce_to: bounces@your.domain");
+        goto fail;
+    }
     g->parts = tmpl_partials_new(source, g);
     if ((g->t_subject = load(g, "subject", d)) == NULL ||
         (g->t_text = load(g, "digest.txt", d)) == NULL ||
@@ -986,6 +1019,7 @@ digest_free(struct digest *g)
     buf_fini(&g->subj);
     free(g->subj_slots.v);
     free(g->template_dir);
+    free(g->campaign);
     if (g->secret != NULL) {
         explicit_bzero(g->secret, strlen(g->secret));
         free(g->secret);
@@ -1158,12 +1192,13 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
 {
     struct mime_personal p;
     struct slots *sl = NULL;
-    struct buf subj, unsub, text, html;
+    struct buf subj, unsub, text, html, mailto;
     struct mime_str whole[2];
     int rc = -1;
 
     buf_init(&subj, 0);
     buf_init(&unsub, 0);
+    buf_init(&mailto, 0);
     buf_init(&text, 0);
     buf_init(&html, 0);
     memset(&p, 0, sizeof(p));
@@ -1173,6 +1208,11 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
     if (g->cfg->newsletter.unsubscribe_url != NULL)
         p.unsub_url = buf_str(&unsub);
     p.unsub_mailto = g->cfg->newsletter.unsubscribe_mailto;
+    /* with VERP, the mailto address carries the token too (unsubscribe+TOKEN@...), so
+       that `gazette inbox` knows who asked, even from another address */
+    if (p.unsub_mailto != NULL && g->cfg->newsletter.verp &&
+        digest_verp_address(g, p.unsub_mailto, sub->addr, &mailto) == 0)
+        p.unsub_mailto = buf_str(&mailto);
     sl = xmalloc(sizeof(*sl));
     fill_slots(g, sub, buf_str(&unsub), sl);
     if (g->personal) {
@@ -1210,6 +1250,7 @@ out:
     }
     buf_fini(&subj);
     buf_fini(&unsub);
+    buf_fini(&mailto);
     buf_fini(&text);
     buf_fini(&html);
     return rc;

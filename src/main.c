@@ -32,6 +32,7 @@ static const struct command commands[] = {
     { "render", cmd_render, "render a Mustache template with YAML or JSON data" },
     { "serve", cmd_serve, "unsubscribe and sign-up pages over HTTP (behind nginx/Caddy)" },
     { "dkim", cmd_dkim, "make a DKIM signing key and print its DNS record" },
+    { "inbox", cmd_inbox, "bounces, complaints, mailed unsubscribes (Maildir, mbox, -)" },
 };
 
 static void

@@ -37,7 +37,7 @@ static const char usage_text[] =
     "date and title, to read and edit before composing.  A page that cannot be fetched\n"
     "is named with the HTTP status or the error, and nothing is written for it.\n";
 
-static const char *const formats[] = { "Markdown", "YAML", "scraped text" };
+static const char *const formats[] = { "Markdown", "YAML", "scraped text", "HTML" };
 
 static struct value *
 describe(const struct article *a)

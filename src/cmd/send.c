@@ -21,6 +21,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
+#include "inbox.h"
 #include "digest.h"
 #include "issue.h"
 #include "journal.h"
@@ -767,9 +768,19 @@ cmd_status(struct cli *c, int argc, char **argv)
             journal_close(jn, NULL);
         }
         diag_clear(&d);
-        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu uncertain\n", cl.v[i].id,
+        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu uncertain", cl.v[i].id,
             cl.v[i].number, cl.v[i].done ? "done" : "unfinished", n.n[JOURNAL_SENT],
             n.n[JOURNAL_TEMPFAIL] + n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN]);
+        {
+            /* what came back (gazette inbox) */
+            struct inbox_counts ic;
+
+            if (inbox_campaign_counts(c->cfg->paths.state_dir, cl.v[i].id, &ic, &d) == 0)
+                printf(" %6zu bounces %6zu complaints %6zu unsubscribes", ic.bounces,
+                    ic.complaints, ic.unsubscribes);
+            diag_clear(&d);
+        }
+        putchar('\n');
     }
     campaign_list_fini(&cl);
     free(dir);

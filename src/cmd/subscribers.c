@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
+#include "inbox.h"
 #include "log.h"
 #include "subs.h"
 #include "util.h"
@@ -112,12 +113,18 @@ join_tags(struct buf *out, const struct subscriber *s, const char *sep)
     }
 }
 
+/*
+ * hist (NULL: none): what `gazette inbox` recorded, shown as SINCE and REASON columns of
+ * the table (with --status bounced or unsubscribed).
+ */
 static void
-write_list(struct buf *out, const struct subs *list, const struct filter *f, enum fmt fmt)
+write_list(struct buf *out, const struct subs *list, const struct filter *f, enum fmt fmt,
+    const struct inbox_history *hist)
 {
-    size_t w[3] = { 5, 4, 6 }, n = 0;
+    size_t w[4] = { 5, 4, 6, 6 }, n = 0;
     const char **fk = NULL;
     size_t nfk = 0;
+    char date[11], why[256];
 
     switch (fmt) {
     case FMT_TABLE:
@@ -132,10 +139,17 @@ write_list(struct buf *out, const struct subs *list, const struct filter *f, enu
                 w[1] = width(s->name);
             if (width(subs_status_name(s->status)) > w[2])
                 w[2] = width(subs_status_name(s->status));
+            if (hist != NULL && inbox_history_find(hist, s->addr, date, why, sizeof(why)) &&
+                width(why) > w[3])
+                w[3] = width(why);
         }
         pad(out, "EMAIL", w[0] + 2);
         pad(out, "NAME", w[1] + 2);
         pad(out, "STATUS", w[2] + 2);
+        if (hist != NULL) {
+            pad(out, "SINCE", 12);
+            pad(out, "REASON", w[3] + 2);
+        }
         buf_adds(out, "TAGS\n");
         for (size_t i = 0; i < list->n; i++) {
             const struct subscriber *s = &list->v[i];
@@ -145,6 +159,14 @@ write_list(struct buf *out, const struct subs *list, const struct filter *f, enu
             pad(out, s->email, w[0] + 2);
             pad(out, s->name, w[1] + 2);
             pad(out, subs_status_name(s->status), w[2] + 2);
+            if (hist != NULL) {
+                if (!inbox_history_find(hist, s->addr, date, why, sizeof(why))) {
+                    memcpy(date, "-", 2);
+                    memcpy(why, "-", 2);
+                }
+                pad(out, date, 12);
+                pad(out, why, w[3] + 2);
+            }
             join_tags(out, s, ",");
             buf_addc(out, '\n');
         }
@@ -341,7 +363,16 @@ do_read(struct cli *c, const char *cmd, int argc, char **argv)
                 log_info("%s: %zu", subs_status_name((enum subs_status)i), by[i]);
         }
     } else
-        write_list(&out, list, &f, fmt);
+    {
+        /* who left and why: the inbox's record, for those it made bounced or unsubscribed */
+        struct inbox_history *h = NULL;
+
+        if (fmt == FMT_TABLE && strcmp(cmd, "list") == 0 && (f.status == SUBS_BOUNCED ||
+            f.status == SUBS_UNSUBSCRIBED))
+            h = inbox_history_load(c->cfg->paths.state_dir);
+        write_list(&out, list, &f, fmt, h);
+        inbox_history_free(h);
+    }
     rc = print_buf(&out);
     buf_fini(&out);
     subs_free(list);

@@ -19,7 +19,7 @@ printf -- '---\ntitle: "Log"\nurl: https://news.example.org/l\n---\n\nOne paragr
     i=1
     while [ $i -le 40 ]; do echo "  - email: u$i@log.example"; i=$((i + 1)); done
 } >subscribers.yaml
-printf 'newsletter:\n  name: Log\n  from: news@example.org\n  unsubscribe_url: %s\n' \
+printf 'newsletter:\n  name: Log\n  from: news@example.org\n  postal_address: 1 Log Street, Lyon\n  unsubscribe_url: %s\n' \
     'https://example.org/u?t={{token}}' >gazette.yaml
 printf '  secret_env: GZ_SECRET\nsmtp:\n  transport: maildir\n  connections: 4\n' >>gazette.yaml
 printf 'paths:\n  outbox: outbox\n' >>gazette.yaml

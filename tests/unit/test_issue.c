@@ -51,7 +51,7 @@ test_files(void)
         { "title: T\n", 0, "articles must be a list", 1, 1 },
         { "articles: [42]\narticles2: 1\n", 0, "unknown key \"articles2\"", 2, 1 },
         { "articles: [[a.md]]\n", 0, "each article is a path", 1, 12 },
-        { "articles: [{path: a.md, title: X}]\n", 0, "takes only summary", 1, 25 },
+        { "articles: [{path: a.md, colour: X}]\n", 0, "takes only summary, title", 1, 25 },
         { "- a.md\n", 0, "an issue file is a map", 1, 1 },
     };
 
