@@ -20,6 +20,8 @@ struct value;
 
 /* Longest ISO 8601 string we produce ("2014-10-19T16:55:00Z" is 20) plus room. */
 #define ARTICLE_ISO_MAX 32
+/* image_width and image_height: at most this many pixels. */
+#define ARTICLE_IMAGE_MAX_PX 10000
 /* Largest article file we read; a scraped page or a Markdown post is far below this. */
 #define ARTICLE_MAX_BYTES ((size_t)8 << 20)
 
@@ -75,6 +77,7 @@ struct article {
     const char *summary;        /* plain text */
     const char *image;          /* absolute http(s) URL or a relative file path */
     const char *image_alt;
+    long image_width, image_height; /* pixels, from image_width/image_height; 0: not given */
     const char **tags;
     size_t ntags;
     const char *body_html;      /* never NULL; "" for an empty body */
@@ -111,6 +114,7 @@ struct article_opts {
  * "# " heading is Markdown and anything else scraped text.  o may be NULL (defaults).
  *
  * Markdown and YAML: the keys title url source author date tags summary image image_alt
+ * image_width image_height (pixels)
  * (YAML adds body, as Markdown, or paragraphs, as plain text).  Without a title the first
  * heading is the title (and leaves the body if it opens it).  Front matter may carry other
  * keys for a site generator (ignored), unless they look like a misspelt key of ours.
@@ -173,7 +177,8 @@ int article_parse_date(const char *s, char iso[ARTICLE_ISO_MAX]);
 
 /*
  * The article as template data: a map with the string keys title url source author date
- * date_iso summary body_html body_text image image_alt (null when absent), tags and
+ * date_iso summary body_html body_text image image_alt image_width image_height (null
+ * when absent), tags and
  * paragraphs (lists of strings), and links (a list of maps {number, url, text}).
  * Caller frees with value_free().
  */

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct diag;
 struct issue;
@@ -50,6 +51,26 @@ int campaign_save(const char *state_dir, const char *id, const struct issue *is,
 char *campaign_manifest(const char *state_dir, const char *id);
 /* Mark the campaign done (a run reached its end). */
 int campaign_mark_done(const char *state_dir, const char *id, struct diag *d);
+/*
+ * Temporary failures left for a later run (smtp.retry_after, smtp.retry_for): mark the
+ * campaign as waiting from now, when it started waiting (0: it is not), and clear it.
+ */
+int campaign_mark_retry(const char *state_dir, const char *id, struct diag *d);
+time_t campaign_retry_since(const char *state_dir, const char *id);
+void campaign_clear_retry(const char *state_dir, const char *id);
+/*
+ * A run that had to stop (TLS, login, connection: mailer_run() failed): the reason is kept
+ * until a later run of the campaign starts, for `gazette status`.  campaign_stopped()
+ * returns it (caller frees) or NULL.
+ */
+int campaign_mark_stopped(const char *state_dir, const char *id, const char *reason,
+    struct diag *d);
+char *campaign_stopped(const char *state_dir, const char *id);
+/* The campaign's subject, kept when it began, for `gazette status` (caller frees; NULL). */
+int campaign_save_subject(const char *state_dir, const char *id, const char *subject,
+    struct diag *d);
+char *campaign_subject(const char *state_dir, const char *id);
+void campaign_clear_stopped(const char *state_dir, const char *id);
 
 /*
  * Count one more permanent failure for each of addrs[0..n) in STATE/bounces (under its

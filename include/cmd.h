@@ -8,6 +8,9 @@
 #define GAZETTE_CMD_H
 
 struct cli;
+struct diag;
+struct issue;
+struct issue_select;
 
 /* "gazette articles FILE... [--format text|json|yaml]": what gazette made of each article. */
 int cmd_articles(struct cli *c, int argc, char **argv);
@@ -32,6 +35,14 @@ int cmd_render(struct cli *c, int argc, char **argv);
 
 /* "gazette send": send the digest to the list (what cron runs). */
 int cmd_send(struct cli *c, int argc, char **argv);
+/*
+ * What a plain `gazette send` would send now (compose and preview show the same): an
+ * unfinished campaign, else the next issue from the articles no campaign included, with
+ * sel's filters.  *id and *is are NULL when there is nothing to send (not an error).
+ * Caller frees *id and issue_free(*is).  Errors as send's (EX_DATAERR, EX_NOINPUT...).
+ */
+int send_pick_next(struct cli *c, const struct issue_select *sel, char **id,
+    struct issue **is, struct diag *d);
 
 /* "gazette serve": unsubscribe, sign-up and confirm pages over HTTP (serve.h). */
 int cmd_serve(struct cli *c, int argc, char **argv);

@@ -18,6 +18,7 @@ struct buf;
 enum config_starttls { CONFIG_STARTTLS_REQUIRED, CONFIG_STARTTLS_OPPORTUNISTIC,
     CONFIG_STARTTLS_OFF };
 enum config_journal_sync { CONFIG_JSYNC_BATCH, CONFIG_JSYNC_MESSAGE };
+enum config_order { CONFIG_ORDER_NEWEST, CONFIG_ORDER_OLDEST };
 enum config_transport { CONFIG_TRANSPORT_MAILDIR, CONFIG_TRANSPORT_SMTP,
     CONFIG_TRANSPORT_ESMTP };
 
@@ -65,6 +66,8 @@ struct config_smtp {
     long max_attempts;
     double retry_delay;         /* seconds before the first retry; doubles each time */
     long retry_max_time;        /* seconds */
+    long retry_after;           /* seconds before a later run retries temporary failures */
+    long retry_for;             /* seconds after a campaign's start they are retried */
     bool resend_uncertain;
     enum config_journal_sync journal_sync;  /* when a "start" record is made durable */
     long bounce_after;          /* permanent failures before "bounced"; 0 never */
@@ -85,6 +88,7 @@ struct config_compose {
     size_t ndrop;
     long max_articles;          /* 0: no limit */
     long min_articles;
+    enum config_order order;    /* articles not picked by an issue file: newest first */
 };
 
 struct config_log {
@@ -145,6 +149,8 @@ void config_free(struct config *c);
  * caller zeroes out with explicit_bzero() when done.
  */
 int config_password(const struct config *c, struct buf *out, struct diag *d);
+/* smtp.transport as the config writes it ("smtp", "esmtp", "maildir"), for messages. */
+const char *config_transport_name(const struct config *c);
 /* Same for the unsubscribe-token secret. */
 int config_secret(const struct config *c, struct buf *out, struct diag *d);
 

@@ -29,7 +29,10 @@ struct mailer_opts {
     const char *password;           /* SMTP password or NULL */
     const char *log_path;           /* JSON lines log, or NULL */
     bool syslog;
-    bool progress;                  /* a progress line on stderr */
+    bool progress;                  /* a progress line on stderr (a terminal: rewritten in
+                                       place, with the percentage and the time left) */
+    bool progress_lines;            /* not a terminal (cron, a log): a line every 10% of
+                                       the run and every 10 s: sent, failed, rate, time left */
 };
 
 struct mailer_stats {

@@ -129,6 +129,7 @@ struct subs_csv {
     const char *p, *end;
     size_t line;                /* line where the current record starts */
     size_t nextline;
+    char sep;                   /* the delimiter: ',' ';' '\t' ... (0: ',') */
 };
 
 /*

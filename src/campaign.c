@@ -263,6 +263,129 @@ campaign_mark_done(const char *state_dir, const char *id, struct diag *d)
     return rc;
 }
 
+/* STATE/campaigns/ID.retry: temporary failures wait for a later run; its mtime is the run's
+   end, from which smtp.retry_after counts. */
+static char *
+retry_path(const char *state_dir, const char *id)
+{
+    char *dir = campaign_dir(state_dir);
+    struct buf p;
+
+    buf_init(&p, 0);
+    buf_addf(&p, "%s/%s.retry", dir, id);
+    free(dir);
+    return buf_steal(&p);
+}
+
+int
+campaign_mark_retry(const char *state_dir, const char *id, struct diag *d)
+{
+    char *p = retry_path(state_dir, id);
+    int rc = atomic_replace(p, "", 0, d);
+
+    free(p);
+    return rc;
+}
+
+time_t
+campaign_retry_since(const char *state_dir, const char *id)
+{
+    char *p = retry_path(state_dir, id);
+    struct stat st;
+    time_t t = stat(p, &st) == 0 ? (st.st_mtime > 0 ? st.st_mtime : 1) : 0;
+
+    free(p);
+    return t;
+}
+
+void
+campaign_clear_retry(const char *state_dir, const char *id)
+{
+    char *p = retry_path(state_dir, id);
+
+    (void)unlink(p);
+    free(p);
+}
+
+static char *
+side_path(const char *state_dir, const char *id, const char *ext)
+{
+    char *dir = campaign_dir(state_dir);
+    struct buf p;
+
+    buf_init(&p, 0);
+    buf_addf(&p, "%s/%s.%s", dir, id, ext);
+    free(dir);
+    return buf_steal(&p);
+}
+
+static char *
+stopped_path(const char *state_dir, const char *id)
+{
+    return side_path(state_dir, id, "stopped");
+}
+
+int
+campaign_save_subject(const char *state_dir, const char *id, const char *subject,
+    struct diag *d)
+{
+    char *p = side_path(state_dir, id, "subject");
+    int rc = atomic_replace(p, subject, strlen(subject), d);
+
+    free(p);
+    return rc;
+}
+
+char *
+campaign_subject(const char *state_dir, const char *id)
+{
+    char *p = side_path(state_dir, id, "subject"), *text;
+    size_t len;
+
+    text = read_file(p, &len);
+    free(p);
+    if (text != NULL)
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)text[i] < 0x20)
+                text[i] = ' ';
+    return text;
+}
+
+int
+campaign_mark_stopped(const char *state_dir, const char *id, const char *reason,
+    struct diag *d)
+{
+    char *p = stopped_path(state_dir, id);
+    int rc = atomic_replace(p, reason, strlen(reason), d);
+
+    free(p);
+    return rc;
+}
+
+char *
+campaign_stopped(const char *state_dir, const char *id)
+{
+    char *p = stopped_path(state_dir, id), *text;
+    size_t len;
+
+    text = read_file(p, &len);
+    free(p);
+    if (text != NULL)
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)text[i] < 0x20)
+                text[i] = ' ';          /* one line in a table */
+    return text;
+}
+
+void
+campaign_clear_stopped(const char *state_dir, const char *id)
+{
+    char *p = stopped_path(state_dir, id);
+
+    (void)unlink(p);
+    free(p);
+}
+
 /* ---- bounce counts ------------------------------------------------------------------ */
 
 /*

@@ -46,6 +46,7 @@ struct key {
 
 static const char *const starttls_names[] = { "required", "opportunistic", "off", NULL };
 static const char *const journal_sync_names[] = { "batch", "message", NULL };
+static const char *const order_names[] = { "newest", "oldest", NULL };
 static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL };
 static const char *const verp_delimiters[] = { "+", "-", NULL };
 
@@ -113,6 +114,10 @@ static const struct key keys[] = {
     { "smtp", "retry_delay", K_NUM, S(retry_delay), "5", 0, 3600, NULL,
       "seconds before the first retry (it doubles, with jitter)" },
     { "smtp", "retry_max_time", K_INT, S(retry_max_time), "600", 0, 604800, NULL, "seconds" },
+    { "smtp", "retry_after", K_INT, S(retry_after), "3600", 0, 604800, NULL,
+      "seconds before a later run retries a campaign's temporary failures" },
+    { "smtp", "retry_for", K_INT, S(retry_for), "259200", 0, 31536000, NULL,
+      "seconds after a campaign's start that its temporary failures are retried" },
     { "smtp", "resend_uncertain", K_BOOL, S(resend_uncertain), "false", 0, 0, NULL,
       "true or false" },
     { "smtp", "journal_sync", K_ENUM, S(journal_sync), "batch", 0, 0, journal_sync_names,
@@ -134,6 +139,8 @@ static const struct key keys[] = {
       "articles per issue, 0 for no limit" },
     { "compose", "min_articles", K_INT, C(min_articles), "1", 0, 1000, NULL,
       "articles needed to send an issue" },
+    { "compose", "order", K_ENUM, C(order), "newest", 0, 0, order_names,
+      "newest (first) or oldest (first)" },
 
     { "log", "syslog", K_BOOL, L(syslog), "false", 0, 0, NULL, "true or false" },
 
@@ -171,6 +178,43 @@ static const char *const sections[] = { "newsletter", "smtp", "paths", "compose"
 #define FIELD(c, k, type) ((type *)((char *)(c) + (k)->off))
 /* A K_STRLIST's count sits in the field named here. */
 #define COUNT(c, k) ((size_t *)((char *)(c) + ((k)->off == SV(tags) ? SV(ntags) : C(ndrop))))
+
+/* The port of a URL (after the host, "[v6]" included): -1 when one is written and is not
+   a number from 1 to 65535, with [*pp, *pe) its text; 0 otherwise. */
+static int
+url_port(const char *u, const char **pp, const char **pe)
+{
+    const char *h = strstr(u, "://"), *end, *colon;
+    long port = 0;
+
+    *pp = *pe = u;
+    if (h == NULL)
+        return 0;
+    h += 3;
+    end = h + strcspn(h, "/?#");
+    for (const char *at = h; at < end; at++)
+        if (*at == '@')
+            h = at + 1;             /* user:password@host: the port comes after the host */
+    if (*h == '[') {
+        const char *rb = memchr(h, ']', (size_t)(end - h));
+
+        if (rb == NULL)
+            return 0;
+        h = rb;
+    }
+    if ((colon = memchr(h, ':', (size_t)(end - h))) == NULL)
+        return 0;
+    *pp = colon + 1;
+    *pe = end;
+    if (*pp == end)
+        return -1;
+    for (const char *p = *pp; p < end; p++) {
+        if (*p < '0' || *p > '9' || port > 65535)
+            return -1;
+        port = port * 10 + (*p - '0');
+    }
+    return port >= 1 && port <= 65535 ? 0 : -1;
+}
 
 static char *
 resolve(const struct config *c, const char *p)
@@ -381,6 +425,17 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
             k->section, k->name, v->str, k->help);
         return -1;
     }
+    if (k->type == K_SMTPURL || k->type == K_URL) {
+        const char *pp, *pe;
+
+        if (url_port(v->str, &pp, &pe) == -1) {
+            diag_setat(d, EX_CONFIG, v->line, v->col + (int)(pp - v->str), "%s.%s: "
+                "\"%.*s\" is not a port; write a number from 1 to 65535, as in %s",
+                k->section, k->name, (int)(pe - pp), pp, k->type == K_SMTPURL ?
+                "smtp://host:587" : "https://host:8443/");
+            return -1;
+        }
+    }
     free(*FIELD(c, k, char *));
     *FIELD(c, k, char *) = k->type == K_PATH ? resolve(c, v->str) : xstrdup(v->str);
     return 0;
@@ -564,6 +619,14 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
         buf_add(out, s, len);
         explicit_bzero(s, len);
         free(s);
+        if (len == 0) {         /* the real cause, not "no secret is set" later on */
+            diag_set(d, EX_CONFIG, "the %s file is empty; %s", what,
+                strcmp(what, "SMTP password") == 0 ? "write the password in it" :
+                "put a long random string in it (head -c 32 /dev/urandom | od -An -tx1 | "
+                "tr -d ' \\n' > FILE)");
+            diag_path(d, file);
+            return -1;
+        }
     }
     if (has_control(buf_str(out), out->len)) {
         diag_set(d, EX_CONFIG, "the %s holds a control character or line break", what);
@@ -576,6 +639,12 @@ int
 config_password(const struct config *c, struct buf *out, struct diag *d)
 {
     return read_secret(c->smtp.password_file, c->smtp.password_env, "SMTP password", out, d);
+}
+
+const char *
+config_transport_name(const struct config *c)
+{
+    return transport_names[c->smtp.transport];
 }
 
 int

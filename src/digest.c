@@ -30,6 +30,7 @@
 #include "verp.h"
 
 #define DIGEST_WRAP 72              /* text part: lines of at most 72 columns */
+#define DIGEST_IMAGE_PX 536         /* the article column of the default templates */
 #define DIGEST_MAX_FIELDS 64        /* subscriber.fields.* names a template may use */
 #define DIGEST_PREHEADER_MAX 130    /* EMAIL-CHECKLIST C7: 40-130 characters */
 #define DIGEST_OUT_MAX ((size_t)16 << 20)   /* rendered part size limit */
@@ -146,15 +147,100 @@ breakable(const char *s, size_t n)
     return false;
 }
 
+/* The lines of the <pre> blocks of html, unescaped, each ending in '\n' (caller frees). */
+static char *
+pre_lines(const char *html)
+{
+    struct buf b;
+    const char *p = html;
+
+    buf_init(&b, 0);
+    while (p != NULL && (p = strstr(p, "<pre")) != NULL) {
+        const char *gt = strchr(p, '>'), *end;
+
+        if (gt == NULL)
+            break;
+        p = gt + 1;
+        if (strncmp(p, "<code", 5) == 0 && (gt = strchr(p, '>')) != NULL)
+            p = gt + 1;
+        if ((end = strstr(p, "</pre>")) == NULL)
+            break;
+        for (; p < end; p++) {
+            static const struct {
+                const char *ent, c;
+            } ents[] = { { "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
+                { "&quot;", '"' }, { "&#39;", '\'' } };
+            size_t i;
+
+            if (strncmp(p, "</code>", 7) == 0)
+                break;
+            for (i = 0; *p == '&' && i < ARRAY_LEN(ents); i++)
+                if (strncmp(p, ents[i].ent, strlen(ents[i].ent)) == 0)
+                    break;
+            if (*p == '&' && i < ARRAY_LEN(ents)) {
+                buf_addc(&b, ents[i].c);
+                p += strlen(ents[i].ent) - 1;
+            } else
+                buf_addc(&b, *p);
+        }
+        if (b.len > 0 && b.p[b.len - 1] != '\n')
+            buf_addc(&b, '\n');
+        p = end;
+    }
+    return buf_steal(&b);
+}
+
+/*
+ * Is the line [p, end) a line of a code block: "    " + a line of pre (pre_lines()),
+ * after a quote or list prefix of spaces and '>'?  Such a line is never wrapped: a pasted
+ * command cut in two is two wrong commands.
+ */
+static bool
+is_pre_line(const char *p, const char *end, const char *pre)
+{
+    for (const char *l = pre; l != NULL && *l; ) {
+        const char *le = strchr(l, '\n');
+        size_t ll = le ? (size_t)(le - l) : strlen(l), n = (size_t)(end - p);
+
+        if (ll > 0 && n >= ll + 4 && memcmp(end - ll, l, ll) == 0 &&
+            memcmp(end - ll - 4, "    ", 4) == 0) {
+            const char *q = p;
+
+            while (q < end - ll && (*q == ' ' || *q == '>'))
+                q++;
+            if (q == end - ll)
+                return true;
+        }
+        l = le ? le + 1 : NULL;
+    }
+    return false;
+}
+
 void
 digest_wrap(struct buf *out, const char *text, size_t width)
 {
+    digest_wrap_pre(out, text, width, NULL);
+}
+
+void
+digest_wrap_pre(struct buf *out, const char *text, size_t width, const char *html)
+{
     const char *p = text;
+    char *pre = html != NULL ? pre_lines(html) : NULL;
 
     while (*p) {
         const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
         const char *q = p;
         size_t col, plen;
+
+        if (pre != NULL && *pre != '\0' && is_pre_line(p, end, pre)) {
+            buf_add(out, p, (size_t)(end - p));
+            if (nl == NULL)
+                break;
+            buf_addc(out, '\n');
+            p = nl + 1;
+            continue;
+        }
 
         /* a line's prefix (indentation, "> " quoting) is repeated on its continuations */
         while (q < end && (*q == ' ' || (*q == '>' && (q + 1 == end || q[1] == ' '))))
@@ -205,6 +291,7 @@ digest_wrap(struct buf *out, const char *text, size_t width)
         buf_addc(out, '\n');
         p = nl + 1;
     }
+    free(pre);
 }
 
 #define HMAC_BLOCK 64                /* SHA-256's block size (RFC 2104 B) */
@@ -603,11 +690,116 @@ is_web_url(const char *u)
 }
 
 /*
+ * Inline styles for what the Markdown (or allowed raw HTML) body holds, so that it fits a
+ * phone in clients that drop <style> (EMAIL-CHECKLIST C3 keeps <style> for resets):
+ * code blocks wrap instead of widening the card, long words and URLs break anywhere, and
+ * tables and images shrink to the column.  A style the element already has comes after
+ * ours, so it wins.  white-space: break-spaces where a client knows it (pre-wrap lets the
+ * spaces of an aligned table hang past the edge), pre-wrap elsewhere.
+ */
+#define MONO "font-family:Menlo,Consolas,'DejaVu Sans Mono',monospace;font-size:14px;"
+#define BREAK "overflow-wrap:anywhere;word-break:break-word;"
+static const struct {
+    const char *tag, *style;
+} body_styles[] = {
+    { "pre", "margin:0 0 16px 0;padding:12px;white-space:pre-wrap;white-space:break-spaces;"
+        BREAK
+        "background-color:#f3f4f6;border-radius:4px;" MONO "line-height:1.5;color:#1f2937;" },
+    { "code", MONO BREAK },
+    { "table", "width:100%;max-width:100%;border-collapse:collapse;" },
+    { "th", "padding:4px 6px;border:1px solid #d7dce3;text-align:left;vertical-align:top;"
+        BREAK },
+    { "td", "padding:4px 6px;border:1px solid #d7dce3;text-align:left;vertical-align:top;"
+        BREAK },
+    { "img", "max-width:100%;height:auto;border:0;" },
+};
+#undef MONO
+#undef BREAK
+
+/* At p (a '<'): a start tag of body_styles[]?  Adds it with our style and returns the
+   bytes consumed, or 0. */
+static size_t
+style_tag(struct buf *b, const char *p)
+{
+    for (size_t i = 0; i < sizeof(body_styles) / sizeof(body_styles[0]); i++) {
+        size_t tl = strlen(body_styles[i].tag);
+        const char *gt, *a;
+
+        if (ascii_strncasecmp(p + 1, body_styles[i].tag, tl) != 0 ||
+            (p[1 + tl] != ' ' && p[1 + tl] != '>' && p[1 + tl] != '/' && p[1 + tl] != '\n'))
+            continue;
+        if ((gt = strchr(p, '>')) == NULL)
+            return 0;
+        for (a = p + 1 + tl; a + 7 <= gt; a++)
+            if ((a[-1] == ' ' || a[-1] == '\n') && ascii_strncasecmp(a, "style=\"", 7) == 0)
+                break;
+        if (a + 7 <= gt) {                      /* style="ours;theirs" */
+            buf_add(b, p, (size_t)(a + 7 - p));
+            buf_adds(b, body_styles[i].style);
+            return (size_t)(a + 7 - p);
+        }
+        buf_add(b, p, 1 + tl);
+        buf_addf(b, " style=\"%s\"", body_styles[i].style);
+        return 1 + tl;
+    }
+    return 0;
+}
+
+/*
  * Make an article safe and fitting for an email: links and images only over http(s)
  * (EMAIL-CHECKLIST T-M2, C5), a relative image made absolute against newsletter.base_url
- * (or dropped: a mail client cannot load it), and the body's headings moved two levels
- * down so that they sit under the article's own <h2>.
+ * (or dropped: a mail client cannot load it), the body's headings moved two levels
+ * down so that they sit under the article's own <h2>, and inline styles (body_styles).
  */
+int
+digest_image_url(const struct config *c, const char *image, struct buf *out, const char **why)
+{
+    const char *base = c->newsletter.base_url;
+    size_t bl;
+    const char *rel = image;
+
+    if (is_web_url(image)) {
+        buf_adds(out, image);
+        return 0;
+    }
+    if (strstr(image, "://") != NULL || strncmp(image, "//", 2) == 0 ||
+        ascii_strncasecmp(image, "data:", 5) == 0 ||
+        ascii_strncasecmp(image, "javascript:", 11) == 0 || strchr(image, ':') != NULL) {
+        *why = "is not an http(s) URL nor a path; give an https:// URL";
+        return -1;
+    }
+    if (base == NULL) {
+        *why = "is a relative path and newsletter.base_url is not set; set it, or give an "
+            "https:// URL";
+        return -1;
+    }
+    bl = strlen(base);
+    while (rel[0] == '.' && rel[1] == '/')
+        rel += 2;
+    buf_add(out, base, bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl);
+    buf_addf(out, "/%s", rel[0] == '/' ? rel + 1 : rel);
+    return 0;
+}
+
+int
+digest_warn_image(const struct config *c, const struct article *a)
+{
+    struct buf u;
+    const char *why = NULL;
+    int rc = 0;
+
+    if (a->image == NULL)
+        return 0;
+    buf_init(&u, 0);
+    if (digest_image_url(c, a->image, &u, &why) == -1) {
+        /* article.h: single-line fields carry no control characters */
+        log_warnx("%s: image \"%s\" %s; the email leaves it out", a->path, a->image, why);
+        rc = 1;
+    }
+    buf_fini(&u);
+    return rc;
+}
+
 static void
 fix_article(struct value *a, const struct config *c)
 {
@@ -616,24 +808,15 @@ fix_article(struct value *a, const struct config *c)
     if (url != NULL && url->type == VALUE_STR && !is_web_url(url->str))
         value_set(a, "url", value_new(VALUE_NULL));
     if (img != NULL && img->type == VALUE_STR && !is_web_url(img->str)) {
-        const char *base = c->newsletter.base_url;
+        struct buf u;
+        const char *why;
 
-        if (base != NULL && strstr(img->str, "://") == NULL && strncmp(img->str, "//", 2) != 0 &&
-            ascii_strncasecmp(img->str, "data:", 5) != 0 &&
-            ascii_strncasecmp(img->str, "javascript:", 11) != 0) {
-            struct buf u;
-            size_t bl = strlen(base);
-            const char *rel = img->str;
-
-            while (rel[0] == '.' && rel[1] == '/')
-                rel += 2;
-            buf_init(&u, 0);
-            buf_add(&u, base, bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl);
-            buf_addf(&u, "/%s", rel[0] == '/' ? rel + 1 : rel);
+        buf_init(&u, 0);
+        if (digest_image_url(c, img->str, &u, &why) == 0)
             value_set(a, "image", value_new_str(buf_str(&u)));
-            buf_fini(&u);
-        } else
+        else    /* a mail client cannot load it (digest_warn_image() said so) */
             value_set(a, "image", value_new(VALUE_NULL));
+        buf_fini(&u);
     }
     body = value_get(a, "body_html");
     if (body != NULL && body->type == VALUE_STR) {
@@ -668,6 +851,14 @@ fix_article(struct value *a, const struct config *c)
                     buf_add(&b, p, (size_t)(h - p) + 1);
                     buf_addc(&b, (char)('0' + (level > 6 ? 6 : level)));
                     p = h + 2;
+                    continue;
+                }
+            }
+            if (p[0] == '<') {
+                size_t used = style_tag(&b, p);
+
+                if (used > 0) {
+                    p += used;
                     continue;
                 }
             }
@@ -729,6 +920,91 @@ text_dir(const char *s)
     return -1;
 }
 
+/* Month names by language (ISO 639-1), for dates that read naturally in the newsletter's
+   language; a language not here gets the ISO form. */
+static const struct {
+    const char *lang, *fmt;         /* fmt: %d day, %m month name, %y year, %n month number */
+    const char *months[12];
+} date_langs[] = {
+    { "en", "%d %m %y", { "January", "February", "March", "April", "May", "June", "July",
+        "August", "September", "October", "November", "December" } },
+    { "de", "%d. %m %y", { "Januar", "Februar", "M\xc3\xa4rz", "April", "Mai", "Juni", "Juli",
+        "August", "September", "Oktober", "November", "Dezember" } },
+    { "fr", "%d %m %y", { "janvier", "f\xc3\xa9vrier", "mars", "avril", "mai", "juin",
+        "juillet", "ao\xc3\xbbt", "septembre", "octobre", "novembre", "d\xc3\xa9" "cembre" } },
+    { "es", "%d de %m de %y", { "enero", "febrero", "marzo", "abril", "mayo", "junio",
+        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre" } },
+    { "it", "%d %m %y", { "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno",
+        "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre" } },
+    { "nl", "%d %m %y", { "januari", "februari", "maart", "april", "mei", "juni", "juli",
+        "augustus", "september", "oktober", "november", "december" } },
+    { "pt", "%d de %m de %y", { "janeiro", "fevereiro", "mar\xc3\xa7o", "abril", "maio",
+        "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro" } },
+    { "sv", "%d %m %y", { "januari", "februari", "mars", "april", "maj", "juni", "juli",
+        "augusti", "september", "oktober", "november", "december" } },
+    { "da", "%d. %m %y", { "januar", "februar", "marts", "april", "maj", "juni", "juli",
+        "august", "september", "oktober", "november", "december" } },
+    { "nb", "%d. %m %y", { "januar", "februar", "mars", "april", "mai", "juni", "juli",
+        "august", "september", "oktober", "november", "desember" } },
+    { "no", "%d. %m %y", { "januar", "februar", "mars", "april", "mai", "juni", "juli",
+        "august", "september", "oktober", "november", "desember" } },
+    { "pl", "%d %m %y", { "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca",
+        "lipca", "sierpnia", "wrze\xc5\x9bnia", "pa\xc5\xba" "dziernika", "listopada",
+        "grudnia" } },
+    { "ja", "%y\xe5\xb9\xb4%n\xe6\x9c\x88%d\xe6\x97\xa5", { NULL } },    /* 2026年11月24日 */
+    { "zh", "%y\xe5\xb9\xb4%n\xe6\x9c\x88%d\xe6\x97\xa5", { NULL } },
+    { "ko", "%y\xeb\x85\x84 %n\xec\x9b\x94 %d\xec\x9d\xbc", { NULL } },  /* 2026년 11월 24일 */
+};
+
+int
+digest_format_date(const char *iso, const char *lang, struct buf *out)
+{
+    long y, m, dd;
+    const char *fmt = NULL, *const *months = NULL;
+
+    if (iso == NULL || strlen(iso) < 10 || iso[4] != '-' || iso[7] != '-')
+        return -1;
+    y = (iso[0] - '0') * 1000L + (iso[1] - '0') * 100 + (iso[2] - '0') * 10 + (iso[3] - '0');
+    m = (iso[5] - '0') * 10L + (iso[6] - '0');
+    dd = (iso[8] - '0') * 10L + (iso[9] - '0');
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !(iso[i] >= '0' && iso[i] <= '9'))
+            return -1;
+    if (m < 1 || m > 12 || dd < 1 || dd > 31)
+        return -1;
+    for (size_t i = 0; lang != NULL && i < ARRAY_LEN(date_langs); i++)
+        if (ascii_strncasecmp(lang, date_langs[i].lang, 2) == 0 &&
+            (lang[2] == '\0' || lang[2] == '-' || lang[2] == '_')) {
+            fmt = date_langs[i].fmt;
+            months = date_langs[i].months;
+        }
+    if (fmt == NULL) {
+        buf_add(out, iso, 10);
+        return 0;
+    }
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%' || f[1] == '\0') {
+            buf_addc(out, *f);
+            continue;
+        }
+        switch (*++f) {
+        case 'd':
+            buf_addf(out, "%ld", dd);
+            break;
+        case 'n':
+            buf_addf(out, "%ld", m);
+            break;
+        case 'y':
+            buf_addf(out, "%ld", y);
+            break;
+        case 'm':
+            buf_adds(out, months[m - 1]);
+            break;
+        }
+    }
+    return 0;
+}
+
 static struct value *
 build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     const struct digest_issue *iss)
@@ -758,10 +1034,12 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
 
     gmtime_r(&t, &tm);
     value_set(is, "number", value_new_num((double)iss->number));
-    strftime(date, sizeof(date), "%e %B %Y", &tm);
-    value_set_str(is, "date", date[0] == ' ' ? date + 1 : date);
     strftime(date, sizeof(date), "%Y-%m-%d", &tm);
     value_set_str(is, "date_iso", date);
+    buf_init(&w, 0);
+    digest_format_date(date, c->newsletter.language ? c->newsletter.language : "en", &w);
+    value_set_str(is, "date", buf_str(&w));
+    buf_fini(&w);
     /* null, not "": an empty title must read as false in {{^issue.title}} */
     set_opt(is, "title", iss->title && *iss->title ? iss->title : NULL);
     set_opt(is, "intro", iss->intro);
@@ -786,6 +1064,31 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
                 dir = text_dir(arts[i]->body_text);
             value_set_str(a, "dir", dir == 1 || (dir == -1 && rtl) ? "rtl" : "ltr");
         }
+        /* the image box: at most the column's 536 px, the height scaled with it; both or
+           neither (an image that does not load then leaves no blank box) */
+        if (arts[i]->image_width > 0 && arts[i]->image_height > 0) {
+            long iw = arts[i]->image_width, ih = arts[i]->image_height;
+
+            if (iw > DIGEST_IMAGE_PX) {
+                ih = (ih * DIGEST_IMAGE_PX + iw / 2) / iw;
+                iw = DIGEST_IMAGE_PX;
+            }
+            value_set(a, "image_width", value_new_num((double)iw));
+            value_set(a, "image_height", value_new_num((double)(ih > 0 ? ih : 1)));
+        } else {
+            value_set(a, "image_width", value_new(VALUE_NULL));
+            value_set(a, "image_height", value_new(VALUE_NULL));
+        }
+        /* one readable date in the newsletter's language; the printed form stays */
+        value_set(a, "date_printed", arts[i]->date ? value_new_str(arts[i]->date) :
+            value_new(VALUE_NULL));
+        buf_reset(&w);
+        if (digest_format_date(arts[i]->date_iso, c->newsletter.language ?
+            c->newsletter.language : "en", &w) == 0)
+            value_set_str(a, "date", buf_str(&w));
+        /* the source line is left out, not left empty, when there is nothing to put in */
+        value_set(a, "meta", value_new_bool(arts[i]->source != NULL ||
+            arts[i]->author != NULL || arts[i]->date != NULL));
         value_set(a, "number", value_new_num((double)(i + 1)));
         value_set(a, "first", value_new_bool(i == 0));
         value_set(a, "last", value_new_bool(i + 1 == n));
@@ -795,13 +1098,14 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
             digest_wrap(&w, sum, DIGEST_WRAP);
         value_set(a, "summary_text", sum ? value_new_str(buf_str(&w)) : value_new(VALUE_NULL));
         buf_reset(&w);
-        digest_wrap(&w, arts[i]->body_text, DIGEST_WRAP);
+        digest_wrap_pre(&w, arts[i]->body_text, DIGEST_WRAP, arts[i]->body_html);
         value_set_str(a, "body_text", buf_str(&w));
         value_push(list, a);
     }
     buf_fini(&w);
     value_set(data, "articles", list);
     value_set(data, "article_count", value_new_num((double)n));
+    value_set(data, "toc", value_new_bool(n > 1));      /* "In this issue", for 2 or more */
     set_opt(data, "unsubscribe_mailto", c->newsletter.unsubscribe_mailto);
     return data;
 }
@@ -862,6 +1166,9 @@ render(struct digest *g, const struct tmpl *t, const struct value *data, int fla
     return tmpl_render_slots(t, data, NULL, g->parts, flags, out, ts, d);
 }
 
+static int check_names(const struct tmpl *const *ts, size_t nt, struct tmpl_partials *parts,
+    struct diag *d);
+
 struct digest *
 digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     const struct digest_issue *iss, struct diag *d)
@@ -913,6 +1220,14 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
         tmpl_names(g->t_text, g->parts, scan_name, &sc, d) == -1 ||
         tmpl_names(g->t_html, g->parts, scan_name, &sc, d) == -1)
         goto fail;
+    /* the names check of `gazette check --templates`, so that a typo stops compose, preview
+       and send instead of rendering as nothing (preview --data brings its own names) */
+    if (o->data == NULL) {
+        const struct tmpl *all[] = { g->t_subject, t_pre, g->t_text, g->t_html };
+
+        if (check_names(all, ARRAY_LEN(all), g->parts, d) != 0)
+            goto fail;
+    }
     g->personal = sc.personal;
     g->data = o->data != NULL && o->data->type == VALUE_MAP ? value_dup(o->data) :
         build_data(o, arts, n, iss);
@@ -1047,7 +1362,16 @@ fill_slots(const struct digest *g, const struct subscriber *sub, const char *uns
 
         buf_init(raw, 0);
         buf_init(esc, 0);
-        if (i == SLOT_EMAIL)
+        if (sub == NULL) {              /* nobody: the value's name shows where it goes */
+            if (i == SLOT_EMAIL)
+                buf_adds(raw, "{{subscriber.email}}");
+            else if (i == SLOT_NAME)
+                buf_adds(raw, "{{subscriber.name}}");
+            else if (i == SLOT_UNSUB)
+                buf_adds(raw, "{{unsubscribe_url}}");
+            else
+                buf_addf(raw, "{{subscriber.fields.%s}}", g->fields[i - SLOT_FIELDS]);
+        } else if (i == SLOT_EMAIL)
             buf_adds(raw, sub->email);
         else if (i == SLOT_NAME)
             buf_adds(raw, sub->name);
@@ -1159,7 +1483,8 @@ digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *s
     int rc = 0;
 
     buf_init(&unsub, 0);
-    digest_unsubscribe_url(g, sub->addr, &unsub);
+    if (sub != NULL)
+        digest_unsubscribe_url(g, sub->addr, &unsub);
     fill_slots(g, sub, buf_str(&unsub), sl);
     buf_fini(&unsub);
     if (g->personal) {
@@ -1260,14 +1585,15 @@ out:
 
 /* The names the data has (docs/TEMPLATES.md), by context. */
 static const char *const root_names[] = { "newsletter", "issue", "articles", "article_count",
-    "subscriber", "unsubscribe_url", "unsubscribe_mailto", "preheader", NULL };
+    "subscriber", "unsubscribe_url", "unsubscribe_mailto", "preheader", "toc", NULL };
 static const char *const newsletter_names[] = { "name", "from", "from_name", "reply_to",
     "base_url", "language", "postal_address", "list_id", "dir", "align", NULL };
 static const char *const issue_names[] = { "number", "date", "date_iso", "title", "intro",
     "intro_text", NULL };
 static const char *const article_names[] = { "number", "title", "url", "source", "author",
     "date", "date_iso", "summary", "summary_text", "body_html", "body_text", "links", "image",
-    "image_alt", "tags", "paragraphs", "first", "last", "dir", NULL };
+    "image_alt", "tags", "paragraphs", "first", "last", "dir", "date_printed", "meta",
+    "image_width", "image_height", NULL };
 static const char *const link_names[] = { "number", "url", "text", NULL };
 static const char *const subscriber_names[] = { "email", "name", "fields", NULL };
 
@@ -1418,6 +1744,43 @@ check_name(void *arg, const struct tmpl_name *n)
     snprintf(one.path, sizeof(one.path), "%s", n->origin ? n->origin : "?");
     c->fn(c->ctx, &one);
     c->problems++;
+}
+
+/* check_names(): the first problem into d, the others counted. */
+struct first_problem {
+    struct diag *d;
+    int n;
+};
+
+static void
+keep_first(void *ctx, const struct diag *problem)
+{
+    struct first_problem *f = ctx;
+
+    if (f->n++ == 0 && !diag_is_set(f->d)) {
+        diag_setat(f->d, problem->code, problem->line, problem->col, "%s", problem->msg);
+        diag_path(f->d, problem->path);
+    }
+}
+
+/* The names check over loaded templates: 0, or -1 with the first problem in d (EX_DATAERR). */
+static int
+check_names(const struct tmpl *const *ts, size_t nt, struct tmpl_partials *parts,
+    struct diag *d)
+{
+    struct first_problem f = { d, 0 };
+    struct check_ctx c = { keep_first, &f, 0 };
+
+    for (size_t i = 0; i < nt; i++)
+        if (tmpl_names(ts[i], parts, check_name, &c, d) == -1)
+            return -1;
+    if (c.problems > 1) {
+        size_t len = strlen(d->msg);
+
+        snprintf(d->msg + len, sizeof(d->msg) - len, " (and %d more problem%s; `gazette "
+            "check --templates` lists them all)", c.problems - 1, c.problems > 2 ? "s" : "");
+    }
+    return c.problems > 0 ? -1 : 0;
 }
 
 int

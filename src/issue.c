@@ -144,6 +144,21 @@ date_cmp(const void *x, const void *y)
     return strcmp(a->path, b->path);
 }
 
+/* Newest first (compose.order's default): undated still last, ties still by name. */
+static int
+date_cmp_newest(const void *x, const void *y)
+{
+    const struct article *a = *(struct article *const *)x, *b = *(struct article *const *)y;
+
+    if (a->date_iso[0] != '\0' && b->date_iso[0] != '\0') {
+        int c = strcmp(b->date_iso, a->date_iso);
+
+        if (c != 0)
+            return c;
+    }
+    return date_cmp(x, y);
+}
+
 struct issue *
 issue_from_paths(char *const *paths, size_t n, const struct article_opts *ao,
     const struct issue_select *sel, struct diag *d)
@@ -208,7 +223,8 @@ issue_from_paths(char *const *paths, size_t n, const struct article_opts *ao,
         }
     }
     if (is->n > 1)                  /* qsort() must not be given a NULL array */
-        qsort(is->articles, is->n, sizeof(*is->articles), date_cmp);
+        qsort(is->articles, is->n, sizeof(*is->articles),
+            sel != NULL && sel->oldest_first ? date_cmp : date_cmp_newest);
     /* filter after sorting, then apply the limit */
     {
         size_t k = 0;

@@ -66,7 +66,27 @@ struct run {
     double t0;
     struct mailer_stats *st;
     int logfd;
+    size_t last_tenth;              /* progress_lines: tenths of the run reported */
+    double last_line;               /* progress_lines: when the last line was printed */
 };
+
+#define PROGRESS_EVERY 10.0         /* progress_lines: at least a line this often (s) */
+
+/* One progress line: done/total, percentage, sent, failed, rate, time left.  r->mu held. */
+static void
+progress_line(struct run *r, const char *lead, const char *tail)
+{
+    size_t sent = r->st->sent, fail = r->st->permfail + r->st->tempfail + r->st->uncertain;
+    size_t done = sent + fail, total = r->n;
+    double el = mono_now() - r->t0, rate = el > 0 ? (double)sent / el : 0.0;
+    double left = rate > 0 && total > done ? (double)(total - done) / rate : 0.0;
+
+    fprintf(stderr, "%sgazette: %s: %zu/%zu (%zu%%), %zu sent, %zu failed, %.1f msg/s, "
+        "about %.0f s left%s", lead, r->o->campaign, done, total, total ? done * 100 / total :
+        100, sent, fail, rate, left, tail);
+    fflush(stderr);
+    r->last_line = mono_now();
+}
 
 struct hook {
     struct journal *j;
@@ -138,9 +158,15 @@ log_summary(struct run *r)
     log_head(r, &b);
     buf_addf(&b, ", \"event\": \"summary\", \"total\": %zu, \"sent\": %zu, \"tempfail\": "
         "%zu, \"permfail\": %zu, \"uncertain\": %zu, \"retried\": %zu, \"slowdowns\": %zu, "
-        "\"stopped\": %s, \"seconds\": %.3f}\n", st->total, st->sent, st->tempfail,
+        "\"stopped\": %s, \"seconds\": %.3f, \"reason\": ", st->total, st->sent, st->tempfail,
         st->permfail, st->uncertain, st->retried, st->slowdowns,
         diag_is_set(&r->fatal) ? "true" : "false", st->seconds);
+    /* why the run stopped (TLS, login, connection), for monitoring; null when it did not */
+    if (diag_is_set(&r->fatal))
+        value_json_string(&b, r->fatal.msg, strlen(r->fatal.msg));
+    else
+        buf_adds(&b, "null");
+    buf_adds(&b, "}\n");
     if (write(r->logfd, buf_str(&b), b.len) != (ssize_t)b.len)
         log_warn("cannot write the log file");
     buf_fini(&b);
@@ -447,6 +473,16 @@ count_locked(struct run *r, struct job *j, const struct transport_result *res, d
         requeue(r, j, mono_now());
         break;
     }
+    if (r->o->progress_lines && r->n > 0) {
+        /* every tenth of the run, counted here so that no tenth is missed however fast
+           the run goes */
+        size_t done = r->st->sent + r->st->permfail + r->st->tempfail + r->st->uncertain;
+
+        if (done * 10 / r->n > r->last_tenth) {
+            r->last_tenth = done * 10 / r->n;
+            progress_line(r, "", "\n");
+        }
+    }
 }
 
 /*
@@ -478,7 +514,8 @@ react(struct run *r, const struct transport_result *res, int give_up)
         struct diag d = DIAG_INIT;
 
         diag_set(&d, EX_TEMPFAIL, "%s: no greeting from the server, %d times in a row: %s",
-            r->cfg->smtp.url ? r->cfg->smtp.url : r->ops->name, give_up, res->text);
+            r->cfg->smtp.url ? r->cfg->smtp.url : config_transport_name(r->cfg), give_up,
+            res->text);
         stop_run(r, &d);
     }
     if (res->outcome == TRANSPORT_SENT)
@@ -493,7 +530,8 @@ react(struct run *r, const struct transport_result *res, int give_up)
         struct diag d = DIAG_INIT;
 
         diag_set(&d, fatal_code(res), "%s: stopped at %s: %s; every later message would "
-            "fail the same way", r->cfg->smtp.url ? r->cfg->smtp.url : r->ops->name,
+            "fail the same way", r->cfg->smtp.url ? r->cfg->smtp.url :
+            config_transport_name(r->cfg),
             res->stage ? res->stage : "?", res->text);
         stop_run(r, &d);
     }
@@ -645,16 +683,12 @@ work(void *arg)
 static void
 progress(struct run *r, bool final)
 {
-    size_t sent, fail, total = r->n;
-    double el = mono_now() - r->t0;
-
     pthread_mutex_lock(&r->mu);
-    sent = r->st->sent;
-    fail = r->st->permfail + r->st->tempfail + r->st->uncertain;
+    if (r->o->progress)
+        progress_line(r, "\r", final ? "   \n" : "   ");
+    else if (!final && mono_now() - r->last_line >= PROGRESS_EVERY)
+        progress_line(r, "", "\n");
     pthread_mutex_unlock(&r->mu);
-    fprintf(stderr, "\rgazette: %s: %zu/%zu sent, %zu failed, %.0f msg/s   %s",
-        r->o->campaign, sent, total, fail, el > 0 ? (double)sent / el : 0.0, final ? "\n" : "");
-    fflush(stderr);
 }
 
 int
@@ -704,6 +738,7 @@ mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, si
     pthread_mutex_init(&r.mu, NULL);
     pthread_cond_init(&r.cv, NULL);
     r.t0 = mono_now();
+    r.last_line = r.t0;
     w = xcalloc((size_t)nw, sizeof(*w));
     for (int i = 0; i < nw; i++) {
         w[i].r = &r;
@@ -716,7 +751,7 @@ mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, si
             break;
         }
     }
-    if (o->progress) {
+    if (o->progress || o->progress_lines) {
         pthread_mutex_lock(&r.mu);
         while (r.running > 0) {
             struct timespec ts;

@@ -517,6 +517,10 @@ article_to_value(const struct article *a)
     set_opt(m, "summary", a->summary);
     set_opt(m, "image", a->image);
     set_opt(m, "image_alt", a->image_alt);
+    value_set(m, "image_width", a->image_width > 0 ? value_new_num((double)a->image_width) :
+        value_new(VALUE_NULL));
+    value_set(m, "image_height", a->image_height > 0 ?
+        value_new_num((double)a->image_height) : value_new(VALUE_NULL));
     set_opt(m, "body_html", a->body_html);
     set_opt(m, "body_text", a->body_text);
     tags = value_new(VALUE_LIST);

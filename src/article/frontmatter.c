@@ -21,13 +21,13 @@
 
 enum meta_key {
     K_TITLE, K_URL, K_SOURCE, K_AUTHOR, K_DATE, K_TAGS, K_SUMMARY, K_IMAGE, K_IMAGE_ALT,
-    K_BODY, K_PARAGRAPHS, K_LANGUAGE, K_FETCHED,
+    K_IMAGE_WIDTH, K_IMAGE_HEIGHT, K_BODY, K_PARAGRAPHS, K_LANGUAGE, K_FETCHED,
 };
 
 /* language and fetched are written by `gazette articles fetch`. */
 static const char *const meta_keys[] = {
     "title", "url", "source", "author", "date", "tags", "summary", "image", "image_alt",
-    "body", "paragraphs", "language", "fetched",
+    "image_width", "image_height", "body", "paragraphs", "language", "fetched",
 };
 
 /* What a YAML article or front matter gave besides the plain fields. */
@@ -127,7 +127,8 @@ meta_key_index(struct ctx *c, const struct value_pair *kv, int lineoff, bool yam
         if (yaml) {
             diag_setat(c->d, EX_DATAERR, kv->line + lineoff, kv->col,
                 "unknown key \"%s\"; an article has title, url, source, author, date, "
-                "tags, summary, image, image_alt, and body or paragraphs", kv->key);
+                "tags, summary, image, image_alt, image_width, image_height, and body or "
+                "paragraphs", kv->key);
             return -1;
         }
     }
@@ -182,6 +183,21 @@ meta_checked(struct ctx *c, int k, const char *s, int line, int col)
         }
         a->image = art_adup(c, s, strlen(s));
         break;
+    case K_IMAGE_WIDTH:
+    case K_IMAGE_HEIGHT: {
+        long px;
+
+        /* the image's size in pixels: the email gives it the box it will fill, and none
+           when it is not given (no blank box for an image that does not load) */
+        if (parse_long(s, 1, ARTICLE_IMAGE_MAX_PX, &px) == -1) {
+            diag_setat(c->d, EX_DATAERR, line, col, "%s \"%.50s\" is not a size; write the "
+                "image's pixels as a whole number from 1 to %d", meta_keys[k], s,
+                ARTICLE_IMAGE_MAX_PX);
+            return -1;
+        }
+        *(k == K_IMAGE_WIDTH ? &a->image_width : &a->image_height) = px;
+        break;
+    }
     case K_DATE:
         a->date = art_oneline(c, s, strlen(s));
         if (a->date == NULL || newsdate_parse(a->date, strlen(a->date), a->date_iso) < 0) {

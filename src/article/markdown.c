@@ -148,6 +148,173 @@ utf8_width(const char *s, size_t n)
     return w;
 }
 
+/* ---- GFM pipe tables ---------------------------------------------------------------
+ * CommonMark reads a GitHub table as a paragraph of pipes.  We turn such a paragraph into
+ * a code block holding the table with its columns aligned: a <pre> in HTML (styled to fit
+ * a phone) and four-space-indented lines in the text part, which are never wrapped. */
+
+#define TABLE_MAX_COLS 32
+#define TABLE_MAX_ROWS 200
+
+struct cell {
+    const char *p;
+    size_t len;
+};
+
+/* Split a table row into trimmed cells (outer pipes dropped, "\|" kept); returns the
+   count, or 0 when the line has no pipe. */
+static size_t
+row_cells(const char *p, const char *end, struct cell *cells, size_t max)
+{
+    size_t n = 0;
+
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        end--;
+    if (memchr(p, '|', (size_t)(end - p)) == NULL)
+        return 0;
+    if (p < end && *p == '|')
+        p++;
+    if (end > p && end[-1] == '|' && (end - 1 == p || end[-2] != '\\'))
+        end--;
+    while (p <= end && n < max) {
+        const char *c = p, *ce;
+
+        while (c < end && !(*c == '|' && (c == p || c[-1] != '\\')))
+            c++;
+        ce = c;
+        while (p < ce && (*p == ' ' || *p == '\t'))
+            p++;
+        while (ce > p && (ce[-1] == ' ' || ce[-1] == '\t'))
+            ce--;
+        cells[n++] = (struct cell){ p, (size_t)(ce - p) };
+        if (c >= end)
+            break;
+        p = c + 1;
+    }
+    return n;
+}
+
+/* A delimiter row: cells of -, with an optional : at either end. */
+static bool
+is_delim_row(const struct cell *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *c = cells[i].p, *e = c + cells[i].len;
+        size_t dashes = 0;
+
+        if (c < e && *c == ':')
+            c++;
+        if (e > c && e[-1] == ':')
+            e--;
+        for (; c < e; c++, dashes++)
+            if (*c != '-')
+                return false;
+        if (dashes == 0)
+            return false;
+    }
+    return n > 0;
+}
+
+/* The paragraph n as an aligned table into out, or false when it is not a GFM table.  Its
+   lines come from the source md (cmark keeps their numbers), each from column col on. */
+static bool
+table_text(const char *md, size_t len, int first, int last, int col, struct buf *out)
+{
+    struct cell (*cells)[TABLE_MAX_COLS];
+    size_t ncells[TABLE_MAX_ROWS], width[TABLE_MAX_COLS] = { 0 }, nrows = 0, ncols = 0;
+    const char *p = md, *end = md + len;
+    int line = 1;
+    bool ok = false;
+
+    if (last - first < 1 || last - first >= TABLE_MAX_ROWS)
+        return false;
+    cells = xcalloc(TABLE_MAX_ROWS, sizeof(*cells));
+    while (p < end && line < first) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+        p = nl ? nl + 1 : end;
+        line++;
+    }
+    for (; p < end && line <= last; line++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end, *q = p;
+
+        /* skip what belongs to the containers (quote markers, list indentation) */
+        for (int k = 1; k < col && q < le && (*q == ' ' || *q == '>'); k++)
+            q++;
+        if ((ncells[nrows] = row_cells(q, le, cells[nrows], TABLE_MAX_COLS)) == 0)
+            goto out;
+        if (ncells[nrows] > ncols)
+            ncols = ncells[nrows];
+        nrows++;
+        p = nl ? nl + 1 : end;
+    }
+    if (nrows < 2 || !is_delim_row(cells[1], ncells[1]) || ncells[1] != ncells[0])
+        goto out;
+    for (size_t r = 0; r < nrows; r++)
+        for (size_t i = 0; r != 1 && i < ncells[r]; i++)
+            if (utf8_width(cells[r][i].p, cells[r][i].len) > width[i])
+                width[i] = utf8_width(cells[r][i].p, cells[r][i].len);
+    for (size_t r = 0; r < nrows; r++) {
+        for (size_t i = 0; i < ncols; i++) {
+            size_t w = 0;
+
+            buf_adds(out, i == 0 ? "| " : " | ");
+            if (r == 1)
+                for (; w < width[i]; w++)
+                    buf_addc(out, '-');
+            else if (i < ncells[r]) {
+                buf_add(out, cells[r][i].p, cells[r][i].len);
+                w = utf8_width(cells[r][i].p, cells[r][i].len);
+            }
+            for (; w < width[i]; w++)
+                buf_addc(out, ' ');
+        }
+        buf_adds(out, " |\n");
+    }
+    ok = true;
+out:
+    free(cells);
+    return ok;
+}
+
+/* Replace every paragraph of doc that is a GFM table by a code block of the table. */
+static void
+md_tables(cmark_node *doc, const char *md, size_t len)
+{
+    cmark_iter *it = cmark_iter_new(doc);
+    cmark_event_type ev;
+    cmark_node **paras = NULL;
+    size_t n = 0;
+
+    while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+        cmark_node *x = cmark_iter_get_node(it);
+
+        if (ev == CMARK_EVENT_ENTER && cmark_node_get_type(x) == CMARK_NODE_PARAGRAPH &&
+            cmark_node_get_end_line(x) > cmark_node_get_start_line(x)) {
+            paras = xreallocarray(paras, n + 1, sizeof(*paras));
+            paras[n++] = x;
+        }
+    }
+    cmark_iter_free(it);
+    for (size_t i = 0; i < n; i++) {
+        struct buf b;
+
+        buf_init(&b, 0);
+        if (table_text(md, len, cmark_node_get_start_line(paras[i]),
+            cmark_node_get_end_line(paras[i]), cmark_node_get_start_column(paras[i]), &b)) {
+            cmark_node *code = cmark_node_new(CMARK_NODE_CODE_BLOCK);
+
+            cmark_node_set_literal(code, buf_str(&b));
+            cmark_node_insert_before(paras[i], code);
+            cmark_node_free(paras[i]);
+        }
+        buf_fini(&b);
+    }
+    free(paras);
+}
+
 /* Append text to b with first before its first line and rest before the others (no
  * prefix on empty lines beyond the prefix's trailing spaces). */
 static void
@@ -335,6 +502,7 @@ art_md_render(struct ctx *c, const char *md, size_t len)
         goto out;
     }
     md_fix_urls(doc, a->url);
+    md_tables(doc, md, len);
     if (a->title == NULL) {
         cmark_iter *it = cmark_iter_new(doc);
         cmark_event_type ev;

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "diag.h"
 #include "fetch.h"
+#include "digest.h"
 #include "log.h"
 #include "util.h"
 #include "value.h"
@@ -326,6 +327,7 @@ cmd_articles(struct cli *c, int argc, char **argv)
                 break;
             continue;
         }
+        digest_warn_image(c->cfg, a);
         show(&out, a, fmt, n++);
         article_free(a);
     }

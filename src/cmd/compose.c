@@ -16,6 +16,7 @@
 #include "article.h"
 #include "atomic.h"
 #include "buf.h"
+#include "campaign.h"
 #include "cli.h"
 #include "cmd.h"
 #include "config.h"
@@ -30,14 +31,18 @@
 #include "value.h"
 
 static const char compose_usage[] =
-    "usage: gazette compose [ARTICLE|FOLDER...] [--issue FILE] [--since YYYY-MM-DD]\n"
+    "usage: gazette compose [ARTICLE|FOLDER...] [--issue FILE] [--all] [--since YYYY-MM-DD]\n"
     "                       [--tag T] [--limit N] [--keep-going] [--templates DIR] --out DIR\n"
     "\n"
-    "Writes DIR/digest.html, DIR/digest.txt and DIR/sample.eml (the message for the first\n"
-    "active subscriber).  Without articles or --issue, reads paths.articles.\n";
+    "Writes DIR/digest.html and DIR/digest.txt, the same for every subscriber (personal\n"
+    "values shown as {{subscriber.email}}, {{unsubscribe_url}}), and DIR/sample.eml, the\n"
+    "message for an example address (reader@example.org); `gazette preview` shows a real\n"
+    "subscriber's.  Without articles or --issue: what `gazette send` would send now (an\n"
+    "unfinished campaign, else the next issue from the new articles); --all: every article\n"
+    "in paths.articles.\n";
 
 static const char preview_usage[] =
-    "usage: gazette preview [--subscriber EMAIL] [ARTICLE|FOLDER...] [--issue FILE]\n"
+    "usage: gazette preview [--subscriber EMAIL] [ARTICLE|FOLDER...] [--issue FILE] [--all]\n"
     "                       [--data FILE.yaml]\n"
     "                       [--since D] [--tag T] [--limit N] [--keep-going]\n"
     "                       [--templates DIR] --out DIR | --serve [--port N]\n"
@@ -48,7 +53,8 @@ static const char preview_usage[] =
     "links that are not absolute, a missing unsubscribe link.  Exit 65 if it found errors.\n"
     "With --serve, shows it instead on http://127.0.0.1:N/ (default 8026): HTML at 600 and\n"
     "375 px, text, source, the lint report, a subscriber picker and dark mode; the page\n"
-    "reloads itself when a template, an article, the issue, the list or the config changes.\n";
+    "reloads itself when a template, an article, the issue, the list or the config changes.\n"
+    "Without articles or --issue: what `gazette send` would send now; --all: every article.\n";
 
 struct job {
     struct cli *c;
@@ -95,6 +101,17 @@ write_file(const char *dir, const char *name, const struct buf *b, struct diag *
     return rc;
 }
 
+/* An example subscriber, nobody on the list (compose's sample.eml). */
+static const struct subscriber *
+example_subscriber(struct subscriber *tmp)
+{
+    memset(tmp, 0, sizeof(*tmp));
+    tmp->email = tmp->addr = "reader@example.org";
+    tmp->name = "Sample Reader";
+    tmp->subscribed_at = "";
+    return tmp;
+}
+
 /* A stand-in subscriber when the list has no active one. */
 static const struct subscriber *
 sample_subscriber(const struct job *j, struct subscriber *tmp)
@@ -124,23 +141,28 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         { "data", required_argument, NULL, 'D' },
         { "serve", no_argument, NULL, 'E' },
         { "port", required_argument, NULL, 'P' },
+        { "all", no_argument, NULL, 'a' },
         { "help", no_argument, NULL, 'h' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
         { NULL, 0, NULL, 0 },
     };
-    struct issue_select sel = { NULL, NULL, 0, false, NULL, NULL, NULL };
+    struct issue_select sel = { .limit = 0 };
     struct article_opts ao;
     struct digest_opts dop;
     struct diag d = DIAG_INIT;
     const char *issue_path = NULL, *data_path = NULL;
+    bool all = false;
     time_t day;
     long l;
     int ch;
 
     optind = 0;
-    while ((ch = getopt_long(argc, argv, "i:s:t:l:kT:o:S:D:hvq", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "i:s:t:l:kT:o:S:D:ahvq", opts, NULL)) != -1) {
         switch (ch) {
+        case 'a':
+            all = true;
+            break;
         case 'i':
             issue_path = optarg;
             break;
@@ -206,10 +228,13 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
     j->npaths = (size_t)(argc - optind);
     if (issue_path != NULL && optind < argc)
         return cli_usage(cmd, "give --issue or articles, not both");
+    if (all && (issue_path != NULL || optind < argc || data_path != NULL))
+        return cli_usage(cmd, "--all is for paths.articles, without --issue or articles");
     if (cli_config(j->c, &d) == -1)
         return fail(j, &d);
     memset(&ao, 0, sizeof(ao));
     ao.allow_html = j->c->cfg->compose.allow_html;
+    sel.oldest_first = j->c->cfg->compose.order == CONFIG_ORDER_OLDEST;
     ao.drop_patterns = (const char *const *)j->c->cfg->compose.drop_patterns;
     ao.ndrop = j->c->cfg->compose.ndrop;
     sel.articles_dir = j->c->cfg->paths.articles;      /* url: entries are fetched there */
@@ -228,13 +253,40 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         j->issue = issue_load(issue_path, &ao, &sel, &d);
     else if (optind < argc)
         j->issue = issue_from_paths(argv + optind, (size_t)(argc - optind), &ao, &sel, &d);
-    else {
+    else if (all) {
         char *dir = j->c->cfg->paths.articles;
 
         j->issue = issue_from_paths(&dir, 1, &ao, &sel, &d);
+    } else {
+        /* what cron would send now (issue 14 item 7): the same choice as `gazette send` */
+        char *id = NULL, *manifest;
+
+        if (send_pick_next(j->c, &sel, &id, &j->issue, &d) == -1)
+            return cli_fail(&d);
+        if (j->issue == NULL && (sel.since != NULL || sel.tag != NULL)) {
+            diag_set(&d, EX_DATAERR, "no articles selected; give article files or folders, "
+                "or loosen --since/--tag");
+            return cli_fail(&d);
+        }
+        if (j->issue == NULL) {
+            if (log_level() >= LOGLEVEL_NORMAL)
+                printf("%s: nothing new: `gazette send` would send nothing now (every "
+                    "article in %s went out); --all takes every article\n", cmd,
+                    j->c->cfg->paths.articles);
+            return -2;
+        }
+        manifest = campaign_manifest(j->c->cfg->paths.state_dir, id);
+        if (log_level() >= LOGLEVEL_NORMAL)
+            printf("%s: %s, %s (what `gazette send` would send now; --all for every "
+                "article)\n", cmd, id, manifest != NULL ? "the unfinished campaign" :
+                "the next issue from the new articles");
+        free(manifest);
+        free(id);
     }
     if (j->issue == NULL)
         return fail(j, &d);
+    for (size_t i = 0; i < j->issue->n; i++)
+        digest_warn_image(j->c->cfg, j->issue->articles[i]);
     if (j->issue->n == 0 && j->data == NULL) {
         diag_set(&d, EX_DATAERR, "no articles selected; give article files or folders, "
             "or loosen --since/--tag");
@@ -292,8 +344,10 @@ cmd_compose(struct cli *c, int argc, char **argv)
         rc = rc == -2 ? 0 : rc;
         goto out;
     }
-    sub = sample_subscriber(&j, &tmp);
-    if (digest_parts(j.digest, sub, &subject, &text, &html, &d) == -1 ||
+    /* digest.html and .txt are for everyone (no real address, no working token); only
+       sample.eml is one message, to an example address (issue 14 item 6) */
+    sub = example_subscriber(&tmp);
+    if (digest_parts(j.digest, NULL, &subject, &text, &html, &d) == -1 ||
         digest_message(j.digest, sub, &eml, &d) == -1 ||
         write_file(j.out, "digest.html", &html, &d) == -1 ||
         write_file(j.out, "digest.txt", &text, &d) == -1 ||

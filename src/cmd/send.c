@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -200,7 +202,31 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
         /* cron: first finish what earlier runs left unfinished, oldest first (not when
            --campaign names a new campaign: that one is composed from new articles) */
         for (size_t i = 0; so->campaign == NULL && i < cl.n; i++) {
-            if (!cl.v[i].done) {
+            time_t since, now = time(NULL);
+
+            if (cl.v[i].done)
+                continue;
+            /* temporary failures left by a run: retried after smtp.retry_after, for up
+               to smtp.retry_for after the campaign began; no new issue before them */
+            if ((since = campaign_retry_since(cfg->paths.state_dir, cl.v[i].id)) != 0) {
+                if ((double)now - cl.v[i].created >= (double)cfg->smtp.retry_for) {
+                    log_warnx("campaign %s: temporary failures retried for %ld s "
+                        "(smtp.retry_for); giving up, 'gazette status %s' lists them",
+                        cl.v[i].id, cfg->smtp.retry_for, cl.v[i].id);
+                    if (campaign_mark_done(cfg->paths.state_dir, cl.v[i].id, d) == -1)
+                        goto out;
+                    campaign_clear_retry(cfg->paths.state_dir, cl.v[i].id);
+                    continue;
+                }
+                if (now - since < cfg->smtp.retry_after) {
+                    log_info("campaign %s: its temporary failures are retried from %ld s "
+                        "from now (smtp.retry_after); nothing to send before", cl.v[i].id,
+                        (long)(cfg->smtp.retry_after - (now - since)));
+                    rc = 0;
+                    goto out;
+                }
+            }
+            {
                 manifest = campaign_manifest(cfg->paths.state_dir, cl.v[i].id);
                 *id = xstrdup(cl.v[i].id);
                 *is = issue_load(manifest, &ao, NULL, d);
@@ -223,8 +249,12 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
 
             if (all == NULL) {
                 if (d->code == EX_NOINPUT && access(dir, F_OK) != 0) {
-                    diag_clear(d);          /* no articles folder yet: nothing to send */
-                    rc = 0;
+                    /* not "nothing to send": a cron line without its cd lands here */
+                    diag_clear(d);
+                    diag_set(d, EX_NOINPUT, "the articles folder (paths.articles) does not "
+                        "exist; create it, or run gazette where %s is (cd in the cron line)",
+                        cfg->path ? cfg->path : "gazette.yaml");
+                    diag_path(d, dir);
                 }
                 goto out;
             }
@@ -266,6 +296,32 @@ out:
         *is = NULL;
     }
     return rc;
+}
+
+int
+send_pick_next(struct cli *c, const struct issue_select *sel, char **id, struct issue **is,
+    struct diag *d)
+{
+    struct sendopts so;
+
+    memset(&so, 0, sizeof(so));
+    so.min_articles = -1;
+    if (sel != NULL)
+        so.sel = *sel;
+    so.sel.oldest_first = c->cfg->compose.order == CONFIG_ORDER_OLDEST;
+    return pick(c, &so, id, is, d);
+}
+
+/* Seconds since the campaign began (its manifest was written); 0 when unknown. */
+static double
+campaign_age(const struct config *cfg, const char *id)
+{
+    char *m = campaign_manifest(cfg->paths.state_dir, id);
+    struct stat st;
+    double age = m != NULL && stat(m, &st) == 0 ? difftime(time(NULL), st.st_mtime) : 0;
+
+    free(m);
+    return age;
 }
 
 static void
@@ -425,6 +481,7 @@ prepare(struct run *r, struct diag *d)
     r->mo.log_path = cfg->paths.log_file;
     r->mo.syslog = cfg->log.syslog;
     r->mo.progress = log_level() >= LOGLEVEL_VERBOSE && isatty(2);
+    r->mo.progress_lines = log_level() >= LOGLEVEL_VERBOSE && !isatty(2);
     return 0;
 }
 
@@ -448,6 +505,7 @@ send_test(struct run *r)
     one.name = "";
     one.subscribed_at = "";
     r->mo.log_path = NULL;
+    r->mo.progress_lines = false;
     if (send_gate(r->c->cfg, r->g, &one, r->so.force, &d) == -1)
         return cli_fail(&d);
     if (r->so.dry_run) {
@@ -455,6 +513,9 @@ send_test(struct run *r)
 
         buf_init(&m, 0);
         rc = digest_message(r->g, &one, &m, &d) == -1 ? cli_fail(&d) : 0;
+        if (rc == 0 && log_level() >= LOGLEVEL_NORMAL)
+            printf("dry run: the test message to %s composed (%zu bytes), nothing sent\n",
+                r->so.test_to, m.len);
         buf_fini(&m);
         return rc;
     }
@@ -465,7 +526,27 @@ send_test(struct run *r)
             r->so.test_to);
         return EX_TEMPFAIL;
     }
+    if (log_level() >= LOGLEVEL_NORMAL)
+        printf("test message sent to %s via %s (campaign %s is not changed)\n",
+            r->so.test_to, config_transport_name(r->c->cfg), r->id);
     return 0;
+}
+
+/* The campaign's subject, for status (as everyone gets it; personal parts by name). */
+static void
+save_subject(struct run *r)
+{
+    struct buf subj, tx, ht;
+    struct diag sd = DIAG_INIT;
+
+    buf_init(&subj, 0);
+    buf_init(&tx, 0);
+    buf_init(&ht, 0);
+    if (digest_parts(r->g, NULL, &subj, &tx, &ht, &sd) == 0)
+        (void)campaign_save_subject(r->c->cfg->paths.state_dir, r->id, buf_str(&subj), &sd);
+    buf_fini(&subj);
+    buf_fini(&tx);
+    buf_fini(&ht);
 }
 
 /*
@@ -493,9 +574,12 @@ open_journal(struct run *r)
             rc = cli_fail(&d);
         goto out;
     }
-    if ((mf = campaign_manifest(state, r->id)) == NULL &&
-        campaign_save(state, r->id, r->is, &d) == -1)
-        rc = cli_fail(&d);
+    if ((mf = campaign_manifest(state, r->id)) == NULL) {
+        if (campaign_save(state, r->id, r->is, &d) == -1)
+            rc = cli_fail(&d);
+        else
+            save_subject(r);
+    }
 out:
     free(mf);
     free(jdir);
@@ -521,8 +605,10 @@ dry_run(struct run *r, const struct subscriber **todo, size_t ntodo)
         }
         bytes += m.len;
     }
-    log_info("campaign %s: dry run: %zu messages composed (%zu bytes), nothing sent",
-        r->id, ntodo, bytes);
+    if (log_level() >= LOGLEVEL_NORMAL)
+        printf("campaign %s: dry run: %zu message(s) composed (%zu bytes) for %zu "
+            "article(s), nothing sent (they would go via %s)\n", r->id, ntodo, bytes,
+            r->is->n, config_transport_name(r->c->cfg));
 out:
     buf_fini(&m);
     return rc;
@@ -554,13 +640,25 @@ finish(struct run *r, bool cut)
     diag_clear(&d);
     if (cut || r->so.shard_n > 0)
         log_info("campaign %s is not finished: the next run goes on with it", r->id);
-    else if (campaign_mark_done(cfg->paths.state_dir, r->id, &d) == -1)
-        log_warnx("%s", d.msg);
+    else if (st->tempfail > 0 && campaign_age(cfg, r->id) < (double)cfg->smtp.retry_for) {
+        /* not done: a later plain run retries them (issue 14 item 10) */
+        if (campaign_mark_retry(cfg->paths.state_dir, r->id, &d) == -1)
+            log_warnx("%s", d.msg);
+    } else {
+        campaign_clear_retry(cfg->paths.state_dir, r->id);
+        if (campaign_mark_done(cfg->paths.state_dir, r->id, &d) == -1)
+            log_warnx("%s", d.msg);
+    }
     if (st->tempfail > 0 || st->uncertain > 0) {
         bool later = st->tempfail > 0 || (st->uncertain > 0 && cfg->smtp.resend_uncertain);
 
         summary(r->id, st, true);
-        if (st->tempfail > 0)
+        if (st->tempfail > 0 && !cut && r->so.shard_n == 0 &&
+            campaign_retry_since(cfg->paths.state_dir, r->id) != 0)
+            log_warnx("%zu left to retry: a plain run %ld s from now or later retries them "
+                "(smtp.retry_after), or at once 'gazette send --retry-failed %s'; 'gazette "
+                "status %s' lists them", st->tempfail, cfg->smtp.retry_after, r->id, r->id);
+        else if (st->tempfail > 0)
             log_warnx("%zu left to retry: 'gazette send --retry-failed %s' later; 'gazette "
                 "status %s' lists them", st->tempfail, r->id, r->id);
         if (st->uncertain > 0)
@@ -603,6 +701,16 @@ cmd_send(struct cli *c, int argc, char **argv)
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
     r.so.sel.articles_dir = c->cfg->paths.articles;    /* url: entries are fetched there */
+    r.so.sel.oldest_first = c->cfg->compose.order == CONFIG_ORDER_OLDEST;
+    /* no list is an error even when there is nothing new (a cron line in the wrong folder
+       must not stay silent); nothing new with a list is quiet */
+    if (access(cli_subs_path(c), F_OK) != 0) {
+        diag_set(&d, EX_NOINPUT, "cannot read the subscriber list: %s; run gazette where "
+            "%s is (cd in the cron line), or set paths.subscribers", strerror(errno),
+            c->cfg->path ? c->cfg->path : "gazette.yaml");
+        diag_path(&d, cli_subs_path(c));
+        return cli_fail(&d);
+    }
     if (pick(c, &r.so, &r.id, &r.is, &d) == -1) {
         rc = cli_fail(&d);
         goto out;
@@ -642,12 +750,16 @@ cmd_send(struct cli *c, int argc, char **argv)
     }
     r.mo.journal = r.jn;
     log_info("campaign %s: %zu article(s), %zu subscriber(s) to send to via %s", r.id,
-        r.is->n, ntodo, transport_for(c->cfg)->name);
+        r.is->n, ntodo, config_transport_name(c->cfg));
     if (c->cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR && !c->cfg->smtp.tls_verify)
         log_warnx("smtp.tls_verify is false: TLS certificates are NOT checked");
+    campaign_clear_stopped(c->cfg->paths.state_dir, r.id);
     if (mailer_run(&r.mo, todo, ntodo, &r.st, &d) == -1) {
+        struct diag sd = DIAG_INIT;
+
         summary(r.id, &r.st, true);
         rc = cli_fail(&d);
+        (void)campaign_mark_stopped(c->cfg->paths.state_dir, r.id, d.msg, &sd);
         goto out;
     }
     rc = finish(&r, cut);
@@ -685,8 +797,32 @@ show_failure(void *ctx, const char *addr, const struct journal_entry *e)
         return;
     if (f->shown++ == 0)
         printf("%-40s %-10s %-8s %s\n", "ADDRESS", "STATE", "TRIES", "LAST REPLY");
-    printf("%-40s %-10s %-8d %d %s %s\n", addr, journal_state_name(e->state), e->attempts,
-        e->code, e->enhanced, e->text);
+    char code[16];
+
+    /* the reply text is the whole reply, code included: print it once (issue 14) */
+    snprintf(code, sizeof(code), "%d ", e->code);
+    if (strncmp(e->text, code, strlen(code)) == 0 || e->code == 0)
+        printf("%-40s %-10s %-8d %s\n", addr, journal_state_name(e->state), e->attempts,
+            e->text[0] ? e->text : "(no reply)");
+    else
+        printf("%-40s %-10s %-8d %d %s %s\n", addr, journal_state_name(e->state), e->attempts,
+            e->code, e->enhanced, e->text);
+}
+
+/* s as a JSON string (campaign ids are ours: letters, digits, - _ .; escaped anyway). */
+static void
+json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", (unsigned char)*s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
 }
 
 /* Subscribers' requests accepted by `gazette serve` and not yet in the list. */
@@ -718,15 +854,26 @@ cmd_status(struct cli *c, int argc, char **argv)
     struct campaign_list cl;
     char *dir;
     int rc = 0;
+    bool json = false;
 
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        puts("usage: gazette status [CAMPAIGN]\n\nWithout CAMPAIGN: every campaign with its "
-            "counts.  With it: the counts and\nevery address that did not get its copy, with "
-            "the server's last reply.");
+        puts("usage: gazette status [--format json] [CAMPAIGN]\n\nWithout CAMPAIGN: every "
+            "campaign with its state (done, unfinished, retrying,\nsending (pid N)), counts "
+            "and date; --format json for monitoring.  With it: the\ncounts and every address "
+            "that did not get its copy, with the server's last reply.");
         return 0;
+    }
+    if (argc > 2 && strcmp(argv[1], "--format") == 0) {
+        if (strcmp(argv[2], "json") != 0 && strcmp(argv[2], "text") != 0)
+            return cli_usage("status", "--format takes text or json");
+        json = strcmp(argv[2], "json") == 0;
+        argv += 2;
+        argc -= 2;
     }
     if (argc > 2)
         return cli_usage("status", "give at most one CAMPAIGN");
+    if (json && argc > 1)
+        return cli_usage("status", "--format json is for the list of campaigns");
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
     dir = campaign_dir(c->cfg->paths.state_dir);
@@ -756,11 +903,21 @@ cmd_status(struct cli *c, int argc, char **argv)
         free(dir);
         return cli_fail(&d);
     }
-    if (cl.n == 0 && log_level() >= LOGLEVEL_NORMAL)
+    if (cl.n == 0 && log_level() >= LOGLEVEL_NORMAL && !json)
         puts("no campaigns yet");
+    if (json)
+        fputs("[", stdout);
     for (size_t i = 0; i < cl.n; i++) {
         struct journal *jn = journal_read(dir, cl.v[i].id, &d);
         struct journal_counts n;
+        long pid = cl.v[i].done ? 0 : journal_sender(dir, cl.v[i].id);
+        char *stopped = cl.v[i].done || pid != 0 ? NULL :
+            campaign_stopped(c->cfg->paths.state_dir, cl.v[i].id);
+        char *subject = campaign_subject(c->cfg->paths.state_dir, cl.v[i].id);
+        time_t since = cl.v[i].done ? 0 : campaign_retry_since(c->cfg->paths.state_dir,
+            cl.v[i].id), created = (time_t)cl.v[i].created, next = 0;
+        char state[48], when[32], nextw[32] = "";
+        struct tm tm;
 
         memset(&n, 0, sizeof(n));
         if (jn != NULL) {
@@ -768,20 +925,70 @@ cmd_status(struct cli *c, int argc, char **argv)
             journal_close(jn, NULL);
         }
         diag_clear(&d);
-        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu uncertain", cl.v[i].id,
-            cl.v[i].number, cl.v[i].done ? "done" : "unfinished", n.n[JOURNAL_SENT],
-            n.n[JOURNAL_TEMPFAIL] + n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN]);
+        /* a run that is sending has messages in flight, not uncertain ones (issue 14) */
+        if (pid != 0)
+            snprintf(state, sizeof(state), pid > 0 ? "sending (pid %ld)" : "sending", pid);
+        else if (cl.v[i].done)
+            snprintf(state, sizeof(state), "done");
+        else if (stopped != NULL)
+            snprintf(state, sizeof(state), "stopped");
+        else if (since != 0) {
+            next = since + (time_t)c->cfg->smtp.retry_after;
+            gmtime_r(&next, &tm);
+            strftime(nextw, sizeof(nextw), "%Y-%m-%d %H:%M UTC", &tm);
+            snprintf(state, sizeof(state), "retrying");
+        } else
+            snprintf(state, sizeof(state), "unfinished");
+        gmtime_r(&created, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+        if (json) {
+            printf("%s\n  {\"id\": ", i ? "," : "");
+            json_str(cl.v[i].id);
+            printf(", \"issue\": %ld, \"state\": \"%s\", \"pid\": %ld, \"created\": \"%s\", "
+                "\"sent\": %zu, \"tempfail\": %zu, \"permfail\": %zu, \"%s\": %zu, "
+                "\"next_retry\": %s%s%s", cl.v[i].number, pid != 0 ? "sending" : state,
+                pid > 0 ? pid : 0, when, n.n[JOURNAL_SENT], n.n[JOURNAL_TEMPFAIL],
+                n.n[JOURNAL_PERMFAIL], pid != 0 ? "in_flight" : "uncertain",
+                n.n[JOURNAL_UNCERTAIN], next ? "\"" : "", next ? nextw : "null",
+                next ? "\"" : "");
+            fputs(", \"reason\": ", stdout);
+            if (stopped != NULL)
+                json_str(stopped);
+            else
+                fputs("null", stdout);
+            fputs(", \"subject\": ", stdout);
+            if (subject != NULL)
+                json_str(subject);
+            else
+                fputs("null", stdout);
+            putchar('}');
+            free(stopped);
+            free(subject);
+            continue;
+        }
+        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu %s  %s%s%s%s%s",
+            cl.v[i].id, cl.v[i].number, state, n.n[JOURNAL_SENT],
+            n.n[JOURNAL_TEMPFAIL] + n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN],
+            pid != 0 ? "in flight" : "uncertain", when, next ? ", next try after " : "",
+            nextw, stopped ? ": " : "", stopped ? stopped : "");
         {
             /* what came back (gazette inbox) */
             struct inbox_counts ic;
 
-            if (inbox_campaign_counts(c->cfg->paths.state_dir, cl.v[i].id, &ic, &d) == 0)
-                printf(" %6zu bounces %6zu complaints %6zu unsubscribes", ic.bounces,
+            if (inbox_campaign_counts(c->cfg->paths.state_dir, cl.v[i].id, &ic, &d) == 0 &&
+                ic.bounces + ic.complaints + ic.unsubscribes > 0)
+                printf("  %zu bounces, %zu complaints, %zu unsubscribes", ic.bounces,
                     ic.complaints, ic.unsubscribes);
             diag_clear(&d);
+            putchar('\n');
         }
-        putchar('\n');
+        if (subject != NULL && log_level() >= LOGLEVEL_NORMAL)
+            printf("%-24s \"%s\"\n", "", subject);
+        free(stopped);
+        free(subject);
     }
+    if (json)
+        fputs(cl.n ? "\n]\n" : "]\n", stdout);
     campaign_list_fini(&cl);
     free(dir);
     show_requests(c);

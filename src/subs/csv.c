@@ -16,6 +16,7 @@ int
 subs_csv_record(struct subs_csv *c, struct buf *out, size_t *offs, int maxcols)
 {
     int n = 0;
+    char sep = c->sep ? c->sep : ',';
 
     buf_reset(out);
     c->line = c->nextline;
@@ -45,10 +46,10 @@ subs_csv_record(struct subs_csv *c, struct buf *out, size_t *offs, int maxcols)
             }
             /* anything between the closing quote and the separator is kept as text */
         }
-        while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
+        while (c->p < c->end && *c->p != sep && *c->p != '\n' && *c->p != '\r')
             buf_addc(out, *c->p++);
         buf_addc(out, '\0');
-        if (c->p < c->end && *c->p == ',') {
+        if (c->p < c->end && *c->p == sep) {
             c->p++;
             continue;
         }

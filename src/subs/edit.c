@@ -80,6 +80,7 @@ subs_render_entry(struct buf *out, const struct subscriber *sub, int dash_col, i
 struct splice {
     size_t start, end;
     char *text;
+    size_t seq;                 /* insertions at one offset keep the order they were made */
 };
 
 static int
@@ -87,7 +88,9 @@ splice_cmp(const void *a, const void *b)
 {
     const struct splice *x = a, *y = b;
 
-    return x->start < y->start ? -1 : x->start > y->start;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 struct edit {
@@ -105,6 +108,7 @@ edit_add(struct edit *ed, size_t start, size_t end, char *text)
     ed->v[ed->n].start = start;
     ed->v[ed->n].end = end;
     ed->v[ed->n].text = text;
+    ed->v[ed->n].seq = ed->n;
     ed->n++;
 }
 
@@ -170,6 +174,364 @@ merge(struct subscriber *out, const struct subscriber *old, const struct subs_ch
         out->nfields = (uint16_t)n;
     }
     return changed;
+}
+
+/* ---- an update that keeps the entry's comments and style (import's upserts) ------------
+ * A block entry is edited key by key: a changed value is replaced where it stands (its
+ * comment after it stays), a new key gets a line of its own; a flow entry {...} is written
+ * again as a flow map.  What this cannot edit in place (a multi-line scalar, say) makes it
+ * return false, and the entry is written again in block style as before. */
+
+struct kline {
+    char key[32];
+    size_t line, vstart, vend, end;     /* offsets in the file: the line's start, the value's
+                                           span (comment and trailing blanks excluded), and
+                                           the end of the key's last continuation line */
+    bool cont;                          /* has continuation lines (block list or map) */
+};
+
+/* The end of a value on the line [p, le): before a " #" comment outside quotes. */
+static const char *
+value_end(const char *p, const char *le)
+{
+    char q = 0;
+    const char *e;
+
+    for (e = p; e < le; e++) {
+        if (q != 0) {
+            if (*e == q)
+                q = 0;
+        } else if (*e == '"' || *e == '\'')
+            q = *e;
+        else if (*e == '#' && (e == p || e[-1] == ' ' || e[-1] == '\t'))
+            break;
+    }
+    while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        e--;
+    return e;
+}
+
+/* The top-level keys of a block entry, at column key_col.  Returns their count. */
+static size_t
+entry_keys(const struct subs *s, const struct subscriber *sub, struct kline *k, size_t max)
+{
+    const char *t = s->text, *p = t + sub->start, *end = p + sub->len;
+    size_t n = 0;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end, *q = p;
+        int col = 0;
+
+        while (q < le && (*q == ' ' || (*q == '-' && n == 0 && p == t + sub->start))) {
+            q++;
+            col++;
+        }
+        if (col == sub->key_col && q < le && *q != '#') {
+            const char *colon = memchr(q, ':', (size_t)(le - q)), *v;
+
+            if (colon == NULL || n == max || (size_t)(colon - q) >= sizeof(k[n].key))
+                return SIZE_MAX;
+            memcpy(k[n].key, q, (size_t)(colon - q));
+            k[n].key[colon - q] = '\0';
+            for (v = colon + 1; v < le && (*v == ' ' || *v == '\t'); v++)
+                ;
+            k[n].line = (size_t)(p - t);
+            k[n].vstart = (size_t)(v - t);
+            k[n].vend = (size_t)(value_end(v, le) - t);
+            k[n].end = (size_t)((nl ? nl + 1 : end) - t);
+            k[n].cont = false;
+            n++;
+        } else if (n > 0 && (col > sub->key_col || q == le || *q == '#')) {
+            if (q < le && *q != '#') {
+                k[n - 1].cont = true;
+                k[n - 1].end = (size_t)((nl ? nl + 1 : end) - t);
+            }
+        } else if (n > 0)
+            return SIZE_MAX;                /* something we do not understand */
+        p = nl ? nl + 1 : end;
+    }
+    return n;
+}
+
+static const struct kline *
+kfind(const struct kline *k, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(k[i].key, key) == 0)
+            return &k[i];
+    return NULL;
+}
+
+static void
+flow_list(struct buf *b, const char *const *v, size_t n)
+{
+    buf_addc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            buf_adds(b, ", ");
+        value_yaml_scalar(b, v[i], strlen(v[i]));
+    }
+    buf_addc(b, ']');
+}
+
+static void
+flow_fields(struct buf *b, const struct subscriber *x)
+{
+    buf_addc(b, '{');
+    for (size_t i = 0; i < x->nfields; i++) {
+        if (i)
+            buf_adds(b, ", ");
+        value_yaml_scalar(b, x->fields[i].key, strlen(x->fields[i].key));
+        buf_adds(b, ": ");
+        value_yaml_scalar(b, x->fields[i].val, strlen(x->fields[i].val));
+    }
+    buf_addc(b, '}');
+}
+
+static const char *
+field_val(const struct subscriber *x, const char *key)
+{
+    for (size_t i = 0; i < x->nfields; i++)
+        if (strcmp(x->fields[i].key, key) == 0)
+            return x->fields[i].val;
+    return NULL;
+}
+
+/* A flow entry "- {email: ..., ...}": the map written again, on its line. */
+static bool
+update_flow(const struct subs *s, const struct subscriber *sub, const struct subscriber *x,
+    struct edit *ed, struct arena *tmp)
+{
+    const char *p = s->text + sub->start, *end = p + sub->len, *open, *close = NULL;
+    int depth = 0;
+    char q = 0;
+    struct buf b;
+
+    if ((open = memchr(p, '{', (size_t)(end - p))) == NULL)
+        return false;
+    for (const char *c = open; c < end && close == NULL; c++) {
+        if (q != 0) {
+            if (*c == q)
+                q = 0;
+        } else if (*c == '"' || *c == '\'')
+            q = *c;
+        else if (*c == '{')
+            depth++;
+        else if (*c == '}' && --depth == 0)
+            close = c;
+    }
+    if (close == NULL)
+        return false;
+    buf_init(&b, 0);
+    buf_adds(&b, "{email: ");
+    value_yaml_scalar(&b, x->email, strlen(x->email));
+    if (x->name[0] != '\0') {
+        buf_adds(&b, ", name: ");
+        value_yaml_scalar(&b, x->name, strlen(x->name));
+    }
+    buf_addf(&b, ", status: %s", subs_status_name(x->status));
+    if (x->ntags > 0) {
+        buf_adds(&b, ", tags: ");
+        flow_list(&b, x->tags, x->ntags);
+    }
+    if (x->subscribed_at[0] != '\0') {
+        buf_adds(&b, ", subscribed_at: ");
+        value_yaml_scalar(&b, x->subscribed_at, strlen(x->subscribed_at));
+    }
+    if (x->nfields > 0) {
+        buf_adds(&b, ", fields: ");
+        flow_fields(&b, x);
+    }
+    buf_addc(&b, '}');
+    edit_add(ed, (size_t)(open - s->text), (size_t)(close + 1 - s->text),
+        arena_strdup(tmp, buf_str(&b)));
+    buf_fini(&b);
+    return true;
+}
+
+/* The fields block of a block entry: each changed value replaced, each new key added. */
+static bool
+update_fields(const struct subs *s, const struct kline *f, const struct subscriber *old,
+    const struct subscriber *x, struct edit *ed, struct arena *tmp)
+{
+    const char *t = s->text, *p = t + f->line, *end = t + f->end;
+    int child = -1;
+    struct buf add;
+
+    p = memchr(p, '\n', (size_t)(end - p));
+    p = p ? p + 1 : end;
+    buf_init(&add, 0);
+    for (const char *l = p; l < end;) {
+        const char *nl = memchr(l, '\n', (size_t)(end - l)), *le = nl ? nl : end, *q = l;
+
+        while (q < le && *q == ' ')
+            q++;
+        if (q < le && *q != '#') {
+            const char *colon = memchr(q, ':', (size_t)(le - q)), *v;
+
+            if (child == -1)
+                child = (int)(q - l);
+            if (colon == NULL || (int)(q - l) != child) {
+                buf_fini(&add);
+                return false;               /* a nested map or a multi-line value */
+            }
+            for (size_t i = 0; i < x->nfields; i++) {
+                const char *k = x->fields[i].key, *ov = field_val(old, k);
+
+                if (strlen(k) != (size_t)(colon - q) || memcmp(q, k, strlen(k)) != 0 ||
+                    (ov != NULL && strcmp(ov, x->fields[i].val) == 0))
+                    continue;
+                for (v = colon + 1; v < le && *v == ' '; v++)
+                    ;
+                buf_reset(&add);
+                value_yaml_scalar(&add, x->fields[i].val, strlen(x->fields[i].val));
+                edit_add(ed, (size_t)(v - t), (size_t)(value_end(v, le) - t),
+                    arena_strdup(tmp, buf_str(&add)));
+            }
+        }
+        l = nl ? nl + 1 : end;
+    }
+    if (child == -1) {
+        buf_fini(&add);
+        return false;
+    }
+    buf_reset(&add);
+    for (size_t i = 0; i < x->nfields; i++) {
+        if (field_val(old, x->fields[i].key) != NULL)
+            continue;
+        spaces(&add, child);
+        value_yaml_scalar(&add, x->fields[i].key, strlen(x->fields[i].key));
+        buf_adds(&add, ": ");
+        value_yaml_scalar(&add, x->fields[i].val, strlen(x->fields[i].val));
+        buf_addc(&add, '\n');
+    }
+    if (add.len > 0) {
+        if (t[f->end - 1] != '\n')
+            edit_add(ed, f->end, f->end, arena_strdup(tmp, "\n"));
+        edit_add(ed, f->end, f->end, arena_strdup(tmp, buf_str(&add)));
+    }
+    buf_fini(&add);
+    return true;
+}
+
+static bool
+update_in_place(const struct subs *s, const struct subscriber *sub,
+    const struct subscriber *x, struct edit *ed, struct arena *tmp)
+{
+    struct kline k[16];
+    size_t n;
+    const struct kline *e, *kn, *ks, *kt, *kf;
+    struct buf v, tail;
+    size_t nsplice = ed->n, entry_end = sub->start + sub->len;
+    bool ok = false, tags_same = x->ntags == sub->ntags;
+
+    if (sub->flow)
+        return update_flow(s, sub, x, ed, tmp);
+    if ((n = entry_keys(s, sub, k, ARRAY_LEN(k))) == SIZE_MAX || n == 0 ||
+        (e = kfind(k, n, "email")) == NULL || e->cont)
+        return false;
+    kn = kfind(k, n, "name");
+    ks = kfind(k, n, "status");
+    kt = kfind(k, n, "tags");
+    kf = kfind(k, n, "fields");
+    for (size_t i = 0; tags_same && i < x->ntags; i++)
+        tags_same = strcmp(x->tags[i], sub->tags[i]) == 0;
+    buf_init(&v, 0);
+    buf_init(&tail, 0);
+    if (strcmp(x->name, sub->name) != 0) {
+        if (kn != NULL && kn->cont)
+            goto out;
+        value_yaml_scalar(&v, x->name, strlen(x->name));
+        if (kn != NULL)
+            edit_add(ed, kn->vstart, kn->vend, arena_strdup(tmp, buf_str(&v)));
+        else {                              /* a line of its own, under the email */
+            struct buf line;
+
+            buf_init(&line, 0);
+            if (s->text[e->end - 1] != '\n')
+                buf_addc(&line, '\n');
+            spaces(&line, sub->key_col);
+            buf_addf(&line, "name: %s\n", buf_str(&v));
+            edit_add(ed, e->end, e->end, arena_strdup(tmp, buf_str(&line)));
+            buf_fini(&line);
+        }
+    }
+    if (x->status != sub->status) {
+        if (ks != NULL && ks->cont)
+            goto out;
+        if (ks != NULL)
+            edit_add(ed, ks->vstart, ks->vend, arena_strdup(tmp, subs_status_name(x->status)));
+        else {
+            spaces(&tail, sub->key_col);
+            buf_addf(&tail, "status: %s\n", subs_status_name(x->status));
+        }
+    }
+    if (!tags_same) {
+        buf_reset(&v);
+        if (kt != NULL && kt->cont) {
+            /* a block list: the items again, indented as the first one was */
+            const char *l = memchr(s->text + kt->line, '\n', kt->end - kt->line), *q;
+            int ind;
+
+            if (l == NULL)
+                goto out;
+            for (q = ++l; *q == ' '; q++)
+                ;
+            ind = (int)(q - l);
+            for (size_t i = 0; i < x->ntags; i++) {
+                spaces(&v, ind);
+                buf_adds(&v, "- ");
+                value_yaml_scalar(&v, x->tags[i], strlen(x->tags[i]));
+                buf_addc(&v, '\n');
+            }
+            edit_add(ed, (size_t)(l - s->text), kt->end, arena_strdup(tmp, buf_str(&v)));
+        } else if (kt != NULL) {
+            flow_list(&v, x->tags, x->ntags);
+            edit_add(ed, kt->vstart, kt->vend, arena_strdup(tmp, buf_str(&v)));
+        } else {
+            spaces(&tail, sub->key_col);
+            buf_adds(&tail, "tags: ");
+            flow_list(&tail, x->tags, x->ntags);
+            buf_addc(&tail, '\n');
+        }
+    }
+    if (x->nfields != sub->nfields || x->fields != sub->fields) {
+        if (kf != NULL && kf->cont) {
+            if (!update_fields(s, kf, sub, x, ed, tmp))
+                goto out;
+        } else if (kf != NULL) {
+            buf_reset(&v);
+            flow_fields(&v, x);
+            edit_add(ed, kf->vstart, kf->vend, arena_strdup(tmp, buf_str(&v)));
+        } else if (x->nfields > 0) {
+            spaces(&tail, sub->key_col);
+            buf_adds(&tail, "fields:\n");
+            for (size_t i = 0; i < x->nfields; i++) {
+                spaces(&tail, sub->key_col + 2);
+                value_yaml_scalar(&tail, x->fields[i].key, strlen(x->fields[i].key));
+                buf_adds(&tail, ": ");
+                value_yaml_scalar(&tail, x->fields[i].val, strlen(x->fields[i].val));
+                buf_addc(&tail, '\n');
+            }
+        }
+    }
+    if (tail.len > 0) {
+        /* after the entry's last key (comments and blank lines after it stay after it) */
+        size_t at = k[n - 1].end;
+
+        if (at > entry_end)
+            at = entry_end;
+        if (s->text[at - 1] != '\n')
+            edit_add(ed, at, at, arena_strdup(tmp, "\n"));
+        edit_add(ed, at, at, arena_strdup(tmp, buf_str(&tail)));
+    }
+    ok = true;
+out:
+    if (!ok)
+        ed->n = nsplice;                    /* drop what was added for this entry */
+    buf_fini(&v);
+    buf_fini(&tail);
+    return ok;
 }
 
 static void
@@ -344,7 +706,8 @@ change_entry(struct apply *ap, struct subs_change *c, struct subscriber *sub)
             c->done = SUBS_DONE_UNCHANGED;
             return;
         }
-        rerender(ap, sub, &nsub);
+        if (!update_in_place(ap->s, sub, &nsub, &ap->ed, &ap->tmp))
+            rerender(ap, sub, &nsub);       /* else: done, comments and style kept */
         c->done = SUBS_DONE_UPDATED;
         break;
     }

@@ -233,12 +233,13 @@ conns=$(grep -c '^conn ' "$SD/log")
 mark=$(loglines)
 gz send --dry-run
 expect 0 "--dry-run"
-quiet "--dry-run prints nothing by default"
+out_has "dry run: 10 message(s) composed" "--dry-run says what it did (issue 14 item 11)"
+out_has "nothing sent (they would go via $TKEY)" "--dry-run names the transport as the config does"
 check "$P --dry-run: the server saw no connection" [ "$(grep -c '^conn ' "$SD/log")" = "$conns" ]
 check "$P --dry-run: no journal, no manifest" [ ! -e "$W/state/campaigns/issue-1.journal" ] &&
     [ ! -e "$W/state/campaigns/issue-1.issue" ]
 gz -v send --dry-run
-err_has "dry run: 10 messages composed" "--dry-run -v: says how many it composed"
+out_has "dry run: 10 message(s) composed" "--dry-run -v: says how many it composed"
 gz send --test-to tester@example.com
 expect 0 "--test-to"
 received "$mark" >"$T/got"
@@ -268,7 +269,7 @@ if command -v script >/dev/null 2>&1; then
         >"$T/err" 2>&1 </dev/null
     rc=$?
     expect 0 "the next cron run resumes the cut campaign (-v, on a terminal)"
-    err_has "issue-1: 7/7 sent, 0 failed" "-v on a terminal: a progress line"
+    err_has "issue-1: 7/7 (100%), 7 sent, 0 failed" "-v on a terminal: a progress line"
 else
     gz send
     expect 0 "the next cron run resumes the cut campaign"
@@ -380,6 +381,8 @@ gz status issue-1
 out_has "8 sent, 2 temporary failures" "status: 8 sent, 2 temporary failures"
 check "$P status lists u3 and u7 with 451 4.3.0" [ "$(grep -c \
     '^u[37]@retry.example *tempfail .*451 4.3.0' "$T/out")" = 2 ]
+check "$P the reply is shown once, not \"451 4.3.0 451 4.3.0 ...\" (issue 14 item 10)" \
+    [ "$(grep -c '451 4.3.0 451' "$T/out")" = 0 ]
 jlog >"$T/jl"
 check "$P log file: tempfail events with code 451, enhanced 4.3.0, stage rcpt" \
     [ "$(grep -c '^tempfail u[37]@retry.example 1 451 4.3.0 rcpt ' "$T/jl")" = 2 ]
@@ -404,6 +407,76 @@ check "$P the journal shows u3's story: start tempfail start sent ($(cat "$T/his
 gz send --retry-failed nosuch
 expect 65 "--retry-failed of an unknown campaign"
 err_has "no campaign" "... says there is no such campaign"
+stop_server
+
+# --- issue 14 item 10: temporary failures are retried by the next cron runs ------------
+start_server --script 'RCPT:u2@auto.example=451 4.3.0 try later'
+newcase auto 4
+conf "max_attempts: 1"
+gz send
+expect 75 "auto: one temporary failure left"
+err_has "a plain run 3600 s from now or later retries them" "the message says a later run retries it"
+gz status
+out_has "issue-1 *issue 1 *retrying" "status: the campaign is retrying, not done"
+out_has '"Send Test #1: Alpha story"' "status: the campaign's subject"
+out_has "next try after" "status: says when the next try is"
+gz status --format json
+check "$P status --format json: retrying, 1 tempfail, a next_retry time" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[0]["id"] == "issue-1" and d[0]["state"] == "retrying", d
+assert d[0]["tempfail"] == 1 and d[0]["sent"] == 3 and d[0]["next_retry"], d
+assert d[0]["subject"] == "Send Test #1: Alpha story" and d[0]["created"], d' "$T/out"
+mark=$(loglines)
+article b "Beta story"
+gz send
+expect 0 "a cron run before smtp.retry_after"
+check "$P ... sends nothing" [ "$(received "$mark" | wc -l)" = 0 ]
+check "$P ... and composes no new issue before the retry" \
+    [ ! -e "$W/state/campaigns/issue-2.issue" ]
+stop_server
+start_server
+conf "max_attempts: 1" "retry_after: 0"
+gz send
+expect 0 "after smtp.retry_after the plain cron run retries issue-1"
+printf 'u2@auto.example\n' >"$T/want"
+received >"$T/got"
+same_set "the retry went to u2 alone, once" "$T/want" "$T/got"
+gz status
+out_has "issue-1 *issue 1 *done" "status: issue-1 is done after the retry"
+gz send
+expect 0 "the next run composes issue-2"
+check "$P issue-2 went to the four" [ "$(received | wc -l)" = 5 ]
+stop_server
+# smtp.retry_for: 0: nothing is retried, the campaign is done at once
+start_server --script 'RCPT:u1@giveup.example=451 4.3.0 try later'
+newcase giveup 2
+conf "max_attempts: 1" "retry_for: 0"
+gz send
+expect 75 "giveup: a temporary failure"
+gz status
+out_has "issue-1 *issue 1 *done" "with smtp.retry_for 0 the campaign is done at once"
+stop_server
+
+# --- issue 14 item 10: status during a send: "sending (pid N)", not uncertain ----------
+start_server --script 'RCPT:u1@live.example=HANG'
+newcase live 2
+conf "max_attempts: 1" "timeout: 6" "connections: 1"
+(cd "$W" && exec "$GAZETTE" -c gazette.yaml send) >"$T/bgout" 2>&1 &
+bg=$!
+i=0
+while ! grep -q '^hang ' "$SD/log" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+gz status
+out_has "issue-1 *issue 1 *sending (pid $bg)" "status names the sending run and its pid"
+out_has "in flight" "its messages in flight are not called uncertain"
+gz status --format json
+check "$P status --format json says sending, with the pid" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[0]["state"] == "sending" and d[0]["pid"] == int(sys.argv[2]), d' "$T/out" "$bg"
+wait "$bg"
+gz status
+check "$P after the run: no longer sending" sh -c '! grep -q sending "$1"' - "$T/out"
 stop_server
 
 start_server --script 'RCPT:u2@backoff.example=451 4.3.0 try later'
@@ -644,10 +717,23 @@ err_has "535" "the error carries the server's 535"
 err_has "auth" "the error names the login"
 check "$P the password does not appear" sh -c "! grep -q 's3cret' '$T/err' '$T/out'"
 check "$P nothing was delivered" [ "$(received | wc -l)" = 0 ]
+gz status
+out_has "issue-1 *issue 1 *stopped .*: .*535" "status: the run is shown stopped, with the reason"
+gz status --format json
+check "$P status --format json: stopped, with the reason" "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[0]["state"] == "stopped" and "535" in d[0]["reason"], d' "$T/out"
+check "$P the JSON log's summary says why the run stopped" "$PY" -c '
+import json, sys
+s = [json.loads(l) for l in open(sys.argv[1]) if "summary" in l][-1]
+assert s["stopped"] is True and "535" in s["reason"], s' "$W/log.jsonl"
 export GZ_PASS=s3cret-Pw
 gz send
 expect 0 "the right password over STARTTLS"
 once "STARTTLS + AUTH: everyone exactly once"
+gz status
+out_has "issue-1 *issue 1 *done" "status: done once a later run got through"
 conf "starttls: required" "username: jane" "password_env: GZ_PASS"
 article b "Beta story"
 gz send

@@ -225,7 +225,7 @@ check(len(refs) == 3 and refs[0].startswith("[1] https://council.example.org/"),
       "text: numbered link references after the articles", refs)
 i = text.find("The full council report [1]")
 j = text.find("[1] https://council.example.org/")
-check(0 <= i < j < text.find("2. Fête"), "text: an article's references follow its body")
+check(0 <= i < j < text.find("\n2. Fête"), "text: an article's references follow its body")
 check("=" * 72 in lines and "-" * 72 in lines, "text: title underlined with 72-column rules")
 check(text.endswith("\n") and "\n\n\n\n" not in text, "text: no runs of blank lines")
 missing = sorted(h for h in hrefs if h not in text)
