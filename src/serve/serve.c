@@ -452,7 +452,8 @@ static const char *const pages[] = { "unsubscribe.html", "unsubscribed.html",
     "resubscribed.html", "subscribe.html", "subscribe-sent.html", "confirm.html",
     "confirmed.html", "error.html", "confirm-mail.txt", "confirm-mail.subject" };
 
-static struct tsrc tsrc_of(const struct config *cfg)
+static struct tsrc
+tsrc_of(const struct config *cfg)
 {
     struct tsrc s = { cfg->paths.templates };
 
