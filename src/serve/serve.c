@@ -922,6 +922,11 @@ apply_now(struct server *sv)
         jlog(sv, "apply_failed", NULL, "\"code\": %d", d.code);
         return;
     }
+    if (st.other_list) {
+        log_warnx("%s is not the list the request log in %s/requests is for (see its file "
+            "\"list\"); the requests wait", sv->subs_path, sv->cfg->paths.state_dir);
+        jlog(sv, "apply_other_list", NULL, NULL);
+    }
     if (st.records > 0) {
         log_info("applied %zu requests, %zu entries changed", st.records, st.changed);
         jlog(sv, "applied", NULL, "\"requests\": %zu, \"changed\": %zu, \"unsubscribe\": %zu, "
@@ -1652,7 +1657,7 @@ serve_run(const struct serve_opts *o, struct diag *d)
     }
     /* what an earlier run (maybe killed) accepted goes in first */
     apply_now(&sv);
-    if ((sv.log = reqlog_open(o->cfg->paths.state_dir, d)) == NULL)
+    if ((sv.log = reqlog_open(o->cfg->paths.state_dir, o->subs_path, d)) == NULL)
         goto out;
     if ((fd = listen_on(spec, d)) == -1)
         goto out;
