@@ -977,7 +977,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 
             if (inbox_campaign_counts(c->cfg->paths.state_dir, cl.v[i].id, &ic, &d) == 0 &&
                 ic.bounces + ic.complaints + ic.unsubscribes > 0)
-                printf("  %zu bounces, %zu complaints, %zu unsubscribes", ic.bounces,
+                printf(" %6zu bounces %6zu complaints %6zu unsubscribes", ic.bounces,
                     ic.complaints, ic.unsubscribes);
             diag_clear(&d);
             putchar('\n');

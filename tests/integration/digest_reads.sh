@@ -43,6 +43,8 @@ H=dig/digest.html X=dig/digest.txt
 "$PY" - "$H" "$X" <<'PY'
 import re, sys
 h = open(sys.argv[1], encoding="utf-8").read()
+# bidi isolation (<bdi>) and dir attributes (issue 9) are not what these checks look at
+h = re.sub(r" dir=\"(?:ltr|rtl|auto)\"", "", re.sub(r"</?bdi>", "", h))
 t = open(sys.argv[2], encoding="utf-8").read()
 def check(good, what, details=""):
     print(("ok - " if good else "not ok - ") + what)

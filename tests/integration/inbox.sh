@@ -29,6 +29,7 @@ cp "$W/subscribers.yaml" "$T/before.yaml"
 start_server
 cat >"$W/gazette.yaml" <<EOC
 newsletter:
+  postal_address: 1 Example Street, 75001 Paris
   from: news@example.org
   bounce_to: bounces@example.org
   unsubscribe_mailto: unsubscribe@example.org
