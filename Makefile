@@ -187,6 +187,8 @@ install: gazette
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(MANDIR)/man1
 	install -m 755 gazette $(DESTDIR)$(BINDIR)/gazette
 	install -m 644 templates/* $(DESTDIR)$(DATADIR)/templates/ 2>/dev/null || true
+	install -d $(DESTDIR)$(DATADIR)/templates/web
+	install -m 644 templates/web/*.mustache $(DESTDIR)$(DATADIR)/templates/web/
 	install -m 644 docs/gazette.1 $(DESTDIR)$(MANDIR)/man1/gazette.1
 
 clean:

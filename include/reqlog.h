@@ -12,6 +12,7 @@
 #ifndef GAZETTE_REQLOG_H
 #define GAZETTE_REQLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -44,10 +45,12 @@ struct reqlog_req {
 struct reqlog;
 
 /*
- * Begin a new log file in state_dir/requests/ (made if missing).  Errors: EX_CANTCREAT.
+ * Begin a new log file in state_dir/requests/ (made if missing) for requests to the list
+ * at subs_path (recorded in state_dir/requests/list; another list takes over only when
+ * nothing waits for the old one, else EX_CONFIG).  Errors: EX_CANTCREAT, EX_CONFIG.
  * Caller frees with reqlog_close(), which syncs what was written.
  */
-struct reqlog *reqlog_open(const char *state_dir, struct diag *d);
+struct reqlog *reqlog_open(const char *state_dir, const char *subs_path, struct diag *d);
 void reqlog_close(struct reqlog *r);
 /*
  * Write one record (one write(2): in the kernel when this returns, not yet on disk) and
@@ -73,11 +76,14 @@ struct reqlog_stats {
     size_t changed;             /* subscribers whose entry changed */
     size_t per_type[REQLOG_NTYPES];
     int rewrites;               /* times subscribers.yaml was replaced (0 or 1) */
+    bool other_list;            /* the requests belong to another list: left waiting */
 };
 
 /*
  * Apply every record not yet applied, from every log file in state_dir/requests/, to the
- * list at subs_path, in one subs_apply() batch; remove log files that are complete
+ * list at subs_path, in one subs_apply() batch.  The requests belong to one list: the
+ * first apply records its full path in state_dir/requests/list, and an apply for another
+ * path (a test list given with --subscribers) leaves them waiting (st->other_list); remove log files that are complete
  * (nobody writes them any more) and fully applied.  Exactly once, also across a crash at
  * any point.  Appliers take turns through a lock; wait_ms as lock_file().  st may be
  * NULL.  0 (also when there was nothing to do), or -1: the list's own errors

@@ -36,6 +36,9 @@ cli_apply_requests(struct cli *c, struct diag *d)
 
     if (reqlog_apply(c->cfg->paths.state_dir, cli_subs_path(c), CLI_APPLY_WAIT_MS, &st, d) == -1)
         return -1;
+    if (st.other_list)
+        log_info("%s: not the list that gazette serve's requests are for; they wait",
+            cli_subs_path(c));
     if (st.records > 0)
         log_info("applied %zu subscriber requests (%zu entries changed)", st.records,
             st.changed);

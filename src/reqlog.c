@@ -6,6 +6,7 @@
  *   applied   "GEN OFFSET" lines: how far each log file has been applied
  *   applying  the intent around a list replacement: the FNV-1a hash of the list before,
  *             and the "applied" lines that hold once the list is replaced
+ *   list      the full path of the list these requests are for
  *   .apply.lock   appliers take turns
  * A record: "TYPE TIME EMAIL NAME TAGS CHECK\n", fields percent-encoded, tags joined by
  * commas, CHECK the FNV-1a 64 hash of what precedes it (a torn line is never applied).
@@ -242,6 +243,40 @@ record_parse(char *p, size_t n, struct rec *r)
     return 0;
 }
 
+/* The full path of the list (realpath of its folder: the file itself may not exist yet). */
+static char *
+list_key(const char *subs_path)
+{
+    const char *slash = strrchr(subs_path, '/');
+    char *dir = slash ? xstrndup(subs_path, (size_t)(slash - subs_path)) : xstrdup(".");
+    char *real = realpath(*dir ? dir : "/", NULL);
+    struct buf b;
+
+    buf_init(&b, 0);
+    buf_addf(&b, "%s/%s\n", real ? real : dir, slash ? slash + 1 : subs_path);
+    free(real);
+    free(dir);
+    return buf_steal(&b);
+}
+
+/* Whether these requests are for the list at subs_path; the first list claims them. */
+static int
+same_list(const char *dir, const char *subs_path, bool *same, struct diag *d)
+{
+    char *path = join(dir, "list"), *key = list_key(subs_path), *have;
+    int rc = 0;
+
+    *same = true;
+    if ((have = read_file(path, NULL)) != NULL)
+        *same = strcmp(have, key) == 0;
+    else if (atomic_replace(path, key, strlen(key), d) == -1)
+        rc = -1;
+    free(have);
+    free(key);
+    free(path);
+    return rc;
+}
+
 /* ---- writing ----------------------------------------------------------------------- */
 
 /* The generations listed in the marker and present as files: the highest, 0 if none. */
@@ -313,8 +348,45 @@ out:
     return rc;
 }
 
+/*
+ * The writer says which list its requests are for.  Another list than the recorded one
+ * takes over only when no request waits for the old one.
+ */
+static int
+claim_list(const char *state_dir, const char *dir, const char *subs_path, struct diag *d)
+{
+    char *path = join(dir, "list"), *key = list_key(subs_path), *have = read_file(path, NULL);
+    char *lockp = join(dir, ".apply.lock");
+    size_t n = 0;
+    int lk, rc = -1;
+
+    if ((lk = lock_path(lockp, -1, d)) == -1)
+        goto out;
+    if (have == NULL || strcmp(have, key) != 0) {
+        if (have != NULL && reqlog_pending(state_dir, &n, NULL, d) == -1)
+            goto out;
+        if (n > 0) {
+            diag_set(d, EX_CONFIG, "%zu subscriber requests wait for the list %.*s, not %s; "
+                "apply them first ('gazette --subscribers THAT-LIST subscribers count')",
+                n, (int)strcspn(have, "\n"), have, subs_path);
+            goto out;
+        }
+        if (atomic_replace(path, key, strlen(key), d) == -1)
+            goto out;
+    }
+    rc = 0;
+out:
+    if (lk != -1)
+        lock_release(lk);
+    free(path);
+    free(key);
+    free(have);
+    free(lockp);
+    return rc;
+}
+
 struct reqlog *
-reqlog_open(const char *state_dir, struct diag *d)
+reqlog_open(const char *state_dir, const char *subs_path, struct diag *d)
 {
     struct reqlog *r = xcalloc(1, sizeof(*r));
     const char *failed;
@@ -326,7 +398,7 @@ reqlog_open(const char *state_dir, struct diag *d)
         diag_path(d, failed);
         goto fail;
     }
-    if (begin_file(r, d) == -1)
+    if (claim_list(state_dir, r->dir, subs_path, d) == -1 || begin_file(r, d) == -1)
         goto fail;
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
@@ -660,6 +732,7 @@ reqlog_pending(const char *state_dir, size_t *n, time_t *oldest, struct diag *d)
 
 /* ---- applying ---------------------------------------------------------------------- */
 
+
 #define ST_NONE (-1)
 
 /* What the batch does to one address. */
@@ -882,6 +955,17 @@ reqlog_apply(const char *state_dir, const char *subs_path, int wait_ms,
     mpath = join(dir, "applied");
     if ((lk = lock_path(lockp, wait_ms, d)) == -1)
         goto out;
+    {
+        bool same;
+
+        if (same_list(dir, subs_path, &same, d) == -1)
+            goto out;
+        if (!same) {
+            stp->other_list = true;
+            rc = 0;
+            goto out;
+        }
+    }
     if (recover(dir, subs_path, d) == -1 || state_load(&s, state_dir, d) == -1)
         goto out;
     for (size_t i = 0; i < s.n; i++)

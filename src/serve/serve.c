@@ -51,6 +51,8 @@
 #define CONFIRM_SLOTS 4096          /* addresses remembered for "one confirmation an hour" */
 #define CONFIRM_EVERY 3600          /* seconds between two confirmation mails to one address */
 #define APPLY_WAIT_MS 10000
+#define APPLY_SETTLE_MS 100         /* a batch waits while requests still come, ... */
+#define APPLY_SETTLE_TRIES 10       /* ... this many times at most */
 #define MAILQ_MAX 1000              /* confirmation mails waiting; more are dropped (logged) */
 
 /* Strict headers for every page: no script, no framing, no referrer (RFC 7034, CSP 3). */
@@ -450,7 +452,8 @@ static const char *const pages[] = { "unsubscribe.html", "unsubscribed.html",
     "resubscribed.html", "subscribe.html", "subscribe-sent.html", "confirm.html",
     "confirmed.html", "error.html", "confirm-mail.txt", "confirm-mail.subject" };
 
-static struct tsrc tsrc_of(const struct config *cfg)
+static struct tsrc
+tsrc_of(const struct config *cfg)
 {
     struct tsrc s = { cfg->paths.templates };
 
@@ -919,6 +922,11 @@ apply_now(struct server *sv)
         jlog(sv, "apply_failed", NULL, "\"code\": %d", d.code);
         return;
     }
+    if (st.other_list) {
+        log_warnx("%s is not the list the request log in %s/requests is for (see its file "
+            "\"list\"); the requests wait", sv->subs_path, sv->cfg->paths.state_dir);
+        jlog(sv, "apply_other_list", NULL, NULL);
+    }
     if (st.records > 0) {
         log_info("applied %zu requests, %zu entries changed", st.records, st.changed);
         jlog(sv, "applied", NULL, "\"requests\": %zu, \"changed\": %zu, \"unsubscribe\": %zu, "
@@ -946,6 +954,16 @@ applier(void *arg)
         if (sv->astop)
             break;
         pthread_mutex_unlock(&sv->amu);
+        /* a burst still arriving (a send's readers unsubscribing) goes into one batch:
+           rewriting a big list twice costs twice; wait while it lasts, a second at most */
+        for (int i = 0; i < APPLY_SETTLE_TRIES && sv->log != NULL; i++) {
+            uint64_t w = reqlog_written(sv->log);
+            struct timespec nap = { 0, APPLY_SETTLE_MS * 1000000L };
+
+            nanosleep(&nap, NULL);
+            if (reqlog_written(sv->log) == w)
+                break;
+        }
         apply_now(sv);
         pthread_mutex_lock(&sv->amu);
     }
@@ -1639,7 +1657,7 @@ serve_run(const struct serve_opts *o, struct diag *d)
     }
     /* what an earlier run (maybe killed) accepted goes in first */
     apply_now(&sv);
-    if ((sv.log = reqlog_open(o->cfg->paths.state_dir, d)) == NULL)
+    if ((sv.log = reqlog_open(o->cfg->paths.state_dir, o->subs_path, d)) == NULL)
         goto out;
     if ((fd = listen_on(spec, d)) == -1)
         goto out;

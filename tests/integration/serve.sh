@@ -135,6 +135,11 @@ check "the page confirms and offers to resubscribe" sh -c "grep -q 'id=\"done\"'
 # accepted: in the request log, not yet in the list (apply_seconds 3600); status shows it
 run_g status
 expect_out "subscriber requests: 1 pending" "status shows the pending request"
+cp "$D/hand.yaml" other.yaml
+run_g --subscribers other.yaml subscribers count
+check "another list (--subscribers) does not take the server's requests" cmp -s "$D/hand.yaml" other.yaml
+run_g status
+expect_out "subscriber requests: 1 pending" "they still wait"
 sed '6s/status: active/status: unsubscribed/' "$D/hand.yaml" >want.yaml
 run_g subscribers count
 check "the next 'subscribers' command applies it: only alice's status changed" cmp -s want.yaml subscribers.yaml

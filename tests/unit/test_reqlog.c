@@ -50,7 +50,7 @@ append(enum reqlog_type t, const char *email, const char *name, const char *cons
     size_t ntags)
 {
     struct diag d = DIAG_INIT;
-    struct reqlog *r = reqlog_open(state, &d);
+    struct reqlog *r = reqlog_open(state, list, &d);
     struct reqlog_req q = { t, email, name, tags, ntags, 1700000000 };
     uint64_t ticket = 0;
 
@@ -235,7 +235,7 @@ main(void)
 
         fresh(base);
         diag_clear(&d);
-        r = reqlog_open(state, &d);
+        r = reqlog_open(state, list, &d);
         for (int i = 0; r != NULL && i < 10; i++) {
             struct reqlog_req q = { REQLOG_UNSUBSCRIBE, e, NULL, NULL, 0, 0 };
 
@@ -249,6 +249,48 @@ main(void)
             reqlog_syncs(r) == 1, "waiting for earlier ones: none more");
         reqlog_close(r);
         CHECK(reqlog_pending(state, &n, NULL, &d) == 0 && n == 10, "all ten are pending");
+    }
+
+    /* the requests belong to the list they were first applied to */
+    {
+        char other[160];
+
+        fresh(base);
+        diag_clear(&d);
+        CHECK(reqlog_apply(state, list, 1000, &st, &d) == 0 && !st.other_list,
+            "the first apply claims the requests for its list");
+        append(REQLOG_UNSUBSCRIBE, "ann@example.org", NULL, NULL, 0);
+        snprintf(other, sizeof(other), "%s/other.yaml", dir);
+        {
+            FILE *f = fopen(other, "w");
+
+            fputs(base, f);
+            fclose(f);
+        }
+        CHECK(reqlog_apply(state, other, 1000, &st, &d) == 0 && st.other_list &&
+            st.records == 0, "another list (a test list given with --subscribers): left alone");
+        text = read_file(other, NULL);
+        CHECK(text != NULL && strcmp(text, base) == 0, "that list is not changed");
+        free(text);
+        CHECK(reqlog_pending(state, &n, NULL, &d) == 0 && n == 1, "the request still waits");
+        CHECK(reqlog_apply(state, list, 1000, &st, &d) == 0 && st.records == 1,
+            "and goes to its own list");
+        append(REQLOG_UNSUBSCRIBE, "ben@example.org", NULL, NULL, 0);
+        diag_clear(&d);
+        CHECK(reqlog_open(state, other, &d) == NULL && d.code == 78 &&
+            strstr(d.msg, "1 subscriber requests wait for the list") != NULL,
+            "a writer for another list while one waits: EX_CONFIG (%s)", d.msg);
+        CHECK(reqlog_apply(state, list, 1000, &st, &d) == 0 && st.records == 1,
+            "applied to its list");
+        diag_clear(&d);
+        {
+            struct reqlog *r = reqlog_open(state, other, &d);
+
+            CHECK(r != NULL, "nothing waiting: another list takes over (%s)", d.msg);
+            reqlog_close(r);
+        }
+        CHECK(reqlog_apply(state, other, 1000, &st, &d) == 0 && !st.other_list,
+            "and is the list now");
     }
 
     /* a list that does not parse: nothing written, the requests stay */
