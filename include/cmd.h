@@ -15,6 +15,9 @@ struct issue_select;
 /* "gazette articles FILE... [--format text|json|yaml]": what gazette made of each article. */
 int cmd_articles(struct cli *c, int argc, char **argv);
 
+/* "gazette dkim keygen|record": a signing key and its DNS record. */
+int cmd_dkim(struct cli *c, int argc, char **argv);
+
 /* "gazette check": validate the config and the list, every problem, quiet when all is well. */
 int cmd_check(struct cli *c, int argc, char **argv);
 

@@ -86,6 +86,14 @@ struct config_log {
     bool syslog;
 };
 
+/* DKIM signing (RFC 6376): every message is signed when selector, domain and key_file
+   are all set (see dkim.h). */
+struct config_dkim {
+    char *selector;             /* the s= tag: SELECTOR._domainkey.DOMAIN holds the key */
+    char *domain;               /* the d= tag, aligned with the From domain (DMARC) */
+    char *key_file;             /* PEM private key, RSA (2048 bits) or Ed25519 */
+};
+
 struct config {
     char *path;                 /* file it came from; NULL for built-in defaults */
     char *dir;                  /* folder relative paths were resolved against */
@@ -94,6 +102,7 @@ struct config {
     struct config_paths paths;
     struct config_compose compose;
     struct config_log log;
+    struct config_dkim dkim;
 };
 
 #define CONFIG_DEFAULT_PATH "gazette.yaml"

@@ -49,11 +49,14 @@ static const char *const journal_sync_names[] = { "batch", "message", NULL };
 static const char *const order_names[] = { "newest", "oldest", NULL };
 static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL };
 
+#define CONFIG_SECRET_MAX 65536     /* ours: a secret file (a password, a key) */
+
 #define N(f) offsetof(struct config, newsletter.f)
 #define S(f) offsetof(struct config, smtp.f)
 #define P(f) offsetof(struct config, paths.f)
 #define C(f) offsetof(struct config, compose.f)
 #define L(f) offsetof(struct config, log.f)
+#define K(f) offsetof(struct config, dkim.f)
 
 static const struct key keys[] = {
     { "newsletter", "name", K_STR, N(name), "Newsletter", 0, 0, NULL, "a short title" },
@@ -133,9 +136,17 @@ static const struct key keys[] = {
       "newest (first) or oldest (first)" },
 
     { "log", "syslog", K_BOOL, L(syslog), "false", 0, 0, NULL, "true or false" },
+
+    { "dkim", "selector", K_STR, K(selector), NULL, 0, 0, NULL,
+      "a DNS label such as news2026 (SELECTOR._domainkey.DOMAIN)" },
+    { "dkim", "domain", K_STR, K(domain), NULL, 0, 0, NULL,
+      "the signing domain, the From domain or its parent (DMARC alignment)" },
+    { "dkim", "key_file", K_PATH, K(key_file), NULL, 0, 0, NULL,
+      "a PEM private key file (gazette dkim keygen writes one)" },
 };
 
-static const char *const sections[] = { "newsletter", "smtp", "paths", "compose", "log" };
+static const char *const sections[] = { "newsletter", "smtp", "paths", "compose", "log",
+    "dkim" };
 
 #define FIELD(c, k, type) ((type *)((char *)(c) + (k)->off))
 
@@ -477,7 +488,7 @@ from_value(struct value *root, const char *path, struct diag *d)
     c->path = xstrdup(path);
     if (root->type != VALUE_MAP && root->type != VALUE_NULL) {
         diag_setat(d, EX_CONFIG, root->line, root->col, "expected a map with the sections "
-            "newsletter, smtp, paths, compose, log");
+            "newsletter, smtp, paths, compose, log, dkim");
         goto fail;
     }
     for (size_t i = 0; i < root->n; i++) {
@@ -495,7 +506,7 @@ from_value(struct value *root, const char *path, struct diag *d)
                     "mean \"%s\"?", pr->key, hint);
             else
                 diag_setat(d, EX_CONFIG, pr->line, pr->col, "unknown section \"%s\"; the "
-                    "sections are newsletter, smtp, paths, compose and log", pr->key);
+                    "sections are newsletter, smtp, paths, compose, log and dkim", pr->key);
             goto fail;
         }
         if (load_section(c, pr->key, pr->val, d) == -1)
@@ -560,10 +571,10 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
     } else if (file != NULL) {
         struct stat st;
         size_t len;
-        char *s = read_file(file, &len);
+        char *s = read_file_max(file, CONFIG_SECRET_MAX, &len);
 
         if (s == NULL) {
-            diag_set(d, EX_CONFIG, "cannot read the %s: %s", what, strerror(errno));
+            diag_set(d, EX_CONFIG, "cannot read the %s: %s", what, read_file_strerror(errno));
             diag_path(d, file);
             return -1;
         }

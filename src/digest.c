@@ -19,6 +19,7 @@
 #include "builtin_templates.h"
 #include "config.h"
 #include "diag.h"
+#include "dkim.h"
 #include "digest.h"
 #include "log.h"
 #include "mime.h"
@@ -32,8 +33,10 @@
 #define DIGEST_MAX_FIELDS 64        /* subscriber.fields.* names a template may use */
 #define DIGEST_PREHEADER_MAX 130    /* EMAIL-CHECKLIST C7: 40-130 characters */
 #define DIGEST_OUT_MAX ((size_t)16 << 20)   /* rendered part size limit */
-#define MARK_OPEN '\x01'            /* placeholders: \x01 slot-number \x02 */
-#define MARK_CLOSE '\x02'
+/* EMAIL-CHECKLIST C3: every link styled inline, for clients that drop <style> (Gmail apps
+   with other accounts); the body text's font and the templates' link colour */
+#define DIGEST_LINK_STYLE "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial," \
+    "sans-serif;font-size:16px;line-height:1.6;color:#1d4ed8;text-decoration:underline;"
 
 enum { SLOT_EMAIL, SLOT_NAME, SLOT_UNSUB, SLOT_FIELDS };
 
@@ -44,7 +47,10 @@ struct digest {
     struct value *data;             /* the shared data (placeholders in subscriber.*) */
     struct tmpl_partials *parts;
     struct mime_digest *mime;
-    char *subject;                  /* may hold raw placeholders */
+    struct dkim *dkim;              /* signs each message; NULL: dkim.* not configured */
+    char *subject;                  /* the shared subject (not personal) */
+    struct buf subj;                /* the rendered subject, when personal: with subj_slots */
+    struct tmpl_slots subj_slots;
     bool subject_personal;
     bool personal;                  /* render everything per subscriber */
     const struct tmpl *t_text, *t_html, *t_subject;
@@ -426,12 +432,12 @@ source(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
 
         buf_init(&path, 0);
         buf_addf(&path, "%s/%s.mustache", g->template_dir, name);
-        if ((text = read_file(buf_str(&path), len)) != NULL) {
+        if ((text = read_file_max(buf_str(&path), TMPL_SOURCE_MAX, len)) != NULL) {
             *origin = buf_steal(&path);
             return text;
         }
         if (errno != ENOENT) {
-            diag_set(d, EX_NOINPUT, "cannot read the template: %s", strerror(errno));
+            diag_set(d, EX_NOINPUT, "cannot read the template: %s", read_file_strerror(errno));
             diag_path(d, buf_str(&path));
             buf_fini(&path);
             return NULL;
@@ -511,13 +517,19 @@ scan_name(void *ctx, const struct tmpl_name *n)
     buf_fini(&full);
 }
 
+/*
+ * A placeholder: an empty string (truthy, as the real value would be) marked as slot
+ * slot * 2 + html.  tmpl_render_slots() records its offset instead of writing text, so
+ * nothing in a rendered text is ever read back as a placeholder (no byte of article text
+ * or template can forge one).
+ */
 static struct value *
 mark(int slot, bool html)
 {
-    char m[32];
+    struct value *v = value_new_str("");
 
-    snprintf(m, sizeof(m), "%c%d%c", MARK_OPEN, slot * 2 + (html ? 1 : 0), MARK_CLOSE);
-    return value_new_str(m);
+    v->slot = slot * 2 + (html ? 1 : 0) + 1;
+    return v;
 }
 
 static const char *
@@ -569,37 +581,73 @@ set_nobody(struct value *data)
     value_set(data, "unsubscribe_url", value_new(VALUE_NULL));
 }
 
-/* Cut rendered text at placeholders into segments appended to g->segs. */
+/* Cut rendered text at the recorded placeholders into segments appended to g->segs. */
 static size_t
-cut(struct digest *g, const struct buf *b, size_t *cap)
+cut(struct digest *g, const struct buf *b, const struct tmpl_slots *ts, size_t *cap)
 {
-    const char *p = buf_str(b), *end = p + b->len;
-    size_t n = 0;
+    const char *p = buf_str(b);
+    size_t n = 0, at = 0;
 
-    while (p < end) {
-        const char *m = memchr(p, MARK_OPEN, (size_t)(end - p)), *c;
-        long slot;
+    for (size_t i = 0; i <= ts->n; i++) {
+        size_t off = i < ts->n ? ts->v[i].off : b->len;
 
         if (*cap < g->ntext + g->nhtml + n + 2) {
             *cap = (*cap + 8) * 2;
             g->segs = xreallocarray(g->segs, *cap, sizeof(*g->segs));
         }
-        if (m == NULL) {
-            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ MIME_SHARED, p,
-                (size_t)(end - p) };
-            break;
-        }
-        if (m > p)
-            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ MIME_SHARED, p,
-                (size_t)(m - p) };
-        c = memchr(m, MARK_CLOSE, (size_t)(end - m));
-        slot = 0;
-        for (const char *q = m + 1; c != NULL && q < c; q++)
-            slot = slot * 10 + (*q - '0');
-        g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ (int)slot, NULL, 0 };
-        p = c ? c + 1 : end;
+        if (off > at)
+            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ MIME_SHARED, p + at,
+                off - at };
+        if (i < ts->n)
+            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ ts->v[i].slot, NULL, 0 };
+        at = off;
     }
     return n;
+}
+
+/*
+ * Article text comes from the web: control characters (C0 but TAB and LF, DEL, C1) are
+ * removed from every string of the template data where it is made (a CR or CRLF becomes
+ * LF).  They have no business in a newsletter, and mime.c refuses them in headers.
+ * Returns the number of characters removed.
+ */
+static size_t
+strip_controls(struct value *v)
+{
+    size_t removed = 0;
+
+    if (v == NULL)
+        return 0;
+    if (v->type == VALUE_STR && v->str != NULL) {
+        char *r = v->str, *w = v->str, *end = v->str + v->len;
+
+        while (r < end) {
+            unsigned char c = (unsigned char)*r;
+
+            if (c == '\r') {
+                *w++ = '\n';
+                r += r + 1 < end && r[1] == '\n' ? 2 : 1;
+                continue;
+            }
+            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+                r++;
+                removed++;
+                continue;
+            }
+            if (c == 0xc2 && r + 1 < end && (unsigned char)r[1] >= 0x80 &&
+                (unsigned char)r[1] <= 0x9f) {
+                r += 2;                     /* U+0080..U+009F */
+                removed++;
+                continue;
+            }
+            *w++ = *r++;
+        }
+        *w = '\0';
+        v->len = (size_t)(w - v->str);
+    }
+    for (size_t i = 0; i < v->n; i++)
+        removed += strip_controls(v->type == VALUE_LIST ? v->items[i] : v->pairs[i].val);
+    return removed;
 }
 
 /* ---- data ------------------------------------------------------------------------ */
@@ -752,6 +800,23 @@ fix_article(struct value *a, const struct config *c)
 
         buf_init(&b, 0);
         while (*p) {
+            /* <a ...> without a style of its own gets the inline link style (issue 9) */
+            if (p[0] == '<' && (p[1] == 'a' || p[1] == 'A') && (p[2] == ' ' || p[2] == '>' ||
+                p[2] == '\n' || p[2] == '\t')) {
+                const char *gt = strchr(p, '>');
+                bool styled = false;
+
+                for (const char *q = p; gt != NULL && q + 6 < gt; q++)
+                    if (ascii_strncasecmp(q, " style=", 7) == 0 ||
+                        ascii_strncasecmp(q, "\nstyle=", 7) == 0)
+                        styled = true;
+                if (gt != NULL && !styled) {
+                    buf_add(&b, p, 2);
+                    buf_adds(&b, " style=\"" DIGEST_LINK_STYLE "\"");
+                    p += 2;
+                    continue;
+                }
+            }
             if (p[0] == '<' && (p[1] == 'h' || (p[1] == '/' && p[2] == 'h'))) {
                 const char *h = p[1] == '/' ? p + 2 : p + 1;
 
@@ -864,6 +929,57 @@ digest_format_date(const char *iso, const char *lang, struct buf *out)
     return 0;
 }
 
+/*
+ * Writing direction (EMAIL-CHECKLIST X1, issue 9): a language tag whose primary subtag
+ * or script is written right to left gives "rtl".  BCP 47 / ISO 639 codes.
+ */
+static bool
+lang_is_rtl(const char *tag)
+{
+    static const char *const rtl[] = { "ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw",
+        "ji", "ks", "ku-arab", "mzn", "nqo", "pnb", "ps", "sd", "syr", "ug", "ur", "yi", NULL };
+    size_t pl = strcspn(tag, "-_");
+
+    for (size_t i = 0; rtl[i] != NULL; i++) {
+        size_t l = strlen(rtl[i]);
+
+        if (ascii_strncasecmp(tag, rtl[i], l) == 0 && (tag[l] == '\0' || tag[l] == '-' ||
+            tag[l] == '_') && (strchr(rtl[i], '-') != NULL || l == pl))
+            return true;
+    }
+    /* a script subtag: sr-Arab, pa-Arab, yi-Hebr... */
+    for (const char *p = tag; (p = strpbrk(p, "-_")) != NULL; p++)
+        if ((ascii_strncasecmp(p + 1, "arab", 4) == 0 || ascii_strncasecmp(p + 1, "hebr", 4) == 0
+            || ascii_strncasecmp(p + 1, "syrc", 4) == 0 || ascii_strncasecmp(p + 1, "thaa", 4) == 0)
+            && (p[5] == '\0' || p[5] == '-' || p[5] == '_'))
+            return true;
+    return false;
+}
+
+/* The direction of text by its first strongly directional character: 1 rtl, 0 ltr, -1
+   none (digits, punctuation, emoji only).  Unicode's bidi classes, roughly (UAX #9 P2). */
+static int
+text_dir(const char *s)
+{
+    size_t len;
+
+    for (const char *p = s; p != NULL && *p; p += len) {
+        unsigned c = decode(p, &len);
+
+        if ((c >= 0x590 && c <= 0x8ff) || (c >= 0xfb1d && c <= 0xfdff) ||
+            (c >= 0xfe70 && c <= 0xfefe) || (c >= 0x10800 && c <= 0x10fff) ||
+            (c >= 0x1e800 && c <= 0x1efff))
+            return 1;
+        if (IS_ALPHA(c) || (c >= 0xc0 && c < 0x2000 && c != 0xd7 && c != 0xf7) ||
+            (c >= 0x3040 && c < 0xd800) || (c >= 0xf900 && c < 0xfb1d) ||
+            (c >= 0x20000 && c < 0x30000))
+            return 0;
+        if (len == 0)
+            break;
+    }
+    return -1;
+}
+
 static struct value *
 build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     const struct digest_issue *iss)
@@ -875,6 +991,7 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     struct tm tm;
     char date[64];
     struct buf w;
+    bool rtl;
 
     set_opt(nl, "name", c->newsletter.name);
     set_opt(nl, "from", c->newsletter.from);
@@ -883,6 +1000,9 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     set_opt(nl, "reply_to", c->newsletter.reply_to);
     set_opt(nl, "base_url", c->newsletter.base_url);
     set_opt(nl, "language", c->newsletter.language ? c->newsletter.language : "en");
+    rtl = lang_is_rtl(c->newsletter.language ? c->newsletter.language : "en");
+    value_set_str(nl, "dir", rtl ? "rtl" : "ltr");
+    value_set_str(nl, "align", rtl ? "right" : "left");
     set_opt(nl, "postal_address", c->newsletter.postal_address);
     set_opt(nl, "list_id", c->newsletter.list_id);
     value_set(data, "newsletter", nl);
@@ -934,6 +1054,16 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
         /* the source line is left out, not left empty, when there is nothing to put in */
         value_set(a, "meta", value_new_bool(arts[i]->source != NULL ||
             arts[i]->author != NULL || arts[i]->date != NULL));
+        {
+            /* its own direction, from its text; the newsletter's when the text has none */
+            int dir = text_dir(arts[i]->title);
+
+            if (dir == -1)
+                dir = text_dir(sum);
+            if (dir == -1)
+                dir = text_dir(arts[i]->body_text);
+            value_set_str(a, "dir", dir == 1 || (dir == -1 && rtl) ? "rtl" : "ltr");
+        }
         value_set(a, "number", value_new_num((double)(i + 1)));
         value_set(a, "first", value_new_bool(i == 0));
         value_set(a, "last", value_new_bool(i + 1 == n));
@@ -1005,10 +1135,10 @@ one_line(const char *s)
 
 static int
 render(struct digest *g, const struct tmpl *t, const struct value *data, int flags,
-    struct buf *out, struct diag *d)
+    struct buf *out, struct tmpl_slots *ts, struct diag *d)
 {
     buf_init(out, DIGEST_OUT_MAX);
-    return tmpl_render(t, data, g->parts, flags, out, d);
+    return tmpl_render_slots(t, data, NULL, g->parts, flags, out, ts, d);
 }
 
 static int check_names(const struct tmpl *const *ts, size_t nt, struct tmpl_partials *parts,
@@ -1024,13 +1154,13 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     struct mime_field extra[1];
     struct scan sc = { g, false };
     const struct tmpl *t_pre;
-    struct buf pre, subj;
+    struct buf pre;
     size_t cap = 0;
     const char *dom;
 
     g->cfg = c;
     buf_init(&pre, 0);
-    buf_init(&subj, 0);
+    buf_init(&g->subj, 0);
     buf_init(&g->text, 0);
     buf_init(&g->html, 0);
     g->template_dir = o->template_dir ? xstrdup(o->template_dir) :
@@ -1041,6 +1171,11 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
         diag_set(d, EX_CONFIG, "newsletter.unsubscribe_url uses {{token}} but no secret is "
             "set; add newsletter.secret_file or newsletter.secret_env");
         goto fail;
+    }
+    if (c->dkim.selector != NULL || c->dkim.domain != NULL || c->dkim.key_file != NULL) {
+        if ((g->dkim = dkim_new(c->dkim.domain, c->dkim.selector, c->dkim.key_file,
+            d)) == NULL)
+            goto fail;
     }
     g->parts = tmpl_partials_new(source, g);
     if ((g->t_subject = load(g, "subject", d)) == NULL ||
@@ -1063,10 +1198,24 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     g->personal = sc.personal;
     g->data = o->data != NULL && o->data->type == VALUE_MAP ? value_dup(o->data) :
         build_data(o, arts, n, iss);
+    if (o->data != NULL && o->data->type == VALUE_MAP) {
+        /* given data (preview --data) gets the same safety and link styles as articles */
+        struct value *list = value_get(g->data, "articles");
+
+        for (size_t i = 0; list != NULL && list->type == VALUE_LIST && i < list->n; i++)
+            if (list->items[i]->type == VALUE_MAP)
+                fix_article(list->items[i], c);
+    }
+    {
+        size_t removed = strip_controls(g->data);
+
+        if (removed > 0)
+            log_info("%zu control characters removed from the article text", removed);
+    }
 
     /* preheader: from the articles, the same for everyone */
     set_nobody(g->data);
-    if (render(g, t_pre, g->data, 0, &pre, d) == -1)
+    if (render(g, t_pre, g->data, 0, &pre, NULL, d) == -1)
         goto fail;
     {
         char *p = one_line(buf_str(&pre)), *q = cut_words(p, DIGEST_PREHEADER_MAX);
@@ -1076,18 +1225,26 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
         free(q);
     }
     set_marks(g, g->data, false, NULL);
-    if (render(g, g->t_subject, g->data, 0, &subj, d) == -1)
+    if (render(g, g->t_subject, g->data, 0, &g->subj, &g->subj_slots, d) == -1)
         goto fail;
-    g->subject = one_line(buf_str(&subj));
-    g->subject_personal = strchr(g->subject, MARK_OPEN) != NULL;
+    g->subject = one_line(buf_str(&g->subj));
+    g->subject_personal = g->subj_slots.n > 0;
     if (!g->personal) {
-        if (render(g, g->t_text, g->data, 0, &g->text, d) == -1)
-            goto fail;
+        struct tmpl_slots ts = { NULL, 0, 0 };
+        int rc;
+
+        rc = render(g, g->t_text, g->data, 0, &g->text, &ts, d);
+        if (rc == 0)
+            g->ntext = cut(g, &g->text, &ts, &cap);
+        ts.n = 0;
         set_marks(g, g->data, true, NULL);
-        if (render(g, g->t_html, g->data, TMPL_ESCAPE_HTML, &g->html, d) == -1)
+        if (rc == 0)
+            rc = render(g, g->t_html, g->data, TMPL_ESCAPE_HTML, &g->html, &ts, d);
+        if (rc == 0)
+            g->nhtml = cut(g, &g->html, &ts, &cap);
+        free(ts.v);
+        if (rc == -1)
             goto fail;
-        g->ntext = cut(g, &g->text, &cap);
-        g->nhtml = cut(g, &g->html, &cap);
     } else {
         /* whole bodies per subscriber: slot 0 text, slot 1 html */
         g->segs = xcalloc(2, sizeof(*g->segs));
@@ -1119,11 +1276,9 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     if ((g->mime = mime_digest_new(&mo, d)) == NULL)
         goto fail;
     buf_fini(&pre);
-    buf_fini(&subj);
     return g;
 fail:
     buf_fini(&pre);
-    buf_fini(&subj);
     digest_free(g);
     return NULL;
 }
@@ -1134,6 +1289,7 @@ digest_free(struct digest *g)
     if (g == NULL)
         return;
     mime_digest_free(g->mime);
+    dkim_free(g->dkim);
     tmpl_partials_free(g->parts);
     value_free(g->data);
     for (size_t i = 0; i < g->nfields; i++)
@@ -1142,6 +1298,8 @@ digest_free(struct digest *g)
     buf_fini(&g->text);
     buf_fini(&g->html);
     free(g->subject);
+    buf_fini(&g->subj);
+    free(g->subj_slots.v);
     free(g->template_dir);
     if (g->secret != NULL) {
         explicit_bzero(g->secret, strlen(g->secret));
@@ -1203,23 +1361,38 @@ free_slots(struct slots *sl)
         buf_fini(&sl->b[i]);
 }
 
-/* Replace placeholders in s with slot values. */
+/* Append s[0..len) to out with the slot values at the recorded offsets. */
 static void
-expand(struct buf *out, const char *s, const struct slots *sl)
+fill(struct buf *out, const char *s, size_t len, const struct tmpl_slots *ts,
+    const struct slots *sl)
 {
-    while (*s) {
-        if (*s == MARK_OPEN) {
-            long slot = 0;
+    size_t at = 0;
 
-            for (s++; *s && *s != MARK_CLOSE; s++)
-                slot = slot * 10 + (*s - '0');
-            if (*s)
-                s++;
-            if ((size_t)slot < sl->n)
-                buf_add(out, sl->s[slot].p, sl->s[slot].len);
-        } else
-            buf_addc(out, *s++);
+    for (size_t i = 0; i < ts->n; i++) {
+        size_t off = ts->v[i].off;
+
+        buf_add(out, s + at, off - at);
+        at = off;
+        if ((size_t)ts->v[i].slot < sl->n)
+            buf_add(out, sl->s[ts->v[i].slot].p, sl->s[ts->v[i].slot].len);
     }
+    buf_add(out, s + at, len - at);
+}
+
+/* The subject with this subscriber's values, on one line. */
+static void
+fill_subject(struct buf *out, const struct buf *rendered, const struct tmpl_slots *ts,
+    const struct slots *sl)
+{
+    struct buf b;
+    char *one;
+
+    buf_init(&b, 0);
+    fill(&b, buf_str(rendered), rendered->len, ts, sl);
+    one = one_line(buf_str(&b));
+    buf_adds(out, one);
+    free(one);
+    buf_fini(&b);
 }
 
 /*
@@ -1231,38 +1404,39 @@ static int
 render_personal(const struct digest *g, const struct subscriber *sub, const struct slots *sl,
     struct buf *subject, struct buf *text, struct buf *html, struct diag *d)
 {
-    struct value *root = value_dup(g->data);
+    struct value *top = value_new(VALUE_MAP);   /* the subscriber, above the shared data */
+    struct tmpl_slots ts = { NULL, 0, 0 };
     struct buf tmp;
     int rc = -1;
 
     buf_init(&tmp, DIGEST_OUT_MAX);
-    set_marks(g, root, false, sub);
+    set_marks(g, top, false, sub);
     if (subject != NULL) {
-        char *one;
-
-        if (tmpl_render(g->t_subject, root, g->parts, 0, &tmp, d) == -1)
+        if (tmpl_render_slots(g->t_subject, g->data, top, g->parts, 0, &tmp, &ts, d) == -1)
             goto out;
-        one = one_line(buf_str(&tmp));
-        expand(subject, one, sl);
-        free(one);
+        fill_subject(subject, &tmp, &ts, sl);
         buf_reset(&tmp);
+        ts.n = 0;
     }
     if (text != NULL) {
-        if (tmpl_render(g->t_text, root, g->parts, 0, &tmp, d) == -1)
+        if (tmpl_render_slots(g->t_text, g->data, top, g->parts, 0, &tmp, &ts, d) == -1)
             goto out;
-        expand(text, buf_str(&tmp), sl);
+        fill(text, buf_str(&tmp), tmp.len, &ts, sl);
         buf_reset(&tmp);
+        ts.n = 0;
     }
     if (html != NULL) {
-        set_marks(g, root, true, sub);
-        if (tmpl_render(g->t_html, root, g->parts, TMPL_ESCAPE_HTML, &tmp, d) == -1)
+        set_marks(g, top, true, sub);
+        if (tmpl_render_slots(g->t_html, g->data, top, g->parts, TMPL_ESCAPE_HTML, &tmp,
+            &ts, d) == -1)
             goto out;
-        expand(html, buf_str(&tmp), sl);
+        fill(html, buf_str(&tmp), tmp.len, &ts, sl);
     }
     rc = 0;
 out:
+    free(ts.v);
     buf_fini(&tmp);
-    value_free(root);
+    value_free(top);
     return rc;
 }
 
@@ -1285,14 +1459,17 @@ digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *s
         free(sl);
         return rc;
     }
-    expand(subject, g->subject, sl);
+    if (g->subject_personal)
+        fill_subject(subject, &g->subj, &g->subj_slots, sl);
+    else
+        buf_adds(subject, g->subject);
     for (size_t i = 0; i < g->ntext + g->nhtml; i++) {
         struct buf *out = i < g->ntext ? text : html;
         const struct mime_seg *s = &g->segs[i];
 
         if (s->slot == MIME_SHARED)
             buf_add(out, s->p, s->len);
-        else
+        else if ((size_t)s->slot < sl->n)
             buf_add(out, sl->s[s->slot].p, sl->s[s->slot].len);
     }
     free_slots(sl);
@@ -1335,11 +1512,22 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
         p.slots = sl->s;
         p.nslots = sl->n;
         if (g->subject_personal) {
-            expand(&subj, g->subject, sl);
+            fill_subject(&subj, &g->subj, &g->subj_slots, sl);
             p.subject = buf_str(&subj);
         }
     }
-    rc = mime_message_write(g->mime, &p, out, d);
+    {
+        size_t start = out->len;
+
+        rc = mime_message_write(g->mime, &p, out, d);
+        /* signed where the bytes are made: every transport carries the same signature */
+        if (rc == 0 && g->dkim != NULL && dkim_sign(g->dkim, out, start, 0, d) == -1) {
+            out->len = start;
+            if (out->p != NULL)
+                out->p[start] = '\0';
+            rc = -1;
+        }
+    }
 out:
     if (sl != NULL) {
         free_slots(sl);
@@ -1358,13 +1546,13 @@ out:
 static const char *const root_names[] = { "newsletter", "issue", "articles", "article_count",
     "subscriber", "unsubscribe_url", "unsubscribe_mailto", "preheader", "toc", NULL };
 static const char *const newsletter_names[] = { "name", "from", "from_name", "reply_to",
-    "base_url", "language", "postal_address", "list_id", NULL };
+    "base_url", "language", "postal_address", "list_id", "dir", "align", NULL };
 static const char *const issue_names[] = { "number", "date", "date_iso", "title", "intro",
     "intro_text", NULL };
 static const char *const article_names[] = { "number", "title", "url", "source", "author",
     "date", "date_iso", "summary", "summary_text", "body_html", "body_text", "links", "image",
-    "image_alt", "tags", "paragraphs", "first", "last", "date_printed", "meta", "image_width",
-    "image_height", NULL };
+    "image_alt", "tags", "paragraphs", "first", "last", "dir", "date_printed", "meta",
+    "image_width", "image_height", NULL };
 static const char *const link_names[] = { "number", "url", "text", NULL };
 static const char *const subscriber_names[] = { "email", "name", "fields", NULL };
 

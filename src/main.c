@@ -30,6 +30,7 @@ static const struct command commands[] = {
     { "articles", cmd_articles, "show what gazette made of article files" },
     { "check", cmd_check, "validate the config and the subscriber list" },
     { "render", cmd_render, "render a Mustache template with YAML or JSON data" },
+    { "dkim", cmd_dkim, "make a DKIM signing key and print its DNS record" },
 };
 
 static void

@@ -18,12 +18,14 @@
 #include "digest.h"
 #include "issue.h"
 #include "article.h"
+#include "dkim.h"
 #include "log.h"
 #include "subs.h"
 #include "transport.h"
+#include "util.h"
 
 static const char usage_text[] =
-    "usage: gazette check [--templates] [--smtp] [--print-config]\n"
+    "usage: gazette check [--templates] [--smtp] [--print-config] [--dkim-record FILE]\n"
     "\n"
     "Reads the config and the subscriber list and reports every problem as\n"
     "FILE:LINE:COL: what is wrong; what would be right.  Prints nothing when all is well.\n"
@@ -33,7 +35,78 @@ static const char usage_text[] =
     "  --templates      the templates only matter (kept for scripts; they are always checked)\n"
     "  --smtp           connect to the SMTP server, do STARTTLS and AUTH as configured,\n"
     "                   and quit (nothing is sent)\n"
-    "  --print-config   print the effective configuration (secrets are never shown)\n";
+    "  --print-config   print the effective configuration (secrets are never shown)\n"
+    "  --dkim-record FILE  check that the TXT record in FILE (as published, or a zone\n"
+    "                   line) holds the public key of dkim.key_file\n"
+    "A dkim.key_file is always loaded and checked; a From address at a free-mail domain\n"
+    "is a warning (DMARC makes receivers reject it when sent from elsewhere).\n";
+
+/* Domains whose DMARC policy rejects mail from them sent through other servers. */
+static const char *const freemail[] = { "gmail.com", "googlemail.com", "yahoo.com",
+    "yahoo.co.uk", "yahoo.fr", "ymail.com", "aol.com", "outlook.com", "hotmail.com",
+    "live.com", "msn.com", "icloud.com", "me.com", "mac.com", "gmx.com", "gmx.de",
+    "gmx.net", "web.de", "mail.com", "yandex.ru", "yandex.com", "mail.ru", "proton.me",
+    "protonmail.com", "zoho.com", "qq.com", "163.com", NULL };
+
+/* Warnings that do not stop a run. */
+static void
+check_warnings(const struct config *cfg)
+{
+    const char *at = cfg->newsletter.from ? strrchr(cfg->newsletter.from, '@') : NULL;
+
+    for (size_t i = 0; at != NULL && freemail[i] != NULL; i++)
+        if (ascii_strcasecmp(at + 1, freemail[i]) == 0)
+            log_warnx("%s: warning: newsletter.from %s is at a free-mail domain; its DMARC "
+                "policy makes receivers reject or junk it when gazette sends it from "
+                "elsewhere: use an address at a domain you control",
+                cfg->path ? cfg->path : "config", cfg->newsletter.from);
+}
+
+/* Load the DKIM key, and compare it with the record in record_file when given. */
+static int
+check_dkim(const struct config *cfg, const char *record_file, struct diag *d)
+{
+    struct dkim *k;
+    char *text;
+    size_t len;
+    int rc;
+
+    if (cfg->dkim.selector == NULL && cfg->dkim.domain == NULL && cfg->dkim.key_file == NULL) {
+        if (record_file == NULL)
+            return 0;
+        diag_set(d, EX_CONFIG, "--dkim-record given but no dkim.key_file is configured");
+        return -1;
+    }
+    if ((k = dkim_new(cfg->dkim.domain, cfg->dkim.selector, cfg->dkim.key_file, d)) == NULL)
+        return -1;
+    if (cfg->newsletter.from != NULL && strrchr(cfg->newsletter.from, '@') != NULL) {
+        const char *dom = strrchr(cfg->newsletter.from, '@') + 1;
+        size_t dl = strlen(dom), kl = strlen(cfg->dkim.domain);
+
+        if (!(ascii_strcasecmp(dom, cfg->dkim.domain) == 0 || (dl > kl &&
+            dom[dl - kl - 1] == '.' && ascii_strcasecmp(dom + dl - kl, cfg->dkim.domain) == 0)))
+            log_warnx("%s: warning: dkim.domain %s is not the From domain %s nor a parent of "
+                "it: the signature does not align for DMARC", cfg->path ? cfg->path : "config",
+                cfg->dkim.domain, dom);
+    }
+    rc = 0;
+    if (record_file != NULL) {
+        if ((text = read_file(record_file, &len)) == NULL) {
+            diag_set(d, EX_NOINPUT, "cannot read the DKIM record: %s", strerror(errno));
+            diag_path(d, record_file);
+            rc = -1;
+        } else {
+            if ((rc = dkim_record_check(k, text, len, d)) == -1)
+                diag_path(d, record_file);
+            free(text);
+        }
+    }
+    if (rc == 0)
+        log_info("dkim: %s key for %s._domainkey.%s ok%s", dkim_algorithm(k),
+            cfg->dkim.selector, cfg->dkim.domain, record_file ? ", the record matches" : "");
+    dkim_free(k);
+    return rc;
+}
 
 static void
 report(void *ctx, const struct diag *d)
@@ -89,11 +162,13 @@ check_run(const struct config *cfg)
         diag_path(&d, cfg->paths.articles);
         problem(&d, &rc);
     } else {
-        struct issue_select sel = { NULL, NULL, 0, true, NULL, NULL, false };
+        struct issue_select sel;
         struct article_opts ao;
         struct issue *is;
         char *dir = cfg->paths.articles;
 
+        memset(&sel, 0, sizeof(sel));
+        sel.keep_going = true;
         memset(&ao, 0, sizeof(ao));
         ao.allow_html = cfg->compose.allow_html;
         ao.drop_patterns = (const char *const *)cfg->compose.drop_patterns;
@@ -159,6 +234,7 @@ cmd_check(struct cli *c, int argc, char **argv)
         { "print-config", no_argument, NULL, 'p' },
         { "templates", no_argument, NULL, 't' },
         { "smtp", no_argument, NULL, 's' },
+        { "dkim-record", required_argument, NULL, 'k' },
         { "help", no_argument, NULL, 'h' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
@@ -168,6 +244,7 @@ cmd_check(struct cli *c, int argc, char **argv)
     struct diag d = DIAG_INIT;
     struct subs *list;
     bool print = false, templates = false, smtp = false;
+    const char *record = NULL;
     int ch, rc = 0, run;
 
     optind = 0;
@@ -181,6 +258,9 @@ cmd_check(struct cli *c, int argc, char **argv)
             break;
         case 's':
             smtp = true;
+            break;
+        case 'k':
+            record = optarg;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -205,6 +285,9 @@ cmd_check(struct cli *c, int argc, char **argv)
         fputs(buf_str(&out), stdout);
         buf_fini(&out);
     }
+    check_warnings(c->cfg);
+    if (check_dkim(c->cfg, record, &d) == -1)
+        return cli_fail(&d);
     if (smtp && check_smtp(c->cfg, &d) == -1)
         return cli_fail(&d);
     (void)templates;            /* the templates are always checked: send checks them too */

@@ -121,7 +121,7 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         { "quiet", no_argument, NULL, 'q' },
         { NULL, 0, NULL, 0 },
     };
-    struct issue_select sel = { NULL, NULL, 0, false, NULL, NULL, false };
+    struct issue_select sel;
     struct article_opts ao;
     struct digest_opts dop;
     struct diag d = DIAG_INIT;
@@ -131,6 +131,7 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
     long l;
     int ch;
 
+    memset(&sel, 0, sizeof(sel));
     optind = 0;
     while ((ch = getopt_long(argc, argv, "i:s:t:l:kT:o:S:D:ahvq", opts, NULL)) != -1) {
         switch (ch) {
@@ -197,6 +198,7 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
     sel.oldest_first = j->c->cfg->compose.order == CONFIG_ORDER_OLDEST;
     ao.drop_patterns = (const char *const *)j->c->cfg->compose.drop_patterns;
     ao.ndrop = j->c->cfg->compose.ndrop;
+    sel.articles_dir = j->c->cfg->paths.articles;      /* url: entries are fetched there */
     if (data_path != NULL) {
         if ((j->data = value_load(data_path, &d)) == NULL)
             return cli_fail(&d);
@@ -363,7 +365,7 @@ cmd_preview(struct cli *c, int argc, char **argv)
     }
     digest_unsubscribe_url(j.digest, sub->addr, &unsub);
     errors = lint_message(buf_str(&html), html.len, buf_str(&text), text.len,
-        unsub.len ? buf_str(&unsub) : NULL, &report);
+        unsub.len ? buf_str(&unsub) : NULL, c->cfg->newsletter.postal_address, &report);
     if (log_level() >= LOGLEVEL_NORMAL) {
         printf("%s/message.eml: to %s, subject \"%s\", %zu bytes (HTML %zu, text %zu)\n",
             j.out, sub->email, buf_str(&subject), eml.len, html.len, text.len);

@@ -583,216 +583,273 @@ change_is_valid(struct subs_change *c)
     return true;
 }
 
-int
-subs_apply(const char *path, struct subs_change *ch, size_t n, int wait_ms, struct diag *d)
-{
-    struct edit ed = { NULL, 0, 0 };
-    struct arena tmp = ARENA_INIT;
-    struct subs *s = NULL, *check = NULL;
-    struct buf added, text;
-    struct diag cd = DIAG_INIT;
+/* One subs_apply() call: the list as read, the splices so far, the new entries' text. */
+struct apply {
+    struct subs *s;
+    struct edit ed;
+    struct arena tmp;           /* strings the splices point to */
+    struct buf added;           /* new entries, in the list's style */
     char now[32];
-    uint8_t *touched = NULL;
-    /* addresses added in this batch, to refuse a second ADD of the same one */
-    char **newaddr = xcalloc(n ? n : 1, sizeof(char *));
-    size_t nnew = 0;
-    int lockfd, rc = -1;
-    bool dirty = false;
+    uint8_t *touched;           /* per entry: changed already in this call */
+    char **newaddr;             /* addresses added in this call */
+    size_t nnew;
+    bool dirty;
+};
 
-    buf_init(&added, 0);
-    buf_init(&text, 0);
-    now_iso(now);
-    if ((lockfd = lock_file(path, wait_ms, d)) == -1)
-        goto out;
-    if ((s = subs_load(path, SUBS_MISSING_OK, NULL, d)) == NULL)
-        goto out;
-    touched = xcalloc(s->n ? s->n : 1, 1);
-    for (size_t i = 0; i < n; i++) {
-        struct subs_change *c = &ch[i];
-        char canon[ADDR_BUF];
-        const char *why;
-        struct subscriber *sub, nsub;
-        size_t idx;
-        bool isnew = false;
+/* A change for an address not on the list: a new entry (ADD, UPSERT) or a rejection. */
+static void
+add_entry(struct apply *ap, struct subs_change *c, const char *canon)
+{
+    struct subscriber nsub;
 
-        c->why[0] = '\0';
-        c->notfound = false;
-        if (addr_check(c->email, strlen(c->email), canon, &why) == -1) {
-            reject(c, "\"%s\" is not a valid address: %s", has_control(c->email,
-                strlen(c->email)) ? "(with control characters)" : c->email, why);
-            continue;
-        }
-        if (!change_is_valid(c))
-            continue;
-        for (size_t j = 0; j < nnew; j++)
-            if (same_addr(newaddr[j], canon))
-                isnew = true;
-        if (isnew) {
-            reject(c, "%s appears twice in this change", c->email);
-            continue;
-        }
-        sub = find_canon(s, canon);
-        if (sub != NULL && touched[sub - s->v]) {
-            reject(c, "%s appears twice in this change", c->email);
-            continue;
-        }
-        if (sub != NULL && s->shape == SHAPE_FLOW) {
-            reject(c, "the list is written as a flow list [...]; write one entry per line "
-                "(\"- email: ...\") for gazette to edit it");
-            continue;
-        }
-        if (sub == NULL) {
-            if (c->op == SUBS_REMOVE || c->op == SUBS_SET_STATUS) {
-                reject(c, "%s is not on the list; see 'gazette subscribers list'", c->email);
-                c->notfound = true;
-                continue;
-            }
-            if (s->shape == SHAPE_FLOW) {
-                reject(c, "the list is written as a flow list [...]; write one entry per "
-                    "line (\"- email: ...\") for gazette to edit it");
-                continue;
-            }
-            memset(&nsub, 0, sizeof(nsub));
-            nsub.email = c->email;
-            nsub.addr = canon;
-            nsub.name = c->name ? c->name : "";
-            nsub.status = (uint8_t)(c->status >= 0 ? c->status : SUBS_ACTIVE);
-            nsub.tags = (const char **)c->tags;
-            nsub.ntags = c->tags ? (uint16_t)c->ntags : 0;
-            nsub.subscribed_at = c->subscribed_at ? c->subscribed_at : now;
-            if (c->fkeys != NULL) {
-                nsub.fields = arena_alloc(&tmp, (c->nfields ? c->nfields : 1) *
-                    sizeof(*nsub.fields));
-                for (size_t j = 0; j < c->nfields; j++) {
-                    nsub.fields[j].key = c->fkeys[j];
-                    nsub.fields[j].val = c->fvals[j];
-                }
-                nsub.nfields = (uint16_t)c->nfields;
-            }
-            subs_render_entry(&added, &nsub, s->dash_col, s->key_col);
-            newaddr[nnew++] = arena_strdup(&tmp, canon);
-            c->done = SUBS_DONE_ADDED;
-            dirty = true;
-            continue;
-        }
-        idx = (size_t)(sub - s->v);
-        switch (c->op) {
-        case SUBS_ADD:
-            reject(c, "%s is on the list already (line %u, %s)", c->email,
-                (unsigned)sub->line, subs_status_name(sub->status));
-            continue;
-        case SUBS_REMOVE:
-            edit_add(&ed, sub->start, sub->start + sub->len, NULL);
-            c->done = SUBS_DONE_REMOVED;
-            break;
-        case SUBS_SET_STATUS:
-            if (sub->status == c->status) {
-                c->done = SUBS_DONE_UNCHANGED;
-                continue;
-            }
-            if (sub->st_len > 0) {
-                edit_add(&ed, sub->start + sub->st_off, sub->start + sub->st_off + sub->st_len,
-                    arena_strdup(&tmp, subs_status_name((enum subs_status)c->status)));
-            } else if (!sub->flow) {
-                struct buf line;
-
-                buf_init(&line, 0);
-                spaces(&line, sub->key_col);
-                buf_addf(&line, "status: %s\n", subs_status_name((enum subs_status)c->status));
-                /* at the end of the entry, which ends with a newline (or the file's end) */
-                if (s->text[sub->start + sub->len - 1] != '\n') {
-                    edit_add(&ed, sub->start + sub->len, sub->start + sub->len,
-                        arena_strdup(&tmp, "\n"));
-                }
-                edit_add(&ed, sub->start + sub->len, sub->start + sub->len,
-                    arena_strdup(&tmp, buf_str(&line)));
-                buf_fini(&line);
-            } else {
-                struct buf e;
-
-                nsub = *sub;
-                nsub.status = (uint8_t)c->status;
-                buf_init(&e, 0);
-                subs_render_entry(&e, &nsub, s->dash_col, s->key_col);
-                edit_add(&ed, sub->start, sub->start + sub->len, arena_strdup(&tmp, buf_str(&e)));
-                buf_fini(&e);
-            }
-            c->done = SUBS_DONE_UPDATED;
-            break;
-        case SUBS_UPSERT:
-            if (!merge(&nsub, sub, c, &tmp)) {
-                c->done = SUBS_DONE_UNCHANGED;
-                continue;
-            } else if (update_in_place(s, sub, &nsub, &ed, &tmp)) {
-                /* done: comments and style kept */
-            } else {
-                struct buf e;
-
-                buf_init(&e, 0);
-                subs_render_entry(&e, &nsub, s->dash_col, s->key_col);
-                edit_add(&ed, sub->start, sub->start + sub->len, arena_strdup(&tmp, buf_str(&e)));
-                buf_fini(&e);
-            }
-            c->done = SUBS_DONE_UPDATED;
-            break;
-        }
-        touched[idx] = 1;
-        dirty = true;
+    if (c->op == SUBS_REMOVE || c->op == SUBS_SET_STATUS) {
+        reject(c, "%s is not on the list; see 'gazette subscribers list'", c->email);
+        c->notfound = true;
+        return;
     }
-    if (!dirty) {
-        rc = 0;
-        goto out;
+    if (ap->s->shape == SHAPE_FLOW) {
+        reject(c, "the list is written as a flow list [...]; write one entry per "
+            "line (\"- email: ...\") for gazette to edit it");
+        return;
     }
-    if (added.len > 0) {
-        size_t at = s->append_at;
-        struct buf pre;
+    memset(&nsub, 0, sizeof(nsub));
+    nsub.email = c->email;
+    nsub.addr = canon;
+    nsub.name = c->name ? c->name : "";
+    nsub.status = (uint8_t)(c->status >= 0 ? c->status : SUBS_ACTIVE);
+    nsub.tags = (const char **)c->tags;
+    nsub.ntags = c->tags ? (uint16_t)c->ntags : 0;
+    nsub.subscribed_at = c->subscribed_at ? c->subscribed_at : ap->now;
+    if (c->fkeys != NULL) {
+        nsub.fields = arena_alloc(&ap->tmp, (c->nfields ? c->nfields : 1) *
+            sizeof(*nsub.fields));
+        for (size_t j = 0; j < c->nfields; j++) {
+            nsub.fields[j].key = c->fkeys[j];
+            nsub.fields[j].val = c->fvals[j];
+        }
+        nsub.nfields = (uint16_t)c->nfields;
+    }
+    subs_render_entry(&ap->added, &nsub, ap->s->dash_col, ap->s->key_col);
+    ap->newaddr[ap->nnew++] = arena_strdup(&ap->tmp, canon);
+    c->done = SUBS_DONE_ADDED;
+    ap->dirty = true;
+}
 
-        buf_init(&pre, 0);
-        if (s->shape == SHAPE_EMPTY) {
-            at = s->len;
-            if (s->len > 0 && s->text[s->len - 1] != '\n')
-                buf_addc(&pre, '\n');
-            buf_adds(&pre, "subscribers:\n");
-        } else if (at > 0 && s->text[at - 1] != '\n')
+/* Replace sub's whole entry with its rendering as nsub. */
+static void
+rerender(struct apply *ap, const struct subscriber *sub, const struct subscriber *nsub)
+{
+    struct buf e;
+
+    buf_init(&e, 0);
+    subs_render_entry(&e, nsub, ap->s->dash_col, ap->s->key_col);
+    edit_add(&ap->ed, sub->start, sub->start + sub->len, arena_strdup(&ap->tmp, buf_str(&e)));
+    buf_fini(&e);
+}
+
+/* A new status for sub: the value's bytes, a line at the entry's end, or (flow) all of it. */
+static void
+set_status(struct apply *ap, const struct subscriber *sub, int status)
+{
+    const struct subs *s = ap->s;
+
+    if (sub->st_len > 0) {
+        edit_add(&ap->ed, sub->start + sub->st_off, sub->start + sub->st_off + sub->st_len,
+            arena_strdup(&ap->tmp, subs_status_name((enum subs_status)status)));
+    } else if (!sub->flow) {
+        struct buf line;
+
+        buf_init(&line, 0);
+        spaces(&line, sub->key_col);
+        buf_addf(&line, "status: %s\n", subs_status_name((enum subs_status)status));
+        /* at the end of the entry, which ends with a newline (or the file's end) */
+        if (s->text[sub->start + sub->len - 1] != '\n') {
+            edit_add(&ap->ed, sub->start + sub->len, sub->start + sub->len,
+                arena_strdup(&ap->tmp, "\n"));
+        }
+        edit_add(&ap->ed, sub->start + sub->len, sub->start + sub->len,
+            arena_strdup(&ap->tmp, buf_str(&line)));
+        buf_fini(&line);
+    } else {
+        struct subscriber nsub = *sub;
+
+        nsub.status = (uint8_t)status;
+        rerender(ap, sub, &nsub);
+    }
+}
+
+/* A change for an entry on the list. */
+static void
+change_entry(struct apply *ap, struct subs_change *c, struct subscriber *sub)
+{
+    struct subscriber nsub;
+
+    switch (c->op) {
+    case SUBS_ADD:
+        reject(c, "%s is on the list already (line %u, %s)", c->email,
+            (unsigned)sub->line, subs_status_name(sub->status));
+        return;
+    case SUBS_REMOVE:
+        edit_add(&ap->ed, sub->start, sub->start + sub->len, NULL);
+        c->done = SUBS_DONE_REMOVED;
+        break;
+    case SUBS_SET_STATUS:
+        if (sub->status == c->status) {
+            c->done = SUBS_DONE_UNCHANGED;
+            return;
+        }
+        set_status(ap, sub, c->status);
+        c->done = SUBS_DONE_UPDATED;
+        break;
+    case SUBS_UPSERT:
+        if (!merge(&nsub, sub, c, &ap->tmp)) {
+            c->done = SUBS_DONE_UNCHANGED;
+            return;
+        }
+        /* comments and style kept where the entry allows it; else written again */
+        if (!update_in_place(ap->s, sub, &nsub, &ap->ed, &ap->tmp))
+            rerender(ap, sub, &nsub);
+        c->done = SUBS_DONE_UPDATED;
+        break;
+    }
+    ap->touched[sub - ap->s->v] = 1;
+    ap->dirty = true;
+}
+
+/* One change: checked, then an edit of its entry or a new one (or rejected). */
+static void
+apply_one(struct apply *ap, struct subs_change *c)
+{
+    char canon[ADDR_BUF];
+    const char *why;
+    struct subscriber *sub;
+
+    c->why[0] = '\0';
+    c->notfound = false;
+    if (addr_check(c->email, strlen(c->email), canon, &why) == -1) {
+        reject(c, "\"%s\" is not a valid address: %s", has_control(c->email,
+            strlen(c->email)) ? "(with control characters)" : c->email, why);
+        return;
+    }
+    if (!change_is_valid(c))
+        return;
+    for (size_t j = 0; j < ap->nnew; j++)
+        if (same_addr(ap->newaddr[j], canon)) {
+            reject(c, "%s appears twice in this change", c->email);
+            return;
+        }
+    sub = find_canon(ap->s, canon);
+    if (sub != NULL && ap->touched[sub - ap->s->v]) {
+        reject(c, "%s appears twice in this change", c->email);
+        return;
+    }
+    if (sub != NULL && ap->s->shape == SHAPE_FLOW) {
+        reject(c, "the list is written as a flow list [...]; write one entry per line "
+            "(\"- email: ...\") for gazette to edit it");
+        return;
+    }
+    if (sub == NULL)
+        add_entry(ap, c, canon);
+    else
+        change_entry(ap, c, sub);
+}
+
+/* The new entries go after the last one (or under a new "subscribers:"). */
+static void
+append_added(struct apply *ap)
+{
+    const struct subs *s = ap->s;
+    size_t at = s->append_at;
+    struct buf pre;
+
+    if (ap->added.len == 0)
+        return;
+    buf_init(&pre, 0);
+    if (s->shape == SHAPE_EMPTY) {
+        at = s->len;
+        if (s->len > 0 && s->text[s->len - 1] != '\n')
             buf_addc(&pre, '\n');
-        if (s->empty_end > s->empty_start)
-            edit_add(&ed, s->empty_start, s->empty_end, NULL);
-        buf_add(&pre, buf_str(&added), added.len);
-        edit_add(&ed, at, at, arena_strdup(&tmp, buf_str(&pre)));
-        buf_fini(&pre);
-    }
-    qsort(ed.v, ed.n, sizeof(*ed.v), splice_cmp);
-    {
-        size_t pos = 0;
+        buf_adds(&pre, "subscribers:\n");
+    } else if (at > 0 && s->text[at - 1] != '\n')
+        buf_addc(&pre, '\n');
+    if (s->empty_end > s->empty_start)
+        edit_add(&ap->ed, s->empty_start, s->empty_end, NULL);
+    buf_add(&pre, buf_str(&ap->added), ap->added.len);
+    edit_add(&ap->ed, at, at, arena_strdup(&ap->tmp, buf_str(&pre)));
+    buf_fini(&pre);
+}
 
-        for (size_t i = 0; i < ed.n; i++) {
-            buf_add(&text, s->text + pos, ed.v[i].start - pos);
-            if (ed.v[i].text != NULL)
-                buf_adds(&text, ed.v[i].text);
-            pos = ed.v[i].end;
-        }
-        buf_add(&text, s->text + pos, s->len - pos);
+/* The file's bytes with every splice made, into text. */
+static void
+splice_all(struct apply *ap, struct buf *text)
+{
+    size_t pos = 0;
+
+    qsort(ap->ed.v, ap->ed.n, sizeof(*ap->ed.v), splice_cmp);
+    for (size_t i = 0; i < ap->ed.n; i++) {
+        buf_add(text, ap->s->text + pos, ap->ed.v[i].start - pos);
+        if (ap->ed.v[i].text != NULL)
+            buf_adds(text, ap->ed.v[i].text);
+        pos = ap->ed.v[i].end;
     }
-    /* Never write a file we could not read back. */
-    if ((check = subs_parse(buf_str(&text), text.len, path, 0, NULL, &cd)) == NULL) {
+    buf_add(text, ap->s->text + pos, ap->s->len - pos);
+}
+
+/* Never write a file we could not read back. */
+static int
+write_checked(const char *path, const struct buf *text, struct diag *d)
+{
+    struct diag cd = DIAG_INIT;
+    struct subs *check = subs_parse(buf_str(text), text->len, path, 0, NULL, &cd);
+
+    if (check == NULL) {
         char msg[DIAG_PATH_MAX + DIAG_MSG_MAX + 32];
 
         diag_set(d, EX_SOFTWARE, "internal error: the edited list would not read back (%s); "
             "the file was not changed", diag_format(&cd, msg, sizeof(msg)));
+        return -1;
+    }
+    subs_free(check);
+    return atomic_replace(path, buf_str(text), text->len, d);
+}
+
+int
+subs_apply(const char *path, struct subs_change *ch, size_t n, int wait_ms, struct diag *d)
+{
+    struct apply ap;
+    struct buf text;
+    int lockfd, rc = -1;
+
+    memset(&ap, 0, sizeof(ap));
+    ap.tmp = (struct arena)ARENA_INIT;
+    ap.newaddr = xcalloc(n ? n : 1, sizeof(char *));
+    buf_init(&ap.added, 0);
+    buf_init(&text, 0);
+    now_iso(ap.now);
+    if ((lockfd = lock_file(path, wait_ms, d)) == -1)
+        goto out;
+    if ((ap.s = subs_load(path, SUBS_MISSING_OK, NULL, d)) == NULL)
+        goto out;
+    ap.touched = xcalloc(ap.s->n ? ap.s->n : 1, 1);
+    for (size_t i = 0; i < n; i++)
+        apply_one(&ap, &ch[i]);
+    if (!ap.dirty) {
+        rc = 0;
         goto out;
     }
-    if (atomic_replace(path, buf_str(&text), text.len, d) == -1)
+    append_added(&ap);
+    splice_all(&ap, &text);
+    if (write_checked(path, &text, d) == -1)
         goto out;
     rc = 0;
 out:
     lock_release(lockfd);
-    subs_free(s);
-    subs_free(check);
-    buf_fini(&added);
+    subs_free(ap.s);
+    buf_fini(&ap.added);
     buf_fini(&text);
-    free(ed.v);
-    free(newaddr);
-    free(touched);
-    arena_fini(&tmp);
+    free(ap.ed.v);
+    free(ap.newaddr);
+    free(ap.touched);
+    arena_fini(&ap.tmp);
     return rc;
 }

@@ -73,12 +73,9 @@ problem(struct parser *p, int line, int col, const char *fmt, ...)
     }
     p->s->nerrors++;
     va_start(ap, fmt);
-    one.code = EX_DATAERR;
-    one.line = line;
-    one.col = col;
-    vsnprintf(one.msg, sizeof(one.msg), fmt, ap);
+    diag_vsetat(&one, EX_DATAERR, line, col, fmt, ap);
     va_end(ap);
-    snprintf(one.path, sizeof(one.path), "%s", p->s->path);
+    diag_path(&one, p->s->path);
     if (!diag_is_set(p->d))
         *p->d = one;
     if (p->rep != NULL && p->rep->cb != NULL && p->s->nerrors <= SUBS_MAX_ERRORS)
@@ -445,7 +442,8 @@ subs_load(const char *path, int flags, const struct subs_report *rep, struct dia
     if (text == NULL) {
         if (errno == ENOENT && (flags & SUBS_MISSING_OK))
             return subs_parse("", 0, path, flags, rep, d);
-        diag_set(d, EX_NOINPUT, "cannot read the subscriber list: %s", strerror(errno));
+        diag_set(d, EX_NOINPUT, "cannot read the subscriber list: %s",
+            read_file_strerror(errno));
         diag_path(d, path);
         return NULL;
     }

@@ -105,6 +105,191 @@ is_null_scalar(const yaml_event_t *ev)
         strcmp(v, "NULL") == 0);
 }
 
+/* Which of entry_keys key is; ARRAY_LEN(entry_keys) (reported at kl:kc) when none. */
+static size_t
+key_index(struct parser *p, const char *key, int kl, int kc)
+{
+    const char *best = NULL;
+    int bestd = 3;
+    size_t ki;
+
+    for (ki = 0; ki < ARRAY_LEN(entry_keys); ki++)
+        if (strcmp(key, entry_keys[ki]) == 0)
+            return ki;
+    for (size_t i = 0; i < ARRAY_LEN(entry_keys); i++) {
+        int dd = edit_distance(key, entry_keys[i]);
+
+        if (dd < bestd) {
+            bestd = dd;
+            best = entry_keys[i];
+        }
+    }
+    if (best != NULL)
+        problem(p, kl, kc, "unknown key \"%s\"; did you mean \"%s\"?", key, best);
+    else
+        problem(p, kl, kc, "unknown key \"%s\"; a subscriber has email, name, status, "
+            "tags, fields and subscribed_at (put your own data under fields:)", key);
+    return ki;
+}
+
+/* Extend the entry's span to the end of an event. */
+static void
+span_to(struct parser *p, const yaml_mark_t *end)
+{
+    size_t b = bytepos(&p->pos, end->index);
+
+    if (b > p->e.last)
+        p->e.last = b;
+}
+
+/* email, name, status, subscribed_at: one scalar.  0, or -1 for a bad value (reported). */
+static int
+entry_scalar(struct parser *p, struct rscalar *r, const char *key, bool may_be_empty,
+    const yaml_event_t *v)
+{
+    if (v->type != YAML_SCALAR_EVENT) {
+        problem(p, MLINE(v->start_mark), MCOL(v->start_mark), "%s must be a single "
+            "value, not a list or a map", key);
+        return -1;
+    }
+    take_scalar(p, r, v);
+    if (is_null_scalar(v) && !may_be_empty) {
+        problem(p, MLINE(v->start_mark), MCOL(v->start_mark), "%s is empty; give a "
+            "value or remove the key", key);
+        return -1;
+    }
+    if (is_null_scalar(v)) {        /* "name:" with nothing: no name */
+        r->len = 0;
+        r->s[0] = '\0';
+    }
+    return 0;
+}
+
+/* tags: [a, b] or a block list, or one word.  0, 1 for a bad value (reported), -1 fatal. */
+static int
+entry_tags(struct parser *p, const yaml_event_t *v)
+{
+    struct rentry *e = &p->e;
+    bool flow;
+
+    if (v->type == YAML_SCALAR_EVENT) {
+        if (!is_null_scalar(v))
+            take_scalar(p, &e->tags[e->ntags++], v);
+        else
+            span_to(p, &v->end_mark);
+        return 0;
+    }
+    if (v->type != YAML_SEQUENCE_START_EVENT) {
+        problem(p, MLINE(v->start_mark), MCOL(v->start_mark), "tags must be a list "
+            "such as [weekly, tech]");
+        return 1;
+    }
+    flow = v->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
+    for (;;) {
+        yaml_event_t t;
+
+        if (next(p, &t) == -1)
+            return -1;
+        if (t.type == YAML_SEQUENCE_END_EVENT) {
+            if (flow)
+                span_to(p, &t.end_mark);
+            yaml_event_delete(&t);
+            return 0;
+        }
+        if (t.type != YAML_SCALAR_EVENT || e->ntags == SUBS_MAX_TAGS) {
+            problem(p, MLINE(t.start_mark), MCOL(t.start_mark), e->ntags ==
+                SUBS_MAX_TAGS ? "too many tags (at most 256)" :
+                "each tag is a single word");
+            e->bad = true;
+            if (skip_node(p, &t) == -1) {
+                yaml_event_delete(&t);
+                return -1;
+            }
+        } else
+            take_scalar(p, &e->tags[e->ntags++], &t);
+        yaml_event_delete(&t);
+    }
+}
+
+/* fields: a map of name: value.  0, 1 for a bad value (reported), -1 fatal. */
+static int
+entry_fields(struct parser *p, const yaml_event_t *v)
+{
+    struct rentry *e = &p->e;
+    bool flow;
+
+    if (v->type == YAML_SCALAR_EVENT && is_null_scalar(v)) {
+        span_to(p, &v->end_mark);
+        return 0;
+    }
+    if (v->type != YAML_MAPPING_START_EVENT) {
+        problem(p, MLINE(v->start_mark), MCOL(v->start_mark), "fields must be a map "
+            "such as {city: Lyon}");
+        return 1;
+    }
+    flow = v->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
+    for (;;) {
+        yaml_event_t fk, fv;
+
+        if (next(p, &fk) == -1)
+            return -1;
+        if (fk.type == YAML_MAPPING_END_EVENT) {
+            if (flow)
+                span_to(p, &fk.end_mark);
+            yaml_event_delete(&fk);
+            return 0;
+        }
+        if ((fk.type != YAML_SCALAR_EVENT && skip_node(p, &fk) == -1) ||
+            next(p, &fv) == -1) {
+            yaml_event_delete(&fk);
+            return -1;
+        }
+        if (fk.type != YAML_SCALAR_EVENT || fv.type != YAML_SCALAR_EVENT ||
+            e->nf == SUBS_MAX_FIELDS) {
+            problem(p, MLINE(fv.start_mark), MCOL(fv.start_mark), e->nf ==
+                SUBS_MAX_FIELDS ? "too many fields (at most 256)" :
+                "each field is name: value, with a single value");
+            e->bad = true;
+            if (skip_node(p, &fv) == -1) {
+                yaml_event_delete(&fk);
+                yaml_event_delete(&fv);
+                return -1;
+            }
+        } else {
+            take_scalar(p, &e->fk[e->nf], &fk);
+            take_scalar(p, &e->fv[e->nf], &fv);
+            e->nf++;
+        }
+        yaml_event_delete(&fk);
+        yaml_event_delete(&fv);
+    }
+}
+
+/* One key: value of an entry (the key event k is a scalar).  0, 1 bad, -1 fatal. */
+static int
+entry_pair(struct parser *p, const yaml_event_t *k, const yaml_event_t *v)
+{
+    struct rentry *e = &p->e;
+    const char *key = (const char *)k->data.scalar.value;
+    int kl = MLINE(k->start_mark), kc = MCOL(k->start_mark);
+    size_t ki = key_index(p, key, kl, kc);
+
+    if (ki == ARRAY_LEN(entry_keys))
+        return 1;
+    if ((ki == 0 && e->email.set) || (ki == 1 && e->name.set) ||
+        (ki == 2 && e->status.set) || (ki == 5 && e->at.set)) {
+        problem(p, kl, kc, "key \"%s\" appears twice in this subscriber", key);
+        return 1;
+    }
+    if (ki == 0 || ki == 1 || ki == 2 || ki == 5) {
+        struct rscalar *r = ki == 0 ? &e->email : ki == 1 ? &e->name :
+            ki == 2 ? &e->status : &e->at;
+
+        return entry_scalar(p, r, key, ki == 1, v) == -1 ? 1 : 0;
+    }
+    return ki == 3 ? entry_tags(p, v) : entry_fields(p, v);
+}
+
 /* One subscriber map; ev is its MAPPING_START. */
 static int
 parse_entry(struct parser *p, const yaml_event_t *start)
@@ -119,9 +304,7 @@ parse_entry(struct parser *p, const yaml_event_t *start)
     e->flow = start->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
     for (;;) {
         yaml_event_t k, v;
-        const char *key;
-        size_t ki;
-        int kl, kc;
+        int rc;
 
         if (next(p, &k) == -1)
             return -1;
@@ -131,10 +314,9 @@ parse_entry(struct parser *p, const yaml_event_t *start)
             yaml_event_delete(&k);
             break;
         }
-        kl = MLINE(k.start_mark);
-        kc = MCOL(k.start_mark);
         if (k.type != YAML_SCALAR_EVENT) {
-            problem(p, kl, kc, "keys of a subscriber are plain words such as email or name");
+            problem(p, MLINE(k.start_mark), MCOL(k.start_mark), "keys of a subscriber are "
+                "plain words such as email or name");
             if (skip_node(p, &k) == -1 || next(p, &v) == -1 || skip_node(p, &v) == -1) {
                 yaml_event_delete(&k);
                 return -1;
@@ -144,158 +326,22 @@ parse_entry(struct parser *p, const yaml_event_t *start)
             e->bad = true;
             continue;
         }
-        key = (const char *)k.data.scalar.value;
-        for (ki = 0; ki < ARRAY_LEN(entry_keys); ki++)
-            if (strcmp(key, entry_keys[ki]) == 0)
-                break;
         if (next(p, &v) == -1) {
             yaml_event_delete(&k);
             return -1;
         }
-        if (ki == ARRAY_LEN(entry_keys)) {
-            const char *best = NULL;
-            int bestd = 3;
-
-            for (size_t i = 0; i < ARRAY_LEN(entry_keys); i++) {
-                int dd = edit_distance(key, entry_keys[i]);
-
-                if (dd < bestd) {
-                    bestd = dd;
-                    best = entry_keys[i];
-                }
-            }
-            if (best != NULL)
-                problem(p, kl, kc, "unknown key \"%s\"; did you mean \"%s\"?", key, best);
-            else
-                problem(p, kl, kc, "unknown key \"%s\"; a subscriber has email, name, status, "
-                    "tags, fields and subscribed_at (put your own data under fields:)", key);
-            goto bad;
-        }
-        if ((ki == 0 && e->email.set) || (ki == 1 && e->name.set) ||
-            (ki == 2 && e->status.set) || (ki == 5 && e->at.set)) {
-            problem(p, kl, kc, "key \"%s\" appears twice in this subscriber", key);
-            goto bad;
-        }
-        if (ki == 0 || ki == 1 || ki == 2 || ki == 5) {
-            struct rscalar *r = ki == 0 ? &e->email : ki == 1 ? &e->name :
-                ki == 2 ? &e->status : &e->at;
-
-            if (v.type != YAML_SCALAR_EVENT) {
-                problem(p, MLINE(v.start_mark), MCOL(v.start_mark), "%s must be a single "
-                    "value, not a list or a map", key);
-                goto bad;
-            }
-            take_scalar(p, r, &v);
-            if (is_null_scalar(&v) && ki != 1) {
-                problem(p, MLINE(v.start_mark), MCOL(v.start_mark), "%s is empty; give a "
-                    "value or remove the key", key);
-                goto bad;
-            }
-            if (is_null_scalar(&v)) {       /* "name:" with nothing: no name */
-                r->len = 0;
-                r->s[0] = '\0';
-            }
-        } else if (ki == 3) {               /* tags: [a, b] or a block list, or one word */
-            if (v.type == YAML_SCALAR_EVENT) {
-                if (!is_null_scalar(&v))
-                    take_scalar(p, &e->tags[e->ntags++], &v);
-                else if (bytepos(&p->pos, v.end_mark.index) > e->last)
-                    e->last = bytepos(&p->pos, v.end_mark.index);
-            } else if (v.type == YAML_SEQUENCE_START_EVENT) {
-                bool flow = v.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
-
-                for (;;) {
-                    yaml_event_t t;
-
-                    if (next(p, &t) == -1)
-                        goto fatal;
-                    if (t.type == YAML_SEQUENCE_END_EVENT) {
-                        if (flow && bytepos(&p->pos, t.end_mark.index) > e->last)
-                            e->last = bytepos(&p->pos, t.end_mark.index);
-                        yaml_event_delete(&t);
-                        break;
-                    }
-                    if (t.type != YAML_SCALAR_EVENT || e->ntags == SUBS_MAX_TAGS) {
-                        problem(p, MLINE(t.start_mark), MCOL(t.start_mark), e->ntags ==
-                            SUBS_MAX_TAGS ? "too many tags (at most 256)" :
-                            "each tag is a single word");
-                        e->bad = true;
-                        if (skip_node(p, &t) == -1) {
-                            yaml_event_delete(&t);
-                            goto fatal;
-                        }
-                    } else
-                        take_scalar(p, &e->tags[e->ntags++], &t);
-                    yaml_event_delete(&t);
-                }
-            } else {
-                problem(p, MLINE(v.start_mark), MCOL(v.start_mark), "tags must be a list "
-                    "such as [weekly, tech]");
-                goto bad;
-            }
-        } else {                            /* fields: a map of name: value */
-            if (v.type == YAML_SCALAR_EVENT && is_null_scalar(&v)) {
-                if (bytepos(&p->pos, v.end_mark.index) > e->last)
-                    e->last = bytepos(&p->pos, v.end_mark.index);
-            } else if (v.type == YAML_MAPPING_START_EVENT) {
-                bool flow = v.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
-
-                for (;;) {
-                    yaml_event_t fk, fv;
-
-                    if (next(p, &fk) == -1)
-                        goto fatal;
-                    if (fk.type == YAML_MAPPING_END_EVENT) {
-                        if (flow && bytepos(&p->pos, fk.end_mark.index) > e->last)
-                            e->last = bytepos(&p->pos, fk.end_mark.index);
-                        yaml_event_delete(&fk);
-                        break;
-                    }
-                    if ((fk.type != YAML_SCALAR_EVENT && skip_node(p, &fk) == -1) ||
-                        next(p, &fv) == -1) {
-                        yaml_event_delete(&fk);
-                        goto fatal;
-                    }
-                    if (fk.type != YAML_SCALAR_EVENT || fv.type != YAML_SCALAR_EVENT ||
-                        e->nf == SUBS_MAX_FIELDS) {
-                        problem(p, MLINE(fv.start_mark), MCOL(fv.start_mark), e->nf ==
-                            SUBS_MAX_FIELDS ? "too many fields (at most 256)" :
-                            "each field is name: value, with a single value");
-                        e->bad = true;
-                        if (skip_node(p, &fv) == -1) {
-                            yaml_event_delete(&fk);
-                            yaml_event_delete(&fv);
-                            goto fatal;
-                        }
-                    } else {
-                        take_scalar(p, &e->fk[e->nf], &fk);
-                        take_scalar(p, &e->fv[e->nf], &fv);
-                        e->nf++;
-                    }
-                    yaml_event_delete(&fk);
-                    yaml_event_delete(&fv);
-                }
-            } else {
-                problem(p, MLINE(v.start_mark), MCOL(v.start_mark), "fields must be a map "
-                    "such as {city: Lyon}");
-                goto bad;
-            }
+        rc = entry_pair(p, &k, &v);
+        /* a bad value: skip it, and keep reading the rest of this map so that later
+           problems are reported too */
+        if (rc == 1) {
+            e->bad = true;
+            if (skip_node(p, &v) == -1)
+                rc = -1;
         }
         yaml_event_delete(&k);
         yaml_event_delete(&v);
-        continue;
-bad:
-        e->bad = true;
-        if (skip_node(p, &v) == -1)
-            goto fatal;
-        yaml_event_delete(&k);
-        yaml_event_delete(&v);
-        /* keep reading the rest of this map so later problems are reported too */
-        continue;
-fatal:
-        yaml_event_delete(&k);
-        yaml_event_delete(&v);
-        return -1;
+        if (rc == -1)
+            return -1;
     }
     if (!e->bad)
         finish_entry(p);

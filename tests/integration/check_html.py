@@ -255,6 +255,11 @@ def is_large(n, size):
 
 
 
+# languages written right to left (primary subtags; EMAIL-CHECKLIST X1)
+RTL_LANGS = {"ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "mzn", "nqo",
+             "pnb", "ps", "sd", "syr", "ug", "ur", "yi"}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -512,7 +517,15 @@ def main():
             not hidden(d) and d.parent is body]
     if not wrap:
         det.append("no wrapper <div lang> in <body>")
-    r.check(not det, f"X1: <html lang> and a wrapper <div lang> ({lang})", det)
+    # dir="rtl" for right-to-left languages, on <html> and the wrapper (issue 9)
+    rtl = (lang or "").lower().split("-")[0] in RTL_LANGS
+    want_dir = "rtl" if rtl else "ltr"
+    hdir = htmls[0].attrs.get("dir", "ltr") if htmls else "ltr"
+    if hdir != want_dir:
+        det.append(f"<html dir={hdir!r}>, want {want_dir!r} for lang {lang!r}")
+    if wrap and wrap[0].attrs.get("dir", hdir) != want_dir:
+        det.append(f"wrapper <div dir={wrap[0].attrs.get('dir')!r}>, want {want_dir!r}")
+    r.check(not det, f"X1: <html lang> and a wrapper <div lang> ({lang}, {want_dir})", det)
 
     # ---- X3 tables ---------------------------------------------------------------------------
     bad = [f"line {n.line}" for n in tables
