@@ -38,6 +38,10 @@ run_g check
 expect_rc 78 "a missing secret file"
 expect_err "gazette: secret.txt: cannot read the unsubscribe secret" "check names the missing secret"
 printf 'a-test-secret\n' >secret.txt
+chmod 644 secret.txt
+run_g check
+expect_err "secret.txt: the unsubscribe secret is readable by others; chmod 600 it" \
+    "check warns about a secret others can read"
 chmod 600 secret.txt
 
 # the SMTP password
