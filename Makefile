@@ -6,6 +6,9 @@ DATADIR ?= $(PREFIX)/share/gazette
 MANDIR  ?= $(PREFIX)/share/man
 
 PKGS    := libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl
+PKGS    += libxml-2.0 json-c
+PKGS    += libmicrohttpd
+PKGS    += gmime-3.0
 # the Debian package that ships each .pc, for the error when pkg-config cannot find one
 DEB_libcurl := libcurl4-openssl-dev
 DEB_yaml-0.1 := libyaml-dev
@@ -13,6 +16,10 @@ DEB_libidn2 := libidn2-dev
 DEB_libcmark := libcmark-dev
 DEB_libesmtp-1.0 := libesmtp-dev
 DEB_openssl := libssl-dev
+DEB_libxml-2.0 := libxml2-dev
+DEB_json-c := libjson-c-dev
+DEB_libmicrohttpd := libmicrohttpd-dev
+DEB_gmime-3.0 := libgmime-3.0-dev
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Iinclude \
@@ -25,6 +32,7 @@ TSANFLAGS := -fsanitize=thread -fno-omit-frame-pointer -g -O1
 
 SRCS    := $(wildcard src/*.c src/*/*.c)
 TEMPLATES := $(wildcard templates/*.mustache)
+TEMPLATES += $(wildcard templates/web/*.mustache)
 OBJS    := $(SRCS:src/%.c=build/%.o) build/builtin_templates.o
 SANOBJS := $(SRCS:src/%.c=build/san/%.o) build/san/builtin_templates.o
 TSANOBJS := $(SRCS:src/%.c=build/tsan/%.o) build/tsan/builtin_templates.o
@@ -147,6 +155,9 @@ bench:
 
 fuzz:
 	@tests/fuzz/run.sh
+
+print-pkgs:
+	@echo $(PKGS)
 
 lint:
 	@! grep -nE '\b(gets|sprintf|vsprintf|strcpy|strcat|strncpy|strncat|strtok|atoi|atol|sscanf)\(' \

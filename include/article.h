@@ -1,10 +1,10 @@
 /*
  * article: the first stage of the pipeline (article -> digest -> tmpl -> mime -> transport).
- * Reads one article file in one of three formats (Markdown with YAML front matter, a YAML
- * article, or plain text scraped from a web page) into one struct.  Markdown goes through
- * libcmark (CommonMark 0.30); dates are read from common news formats (RFC 5322 3.3,
- * ISO 8601 / RFC 3339, US and UK newspaper styles, eight European languages, CJK
- * "2024年3月15日") into ISO 8601 with the printed offset (newsdate.h).
+ * Reads one article file in one of four formats (Markdown with YAML front matter, a YAML
+ * article, plain text scraped from a web page, or an HTML page) into one struct.
+ * Markdown goes through libcmark (CommonMark 0.30); dates are read from common news
+ * formats (RFC 5322 3.3, ISO 8601 / RFC 3339, US and UK newspaper styles, eight European
+ * languages, CJK "2024年3月15日") into ISO 8601 with the printed offset (newsdate.h).
  * SPDX-License-Identifier: MIT
  */
 #ifndef GAZETTE_ARTICLE_H
@@ -29,6 +29,7 @@ enum article_format {
     ARTICLE_MARKDOWN,           /* .md .markdown: optional --- front matter --- then Markdown */
     ARTICLE_YAML,               /* .yaml .yml: a map with the keys below plus body/paragraphs */
     ARTICLE_TEXT,               /* .txt: text scraped from a web page, extracted by heuristics */
+    ARTICLE_HTML,               /* .html .htm: a web page, read by src/article/html.c */
 };
 
 /* A link of the body, numbered by position: links[i] is reference [i + 1] in body_text. */
@@ -42,6 +43,12 @@ struct article_noise {
     const char *text;
     int line;                   /* 1-based line in the file */
     const char *why;            /* "pattern", "user pattern", "header", "footer", "date", ... */
+};
+
+/* Where a field of an HTML page came from ("JSON-LD", "OpenGraph", "<title>", "byline",
+ * ...): static strings, NULL when the field is absent or not from an HTML page. */
+struct article_origin {
+    const char *title, *author, *date, *source, *summary, *image, *url;
 };
 
 /*
@@ -87,6 +94,8 @@ struct article {
     struct article_from from;   /* where each field came from */
     const char **warnings;      /* things the reader guessed at ("no title found; ...") */
     size_t nwarnings;
+    const char *lang;           /* the page's language (HTML: <html lang>, og:locale), or NULL */
+    struct article_origin origin;   /* where each field came from (HTML pages) */
     struct arena arena;         /* private: owns all of the above */
 };
 
@@ -101,7 +110,7 @@ struct article_opts {
 
 /*
  * Read the article at path.  The format comes from the extension (.md .markdown .mdown
- * .mkd, .yaml .yml, .txt); for any other extension a file that starts with "---" or a
+ * .mkd, .yaml .yml, .txt, .html .htm); for any other extension a file that starts with "---" or a
  * "# " heading is Markdown and anything else scraped text.  o may be NULL (defaults).
  *
  * Markdown and YAML: the keys title url source author date tags summary image image_alt
@@ -124,6 +133,10 @@ struct article_opts {
  * date/byline block or right above the text) and a standfirst as the summary.  Every other
  * line is noise (built-in patterns for share/follow/subscribe/cookie/copyright/ad lines,
  * plus o->drop_patterns) and is listed in noise with the reason.
+ * HTML pages (ARTICLE_HTML) are read by src/article/html.c: the page's own metadata
+ * (JSON-LD, OpenGraph, <meta>, <title>; each field's origin in a->origin), the main content
+ * found Readability-style and written as a small email-safe HTML subset with absolute
+ * links; name, when it is an http(s) URL, resolves relative links.
  * Returns the article (caller frees with article_free()), or NULL with d set:
  * EX_NOINPUT when the file cannot be read, EX_DATAERR for a bad article (no title,
  * broken front matter, a date that is not a date, a url that is not http(s), a key that

@@ -12,8 +12,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
 #include <stdint.h>
+#include <time.h>
 
 struct diag;
 struct issue;

@@ -27,6 +27,9 @@ int cmd_compose(struct cli *c, int argc, char **argv);
 /* "gazette preview": the exact message one subscriber would get, with a lint report. */
 int cmd_preview(struct cli *c, int argc, char **argv);
 
+/* "gazette inbox PATH...|-": bounces, complaints and mailed unsubscribes applied to the list. */
+int cmd_inbox(struct cli *c, int argc, char **argv);
+
 /* "gazette render TEMPLATE [--data FILE] [--partials DIR]": any template with given data. */
 int cmd_render(struct cli *c, int argc, char **argv);
 
@@ -40,6 +43,9 @@ int cmd_send(struct cli *c, int argc, char **argv);
  */
 int send_pick_next(struct cli *c, const struct issue_select *sel, char **id,
     struct issue **is, struct diag *d);
+
+/* "gazette serve": unsubscribe, sign-up and confirm pages over HTTP (serve.h). */
+int cmd_serve(struct cli *c, int argc, char **argv);
 
 /* "gazette status": what each campaign's journal says. */
 int cmd_status(struct cli *c, int argc, char **argv);

@@ -36,6 +36,15 @@ struct config_newsletter {
     char *secret_env;           /* ... or environment variable */
     char *language;             /* html lang, e.g. "en" */
     char *postal_address;       /* sender's postal address (CAN-SPAM) */
+    bool verp;                  /* MAIL FROM bounce_to+TOKEN@... per message (verp.h) */
+    int verp_delimiter;         /* 0 '+', 1 '-' */
+};
+
+/* What `gazette inbox` makes of bounces (issue 13). */
+struct config_bounce {
+    long hard_after;            /* hard bounces (no such user/domain) before "bounced" */
+    long soft_after;            /* soft bounces ... */
+    long soft_days;             /* ... within this many days */
 };
 
 struct config_smtp {
@@ -86,6 +95,16 @@ struct config_log {
     bool syslog;
 };
 
+struct config_serve {
+    char *listen;               /* "127.0.0.1:8025", "[::1]:8025" or "unix:/path" */
+    long confirm_hours;         /* how long a sign-up's confirm link works */
+    char **tags;                /* tags a reader may pick on the sign-up form */
+    size_t ntags;
+    long signup_per_hour;       /* sign-ups per client address and hour; 0: no limit */
+    long apply_seconds;         /* how often accepted requests reach subscribers.yaml */
+    bool trust_proxy;           /* X-Forwarded-For from a loopback or Unix-socket peer */
+};
+
 /* DKIM signing (RFC 6376): every message is signed when selector, domain and key_file
    are all set (see dkim.h). */
 struct config_dkim {
@@ -102,8 +121,13 @@ struct config {
     struct config_paths paths;
     struct config_compose compose;
     struct config_log log;
+    struct config_serve serve;
     struct config_dkim dkim;
+    struct config_bounce bounce;
 };
+
+/* The VERP delimiter character of c ('+' or '-'). */
+#define CONFIG_VERP_DELIM(c) ((c)->newsletter.verp_delimiter == 1 ? '-' : '+')
 
 #define CONFIG_DEFAULT_PATH "gazette.yaml"
 

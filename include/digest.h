@@ -70,6 +70,16 @@ void digest_unsubscribe_url(const struct digest *g, const char *addr, struct buf
 /* The token of addr: base64url of an HMAC-SHA256 with the secret (22 characters). */
 void digest_token(const char *secret, const char *addr, char out[32]);
 /*
+ * With newsletter.verp: base (an address) with this subscriber's signed VERP token of the
+ * digest's campaign into out (emptied first): the message's MAIL FROM for base =
+ * bounce_to, the List-Unsubscribe mailto for base = unsubscribe_mailto.  -1 (out empty)
+ * when VERP is off, there is no secret, or the address would be too long.
+ */
+int digest_verp_address(const struct digest *g, const char *base, const char *addr,
+    struct buf *out);
+/* HMAC-SHA256 (RFC 2104) of m[0..n) with key into mac (for verp.c).  0, or -1 (no memory). */
+int digest_hmac(const char *key, const void *m, size_t n, unsigned char mac[32]);
+/*
  * Check the templates (template_dir over the built-in ones) for names that the data does
  * not have (docs/TEMPLATES.md): fn gets one diag per unknown name or missing partial,
  * with the template's path, line and column and a "did you mean".  Returns the number of

@@ -37,10 +37,10 @@ struct issue_select {
        articles earlier campaigns sent); NULL: none */
     bool (*skip)(void *ctx, const char *path);
     void *skip_ctx;
-    bool oldest_first;          /* files and folders: oldest article first (compose.order) */
     /* where "url:" entries of an issue file are fetched to (once: a Markdown file there
        with that url is read instead); NULL: the issue file's folder */
     const char *articles_dir;
+    bool oldest_first;          /* files and folders: oldest article first (compose.order) */
 };
 
 /*

@@ -48,6 +48,7 @@ static const char *const starttls_names[] = { "required", "opportunistic", "off"
 static const char *const journal_sync_names[] = { "batch", "message", NULL };
 static const char *const order_names[] = { "newest", "oldest", NULL };
 static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL };
+static const char *const verp_delimiters[] = { "+", "-", NULL };
 
 #define CONFIG_SECRET_MAX 65536     /* ours: a secret file (a password, a key) */
 
@@ -56,7 +57,9 @@ static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL 
 #define P(f) offsetof(struct config, paths.f)
 #define C(f) offsetof(struct config, compose.f)
 #define L(f) offsetof(struct config, log.f)
+#define SV(f) offsetof(struct config, serve.f)
 #define K(f) offsetof(struct config, dkim.f)
+#define B(f) offsetof(struct config, bounce.f)
 
 static const struct key keys[] = {
     { "newsletter", "name", K_STR, N(name), "Newsletter", 0, 0, NULL, "a short title" },
@@ -79,6 +82,10 @@ static const struct key keys[] = {
     { "newsletter", "language", K_STR, N(language), "en", 0, 0, NULL, "a language tag such as en" },
     { "newsletter", "postal_address", K_STR, N(postal_address), NULL, 0, 0, NULL,
       "the sender's postal address" },
+    { "newsletter", "verp", K_BOOL, N(verp), "false", 0, 0, NULL,
+      "true or false (true needs bounce_to and a secret)" },
+    { "newsletter", "verp_delimiter", K_ENUM, N(verp_delimiter), "+", 0, 0, verp_delimiters,
+      "+ or -" },
 
     { "smtp", "transport", K_ENUM, S(transport), "maildir", 0, 0, transport_names,
       "maildir, smtp or esmtp" },
@@ -137,18 +144,40 @@ static const struct key keys[] = {
 
     { "log", "syslog", K_BOOL, L(syslog), "false", 0, 0, NULL, "true or false" },
 
+    { "serve", "listen", K_STR, SV(listen), "127.0.0.1:8025", 0, 0, NULL,
+      "HOST:PORT such as 127.0.0.1:8025 or [::1]:8025, or unix:/path/to/socket" },
+    { "serve", "confirm_hours", K_INT, SV(confirm_hours), "48", 1, 8760, NULL,
+      "hours a sign-up's confirmation link works" },
+    { "serve", "tags", K_STRLIST, SV(tags), NULL, 0, 0, NULL,
+      "a list of tags readers may choose when they sign up" },
+    { "serve", "signup_per_hour", K_INT, SV(signup_per_hour), "10", 0, 100000, NULL,
+      "sign-ups per client address and hour, 0 for no limit" },
+    { "serve", "apply_seconds", K_INT, SV(apply_seconds), "5", 1, 3600, NULL,
+      "seconds between two batches of requests written to the subscriber list" },
+    { "serve", "trust_proxy", K_BOOL, SV(trust_proxy), "true", 0, 0, NULL,
+      "true or false (X-Forwarded-For from a loopback or Unix-socket peer)" },
+
     { "dkim", "selector", K_STR, K(selector), NULL, 0, 0, NULL,
       "a DNS label such as news2026 (SELECTOR._domainkey.DOMAIN)" },
     { "dkim", "domain", K_STR, K(domain), NULL, 0, 0, NULL,
       "the signing domain, the From domain or its parent (DMARC alignment)" },
     { "dkim", "key_file", K_PATH, K(key_file), NULL, 0, 0, NULL,
       "a PEM private key file (gazette dkim keygen writes one)" },
+
+    { "bounce", "hard_after", K_INT, B(hard_after), "1", 0, 1000, NULL,
+      "hard bounces (no such user or domain) before a subscriber is marked bounced; 0 never" },
+    { "bounce", "soft_after", K_INT, B(soft_after), "5", 0, 1000, NULL,
+      "soft bounces within soft_days before a subscriber is marked bounced; 0 never" },
+    { "bounce", "soft_days", K_INT, B(soft_days), "30", 1, 3650, NULL, "days" },
+
 };
 
 static const char *const sections[] = { "newsletter", "smtp", "paths", "compose", "log",
-    "dkim" };
+    "serve", "dkim", "bounce" };
 
 #define FIELD(c, k, type) ((type *)((char *)(c) + (k)->off))
+/* A K_STRLIST's count sits in the field named here. */
+#define COUNT(c, k) ((size_t *)((char *)(c) + ((k)->off == SV(tags) ? SV(ntags) : C(ndrop))))
 
 /* The port of a URL (after the host, "[v6]" included): -1 when one is written and is not
    a number from 1 to 65535, with [*pp, *pe) its text; 0 otherwise. */
@@ -254,9 +283,9 @@ config_free(struct config *c)
         case K_BOOL: case K_INT: case K_NUM: case K_ENUM:
             break;
         case K_STRLIST:
-            for (size_t j = 0; j < c->compose.ndrop; j++)
-                free(c->compose.drop_patterns[j]);
-            free(c->compose.drop_patterns);
+            for (size_t j = 0; j < *COUNT(c, k); j++)
+                free((*FIELD(c, k, char **))[j]);
+            free(*FIELD(c, k, char **));
             break;
         default:
             free(*FIELD(c, k, char *));
@@ -316,10 +345,13 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
                 v = v->items[i];
                 goto type;
             }
-        c->compose.drop_patterns = xcalloc(v->n, sizeof(char *));
+        for (size_t i = 0; i < *COUNT(c, k); i++)
+            free((*FIELD(c, k, char **))[i]);
+        free(*FIELD(c, k, char **));
+        *FIELD(c, k, char **) = xcalloc(v->n ? v->n : 1, sizeof(char *));
         for (size_t i = 0; i < v->n; i++)
-            c->compose.drop_patterns[i] = xstrdup(v->items[i]->str);
-        c->compose.ndrop = v->n;
+            (*FIELD(c, k, char **))[i] = xstrdup(v->items[i]->str);
+        *COUNT(c, k) = v->n;
         return 0;
     }
     if (v->type == VALUE_NULL) {
@@ -506,7 +538,7 @@ from_value(struct value *root, const char *path, struct diag *d)
                     "mean \"%s\"?", pr->key, hint);
             else
                 diag_setat(d, EX_CONFIG, pr->line, pr->col, "unknown section \"%s\"; the "
-                    "sections are newsletter, smtp, paths, compose, log and dkim", pr->key);
+                    "sections are newsletter, smtp, paths, compose, log, serve and dkim", pr->key);
             goto fail;
         }
         if (load_section(c, pr->key, pr->val, d) == -1)
@@ -652,11 +684,12 @@ config_dump(const struct config *c, struct buf *out)
             break;
         case K_STRLIST:
             buf_adds(out, "[");
-            for (size_t j = 0; j < c->compose.ndrop; j++) {
+            for (size_t j = 0; j < *COUNT(c, k); j++) {
+                const char *e = (*FIELD(c, k, char **))[j];
+
                 if (j)
                     buf_adds(out, ", ");
-                value_yaml_scalar(out, c->compose.drop_patterns[j],
-                    strlen(c->compose.drop_patterns[j]));
+                value_yaml_scalar(out, e, strlen(e));
             }
             buf_adds(out, "]");
             break;

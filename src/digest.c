@@ -27,6 +27,7 @@
 #include "tmpl.h"
 #include "util.h"
 #include "value.h"
+#include "verp.h"
 
 #define DIGEST_WRAP 72              /* text part: lines of at most 72 columns */
 #define DIGEST_IMAGE_PX 536         /* the article column of the default templates */
@@ -44,6 +45,7 @@ struct digest {
     const struct config *cfg;
     char *template_dir;
     char *secret;
+    char *campaign;                 /* for VERP tokens; NULL: none */
     struct value *data;             /* the shared data (placeholders in subscriber.*) */
     struct tmpl_partials *parts;
     struct mime_digest *mime;
@@ -336,6 +338,29 @@ hmac_sha256(const char *key, const unsigned char *m, size_t n, unsigned char mac
     explicit_bzero(k, sizeof(k));
     explicit_bzero(pad, sizeof(pad));
     return ok ? 0 : -1;
+}
+
+int
+digest_hmac(const char *key, const void *m, size_t n, unsigned char mac[32])
+{
+    return hmac_sha256(key, m, n, mac);
+}
+
+int
+digest_verp_address(const struct digest *g, const char *base, const char *addr,
+    struct buf *out)
+{
+    char tok[VERP_TOKEN_LEN + 1];
+
+    if (!g->cfg->newsletter.verp || g->secret == NULL || base == NULL)
+        return -1;
+    verp_token(g->secret, addr, g->campaign ? g->campaign : "", tok);
+    buf_reset(out);
+    if (verp_address(base, CONFIG_VERP_DELIM(g->cfg), tok, out) == -1) {
+        buf_reset(out);
+        return -1;
+    }
+    return 0;
 }
 
 void
@@ -844,6 +869,57 @@ fix_article(struct value *a, const struct config *c)
     }
 }
 
+/*
+ * Writing direction (EMAIL-CHECKLIST X1, issue 9): a language tag whose primary subtag
+ * or script is written right to left gives "rtl".  BCP 47 / ISO 639 codes.
+ */
+static bool
+lang_is_rtl(const char *tag)
+{
+    static const char *const rtl[] = { "ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw",
+        "ji", "ks", "ku-arab", "mzn", "nqo", "pnb", "ps", "sd", "syr", "ug", "ur", "yi", NULL };
+    size_t pl = strcspn(tag, "-_");
+
+    for (size_t i = 0; rtl[i] != NULL; i++) {
+        size_t l = strlen(rtl[i]);
+
+        if (ascii_strncasecmp(tag, rtl[i], l) == 0 && (tag[l] == '\0' || tag[l] == '-' ||
+            tag[l] == '_') && (strchr(rtl[i], '-') != NULL || l == pl))
+            return true;
+    }
+    /* a script subtag: sr-Arab, pa-Arab, yi-Hebr... */
+    for (const char *p = tag; (p = strpbrk(p, "-_")) != NULL; p++)
+        if ((ascii_strncasecmp(p + 1, "arab", 4) == 0 || ascii_strncasecmp(p + 1, "hebr", 4) == 0
+            || ascii_strncasecmp(p + 1, "syrc", 4) == 0 || ascii_strncasecmp(p + 1, "thaa", 4) == 0)
+            && (p[5] == '\0' || p[5] == '-' || p[5] == '_'))
+            return true;
+    return false;
+}
+
+/* The direction of text by its first strongly directional character: 1 rtl, 0 ltr, -1
+   none (digits, punctuation, emoji only).  Unicode's bidi classes, roughly (UAX #9 P2). */
+static int
+text_dir(const char *s)
+{
+    size_t len;
+
+    for (const char *p = s; p != NULL && *p; p += len) {
+        unsigned c = decode(p, &len);
+
+        if ((c >= 0x590 && c <= 0x8ff) || (c >= 0xfb1d && c <= 0xfdff) ||
+            (c >= 0xfe70 && c <= 0xfefe) || (c >= 0x10800 && c <= 0x10fff) ||
+            (c >= 0x1e800 && c <= 0x1efff))
+            return 1;
+        if (IS_ALPHA(c) || (c >= 0xc0 && c < 0x2000 && c != 0xd7 && c != 0xf7) ||
+            (c >= 0x3040 && c < 0xd800) || (c >= 0xf900 && c < 0xfb1d) ||
+            (c >= 0x20000 && c < 0x30000))
+            return 0;
+        if (len == 0)
+            break;
+    }
+    return -1;
+}
+
 /* Month names by language (ISO 639-1), for dates that read naturally in the newsletter's
    language; a language not here gets the ISO form. */
 static const struct {
@@ -929,57 +1005,6 @@ digest_format_date(const char *iso, const char *lang, struct buf *out)
     return 0;
 }
 
-/*
- * Writing direction (EMAIL-CHECKLIST X1, issue 9): a language tag whose primary subtag
- * or script is written right to left gives "rtl".  BCP 47 / ISO 639 codes.
- */
-static bool
-lang_is_rtl(const char *tag)
-{
-    static const char *const rtl[] = { "ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw",
-        "ji", "ks", "ku-arab", "mzn", "nqo", "pnb", "ps", "sd", "syr", "ug", "ur", "yi", NULL };
-    size_t pl = strcspn(tag, "-_");
-
-    for (size_t i = 0; rtl[i] != NULL; i++) {
-        size_t l = strlen(rtl[i]);
-
-        if (ascii_strncasecmp(tag, rtl[i], l) == 0 && (tag[l] == '\0' || tag[l] == '-' ||
-            tag[l] == '_') && (strchr(rtl[i], '-') != NULL || l == pl))
-            return true;
-    }
-    /* a script subtag: sr-Arab, pa-Arab, yi-Hebr... */
-    for (const char *p = tag; (p = strpbrk(p, "-_")) != NULL; p++)
-        if ((ascii_strncasecmp(p + 1, "arab", 4) == 0 || ascii_strncasecmp(p + 1, "hebr", 4) == 0
-            || ascii_strncasecmp(p + 1, "syrc", 4) == 0 || ascii_strncasecmp(p + 1, "thaa", 4) == 0)
-            && (p[5] == '\0' || p[5] == '-' || p[5] == '_'))
-            return true;
-    return false;
-}
-
-/* The direction of text by its first strongly directional character: 1 rtl, 0 ltr, -1
-   none (digits, punctuation, emoji only).  Unicode's bidi classes, roughly (UAX #9 P2). */
-static int
-text_dir(const char *s)
-{
-    size_t len;
-
-    for (const char *p = s; p != NULL && *p; p += len) {
-        unsigned c = decode(p, &len);
-
-        if ((c >= 0x590 && c <= 0x8ff) || (c >= 0xfb1d && c <= 0xfdff) ||
-            (c >= 0xfe70 && c <= 0xfefe) || (c >= 0x10800 && c <= 0x10fff) ||
-            (c >= 0x1e800 && c <= 0x1efff))
-            return 1;
-        if (IS_ALPHA(c) || (c >= 0xc0 && c < 0x2000 && c != 0xd7 && c != 0xf7) ||
-            (c >= 0x3040 && c < 0xd800) || (c >= 0xf900 && c < 0xfb1d) ||
-            (c >= 0x20000 && c < 0x30000))
-            return 0;
-        if (len == 0)
-            break;
-    }
-    return -1;
-}
-
 static struct value *
 build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     const struct digest_issue *iss)
@@ -1029,6 +1054,16 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
         const char *sum = o->summaries && o->summaries[i] ? o->summaries[i] : arts[i]->summary;
 
         fix_article(a, o->cfg);
+        {
+            /* its own direction, from its text; the newsletter's when the text has none */
+            int dir = text_dir(arts[i]->title);
+
+            if (dir == -1)
+                dir = text_dir(sum);
+            if (dir == -1)
+                dir = text_dir(arts[i]->body_text);
+            value_set_str(a, "dir", dir == 1 || (dir == -1 && rtl) ? "rtl" : "ltr");
+        }
         /* the image box: at most the column's 536 px, the height scaled with it; both or
            neither (an image that does not load then leaves no blank box) */
         if (arts[i]->image_width > 0 && arts[i]->image_height > 0) {
@@ -1054,16 +1089,6 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
         /* the source line is left out, not left empty, when there is nothing to put in */
         value_set(a, "meta", value_new_bool(arts[i]->source != NULL ||
             arts[i]->author != NULL || arts[i]->date != NULL));
-        {
-            /* its own direction, from its text; the newsletter's when the text has none */
-            int dir = text_dir(arts[i]->title);
-
-            if (dir == -1)
-                dir = text_dir(sum);
-            if (dir == -1)
-                dir = text_dir(arts[i]->body_text);
-            value_set_str(a, "dir", dir == 1 || (dir == -1 && rtl) ? "rtl" : "ltr");
-        }
         value_set(a, "number", value_new_num((double)(i + 1)));
         value_set(a, "first", value_new_bool(i == 0));
         value_set(a, "last", value_new_bool(i + 1 == n));
@@ -1176,6 +1201,14 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
         if ((g->dkim = dkim_new(c->dkim.domain, c->dkim.selector, c->dkim.key_file,
             d)) == NULL)
             goto fail;
+    }
+    g->campaign = o->campaign ? xstrdup(o->campaign) : NULL;
+    if (c->newsletter.verp && (g->secret == NULL || c->newsletter.bounce_to == NULL)) {
+        diag_set(d, EX_CONFIG, "newsletter.verp needs %s; add %s",
+            g->secret == NULL ? "a secret to sign its tokens" : "a bounce address",
+            g->secret == NULL ? "newsletter.secret_file or newsletter.secret_env" :
+            "newsletter.bounce_to: bounces@your.domain");
+        goto fail;
     }
     g->parts = tmpl_partials_new(source, g);
     if ((g->t_subject = load(g, "subject", d)) == NULL ||
@@ -1301,6 +1334,7 @@ digest_free(struct digest *g)
     buf_fini(&g->subj);
     free(g->subj_slots.v);
     free(g->template_dir);
+    free(g->campaign);
     if (g->secret != NULL) {
         explicit_bzero(g->secret, strlen(g->secret));
         free(g->secret);
@@ -1483,12 +1517,13 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
 {
     struct mime_personal p;
     struct slots *sl = NULL;
-    struct buf subj, unsub, text, html;
+    struct buf subj, unsub, text, html, mailto;
     struct mime_str whole[2];
     int rc = -1;
 
     buf_init(&subj, 0);
     buf_init(&unsub, 0);
+    buf_init(&mailto, 0);
     buf_init(&text, 0);
     buf_init(&html, 0);
     memset(&p, 0, sizeof(p));
@@ -1498,6 +1533,11 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
     if (g->cfg->newsletter.unsubscribe_url != NULL)
         p.unsub_url = buf_str(&unsub);
     p.unsub_mailto = g->cfg->newsletter.unsubscribe_mailto;
+    /* with VERP, the mailto address carries the token too (unsubscribe+TOKEN@...), so
+       that `gazette inbox` knows who asked, even from another address */
+    if (p.unsub_mailto != NULL && g->cfg->newsletter.verp &&
+        digest_verp_address(g, p.unsub_mailto, sub->addr, &mailto) == 0)
+        p.unsub_mailto = buf_str(&mailto);
     sl = xmalloc(sizeof(*sl));
     fill_slots(g, sub, buf_str(&unsub), sl);
     if (g->personal) {
@@ -1535,6 +1575,7 @@ out:
     }
     buf_fini(&subj);
     buf_fini(&unsub);
+    buf_fini(&mailto);
     buf_fini(&text);
     buf_fini(&html);
     return rc;

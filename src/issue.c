@@ -106,7 +106,8 @@ one(struct issue *is, const char *path, const struct article_opts *ao,
 static bool
 is_article_name(const char *name)
 {
-    static const char *const exts[] = { ".md", ".markdown", ".yaml", ".yml", ".txt" };
+    static const char *const exts[] = { ".md", ".markdown", ".yaml", ".yml", ".txt", ".html",
+        ".htm" };
     size_t n = strlen(name);
 
     if (name[0] == '.')

@@ -607,10 +607,11 @@ work(void *arg)
     struct worker *w = arg;
     struct run *r = w->r;
     struct transport *t = NULL;
-    struct buf msg;
+    struct buf msg, vfrom;
     struct job j;
 
     buf_init(&msg, MESSAGE_MAX);
+    buf_init(&vfrom, 0);
     while (take(r, w->id, &j)) {
         struct transport_result res;
         struct transport_msg m;
@@ -636,6 +637,11 @@ work(void *arg)
             h.seq = journal_add(h.j, j.s->addr, JOURNAL_START, 0, NULL, NULL, 0);
         memset(&m, 0, sizeof(m));
         m.from = r->from;
+        /* VERP: this subscriber's signed return path (the campaign's token), so that a
+           bounce relayed back hours later still names both */
+        if (r->cfg->newsletter.verp &&
+            digest_verp_address(r->o->digest, r->from, j.s->addr, &vfrom) == 0)
+            m.from = buf_str(&vfrom);
         m.rcpt = j.s->addr;
         m.data = buf_str(&msg);
         m.len = msg.len;
@@ -666,6 +672,7 @@ work(void *arg)
     if (t != NULL)
         r->ops->close(t);
     buf_fini(&msg);
+    buf_fini(&vfrom);
     pthread_mutex_lock(&r->mu);
     r->running--;
     pthread_cond_broadcast(&r->cv);

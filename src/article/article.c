@@ -16,6 +16,7 @@
 #include "article.h"
 #include "buf.h"
 #include "diag.h"
+#include "html.h"
 #include "util.h"
 #include "value.h"
 #include "article_int.h"
@@ -399,7 +400,7 @@ article_parse(const char *text, size_t len, enum article_format format, const ch
         text += 3;                                  /* a byte order mark */
         len -= 3;
     }
-    if (format != ARTICLE_TEXT) {
+    if (format != ARTICLE_TEXT && format != ARTICLE_HTML) {
         int line, col;
 
         if (!utf8_is_valid(text, len)) {
@@ -421,6 +422,9 @@ article_parse(const char *text, size_t len, enum article_format format, const ch
         break;
     case ARTICLE_TEXT:
         rc = art_parse_text(&c, text, len);
+        break;
+    case ARTICLE_HTML:
+        rc = article_html_parse(text, len, art_url_is_web(a->path) ? a->path : NULL, NULL, a, d);
         break;
     }
     if (rc == 0) {
@@ -474,6 +478,10 @@ article_load(const char *path, const struct article_opts *o, struct diag *d)
     }
     if (has_suffix(path, ".txt"))
         known = true;
+    if (has_suffix(path, ".html") || has_suffix(path, ".htm")) {
+        f = ARTICLE_HTML;
+        known = true;
+    }
     if (!known) {
         const char *p = text;
 

@@ -16,8 +16,8 @@
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
-#include "digest.h"
 #include "fetch.h"
+#include "digest.h"
 #include "log.h"
 #include "util.h"
 #include "value.h"
@@ -38,7 +38,7 @@ static const char usage_text[] =
     "date and title, to read and edit before composing.  A page that cannot be fetched\n"
     "is named with the HTTP status or the error, and nothing is written for it.\n";
 
-static const char *const formats[] = { "Markdown", "YAML", "scraped text" };
+static const char *const formats[] = { "Markdown", "YAML", "scraped text", "HTML" };
 
 static struct value *
 describe(const struct article *a)

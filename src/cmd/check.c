@@ -16,9 +16,9 @@
 #include "config.h"
 #include "diag.h"
 #include "digest.h"
+#include "dkim.h"
 #include "issue.h"
 #include "article.h"
-#include "dkim.h"
 #include "log.h"
 #include "subs.h"
 #include "transport.h"
@@ -162,13 +162,11 @@ check_run(const struct config *cfg)
         diag_path(&d, cfg->paths.articles);
         problem(&d, &rc);
     } else {
-        struct issue_select sel;
+        struct issue_select sel = { .keep_going = true };
         struct article_opts ao;
         struct issue *is;
         char *dir = cfg->paths.articles;
 
-        memset(&sel, 0, sizeof(sel));
-        sel.keep_going = true;
         memset(&ao, 0, sizeof(ao));
         ao.allow_html = cfg->compose.allow_html;
         ao.drop_patterns = (const char *const *)cfg->compose.drop_patterns;

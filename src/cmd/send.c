@@ -23,12 +23,14 @@
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
+#include "inbox.h"
 #include "digest.h"
 #include "issue.h"
 #include "journal.h"
 #include "lint.h"
 #include "log.h"
 #include "mailer.h"
+#include "reqlog.h"
 #include "subs.h"
 #include "transport.h"
 #include "util.h"
@@ -307,7 +309,6 @@ send_pick_next(struct cli *c, const struct issue_select *sel, char **id, struct 
     if (sel != NULL)
         so.sel = *sel;
     so.sel.oldest_first = c->cfg->compose.order == CONFIG_ORDER_OLDEST;
-    so.sel.articles_dir = c->cfg->paths.articles;
     return pick(c, &so, id, is, d);
 }
 
@@ -452,7 +453,9 @@ prepare(struct run *r, struct diag *d)
     const struct config *cfg = r->c->cfg;
     struct digest_opts dop;
 
-    if ((r->list = subs_load(cli_subs_path(r->c), 0, NULL, d)) == NULL ||
+    /* what `gazette serve` accepted first: an acknowledged unsubscribe is never sent to */
+    if (cli_apply_requests(r->c, d) == -1 ||
+        (r->list = subs_load(cli_subs_path(r->c), 0, NULL, d)) == NULL ||
         config_secret(cfg, &r->secret, d) == -1 ||
         (!r->so.dry_run && config_password(cfg, &r->password, d) == -1))
         return -1;
@@ -529,6 +532,23 @@ send_test(struct run *r)
     return 0;
 }
 
+/* The campaign's subject, for status (as everyone gets it; personal parts by name). */
+static void
+save_subject(struct run *r)
+{
+    struct buf subj, tx, ht;
+    struct diag sd = DIAG_INIT;
+
+    buf_init(&subj, 0);
+    buf_init(&tx, 0);
+    buf_init(&ht, 0);
+    if (digest_parts(r->g, NULL, &subj, &tx, &ht, &sd) == 0)
+        (void)campaign_save_subject(r->c->cfg->paths.state_dir, r->id, buf_str(&subj), &sd);
+    buf_fini(&subj);
+    buf_fini(&tx);
+    buf_fini(&ht);
+}
+
 /*
  * The campaign's journal: one run at a time (a busy one is 75, quietly), and what was
  * done already; the manifest is saved with the first run.  A dry run only reads it (none
@@ -554,22 +574,11 @@ open_journal(struct run *r)
             rc = cli_fail(&d);
         goto out;
     }
-    if ((mf = campaign_manifest(state, r->id)) == NULL &&
-        campaign_save(state, r->id, r->is, &d) == -1)
-        rc = cli_fail(&d);
-    else if (mf == NULL) {
-        /* the subject, for status (as everyone gets it; personal parts by name) */
-        struct buf subj, tx, ht;
-        struct diag sd = DIAG_INIT;
-
-        buf_init(&subj, 0);
-        buf_init(&tx, 0);
-        buf_init(&ht, 0);
-        if (digest_parts(r->g, NULL, &subj, &tx, &ht, &sd) == 0)
-            (void)campaign_save_subject(state, r->id, buf_str(&subj), &sd);
-        buf_fini(&subj);
-        buf_fini(&tx);
-        buf_fini(&ht);
+    if ((mf = campaign_manifest(state, r->id)) == NULL) {
+        if (campaign_save(state, r->id, r->is, &d) == -1)
+            rc = cli_fail(&d);
+        else
+            save_subject(r);
     }
 out:
     free(mf);
@@ -750,7 +759,6 @@ cmd_send(struct cli *c, int argc, char **argv)
 
         summary(r.id, &r.st, true);
         rc = cli_fail(&d);
-        /* shown by status, until a later run of the campaign starts */
         (void)campaign_mark_stopped(c->cfg->paths.state_dir, r.id, d.msg, &sd);
         goto out;
     }
@@ -815,6 +823,28 @@ json_str(const char *s)
             putchar(*s);
     }
     putchar('"');
+}
+
+/* Subscribers' requests accepted by `gazette serve` and not yet in the list. */
+static void
+show_requests(struct cli *c)
+{
+    struct diag d = DIAG_INIT;
+    size_t n;
+    time_t oldest;
+    char when[32];
+    struct tm tm;
+
+    if (reqlog_pending(c->cfg->paths.state_dir, &n, &oldest, &d) == -1) {
+        diag_print(&d);
+        return;
+    }
+    if (n == 0)
+        return;
+    gmtime_r(&oldest, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    printf("subscriber requests: %zu pending (oldest %s); the next send or 'gazette "
+        "subscribers' applies them\n", n, when);
 }
 
 int
@@ -936,11 +966,22 @@ cmd_status(struct cli *c, int argc, char **argv)
             free(subject);
             continue;
         }
-        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu %s  %s%s%s%s%s\n",
+        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu %s  %s%s%s%s%s",
             cl.v[i].id, cl.v[i].number, state, n.n[JOURNAL_SENT],
             n.n[JOURNAL_TEMPFAIL] + n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN],
             pid != 0 ? "in flight" : "uncertain", when, next ? ", next try after " : "",
             nextw, stopped ? ": " : "", stopped ? stopped : "");
+        {
+            /* what came back (gazette inbox) */
+            struct inbox_counts ic;
+
+            if (inbox_campaign_counts(c->cfg->paths.state_dir, cl.v[i].id, &ic, &d) == 0 &&
+                ic.bounces + ic.complaints + ic.unsubscribes > 0)
+                printf("  %zu bounces, %zu complaints, %zu unsubscribes", ic.bounces,
+                    ic.complaints, ic.unsubscribes);
+            diag_clear(&d);
+            putchar('\n');
+        }
         if (subject != NULL && log_level() >= LOGLEVEL_NORMAL)
             printf("%-24s \"%s\"\n", "", subject);
         free(stopped);
@@ -950,5 +991,6 @@ cmd_status(struct cli *c, int argc, char **argv)
         fputs(cl.n ? "\n]\n" : "]\n", stdout);
     campaign_list_fini(&cl);
     free(dir);
+    show_requests(c);
     return rc;
 }

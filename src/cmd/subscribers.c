@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
+#include "inbox.h"
 #include "log.h"
 #include "subs.h"
 #include "util.h"
@@ -117,12 +118,18 @@ join_tags(struct buf *out, const struct subscriber *s, const char *sep)
     }
 }
 
+/*
+ * hist (NULL: none): what `gazette inbox` recorded, shown as SINCE and REASON columns of
+ * the table (with --status bounced or unsubscribed).
+ */
 static void
-write_list(struct buf *out, const struct subs *list, const struct filter *f, enum fmt fmt)
+write_list(struct buf *out, const struct subs *list, const struct filter *f, enum fmt fmt,
+    const struct inbox_history *hist)
 {
-    size_t w[3] = { 5, 4, 6 }, n = 0;
+    size_t w[4] = { 5, 4, 6, 6 }, n = 0;
     const char **fk = NULL;
     size_t nfk = 0;
+    char date[11], why[256];
 
     switch (fmt) {
     case FMT_TABLE:
@@ -137,10 +144,17 @@ write_list(struct buf *out, const struct subs *list, const struct filter *f, enu
                 w[1] = width(s->name);
             if (width(subs_status_name(s->status)) > w[2])
                 w[2] = width(subs_status_name(s->status));
+            if (hist != NULL && inbox_history_find(hist, s->addr, date, why, sizeof(why)) &&
+                width(why) > w[3])
+                w[3] = width(why);
         }
         pad(out, "EMAIL", w[0] + 2);
         pad(out, "NAME", w[1] + 2);
         pad(out, "STATUS", w[2] + 2);
+        if (hist != NULL) {
+            pad(out, "SINCE", 12);
+            pad(out, "REASON", w[3] + 2);
+        }
         buf_adds(out, "TAGS\n");
         for (size_t i = 0; i < list->n; i++) {
             const struct subscriber *s = &list->v[i];
@@ -150,6 +164,14 @@ write_list(struct buf *out, const struct subs *list, const struct filter *f, enu
             pad(out, s->email, w[0] + 2);
             pad(out, s->name, w[1] + 2);
             pad(out, subs_status_name(s->status), w[2] + 2);
+            if (hist != NULL) {
+                if (!inbox_history_find(hist, s->addr, date, why, sizeof(why))) {
+                    memcpy(date, "-", 2);
+                    memcpy(why, "-", 2);
+                }
+                pad(out, date, 12);
+                pad(out, why, w[3] + 2);
+            }
             join_tags(out, s, ",");
             buf_addc(out, '\n');
         }
@@ -348,7 +370,16 @@ do_read(struct cli *c, const char *cmd, int argc, char **argv)
                 log_info("%s: %zu", subs_status_name((enum subs_status)i), by[i]);
         }
     } else
-        write_list(&out, list, &f, fmt);
+    {
+        /* who left and why: the inbox's record, for those it made bounced or unsubscribed */
+        struct inbox_history *h = NULL;
+
+        if (fmt == FMT_TABLE && strcmp(cmd, "list") == 0 && (f.status == SUBS_BOUNCED ||
+            f.status == SUBS_UNSUBSCRIBED))
+            h = inbox_history_load(c->cfg->paths.state_dir);
+        write_list(&out, list, &f, fmt, h);
+        inbox_history_free(h);
+    }
     rc = print_buf(&out);
     buf_fini(&out);
     subs_free(list);
@@ -614,226 +645,6 @@ email_hint(const char *v, struct buf *hint)
 
 static const char *const known_cols[] = { "email", "name", "status", "tags", "subscribed_at" };
 
-/* An import in progress: the header's columns, the changes so far and what they own. */
-struct import {
-    struct msgs msgs;           /* the rows' problems, printed in line order */
-    char sep;                   /* the delimiter */
-    const char *path;
-    enum col cols[CSV_MAX_COLS];
-    char *colname[CSV_MAX_COLS];
-    int ncols;
-    struct subs_change *ch;
-    size_t *lines;              /* the CSV line of each change */
-    size_t nch, cap;
-    char **owned;               /* strings and arrays the changes point into */
-    size_t nowned, ownedcap;
-    size_t counts[5];           /* by enum subs_change.done */
-};
-
-static void *
-own(struct import *im, void *p)
-{
-    if (im->nowned == im->ownedcap) {
-        im->ownedcap = im->ownedcap ? im->ownedcap * 2 : 256;
-        im->owned = xreallocarray(im->owned, im->ownedcap, sizeof(*im->owned));
-    }
-    im->owned[im->nowned++] = p;
-    return p;
-}
-
-/* The header row: which column is what; exactly one email column. */
-static int
-read_header(struct import *im, struct subs_csv *csv, struct buf *hdrbuf)
-{
-    size_t offs[CSV_MAX_COLS];
-    int have_email = 0;
-
-    im->ncols = subs_csv_record(csv, hdrbuf, offs, CSV_MAX_COLS);
-    if (im->ncols <= 0) {
-        log_warnx("%s:%zu: expected a header row such as \"email,name,tags\"", im->path,
-            csv->line);
-        return -1;
-    }
-    for (int i = 0; i < im->ncols; i++) {
-        char *h = trim(hdrbuf->p + offs[i]);
-
-        im->colname[i] = h;
-        if (ascii_strcasecmp(h, "email") == 0 || ascii_strcasecmp(h, "e-mail") == 0 ||
-            ascii_strcasecmp(h, "email address") == 0) {
-            im->cols[i] = COL_EMAIL;
-            have_email++;
-        } else if (ascii_strcasecmp(h, "name") == 0)
-            im->cols[i] = COL_NAME;
-        else if (ascii_strcasecmp(h, "status") == 0)
-            im->cols[i] = COL_STATUS;
-        else if (ascii_strcasecmp(h, "tags") == 0)
-            im->cols[i] = COL_TAGS;
-        else if (ascii_strcasecmp(h, "subscribed_at") == 0)
-            im->cols[i] = COL_AT;
-        else
-            im->cols[i] = COL_FIELD;
-    }
-    /* the header is checked once, here: a problem with it is one error, not one per row */
-    for (int i = 0; i < im->ncols; i++) {
-        if (im->colname[i][0] == '\0') {
-            log_warnx("%s:%zu: column %d of the header row has no name; name it (it becomes "
-                "a field) or remove it; nothing was imported", im->path, csv->line, i + 1);
-            return -1;
-        }
-        for (int j = 0; j < i; j++)
-            if (ascii_strcasecmp(im->colname[i], im->colname[j]) == 0) {
-                log_warnx("%s:%zu: the header row has the column \"%s\" twice; keep one; "
-                    "nothing was imported", im->path, csv->line, im->colname[i]);
-                return -1;
-            }
-        for (size_t k = 0; im->cols[i] == COL_FIELD && k < ARRAY_LEN(known_cols); k++) {
-            bool have = false;
-
-            for (int j = 0; j < im->ncols; j++)
-                have |= im->cols[j] != COL_FIELD &&
-                    ascii_strcasecmp(im->colname[j], known_cols[k]) == 0;
-            if (!have && edit_distance(im->colname[i], known_cols[k]) <= 2 &&
-                strlen(im->colname[i]) >= 4) {
-                log_warnx("%s:%zu: column \"%s\"; did you mean \"%s\"? (a column that is not "
-                    "email, name, status, tags or subscribed_at becomes a field); nothing was "
-                    "imported", im->path, csv->line, im->colname[i], known_cols[k]);
-                return -1;
-            }
-        }
-    }
-    if (have_email != 1) {
-        log_warnx("%s:%zu: the header row needs exactly one \"email\" column (the columns "
-            "are separated by \"%s\"; --delimiter sets another); nothing was imported",
-            im->path, csv->line, im->sep == '\t' ? "tab" : (char[]){ im->sep, '\0' });
-        return -1;
-    }
-    return 0;
-}
-
-/* One cell into the change x, by its column. */
-static void
-take_cell(struct import *im, struct subs_change *x, int i, char *v, const char **tags,
-    const char **fk, const char **fv)
-{
-    switch (im->cols[i]) {
-    case COL_EMAIL:
-        x->email = v;
-        break;
-    case COL_NAME:
-        if (*v)
-            x->name = v;
-        break;
-    case COL_STATUS:
-        if (*v && (x->status = subs_status_parse(v)) == -1)
-            x->status = -2;
-        break;
-    case COL_TAGS:
-        if (*v) {
-            x->tags = tags;
-            for (char *t = v, *semi; t != NULL && x->ntags < SUBS_MAX_TAGS_CSV; t = semi) {
-                if ((semi = strchr(t, ';')) != NULL)
-                    *semi++ = '\0';
-                t = trim(t);
-                if (*t)
-                    tags[x->ntags++] = t;
-            }
-        }
-        break;
-    case COL_AT:
-        if (*v)
-            x->subscribed_at = v;
-        break;
-    case COL_FIELD:
-        if (*v) {
-            x->fkeys = fk;
-            x->fvals = fv;
-            fk[x->nfields] = im->colname[i];
-            fv[x->nfields++] = v;
-        }
-        break;
-    }
-}
-
-/* A data row (n cells) into one more UPSERT change; a row without email or with an
-   unknown status is reported and counted as rejected. */
-static void
-take_row(struct import *im, char **cell, int n, size_t line)
-{
-    struct subs_change *x;
-    const char **tags, **fk, **fv;
-    const char *h;
-    struct buf hint;
-
-    if (n > im->ncols) {
-        msg_add(&im->msgs, line, "%d cells, but the header row has %d columns; quote a "
-            "value that holds \"%s\" (\"Doe, Jane\")", n, im->ncols, im->sep == '\t' ? "tab" :
-            (char[]){ im->sep, '\0' });
-        im->counts[SUBS_DONE_REJECTED]++;
-        return;
-    }
-    if (im->nch == im->cap) {
-        im->cap = im->cap ? im->cap * 2 : 64;
-        im->ch = xreallocarray(im->ch, im->cap, sizeof(*im->ch));
-        im->lines = xreallocarray(im->lines, im->cap, sizeof(*im->lines));
-    }
-    x = &im->ch[im->nch];
-    memset(x, 0, sizeof(*x));
-    x->op = SUBS_UPSERT;
-    x->status = -1;
-    im->lines[im->nch] = line;
-    tags = own(im, xcalloc(SUBS_MAX_TAGS_CSV, sizeof(char *)));
-    fk = own(im, xcalloc((size_t)im->ncols, sizeof(char *)));
-    fv = own(im, xcalloc((size_t)im->ncols, sizeof(char *)));
-    for (int i = 0; i < im->ncols && i < n; i++)
-        take_cell(im, x, i, own(im, xstrdup(cell[i])), tags, fk, fv);
-    if (x->email == NULL || x->email[0] == '\0') {
-        msg_add(&im->msgs, line, "no email in this row; skipped");
-        im->counts[SUBS_DONE_REJECTED]++;
-        return;
-    }
-    buf_init(&hint, 0);
-    if ((h = email_hint(x->email, &hint)) != NULL) {
-        msg_add(&im->msgs, line, "\"%s\" is not an address; %s", x->email, h);
-        im->counts[SUBS_DONE_REJECTED]++;
-        buf_fini(&hint);
-        return;
-    }
-    buf_fini(&hint);
-    if (x->status == -2) {
-        msg_add(&im->msgs, line, "unknown status; use active, pending, unsubscribed or "
-            "bounced");
-        im->counts[SUBS_DONE_REJECTED]++;
-        return;
-    }
-    im->nch++;
-}
-
-/* Every data row; -1 (reported) at a broken record. */
-static int
-read_rows(struct import *im, struct subs_csv *csv, struct buf *rec)
-{
-    size_t offs[CSV_MAX_COLS];
-    int n;
-
-    while ((n = subs_csv_record(csv, rec, offs, CSV_MAX_COLS)) != 0) {
-        char *cell[CSV_MAX_COLS];
-        bool blank = true;
-
-        if (n < 0) {
-            msg_add(&im->msgs, csv->line, "%s; nothing was imported", n == -1 ?
-                "a quoted field is not closed; end it with \"" : "too many columns");
-            return -1;
-        }
-        for (int i = 0; i < n; i++) {
-            cell[i] = trim(rec->p + offs[i]);
-            blank &= cell[i][0] == '\0';
-        }
-        if (!blank)
-            take_row(im, cell, n, csv->line);
-    }
-    return 0;
-}
-
 static int
 do_import(struct cli *c, int argc, char **argv)
 {
@@ -845,12 +656,20 @@ do_import(struct cli *c, int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     struct diag d = DIAG_INIT;
-    struct import im;
-    struct buf rec, hdrbuf;
+    struct subs_change *ch = NULL;
+    size_t nch = 0, cap = 0, counts[5] = { 0 };
+    struct buf rec, hdrbuf, hint;
     struct subs_csv csv;
-    size_t len;
-    char *text = NULL, sep = 0;
-    int rc = EX_DATAERR, opt;
+    struct msgs msgs = { NULL, 0, 0 };
+    enum col cols[CSV_MAX_COLS];
+    char *colname[CSV_MAX_COLS];
+    size_t offs[CSV_MAX_COLS];
+    size_t *lines = NULL, len;
+    char *text = NULL, **owned = NULL;
+    size_t nowned = 0, ownedcap = 0;
+    const char *path;
+    char sep = 0;
+    int ncols, n, rc = EX_DATAERR, have_email = 0, opt;
 
     optind = 0;
     while ((opt = getopt_long(argc, argv, "d:hvq", opts, NULL)) != -1) {
@@ -876,16 +695,16 @@ do_import(struct cli *c, int argc, char **argv)
     }
     if (optind + 1 != argc)
         return cli_usage("subscribers", "import takes one FILE.csv");
-    memset(&im, 0, sizeof(im));
-    im.path = argv[optind];
+    path = argv[optind];
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
-    if ((text = read_file_max(im.path, CSV_MAX_FILE, &len)) == NULL) {
-        log_warnx("%s: cannot read: %s", im.path, read_file_strerror(errno));
+    if ((text = read_file_max(path, CSV_MAX_FILE, &len)) == NULL) {
+        log_warnx("%s: cannot read: %s", path, read_file_strerror(errno));
         return EX_NOINPUT;
     }
     buf_init(&rec, CSV_MAX_FILE);
     buf_init(&hdrbuf, 0);
+    buf_init(&hint, 0);
     csv.p = text;
     csv.end = text + len;
     csv.nextline = 1;
@@ -893,10 +712,9 @@ do_import(struct cli *c, int argc, char **argv)
     if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
         csv.p += 3;
     if (!utf8_is_valid(text, len)) {
-        log_warnx("%s: not valid UTF-8; save the file as UTF-8 (CSV UTF-8)", im.path);
+        log_warnx("%s: not valid UTF-8; save the file as UTF-8 (CSV UTF-8)", path);
         goto out;
     }
-    /* the delimiter: --delimiter, else a "sep=X" first line (Excel's), else the header's */
     if (csv.end - csv.p >= 5 && ascii_strncasecmp(csv.p, "sep=", 4) == 0 &&
         csv.p[4] != '\n' && csv.p[4] != '\r') {
         const char *nl = memchr(csv.p, '\n', (size_t)(csv.end - csv.p));
@@ -906,51 +724,226 @@ do_import(struct cli *c, int argc, char **argv)
         csv.p = nl ? nl + 1 : csv.end;
         csv.nextline = 2;
     }
-    csv.sep = im.sep = sep ? sep : sniff_delimiter(csv.p, csv.end);
-    if (read_header(&im, &csv, &hdrbuf) == -1)
-        goto out;
-    if (read_rows(&im, &csv, &rec) == -1) {
-        msg_flush(&im.msgs, im.path);
+    csv.sep = sep ? sep : sniff_delimiter(csv.p, csv.end);
+    ncols = subs_csv_record(&csv, &hdrbuf, offs, CSV_MAX_COLS);
+    if (ncols <= 0) {
+        log_warnx("%s:%zu: expected a header row such as \"email,name,tags\"", path, csv.line);
         goto out;
     }
-    if (im.nch > 0 && subs_apply(cli_subs_path(c), im.ch, im.nch, LOCK_WAIT_MS, &d) == -1) {
-        msg_flush(&im.msgs, im.path);
+    /* the header is checked once, here: a problem with it is one error, not one per row */
+    for (int i = 0; i < ncols; i++) {
+        char *h = trim(hdrbuf.p + offs[i]);
+
+        colname[i] = h;
+        if (ascii_strcasecmp(h, "email") == 0 || ascii_strcasecmp(h, "e-mail") == 0 ||
+            ascii_strcasecmp(h, "email address") == 0) {
+            cols[i] = COL_EMAIL;
+            have_email++;
+        } else if (ascii_strcasecmp(h, "name") == 0)
+            cols[i] = COL_NAME;
+        else if (ascii_strcasecmp(h, "status") == 0)
+            cols[i] = COL_STATUS;
+        else if (ascii_strcasecmp(h, "tags") == 0)
+            cols[i] = COL_TAGS;
+        else if (ascii_strcasecmp(h, "subscribed_at") == 0)
+            cols[i] = COL_AT;
+        else
+            cols[i] = COL_FIELD;
+    }
+    for (int i = 0; i < ncols; i++) {
+        if (colname[i][0] == '\0') {
+            log_warnx("%s:%zu: column %d of the header row has no name; name it (it becomes "
+                "a field) or remove it; nothing was imported", path, csv.line, i + 1);
+            goto out;
+        }
+        for (int j = 0; j < i; j++)
+            if (ascii_strcasecmp(colname[i], colname[j]) == 0) {
+                log_warnx("%s:%zu: the header row has the column \"%s\" twice; keep one; "
+                    "nothing was imported", path, csv.line, colname[i]);
+                goto out;
+            }
+        for (size_t k = 0; cols[i] == COL_FIELD && k < ARRAY_LEN(known_cols); k++) {
+            bool have = false;
+
+            for (int j = 0; j < ncols; j++)
+                have |= cols[j] != COL_FIELD && ascii_strcasecmp(colname[j], known_cols[k]) == 0;
+            if (!have && edit_distance(colname[i], known_cols[k]) <= 2 &&
+                strlen(colname[i]) >= 4) {
+                log_warnx("%s:%zu: column \"%s\"; did you mean \"%s\"? (a column that is not "
+                    "email, name, status, tags or subscribed_at becomes a field); nothing was "
+                    "imported", path, csv.line, colname[i], known_cols[k]);
+                goto out;
+            }
+        }
+    }
+    if (have_email != 1) {
+        log_warnx("%s:%zu: the header row needs exactly one \"email\" column (the columns "
+            "are separated by \"%s\"; --delimiter sets another); nothing was imported", path,
+            csv.line, csv.sep == '\t' ? "tab" : (char[]){ csv.sep, '\0' });
+        goto out;
+    }
+    while ((n = subs_csv_record(&csv, &rec, offs, CSV_MAX_COLS)) != 0) {
+        struct subs_change *x;
+        const char **tags, **fk, **fv;
+        char *cell[CSV_MAX_COLS];
+        const char *h;
+        bool blank = true;
+
+        if (n < 0) {
+            msg_add(&msgs, csv.line, "%s; nothing was imported", n == -1 ?
+                "a quoted field is not closed; end it with \"" : "too many columns");
+            msg_flush(&msgs, path);
+            goto out;
+        }
+        for (int i = 0; i < n; i++) {
+            cell[i] = trim(rec.p + offs[i]);
+            blank &= cell[i][0] == '\0';
+        }
+        if (blank)
+            continue;
+        if (n > ncols) {
+            msg_add(&msgs, csv.line, "%d cells, but the header row has %d columns; quote a "
+                "value that holds \"%s\" (\"Doe, Jane\")", n, ncols, csv.sep == '\t' ? "tab" :
+                (char[]){ csv.sep, '\0' });
+            counts[SUBS_DONE_REJECTED]++;
+            continue;
+        }
+        if (nch == cap) {
+            cap = cap ? cap * 2 : 64;
+            ch = xreallocarray(ch, cap, sizeof(*ch));
+            lines = xreallocarray(lines, cap, sizeof(*lines));
+        }
+        x = &ch[nch];
+        memset(x, 0, sizeof(*x));
+        x->op = SUBS_UPSERT;
+        x->status = -1;
+        lines[nch] = csv.line;
+        tags = xcalloc(SUBS_MAX_TAGS_CSV, sizeof(char *));
+        fk = xcalloc((size_t)ncols, sizeof(char *));
+        fv = xcalloc((size_t)ncols, sizeof(char *));
+        if (nowned + 4 >= ownedcap) {
+            ownedcap = ownedcap ? ownedcap * 2 : 256;
+            owned = xreallocarray(owned, ownedcap, sizeof(*owned));
+        }
+        owned[nowned++] = (char *)tags;
+        owned[nowned++] = (char *)fk;
+        owned[nowned++] = (char *)fv;
+        for (int i = 0; i < ncols && i < n; i++) {
+            char *v = xstrdup(cell[i]);
+
+            if (nowned + 1 >= ownedcap) {
+                ownedcap *= 2;
+                owned = xreallocarray(owned, ownedcap, sizeof(*owned));
+            }
+            owned[nowned++] = v;
+            switch (cols[i]) {
+            case COL_EMAIL:
+                x->email = v;
+                break;
+            case COL_NAME:
+                if (*v)
+                    x->name = v;
+                break;
+            case COL_STATUS:
+                if (*v && (x->status = subs_status_parse(v)) == -1)
+                    x->status = -2;
+                break;
+            case COL_TAGS:
+                if (*v) {
+                    x->tags = tags;
+                    for (char *t = v, *semi; t != NULL && x->ntags < SUBS_MAX_TAGS_CSV;
+                        t = semi) {
+                        if ((semi = strchr(t, ';')) != NULL)
+                            *semi++ = '\0';
+                        t = trim(t);
+                        if (*t)
+                            tags[x->ntags++] = t;
+                    }
+                }
+                break;
+            case COL_AT:
+                if (*v)
+                    x->subscribed_at = v;
+                break;
+            case COL_FIELD:
+                if (*v) {
+                    x->fkeys = fk;
+                    x->fvals = fv;
+                    fk[x->nfields] = colname[i];
+                    fv[x->nfields++] = v;
+                }
+                break;
+            }
+        }
+        if (x->email == NULL || x->email[0] == '\0') {
+            msg_add(&msgs, csv.line, "no email in this row; skipped");
+            counts[SUBS_DONE_REJECTED]++;
+            continue;
+        }
+        buf_reset(&hint);
+        if ((h = email_hint(x->email, &hint)) != NULL) {
+            msg_add(&msgs, csv.line, "\"%s\" is not an address; %s", x->email, h);
+            counts[SUBS_DONE_REJECTED]++;
+            continue;
+        }
+        if (x->status == -2) {
+            msg_add(&msgs, csv.line, "unknown status; use active, pending, unsubscribed or "
+                "bounced");
+            counts[SUBS_DONE_REJECTED]++;
+            continue;
+        }
+        nch++;
+    }
+    if (nch > 0 && subs_apply(cli_subs_path(c), ch, nch, LOCK_WAIT_MS, &d) == -1) {
+        msg_flush(&msgs, path);
         rc = cli_fail(&d);
         goto out;
     }
-    for (size_t i = 0; i < im.nch; i++) {
-        im.counts[im.ch[i].done]++;
-        if (im.ch[i].done == SUBS_DONE_REJECTED)
-            msg_add(&im.msgs, im.lines[i], "%s", im.ch[i].why);
+    for (size_t i = 0; i < nch; i++) {
+        counts[ch[i].done]++;
+        if (ch[i].done == SUBS_DONE_REJECTED)
+            msg_add(&msgs, lines[i], "%s", ch[i].why);
     }
-    msg_flush(&im.msgs, im.path);       /* errors in line order */
+    msg_flush(&msgs, path);
     if (log_level() >= LOGLEVEL_NORMAL)
-        printf("%s: %zu added, %zu updated, %zu unchanged, %zu rejected\n", im.path,
-            im.counts[SUBS_DONE_ADDED], im.counts[SUBS_DONE_UPDATED],
-            im.counts[SUBS_DONE_UNCHANGED], im.counts[SUBS_DONE_REJECTED]);
-    if (im.counts[SUBS_DONE_REJECTED] == 0)
+        printf("%s: %zu added, %zu updated, %zu unchanged, %zu rejected\n", path,
+            counts[SUBS_DONE_ADDED], counts[SUBS_DONE_UPDATED], counts[SUBS_DONE_UNCHANGED],
+            counts[SUBS_DONE_REJECTED]);
+    if (counts[SUBS_DONE_REJECTED] == 0)
         rc = 0;
-    else if (im.counts[SUBS_DONE_ADDED] + im.counts[SUBS_DONE_UPDATED] > 0)
+    else if (counts[SUBS_DONE_ADDED] + counts[SUBS_DONE_UPDATED] > 0)
         rc = IMPORT_PARTIAL;            /* written, with rejected rows */
     else
         rc = EX_DATAERR;                /* nothing written */
 out:
-    msg_flush(&im.msgs, im.path);
-    for (size_t i = 0; i < im.nowned; i++)
-        free(im.owned[i]);
-    free(im.owned);
-    free(im.ch);
-    free(im.lines);
+    for (size_t i = 0; i < nowned; i++)
+        free(owned[i]);
+    free(owned);
+    free(ch);
+    free(lines);
     free(text);
     buf_fini(&rec);
     buf_fini(&hdrbuf);
+    buf_fini(&hint);
     return rc;
+}
+
+/* What `gazette serve` accepted goes into the list before it is read or edited. */
+static int
+apply_requests(struct cli *c)
+{
+    struct diag d = DIAG_INIT;
+
+    if (cli_config(c, &d) == -1 || cli_apply_requests(c, &d) == -1)
+        return cli_fail(&d);
+    return 0;
 }
 
 int
 cmd_subscribers(struct cli *c, int argc, char **argv)
 {
     const char *sub;
+    int rc;
 
     if (argc < 2)
         return cli_usage("subscribers", "which one: list, count, add, remove, unsubscribe, "
@@ -962,6 +955,8 @@ cmd_subscribers(struct cli *c, int argc, char **argv)
     }
     argc--;
     argv++;
+    if ((rc = apply_requests(c)) != 0)
+        return rc;
     if (strcmp(sub, "list") == 0 || strcmp(sub, "count") == 0 || strcmp(sub, "export") == 0)
         return do_read(c, sub, argc, argv);
     if (strcmp(sub, "add") == 0)

@@ -706,9 +706,8 @@ change_entry(struct apply *ap, struct subs_change *c, struct subscriber *sub)
             c->done = SUBS_DONE_UNCHANGED;
             return;
         }
-        /* comments and style kept where the entry allows it; else written again */
         if (!update_in_place(ap->s, sub, &nsub, &ap->ed, &ap->tmp))
-            rerender(ap, sub, &nsub);
+            rerender(ap, sub, &nsub);       /* else: done, comments and style kept */
         c->done = SUBS_DONE_UPDATED;
         break;
     }

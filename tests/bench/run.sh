@@ -3,10 +3,10 @@
 # numbers: the machines are shared and noisy, so every comparison is made within one run
 # (the programs compared run back to back, BENCH_REPEAT times; the verdict is on the
 # median of the ratios of those pairs).
-#   tests/bench/run.sh [subs] [compose] [mailer] [dkim]     (default: all four)
+#   tests/bench/run.sh [subs] [compose] [mailer] [serve] [dkim] [html]     (default: all six)
 # Knobs: BENCH_DIR, BENCH_SUBSCRIBERS (1000000), BENCH_COMPOSE_SUBSCRIBERS (100000),
 # BENCH_MESSAGES (20000), BENCH_REPEAT (5), BENCH_DKIM_MESSAGES (10000),
-# BENCH_DKIM_REPEAT (3).  Exit 1 when a result fails its verification;
+# BENCH_DKIM_REPEAT (3), BENCH_BOUNCES (100000).  Exit 1 when a result fails its verification;
 # a figure below its target is printed as BELOW TARGET, and a missing tool as SKIPPED.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -16,7 +16,7 @@ SINK=/usr/sbin/smtp-sink
 SOURCE=/usr/sbin/smtp-source
 mkdir -p "$B"
 failed=0
-sections=${*:-subs compose mailer dkim}
+sections=${*:-subs compose mailer serve dkim html inbox}
 want() { case " $sections " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 fail() { echo "FAILED: $*"; failed=$((failed + 1)); }
 
@@ -445,6 +445,143 @@ PYEOF
 
 if want dkim; then
     dkim_bench
+# ---- HTML articles ------------------------------------------------------------------------
+# gazette's HTML reader and Mozilla Readability (npm @mozilla/readability + jsdom, installed
+# into $B/readability-js, run with node) on Readability's own 126 test pages.
+html_bench() {
+    corpus=tests/data/readability
+    echo "== HTML articles: the $(ls -d $corpus/*/ | wc -l) pages of $corpus"
+    res=$(build/bench_html "$corpus" "${BENCH_HTML_REPEAT:-3}") || fail "bench_html verification"
+    printf '%s\n' "$res" | grep -v '^RESULT'
+    # shellcheck disable=SC2086  # the numbers, split on purpose
+    set -- $(printf '%s\n' "$res" | sed -n 's/^RESULT //p')
+    g_rate=$(awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }')
+    grow_mb=$(awk -v p="$4" -v b="$5" 'BEGIN { printf "%.1f", (p - b) / 1024 }')
+    big_mb=$(awk -v l="$6" 'BEGIN { printf "%.2f", l / 1048576 }')
+    rss_v=$(awk -v g="$grow_mb" -v b="$big_mb" 'BEGIN { print (g < 4 * b ? "PASS" : "BELOW TARGET") }')
+    echo "memory: peak RSS $grow_mb MB above the warmed-up baseline; target < 4 x the largest" \
+        "page ($big_mb MB): $rss_v"
+    rj="$B/readability-js"
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+        echo "skip - Readability comparison: node or npm is not installed"
+        return 0
+    fi
+    if [ ! -d "$rj/node_modules/@mozilla/readability" ] || [ ! -d "$rj/node_modules/jsdom" ]; then
+        mkdir -p "$rj"
+        if ! (cd "$rj" && timeout 600 npm install --no-audit --no-fund --silent \
+            @mozilla/readability jsdom >npm.log 2>&1); then
+            echo "skip - Readability comparison: npm could not install @mozilla/readability" \
+                "and jsdom (see $rj/npm.log)"
+            return 0
+        fi
+    fi
+    rres=$(NODE_PATH="$rj/node_modules" node tests/bench/readability.js "$corpus" 1) ||
+        { fail "readability.js"; return 0; }
+    printf '%s\n' "$rres" | grep -v '^RESULT'
+    # shellcheck disable=SC2086
+    set -- $(printf '%s\n' "$rres" | sed -n 's/^RESULT //p')
+    # its own check: Readability must reproduce (nearly) all of its expected titles
+    if [ "$5" != 0 ] || [ $(( $3 * 10 )) -lt $(( $4 * 9 )) ]; then
+        fail "Readability's results do not verify: $3/$4 titles, $5 pages without article"
+    fi
+    r_rate=$(awk -v n="$1" -v s="$2" 'BEGIN { printf "%.2f", (s > 0 ? n / s : 0) }')
+    speed=$(ratio "$g_rate" "$r_rate")
+    v=$(awk -v r="$speed" 'BEGIN { print (r >= 20 ? "PASS" : "BELOW TARGET") }')
+    echo "html summary: gazette $g_rate pages/s, Readability+jsdom $r_rate pages/s:" \
+        "${speed}x (target >= 20x): $v; memory: $rss_v"
+}
+
+if want html; then
+    html_bench
+fi
+
+# ---- gazette serve: one-click unsubscribes against a big list ----------------------------
+if want serve; then
+    sh tests/bench/serve.sh || fail "serve (tests/bench/serve.sh)"
+# ---- gazette inbox ----------------------------------------------------------------------
+# gazette inbox on a Maildir of BENCH_BOUNCES bounces (inbox_gen.py: Postfix and Sendmail
+# DSNs, Exim and qmail text reports) against the BENCH_SUBSCRIBERS list, then Sisimai
+# (Perl) on the same messages, back to back.  Verified: every message is an event, every
+# file moved to cur/, and the list after the run is exactly the list before with the
+# expected subscribers bounced (hard: one 5.1.1; soft: bounce.soft_after in the window).
+inbox() {
+    N=${BENCH_SUBSCRIBERS:-1000000}
+    M=${BENCH_BOUNCES:-100000}
+    echo "== inbox: $M bounces against $N subscribers"
+    [ -f "$B/subs-$N.yaml" ] || build/bench_subs "$B/subs-$N.yaml" "$N" >/dev/null
+    [ -f "$B/inbox-$M/expect" ] || "$PY" tests/bench/inbox_gen.py "$B/inbox-$M" "$M" "$N"
+    W="$B/inbox-run"
+    rm -rf "$W"
+    mkdir -p "$W"
+    cp "$B/subs-$N.yaml" "$W/subscribers.yaml"
+    cp -r "$B/inbox-$M" "$W/md"
+    printf 'newsletter:\n  from: news@example.org\n  bounce_to: bounces@example.org\n%s\n' \
+        'paths:' >"$W/gazette.yaml"
+    printf '  subscribers: subscribers.yaml\n  state_dir: state\nbounce:\n  soft_after: 2\n' \
+        >>"$W/gazette.yaml"
+    res=$(run_timed "$W/gazette.err" ./gazette -c "$W/gazette.yaml" -q inbox "$W/md")
+    set -- $res
+    gz_rc=$1 gz_wall=$2 gz_cpu=$(awk -v u="$3" -v s="$4" 'BEGIN { print u + s }') gz_rss=$5
+    [ "$gz_rc" = 0 ] || { fail "gazette inbox exited $gz_rc"; sed 's/^/  /' "$W/gazette.err"; }
+    "$PY" - "$B/subs-$N.yaml" "$W/subscribers.yaml" "$W/md" "$W/state/events.jsonl" \
+        "$M" <<'EOP' || fail "gazette inbox: verification"
+import collections, os, sys
+before, after, md, events, m = sys.argv[1:6]
+m = int(m)
+def statuses(path):
+    out, cur = {}, None
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            s = line.strip()
+            if s.startswith("- email: "):
+                cur = s[9:].split()[0]
+                out[cur] = "active"
+            elif s.startswith("status: ") and cur:
+                out[cur] = s[8:].split()[0]
+    return out
+b, a = statuses(before), statuses(after)
+hard, soft = set(), collections.Counter()
+for line in open(md + "/expect"):
+    name, r, hs = line.split()
+    (hard.add(r) if hs == "hard" else soft.update([r]))
+want = {r for r in hard | {r for r, k in soft.items() if k >= 2}
+        if b.get(r) in ("active", "pending")}
+changed = {r for r in a if a[r] != b.get(r)}
+bad = [r for r in changed if a[r] != "bounced"]
+nev = sum(1 for line in open(events) if '"id":' in line)
+ok = (changed == want and not bad and len(a) == len(b) and nev == m and
+      not os.listdir(md + "/new") and len(os.listdir(md + "/cur")) == m)
+print("verify: %s (%d subscribers bounced, %d expected; %d events for %d messages; "
+      "new/ %d, cur/ %d)" % ("ok" if ok else "FAILED", len(changed), len(want), nev, m,
+      len(os.listdir(md + "/new")), len(os.listdir(md + "/cur"))))
+sys.exit(0 if ok else 1)
+EOP
+    if perl -MSisimai -e 1 2>/dev/null; then
+        res=$(run_timed "$W/sisimai.err" perl -MSisimai -e \
+            'my $v = Sisimai->make($ARGV[0]) || []; open(my $f, ">", $ARGV[1]) or die;
+             print $f scalar(@$v), "\n"' "$B/inbox-$M/new" "$W/sisimai.count")
+        set -- $res
+        si_rc=$1 si_wall=$2 si_cpu=$(awk -v u="$3" -v s="$4" 'BEGIN { print u + s }') si_rss=$5
+        [ "$si_rc" = 0 ] || fail "Sisimai exited $si_rc"
+        awk -v m="$M" -v gw="$gz_wall" -v gc="$gz_cpu" -v gr="$gz_rss" -v sw="$si_wall" \
+            -v sc="$si_cpu" -v sr="$si_rss" -v sn="$(cat "$W/sisimai.count")" 'BEGIN {
+            printf "  gazette inbox: %6.0f msg/s (%.1f s wall, %.1f s CPU), peak RSS %.0f MB\n",
+                m / gw, gw, gc, gr / 1024
+            printf "  Sisimai:       %6.0f msg/s (%.1f s wall, %.1f s CPU), peak RSS %.0f MB, ",
+                m / sw, sw, sc, sr / 1024
+            printf "%d records\n", sn
+            r = sw / gw
+            printf "inbox summary: %.1fx the speed of Sisimai (wall; %.1fx in CPU time): ",
+                r, sc / gc
+            printf "%s (target 50x)\n", (r >= 50 ? "ok" : "BELOW TARGET") }'
+    else
+        echo "  gazette inbox: $(awk -v m="$M" -v w="$gz_wall" 'BEGIN { printf "%.0f", m / w }') msg/s"
+        echo "  Sisimai: SKIPPED (libsisimai-perl is not installed)"
+    fi
+}
+
+if want inbox; then
+    inbox
 fi
 
 if [ "$failed" != 0 ]; then

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/../.."
 SECS=${FUZZ_SECONDS:-60}
 OUT=build/fuzz
 mkdir -p "$OUT"
-PKGS="libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl"
+# the Makefile's PKGS (one list): every module of src/ is linked into each target
+PKGS=$(make --no-print-directory -s print-pkgs)
 make --no-print-directory build/builtin_templates.c >/dev/null
 SRCS="${FUZZ_SRCS:-$(ls src/*.c src/*/*.c | grep -v '^src/main.c$')} build/builtin_templates.c"
 only=${1:-}
@@ -27,6 +28,7 @@ for f in tests/fuzz/fuzz_*.c; do
     subs) dirs="tests/fuzz/seeds/subs tests/data/subs tests/data/subs/fuzz examples" ;;
     config) dirs="tests/fuzz/seeds/config tests/data/config" ;;
     tmpl) dirs="tests/fuzz/seeds/tmpl templates" ;;
+    inbox) dirs="tests/fuzz/seeds/inbox tests/data/bounces" ;;
     *) dirs="tests/fuzz/seeds/${name#fuzz_}" ;;
     esac
     for seeds in $dirs; do

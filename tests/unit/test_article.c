@@ -883,7 +883,7 @@ test_issue_overrides(void)
     char dir[] = "/tmp/gazette-issue-XXXXXX", p[600], q[600];
     struct diag d = DIAG_INIT;
     struct issue *is;
-    struct issue_select sel = { NULL, NULL, 0, false, NULL, NULL, NULL, false };
+    struct issue_select sel = { .limit = 0 };
 
     if (mkdtemp(dir) == NULL) {
         CHECK(false, "temporary folder");

@@ -226,72 +226,6 @@ test_messages(void)
     config_free(cfg);
 }
 
-/* Dates as readers of each language write them (issue 14 item 3). */
-static void
-test_dates(void)
-{
-    static const struct {
-        const char *iso, *lang, *want;
-    } cases[] = {
-        { "2026-11-24T14:30:00Z", "en", "24 November 2026" },
-        { "2026-11-24", "en-GB", "24 November 2026" },
-        { "2026-03-05", "de", "5. M\xc3\xa4rz 2026" },
-        { "2026-03-05", "de_CH", "5. M\xc3\xa4rz 2026" },
-        { "2026-02-01", "fr", "1 f\xc3\xa9vrier 2026" },
-        { "2026-08-15", "es", "15 de agosto de 2026" },
-        { "2026-11-24", "ja", "2026\xe5\xb9\xb4" "11\xe6\x9c\x88" "24\xe6\x97\xa5" },
-        { "2026-11-24", "ko", "2026\xeb\x85\x84 11\xec\x9b\x94 24\xec\x9d\xbc" },
-        { "2026-11-24", "xx", "2026-11-24" },
-        { "2026-11-24", "english", "2026-11-24" },
-    };
-    struct buf b;
-
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        buf_init(&b, 0);
-        CHECK(digest_format_date(cases[i].iso, cases[i].lang, &b) == 0, "date %s %s",
-            cases[i].iso, cases[i].lang);
-        CHECK_STR_EQ(buf_str(&b), cases[i].want, "date %s in %s", cases[i].iso, cases[i].lang);
-        buf_fini(&b);
-    }
-    buf_init(&b, 0);
-    CHECK(digest_format_date("", "en", &b) == -1 && digest_format_date("2026-13-01", "en",
-        &b) == -1 && digest_format_date("3 hours ago", "en", &b) == -1 && b.len == 0,
-        "no date, a bad month, a relative date: -1, nothing written");
-    buf_fini(&b);
-}
-
-/* The text part never wraps a code block (issue 14 item 2). */
-static void
-test_wrap_pre(void)
-{
-    const char *cmd = "curl --fail --silent --output /var/tmp/archive.tar.gz "
-        "https://downloads.example.org/archive.tar.gz && tar -xzf /var/tmp/archive.tar.gz";
-    const char *html = "<p>Run:</p>\n<pre><code class=\"language-sh\">curl --fail --silent "
-        "--output /var/tmp/archive.tar.gz https://downloads.example.org/archive.tar.gz "
-        "&amp;&amp; tar -xzf /var/tmp/archive.tar.gz\n</code></pre>\n"
-        "<blockquote>\n<pre><code>if (a &lt; b) { printf(&quot;%d and a long, long, long, long "
-        "line of code\\n&quot;, a); }\n</code></pre>\n</blockquote>\n";
-    struct buf text, out;
-
-    buf_init(&text, 0);
-    buf_init(&out, 0);
-    buf_addf(&text, "Run:\n\n    %s\n\n>     if (a < b) { printf(\"%%d and a long, long, "
-        "long, long line of code\\n\", a); }\n\nA paragraph that is long enough to be "
-        "wrapped at seventy-two columns, as every paragraph is.", cmd);
-    digest_wrap_pre(&out, buf_str(&text), 72, html);
-    CHECK(strstr(buf_str(&out), cmd) != NULL, "a code line longer than 72 is kept whole");
-    CHECK(strstr(buf_str(&out), ">     if (a < b) { printf(\"%d and a long, long, long, long "
-        "line of code\\n\", a); }\n") != NULL, "also in a quote, with entities in the HTML");
-    CHECK(strstr(buf_str(&out), "wrapped at seventy-two columns, as every paragraph is.") ==
-        NULL, "a paragraph is still wrapped");
-    buf_reset(&out);
-    digest_wrap(&out, buf_str(&text), 72);
-    CHECK(strstr(buf_str(&out), cmd) == NULL, "without the HTML the code line is wrapped "
-        "(what the text part did before)");
-    buf_fini(&text);
-    buf_fini(&out);
-}
-
 static size_t
 count(const char *hay, const char *needle)
 {
@@ -528,13 +462,79 @@ test_link_styles(void)
     config_free(cfg);
 }
 
+/* Dates as readers of each language write them (issue 14 item 3). */
+static void
+test_dates(void)
+{
+    static const struct {
+        const char *iso, *lang, *want;
+    } cases[] = {
+        { "2026-11-24T14:30:00Z", "en", "24 November 2026" },
+        { "2026-11-24", "en-GB", "24 November 2026" },
+        { "2026-03-05", "de", "5. M\xc3\xa4rz 2026" },
+        { "2026-03-05", "de_CH", "5. M\xc3\xa4rz 2026" },
+        { "2026-02-01", "fr", "1 f\xc3\xa9vrier 2026" },
+        { "2026-08-15", "es", "15 de agosto de 2026" },
+        { "2026-11-24", "ja", "2026\xe5\xb9\xb4" "11\xe6\x9c\x88" "24\xe6\x97\xa5" },
+        { "2026-11-24", "ko", "2026\xeb\x85\x84 11\xec\x9b\x94 24\xec\x9d\xbc" },
+        { "2026-11-24", "xx", "2026-11-24" },
+        { "2026-11-24", "english", "2026-11-24" },
+    };
+    struct buf b;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        buf_init(&b, 0);
+        CHECK(digest_format_date(cases[i].iso, cases[i].lang, &b) == 0, "date %s %s",
+            cases[i].iso, cases[i].lang);
+        CHECK_STR_EQ(buf_str(&b), cases[i].want, "date %s in %s", cases[i].iso, cases[i].lang);
+        buf_fini(&b);
+    }
+    buf_init(&b, 0);
+    CHECK(digest_format_date("", "en", &b) == -1 && digest_format_date("2026-13-01", "en",
+        &b) == -1 && digest_format_date("3 hours ago", "en", &b) == -1 && b.len == 0,
+        "no date, a bad month, a relative date: -1, nothing written");
+    buf_fini(&b);
+}
+
+/* The text part never wraps a code block (issue 14 item 2). */
+static void
+test_wrap_pre(void)
+{
+    const char *cmd = "curl --fail --silent --output /var/tmp/archive.tar.gz "
+        "https://downloads.example.org/archive.tar.gz && tar -xzf /var/tmp/archive.tar.gz";
+    const char *html = "<p>Run:</p>\n<pre><code class=\"language-sh\">curl --fail --silent "
+        "--output /var/tmp/archive.tar.gz https://downloads.example.org/archive.tar.gz "
+        "&amp;&amp; tar -xzf /var/tmp/archive.tar.gz\n</code></pre>\n"
+        "<blockquote>\n<pre><code>if (a &lt; b) { printf(&quot;%d and a long, long, long, long "
+        "line of code\\n&quot;, a); }\n</code></pre>\n</blockquote>\n";
+    struct buf text, out;
+
+    buf_init(&text, 0);
+    buf_init(&out, 0);
+    buf_addf(&text, "Run:\n\n    %s\n\n>     if (a < b) { printf(\"%%d and a long, long, "
+        "long, long line of code\\n\", a); }\n\nA paragraph that is long enough to be "
+        "wrapped at seventy-two columns, as every paragraph is.", cmd);
+    digest_wrap_pre(&out, buf_str(&text), 72, html);
+    CHECK(strstr(buf_str(&out), cmd) != NULL, "a code line longer than 72 is kept whole");
+    CHECK(strstr(buf_str(&out), ">     if (a < b) { printf(\"%d and a long, long, long, long "
+        "line of code\\n\", a); }\n") != NULL, "also in a quote, with entities in the HTML");
+    CHECK(strstr(buf_str(&out), "wrapped at seventy-two columns, as every paragraph is.") ==
+        NULL, "a paragraph is still wrapped");
+    buf_reset(&out);
+    digest_wrap(&out, buf_str(&text), 72);
+    CHECK(strstr(buf_str(&out), cmd) == NULL, "without the HTML the code line is wrapped "
+        "(what the text part did before)");
+    buf_fini(&text);
+    buf_fini(&out);
+}
+
 int
 main(void)
 {
-    test_dates();
-    test_wrap_pre();
     test_link_styles();
     test_format_chars();
+    test_dates();
+    test_wrap_pre();
     test_wrap();
     test_token();
     test_messages();

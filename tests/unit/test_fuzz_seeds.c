@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/article/html.h"
 #include "article.h"
+#include "bounce.h"
 #include "check.h"
 #include "config.h"
 #include "diag.h"
@@ -30,6 +32,22 @@ run_article(const char *p, size_t n)
         return;
     a = article_parse(p + 1, n - 1, (enum article_format)((unsigned char)p[0] % 3), "seed",
         NULL, &d);
+    article_free(a);
+}
+
+static void
+run_html(const char *p, size_t n)
+{
+    static const char *const charsets[] = { NULL, "utf-8", "iso-8859-1", "shift_jis",
+        "utf-16", "no-such-charset" };
+    struct diag d = DIAG_INIT;
+    struct article *a;
+
+    if (n < 1)
+        return;
+    a = xcalloc(1, sizeof(*a));
+    article_html_parse(p + 1, n - 1, "https://example.org/a/b.html",
+        charsets[(unsigned char)p[0] % 6], a, &d);
     article_free(a);
 }
 
@@ -82,6 +100,13 @@ run_compose(const char *p, size_t n)
     }
     seq++;
     buf_fini(&m);
+static void
+run_inbox(const char *p, size_t n)
+{
+    struct bounce_report *r = xmalloc(sizeof(*r));
+
+    bounce_parse(p, n, r);
+    free(r);
 }
 
 static const struct {
@@ -95,6 +120,8 @@ static const struct {
     { "config", run_config, { "tests/fuzz/seeds/config", "tests/data/config" } },
     { "tmpl", run_tmpl, { "tests/fuzz/seeds/tmpl", "templates" } },
     { "compose", run_compose, { "tests/fuzz/seeds/compose" } },
+    { "html", run_html, { "tests/fuzz/seeds/html" } },
+    { "inbox", run_inbox, { "tests/fuzz/seeds/inbox", "tests/data/bounces" } },
 };
 
 /* Every file in path through fn; how many. */

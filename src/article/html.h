@@ -1,0 +1,63 @@
+/*
+ * html.h: private interface of the HTML reader (src/article/html.c, meta.c).  html.c
+ * decodes and parses a page with libxml2's HTML parser and extracts the main content;
+ * meta.c reads the page's own metadata (JSON-LD, OpenGraph, <meta>, <title>, <h1>).
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef GAZETTE_ARTICLE_HTML_H
+#define GAZETTE_ARTICLE_HTML_H
+
+#include <libxml/HTMLparser.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct article;
+struct diag;
+
+/* Deepest element nesting we walk; deeper content is flattened into its ancestor's text
+ * (a hostile page nested 100,000 deep must not exhaust the stack). */
+#define HTML_MAX_DEPTH 256
+
+/*
+ * Read an HTML page (len bytes, any charset) into a: title, url, source, author, date,
+ * summary, image, lang, body_html (a small email-safe HTML subset), body_text,
+ * paragraphs and links, each metadata field with its origin in a->origin.  url is the
+ * page's address (for relative links; may be NULL), charset the one an HTTP header named
+ * (may be NULL; the page's own <meta charset> and a byte order mark are read otherwise).
+ * Returns 0, or -1 with d set (EX_DATAERR: not a page, no text found).
+ */
+int article_html_parse(const char *bytes, size_t len, const char *url, const char *charset,
+    struct article *a, struct diag *d);
+
+/* A metadata field and where it came from ("JSON-LD", "OpenGraph", "<title>", ...). */
+struct html_field {
+    char *value;                /* heap (caller of html_meta_read frees via html_meta_fini) */
+    const char *origin;         /* static string */
+};
+
+struct html_meta {
+    struct html_field title, author, date, site, summary, image, image_alt, canonical, lang;
+    char *base;                 /* <base href>, heap, or NULL */
+    char *doc_title;            /* the <title> element's text, heap, or NULL */
+};
+
+/* Collect the page's metadata from doc (not modified). */
+void html_meta_read(htmlDocPtr doc, struct html_meta *m);
+void html_meta_fini(struct html_meta *m);
+
+/* Text of n and its descendants with white space collapsed and trimmed (heap; caller
+ * frees).  Depth-bounded. */
+char *html_text(xmlNodePtr n);
+/* Its length in characters (UTF-8 code points), without building the string. */
+size_t html_text_len(xmlNodePtr n);
+/* Value of attribute name of n, trimmed (heap; caller frees), or NULL. */
+char *html_attr(xmlNodePtr n, const char *name);
+/* Is n an element named name (lower case)? */
+bool html_is(xmlNodePtr n, const char *name);
+/* Collapse white space runs of s in place and trim; returns s. */
+char *html_squeeze(char *s);
+/* Similarity of two texts in [0, 1]: the share of b's words not in a, subtracted from 1
+ * (Readability's textSimilarity), case folded. */
+double html_similarity(const char *a, const char *b);
+
+#endif
