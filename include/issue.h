@@ -56,8 +56,8 @@ struct issue *issue_load(const char *path, const struct article_opts *ao,
     const struct issue_select *sel, struct diag *d);
 /*
  * Build an issue from files and folders (folders: every .md .markdown .yaml .yml .txt in
- * them, not recursive), sorted by date, newest first or with sel->oldest_first oldest first (undated last,
- * then by name),
+ * them, not recursive), sorted by date, newest first or with sel->oldest_first oldest
+ * first (undated last, then by name),
  * filtered by sel.  Errors as above (EX_DATAERR when more than ISSUE_MAX_ARTICLES are
  * selected); an empty selection is not an error.
  */

@@ -38,6 +38,12 @@ run_g check
 expect_rc 78 "a missing secret file"
 expect_err "gazette: secret.txt: cannot read the unsubscribe secret" "check names the missing secret"
 printf 'a-test-secret-that-is-long-enough-to-pass\n' >secret.txt
+chmod 644 secret.txt
+run_g check
+expect_rc 78 "a secret others can read is an error (issue 10)"
+expect_err "secret.txt: the unsubscribe secret is readable or writable by others" \
+    "check says the secret is readable by others"
+expect_err "chmod 600 secret.txt" "... and how to fix it"
 chmod 600 secret.txt
 
 # the SMTP password

@@ -10,6 +10,7 @@ newsletter:
   postal_address: 1 Example Street, 75001 Paris
   from: news@example.org
   unsubscribe_mailto: unsub@example.org
+  postal_address: 1 Example Street, Exampleton
 paths:
   outbox: outbox
 YAML

@@ -10,6 +10,8 @@ newsletter:
   postal_address: 1 Example Street, 75001 Paris
   unsubscribe_mailto: unsub@example.org
   from: news@example.org
+  unsubscribe_mailto: unsub@example.org
+  postal_address: 1 Example Street, Exampleton
 paths:
   outbox: outbox
 YAML
