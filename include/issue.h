@@ -17,6 +17,8 @@ struct article;
 struct article_opts;
 struct diag;
 
+#define ISSUE_MAX_ARTICLES 1000     /* ours: a digest, not an archive */
+
 struct issue {
     struct article **articles;
     size_t n;
@@ -40,7 +42,8 @@ struct issue_select {
 /*
  * Load an issue file: number, date (YYYY-MM-DD), title, intro, and articles: a list of
  * paths (relative to the file), {path, summary} maps, or inline articles (maps with
- * title, url, body...).  Errors: EX_DATAERR with FILE:LINE:COL, EX_NOINPUT.
+ * title, url, body...).  Errors: EX_DATAERR with FILE:LINE:COL (also for more than
+ * ISSUE_MAX_ARTICLES articles), EX_NOINPUT.
  * Caller frees with issue_free().
  */
 struct issue *issue_load(const char *path, const struct article_opts *ao,
@@ -48,7 +51,8 @@ struct issue *issue_load(const char *path, const struct article_opts *ao,
 /*
  * Build an issue from files and folders (folders: every .md .markdown .yaml .yml .txt in
  * them, not recursive), sorted by date, oldest first (undated last, then by name),
- * filtered by sel.  Errors as above; an empty selection is not an error.
+ * filtered by sel.  Errors as above (EX_DATAERR when more than ISSUE_MAX_ARTICLES are
+ * selected); an empty selection is not an error.
  */
 struct issue *issue_from_paths(char *const *paths, size_t n, const struct article_opts *ao,
     const struct issue_select *sel, struct diag *d);

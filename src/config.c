@@ -48,6 +48,8 @@ static const char *const starttls_names[] = { "required", "opportunistic", "off"
 static const char *const journal_sync_names[] = { "batch", "message", NULL };
 static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL };
 
+#define CONFIG_SECRET_MAX 65536     /* ours: a secret file (a password, a key) */
+
 #define N(f) offsetof(struct config, newsletter.f)
 #define S(f) offsetof(struct config, smtp.f)
 #define P(f) offsetof(struct config, paths.f)
@@ -514,10 +516,10 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
     } else if (file != NULL) {
         struct stat st;
         size_t len;
-        char *s = read_file(file, &len);
+        char *s = read_file_max(file, CONFIG_SECRET_MAX, &len);
 
         if (s == NULL) {
-            diag_set(d, EX_CONFIG, "cannot read the %s: %s", what, strerror(errno));
+            diag_set(d, EX_CONFIG, "cannot read the %s: %s", what, read_file_strerror(errno));
             diag_path(d, file);
             return -1;
         }

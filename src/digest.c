@@ -345,12 +345,12 @@ source(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
 
         buf_init(&path, 0);
         buf_addf(&path, "%s/%s.mustache", g->template_dir, name);
-        if ((text = read_file(buf_str(&path), len)) != NULL) {
+        if ((text = read_file_max(buf_str(&path), TMPL_SOURCE_MAX, len)) != NULL) {
             *origin = buf_steal(&path);
             return text;
         }
         if (errno != ENOENT) {
-            diag_set(d, EX_NOINPUT, "cannot read the template: %s", strerror(errno));
+            diag_set(d, EX_NOINPUT, "cannot read the template: %s", read_file_strerror(errno));
             diag_path(d, buf_str(&path));
             buf_fini(&path);
             return NULL;
@@ -834,7 +834,7 @@ render(struct digest *g, const struct tmpl *t, const struct value *data, int fla
     struct buf *out, struct tmpl_slots *ts, struct diag *d)
 {
     buf_init(out, DIGEST_OUT_MAX);
-    return tmpl_render_slots(t, data, g->parts, flags, out, ts, d);
+    return tmpl_render_slots(t, data, NULL, g->parts, flags, out, ts, d);
 }
 
 struct digest *
@@ -1080,30 +1080,30 @@ static int
 render_personal(const struct digest *g, const struct subscriber *sub, const struct slots *sl,
     struct buf *subject, struct buf *text, struct buf *html, struct diag *d)
 {
-    struct value *root = value_dup(g->data);
+    struct value *top = value_new(VALUE_MAP);   /* the subscriber, above the shared data */
     struct tmpl_slots ts = { NULL, 0, 0 };
     struct buf tmp;
     int rc = -1;
 
     buf_init(&tmp, DIGEST_OUT_MAX);
-    set_marks(g, root, false, sub);
+    set_marks(g, top, false, sub);
     if (subject != NULL) {
-        if (tmpl_render_slots(g->t_subject, root, g->parts, 0, &tmp, &ts, d) == -1)
+        if (tmpl_render_slots(g->t_subject, g->data, top, g->parts, 0, &tmp, &ts, d) == -1)
             goto out;
         fill_subject(subject, &tmp, &ts, sl);
         buf_reset(&tmp);
         ts.n = 0;
     }
     if (text != NULL) {
-        if (tmpl_render_slots(g->t_text, root, g->parts, 0, &tmp, &ts, d) == -1)
+        if (tmpl_render_slots(g->t_text, g->data, top, g->parts, 0, &tmp, &ts, d) == -1)
             goto out;
         fill(text, buf_str(&tmp), tmp.len, &ts, sl);
         buf_reset(&tmp);
         ts.n = 0;
     }
     if (html != NULL) {
-        set_marks(g, root, true, sub);
-        if (tmpl_render_slots(g->t_html, root, g->parts, TMPL_ESCAPE_HTML, &tmp, &ts,
+        set_marks(g, top, true, sub);
+        if (tmpl_render_slots(g->t_html, g->data, top, g->parts, TMPL_ESCAPE_HTML, &tmp, &ts,
             d) == -1)
             goto out;
         fill(html, buf_str(&tmp), tmp.len, &ts, sl);
@@ -1112,7 +1112,7 @@ render_personal(const struct digest *g, const struct subscriber *sub, const stru
 out:
     free(ts.v);
     buf_fini(&tmp);
-    value_free(root);
+    value_free(top);
     return rc;
 }
 

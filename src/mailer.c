@@ -352,108 +352,128 @@ stop_run(struct run *r, const struct diag *d)
     pthread_mutex_unlock(&r->mu);
 }
 
-/* What to do with the result of one attempt. */
+double
+mailer_retry_delay(const struct config *cfg, enum transport_outcome outcome, int attempts,
+    double elapsed, double jit)
+{
+    double delay;
+
+    if (outcome != TRANSPORT_TEMPFAIL &&
+        !(outcome == TRANSPORT_UNCERTAIN && cfg->smtp.resend_uncertain))
+        return -1;
+    delay = cfg->smtp.retry_delay * pow(2, attempts - 1) * jit;
+    if (attempts >= cfg->smtp.max_attempts || elapsed + delay > (double)cfg->smtp.retry_max_time)
+        return -1;
+    return delay;
+}
+
+/* The journal's state and the log's event for an outcome. */
+static enum journal_state
+state_of(enum transport_outcome outcome, const char **event)
+{
+    switch (outcome) {
+    case TRANSPORT_SENT:
+        *event = "sent";
+        return JOURNAL_SENT;
+    case TRANSPORT_PERMFAIL:
+        *event = "permfail";
+        return JOURNAL_PERMFAIL;
+    case TRANSPORT_UNCERTAIN:
+        *event = "uncertain";
+        return JOURNAL_UNCERTAIN;
+    case TRANSPORT_FATAL:
+        *event = "fatal";
+        return JOURNAL_TEMPFAIL;
+    case TRANSPORT_TEMPFAIL:
+        break;
+    }
+    *event = "tempfail";
+    return JOURNAL_TEMPFAIL;
+}
+
+/*
+ * The attempt's record.  "sent" goes out with the next message's "start" (or the next
+ * batch): killed before that, the message is "uncertain", not lost.  A failure is written
+ * at once (and synced, with journal_sync: message): lost, it would leave its subscriber
+ * "uncertain", without a copy.
+ */
 static void
-settle(struct run *r, struct job *j, const struct transport_result *res)
+record(struct run *r, const struct job *j, enum journal_state js,
+    const struct transport_result *res)
 {
     struct journal *jn = r->o->journal;
-    enum journal_state js = JOURNAL_TEMPFAIL;
-    const char *event = "tempfail";
-    bool again = false;
-    int give_up = 0;                /* greetings missed in a row, when it is time to stop */
-    double delay = 0;
+    uint64_t seq;
 
-    j->attempts++;
-    switch (res->outcome) {
-    case TRANSPORT_SENT:
-        js = JOURNAL_SENT;
-        event = "sent";
-        break;
-    case TRANSPORT_PERMFAIL:
-        js = JOURNAL_PERMFAIL;
-        event = "permfail";
-        break;
-    case TRANSPORT_UNCERTAIN:
-        js = JOURNAL_UNCERTAIN;
-        event = "uncertain";
-        again = r->cfg->smtp.resend_uncertain;
-        break;
-    case TRANSPORT_TEMPFAIL:
-        again = true;
-        break;
-    case TRANSPORT_FATAL:
-        event = "fatal";
-        break;
+    if (jn == NULL)
+        return;
+    seq = journal_add(jn, j->s->addr, js, res->code, res->enhanced, res->text, res->latency);
+    if (js != JOURNAL_SENT) {
+        if (r->cfg->smtp.journal_sync == CONFIG_JSYNC_MESSAGE)
+            journal_sync(jn, seq, NULL);
+        else
+            journal_write(jn, seq, NULL);
     }
-    if (again) {
-        delay = r->cfg->smtp.retry_delay * pow(2, j->attempts - 1) * jitter();
-        if (j->attempts >= r->cfg->smtp.max_attempts ||
-            mono_now() + delay - r->t0 > (double)r->cfg->smtp.retry_max_time)
-            again = false;
-    }
-    if (jn != NULL) {
-        uint64_t seq = journal_add(jn, j->s->addr, js, res->code, res->enhanced, res->text,
-            res->latency);
+}
 
-        /* "sent" goes out with the next message's "start" (or the next batch): killed
-           before that, the message is "uncertain", not lost.  A failure is written at
-           once (and synced, with journal_sync: message): lost, it would leave its
-           subscriber "uncertain", without a copy. */
-        if (js != JOURNAL_SENT) {
-            if (r->cfg->smtp.journal_sync == CONFIG_JSYNC_MESSAGE)
-                journal_sync(jn, seq, NULL);
-            else
-                journal_write(jn, seq, NULL);
-        }
-    }
-    log_event(r, j->s, event, j->attempts, res);
-    if (res->outcome != TRANSPORT_SENT)
-        log_debug("%s: %s at %s: %d %s %s", j->s->addr, event, res->stage ? res->stage : "?",
-            res->code, res->enhanced, res->text);
-    pthread_mutex_lock(&r->mu);
-    if (again) {
+/* Count the outcome, or put the job back; under r->mu. */
+static void
+count_locked(struct run *r, struct job *j, const struct transport_result *res, double delay)
+{
+    if (delay >= 0) {
         requeue(r, j, mono_now() + delay);
         r->st->retried++;
-    } else {
-        switch (res->outcome) {
-        case TRANSPORT_SENT:
-            r->st->sent++;
-            break;
-        case TRANSPORT_PERMFAIL:
-            r->st->permfail++;
-            if (is_bad_mailbox(res)) {
-                r->st->bounced = xreallocarray(r->st->bounced, r->st->nbounced + 1,
-                    sizeof(char *));
-                r->st->bounced[r->st->nbounced++] = xstrdup(j->s->addr);
-            }
-            break;
-        case TRANSPORT_UNCERTAIN:
-            r->st->uncertain++;
-            break;
-        case TRANSPORT_TEMPFAIL:
-            r->st->tempfail++;
-            break;
-        case TRANSPORT_FATAL:
-            /* the message did not go: it stays due for the next run */
-            requeue(r, j, mono_now());
-            break;
-        }
+        return;
     }
-    /*
-     * No greeting (a server that takes the connection, then hangs or drops it): a
-     * transport that connects in send() reports it per message.  As for a failed open
-     * (connect_worker()), stop when nothing will get through, rather than wait out
-     * smtp.timeout for every subscriber in turn.
-     */
+    switch (res->outcome) {
+    case TRANSPORT_SENT:
+        r->st->sent++;
+        break;
+    case TRANSPORT_PERMFAIL:
+        r->st->permfail++;
+        if (is_bad_mailbox(res)) {
+            r->st->bounced = xreallocarray(r->st->bounced, r->st->nbounced + 1,
+                sizeof(char *));
+            r->st->bounced[r->st->nbounced++] = xstrdup(j->s->addr);
+        }
+        break;
+    case TRANSPORT_UNCERTAIN:
+        r->st->uncertain++;
+        break;
+    case TRANSPORT_TEMPFAIL:
+        r->st->tempfail++;
+        break;
+    case TRANSPORT_FATAL:
+        /* the message did not go: it stays due for the next run */
+        requeue(r, j, mono_now());
+        break;
+    }
+}
+
+/*
+ * No greeting (a server that takes the connection, then hangs or drops it): a transport
+ * that connects in send() reports it per message.  As for a failed open
+ * (connect_worker()), stop when nothing will get through, rather than wait out
+ * smtp.timeout for every subscriber in turn.  Returns the failures in a row when it is
+ * time to stop, else 0; under r->mu.
+ */
+static int
+greetings_locked(struct run *r, const struct transport_result *res)
+{
     if (res->outcome == TRANSPORT_TEMPFAIL && res->code == 0 && res->stage != NULL &&
         strcmp(res->stage, "connect") == 0) {
         if (++r->greet_failures >= r->cfg->smtp.max_attempts * (r->greeted_once ? 4 : 1))
-            give_up = r->greet_failures;
+            return r->greet_failures;
     } else if (res->stage == NULL || strcmp(res->stage, "connect") != 0) {
         r->greeted_once = true;
         r->greet_failures = 0;
     }
-    pthread_mutex_unlock(&r->mu);
+    return 0;
+}
+
+/* Pacing after an attempt, and stopping the run when nothing more can get through. */
+static void
+react(struct run *r, const struct transport_result *res, int give_up)
+{
     if (give_up) {
         struct diag d = DIAG_INIT;
 
@@ -477,6 +497,30 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
             res->stage ? res->stage : "?", res->text);
         stop_run(r, &d);
     }
+}
+
+/* What to do with the result of one attempt. */
+static void
+settle(struct run *r, struct job *j, const struct transport_result *res)
+{
+    const char *event;
+    enum journal_state js = state_of(res->outcome, &event);
+    double delay;
+    int give_up;
+
+    j->attempts++;
+    delay = mailer_retry_delay(r->cfg, res->outcome, j->attempts, mono_now() - r->t0,
+        jitter());
+    record(r, j, js, res);
+    log_event(r, j->s, event, j->attempts, res);
+    if (res->outcome != TRANSPORT_SENT)
+        log_debug("%s: %s at %s: %d %s %s", j->s->addr, event, res->stage ? res->stage : "?",
+            res->code, res->enhanced, res->text);
+    pthread_mutex_lock(&r->mu);
+    count_locked(r, j, res, delay);
+    give_up = greetings_locked(r, res);
+    pthread_mutex_unlock(&r->mu);
+    react(r, res, give_up);
 }
 
 /* ---- workers ---------------------------------------------------------------------- */
@@ -544,7 +588,7 @@ work(void *arg)
             memset(&res, 0, sizeof(res));
             res.outcome = TRANSPORT_PERMFAIL;
             res.stage = "compose";
-            memcpy(res.text, d.msg, sizeof(res.text) - 1);     /* cut to fit */
+            diag_message(&d, res.text, sizeof(res.text));
             j.attempts = r->cfg->smtp.max_attempts;
             settle(r, &j, &res);
             done(r);

@@ -31,7 +31,6 @@
 #include "transport.h"
 #include "util.h"
 
-#define BOUNCE_WAIT_MS 30000
 
 static const char send_usage[] =
     "usage: gazette send [ARTICLE|FOLDER...] [--issue FILE] [--campaign ID]\n"
@@ -68,16 +67,6 @@ struct sendopts {
     char *const *paths;
     size_t npaths;
 };
-
-static uint32_t
-shard_hash(const char *addr)
-{
-    uint32_t h = 2166136261u;
-
-    for (; *addr; addr++)
-        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*addr)) * 16777619u;
-    return h;
-}
 
 /*
  * What bulk mail needs, checked on the message sub would get, before any connection
@@ -293,8 +282,9 @@ summary(const char *id, const struct mailer_stats *st, bool always)
         log_info("%s", line);
 }
 
-int
-cmd_send(struct cli *c, int argc, char **argv)
+/* Options into so; -1 to go on, else the exit code (0 after --help, EX_USAGE). */
+static int
+parse_opts(int argc, char **argv, struct sendopts *so)
 {
     static const struct option opts[] = {
         { "campaign", required_argument, NULL, 'C' },
@@ -314,71 +304,54 @@ cmd_send(struct cli *c, int argc, char **argv)
         { "quiet", no_argument, NULL, 'q' },
         { NULL, 0, NULL, 0 },
     };
-    struct sendopts so;
-    struct diag d = DIAG_INIT;
-    struct subs *list = NULL;
-    struct issue *is = NULL;
-    struct digest *g = NULL;
-    struct journal *jn = NULL;
-    struct mailer_stats st;
-    struct mailer_opts mo;
-    struct digest_opts dop;
-    struct buf secret, password;
-    const struct subscriber **todo = NULL;
-    char *id = NULL, *jdir = NULL;
-    size_t ntodo = 0;
-    bool cut = false;
     time_t day;
-    int ch, rc = 0;
+    int ch;
 
-    memset(&so, 0, sizeof(so));
-    memset(&st, 0, sizeof(st));
-    so.min_articles = -1;
-    buf_init(&secret, 0);
-    buf_init(&password, 0);
+    memset(so, 0, sizeof(*so));
+    so->min_articles = -1;
     optind = 0;
     while ((ch = getopt_long(argc, argv, "C:R:i:nT:l:S:m:s:t:khvq", opts, NULL)) != -1) {
         switch (ch) {
         case 'C':
-            so.campaign = optarg;
+            so->campaign = optarg;
             break;
         case 'R':
-            so.retry_failed = optarg;
+            so->retry_failed = optarg;
             break;
         case 'i':
-            so.issue_path = optarg;
+            so->issue_path = optarg;
             break;
         case 'n':
-            so.dry_run = true;
+            so->dry_run = true;
             break;
         case 'T':
-            so.test_to = optarg;
+            so->test_to = optarg;
             break;
         case 'l':
-            if (parse_long(optarg, 1, 100000000, &so.limit) == -1)
+            if (parse_long(optarg, 1, 100000000, &so->limit) == -1)
                 return cli_usage("send", "--limit takes a number from 1");
             break;
         case 'S':
-            if (parse_shard(optarg, &so.shard_i, &so.shard_n) == -1)
+            if (parse_shard(optarg, &so->shard_i, &so->shard_n) == -1)
                 return cli_usage("send", "--shard takes I/N with 1 <= I <= N, such as 2/4");
             break;
         case 'm':
-            if (parse_long(optarg, 0, 1000, &so.min_articles) == -1)
+            if (parse_long(optarg, 0, 1000, &so->min_articles) == -1)
                 return cli_usage("send", "--min-articles takes a number from 0 to 1000");
             break;
         case 's':
             if (issue_parse_day(optarg, &day) == -1)
                 return cli_usage("send", "--since takes a date such as 2026-11-01");
-            so.sel.since = optarg;
+            so->sel.since = optarg;
             break;
         case 't':
-            so.sel.tag = optarg;
+            so->sel.tag = optarg;
             break;
         case 'k':
-            so.sel.keep_going = true;
+            so->sel.keep_going = true;
             break;
         case 'F':
-            so.force = true;
+            so->force = true;
             break;
         case 'h':
             fputs(send_usage, stdout);
@@ -391,259 +364,302 @@ cmd_send(struct cli *c, int argc, char **argv)
             return cli_usage("send", "bad option");
         }
     }
-    so.paths = argv + optind;
-    so.npaths = (size_t)(argc - optind);
-    if (so.retry_failed != NULL && (so.issue_path != NULL || so.npaths > 0 || so.campaign))
+    so->paths = argv + optind;
+    so->npaths = (size_t)(argc - optind);
+    if (so->retry_failed != NULL && (so->issue_path != NULL || so->npaths > 0 ||
+        so->campaign))
         return cli_usage("send", "--retry-failed takes the campaign from its journal alone");
-    if (so.issue_path != NULL && so.npaths > 0)
+    if (so->issue_path != NULL && so->npaths > 0)
         return cli_usage("send", "give --issue or articles, not both");
-    if (cli_config(c, &d) == -1)
-        return cli_fail(&d);
-    if (pick(c, &so, &id, &is, &d) == -1) {
-        rc = cli_fail(&d);
-        goto out;
-    }
-    if (is == NULL)
-        goto out;                       /* nothing new: quiet, 0 */
-    if ((list = subs_load(cli_subs_path(c), 0, NULL, &d)) == NULL) {
-        rc = cli_fail(&d);
-        goto out;
-    }
-    if (config_secret(c->cfg, &secret, &d) == -1 ||
-        (!so.dry_run && config_password(c->cfg, &password, &d) == -1)) {
-        rc = cli_fail(&d);
-        goto out;
-    }
+    return -1;
+}
+
+/* What one run holds, from the campaign picked to the mailer's numbers. */
+struct run {
+    struct cli *c;
+    struct sendopts so;
+    char *id;
+    struct issue *is;
+    struct subs *list;
+    struct digest *g;
+    struct journal *jn;
+    struct buf secret, password;
+    struct mailer_opts mo;
+    struct mailer_stats st;
+};
+
+/* The list, the secrets and the composed digest; the mailer's options. */
+static int
+prepare(struct run *r, struct diag *d)
+{
+    const struct config *cfg = r->c->cfg;
+    struct digest_opts dop;
+
+    if ((r->list = subs_load(cli_subs_path(r->c), 0, NULL, d)) == NULL ||
+        config_secret(cfg, &r->secret, d) == -1 ||
+        (!r->so.dry_run && config_password(cfg, &r->password, d) == -1))
+        return -1;
     memset(&dop, 0, sizeof(dop));
-    dop.cfg = c->cfg;
-    dop.secret = buf_str(&secret);
-    dop.summaries = (const char *const *)is->summaries;
-    dop.campaign = id;
-    if ((g = digest_new(&dop, is->articles, is->n, &is->info, &d)) == NULL) {
-        rc = cli_fail(&d);
-        goto out;
-    }
-    if (c->cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR &&
-        c->cfg->newsletter.unsubscribe_url == NULL &&
-        c->cfg->newsletter.unsubscribe_mailto == NULL) {
-        diag_set(&d, EX_CONFIG, "refusing to send a newsletter without a way to unsubscribe; "
+    dop.cfg = cfg;
+    dop.secret = buf_str(&r->secret);
+    dop.summaries = (const char *const *)r->is->summaries;
+    dop.campaign = r->id;
+    if ((r->g = digest_new(&dop, r->is->articles, r->is->n, &r->is->info, d)) == NULL)
+        return -1;
+    if (cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR &&
+        cfg->newsletter.unsubscribe_url == NULL && cfg->newsletter.unsubscribe_mailto == NULL) {
+        diag_set(d, EX_CONFIG, "refusing to send a newsletter without a way to unsubscribe; "
             "set newsletter.unsubscribe_url or newsletter.unsubscribe_mailto");
-        diag_path(&d, c->cfg->path ? c->cfg->path : "built-in configuration");
+        diag_path(d, cfg->path ? cfg->path : "built-in configuration");
+        return -1;
+    }
+    memset(&r->mo, 0, sizeof(r->mo));
+    r->mo.cfg = cfg;
+    r->mo.digest = r->g;
+    r->mo.campaign = r->id;
+    r->mo.password = r->password.len ? buf_str(&r->password) : NULL;
+    r->mo.log_path = cfg->paths.log_file;
+    r->mo.syslog = cfg->log.syslog;
+    r->mo.progress = log_level() >= LOGLEVEL_VERBOSE && isatty(2);
+    return 0;
+}
+
+/* --test-to: one copy, outside the journal; the exit code. */
+static int
+send_test(struct run *r)
+{
+    struct diag d = DIAG_INIT;
+    struct subscriber one;
+    const struct subscriber *p = &one;
+    char canon[ADDR_BUF];
+    const char *why;
+    int rc = 0;
+
+    if (addr_check(r->so.test_to, strlen(r->so.test_to), canon, &why) == -1)
+        return cli_usage("send", "--test-to: \"%s\" is not a valid address: %s",
+            r->so.test_to, why);
+    memset(&one, 0, sizeof(one));
+    one.email = r->so.test_to;
+    one.addr = canon;
+    one.name = "";
+    one.subscribed_at = "";
+    r->mo.log_path = NULL;
+    if (send_gate(r->c->cfg, r->g, &one, r->so.force, &d) == -1)
+        return cli_fail(&d);
+    if (r->so.dry_run) {
+        struct buf m;
+
+        buf_init(&m, 0);
+        rc = digest_message(r->g, &one, &m, &d) == -1 ? cli_fail(&d) : 0;
+        buf_fini(&m);
+        return rc;
+    }
+    if (mailer_run(&r->mo, &p, 1, &r->st, &d) == -1)
+        return cli_fail(&d);
+    if (r->st.sent != 1) {
+        log_warnx("the test message to %s was not accepted; see -vv for the reply",
+            r->so.test_to);
+        return EX_TEMPFAIL;
+    }
+    return 0;
+}
+
+/*
+ * The campaign's journal: one run at a time (a busy one is 75, quietly), and what was
+ * done already; the manifest is saved with the first run.  A dry run only reads it (none
+ * yet is fine).  -1 to go on, else the exit code.
+ */
+static int
+open_journal(struct run *r)
+{
+    const char *state = r->c->cfg->paths.state_dir;
+    struct diag d = DIAG_INIT;
+    char *jdir = campaign_dir(state), *mf = NULL;
+    int rc = -1;
+
+    if (r->so.dry_run) {
+        r->jn = journal_read(jdir, r->id, &d);     /* may be NULL: nothing sent yet */
+        goto out;
+    }
+    if ((r->jn = journal_open(jdir, r->id, &d)) == NULL) {
+        if (d.code == EX_TEMPFAIL) {
+            log_info("%s", d.msg);      /* another run has it: quietly try later */
+            rc = EX_TEMPFAIL;
+        } else
+            rc = cli_fail(&d);
+        goto out;
+    }
+    if ((mf = campaign_manifest(state, r->id)) == NULL &&
+        campaign_save(state, r->id, r->is, &d) == -1)
+        rc = cli_fail(&d);
+out:
+    free(mf);
+    free(jdir);
+    return rc;
+}
+
+/* --dry-run: compose every due message, send none; the exit code. */
+static int
+dry_run(struct run *r, const struct subscriber **todo, size_t ntodo)
+{
+    struct diag d = DIAG_INIT;
+    struct buf m;
+    size_t bytes = 0;
+    int rc = 0;
+
+    buf_init(&m, 0);
+    for (size_t i = 0; i < ntodo; i++) {
+        buf_reset(&m);
+        if (digest_message(r->g, todo[i], &m, &d) == -1) {
+            diag_path(&d, todo[i]->email);
+            rc = cli_fail(&d);
+            goto out;
+        }
+        bytes += m.len;
+    }
+    log_info("campaign %s: dry run: %zu messages composed (%zu bytes), nothing sent",
+        r->id, ntodo, bytes);
+out:
+    buf_fini(&m);
+    return rc;
+}
+
+/*
+ * After the mailer: bounce bookkeeping, the done marker (only when this run covered the
+ * whole list: after --limit or --shard the next plain run must resume the campaign, not
+ * start another), the summary; the exit code.
+ */
+static int
+finish(struct run *r, bool cut)
+{
+    const struct config *cfg = r->c->cfg;
+    const struct mailer_stats *st = &r->st;
+    struct diag d = DIAG_INIT;
+    int rc = 0, bounce_rc = 0;
+
+    if (st->nbounced > 0) {
+        size_t marked = 0;
+
+        if (campaign_record_bounces(cfg->paths.state_dir, cli_subs_path(r->c), st->bounced,
+            st->nbounced, cfg->smtp.bounce_after, &marked, &d) == -1)
+            bounce_rc = cli_fail(&d);
+        else if (marked > 0)
+            log_info("%zu address(es) marked bounced after %ld permanent failures", marked,
+                cfg->smtp.bounce_after);
+    }
+    diag_clear(&d);
+    if (cut || r->so.shard_n > 0)
+        log_info("campaign %s is not finished: the next run goes on with it", r->id);
+    else if (campaign_mark_done(cfg->paths.state_dir, r->id, &d) == -1)
+        log_warnx("%s", d.msg);
+    if (st->tempfail > 0 || st->uncertain > 0) {
+        bool later = st->tempfail > 0 || (st->uncertain > 0 && cfg->smtp.resend_uncertain);
+
+        summary(r->id, st, true);
+        if (st->tempfail > 0)
+            log_warnx("%zu left to retry: 'gazette send --retry-failed %s' later; 'gazette "
+                "status %s' lists them", st->tempfail, r->id, r->id);
+        if (st->uncertain > 0)
+            log_warnx("%zu message(s) uncertain: the server may have them (its reply after "
+                "the data was lost); 'gazette status %s' lists them", st->uncertain, r->id);
+        /* 75 says "run again later"; uncertain copies are resent only if configured */
+        rc = later ? EX_TEMPFAIL : 0;
+    } else if (st->permfail > 0) {
+        summary(r->id, st, true);
+        log_warnx("%zu address(es) refused permanently; 'gazette status %s' lists them",
+            st->permfail, r->id);
+    } else
+        summary(r->id, st, false);
+    if (cfg->log.syslog)
+        log_syslog(st->tempfail + st->permfail > 0, "campaign %s: %zu sent, %zu failed",
+            r->id, st->sent, st->tempfail + st->permfail + st->uncertain);
+    if (bounce_rc != 0 && rc == 0)
+        rc = bounce_rc;             /* the bounce history needs a look (EX_IOERR) */
+    return rc;
+}
+
+int
+cmd_send(struct cli *c, int argc, char **argv)
+{
+    struct run r;
+    struct diag d = DIAG_INIT;
+    struct campaign_due_opts due;
+    const struct subscriber **todo = NULL;
+    size_t ntodo;
+    bool cut = false;
+    int rc;
+
+    memset(&r, 0, sizeof(r));
+    r.c = c;
+    if ((rc = parse_opts(argc, argv, &r.so)) != -1)
+        return rc;
+    rc = 0;
+    buf_init(&r.secret, 0);
+    buf_init(&r.password, 0);
+    if (cli_config(c, &d) == -1 || pick(c, &r.so, &r.id, &r.is, &d) == -1) {
         rc = cli_fail(&d);
         goto out;
     }
-    memset(&mo, 0, sizeof(mo));
-    mo.cfg = c->cfg;
-    mo.digest = g;
-    mo.campaign = id;
-    mo.password = password.len ? buf_str(&password) : NULL;
-    mo.log_path = c->cfg->paths.log_file;
-    mo.syslog = c->cfg->log.syslog;
-    mo.progress = log_level() >= LOGLEVEL_VERBOSE && isatty(2);
-
-    if (so.test_to != NULL) {
-        struct subscriber one;
-        const struct subscriber *p = &one;
-        char canon[ADDR_BUF];
-        const char *why;
-
-        if (addr_check(so.test_to, strlen(so.test_to), canon, &why) == -1) {
-            rc = cli_usage("send", "--test-to: \"%s\" is not a valid address: %s",
-                so.test_to, why);
-            goto out;
-        }
-        memset(&one, 0, sizeof(one));
-        one.email = so.test_to;
-        one.addr = canon;
-        one.name = "";
-        one.subscribed_at = "";
-        mo.log_path = NULL;
-        if (send_gate(c->cfg, g, &one, so.force, &d) == -1) {
-            rc = cli_fail(&d);
-            goto out;
-        }
-        if (so.dry_run) {
-            struct buf m;
-
-            buf_init(&m, 0);
-            rc = digest_message(g, &one, &m, &d) == -1 ? cli_fail(&d) : 0;
-            buf_fini(&m);
-            goto out;
-        }
-        if (mailer_run(&mo, &p, 1, &st, &d) == -1)
-            rc = cli_fail(&d);
-        else if (st.sent != 1) {
-            log_warnx("the test message to %s was not accepted; see -vv for the reply",
-                so.test_to);
-            rc = EX_TEMPFAIL;
-        }
+    if (r.is == NULL)
+        goto out;                       /* nothing new: quiet, 0 */
+    if (prepare(&r, &d) == -1) {
+        rc = cli_fail(&d);
         goto out;
     }
-
+    if (r.so.test_to != NULL) {
+        rc = send_test(&r);
+        goto out;
+    }
     /* before the journal is touched: a refused issue leaves no campaign behind */
-    for (size_t i = 0; i < list->n; i++) {
-        if (list->v[i].status != SUBS_ACTIVE)
+    for (size_t i = 0; i < r.list->n; i++) {
+        if (r.list->v[i].status != SUBS_ACTIVE)
             continue;
-        if (send_gate(c->cfg, g, &list->v[i], so.force, &d) == -1) {
+        if (send_gate(c->cfg, r.g, &r.list->v[i], r.so.force, &d) == -1) {
             rc = cli_fail(&d);
             goto out;
         }
         break;
     }
-
-    /* the campaign's journal: one run at a time, and what was done already */
-    jdir = campaign_dir(c->cfg->paths.state_dir);
-    if (!so.dry_run) {
-        if ((jn = journal_open(jdir, id, &d)) == NULL) {
-            if (d.code == EX_TEMPFAIL) {
-                log_info("%s", d.msg);  /* another run has it: quietly try later */
-                rc = EX_TEMPFAIL;
-            } else
-                rc = cli_fail(&d);
-            goto out;
-        }
-        char *mf = campaign_manifest(c->cfg->paths.state_dir, id);
-
-        if (mf == NULL && campaign_save(c->cfg->paths.state_dir, id, is, &d) == -1) {
-            rc = cli_fail(&d);
-            goto out;
-        }
-        free(mf);
-    } else
-        jn = journal_read(jdir, id, &d);       /* may be NULL: nothing sent yet */
-    diag_clear(&d);
-
-    todo = xcalloc(list->n ? list->n : 1, sizeof(*todo));
-    for (size_t i = 0; i < list->n; i++) {
-        const struct subscriber *s = &list->v[i];
-        struct journal_entry e;
-
-        if (s->status != SUBS_ACTIVE)
-            continue;           /* unsubscribed or bounced since: never on resume either */
-        if (so.shard_n > 0 && (long)(shard_hash(s->addr) % (uint32_t)so.shard_n) !=
-            so.shard_i - 1)
-            continue;
-        if (jn != NULL) {
-            e = journal_get(jn, s->addr);
-            if (so.retry_failed != NULL && e.state != JOURNAL_TEMPFAIL &&
-                !(e.state == JOURNAL_UNCERTAIN && c->cfg->smtp.resend_uncertain))
-                continue;
-            if (e.state == JOURNAL_SENT || e.state == JOURNAL_PERMFAIL ||
-                e.state == JOURNAL_SKIPPED ||
-                (e.state == JOURNAL_UNCERTAIN && !c->cfg->smtp.resend_uncertain))
-                continue;
-        } else if (so.retry_failed != NULL)
-            continue;
-        if (so.limit > 0 && (long)ntodo >= so.limit) {
-            cut = true;         /* more are due: the campaign goes on in a later run */
-            break;
-        }
-        todo[ntodo++] = s;
-    }
-    if (so.dry_run) {
-        struct buf m;
-        size_t bytes = 0;
-
-        buf_init(&m, 0);
-        for (size_t i = 0; i < ntodo; i++) {
-            buf_reset(&m);
-            if (digest_message(g, todo[i], &m, &d) == -1) {
-                diag_path(&d, todo[i]->email);
-                rc = cli_fail(&d);
-                buf_fini(&m);
-                goto out;
-            }
-            bytes += m.len;
-        }
-        buf_fini(&m);
-        log_info("campaign %s: dry run: %zu messages composed (%zu bytes), nothing sent",
-            id, ntodo, bytes);
+    if ((rc = open_journal(&r)) != -1)
+        goto out;
+    rc = 0;
+    due = (struct campaign_due_opts){
+        .retry_failed = r.so.retry_failed != NULL,
+        .resend_uncertain = c->cfg->smtp.resend_uncertain,
+        .shard_i = r.so.shard_i, .shard_n = r.so.shard_n, .limit = r.so.limit,
+    };
+    ntodo = campaign_due(r.list, r.jn, &due, &todo, &cut);
+    if (r.so.dry_run) {
+        rc = dry_run(&r, todo, ntodo);
         goto out;
     }
-    mo.journal = jn;
-    log_info("campaign %s: %zu article(s), %zu subscriber(s) to send to via %s", id, is->n,
-        ntodo, transport_for(c->cfg)->name);
+    r.mo.journal = r.jn;
+    log_info("campaign %s: %zu article(s), %zu subscriber(s) to send to via %s", r.id,
+        r.is->n, ntodo, transport_for(c->cfg)->name);
     if (c->cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR && !c->cfg->smtp.tls_verify)
         log_warnx("smtp.tls_verify is false: TLS certificates are NOT checked");
-    if (mailer_run(&mo, todo, ntodo, &st, &d) == -1) {
-        summary(id, &st, true);
+    if (mailer_run(&r.mo, todo, ntodo, &r.st, &d) == -1) {
+        summary(r.id, &r.st, true);
         rc = cli_fail(&d);
         goto out;
     }
-    /* bad mailboxes: count them, and mark those past smtp.bounce_after as bounced */
-    if (st.nbounced > 0) {
-        char **over = NULL;
-        size_t nover = 0;
-
-        if (campaign_count_bounces(c->cfg->paths.state_dir, st.bounced, st.nbounced,
-            c->cfg->smtp.bounce_after, &over, &nover, &d) == -1)
-            log_warnx("%s: cannot count bounces: %s", c->cfg->paths.state_dir, d.msg);
-        else if (nover > 0) {
-            struct subs_change *ch2 = xcalloc(nover, sizeof(*ch2));
-
-            for (size_t i = 0; i < nover; i++) {
-                ch2[i].op = SUBS_SET_STATUS;
-                ch2[i].email = over[i];
-                ch2[i].status = SUBS_BOUNCED;
-            }
-            diag_clear(&d);
-            if (subs_apply(cli_subs_path(c), ch2, nover, BOUNCE_WAIT_MS, &d) == -1)
-                log_warnx("cannot mark %zu address(es) bounced: %s", nover, d.msg);
-            else
-                log_info("%zu address(es) marked bounced after %ld permanent failures", nover,
-                    c->cfg->smtp.bounce_after);
-            free(ch2);
-        }
-        for (size_t i = 0; i < nover; i++)
-            free(over[i]);
-        free(over);
-    }
-    diag_clear(&d);
-    /*
-     * Done only when this run covered the whole list: after --limit or --shard the others
-     * are still due, and the next plain run must resume the campaign, not start another.
-     */
-    if (cut || so.shard_n > 0)
-        log_info("campaign %s is not finished: the next run goes on with it", id);
-    else if (campaign_mark_done(c->cfg->paths.state_dir, id, &d) == -1)
-        log_warnx("%s", d.msg);
-    if (st.tempfail > 0 || st.uncertain > 0) {
-        bool later = st.tempfail > 0 || (st.uncertain > 0 && c->cfg->smtp.resend_uncertain);
-
-        summary(id, &st, true);
-        if (st.tempfail > 0)
-            log_warnx("%zu left to retry: 'gazette send --retry-failed %s' later; 'gazette "
-                "status %s' lists them", st.tempfail, id, id);
-        if (st.uncertain > 0)
-            log_warnx("%zu message(s) uncertain: the server may have them (its reply after "
-                "the data was lost); 'gazette status %s' lists them", st.uncertain, id);
-        /* 75 says "run again later"; uncertain copies are resent only if configured */
-        rc = later ? EX_TEMPFAIL : 0;
-    } else if (st.permfail > 0) {
-        summary(id, &st, true);
-        log_warnx("%zu address(es) refused permanently; 'gazette status %s' lists them",
-            st.permfail, id);
-    } else
-        summary(id, &st, false);
-    if (c->cfg->log.syslog)
-        log_syslog(st.tempfail + st.permfail > 0, "campaign %s: %zu sent, %zu failed", id,
-            st.sent, st.tempfail + st.permfail + st.uncertain);
+    rc = finish(&r, cut);
 out:
-    if (jn != NULL && journal_close(jn, &d) == -1 && rc == 0)
+    diag_clear(&d);
+    if (r.jn != NULL && journal_close(r.jn, &d) == -1 && rc == 0)
         rc = cli_fail(&d);
-    mailer_stats_fini(&st);
+    mailer_stats_fini(&r.st);
     free(todo);
-    free(jdir);
-    free(id);
-    digest_free(g);
-    issue_free(is);
-    subs_free(list);
-    if (password.p != NULL)
-        explicit_bzero(password.p, password.len);
-    if (secret.p != NULL)
-        explicit_bzero(secret.p, secret.len);
-    buf_fini(&password);
-    buf_fini(&secret);
+    free(r.id);
+    digest_free(r.g);
+    issue_free(r.is);
+    subs_free(r.list);
+    if (r.password.p != NULL)
+        explicit_bzero(r.password.p, r.password.len);
+    if (r.secret.p != NULL)
+        explicit_bzero(r.secret.p, r.secret.len);
+    buf_fini(&r.password);
+    buf_fini(&r.secret);
     return rc;
 }
 

@@ -1,9 +1,10 @@
 /*
  * cmd_subscribers: the subscriber-list commands.  Reads go through subs_load(); every
  * change goes through subs_apply(), which locks, splices and replaces the file atomically.
- * CSV follows RFC 4180 (quoted fields, doubled quotes, CRLF or LF).
+ * CSV is read by subs_csv_record() (src/subs/csv.c, RFC 4180).
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,65 +482,6 @@ do_simple(struct cli *c, const char *cmd, int argc, char **argv)
 
 /* ---- import ------------------------------------------------------------------------- */
 
-struct csv {
-    const char *p, *end;
-    size_t line;                /* line where the current record starts */
-    size_t nextline;
-};
-
-/*
- * Read one record into cells (pointers into out, which holds them NUL-separated).
- * Returns the cell count, 0 at the end, -1 on an unterminated quote.
- */
-static int
-csv_record(struct csv *c, struct buf *out, size_t *offs, int maxcols)
-{
-    int n = 0;
-
-    buf_reset(out);
-    c->line = c->nextline;
-    if (c->p >= c->end)
-        return 0;
-    for (;;) {
-        if (n == maxcols)
-            return -2;
-        offs[n++] = out->len;
-        if (c->p < c->end && *c->p == '"') {
-            c->p++;
-            for (;;) {
-                if (c->p >= c->end)
-                    return -1;
-                if (*c->p == '"') {
-                    if (c->p + 1 < c->end && c->p[1] == '"') {
-                        buf_addc(out, '"');
-                        c->p += 2;
-                        continue;
-                    }
-                    c->p++;
-                    break;
-                }
-                if (*c->p == '\n')
-                    c->nextline++;
-                buf_addc(out, *c->p++);
-            }
-            /* anything between the closing quote and the separator is kept as text */
-        }
-        while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
-            buf_addc(out, *c->p++);
-        buf_addc(out, '\0');
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            continue;
-        }
-        if (c->p < c->end && *c->p == '\r')
-            c->p++;
-        if (c->p < c->end && *c->p == '\n')
-            c->p++;
-        c->nextline++;
-        return n;
-    }
-}
-
 static char *
 trim(char *s)
 {
@@ -554,22 +496,186 @@ trim(char *s)
 
 enum col { COL_EMAIL, COL_NAME, COL_STATUS, COL_TAGS, COL_AT, COL_FIELD };
 
+/* An import in progress: the header's columns, the changes so far and what they own. */
+struct import {
+    const char *path;
+    enum col cols[CSV_MAX_COLS];
+    char *colname[CSV_MAX_COLS];
+    int ncols;
+    struct subs_change *ch;
+    size_t *lines;              /* the CSV line of each change */
+    size_t nch, cap;
+    char **owned;               /* strings and arrays the changes point into */
+    size_t nowned, ownedcap;
+    size_t counts[5];           /* by enum subs_change.done */
+};
+
+static void *
+own(struct import *im, void *p)
+{
+    if (im->nowned == im->ownedcap) {
+        im->ownedcap = im->ownedcap ? im->ownedcap * 2 : 256;
+        im->owned = xreallocarray(im->owned, im->ownedcap, sizeof(*im->owned));
+    }
+    im->owned[im->nowned++] = p;
+    return p;
+}
+
+/* The header row: which column is what; exactly one email column. */
+static int
+read_header(struct import *im, struct subs_csv *csv, struct buf *hdrbuf)
+{
+    size_t offs[CSV_MAX_COLS];
+    int have_email = 0;
+
+    im->ncols = subs_csv_record(csv, hdrbuf, offs, CSV_MAX_COLS);
+    if (im->ncols <= 0) {
+        log_warnx("%s:1: expected a header row such as \"email,name,tags\"", im->path);
+        return -1;
+    }
+    for (int i = 0; i < im->ncols; i++) {
+        char *h = trim(hdrbuf->p + offs[i]);
+
+        im->colname[i] = h;
+        if (ascii_strcasecmp(h, "email") == 0 || ascii_strcasecmp(h, "e-mail") == 0 ||
+            ascii_strcasecmp(h, "email address") == 0) {
+            im->cols[i] = COL_EMAIL;
+            have_email++;
+        } else if (ascii_strcasecmp(h, "name") == 0)
+            im->cols[i] = COL_NAME;
+        else if (ascii_strcasecmp(h, "status") == 0)
+            im->cols[i] = COL_STATUS;
+        else if (ascii_strcasecmp(h, "tags") == 0)
+            im->cols[i] = COL_TAGS;
+        else if (ascii_strcasecmp(h, "subscribed_at") == 0)
+            im->cols[i] = COL_AT;
+        else
+            im->cols[i] = COL_FIELD;
+    }
+    if (have_email != 1) {
+        log_warnx("%s:1: the header row needs exactly one \"email\" column", im->path);
+        return -1;
+    }
+    return 0;
+}
+
+/* One cell into the change x, by its column. */
+static void
+take_cell(struct import *im, struct subs_change *x, int i, char *v, const char **tags,
+    const char **fk, const char **fv)
+{
+    switch (im->cols[i]) {
+    case COL_EMAIL:
+        x->email = v;
+        break;
+    case COL_NAME:
+        if (*v)
+            x->name = v;
+        break;
+    case COL_STATUS:
+        if (*v && (x->status = subs_status_parse(v)) == -1)
+            x->status = -2;
+        break;
+    case COL_TAGS:
+        if (*v) {
+            x->tags = tags;
+            for (char *t = v, *semi; t != NULL && x->ntags < SUBS_MAX_TAGS_CSV; t = semi) {
+                if ((semi = strchr(t, ';')) != NULL)
+                    *semi++ = '\0';
+                t = trim(t);
+                if (*t)
+                    tags[x->ntags++] = t;
+            }
+        }
+        break;
+    case COL_AT:
+        if (*v)
+            x->subscribed_at = v;
+        break;
+    case COL_FIELD:
+        if (*v) {
+            x->fkeys = fk;
+            x->fvals = fv;
+            fk[x->nfields] = im->colname[i];
+            fv[x->nfields++] = v;
+        }
+        break;
+    }
+}
+
+/* A data row (n cells) into one more UPSERT change; a row without email or with an
+   unknown status is reported and counted as rejected. */
+static void
+take_row(struct import *im, char **cell, int n, size_t line)
+{
+    struct subs_change *x;
+    const char **tags, **fk, **fv;
+
+    if (im->nch == im->cap) {
+        im->cap = im->cap ? im->cap * 2 : 64;
+        im->ch = xreallocarray(im->ch, im->cap, sizeof(*im->ch));
+        im->lines = xreallocarray(im->lines, im->cap, sizeof(*im->lines));
+    }
+    x = &im->ch[im->nch];
+    memset(x, 0, sizeof(*x));
+    x->op = SUBS_UPSERT;
+    x->status = -1;
+    im->lines[im->nch] = line;
+    tags = own(im, xcalloc(SUBS_MAX_TAGS_CSV, sizeof(char *)));
+    fk = own(im, xcalloc((size_t)im->ncols, sizeof(char *)));
+    fv = own(im, xcalloc((size_t)im->ncols, sizeof(char *)));
+    for (int i = 0; i < im->ncols && i < n; i++)
+        take_cell(im, x, i, own(im, xstrdup(cell[i])), tags, fk, fv);
+    if (x->email == NULL || x->email[0] == '\0') {
+        log_warnx("%s:%zu: no email in this row; skipped", im->path, line);
+        im->counts[SUBS_DONE_REJECTED]++;
+        return;
+    }
+    if (x->status == -2) {
+        log_warnx("%s:%zu: unknown status; use active, pending, unsubscribed or bounced",
+            im->path, line);
+        im->counts[SUBS_DONE_REJECTED]++;
+        return;
+    }
+    im->nch++;
+}
+
+/* Every data row; -1 (reported) at a broken record. */
+static int
+read_rows(struct import *im, struct subs_csv *csv, struct buf *rec)
+{
+    size_t offs[CSV_MAX_COLS];
+    int n;
+
+    while ((n = subs_csv_record(csv, rec, offs, CSV_MAX_COLS)) != 0) {
+        char *cell[CSV_MAX_COLS];
+        bool blank = true;
+
+        if (n < 0) {
+            log_warnx("%s:%zu: %s", im->path, csv->line, n == -1 ?
+                "a quoted field is not closed; end it with \"" : "too many columns");
+            return -1;
+        }
+        for (int i = 0; i < n; i++) {
+            cell[i] = trim(rec->p + offs[i]);
+            blank &= cell[i][0] == '\0';
+        }
+        if (!blank)
+            take_row(im, cell, n, csv->line);
+    }
+    return 0;
+}
+
 static int
 do_import(struct cli *c, int argc, char **argv)
 {
     struct diag d = DIAG_INIT;
-    struct subs_change *ch = NULL;
-    size_t nch = 0, cap = 0, counts[5] = { 0 };
+    struct import im;
     struct buf rec, hdrbuf;
-    struct csv csv;
-    enum col cols[CSV_MAX_COLS];
-    char *colname[CSV_MAX_COLS];
-    size_t offs[CSV_MAX_COLS];
-    size_t *lines = NULL, len;
-    char *text = NULL, **owned = NULL;
-    size_t nowned = 0, ownedcap = 0;
-    const char *path;
-    int ncols, n, rc = EX_DATAERR, have_email = 0;
+    struct subs_csv csv;
+    size_t len;
+    char *text = NULL;
+    int rc = EX_DATAERR;
 
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage_text, stdout);
@@ -577,11 +683,12 @@ do_import(struct cli *c, int argc, char **argv)
     }
     if (argc != 2)
         return cli_usage("subscribers", "import takes one FILE.csv");
-    path = argv[1];
+    memset(&im, 0, sizeof(im));
+    im.path = argv[1];
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
-    if ((text = read_file(path, &len)) == NULL) {
-        log_warn("%s: cannot read", path);
+    if ((text = read_file_max(im.path, CSV_MAX_FILE, &len)) == NULL) {
+        log_warnx("%s: cannot read: %s", im.path, read_file_strerror(errno));
         return EX_NOINPUT;
     }
     buf_init(&rec, CSV_MAX_FILE);
@@ -592,154 +699,31 @@ do_import(struct cli *c, int argc, char **argv)
     if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
         csv.p += 3;
     if (!utf8_is_valid(text, len)) {
-        log_warnx("%s: not valid UTF-8; save the file as UTF-8 (CSV UTF-8)", path);
+        log_warnx("%s: not valid UTF-8; save the file as UTF-8 (CSV UTF-8)", im.path);
         goto out;
     }
-    ncols = csv_record(&csv, &hdrbuf, offs, CSV_MAX_COLS);
-    if (ncols <= 0) {
-        log_warnx("%s:1: expected a header row such as \"email,name,tags\"", path);
+    if (read_header(&im, &csv, &hdrbuf) == -1 || read_rows(&im, &csv, &rec) == -1)
         goto out;
-    }
-    for (int i = 0; i < ncols; i++) {
-        char *h = trim(hdrbuf.p + offs[i]);
-
-        colname[i] = h;
-        if (ascii_strcasecmp(h, "email") == 0 || ascii_strcasecmp(h, "e-mail") == 0 ||
-            ascii_strcasecmp(h, "email address") == 0) {
-            cols[i] = COL_EMAIL;
-            have_email++;
-        } else if (ascii_strcasecmp(h, "name") == 0)
-            cols[i] = COL_NAME;
-        else if (ascii_strcasecmp(h, "status") == 0)
-            cols[i] = COL_STATUS;
-        else if (ascii_strcasecmp(h, "tags") == 0)
-            cols[i] = COL_TAGS;
-        else if (ascii_strcasecmp(h, "subscribed_at") == 0)
-            cols[i] = COL_AT;
-        else
-            cols[i] = COL_FIELD;
-    }
-    if (have_email != 1) {
-        log_warnx("%s:1: the header row needs exactly one \"email\" column", path);
-        goto out;
-    }
-    while ((n = csv_record(&csv, &rec, offs, CSV_MAX_COLS)) != 0) {
-        struct subs_change *x;
-        const char **tags, **fk, **fv;
-        char *cell[CSV_MAX_COLS];
-        bool blank = true;
-
-        if (n < 0) {
-            log_warnx("%s:%zu: %s", path, csv.line, n == -1 ?
-                "a quoted field is not closed; end it with \"" : "too many columns");
-            goto out;
-        }
-        for (int i = 0; i < n; i++) {
-            cell[i] = trim(rec.p + offs[i]);
-            blank &= cell[i][0] == '\0';
-        }
-        if (blank)
-            continue;
-        if (nch == cap) {
-            cap = cap ? cap * 2 : 64;
-            ch = xreallocarray(ch, cap, sizeof(*ch));
-            lines = xreallocarray(lines, cap, sizeof(*lines));
-        }
-        x = &ch[nch];
-        memset(x, 0, sizeof(*x));
-        x->op = SUBS_UPSERT;
-        x->status = -1;
-        lines[nch] = csv.line;
-        tags = xcalloc(SUBS_MAX_TAGS_CSV, sizeof(char *));
-        fk = xcalloc((size_t)ncols, sizeof(char *));
-        fv = xcalloc((size_t)ncols, sizeof(char *));
-        if (nowned + 4 >= ownedcap) {
-            ownedcap = ownedcap ? ownedcap * 2 : 256;
-            owned = xreallocarray(owned, ownedcap, sizeof(*owned));
-        }
-        owned[nowned++] = (char *)tags;
-        owned[nowned++] = (char *)fk;
-        owned[nowned++] = (char *)fv;
-        for (int i = 0; i < ncols && i < n; i++) {
-            char *v = xstrdup(cell[i]);
-
-            if (nowned + 1 >= ownedcap) {
-                ownedcap *= 2;
-                owned = xreallocarray(owned, ownedcap, sizeof(*owned));
-            }
-            owned[nowned++] = v;
-            switch (cols[i]) {
-            case COL_EMAIL:
-                x->email = v;
-                break;
-            case COL_NAME:
-                if (*v)
-                    x->name = v;
-                break;
-            case COL_STATUS:
-                if (*v && (x->status = subs_status_parse(v)) == -1)
-                    x->status = -2;
-                break;
-            case COL_TAGS:
-                if (*v) {
-                    x->tags = tags;
-                    for (char *t = v, *semi; t != NULL && x->ntags < SUBS_MAX_TAGS_CSV;
-                        t = semi) {
-                        if ((semi = strchr(t, ';')) != NULL)
-                            *semi++ = '\0';
-                        t = trim(t);
-                        if (*t)
-                            tags[x->ntags++] = t;
-                    }
-                }
-                break;
-            case COL_AT:
-                if (*v)
-                    x->subscribed_at = v;
-                break;
-            case COL_FIELD:
-                if (*v) {
-                    x->fkeys = fk;
-                    x->fvals = fv;
-                    fk[x->nfields] = colname[i];
-                    fv[x->nfields++] = v;
-                }
-                break;
-            }
-        }
-        if (x->email == NULL || x->email[0] == '\0') {
-            log_warnx("%s:%zu: no email in this row; skipped", path, csv.line);
-            counts[SUBS_DONE_REJECTED]++;
-            continue;
-        }
-        if (x->status == -2) {
-            log_warnx("%s:%zu: unknown status; use active, pending, unsubscribed or bounced",
-                path, csv.line);
-            counts[SUBS_DONE_REJECTED]++;
-            continue;
-        }
-        nch++;
-    }
-    if (subs_apply(cli_subs_path(c), ch, nch, LOCK_WAIT_MS, &d) == -1) {
+    if (subs_apply(cli_subs_path(c), im.ch, im.nch, LOCK_WAIT_MS, &d) == -1) {
         rc = cli_fail(&d);
         goto out;
     }
-    for (size_t i = 0; i < nch; i++) {
-        counts[ch[i].done]++;
-        if (ch[i].done == SUBS_DONE_REJECTED)
-            log_warnx("%s:%zu: %s", path, lines[i], ch[i].why);
+    for (size_t i = 0; i < im.nch; i++) {
+        im.counts[im.ch[i].done]++;
+        if (im.ch[i].done == SUBS_DONE_REJECTED)
+            log_warnx("%s:%zu: %s", im.path, im.lines[i], im.ch[i].why);
     }
     if (log_level() >= LOGLEVEL_NORMAL)
-        printf("%s: %zu added, %zu updated, %zu unchanged, %zu rejected\n", path,
-            counts[SUBS_DONE_ADDED], counts[SUBS_DONE_UPDATED], counts[SUBS_DONE_UNCHANGED],
-            counts[SUBS_DONE_REJECTED]);
-    rc = counts[SUBS_DONE_REJECTED] ? EX_DATAERR : 0;
+        printf("%s: %zu added, %zu updated, %zu unchanged, %zu rejected\n", im.path,
+            im.counts[SUBS_DONE_ADDED], im.counts[SUBS_DONE_UPDATED],
+            im.counts[SUBS_DONE_UNCHANGED], im.counts[SUBS_DONE_REJECTED]);
+    rc = im.counts[SUBS_DONE_REJECTED] ? EX_DATAERR : 0;
 out:
-    for (size_t i = 0; i < nowned; i++)
-        free(owned[i]);
-    free(owned);
-    free(ch);
-    free(lines);
+    for (size_t i = 0; i < im.nowned; i++)
+        free(im.owned[i]);
+    free(im.owned);
+    free(im.ch);
+    free(im.lines);
     free(text);
     buf_fini(&rec);
     buf_fini(&hdrbuf);

@@ -20,8 +20,19 @@ for f in tests/fuzz/fuzz_*.c; do
         $(pkg-config --libs $PKGS) -lm
     corpus="$OUT/$name.corpus"
     mkdir -p "$corpus"
-    seeds="tests/fuzz/seeds/${name#fuzz_}"
-    [ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
+    # the same seed folders as tests/unit/test_fuzz_seeds.c: own seeds and crashers, and
+    # the fixtures of tests/data (not copied into seeds/)
+    case ${name#fuzz_} in
+    article) dirs="tests/fuzz/seeds/article tests/data/articles" ;;
+    subs) dirs="tests/fuzz/seeds/subs tests/data/subs tests/data/subs/fuzz examples" ;;
+    config) dirs="tests/fuzz/seeds/config tests/data/config" ;;
+    tmpl) dirs="tests/fuzz/seeds/tmpl templates" ;;
+    *) dirs="tests/fuzz/seeds/${name#fuzz_}" ;;
+    esac
+    for seeds in $dirs; do
+        [ -d "$seeds" ] || continue
+        find "$seeds" -maxdepth 1 -type f -exec cp -n {} "$corpus"/ \;
+    done
     "$OUT/$name" -max_total_time="$SECS" -artifact_prefix="$OUT/$name-" -print_final_stats=1 \
         "$corpus" 2>&1 | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' || true
     if ls "$OUT/$name"-crash-* "$OUT/$name"-leak-* "$OUT/$name"-timeout-* >/dev/null 2>&1; then

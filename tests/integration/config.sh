@@ -20,7 +20,7 @@ expect_rc 0 "check --help"
 : >subscribers.yaml
 run_g check
 expect_rc 0 "check with built-in defaults and an empty list"
-check "check is quiet on success" [ ! -s "$T/out" ] && [ ! -s "$T/err" ]
+check "check is quiet on success" [ ! -s "$T/out" -a ! -s "$T/err" ]
 run_g check --print-config
 expect_out "transport: maildir" "the default transport is the local Maildir"
 expect_out "tls_verify: true" "certificate verification is on by default"

@@ -212,7 +212,7 @@ gz send --min-articles 2
 expect 0 "one new article but --min-articles 2"
 quiet "--min-articles: prints nothing"
 check "$P --min-articles: nothing sent, no campaign made" \
-    [ "$(received "$mark" | wc -l)" = 0 ] && [ ! -e "$W/state/campaigns/issue-2.issue" ]
+    [ "$(received "$mark" | wc -l)" = 0 -a ! -e "$W/state/campaigns/issue-2.issue" ]
 gz -v send
 expect 0 "cron run after a new article"
 err_has "campaign issue-2: 20 sent" "-v: the summary line says 20 sent"
@@ -302,35 +302,48 @@ gz send --shard 3/2
 expect 64 "--shard 3/2 is refused"
 
 # --- the lock and resuming after kill -9 ---------------------------------------------
+# The server holds its reply from a given message on (--hold-file): the first run is
+# still sending when the second starts, and the kill lands mid-run, on any machine.
+stop_server
+HOLD="$T/hold"
+start_server --hold-file "$HOLD"
+# wait_msgs N PID: until the server has taken N messages since $mark (or PID is gone)
+wait_msgs() {
+    while [ "$(received "$mark" | wc -l)" -lt "$1" ] && kill -0 "$2" 2>/dev/null; do
+        sleep 0.05
+    done
+}
 newcase lock 16
-conf "rate_per_second: 8"
+conf
 mark=$(loglines)
+echo 1 >"$HOLD"
 (cd "$W" && exec "$GAZETTE" -c gazette.yaml send) >"$T/bg.out" 2>"$T/bg.err" &
 bg=$!
-i=0
-until [ "$(received "$mark" | wc -l)" -ge 1 ] || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_msgs 1 $bg
 gz send
 expect 75 "a second run while the first is sending"
 check "$P the second run prints nothing on stdout" [ ! -s "$T/out" ]
 check "$P ... nor on stderr (cron stays quiet)" [ ! -s "$T/err" ]
+rm -f "$HOLD"
 wait $bg
 bgrc=$?
 check "$P the first run finished normally (exit $bgrc)" [ "$bgrc" = 0 ]
 once "with a second run refused, everyone still exactly once" "$mark"
 
 newcase resume 30
-conf "rate_per_second: 10"
+conf
 mark=$(loglines)
+echo $(($(awk '$1 == "msg"' "$SD/log" | wc -l) + 6)) >"$HOLD"
 (cd "$W" && exec "$GAZETTE" -c gazette.yaml send) >"$T/bg.out" 2>"$T/bg.err" &
 bg=$!
-i=0
-until [ "$(received "$mark" | wc -l)" -ge 6 ] || [ $i -ge 200 ]; do sleep 0.05; i=$((i + 1)); done
+wait_msgs 6 $bg
 kill -9 $bg
 wait $bg 2>/dev/null
+rm -f "$HOLD"
 mark2=$(loglines)
 received "$mark" >"$T/first"
 n1=$(wc -l <"$T/first")
-check "$P kill -9 in the middle of a run ($n1 of 30 sent)" [ "$n1" -ge 6 ] && [ "$n1" -lt 30 ]
+check "$P kill -9 in the middle of a run ($n1 of 30 sent)" [ "$n1" -ge 6 -a "$n1" -lt 30 ]
 # someone the run had not reached yet unsubscribes while the campaign is paused
 late=u30@$DOM
 check "$P $late had not been sent to before the kill" [ "$(ncopies "$late" "$mark")" = 0 ]
@@ -413,8 +426,10 @@ EOF
 read -r a1 a2 a3 g1 g2 <"$T/gaps"
 check "$P log file: attempts 1 2 3 ($a1 $a2 $a3)" [ "$a1 $a2 $a3" = "1 2 3" ]
 # retry_delay 0.2 doubling, times a jitter of 0.5..1.5: gaps of 0.1..0.3 s, then 0.2..0.6 s
-check "$P backoff: first gap $g1 s in 0.1..0.3+, second $g2 s in 0.2..0.6+" "$PY" -c \
-    "import sys; g1, g2 = $g1, $g2; sys.exit(not (0.09 <= g1 <= 0.6 and 0.19 <= g2 <= 1.0))"
+# (only the lower bounds are checked: a busy machine makes any gap longer; the delays
+# themselves are unit-tested in test_mailer.c)
+check "$P backoff: first gap $g1 s at least 0.1, second $g2 s at least 0.2" "$PY" -c \
+    "import sys; g1, g2 = $g1, $g2; sys.exit(not (0.09 <= g1 and 0.19 <= g2))"
 newcase maxtime 2
 conf "max_attempts: 50" "retry_delay: 0.2" "retry_max_time: 1"
 sed -i 's/u2@maxtime/u2@backoff/' "$W/subscribers.yaml"
@@ -423,8 +438,10 @@ gz send
 t1=$(date +%s)
 expect 75 "retry_max_time 1 with max_attempts 50"
 n=$(grep -c '^rcpt [0-9]* u2@backoff.example$' "$SD/log")
+# the shortest delays (0.1, 0.2, 0.4, 0.8 s) fit at most 4 attempts in 1 s; a slower
+# machine fits fewer, never more
 check "$P retry_max_time stopped the retries ($((n - 3)) attempts, $((t1 - t0)) s)" \
-    [ $((n - 3)) -ge 2 ] && [ $((n - 3)) -le 6 ] && [ $((t1 - t0)) -le 4 ]
+    [ $((n - 3)) -ge 1 -a $((n - 3)) -le 6 ]
 stop_server
 
 # 421: reconnect, retry, and slow down; then speed up again
@@ -521,7 +538,10 @@ with open(sys.argv[1], "ab", buffering=0) as f:
     gz send
     expect 0 "log.syslog: one recipient refused"
     stop_server
-    sleep 0.2
+    # the datagrams were sent before gazette exited; wait for the reader to write the last
+    i=0
+    until grep -q 'campaign issue-1: 2 sent' "$T/syslog" || [ $i -ge 200 ]; do
+        sleep 0.05; i=$((i + 1)); done
     # <20>: facility mail (2 << 3), severity warning (4), RFC 3164 as glibc writes it
     check "$P syslog: the refusal, as a warning to the mail facility, tagged gazette[PID]" \
         grep -q '^<20>.* gazette\[[0-9]*\]: campaign issue-1: u2@slog.example: permfail 550 5.1.1 ' \
@@ -582,10 +602,20 @@ expect 74 "the journal reaches a 4 KB file size limit: EX_IOERR"
 err_has "journal" "the error names the journal"
 err_has "File too large" "... and says why"
 got1=$(received | wc -l)
-check "$P the run stopped early ($got1 of 60 sent)" [ "$got1" -gt 0 ] && [ "$got1" -lt 60 ]
+check "$P the run stopped early ($got1 of 60 sent)" [ "$got1" -gt 0 -a "$got1" -lt 60 ]
 gz send
 expect 0 "the next run, without the limit"
-once "after the journal failure, everyone exactly once"
+# A worker whose "start" record got in before the other one's write failed may or may not
+# have sent its final dot when the run stopped: that subscriber is "uncertain" (at most
+# one copy, never resent), by design and by timing.  Everyone else: exactly once.
+gz status issue-1
+awk '$2 == "uncertain" { print $1 }' "$T/out" >"$T/unc"
+received >"$T/got"
+grep -v -x -F -f "$T/unc" "$W/active" >"$T/want" || true
+grep -v -x -F -f "$T/unc" "$T/got" >"$T/got2" || true
+same_set "after the journal failure, everyone not uncertain exactly once" "$T/want" "$T/got2"
+check "$P ... and each uncertain one ($(tr '\n' ' ' <"$T/unc")) at most once" \
+    [ -z "$(grep -x -F -f "$T/unc" "$T/got" | sort | uniq -d)" ]
 stop_server
 
 start_server --script 'MAIL:*=550 5.7.1 sender rejected'
@@ -652,7 +682,10 @@ gz send
 t1=$(date +%s)
 expect 75 "a server that accepts and never answers"
 # 40 subscribers: the run stops after a few timeouts instead of waiting for each one
-check "$P it stopped after a few smtp.timeouts ($((t1 - t0)) s)" [ $((t1 - t0)) -le 6 ]
+# (counted on the server, not on the clock: at most max_attempts tries per connection)
+nconn=$(grep -c '^conn ' "$SD/log")
+check "$P it stopped after a few smtp.timeouts ($nconn connections, $((t1 - t0)) s)" \
+    [ "$nconn" -ge 1 -a "$nconn" -le 8 ]
 err_has "time" "the error says it timed out"
 stop_server
 

@@ -40,7 +40,7 @@ run_g status
 check "both campaigns are done" [ "$(grep -c ' done ' "$T/out")" = 2 ]
 run_g send
 expect_rc 0 "nothing new: exit 0"
-check "nothing new: no output at all" [ ! -s "$T/out" ] && [ ! -s "$T/err" ]
+check "nothing new: no output at all" [ ! -s "$T/out" -a ! -s "$T/err" ]
 cp articles/a1.yaml a1.keep
 printf 'title: [broken\n' >articles/a1.yaml
 run_g send
