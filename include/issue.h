@@ -37,13 +37,18 @@ struct issue_select {
        articles earlier campaigns sent); NULL: none */
     bool (*skip)(void *ctx, const char *path);
     void *skip_ctx;
+    /* where "url:" entries of an issue file are fetched to (once: a Markdown file there
+       with that url is read instead); NULL: the issue file's folder */
+    const char *articles_dir;
 };
 
 /*
  * Load an issue file: number, date (YYYY-MM-DD), title, intro, and articles: a list of
- * paths (relative to the file), {path, summary} maps, or inline articles (maps with
- * title, url, body...).  Errors: EX_DATAERR with FILE:LINE:COL (also for more than
- * ISSUE_MAX_ARTICLES articles), EX_NOINPUT.
+ * paths (relative to the file), {path, summary, title, url, date, source, author} maps
+ * (the keys beside path correct the article file), web addresses ("https://..." or
+ * {url: ...}: fetched once into sel->articles_dir as a Markdown article, which later
+ * loads read instead), or inline articles (maps with title, url, body...).  Errors: EX_DATAERR with FILE:LINE:COL (also for more than
+ * ISSUE_MAX_ARTICLES articles), EX_NOINPUT; those of article_fetch().
  * Caller frees with issue_free().
  */
 struct issue *issue_load(const char *path, const struct article_opts *ao,

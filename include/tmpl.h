@@ -102,8 +102,7 @@ struct tmpl_slots {
     struct tmpl_slot *v;            /* heap; caller frees v */
     size_t n, cap;
 };
-/* tmpl_render_over() (top may be NULL) that records slot placeholders in slots (appended
-   to). */
+/* tmpl_render_over() that records slot placeholders in slots (appended to). */
 int tmpl_render_slots(const struct tmpl *t, const struct value *data, const struct value *top,
     struct tmpl_partials *p, int flags, struct buf *out, struct tmpl_slots *slots,
     struct diag *d);

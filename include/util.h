@@ -50,6 +50,12 @@ size_t utf8_seq_len(const unsigned char *s, size_t n);
  * U+2000..U+200A, U+202F, U+3000; 0 for anything else. */
 size_t utf8_space_len(const unsigned char *s, size_t n);
 
+/* The lower case of the character at s (n > 0 bytes left; its length into *len) written to
+ * out: ASCII, Latin-1 capitals U+00C0..U+00DE and Cyrillic capitals U+0400..U+042F are
+ * folded, anything else is copied (one byte, or the first two of a longer sequence).
+ * Returns the bytes written to out (1 or 2). */
+size_t utf8_fold_char(const unsigned char *s, size_t n, size_t *len, unsigned char out[2]);
+
 /* write(2) all n bytes, again after EINTR and short writes; 0 or -1 with errno set. */
 int write_all(int fd, const void *p, size_t n);
 /* mkdir -p with mode for the folders it makes; 0 or -1 with errno set and *failed (when

@@ -1103,8 +1103,8 @@ render_personal(const struct digest *g, const struct subscriber *sub, const stru
     }
     if (html != NULL) {
         set_marks(g, top, true, sub);
-        if (tmpl_render_slots(g->t_html, g->data, top, g->parts, TMPL_ESCAPE_HTML, &tmp, &ts,
-            d) == -1)
+        if (tmpl_render_slots(g->t_html, g->data, top, g->parts, TMPL_ESCAPE_HTML, &tmp,
+            &ts, d) == -1)
             goto out;
         fill(html, buf_str(&tmp), tmp.len, &ts, sl);
     }

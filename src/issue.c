@@ -10,10 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "article.h"
 #include "buf.h"
 #include "diag.h"
+#include "fetch.h"
 #include "issue.h"
 #include "log.h"
 #include "util.h"
@@ -328,26 +330,134 @@ inline_article(struct issue *is, const struct value *it, const char *path,
     return a;
 }
 
-/* One item of articles: (a path, {path, summary} or an inline article) added to is. */
+/* The keys an entry with path: may carry to correct what the article file says. */
+static const char *const override_keys[] = {
+    "path", "summary", "title", "url", "date", "source", "author",
+};
+
+static int
+check_overrides(const struct value *it, struct diag *d)
+{
+    for (size_t k = 0; k < it->n; k++) {
+        size_t i;
+
+        for (i = 0; i < ARRAY_LEN(override_keys); i++)
+            if (strcmp(it->pairs[k].key, override_keys[i]) == 0)
+                break;
+        if (i == ARRAY_LEN(override_keys)) {
+            diag_setat(d, EX_DATAERR, it->pairs[k].line, it->pairs[k].col, "with path:, an "
+                "article entry takes only summary, title, url, date, source and author");
+            return -1;
+        }
+        if (it->pairs[k].val->type != VALUE_STR && it->pairs[k].val->type != VALUE_NUM) {
+            diag_setat(d, EX_DATAERR, it->pairs[k].val->line, it->pairs[k].val->col,
+                "%s must be text", it->pairs[k].key);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* title, url, date, source and author given next to path: replace what the file says. */
+static int
+apply_overrides(struct article *a, const struct value *it, struct diag *d)
+{
+    for (size_t k = 0; k < it->n; k++) {
+        const char *key = it->pairs[k].key, *v = it->pairs[k].val->str;
+        int line = it->pairs[k].val->line, col = it->pairs[k].val->col;
+
+        if (strcmp(key, "url") == 0 && strncmp(v, "http://", 7) != 0 &&
+            strncmp(v, "https://", 8) != 0) {
+            diag_setat(d, EX_DATAERR, line, col, "url \"%.200s\" is not a web address; write "
+                "an absolute http:// or https:// URL", v);
+            return -1;
+        }
+        if (strcmp(key, "date") == 0 && article_parse_date(v, a->date_iso) == -1) {
+            diag_setat(d, EX_DATAERR, line, col, "date \"%.100s\" is not a date; write it "
+                "as 2020-01-31 or \"Jan 31, 2020\"", v);
+            return -1;
+        }
+        if (strcmp(key, "title") == 0) {
+            a->title = arena_strdup(&a->arena, v);
+            a->from.title = "issue file";
+        } else if (strcmp(key, "url") == 0) {
+            a->url = arena_strdup(&a->arena, v);
+            a->from.url = "issue file";
+        } else if (strcmp(key, "date") == 0) {
+            a->date = arena_strdup(&a->arena, v);
+            a->from.date = "issue file";
+        } else if (strcmp(key, "source") == 0) {
+            a->source = arena_strdup(&a->arena, v);
+            a->from.source = "issue file";
+        } else if (strcmp(key, "author") == 0) {
+            a->author = arena_strdup(&a->arena, v);
+            a->from.author = "issue file";
+        }
+    }
+    return 0;
+}
+
+/* An entry that is a web address ("- https://..." or "- url: https://..." alone). */
+static const char *
+web_entry(const struct value *it)
+{
+    const char *u = str_of(it);
+
+    if (u == NULL && it->type == VALUE_MAP && it->n == 1 &&
+        strcmp(it->pairs[0].key, "url") == 0)
+        u = str_of(it->pairs[0].val);
+    if (u != NULL && (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0))
+        return u;
+    return NULL;
+}
+
+/* A URL entry: the article fetched into dir the first time, the saved file after. */
+static struct article *
+fetched_once(struct issue *is, const char *url, const char *dir,
+    const struct article_opts *ao, const struct issue_select *sel, struct diag *d)
+{
+    char *path = article_find_fetched(dir, url), when[32];
+    struct article *a;
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (path == NULL) {
+        if ((a = article_fetch(url, NULL, ao, d)) == NULL)
+            return NULL;
+        gmtime_r(&now, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        path = article_save_markdown(a, dir, when, d);
+        article_free(a);
+        if (path == NULL)
+            return NULL;
+        log_info("%s: fetched into %s", url, path);
+    }
+    a = one(is, path, ao, sel, d);
+    free(path);
+    return a;
+}
+
+/*
+ * One item of articles (a path, {path, summary, corrections}, a web address fetched once,
+ * or an inline article) added to is.
+ */
 static int
 load_entry(struct issue *is, const struct value *it, const char *dir, const char *path,
     const struct article_opts *ao, const struct issue_select *sel, struct diag *d)
 {
-    const char *p = str_of(it), *summary = NULL;
+    const char *p = str_of(it), *summary = NULL, *url = web_entry(it);
     struct article *a = NULL;
 
     if (p == NULL && it->type == VALUE_MAP && str_of(value_get(it, "path")) != NULL) {
         p = str_of(value_get(it, "path"));
         summary = str_of(value_get(it, "summary"));
-        for (size_t k = 0; k < it->n; k++)
-            if (strcmp(it->pairs[k].key, "path") != 0 &&
-                strcmp(it->pairs[k].key, "summary") != 0) {
-                diag_setat(d, EX_DATAERR, it->pairs[k].line, it->pairs[k].col, "with path:, "
-                    "an article entry takes only summary:");
-                return -1;
-            }
+        if (check_overrides(it, d) == -1)
+            return -1;
     }
-    if (p != NULL) {
+    if (url != NULL) {
+        a = fetched_once(is, url, sel != NULL && sel->articles_dir != NULL ?
+            sel->articles_dir : dir, ao, sel, d);
+    } else if (p != NULL) {
         struct buf full;
 
         buf_init(&full, 0);
@@ -357,6 +467,10 @@ load_entry(struct issue *is, const struct value *it, const char *dir, const char
             buf_addf(&full, "%s/%s", dir, p);
         a = one(is, buf_str(&full), ao, sel, d);
         buf_fini(&full);
+        if (a != NULL && it->type == VALUE_MAP && apply_overrides(a, it, d) == -1) {
+            article_free(a);
+            return -1;
+        }
     } else if (it->type == VALUE_MAP) {
         a = inline_article(is, it, path, ao, sel, d);
     } else {

@@ -345,3 +345,28 @@ read_file_strerror(int err)
         return "the file is larger than gazette reads";
     return strerror(err);
 }
+
+size_t
+utf8_fold_char(const unsigned char *s, size_t n, size_t *len, unsigned char out[2])
+{
+    if (s[0] < 0x80 || n < 2) {
+        *len = 1;
+        out[0] = (unsigned char)TO_LOWER(s[0]);
+        return 1;
+    }
+    *len = 2;
+    out[0] = s[0];
+    out[1] = s[1];
+    if (s[0] == 0xc3 && s[1] >= 0x80 && s[1] <= 0x9e && s[1] != 0x97) {
+        out[1] = (unsigned char)(s[1] + 0x20);
+    } else if (s[0] == 0xd0 && s[1] >= 0x90 && s[1] <= 0x9f) {
+        out[1] = (unsigned char)(s[1] + 0x20);
+    } else if (s[0] == 0xd0 && s[1] >= 0xa0 && s[1] <= 0xaf) {
+        out[0] = 0xd1;
+        out[1] = (unsigned char)(s[1] - 0x20);
+    } else if (s[0] == 0xd0 && s[1] >= 0x80 && s[1] <= 0x8f) {
+        out[0] = 0xd1;
+        out[1] = (unsigned char)(s[1] + 0x10);
+    }
+    return 2;
+}

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,11 +317,37 @@ utf8_error_pos(const char *s, size_t n, int *line, int *col)
 int
 article_parse_date(const char *s, char iso[ARTICLE_ISO_MAX])
 {
-    if (newsdate_parse(s, strlen(s), iso) != 0) {
+    if (newsdate_parse(s, strlen(s), iso) < 0) {
         iso[0] = '\0';
         return -1;
     }
     return 0;
+}
+
+const char *
+art_fmt(struct ctx *c, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);       /* a truncated note is still a note */
+    va_end(ap);
+    return arena_strdup(&c->a->arena, tmp);
+}
+
+void
+art_warn(struct ctx *c, const char *fmt, ...)
+{
+    struct article *a = c->a;
+    char tmp[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    a->warnings = grow(&a->arena, a->warnings, a->nwarnings, &c->warncap, sizeof(char *));
+    a->warnings[a->nwarnings++] = arena_strdup(&a->arena, tmp);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -335,13 +362,29 @@ article_free(struct article *a)
     free(a);
 }
 
+/* Fields the reader set without saying where from came from the file's own keys. */
+static void
+set_origins(struct article *a)
+{
+    const char *own = a->format == ARTICLE_MARKDOWN ? "front matter" :
+        a->format == ARTICLE_YAML ? "YAML key" : "text";
+    const char *const fields[] = { a->title, a->url, a->source, a->author, a->date,
+        a->summary, a->image };
+    const char **from[] = { &a->from.title, &a->from.url, &a->from.source, &a->from.author,
+        &a->from.date, &a->from.summary, &a->from.image };
+
+    for (size_t i = 0; i < ARRAY_LEN(fields); i++)
+        if (fields[i] != NULL && *from[i] == NULL)
+            *from[i] = own;
+}
+
 struct article *
 article_parse(const char *text, size_t len, enum article_format format, const char *name,
     const struct article_opts *o, struct diag *d)
 {
     static const struct article_opts defaults = { false, NULL, 0 };
     struct article *a = xcalloc(1, sizeof(*a));
-    struct ctx c = { a, o != NULL ? o : &defaults, d, name, 0, 0, 0, 0, NULL, 0 };
+    struct ctx c = { .a = a, .o = o != NULL ? o : &defaults, .d = d, .name = name };
     int rc = -1;
 
     a->format = format;
@@ -381,6 +424,7 @@ article_parse(const char *text, size_t len, enum article_format format, const ch
         break;
     }
     if (rc == 0) {
+        set_origins(a);
         if (a->body_html == NULL)
             a->body_html = "";
         if (a->body_text == NULL)

@@ -26,7 +26,7 @@ struct ctx {
     const struct article_opts *o;
     struct diag *d;
     const char *name;
-    size_t tagcap, paracap, linkcap, noisecap;
+    size_t tagcap, paracap, linkcap, noisecap, warncap;
     size_t *linkhash;           /* open addressing: link index + 1, 0 for empty */
     size_t linkhcap;            /* a power of two, at least twice nlinks */
 };
@@ -57,11 +57,28 @@ bool art_glob_match(const char *pat, const char *s, size_t n);
 /* Case-folded (ASCII) substring search. */
 bool art_ci_contains(const char *s, size_t n, const char *needle);
 
+/* A warning about the article (printf format), kept in a->warnings. */
+void art_warn(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A formatted string in the article's arena (for a->from). */
+const char *art_fmt(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* markdown.c: md as the body (HTML and text, links, paragraphs); takes the title from the
  * first heading when there is none yet.  0, or -1 with c->d set. */
 int art_md_render(struct ctx *c, const char *md, size_t len);
 /* frontmatter.c: the plain-text paragraphs already added become body_html and body_text. */
 int art_plain_bodies(struct ctx *c);
+/*
+ * Front matter at the top of a scraped page ("---" lines around YAML), which corrects what
+ * extraction finds: *out gets the map (caller frees with value_free(); NULL when there is
+ * none), *skip the bytes and *lines the lines it takes.  -1 with c->d set when it is not
+ * valid YAML.
+ */
+struct value;
+int art_text_front_matter(struct ctx *c, const char *text, size_t len, struct value **out,
+    size_t *skip, int *lines);
+/* Apply such a map over the article (its fields win; from.* says "front matter"). */
+int art_apply_front_matter(struct ctx *c, const struct value *map);
+
 /* The readers: 0, or -1 with c->d set (EX_DATAERR). */
 int art_parse_markdown(struct ctx *c, const char *text, size_t len);
 int art_parse_yaml(struct ctx *c, const char *text, size_t len);

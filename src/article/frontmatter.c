@@ -21,12 +21,13 @@
 
 enum meta_key {
     K_TITLE, K_URL, K_SOURCE, K_AUTHOR, K_DATE, K_TAGS, K_SUMMARY, K_IMAGE, K_IMAGE_ALT,
-    K_BODY, K_PARAGRAPHS,
+    K_BODY, K_PARAGRAPHS, K_LANGUAGE, K_FETCHED,
 };
 
+/* language and fetched are written by `gazette articles fetch`. */
 static const char *const meta_keys[] = {
     "title", "url", "source", "author", "date", "tags", "summary", "image", "image_alt",
-    "body", "paragraphs",
+    "body", "paragraphs", "language", "fetched",
 };
 
 /* What a YAML article or front matter gave besides the plain fields. */
@@ -183,7 +184,7 @@ meta_checked(struct ctx *c, int k, const char *s, int line, int col)
         break;
     case K_DATE:
         a->date = art_oneline(c, s, strlen(s));
-        if (a->date == NULL || newsdate_parse(a->date, strlen(a->date), a->date_iso) != 0) {
+        if (a->date == NULL || newsdate_parse(a->date, strlen(a->date), a->date_iso) < 0) {
             diag_setat(c->d, EX_DATAERR, line, col, "date \"%.100s\" is not a date; write "
                 "it as 2020-01-31 or \"Jan 31, 2020\"", s);
             return -1;
@@ -217,6 +218,8 @@ meta_field(struct ctx *c, int k, const struct value_pair *kv, const char *s, int
     case K_AUTHOR: slot = &a->author; break;
     case K_SUMMARY: slot = &a->summary; break;
     case K_IMAGE_ALT: slot = &a->image_alt; break;
+    case K_LANGUAGE: slot = &a->language; break;
+    case K_FETCHED: return 0;
     default:
         return meta_checked(c, k, s, kv->val->line + lineoff, kv->val->col);
     }
@@ -401,6 +404,67 @@ art_parse_markdown(struct ctx *c, const char *text, size_t len)
 out:
     value_free(v);
     return rc;
+}
+
+int
+art_text_front_matter(struct ctx *c, const char *text, size_t len, struct value **out,
+    size_t *skip, int *lines)
+{
+    const char *end = text + len, *p = text, *fm;
+    size_t fl, fmlen = 0;
+    bool closed = false;
+    struct value *v;
+
+    *out = NULL;
+    *skip = 0;
+    *lines = 0;
+    if (!fence_line(p, end, "---", &fl))
+        return 0;
+    fm = p + fl;
+    for (p = fm; p < end && !closed; ) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t cl;
+
+        if (fence_line(p, end, "---", &cl) || fence_line(p, end, "...", &cl)) {
+            fmlen = (size_t)(p - fm);
+            p += cl;
+            closed = true;
+        } else {
+            p = nl != NULL ? nl + 1 : end;
+        }
+    }
+    if (!closed)
+        return 0;                           /* a rule of dashes in the page, not ours */
+    if ((v = meta_parse(c, fm, fmlen, 1)) == NULL)
+        return -1;
+    if (v->type != VALUE_MAP) {
+        value_free(v);
+        return 0;
+    }
+    *out = v;
+    *skip = (size_t)(p - text);
+    for (const char *q = text; q < p; q++)
+        *lines += *q == '\n';
+    return 0;
+}
+
+int
+art_apply_front_matter(struct ctx *c, const struct value *map)
+{
+    struct meta_body mb = { NULL, NULL };
+    struct article *a = c->a;
+    struct { const char *key; const char **from; } f[] = {
+        { "title", &a->from.title }, { "url", &a->from.url }, { "source", &a->from.source },
+        { "author", &a->from.author }, { "date", &a->from.date },
+        { "summary", &a->from.summary }, { "image", &a->from.image },
+    };
+
+    if (meta_apply(c, map, 1, false, &mb) == -1)
+        return -1;
+    for (size_t i = 0; i < ARRAY_LEN(f); i++)
+        if (value_get(map, f[i].key) != NULL && value_get(map, f[i].key)->type != VALUE_NULL)
+            *f[i].from = "front matter";
+    return 0;
 }
 
 int

@@ -347,8 +347,10 @@ art_md_render(struct ctx *c, const char *md, size_t len)
                 h = n;
         }
         cmark_iter_free(it);
-        if (h != NULL && (a->title = md_inline_text(c, h, false)) != NULL &&
-            h == cmark_node_first_child(doc))
+        if (h != NULL && (a->title = md_inline_text(c, h, false)) != NULL)
+            a->from.title = art_fmt(c, "the first heading (line %d)",
+                cmark_node_get_start_line(h));
+        if (h != NULL && a->title != NULL && h == cmark_node_first_child(doc))
             cmark_node_free(h);                 /* unlinks it too */
     }
     tr_block(&t, doc, &text, 0);            /* first, so links are numbered in order */

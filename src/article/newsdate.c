@@ -28,17 +28,55 @@ struct dparse {
     size_t n, i;
 };
 
-static const char *const month_names[] = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+/* Month names, lower case, in English, French, German, Spanish, Italian, Portuguese, Dutch
+ * Russian and Polish (nominative and genitive: "5 марта", "7 czerwca"); a token of three or more letters that
+ * starts the names of one month only is that month ("Oct", "Sept", "févr", "янв"). */
+static const char *const month_names[12][12] = {
+    { "january", "janvier", "januar", "jänner", "enero", "gennaio", "janeiro", "januari",
+        "январь", "января", "stycznia", "styczeń" },
+    { "february", "février", "fevrier", "februar", "febrero", "febbraio", "fevereiro",
+        "februari", "февраль", "февраля", "lutego", "luty" },
+    { "march", "mars", "märz", "maerz", "marzo", "março", "marco", "maart", "март",
+        "марта", "marca", "marzec" },
+    { "april", "avril", "abril", "aprile", "апрель", "апреля", "kwietnia", "kwiecień" },
+    { "may", "mai", "mayo", "maggio", "maio", "mei", "май", "мая", "maja", "maj" },
+    { "june", "juin", "juni", "junio", "giugno", "junho", "июнь", "июня", "czerwca", "czerwiec" },
+    { "july", "juillet", "juli", "julio", "luglio", "julho", "июль", "июля", "lipca", "lipiec" },
+    { "august", "août", "aout", "agosto", "augustus", "август", "августа", "sierpnia", "sierpień" },
+    { "september", "septembre", "septiembre", "setiembre", "settembre", "setembro",
+        "сентябрь", "сентября", "września", "wrzesień" },
+    { "october", "octobre", "oktober", "octubre", "ottobre", "outubro", "октябрь",
+        "октября", "października", "październik" },
+    { "november", "novembre", "noviembre", "novembro", "ноябрь", "ноября", "listopada", "listopad" },
+    { "december", "décembre", "decembre", "dezember", "diciembre", "dicembre", "dezembro",
+        "декабрь", "декабря", "grudnia", "grudzień" },
 };
+/* Weekdays: English (also as three letters), and the full names in the other languages. */
 static const char *const day_names[] = {
     "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 };
-/* Words before a date that only label it: "Updated: ...", "Posted on ...". */
+static const char *const day_names_intl[] = {
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend",
+    "sonntag", "lunes", "martes", "miércoles", "miercoles", "jueves", "viernes", "sábado",
+    "sabado", "domingo", "lunedì", "lunedi", "martedì", "martedi", "mercoledì", "mercoledi",
+    "giovedì", "giovedi", "venerdì", "venerdi", "sabato", "domenica", "segunda", "terça",
+    "terca", "quarta", "quinta", "sexta", "maandag", "dinsdag", "woensdag", "donderdag",
+    "vrijdag", "zaterdag", "zondag", "понедельник", "вторник", "среда", "среду", "четверг",
+    "пятница", "пятницу", "суббота", "субботу", "воскресенье",
+};
+/* Words before a date that only label it: "Updated: ...", "Posted on ...", "Publié le",
+ * "Veröffentlicht am", "Publicado el", "Pubblicato il", "Gepubliceerd op". */
 static const char *const date_labels[] = {
     "updated", "published", "posted", "on", "last", "date", "dated", "modified", "first",
-    "created", "at",
+    "created", "at", "publié", "publie", "mis", "à", "jour", "le", "veröffentlicht",
+    "aktualisiert", "am", "stand", "publicado", "actualizado", "el", "pubblicato",
+    "aggiornato", "il", "atualizado", "em", "gepubliceerd", "bijgewerkt", "op",
+    "опубликовано", "обновлено", "дата",
+};
+/* Words between a date and its time: "at", "à", "um", "alle", "om", "в". */
+static const char *const time_joiners[] = {
+    "at", "t", "à", "um", "alle", "ore", "a", "las", "às", "om", "в", "kl",
 };
 
 /* Zone abbreviations: offset in minutes east of UTC; us: a US zone name without S/D
@@ -53,6 +91,7 @@ static const struct zone {
     { "GMT", 0, false, false }, { "WET", 0, false, true }, { "WEST", 60, false, true },
     { "BST", 60, false, true }, { "CET", 60, false, true }, { "MET", 60, false, true },
     { "CEST", 120, false, true }, { "MEST", 120, false, true }, { "EET", 120, false, true },
+    { "MEZ", 60, false, true }, { "MESZ", 120, false, true },
     { "EEST", 180, false, true }, { "MSK", 180, false, true }, { "IST", 330, false, false },
     { "EST", -300, false, false }, { "EDT", -240, false, false },
     { "CST", -360, false, false }, { "CDT", -300, false, false },
@@ -71,6 +110,56 @@ static const struct zone {
     { "ET", -300, true, false }, { "CT", -360, true, false }, { "MT", -420, true, false },
     { "PT", -480, true, false },
 };
+
+/* Bytes of the letter at s that may be part of a word: an ASCII letter, or a two-byte
+ * Latin letter (U+00C0..U+024F but for × and ÷) or Cyrillic one (U+0400..U+04FF); 0 for
+ * anything else. */
+static size_t
+word_char_len(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    if (IS_ALPHA(p[0]))
+        return 1;
+    if (n < 2 || (p[1] & 0xc0) != 0x80)
+        return 0;
+    if (p[0] == 0xc3 && (p[1] == 0x97 || p[1] == 0xb7))
+        return 0;
+    if ((p[0] >= 0xc3 && p[0] <= 0xc9) || (p[0] >= 0xd0 && p[0] <= 0xd3))
+        return 2;
+    return 0;
+}
+
+/*
+ * Compare s[0..n) case folded with the lower-case word w: 0 when equal, 1 when s is a
+ * proper prefix of w, -1 otherwise.  *chars gets the characters of s compared.
+ */
+static int
+fold_cmp(const char *s, size_t n, const char *w, size_t *chars)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t wi = 0, wn = strlen(w), len, k;
+    unsigned char f[2];
+
+    *chars = 0;
+    for (size_t i = 0; i < n; i += len) {
+        k = utf8_fold_char(p + i, n - i, &len, f);
+        if (wi + k > wn || memcmp(w + wi, f, k) != 0)
+            return -1;
+        wi += k;
+        (*chars)++;
+    }
+    return wi == wn ? 0 : 1;
+}
+
+/* Is s[0..n) the word w (lower case), any case? */
+static bool
+fold_eq(const char *s, size_t n, const char *w)
+{
+    size_t chars;
+
+    return fold_cmp(s, n, w, &chars) == 0;
+}
 
 static int
 tokenize(const char *s, size_t n, struct tok *t, size_t max, size_t *nt)
@@ -103,11 +192,11 @@ tokenize(const char *s, size_t n, struct tok *t, size_t max, size_t *nt)
             t[k].kind = TK_NUM;
             t[k].n = j - i;
             i = j;
-        } else if (IS_ALPHA(ch)) {
-            size_t j = i;
+        } else if (word_char_len(s + i, n - i) > 0) {
+            size_t j = i, w;
 
-            while (j < n && IS_ALPHA((unsigned char)s[j]))
-                j++;
+            while (j < n && (w = word_char_len(s + j, n - j)) > 0)
+                j += w;
             t[k].kind = TK_WORD;
             t[k].n = j - i;
             i = j;
@@ -136,8 +225,7 @@ cur(const struct dparse *p)
 static bool
 tok_is_word(const struct tok *t, const char *w)
 {
-    return t != NULL && t->kind == TK_WORD && t->n == strlen(w) &&
-        ascii_strncasecmp(t->p, w, t->n) == 0;
+    return t != NULL && t->kind == TK_WORD && fold_eq(t->p, t->n, w);
 }
 
 static bool
@@ -174,8 +262,9 @@ accept_word(struct dparse *p, const char *w)
 static void
 accept_ordinal(struct dparse *p)
 {
-    if (!accept_word(p, "st") && !accept_word(p, "nd") && !accept_word(p, "rd"))
-        accept_word(p, "th");
+    if (!accept_word(p, "st") && !accept_word(p, "nd") && !accept_word(p, "rd") &&
+        !accept_word(p, "th"))
+        accept_word(p, "er");                   /* French: 1er mars */
 }
 
 /* Is t one of the characters of set, a string of UTF-8 characters ("年년")? */
@@ -232,21 +321,30 @@ accept_cjk_weekday(struct dparse *p)
         p->i = save;
 }
 
-/* 1..12 for a month name or its abbreviation ("Oct", "Sept"), else 0. */
+/* 1..12 for a month name or an abbreviation that starts one month's names only ("Oct",
+ * "Sept", "févr"; "jui" is juin or juillet: none), else 0. */
 static int
 month_of(const struct tok *t)
 {
-    if (t == NULL || t->kind != TK_WORD || t->n < 3)
-        return 0;
-    for (size_t i = 0; i < ARRAY_LEN(month_names); i++) {
-        size_t len = strlen(month_names[i]);
+    int found = 0;
 
-        if ((t->n == len || t->n == 3) && ascii_strncasecmp(t->p, month_names[i], t->n) == 0)
-            return (int)i + 1;
+    if (t == NULL || t->kind != TK_WORD)
+        return 0;
+    for (int m = 0; m < 12; m++) {
+        for (size_t i = 0; i < ARRAY_LEN(month_names[m]) && month_names[m][i] != NULL; i++) {
+            size_t chars;
+            int r = fold_cmp(t->p, t->n, month_names[m][i], &chars);
+
+            if (r == 0)
+                return m + 1;
+            if (r == 1 && chars >= 3) {
+                if (found != 0 && found != m + 1)
+                    return 0;
+                found = m + 1;
+            }
+        }
     }
-    if (t->n == 4 && ascii_strncasecmp(t->p, "sept", 4) == 0)
-        return 9;
-    return 0;
+    return found;
 }
 
 static bool
@@ -262,6 +360,9 @@ is_weekday(const struct tok *t)
             return true;
     for (size_t i = 0; i < ARRAY_LEN(abbr); i++)
         if (tok_is_word(t, abbr[i]))
+            return true;
+    for (size_t i = 0; i < ARRAY_LEN(day_names_intl); i++)
+        if (tok_is_word(t, day_names_intl[i]))
             return true;
     return false;
 }
@@ -400,6 +501,16 @@ parse_time(struct dparse *p, int *h, int *mi, int *se)
                 p->i += 2;                          /* fraction of a second */
         }
     }
+    if (!minutes && tok_is_word(cur(p), "h")) {        /* French: 16h30, 16h */
+        p->i++;
+        minutes = true;
+        if (tok_is_num(cur(p), 2, 2)) {
+            *mi = (int)cur(p)->num;
+            p->i++;
+        }
+    }
+    if (accept_word(p, "uhr"))                          /* German: 10 Uhr, 10.30 Uhr */
+        minutes = true;
     ampm = accept_ampm(p);
     if (!minutes && ampm == 0) {
         p->i = save;
@@ -456,7 +567,7 @@ zone_of(const struct tok *t)
     if (t == NULL || t->kind != TK_WORD)
         return NULL;
     for (size_t i = 0; i < ARRAY_LEN(zones); i++)
-        if (tok_is_word(t, zones[i].name))
+        if (t->n == strlen(zones[i].name) && ascii_strncasecmp(t->p, zones[i].name, t->n) == 0)
             return &zones[i];
     return NULL;
 }
@@ -533,9 +644,13 @@ full_year(const struct tok *t)
     return t->num;
 }
 
-/* "YYYY-MM-DD" or, when h >= 0, "YYYY-MM-DDTHH:MM:SSZ"; y is in 1899..2200. */
+/*
+ * "YYYY-MM-DD", or when h >= 0 "YYYY-MM-DDTHH:MM:SS" followed by the zone as printed: "Z"
+ * for UTC/GMT, "+hh:mm" for an offset, nothing for no zone; y is in 1900..2199.
+ */
 static void
-format_iso(char iso[NEWSDATE_ISO_MAX], long y, int mo, int d, int h, int mi, int s)
+format_iso(char iso[NEWSDATE_ISO_MAX], long y, int mo, int d, int h, int mi, int s,
+    bool zoned, int off)
 {
     const int parts[] = { mo, d, h, mi, s };
     static const char seps[] = "--T::";
@@ -549,8 +664,18 @@ format_iso(char iso[NEWSDATE_ISO_MAX], long y, int mo, int d, int h, int mi, int
         iso[k++] = (char)('0' + parts[i] / 10 % 10);
         iso[k++] = (char)('0' + parts[i] % 10);
     }
-    if (h >= 0)
+    if (h >= 0 && zoned && off == 0) {
         iso[k++] = 'Z';
+    } else if (h >= 0 && zoned) {
+        int a = off < 0 ? -off : off;
+
+        iso[k++] = off < 0 ? '-' : '+';
+        iso[k++] = (char)('0' + a / 600);
+        iso[k++] = (char)('0' + a / 60 % 10);
+        iso[k++] = ':';
+        iso[k++] = (char)('0' + a % 60 / 10);
+        iso[k++] = (char)('0' + a % 10);
+    }
     iso[k] = '\0';
 }
 
@@ -562,6 +687,7 @@ struct dval {
     bool numeric, ctime_year;
     char sep;
     struct dzone zone;
+    int order;                  /* NEWSDATE_* hint for numeric dates */
 };
 
 /* CJK year first: 2014年10月19日, 2014년 10월 19일. */
@@ -623,20 +749,28 @@ parse_day_first(struct dparse *p, struct dval *v)
         v->numeric = true;
         return 0;
     }
+    accept_punct(p, '.');                       /* German: 5. März */
     accept_ordinal(p);
     accept_punct(p, '-');
-    accept_word(p, "of");
+    if (!accept_word(p, "of") && !accept_word(p, "de"))
+        accept_word(p, "del");
     if ((v->mo = month_of(cur(p))) == 0)
         return -1;
     p->i++;
     accept_punct(p, '.');
     if (!accept_punct(p, '-'))
         accept_punct(p, ',');
+    if (!accept_word(p, "de"))                  /* 5 de marzo de 2024 */
+        accept_word(p, "del");
     if (!tok_is_num(cur(p), 4, 4) && !tok_is_num(cur(p), 2, 2))
         return -1;
     v->y = full_year(cur(p));
     v->da = v->na;
     p->i++;
+    if (accept_word(p, "г"))                    /* Russian: 5 марта 2024 г. */
+        accept_punct(p, '.');
+    else
+        accept_word(p, "года");
     return 0;
 }
 
@@ -671,6 +805,8 @@ parse_ymd(struct dparse *p, struct dval *v)
     }
     if (is_weekday(cur(p))) {
         p->i++;
+        if (tok_is_punct(cur(p), '-') && p->i + 1 < p->n && tok_is_word(&p->t[p->i + 1], "feira"))
+            p->i += 2;                          /* Portuguese: segunda-feira */
         accept_punct(p, '.');
         accept_punct(p, ',');
     }
@@ -689,10 +825,13 @@ parse_ymd(struct dparse *p, struct dval *v)
 static int
 parse_rest(struct dparse *p, struct dval *v)
 {
-    /* Between the date and the time: "," "at" "-" "|" "@" "T" (ISO 8601). */
-    while (accept_punct(p, ',') || accept_word(p, "at") || accept_punct(p, '-') ||
-        accept_punct(p, '|') || accept_punct(p, '@') || accept_word(p, "t"))
-        ;
+    /* Between the date and the time: "," "-" "|" "@" "at" "à" "um" "T" (ISO 8601)... */
+    for (bool more = true; more; ) {
+        more = accept_punct(p, ',') || accept_punct(p, '-') || accept_punct(p, '|') ||
+            accept_punct(p, '@');
+        for (size_t i = 0; i < ARRAY_LEN(time_joiners) && !more; i++)
+            more = accept_word(p, time_joiners[i]);
+    }
     if (p->i < p->n && cur(p)->kind == TK_NUM && !(v->ctime_year && tok_is_num(cur(p), 4, 4))) {
         if (parse_time(p, &v->h, &v->mi, &v->se) != 1)
             return -1;
@@ -716,7 +855,11 @@ order_numeric(struct dval *v)
 {
     if (!v->numeric)
         return;
-    if (v->sep == '.' || v->na > 12 || (v->nb <= 12 && v->zone.z != NULL && v->zone.z->eu)) {
+    if (v->nb > 12) {
+        v->mo = v->na;
+        v->da = v->nb;
+    } else if (v->sep == '.' || v->na > 12 || v->order == NEWSDATE_DAY_FIRST ||
+        (v->order != NEWSDATE_MONTH_FIRST && v->zone.z != NULL && v->zone.z->eu)) {
         v->da = v->na;
         v->mo = v->nb;
     } else {
@@ -725,31 +868,13 @@ order_numeric(struct dval *v)
     }
 }
 
-/* The local time in v converted to UTC (US zones follow daylight saving time). */
-static void
-format_utc(const struct dval *v, char iso[NEWSDATE_ISO_MAX])
-{
-    int off = v->zone.off;
-    time_t t;
-    struct tm tm;
-
-    if (v->zone.z != NULL && v->zone.z->us && us_dst(v->y, v->mo, v->da, v->h))
-        off += 60;
-    t = utc_time(v->y, v->mo, v->da, v->h, v->mi) - (time_t)off * 60;
-    if (gmtime_r(&t, &tm) == NULL) {
-        iso[0] = '\0';
-        return;
-    }
-    format_iso(iso, tm.tm_year + 1900L, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-        v->se);
-}
-
 int
-newsdate_parse(const char *s, size_t n, char iso[NEWSDATE_ISO_MAX])
+newsdate_parse_order(const char *s, size_t n, int order, char iso[NEWSDATE_ISO_MAX])
 {
     struct tok t[DATE_MAX_TOKENS];
     struct dparse p = { t, 0, 0 };
-    struct dval v = { .y = -1, .h = -1 };
+    struct dval v = { .y = -1, .h = -1, .order = order };
+    int off;
 
     iso[0] = '\0';
     if (tokenize(s, n, t, ARRAY_LEN(t), &p.n) == -1 || p.n == 0)
@@ -760,21 +885,29 @@ newsdate_parse(const char *s, size_t n, char iso[NEWSDATE_ISO_MAX])
     if (v.y < 1900 || v.y > 2199 || v.mo < 1 || v.mo > 12 || v.da < 1 ||
         v.da > days_in_month(v.y, v.mo))
         return -1;
-    if (v.h < 0) {
-        format_iso(iso, v.y, v.mo, v.da, -1, 0, 0);
-        return 0;
+    if (v.h < 0 || v.zone.kind == 2) {
+        /* No time, or a zone we do not know: the printed day is still the day. */
+        format_iso(iso, v.y, v.mo, v.da, -1, 0, 0, false, 0);
+        return v.h < 0 ? 0 : 1;
     }
-    if (v.zone.kind == 2)
-        return 1;
-    format_utc(&v, iso);
+    off = v.zone.off;
+    if (v.zone.z != NULL && v.zone.z->us && us_dst(v.y, v.mo, v.da, v.h))
+        off += 60;
+    format_iso(iso, v.y, v.mo, v.da, v.h, v.mi, v.se, v.zone.kind == 1, off);
     return 0;
+}
+
+int
+newsdate_parse(const char *s, size_t n, char iso[NEWSDATE_ISO_MAX])
+{
+    return newsdate_parse_order(s, n, NEWSDATE_ANY, iso);
 }
 
 bool
 newsdate_can_start(const char *s, size_t n)
 {
     struct tok t;
-    size_t k = 0;
+    size_t k = 0, w;
 
     while (k < n && (s[k] == '(' || s[k] == '['))
         k++;
@@ -785,8 +918,8 @@ newsdate_can_start(const char *s, size_t n)
     t.kind = TK_WORD;
     t.p = s + k;
     t.n = 0;
-    while (k + t.n < n && IS_ALPHA((unsigned char)s[k + t.n]))
-        t.n++;
+    while (k + t.n < n && (w = word_char_len(s + k + t.n, n - k - t.n)) > 0)
+        t.n += w;
     return month_of(&t) != 0 || is_weekday(&t);
 }
 
@@ -824,7 +957,7 @@ bool
 newsdate_is_label(const char *s, size_t n)
 {
     for (size_t i = 0; i < ARRAY_LEN(date_labels); i++)
-        if (strlen(date_labels[i]) == n && ascii_strncasecmp(s, date_labels[i], n) == 0)
+        if (fold_eq(s, n, date_labels[i]))
             return true;
     return false;
 }

@@ -34,6 +34,14 @@
  * to say "click here" survives; "any" patterns are specific enough for every line.
  */
 #define NOISE_SHORT_WORDS 25
+/* Lines above the text where the headline is looked for. */
+#define TITLE_WINDOW 40
+/* A headline scores at least this (title_score()); below, there is none. */
+#define TITLE_MIN_SCORE 1
+/* A title made from the first sentence is cut at a word boundary before this many bytes. */
+#define TITLE_FALLBACK_MAX 150
+/* A teaser under a headline in a list of other stories is a sentence or two. */
+#define TEASER_WORDS 40
 
 static const char *const noise_line[] = {
     "home", "menu", "main menu", "search", "sections", "navigation", "skip to *",
@@ -57,6 +65,7 @@ static const char *const noise_line[] = {
     "read also: *", "read: *", "watch", "watch: *", "watch live", "video", "video: *",
     "listen", "listen: *", "listen to this article*", "audio", "photo", "photos", "photo: *",
     "photograph: *", "image", "image: *", "image source*", "image caption*", "photo credit*",
+    "media caption*", "video caption*", "media playback is*",
     "caption: *", "getty images", "file photo", "tags", "tags: *", "tag: *", "topics",
     "topics: *", "topic: *", "categories: *", "category: *", "filed under*", "posted in *",
     "keywords: *", "* min read", "* mins read", "* minute read", "* minutes read",
@@ -72,6 +81,23 @@ static const char *const noise_line[] = {
     "whatsapp", "telegram", "reddit", "pinterest", "youtube", "tiktok", "flipboard",
     "messenger", "sms", "copy", "link", "join the mailing list*", "join our mailing list*",
     "join the conversation*", "join the discussion*",
+    /* French, German, Spanish, Italian, Portuguese, Dutch, Russian, Polish, Swedish,
+     * Turkish: menus, share, sign-up, ads, captions, tags */
+    "accueil", "partager", "partager sur *", "imprimer", "s'abonner", "abonnez-vous",
+    "se connecter", "connexion", "publicité", "lire aussi*", "à lire aussi*", "voir aussi*",
+    "mots-clés*", "étiquettes*", "photo : *", "crédit photo*", "startseite", "teilen",
+    "drucken", "anmelden", "abonnieren", "werbung", "anzeige", "lesen sie auch*",
+    "mehr zum thema*", "schlagwörter*", "schlagworte*", "foto: *", "bild: *", "inicio",
+    "portada", "compartir", "imprimir", "suscríbete*", "iniciar sesión", "publicidad",
+    "lee también*", "leer más*", "ver también*", "etiquetas*", "temas*", "foto: *",
+    "condividi", "stampa", "iscriviti*", "accedi", "pubblicità", "leggi anche*",
+    "leggi di più*", "argomenti*", "compartilhe", "compartilhar", "partilhar", "entrar",
+    "assine*", "publicidade", "leia também*", "leia mais*", "veja também*", "delen",
+    "inloggen", "abonneer*", "advertentie", "lees ook*", "lees meer*", "главная",
+    "поделиться", "войти", "подписаться*", "реклама", "читайте также*", "читать далее*",
+    "теги*", "фото: *", "udostępnij", "zaloguj*", "reklama", "czytaj także*", "czytaj też*",
+    "dela", "logga in", "annons", "läs också*", "läs mer*", "paylaş", "giriş yap", "reklam",
+    "ayrıca okuyun*", "etiketler*",
     /* Chinese, Japanese, Korean: share, log in / register, back to top, ad */
     "分享", "分享到*", "分享至*", "分享本文*", "シェア", "シェアする", "ツイート", "공유",
     "공유하기", "登录", "注册", "登录*注册", "ログイン", "会員登録", "ログイン*会員登録*",
@@ -87,7 +113,9 @@ static const char *const noise_short[] = {
     "*tap here*", "*privacy policy*", "*terms of use*", "*terms of service*",
     "*terms and conditions*", "*cookie policy*", "*cookie settings*", "*accept cookies*",
     "*uses cookies*", "*use cookies*", "*getty images*", "*reuters/*", "*ap photo*",
-    "*afp photo*", "*photo by *", "*photo credit*", "*image credit*", "*download the app*",
+    "*afp photo*", "*photo by *", "*photo credit*", "*image credit*", "*photograph:*",
+    "*photograph by*", "*photo illustration*", "*(credit:*", "* credit: *", "*(photo:*",
+    "*(foto:*", "*photo: *", "*/getty*", "*/reuters*", "*/afp*", "*/ap*", "*download the app*",
     "*download our app*", "*get the app*", "*story continues*", "*article continues*",
     "*continue reading*", "*read more:*", "*read more at*", "*read the full*",
     "*was originally published*", "*originally appeared*", "*first appeared on*", "*©*",
@@ -98,6 +126,13 @@ static const char *const noise_short[] = {
     "*already a subscriber*", "*already have an account*", "*sign in to *",
     "*to continue reading*", "*subscribers only*",
     "*版权所有*", "*版權所有*", "*不得转载*", "*禁止转载*", "*無断転載*", "*무단 전재*",
+    "*tous droits réservés*", "*abonnez-vous à notre*", "*inscrivez-vous à notre*",
+    "*alle rechte vorbehalten*", "*newsletter abonnieren*", "*melden sie sich*",
+    "*todos los derechos reservados*", "*suscríbete a nuestro*", "*tutti i diritti riservati*",
+    "*iscriviti alla nostra*", "*todos os direitos reservados*", "*assine a nossa*",
+    "*alle rechten voorbehouden*", "*schrijf je in*", "*все права защищены*",
+    "*подпишитесь на*", "*wszelkie prawa zastrzeżone*", "*tüm hakları saklıdır*",
+    "*(foto:*", "*(photo:*", "*(фото:*",
 };
 
 static const char *const noise_any[] = {
@@ -106,6 +141,10 @@ static const char *const noise_any[] = {
     "*by continuing to use this*", "*all rights reserved*", "*enable javascript*",
     "*ad blocker*", "*your browser does not support*",
     "*may not be published, broadcast, rewritten*",
+    "*utilise des cookies*", "*utilisons des cookies*", "*verwendet cookies*",
+    "*verwenden cookies*", "*utiliza cookies*", "*utilizamos cookies*", "*utilizza cookie*",
+    "*utilizziamo i cookie*", "*utiliza cookies*", "*gebruikt cookies*",
+    "*использует файлы cookie*", "*используем файлы cookie*", "*używa plików cookie*",
     "*本网站使用cookie*", "*本站使用cookie*", "*我们使用cookie*", "*当サイトでは*cookie*",
     "*cookieを使用しています*", "*クッキーを使用しています*", "*쿠키를 사용합니다*",
 };
@@ -122,6 +161,16 @@ static const char *const end_line[] = {
     "popular now", "popular stories", "trending", "trending now", "trending stories",
     "read next", "what to read next", "up next", "latest news", "latest stories",
     "top stories", "about the author", "about the authors",
+    "commentaires", "* commentaires", "réagir", "articles liés", "sur le même sujet",
+    "à lire aussi", "dans la même rubrique", "les plus lus", "kommentare", "* kommentare",
+    "das könnte sie auch interessieren", "mehr zum thema", "meistgelesen", "weitere artikel",
+    "comentarios", "* comentarios", "noticias relacionadas", "te puede interesar",
+    "lo más leído", "commenti", "* commenti", "articoli correlati", "potrebbe interessarti",
+    "i più letti", "comentários", "* comentários", "notícias relacionadas",
+    "mais lidas", "reacties", "* reacties", "gerelateerde artikelen", "meest gelezen",
+    "комментарии", "* комментариев", "похожие новости", "читайте также",
+    "самое читаемое", "komentarze", "powiązane artykuły", "kommentarer", "relaterat",
+    "yorumlar", "ilgili haberler",
     "相关新闻", "相关阅读", "相关文章", "相关报道", "相關新聞", "延伸阅读", "関連記事",
     "関連ニュース", "관련기사", "관련 기사",
 };
@@ -153,8 +202,151 @@ static const char *const name_particles[] = {
 
 static const char *const byline_prefixes[] = {
     "by ", "by: ", "written by ", "words by ", "story by ", "posted by ", "author: ",
-    "authors: ",
+    "authors: ", "par ", "par : ", "auteur : ", "von ", "autor: ", "autorin: ", "por ",
+    "di ", "door ", "av ", "автор: ", "текст: ",
 };
+
+/* ------------------------------------------------------------------------------------ */
+/* Languages: small stop-word lists tell the language of a page and how much of a line is
+ * running text (jusText's stop-word density).  CJK pages are told by their script. */
+
+enum {
+    L_EN, L_FR, L_DE, L_ES, L_IT, L_PT, L_NL, L_RU, L_PL, L_SV, L_TR, L_ID, L_NWORDS,
+    L_ZH = L_NWORDS, L_JA, L_KO, L_COUNT
+};
+static const char *const lang_codes[L_COUNT] = {
+    "en", "fr", "de", "es", "it", "pt", "nl", "ru", "pl", "sv", "tr", "id", "zh", "ja", "ko",
+};
+/* Languages that write numeric dates day first (10/03/2024 is 10 March). */
+static const bool lang_day_first[L_COUNT] = {
+    false, true, true, true, true, true, true, true, true, true, true, true, false, false,
+    false,
+};
+/* The most frequent function words of each language, lower case. */
+static const char *const stop_words[L_NWORDS] = {
+    "the of and to in a is that for it was on with as he she be by at from his her this "
+    "are have has had were they not but an which their been will would said who its or we "
+    "there after than when into about more",
+    "le la les de des du un une et est en que qui dans pour pas sur au aux il elle ne se ce "
+    "plus par avec sont ont été a son sa ses mais leur nous cette ces était aussi comme",
+    "der die das und ist nicht ein eine einen dem den des zu mit sich auf für von im es "
+    "auch dass er sie wird wurde als bei nach noch aus sind hat haben aber wie zum zur "
+    "einer werden",
+    "el la los las de del que y en un una es se por con para al lo su sus como más pero "
+    "fue ha han este esta son sobre también entre desde muy sin",
+    "il lo la i gli le di del della che e è un una per con non si da in al alla dei delle "
+    "sono ha anche come più ma nel nella questo stato degli essere",
+    "o a os as de do da dos das que e em no na um uma para com não por se é ao mais foi "
+    "como mas ser seu sua também pelo pela está nos são",
+    "de het een en van is dat op te in zijn niet met voor er die ook aan als maar bij om "
+    "door naar werd heeft hij ze wordt nog dit kan al",
+    "и в не на что с по как это из за к а он она от для о но его был была были так же до "
+    "также или при уже их ее её они",
+    "i w na z się że nie do to jest o od po jak ale za przez dla co jego był była są "
+    "także oraz tym już jak który która",
+    "och att det som en på är av för med till den har inte om ett var jag men de ska från "
+    "också vid kan efter sig när",
+    "ve bir bu da de için ile olarak çok daha gibi ama en olan sonra kadar değil ancak her "
+    "ise mi şu tarafından",
+    "yang dan di ini itu dengan untuk dari dalam tidak akan pada juga ke adalah oleh telah "
+    "karena bisa ada sudah mereka atau tersebut kata",
+};
+
+/* A hash set of all stop words: each entry a word and the languages it belongs to. */
+#define STOP_SLOTS 2048
+struct stopset {
+    struct { const char *w; size_t n; unsigned langs; } slot[STOP_SLOTS];
+};
+
+static size_t
+hash_bytes(const char *s, size_t n)
+{
+    size_t h = 14695981039346656037u;
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
+    return h;
+}
+
+static void
+stopset_init(struct stopset *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    for (unsigned l = 0; l < L_NWORDS; l++) {
+        for (const char *p = stop_words[l]; *p != '\0'; ) {
+            size_t n = strcspn(p, " "), i = hash_bytes(p, n) & (STOP_SLOTS - 1);
+
+            while (ss->slot[i].w != NULL && !(ss->slot[i].n == n &&
+                memcmp(ss->slot[i].w, p, n) == 0))
+                i = (i + 1) & (STOP_SLOTS - 1);
+            ss->slot[i].w = p;
+            ss->slot[i].n = n;
+            ss->slot[i].langs |= 1u << l;
+            p += n;
+            while (*p == ' ')
+                p++;
+        }
+    }
+}
+
+static unsigned
+stopset_find(const struct stopset *ss, const char *w, size_t n)
+{
+    size_t i = hash_bytes(w, n) & (STOP_SLOTS - 1);
+
+    while (ss->slot[i].w != NULL) {
+        if (ss->slot[i].n == n && memcmp(ss->slot[i].w, w, n) == 0)
+            return ss->slot[i].langs;
+        i = (i + 1) & (STOP_SLOTS - 1);
+    }
+    return 0;
+}
+
+/* Is the character at s part of a word for the stop lists: ASCII letters and digits,
+ * Latin letters U+00C0..U+024F, Cyrillic U+0400..U+04FF; its length, or 0. */
+static size_t
+stop_char_len(const unsigned char *s, size_t n)
+{
+    if (IS_ALNUM(s[0]))
+        return 1;
+    if (n >= 2 && (s[1] & 0xc0) == 0x80 && ((s[0] >= 0xc3 && s[0] <= 0xc9) ||
+        (s[0] >= 0xd0 && s[0] <= 0xd3)) && !(s[0] == 0xc3 && (s[1] == 0x97 || s[1] == 0xb7)))
+        return 2;
+    return 0;
+}
+
+/* Count the stop words of each language in s[0..n) into cnt[] (added). */
+static void
+count_stops(const struct stopset *ss, const char *s, size_t n, int cnt[L_NWORDS])
+{
+    const unsigned char *p = (const unsigned char *)s;
+    char w[64];
+
+    for (size_t i = 0; i < n; ) {
+        size_t k = stop_char_len(p + i, n - i), wl = 0, len;
+        unsigned langs;
+
+        if (k == 0) {
+            i++;
+            continue;
+        }
+        while (i < n && (k = stop_char_len(p + i, n - i)) > 0) {
+            unsigned char f[2];
+            size_t fk = utf8_fold_char(p + i, n - i, &len, f);
+
+            if (wl + fk < sizeof(w)) {
+                memcpy(w + wl, f, fk);
+                wl += fk;
+            }
+            i += k;
+        }
+        if (wl >= sizeof(w) - 2 || (langs = stopset_find(ss, w, wl)) == 0)
+            continue;
+        for (unsigned l = 0; l < L_NWORDS; l++)
+            if (langs & (1u << l))
+                cnt[l]++;
+    }
+}
 
 enum {
     U_TERMINAL = 1 << 0,        /* ends like a sentence */
@@ -168,7 +360,12 @@ enum {
     U_SRCLABEL = 1 << 8,        /* "Source: Reuters" */
 };
 
+#define META_FLAGS (U_DATE | U_BYLINE | U_SRCLABEL)
+
 enum role { R_NONE, R_TITLE, R_PARA, R_SUMMARY, R_META };
+
+/* A line's class (jusText): alone, then as its neighbours decide. */
+enum { C_BAD = 1, C_SHORT, C_NEAR, C_GOOD };
 
 struct unit {
     const char *s;              /* cleaned text (scratch arena), NUL-terminated */
@@ -185,6 +382,21 @@ struct unit {
     char iso[NEWSDATE_ISO_MAX];
     const char *author;         /* from a byline on this line (scratch) */
     const char *src;            /* a source named on this line (scratch) */
+    int cjk;                    /* CJK words among words */
+    int stop[L_NWORDS];         /* stop words of each language */
+    int cls, rcls;              /* C_*: the class, and the revised one while revising */
+    size_t first_of;            /* the first unit with the same text */
+};
+
+/*
+ * Prefix counts over the header, so that scoring every line stays linear: block[k] is the
+ * number of lines among the first k that would separate a title from its anchor (text of
+ * more than four words that is neither noise nor a date or byline), cand[k] the number of
+ * title-like lines; prevmeta[i] and nextmeta[i] the nearest date or byline line at or
+ * before i and after i (SIZE_MAX for none).
+ */
+struct header {
+    size_t *block, *cand, *prevmeta, *nextmeta;
 };
 
 struct scrape {
@@ -192,6 +404,14 @@ struct scrape {
     struct arena scratch;
     struct unit *u;
     size_t nu, cap;
+    int lang;                   /* L_*, or -1 */
+    int order;                  /* NEWSDATE_* for numeric dates */
+    size_t rs, re;              /* the article's lines [rs, re) */
+    size_t lastpara, dek, title, hdate, hbyline;    /* SIZE_MAX: none */
+    const char *src, *srcunit;  /* the source, and the line that is only the source */
+    int src_line;
+    int lineoff;                /* lines of front matter before the text */
+    struct header hdr;
 };
 
 /* Windows-1252 bytes 0x80..0x9f as Unicode (0 where undefined); the rest is Latin-1. */
@@ -712,9 +932,11 @@ is_source_like(const char *s, size_t n)
     size_t first = strcspn(s, " ");
 
     count_words(s, n, &words, &caps, &cjk);
-    if (words < 1 || words > 6 || n > 60 || ends_sentence(s, n))
+    if (words < 1 || words > 6 || n > 60 || ends_sentence(s, n) || art_ci_contains(s, n, "://"))
         return false;
-    if (is_label_word(s, first < n ? first : n))
+    /* "Updated ..." is no source; "Le Petit Courrier" may be (short words such as "le",
+     * "am", "on" also join a date to its label). */
+    if (first > 2 && is_label_word(s, first < n ? first : n))
         return false;
     if (words == 1 && memchr(s, '.', n) != NULL && memchr(s, ' ', n) == NULL)
         return true;
@@ -725,16 +947,22 @@ is_source_like(const char *s, size_t n)
  * A byline "By Jane Doe", "By Jane Doe and John Roe | Reuters": the name and what follows
  * a separator (a source, unless it is a job title).
  */
+static const char *fold_line(struct scrape *sc, const char *s, size_t n);
+
+static size_t source_label_len(const char *s, size_t n);
+
 static bool
 parse_byline(struct scrape *sc, const char *s, size_t n, const char **author,
     const char **src)
 {
     size_t k = 0, a, b, ra, rb;
 
+    const char *low = fold_line(sc, s, n < 40 ? n : 40);
+
     for (size_t i = 0; i < ARRAY_LEN(byline_prefixes); i++) {
         size_t len = strlen(byline_prefixes[i]);
 
-        if (n > len && ascii_strncasecmp(s, byline_prefixes[i], len) == 0) {
+        if (n > len && len <= 40 && memcmp(low, byline_prefixes[i], len) == 0) {
             k = len;
             break;
         }
@@ -798,6 +1026,68 @@ relative_date(struct unit *u)
     u->datestat = 1;
 }
 
+/* What may follow a date on a date line: nothing, a byline ("by admin"), a source label
+ * ("来源：南方晨报"), or a part after a separator (a byline or a source).  False when words
+ * run on from the date: a sentence. */
+static bool
+date_after(struct scrape *sc, struct unit *u, size_t bestb)
+{
+    const char *s = u->s, *author = NULL, *src = NULL;
+    size_t xa = bestb, xb = u->n, k;
+
+    while (xa < xb && s[xa] == ' ')
+        xa++;
+    if (xa == xb)
+        return true;
+    if ((k = source_label_len(s + xa, xb - xa)) > 0) {
+        xa += k;
+        trim_seps(s, &xa, &xb);
+        if (xa >= xb || !is_source_like(s + xa, xb - xa))
+            return false;
+        u->src = arena_strndup(&sc->scratch, s + xa, xb - xa);
+        return true;
+    }
+    if (xb - xa > 3 && ascii_strncasecmp(s + xa, "by ", 3) == 0) {
+        int words, caps;
+
+        /* "Posted on October 19, 2014 by admin": blog software names the account. */
+        count_words(s + xa + 3, xb - xa - 3, &words, &caps, NULL);
+        if (words < 1 || words > 4)
+            return false;
+        if (parse_byline(sc, s + xa, xb - xa, &author, &src))
+            u->author = author;
+        else
+            u->author = arena_strndup(&sc->scratch, s + xa + 3, xb - xa - 3);
+        return true;
+    }
+    {
+        /* A second date: "... Last modified on Wed 16 Jan 2019", "... Updated April 29". */
+        size_t ra = xa, rb = xb;
+        char iso[NEWSDATE_ISO_MAX];
+
+        strip_labels(s, &ra, &rb, false);
+        if (ra < rb && newsdate_parse_order(s + ra, rb - ra, sc->order, iso) >= 0)
+            return true;
+    }
+    if (sep_len(s + xa, xb - xa) == 0)
+        return false;
+    strip_labels(s, &xa, &xb, false);
+    if (xa >= xb)
+        return true;
+    if (parse_byline(sc, s + xa, xb - xa, &author, &src)) {
+        if (u->author == NULL)
+            u->author = author;
+        if (u->src == NULL)
+            u->src = src;
+    } else if (is_source_like(s + xa, xb - xa)) {
+        if (u->src == NULL)
+            u->src = arena_strndup(&sc->scratch, s + xa, xb - xa);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /*
  * Find a date line: the longest run of words that parses as a date, with at most a label
  * ("Updated:"), a byline or a short source around it, set apart by separators.  "He
@@ -806,7 +1096,7 @@ relative_date(struct unit *u)
 static void
 find_date(struct scrape *sc, struct unit *u)
 {
-    size_t ws[64], we[64], nw = 0, besta = 0, bestb = 0, pa, pb, xa, xb;
+    size_t ws[64], we[64], nw = 0, besta = 0, bestb = 0, pa, pb;
     char iso[NEWSDATE_ISO_MAX], bestiso[NEWSDATE_ISO_MAX] = "";
     int beststat = -1;
     const char *s = u->s;
@@ -821,7 +1111,7 @@ find_date(struct scrape *sc, struct unit *u)
             i++;
         we[nw++] = i;
     }
-    for (size_t i = 0; i < nw; i++) {
+    for (size_t i = 0; i < nw && beststat < 0; i++) {      /* the first date */
         if (!newsdate_can_start(s + ws[i], we[i] - ws[i]))
             continue;
         for (size_t j = nw < i + DATE_MAX_WORDS ? nw : i + DATE_MAX_WORDS; j-- > i; ) {
@@ -834,7 +1124,7 @@ find_date(struct scrape *sc, struct unit *u)
                 b--;
             if (b - a <= bestb - besta)
                 break;
-            if ((st = newsdate_parse(s + a, b - a, iso)) >= 0) {
+            if ((st = newsdate_parse_order(s + a, b - a, sc->order, iso)) >= 0) {
                 besta = a;
                 bestb = b;
                 beststat = st;
@@ -866,44 +1156,8 @@ find_date(struct scrape *sc, struct unit *u)
             return;                                 /* words run into the date: a sentence */
         }
     }
-    /* What comes after: nothing, or a part after a separator. */
-    xa = bestb;
-    xb = u->n;
-    while (xa < xb && s[xa] == ' ')
-        xa++;
-    if (xa < xb) {
-        const char *author = NULL, *src = NULL;
-
-        if (xb - xa > 3 && ascii_strncasecmp(s + xa, "by ", 3) == 0) {
-            int words, caps;
-
-            /* "Posted on October 19, 2014 by admin": blog software names the account. */
-            count_words(s + xa + 3, xb - xa - 3, &words, &caps, NULL);
-            if (words < 1 || words > 4)
-                return;
-            if (parse_byline(sc, s + xa, xb - xa, &author, &src))
-                u->author = author;
-            else
-                u->author = arena_strndup(&sc->scratch, s + xa + 3, xb - xa - 3);
-            xa = xb;
-        } else if (sep_len(s + xa, xb - xa) == 0) {
-            return;
-        }
-        strip_labels(s, &xa, &xb, false);
-        if (xa < xb) {
-            if (parse_byline(sc, s + xa, xb - xa, &author, &src)) {
-                if (u->author == NULL)
-                    u->author = author;
-                if (u->src == NULL)
-                    u->src = src;
-            } else if (is_source_like(s + xa, xb - xa)) {
-                if (u->src == NULL)
-                    u->src = arena_strndup(&sc->scratch, s + xa, xb - xa);
-            } else {
-                return;
-            }
-        }
-    }
+    if (!date_after(sc, u, bestb))
+        return;
     u->f |= U_DATE;
     u->da = besta;
     u->db = bestb;
@@ -959,13 +1213,16 @@ text_cols(const char *s, size_t n)
  * a sentence, and next looks like a continuation.  One-paragraph-per-line text (the usual
  * scrape) has wider lines or blank lines between them and is never joined.
  */
+static bool is_list_item(const char *s, size_t n);
+
 static bool
 continues(const struct rawline *cur, const struct rawline *next, size_t maxw)
 {
     size_t wc = text_cols(cur->s, cur->n), wn = text_cols(next->s, next->n), k;
     char last = cur->s[cur->n - 1];
 
-    if (maxw < 50 || maxw > 100 || wc * 10 < maxw * 7 || ends_sentence(cur->s, cur->n))
+    if (maxw < 50 || maxw > 100 || wc * 10 < maxw * 7 || ends_sentence(cur->s, cur->n) ||
+        is_list_item(next->s, next->n))
         return false;
     /* CJK text is wrapped between CJK characters: a CJK line does not run on into a
      * Latin one (a related headline above a copyright line). */
@@ -991,7 +1248,7 @@ split_units(struct scrape *sc, const char *text, size_t len)
 {
     struct rawline *ln = NULL;
     size_t nl = 0, lcap = 0;
-    int lineno = 0;
+    int lineno = sc->lineoff;
 
     for (const char *p = text, *end = text + len; p < end; ) {
         const char *nlp = memchr(p, '\n', (size_t)(end - p));
@@ -1088,63 +1345,381 @@ has_letter(const char *s, size_t n)
     return false;
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* The page's language */
+
+/* Stop words per unit, then the page's language: the list with the most hits (at least
+ * three, and a tenth of the words), or the CJK script when CJK letters dominate. */
+static void
+detect_language(struct scrape *sc)
+{
+    int total[L_NWORDS] = { 0 }, words = 0, cjk = 0, best = -1;
+    size_t kana = 0, hangul = 0;
+    struct stopset *ss = xmalloc(sizeof(*ss));
+
+    stopset_init(ss);
+    for (size_t i = 0; i < sc->nu; i++) {
+        struct unit *u = &sc->u[i];
+        int cnt[L_NWORDS] = { 0 }, w, caps, c;
+
+        count_stops(ss, u->s, u->n, cnt);
+        memcpy(u->stop, cnt, sizeof(cnt));
+        count_words(u->s, u->n, &w, &caps, &c);
+        words += w - c;
+        cjk += c;
+        for (int l = 0; l < L_NWORDS; l++)
+            total[l] += cnt[l];
+        for (size_t k = 0; k + 2 < u->n; k++) {
+            const unsigned char *q = (const unsigned char *)u->s + k;
+
+            kana += q[0] == 0xe3 && (q[1] == 0x81 || q[1] == 0x82 || q[1] == 0x83);
+            hangul += q[0] >= 0xea && q[0] <= 0xed;
+        }
+    }
+    free(ss);
+    for (int l = 0; l < L_NWORDS; l++)
+        if (total[l] >= 3 && total[l] * 10 >= words && (best < 0 || total[l] > total[best]))
+            best = l;
+    if (cjk > words)
+        best = hangul > kana ? L_KO : kana > 0 ? L_JA : L_ZH;
+    sc->lang = best;
+    sc->order = best >= 0 && lang_day_first[best] ? NEWSDATE_DAY_FIRST : NEWSDATE_ANY;
+}
+
+/* Share of the words of u that are stop words of the page's language; -1 when that
+ * cannot be told (no language, or a CJK one). */
+static double
+stop_density(const struct scrape *sc, const struct unit *u)
+{
+    if (sc->lang < 0 || sc->lang >= L_NWORDS || u->words == 0)
+        return -1;
+    return (double)u->stop[sc->lang] / u->words;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Line classes, jusText style */
+
+/* Lower-case copy of s in the scratch arena (ASCII, Latin-1 and Cyrillic capitals), so the
+ * lexicons match "À LIRE AUSSI" and "Читайте также". */
+static const char *
+fold_line(struct scrape *sc, const char *s, size_t n)
+{
+    char *r = arena_alloc(&sc->scratch, n + 1);
+    size_t o = 0, len;
+
+    for (size_t i = 0; i < n; i += len) {
+        unsigned char f[2];
+        size_t k = utf8_fold_char((const unsigned char *)s + i, n - i, &len, f);
+
+        memcpy(r + o, f, k);
+        o += k;
+    }
+    r[o] = '\0';
+    return r;
+}
+
+/* A line that is a URL, an e-mail address or a handle ("@gazette"), alone. */
+static bool
+is_link_line(const char *s, size_t n)
+{
+    if (memchr(s, ' ', n) != NULL)
+        return false;
+    return (n > 4 && (ascii_strncasecmp(s, "http", 4) == 0 || ascii_strncasecmp(s, "www.", 4)
+        == 0)) || s[0] == '@' || s[0] == '#' || memchr(s, '@', n) != NULL;
+}
+
+/* A line wholly in brackets: "(Reporting by ...; Editing by ...)", "[Photo: ...]". */
+static bool
+is_bracketed(const char *s, size_t n)
+{
+    return n > 2 && ((s[0] == '(' && s[n - 1] == ')') || (s[0] == '[' && s[n - 1] == ']'));
+}
+
+/* Share of the characters that are digits or symbols (scores, prices, tables). */
+static bool
+mostly_digits(const char *s, size_t n)
+{
+    size_t d = 0, l = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        d += IS_DIGIT(s[i]);
+        l += IS_ALPHA((unsigned char)s[i]) || (unsigned char)s[i] >= 0xc0;
+    }
+    return d > l;
+}
+
+/* A list item: "- ", "* ", "• ", "· ", "1. ", "2) ". */
+static bool
+is_list_item(const char *s, size_t n)
+{
+    size_t k = 0;
+
+    if (n > 2 && (s[0] == '-' || s[0] == '*') && s[1] == ' ')
+        return true;
+    if (n > 4 && (memcmp(s, "\xe2\x80\xa2 ", 4) == 0))
+        return true;
+    if (n > 3 && memcmp(s, "\xc2\xb7 ", 3) == 0)
+        return true;
+    while (k < n && k < 3 && IS_DIGIT(s[k]))
+        k++;
+    return k > 0 && k + 1 < n && (s[k] == '.' || s[k] == ')') && s[k + 1] == ' ';
+}
+
+/* The meta part of classify: a date, a byline, a "Source:" label. */
+static void
+classify_meta(struct scrape *sc, struct unit *u)
+{
+    size_t k;
+
+    if (u->n > META_LINE_MAX)
+        return;
+    if (strpbrk(u->s, "0123456789") != NULL)
+        find_date(sc, u);                   /* every date we read has a digit */
+    else
+        relative_date(u);
+    if (!(u->f & U_DATE) && parse_byline(sc, u->s, u->n, &u->author, &u->src))
+        u->f |= U_BYLINE;
+    if (!(u->f & (U_DATE | U_BYLINE)) && (k = source_label_len(u->s, u->n)) > 0) {
+        size_t a = k, b = u->n;
+
+        trim_seps(u->s, &a, &b);
+        if (a < b && is_source_like(u->s + a, b - a)) {
+            u->f |= U_SRCLABEL;
+            u->src = arena_strndup(&sc->scratch, u->s + a, b - a);
+        }
+    }
+}
+
+/* The boilerplate lexicons; the reason, or NULL. */
+static const char *
+lexicon_match(struct scrape *sc, struct unit *u)
+{
+    const char *low = fold_line(sc, u->s, u->n);
+    size_t ca, cb;
+
+    core_span(low, u->n, &ca, &cb);
+    if (ca == cb || !has_letter(u->s, u->n))
+        return "no words";
+    if (match_any(end_line, ARRAY_LEN(end_line), low + ca, cb - ca)) {
+        u->f |= U_END;
+        return "end of the article (comments, related stories)";
+    }
+    if (match_any(noise_line, ARRAY_LEN(noise_line), low + ca, cb - ca))
+        return "boilerplate (menu, share, sign-up, caption line)";
+    if (u->words <= NOISE_SHORT_WORDS && match_any(noise_short, ARRAY_LEN(noise_short), low,
+        u->n))
+        return "boilerplate phrase (call to action, credit, copyright)";
+    if (match_any(noise_any, ARRAY_LEN(noise_any), low, u->n))
+        return "boilerplate phrase (cookies, rights)";
+    if (is_link_line(u->s, u->n))
+        return "a link, address or handle alone";
+    if (is_bracketed(u->s, u->n) && u->words <= 40)
+        return "a credit or note in brackets";
+    if (mostly_digits(u->s, u->n) && u->words <= 12)
+        return "numbers, not text";
+    return NULL;
+}
+
+/*
+ * Soft features of one line and its class alone: bad (boilerplate, meta), good (a long
+ * sentence of running text: stop words, few capitals, a full stop), near-good (a shorter
+ * sentence, a lead-in ending in ":", a list item with stop words) or short.
+ */
 static void
 classify(struct scrape *sc, struct unit *u, bool meta)
 {
     const struct article_opts *o = sc->c->o;
-    size_t ca, cb, k;
+    double sd;
 
-    count_words(u->s, u->n, &u->words, &u->caps, NULL);
+    count_words(u->s, u->n, &u->words, &u->caps, &u->cjk);
     if (ends_sentence(u->s, u->n))
         u->f |= U_TERMINAL;
     if (u->words >= 3 && u->caps * 10 <= u->words * 6)
         u->f |= U_PROSE;
-    if ((u->f & U_TERMINAL) && (u->f & U_PROSE))
-        u->f |= U_SENTENCE;
-    if ((u->f & U_PROSE) && (((u->f & U_TERMINAL) && (u->words >= 12 || u->n >= 80)) ||
-        u->words >= 30))
-        u->f |= U_STRONG | U_SENTENCE;
+    u->cls = C_SHORT;
     for (size_t i = 0; i < o->ndrop; i++) {
         if (o->drop_patterns[i] != NULL && user_match(o->drop_patterns[i], u->s, u->n)) {
             u->f |= U_NOISE;
             u->why = "user pattern";
+            u->cls = C_BAD;
             return;
         }
     }
-    if (meta && u->n <= META_LINE_MAX) {
-        if (strpbrk(u->s, "0123456789") != NULL)
-            find_date(sc, u);               /* every date we read has a digit */
-        else
-            relative_date(u);
-        if (!(u->f & U_DATE) && parse_byline(sc, u->s, u->n, &u->author, &u->src))
-            u->f |= U_BYLINE;
-        if (!(u->f & (U_DATE | U_BYLINE)) && (k = source_label_len(u->s, u->n)) > 0) {
-            size_t a = k, b = u->n;
+    if (meta)
+        classify_meta(sc, u);
+    if (u->f & (U_DATE | U_BYLINE | U_SRCLABEL)) {
+        u->cls = C_BAD;
+        return;
+    }
+    if ((u->why = lexicon_match(sc, u)) != NULL) {
+        u->f |= U_NOISE;
+        u->cls = C_BAD;
+        return;
+    }
+    sd = stop_density(sc, u);
+    if ((u->f & U_PROSE) && sd != 0 && (((u->f & U_TERMINAL) && (u->words >= 12 ||
+        u->n >= 80)) || (u->words >= 30 && (sd < 0 || sd >= 0.2))) && (sd < 0 || sd >= 0.08))
+        u->cls = C_GOOD;
+    else if ((u->f & U_PROSE) && ((u->f & U_TERMINAL) || last_cp(u->s, u->n) == ':'))
+        u->cls = C_NEAR;
+    if (u->cls != C_SHORT && (sd < 0 || sd > 0 || u->words < 12))
+        u->f |= U_SENTENCE;
+    if (u->cls == C_GOOD)
+        u->f |= U_STRONG;
+}
 
-            trim_seps(u->s, &a, &b);
-            if (a < b && is_source_like(u->s + a, b - a)) {
-                u->f |= U_SRCLABEL;
-                u->src = arena_strndup(&sc->scratch, u->s + a, b - a);
-            }
+/* The class of the nearest line before (dir -1) or after (+1) i that is not short,
+ * at most max lines away; C_BAD at the edges. */
+static int
+neighbour(const struct scrape *sc, size_t i, int dir, size_t max, bool skip_near)
+{
+    for (size_t k = 1; k <= max; k++) {
+        size_t j = i + (size_t)dir * k;
+
+        if ((dir < 0 && k > i) || j >= sc->nu)
+            return C_BAD;
+        if (sc->u[j].cls == C_SHORT || (skip_near && sc->u[j].cls == C_NEAR))
+            continue;
+        return sc->u[j].cls;
+    }
+    return C_BAD;
+}
+
+/* Is there a good line at most max lines before or after i, with only boilerplate
+ * between (a date or byline line between separates the header from the text)? */
+static bool
+near_good(const struct scrape *sc, size_t i, size_t max)
+{
+    for (int dir = -1; dir <= 1; dir += 2) {
+        for (size_t k = 1; k <= max; k++) {
+            size_t j = i + (size_t)dir * k;
+
+            if ((dir < 0 && k > i) || j >= sc->nu || (sc->u[j].f & META_FLAGS))
+                break;
+            if (sc->u[j].cls == C_GOOD)
+                return true;
         }
     }
-    if (u->f & (U_DATE | U_BYLINE | U_SRCLABEL))
-        return;
-    core_span(u->s, u->n, &ca, &cb);
-    u->why = "pattern";
-    if (ca == cb || !has_letter(u->s, u->n))
-        u->f |= U_NOISE;
-    else if (match_any(end_line, ARRAY_LEN(end_line), u->s + ca, cb - ca))
-        u->f |= U_NOISE | U_END;
-    else if (match_any(noise_line, ARRAY_LEN(noise_line), u->s + ca, cb - ca))
-        u->f |= U_NOISE;
-    else if (u->words <= NOISE_SHORT_WORDS &&
-        match_any(noise_short, ARRAY_LEN(noise_short), u->s, u->n))
-        u->f |= U_NOISE;
-    else if (match_any(noise_any, ARRAY_LEN(noise_any), u->s, u->n))
-        u->f |= U_NOISE;
-    else
-        u->why = NULL;
+    return false;
+}
+
+/*
+ * Neighbours decide the borderline lines (jusText): a near-good line next to good text
+ * is good; a short line (a subheading, a list item, a lead-in) between good text on both
+ * sides is good, and a lead-in ending in ":" before good text or a list is good; a lone
+ * sentence among menus stays what it is and the region below decides.
+ */
+static void
+revise_classes(struct scrape *sc)
+{
+    struct unit *u = sc->u;
+
+    for (size_t i = 0; i < sc->nu; i++)
+        if (u[i].cls == C_NEAR && (neighbour(sc, i, -1, 3, true) == C_GOOD ||
+            neighbour(sc, i, 1, 3, true) == C_GOOD || near_good(sc, i, 2)))
+            u[i].rcls = C_GOOD;
+    for (size_t i = 0; i < sc->nu; i++) {
+        if (u[i].rcls == C_GOOD)
+            u[i].cls = C_GOOD;
+        u[i].rcls = 0;
+    }
+    for (size_t i = 0; i < sc->nu; i++) {
+        unsigned long last = last_cp(u[i].s, u[i].n);
+
+        if (u[i].cls != C_SHORT && u[i].cls != C_NEAR)
+            continue;
+        /* Sentences and list items between text are text; a subheading is not. */
+        if (neighbour(sc, i, -1, 12, false) == C_GOOD && neighbour(sc, i, 1, 12, false) ==
+            C_GOOD && u[i].repeat <= 1 && (u[i].cls == C_NEAR || (u[i].f & U_TERMINAL) ||
+            is_list_item(u[i].s, u[i].n)))
+            u[i].rcls = C_GOOD;
+        else if ((last == ':' || last == 0xff1a) && u[i].words >= 2 && i + 1 < sc->nu &&
+            (u[i + 1].cls == C_GOOD || is_list_item(u[i + 1].s, u[i + 1].n)) &&
+            neighbour(sc, i, -1, 12, false) == C_GOOD)
+            u[i].rcls = C_GOOD;
+    }
+    for (size_t i = 0; i < sc->nu; i++)
+        if (u[i].rcls == C_GOOD)
+            u[i].cls = C_GOOD;
+}
+
+/*
+ * Is the short line i part of an alternation of short lines and single good ones
+ * (headline, teaser, headline, teaser: a list of other stories), rather than a
+ * subheading between paragraphs?
+ */
+static bool
+in_teaser_list(const struct scrape *sc, size_t i)
+{
+    const struct unit *u = sc->u;
+    int alt = 0;
+
+    for (size_t k = i; k + 2 < sc->nu && k < i + 8; k += 2)
+        if (u[k].cls == C_SHORT && u[k + 1].cls == C_GOOD && u[k + 1].words < TEASER_WORDS &&
+            u[k + 2].cls == C_SHORT)
+            alt++;
+        else
+            break;
+    for (size_t k = i; k >= 2 && k + 8 > i; k -= 2)
+        if (u[k].cls == C_SHORT && u[k - 1].cls == C_GOOD && u[k - 1].words < TEASER_WORDS &&
+            u[k - 2].cls == C_SHORT)
+            alt++;
+        else
+            break;
+    return alt >= 3;
+}
+
+/* The score of a line for the region: good text pays by its length, the rest costs. */
+static double
+line_score(const struct scrape *sc, size_t i)
+{
+    const struct unit *u = &sc->u[i];
+
+    if (u->cls == C_SHORT && in_teaser_list(sc, i))
+        return -3;
+    if (u->cls == C_GOOD && i > 0 && i + 1 < sc->nu && u[-1].cls == C_SHORT &&
+        u[1].cls == C_SHORT && (in_teaser_list(sc, i - 1) || in_teaser_list(sc, i + 1)))
+        return 0.5;                                     /* a teaser in that list */
+    if (u->f & U_END)
+        return -40;
+    switch (u->cls) {
+    case C_GOOD:
+        return 1.0 + (u->words < 50 ? u->words : 50) / 10.0;
+    case C_NEAR:
+        return 0.5;
+    case C_SHORT:
+        return -0.5;
+    default:
+        return u->f & (U_DATE | U_BYLINE | U_SRCLABEL) ? -1.5 : -1.0;
+    }
+}
+
+/* The article: the contiguous run of lines with the highest total score (maximum
+ * subarray, Kadane), so short gaps (an ad, a caption) are crossed and long ones are not.
+ * [*start, *end) or false when no line scores above zero. */
+static bool
+best_region(const struct scrape *sc, size_t *start, size_t *end)
+{
+    double best = 0, run = 0;
+    size_t rs = 0;
+    bool found = false;
+
+    for (size_t i = 0; i < sc->nu; i++) {
+        double v = line_score(sc, i);
+
+        if (run <= 0) {
+            run = 0;
+            rs = i;
+        }
+        run += v;
+        if (run > best) {
+            best = run;
+            *start = rs;
+            *end = i + 1;
+            found = true;
+        }
+    }
+    return found;
 }
 
 static int
@@ -1156,7 +1731,8 @@ cmp_unit_text(const void *a, const void *b)
 }
 
 /* How many of the first n units have exactly the same text (a source or a menu repeats;
- * text does not): into repeat, or into hrepeat for the header. */
+ * text does not): into repeat (and the first such unit into first_of), or into hrepeat
+ * for the header. */
 static void
 count_repeats(struct scrape *sc, size_t n, bool header)
 {
@@ -1170,35 +1746,30 @@ count_repeats(struct scrape *sc, size_t n, bool header)
 
         while (j < n && strcmp(v[i]->s, v[j]->s) == 0)
             j++;
+        size_t first = SIZE_MAX;
+
+        for (size_t k = i; k < j; k++)
+            if ((size_t)(v[k] - sc->u) < first)
+                first = (size_t)(v[k] - sc->u);
         for (size_t k = i; k < j; k++) {
-            if (header)
+            if (header) {
                 v[k]->hrepeat = (int)(j - i);
-            else
+            } else {
                 v[k]->repeat = (int)(j - i);
+                v[k]->first_of = first;
+            }
         }
         i = j;
     }
     free(v);
 }
 
-#define META_FLAGS (U_DATE | U_BYLINE | U_SRCLABEL)
 
 static bool
 is_para(const struct unit *u)
 {
     return (u->f & U_SENTENCE) && !(u->f & (U_NOISE | META_FLAGS));
 }
-
-/*
- * Prefix counts over the header, so that scoring every line stays linear: block[k] is the
- * number of lines among the first k that would separate a title from its anchor (text of
- * more than four words that is neither noise nor a date or byline), cand[k] the number of
- * title-like lines; prevmeta[i] and nextmeta[i] the nearest date or byline line at or
- * before i and after i (SIZE_MAX for none).
- */
-struct header {
-    size_t *block, *cand, *prevmeta, *nextmeta;
-};
 
 static void
 header_init(struct header *h, const struct scrape *sc, size_t body)
@@ -1265,6 +1836,8 @@ title_score(const struct scrape *sc, const struct header *h, size_t i, size_t bo
         score -= 4;
     if (u->repeat > 1 && u->words <= 5)
         score -= 6;
+    else if (u->repeat > 1)
+        score += 2;                 /* a headline the page repeats (teaser, image link) */
     if (is_full_stop(last) && !(n >= 3 && memcmp(u->s + n - 3, "...", 3) == 0))
         score -= 4;
     if (last == ':' || last == ',' || last == ';' || last == 0xff1a || last == 0xff0c ||
@@ -1323,19 +1896,25 @@ source_candidate(const struct unit *u, bool need_repeat)
         (u->caps == u->words && u->n <= 6 && u->words == 1);
 }
 
-/* "LONDON (Reuters) - ..." at the start of the first paragraph: the agency. */
+/* "LONDON (Reuters) - ...", "GRINDAVIK, Iceland (Reuters) - ..." at the start of the
+ * first paragraph: the agency.  The dateline opens with the city in capitals. */
 static const char *
 dateline_source(struct scrape *sc, const char *p)
 {
     const char *open = strchr(p, '('), *close;
-    size_t k;
+    size_t k, caps = 0;
 
     if (open == NULL || open - p > 60)
         return NULL;
-    for (const char *q = p; q < open; q++)
+    for (const char *q = p; q < open && *q != ' ' && *q != ','; q++) {
         if (*q >= 'a' && *q <= 'z')
-            return NULL;                            /* the city is in capitals */
-    if ((close = strchr(open, ')')) == NULL || close - open > 40)
+            return NULL;
+        caps += *q >= 'A' && *q <= 'Z';
+    }
+    for (const char *q = p; q < open; q++)
+        if (*q == '.' || *q == '!' || *q == '?')
+            return NULL;
+    if (caps < 2 || (close = strchr(open, ')')) == NULL || close - open > 40)
         return NULL;
     k = close[1] == ' ' ? 2 : 1;
     if (!(close[k] == '-' || strncmp(close + k, "\xe2\x80\x93", 3) == 0 ||
@@ -1370,277 +1949,552 @@ title_suffix(const char *s, size_t n, const char *source, const char **site, siz
     return 0;
 }
 
-int
-art_parse_text(struct ctx *c, const char *text, size_t len)
+/* ------------------------------------------------------------------------------------ */
+/* The article: region, header, fields */
+
+/* Mark the paragraphs of the region [rs, re): good and near-good lines. */
+static void
+mark_paragraphs(struct scrape *sc)
 {
-    struct article *a = c->a;
-    struct scrape sc = { c, ARENA_INIT, NULL, 0, 0 };
-    struct header hdr;
-    bool have_hdr = false;
-    struct buf utf;
-    struct unit *u;
-    size_t body = SIZE_MAX, dek = SIZE_MAX, lastpara = 0, title = SIZE_MAX, hdate = SIZE_MAX;
-    size_t hbyline = SIZE_MAX, pending_start = 0;
-    const char *src = NULL, *srcunit = NULL;
-    bool first_seg = true, seg_strong = false;
-    int gap = 0, best = 0, rc = -1;
+    struct unit *u = sc->u;
 
-    buf_init(&utf, ARTICLE_MAX_BYTES * 4);
-    if (to_utf8(text, len, &utf) == -1) {
-        diag_set(c->d, EX_DATAERR, "the text is too large");
-        goto out;
-    }
-    split_units(&sc, buf_str(&utf), utf.len);
-    u = sc.u;
-    for (size_t i = 0; i < sc.nu; i++)
-        classify(&sc, &u[i], i < META_HEAD_UNITS || sc.nu - i <= META_TAIL_UNITS);
-    count_repeats(&sc, sc.nu, false);
-
-    /* The body starts at the first line that is surely a paragraph. */
-    for (size_t i = 0; i < sc.nu && body == SIZE_MAX; i++)
-        if (is_para(&u[i]) && (u[i].f & U_STRONG))
-            body = i;
-    for (size_t i = 0; i < sc.nu && body == SIZE_MAX; i++)
-        if (is_para(&u[i]))
-            body = i;
-    if (body == SIZE_MAX) {
-        diag_set(c->d, EX_DATAERR, "no article text found: no line reads like a paragraph "
-            "(sentences ending in . ! ? or 。)");
-        goto out;
-    }
-    /* A standfirst right before the byline/date block is the summary, not the text. */
-    if ((body + 1 < sc.nu && (u[body + 1].f & (U_DATE | U_BYLINE))) || (body + 2 < sc.nu &&
-        (u[body + 2].f & (U_DATE | U_BYLINE)) && u[body + 1].words <= 4 &&
-        !is_para(&u[body + 1]))) {
-        for (size_t i = body + 2; i < sc.nu; i++) {
-            if (is_para(&u[i]) && (u[i].f & U_STRONG)) {
-                dek = body;
-                body = i;
-                break;
-            }
+    sc->lastpara = sc->rs;
+    for (size_t i = sc->rs; i < sc->re; i++) {
+        if (u[i].cls != C_GOOD && u[i].cls != C_NEAR)
+            continue;
+        /* A paragraph the scraper repeated (a pull quote, a second copy of the page). */
+        if (u[i].repeat > 1 && u[i].first_of != i) {
+            u[i].why = "repeated line";
+            continue;
         }
+        u[i].role = R_PARA;
+        sc->lastpara = i;
     }
-    /* Short opening sentences before the first long paragraph belong to the text. */
-    while (body > 0 && body - 1 != dek && is_para(&u[body - 1]) &&
-        is_full_stop(last_cp(u[body - 1].s, trim_closers(u[body - 1].s, u[body - 1].n))))
-        body--;
+}
 
-    /* Paragraphs: runs of paragraph lines; after a gap of two or more other lines (an
-     * ad block, a list of links) a run counts only if it has a long paragraph. */
-    for (size_t i = body; i <= sc.nu; i++) {
-        bool stop = i == sc.nu || (u[i].f & U_END);
+/*
+ * A standfirst above the byline/date block: when the region opens with one or two
+ * sentences, then a date or byline line, then more text, the opening is the summary.
+ */
+static void
+find_dek(struct scrape *sc)
+{
+    struct unit *u = sc->u;
+    size_t goods = 0;
 
-        if (stop || (is_para(&u[i]) && gap >= 2)) {
-            if (first_seg || seg_strong) {
-                for (size_t k = pending_start; k < i; k++) {
-                    if (is_para(&u[k]) && k >= body) {
-                        u[k].role = R_PARA;
-                        lastpara = k;
-                    }
-                }
-            }
-            first_seg = false;
-            seg_strong = false;
-            pending_start = i;
-            if (stop)
-                break;
+    for (size_t i = sc->rs; i < sc->re && i < sc->rs + 5; i++) {
+        if (u[i].f & (U_DATE | U_BYLINE)) {
+            size_t j = i + 1;
+
+            while (j < sc->re && u[j].cls != C_GOOD)
+                j++;
+            if (goods == 0 || goods > 2 || j >= sc->re)
+                return;
+            sc->dek = sc->rs;
+            sc->rs = j;
+            return;
         }
-        if (i == body)
-            pending_start = body;
-        if (is_para(&u[i])) {
-            gap = 0;
-            if (u[i].f & U_STRONG)
-                seg_strong = true;
-        } else {
-            gap++;
-        }
+        goods += u[i].cls == C_GOOD;
     }
+}
 
-    /* The header: date, byline, title, source, summary. */
-    count_repeats(&sc, body, true);
-    header_init(&hdr, &sc, body);
-    have_hdr = true;
-    for (size_t i = 0; i < body && hdate == SIZE_MAX; i++)
-        if (u[i].f & U_DATE)
-            hdate = i;
-    for (size_t i = lastpara + 1; i < sc.nu && hdate == SIZE_MAX; i++)
-        if (u[i].f & U_DATE)
-            hdate = i;
-    for (size_t i = 0; i < body && hbyline == SIZE_MAX; i++)
-        if (u[i].f & U_BYLINE)
-            hbyline = i;
-    for (size_t i = 0; i < body; i++) {
+/* The title: the best headline-like line in a window above the text; optional. */
+static void
+find_title(struct scrape *sc)
+{
+    struct unit *u = sc->u;
+    size_t body = sc->rs, from = body > TITLE_WINDOW ? body - TITLE_WINDOW : 0;
+    int best = 0;
+
+    for (size_t i = from; i < body; i++) {
         int sco;
 
-        if ((u[i].f & (U_NOISE | META_FLAGS | U_STRONG)) || i == dek || u[i].n > 300 ||
-            u[i].words < 1)
+        if ((u[i].f & (U_NOISE | META_FLAGS | U_STRONG)) || i == sc->dek || u[i].n > 300 ||
+            u[i].words < 2 || is_list_item(u[i].s, u[i].n))
             continue;
-        sco = title_score(&sc, &hdr, i, body);
-        if (title == SIZE_MAX || sco >= best) {
+        sco = title_score(sc, &sc->hdr, i, body);
+        if (sco >= TITLE_MIN_SCORE && (sc->title == SIZE_MAX || sco >= best)) {
             best = sco;
-            title = i;
+            sc->title = i;
         }
     }
-    if (title == SIZE_MAX) {
-        diag_setat(c->d, EX_DATAERR, u[body].line, 1, "no title found: expected a short "
-            "headline line before the first paragraph");
-        goto out;
-    }
+    if (sc->title == SIZE_MAX)
+        return;
     /* A long line right under a shorter headline-like one is the standfirst. */
     {
-        size_t p = title;
+        size_t p = sc->title, t = sc->title;
 
         while (p > 0 && (u[p - 1].f & U_NOISE))
             p--;
         if (p > 0 && !(u[p - 1].f & (META_FLAGS | U_TERMINAL | U_STRONG)) &&
-            u[p - 1].words >= 4 && u[p - 1].repeat == 1 && u[title].words >= 12 &&
-            u[title].words > u[p - 1].words && dek == SIZE_MAX) {
-            dek = title;
-            title = p - 1;
+            u[p - 1].words >= 4 && u[t].words >= 12 &&
+            u[t].words > u[p - 1].words && sc->dek == SIZE_MAX) {
+            sc->dek = t;
+            sc->title = p - 1;
         }
     }
-    u[title].role = R_TITLE;
-    if (dek != SIZE_MAX) {
-        u[dek].role = R_SUMMARY;
-    } else {
-        /* The first sentence between the title and the text is the standfirst. */
-        for (size_t i = title + 1; i < body; i++) {
-            if (is_para(&u[i]) && u[i].words >= 5) {
-                u[i].role = R_SUMMARY;
-                dek = i;
+}
+
+/* The first sentence between the title and the text is the standfirst. */
+static void
+find_summary(struct scrape *sc)
+{
+    struct unit *u = sc->u;
+
+    if (sc->dek != SIZE_MAX || sc->title == SIZE_MAX)
+        return;
+    for (size_t i = sc->title + 1; i < sc->rs; i++) {
+        if (is_para(&u[i]) && u[i].words >= 5 && u[i].cls != C_BAD) {
+            sc->dek = i;
+            return;
+        }
+    }
+}
+
+/*
+ * Score a date line as the article's date: its shape (alone, with a byline or source,
+ * labelled, relative; "Updated" loses to "Published"), its distance to the headline (or
+ * to the text when there is none), and where it is (a date below the text belongs to the
+ * footer or a list of other stories).
+ */
+static int
+date_score(const struct scrape *sc, size_t i)
+{
+    const struct unit *u = &sc->u[i];
+    size_t anchor = sc->title != SIZE_MAX ? sc->title : sc->rs;
+    size_t dist = i > anchor ? i - anchor : anchor - i;
+    int score = 20;
+    const char *low = fold_line((struct scrape *)sc, u->s, u->da);
+
+    if (u->da > 0)
+        score -= 1;                                     /* a label or a byline before */
+    if (u->iso[0] == '\0')
+        score -= 5;                                     /* "3 hours ago" */
+    if (strstr(low, "updat") != NULL || strstr(low, "modif") != NULL ||
+        strstr(low, "aktualisiert") != NULL || strstr(low, "mis à jour") != NULL ||
+        strstr(low, "actualiz") != NULL || strstr(low, "aggiorn") != NULL ||
+        strstr(low, "обновл") != NULL)
+        score -= 3;
+    score -= (int)(dist < 15 ? dist : 15);
+    if (i >= sc->re)
+        score -= 8;
+    else if (i >= sc->rs)
+        score -= 4;
+    return score;
+}
+
+static void
+find_date_line(struct scrape *sc)
+{
+    int best = 0;
+
+    for (size_t i = 0; i < sc->nu; i++) {
+        int s;
+
+        if (!(sc->u[i].f & U_DATE) || (i > sc->lastpara && sc->nu - i > META_TAIL_UNITS &&
+            i >= META_HEAD_UNITS))
+            continue;
+        s = date_score(sc, i);
+        if (sc->hdate == SIZE_MAX || s > best) {
+            best = s;
+            sc->hdate = i;
+        }
+    }
+}
+/* The source: a "Source:" label, a part of the date or byline line, a line next to the
+ * date, a line the header repeats, a "Headline | Site" line, a dateline's agency. */
+static void
+find_source(struct scrape *sc)
+{
+    struct unit *u = sc->u;
+    size_t body = sc->rs, hdate = sc->hdate;
+
+    for (size_t i = 0; i < sc->nu && sc->src == NULL; i++)
+        if (u[i].f & U_SRCLABEL)
+            sc->src = u[i].src;
+    if (sc->src == NULL && hdate != SIZE_MAX)
+        sc->src = u[hdate].src;
+    if (sc->src == NULL && sc->hbyline != SIZE_MAX)
+        sc->src = u[sc->hbyline].src;
+    if (sc->src == NULL && hdate != SIZE_MAX && hdate < body) {
+        static const int near[] = { -1, 1, -2, 2 };
+
+        for (int pass = 0; pass < 2 && sc->src == NULL; pass++) {
+            for (size_t k = 0; k < ARRAY_LEN(near) && sc->src == NULL; k++) {
+                size_t j = hdate + (size_t)near[k], mid = hdate + (size_t)(near[k] / 2);
+
+                if ((near[k] < 0 && hdate < (size_t)-near[k]) || j >= body || j == sc->title)
+                    continue;
+                if ((near[k] == -2 || near[k] == 2) && u[mid].role == R_NONE &&
+                    !(u[mid].f & (U_NOISE | META_FLAGS)) && mid != sc->title)
+                    continue;
+                if (source_candidate(&u[j], pass == 0))
+                    sc->src = sc->srcunit = u[j].s;
+            }
+        }
+    }
+    for (size_t i = 0; i < body && sc->src == NULL; i++)
+        if (i != sc->title && source_candidate(&u[i], true) && u[i].words <= 6)
+            sc->src = sc->srcunit = u[i].s;
+    /* A publication's name at the top of the page that the footer repeats. */
+    for (size_t i = 0; i < body && sc->src == NULL; i++)
+        if (i != sc->title && u[i].repeat > 1 && u[i].words <= 6 &&
+            has_media_word(u[i].s, u[i].n) && is_source_like(u[i].s, u[i].n))
+            sc->src = sc->srcunit = u[i].s;
+}
+
+/* "Headline | Site" elsewhere in the header, or as the title itself. */
+static void
+title_and_site(struct scrape *sc)
+{
+    struct ctx *c = sc->c;
+    const struct unit *t = &sc->u[sc->title];
+    const char *site;
+    size_t sitelen, cut;
+
+    for (size_t i = 0; i < sc->rs && sc->src == NULL; i++) {
+        const struct unit *v = &sc->u[i];
+        size_t k;
+
+        if (i == sc->title || v->n <= t->n + 2 || memcmp(v->s, t->s, t->n) != 0 ||
+            v->s[t->n] != ' ' || (k = sep_len(v->s + t->n + 1, v->n - t->n - 1)) == 0)
+            continue;
+        k += t->n + 1;
+        while (k < v->n && v->s[k] == ' ')
+            k++;
+        if (is_source_like(v->s + k, v->n - k)) {
+            sc->src = arena_strndup(&sc->scratch, v->s + k, v->n - k);
+            sc->src_line = v->line;
+        }
+    }
+    cut = title_suffix(t->s, t->n, sc->src, &site, &sitelen);
+    if (cut > 0 && sc->src == NULL) {
+        sc->src = arena_strndup(&sc->scratch, site, sitelen);
+        sc->src_line = t->line;
+    }
+    c->a->title = art_oneline(c, t->s, cut > 0 ? cut : t->n);
+    c->a->from.title = art_fmt(c, "text line %d (headline%s)", t->line,
+        cut > 0 ? ", site name cut" : "");
+}
+
+/* No headline: the first sentence of the text, else the file name; never lose the text. */
+static void
+fallback_title(struct scrape *sc)
+{
+    struct ctx *c = sc->c;
+    struct article *a = c->a;
+    const char *base;
+
+    for (size_t i = 0; i < sc->nu; i++) {
+        const struct unit *u = &sc->u[i];
+        size_t end = u->n;
+        int words = 0;
+
+        if (u->role != R_PARA)
+            continue;
+        for (size_t k = 0; k + 1 < u->n; k++) {
+            words += u->s[k] == ' ';
+            if ((u->s[k] == '.' || u->s[k] == '!' || u->s[k] == '?') && u->s[k + 1] == ' ' &&
+                words >= 3) {
+                end = k + (u->s[k] != '.');
                 break;
             }
         }
-    }
-
-    for (size_t i = 0; i < sc.nu && src == NULL; i++)
-        if (u[i].f & U_SRCLABEL)
-            src = u[i].src;
-    if (src == NULL && hdate != SIZE_MAX)
-        src = u[hdate].src;
-    if (src == NULL && hbyline != SIZE_MAX)
-        src = u[hbyline].src;
-    if (src == NULL && hdate != SIZE_MAX && hdate < body) {
-        static const int near[] = { -1, 1, -2, 2 };
-
-        for (int pass = 0; pass < 2 && src == NULL; pass++) {
-            for (size_t k = 0; k < ARRAY_LEN(near) && src == NULL; k++) {
-                size_t j = hdate + (size_t)near[k], mid = hdate + (size_t)(near[k] / 2);
-
-                if ((near[k] < 0 && hdate < (size_t)-near[k]) || j >= body)
-                    continue;
-                if ((near[k] == -2 || near[k] == 2) && u[mid].role == R_NONE &&
-                    !(u[mid].f & (U_NOISE | META_FLAGS)))
-                    continue;
-                if (source_candidate(&u[j], pass == 0))
-                    src = srcunit = u[j].s;
-            }
+        if (end == u->n && ends_sentence(u->s, u->n) && u->s[u->n - 1] == '.')
+            end--;
+        a->title = art_oneline(c, u->s, end);
+        if (end > TITLE_FALLBACK_MAX) {
+            end = TITLE_FALLBACK_MAX;
+            while (end > 0 && u->s[end] != ' ')
+                end--;
+            a->title = art_fmt(c, "%.*s\xe2\x80\xa6", (int)end, u->s);     /* … */
         }
+        a->from.title = art_fmt(c, "text line %d (first sentence: no headline found)",
+            u->line);
+        art_warn(c, "no headline found; the title is the first sentence of the text");
+        return;
     }
-    for (size_t i = 0; i < body && src == NULL; i++)
-        if (source_candidate(&u[i], true) && u[i].words <= 6)
-            src = srcunit = u[i].s;
-    /* The page's <title> as well as its headline: "Headline | Site". */
-    for (size_t i = 0; i < body && src == NULL; i++) {
-        const struct unit *t = &u[title];
-        size_t k;
+    base = strrchr(c->name, '/');
+    base = base != NULL ? base + 1 : c->name;
+    a->title = art_oneline(c, base, strcspn(base, "."));
+    if (a->title == NULL)
+        a->title = "Untitled";
+    a->from.title = "file name (no headline found)";
+    art_warn(c, "no headline found; the title is the file name");
+}
 
-        if (i == title || u[i].n <= t->n + 2 || memcmp(u[i].s, t->s, t->n) != 0 ||
-            u[i].s[t->n] != ' ' || (k = sep_len(u[i].s + t->n + 1, u[i].n - t->n - 1)) == 0)
-            continue;
-        k += t->n + 1;
-        while (k < u[i].n && u[i].s[k] == ' ')
-            k++;
-        if (is_source_like(u[i].s + k, u[i].n - k))
-            src = arena_strndup(&sc.scratch, u[i].s + k, u[i].n - k);
-    }
-    {
-        const char *site;
-        size_t sitelen, cut = title_suffix(u[title].s, u[title].n, src, &site, &sitelen);
+/* The author: a byline, a part of the date line, a bare name next to the date. */
+static void
+find_author(struct scrape *sc)
+{
+    struct ctx *c = sc->c;
+    struct article *a = c->a;
+    struct unit *u = sc->u;
+    size_t hdate = sc->hdate, body = sc->rs;
 
-        if (cut > 0) {
-            if (src == NULL)
-                src = arena_strndup(&sc.scratch, site, sitelen);
-            a->title = art_oneline(c, u[title].s, cut);
-        } else {
-            a->title = art_oneline(c, u[title].s, u[title].n);
-        }
-    }
-    for (size_t i = body; i < sc.nu && src == NULL; i++)
-        if (u[i].role == R_PARA) {
-            src = dateline_source(&sc, u[i].s);
-            break;
-        }
-    if (src != NULL)
-        a->source = art_oneline(c, src, strlen(src));
-    if (srcunit != NULL)
-        for (size_t i = 0; i < sc.nu; i++)
-            if (u[i].role == R_NONE && strcmp(u[i].s, srcunit) == 0) {
-                u[i].role = R_META;
-                u[i].why = "source";
-            }
-    if (hbyline != SIZE_MAX && u[hbyline].author != NULL)
-        a->author = art_oneline(c, u[hbyline].author, strlen(u[hbyline].author));
-    else if (hdate != SIZE_MAX && hdate < body && u[hdate].author != NULL)
+    if (sc->hbyline != SIZE_MAX && u[sc->hbyline].author != NULL) {
+        a->author = art_oneline(c, u[sc->hbyline].author, strlen(u[sc->hbyline].author));
+        a->from.author = art_fmt(c, "text line %d (byline)", u[sc->hbyline].line);
+    } else if (hdate != SIZE_MAX && hdate < body && u[hdate].author != NULL) {
         a->author = art_oneline(c, u[hdate].author, strlen(u[hdate].author));
+        a->from.author = art_fmt(c, "text line %d (byline on the date line)", u[hdate].line);
+    }
     /* A bare name right next to the date, which is not a publication: the author.  CJK
      * has no capitals, so a short CJK line there ("国内新闻") may as well be a label. */
     for (int k = -1; k <= 1 && a->author == NULL && hdate != SIZE_MAX && hdate < body; k += 2) {
         size_t j = hdate + (size_t)k;
         struct unit *n;
 
-        if ((k < 0 && hdate == 0) || j >= body)
+        if ((k < 0 && hdate == 0) || j >= body || j == sc->title)
             continue;
-        n = &u[j];                          /* only once j is known to be in range */
+        n = &u[j];
         if (n->role != R_NONE || n->repeat > 1 ||
             (n->f & (U_NOISE | META_FLAGS | U_TERMINAL)) || n->words < 2 || n->words > 4 ||
             !is_name(n->s, n->n) || has_cjk(n->s, n->n) || has_media_word(n->s, n->n) ||
-            strncmp(n->s, "The ", 4) == 0 || (src != NULL && strcmp(src, n->s) == 0))
+            strncmp(n->s, "The ", 4) == 0 || (sc->src != NULL && strcmp(sc->src, n->s) == 0))
             continue;
         a->author = art_oneline(c, n->s, n->n);
+        a->from.author = art_fmt(c, "text line %d (a name next to the date)", n->line);
         n->role = R_META;
         n->why = "byline";
     }
-    if (hdate != SIZE_MAX) {
-        a->date = art_oneline(c, u[hdate].s + u[hdate].da, u[hdate].db - u[hdate].da);
-        if (u[hdate].datestat == 0)
-            memcpy(a->date_iso, u[hdate].iso, sizeof(a->date_iso));
+}
+
+/* A line that is the page's address, as a person pastes it above or below the text:
+ * "https://...", or "URL: https://..." / "Source: https://..." (one short label). */
+static void
+find_url_line(struct scrape *sc)
+{
+    struct ctx *c = sc->c;
+
+    for (size_t i = 0; i < sc->nu && c->a->url == NULL; i++) {
+        struct unit *u = &sc->u[i];
+        const char *p = u->s, *colon;
+
+        if (u->role != R_NONE || (i >= sc->rs && i + 3 < sc->nu))
+            continue;                       /* above the text, or among the last lines */
+        if ((colon = strstr(p, ": http")) != NULL && memchr(p, ' ', (size_t)(colon - p)) ==
+            NULL && colon - p <= 12)
+            p = colon + 2;
+        if (memchr(p, ' ', u->n - (size_t)(p - u->s)) != NULL || !art_url_is_web(p))
+            continue;
+        c->a->url = art_oneline(c, p, strlen(p));
+        c->a->from.url = art_fmt(c, "text line %d", u->line);
+        u->role = R_META;
+        u->why = "the page's address";
     }
-    if (dek != SIZE_MAX)
-        a->summary = art_oneline(c, u[dek].s, u[dek].n);
+}
 
-    for (size_t i = 0; i < sc.nu; i++) {
-        const char *why = u[i].why;
+/* The fields from the lines chosen. */
+static void
+set_fields(struct scrape *sc)
+{
+    struct ctx *c = sc->c;
+    struct article *a = c->a;
+    struct unit *u = sc->u;
 
+    if (sc->title != SIZE_MAX) {
+        u[sc->title].role = R_TITLE;
+        title_and_site(sc);
+    }
+    for (size_t i = sc->rs; i < sc->nu && sc->src == NULL; i++)
         if (u[i].role == R_PARA) {
-            art_add_para(c, u[i].s, u[i].n);
-            continue;
+            if ((sc->src = dateline_source(sc, u[i].s)) != NULL)
+                sc->src_line = u[i].line;
+            break;
         }
-        if (u[i].role == R_TITLE || u[i].role == R_SUMMARY)
-            continue;
-        if (why == NULL || u[i].role != R_META) {
-            if (u[i].f & U_NOISE)
-                why = u[i].why;
-            else if (u[i].f & U_DATE)
-                why = "date";
-            else if (u[i].f & U_BYLINE)
-                why = "byline";
-            else if (u[i].f & U_SRCLABEL)
-                why = "source";
-            else if (i < body)
-                why = "header";
-            else if (i > lastpara)
-                why = "footer";
-            else
-                why = "body";
-        }
-        art_add_noise(c, u[i].s, u[i].n, u[i].line, why);
+    if (sc->src != NULL) {
+        a->source = art_oneline(c, sc->src, strlen(sc->src));
+        for (size_t i = 0; i < sc->nu && sc->src_line == 0; i++)
+            if (u[i].src == sc->src || u[i].s == sc->src)
+                sc->src_line = u[i].line;
+        a->from.source = art_fmt(c, "text line %d", sc->src_line);
     }
+    if (sc->srcunit != NULL)
+        for (size_t i = 0; i < sc->nu; i++)
+            if (u[i].role == R_NONE && strcmp(u[i].s, sc->srcunit) == 0) {
+                u[i].role = R_META;
+                u[i].why = "source";
+            }
+    find_author(sc);
+    find_url_line(sc);
+    if (sc->hdate != SIZE_MAX) {
+        const struct unit *d = &u[sc->hdate];
+
+        a->date = art_oneline(c, d->s + d->da, d->db - d->da);
+        memcpy(a->date_iso, d->iso, sizeof(a->date_iso));
+        a->from.date = art_fmt(c, "text line %d (date line)", d->line);
+    }
+    if (sc->dek != SIZE_MAX) {
+        u[sc->dek].role = R_SUMMARY;
+        a->summary = art_oneline(c, u[sc->dek].s, u[sc->dek].n);
+        a->from.summary = art_fmt(c, "text line %d (standfirst)", u[sc->dek].line);
+    }
+    if (sc->lang >= 0)
+        a->language = lang_codes[sc->lang];
+}
+
+/* A last paragraph that starts with the author's name ("Rachel Okafor is a former
+ * editor...") is the author's bio, not the article. */
+static void
+trim_bio(struct scrape *sc)
+{
+    const char *au = sc->c->a->author;
+    size_t k;
+
+    if (au == NULL || (k = strlen(au)) == 0)
+        return;
+    for (size_t i = sc->nu; i-- > sc->rs; ) {
+        struct unit *u = &sc->u[i];
+
+        if (u->role != R_PARA)
+            continue;
+        if (u->n > k + 1 && memcmp(u->s, au, k) == 0 && u->s[k] == ' ' && u->words < 40 &&
+            i != sc->rs) {
+            u->role = R_NONE;
+            u->why = "author bio";
+        }
+        return;
+    }
+}
+
+/* Why a line that is not part of the article was dropped. */
+static const char *
+drop_reason(const struct scrape *sc, size_t i)
+{
+    const struct unit *u = &sc->u[i];
+
+    if (u->why != NULL)
+        return u->why;
+    if (u->f & U_DATE)
+        return i == sc->hdate ? "date" : "another date";
+    if (u->f & U_BYLINE)
+        return "byline";
+    if (u->f & U_SRCLABEL)
+        return "source";
+    if (i < sc->rs)
+        return u->cls == C_SHORT ? "header: short line above the text" :
+            "header: text above the article";
+    if (i >= sc->re)
+        return u->cls == C_SHORT ? "footer: short line below the text" :
+            "footer: text below the article";
+    return "inside the text: a short line not between paragraphs";
+}
+
+static void
+emit(struct scrape *sc)
+{
+    struct ctx *c = sc->c;
+
+    for (size_t i = 0; i < sc->nu; i++) {
+        const struct unit *u = &sc->u[i];
+
+        if (u->role == R_PARA)
+            art_add_para(c, u->s, u->n);
+        else if (u->role != R_TITLE && u->role != R_SUMMARY)
+            art_add_noise(c, u->s, u->n, u->line, drop_reason(sc, i));
+    }
+}
+
+/* The page read into classified lines. */
+static int
+scrape_lines(struct scrape *sc, const char *text, size_t len)
+{
+    struct buf utf;
+
+    buf_init(&utf, ARTICLE_MAX_BYTES * 4);
+    if (to_utf8(text, len, &utf) == -1) {
+        buf_fini(&utf);
+        diag_set(sc->c->d, EX_DATAERR, "the text is too large");
+        return -1;
+    }
+    split_units(sc, buf_str(&utf), utf.len);
+    buf_fini(&utf);
+    detect_language(sc);
+    for (size_t i = 0; i < sc->nu; i++)
+        classify(sc, &sc->u[i], i < META_HEAD_UNITS || sc->nu - i <= META_TAIL_UNITS);
+    count_repeats(sc, sc->nu, false);
+    for (size_t i = 0; i < sc->nu; i++) {
+        struct unit *u = &sc->u[i];
+
+        /* A short line the page repeats is a menu or a label; a long one stays text. */
+        if (u->repeat > 1 && u->words < 12 && u->cls != C_BAD) {
+            u->cls = C_BAD;
+            u->why = "repeated line (menu, label)";
+        }
+    }
+    revise_classes(sc);
+    return 0;
+}
+
+/* Without any paragraph: every line of three words or more that is not boilerplate. */
+static bool
+fallback_region(struct scrape *sc)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < sc->nu; i++) {
+        struct unit *u = &sc->u[i];
+
+        if (u->cls == C_BAD || u->words < 3)
+            continue;
+        if (!any)
+            sc->rs = i;
+        sc->re = i + 1;
+        u->cls = C_GOOD;
+        any = true;
+    }
+    if (any)
+        art_warn(sc->c, "no line reads like running text; kept every line that is not "
+            "boilerplate");
+    return any;
+}
+
+int
+art_parse_text(struct ctx *c, const char *text, size_t len)
+{
+    struct scrape sc = { .c = c, .scratch = ARENA_INIT, .lang = -1, .dek = SIZE_MAX,
+        .title = SIZE_MAX, .hdate = SIZE_MAX, .hbyline = SIZE_MAX };
+    bool have_hdr = false;
+    struct value *fm = NULL;
+    size_t skip;
+    int rc = -1;
+
+    /* Front matter pasted above the page corrects what extraction finds. */
+    if (art_text_front_matter(c, text, len, &fm, &skip, &sc.lineoff) == -1)
+        goto out;
+    if (scrape_lines(&sc, text + skip, len - skip) == -1)
+        goto out;
+    if (!best_region(&sc, &sc.rs, &sc.re) && !fallback_region(&sc)) {
+        diag_set(c->d, EX_DATAERR, "no article text found: no line reads like text "
+            "(sentences ending in . ! ? or 。)");
+        goto out;
+    }
+    find_dek(&sc);
+    mark_paragraphs(&sc);
+    count_repeats(&sc, sc.rs, true);
+    header_init(&sc.hdr, &sc, sc.rs);
+    have_hdr = true;
+    for (size_t i = sc.rs > TITLE_WINDOW ? sc.rs - TITLE_WINDOW : 0; i < sc.rs &&
+        sc.hbyline == SIZE_MAX; i++)
+        if (sc.u[i].f & U_BYLINE)
+            sc.hbyline = i;
+    find_title(&sc);
+    find_summary(&sc);
+    find_date_line(&sc);
+    find_source(&sc);
+    set_fields(&sc);
+    trim_bio(&sc);
+    if (fm != NULL && art_apply_front_matter(c, fm) == -1)
+        goto out;
+    if (c->a->title == NULL)
+        fallback_title(&sc);
+    emit(&sc);
     rc = art_plain_bodies(c);
 out:
+    value_free(fm);
     if (have_hdr)
-        header_fini(&hdr);
-    buf_fini(&utf);
+        header_fini(&sc.hdr);
     free(sc.u);
     arena_fini(&sc.scratch);
     return rc;

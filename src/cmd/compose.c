@@ -103,7 +103,7 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         { "quiet", no_argument, NULL, 'q' },
         { NULL, 0, NULL, 0 },
     };
-    struct issue_select sel = { NULL, NULL, 0, false, NULL, NULL };
+    struct issue_select sel = { NULL, NULL, 0, false, NULL, NULL, NULL };
     struct article_opts ao;
     struct digest_opts dop;
     struct diag d = DIAG_INIT;
@@ -172,6 +172,7 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
     ao.allow_html = j->c->cfg->compose.allow_html;
     ao.drop_patterns = (const char *const *)j->c->cfg->compose.drop_patterns;
     ao.ndrop = j->c->cfg->compose.ndrop;
+    sel.articles_dir = j->c->cfg->paths.articles;      /* url: entries are fetched there */
     if (data_path != NULL) {
         if ((j->data = value_load(data_path, &d)) == NULL)
             return cli_fail(&d);

@@ -596,7 +596,10 @@ cmd_send(struct cli *c, int argc, char **argv)
     rc = 0;
     buf_init(&r.secret, 0);
     buf_init(&r.password, 0);
-    if (cli_config(c, &d) == -1 || pick(c, &r.so, &r.id, &r.is, &d) == -1) {
+    if (cli_config(c, &d) == -1)
+        return cli_fail(&d);
+    r.so.sel.articles_dir = c->cfg->paths.articles;    /* url: entries are fetched there */
+    if (pick(c, &r.so, &r.id, &r.is, &d) == -1) {
         rc = cli_fail(&d);
         goto out;
     }

@@ -609,13 +609,13 @@ expect 0 "the next run, without the limit"
 # have sent its final dot when the run stopped: that subscriber is "uncertain" (at most
 # one copy, never resent), by design and by timing.  Everyone else: exactly once.
 gz status issue-1
-awk '$2 == "uncertain" { print $1 }' "$T/out" >"$T/unc"
+awk '$2 == "uncertain" { print $1 }' "$T/out" >"$T/jfull.unc"
 received >"$T/got"
-grep -v -x -F -f "$T/unc" "$W/active" >"$T/want" || true
-grep -v -x -F -f "$T/unc" "$T/got" >"$T/got2" || true
+grep -v -x -F -f "$T/jfull.unc" "$W/active" >"$T/want" || true
+grep -v -x -F -f "$T/jfull.unc" "$T/got" >"$T/got2" || true
 same_set "after the journal failure, everyone not uncertain exactly once" "$T/want" "$T/got2"
-check "$P ... and each uncertain one ($(tr '\n' ' ' <"$T/unc")) at most once" \
-    [ -z "$(grep -x -F -f "$T/unc" "$T/got" | sort | uniq -d)" ]
+check "$P ... and each uncertain one ($(tr '\n' ' ' <"$T/jfull.unc")) at most once" \
+    [ -z "$(grep -x -F -f "$T/jfull.unc" "$T/got" | sort | uniq -d)" ]
 stop_server
 
 start_server --script 'MAIL:*=550 5.7.1 sender rejected'

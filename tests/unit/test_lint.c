@@ -12,6 +12,7 @@
 #include "util.h"
 
 #define U "https://example.org/u?t=1&e=2"
+#define POSTAL "1 Rue Exemple, Lyon"
 
 static void
 test_table(void)
@@ -20,57 +21,38 @@ test_table(void)
         const char *html, *text, *unsub;
         int errors;
         const char *want[3];        /* parts of the report, in order; NULL-ended */
-        const char *postal;         /* NULL: " PO Box 1" appended to both parts and given;
-                                       "": none configured; else given, parts as they are */
     } rows[] = {
         { "<p><a href=\"" "https://example.org/u?t=1&amp;e=2" "\">unsubscribe</a></p>",
-            "unsubscribe: " U, U, 0, { NULL }, NULL },
-        { "<p><a href=\"" U "\">u</a></p>", "u: " U, U, 0, { NULL }, NULL },
-        { "<p>no link</p>", "u: " U, U, 1, { "HTML part has no visible unsubscribe", NULL }, NULL },
-        { "<a href=\"" U "\">u</a>", "no link", U, 1, { "text part has no unsubscribe", NULL }, NULL },
-        { "<p>x</p>", "x", NULL, 1, { "no unsubscribe link is configured", NULL }, NULL },
+            "unsubscribe: " U, U, 0, { NULL } },
+        { "<p><a href=\"" U "\">u</a></p>", "u: " U, U, 0, { NULL } },
+        { "<p>no link</p>", "u: " U, U, 1, { "HTML part has no visible unsubscribe", NULL } },
+        { "<a href=\"" U "\">u</a>", "no link", U, 1, { "text part has no unsubscribe", NULL } },
+        { "<p>x</p>", "x", NULL, 1, { "no unsubscribe link is configured", NULL } },
         { "<img src=\"https://example.org/a.png\"><a href=\"" U "\">u</a>", U, U, 1,
-            { "image has no alt text (https://example.org/a.png)", NULL }, NULL },
+            { "image has no alt text (https://example.org/a.png)", NULL } },
         { "<img alt=\"\" src=\"/a.png\"><a href=\"" U "\">u</a>", U, U, 1,
-            { "image source \"/a.png\" is not an absolute", NULL }, NULL },
-        { "<IMG ALT='x' SRC='https://e.org/a.png'><a href=\"" U "\">u</a>", U, U, 0, { NULL }, NULL },
+            { "image source \"/a.png\" is not an absolute", NULL } },
+        { "<IMG ALT='x' SRC='https://e.org/a.png'><a href=\"" U "\">u</a>", U, U, 0, { NULL } },
         { "<a href=\"page.html\">p</a><a href=\"#top\">t</a><a href=\"" U "\">u</a>", U, U, 1,
-            { "link \"page.html\" is not absolute", NULL }, NULL },
-        { "<a href=mailto:x@example.org>m</a><a href=" U ">u</a>", U, U, 0, { NULL }, NULL },
+            { "link \"page.html\" is not absolute", NULL } },
+        { "<a href=mailto:x@example.org>m</a><a href=" U ">u</a>", U, U, 0, { NULL } },
         { "<img src=\"https://e.org/a.png\"><img src=\"b.png\" alt=\"\">", "none", NULL, 3,
-            { "no alt text", "\"b.png\" is not an absolute", "no unsubscribe link is" }, NULL },
-        /* the postal address (issue 9, CAN-SPAM): configured, and shown in both parts */
-        { "<a href=\"" U "\">u</a>", U, U, 1, { "no postal address; set", NULL }, "" },
-        { "<a href=\"" U "\">u</a> PO Box 9", U, U, 1,
-            { "text part does not show the postal address", NULL }, "PO Box 9" },
-        { "<a href=\"" U "\">u</a>", U " PO Box 9", U, 1,
-            { "HTML part does not show the postal address", NULL }, "PO Box 9" },
-        { "<a href=\"" U "\">u</a> 1 &amp; 2 Rue", U " 1 & 2 Rue", U, 0, { NULL }, "1 & 2 Rue" },
+            { "no alt text", "\"b.png\" is not an absolute", "no unsubscribe link is" } },
     };
 
     for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
-        struct buf rep;
+        struct buf rep, html, text;
         const char *at;
         int n;
         bool ok = true;
 
-        struct buf h, t;
-        const char *postal = rows[i].postal;
-
         buf_init(&rep, 0);
-        buf_init(&h, 0);
-        buf_init(&t, 0);
-        buf_adds(&h, rows[i].html);
-        buf_adds(&t, rows[i].text);
-        if (postal == NULL) {
-            postal = "PO Box 1";
-            buf_adds(&h, " PO Box 1");
-            buf_adds(&t, " PO Box 1");
-        }
-        n = lint_message(buf_str(&h), h.len, buf_str(&t), t.len, rows[i].unsub,
-            *postal ? postal : NULL, &rep);
-        buf_fini(&h);
-        buf_fini(&t);
+        buf_init(&html, 0);
+        buf_init(&text, 0);
+        buf_addf(&html, "%s<p>%s</p>", rows[i].html, POSTAL);     /* CAN-SPAM: both parts */
+        buf_addf(&text, "%s\n%s\n", rows[i].text, POSTAL);
+        n = lint_message(buf_str(&html), html.len, buf_str(&text), text.len, rows[i].unsub,
+            POSTAL, &rep);
         at = buf_str(&rep);
         for (size_t k = 0; k < 3 && rows[i].want[k] != NULL; k++) {
             const char *f = strstr(at, rows[i].want[k]);
@@ -84,6 +66,8 @@ test_table(void)
             rows[i].errors, rows[i].want[0] ? ": " : "", rows[i].want[0] ? rows[i].want[0] :
             "", n, buf_str(&rep));
         buf_fini(&rep);
+        buf_fini(&html);
+        buf_fini(&text);
     }
 }
 
@@ -102,10 +86,11 @@ test_size(void)
 
         buf_init(&html, 0);
         buf_init(&rep, 0);
-        buf_adds(&html, "<a href=\"" U "\">u</a>");
+        buf_adds(&html, "<a href=\"" U "\">u</a>" POSTAL);
         while (html.len < sizes[i])
             buf_addc(&html, 'x');
-        n = lint_message(buf_str(&html), html.len, U, strlen(U), U, U, &rep);
+        n = lint_message(buf_str(&html), html.len, U " " POSTAL, strlen(U " " POSTAL), U,
+            POSTAL, &rep);
         if (want[i] == NULL)
             CHECK(n == 0 && (i != 2 || strstr(buf_str(&rep), "warning") != NULL) &&
                 (i != 0 || rep.len == 0), "lint: %zu bytes of HTML (%s)", sizes[i],
@@ -118,10 +103,36 @@ test_size(void)
     }
 }
 
+/* The sender's postal address (CAN-SPAM): configured, and shown in both parts. */
+static void
+test_postal(void)
+{
+    static const struct {
+        const char *html, *text, *postal, *want;
+    } rows[] = {
+        { "<a href=\"" U "\">u</a>", U, NULL, "no postal address" },
+        { "<a href=\"" U "\">u</a>", U " " POSTAL, POSTAL, "HTML part does not show" },
+        { "<a href=\"" U "\">u</a>" POSTAL, U, POSTAL, "text part does not show" },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct buf rep;
+        int n;
+
+        buf_init(&rep, 0);
+        n = lint_message(rows[i].html, strlen(rows[i].html), rows[i].text,
+            strlen(rows[i].text), U, rows[i].postal, &rep);
+        CHECK(n == 1 && strstr(buf_str(&rep), rows[i].want) != NULL, "lint: postal %zu: %s",
+            i, rows[i].want);
+        buf_fini(&rep);
+    }
+}
+
 int
 main(void)
 {
     test_table();
     test_size();
+    test_postal();
     return check_exit();
 }
