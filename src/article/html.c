@@ -33,6 +33,10 @@
 #define SHARE_MAX_CHARS 500
 /* Bytes of the page searched for <meta charset> (HTML 5 says 1024; be generous). */
 #define SNIFF_BYTES 4096
+/* Edge trimming: blocks looked at on each side, and the longest that may go. */
+#define EDGE_MAX_BLOCKS 6
+#define EDGE_MAX_CHARS 160
+#define EDGE_PHRASE_CHARS 100
 /* A paragraph shorter than this ("July 1", "Photo: AP") is not taken as the summary. */
 #define SUMMARY_MIN 25
 /* The digest's column (EMAIL-CHECKLIST C2): wider images are scaled down to it. */
@@ -456,6 +460,19 @@ count_tag(struct grab *g, xmlNodePtr root, const char *name)
         memcpy(g->v, save, nv * sizeof(*save));
     g->nv = nv;
     free(save);
+    return k;
+}
+
+/* Elements named name under top (top itself excluded), without a scratch list. */
+static size_t
+count_tag_plain(xmlNodePtr top, const char *name)
+{
+    xmlNodePtr end = next_node(top, true);
+    size_t k = 0;
+
+    for (xmlNodePtr n = next_node(top, false); n != NULL && n != end; n = next_node(n, false))
+        if (strcmp(tag(n), name) == 0)
+            k++;
     return k;
 }
 
@@ -1480,6 +1497,126 @@ prep_article(struct grab *g, xmlNodePtr art)
     g->nv = 0;
 }
 
+/* Phrases that open the boxes around an article (share bars, "read also", sign-up
+ * calls, credits), in the languages of our stop-word lists; matched at the start of a
+ * short block, ASCII case folded. */
+static const char *const BOILER[] = {
+    "advertisement", "advertising", "share", "read more", "read also", "also read",
+    "related", "see also", "recommended", "sign up", "subscribe", "follow us", "newsletter",
+    "click here", "comments", "leave a comment", "copyright", "\xc2\xa9", "all rights reserved",
+    "more from", "more on this", "you may also like", "tags:", "filed under", "published in",
+    "lire aussi", "\xc3\xa0 lire aussi", "voir aussi", "partager", "abonnez-vous", "publicit",
+    "weiterlesen", "mehr zum thema", "lesen sie auch", "teilen", "anzeige", "werbung",
+    "leer m\xc3\xa1s", "lea tambi\xc3\xa9n", "compartir", "publicidad", "suscr",
+    "leggi anche", "condividi", "pubblicit", "leia tamb\xc3\xa9m", "compartilhe", "publicidade",
+    "lees ook", "delen", "advertentie", "\xd1\x87\xd0\xb8\xd1\x82\xd0\xb0\xd0\xb9\xd1\x82\xd0\xb5 \xd1\x82\xd0\xb0\xd0\xba\xd0\xb6\xd0\xb5",
+    "\xd1\x80\xd0\xb5\xd0\xba\xd0\xbb\xd0\xb0\xd0\xbc\xd0\xb0",
+    "\xe7\x9b\xb8\xe5\x85\xb3\xe9\x98\x85\xe8\xaf\xbb", "\xe9\x96\xa2\xe9\x80\xa3\xe8\xa8\x98\xe4\xba\x8b",
+};
+
+/* What a block at the edge of the content is: text (0), surely the box around an
+ * article (1: empty, or short and opening with a boilerplate phrase), or maybe (2: mostly
+ * links, which a list of related stories is, but so is a last line that is a link). */
+static int
+edge_kind(struct grab *g, xmlNodePtr n)
+{
+    size_t len = html_text_len(n);
+    char *t;
+    int k = 0;
+
+    if (len == 0)
+        return count_tag(g, n, "img") == 0 ? 1 : 0;
+    if (len > EDGE_MAX_CHARS)
+        return 0;
+    t = html_text(n);
+    for (size_t i = 0; i < ARRAY_LEN(BOILER) && k == 0; i++)
+        if (ascii_strncasecmp(t, BOILER[i], strlen(BOILER[i])) == 0 && len < EDGE_PHRASE_CHARS)
+            k = 1;
+    free(t);
+    if (k == 0 && len < EDGE_PHRASE_CHARS && link_density(g, n) >= 0.6)
+        k = 2;
+    return k;
+}
+
+/* The leaf blocks of the content, in document order, into g->v. */
+static void
+leaf_blocks(struct grab *g, xmlNodePtr art)
+{
+    static const char *const blocks[] = { "p", "li", "h2", "h3", "h4", "h5", "h6", "div",
+        "section", "figcaption", "blockquote", "pre", "dd", "dt", "td", "th" };
+    size_t k = 0;
+
+    collect(g, art, blocks, ARRAY_LEN(blocks));
+    for (size_t i = 0; i < g->nv; i++)
+        if (!has_block_child(g->v[i], 0))
+            g->v[k++] = g->v[i];
+    g->nv = k;
+}
+
+static void
+drop_with_empty_parents(xmlNodePtr n, xmlNodePtr art)
+{
+    xmlNodePtr p = n->parent;
+
+    drop(n);
+    while (p != NULL && p != art && is_elem(p) && without_content(p) &&
+        count_tag_plain(p, "img") == 0) {
+        xmlNodePtr up = p->parent;
+
+        drop(p);
+        p = up;
+    }
+}
+
+/* How many blocks from one edge are boxes: a run of kind 1 and 2 blocks, but a lone
+ * link line (one kind 2 and nothing else) stays. */
+static size_t
+edge_run(struct grab *g, xmlNodePtr *list, size_t n, bool from_end, size_t limit)
+{
+    size_t run = 0, maybe = 0;
+
+    while (run < n && run < limit) {
+        int k = edge_kind(g, list[from_end ? n - 1 - run : run]);
+
+        if (k == 0)
+            break;
+        maybe += k == 2;
+        run++;
+    }
+    return run == 1 && maybe == 1 ? 0 : run;
+}
+
+/* Beyond Readability: the boxes it leaves at the edges of the content (share bars, "read
+ * also", link lists, sign-up calls, a credit line) go, a few blocks at most on each side,
+ * never more than a small share of the text. */
+static void
+trim_edges(struct grab *g, xmlNodePtr art)
+{
+    size_t total = html_text_len(art), cut = 0, n, lo, hi;
+    xmlNodePtr *list;
+
+    leaf_blocks(g, art);
+    n = g->nv;
+    if (n < 3)
+        return;
+    list = xreallocarray(NULL, n, sizeof(*list));
+    memcpy(list, g->v, n * sizeof(*list));
+    lo = edge_run(g, list, n, false, EDGE_MAX_BLOCKS);
+    hi = n - edge_run(g, list + lo + 1, n - lo - 1, true, EDGE_MAX_BLOCKS);
+    for (size_t i = 0; i < lo; i++)
+        cut += html_text_len(list[i]);
+    for (size_t i = hi; i < n; i++)
+        cut += html_text_len(list[i]);
+    if (cut * 10 <= total) {                    /* at most a tenth of the text */
+        for (size_t i = 0; i < lo; i++)
+            drop_with_empty_parents(list[i], art);
+        for (size_t i = hi; i < n; i++)
+            drop_with_empty_parents(list[i], art);
+    }
+    free(list);
+    g->nv = 0;
+}
+
 /* One attempt with the given flags on a freshly parsed document; returns the content
  * element (owned by g->doc) or NULL. */
 static xmlNodePtr
@@ -1506,12 +1643,14 @@ grab_article(struct grab *g)
         xmlAddChild(g->body, art);
         init_node(g, art);
         prep_article(g, art);
+        trim_edges(g, art);
         return art;
     }
     tc = refine_top(g, top, ntop);
     art = gather(g, tc);
     xmlAddChild(g->body, art);
     prep_article(g, art);
+    trim_edges(g, art);
     return art;
 }
 

@@ -117,6 +117,45 @@ test_text_date(void)
 }
 
 static void
+test_edges(void)
+{
+    struct diag d = DIAG_INIT;
+    struct buf b;
+    struct article *a;
+
+    buf_init(&b, BUF_MAX_DEFAULT);
+    buf_adds(&b, "<html><head><title>Edges of an article page</title></head><body>"
+        "<div class=\"story\"><p>Share this article</p>");
+    for (int i = 0; i < 4; i++)
+        buf_adds(&b, para);
+    buf_adds(&b, "<p>Read more:</p><ul><li><a href=\"https://example.org/1\">Another story</a></li>"
+        "<li><a href=\"https://example.org/2\">And another one</a></li></ul></div>"
+        "</body></html>");
+    a = article_parse(buf_str(&b), b.len, ARTICLE_HTML, "edges.html", NULL, &d);
+    CHECK(a != NULL, "a page with boxes at its edges");
+    if (a != NULL) {
+        CHECK(strstr(a->body_text, "Share this") == NULL, "a share line before the text goes");
+        CHECK(strstr(a->body_text, "Read more") == NULL &&
+            strstr(a->body_text, "Another story") == NULL, "a 'Read more' link list goes");
+        CHECK(a->nparagraphs == 4, "the text stays (%zu paragraphs)", a->nparagraphs);
+    }
+    article_free(a);
+    buf_fini(&b);
+
+    buf_init(&b, BUF_MAX_DEFAULT);
+    buf_adds(&b, "<html><body><div class=\"story\">");
+    for (int i = 0; i < 4; i++)
+        buf_adds(&b, para);
+    buf_adds(&b, "<p><a href=\"https://example.org/end\">The end, as a link.</a></p></div>"
+        "</body></html>");
+    a = article_parse(buf_str(&b), b.len, ARTICLE_HTML, "edges2.html", NULL, &d);
+    CHECK(a != NULL && strstr(a->body_text, "The end, as a link.") != NULL,
+        "a last line that is a link stays");
+    article_free(a);
+    buf_fini(&b);
+}
+
+static void
 test_bylines(void)
 {
     static const struct {
@@ -285,6 +324,7 @@ main(void)
     test_fallbacks();
     test_bylines();
     test_text_date();
+    test_edges();
     test_links();
     test_charsets();
     test_hostile();
