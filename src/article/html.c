@@ -1501,17 +1501,21 @@ prep_article(struct grab *g, xmlNodePtr art)
  * calls, credits), in the languages of our stop-word lists; matched at the start of a
  * short block, ASCII case folded. */
 static const char *const BOILER[] = {
-    "advertisement", "advertising", "share", "read more", "read also", "also read",
-    "related", "see also", "recommended", "sign up", "subscribe", "follow us", "newsletter",
-    "click here", "comments", "leave a comment", "copyright", "\xc2\xa9", "all rights reserved",
-    "more from", "more on this", "you may also like", "tags:", "filed under", "published in",
-    "lire aussi", "\xc3\xa0 lire aussi", "voir aussi", "partager", "abonnez-vous", "publicit",
-    "weiterlesen", "mehr zum thema", "lesen sie auch", "teilen", "anzeige", "werbung",
-    "leer m\xc3\xa1s", "lea tambi\xc3\xa9n", "compartir", "publicidad", "suscr",
-    "leggi anche", "condividi", "pubblicit", "leia tamb\xc3\xa9m", "compartilhe", "publicidade",
-    "lees ook", "delen", "advertentie", "\xd1\x87\xd0\xb8\xd1\x82\xd0\xb0\xd0\xb9\xd1\x82\xd0\xb5 \xd1\x82\xd0\xb0\xd0\xba\xd0\xb6\xd0\xb5",
-    "\xd1\x80\xd0\xb5\xd0\xba\xd0\xbb\xd0\xb0\xd0\xbc\xd0\xb0",
-    "\xe7\x9b\xb8\xe5\x85\xb3\xe9\x98\x85\xe8\xaf\xbb", "\xe9\x96\xa2\xe9\x80\xa3\xe8\xa8\x98\xe4\xba\x8b",
+    "advertisement", "advertising", "share", "share this", "read more", "read also",
+    "also read", "related", "see also", "recommended", "sign up", "subscribe", "follow us",
+    "newsletter", "click here", "comments", "leave a comment", "copyright", "\xc2\xa9",
+    "all rights reserved", "more from", "more on this", "you may also like", "tags",
+    "filed under", "published in", "lire aussi", "\xc3\xa0 lire aussi", "voir aussi",
+    "partager", "abonnez-vous", "publicit\xc3\xa9", "weiterlesen", "mehr zum thema",
+    "lesen sie auch", "teilen", "anzeige", "werbung", "leer m\xc3\xa1s",
+    "lea tambi\xc3\xa9n", "compartir", "publicidad", "suscr\xc3\xad" "bete", "leggi anche",
+    "condividi", "pubblicit\xc3\xa0", "leia tamb\xc3\xa9m", "compartilhe", "publicidade",
+    "lees ook", "delen", "advertentie",
+    "\xd1\x87\xd0\xb8\xd1\x82\xd0\xb0\xd0\xb9\xd1\x82\xd0\xb5 "
+        "\xd1\x82\xd0\xb0\xd0\xba\xd0\xb6\xd0\xb5",       /* читайте также */
+    "\xd1\x80\xd0\xb5\xd0\xba\xd0\xbb\xd0\xb0\xd0\xbc\xd0\xb0",   /* реклама */
+    "\xe7\x9b\xb8\xe5\x85\xb3\xe9\x98\x85\xe8\xaf\xbb",           /* 相关阅读 */
+    "\xe9\x96\xa2\xe9\x80\xa3\xe8\xa8\x98\xe4\xba\x8b",           /* 関連記事 */
 };
 
 /* What a block at the edge of the content is: text (0), surely the box around an
@@ -1529,9 +1533,14 @@ edge_kind(struct grab *g, xmlNodePtr n)
     if (len > EDGE_MAX_CHARS)
         return 0;
     t = html_text(n);
-    for (size_t i = 0; i < ARRAY_LEN(BOILER) && k == 0; i++)
-        if (ascii_strncasecmp(t, BOILER[i], strlen(BOILER[i])) == 0 && len < EDGE_PHRASE_CHARS)
+    for (size_t i = 0; i < ARRAY_LEN(BOILER) && k == 0; i++) {
+        size_t l = strlen(BOILER[i]);
+
+        /* a whole word: "Share" and "Tags:", not "Shares of Apple rose" */
+        if (ascii_strncasecmp(t, BOILER[i], l) == 0 && !IS_ALPHA(t[l]) &&
+            len < EDGE_PHRASE_CHARS)
             k = 1;
+    }
     free(t);
     if (k == 0 && len < EDGE_PHRASE_CHARS && link_density(g, n) >= 0.6)
         k = 2;
