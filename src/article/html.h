@@ -24,6 +24,9 @@ struct diag;
  * paragraphs and links, each metadata field with its origin in a->origin.  url is the
  * page's address (for relative links; may be NULL), charset the one an HTTP header named
  * (may be NULL; the page's own <meta charset> and a byte order mark are read otherwise).
+ * a is zeroed storage from the caller (xcalloc), who sets format and path and frees it
+ * with article_free(); the strings go into a->arena.  len must not exceed
+ * ARTICLE_MAX_BYTES (article_parse() refuses larger pages with a message).
  * Returns 0, or -1 with d set (EX_DATAERR: not a page, no text found).
  */
 int article_html_parse(const char *bytes, size_t len, const char *url, const char *charset,
