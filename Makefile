@@ -5,8 +5,21 @@ BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/gazette
 MANDIR  ?= $(PREFIX)/share/man
 
-PKGS    := libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl libxml-2.0 json-c
-CC      ?= cc
+PKGS    := libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl
+PKGS    += libxml-2.0 json-c
+PKGS    += libmicrohttpd
+PKGS    += gmime-3.0
+# the Debian package that ships each .pc, for the error when pkg-config cannot find one
+DEB_libcurl := libcurl4-openssl-dev
+DEB_yaml-0.1 := libyaml-dev
+DEB_libidn2 := libidn2-dev
+DEB_libcmark := libcmark-dev
+DEB_libesmtp-1.0 := libesmtp-dev
+DEB_openssl := libssl-dev
+DEB_libxml-2.0 := libxml2-dev
+DEB_json-c := libjson-c-dev
+DEB_libmicrohttpd := libmicrohttpd-dev
+DEB_gmime-3.0 := libgmime-3.0-dev
 CFLAGS  ?= -O2 -g
 override CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Iinclude \
@@ -15,11 +28,14 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
+TSANFLAGS := -fsanitize=thread -fno-omit-frame-pointer -g -O1
 
 SRCS    := $(wildcard src/*.c src/*/*.c)
 TEMPLATES := $(wildcard templates/*.mustache)
+TEMPLATES += $(wildcard templates/web/*.mustache)
 OBJS    := $(SRCS:src/%.c=build/%.o) build/builtin_templates.o
 SANOBJS := $(SRCS:src/%.c=build/san/%.o) build/san/builtin_templates.o
+TSANOBJS := $(SRCS:src/%.c=build/tsan/%.o) build/tsan/builtin_templates.o
 LIBOBJS_SAN := $(filter-out build/san/main.o,$(SANOBJS))
 UNIT    := $(patsubst tests/unit/%.c,build/san/%,$(wildcard tests/unit/test_*.c))
 SPEC    := $(patsubst tests/spec/%.c,build/san/%,$(wildcard tests/spec/*.c))
@@ -32,11 +48,22 @@ else
 Q := @
 endif
 
-.PHONY: all run test bench fuzz lint install clean deps check-deps
+.PHONY: all run test tsan bench fuzz lint install clean deps pkgs
 all: gazette
 
 deps:
 	@scripts/deps.sh install
+
+# Before compiling anything: every library pkg-config must find, or the package to install.
+pkgs:
+	@missing=; debs=; \
+	$(foreach p,$(PKGS),pkg-config --exists $(p) 2>/dev/null || \
+		{ missing="$$missing $(p)"; debs="$$debs $(DEB_$(p))"; };) \
+	if [ -n "$$missing" ]; then \
+		echo "gazette: pkg-config cannot find$$missing; install:" \
+			"apt-get install$$debs (or run make deps)" >&2; \
+		exit 1; \
+	fi
 
 gazette: $(OBJS)
 	@echo "  LD   $@"
@@ -54,12 +81,12 @@ build/san/builtin_templates.o: build/builtin_templates.c | build/san
 	@echo "  CC   $< (san)"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
-build/%.o: src/%.c | build
+build/%.o: src/%.c | build pkgs
 	@echo "  CC   $<"
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-build/san/%.o: src/%.c | build/san
+build/san/%.o: src/%.c | build/san pkgs
 	@echo "  CC   $< (san)"
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -c -o $@ $<
@@ -88,6 +115,20 @@ build/san/spec_%: tests/spec/spec_%.c tests/unit/check.h $(LIBOBJS_SAN)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS_SAN) \
 		$(LDFLAGS) $(LDLIBS)
 
+build/tsan/builtin_templates.o: build/builtin_templates.c
+	@echo "  CC   $< (tsan)"
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(TSANFLAGS) -c -o $@ $<
+
+build/tsan/%.o: src/%.c | pkgs
+	@echo "  CC   $< (tsan)"
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(TSANFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+build/tsan/gazette: $(TSANOBJS)
+	@echo "  LD   $@"
+	$(Q)$(CC) $(CFLAGS) $(TSANFLAGS) -o $@ $(TSANOBJS) $(LDFLAGS) $(LDLIBS)
+
 build build/san:
 	@mkdir -p $@
 
@@ -101,6 +142,12 @@ test:
 	@$(MAKE) --no-print-directory build/san/gazette $(UNIT) $(SPEC) $(TOOLS)
 	@tests/run.sh
 
+# The threaded send tests again under ThreadSanitizer (build/tsan/gazette).
+tsan:
+	@scripts/deps.sh install
+	@$(MAKE) --no-print-directory build/tsan/gazette
+	@tests/tsan.sh
+
 bench:
 	@scripts/deps.sh install
 	@$(MAKE) --no-print-directory gazette $(BENCH)
@@ -108,6 +155,9 @@ bench:
 
 fuzz:
 	@tests/fuzz/run.sh
+
+print-pkgs:
+	@echo $(PKGS)
 
 lint:
 	@! grep -nE '\b(gets|sprintf|vsprintf|strcpy|strcat|strncpy|strncat|strtok|atoi|atol|sscanf)\(' \
@@ -122,4 +172,5 @@ install: gazette
 clean:
 	rm -rf build gazette
 
--include $(OBJS:.o=.d) $(SANOBJS:.o=.d)
+-include $(OBJS:.o=.d) $(SANOBJS:.o=.d) $(TSANOBJS:.o=.d)
+-include $(UNIT:=.d) $(SPEC:=.d) $(TOOLS:=.d) $(BENCH:=.d)

@@ -3,8 +3,8 @@
  * Reads one article file in one of four formats (Markdown with YAML front matter, a YAML
  * article, plain text scraped from a web page, or an HTML page) into one struct.
  * Markdown goes through libcmark (CommonMark 0.30); dates are read from common news
- * formats (RFC 5322 3.3, ISO 8601 / RFC 3339, US and UK newspaper styles, CJK
- * "2024年3月15日") and normalised to ISO 8601 UTC.
+ * formats (RFC 5322 3.3, ISO 8601 / RFC 3339, US and UK newspaper styles, eight European
+ * languages, CJK "2024年3月15日") into ISO 8601 with the printed offset (newsdate.h).
  * SPDX-License-Identifier: MIT
  */
 #ifndef GAZETTE_ARTICLE_H
@@ -20,6 +20,8 @@ struct value;
 
 /* Longest ISO 8601 string we produce ("2014-10-19T16:55:00Z" is 20) plus room. */
 #define ARTICLE_ISO_MAX 32
+/* image_width and image_height: at most this many pixels. */
+#define ARTICLE_IMAGE_MAX_PX 10000
 /* Largest article file we read; a scraped page or a Markdown post is far below this. */
 #define ARTICLE_MAX_BYTES ((size_t)8 << 20)
 
@@ -50,6 +52,15 @@ struct article_origin {
 };
 
 /*
+ * Where each field came from, for `gazette articles`: "front matter", "YAML", "issue file",
+ * "text line 12", "text line 12 (date line)", "first sentence", "file name", ...; NULL when
+ * the field is absent.
+ */
+struct article_from {
+    const char *title, *url, *source, *author, *date, *summary, *image;
+};
+
+/*
  * One article.  Every string is UTF-8, owned by the article and valid until
  * article_free().  Single-line fields (title, source, author, date, ...) never contain
  * CR, LF or other control characters.  Optional fields are NULL when absent.
@@ -66,6 +77,7 @@ struct article {
     const char *summary;        /* plain text */
     const char *image;          /* absolute http(s) URL or a relative file path */
     const char *image_alt;
+    long image_width, image_height; /* pixels, from image_width/image_height; 0: not given */
     const char **tags;
     size_t ntags;
     const char *body_html;      /* never NULL; "" for an empty body */
@@ -77,6 +89,11 @@ struct article {
     size_t nlinks;
     struct article_noise *noise;    /* lines dropped from a scraped page (ARTICLE_TEXT) */
     size_t nnoise;
+    const char *language;       /* ISO 639-1 code the text reads as ("en", "fr", "zh"), or NULL
+                                 * (scraped text: from stop words and script) */
+    struct article_from from;   /* where each field came from */
+    const char **warnings;      /* things the reader guessed at ("no title found; ...") */
+    size_t nwarnings;
     const char *lang;           /* the page's language (HTML: <html lang>, og:locale), or NULL */
     struct article_origin origin;   /* where each field came from (HTML pages) */
     struct arena arena;         /* private: owns all of the above */
@@ -97,6 +114,7 @@ struct article_opts {
  * "# " heading is Markdown and anything else scraped text.  o may be NULL (defaults).
  *
  * Markdown and YAML: the keys title url source author date tags summary image image_alt
+ * image_width image_height (pixels)
  * (YAML adds body, as Markdown, or paragraphs, as plain text).  Without a title the first
  * heading is the title (and leaves the body if it opens it).  Front matter may carry other
  * keys for a site generator (ignored), unless they look like a misspelt key of ours.
@@ -136,25 +154,31 @@ struct article *article_parse(const char *text, size_t len, enum article_format 
 void article_free(struct article *a);
 
 /*
- * Parse a date as news sites print it and write it to iso in ISO 8601, converted to UTC:
- * "YYYY-MM-DDTHH:MM:SSZ" when s has a time of day, "YYYY-MM-DD" when it has only a date.
+ * Parse a date as news sites print it and write it to iso in ISO 8601 as printed: the day,
+ * time and offset of the page, never converted to UTC (so never moved to another day):
+ * "YYYY-MM-DD" for a date, "YYYY-MM-DDTHH:MM:SS" for a time without a zone (it has none),
+ * "...Z" for UTC/GMT, "...+01:00" for an offset or a known zone name.
  * Accepted: ISO 8601 / RFC 3339 ("2014-10-19T16:55:00+02:00", "2014-10-19 16:55"),
  * RFC 5322 ("Sun, 19 Oct 2014 16:55:00 +0100"), "Sun Oct 19, 2014 4:55PM GMT",
  * "October 19, 2014", "19th October 2014 16.55 BST", "10/19/2014 4:55 PM ET" (numeric dates
- * are month first unless the day is > 12 or the zone is European; D.M.Y with dots),
- * ctime ("Sun Oct 19 16:55:00 2014"), with a leading label ("Updated:", "Published on")
- * and a weekday ignored.  Zones: Z, +hh:mm, +hhmm, GMT+1, and the abbreviations UT UTC GMT
- * WET WEST BST CET CEST EET EEST MSK IST(India) EST EDT CST CDT MST MDT PST PDT AKST AKDT
- * HST AST ADT NST NDT JST KST HKT SGT AWST ACST ACDT AEST AEDT NZST NZDT SAST CAT EAT WAT;
- * ET CT MT PT follow the US daylight saving rules of the date.  A time without a zone is
- * taken as UTC.  Returns 0, or -1 (iso set to "") when s is not a complete, valid date
- * (a day that does not exist, a month > 12, an unknown zone, trailing words).
+ * are month first unless a number is > 12 or the zone is European; D.M.Y with dots),
+ * ctime ("Sun Oct 19 16:55:00 2014"), month names in English, French, German, Spanish,
+ * Italian, Portuguese, Dutch and Russian ("5. März 2024", "5 de marzo de 2024", "5 марта
+ * 2024 г."), CJK ("2024年3月15日"), with a leading label ("Updated:", "Published on",
+ * "Publié le") and a weekday ignored.  Zones: Z, +hh:mm, +hhmm, GMT+1, and the
+ * abbreviations UT UTC GMT WET WEST BST CET CEST MEZ MESZ EET EEST MSK IST(India) EST EDT
+ * CST CDT MST MDT PST PDT AKST AKDT HST AST ADT NST NDT JST KST HKT SGT AWST ACST ACDT AEST
+ * AEDT NZST NZDT SAST CAT EAT WAT; ET CT MT PT follow the US daylight saving rules of the
+ * date.  A time in a zone we do not know ("WIB") still gives the day ("YYYY-MM-DD").
+ * Returns 0, or -1 (iso set to "") when s is not a complete, valid date (a day that does
+ * not exist, a month > 12, trailing words).
  */
 int article_parse_date(const char *s, char iso[ARTICLE_ISO_MAX]);
 
 /*
  * The article as template data: a map with the string keys title url source author date
- * date_iso summary body_html body_text image image_alt (null when absent), tags and
+ * date_iso summary body_html body_text image image_alt image_width image_height (null
+ * when absent), tags and
  * paragraphs (lists of strings), and links (a list of maps {number, url, text}).
  * Caller frees with value_free().
  */

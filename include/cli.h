@@ -19,6 +19,12 @@ struct cli {
 int cli_config(struct cli *c, struct diag *d);
 /* The subscriber list's path (after cli_config()); borrowed. */
 const char *cli_subs_path(const struct cli *c);
+/*
+ * Apply the subscribers' requests that `gazette serve` (or another writer of the request
+ * log) accepted and the list does not show yet, so that what is read next is current
+ * (an acknowledged unsubscribe is never sent to).  0, or -1 with d set (reqlog_apply).
+ */
+int cli_apply_requests(struct cli *c, struct diag *d);
 /* -v or -q given after the command: adjust the log level as the global ones do. */
 void cli_verbosity(int opt);
 /* Print the error and return its exit code. */

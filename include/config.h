@@ -18,6 +18,7 @@ struct buf;
 enum config_starttls { CONFIG_STARTTLS_REQUIRED, CONFIG_STARTTLS_OPPORTUNISTIC,
     CONFIG_STARTTLS_OFF };
 enum config_journal_sync { CONFIG_JSYNC_BATCH, CONFIG_JSYNC_MESSAGE };
+enum config_order { CONFIG_ORDER_NEWEST, CONFIG_ORDER_OLDEST };
 enum config_transport { CONFIG_TRANSPORT_MAILDIR, CONFIG_TRANSPORT_SMTP,
     CONFIG_TRANSPORT_ESMTP };
 
@@ -35,6 +36,15 @@ struct config_newsletter {
     char *secret_env;           /* ... or environment variable */
     char *language;             /* html lang, e.g. "en" */
     char *postal_address;       /* sender's postal address (CAN-SPAM) */
+    bool verp;                  /* MAIL FROM bounce_to+TOKEN@... per message (verp.h) */
+    int verp_delimiter;         /* 0 '+', 1 '-' */
+};
+
+/* What `gazette inbox` makes of bounces (issue 13). */
+struct config_bounce {
+    long hard_after;            /* hard bounces (no such user/domain) before "bounced" */
+    long soft_after;            /* soft bounces ... */
+    long soft_days;             /* ... within this many days */
 };
 
 struct config_smtp {
@@ -56,6 +66,8 @@ struct config_smtp {
     long max_attempts;
     double retry_delay;         /* seconds before the first retry; doubles each time */
     long retry_max_time;        /* seconds */
+    long retry_after;           /* seconds before a later run retries temporary failures */
+    long retry_for;             /* seconds after a campaign's start they are retried */
     bool resend_uncertain;
     enum config_journal_sync journal_sync;  /* when a "start" record is made durable */
     long bounce_after;          /* permanent failures before "bounced"; 0 never */
@@ -76,10 +88,29 @@ struct config_compose {
     size_t ndrop;
     long max_articles;          /* 0: no limit */
     long min_articles;
+    enum config_order order;    /* articles not picked by an issue file: newest first */
 };
 
 struct config_log {
     bool syslog;
+};
+
+struct config_serve {
+    char *listen;               /* "127.0.0.1:8025", "[::1]:8025" or "unix:/path" */
+    long confirm_hours;         /* how long a sign-up's confirm link works */
+    char **tags;                /* tags a reader may pick on the sign-up form */
+    size_t ntags;
+    long signup_per_hour;       /* sign-ups per client address and hour; 0: no limit */
+    long apply_seconds;         /* how often accepted requests reach subscribers.yaml */
+    bool trust_proxy;           /* X-Forwarded-For from a loopback or Unix-socket peer */
+};
+
+/* DKIM signing (RFC 6376): every message is signed when selector, domain and key_file
+   are all set (see dkim.h). */
+struct config_dkim {
+    char *selector;             /* the s= tag: SELECTOR._domainkey.DOMAIN holds the key */
+    char *domain;               /* the d= tag, aligned with the From domain (DMARC) */
+    char *key_file;             /* PEM private key, RSA (2048 bits) or Ed25519 */
 };
 
 struct config {
@@ -90,7 +121,13 @@ struct config {
     struct config_paths paths;
     struct config_compose compose;
     struct config_log log;
+    struct config_serve serve;
+    struct config_dkim dkim;
+    struct config_bounce bounce;
 };
+
+/* The VERP delimiter character of c ('+' or '-'). */
+#define CONFIG_VERP_DELIM(c) ((c)->newsletter.verp_delimiter == 1 ? '-' : '+')
 
 #define CONFIG_DEFAULT_PATH "gazette.yaml"
 
@@ -112,6 +149,8 @@ void config_free(struct config *c);
  * caller zeroes out with explicit_bzero() when done.
  */
 int config_password(const struct config *c, struct buf *out, struct diag *d);
+/* smtp.transport as the config writes it ("smtp", "esmtp", "maildir"), for messages. */
+const char *config_transport_name(const struct config *c);
 /* Same for the unsubscribe-token secret. */
 int config_secret(const struct config *c, struct buf *out, struct diag *d);
 

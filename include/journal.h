@@ -83,6 +83,11 @@ void journal_each(struct journal *j, void (*fn)(void *ctx, const char *addr,
 /* Sync, unlock and free.  0, or -1 with d set if records could not be made durable. */
 int journal_close(struct journal *j, struct diag *d);
 
+/*
+ * The pid of the gazette run sending campaign now (it holds DIR/CAMPAIGN.lock), -1 when
+ * one is but its pid is unknown, 0 when none is.
+ */
+long journal_sender(const char *dir, const char *campaign);
 const char *journal_state_name(enum journal_state st);
 
 #endif

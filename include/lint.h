@@ -16,10 +16,12 @@ struct buf;
 
 /*
  * Check the html and text parts (unsubscribe: this recipient's unsubscribe link, or NULL
- * when none is configured).  Appends one line per finding to report ("warning: ..." or
- * "error: ...") and returns the number of errors.
+ * when none is configured; postal: newsletter.postal_address or NULL, which must show in
+ * both parts, CAN-SPAM / EMAIL-CHECKLIST K1).  Appends one line per finding to report
+ * ("warning: ..." or "error: ...") and returns the number of errors.  `gazette preview`
+ * prints them; `gazette send` refuses to send on any error unless --force.
  */
 int lint_message(const char *html, size_t hlen, const char *text, size_t tlen,
-    const char *unsubscribe, struct buf *report);
+    const char *unsubscribe, const char *postal, struct buf *report);
 
 #endif

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "transport.h"
+
 struct config;
 struct diag;
 struct digest;
@@ -27,7 +29,10 @@ struct mailer_opts {
     const char *password;           /* SMTP password or NULL */
     const char *log_path;           /* JSON lines log, or NULL */
     bool syslog;
-    bool progress;                  /* a progress line on stderr */
+    bool progress;                  /* a progress line on stderr (a terminal: rewritten in
+                                       place, with the percentage and the time left) */
+    bool progress_lines;            /* not a terminal (cron, a log): a line every 10% of
+                                       the run and every 10 s: sent, failed, rate, time left */
 };
 
 struct mailer_stats {
@@ -51,5 +56,15 @@ struct mailer_stats {
 int mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, size_t n,
     struct mailer_stats *st, struct diag *d);
 void mailer_stats_fini(struct mailer_stats *st);
+
+/*
+ * The retry rule for one attempt that ended in outcome (attempts made so far, elapsed
+ * seconds since the run began, jit the random factor in 0.5..1.5): the delay before the
+ * next try, smtp.retry_delay doubled per attempt times jit; or -1 for no more tries: not
+ * a temporary failure (nor uncertain with smtp.resend_uncertain), smtp.max_attempts
+ * reached, or past smtp.retry_max_time by the time of the next try.
+ */
+double mailer_retry_delay(const struct config *cfg, enum transport_outcome outcome,
+    int attempts, double elapsed, double jit);
 
 #endif

@@ -33,8 +33,10 @@ struct diag;
  *    header values: any CR, LF, NUL or other control byte (C0 or DEL) except TAB is
  *    REJECTED (-1, EX_DATAERR, the message names the field).  Nothing is silently replaced:
  *    a line break in a name is a data error upstream, and dropping it would hide the attack.
- *    TAB counts as white space.  Leading and trailing white space is removed and each
- *    inner run of SP/TAB becomes one SP (the form every mail reader displays anyway).
+ *    TAB counts as white space.  Nothing is normalised (issue 9): a value is written
+ *    as given, and one whose blanks are not single spaces between words (leading,
+ *    trailing, runs, TAB) is written as encoded-words, which keep them; a value of blanks
+ *    only counts as none.
  *  - Addresses (From, To, Reply-To, the mailto: unsubscribe address): always rejected when
  *    they hold a control byte, white space outside a quoted local part, '<', '>', non-ASCII
  *    (gazette does not use SMTPUTF8), no '@' or more than 254 octets.  This is a header
@@ -119,11 +121,11 @@ struct mime_digest;
 
 /*
  * Check and pre-encode the shared parts of a run: From, Reply-To, Subject, MIME-Version,
- * List-Id, extra fields, the multipart boundary, and the quoted-printable and 7bit forms of
+ * List-Id, extra fields, and the quoted-printable and 7bit forms of
  * every shared body segment.  Nothing in o is kept.
  * Returns the digest (caller frees with mime_digest_free()), or NULL with d set:
  * EX_DATAERR for a bad value (the message names the field and says what would be right),
- * EX_OSERR when no random bytes are available for the boundary.
+ * EX_OSERR when no random bytes are available.
  */
 struct mime_digest *mime_digest_new(const struct mime_digest_opts *o, struct diag *d);
 void mime_digest_free(struct mime_digest *g);
@@ -133,7 +135,7 @@ void mime_digest_free(struct mime_digest *g);
  * digest's domain), From, To (p only), Subject, MIME-Version, Reply-To, List-Id, extra
  * fields, List-Unsubscribe (+ List-Unsubscribe-Post: List-Unsubscribe=One-Click when the
  * URL is https), then multipart/alternative with text/plain first and text/html second,
- * both charset=utf-8.  Every line ends in CRLF, header lines are folded at 78 (76 with an
+ * both charset=utf-8, with a random boundary of its own (none is shared by two messages).  Every line ends in CRLF, header lines are folded at 78 (76 with an
  * encoded-word; only a long URL or address may pass 78, never 998), encoded body lines are
  * at most 76.  The bytes are what follows SMTP DATA, not dot-stuffed.
  * The shared segments are copied pre-encoded; only the personal parts (and a shared line

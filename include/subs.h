@@ -124,6 +124,20 @@ struct subs_change {
 int subs_apply(const char *path, struct subs_change *ch, size_t n, int wait_ms,
     struct diag *d);
 
+/* A CSV file being read (RFC 4180); set p, end and nextline = 1 before the first record. */
+struct subs_csv {
+    const char *p, *end;
+    size_t line;                /* line where the current record starts */
+    size_t nextline;
+    char sep;                   /* the delimiter: ',' ';' '\t' ... (0: ',') */
+};
+
+/*
+ * Read one record into out, its cells NUL-separated, their offsets in offs (at most maxcols).
+ * Returns the cell count, 0 at the end, -1 on an unterminated quote, -2 past maxcols.
+ */
+int subs_csv_record(struct subs_csv *c, struct buf *out, size_t *offs, int maxcols);
+
 /* Render one entry in the file's block style, indented by dash_col/key_col (for tests). */
 void subs_render_entry(struct buf *out, const struct subscriber *sub, int dash_col,
     int key_col);

@@ -27,6 +27,7 @@ struct tmpl_partials;
 #define TMPL_MAX_NEST   64          /* sections open at once inside one template */
 #define TMPL_MAX_DEPTH  256         /* sections, partials and blocks entered while rendering */
 #define TMPL_MAX_STEPS  10000000UL  /* tags, texts and bodies visited by one render */
+#define TMPL_SOURCE_MAX ((size_t)4 << 20)   /* ours: a template file read from disk */
 
 /*
  * Compile len bytes of Mustache text.  name is used in error messages (a file name or a
@@ -47,7 +48,8 @@ void tmpl_free(struct tmpl *t);
 typedef char *(*tmpl_source_fn)(void *ctx, const char *name, size_t *len, char **origin,
     struct diag *d);
 
-/* A partial cache over fn.  Caller frees with tmpl_partials_free(). */
+/* A partial cache over fn, safe to use from several threads at once (a mutex guards
+   loading).  Caller frees with tmpl_partials_free(). */
 struct tmpl_partials *tmpl_partials_new(tmpl_source_fn fn, void *ctx);
 /*
  * A partial cache over template directories: partial NAME is the file NAME.mustache in
@@ -78,6 +80,32 @@ const struct tmpl *tmpl_partials_find(struct tmpl_partials *p, const char *name,
  */
 int tmpl_render(const struct tmpl *t, const struct value *data, struct tmpl_partials *p,
     int flags, struct buf *out, struct diag *d);
+/*
+ * tmpl_render() with top (a map; NULL: none) pushed on the context stack above data: its
+ * keys hide data's of the same name, the rest is looked up in data.  data is only read,
+ * so threads can share it, each rendering with its own top (the per-subscriber values).
+ */
+int tmpl_render_over(const struct tmpl *t, const struct value *data, const struct value *top,
+    struct tmpl_partials *p, int flags, struct buf *out, struct diag *d);
+
+/*
+ * Where the placeholders of personal values went (digest.c): a value with slot > 0 in
+ * {{name}}, {{{name}}} or {{&name}} writes nothing; its slot (slot - 1) and the offset in
+ * out where its text belongs are appended here instead, in output order.  The offsets
+ * are recorded, never marked in the text, so no data and no template can forge one.
+ */
+struct tmpl_slot {
+    size_t off;                     /* byte offset in out */
+    int slot;
+};
+struct tmpl_slots {
+    struct tmpl_slot *v;            /* heap; caller frees v */
+    size_t n, cap;
+};
+/* tmpl_render_over() that records slot placeholders in slots (appended to). */
+int tmpl_render_slots(const struct tmpl *t, const struct value *data, const struct value *top,
+    struct tmpl_partials *p, int flags, struct buf *out, struct tmpl_slots *slots,
+    struct diag *d);
 
 /* What a name reported by tmpl_names() is used for. */
 enum tmpl_use {

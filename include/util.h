@@ -46,6 +46,16 @@ bool utf8_is_valid(const char *p, size_t n);
    (overlong, surrogate, past U+10FFFF, or cut short). */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
 
+/* Length of the UTF-8 space at s (n bytes left) that text collapses to one blank: NBSP,
+ * U+2000..U+200A, U+202F, U+3000; 0 for anything else. */
+size_t utf8_space_len(const unsigned char *s, size_t n);
+
+/* The lower case of the character at s (n > 0 bytes left; its length into *len) written to
+ * out: ASCII, Latin-1 capitals U+00C0..U+00DE and Cyrillic capitals U+0400..U+042F are
+ * folded, anything else is copied (one byte, or the first two of a longer sequence).
+ * Returns the bytes written to out (1 or 2). */
+size_t utf8_fold_char(const unsigned char *s, size_t n, size_t *len, unsigned char out[2]);
+
 /* write(2) all n bytes, again after EINTR and short writes; 0 or -1 with errno set. */
 int write_all(int fd, const void *p, size_t n);
 /* mkdir -p with mode for the folders it makes; 0 or -1 with errno set and *failed (when
@@ -55,7 +65,16 @@ int mkdir_p(const char *dir, unsigned mode, const char **failed);
    errno set. */
 int fsync_dir(const char *dir);
 
-/* Read a whole file into a NUL-terminated heap buffer (caller frees); NULL with errno set. */
+/*
+ * Read a whole regular file of at most max bytes into a NUL-terminated heap buffer (caller
+ * frees); NULL with errno set: open's and read's, EISDIR for a folder, EINVAL for anything
+ * else that is not a regular file (a FIFO, a device: never blocks), EFBIG past max.
+ */
+char *read_file_max(const char *path, size_t max, size_t *lenp);
+/* read_file_max() with READ_FILE_MAX, for files that have no smaller limit of their own. */
+#define READ_FILE_MAX ((size_t)1 << 30)
 char *read_file(const char *path, size_t *lenp);
+/* strerror() for read_file()'s errno, with its own EINVAL and EFBIG. */
+const char *read_file_strerror(int err);
 
 #endif

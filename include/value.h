@@ -14,6 +14,8 @@
 struct buf;
 struct diag;
 
+#define VALUE_FILE_MAX ((size_t)64 << 20)  /* ours: a data file value_load() reads */
+
 enum value_type {
     VALUE_NULL,
     VALUE_BOOL,
@@ -41,6 +43,8 @@ struct value {
     size_t n, cap;              /* LIST and MAP: number of items */
     struct value **items;       /* LIST */
     struct value_pair *pairs;   /* MAP, in file order */
+    int slot;                   /* > 0: a placeholder for personal value slot - 1 (digest.c):
+                                   tmpl_render_slots() records where it goes, writes nothing */
 };
 
 /*
@@ -76,7 +80,14 @@ void value_yaml_scalar(struct buf *out, const char *s, size_t n);
 /* Append s[0..n) to out as a JSON string (quotes included; UTF-8 kept, controls escaped). */
 void value_json_string(struct buf *out, const char *s, size_t n);
 /* Append v as JSON. */
+/* v as JSON (RFC 8259): numbers as value_num_text() writes them, non-finite ones null. */
 void value_write_json(struct buf *out, const struct value *v);
+/*
+ * A number as text, as templates and JSON show it: integers (up to 2^53) without a
+ * fraction, others in the shortest form that reads back the same (0.1, 1.21); "inf",
+ * "-inf", "nan" for the others.  size 40 always suffices.
+ */
+void value_num_text(double x, char *tmp, size_t size);
 /* "string", "list", ... for messages. */
 const char *value_type_name(enum value_type type);
 

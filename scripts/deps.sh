@@ -6,8 +6,10 @@ set -eu
 
 PACKAGES="build-essential pkg-config libcurl4-openssl-dev libyaml-dev libidn2-dev \
 libcmark-dev libesmtp-dev libssl-dev postfix python3 python3-aiosmtpd python3-yaml \
-python3-dkim python3-idna openssl clang libclang-rt-14-dev strace \
-libxml2-dev libjson-c-dev"
+python3-dkim python3-idna openssl clang libclang-rt-14-dev strace"
+PACKAGES="$PACKAGES libxml2-dev libjson-c-dev"
+PACKAGES="$PACKAGES libmicrohttpd-dev curl"
+PACKAGES="$PACKAGES libgmime-3.0-dev libsisimai-perl"   # issue 13: gazette inbox, its reference
 
 missing() {
     for p in $PACKAGES; do

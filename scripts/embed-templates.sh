@@ -19,7 +19,8 @@ shift
     echo "const struct builtin_template builtin_templates[] = {"
     i=0
     for f in "$@"; do
-        name=$(basename "$f" .mustache)
+        name=${f#templates/}                    # web/page for templates/web/page.mustache
+        name=${name%.mustache}
         echo "    { \"$name\", t$i, sizeof(t$i) - 1 },"
         i=$((i + 1))
     done

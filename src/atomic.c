@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,12 @@ atomic_open(struct atomic_file *af, const char *path, struct diag *d)
     struct stat st;
     mode_t mode = 0600;
     size_t n = strlen(path) + 32;
+    bool existed = false;
 
-    if (stat(path, &st) == 0)
+    if (stat(path, &st) == 0) {
         mode = st.st_mode & 07777;
+        existed = true;
+    }
     af->path = xstrdup(path);
     af->tmp = xmalloc(n);
     for (int tries = 0; tries < 100; tries++) {
@@ -48,6 +52,14 @@ atomic_open(struct atomic_file *af, const char *path, struct diag *d)
         free(af->tmp);
         af->tmp = NULL;
         return -1;
+    }
+    /* The replacement keeps the owner and group of the file it replaces: root editing the
+       list with sudo must not take it away from the service user.  Only root (or the owner,
+       for a group it belongs to) may do this; otherwise the new file is ours, as before.
+       chown first: it may clear mode bits that fchmod then sets. */
+    if (existed && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
+        fchown(af->fd, st.st_uid, st.st_gid) == -1) {
+        /* not fatal: the file is ours */
     }
     if (fchmod(af->fd, mode) == -1) {
         /* not fatal: the file stays 0600 */

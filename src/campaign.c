@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,9 @@
 #include "campaign.h"
 #include "diag.h"
 #include "issue.h"
+#include "journal.h"
 #include "lock.h"
+#include "subs.h"
 #include "util.h"
 #include "value.h"
 
@@ -260,15 +263,265 @@ campaign_mark_done(const char *state_dir, const char *id, struct diag *d)
     return rc;
 }
 
+/* STATE/campaigns/ID.retry: temporary failures wait for a later run; its mtime is the run's
+   end, from which smtp.retry_after counts. */
+static char *
+retry_path(const char *state_dir, const char *id)
+{
+    char *dir = campaign_dir(state_dir);
+    struct buf p;
+
+    buf_init(&p, 0);
+    buf_addf(&p, "%s/%s.retry", dir, id);
+    free(dir);
+    return buf_steal(&p);
+}
+
+int
+campaign_mark_retry(const char *state_dir, const char *id, struct diag *d)
+{
+    char *p = retry_path(state_dir, id);
+    int rc = atomic_replace(p, "", 0, d);
+
+    free(p);
+    return rc;
+}
+
+time_t
+campaign_retry_since(const char *state_dir, const char *id)
+{
+    char *p = retry_path(state_dir, id);
+    struct stat st;
+    time_t t = stat(p, &st) == 0 ? (st.st_mtime > 0 ? st.st_mtime : 1) : 0;
+
+    free(p);
+    return t;
+}
+
+void
+campaign_clear_retry(const char *state_dir, const char *id)
+{
+    char *p = retry_path(state_dir, id);
+
+    (void)unlink(p);
+    free(p);
+}
+
+static char *
+side_path(const char *state_dir, const char *id, const char *ext)
+{
+    char *dir = campaign_dir(state_dir);
+    struct buf p;
+
+    buf_init(&p, 0);
+    buf_addf(&p, "%s/%s.%s", dir, id, ext);
+    free(dir);
+    return buf_steal(&p);
+}
+
+static char *
+stopped_path(const char *state_dir, const char *id)
+{
+    return side_path(state_dir, id, "stopped");
+}
+
+int
+campaign_save_subject(const char *state_dir, const char *id, const char *subject,
+    struct diag *d)
+{
+    char *p = side_path(state_dir, id, "subject");
+    int rc = atomic_replace(p, subject, strlen(subject), d);
+
+    free(p);
+    return rc;
+}
+
+char *
+campaign_subject(const char *state_dir, const char *id)
+{
+    char *p = side_path(state_dir, id, "subject"), *text;
+    size_t len;
+
+    text = read_file(p, &len);
+    free(p);
+    if (text != NULL)
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)text[i] < 0x20)
+                text[i] = ' ';
+    return text;
+}
+
+int
+campaign_mark_stopped(const char *state_dir, const char *id, const char *reason,
+    struct diag *d)
+{
+    char *p = stopped_path(state_dir, id);
+    int rc = atomic_replace(p, reason, strlen(reason), d);
+
+    free(p);
+    return rc;
+}
+
+char *
+campaign_stopped(const char *state_dir, const char *id)
+{
+    char *p = stopped_path(state_dir, id), *text;
+    size_t len;
+
+    text = read_file(p, &len);
+    free(p);
+    if (text != NULL)
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)text[i] < 0x20)
+                text[i] = ' ';          /* one line in a table */
+    return text;
+}
+
+void
+campaign_clear_stopped(const char *state_dir, const char *id)
+{
+    char *p = stopped_path(state_dir, id);
+
+    (void)unlink(p);
+    free(p);
+}
+
+/* ---- bounce counts ------------------------------------------------------------------ */
+
+/*
+ * STATE/bounces: "ADDRESS TAB COUNT" lines.  A line we cannot read is kept as it is when
+ * the file is rewritten (a later version may write more); addresses are looked up through
+ * an open-addressing index on the ASCII case-folded address, not by scanning the list.
+ */
+struct bline {
+    const char *text;           /* the line as read (not for a new address) */
+    size_t len;
+    char *addr;                 /* NULL: a line we keep as it is */
+    long count;
+};
+
+struct bounces {
+    struct bline *v;
+    size_t n, cap;
+    size_t *slot;               /* index + 1, 0 empty */
+    size_t nslot;
+};
+
+static uint32_t
+fold_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*s)) * 16777619u;
+    return h;
+}
+
+static void
+bounces_index(struct bounces *b, size_t i)
+{
+    size_t mask = b->nslot - 1, k;
+
+    for (k = fold_hash(b->v[i].addr) & mask; b->slot[k] != 0; k = (k + 1) & mask)
+        ;
+    b->slot[k] = i + 1;
+}
+
+static void
+bounces_grow_index(struct bounces *b)
+{
+    size_t want = 64;
+
+    while (want < b->n * 2 + 2)
+        want *= 2;
+    if (want <= b->nslot)
+        return;
+    free(b->slot);
+    b->slot = xcalloc(want, sizeof(*b->slot));
+    b->nslot = want;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->v[i].addr != NULL)
+            bounces_index(b, i);
+}
+
+static struct bline *
+bounces_push(struct bounces *b)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        b->v = xreallocarray(b->v, b->cap, sizeof(*b->v));
+    }
+    memset(&b->v[b->n], 0, sizeof(b->v[0]));
+    return &b->v[b->n++];
+}
+
+static struct bline *
+bounces_find(const struct bounces *b, const char *addr)
+{
+    size_t mask, k;
+
+    if (b->nslot == 0)
+        return NULL;
+    mask = b->nslot - 1;
+    for (k = fold_hash(addr) & mask; b->slot[k] != 0; k = (k + 1) & mask)
+        if (ascii_strcasecmp(b->v[b->slot[k] - 1].addr, addr) == 0)
+            return &b->v[b->slot[k] - 1];
+    return NULL;
+}
+
+/* Read text (NUL-terminated): every line is kept, those that parse are indexed. */
+static void
+bounces_parse(struct bounces *b, const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl != NULL ? nl : end;
+        const char *tab = memchr(p, '\t', (size_t)(e - p));
+        struct bline *l = bounces_push(b);
+        char num[24];
+        long c;
+
+        l->text = p;
+        l->len = (size_t)(e - p);
+        if (tab != NULL && tab > p && (size_t)(e - tab - 1) < sizeof(num)) {
+            memcpy(num, tab + 1, (size_t)(e - tab - 1));
+            num[e - tab - 1] = '\0';
+            if (parse_long(num, 0, 1000000, &c) == 0) {
+                l->addr = xstrndup(p, (size_t)(tab - p));
+                l->count = c;
+                if (bounces_find(b, l->addr) != NULL) {
+                    free(l->addr);          /* a second line for one address: keep it */
+                    l->addr = NULL;         /* as text; the first one counts */
+                } else {
+                    bounces_grow_index(b);
+                    bounces_index(b, b->n - 1);
+                }
+            }
+        }
+        p = nl != NULL ? nl + 1 : end;
+    }
+}
+
+static void
+bounces_fini(struct bounces *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->v[i].addr);
+    free(b->v);
+    free(b->slot);
+}
+
 int
 campaign_count_bounces(const char *state_dir, char *const *addrs, size_t n, long limit,
     char ***over, size_t *nover, struct diag *d)
 {
+    struct bounces b = { 0 };
     struct buf path, out;
-    char *text = NULL, **names = NULL;
-    long *counts = NULL;
-    size_t nn = 0, len;
-    int fd, rc = -1;
+    char *text = NULL;
+    size_t len = 0;
+    int fd = -1, rc = -1;
 
     *over = NULL;
     *nover = 0;
@@ -280,55 +533,137 @@ campaign_count_bounces(const char *state_dir, char *const *addrs, size_t n, long
     if (mkdirs(state_dir, d) == -1 ||
         (fd = lock_file(buf_str(&path), BOUNCE_LOCK_WAIT_MS, d)) == -1)
         goto out;
-    /* "ADDRESS TAB COUNT" lines */
-    if ((text = read_file(buf_str(&path), &len)) != NULL) {
-        for (char *p = text, *nl; *p; p = nl + 1) {
-            char *tab;
-            long c;
-
-            if ((nl = strchr(p, '\n')) == NULL)
-                break;
-            *nl = '\0';
-            if ((tab = strchr(p, '\t')) == NULL)
-                continue;
-            *tab = '\0';
-            if (parse_long(tab + 1, 0, 1000000, &c) == -1)
-                continue;
-            names = xreallocarray(names, nn + 1, sizeof(*names));
-            counts = xreallocarray(counts, nn + 1, sizeof(*counts));
-            names[nn] = xstrdup(p);
-            counts[nn++] = c;
-        }
+    /* Only "no such file" is an empty history: anything else would be rewritten with
+       this run's counts alone, and every earlier count lost. */
+    if ((text = read_file(buf_str(&path), &len)) == NULL && errno != ENOENT) {
+        diag_set(d, EX_IOERR, "cannot read the bounce history: %s; it was left as it is",
+            read_file_strerror(errno));
+        diag_path(d, buf_str(&path));
+        goto out;
     }
+    if (text != NULL)
+        bounces_parse(&b, text, len);
     for (size_t i = 0; i < n; i++) {
-        size_t k;
+        struct bline *l = bounces_find(&b, addrs[i]);
 
-        for (k = 0; k < nn; k++)
-            if (ascii_strcasecmp(names[k], addrs[i]) == 0)
-                break;
-        if (k == nn) {
-            names = xreallocarray(names, nn + 1, sizeof(*names));
-            counts = xreallocarray(counts, nn + 1, sizeof(*counts));
-            names[nn] = xstrdup(addrs[i]);
-            counts[nn++] = 0;
+        if (l == NULL) {
+            l = bounces_push(&b);
+            l->addr = xstrdup(addrs[i]);
+            bounces_grow_index(&b);
+            bounces_index(&b, b.n - 1);
         }
-        counts[k]++;
-        if (limit > 0 && counts[k] >= limit) {   /* >=: again after a resubscribe */
+        l->count++;
+        l->text = NULL;                     /* rewritten */
+        if (limit > 0 && l->count >= limit) {   /* >=: again after a resubscribe */
             *over = xreallocarray(*over, *nover + 1, sizeof(char *));
-            (*over)[(*nover)++] = xstrdup(names[k]);
+            (*over)[(*nover)++] = xstrdup(l->addr);
         }
     }
-    for (size_t k = 0; k < nn; k++)
-        buf_addf(&out, "%s\t%ld\n", names[k], counts[k]);
+    for (size_t i = 0; i < b.n; i++) {
+        if (b.v[i].text != NULL) {
+            buf_add(&out, b.v[i].text, b.v[i].len);
+            buf_addc(&out, '\n');
+        } else
+            buf_addf(&out, "%s\t%ld\n", b.v[i].addr, b.v[i].count);
+    }
     rc = atomic_replace(buf_str(&path), buf_str(&out), out.len, d);
-    lock_release(fd);
 out:
-    for (size_t k = 0; k < nn; k++)
-        free(names[k]);
-    free(names);
-    free(counts);
+    if (fd != -1)
+        lock_release(fd);
+    bounces_fini(&b);
     free(text);
     buf_fini(&path);
     buf_fini(&out);
     return rc;
+}
+
+int
+campaign_record_bounces(const char *state_dir, const char *subs_path, char *const *addrs,
+    size_t n, long limit, size_t *marked, struct diag *d)
+{
+    struct subs_change *ch = NULL;
+    char **over = NULL;
+    size_t nover = 0;
+    int rc = -1;
+
+    *marked = 0;
+    if (campaign_count_bounces(state_dir, addrs, n, limit, &over, &nover, d) == -1)
+        goto out;
+    if (nover > 0) {
+        ch = xcalloc(nover, sizeof(*ch));
+        for (size_t i = 0; i < nover; i++) {
+            ch[i].op = SUBS_SET_STATUS;
+            ch[i].email = over[i];
+            ch[i].status = SUBS_BOUNCED;
+        }
+        if (subs_apply(subs_path, ch, nover, BOUNCE_LOCK_WAIT_MS, d) == -1)
+            goto out;
+        for (size_t i = 0; i < nover; i++)
+            *marked += ch[i].done == SUBS_DONE_UPDATED;
+    }
+    rc = 0;
+out:
+    for (size_t i = 0; i < nover; i++)
+        free(over[i]);
+    free(over);
+    free(ch);
+    return rc;
+}
+
+/* ---- who is due ---------------------------------------------------------------------- */
+
+uint32_t
+campaign_shard_hash(const char *addr)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *addr; addr++)
+        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*addr)) * 16777619u;
+    return h;
+}
+
+/* The journal's word on one subscriber: still to send in this run? */
+static bool
+due_by_journal(struct journal *jn, const char *addr, const struct campaign_due_opts *o)
+{
+    struct journal_entry e;
+    bool uncertain_again;
+
+    if (jn == NULL)
+        return !o->retry_failed;    /* nothing sent yet; nothing failed either */
+    e = journal_get(jn, addr);
+    uncertain_again = e.state == JOURNAL_UNCERTAIN && o->resend_uncertain;
+    if (o->retry_failed)
+        return e.state == JOURNAL_TEMPFAIL || uncertain_again;
+    /* the exactly-once rule: sent, refused for good, skipped on purpose, or maybe
+       delivered (unless the config says to resend those) are never sent again */
+    return !(e.state == JOURNAL_SENT || e.state == JOURNAL_PERMFAIL ||
+        e.state == JOURNAL_SKIPPED || (e.state == JOURNAL_UNCERTAIN && !uncertain_again));
+}
+
+size_t
+campaign_due(const struct subs *list, struct journal *jn, const struct campaign_due_opts *o,
+    const struct subscriber ***todo, bool *cut)
+{
+    size_t n = 0;
+
+    *todo = xcalloc(list->n ? list->n : 1, sizeof(**todo));
+    *cut = false;
+    for (size_t i = 0; i < list->n; i++) {
+        const struct subscriber *s = &list->v[i];
+
+        if (s->status != SUBS_ACTIVE)
+            continue;           /* unsubscribed or bounced since: never on resume either */
+        if (o->shard_n > 0 && (long)(campaign_shard_hash(s->addr) % (uint32_t)o->shard_n) !=
+            o->shard_i - 1)
+            continue;
+        if (!due_by_journal(jn, s->addr, o))
+            continue;
+        if (o->limit > 0 && (long)n >= o->limit) {
+            *cut = true;        /* more are due: the campaign goes on in a later run */
+            break;
+        }
+        (*todo)[n++] = s;
+    }
+    return n;
 }

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "diag.h"
 #include "log.h"
+#include "reqlog.h"
 
 int
 cli_config(struct cli *c, struct diag *d)
@@ -24,6 +25,21 @@ const char *
 cli_subs_path(const struct cli *c)
 {
     return c->subs_path != NULL ? c->subs_path : c->cfg->paths.subscribers;
+}
+
+#define CLI_APPLY_WAIT_MS 30000     /* a running server's batch takes its turn first */
+
+int
+cli_apply_requests(struct cli *c, struct diag *d)
+{
+    struct reqlog_stats st;
+
+    if (reqlog_apply(c->cfg->paths.state_dir, cli_subs_path(c), CLI_APPLY_WAIT_MS, &st, d) == -1)
+        return -1;
+    if (st.records > 0)
+        log_info("applied %zu subscriber requests (%zu entries changed)", st.records,
+            st.changed);
+    return 0;
 }
 
 int

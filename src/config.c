@@ -46,13 +46,20 @@ struct key {
 
 static const char *const starttls_names[] = { "required", "opportunistic", "off", NULL };
 static const char *const journal_sync_names[] = { "batch", "message", NULL };
+static const char *const order_names[] = { "newest", "oldest", NULL };
 static const char *const transport_names[] = { "maildir", "smtp", "esmtp", NULL };
+static const char *const verp_delimiters[] = { "+", "-", NULL };
+
+#define CONFIG_SECRET_MAX 65536     /* ours: a secret file (a password, a key) */
 
 #define N(f) offsetof(struct config, newsletter.f)
 #define S(f) offsetof(struct config, smtp.f)
 #define P(f) offsetof(struct config, paths.f)
 #define C(f) offsetof(struct config, compose.f)
 #define L(f) offsetof(struct config, log.f)
+#define SV(f) offsetof(struct config, serve.f)
+#define K(f) offsetof(struct config, dkim.f)
+#define B(f) offsetof(struct config, bounce.f)
 
 static const struct key keys[] = {
     { "newsletter", "name", K_STR, N(name), "Newsletter", 0, 0, NULL, "a short title" },
@@ -75,6 +82,10 @@ static const struct key keys[] = {
     { "newsletter", "language", K_STR, N(language), "en", 0, 0, NULL, "a language tag such as en" },
     { "newsletter", "postal_address", K_STR, N(postal_address), NULL, 0, 0, NULL,
       "the sender's postal address" },
+    { "newsletter", "verp", K_BOOL, N(verp), "false", 0, 0, NULL,
+      "true or false (true needs bounce_to and a secret)" },
+    { "newsletter", "verp_delimiter", K_ENUM, N(verp_delimiter), "+", 0, 0, verp_delimiters,
+      "+ or -" },
 
     { "smtp", "transport", K_ENUM, S(transport), "maildir", 0, 0, transport_names,
       "maildir, smtp or esmtp" },
@@ -103,6 +114,10 @@ static const struct key keys[] = {
     { "smtp", "retry_delay", K_NUM, S(retry_delay), "5", 0, 3600, NULL,
       "seconds before the first retry (it doubles, with jitter)" },
     { "smtp", "retry_max_time", K_INT, S(retry_max_time), "600", 0, 604800, NULL, "seconds" },
+    { "smtp", "retry_after", K_INT, S(retry_after), "3600", 0, 604800, NULL,
+      "seconds before a later run retries a campaign's temporary failures" },
+    { "smtp", "retry_for", K_INT, S(retry_for), "259200", 0, 31536000, NULL,
+      "seconds after a campaign's start that its temporary failures are retried" },
     { "smtp", "resend_uncertain", K_BOOL, S(resend_uncertain), "false", 0, 0, NULL,
       "true or false" },
     { "smtp", "journal_sync", K_ENUM, S(journal_sync), "batch", 0, 0, journal_sync_names,
@@ -124,13 +139,82 @@ static const struct key keys[] = {
       "articles per issue, 0 for no limit" },
     { "compose", "min_articles", K_INT, C(min_articles), "1", 0, 1000, NULL,
       "articles needed to send an issue" },
+    { "compose", "order", K_ENUM, C(order), "newest", 0, 0, order_names,
+      "newest (first) or oldest (first)" },
 
     { "log", "syslog", K_BOOL, L(syslog), "false", 0, 0, NULL, "true or false" },
+
+    { "serve", "listen", K_STR, SV(listen), "127.0.0.1:8025", 0, 0, NULL,
+      "HOST:PORT such as 127.0.0.1:8025 or [::1]:8025, or unix:/path/to/socket" },
+    { "serve", "confirm_hours", K_INT, SV(confirm_hours), "48", 1, 8760, NULL,
+      "hours a sign-up's confirmation link works" },
+    { "serve", "tags", K_STRLIST, SV(tags), NULL, 0, 0, NULL,
+      "a list of tags readers may choose when they sign up" },
+    { "serve", "signup_per_hour", K_INT, SV(signup_per_hour), "10", 0, 100000, NULL,
+      "sign-ups per client address and hour, 0 for no limit" },
+    { "serve", "apply_seconds", K_INT, SV(apply_seconds), "5", 1, 3600, NULL,
+      "seconds between two batches of requests written to the subscriber list" },
+    { "serve", "trust_proxy", K_BOOL, SV(trust_proxy), "true", 0, 0, NULL,
+      "true or false (X-Forwarded-For from a loopback or Unix-socket peer)" },
+
+    { "dkim", "selector", K_STR, K(selector), NULL, 0, 0, NULL,
+      "a DNS label such as news2026 (SELECTOR._domainkey.DOMAIN)" },
+    { "dkim", "domain", K_STR, K(domain), NULL, 0, 0, NULL,
+      "the signing domain, the From domain or its parent (DMARC alignment)" },
+    { "dkim", "key_file", K_PATH, K(key_file), NULL, 0, 0, NULL,
+      "a PEM private key file (gazette dkim keygen writes one)" },
+
+    { "bounce", "hard_after", K_INT, B(hard_after), "1", 0, 1000, NULL,
+      "hard bounces (no such user or domain) before a subscriber is marked bounced; 0 never" },
+    { "bounce", "soft_after", K_INT, B(soft_after), "5", 0, 1000, NULL,
+      "soft bounces within soft_days before a subscriber is marked bounced; 0 never" },
+    { "bounce", "soft_days", K_INT, B(soft_days), "30", 1, 3650, NULL, "days" },
+
 };
 
-static const char *const sections[] = { "newsletter", "smtp", "paths", "compose", "log" };
+static const char *const sections[] = { "newsletter", "smtp", "paths", "compose", "log",
+    "serve", "dkim", "bounce" };
 
 #define FIELD(c, k, type) ((type *)((char *)(c) + (k)->off))
+/* A K_STRLIST's count sits in the field named here. */
+#define COUNT(c, k) ((size_t *)((char *)(c) + ((k)->off == SV(tags) ? SV(ntags) : C(ndrop))))
+
+/* The port of a URL (after the host, "[v6]" included): -1 when one is written and is not
+   a number from 1 to 65535, with [*pp, *pe) its text; 0 otherwise. */
+static int
+url_port(const char *u, const char **pp, const char **pe)
+{
+    const char *h = strstr(u, "://"), *end, *colon;
+    long port = 0;
+
+    *pp = *pe = u;
+    if (h == NULL)
+        return 0;
+    h += 3;
+    end = h + strcspn(h, "/?#");
+    for (const char *at = h; at < end; at++)
+        if (*at == '@')
+            h = at + 1;             /* user:password@host: the port comes after the host */
+    if (*h == '[') {
+        const char *rb = memchr(h, ']', (size_t)(end - h));
+
+        if (rb == NULL)
+            return 0;
+        h = rb;
+    }
+    if ((colon = memchr(h, ':', (size_t)(end - h))) == NULL)
+        return 0;
+    *pp = colon + 1;
+    *pe = end;
+    if (*pp == end)
+        return -1;
+    for (const char *p = *pp; p < end; p++) {
+        if (*p < '0' || *p > '9' || port > 65535)
+            return -1;
+        port = port * 10 + (*p - '0');
+    }
+    return port >= 1 && port <= 65535 ? 0 : -1;
+}
 
 static char *
 resolve(const struct config *c, const char *p)
@@ -199,9 +283,9 @@ config_free(struct config *c)
         case K_BOOL: case K_INT: case K_NUM: case K_ENUM:
             break;
         case K_STRLIST:
-            for (size_t j = 0; j < c->compose.ndrop; j++)
-                free(c->compose.drop_patterns[j]);
-            free(c->compose.drop_patterns);
+            for (size_t j = 0; j < *COUNT(c, k); j++)
+                free((*FIELD(c, k, char **))[j]);
+            free(*FIELD(c, k, char **));
             break;
         default:
             free(*FIELD(c, k, char *));
@@ -261,10 +345,13 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
                 v = v->items[i];
                 goto type;
             }
-        c->compose.drop_patterns = xcalloc(v->n, sizeof(char *));
+        for (size_t i = 0; i < *COUNT(c, k); i++)
+            free((*FIELD(c, k, char **))[i]);
+        free(*FIELD(c, k, char **));
+        *FIELD(c, k, char **) = xcalloc(v->n ? v->n : 1, sizeof(char *));
         for (size_t i = 0; i < v->n; i++)
-            c->compose.drop_patterns[i] = xstrdup(v->items[i]->str);
-        c->compose.ndrop = v->n;
+            (*FIELD(c, k, char **))[i] = xstrdup(v->items[i]->str);
+        *COUNT(c, k) = v->n;
         return 0;
     }
     if (v->type == VALUE_NULL) {
@@ -337,6 +424,17 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
         diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: \"%s\" is not an SMTP address; write %s",
             k->section, k->name, v->str, k->help);
         return -1;
+    }
+    if (k->type == K_SMTPURL || k->type == K_URL) {
+        const char *pp, *pe;
+
+        if (url_port(v->str, &pp, &pe) == -1) {
+            diag_setat(d, EX_CONFIG, v->line, v->col + (int)(pp - v->str), "%s.%s: "
+                "\"%.*s\" is not a port; write a number from 1 to 65535, as in %s",
+                k->section, k->name, (int)(pe - pp), pp, k->type == K_SMTPURL ?
+                "smtp://host:587" : "https://host:8443/");
+            return -1;
+        }
     }
     free(*FIELD(c, k, char *));
     *FIELD(c, k, char *) = k->type == K_PATH ? resolve(c, v->str) : xstrdup(v->str);
@@ -422,7 +520,7 @@ from_value(struct value *root, const char *path, struct diag *d)
     c->path = xstrdup(path);
     if (root->type != VALUE_MAP && root->type != VALUE_NULL) {
         diag_setat(d, EX_CONFIG, root->line, root->col, "expected a map with the sections "
-            "newsletter, smtp, paths, compose, log");
+            "newsletter, smtp, paths, compose, log, dkim");
         goto fail;
     }
     for (size_t i = 0; i < root->n; i++) {
@@ -440,7 +538,7 @@ from_value(struct value *root, const char *path, struct diag *d)
                     "mean \"%s\"?", pr->key, hint);
             else
                 diag_setat(d, EX_CONFIG, pr->line, pr->col, "unknown section \"%s\"; the "
-                    "sections are newsletter, smtp, paths, compose and log", pr->key);
+                    "sections are newsletter, smtp, paths, compose, log, serve and dkim", pr->key);
             goto fail;
         }
         if (load_section(c, pr->key, pr->val, d) == -1)
@@ -505,10 +603,10 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
     } else if (file != NULL) {
         struct stat st;
         size_t len;
-        char *s = read_file(file, &len);
+        char *s = read_file_max(file, CONFIG_SECRET_MAX, &len);
 
         if (s == NULL) {
-            diag_set(d, EX_CONFIG, "cannot read the %s: %s", what, strerror(errno));
+            diag_set(d, EX_CONFIG, "cannot read the %s: %s", what, read_file_strerror(errno));
             diag_path(d, file);
             return -1;
         }
@@ -521,6 +619,14 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
         buf_add(out, s, len);
         explicit_bzero(s, len);
         free(s);
+        if (len == 0) {         /* the real cause, not "no secret is set" later on */
+            diag_set(d, EX_CONFIG, "the %s file is empty; %s", what,
+                strcmp(what, "SMTP password") == 0 ? "write the password in it" :
+                "put a long random string in it (head -c 32 /dev/urandom | od -An -tx1 | "
+                "tr -d ' \\n' > FILE)");
+            diag_path(d, file);
+            return -1;
+        }
     }
     if (has_control(buf_str(out), out->len)) {
         diag_set(d, EX_CONFIG, "the %s holds a control character or line break", what);
@@ -533,6 +639,12 @@ int
 config_password(const struct config *c, struct buf *out, struct diag *d)
 {
     return read_secret(c->smtp.password_file, c->smtp.password_env, "SMTP password", out, d);
+}
+
+const char *
+config_transport_name(const struct config *c)
+{
+    return transport_names[c->smtp.transport];
 }
 
 int
@@ -572,11 +684,12 @@ config_dump(const struct config *c, struct buf *out)
             break;
         case K_STRLIST:
             buf_adds(out, "[");
-            for (size_t j = 0; j < c->compose.ndrop; j++) {
+            for (size_t j = 0; j < *COUNT(c, k); j++) {
+                const char *e = (*FIELD(c, k, char **))[j];
+
                 if (j)
                     buf_adds(out, ", ");
-                value_yaml_scalar(out, c->compose.drop_patterns[j],
-                    strlen(c->compose.drop_patterns[j]));
+                value_yaml_scalar(out, e, strlen(e));
             }
             buf_adds(out, "]");
             break;

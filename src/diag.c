@@ -31,11 +31,8 @@ utf8_drop_broken(char *s)
     s[o] = '\0';
 }
 
-static void vset(struct diag *d, int code, int line, int col, const char *fmt, va_list ap)
-    __attribute__((format(printf, 5, 0)));
-
-static void
-vset(struct diag *d, int code, int line, int col, const char *fmt, va_list ap)
+void
+diag_vsetat(struct diag *d, int code, int line, int col, const char *fmt, va_list ap)
 {
     if (d == NULL || d->code != 0)
         return;
@@ -52,7 +49,7 @@ diag_set(struct diag *d, int code, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vset(d, code, 0, 0, fmt, ap);
+    diag_vsetat(d, code, 0, 0, fmt, ap);
     va_end(ap);
 }
 
@@ -62,7 +59,7 @@ diag_setat(struct diag *d, int code, int line, int col, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    vset(d, code, line, col, fmt, ap);
+    diag_vsetat(d, code, line, col, fmt, ap);
     va_end(ap);
 }
 
@@ -106,4 +103,14 @@ diag_print(const struct diag *d)
     char line[DIAG_PATH_MAX + DIAG_MSG_MAX + 32];
 
     fprintf(stderr, "gazette: %s\n", diag_format(d, line, sizeof(line)));
+}
+
+const char *
+diag_message(const struct diag *d, char *out, size_t size)
+{
+    if (size == 0)
+        return out;
+    snprintf(out, size, "%s", d->msg);
+    utf8_drop_broken(out);          /* the cut may have split a character */
+    return out;
 }

@@ -19,19 +19,25 @@
 #include "builtin_templates.h"
 #include "config.h"
 #include "diag.h"
+#include "dkim.h"
 #include "digest.h"
+#include "log.h"
 #include "mime.h"
 #include "subs.h"
 #include "tmpl.h"
 #include "util.h"
 #include "value.h"
+#include "verp.h"
 
 #define DIGEST_WRAP 72              /* text part: lines of at most 72 columns */
+#define DIGEST_IMAGE_PX 536         /* the article column of the default templates */
 #define DIGEST_MAX_FIELDS 64        /* subscriber.fields.* names a template may use */
 #define DIGEST_PREHEADER_MAX 130    /* EMAIL-CHECKLIST C7: 40-130 characters */
 #define DIGEST_OUT_MAX ((size_t)16 << 20)   /* rendered part size limit */
-#define MARK_OPEN '\x01'            /* placeholders: \x01 slot-number \x02 */
-#define MARK_CLOSE '\x02'
+/* EMAIL-CHECKLIST C3: every link styled inline, for clients that drop <style> (Gmail apps
+   with other accounts); the body text's font and the templates' link colour */
+#define DIGEST_LINK_STYLE "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial," \
+    "sans-serif;font-size:16px;line-height:1.6;color:#1d4ed8;text-decoration:underline;"
 
 enum { SLOT_EMAIL, SLOT_NAME, SLOT_UNSUB, SLOT_FIELDS };
 
@@ -39,10 +45,14 @@ struct digest {
     const struct config *cfg;
     char *template_dir;
     char *secret;
+    char *campaign;                 /* for VERP tokens; NULL: none */
     struct value *data;             /* the shared data (placeholders in subscriber.*) */
     struct tmpl_partials *parts;
     struct mime_digest *mime;
-    char *subject;                  /* may hold raw placeholders */
+    struct dkim *dkim;              /* signs each message; NULL: dkim.* not configured */
+    char *subject;                  /* the shared subject (not personal) */
+    struct buf subj;                /* the rendered subject, when personal: with subj_slots */
+    struct tmpl_slots subj_slots;
     bool subject_personal;
     bool personal;                  /* render everything per subscriber */
     const struct tmpl *t_text, *t_html, *t_subject;
@@ -137,15 +147,100 @@ breakable(const char *s, size_t n)
     return false;
 }
 
+/* The lines of the <pre> blocks of html, unescaped, each ending in '\n' (caller frees). */
+static char *
+pre_lines(const char *html)
+{
+    struct buf b;
+    const char *p = html;
+
+    buf_init(&b, 0);
+    while (p != NULL && (p = strstr(p, "<pre")) != NULL) {
+        const char *gt = strchr(p, '>'), *end;
+
+        if (gt == NULL)
+            break;
+        p = gt + 1;
+        if (strncmp(p, "<code", 5) == 0 && (gt = strchr(p, '>')) != NULL)
+            p = gt + 1;
+        if ((end = strstr(p, "</pre>")) == NULL)
+            break;
+        for (; p < end; p++) {
+            static const struct {
+                const char *ent, c;
+            } ents[] = { { "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
+                { "&quot;", '"' }, { "&#39;", '\'' } };
+            size_t i;
+
+            if (strncmp(p, "</code>", 7) == 0)
+                break;
+            for (i = 0; *p == '&' && i < ARRAY_LEN(ents); i++)
+                if (strncmp(p, ents[i].ent, strlen(ents[i].ent)) == 0)
+                    break;
+            if (*p == '&' && i < ARRAY_LEN(ents)) {
+                buf_addc(&b, ents[i].c);
+                p += strlen(ents[i].ent) - 1;
+            } else
+                buf_addc(&b, *p);
+        }
+        if (b.len > 0 && b.p[b.len - 1] != '\n')
+            buf_addc(&b, '\n');
+        p = end;
+    }
+    return buf_steal(&b);
+}
+
+/*
+ * Is the line [p, end) a line of a code block: "    " + a line of pre (pre_lines()),
+ * after a quote or list prefix of spaces and '>'?  Such a line is never wrapped: a pasted
+ * command cut in two is two wrong commands.
+ */
+static bool
+is_pre_line(const char *p, const char *end, const char *pre)
+{
+    for (const char *l = pre; l != NULL && *l; ) {
+        const char *le = strchr(l, '\n');
+        size_t ll = le ? (size_t)(le - l) : strlen(l), n = (size_t)(end - p);
+
+        if (ll > 0 && n >= ll + 4 && memcmp(end - ll, l, ll) == 0 &&
+            memcmp(end - ll - 4, "    ", 4) == 0) {
+            const char *q = p;
+
+            while (q < end - ll && (*q == ' ' || *q == '>'))
+                q++;
+            if (q == end - ll)
+                return true;
+        }
+        l = le ? le + 1 : NULL;
+    }
+    return false;
+}
+
 void
 digest_wrap(struct buf *out, const char *text, size_t width)
 {
+    digest_wrap_pre(out, text, width, NULL);
+}
+
+void
+digest_wrap_pre(struct buf *out, const char *text, size_t width, const char *html)
+{
     const char *p = text;
+    char *pre = html != NULL ? pre_lines(html) : NULL;
 
     while (*p) {
         const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
         const char *q = p;
         size_t col, plen;
+
+        if (pre != NULL && *pre != '\0' && is_pre_line(p, end, pre)) {
+            buf_add(out, p, (size_t)(end - p));
+            if (nl == NULL)
+                break;
+            buf_addc(out, '\n');
+            p = nl + 1;
+            continue;
+        }
 
         /* a line's prefix (indentation, "> " quoting) is repeated on its continuations */
         while (q < end && (*q == ' ' || (*q == '>' && (q + 1 == end || q[1] == ' '))))
@@ -196,6 +291,7 @@ digest_wrap(struct buf *out, const char *text, size_t width)
         buf_addc(out, '\n');
         p = nl + 1;
     }
+    free(pre);
 }
 
 #define HMAC_BLOCK 64                /* SHA-256's block size (RFC 2104 B) */
@@ -242,6 +338,29 @@ hmac_sha256(const char *key, const unsigned char *m, size_t n, unsigned char mac
     explicit_bzero(k, sizeof(k));
     explicit_bzero(pad, sizeof(pad));
     return ok ? 0 : -1;
+}
+
+int
+digest_hmac(const char *key, const void *m, size_t n, unsigned char mac[32])
+{
+    return hmac_sha256(key, m, n, mac);
+}
+
+int
+digest_verp_address(const struct digest *g, const char *base, const char *addr,
+    struct buf *out)
+{
+    char tok[VERP_TOKEN_LEN + 1];
+
+    if (!g->cfg->newsletter.verp || g->secret == NULL || base == NULL)
+        return -1;
+    verp_token(g->secret, addr, g->campaign ? g->campaign : "", tok);
+    buf_reset(out);
+    if (verp_address(base, CONFIG_VERP_DELIM(g->cfg), tok, out) == -1) {
+        buf_reset(out);
+        return -1;
+    }
+    return 0;
 }
 
 void
@@ -338,12 +457,12 @@ source(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
 
         buf_init(&path, 0);
         buf_addf(&path, "%s/%s.mustache", g->template_dir, name);
-        if ((text = read_file(buf_str(&path), len)) != NULL) {
+        if ((text = read_file_max(buf_str(&path), TMPL_SOURCE_MAX, len)) != NULL) {
             *origin = buf_steal(&path);
             return text;
         }
         if (errno != ENOENT) {
-            diag_set(d, EX_NOINPUT, "cannot read the template: %s", strerror(errno));
+            diag_set(d, EX_NOINPUT, "cannot read the template: %s", read_file_strerror(errno));
             diag_path(d, buf_str(&path));
             buf_fini(&path);
             return NULL;
@@ -423,13 +542,19 @@ scan_name(void *ctx, const struct tmpl_name *n)
     buf_fini(&full);
 }
 
+/*
+ * A placeholder: an empty string (truthy, as the real value would be) marked as slot
+ * slot * 2 + html.  tmpl_render_slots() records its offset instead of writing text, so
+ * nothing in a rendered text is ever read back as a placeholder (no byte of article text
+ * or template can forge one).
+ */
 static struct value *
 mark(int slot, bool html)
 {
-    char m[32];
+    struct value *v = value_new_str("");
 
-    snprintf(m, sizeof(m), "%c%d%c", MARK_OPEN, slot * 2 + (html ? 1 : 0), MARK_CLOSE);
-    return value_new_str(m);
+    v->slot = slot * 2 + (html ? 1 : 0) + 1;
+    return v;
 }
 
 static const char *
@@ -481,37 +606,73 @@ set_nobody(struct value *data)
     value_set(data, "unsubscribe_url", value_new(VALUE_NULL));
 }
 
-/* Cut rendered text at placeholders into segments appended to g->segs. */
+/* Cut rendered text at the recorded placeholders into segments appended to g->segs. */
 static size_t
-cut(struct digest *g, const struct buf *b, size_t *cap)
+cut(struct digest *g, const struct buf *b, const struct tmpl_slots *ts, size_t *cap)
 {
-    const char *p = buf_str(b), *end = p + b->len;
-    size_t n = 0;
+    const char *p = buf_str(b);
+    size_t n = 0, at = 0;
 
-    while (p < end) {
-        const char *m = memchr(p, MARK_OPEN, (size_t)(end - p)), *c;
-        long slot;
+    for (size_t i = 0; i <= ts->n; i++) {
+        size_t off = i < ts->n ? ts->v[i].off : b->len;
 
         if (*cap < g->ntext + g->nhtml + n + 2) {
             *cap = (*cap + 8) * 2;
             g->segs = xreallocarray(g->segs, *cap, sizeof(*g->segs));
         }
-        if (m == NULL) {
-            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ MIME_SHARED, p,
-                (size_t)(end - p) };
-            break;
-        }
-        if (m > p)
-            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ MIME_SHARED, p,
-                (size_t)(m - p) };
-        c = memchr(m, MARK_CLOSE, (size_t)(end - m));
-        slot = 0;
-        for (const char *q = m + 1; c != NULL && q < c; q++)
-            slot = slot * 10 + (*q - '0');
-        g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ (int)slot, NULL, 0 };
-        p = c ? c + 1 : end;
+        if (off > at)
+            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ MIME_SHARED, p + at,
+                off - at };
+        if (i < ts->n)
+            g->segs[g->ntext + g->nhtml + n++] = (struct mime_seg){ ts->v[i].slot, NULL, 0 };
+        at = off;
     }
     return n;
+}
+
+/*
+ * Article text comes from the web: control characters (C0 but TAB and LF, DEL, C1) are
+ * removed from every string of the template data where it is made (a CR or CRLF becomes
+ * LF).  They have no business in a newsletter, and mime.c refuses them in headers.
+ * Returns the number of characters removed.
+ */
+static size_t
+strip_controls(struct value *v)
+{
+    size_t removed = 0;
+
+    if (v == NULL)
+        return 0;
+    if (v->type == VALUE_STR && v->str != NULL) {
+        char *r = v->str, *w = v->str, *end = v->str + v->len;
+
+        while (r < end) {
+            unsigned char c = (unsigned char)*r;
+
+            if (c == '\r') {
+                *w++ = '\n';
+                r += r + 1 < end && r[1] == '\n' ? 2 : 1;
+                continue;
+            }
+            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+                r++;
+                removed++;
+                continue;
+            }
+            if (c == 0xc2 && r + 1 < end && (unsigned char)r[1] >= 0x80 &&
+                (unsigned char)r[1] <= 0x9f) {
+                r += 2;                     /* U+0080..U+009F */
+                removed++;
+                continue;
+            }
+            *w++ = *r++;
+        }
+        *w = '\0';
+        v->len = (size_t)(w - v->str);
+    }
+    for (size_t i = 0; i < v->n; i++)
+        removed += strip_controls(v->type == VALUE_LIST ? v->items[i] : v->pairs[i].val);
+    return removed;
 }
 
 /* ---- data ------------------------------------------------------------------------ */
@@ -529,11 +690,116 @@ is_web_url(const char *u)
 }
 
 /*
+ * Inline styles for what the Markdown (or allowed raw HTML) body holds, so that it fits a
+ * phone in clients that drop <style> (EMAIL-CHECKLIST C3 keeps <style> for resets):
+ * code blocks wrap instead of widening the card, long words and URLs break anywhere, and
+ * tables and images shrink to the column.  A style the element already has comes after
+ * ours, so it wins.  white-space: break-spaces where a client knows it (pre-wrap lets the
+ * spaces of an aligned table hang past the edge), pre-wrap elsewhere.
+ */
+#define MONO "font-family:Menlo,Consolas,'DejaVu Sans Mono',monospace;font-size:14px;"
+#define BREAK "overflow-wrap:anywhere;word-break:break-word;"
+static const struct {
+    const char *tag, *style;
+} body_styles[] = {
+    { "pre", "margin:0 0 16px 0;padding:12px;white-space:pre-wrap;white-space:break-spaces;"
+        BREAK
+        "background-color:#f3f4f6;border-radius:4px;" MONO "line-height:1.5;color:#1f2937;" },
+    { "code", MONO BREAK },
+    { "table", "width:100%;max-width:100%;border-collapse:collapse;" },
+    { "th", "padding:4px 6px;border:1px solid #d7dce3;text-align:left;vertical-align:top;"
+        BREAK },
+    { "td", "padding:4px 6px;border:1px solid #d7dce3;text-align:left;vertical-align:top;"
+        BREAK },
+    { "img", "max-width:100%;height:auto;border:0;" },
+};
+#undef MONO
+#undef BREAK
+
+/* At p (a '<'): a start tag of body_styles[]?  Adds it with our style and returns the
+   bytes consumed, or 0. */
+static size_t
+style_tag(struct buf *b, const char *p)
+{
+    for (size_t i = 0; i < sizeof(body_styles) / sizeof(body_styles[0]); i++) {
+        size_t tl = strlen(body_styles[i].tag);
+        const char *gt, *a;
+
+        if (ascii_strncasecmp(p + 1, body_styles[i].tag, tl) != 0 ||
+            (p[1 + tl] != ' ' && p[1 + tl] != '>' && p[1 + tl] != '/' && p[1 + tl] != '\n'))
+            continue;
+        if ((gt = strchr(p, '>')) == NULL)
+            return 0;
+        for (a = p + 1 + tl; a + 7 <= gt; a++)
+            if ((a[-1] == ' ' || a[-1] == '\n') && ascii_strncasecmp(a, "style=\"", 7) == 0)
+                break;
+        if (a + 7 <= gt) {                      /* style="ours;theirs" */
+            buf_add(b, p, (size_t)(a + 7 - p));
+            buf_adds(b, body_styles[i].style);
+            return (size_t)(a + 7 - p);
+        }
+        buf_add(b, p, 1 + tl);
+        buf_addf(b, " style=\"%s\"", body_styles[i].style);
+        return 1 + tl;
+    }
+    return 0;
+}
+
+/*
  * Make an article safe and fitting for an email: links and images only over http(s)
  * (EMAIL-CHECKLIST T-M2, C5), a relative image made absolute against newsletter.base_url
- * (or dropped: a mail client cannot load it), and the body's headings moved two levels
- * down so that they sit under the article's own <h2>.
+ * (or dropped: a mail client cannot load it), the body's headings moved two levels
+ * down so that they sit under the article's own <h2>, and inline styles (body_styles).
  */
+int
+digest_image_url(const struct config *c, const char *image, struct buf *out, const char **why)
+{
+    const char *base = c->newsletter.base_url;
+    size_t bl;
+    const char *rel = image;
+
+    if (is_web_url(image)) {
+        buf_adds(out, image);
+        return 0;
+    }
+    if (strstr(image, "://") != NULL || strncmp(image, "//", 2) == 0 ||
+        ascii_strncasecmp(image, "data:", 5) == 0 ||
+        ascii_strncasecmp(image, "javascript:", 11) == 0 || strchr(image, ':') != NULL) {
+        *why = "is not an http(s) URL nor a path; give an https:// URL";
+        return -1;
+    }
+    if (base == NULL) {
+        *why = "is a relative path and newsletter.base_url is not set; set it, or give an "
+            "https:// URL";
+        return -1;
+    }
+    bl = strlen(base);
+    while (rel[0] == '.' && rel[1] == '/')
+        rel += 2;
+    buf_add(out, base, bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl);
+    buf_addf(out, "/%s", rel[0] == '/' ? rel + 1 : rel);
+    return 0;
+}
+
+int
+digest_warn_image(const struct config *c, const struct article *a)
+{
+    struct buf u;
+    const char *why = NULL;
+    int rc = 0;
+
+    if (a->image == NULL)
+        return 0;
+    buf_init(&u, 0);
+    if (digest_image_url(c, a->image, &u, &why) == -1) {
+        /* article.h: single-line fields carry no control characters */
+        log_warnx("%s: image \"%s\" %s; the email leaves it out", a->path, a->image, why);
+        rc = 1;
+    }
+    buf_fini(&u);
+    return rc;
+}
+
 static void
 fix_article(struct value *a, const struct config *c)
 {
@@ -542,24 +808,15 @@ fix_article(struct value *a, const struct config *c)
     if (url != NULL && url->type == VALUE_STR && !is_web_url(url->str))
         value_set(a, "url", value_new(VALUE_NULL));
     if (img != NULL && img->type == VALUE_STR && !is_web_url(img->str)) {
-        const char *base = c->newsletter.base_url;
+        struct buf u;
+        const char *why;
 
-        if (base != NULL && strstr(img->str, "://") == NULL && strncmp(img->str, "//", 2) != 0 &&
-            ascii_strncasecmp(img->str, "data:", 5) != 0 &&
-            ascii_strncasecmp(img->str, "javascript:", 11) != 0) {
-            struct buf u;
-            size_t bl = strlen(base);
-            const char *rel = img->str;
-
-            while (rel[0] == '.' && rel[1] == '/')
-                rel += 2;
-            buf_init(&u, 0);
-            buf_add(&u, base, bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl);
-            buf_addf(&u, "/%s", rel[0] == '/' ? rel + 1 : rel);
+        buf_init(&u, 0);
+        if (digest_image_url(c, img->str, &u, &why) == 0)
             value_set(a, "image", value_new_str(buf_str(&u)));
-            buf_fini(&u);
-        } else
+        else    /* a mail client cannot load it (digest_warn_image() said so) */
             value_set(a, "image", value_new(VALUE_NULL));
+        buf_fini(&u);
     }
     body = value_get(a, "body_html");
     if (body != NULL && body->type == VALUE_STR) {
@@ -568,6 +825,23 @@ fix_article(struct value *a, const struct config *c)
 
         buf_init(&b, 0);
         while (*p) {
+            /* <a ...> without a style of its own gets the inline link style (issue 9) */
+            if (p[0] == '<' && (p[1] == 'a' || p[1] == 'A') && (p[2] == ' ' || p[2] == '>' ||
+                p[2] == '\n' || p[2] == '\t')) {
+                const char *gt = strchr(p, '>');
+                bool styled = false;
+
+                for (const char *q = p; gt != NULL && q + 6 < gt; q++)
+                    if (ascii_strncasecmp(q, " style=", 7) == 0 ||
+                        ascii_strncasecmp(q, "\nstyle=", 7) == 0)
+                        styled = true;
+                if (gt != NULL && !styled) {
+                    buf_add(&b, p, 2);
+                    buf_adds(&b, " style=\"" DIGEST_LINK_STYLE "\"");
+                    p += 2;
+                    continue;
+                }
+            }
             if (p[0] == '<' && (p[1] == 'h' || (p[1] == '/' && p[2] == 'h'))) {
                 const char *h = p[1] == '/' ? p + 2 : p + 1;
 
@@ -580,11 +854,155 @@ fix_article(struct value *a, const struct config *c)
                     continue;
                 }
             }
+            if (p[0] == '<') {
+                size_t used = style_tag(&b, p);
+
+                if (used > 0) {
+                    p += used;
+                    continue;
+                }
+            }
             buf_addc(&b, *p++);
         }
         value_set(a, "body_html", value_new_str(buf_str(&b)));
         buf_fini(&b);
     }
+}
+
+/*
+ * Writing direction (EMAIL-CHECKLIST X1, issue 9): a language tag whose primary subtag
+ * or script is written right to left gives "rtl".  BCP 47 / ISO 639 codes.
+ */
+static bool
+lang_is_rtl(const char *tag)
+{
+    static const char *const rtl[] = { "ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw",
+        "ji", "ks", "ku-arab", "mzn", "nqo", "pnb", "ps", "sd", "syr", "ug", "ur", "yi", NULL };
+    size_t pl = strcspn(tag, "-_");
+
+    for (size_t i = 0; rtl[i] != NULL; i++) {
+        size_t l = strlen(rtl[i]);
+
+        if (ascii_strncasecmp(tag, rtl[i], l) == 0 && (tag[l] == '\0' || tag[l] == '-' ||
+            tag[l] == '_') && (strchr(rtl[i], '-') != NULL || l == pl))
+            return true;
+    }
+    /* a script subtag: sr-Arab, pa-Arab, yi-Hebr... */
+    for (const char *p = tag; (p = strpbrk(p, "-_")) != NULL; p++)
+        if ((ascii_strncasecmp(p + 1, "arab", 4) == 0 || ascii_strncasecmp(p + 1, "hebr", 4) == 0
+            || ascii_strncasecmp(p + 1, "syrc", 4) == 0 || ascii_strncasecmp(p + 1, "thaa", 4) == 0)
+            && (p[5] == '\0' || p[5] == '-' || p[5] == '_'))
+            return true;
+    return false;
+}
+
+/* The direction of text by its first strongly directional character: 1 rtl, 0 ltr, -1
+   none (digits, punctuation, emoji only).  Unicode's bidi classes, roughly (UAX #9 P2). */
+static int
+text_dir(const char *s)
+{
+    size_t len;
+
+    for (const char *p = s; p != NULL && *p; p += len) {
+        unsigned c = decode(p, &len);
+
+        if ((c >= 0x590 && c <= 0x8ff) || (c >= 0xfb1d && c <= 0xfdff) ||
+            (c >= 0xfe70 && c <= 0xfefe) || (c >= 0x10800 && c <= 0x10fff) ||
+            (c >= 0x1e800 && c <= 0x1efff))
+            return 1;
+        if (IS_ALPHA(c) || (c >= 0xc0 && c < 0x2000 && c != 0xd7 && c != 0xf7) ||
+            (c >= 0x3040 && c < 0xd800) || (c >= 0xf900 && c < 0xfb1d) ||
+            (c >= 0x20000 && c < 0x30000))
+            return 0;
+        if (len == 0)
+            break;
+    }
+    return -1;
+}
+
+/* Month names by language (ISO 639-1), for dates that read naturally in the newsletter's
+   language; a language not here gets the ISO form. */
+static const struct {
+    const char *lang, *fmt;         /* fmt: %d day, %m month name, %y year, %n month number */
+    const char *months[12];
+} date_langs[] = {
+    { "en", "%d %m %y", { "January", "February", "March", "April", "May", "June", "July",
+        "August", "September", "October", "November", "December" } },
+    { "de", "%d. %m %y", { "Januar", "Februar", "M\xc3\xa4rz", "April", "Mai", "Juni", "Juli",
+        "August", "September", "Oktober", "November", "Dezember" } },
+    { "fr", "%d %m %y", { "janvier", "f\xc3\xa9vrier", "mars", "avril", "mai", "juin",
+        "juillet", "ao\xc3\xbbt", "septembre", "octobre", "novembre", "d\xc3\xa9" "cembre" } },
+    { "es", "%d de %m de %y", { "enero", "febrero", "marzo", "abril", "mayo", "junio",
+        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre" } },
+    { "it", "%d %m %y", { "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno",
+        "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre" } },
+    { "nl", "%d %m %y", { "januari", "februari", "maart", "april", "mei", "juni", "juli",
+        "augustus", "september", "oktober", "november", "december" } },
+    { "pt", "%d de %m de %y", { "janeiro", "fevereiro", "mar\xc3\xa7o", "abril", "maio",
+        "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro" } },
+    { "sv", "%d %m %y", { "januari", "februari", "mars", "april", "maj", "juni", "juli",
+        "augusti", "september", "oktober", "november", "december" } },
+    { "da", "%d. %m %y", { "januar", "februar", "marts", "april", "maj", "juni", "juli",
+        "august", "september", "oktober", "november", "december" } },
+    { "nb", "%d. %m %y", { "januar", "februar", "mars", "april", "mai", "juni", "juli",
+        "august", "september", "oktober", "november", "desember" } },
+    { "no", "%d. %m %y", { "januar", "februar", "mars", "april", "mai", "juni", "juli",
+        "august", "september", "oktober", "november", "desember" } },
+    { "pl", "%d %m %y", { "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca",
+        "lipca", "sierpnia", "wrze\xc5\x9bnia", "pa\xc5\xba" "dziernika", "listopada",
+        "grudnia" } },
+    { "ja", "%y\xe5\xb9\xb4%n\xe6\x9c\x88%d\xe6\x97\xa5", { NULL } },    /* 2026年11月24日 */
+    { "zh", "%y\xe5\xb9\xb4%n\xe6\x9c\x88%d\xe6\x97\xa5", { NULL } },
+    { "ko", "%y\xeb\x85\x84 %n\xec\x9b\x94 %d\xec\x9d\xbc", { NULL } },  /* 2026년 11월 24일 */
+};
+
+int
+digest_format_date(const char *iso, const char *lang, struct buf *out)
+{
+    long y, m, dd;
+    const char *fmt = NULL, *const *months = NULL;
+
+    if (iso == NULL || strlen(iso) < 10 || iso[4] != '-' || iso[7] != '-')
+        return -1;
+    y = (iso[0] - '0') * 1000L + (iso[1] - '0') * 100 + (iso[2] - '0') * 10 + (iso[3] - '0');
+    m = (iso[5] - '0') * 10L + (iso[6] - '0');
+    dd = (iso[8] - '0') * 10L + (iso[9] - '0');
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !(iso[i] >= '0' && iso[i] <= '9'))
+            return -1;
+    if (m < 1 || m > 12 || dd < 1 || dd > 31)
+        return -1;
+    for (size_t i = 0; lang != NULL && i < ARRAY_LEN(date_langs); i++)
+        if (ascii_strncasecmp(lang, date_langs[i].lang, 2) == 0 &&
+            (lang[2] == '\0' || lang[2] == '-' || lang[2] == '_')) {
+            fmt = date_langs[i].fmt;
+            months = date_langs[i].months;
+        }
+    if (fmt == NULL) {
+        buf_add(out, iso, 10);
+        return 0;
+    }
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%' || f[1] == '\0') {
+            buf_addc(out, *f);
+            continue;
+        }
+        switch (*++f) {
+        case 'd':
+            buf_addf(out, "%ld", dd);
+            break;
+        case 'n':
+            buf_addf(out, "%ld", m);
+            break;
+        case 'y':
+            buf_addf(out, "%ld", y);
+            break;
+        case 'm':
+            buf_adds(out, months[m - 1]);
+            break;
+        }
+    }
+    return 0;
 }
 
 static struct value *
@@ -598,6 +1016,7 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     struct tm tm;
     char date[64];
     struct buf w;
+    bool rtl;
 
     set_opt(nl, "name", c->newsletter.name);
     set_opt(nl, "from", c->newsletter.from);
@@ -606,16 +1025,21 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
     set_opt(nl, "reply_to", c->newsletter.reply_to);
     set_opt(nl, "base_url", c->newsletter.base_url);
     set_opt(nl, "language", c->newsletter.language ? c->newsletter.language : "en");
+    rtl = lang_is_rtl(c->newsletter.language ? c->newsletter.language : "en");
+    value_set_str(nl, "dir", rtl ? "rtl" : "ltr");
+    value_set_str(nl, "align", rtl ? "right" : "left");
     set_opt(nl, "postal_address", c->newsletter.postal_address);
     set_opt(nl, "list_id", c->newsletter.list_id);
     value_set(data, "newsletter", nl);
 
     gmtime_r(&t, &tm);
     value_set(is, "number", value_new_num((double)iss->number));
-    strftime(date, sizeof(date), "%e %B %Y", &tm);
-    value_set_str(is, "date", date[0] == ' ' ? date + 1 : date);
     strftime(date, sizeof(date), "%Y-%m-%d", &tm);
     value_set_str(is, "date_iso", date);
+    buf_init(&w, 0);
+    digest_format_date(date, c->newsletter.language ? c->newsletter.language : "en", &w);
+    value_set_str(is, "date", buf_str(&w));
+    buf_fini(&w);
     /* null, not "": an empty title must read as false in {{^issue.title}} */
     set_opt(is, "title", iss->title && *iss->title ? iss->title : NULL);
     set_opt(is, "intro", iss->intro);
@@ -630,6 +1054,41 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
         const char *sum = o->summaries && o->summaries[i] ? o->summaries[i] : arts[i]->summary;
 
         fix_article(a, o->cfg);
+        {
+            /* its own direction, from its text; the newsletter's when the text has none */
+            int dir = text_dir(arts[i]->title);
+
+            if (dir == -1)
+                dir = text_dir(sum);
+            if (dir == -1)
+                dir = text_dir(arts[i]->body_text);
+            value_set_str(a, "dir", dir == 1 || (dir == -1 && rtl) ? "rtl" : "ltr");
+        }
+        /* the image box: at most the column's 536 px, the height scaled with it; both or
+           neither (an image that does not load then leaves no blank box) */
+        if (arts[i]->image_width > 0 && arts[i]->image_height > 0) {
+            long iw = arts[i]->image_width, ih = arts[i]->image_height;
+
+            if (iw > DIGEST_IMAGE_PX) {
+                ih = (ih * DIGEST_IMAGE_PX + iw / 2) / iw;
+                iw = DIGEST_IMAGE_PX;
+            }
+            value_set(a, "image_width", value_new_num((double)iw));
+            value_set(a, "image_height", value_new_num((double)(ih > 0 ? ih : 1)));
+        } else {
+            value_set(a, "image_width", value_new(VALUE_NULL));
+            value_set(a, "image_height", value_new(VALUE_NULL));
+        }
+        /* one readable date in the newsletter's language; the printed form stays */
+        value_set(a, "date_printed", arts[i]->date ? value_new_str(arts[i]->date) :
+            value_new(VALUE_NULL));
+        buf_reset(&w);
+        if (digest_format_date(arts[i]->date_iso, c->newsletter.language ?
+            c->newsletter.language : "en", &w) == 0)
+            value_set_str(a, "date", buf_str(&w));
+        /* the source line is left out, not left empty, when there is nothing to put in */
+        value_set(a, "meta", value_new_bool(arts[i]->source != NULL ||
+            arts[i]->author != NULL || arts[i]->date != NULL));
         value_set(a, "number", value_new_num((double)(i + 1)));
         value_set(a, "first", value_new_bool(i == 0));
         value_set(a, "last", value_new_bool(i + 1 == n));
@@ -639,13 +1098,14 @@ build_data(const struct digest_opts *o, struct article *const *arts, size_t n,
             digest_wrap(&w, sum, DIGEST_WRAP);
         value_set(a, "summary_text", sum ? value_new_str(buf_str(&w)) : value_new(VALUE_NULL));
         buf_reset(&w);
-        digest_wrap(&w, arts[i]->body_text, DIGEST_WRAP);
+        digest_wrap_pre(&w, arts[i]->body_text, DIGEST_WRAP, arts[i]->body_html);
         value_set_str(a, "body_text", buf_str(&w));
         value_push(list, a);
     }
     buf_fini(&w);
     value_set(data, "articles", list);
     value_set(data, "article_count", value_new_num((double)n));
+    value_set(data, "toc", value_new_bool(n > 1));      /* "In this issue", for 2 or more */
     set_opt(data, "unsubscribe_mailto", c->newsletter.unsubscribe_mailto);
     return data;
 }
@@ -700,11 +1160,14 @@ one_line(const char *s)
 
 static int
 render(struct digest *g, const struct tmpl *t, const struct value *data, int flags,
-    struct buf *out, struct diag *d)
+    struct buf *out, struct tmpl_slots *ts, struct diag *d)
 {
     buf_init(out, DIGEST_OUT_MAX);
-    return tmpl_render(t, data, g->parts, flags, out, d);
+    return tmpl_render_slots(t, data, NULL, g->parts, flags, out, ts, d);
 }
+
+static int check_names(const struct tmpl *const *ts, size_t nt, struct tmpl_partials *parts,
+    struct diag *d);
 
 struct digest *
 digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
@@ -716,13 +1179,13 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     struct mime_field extra[1];
     struct scan sc = { g, false };
     const struct tmpl *t_pre;
-    struct buf pre, subj;
+    struct buf pre;
     size_t cap = 0;
     const char *dom;
 
     g->cfg = c;
     buf_init(&pre, 0);
-    buf_init(&subj, 0);
+    buf_init(&g->subj, 0);
     buf_init(&g->text, 0);
     buf_init(&g->html, 0);
     g->template_dir = o->template_dir ? xstrdup(o->template_dir) :
@@ -732,6 +1195,19 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
         strstr(c->newsletter.unsubscribe_url, "{{token}}") != NULL) {
         diag_set(d, EX_CONFIG, "newsletter.unsubscribe_url uses {{token}} but no secret is "
             "set; add newsletter.secret_file or newsletter.secret_env");
+        goto fail;
+    }
+    if (c->dkim.selector != NULL || c->dkim.domain != NULL || c->dkim.key_file != NULL) {
+        if ((g->dkim = dkim_new(c->dkim.domain, c->dkim.selector, c->dkim.key_file,
+            d)) == NULL)
+            goto fail;
+    }
+    g->campaign = o->campaign ? xstrdup(o->campaign) : NULL;
+    if (c->newsletter.verp && (g->secret == NULL || c->newsletter.bounce_to == NULL)) {
+        diag_set(d, EX_CONFIG, "newsletter.verp needs %s; add %s",
+            g->secret == NULL ? "a secret to sign its tokens" : "a bounce address",
+            g->secret == NULL ? "newsletter.secret_file or newsletter.secret_env" :
+            "newsletter.bounce_to: bounces@your.domain");
         goto fail;
     }
     g->parts = tmpl_partials_new(source, g);
@@ -744,13 +1220,35 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
         tmpl_names(g->t_text, g->parts, scan_name, &sc, d) == -1 ||
         tmpl_names(g->t_html, g->parts, scan_name, &sc, d) == -1)
         goto fail;
+    /* the names check of `gazette check --templates`, so that a typo stops compose, preview
+       and send instead of rendering as nothing (preview --data brings its own names) */
+    if (o->data == NULL) {
+        const struct tmpl *all[] = { g->t_subject, t_pre, g->t_text, g->t_html };
+
+        if (check_names(all, ARRAY_LEN(all), g->parts, d) != 0)
+            goto fail;
+    }
     g->personal = sc.personal;
     g->data = o->data != NULL && o->data->type == VALUE_MAP ? value_dup(o->data) :
         build_data(o, arts, n, iss);
+    if (o->data != NULL && o->data->type == VALUE_MAP) {
+        /* given data (preview --data) gets the same safety and link styles as articles */
+        struct value *list = value_get(g->data, "articles");
+
+        for (size_t i = 0; list != NULL && list->type == VALUE_LIST && i < list->n; i++)
+            if (list->items[i]->type == VALUE_MAP)
+                fix_article(list->items[i], c);
+    }
+    {
+        size_t removed = strip_controls(g->data);
+
+        if (removed > 0)
+            log_info("%zu control characters removed from the article text", removed);
+    }
 
     /* preheader: from the articles, the same for everyone */
     set_nobody(g->data);
-    if (render(g, t_pre, g->data, 0, &pre, d) == -1)
+    if (render(g, t_pre, g->data, 0, &pre, NULL, d) == -1)
         goto fail;
     {
         char *p = one_line(buf_str(&pre)), *q = cut_words(p, DIGEST_PREHEADER_MAX);
@@ -760,18 +1258,26 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
         free(q);
     }
     set_marks(g, g->data, false, NULL);
-    if (render(g, g->t_subject, g->data, 0, &subj, d) == -1)
+    if (render(g, g->t_subject, g->data, 0, &g->subj, &g->subj_slots, d) == -1)
         goto fail;
-    g->subject = one_line(buf_str(&subj));
-    g->subject_personal = strchr(g->subject, MARK_OPEN) != NULL;
+    g->subject = one_line(buf_str(&g->subj));
+    g->subject_personal = g->subj_slots.n > 0;
     if (!g->personal) {
-        if (render(g, g->t_text, g->data, 0, &g->text, d) == -1)
-            goto fail;
+        struct tmpl_slots ts = { NULL, 0, 0 };
+        int rc;
+
+        rc = render(g, g->t_text, g->data, 0, &g->text, &ts, d);
+        if (rc == 0)
+            g->ntext = cut(g, &g->text, &ts, &cap);
+        ts.n = 0;
         set_marks(g, g->data, true, NULL);
-        if (render(g, g->t_html, g->data, TMPL_ESCAPE_HTML, &g->html, d) == -1)
+        if (rc == 0)
+            rc = render(g, g->t_html, g->data, TMPL_ESCAPE_HTML, &g->html, &ts, d);
+        if (rc == 0)
+            g->nhtml = cut(g, &g->html, &ts, &cap);
+        free(ts.v);
+        if (rc == -1)
             goto fail;
-        g->ntext = cut(g, &g->text, &cap);
-        g->nhtml = cut(g, &g->html, &cap);
     } else {
         /* whole bodies per subscriber: slot 0 text, slot 1 html */
         g->segs = xcalloc(2, sizeof(*g->segs));
@@ -803,11 +1309,9 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     if ((g->mime = mime_digest_new(&mo, d)) == NULL)
         goto fail;
     buf_fini(&pre);
-    buf_fini(&subj);
     return g;
 fail:
     buf_fini(&pre);
-    buf_fini(&subj);
     digest_free(g);
     return NULL;
 }
@@ -818,6 +1322,7 @@ digest_free(struct digest *g)
     if (g == NULL)
         return;
     mime_digest_free(g->mime);
+    dkim_free(g->dkim);
     tmpl_partials_free(g->parts);
     value_free(g->data);
     for (size_t i = 0; i < g->nfields; i++)
@@ -826,7 +1331,10 @@ digest_free(struct digest *g)
     buf_fini(&g->text);
     buf_fini(&g->html);
     free(g->subject);
+    buf_fini(&g->subj);
+    free(g->subj_slots.v);
     free(g->template_dir);
+    free(g->campaign);
     if (g->secret != NULL) {
         explicit_bzero(g->secret, strlen(g->secret));
         free(g->secret);
@@ -854,7 +1362,16 @@ fill_slots(const struct digest *g, const struct subscriber *sub, const char *uns
 
         buf_init(raw, 0);
         buf_init(esc, 0);
-        if (i == SLOT_EMAIL)
+        if (sub == NULL) {              /* nobody: the value's name shows where it goes */
+            if (i == SLOT_EMAIL)
+                buf_adds(raw, "{{subscriber.email}}");
+            else if (i == SLOT_NAME)
+                buf_adds(raw, "{{subscriber.name}}");
+            else if (i == SLOT_UNSUB)
+                buf_adds(raw, "{{unsubscribe_url}}");
+            else
+                buf_addf(raw, "{{subscriber.fields.%s}}", g->fields[i - SLOT_FIELDS]);
+        } else if (i == SLOT_EMAIL)
             buf_adds(raw, sub->email);
         else if (i == SLOT_NAME)
             buf_adds(raw, sub->name);
@@ -878,23 +1395,38 @@ free_slots(struct slots *sl)
         buf_fini(&sl->b[i]);
 }
 
-/* Replace placeholders in s with slot values. */
+/* Append s[0..len) to out with the slot values at the recorded offsets. */
 static void
-expand(struct buf *out, const char *s, const struct slots *sl)
+fill(struct buf *out, const char *s, size_t len, const struct tmpl_slots *ts,
+    const struct slots *sl)
 {
-    while (*s) {
-        if (*s == MARK_OPEN) {
-            long slot = 0;
+    size_t at = 0;
 
-            for (s++; *s && *s != MARK_CLOSE; s++)
-                slot = slot * 10 + (*s - '0');
-            if (*s)
-                s++;
-            if ((size_t)slot < sl->n)
-                buf_add(out, sl->s[slot].p, sl->s[slot].len);
-        } else
-            buf_addc(out, *s++);
+    for (size_t i = 0; i < ts->n; i++) {
+        size_t off = ts->v[i].off;
+
+        buf_add(out, s + at, off - at);
+        at = off;
+        if ((size_t)ts->v[i].slot < sl->n)
+            buf_add(out, sl->s[ts->v[i].slot].p, sl->s[ts->v[i].slot].len);
     }
+    buf_add(out, s + at, len - at);
+}
+
+/* The subject with this subscriber's values, on one line. */
+static void
+fill_subject(struct buf *out, const struct buf *rendered, const struct tmpl_slots *ts,
+    const struct slots *sl)
+{
+    struct buf b;
+    char *one;
+
+    buf_init(&b, 0);
+    fill(&b, buf_str(rendered), rendered->len, ts, sl);
+    one = one_line(buf_str(&b));
+    buf_adds(out, one);
+    free(one);
+    buf_fini(&b);
 }
 
 /*
@@ -906,38 +1438,39 @@ static int
 render_personal(const struct digest *g, const struct subscriber *sub, const struct slots *sl,
     struct buf *subject, struct buf *text, struct buf *html, struct diag *d)
 {
-    struct value *root = value_dup(g->data);
+    struct value *top = value_new(VALUE_MAP);   /* the subscriber, above the shared data */
+    struct tmpl_slots ts = { NULL, 0, 0 };
     struct buf tmp;
     int rc = -1;
 
     buf_init(&tmp, DIGEST_OUT_MAX);
-    set_marks(g, root, false, sub);
+    set_marks(g, top, false, sub);
     if (subject != NULL) {
-        char *one;
-
-        if (tmpl_render(g->t_subject, root, g->parts, 0, &tmp, d) == -1)
+        if (tmpl_render_slots(g->t_subject, g->data, top, g->parts, 0, &tmp, &ts, d) == -1)
             goto out;
-        one = one_line(buf_str(&tmp));
-        expand(subject, one, sl);
-        free(one);
+        fill_subject(subject, &tmp, &ts, sl);
         buf_reset(&tmp);
+        ts.n = 0;
     }
     if (text != NULL) {
-        if (tmpl_render(g->t_text, root, g->parts, 0, &tmp, d) == -1)
+        if (tmpl_render_slots(g->t_text, g->data, top, g->parts, 0, &tmp, &ts, d) == -1)
             goto out;
-        expand(text, buf_str(&tmp), sl);
+        fill(text, buf_str(&tmp), tmp.len, &ts, sl);
         buf_reset(&tmp);
+        ts.n = 0;
     }
     if (html != NULL) {
-        set_marks(g, root, true, sub);
-        if (tmpl_render(g->t_html, root, g->parts, TMPL_ESCAPE_HTML, &tmp, d) == -1)
+        set_marks(g, top, true, sub);
+        if (tmpl_render_slots(g->t_html, g->data, top, g->parts, TMPL_ESCAPE_HTML, &tmp,
+            &ts, d) == -1)
             goto out;
-        expand(html, buf_str(&tmp), sl);
+        fill(html, buf_str(&tmp), tmp.len, &ts, sl);
     }
     rc = 0;
 out:
+    free(ts.v);
     buf_fini(&tmp);
-    value_free(root);
+    value_free(top);
     return rc;
 }
 
@@ -950,7 +1483,8 @@ digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *s
     int rc = 0;
 
     buf_init(&unsub, 0);
-    digest_unsubscribe_url(g, sub->addr, &unsub);
+    if (sub != NULL)
+        digest_unsubscribe_url(g, sub->addr, &unsub);
     fill_slots(g, sub, buf_str(&unsub), sl);
     buf_fini(&unsub);
     if (g->personal) {
@@ -959,14 +1493,17 @@ digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *s
         free(sl);
         return rc;
     }
-    expand(subject, g->subject, sl);
+    if (g->subject_personal)
+        fill_subject(subject, &g->subj, &g->subj_slots, sl);
+    else
+        buf_adds(subject, g->subject);
     for (size_t i = 0; i < g->ntext + g->nhtml; i++) {
         struct buf *out = i < g->ntext ? text : html;
         const struct mime_seg *s = &g->segs[i];
 
         if (s->slot == MIME_SHARED)
             buf_add(out, s->p, s->len);
-        else
+        else if ((size_t)s->slot < sl->n)
             buf_add(out, sl->s[s->slot].p, sl->s[s->slot].len);
     }
     free_slots(sl);
@@ -980,12 +1517,13 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
 {
     struct mime_personal p;
     struct slots *sl = NULL;
-    struct buf subj, unsub, text, html;
+    struct buf subj, unsub, text, html, mailto;
     struct mime_str whole[2];
     int rc = -1;
 
     buf_init(&subj, 0);
     buf_init(&unsub, 0);
+    buf_init(&mailto, 0);
     buf_init(&text, 0);
     buf_init(&html, 0);
     memset(&p, 0, sizeof(p));
@@ -995,6 +1533,11 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
     if (g->cfg->newsletter.unsubscribe_url != NULL)
         p.unsub_url = buf_str(&unsub);
     p.unsub_mailto = g->cfg->newsletter.unsubscribe_mailto;
+    /* with VERP, the mailto address carries the token too (unsubscribe+TOKEN@...), so
+       that `gazette inbox` knows who asked, even from another address */
+    if (p.unsub_mailto != NULL && g->cfg->newsletter.verp &&
+        digest_verp_address(g, p.unsub_mailto, sub->addr, &mailto) == 0)
+        p.unsub_mailto = buf_str(&mailto);
     sl = xmalloc(sizeof(*sl));
     fill_slots(g, sub, buf_str(&unsub), sl);
     if (g->personal) {
@@ -1009,11 +1552,22 @@ digest_message(const struct digest *g, const struct subscriber *sub, struct buf 
         p.slots = sl->s;
         p.nslots = sl->n;
         if (g->subject_personal) {
-            expand(&subj, g->subject, sl);
+            fill_subject(&subj, &g->subj, &g->subj_slots, sl);
             p.subject = buf_str(&subj);
         }
     }
-    rc = mime_message_write(g->mime, &p, out, d);
+    {
+        size_t start = out->len;
+
+        rc = mime_message_write(g->mime, &p, out, d);
+        /* signed where the bytes are made: every transport carries the same signature */
+        if (rc == 0 && g->dkim != NULL && dkim_sign(g->dkim, out, start, 0, d) == -1) {
+            out->len = start;
+            if (out->p != NULL)
+                out->p[start] = '\0';
+            rc = -1;
+        }
+    }
 out:
     if (sl != NULL) {
         free_slots(sl);
@@ -1021,6 +1575,7 @@ out:
     }
     buf_fini(&subj);
     buf_fini(&unsub);
+    buf_fini(&mailto);
     buf_fini(&text);
     buf_fini(&html);
     return rc;
@@ -1030,14 +1585,15 @@ out:
 
 /* The names the data has (docs/TEMPLATES.md), by context. */
 static const char *const root_names[] = { "newsletter", "issue", "articles", "article_count",
-    "subscriber", "unsubscribe_url", "unsubscribe_mailto", "preheader", NULL };
+    "subscriber", "unsubscribe_url", "unsubscribe_mailto", "preheader", "toc", NULL };
 static const char *const newsletter_names[] = { "name", "from", "from_name", "reply_to",
-    "base_url", "language", "postal_address", "list_id", NULL };
+    "base_url", "language", "postal_address", "list_id", "dir", "align", NULL };
 static const char *const issue_names[] = { "number", "date", "date_iso", "title", "intro",
     "intro_text", NULL };
 static const char *const article_names[] = { "number", "title", "url", "source", "author",
     "date", "date_iso", "summary", "summary_text", "body_html", "body_text", "links", "image",
-    "image_alt", "tags", "paragraphs", "first", "last", NULL };
+    "image_alt", "tags", "paragraphs", "first", "last", "dir", "date_printed", "meta",
+    "image_width", "image_height", NULL };
 static const char *const link_names[] = { "number", "url", "text", NULL };
 static const char *const subscriber_names[] = { "email", "name", "fields", NULL };
 
@@ -1188,6 +1744,43 @@ check_name(void *arg, const struct tmpl_name *n)
     snprintf(one.path, sizeof(one.path), "%s", n->origin ? n->origin : "?");
     c->fn(c->ctx, &one);
     c->problems++;
+}
+
+/* check_names(): the first problem into d, the others counted. */
+struct first_problem {
+    struct diag *d;
+    int n;
+};
+
+static void
+keep_first(void *ctx, const struct diag *problem)
+{
+    struct first_problem *f = ctx;
+
+    if (f->n++ == 0 && !diag_is_set(f->d)) {
+        diag_setat(f->d, problem->code, problem->line, problem->col, "%s", problem->msg);
+        diag_path(f->d, problem->path);
+    }
+}
+
+/* The names check over loaded templates: 0, or -1 with the first problem in d (EX_DATAERR). */
+static int
+check_names(const struct tmpl *const *ts, size_t nt, struct tmpl_partials *parts,
+    struct diag *d)
+{
+    struct first_problem f = { d, 0 };
+    struct check_ctx c = { keep_first, &f, 0 };
+
+    for (size_t i = 0; i < nt; i++)
+        if (tmpl_names(ts[i], parts, check_name, &c, d) == -1)
+            return -1;
+    if (c.problems > 1) {
+        size_t len = strlen(d->msg);
+
+        snprintf(d->msg + len, sizeof(d->msg) - len, " (and %d more problem%s; `gazette "
+            "check --templates` lists them all)", c.problems - 1, c.problems > 2 ? "s" : "");
+    }
+    return c.problems > 0 ? -1 : 0;
 }
 
 int

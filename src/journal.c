@@ -8,10 +8,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
@@ -66,6 +68,38 @@ struct journal {
 };
 
 static void *flush_loop(void *arg);
+
+long
+journal_sender(const char *dir, const char *campaign)
+{
+    struct buf path;
+    char text[32];
+    long pid = 0;
+    ssize_t n;
+    int fd;
+
+    buf_init(&path, 0);
+    buf_addf(&path, "%s/%s.lock", dir, campaign);
+    fd = open(buf_str(&path), O_RDONLY | O_CLOEXEC);
+    buf_fini(&path);
+    if (fd == -1)
+        return 0;
+    if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+        flock(fd, LOCK_UN);             /* nobody is sending it */
+        close(fd);
+        return 0;
+    }
+    if (errno == EWOULDBLOCK && (n = pread(fd, text, sizeof(text) - 1, 0)) > 0) {
+        text[n] = '\0';
+        while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+            text[--n] = '\0';
+        if (parse_long(text, 1, LONG_MAX, &pid) == -1)
+            pid = -1;
+    } else
+        pid = errno == EWOULDBLOCK ? -1 : 0;
+    close(fd);
+    return pid;
+}
 
 const char *
 journal_state_name(enum journal_state st)
@@ -296,6 +330,15 @@ open_common(const char *dir, const char *campaign, bool readonly, struct diag *d
                     "this one stops", campaign);
             }
             goto fail;
+        }
+        {
+            /* who holds it, for `gazette status` (journal_sender()) */
+            char pid[32];
+            int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+
+            if (ftruncate(j->lockfd, 0) == -1 || pwrite(j->lockfd, pid, (size_t)n, 0) != n) {
+                /* not fatal: status then shows no pid */
+            }
         }
         j->fd = open(j->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (j->fd == -1) {

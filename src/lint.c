@@ -72,9 +72,32 @@ contains(const char *hay, size_t n, const char *needle)
     return false;
 }
 
+/* s in the HTML, as the templates write it: & < > " ' escaped */
+static bool
+contains_escaped(const char *html, size_t hlen, const char *s)
+{
+    struct buf esc;
+    bool found;
+
+    buf_init(&esc, 0);
+    for (const char *c = s; *c; c++) {
+        switch (*c) {
+        case '&': buf_adds(&esc, "&amp;"); break;
+        case '<': buf_adds(&esc, "&lt;"); break;
+        case '>': buf_adds(&esc, "&gt;"); break;
+        case '"': buf_adds(&esc, "&quot;"); break;
+        case '\'': buf_adds(&esc, "&#39;"); break;
+        default: buf_addc(&esc, *c); break;
+        }
+    }
+    found = contains(html, hlen, s) || contains(html, hlen, buf_str(&esc));
+    buf_fini(&esc);
+    return found;
+}
+
 int
 lint_message(const char *html, size_t hlen, const char *text, size_t tlen,
-    const char *unsub, struct buf *report)
+    const char *unsub, const char *postal, struct buf *report)
 {
     const char *p = html, *end = html + hlen;
     int errors = 0;
@@ -116,6 +139,22 @@ lint_message(const char *html, size_t hlen, const char *text, size_t tlen,
             }
         }
         p = tend + 1;
+    }
+    if (postal == NULL || *postal == '\0') {
+        buf_adds(report, "error: no postal address; set newsletter.postal_address (bulk mail "
+            "must show the sender's postal address, CAN-SPAM)\n");
+        errors++;
+    } else {
+        if (!contains_escaped(html, hlen, postal)) {
+            buf_adds(report, "error: the HTML part does not show the postal address; use "
+                "{{newsletter.postal_address}} in the template\n");
+            errors++;
+        }
+        if (!contains(text, tlen, postal)) {
+            buf_adds(report, "error: the text part does not show the postal address; use "
+                "{{newsletter.postal_address}} in the template\n");
+            errors++;
+        }
     }
     if (unsub == NULL || *unsub == '\0') {
         buf_adds(report, "error: no unsubscribe link is configured; set "

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,8 @@ lock_path(const char *lockpath, int wait_ms, struct diag *d)
     int fd, waited = 0;
 
     fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd == -1 && errno == EACCES)    /* someone else's lock file: flock() needs no write */
+        fd = open(lockpath, O_RDONLY | O_CLOEXEC);
     if (fd == -1) {
         diag_set(d, EX_CANTCREAT, "cannot open lock file %s: %s", lockpath, strerror(errno));
         return -1;
@@ -58,6 +61,21 @@ lock_file(const char *path, int wait_ms, struct diag *d)
     lp = xmalloc(n);
     snprintf(lp, n, "%s/.%s.lock", dirname(c1), basename(c2));
     fd = lock_path(lp, wait_ms, d);
+    if (fd != -1) {
+        struct stat st, lst;
+
+        /* The lock belongs to whoever owns the file, with the file's read/write bits:
+           a lock root made with sudo stays usable by the service user.  Fails quietly
+           when we are neither root nor the lock's owner (then it is not ours to give). */
+        if (stat(path, &st) == 0 && fstat(fd, &lst) == 0 &&
+            (lst.st_uid != st.st_uid || lst.st_gid != st.st_gid) &&
+            fchown(fd, st.st_uid, st.st_gid) == -1) {
+            /* not fatal */
+        }
+        if (stat(path, &st) == 0 && fchmod(fd, (st.st_mode & 0666) | 0600) == -1) {
+            /* not fatal */
+        }
+    }
     free(lp);
     free(c1);
     free(c2);

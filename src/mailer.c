@@ -66,7 +66,27 @@ struct run {
     double t0;
     struct mailer_stats *st;
     int logfd;
+    size_t last_tenth;              /* progress_lines: tenths of the run reported */
+    double last_line;               /* progress_lines: when the last line was printed */
 };
+
+#define PROGRESS_EVERY 10.0         /* progress_lines: at least a line this often (s) */
+
+/* One progress line: done/total, percentage, sent, failed, rate, time left.  r->mu held. */
+static void
+progress_line(struct run *r, const char *lead, const char *tail)
+{
+    size_t sent = r->st->sent, fail = r->st->permfail + r->st->tempfail + r->st->uncertain;
+    size_t done = sent + fail, total = r->n;
+    double el = mono_now() - r->t0, rate = el > 0 ? (double)sent / el : 0.0;
+    double left = rate > 0 && total > done ? (double)(total - done) / rate : 0.0;
+
+    fprintf(stderr, "%sgazette: %s: %zu/%zu (%zu%%), %zu sent, %zu failed, %.1f msg/s, "
+        "about %.0f s left%s", lead, r->o->campaign, done, total, total ? done * 100 / total :
+        100, sent, fail, rate, left, tail);
+    fflush(stderr);
+    r->last_line = mono_now();
+}
 
 struct hook {
     struct journal *j;
@@ -138,9 +158,15 @@ log_summary(struct run *r)
     log_head(r, &b);
     buf_addf(&b, ", \"event\": \"summary\", \"total\": %zu, \"sent\": %zu, \"tempfail\": "
         "%zu, \"permfail\": %zu, \"uncertain\": %zu, \"retried\": %zu, \"slowdowns\": %zu, "
-        "\"stopped\": %s, \"seconds\": %.3f}\n", st->total, st->sent, st->tempfail,
+        "\"stopped\": %s, \"seconds\": %.3f, \"reason\": ", st->total, st->sent, st->tempfail,
         st->permfail, st->uncertain, st->retried, st->slowdowns,
         diag_is_set(&r->fatal) ? "true" : "false", st->seconds);
+    /* why the run stopped (TLS, login, connection), for monitoring; null when it did not */
+    if (diag_is_set(&r->fatal))
+        value_json_string(&b, r->fatal.msg, strlen(r->fatal.msg));
+    else
+        buf_adds(&b, "null");
+    buf_adds(&b, "}\n");
     if (write(r->logfd, buf_str(&b), b.len) != (ssize_t)b.len)
         log_warn("cannot write the log file");
     buf_fini(&b);
@@ -352,113 +378,144 @@ stop_run(struct run *r, const struct diag *d)
     pthread_mutex_unlock(&r->mu);
 }
 
-/* What to do with the result of one attempt. */
+double
+mailer_retry_delay(const struct config *cfg, enum transport_outcome outcome, int attempts,
+    double elapsed, double jit)
+{
+    double delay;
+
+    if (outcome != TRANSPORT_TEMPFAIL &&
+        !(outcome == TRANSPORT_UNCERTAIN && cfg->smtp.resend_uncertain))
+        return -1;
+    delay = cfg->smtp.retry_delay * pow(2, attempts - 1) * jit;
+    if (attempts >= cfg->smtp.max_attempts || elapsed + delay > (double)cfg->smtp.retry_max_time)
+        return -1;
+    return delay;
+}
+
+/* The journal's state and the log's event for an outcome. */
+static enum journal_state
+state_of(enum transport_outcome outcome, const char **event)
+{
+    switch (outcome) {
+    case TRANSPORT_SENT:
+        *event = "sent";
+        return JOURNAL_SENT;
+    case TRANSPORT_PERMFAIL:
+        *event = "permfail";
+        return JOURNAL_PERMFAIL;
+    case TRANSPORT_UNCERTAIN:
+        *event = "uncertain";
+        return JOURNAL_UNCERTAIN;
+    case TRANSPORT_FATAL:
+        *event = "fatal";
+        return JOURNAL_TEMPFAIL;
+    case TRANSPORT_TEMPFAIL:
+        break;
+    }
+    *event = "tempfail";
+    return JOURNAL_TEMPFAIL;
+}
+
+/*
+ * The attempt's record.  "sent" goes out with the next message's "start" (or the next
+ * batch): killed before that, the message is "uncertain", not lost.  A failure is written
+ * at once (and synced, with journal_sync: message): lost, it would leave its subscriber
+ * "uncertain", without a copy.
+ */
 static void
-settle(struct run *r, struct job *j, const struct transport_result *res)
+record(struct run *r, const struct job *j, enum journal_state js,
+    const struct transport_result *res)
 {
     struct journal *jn = r->o->journal;
-    enum journal_state js = JOURNAL_TEMPFAIL;
-    const char *event = "tempfail";
-    bool again = false;
-    int give_up = 0;                /* greetings missed in a row, when it is time to stop */
-    double delay = 0;
+    uint64_t seq;
 
-    j->attempts++;
-    switch (res->outcome) {
-    case TRANSPORT_SENT:
-        js = JOURNAL_SENT;
-        event = "sent";
-        break;
-    case TRANSPORT_PERMFAIL:
-        js = JOURNAL_PERMFAIL;
-        event = "permfail";
-        break;
-    case TRANSPORT_UNCERTAIN:
-        js = JOURNAL_UNCERTAIN;
-        event = "uncertain";
-        again = r->cfg->smtp.resend_uncertain;
-        break;
-    case TRANSPORT_TEMPFAIL:
-        again = true;
-        break;
-    case TRANSPORT_FATAL:
-        event = "fatal";
-        break;
+    if (jn == NULL)
+        return;
+    seq = journal_add(jn, j->s->addr, js, res->code, res->enhanced, res->text, res->latency);
+    if (js != JOURNAL_SENT) {
+        if (r->cfg->smtp.journal_sync == CONFIG_JSYNC_MESSAGE)
+            journal_sync(jn, seq, NULL);
+        else
+            journal_write(jn, seq, NULL);
     }
-    if (again) {
-        delay = r->cfg->smtp.retry_delay * pow(2, j->attempts - 1) * jitter();
-        if (j->attempts >= r->cfg->smtp.max_attempts ||
-            mono_now() + delay - r->t0 > (double)r->cfg->smtp.retry_max_time)
-            again = false;
-    }
-    if (jn != NULL) {
-        uint64_t seq = journal_add(jn, j->s->addr, js, res->code, res->enhanced, res->text,
-            res->latency);
+}
 
-        /* "sent" goes out with the next message's "start" (or the next batch): killed
-           before that, the message is "uncertain", not lost.  A failure is written at
-           once (and synced, with journal_sync: message): lost, it would leave its
-           subscriber "uncertain", without a copy. */
-        if (js != JOURNAL_SENT) {
-            if (r->cfg->smtp.journal_sync == CONFIG_JSYNC_MESSAGE)
-                journal_sync(jn, seq, NULL);
-            else
-                journal_write(jn, seq, NULL);
-        }
-    }
-    log_event(r, j->s, event, j->attempts, res);
-    if (res->outcome != TRANSPORT_SENT)
-        log_debug("%s: %s at %s: %d %s %s", j->s->addr, event, res->stage ? res->stage : "?",
-            res->code, res->enhanced, res->text);
-    pthread_mutex_lock(&r->mu);
-    if (again) {
+/* Count the outcome, or put the job back; under r->mu. */
+static void
+count_locked(struct run *r, struct job *j, const struct transport_result *res, double delay)
+{
+    if (delay >= 0) {
         requeue(r, j, mono_now() + delay);
         r->st->retried++;
-    } else {
-        switch (res->outcome) {
-        case TRANSPORT_SENT:
-            r->st->sent++;
-            break;
-        case TRANSPORT_PERMFAIL:
-            r->st->permfail++;
-            if (is_bad_mailbox(res)) {
-                r->st->bounced = xreallocarray(r->st->bounced, r->st->nbounced + 1,
-                    sizeof(char *));
-                r->st->bounced[r->st->nbounced++] = xstrdup(j->s->addr);
-            }
-            break;
-        case TRANSPORT_UNCERTAIN:
-            r->st->uncertain++;
-            break;
-        case TRANSPORT_TEMPFAIL:
-            r->st->tempfail++;
-            break;
-        case TRANSPORT_FATAL:
-            /* the message did not go: it stays due for the next run */
-            requeue(r, j, mono_now());
-            break;
+        return;
+    }
+    switch (res->outcome) {
+    case TRANSPORT_SENT:
+        r->st->sent++;
+        break;
+    case TRANSPORT_PERMFAIL:
+        r->st->permfail++;
+        if (is_bad_mailbox(res)) {
+            r->st->bounced = xreallocarray(r->st->bounced, r->st->nbounced + 1,
+                sizeof(char *));
+            r->st->bounced[r->st->nbounced++] = xstrdup(j->s->addr);
+        }
+        break;
+    case TRANSPORT_UNCERTAIN:
+        r->st->uncertain++;
+        break;
+    case TRANSPORT_TEMPFAIL:
+        r->st->tempfail++;
+        break;
+    case TRANSPORT_FATAL:
+        /* the message did not go: it stays due for the next run */
+        requeue(r, j, mono_now());
+        break;
+    }
+    if (r->o->progress_lines && r->n > 0) {
+        /* every tenth of the run, counted here so that no tenth is missed however fast
+           the run goes */
+        size_t done = r->st->sent + r->st->permfail + r->st->tempfail + r->st->uncertain;
+
+        if (done * 10 / r->n > r->last_tenth) {
+            r->last_tenth = done * 10 / r->n;
+            progress_line(r, "", "\n");
         }
     }
-    /*
-     * No greeting (a server that takes the connection, then hangs or drops it): a
-     * transport that connects in send() reports it per message.  As for a failed open
-     * (connect_worker()), stop when nothing will get through, rather than wait out
-     * smtp.timeout for every subscriber in turn.
-     */
+}
+
+/*
+ * No greeting (a server that takes the connection, then hangs or drops it): a transport
+ * that connects in send() reports it per message.  As for a failed open
+ * (connect_worker()), stop when nothing will get through, rather than wait out
+ * smtp.timeout for every subscriber in turn.  Returns the failures in a row when it is
+ * time to stop, else 0; under r->mu.
+ */
+static int
+greetings_locked(struct run *r, const struct transport_result *res)
+{
     if (res->outcome == TRANSPORT_TEMPFAIL && res->code == 0 && res->stage != NULL &&
         strcmp(res->stage, "connect") == 0) {
         if (++r->greet_failures >= r->cfg->smtp.max_attempts * (r->greeted_once ? 4 : 1))
-            give_up = r->greet_failures;
+            return r->greet_failures;
     } else if (res->stage == NULL || strcmp(res->stage, "connect") != 0) {
         r->greeted_once = true;
         r->greet_failures = 0;
     }
-    pthread_mutex_unlock(&r->mu);
+    return 0;
+}
+
+/* Pacing after an attempt, and stopping the run when nothing more can get through. */
+static void
+react(struct run *r, const struct transport_result *res, int give_up)
+{
     if (give_up) {
         struct diag d = DIAG_INIT;
 
         diag_set(&d, EX_TEMPFAIL, "%s: no greeting from the server, %d times in a row: %s",
-            r->cfg->smtp.url ? r->cfg->smtp.url : r->ops->name, give_up, res->text);
+            r->cfg->smtp.url ? r->cfg->smtp.url : config_transport_name(r->cfg), give_up,
+            res->text);
         stop_run(r, &d);
     }
     if (res->outcome == TRANSPORT_SENT)
@@ -473,10 +530,35 @@ settle(struct run *r, struct job *j, const struct transport_result *res)
         struct diag d = DIAG_INIT;
 
         diag_set(&d, fatal_code(res), "%s: stopped at %s: %s; every later message would "
-            "fail the same way", r->cfg->smtp.url ? r->cfg->smtp.url : r->ops->name,
+            "fail the same way", r->cfg->smtp.url ? r->cfg->smtp.url :
+            config_transport_name(r->cfg),
             res->stage ? res->stage : "?", res->text);
         stop_run(r, &d);
     }
+}
+
+/* What to do with the result of one attempt. */
+static void
+settle(struct run *r, struct job *j, const struct transport_result *res)
+{
+    const char *event;
+    enum journal_state js = state_of(res->outcome, &event);
+    double delay;
+    int give_up;
+
+    j->attempts++;
+    delay = mailer_retry_delay(r->cfg, res->outcome, j->attempts, mono_now() - r->t0,
+        jitter());
+    record(r, j, js, res);
+    log_event(r, j->s, event, j->attempts, res);
+    if (res->outcome != TRANSPORT_SENT)
+        log_debug("%s: %s at %s: %d %s %s", j->s->addr, event, res->stage ? res->stage : "?",
+            res->code, res->enhanced, res->text);
+    pthread_mutex_lock(&r->mu);
+    count_locked(r, j, res, delay);
+    give_up = greetings_locked(r, res);
+    pthread_mutex_unlock(&r->mu);
+    react(r, res, give_up);
 }
 
 /* ---- workers ---------------------------------------------------------------------- */
@@ -525,10 +607,11 @@ work(void *arg)
     struct worker *w = arg;
     struct run *r = w->r;
     struct transport *t = NULL;
-    struct buf msg;
+    struct buf msg, vfrom;
     struct job j;
 
     buf_init(&msg, MESSAGE_MAX);
+    buf_init(&vfrom, 0);
     while (take(r, w->id, &j)) {
         struct transport_result res;
         struct transport_msg m;
@@ -544,7 +627,7 @@ work(void *arg)
             memset(&res, 0, sizeof(res));
             res.outcome = TRANSPORT_PERMFAIL;
             res.stage = "compose";
-            memcpy(res.text, d.msg, sizeof(res.text) - 1);     /* cut to fit */
+            diag_message(&d, res.text, sizeof(res.text));
             j.attempts = r->cfg->smtp.max_attempts;
             settle(r, &j, &res);
             done(r);
@@ -554,6 +637,11 @@ work(void *arg)
             h.seq = journal_add(h.j, j.s->addr, JOURNAL_START, 0, NULL, NULL, 0);
         memset(&m, 0, sizeof(m));
         m.from = r->from;
+        /* VERP: this subscriber's signed return path (the campaign's token), so that a
+           bounce relayed back hours later still names both */
+        if (r->cfg->newsletter.verp &&
+            digest_verp_address(r->o->digest, r->from, j.s->addr, &vfrom) == 0)
+            m.from = buf_str(&vfrom);
         m.rcpt = j.s->addr;
         m.data = buf_str(&msg);
         m.len = msg.len;
@@ -584,6 +672,7 @@ work(void *arg)
     if (t != NULL)
         r->ops->close(t);
     buf_fini(&msg);
+    buf_fini(&vfrom);
     pthread_mutex_lock(&r->mu);
     r->running--;
     pthread_cond_broadcast(&r->cv);
@@ -594,16 +683,12 @@ work(void *arg)
 static void
 progress(struct run *r, bool final)
 {
-    size_t sent, fail, total = r->n;
-    double el = mono_now() - r->t0;
-
     pthread_mutex_lock(&r->mu);
-    sent = r->st->sent;
-    fail = r->st->permfail + r->st->tempfail + r->st->uncertain;
+    if (r->o->progress)
+        progress_line(r, "\r", final ? "   \n" : "   ");
+    else if (!final && mono_now() - r->last_line >= PROGRESS_EVERY)
+        progress_line(r, "", "\n");
     pthread_mutex_unlock(&r->mu);
-    fprintf(stderr, "\rgazette: %s: %zu/%zu sent, %zu failed, %.0f msg/s   %s",
-        r->o->campaign, sent, total, fail, el > 0 ? (double)sent / el : 0.0, final ? "\n" : "");
-    fflush(stderr);
 }
 
 int
@@ -653,6 +738,7 @@ mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, si
     pthread_mutex_init(&r.mu, NULL);
     pthread_cond_init(&r.cv, NULL);
     r.t0 = mono_now();
+    r.last_line = r.t0;
     w = xcalloc((size_t)nw, sizeof(*w));
     for (int i = 0; i < nw; i++) {
         w[i].r = &r;
@@ -665,7 +751,7 @@ mailer_run(const struct mailer_opts *o, const struct subscriber *const *subs, si
             break;
         }
     }
-    if (o->progress) {
+    if (o->progress || o->progress_lines) {
         pthread_mutex_lock(&r.mu);
         while (r.running > 0) {
             struct timespec ts;

@@ -30,6 +30,9 @@ static const struct command commands[] = {
     { "articles", cmd_articles, "show what gazette made of article files" },
     { "check", cmd_check, "validate the config and the subscriber list" },
     { "render", cmd_render, "render a Mustache template with YAML or JSON data" },
+    { "serve", cmd_serve, "unsubscribe and sign-up pages over HTTP (behind nginx/Caddy)" },
+    { "dkim", cmd_dkim, "make a DKIM signing key and print its DNS record" },
+    { "inbox", cmd_inbox, "bounces, complaints, mailed unsubscribes (Maildir, mbox, -)" },
 };
 
 static void

@@ -117,13 +117,15 @@ ctl_name(unsigned char c)
 
 /*
  * Check a header text value (no control bytes but TAB, valid UTF-8, not too long) and put
- * its normalised form into out: trimmed, each run of SP/TAB one SP.
+ * it into out unchanged (issue 9: nothing is normalised silently); a value of blanks only
+ * is empty.  Text whose blanks are not single spaces between words is written as
+ * encoded-words, which keep every blank (hw_words()).
  */
 static int
 norm_text(const char *field, const char *s, struct buf *out, struct diag *d)
 {
     size_t n = strlen(s);
-    bool blank = false;
+    bool blank = true;
 
     buf_reset(out);
     if (n > VALUE_MAX) {
@@ -144,20 +146,26 @@ norm_text(const char *field, const char *s, struct buf *out, struct diag *d)
         diag_set(d, EX_DATAERR, "%s is not valid UTF-8; header text must be UTF-8", field);
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-
-        if (c == ' ' || c == '\t') {
-            blank = true;
-            continue;
-        }
-        if ((blank && out->len > 0 && buf_addc(out, ' ') == -1) || buf_addc(out, c) == -1) {
-            diag_set(d, EX_DATAERR, "%s is too long", field);
-            return -1;
-        }
-        blank = false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t')
+            blank = false;
+    if (!blank && buf_add(out, s, n) == -1) {
+        diag_set(d, EX_DATAERR, "%s is too long", field);
+        return -1;
     }
     return 0;
+}
+
+/* Words separated by single spaces, none at either end, no TAB: safe to fold between. */
+static bool
+is_plain(const char *p, size_t n)
+{
+    if (n > 0 && (p[0] == ' ' || p[n - 1] == ' '))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\t' || (p[i] == ' ' && i + 1 < n && p[i + 1] == ' '))
+            return false;
+    return true;
 }
 
 /*
@@ -473,8 +481,9 @@ word_needs_ew(const struct hw *w, const char *p, size_t n, bool phrase, bool fir
 }
 
 /*
- * Normalised text p[0..n) (words separated by one SP) as words and encoded-word runs.
- * Consecutive words that need encoding form one run with their blanks inside.
+ * Text p[0..n) as words and encoded-word runs.  Consecutive words that need encoding form
+ * one run with their blanks inside.  Text that is not words separated by one SP (is_plain())
+ * is one run: folding and unfolding would not give its blanks back, encoded-words do.
  */
 static void
 hw_words(struct hw *w, const char *p, size_t n, bool phrase)
@@ -482,6 +491,10 @@ hw_words(struct hw *w, const char *p, size_t n, bool phrase)
     size_t i = 0;
     bool first = true;
 
+    if (!is_plain(p, n)) {
+        hw_ew_run(w, p, n, true);
+        return;
+    }
     while (i < n) {
         const char *sp = memchr(p + i, ' ', n - i);
         size_t e = sp ? (size_t)(sp - p) : n;
@@ -563,7 +576,7 @@ hw_phrase(struct hw *w, const char *p, size_t n)
     }
     /* RFC 5322 3.2.3: "Foo Bar, France" needs quotes; RFC 2047 5(3): no encoded-words in
      * quoted-strings, so a name with non-ASCII encodes its special-laden words instead */
-    if (ascii && specials && !has_ewmark(p, n) && hw_quoted(w, p, n))
+    if (ascii && specials && is_plain(p, n) && !has_ewmark(p, n) && hw_quoted(w, p, n))
         return;
     hw_words(w, p, n, true);
 }
@@ -996,9 +1009,7 @@ struct mime_digest {
     struct blob h_from;         /* From, Reply-To */
     struct blob h_subject;
     struct blob h_rest;         /* MIME-Version, List-Id, extra fields */
-    struct blob h_ctype;        /* multipart Content-Type and the blank line */
     char *domain;               /* Message-ID right side */
-    char boundary[MIME_BOUNDARY_MAX + 1];
     struct part text, html;
     bool has_html;
     size_t nslots;              /* 1 + the highest slot index used */
@@ -1029,7 +1040,6 @@ mime_digest_free(struct mime_digest *g)
     free(g->h_from.p);
     free(g->h_subject.p);
     free(g->h_rest.p);
-    free(g->h_ctype.p);
     free(g->domain);
     part_fini(&g->text);
     part_fini(&g->html);
@@ -1131,7 +1141,7 @@ mime_digest_new(const struct mime_digest_opts *o, struct diag *d)
     struct mime_digest *g = xcalloc(1, sizeof(*g));
     struct buf b, v;
     struct out w = { &b, false };
-    char hex[2 * BOUNDARY_RANDOM + 1], sh[256];
+    char sh[256];
     const char *dom;
 
     buf_init(&b, 0);
@@ -1195,12 +1205,6 @@ mime_digest_new(const struct mime_digest_opts *o, struct diag *d)
     }
     g->domain = xstrdup(dom);
 
-    /* RFC 2046 5.1.1: "=_" cannot occur in QP or base64 output, and 7bit parts holding it
-     * are sent as QP, so the boundary never occurs in the content */
-    if (random_hex(hex, BOUNDARY_RANDOM, d) == -1)
-        goto fail;
-    snprintf(g->boundary, sizeof(g->boundary), "=_gz%s", hex);
-
     if (part_init(&g->text, o->text, o->ntext, "text", &g->nslots, d) == -1)
         goto fail;
     g->text.ctype = "text/plain; charset=utf-8";
@@ -1209,9 +1213,6 @@ mime_digest_new(const struct mime_digest_opts *o, struct diag *d)
         if (part_init(&g->html, o->html, o->nhtml, "html", &g->nslots, d) == -1)
             goto fail;
         g->html.ctype = "text/html; charset=utf-8";
-        buf_addf(&b, "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n",
-            g->boundary);
-        blob_take(&g->h_ctype, &b);
     }
     buf_fini(&v);
     return g;
@@ -1448,17 +1449,26 @@ mime_message_write(const struct mime_digest *g, const struct mime_personal *p,
     }
 
     if (g->has_html) {
-        put(&o, g->h_ctype.p, g->h_ctype.len);
-        put_str(&o, "--");
-        put_str(&o, g->boundary);
+        char boundary[MIME_BOUNDARY_MAX + 1], bhex[2 * BOUNDARY_RANDOM + 1];
+
+        /* one boundary per message (issue 9): random, like the Message-ID.  RFC 2046
+         * 5.1.1: "=_" cannot occur in QP or base64 output, and 7bit parts holding it are
+         * sent as QP, so the boundary never occurs in the content */
+        if (random_hex(bhex, BOUNDARY_RANDOM, d) == -1)
+            goto out;
+        snprintf(boundary, sizeof(boundary), "=_gz%s", bhex);
+        put_str(&o, "Content-Type: multipart/alternative;\r\n boundary=\"");
+        put_str(&o, boundary);
+        put_str(&o, "\"\r\n\r\n--");
+        put_str(&o, boundary);
         put_str(&o, "\r\n");
         part_write(&o, &g->text, p, false);
         put_str(&o, "\r\n--");
-        put_str(&o, g->boundary);
+        put_str(&o, boundary);
         put_str(&o, "\r\n");
         part_write(&o, &g->html, p, false);
         put_str(&o, "\r\n--");
-        put_str(&o, g->boundary);
+        put_str(&o, boundary);
         put_str(&o, "--\r\n");
     } else {
         part_write(&o, &g->text, p, true);

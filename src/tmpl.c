@@ -5,7 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
-#include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -651,7 +651,14 @@ struct partial {
     struct tmpl *t;             /* NULL: there is no such partial */
 };
 
+/*
+ * The cache is shared by the mailer's worker threads: a digest that branches on a
+ * subscriber value renders per message on the workers, and a dynamic partial ({{>*name}})
+ * can only be loaded then, because its name comes from the data.  One mutex guards the
+ * list; a compiled partial never moves or changes once added, so it is used unlocked.
+ */
 struct tmpl_partials {
+    pthread_mutex_t lock;
     tmpl_source_fn fn;
     void *ctx;
     char **dirs;                /* tmpl_partials_new_dirs() */
@@ -665,6 +672,7 @@ tmpl_partials_new(tmpl_source_fn fn, void *ctx)
 {
     struct tmpl_partials *p = xcalloc(1, sizeof(*p));
 
+    pthread_mutex_init(&p->lock, NULL);
     p->fn = fn;
     p->ctx = ctx;
     return p;
@@ -694,12 +702,12 @@ dirs_source(void *ctx, const char *name, size_t *len, char **origin, struct diag
         char *path = xmalloc(n), *text;
 
         snprintf(path, n, "%s/%s.mustache", p->dirs[i], name);
-        if ((text = read_file(path, len)) != NULL) {
+        if ((text = read_file_max(path, TMPL_SOURCE_MAX, len)) != NULL) {
             *origin = path;
             return text;
         }
         if (errno != ENOENT && errno != ENOTDIR) {
-            diag_set(d, EX_NOINPUT, "cannot read template: %s", strerror(errno));
+            diag_set(d, EX_NOINPUT, "cannot read template: %s", read_file_strerror(errno));
             diag_path(d, path);
             free(path);
             return NULL;
@@ -735,18 +743,17 @@ tmpl_partials_free(struct tmpl_partials *p)
         free(p->dirs[i]);
     free(p->dirs);
     free(p->v);
+    pthread_mutex_destroy(&p->lock);
     free(p);
 }
 
 static const struct tmpl *
-partials_find(struct tmpl_partials *p, const char *name, size_t n, struct diag *d)
+partials_find_locked(struct tmpl_partials *p, const char *name, size_t n, struct diag *d)
 {
     struct tmpl *t = NULL;
     char *key, *text, *origin = NULL;
     size_t len = 0;
 
-    if (p == NULL || memchr(name, '\0', n) != NULL)
-        return NULL;
     for (size_t i = 0; i < p->n; i++)
         if (strncmp(p->v[i].name, name, n) == 0 && p->v[i].name[n] == '\0')
             return p->v[i].t;
@@ -771,6 +778,19 @@ fail:
     free(text);
     free(origin);
     return NULL;
+}
+
+static const struct tmpl *
+partials_find(struct tmpl_partials *p, const char *name, size_t n, struct diag *d)
+{
+    const struct tmpl *t;
+
+    if (p == NULL || memchr(name, '\0', n) != NULL)
+        return NULL;
+    pthread_mutex_lock(&p->lock);
+    t = partials_find_locked(p, name, n, d);
+    pthread_mutex_unlock(&p->lock);
+    return t;
 }
 
 const struct tmpl *
@@ -812,6 +832,7 @@ struct render {
     unsigned long steps;
     char *ind;                  /* the indentation stack */
     size_t indlen, indcap;
+    struct tmpl_slots *slots;   /* tmpl_render_slots(): where placeholders go */
 };
 
 static int render_nodes(struct render *r, const struct tmpl *t, size_t i, size_t end,
@@ -880,21 +901,6 @@ put_html(struct render *r, const char *s, size_t n)
     return put(r, s + run, n - run);
 }
 
-/* Integers as integers; others in the shortest %g form that reads back the same. */
-static void
-num_text(double x, char *tmp, size_t size)
-{
-    if (x == floor(x) && fabs(x) < 9007199254740992.0) {    /* 2^53: exact integers */
-        snprintf(tmp, size, "%.0f", x);
-        return;
-    }
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, size, "%.*g", prec, x);
-        if (strtod(tmp, NULL) == x)
-            break;
-    }
-}
-
 /* The text of a scalar (missing and null: ""); -1 for lists and maps. */
 static int
 value_text(const struct value *v, char *tmp, size_t size, const char **s, size_t *n)
@@ -910,7 +916,7 @@ value_text(const struct value *v, char *tmp, size_t size, const char **s, size_t
         *s = v->b ? "true" : "false";
         break;
     case VALUE_NUM:
-        num_text(v->num, tmp, size);
+        value_num_text(v->num, tmp, size);
         *s = tmp;
         break;
     case VALUE_STR:
@@ -970,6 +976,16 @@ render_var(struct render *r, const struct tmpl *t, const struct node *nd, const 
     size_t n;
     int q = nd->n > NAME_QUOTE ? NAME_QUOTE : (int)nd->n;
 
+    if (v != NULL && v->slot > 0 && r->slots != NULL) {
+        struct tmpl_slots *ts = r->slots;
+
+        if (ts->n == ts->cap) {
+            ts->cap = ts->cap ? ts->cap * 2 : 16;
+            ts->v = xreallocarray(ts->v, ts->cap, sizeof(*ts->v));
+        }
+        ts->v[ts->n++] = (struct tmpl_slot){ r->out->len, v->slot - 1 };
+        return 0;
+    }
     if (value_text(v, tmp, sizeof(tmp), &s, &n) == -1) {
         render_error(r, t, nd, "\"%.*s\" is a %s, not text; go through it with "
             "{{#%.*s}}...{{/%.*s}}", q, nd->s, value_type_name(v->type), q, nd->s, q, nd->s);
@@ -1178,10 +1194,25 @@ int
 tmpl_render(const struct tmpl *t, const struct value *data, struct tmpl_partials *p,
     int flags, struct buf *out, struct diag *d)
 {
-    struct render r = { .parts = p, .flags = flags, .out = out, .d = d };
-    struct ctx root = { data, NULL };
+    return tmpl_render_slots(t, data, NULL, p, flags, out, NULL, d);
+}
+
+int
+tmpl_render_over(const struct tmpl *t, const struct value *data, const struct value *top,
+    struct tmpl_partials *p, int flags, struct buf *out, struct diag *d)
+{
+    return tmpl_render_slots(t, data, top, p, flags, out, NULL, d);
+}
+
+int
+tmpl_render_slots(const struct tmpl *t, const struct value *data, const struct value *top,
+    struct tmpl_partials *p, int flags, struct buf *out, struct tmpl_slots *slots,
+    struct diag *d)
+{
+    struct render r = { .parts = p, .flags = flags, .out = out, .d = d, .slots = slots };
+    struct ctx root = { data, NULL }, over = { top, &root };
     struct lines ln = { 0, 0, false };
-    int rc = render_nodes(&r, t, 0, t->n, &root, NULL, &ln);
+    int rc = render_nodes(&r, t, 0, t->n, top != NULL ? &over : &root, NULL, &ln);
 
     free(r.ind);
     return rc;

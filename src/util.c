@@ -252,29 +252,45 @@ mkdir_p(const char *dir, unsigned mode, const char **failed)
     return 0;
 }
 
+/*
+ * fstat first: only a regular file is read (a FIFO would block for ever, /dev/zero would
+ * never end), and the open itself is non-blocking so that opening a FIFO cannot hang.
+ * The size is a hint: the file may grow while we read, so the cap is enforced on what is
+ * read, one byte past max at most.
+ */
 char *
-read_file(const char *path, size_t *lenp)
+read_file_max(const char *path, size_t max, size_t *lenp)
 {
     struct stat st;
     char *p = NULL;
     size_t cap, len = 0;
     int fd, saved;
 
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
         return NULL;
     if (fstat(fd, &st) == -1)
         goto fail;
-    if (S_ISDIR(st.st_mode)) {
-        errno = EISDIR;
+    if (!S_ISREG(st.st_mode)) {
+        errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
         goto fail;
     }
-    cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+    if ((uintmax_t)st.st_size > max) {
+        errno = EFBIG;
+        goto fail;
+    }
+    cap = st.st_size > 0 ? (size_t)st.st_size + 2 : 4096;
+    if (cap > max + 2)
+        cap = max + 2;
     p = xmalloc(cap);
     for (;;) {
         ssize_t r;
 
+        if (len > max) {
+            errno = EFBIG;
+            goto fail;
+        }
         if (len + 1 >= cap) {
-            cap *= 2;
+            cap = cap > (max + 2) / 2 ? max + 2 : cap * 2;
             p = xreallocarray(p, cap, 1);
         }
         r = read(fd, p + len, cap - len - 1);
@@ -298,4 +314,59 @@ fail:
     close(fd);
     errno = saved;
     return NULL;
+}
+
+size_t
+utf8_space_len(const unsigned char *s, size_t n)
+{
+    if (n >= 2 && s[0] == 0xc2 && s[1] == 0xa0)
+        return 2;                                       /* U+00A0 */
+    if (n >= 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] >= 0x80 && s[2] <= 0x8a))
+        return 3;                                       /* U+2000..U+200A */
+    if (n >= 3 && s[0] == 0xe2 && s[1] == 0x80 && s[2] == 0xaf)
+        return 3;                                       /* U+202F */
+    if (n >= 3 && s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)
+        return 3;                                       /* U+3000 */
+    return 0;
+}
+
+char *
+read_file(const char *path, size_t *lenp)
+{
+    return read_file_max(path, READ_FILE_MAX, lenp);
+}
+
+const char *
+read_file_strerror(int err)
+{
+    if (err == EINVAL)
+        return "not a regular file";
+    if (err == EFBIG)
+        return "the file is larger than gazette reads";
+    return strerror(err);
+}
+
+size_t
+utf8_fold_char(const unsigned char *s, size_t n, size_t *len, unsigned char out[2])
+{
+    if (s[0] < 0x80 || n < 2) {
+        *len = 1;
+        out[0] = (unsigned char)TO_LOWER(s[0]);
+        return 1;
+    }
+    *len = 2;
+    out[0] = s[0];
+    out[1] = s[1];
+    if (s[0] == 0xc3 && s[1] >= 0x80 && s[1] <= 0x9e && s[1] != 0x97) {
+        out[1] = (unsigned char)(s[1] + 0x20);
+    } else if (s[0] == 0xd0 && s[1] >= 0x90 && s[1] <= 0x9f) {
+        out[1] = (unsigned char)(s[1] + 0x20);
+    } else if (s[0] == 0xd0 && s[1] >= 0xa0 && s[1] <= 0xaf) {
+        out[0] = 0xd1;
+        out[1] = (unsigned char)(s[1] - 0x20);
+    } else if (s[0] == 0xd0 && s[1] >= 0x80 && s[1] <= 0x8f) {
+        out[0] = 0xd1;
+        out[1] = (unsigned char)(s[1] + 0x10);
+    }
+    return 2;
 }

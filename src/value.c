@@ -145,6 +145,7 @@ value_dup(const struct value *v)
     c->col = v->col;
     c->b = v->b;
     c->num = v->num;
+    c->slot = v->slot;
     if (v->str != NULL) {
         c->str = xstrndup(v->str, v->len);
         c->len = v->len;
@@ -421,10 +422,10 @@ value_load(const char *path, struct diag *d)
 {
     struct value *v;
     size_t len;
-    char *text = read_file(path, &len);
+    char *text = read_file_max(path, VALUE_FILE_MAX, &len);
 
     if (text == NULL) {
-        diag_set(d, EX_NOINPUT, "cannot read: %s", strerror(errno));
+        diag_set(d, EX_NOINPUT, "cannot read: %s", read_file_strerror(errno));
         diag_path(d, path);
         return NULL;
     }
@@ -526,9 +527,30 @@ value_json_string(struct buf *out, const char *s, size_t n)
     buf_addc(out, '"');
 }
 
+/* Integers as integers; others in the shortest %g form that reads back the same. */
+void
+value_num_text(double x, char *tmp, size_t size)
+{
+    if (!isfinite(x)) {
+        snprintf(tmp, size, "%s", isnan(x) ? "nan" : x > 0 ? "inf" : "-inf");
+        return;
+    }
+    if (x == floor(x) && fabs(x) < 9007199254740992.0) {    /* 2^53: exact integers */
+        snprintf(tmp, size, "%.0f", x);
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(tmp, size, "%.*g", prec, x);
+        if (strtod(tmp, NULL) == x)
+            break;
+    }
+}
+
 void
 value_write_json(struct buf *out, const struct value *v)
 {
+    char num[40];
+
     switch (v->type) {
     case VALUE_NULL:
         buf_adds(out, "null");
@@ -537,7 +559,13 @@ value_write_json(struct buf *out, const struct value *v)
         buf_adds(out, v->b ? "true" : "false");
         break;
     case VALUE_NUM:
-        buf_addf(out, "%.15g", v->num);
+        /* JSON has no infinity or NaN (RFC 8259 6): null, as JavaScript writes them */
+        if (!isfinite(v->num)) {
+            buf_adds(out, "null");
+            break;
+        }
+        value_num_text(v->num, num, sizeof(num));
+        buf_adds(out, num);
         break;
     case VALUE_STR:
         value_json_string(out, v->str, v->len);

@@ -48,3 +48,15 @@ expect_out() {
 free_port() {
     "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+# puppeteer_core: puppeteer-core (for headless Chromium tests) in $TOP/build/npm, installed
+# from npm on first use; 1 when it cannot be had (no node, no chromium, no registry)
+puppeteer_core() {
+    NPM_DIR="$TOP/build/npm"
+    export NPM_DIR
+    command -v node >/dev/null 2>&1 && [ -x /usr/bin/chromium ] || return 1
+    [ -d "$NPM_DIR/node_modules/puppeteer-core" ] && return 0
+    mkdir -p "$NPM_DIR"
+    (cd "$NPM_DIR" && timeout 300 npm install --no-audit --no-fund --silent \
+        puppeteer-core@23 >/dev/null 2>&1)
+}

@@ -16,6 +16,7 @@
 #include "article.h"
 #include "atomic.h"
 #include "buf.h"
+#include "campaign.h"
 #include "cli.h"
 #include "cmd.h"
 #include "config.h"
@@ -24,27 +25,36 @@
 #include "issue.h"
 #include "lint.h"
 #include "log.h"
+#include "serve.h"
 #include "subs.h"
 #include "util.h"
 #include "value.h"
 
 static const char compose_usage[] =
-    "usage: gazette compose [ARTICLE|FOLDER...] [--issue FILE] [--since YYYY-MM-DD]\n"
+    "usage: gazette compose [ARTICLE|FOLDER...] [--issue FILE] [--all] [--since YYYY-MM-DD]\n"
     "                       [--tag T] [--limit N] [--keep-going] [--templates DIR] --out DIR\n"
     "\n"
-    "Writes DIR/digest.html, DIR/digest.txt and DIR/sample.eml (the message for the first\n"
-    "active subscriber).  Without articles or --issue, reads paths.articles.\n";
+    "Writes DIR/digest.html and DIR/digest.txt, the same for every subscriber (personal\n"
+    "values shown as {{subscriber.email}}, {{unsubscribe_url}}), and DIR/sample.eml, the\n"
+    "message for an example address (reader@example.org); `gazette preview` shows a real\n"
+    "subscriber's.  Without articles or --issue: what `gazette send` would send now (an\n"
+    "unfinished campaign, else the next issue from the new articles); --all: every article\n"
+    "in paths.articles.\n";
 
 static const char preview_usage[] =
-    "usage: gazette preview [--subscriber EMAIL] [ARTICLE|FOLDER...] [--issue FILE]\n"
+    "usage: gazette preview [--subscriber EMAIL] [ARTICLE|FOLDER...] [--issue FILE] [--all]\n"
     "                       [--data FILE.yaml]\n"
     "                       [--since D] [--tag T] [--limit N] [--keep-going]\n"
-    "                       [--templates DIR] --out DIR\n"
+    "                       [--templates DIR] --out DIR | --serve [--port N]\n"
     "\n"
     "Writes the exact message EMAIL (default: the first active subscriber) would get as\n"
     "DIR/message.eml, with its parts as DIR/message.html and DIR/message.txt, and prints\n"
     "a lint report: an HTML part past Gmail's clipping size, images without alt text,\n"
-    "links that are not absolute, a missing unsubscribe link.  Exit 65 if it found errors.\n";
+    "links that are not absolute, a missing unsubscribe link.  Exit 65 if it found errors.\n"
+    "With --serve, shows it instead on http://127.0.0.1:N/ (default 8026): HTML at 600 and\n"
+    "375 px, text, source, the lint report, a subscriber picker and dark mode; the page\n"
+    "reloads itself when a template, an article, the issue, the list or the config changes.\n"
+    "Without articles or --issue: what `gazette send` would send now; --all: every article.\n";
 
 struct job {
     struct cli *c;
@@ -56,7 +66,27 @@ struct job {
     const char *subscriber;
     const char *templates;
     struct value *data;         /* preview --data */
+    bool serve;                 /* preview --serve */
+    long port;
+    struct diag *err;           /* set: errors go here instead of stderr (the live page) */
+    const char *issue_path;
+    char **paths;               /* article files and folders given */
+    size_t npaths;
 };
+
+#define PREVIEW_PORT 8026
+#define PREVIEW_PICKER_MAX 500      /* subscribers offered in the picker */
+
+/* An error: into the live page's diag when serving, else printed. */
+static int
+fail(struct job *j, const struct diag *d)
+{
+    if (j->err != NULL) {
+        *j->err = *d;
+        return d->code != 0 ? d->code : EX_SOFTWARE;
+    }
+    return cli_fail(d);
+}
 
 static int
 write_file(const char *dir, const char *name, const struct buf *b, struct diag *d)
@@ -69,6 +99,17 @@ write_file(const char *dir, const char *name, const struct buf *b, struct diag *
     rc = atomic_replace(buf_str(&path), buf_str(b), b->len, d);
     buf_fini(&path);
     return rc;
+}
+
+/* An example subscriber, nobody on the list (compose's sample.eml). */
+static const struct subscriber *
+example_subscriber(struct subscriber *tmp)
+{
+    memset(tmp, 0, sizeof(*tmp));
+    tmp->email = tmp->addr = "reader@example.org";
+    tmp->name = "Sample Reader";
+    tmp->subscribed_at = "";
+    return tmp;
 }
 
 /* A stand-in subscriber when the list has no active one. */
@@ -98,23 +139,30 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         { "out", required_argument, NULL, 'o' },
         { "subscriber", required_argument, NULL, 'S' },
         { "data", required_argument, NULL, 'D' },
+        { "serve", no_argument, NULL, 'E' },
+        { "port", required_argument, NULL, 'P' },
+        { "all", no_argument, NULL, 'a' },
         { "help", no_argument, NULL, 'h' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
         { NULL, 0, NULL, 0 },
     };
-    struct issue_select sel = { NULL, NULL, 0, false, NULL, NULL };
+    struct issue_select sel = { .limit = 0 };
     struct article_opts ao;
     struct digest_opts dop;
     struct diag d = DIAG_INIT;
     const char *issue_path = NULL, *data_path = NULL;
+    bool all = false;
     time_t day;
     long l;
     int ch;
 
     optind = 0;
-    while ((ch = getopt_long(argc, argv, "i:s:t:l:kT:o:S:D:hvq", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "i:s:t:l:kT:o:S:D:ahvq", opts, NULL)) != -1) {
         switch (ch) {
+        case 'a':
+            all = true;
+            break;
         case 'i':
             issue_path = optarg;
             break;
@@ -151,35 +199,53 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
                 return cli_usage(cmd, "--data is for preview");
             data_path = optarg;
             break;
+        case 'E':
+        case 'P':
+            if (strcmp(cmd, "preview") != 0)
+                return cli_usage(cmd, "--serve and --port are for preview");
+            j->serve = true;
+            if (ch == 'P' && parse_long(optarg, 1, 65535, &j->port) == -1)
+                return cli_usage(cmd, "--port takes a number from 1 to 65535");
+            break;
         case 'h':
             fputs(usage, stdout);
             return -2;
         case 'v':
         case 'q':
-            cli_verbosity(ch);
+            if (j->err == NULL)         /* once, not again on each live render */
+                cli_verbosity(ch);
             break;
         default:
             return cli_usage(cmd, "bad option");
         }
     }
-    if (j->out == NULL)
+    if (j->out == NULL && !j->serve)
         return cli_usage(cmd, "--out DIR is required");
+    if (j->out != NULL && j->serve)
+        return cli_usage(cmd, "give --out or --serve, not both");
+    j->issue_path = issue_path;
+    j->paths = argv + optind;
+    j->npaths = (size_t)(argc - optind);
     if (issue_path != NULL && optind < argc)
         return cli_usage(cmd, "give --issue or articles, not both");
+    if (all && (issue_path != NULL || optind < argc || data_path != NULL))
+        return cli_usage(cmd, "--all is for paths.articles, without --issue or articles");
     if (cli_config(j->c, &d) == -1)
-        return cli_fail(&d);
+        return fail(j, &d);
     memset(&ao, 0, sizeof(ao));
     ao.allow_html = j->c->cfg->compose.allow_html;
+    sel.oldest_first = j->c->cfg->compose.order == CONFIG_ORDER_OLDEST;
     ao.drop_patterns = (const char *const *)j->c->cfg->compose.drop_patterns;
     ao.ndrop = j->c->cfg->compose.ndrop;
+    sel.articles_dir = j->c->cfg->paths.articles;      /* url: entries are fetched there */
     if (data_path != NULL) {
         if ((j->data = value_load(data_path, &d)) == NULL)
-            return cli_fail(&d);
+            return fail(j, &d);
         if (j->data->type != VALUE_MAP) {
             diag_setat(&d, EX_DATAERR, j->data->line, j->data->col, "template data must be "
                 "a map (see docs/TEMPLATES.md)");
             diag_path(&d, data_path);
-            return cli_fail(&d);
+            return fail(j, &d);
         }
         j->issue = xcalloc(1, sizeof(*j->issue));   /* the articles come from the data */
         j->issue->info.number = 1;
@@ -187,25 +253,52 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         j->issue = issue_load(issue_path, &ao, &sel, &d);
     else if (optind < argc)
         j->issue = issue_from_paths(argv + optind, (size_t)(argc - optind), &ao, &sel, &d);
-    else {
+    else if (all) {
         char *dir = j->c->cfg->paths.articles;
 
         j->issue = issue_from_paths(&dir, 1, &ao, &sel, &d);
+    } else {
+        /* what cron would send now (issue 14 item 7): the same choice as `gazette send` */
+        char *id = NULL, *manifest;
+
+        if (send_pick_next(j->c, &sel, &id, &j->issue, &d) == -1)
+            return cli_fail(&d);
+        if (j->issue == NULL && (sel.since != NULL || sel.tag != NULL)) {
+            diag_set(&d, EX_DATAERR, "no articles selected; give article files or folders, "
+                "or loosen --since/--tag");
+            return cli_fail(&d);
+        }
+        if (j->issue == NULL) {
+            if (log_level() >= LOGLEVEL_NORMAL)
+                printf("%s: nothing new: `gazette send` would send nothing now (every "
+                    "article in %s went out); --all takes every article\n", cmd,
+                    j->c->cfg->paths.articles);
+            return -2;
+        }
+        manifest = campaign_manifest(j->c->cfg->paths.state_dir, id);
+        if (log_level() >= LOGLEVEL_NORMAL)
+            printf("%s: %s, %s (what `gazette send` would send now; --all for every "
+                "article)\n", cmd, id, manifest != NULL ? "the unfinished campaign" :
+                "the next issue from the new articles");
+        free(manifest);
+        free(id);
     }
     if (j->issue == NULL)
-        return cli_fail(&d);
+        return fail(j, &d);
+    for (size_t i = 0; i < j->issue->n; i++)
+        digest_warn_image(j->c->cfg, j->issue->articles[i]);
     if (j->issue->n == 0 && j->data == NULL) {
         diag_set(&d, EX_DATAERR, "no articles selected; give article files or folders, "
             "or loosen --since/--tag");
-        return cli_fail(&d);
+        return fail(j, &d);
     }
     j->list = subs_load(cli_subs_path(j->c), SUBS_MISSING_OK, NULL, &d);
     if (j->list == NULL)
-        return cli_fail(&d);
+        return fail(j, &d);
     buf_init(&j->secret, 0);
     if (config_secret(j->c->cfg, &j->secret, &d) == -1)
-        return cli_fail(&d);
-    if (mkdir(j->out, 0755) == -1 && errno != EEXIST) {
+        return fail(j, &d);
+    if (j->out != NULL && mkdir(j->out, 0755) == -1 && errno != EEXIST) {
         log_warn("%s: cannot create the folder", j->out);
         return EX_CANTCREAT;
     }
@@ -217,7 +310,7 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
     dop.data = j->data;
     j->digest = digest_new(&dop, j->issue->articles, j->issue->n, &j->issue->info, &d);
     if (j->digest == NULL)
-        return cli_fail(&d);
+        return fail(j, &d);
     return 0;
 }
 
@@ -251,8 +344,10 @@ cmd_compose(struct cli *c, int argc, char **argv)
         rc = rc == -2 ? 0 : rc;
         goto out;
     }
-    sub = sample_subscriber(&j, &tmp);
-    if (digest_parts(j.digest, sub, &subject, &text, &html, &d) == -1 ||
+    /* digest.html and .txt are for everyone (no real address, no working token); only
+       sample.eml is one message, to an example address (issue 14 item 6) */
+    sub = example_subscriber(&tmp);
+    if (digest_parts(j.digest, NULL, &subject, &text, &html, &d) == -1 ||
         digest_message(j.digest, sub, &eml, &d) == -1 ||
         write_file(j.out, "digest.html", &html, &d) == -1 ||
         write_file(j.out, "digest.txt", &text, &d) == -1 ||
@@ -271,6 +366,96 @@ out:
     return rc;
 }
 
+/* ---- preview --serve ------------------------------------------------------------- */
+
+struct live {
+    struct cli *c;
+    int argc;
+    char **argv;
+};
+
+/* One live rendering: everything read afresh (config, articles, templates, list). */
+static void
+live_render(void *ctx, const char *subscriber, struct preview_page *pg)
+{
+    struct live *lv = ctx;
+    struct job j = { .c = lv->c };
+    struct subscriber tmp;
+    const struct subscriber *sub;
+    struct buf unsub;
+    int rc;
+
+    buf_init(&unsub, 0);
+    config_free(lv->c->cfg);
+    lv->c->cfg = NULL;
+    j.err = &pg->err;
+    rc = prepare(&j, lv->argc, lv->argv, "preview", preview_usage);
+    if (rc != 0) {
+        if (!diag_is_set(&pg->err))
+            diag_set(&pg->err, rc, "the preview cannot be made (exit %d)", rc);
+        goto out;
+    }
+    for (size_t i = 0; j.list != NULL && i < j.list->n && i < PREVIEW_PICKER_MAX; i++) {
+        pg->subscribers = xreallocarray(pg->subscribers, pg->nsubscribers + 1, sizeof(char *));
+        pg->subscribers[pg->nsubscribers++] = xstrdup(j.list->v[i].email);
+    }
+    if (subscriber == NULL)
+        subscriber = j.subscriber;
+    if (subscriber != NULL) {
+        if ((sub = subs_find(j.list, subscriber)) == NULL) {
+            diag_set(&pg->err, EX_NOUSER, "%s is not on the list", subscriber);
+            diag_path(&pg->err, cli_subs_path(lv->c));
+            goto out;
+        }
+    } else
+        sub = sample_subscriber(&j, &tmp);
+    pg->current = xstrdup(sub->email);
+    buf_adds(&pg->to, sub->email);
+    if (digest_parts(j.digest, sub, &pg->subject, &pg->text, &pg->html, &pg->err) == -1 ||
+        digest_message(j.digest, sub, &pg->eml, &pg->err) == -1)
+        goto out;
+    digest_unsubscribe_url(j.digest, sub->addr, &unsub);
+    lint_message(buf_str(&pg->html), pg->html.len, buf_str(&pg->text), pg->text.len,
+        unsub.len ? buf_str(&unsub) : NULL, lv->c->cfg->newsletter.postal_address,
+        &pg->report);
+out:
+    buf_fini(&unsub);
+    finish(&j);
+}
+
+static int
+preview_serve(struct cli *c, struct job *first, int argc, char **argv)
+{
+    struct live lv = { c, argc, argv };
+    struct preview_opts po;
+    struct diag d = DIAG_INIT;
+    const char *watch[16];
+    size_t nw = 0;
+
+    watch[nw++] = c->config_path ? c->config_path : CONFIG_DEFAULT_PATH;
+    if (c->cfg != NULL) {
+        watch[nw++] = c->cfg->paths.templates;
+        watch[nw++] = cli_subs_path(c);
+        if (first->npaths == 0 && first->issue_path == NULL)
+            watch[nw++] = c->cfg->paths.articles;
+    }
+    if (first->templates != NULL)
+        watch[nw++] = first->templates;
+    if (first->issue_path != NULL)
+        watch[nw++] = first->issue_path;
+    for (size_t i = 0; i < first->npaths && nw < ARRAY_LEN(watch); i++)
+        watch[nw++] = first->paths[i];
+    memset(&po, 0, sizeof(po));
+    po.port = first->port ? (int)first->port : PREVIEW_PORT;
+    po.render = live_render;
+    po.ctx = &lv;
+    po.watch = watch;
+    po.nwatch = nw;
+    if (serve_preview(&po, &d) == -1)
+        return cli_fail(&d);
+    return 0;
+}
+
 int
 cmd_preview(struct cli *c, int argc, char **argv)
 {
@@ -287,7 +472,24 @@ cmd_preview(struct cli *c, int argc, char **argv)
     buf_init(&eml, 0);
     buf_init(&report, 0);
     buf_init(&unsub, 0);
-    if ((rc = prepare(&j, argc, argv, "preview", preview_usage)) != 0) {
+    {
+        /* --serve: errors after the options show in the page, not here */
+        struct diag first = DIAG_INIT;
+        bool serving = false;
+
+        for (int i = 1; i < argc && !serving; i++)
+            serving = strcmp(argv[i], "--serve") == 0 || strncmp(argv[i], "--port", 6) == 0;
+        j.err = serving ? &first : NULL;
+        rc = prepare(&j, argc, argv, "preview", preview_usage);
+        if (serving && rc != -2 && rc != EX_USAGE) {
+            if (diag_is_set(&first))
+                diag_print(&first);
+            j.err = NULL;
+            rc = preview_serve(c, &j, argc, argv);
+            goto out;
+        }
+    }
+    if (rc != 0) {
         rc = rc == -2 ? 0 : rc;
         goto out;
     }
@@ -309,7 +511,7 @@ cmd_preview(struct cli *c, int argc, char **argv)
     }
     digest_unsubscribe_url(j.digest, sub->addr, &unsub);
     errors = lint_message(buf_str(&html), html.len, buf_str(&text), text.len,
-        unsub.len ? buf_str(&unsub) : NULL, &report);
+        unsub.len ? buf_str(&unsub) : NULL, c->cfg->newsletter.postal_address, &report);
     if (log_level() >= LOGLEVEL_NORMAL) {
         printf("%s/message.eml: to %s, subject \"%s\", %zu bytes (HTML %zu, text %zu)\n",
             j.out, sub->email, buf_str(&subject), eml.len, html.len, text.len);

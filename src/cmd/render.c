@@ -5,6 +5,7 @@
  * number, first wins), then in the template's own folder.
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -84,8 +85,8 @@ cmd_render(struct cli *c, int argc, char **argv)
     copy = xstrdup(path);
     dirs[ndirs++] = dirname(copy);
     buf_init(&out, 0);
-    if ((text = read_file(path, &len)) == NULL) {
-        diag_set(&d, EX_NOINPUT, "cannot read the template");
+    if ((text = read_file_max(path, TMPL_SOURCE_MAX, &len)) == NULL) {
+        diag_set(&d, EX_NOINPUT, "cannot read the template: %s", read_file_strerror(errno));
         diag_path(&d, path);
         rc = cli_fail(&d);
         goto out;

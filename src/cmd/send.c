@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -21,22 +23,24 @@
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
+#include "inbox.h"
 #include "digest.h"
 #include "issue.h"
 #include "journal.h"
+#include "lint.h"
 #include "log.h"
 #include "mailer.h"
+#include "reqlog.h"
 #include "subs.h"
 #include "transport.h"
 #include "util.h"
 
-#define BOUNCE_WAIT_MS 30000
 
 static const char send_usage[] =
     "usage: gazette send [ARTICLE|FOLDER...] [--issue FILE] [--campaign ID]\n"
     "                    [--retry-failed ID] [--dry-run] [--test-to ADDRESS]\n"
     "                    [--limit N] [--shard I/N] [--min-articles N]\n"
-    "                    [--since D] [--tag T] [--keep-going]\n"
+    "                    [--since D] [--tag T] [--keep-going] [--force]\n"
     "\n"
     "Sends the digest to every active subscriber not yet sent this campaign.  Without\n"
     "articles or --issue it resumes an unfinished campaign, or else composes the next issue\n"
@@ -51,13 +55,16 @@ static const char send_usage[] =
     "  --limit N            at most N messages this run\n"
     "  --shard I/N          only the I-th of N disjoint parts of the list (I from 1)\n"
     "  --min-articles N     send nothing when fewer new articles (default compose.min_articles)\n"
+    "  --force              send even when the message fails the checks `gazette preview`\n"
+    "                       reports as errors (no postal address, no unsubscribe link, an\n"
+    "                       HTML part Gmail clips...); each one is logged\n"
     "\n"
     "Exit: 0 nothing left to do; 75 temporary failures left (retry later) or campaign busy;\n"
     "77 login refused; 76 TLS failure; 69 server refuses every message; 65 bad input.\n";
 
 struct sendopts {
     const char *campaign, *retry_failed, *issue_path, *test_to;
-    bool dry_run;
+    bool dry_run, force;
     long limit, min_articles;
     long shard_i, shard_n;
     struct issue_select sel;
@@ -65,14 +72,56 @@ struct sendopts {
     size_t npaths;
 };
 
-static uint32_t
-shard_hash(const char *addr)
+/*
+ * What bulk mail needs, checked on the message sub would get, before any connection
+ * (issue 9): the errors `gazette preview` reports (lint.c: the postal address, a visible
+ * unsubscribe link in both parts, the HTML part under Gmail's clipping size, absolute
+ * links and images with alt text).  0 when clean or forced (each problem is then logged),
+ * else -1 with d set (EX_DATAERR) after printing every problem.
+ */
+static int
+send_gate(const struct config *cfg, const struct digest *g, const struct subscriber *sub,
+    bool force, struct diag *d)
 {
-    uint32_t h = 2166136261u;
+    struct buf subject, text, html, unsub, report;
+    int errors = 0, rc = 0;
 
-    for (; *addr; addr++)
-        h = (h ^ (unsigned char)TO_LOWER((unsigned char)*addr)) * 16777619u;
-    return h;
+    buf_init(&subject, 0);
+    buf_init(&text, 0);
+    buf_init(&html, 0);
+    buf_init(&unsub, 0);
+    buf_init(&report, 0);
+    if (digest_parts(g, sub, &subject, &text, &html, d) == -1) {
+        rc = -1;
+        goto out;
+    }
+    digest_unsubscribe_url(g, sub->addr, &unsub);
+    errors = lint_message(buf_str(&html), html.len, buf_str(&text), text.len,
+        unsub.len ? buf_str(&unsub) : NULL, cfg->newsletter.postal_address, &report);
+    for (const char *p = buf_str(&report), *nl; *p; p = nl + 1) {
+        nl = strchr(p, '\n');
+        if (nl == NULL)
+            break;
+        if (strncmp(p, "error: ", 7) != 0)
+            continue;
+        if (force)
+            log_warnx("send --force: sending despite: %.*s", (int)(nl - p - 7), p + 7);
+        else
+            log_warnx("%.*s", (int)(nl - p - 7), p + 7);
+    }
+    if (errors > 0 && !force) {
+        diag_set(d, EX_DATAERR, "refusing to send: %d problem%s above (`gazette preview` "
+            "shows them); fix them, or send anyway with --force", errors,
+            errors == 1 ? "" : "s");
+        rc = -1;
+    }
+out:
+    buf_fini(&subject);
+    buf_fini(&text);
+    buf_fini(&html);
+    buf_fini(&unsub);
+    buf_fini(&report);
+    return rc;
 }
 
 static int
@@ -153,7 +202,31 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
         /* cron: first finish what earlier runs left unfinished, oldest first (not when
            --campaign names a new campaign: that one is composed from new articles) */
         for (size_t i = 0; so->campaign == NULL && i < cl.n; i++) {
-            if (!cl.v[i].done) {
+            time_t since, now = time(NULL);
+
+            if (cl.v[i].done)
+                continue;
+            /* temporary failures left by a run: retried after smtp.retry_after, for up
+               to smtp.retry_for after the campaign began; no new issue before them */
+            if ((since = campaign_retry_since(cfg->paths.state_dir, cl.v[i].id)) != 0) {
+                if ((double)now - cl.v[i].created >= (double)cfg->smtp.retry_for) {
+                    log_warnx("campaign %s: temporary failures retried for %ld s "
+                        "(smtp.retry_for); giving up, 'gazette status %s' lists them",
+                        cl.v[i].id, cfg->smtp.retry_for, cl.v[i].id);
+                    if (campaign_mark_done(cfg->paths.state_dir, cl.v[i].id, d) == -1)
+                        goto out;
+                    campaign_clear_retry(cfg->paths.state_dir, cl.v[i].id);
+                    continue;
+                }
+                if (now - since < cfg->smtp.retry_after) {
+                    log_info("campaign %s: its temporary failures are retried from %ld s "
+                        "from now (smtp.retry_after); nothing to send before", cl.v[i].id,
+                        (long)(cfg->smtp.retry_after - (now - since)));
+                    rc = 0;
+                    goto out;
+                }
+            }
+            {
                 manifest = campaign_manifest(cfg->paths.state_dir, cl.v[i].id);
                 *id = xstrdup(cl.v[i].id);
                 *is = issue_load(manifest, &ao, NULL, d);
@@ -176,8 +249,12 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
 
             if (all == NULL) {
                 if (d->code == EX_NOINPUT && access(dir, F_OK) != 0) {
-                    diag_clear(d);          /* no articles folder yet: nothing to send */
-                    rc = 0;
+                    /* not "nothing to send": a cron line without its cd lands here */
+                    diag_clear(d);
+                    diag_set(d, EX_NOINPUT, "the articles folder (paths.articles) does not "
+                        "exist; create it, or run gazette where %s is (cd in the cron line)",
+                        cfg->path ? cfg->path : "gazette.yaml");
+                    diag_path(d, dir);
                 }
                 goto out;
             }
@@ -221,6 +298,32 @@ out:
     return rc;
 }
 
+int
+send_pick_next(struct cli *c, const struct issue_select *sel, char **id, struct issue **is,
+    struct diag *d)
+{
+    struct sendopts so;
+
+    memset(&so, 0, sizeof(so));
+    so.min_articles = -1;
+    if (sel != NULL)
+        so.sel = *sel;
+    so.sel.oldest_first = c->cfg->compose.order == CONFIG_ORDER_OLDEST;
+    return pick(c, &so, id, is, d);
+}
+
+/* Seconds since the campaign began (its manifest was written); 0 when unknown. */
+static double
+campaign_age(const struct config *cfg, const char *id)
+{
+    char *m = campaign_manifest(cfg->paths.state_dir, id);
+    struct stat st;
+    double age = m != NULL && stat(m, &st) == 0 ? difftime(time(NULL), st.st_mtime) : 0;
+
+    free(m);
+    return age;
+}
+
 static void
 summary(const char *id, const struct mailer_stats *st, bool always)
 {
@@ -237,8 +340,9 @@ summary(const char *id, const struct mailer_stats *st, bool always)
         log_info("%s", line);
 }
 
-int
-cmd_send(struct cli *c, int argc, char **argv)
+/* Options into so; -1 to go on, else the exit code (0 after --help, EX_USAGE). */
+static int
+parse_opts(int argc, char **argv, struct sendopts *so)
 {
     static const struct option opts[] = {
         { "campaign", required_argument, NULL, 'C' },
@@ -252,73 +356,60 @@ cmd_send(struct cli *c, int argc, char **argv)
         { "since", required_argument, NULL, 's' },
         { "tag", required_argument, NULL, 't' },
         { "keep-going", no_argument, NULL, 'k' },
+        { "force", no_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
         { NULL, 0, NULL, 0 },
     };
-    struct sendopts so;
-    struct diag d = DIAG_INIT;
-    struct subs *list = NULL;
-    struct issue *is = NULL;
-    struct digest *g = NULL;
-    struct journal *jn = NULL;
-    struct mailer_stats st;
-    struct mailer_opts mo;
-    struct digest_opts dop;
-    struct buf secret, password;
-    const struct subscriber **todo = NULL;
-    char *id = NULL, *jdir = NULL;
-    size_t ntodo = 0;
-    bool cut = false;
     time_t day;
-    int ch, rc = 0;
+    int ch;
 
-    memset(&so, 0, sizeof(so));
-    memset(&st, 0, sizeof(st));
-    so.min_articles = -1;
-    buf_init(&secret, 0);
-    buf_init(&password, 0);
+    memset(so, 0, sizeof(*so));
+    so->min_articles = -1;
     optind = 0;
     while ((ch = getopt_long(argc, argv, "C:R:i:nT:l:S:m:s:t:khvq", opts, NULL)) != -1) {
         switch (ch) {
         case 'C':
-            so.campaign = optarg;
+            so->campaign = optarg;
             break;
         case 'R':
-            so.retry_failed = optarg;
+            so->retry_failed = optarg;
             break;
         case 'i':
-            so.issue_path = optarg;
+            so->issue_path = optarg;
             break;
         case 'n':
-            so.dry_run = true;
+            so->dry_run = true;
             break;
         case 'T':
-            so.test_to = optarg;
+            so->test_to = optarg;
             break;
         case 'l':
-            if (parse_long(optarg, 1, 100000000, &so.limit) == -1)
+            if (parse_long(optarg, 1, 100000000, &so->limit) == -1)
                 return cli_usage("send", "--limit takes a number from 1");
             break;
         case 'S':
-            if (parse_shard(optarg, &so.shard_i, &so.shard_n) == -1)
+            if (parse_shard(optarg, &so->shard_i, &so->shard_n) == -1)
                 return cli_usage("send", "--shard takes I/N with 1 <= I <= N, such as 2/4");
             break;
         case 'm':
-            if (parse_long(optarg, 0, 1000, &so.min_articles) == -1)
+            if (parse_long(optarg, 0, 1000, &so->min_articles) == -1)
                 return cli_usage("send", "--min-articles takes a number from 0 to 1000");
             break;
         case 's':
             if (issue_parse_day(optarg, &day) == -1)
                 return cli_usage("send", "--since takes a date such as 2026-11-01");
-            so.sel.since = optarg;
+            so->sel.since = optarg;
             break;
         case 't':
-            so.sel.tag = optarg;
+            so->sel.tag = optarg;
             break;
         case 'k':
-            so.sel.keep_going = true;
+            so->sel.keep_going = true;
+            break;
+        case 'F':
+            so->force = true;
             break;
         case 'h':
             fputs(send_usage, stdout);
@@ -331,244 +422,363 @@ cmd_send(struct cli *c, int argc, char **argv)
             return cli_usage("send", "bad option");
         }
     }
-    so.paths = argv + optind;
-    so.npaths = (size_t)(argc - optind);
-    if (so.retry_failed != NULL && (so.issue_path != NULL || so.npaths > 0 || so.campaign))
+    so->paths = argv + optind;
+    so->npaths = (size_t)(argc - optind);
+    if (so->retry_failed != NULL && (so->issue_path != NULL || so->npaths > 0 ||
+        so->campaign))
         return cli_usage("send", "--retry-failed takes the campaign from its journal alone");
-    if (so.issue_path != NULL && so.npaths > 0)
+    if (so->issue_path != NULL && so->npaths > 0)
         return cli_usage("send", "give --issue or articles, not both");
-    if (cli_config(c, &d) == -1)
-        return cli_fail(&d);
-    if (pick(c, &so, &id, &is, &d) == -1) {
-        rc = cli_fail(&d);
-        goto out;
-    }
-    if (is == NULL)
-        goto out;                       /* nothing new: quiet, 0 */
-    if ((list = subs_load(cli_subs_path(c), 0, NULL, &d)) == NULL) {
-        rc = cli_fail(&d);
-        goto out;
-    }
-    if (config_secret(c->cfg, &secret, &d) == -1 ||
-        (!so.dry_run && config_password(c->cfg, &password, &d) == -1)) {
-        rc = cli_fail(&d);
-        goto out;
-    }
+    return -1;
+}
+
+/* What one run holds, from the campaign picked to the mailer's numbers. */
+struct run {
+    struct cli *c;
+    struct sendopts so;
+    char *id;
+    struct issue *is;
+    struct subs *list;
+    struct digest *g;
+    struct journal *jn;
+    struct buf secret, password;
+    struct mailer_opts mo;
+    struct mailer_stats st;
+};
+
+/* The list, the secrets and the composed digest; the mailer's options. */
+static int
+prepare(struct run *r, struct diag *d)
+{
+    const struct config *cfg = r->c->cfg;
+    struct digest_opts dop;
+
+    /* what `gazette serve` accepted first: an acknowledged unsubscribe is never sent to */
+    if (cli_apply_requests(r->c, d) == -1 ||
+        (r->list = subs_load(cli_subs_path(r->c), 0, NULL, d)) == NULL ||
+        config_secret(cfg, &r->secret, d) == -1 ||
+        (!r->so.dry_run && config_password(cfg, &r->password, d) == -1))
+        return -1;
     memset(&dop, 0, sizeof(dop));
-    dop.cfg = c->cfg;
-    dop.secret = buf_str(&secret);
-    dop.summaries = (const char *const *)is->summaries;
-    dop.campaign = id;
-    if ((g = digest_new(&dop, is->articles, is->n, &is->info, &d)) == NULL) {
-        rc = cli_fail(&d);
-        goto out;
-    }
-    if (c->cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR &&
-        c->cfg->newsletter.unsubscribe_url == NULL &&
-        c->cfg->newsletter.unsubscribe_mailto == NULL) {
-        diag_set(&d, EX_CONFIG, "refusing to send a newsletter without a way to unsubscribe; "
+    dop.cfg = cfg;
+    dop.secret = buf_str(&r->secret);
+    dop.summaries = (const char *const *)r->is->summaries;
+    dop.campaign = r->id;
+    if ((r->g = digest_new(&dop, r->is->articles, r->is->n, &r->is->info, d)) == NULL)
+        return -1;
+    if (cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR &&
+        cfg->newsletter.unsubscribe_url == NULL && cfg->newsletter.unsubscribe_mailto == NULL) {
+        diag_set(d, EX_CONFIG, "refusing to send a newsletter without a way to unsubscribe; "
             "set newsletter.unsubscribe_url or newsletter.unsubscribe_mailto");
-        diag_path(&d, c->cfg->path ? c->cfg->path : "built-in configuration");
-        rc = cli_fail(&d);
-        goto out;
+        diag_path(d, cfg->path ? cfg->path : "built-in configuration");
+        return -1;
     }
-    memset(&mo, 0, sizeof(mo));
-    mo.cfg = c->cfg;
-    mo.digest = g;
-    mo.campaign = id;
-    mo.password = password.len ? buf_str(&password) : NULL;
-    mo.log_path = c->cfg->paths.log_file;
-    mo.syslog = c->cfg->log.syslog;
-    mo.progress = log_level() >= LOGLEVEL_VERBOSE && isatty(2);
+    memset(&r->mo, 0, sizeof(r->mo));
+    r->mo.cfg = cfg;
+    r->mo.digest = r->g;
+    r->mo.campaign = r->id;
+    r->mo.password = r->password.len ? buf_str(&r->password) : NULL;
+    r->mo.log_path = cfg->paths.log_file;
+    r->mo.syslog = cfg->log.syslog;
+    r->mo.progress = log_level() >= LOGLEVEL_VERBOSE && isatty(2);
+    r->mo.progress_lines = log_level() >= LOGLEVEL_VERBOSE && !isatty(2);
+    return 0;
+}
 
-    if (so.test_to != NULL) {
-        struct subscriber one;
-        const struct subscriber *p = &one;
-        char canon[ADDR_BUF];
-        const char *why;
+/* --test-to: one copy, outside the journal; the exit code. */
+static int
+send_test(struct run *r)
+{
+    struct diag d = DIAG_INIT;
+    struct subscriber one;
+    const struct subscriber *p = &one;
+    char canon[ADDR_BUF];
+    const char *why;
+    int rc = 0;
 
-        if (addr_check(so.test_to, strlen(so.test_to), canon, &why) == -1) {
-            rc = cli_usage("send", "--test-to: \"%s\" is not a valid address: %s",
-                so.test_to, why);
-            goto out;
-        }
-        memset(&one, 0, sizeof(one));
-        one.email = so.test_to;
-        one.addr = canon;
-        one.name = "";
-        one.subscribed_at = "";
-        mo.log_path = NULL;
-        if (so.dry_run) {
-            struct buf m;
-
-            buf_init(&m, 0);
-            rc = digest_message(g, &one, &m, &d) == -1 ? cli_fail(&d) : 0;
-            buf_fini(&m);
-            goto out;
-        }
-        if (mailer_run(&mo, &p, 1, &st, &d) == -1)
-            rc = cli_fail(&d);
-        else if (st.sent != 1) {
-            log_warnx("the test message to %s was not accepted; see -vv for the reply",
-                so.test_to);
-            rc = EX_TEMPFAIL;
-        }
-        goto out;
-    }
-
-    /* the campaign's journal: one run at a time, and what was done already */
-    jdir = campaign_dir(c->cfg->paths.state_dir);
-    if (!so.dry_run) {
-        if ((jn = journal_open(jdir, id, &d)) == NULL) {
-            if (d.code == EX_TEMPFAIL) {
-                log_info("%s", d.msg);  /* another run has it: quietly try later */
-                rc = EX_TEMPFAIL;
-            } else
-                rc = cli_fail(&d);
-            goto out;
-        }
-        char *mf = campaign_manifest(c->cfg->paths.state_dir, id);
-
-        if (mf == NULL && campaign_save(c->cfg->paths.state_dir, id, is, &d) == -1) {
-            rc = cli_fail(&d);
-            goto out;
-        }
-        free(mf);
-    } else
-        jn = journal_read(jdir, id, &d);       /* may be NULL: nothing sent yet */
-    diag_clear(&d);
-
-    todo = xcalloc(list->n ? list->n : 1, sizeof(*todo));
-    for (size_t i = 0; i < list->n; i++) {
-        const struct subscriber *s = &list->v[i];
-        struct journal_entry e;
-
-        if (s->status != SUBS_ACTIVE)
-            continue;           /* unsubscribed or bounced since: never on resume either */
-        if (so.shard_n > 0 && (long)(shard_hash(s->addr) % (uint32_t)so.shard_n) !=
-            so.shard_i - 1)
-            continue;
-        if (jn != NULL) {
-            e = journal_get(jn, s->addr);
-            if (so.retry_failed != NULL && e.state != JOURNAL_TEMPFAIL &&
-                !(e.state == JOURNAL_UNCERTAIN && c->cfg->smtp.resend_uncertain))
-                continue;
-            if (e.state == JOURNAL_SENT || e.state == JOURNAL_PERMFAIL ||
-                e.state == JOURNAL_SKIPPED ||
-                (e.state == JOURNAL_UNCERTAIN && !c->cfg->smtp.resend_uncertain))
-                continue;
-        } else if (so.retry_failed != NULL)
-            continue;
-        if (so.limit > 0 && (long)ntodo >= so.limit) {
-            cut = true;         /* more are due: the campaign goes on in a later run */
-            break;
-        }
-        todo[ntodo++] = s;
-    }
-    if (so.dry_run) {
+    if (addr_check(r->so.test_to, strlen(r->so.test_to), canon, &why) == -1)
+        return cli_usage("send", "--test-to: \"%s\" is not a valid address: %s",
+            r->so.test_to, why);
+    memset(&one, 0, sizeof(one));
+    one.email = r->so.test_to;
+    one.addr = canon;
+    one.name = "";
+    one.subscribed_at = "";
+    r->mo.log_path = NULL;
+    r->mo.progress_lines = false;
+    if (send_gate(r->c->cfg, r->g, &one, r->so.force, &d) == -1)
+        return cli_fail(&d);
+    if (r->so.dry_run) {
         struct buf m;
-        size_t bytes = 0;
 
         buf_init(&m, 0);
-        for (size_t i = 0; i < ntodo; i++) {
-            buf_reset(&m);
-            if (digest_message(g, todo[i], &m, &d) == -1) {
-                diag_path(&d, todo[i]->email);
-                rc = cli_fail(&d);
-                buf_fini(&m);
-                goto out;
-            }
-            bytes += m.len;
-        }
+        rc = digest_message(r->g, &one, &m, &d) == -1 ? cli_fail(&d) : 0;
+        if (rc == 0 && log_level() >= LOGLEVEL_NORMAL)
+            printf("dry run: the test message to %s composed (%zu bytes), nothing sent\n",
+                r->so.test_to, m.len);
         buf_fini(&m);
-        log_info("campaign %s: dry run: %zu messages composed (%zu bytes), nothing sent",
-            id, ntodo, bytes);
+        return rc;
+    }
+    if (mailer_run(&r->mo, &p, 1, &r->st, &d) == -1)
+        return cli_fail(&d);
+    if (r->st.sent != 1) {
+        log_warnx("the test message to %s was not accepted; see -vv for the reply",
+            r->so.test_to);
+        return EX_TEMPFAIL;
+    }
+    if (log_level() >= LOGLEVEL_NORMAL)
+        printf("test message sent to %s via %s (campaign %s is not changed)\n",
+            r->so.test_to, config_transport_name(r->c->cfg), r->id);
+    return 0;
+}
+
+/* The campaign's subject, for status (as everyone gets it; personal parts by name). */
+static void
+save_subject(struct run *r)
+{
+    struct buf subj, tx, ht;
+    struct diag sd = DIAG_INIT;
+
+    buf_init(&subj, 0);
+    buf_init(&tx, 0);
+    buf_init(&ht, 0);
+    if (digest_parts(r->g, NULL, &subj, &tx, &ht, &sd) == 0)
+        (void)campaign_save_subject(r->c->cfg->paths.state_dir, r->id, buf_str(&subj), &sd);
+    buf_fini(&subj);
+    buf_fini(&tx);
+    buf_fini(&ht);
+}
+
+/*
+ * The campaign's journal: one run at a time (a busy one is 75, quietly), and what was
+ * done already; the manifest is saved with the first run.  A dry run only reads it (none
+ * yet is fine).  -1 to go on, else the exit code.
+ */
+static int
+open_journal(struct run *r)
+{
+    const char *state = r->c->cfg->paths.state_dir;
+    struct diag d = DIAG_INIT;
+    char *jdir = campaign_dir(state), *mf = NULL;
+    int rc = -1;
+
+    if (r->so.dry_run) {
+        r->jn = journal_read(jdir, r->id, &d);     /* may be NULL: nothing sent yet */
         goto out;
     }
-    mo.journal = jn;
-    log_info("campaign %s: %zu article(s), %zu subscriber(s) to send to via %s", id, is->n,
-        ntodo, transport_for(c->cfg)->name);
-    if (c->cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR && !c->cfg->smtp.tls_verify)
-        log_warnx("smtp.tls_verify is false: TLS certificates are NOT checked");
-    if (mailer_run(&mo, todo, ntodo, &st, &d) == -1) {
-        summary(id, &st, true);
-        rc = cli_fail(&d);
+    if ((r->jn = journal_open(jdir, r->id, &d)) == NULL) {
+        if (d.code == EX_TEMPFAIL) {
+            log_info("%s", d.msg);      /* another run has it: quietly try later */
+            rc = EX_TEMPFAIL;
+        } else
+            rc = cli_fail(&d);
         goto out;
     }
-    /* bad mailboxes: count them, and mark those past smtp.bounce_after as bounced */
-    if (st.nbounced > 0) {
-        char **over = NULL;
-        size_t nover = 0;
+    if ((mf = campaign_manifest(state, r->id)) == NULL) {
+        if (campaign_save(state, r->id, r->is, &d) == -1)
+            rc = cli_fail(&d);
+        else
+            save_subject(r);
+    }
+out:
+    free(mf);
+    free(jdir);
+    return rc;
+}
 
-        if (campaign_count_bounces(c->cfg->paths.state_dir, st.bounced, st.nbounced,
-            c->cfg->smtp.bounce_after, &over, &nover, &d) == -1)
-            log_warnx("%s: cannot count bounces: %s", c->cfg->paths.state_dir, d.msg);
-        else if (nover > 0) {
-            struct subs_change *ch2 = xcalloc(nover, sizeof(*ch2));
+/* --dry-run: compose every due message, send none; the exit code. */
+static int
+dry_run(struct run *r, const struct subscriber **todo, size_t ntodo)
+{
+    struct diag d = DIAG_INIT;
+    struct buf m;
+    size_t bytes = 0;
+    int rc = 0;
 
-            for (size_t i = 0; i < nover; i++) {
-                ch2[i].op = SUBS_SET_STATUS;
-                ch2[i].email = over[i];
-                ch2[i].status = SUBS_BOUNCED;
-            }
-            diag_clear(&d);
-            if (subs_apply(cli_subs_path(c), ch2, nover, BOUNCE_WAIT_MS, &d) == -1)
-                log_warnx("cannot mark %zu address(es) bounced: %s", nover, d.msg);
-            else
-                log_info("%zu address(es) marked bounced after %ld permanent failures", nover,
-                    c->cfg->smtp.bounce_after);
-            free(ch2);
+    buf_init(&m, 0);
+    for (size_t i = 0; i < ntodo; i++) {
+        buf_reset(&m);
+        if (digest_message(r->g, todo[i], &m, &d) == -1) {
+            diag_path(&d, todo[i]->email);
+            rc = cli_fail(&d);
+            goto out;
         }
-        for (size_t i = 0; i < nover; i++)
-            free(over[i]);
-        free(over);
+        bytes += m.len;
+    }
+    if (log_level() >= LOGLEVEL_NORMAL)
+        printf("campaign %s: dry run: %zu message(s) composed (%zu bytes) for %zu "
+            "article(s), nothing sent (they would go via %s)\n", r->id, ntodo, bytes,
+            r->is->n, config_transport_name(r->c->cfg));
+out:
+    buf_fini(&m);
+    return rc;
+}
+
+/*
+ * After the mailer: bounce bookkeeping, the done marker (only when this run covered the
+ * whole list: after --limit or --shard the next plain run must resume the campaign, not
+ * start another), the summary; the exit code.
+ */
+static int
+finish(struct run *r, bool cut)
+{
+    const struct config *cfg = r->c->cfg;
+    const struct mailer_stats *st = &r->st;
+    struct diag d = DIAG_INIT;
+    int rc = 0, bounce_rc = 0;
+
+    if (st->nbounced > 0) {
+        size_t marked = 0;
+
+        if (campaign_record_bounces(cfg->paths.state_dir, cli_subs_path(r->c), st->bounced,
+            st->nbounced, cfg->smtp.bounce_after, &marked, &d) == -1)
+            bounce_rc = cli_fail(&d);
+        else if (marked > 0)
+            log_info("%zu address(es) marked bounced after %ld permanent failures", marked,
+                cfg->smtp.bounce_after);
     }
     diag_clear(&d);
-    /*
-     * Done only when this run covered the whole list: after --limit or --shard the others
-     * are still due, and the next plain run must resume the campaign, not start another.
-     */
-    if (cut || so.shard_n > 0)
-        log_info("campaign %s is not finished: the next run goes on with it", id);
-    else if (campaign_mark_done(c->cfg->paths.state_dir, id, &d) == -1)
-        log_warnx("%s", d.msg);
-    if (st.tempfail > 0 || st.uncertain > 0) {
-        bool later = st.tempfail > 0 || (st.uncertain > 0 && c->cfg->smtp.resend_uncertain);
+    if (cut || r->so.shard_n > 0)
+        log_info("campaign %s is not finished: the next run goes on with it", r->id);
+    else if (st->tempfail > 0 && campaign_age(cfg, r->id) < (double)cfg->smtp.retry_for) {
+        /* not done: a later plain run retries them (issue 14 item 10) */
+        if (campaign_mark_retry(cfg->paths.state_dir, r->id, &d) == -1)
+            log_warnx("%s", d.msg);
+    } else {
+        campaign_clear_retry(cfg->paths.state_dir, r->id);
+        if (campaign_mark_done(cfg->paths.state_dir, r->id, &d) == -1)
+            log_warnx("%s", d.msg);
+    }
+    if (st->tempfail > 0 || st->uncertain > 0) {
+        bool later = st->tempfail > 0 || (st->uncertain > 0 && cfg->smtp.resend_uncertain);
 
-        summary(id, &st, true);
-        if (st.tempfail > 0)
+        summary(r->id, st, true);
+        if (st->tempfail > 0 && !cut && r->so.shard_n == 0 &&
+            campaign_retry_since(cfg->paths.state_dir, r->id) != 0)
+            log_warnx("%zu left to retry: a plain run %ld s from now or later retries them "
+                "(smtp.retry_after), or at once 'gazette send --retry-failed %s'; 'gazette "
+                "status %s' lists them", st->tempfail, cfg->smtp.retry_after, r->id, r->id);
+        else if (st->tempfail > 0)
             log_warnx("%zu left to retry: 'gazette send --retry-failed %s' later; 'gazette "
-                "status %s' lists them", st.tempfail, id, id);
-        if (st.uncertain > 0)
+                "status %s' lists them", st->tempfail, r->id, r->id);
+        if (st->uncertain > 0)
             log_warnx("%zu message(s) uncertain: the server may have them (its reply after "
-                "the data was lost); 'gazette status %s' lists them", st.uncertain, id);
+                "the data was lost); 'gazette status %s' lists them", st->uncertain, r->id);
         /* 75 says "run again later"; uncertain copies are resent only if configured */
         rc = later ? EX_TEMPFAIL : 0;
-    } else if (st.permfail > 0) {
-        summary(id, &st, true);
+    } else if (st->permfail > 0) {
+        summary(r->id, st, true);
         log_warnx("%zu address(es) refused permanently; 'gazette status %s' lists them",
-            st.permfail, id);
+            st->permfail, r->id);
     } else
-        summary(id, &st, false);
-    if (c->cfg->log.syslog)
-        log_syslog(st.tempfail + st.permfail > 0, "campaign %s: %zu sent, %zu failed", id,
-            st.sent, st.tempfail + st.permfail + st.uncertain);
-out:
-    if (jn != NULL && journal_close(jn, &d) == -1 && rc == 0)
+        summary(r->id, st, false);
+    if (cfg->log.syslog)
+        log_syslog(st->tempfail + st->permfail > 0, "campaign %s: %zu sent, %zu failed",
+            r->id, st->sent, st->tempfail + st->permfail + st->uncertain);
+    if (bounce_rc != 0 && rc == 0)
+        rc = bounce_rc;             /* the bounce history needs a look (EX_IOERR) */
+    return rc;
+}
+
+int
+cmd_send(struct cli *c, int argc, char **argv)
+{
+    struct run r;
+    struct diag d = DIAG_INIT;
+    struct campaign_due_opts due;
+    const struct subscriber **todo = NULL;
+    size_t ntodo;
+    bool cut = false;
+    int rc;
+
+    memset(&r, 0, sizeof(r));
+    r.c = c;
+    if ((rc = parse_opts(argc, argv, &r.so)) != -1)
+        return rc;
+    rc = 0;
+    buf_init(&r.secret, 0);
+    buf_init(&r.password, 0);
+    if (cli_config(c, &d) == -1)
+        return cli_fail(&d);
+    r.so.sel.articles_dir = c->cfg->paths.articles;    /* url: entries are fetched there */
+    r.so.sel.oldest_first = c->cfg->compose.order == CONFIG_ORDER_OLDEST;
+    /* no list is an error even when there is nothing new (a cron line in the wrong folder
+       must not stay silent); nothing new with a list is quiet */
+    if (access(cli_subs_path(c), F_OK) != 0) {
+        diag_set(&d, EX_NOINPUT, "cannot read the subscriber list: %s; run gazette where "
+            "%s is (cd in the cron line), or set paths.subscribers", strerror(errno),
+            c->cfg->path ? c->cfg->path : "gazette.yaml");
+        diag_path(&d, cli_subs_path(c));
+        return cli_fail(&d);
+    }
+    if (pick(c, &r.so, &r.id, &r.is, &d) == -1) {
         rc = cli_fail(&d);
-    mailer_stats_fini(&st);
+        goto out;
+    }
+    if (r.is == NULL)
+        goto out;                       /* nothing new: quiet, 0 */
+    if (prepare(&r, &d) == -1) {
+        rc = cli_fail(&d);
+        goto out;
+    }
+    if (r.so.test_to != NULL) {
+        rc = send_test(&r);
+        goto out;
+    }
+    /* before the journal is touched: a refused issue leaves no campaign behind */
+    for (size_t i = 0; i < r.list->n; i++) {
+        if (r.list->v[i].status != SUBS_ACTIVE)
+            continue;
+        if (send_gate(c->cfg, r.g, &r.list->v[i], r.so.force, &d) == -1) {
+            rc = cli_fail(&d);
+            goto out;
+        }
+        break;
+    }
+    if ((rc = open_journal(&r)) != -1)
+        goto out;
+    rc = 0;
+    due = (struct campaign_due_opts){
+        .retry_failed = r.so.retry_failed != NULL,
+        .resend_uncertain = c->cfg->smtp.resend_uncertain,
+        .shard_i = r.so.shard_i, .shard_n = r.so.shard_n, .limit = r.so.limit,
+    };
+    ntodo = campaign_due(r.list, r.jn, &due, &todo, &cut);
+    if (r.so.dry_run) {
+        rc = dry_run(&r, todo, ntodo);
+        goto out;
+    }
+    r.mo.journal = r.jn;
+    log_info("campaign %s: %zu article(s), %zu subscriber(s) to send to via %s", r.id,
+        r.is->n, ntodo, config_transport_name(c->cfg));
+    if (c->cfg->smtp.transport != CONFIG_TRANSPORT_MAILDIR && !c->cfg->smtp.tls_verify)
+        log_warnx("smtp.tls_verify is false: TLS certificates are NOT checked");
+    campaign_clear_stopped(c->cfg->paths.state_dir, r.id);
+    if (mailer_run(&r.mo, todo, ntodo, &r.st, &d) == -1) {
+        struct diag sd = DIAG_INIT;
+
+        summary(r.id, &r.st, true);
+        rc = cli_fail(&d);
+        (void)campaign_mark_stopped(c->cfg->paths.state_dir, r.id, d.msg, &sd);
+        goto out;
+    }
+    rc = finish(&r, cut);
+out:
+    diag_clear(&d);
+    if (r.jn != NULL && journal_close(r.jn, &d) == -1 && rc == 0)
+        rc = cli_fail(&d);
+    mailer_stats_fini(&r.st);
     free(todo);
-    free(jdir);
-    free(id);
-    digest_free(g);
-    issue_free(is);
-    subs_free(list);
-    if (password.p != NULL)
-        explicit_bzero(password.p, password.len);
-    if (secret.p != NULL)
-        explicit_bzero(secret.p, secret.len);
-    buf_fini(&password);
-    buf_fini(&secret);
+    free(r.id);
+    digest_free(r.g);
+    issue_free(r.is);
+    subs_free(r.list);
+    if (r.password.p != NULL)
+        explicit_bzero(r.password.p, r.password.len);
+    if (r.secret.p != NULL)
+        explicit_bzero(r.secret.p, r.secret.len);
+    buf_fini(&r.password);
+    buf_fini(&r.secret);
     return rc;
 }
 
@@ -587,8 +797,54 @@ show_failure(void *ctx, const char *addr, const struct journal_entry *e)
         return;
     if (f->shown++ == 0)
         printf("%-40s %-10s %-8s %s\n", "ADDRESS", "STATE", "TRIES", "LAST REPLY");
-    printf("%-40s %-10s %-8d %d %s %s\n", addr, journal_state_name(e->state), e->attempts,
-        e->code, e->enhanced, e->text);
+    char code[16];
+
+    /* the reply text is the whole reply, code included: print it once (issue 14) */
+    snprintf(code, sizeof(code), "%d ", e->code);
+    if (strncmp(e->text, code, strlen(code)) == 0 || e->code == 0)
+        printf("%-40s %-10s %-8d %s\n", addr, journal_state_name(e->state), e->attempts,
+            e->text[0] ? e->text : "(no reply)");
+    else
+        printf("%-40s %-10s %-8d %d %s %s\n", addr, journal_state_name(e->state), e->attempts,
+            e->code, e->enhanced, e->text);
+}
+
+/* s as a JSON string (campaign ids are ours: letters, digits, - _ .; escaped anyway). */
+static void
+json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", (unsigned char)*s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+/* Subscribers' requests accepted by `gazette serve` and not yet in the list. */
+static void
+show_requests(struct cli *c)
+{
+    struct diag d = DIAG_INIT;
+    size_t n;
+    time_t oldest;
+    char when[32];
+    struct tm tm;
+
+    if (reqlog_pending(c->cfg->paths.state_dir, &n, &oldest, &d) == -1) {
+        diag_print(&d);
+        return;
+    }
+    if (n == 0)
+        return;
+    gmtime_r(&oldest, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    printf("subscriber requests: %zu pending (oldest %s); the next send or 'gazette "
+        "subscribers' applies them\n", n, when);
 }
 
 int
@@ -598,15 +854,26 @@ cmd_status(struct cli *c, int argc, char **argv)
     struct campaign_list cl;
     char *dir;
     int rc = 0;
+    bool json = false;
 
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        puts("usage: gazette status [CAMPAIGN]\n\nWithout CAMPAIGN: every campaign with its "
-            "counts.  With it: the counts and\nevery address that did not get its copy, with "
-            "the server's last reply.");
+        puts("usage: gazette status [--format json] [CAMPAIGN]\n\nWithout CAMPAIGN: every "
+            "campaign with its state (done, unfinished, retrying,\nsending (pid N)), counts "
+            "and date; --format json for monitoring.  With it: the\ncounts and every address "
+            "that did not get its copy, with the server's last reply.");
         return 0;
+    }
+    if (argc > 2 && strcmp(argv[1], "--format") == 0) {
+        if (strcmp(argv[2], "json") != 0 && strcmp(argv[2], "text") != 0)
+            return cli_usage("status", "--format takes text or json");
+        json = strcmp(argv[2], "json") == 0;
+        argv += 2;
+        argc -= 2;
     }
     if (argc > 2)
         return cli_usage("status", "give at most one CAMPAIGN");
+    if (json && argc > 1)
+        return cli_usage("status", "--format json is for the list of campaigns");
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
     dir = campaign_dir(c->cfg->paths.state_dir);
@@ -636,11 +903,21 @@ cmd_status(struct cli *c, int argc, char **argv)
         free(dir);
         return cli_fail(&d);
     }
-    if (cl.n == 0 && log_level() >= LOGLEVEL_NORMAL)
+    if (cl.n == 0 && log_level() >= LOGLEVEL_NORMAL && !json)
         puts("no campaigns yet");
+    if (json)
+        fputs("[", stdout);
     for (size_t i = 0; i < cl.n; i++) {
         struct journal *jn = journal_read(dir, cl.v[i].id, &d);
         struct journal_counts n;
+        long pid = cl.v[i].done ? 0 : journal_sender(dir, cl.v[i].id);
+        char *stopped = cl.v[i].done || pid != 0 ? NULL :
+            campaign_stopped(c->cfg->paths.state_dir, cl.v[i].id);
+        char *subject = campaign_subject(c->cfg->paths.state_dir, cl.v[i].id);
+        time_t since = cl.v[i].done ? 0 : campaign_retry_since(c->cfg->paths.state_dir,
+            cl.v[i].id), created = (time_t)cl.v[i].created, next = 0;
+        char state[48], when[32], nextw[32] = "";
+        struct tm tm;
 
         memset(&n, 0, sizeof(n));
         if (jn != NULL) {
@@ -648,11 +925,72 @@ cmd_status(struct cli *c, int argc, char **argv)
             journal_close(jn, NULL);
         }
         diag_clear(&d);
-        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu uncertain\n", cl.v[i].id,
-            cl.v[i].number, cl.v[i].done ? "done" : "unfinished", n.n[JOURNAL_SENT],
-            n.n[JOURNAL_TEMPFAIL] + n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN]);
+        /* a run that is sending has messages in flight, not uncertain ones (issue 14) */
+        if (pid != 0)
+            snprintf(state, sizeof(state), pid > 0 ? "sending (pid %ld)" : "sending", pid);
+        else if (cl.v[i].done)
+            snprintf(state, sizeof(state), "done");
+        else if (stopped != NULL)
+            snprintf(state, sizeof(state), "stopped");
+        else if (since != 0) {
+            next = since + (time_t)c->cfg->smtp.retry_after;
+            gmtime_r(&next, &tm);
+            strftime(nextw, sizeof(nextw), "%Y-%m-%d %H:%M UTC", &tm);
+            snprintf(state, sizeof(state), "retrying");
+        } else
+            snprintf(state, sizeof(state), "unfinished");
+        gmtime_r(&created, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+        if (json) {
+            printf("%s\n  {\"id\": ", i ? "," : "");
+            json_str(cl.v[i].id);
+            printf(", \"issue\": %ld, \"state\": \"%s\", \"pid\": %ld, \"created\": \"%s\", "
+                "\"sent\": %zu, \"tempfail\": %zu, \"permfail\": %zu, \"%s\": %zu, "
+                "\"next_retry\": %s%s%s", cl.v[i].number, pid != 0 ? "sending" : state,
+                pid > 0 ? pid : 0, when, n.n[JOURNAL_SENT], n.n[JOURNAL_TEMPFAIL],
+                n.n[JOURNAL_PERMFAIL], pid != 0 ? "in_flight" : "uncertain",
+                n.n[JOURNAL_UNCERTAIN], next ? "\"" : "", next ? nextw : "null",
+                next ? "\"" : "");
+            fputs(", \"reason\": ", stdout);
+            if (stopped != NULL)
+                json_str(stopped);
+            else
+                fputs("null", stdout);
+            fputs(", \"subject\": ", stdout);
+            if (subject != NULL)
+                json_str(subject);
+            else
+                fputs("null", stdout);
+            putchar('}');
+            free(stopped);
+            free(subject);
+            continue;
+        }
+        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu %s  %s%s%s%s%s",
+            cl.v[i].id, cl.v[i].number, state, n.n[JOURNAL_SENT],
+            n.n[JOURNAL_TEMPFAIL] + n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN],
+            pid != 0 ? "in flight" : "uncertain", when, next ? ", next try after " : "",
+            nextw, stopped ? ": " : "", stopped ? stopped : "");
+        {
+            /* what came back (gazette inbox) */
+            struct inbox_counts ic;
+
+            if (inbox_campaign_counts(c->cfg->paths.state_dir, cl.v[i].id, &ic, &d) == 0 &&
+                ic.bounces + ic.complaints + ic.unsubscribes > 0)
+                printf("  %zu bounces, %zu complaints, %zu unsubscribes", ic.bounces,
+                    ic.complaints, ic.unsubscribes);
+            diag_clear(&d);
+            putchar('\n');
+        }
+        if (subject != NULL && log_level() >= LOGLEVEL_NORMAL)
+            printf("%-24s \"%s\"\n", "", subject);
+        free(stopped);
+        free(subject);
     }
+    if (json)
+        fputs(cl.n ? "\n]\n" : "]\n", stdout);
     campaign_list_fini(&cl);
     free(dir);
+    show_requests(c);
     return rc;
 }

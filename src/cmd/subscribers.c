@@ -1,10 +1,12 @@
 /*
  * cmd_subscribers: the subscriber-list commands.  Reads go through subs_load(); every
  * change goes through subs_apply(), which locks, splices and replaces the file atomically.
- * CSV follows RFC 4180 (quoted fields, doubled quotes, CRLF or LF).
+ * CSV is read by subs_csv_record() (src/subs/csv.c, RFC 4180).
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
+#include "inbox.h"
 #include "log.h"
 #include "subs.h"
 #include "util.h"
@@ -35,8 +38,12 @@ static const char usage_text[] =
     "  remove EMAIL\n"
     "  unsubscribe EMAIL\n"
     "  resubscribe EMAIL\n"
-    "  import FILE.csv        header row: email, name, status, tags (separated by ;),\n"
-    "                         subscribed_at; any other column becomes a field\n"
+    "  import [--delimiter C] FILE.csv\n"
+    "                         header row: email, name, status, tags (separated by ;),\n"
+    "                         subscribed_at; any other column becomes a field.  The\n"
+    "                         delimiter (, ; or tab) is found from the header row or a\n"
+    "                         sep= first line.  Exit 0: all rows imported; 1: written, but\n"
+    "                         some rows rejected; 65: nothing written\n"
     "  export [--format csv|yaml|json]\n"
     "\n"
     "Statuses: active, pending, unsubscribed, bounced.  Only active subscribers get mail.\n"
@@ -111,12 +118,18 @@ join_tags(struct buf *out, const struct subscriber *s, const char *sep)
     }
 }
 
+/*
+ * hist (NULL: none): what `gazette inbox` recorded, shown as SINCE and REASON columns of
+ * the table (with --status bounced or unsubscribed).
+ */
 static void
-write_list(struct buf *out, const struct subs *list, const struct filter *f, enum fmt fmt)
+write_list(struct buf *out, const struct subs *list, const struct filter *f, enum fmt fmt,
+    const struct inbox_history *hist)
 {
-    size_t w[3] = { 5, 4, 6 }, n = 0;
+    size_t w[4] = { 5, 4, 6, 6 }, n = 0;
     const char **fk = NULL;
     size_t nfk = 0;
+    char date[11], why[256];
 
     switch (fmt) {
     case FMT_TABLE:
@@ -131,10 +144,17 @@ write_list(struct buf *out, const struct subs *list, const struct filter *f, enu
                 w[1] = width(s->name);
             if (width(subs_status_name(s->status)) > w[2])
                 w[2] = width(subs_status_name(s->status));
+            if (hist != NULL && inbox_history_find(hist, s->addr, date, why, sizeof(why)) &&
+                width(why) > w[3])
+                w[3] = width(why);
         }
         pad(out, "EMAIL", w[0] + 2);
         pad(out, "NAME", w[1] + 2);
         pad(out, "STATUS", w[2] + 2);
+        if (hist != NULL) {
+            pad(out, "SINCE", 12);
+            pad(out, "REASON", w[3] + 2);
+        }
         buf_adds(out, "TAGS\n");
         for (size_t i = 0; i < list->n; i++) {
             const struct subscriber *s = &list->v[i];
@@ -144,6 +164,14 @@ write_list(struct buf *out, const struct subs *list, const struct filter *f, enu
             pad(out, s->email, w[0] + 2);
             pad(out, s->name, w[1] + 2);
             pad(out, subs_status_name(s->status), w[2] + 2);
+            if (hist != NULL) {
+                if (!inbox_history_find(hist, s->addr, date, why, sizeof(why))) {
+                    memcpy(date, "-", 2);
+                    memcpy(why, "-", 2);
+                }
+                pad(out, date, 12);
+                pad(out, why, w[3] + 2);
+            }
             join_tags(out, s, ",");
             buf_addc(out, '\n');
         }
@@ -270,7 +298,9 @@ load_list(struct cli *c, struct subs **out)
 
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
-    *out = subs_load(cli_subs_path(c), SUBS_MISSING_OK, NULL, &d);
+    /* no list is an error for reading (a cron job in the wrong folder); add and import
+       create it */
+    *out = subs_load(cli_subs_path(c), 0, NULL, &d);
     return *out != NULL ? 0 : cli_fail(&d);
 }
 
@@ -340,7 +370,16 @@ do_read(struct cli *c, const char *cmd, int argc, char **argv)
                 log_info("%s: %zu", subs_status_name((enum subs_status)i), by[i]);
         }
     } else
-        write_list(&out, list, &f, fmt);
+    {
+        /* who left and why: the inbox's record, for those it made bounced or unsubscribed */
+        struct inbox_history *h = NULL;
+
+        if (fmt == FMT_TABLE && strcmp(cmd, "list") == 0 && (f.status == SUBS_BOUNCED ||
+            f.status == SUBS_UNSUBSCRIBED))
+            h = inbox_history_load(c->cfg->paths.state_dir);
+        write_list(&out, list, &f, fmt, h);
+        inbox_history_free(h);
+    }
     rc = print_buf(&out);
     buf_fini(&out);
     subs_free(list);
@@ -481,65 +520,6 @@ do_simple(struct cli *c, const char *cmd, int argc, char **argv)
 
 /* ---- import ------------------------------------------------------------------------- */
 
-struct csv {
-    const char *p, *end;
-    size_t line;                /* line where the current record starts */
-    size_t nextline;
-};
-
-/*
- * Read one record into cells (pointers into out, which holds them NUL-separated).
- * Returns the cell count, 0 at the end, -1 on an unterminated quote.
- */
-static int
-csv_record(struct csv *c, struct buf *out, size_t *offs, int maxcols)
-{
-    int n = 0;
-
-    buf_reset(out);
-    c->line = c->nextline;
-    if (c->p >= c->end)
-        return 0;
-    for (;;) {
-        if (n == maxcols)
-            return -2;
-        offs[n++] = out->len;
-        if (c->p < c->end && *c->p == '"') {
-            c->p++;
-            for (;;) {
-                if (c->p >= c->end)
-                    return -1;
-                if (*c->p == '"') {
-                    if (c->p + 1 < c->end && c->p[1] == '"') {
-                        buf_addc(out, '"');
-                        c->p += 2;
-                        continue;
-                    }
-                    c->p++;
-                    break;
-                }
-                if (*c->p == '\n')
-                    c->nextline++;
-                buf_addc(out, *c->p++);
-            }
-            /* anything between the closing quote and the separator is kept as text */
-        }
-        while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
-            buf_addc(out, *c->p++);
-        buf_addc(out, '\0');
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            continue;
-        }
-        if (c->p < c->end && *c->p == '\r')
-            c->p++;
-        if (c->p < c->end && *c->p == '\n')
-            c->p++;
-        c->nextline++;
-        return n;
-    }
-}
-
 static char *
 trim(char *s)
 {
@@ -554,14 +534,133 @@ trim(char *s)
 
 enum col { COL_EMAIL, COL_NAME, COL_STATUS, COL_TAGS, COL_AT, COL_FIELD };
 
+/* Exit statuses of import (docs/gazette.1): nothing written is EX_DATAERR; written with
+   some rows rejected is 1, so that a script can tell "fix the file and rerun" from "the
+   list changed, look at the rejected rows". */
+#define IMPORT_PARTIAL 1
+
+/* A problem with a row, printed in line order once the import is done. */
+struct row_msg {
+    size_t line;
+    char *msg;
+};
+
+struct msgs {
+    struct row_msg *v;
+    size_t n, cap;
+};
+
+static void msg_add(struct msgs *m, size_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+msg_add(struct msgs *m, size_t line, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 16;
+        m->v = xreallocarray(m->v, m->cap, sizeof(*m->v));
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);     /* a cut message is still a message */
+    va_end(ap);
+    m->v[m->n].line = line;
+    m->v[m->n++].msg = xstrdup(msg);
+}
+
+static int
+msg_cmp(const void *a, const void *b)
+{
+    const struct row_msg *x = a, *y = b;
+
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Print the messages sorted by line (qsort is not stable: lines are unique per row). */
+static void
+msg_flush(struct msgs *m, const char *path)
+{
+    if (m->n > 1)
+        qsort(m->v, m->n, sizeof(*m->v), msg_cmp);
+    for (size_t i = 0; i < m->n; i++) {
+        log_warnx("%s:%zu: %s", path, m->v[i].line, m->v[i].msg);
+        free(m->v[i].msg);
+    }
+    free(m->v);
+    m->v = NULL;
+    m->n = m->cap = 0;
+}
+
+/*
+ * The delimiter: a "sep=X" first line (Excel's), else the one of , ; and tab that the
+ * header line holds most often outside quotes (a comma on a tie).
+ */
+static char
+sniff_delimiter(const char *p, const char *end)
+{
+    static const char cand[] = { ',', ';', '\t' };
+    size_t count[3] = { 0 };
+    bool quoted = false;
+    char best = ',';
+    size_t bestn = 0;
+
+    for (; p < end && (quoted || (*p != '\n' && *p != '\r')); p++) {
+        if (*p == '"')
+            quoted = !quoted;
+        for (size_t i = 0; !quoted && i < 3; i++)
+            if (*p == cand[i])
+                count[i]++;
+    }
+    for (size_t i = 0; i < 3; i++)
+        if (count[i] > bestn) {
+            bestn = count[i];
+            best = cand[i];
+        }
+    return best;
+}
+
+/* An email cell written as "Name <addr>" or "mailto:addr": the hint, or NULL. */
+static const char *
+email_hint(const char *v, struct buf *hint)
+{
+    const char *lt = strchr(v, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+
+    if (lt != NULL && gt != NULL && gt > lt + 1) {
+        buf_adds(hint, "write the address alone, ");
+        buf_add(hint, lt + 1, (size_t)(gt - lt - 1));
+        buf_adds(hint, ", and the name in a name column");
+        return buf_str(hint);
+    }
+    if (ascii_strncasecmp(v, "mailto:", 7) == 0) {
+        const char *q = strchr(v + 7, '?');
+
+        buf_adds(hint, "write the address without \"mailto:\", ");
+        buf_add(hint, v + 7, q ? (size_t)(q - v - 7) : strlen(v + 7));
+        return buf_str(hint);
+    }
+    return NULL;
+}
+
+static const char *const known_cols[] = { "email", "name", "status", "tags", "subscribed_at" };
+
 static int
 do_import(struct cli *c, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        { "delimiter", required_argument, NULL, 'd' },
+        { "help", no_argument, NULL, 'h' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "quiet", no_argument, NULL, 'q' },
+        { NULL, 0, NULL, 0 },
+    };
     struct diag d = DIAG_INIT;
     struct subs_change *ch = NULL;
     size_t nch = 0, cap = 0, counts[5] = { 0 };
-    struct buf rec, hdrbuf;
-    struct csv csv;
+    struct buf rec, hdrbuf, hint;
+    struct subs_csv csv;
+    struct msgs msgs = { NULL, 0, 0 };
     enum col cols[CSV_MAX_COLS];
     char *colname[CSV_MAX_COLS];
     size_t offs[CSV_MAX_COLS];
@@ -569,37 +668,69 @@ do_import(struct cli *c, int argc, char **argv)
     char *text = NULL, **owned = NULL;
     size_t nowned = 0, ownedcap = 0;
     const char *path;
-    int ncols, n, rc = EX_DATAERR, have_email = 0;
+    char sep = 0;
+    int ncols, n, rc = EX_DATAERR, have_email = 0, opt;
 
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(usage_text, stdout);
-        return 0;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "d:hvq", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'd':
+            if (strcmp(optarg, "tab") == 0 || strcmp(optarg, "\\t") == 0)
+                sep = '\t';
+            else if (strlen(optarg) == 1 && strchr(",;|\t", optarg[0]) != NULL)
+                sep = optarg[0];
+            else
+                return cli_usage("subscribers", "--delimiter takes , ; | or tab");
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'v':
+        case 'q':
+            cli_verbosity(opt);
+            break;
+        default:
+            return cli_usage("subscribers", "import [--delimiter C] FILE.csv");
+        }
     }
-    if (argc != 2)
+    if (optind + 1 != argc)
         return cli_usage("subscribers", "import takes one FILE.csv");
-    path = argv[1];
+    path = argv[optind];
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
-    if ((text = read_file(path, &len)) == NULL) {
-        log_warn("%s: cannot read", path);
+    if ((text = read_file_max(path, CSV_MAX_FILE, &len)) == NULL) {
+        log_warnx("%s: cannot read: %s", path, read_file_strerror(errno));
         return EX_NOINPUT;
     }
     buf_init(&rec, CSV_MAX_FILE);
     buf_init(&hdrbuf, 0);
+    buf_init(&hint, 0);
     csv.p = text;
     csv.end = text + len;
     csv.nextline = 1;
+    csv.sep = ',';
     if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
         csv.p += 3;
     if (!utf8_is_valid(text, len)) {
         log_warnx("%s: not valid UTF-8; save the file as UTF-8 (CSV UTF-8)", path);
         goto out;
     }
-    ncols = csv_record(&csv, &hdrbuf, offs, CSV_MAX_COLS);
+    if (csv.end - csv.p >= 5 && ascii_strncasecmp(csv.p, "sep=", 4) == 0 &&
+        csv.p[4] != '\n' && csv.p[4] != '\r') {
+        const char *nl = memchr(csv.p, '\n', (size_t)(csv.end - csv.p));
+
+        if (sep == 0)
+            sep = csv.p[4];
+        csv.p = nl ? nl + 1 : csv.end;
+        csv.nextline = 2;
+    }
+    csv.sep = sep ? sep : sniff_delimiter(csv.p, csv.end);
+    ncols = subs_csv_record(&csv, &hdrbuf, offs, CSV_MAX_COLS);
     if (ncols <= 0) {
-        log_warnx("%s:1: expected a header row such as \"email,name,tags\"", path);
+        log_warnx("%s:%zu: expected a header row such as \"email,name,tags\"", path, csv.line);
         goto out;
     }
+    /* the header is checked once, here: a problem with it is one error, not one per row */
     for (int i = 0; i < ncols; i++) {
         char *h = trim(hdrbuf.p + offs[i]);
 
@@ -619,19 +750,49 @@ do_import(struct cli *c, int argc, char **argv)
         else
             cols[i] = COL_FIELD;
     }
+    for (int i = 0; i < ncols; i++) {
+        if (colname[i][0] == '\0') {
+            log_warnx("%s:%zu: column %d of the header row has no name; name it (it becomes "
+                "a field) or remove it; nothing was imported", path, csv.line, i + 1);
+            goto out;
+        }
+        for (int j = 0; j < i; j++)
+            if (ascii_strcasecmp(colname[i], colname[j]) == 0) {
+                log_warnx("%s:%zu: the header row has the column \"%s\" twice; keep one; "
+                    "nothing was imported", path, csv.line, colname[i]);
+                goto out;
+            }
+        for (size_t k = 0; cols[i] == COL_FIELD && k < ARRAY_LEN(known_cols); k++) {
+            bool have = false;
+
+            for (int j = 0; j < ncols; j++)
+                have |= cols[j] != COL_FIELD && ascii_strcasecmp(colname[j], known_cols[k]) == 0;
+            if (!have && edit_distance(colname[i], known_cols[k]) <= 2 &&
+                strlen(colname[i]) >= 4) {
+                log_warnx("%s:%zu: column \"%s\"; did you mean \"%s\"? (a column that is not "
+                    "email, name, status, tags or subscribed_at becomes a field); nothing was "
+                    "imported", path, csv.line, colname[i], known_cols[k]);
+                goto out;
+            }
+        }
+    }
     if (have_email != 1) {
-        log_warnx("%s:1: the header row needs exactly one \"email\" column", path);
+        log_warnx("%s:%zu: the header row needs exactly one \"email\" column (the columns "
+            "are separated by \"%s\"; --delimiter sets another); nothing was imported", path,
+            csv.line, csv.sep == '\t' ? "tab" : (char[]){ csv.sep, '\0' });
         goto out;
     }
-    while ((n = csv_record(&csv, &rec, offs, CSV_MAX_COLS)) != 0) {
+    while ((n = subs_csv_record(&csv, &rec, offs, CSV_MAX_COLS)) != 0) {
         struct subs_change *x;
         const char **tags, **fk, **fv;
         char *cell[CSV_MAX_COLS];
+        const char *h;
         bool blank = true;
 
         if (n < 0) {
-            log_warnx("%s:%zu: %s", path, csv.line, n == -1 ?
+            msg_add(&msgs, csv.line, "%s; nothing was imported", n == -1 ?
                 "a quoted field is not closed; end it with \"" : "too many columns");
+            msg_flush(&msgs, path);
             goto out;
         }
         for (int i = 0; i < n; i++) {
@@ -640,6 +801,13 @@ do_import(struct cli *c, int argc, char **argv)
         }
         if (blank)
             continue;
+        if (n > ncols) {
+            msg_add(&msgs, csv.line, "%d cells, but the header row has %d columns; quote a "
+                "value that holds \"%s\" (\"Doe, Jane\")", n, ncols, csv.sep == '\t' ? "tab" :
+                (char[]){ csv.sep, '\0' });
+            counts[SUBS_DONE_REJECTED]++;
+            continue;
+        }
         if (nch == cap) {
             cap = cap ? cap * 2 : 64;
             ch = xreallocarray(ch, cap, sizeof(*ch));
@@ -708,32 +876,45 @@ do_import(struct cli *c, int argc, char **argv)
             }
         }
         if (x->email == NULL || x->email[0] == '\0') {
-            log_warnx("%s:%zu: no email in this row; skipped", path, csv.line);
+            msg_add(&msgs, csv.line, "no email in this row; skipped");
+            counts[SUBS_DONE_REJECTED]++;
+            continue;
+        }
+        buf_reset(&hint);
+        if ((h = email_hint(x->email, &hint)) != NULL) {
+            msg_add(&msgs, csv.line, "\"%s\" is not an address; %s", x->email, h);
             counts[SUBS_DONE_REJECTED]++;
             continue;
         }
         if (x->status == -2) {
-            log_warnx("%s:%zu: unknown status; use active, pending, unsubscribed or bounced",
-                path, csv.line);
+            msg_add(&msgs, csv.line, "unknown status; use active, pending, unsubscribed or "
+                "bounced");
             counts[SUBS_DONE_REJECTED]++;
             continue;
         }
         nch++;
     }
-    if (subs_apply(cli_subs_path(c), ch, nch, LOCK_WAIT_MS, &d) == -1) {
+    if (nch > 0 && subs_apply(cli_subs_path(c), ch, nch, LOCK_WAIT_MS, &d) == -1) {
+        msg_flush(&msgs, path);
         rc = cli_fail(&d);
         goto out;
     }
     for (size_t i = 0; i < nch; i++) {
         counts[ch[i].done]++;
         if (ch[i].done == SUBS_DONE_REJECTED)
-            log_warnx("%s:%zu: %s", path, lines[i], ch[i].why);
+            msg_add(&msgs, lines[i], "%s", ch[i].why);
     }
+    msg_flush(&msgs, path);
     if (log_level() >= LOGLEVEL_NORMAL)
         printf("%s: %zu added, %zu updated, %zu unchanged, %zu rejected\n", path,
             counts[SUBS_DONE_ADDED], counts[SUBS_DONE_UPDATED], counts[SUBS_DONE_UNCHANGED],
             counts[SUBS_DONE_REJECTED]);
-    rc = counts[SUBS_DONE_REJECTED] ? EX_DATAERR : 0;
+    if (counts[SUBS_DONE_REJECTED] == 0)
+        rc = 0;
+    else if (counts[SUBS_DONE_ADDED] + counts[SUBS_DONE_UPDATED] > 0)
+        rc = IMPORT_PARTIAL;            /* written, with rejected rows */
+    else
+        rc = EX_DATAERR;                /* nothing written */
 out:
     for (size_t i = 0; i < nowned; i++)
         free(owned[i]);
@@ -743,13 +924,26 @@ out:
     free(text);
     buf_fini(&rec);
     buf_fini(&hdrbuf);
+    buf_fini(&hint);
     return rc;
+}
+
+/* What `gazette serve` accepted goes into the list before it is read or edited. */
+static int
+apply_requests(struct cli *c)
+{
+    struct diag d = DIAG_INIT;
+
+    if (cli_config(c, &d) == -1 || cli_apply_requests(c, &d) == -1)
+        return cli_fail(&d);
+    return 0;
 }
 
 int
 cmd_subscribers(struct cli *c, int argc, char **argv)
 {
     const char *sub;
+    int rc;
 
     if (argc < 2)
         return cli_usage("subscribers", "which one: list, count, add, remove, unsubscribe, "
@@ -761,6 +955,8 @@ cmd_subscribers(struct cli *c, int argc, char **argv)
     }
     argc--;
     argv++;
+    if ((rc = apply_requests(c)) != 0)
+        return rc;
     if (strcmp(sub, "list") == 0 || strcmp(sub, "count") == 0 || strcmp(sub, "export") == 0)
         return do_read(c, sub, argc, argv);
     if (strcmp(sub, "add") == 0)

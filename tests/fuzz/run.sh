@@ -7,7 +7,8 @@ cd "$(dirname "$0")/../.."
 SECS=${FUZZ_SECONDS:-60}
 OUT=build/fuzz
 mkdir -p "$OUT"
-PKGS="libcurl yaml-0.1 libidn2 libcmark libesmtp-1.0 openssl libxml-2.0 json-c"
+# the Makefile's PKGS (one list): every module of src/ is linked into each target
+PKGS=$(make --no-print-directory -s print-pkgs)
 make --no-print-directory build/builtin_templates.c >/dev/null
 SRCS="${FUZZ_SRCS:-$(ls src/*.c src/*/*.c | grep -v '^src/main.c$')} build/builtin_templates.c"
 only=${1:-}
@@ -20,8 +21,20 @@ for f in tests/fuzz/fuzz_*.c; do
         $(pkg-config --libs $PKGS) -lm
     corpus="$OUT/$name.corpus"
     mkdir -p "$corpus"
-    seeds="tests/fuzz/seeds/${name#fuzz_}"
-    [ -d "$seeds" ] && cp -n "$seeds"/* "$corpus"/ 2>/dev/null || true
+    # the same seed folders as tests/unit/test_fuzz_seeds.c: own seeds and crashers, and
+    # the fixtures of tests/data (not copied into seeds/)
+    case ${name#fuzz_} in
+    article) dirs="tests/fuzz/seeds/article tests/data/articles" ;;
+    subs) dirs="tests/fuzz/seeds/subs tests/data/subs tests/data/subs/fuzz examples" ;;
+    config) dirs="tests/fuzz/seeds/config tests/data/config" ;;
+    tmpl) dirs="tests/fuzz/seeds/tmpl templates" ;;
+    inbox) dirs="tests/fuzz/seeds/inbox tests/data/bounces" ;;
+    *) dirs="tests/fuzz/seeds/${name#fuzz_}" ;;
+    esac
+    for seeds in $dirs; do
+        [ -d "$seeds" ] || continue
+        find "$seeds" -maxdepth 1 -type f -exec cp -n {} "$corpus"/ \;
+    done
     "$OUT/$name" -max_total_time="$SECS" -artifact_prefix="$OUT/$name-" -print_final_stats=1 \
         "$corpus" 2>&1 | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' || true
     if ls "$OUT/$name"-crash-* "$OUT/$name"-leak-* "$OUT/$name"-timeout-* >/dev/null 2>&1; then

@@ -255,6 +255,11 @@ def is_large(n, size):
 
 
 
+# languages written right to left (primary subtags; EMAIL-CHECKLIST X1)
+RTL_LANGS = {"ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "mzn", "nqo",
+             "pnb", "ps", "sd", "syr", "ug", "ur", "yi"}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -394,13 +399,18 @@ def main():
     imgs = by_tag.get("img", [])
     bad = []
     for n in imgs:
-        for a in ("width", "height"):
+        # both numeric, or neither: an image whose size the article does not give gets no
+        # guessed box, which would stay blank when it does not load (issue 14 item 3)
+        dims = [a for a in ("width", "height") if a in n.attrs]
+        for a in dims if dims else ():
             if not n.attrs.get(a, "").isdigit():
                 bad.append(f"line {n.line}: <img> without a numeric {a}")
+        if len(dims) == 1:
+            bad.append(f"line {n.line}: <img> has {dims[0]} but not the other")
         st = {k: v.replace(" ", "") for k, v in n.style.items()}
         if st.get("display") != "block" or st.get("border") not in ("0", "0px", "none"):
             bad.append(f"line {n.line}: <img> style lacks display:block;border:0")
-    r.check(not bad, f"C6: {len(imgs)} images have width, height, display:block, border:0",
+    r.check(not bad, f"C6: {len(imgs)} images have width and height (or neither), display:block, border:0",
             bad)
     bad = [f"line {n.line}: <img src={n.attrs.get('src', '')[:40]!r}> has no alt"
            for n in imgs if "alt" not in n.attrs]
@@ -507,7 +517,15 @@ def main():
             not hidden(d) and d.parent is body]
     if not wrap:
         det.append("no wrapper <div lang> in <body>")
-    r.check(not det, f"X1: <html lang> and a wrapper <div lang> ({lang})", det)
+    # dir="rtl" for right-to-left languages, on <html> and the wrapper (issue 9)
+    rtl = (lang or "").lower().split("-")[0] in RTL_LANGS
+    want_dir = "rtl" if rtl else "ltr"
+    hdir = htmls[0].attrs.get("dir", "ltr") if htmls else "ltr"
+    if hdir != want_dir:
+        det.append(f"<html dir={hdir!r}>, want {want_dir!r} for lang {lang!r}")
+    if wrap and wrap[0].attrs.get("dir", hdir) != want_dir:
+        det.append(f"wrapper <div dir={wrap[0].attrs.get('dir')!r}>, want {want_dir!r}")
+    r.check(not det, f"X1: <html lang> and a wrapper <div lang> ({lang}, {want_dir})", det)
 
     # ---- X3 tables ---------------------------------------------------------------------------
     bad = [f"line {n.line}" for n in tables
@@ -539,16 +557,19 @@ def main():
 
     # ---- T-M2 escaping and URL schemes ---------------------------------------------------
     bad = []
+    ids = {n.attrs["id"] for n in nodes if "id" in n.attrs}
     for n in nodes:
         for k in ("href", "src", "action", "formaction", "background", "poster"):
             if k not in n.attrs:
                 continue
             v = re.sub(r"[\x00-\x20]", "", n.attrs[k]).lower()
+            if k == "href" and v.startswith("#") and n.attrs[k][1:] in ids:
+                continue        # a link within the message ("In this issue")
             if k == "href" and not v.startswith(("https://", "http://", "mailto:")):
                 bad.append(f"line {n.line}: {k}={n.attrs[k][:60]!r}")
             elif v.startswith(("javascript:", "vbscript:", "data:")):
                 bad.append(f"line {n.line}: {k}={n.attrs[k][:60]!r}")
-    r.check(not bad, "T-M2: every href is http(s) or mailto; no javascript: in any URL",
+    r.check(not bad, "T-M2: every href is http(s), mailto or an id of the message; no javascript: in any URL",
             bad)
     for e in o.escaped:
         shown = " ".join(t.root.text().split())

@@ -51,11 +51,21 @@ articles_in() {
 
 run_g compose --out dig
 expect_rc 0 "compose the shipped examples"
-check "compose is quiet" [ ! -s "$T/out" ] && [ ! -s "$T/err" ]
+check "compose says which issue it composed, nothing else" \
+    [ "$(cat "$T/out")" = "compose: issue-1, the next issue from the new articles (what \`gazette send\` would send now; --all for every article)" ] && [ ! -s "$T/err" ]
+run_g -q compose --out dig
+check "compose -q is quiet" [ ! -s "$T/out" ] && [ ! -s "$T/err" ]
 check "compose writes digest.html, digest.txt and sample.eml" \
     test -s dig/digest.html -a -s dig/digest.txt -a -s dig/sample.eml
-check "sample.eml passes the strict parser, for the first active subscriber" \
-    eml_ok dig/sample.eml alice@example.org
+check "sample.eml passes the strict parser, for an example address, not a subscriber" \
+    eml_ok dig/sample.eml reader@example.org
+# issue 14 item 6: digest.html/.txt are subscriber-neutral, no real address or token
+check "digest.html and digest.txt name no subscriber of the list" \
+    sh -c '! grep -l -e alice@example.org -e bob@example.net -e "token=[A-Za-z0-9_-]\{22\}" dig/digest.html dig/digest.txt'
+check "digest.txt shows where the address and unsubscribe link go" \
+    grep -q '{{subscriber.email}}' dig/digest.txt
+check "digest.html shows where the unsubscribe link goes" \
+    grep -q 'href="{{unsubscribe_url}}"' dig/digest.html
 check "all six example articles are in the digest" \
     [ "$(articles_in dig/digest.txt)" = 6 ]
 check "text part lines are at most 78 columns" \
@@ -86,14 +96,14 @@ YAML
 run_g compose --issue issue.yaml --out iss
 expect_rc 0 "compose --issue with an inline article"
 check "the issue's non-ASCII title is the decoded subject" \
-    eml_ok iss/sample.eml alice@example.org "The Weekly Gazette #12: Café über 日本 — winter"
+    eml_ok iss/sample.eml reader@example.org "The Weekly Gazette #12: Café über 日本 — winter"
 check "the summary override is used" grep -q "An overridden summary." iss/digest.txt
 check "the inline article is rendered and escaped in HTML" \
     grep -q "Inline &lt;b&gt;news&lt;/b&gt; &amp; more" iss/digest.html
 check "articles keep the issue's order" "$PY" -c '
 t = open("iss/digest.txt", encoding="utf-8").read()
-assert t.index("1. ") < t.index("2. ") < t.index("3. ")
-assert t.index("Inline <b>news</b>") > t.index("An overridden summary.")'
+assert t.index("\n1. ") < t.index("\n2. ") < t.index("\n3. ")
+assert t.index("\n3. Inline <b>news</b>") > t.index("An overridden summary.")'
 
 # header injection: a title with a line break cannot start a header
 printf 'number: 3\ntitle: "Evil\\r\\nBcc: victim@example.org"\narticles: [articles/rail-timetable.yaml]\n' >evil.yaml
@@ -147,10 +157,14 @@ expect_err "mytpl/digest.txt.mustache:2:1: unknown name \"issue.nmber\"; did you
     "a misspelt dotted name gets its suggestion too"
 sed -i 's|^  templates: mytpl|  templates: templates|' gazette.yaml
 
-# articles: what gazette made of the shared scraped sample
-run_g articles "$SHARED/samples/000_d2d1ba047acaeeb0.txt" --format json
-expect_rc 0 "articles --format json"
-check "the sample's fields are as expected" "$PY" -c '
+# articles: what gazette made of the shared scraped sample (outside the repository: a
+# fresh clone without ../shared skips it)
+if [ ! -f "$SHARED/samples/000_d2d1ba047acaeeb0.txt" ]; then
+    skip "articles --format json: $SHARED/samples is not there"
+else
+    run_g articles "$SHARED/samples/000_d2d1ba047acaeeb0.txt" --format json
+    expect_rc 0 "articles --format json"
+    check "the sample's fields are as expected" "$PY" -c '
 import json, sys, yaml
 got = json.load(open(sys.argv[1]))[0]
 want = yaml.safe_load(open(sys.argv[2]))
@@ -158,7 +172,8 @@ assert got["title"] == want["title"] and got["source"] == want["source"]
 assert got["date"] == want["date"] and got["date_iso"] == want["date_iso"]
 assert len(got["paragraphs"]) == want["paragraphs"]
 assert {n["text"] for n in got["noise"]} >= set(want["noise"])' "$T/out" \
-    "$SHARED/samples/000_d2d1ba047acaeeb0.expected.yaml"
+        "$SHARED/samples/000_d2d1ba047acaeeb0.expected.yaml"
+fi
 run_g articles articles/council-budget.txt
 expect_out "date_iso" "articles prints a readable report"
 run_g articles "$TOP/tests/data/articles/scraped-cjk-ja-wagashi.txt"

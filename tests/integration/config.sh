@@ -18,9 +18,10 @@ expect_rc 0 "check --help"
 
 # built-in defaults when there is no gazette.yaml
 : >subscribers.yaml
+mkdir articles
 run_g check
 expect_rc 0 "check with built-in defaults and an empty list"
-check "check is quiet on success" [ ! -s "$T/out" ] && [ ! -s "$T/err" ]
+check "check is quiet on success" [ ! -s "$T/out" -a ! -s "$T/err" ]
 run_g check --print-config
 expect_out "transport: maildir" "the default transport is the local Maildir"
 expect_out "tls_verify: true" "certificate verification is on by default"
@@ -28,6 +29,8 @@ expect_out "tls_verify: true" "certificate verification is on by default"
 # the shipped example loads as it is
 cp "$TOP/gazette.yaml.example" gazette.yaml
 cp "$TOP/subscribers.yaml.example" subscribers.yaml
+printf 'a-test-secret\n' >secret.txt
+chmod 600 secret.txt
 run_g check
 expect_rc 0 "the shipped examples pass check"
 mkdir sub && cp gazette.yaml sub/ && cp subscribers.yaml sub/
@@ -60,6 +63,8 @@ control.yaml|2:9: newsletter.name: control characters (such as line breaks) are 
 syntax.yaml|2:1: YAML syntax error: did not find expected ',' or '}' while parsing a flow mapping
 password-no-user.yaml|2:3: smtp: a password is set but no username; add username:
 duplicate.yaml|3:3: duplicate key "outbox"; each key may appear once in a map
+bad-port.yaml|3:32: smtp.url: "99999" is not a port; write a number from 1 to 65535, as in smtp://host:587
+bad-port-zero.yaml|3:43: smtp.url: "0" is not a port; write a number from 1 to 65535, as in smtp://host:587
 LIST
 
 run_g -c missing.yaml check

@@ -8,6 +8,8 @@ mkdir articles
 cat >gazette.yaml <<'YAML'
 newsletter:
   from: news@example.org
+  unsubscribe_mailto: unsubscribe@example.org
+  postal_address: 1 Example Street, Paris
 paths:
   outbox: outbox
 YAML
@@ -38,7 +40,7 @@ run_g status
 check "both campaigns are done" [ "$(grep -c ' done ' "$T/out")" = 2 ]
 run_g send
 expect_rc 0 "nothing new: exit 0"
-check "nothing new: no output at all" [ ! -s "$T/out" ] && [ ! -s "$T/err" ]
+check "nothing new: no output at all" [ ! -s "$T/out" -a ! -s "$T/err" ]
 cp articles/a1.yaml a1.keep
 printf 'title: [broken\n' >articles/a1.yaml
 run_g send
@@ -64,6 +66,8 @@ for i in $(seq 1 30); do printf '  - email: q%s@example.org\n' "$i" >>subscriber
 cat >gazette.yaml <<'YAML'
 newsletter:
   from: news@example.org
+  unsubscribe_mailto: unsubscribe@example.org
+  postal_address: 1 Example Street, Paris
 smtp:
   connections: 4
   rate_per_second: 20

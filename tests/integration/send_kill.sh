@@ -1,11 +1,14 @@
 #!/bin/sh
 # send_kill: exactly one copy each, whatever happens mid-run.  Starts `gazette send` of one
 # campaign to 3000 subscribers over 4 connections to the aiosmtpd server on 127.0.0.1,
-# kills it with SIGKILL at random moments several times, runs it to the end, and then
+# kills it with SIGKILL several times, each time once the server has taken the Nth message
+# (the server holds its reply from there: the kill always lands mid-run, whatever the
+# machine's speed), runs it to the end, and then
 # counts on the server side: every active subscriber got exactly one copy, except those
 # the journal marks uncertain (0 or 1 allowed there), nobody inactive got one, and the
 # journal's sent count equals the copies the others received.
-# TRANSPORT=curl (default) or esmtp; KILLS=N kill rounds (default 5); SEED=N repeats a run.
+# TRANSPORT=curl (default) or esmtp; KILLS=N kill rounds (default 5); SEED=N picks the kill
+# counts (the same SEED, the same counts).
 # SPDX-License-Identifier: MIT
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib.sh"
@@ -33,7 +36,8 @@ if ! "$PY" -c 'import aiosmtpd' 2>/dev/null; then
 fi
 
 mkdir -p "$T/w/articles"
-start_server
+HOLD="$T/hold"
+start_server --hold-file "$HOLD"
 [ -f "$SD/ready" ] || exit 1
 
 # 3000 active subscribers, and every 30th entry one who is not active
@@ -59,6 +63,7 @@ cat >"$W/gazette.yaml" <<EOF
 newsletter:
   name: Kill Test
   from: news@example.org
+  postal_address: 1 Example Street, Paris
   unsubscribe_url: https://example.org/u?t={{token}}
   secret_env: GZ_SECRET
 smtp:
@@ -66,7 +71,7 @@ smtp:
   url: smtp://127.0.0.1:$PORT
   starttls: off
   connections: 4
-  timeout: 10
+  timeout: 60
   connect_timeout: 5
   retry_delay: 0.2
 paths:
@@ -76,30 +81,38 @@ EOF
 # received: one line per copy the server took (its recipient)
 received() { awk '$1 == "msg" { print $4 }' "$SD/log" | tr ',' '\n'; }
 
-# --- kill it several times, at random moments ---------------------------------------
-echo "# seed $SEED (SEED=$SEED repeats these kill times)"
-delays=$(awk -v s="$SEED" -v n="$KILLS" 'BEGIN { srand(s);
-    for (i = 0; i < n; i++) printf "%.2f ", 0.3 + rand() * 1.2 }')
+# --- kill it several times, each time at a message count --------------------------------
+# Round k stops the server at a count in the k-th of KILLS equal slices of the list (SEED
+# picks where in the slice); once the server has taken that many, the run is killed.
+echo "# seed $SEED (SEED=$SEED repeats these kill points)"
+points=$(awk -v s="$SEED" -v n="$KILLS" -v N="$NSUBS" 'BEGIN { srand(s); w = int(N / (n + 1));
+    for (i = 0; i < n; i++) printf "%d ", w * (i + 1) - int(rand() * w / 2) }')
 before=0
 round=0
-for d in $delays; do
+for at in $points; do
     round=$((round + 1))
+    [ "$at" -gt "$before" ] || at=$((before + 1))
+    echo "$at" >"$HOLD"
     (cd "$W" && exec "$GAZETTE" -c gazette.yaml send) >"$T/run.out" 2>"$T/run.err" &
     g=$!
     PIDS="$PIDS $g"
-    sleep "$d"
+    # wait for the server to take message $at (the run cannot pass it: the reply is held)
+    while [ "$(awk '$1 == "msg"' "$SD/log" | wc -l)" -lt "$at" ] && kill -0 "$g" 2>/dev/null
+    do
+        sleep 0.05
+    done
     if kill -9 "$g" 2>/dev/null; then killed=yes; else killed=no; fi
     wait "$g" 2>/dev/null
-    sleep 0.2                   # let the server finish what was already in its socket
     now=$(received | wc -l)
     if grep -q 'Sanitizer\|runtime error' "$T/run.err"; then
         not_ok "$P round $round: sanitizer report"; sed 's/^/#   /' "$T/run.err" | head -20
     fi
-    if [ "$killed" = yes ] && [ "$now" -lt "$NSUBS" ]; then
-        ok "$P round $round: kill -9 after $d s, mid-run ($((now - before)) more copies," \
-            "$now so far)"
+    if [ "$killed" = yes ] && [ "$now" -ge "$at" ] && [ "$now" -lt "$NSUBS" ]; then
+        ok "$P round $round: kill -9 once the server took message $at, mid-run" \
+            "($((now - before)) more copies, $now so far)"
     else
-        not_ok "$P round $round: the run was not killed mid-run (killed: $killed, $now copies)"
+        not_ok "$P round $round: the run was not killed at message $at (killed: $killed," \
+            "$now copies)"
         sed 's/^/#   /' "$T/run.err" | head -5
     fi
     (cd "$W" && "$GAZETTE" -c gazette.yaml status issue-1) >"$T/st.out" 2>"$T/st.err"
@@ -107,13 +120,13 @@ for d in $delays; do
         grep -q '^campaign issue-1: [0-9]* sent' "$T/st.out"
     before=$now
 done
+rm -f "$HOLD"                   # the held replies go to dead connections; the rest flows
 
 # --- and then to the end -------------------------------------------------------------
 (cd "$W" && exec "$GAZETTE" -c gazette.yaml send) >"$T/run.out" 2>"$T/run.err"
 rc=$?
 if [ "$rc" = 0 ]; then ok "$P the last run went to the end (exit 0)"; else
     not_ok "$P the last run: exit $rc"; sed 's/^/#   /' "$T/run.out" "$T/run.err" | head -10; fi
-sleep 0.2
 (cd "$W" && "$GAZETTE" -c gazette.yaml status issue-1) >"$T/st.out" 2>"$T/st.err"
 (cd "$W" && "$GAZETTE" -c gazette.yaml status) >"$T/all.out" 2>&1
 check "$P the campaign is done" grep -q '^issue-1 .* done ' "$T/all.out"

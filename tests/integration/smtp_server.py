@@ -12,9 +12,13 @@
 # reply).  A 421 reply closes the connection after it is sent (RFC 5321 3.8).
 # --drop-after-data N: close without a reply after the Nth message's data;
 # --close-after N: close after N messages on a connection (a per-connection limit);
-# --drop-at-mail N: close without a reply at the Nth MAIL FROM of each connection.
+# --drop-at-mail N: close without a reply at the Nth MAIL FROM of each connection;
+# --hold-file PATH: while PATH holds a number H, the reply to the data of message n >= H
+# (counted over the server's life) waits until PATH holds a bigger number or the client
+# is gone: a test can stop a client at an exact message count and kill it there.
 # SPDX-License-Identifier: MIT
 import argparse
+import asyncio
 import os
 import signal
 import socket
@@ -73,7 +77,9 @@ class GazetteSMTP(SMTP):
 
 
 class Handler:
-    def __init__(self, state, rules, drop_after_data, close_after, drop_at_mail):
+    def __init__(self, state, rules, drop_after_data, close_after, drop_at_mail,
+                 hold_file=None):
+        self.hold_file = hold_file
         self.state = state
         self.rules = rules
         self.drop_after_data = drop_after_data
@@ -143,6 +149,7 @@ class Handler:
                 f.write("RCPT TO:<%s>\n" % r)
         st.log("msg %d %d %s" % (server.conn, n, ",".join(envelope.rcpt_tos)))
         server.msgs_here = getattr(server, "msgs_here", 0) + 1
+        await self.hold(server, n)
         reply = self.scripted(server, "DATA", envelope.rcpt_tos)
         if reply is not None:
             return reply
@@ -151,6 +158,22 @@ class Handler:
         elif self.close_after and server.msgs_here >= self.close_after:
             server.action = "close"     # like Yahoo: a limit per connection, no warning
         return "250 2.0.0 OK queued as %04d" % n
+
+    def held_at(self):
+        try:
+            with open(self.hold_file) as f:
+                return int(f.read().strip() or 0)
+        except (OSError, ValueError):
+            return 0
+
+    async def hold(self, server, n):
+        if not self.hold_file:
+            return
+        while True:
+            h = self.held_at()
+            if h == 0 or n < h or server.transport is None or server.transport.is_closing():
+                return
+            await asyncio.sleep(0.01)
 
     async def handle_NOOP(self, server, session, envelope, arg):
         return "250 2.0.0 OK"
@@ -199,6 +222,7 @@ def main():
     ap.add_argument("--close-after", type=int, default=0)
     ap.add_argument("--drop-at-mail", type=int, default=0,
                     help="close without a reply at the Nth MAIL FROM of each connection")
+    ap.add_argument("--hold-file", help="hold the reply after message n >= the number in it")
     a = ap.parse_args()
 
     os.makedirs(a.dir, exist_ok=True)
@@ -232,7 +256,7 @@ def main():
         kw["auth_require_tls"] = not a.auth_plaintext
         kw["auth_required"] = True
     handler = Handler(state, parse_script(a.script), a.drop_after_data, a.close_after,
-                      a.drop_at_mail)
+                      a.drop_at_mail, a.hold_file)
 
     class Ctl(Controller):
         def factory(self):

@@ -39,7 +39,7 @@ expect_rc 64 "unknown format is a usage error"
 run_g subscribers frobnicate
 expect_rc 64 "unknown subcommand is a usage error"
 run_g subscribers --help
-expect_rc 0 "subscribers --help" && expect_out "import FILE.csv" "help lists import"
+expect_rc 0 "subscribers --help" && expect_out "import [--delimiter C] FILE.csv" "help lists import"
 check "reading changed nothing" cmp -s subscribers.yaml "$D/hand.yaml"
 
 # ---- edits change only their entry -----------------------------------------------------
@@ -152,12 +152,14 @@ check "an edit keeps the file's mode" [ "$(stat -c %a rootseq.yaml)" = 640 ]
 # ---- import ----------------------------------------------------------------------------
 printf 'email,name,tags,city,status\r\nfirst@example.org,First One,a;b,Paris,\r\n"new@example.org","New, Person",,Oslo,\r\nbad@@example.org,Bad,,,\r\n,,,,\r\nthird@example.org,Third,,,frozen\r\n"multi@example.org","Quote ""Q""",x,,pending\r\n' >in.csv
 run_g --subscribers new.yaml subscribers import in.csv
-expect_rc 65 "import with rejected rows exits 65"
+expect_rc 1 "import that wrote rows but rejected some exits 1"
 expect_out "1 updated" "import reports updated"
 expect_out "2 added" "import reports added"
 expect_out "2 rejected" "import reports rejected"
 expect_err "in.csv:4:" "a rejected row names its line"
 expect_err "in.csv:6: unknown status" "bad status names its line"
+check "errors come in line order (4 before 6)" \
+    [ "$(grep -o 'in.csv:[0-9]*' "$T/err" | tr '\n' ' ')" = "in.csv:4 in.csv:6 " ]
 check "import wrote the rows" "$PY" -c '
 import yaml; d={x["email"]:x for x in yaml.safe_load(open("new.yaml"))["subscribers"]}
 assert d["first@example.org"]["name"]=="First One" and d["first@example.org"]["tags"]==["a","b"]
@@ -168,7 +170,7 @@ assert len(d)==3'
 run_g --subscribers new.yaml subscribers import in.csv
 expect_out "0 added, 0 updated, 3 unchanged" "importing again changes nothing"
 "$GAZETTE" --subscribers new.yaml subscribers unsubscribe new@example.org
-printf 'email,name\nnew@example.org,New, Person\n' >again.csv
+printf 'email,name\nnew@example.org,"New, Person"\n' >again.csv
 run_g --subscribers new.yaml subscribers import again.csv
 check "import does not resubscribe someone who unsubscribed" "$PY" -c '
 import yaml; d={x["email"]:x for x in yaml.safe_load(open("new.yaml"))["subscribers"]}
@@ -178,6 +180,60 @@ cp "$T/out" round.csv
 run_g --subscribers round.yaml subscribers import round.csv
 run_g --subscribers round.yaml subscribers export
 check "export -> import -> export round-trips" cmp -s "$T/out" round.csv
+
+# ---- import (issue 14 item 13): delimiters, the header, extra cells, exit codes, hints ---
+printf 'subscribers:\n' >delim.yaml
+printf 'email;name;city\nsemi@example.org;Semi Colon;Lyon\n' >semi.csv
+run_g --subscribers delim.yaml subscribers import semi.csv
+expect_rc 0 "a ; separated file is read as such"
+printf 'email\tname\ntab@example.org\tTab Bed\n' >tab.csv
+run_g --subscribers delim.yaml subscribers import tab.csv
+expect_rc 0 "a tab separated file too"
+printf 'sep=|\nemail|name\npipe@example.org|Pipe, Smoker\n' >pipe.csv
+run_g --subscribers delim.yaml subscribers import pipe.csv
+expect_rc 0 "a sep= first line sets the delimiter"
+printf 'email;name\nforced@example.org;Forced, Comma\n' >forced.csv
+run_g --subscribers delim.yaml subscribers import --delimiter ';' forced.csv
+expect_rc 0 "--delimiter ;"
+check "all four were read with their delimiters" "$PY" -c '
+import yaml; d={x["email"]:x for x in yaml.safe_load(open("delim.yaml"))["subscribers"]}
+assert d["semi@example.org"]["name"]=="Semi Colon" and d["semi@example.org"]["fields"]=={"city":"Lyon"}
+assert d["tab@example.org"]["name"]=="Tab Bed" and d["pipe@example.org"]["name"]=="Pipe, Smoker"
+assert d["forced@example.org"]["name"]=="Forced, Comma"'
+run_g --subscribers delim.yaml subscribers import --delimiter x forced.csv
+expect_rc 64 "--delimiter x is a usage error"
+cp delim.yaml delim.before
+printf 'emial,name\na@example.org,A\nb@example.org,B\nc@example.org,C\n' >hdr.csv
+run_g --subscribers delim.yaml subscribers import hdr.csv
+expect_rc 65 "a misspelt header column: nothing written, 65"
+check "the header problem is one error, at line 1" \
+    [ "$(wc -l <"$T/err")" = 1 ] && grep -q '^gazette: hdr.csv:1: column "emial"; did you mean "email"?' "$T/err"
+check "nothing was written" cmp -s delim.yaml delim.before
+printf 'email,name,email\na@example.org,A,b@example.org\n' >dup.csv
+run_g --subscribers delim.yaml subscribers import dup.csv
+expect_rc 65 "a column twice: 65"
+expect_err 'dup.csv:1: the header row has the column "email" twice' "the duplicate column is named"
+printf 'email,name\nx1@example.org,Doe, Jane\n"Ann Example <ann@example.org>",Ann\nmailto:bob@example.org,Bob\n' >bad.csv
+run_g --subscribers delim.yaml subscribers import bad.csv
+expect_rc 65 "every row rejected: nothing written, 65"
+check "nothing was written" cmp -s delim.yaml delim.before
+expect_err 'bad.csv:2: 3 cells, but the header row has 2 columns; quote a value that holds ","' \
+    "extra cells are an error"
+expect_err 'bad.csv:3: "Ann Example <ann@example.org>" is not an address; write the address alone, ann@example.org' \
+    "a Name <addr> cell gets a hint"
+expect_err 'bad.csv:4: "mailto:bob@example.org" is not an address; write the address without "mailto:", bob@example.org' \
+    "a mailto: cell gets a hint"
+
+# import keeps the comments and the style of the entries it touches (issue 14 item 13):
+# a value is replaced where it stands, a new key gets a line, a flow entry stays flow
+cp "$D/hand.yaml" keep.yaml
+run_g --subscribers keep.yaml subscribers import "$D/hand-import.csv"
+expect_rc 0 "import updates the four hand-written entries"
+check "comments, flow and block styles are kept (byte for byte: hand-import.expected.yaml)" \
+    cmp -s keep.yaml "$D/hand-import.expected.yaml"
+cmp -s keep.yaml "$D/hand-import.expected.yaml" || diff "$D/hand-import.expected.yaml" keep.yaml | sed 's/^/#   /'
+run_g --subscribers keep.yaml subscribers import "$D/hand-import.csv"
+expect_out "0 added, 0 updated, 4 unchanged" "and reads back with the new values"
 
 # ---- concurrent writers: nothing lost --------------------------------------------------
 printf 'subscribers:\n' >busy.yaml

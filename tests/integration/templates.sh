@@ -164,7 +164,8 @@ C8|s/bgcolor="#eef1f4"//g; s/background-color:#eef1f4;//g
 C9|/<meta name="viewport"/d
 L|s/>Unsubscribe from/>Leave/
 T-M2|0,/href="https:\/\/news/s//href="javascript:alert(1)\/\/news/
-X1|s/<html lang="en">/<html>/
+X1|s/<html lang="en" dir="ltr">/<html>/
+X1|s/<html lang="en" dir="ltr">/<html lang="en" dir="rtl">/
 X2|s/ alt="[^"]*"//
 X3|0,/role="presentation" /s///
 X4|s/<h1 /<h3 /;s/<\/h1>/<\/h3>/
@@ -197,10 +198,12 @@ else
 fi
 
 # ---- text part ------------------------------------------------------------------------
-"$PY" - "$T/digest.txt" "$unsub" "$postal" <<'EOF'
-import re, sys, unicodedata
+"$PY" - "$T/digest.txt" "$unsub" "$postal" "$T/digest.html" <<'EOF'
+import html, re, sys, unicodedata
 text = open(sys.argv[1], encoding="utf-8").read()
 unsub, postal = sys.argv[2], sys.argv[3]
+hrefs = {html.unescape(h) for h in
+         re.findall(r'href="(https?://[^"]+)"', open(sys.argv[4], encoding="utf-8").read())}
 def cols(s):
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 def check(good, what, details=()):
@@ -222,9 +225,12 @@ check(len(refs) == 3 and refs[0].startswith("[1] https://council.example.org/"),
       "text: numbered link references after the articles", refs)
 i = text.find("The full council report [1]")
 j = text.find("[1] https://council.example.org/")
-check(0 <= i < j < text.find("2. Fête"), "text: an article's references follow its body")
+check(0 <= i < j < text.find("\n2. Fête"), "text: an article's references follow its body")
 check("=" * 72 in lines and "-" * 72 in lines, "text: title underlined with 72-column rules")
 check(text.endswith("\n") and "\n\n\n\n" not in text, "text: no runs of blank lines")
+missing = sorted(h for h in hrefs if h not in text)
+check(hrefs and not missing, "text: every link of the HTML part (%d) is in the text part, "
+      "the masthead's home link too (M6, issue 9)" % len(hrefs), missing)
 EOF
 
 # what the text templates write themselves stays within 72 columns: render with values of

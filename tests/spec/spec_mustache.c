@@ -1,7 +1,7 @@
 /*
  * spec_mustache: runs the official Mustache spec files through tmpl.  The JSON files are
  * read at run time with value_load() (no case is copied into C) from argv[1], or from
- * $SHARED/spec/mustache (SHARED defaults to ../shared).  Each case prints "ok - FILE:
+ * tests/spec/mustache/ (vendored, MIT; under $TOP when set).  Each case prints "ok - FILE:
  * NAME" or "not ok - ..." with the template, expected and actual text; ~lambdas cases
  * print "skip - ..." (C has no lambdas in data).
  * SPDX-License-Identifier: MIT
@@ -176,15 +176,14 @@ run_file(const char *dir, const char *module, bool skip)
 int
 main(int argc, char **argv)
 {
-    const char *shared = getenv("SHARED");
+    const char *top = getenv("TOP");
     struct buf dir;
 
     buf_init(&dir, BUF_MAX_DEFAULT);
     if (argc > 1)
         buf_adds(&dir, argv[1]);
     else
-        buf_addf(&dir, "%s/spec/mustache",
-            shared != NULL && shared[0] != '\0' ? shared : "../shared");
+        buf_addf(&dir, "%s/tests/spec/mustache", top != NULL && top[0] != '\0' ? top : ".");
     for (size_t i = 0; i < ARRAY_LEN(modules); i++)
         run_file(buf_str(&dir), modules[i].file, modules[i].skip);
     buf_fini(&dir);

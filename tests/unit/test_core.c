@@ -2,10 +2,16 @@
  * Unit tests for the small core modules: util, buf, arena, value, diag.
  * SPDX-License-Identifier: MIT
  */
+#include <errno.h>
+#include <math.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "buf.h"
@@ -129,6 +135,49 @@ test_value(void)
     value_free(v);
 }
 
+/* JSON numbers: as templates print them, and never inf or nan (not JSON). */
+static void
+test_json_numbers(void)
+{
+    static const struct { const char *yaml, *json; } rows[] = {
+        { "3", "3" }, { "-0.5", "-0.5" }, { "1.21", "1.21" }, { "0.1", "0.1" },
+        { "0.30000000000000004", "0.30000000000000004" },
+        { "9007199254740991", "9007199254740991" }, { "1e300", "1e+300" },
+        { "1e999", "\"1e999\"" },     /* out of range: the core schema keeps a string */
+    };
+    static const double odd[] = { INFINITY, -INFINITY, NAN };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct diag d = DIAG_INIT;
+        struct value *v = value_parse(rows[i].yaml, strlen(rows[i].yaml), "n", &d);
+        struct buf out;
+        char tmp[40] = "";
+
+        buf_init(&out, 0);
+        if (v != NULL) {
+            value_write_json(&out, v);
+            value_num_text(v->num, tmp, sizeof(tmp));
+        }
+        CHECK_STR_EQ(buf_str(&out), rows[i].json, "json: %s", rows[i].yaml);
+        if (v != NULL && v->type == VALUE_NUM)
+            CHECK_STR_EQ(tmp, rows[i].json, "json: %s as a template shows it", rows[i].yaml);
+        buf_fini(&out);
+        value_free(v);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(odd); i++) {
+        struct value *m = value_new(VALUE_MAP);
+        struct buf out;
+
+        buf_init(&out, 0);
+        value_set(m, "x", value_new_num(odd[i]));
+        value_write_json(&out, m);
+        CHECK_STR_EQ(buf_str(&out), "{\"x\": null}", "json: a non-finite number (%g) is null",
+            odd[i]);
+        buf_fini(&out);
+        value_free(m);
+    }
+}
+
 static void
 test_diag(void)
 {
@@ -148,11 +197,93 @@ test_diag(void)
     CHECK(utf8_seq_len((const unsigned char *)"\xe6\x97\xa5", 3) == 3 &&
         utf8_seq_len((const unsigned char *)"\xe6\x97", 2) == 0 &&
         utf8_seq_len((const unsigned char *)"a", 1) == 1, "utf8_seq_len");
+    /* diag_message: the mailer's fixed reply field takes the message cut on a character */
+    diag_clear(&d);
+    diag_set(&d, EX_DATAERR, "ab\xe6\x97\xa5\xe4\xbb\x98");
+    CHECK_STR_EQ(diag_message(&d, out, 7), "ab\xe6\x97\xa5",
+        "diag_message: a cut inside a character drops its bytes");
+    CHECK_STR_EQ(diag_message(&d, out, sizeof(out)), d.msg, "diag_message: the whole message");
+}
+
+static void
+on_alarm(int sig)
+{
+    static const char msg[] = "not ok - read_file: blocked on a FIFO or a device\n";
+
+    (void)sig;
+    (void)!write(1, msg, sizeof(msg) - 1);
+    _exit(1);
+}
+
+/* read_file_max: regular files only, never blocking, never past the caller's cap. */
+static void
+test_read_file(void)
+{
+    char dir[] = "/tmp/gazette-core.XXXXXX", fifo[64], reg[64];
+    size_t len = 99;
+    char *p;
+    int fd;
+
+    if (mkdtemp(dir) == NULL) {
+        CHECK(0, "read_file: mkdtemp");
+        return;
+    }
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    snprintf(reg, sizeof(reg), "%s/reg", dir);
+    signal(SIGALRM, on_alarm);
+    alarm(20);                  /* the old read_file blocked for ever on these */
+    if (mkfifo(fifo, 0600) == 0) {
+        /* with a writer on it, the open does not block: only a read would */
+        int w = open(fifo, O_RDWR | O_NONBLOCK);
+
+        errno = 0;
+        p = read_file(fifo, &len);
+        CHECK(p == NULL && errno == EINVAL, "read_file: a FIFO with a writer is refused "
+            "(not a regular file), without reading");
+        free(p);
+        if (w != -1)
+            close(w);
+        errno = 0;
+        p = read_file(fifo, &len);
+        CHECK(p == NULL && errno == EINVAL, "read_file: a FIFO without a writer is refused "
+            "without blocking in open");
+        free(p);
+    }
+    errno = 0;
+    p = read_file("/dev/zero", &len);
+    CHECK(p == NULL && errno == EINVAL, "read_file: /dev/zero is refused (it never ends)");
+    free(p);
+    alarm(0);
+    errno = 0;
+    p = read_file(dir, &len);
+    CHECK(p == NULL && errno == EISDIR, "read_file: a folder is EISDIR");
+    free(p);
+    if ((fd = open(reg, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1) {
+        (void)!write(fd, "0123456789", 10);
+        close(fd);
+    }
+    p = read_file_max(reg, 10, &len);
+    CHECK(p != NULL && len == 10 && strcmp(p, "0123456789") == 0,
+        "read_file_max: a file of exactly max bytes is read");
+    free(p);
+    errno = 0;
+    p = read_file_max(reg, 9, &len);
+    CHECK(p == NULL && errno == EFBIG, "read_file_max: one byte past max is EFBIG");
+    free(p);
+    CHECK_STR_EQ(read_file_strerror(EFBIG), "the file is larger than gazette reads",
+        "read_file_strerror: EFBIG in words");
+    CHECK_STR_EQ(read_file_strerror(EINVAL), "not a regular file",
+        "read_file_strerror: EINVAL in words");
+    unlink(fifo);
+    unlink(reg);
+    rmdir(dir);
 }
 
 int
 main(void)
 {
+    test_read_file();
+    test_json_numbers();
     test_util();
     test_buf();
     test_arena();

@@ -1,6 +1,9 @@
 /*
- * Replays every fuzz seed and past crasher (tests/fuzz/seeds/NAME/) through its parser
- * under the sanitizers, so that a bug the fuzzer found stays fixed in `make test`.
+ * Replays every fuzz seed and past crasher through its parser under the sanitizers, so
+ * that a bug the fuzzer found stays fixed in `make test`.  The seeds are
+ * tests/fuzz/seeds/NAME/ (crashers and inputs of their own) plus the fixtures they would
+ * otherwise copy (tests/data/..., templates/, examples/); tests/fuzz/run.sh uses the same
+ * folders.
  * SPDX-License-Identifier: MIT
  */
 #include <dirent.h>
@@ -10,12 +13,14 @@
 
 #include "../../src/article/html.h"
 #include "article.h"
+#include "bounce.h"
 #include "check.h"
 #include "config.h"
 #include "diag.h"
 #include "subs.h"
 #include "tmpl.h"
 #include "util.h"
+#include "../fuzz/compose_one.h"
 
 static void
 run_article(const char *p, size_t n)
@@ -71,47 +76,91 @@ run_tmpl(const char *p, size_t n)
     tmpl_free(tmpl_parse(p, n, "seed", &d));
 }
 
+/* The composer; with GAZETTE_EML_DIR set, each message is kept there for the corpus test
+   (tests/integration/corpus.sh re-parses them). */
+static void
+run_compose(const char *p, size_t n)
+{
+    static int seq;
+    const char *dir = getenv("GAZETTE_EML_DIR");
+    struct buf m;
+
+    buf_init(&m, 0);
+    CHECK(compose_one(p, n, &m) == 0, "compose seed %d: no address in another's message",
+        seq);
+    if (dir != NULL && m.len > 0) {
+        char path[1024];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/compose-seed-%03d.eml", dir, seq);
+        if ((f = fopen(path, "wb")) != NULL) {
+            fwrite(buf_str(&m), 1, m.len, f);
+            fclose(f);
+        }
+    }
+    seq++;
+    buf_fini(&m);
+static void
+run_inbox(const char *p, size_t n)
+{
+    struct bounce_report *r = xmalloc(sizeof(*r));
+
+    bounce_parse(p, n, r);
+    free(r);
+}
+
 static const struct {
-    const char *dir;
+    const char *name;
     void (*fn)(const char *, size_t);
+    const char *dirs[4];
 } targets[] = {
-    { "article", run_article },
-    { "html", run_html },
-    { "subs", run_subs },
-    { "config", run_config },
-    { "tmpl", run_tmpl },
+    { "article", run_article, { "tests/fuzz/seeds/article", "tests/data/articles" } },
+    { "subs", run_subs, { "tests/fuzz/seeds/subs", "tests/data/subs", "tests/data/subs/fuzz",
+        "examples" } },
+    { "config", run_config, { "tests/fuzz/seeds/config", "tests/data/config" } },
+    { "tmpl", run_tmpl, { "tests/fuzz/seeds/tmpl", "templates" } },
+    { "compose", run_compose, { "tests/fuzz/seeds/compose" } },
+    { "html", run_html, { "tests/fuzz/seeds/html" } },
+    { "inbox", run_inbox, { "tests/fuzz/seeds/inbox", "tests/data/bounces" } },
 };
+
+/* Every file in path through fn; how many. */
+static int
+replay(const char *path, void (*fn)(const char *, size_t))
+{
+    DIR *dir;
+    struct dirent *de;
+    int n = 0;
+
+    if ((dir = opendir(path)) == NULL)
+        return 0;
+    while ((de = readdir(dir)) != NULL) {
+        char file[1024];
+        size_t len;
+        char *text;
+
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+        if ((text = read_file(file, &len)) == NULL)
+            continue;                   /* a folder */
+        fn(text, len);                  /* a sanitizer report would abort here */
+        free(text);
+        n++;
+    }
+    closedir(dir);
+    return n;
+}
 
 int
 main(void)
 {
     for (size_t t = 0; t < sizeof(targets) / sizeof(targets[0]); t++) {
-        char path[512];
-        DIR *dir;
-        struct dirent *de;
         int n = 0;
 
-        snprintf(path, sizeof(path), "tests/fuzz/seeds/%s", targets[t].dir);
-        if ((dir = opendir(path)) == NULL) {
-            printf("skip - no seeds for %s\n", targets[t].dir);
-            continue;
-        }
-        while ((de = readdir(dir)) != NULL) {
-            char file[1024];
-            size_t len;
-            char *text;
-
-            if (de->d_name[0] == '.')
-                continue;
-            snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
-            if ((text = read_file(file, &len)) == NULL)
-                continue;
-            targets[t].fn(text, len);       /* a sanitizer report would abort here */
-            free(text);
-            n++;
-        }
-        closedir(dir);
-        CHECK(n > 0, "%s: %d seeds replayed without a sanitizer report", targets[t].dir, n);
+        for (size_t k = 0; k < 4 && targets[t].dirs[k] != NULL; k++)
+            n += replay(targets[t].dirs[k], targets[t].fn);
+        CHECK(n > 0, "%s: %d seeds replayed without a sanitizer report", targets[t].name, n);
     }
     return check_exit();
 }

@@ -267,9 +267,31 @@ test_fuzz_fixtures(void)
     CHECK(n > 0, "fuzz fixtures found (%d)", n);
 }
 
+/* A problem quoting a long value is cut to fit the diag on a character boundary. */
+static void
+test_long_utf8(void)
+{
+    struct buf y;
+    struct diag d = DIAG_INIT;
+    struct subs *s;
+
+    buf_init(&y, 0);
+    buf_adds(&y, "- email: a@example.org\n  status: ");
+    for (int i = 0; i < 700; i++)
+        buf_adds(&y, "\xc3\xa9");
+    buf_adds(&y, "\n");
+    s = subs_parse(buf_str(&y), y.len, "s.yaml", 0, NULL, &d);
+    CHECK(s == NULL && d.code != 0 && strncmp(d.msg, "unknown status", 14) == 0 &&
+        utf8_is_valid(d.msg, strlen(d.msg)), "a message cut inside a long UTF-8 value "
+        "stays valid UTF-8");
+    subs_free(s);
+    buf_fini(&y);
+}
+
 int
 main(void)
 {
+    test_long_utf8();
     test_fuzz_fixtures();
     test_paths_agree();
     test_fields();

@@ -554,9 +554,55 @@ test_indent(void)
     tmpl_partials_free(p);
 }
 
+/*
+ * tmpl_render_over: the per-subscriber map sits above the shared data, which is only read
+ * (worker threads share it), and partials and sections see both.
+ */
+static void
+test_over(void)
+{
+    static const char *const parts[] = { "p", "[{{who.name}}:{{site}}]", NULL };
+    struct tmpl_partials *p = tmpl_partials_new(pairs_source, (void *)parts);
+    struct diag d = DIAG_INIT;
+    const char *yaml = "site: S\nwho: {name: shared}\nitems: [{t: a}, {t: b}]\n";
+    struct value *data = value_parse(yaml, strlen(yaml), "data", &d);
+    struct value *top = value_new(VALUE_MAP), *who = value_new(VALUE_MAP);
+    struct tmpl *t = NULL;
+    struct buf out, before, after;
+    const char *src = "{{#who.name}}{{who.name}}{{/who.name}} {{#items}}{{t}}{{>p}}{{/items}}";
+
+    buf_init(&out, 0);
+    buf_init(&before, 0);
+    buf_init(&after, 0);
+    value_set_str(who, "name", "Ann");
+    value_set(top, "who", who);
+    if (data != NULL)
+        value_write_json(&before, data);
+    t = tmpl_parse(src, strlen(src), "over", &d);
+    CHECK(t != NULL && tmpl_render_over(t, data, top, p, 0, &out, &d) == 0,
+        "render_over: renders");
+    CHECK_STR_EQ(buf_str(&out), "Ann a[Ann:S]b[Ann:S]",
+        "render_over: the top map hides the data's key, the rest comes from the data");
+    buf_reset(&out);
+    CHECK(t != NULL && tmpl_render_over(t, data, NULL, p, 0, &out, &d) == 0 &&
+        strcmp(buf_str(&out), "shared a[shared:S]b[shared:S]") == 0,
+        "render_over: without a top map it is tmpl_render");
+    if (data != NULL)
+        value_write_json(&after, data);
+    CHECK_STR_EQ(buf_str(&after), buf_str(&before), "render_over: the shared data is unchanged");
+    tmpl_free(t);
+    value_free(top);
+    value_free(data);
+    buf_fini(&out);
+    buf_fini(&before);
+    buf_fini(&after);
+    tmpl_partials_free(p);
+}
+
 int
 main(void)
 {
+    test_over();
     test_escape();
     test_scalars();
     test_parse_errors();

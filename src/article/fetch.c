@@ -1,0 +1,613 @@
+/*
+ * article/fetch: articles from the web, before the pipeline: GET a page with libcurl
+ * (http/https only, RFC 9110 redirects up to FETCH_MAX_REDIRECTS, timeouts, a size cap,
+ * gzip), convert its charset to UTF-8 (iconv), read it into a struct article, and save it
+ * as a Markdown article with front matter, atomically.
+ * SPDX-License-Identifier: MIT
+ */
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "arena.h"
+#include "article.h"
+#include "atomic.h"
+#include "buf.h"
+#include "diag.h"
+#include "fetch.h"
+#include "util.h"
+#include "value.h"
+
+/* Bytes of the page searched for <meta charset> (HTML5 says the first 1024; be lenient). */
+#define META_SCAN_BYTES 4096
+/* A charset name is short ("windows-1252", "iso-8859-15", "shift_jis"). */
+#define CHARSET_MAX 40
+/* Bytes of a file name made from the title, before ".md". */
+#define SLUG_MAX 60
+
+struct sink {
+    struct buf b;
+    size_t max;
+    bool over;
+};
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *ctx)
+{
+    struct sink *s = ctx;
+
+    if (s->b.len + n > s->max) {
+        s->over = true;
+        return 0;                               /* curl stops with CURLE_WRITE_ERROR */
+    }
+    if (buf_add(&s->b, p, n) == -1) {
+        s->over = true;
+        return 0;
+    }
+    return size * n;
+}
+
+/* The value of "charset=" in a Content-Type or http-equiv content, into cs. */
+static bool
+charset_param(const char *s, size_t n, char cs[CHARSET_MAX])
+{
+    for (size_t i = 0; i + 8 <= n; i++) {
+        size_t k = 0;
+
+        if (ascii_strncasecmp(s + i, "charset=", 8) != 0)
+            continue;
+        i += 8;
+        while (i < n && (s[i] == '"' || s[i] == '\'' || s[i] == ' '))
+            i++;
+        while (i < n && k + 1 < CHARSET_MAX && (IS_ALNUM((unsigned char)s[i]) ||
+            s[i] == '-' || s[i] == '_' || s[i] == '.' || s[i] == ':'))
+            cs[k++] = s[i++];
+        cs[k] = '\0';
+        return k > 0;
+    }
+    return false;
+}
+
+/* <meta charset="..."> or <meta http-equiv="Content-Type" content="...; charset=...">
+ * near the start of the page (a BOM wins over both). */
+static bool
+meta_charset(const char *s, size_t n, char cs[CHARSET_MAX])
+{
+    size_t lim = n < META_SCAN_BYTES ? n : META_SCAN_BYTES;
+
+    if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+        memcpy(cs, "utf-8", 6);
+        return true;
+    }
+    for (size_t i = 0; i + 5 < lim; i++) {
+        const char *end;
+
+        if (s[i] != '<' || ascii_strncasecmp(s + i + 1, "meta", 4) != 0)
+            continue;
+        end = memchr(s + i, '>', lim - i);
+        if (end == NULL)
+            return false;
+        if (charset_param(s + i, (size_t)(end - s - i), cs))
+            return true;
+        for (const char *q = s + i; q + 8 < end; q++)
+            if (ascii_strncasecmp(q, "charset", 7) == 0 && (q[7] == '=' || q[7] == ' ')) {
+                char tmp[CHARSET_MAX + 8] = "charset=";
+                const char *v = q + 7;
+
+                while (v < end && (*v == '=' || *v == ' '))
+                    v++;
+                snprintf(tmp + 8, CHARSET_MAX, "%.*s", (int)(end - v), v);
+                return charset_param(tmp, strlen(tmp), cs);
+            }
+    }
+    return false;
+}
+
+/* Convert s[0..n) from charset cs to UTF-8 into out; -1 when iconv does not know cs or
+ * the text is not in it. */
+static int
+to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
+{
+    iconv_t cd = iconv_open("UTF-8", cs);
+    char chunk[4096];
+    char *in = (char *)s;
+    size_t left = n;
+    int rc = 0;
+
+    if (cd == (iconv_t)-1)
+        return -1;
+    while (left > 0 && rc == 0) {
+        char *o = chunk;
+        size_t room = sizeof(chunk);
+
+        if (iconv(cd, &in, &left, &o, &room) == (size_t)-1 && errno != E2BIG)
+            rc = -1;
+        if (buf_add(out, chunk, sizeof(chunk) - room) == -1)
+            rc = -1;
+    }
+    iconv_close(cd);
+    return rc;
+}
+
+/* The body in UTF-8: the header's charset, the page's, valid UTF-8, else Windows-1252. */
+static int
+decode_body(struct fetch_page *p, const char *ctype, struct buf *raw, struct diag *d)
+{
+    char cs[CHARSET_MAX] = "";
+    struct buf out;
+
+    if ((ctype == NULL || !charset_param(ctype, strlen(ctype), cs)) &&
+        !meta_charset(raw->p, raw->len, cs))
+        memcpy(cs, utf8_is_valid(raw->p, raw->len) ? "utf-8" : "windows-1252", 13);
+    if (ascii_strcasecmp(cs, "utf-8") == 0 || ascii_strcasecmp(cs, "utf8") == 0) {
+        p->len = raw->len;
+        p->body = buf_steal(raw);
+        return 0;
+    }
+    /* WHATWG Encoding: iso-8859-1 and us-ascii labels mean windows-1252. */
+    if (ascii_strcasecmp(cs, "iso-8859-1") == 0 || ascii_strcasecmp(cs, "latin1") == 0 ||
+        ascii_strcasecmp(cs, "us-ascii") == 0 || ascii_strcasecmp(cs, "ascii") == 0)
+        memcpy(cs, "windows-1252", 13);
+    buf_init(&out, raw->len * 4 + 16);
+    if (to_utf8(cs, raw->p, raw->len, &out) == -1) {
+        buf_fini(&out);
+        diag_set(d, EX_DATAERR, "%s: the page says it is in \"%s\", which cannot be read as "
+            "that charset", p->url, cs);
+        return -1;
+    }
+    p->len = out.len;
+    p->body = buf_steal(&out);
+    return 0;
+}
+
+static void
+set_options(CURL *h, const char *url, const struct fetch_opts *fo, struct sink *s,
+    char *err)
+{
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)FETCH_MAX_REDIRECTS);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, fo->connect_timeout_ms > 0 ?
+        fo->connect_timeout_ms : FETCH_CONNECT_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, fo->timeout_ms > 0 ? fo->timeout_ms :
+        FETCH_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");      /* gzip, deflate, br... */
+    curl_easy_setopt(h, CURLOPT_USERAGENT, FETCH_USER_AGENT);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+}
+
+/* The error for a failed transfer: the URL and what went wrong. */
+static void
+transfer_error(CURLcode rc, const char *url, const char *err, const struct sink *s,
+    struct diag *d)
+{
+    const char *why = err[0] != '\0' ? err : curl_easy_strerror(rc);
+
+    if (s->over || rc == CURLE_FILESIZE_EXCEEDED)
+        diag_set(d, EX_DATAERR, "%s: the page is larger than %zu MiB; gazette reads articles "
+            "up to that size", url, s->max >> 20);
+    else if (rc == CURLE_TOO_MANY_REDIRECTS)
+        diag_set(d, EX_NOINPUT, "%s: more than %d redirects; open the URL in a browser and "
+            "give the address it ends at", url, FETCH_MAX_REDIRECTS);
+    else if (rc == CURLE_UNSUPPORTED_PROTOCOL)
+        diag_set(d, EX_NOINPUT, "%s: %s; only http:// and https:// are fetched", url, why);
+    else
+        diag_set(d, EX_TEMPFAIL, "%s: %s (curl error %d); try again later", url, why,
+            (int)rc);
+}
+
+int
+fetch_get(const char *url, const struct fetch_opts *fo, struct fetch_page *p,
+    struct diag *d)
+{
+    static const struct fetch_opts defaults = { 0, 0, 0 };
+    struct sink s = { .max = FETCH_MAX_BYTES };
+    char err[CURL_ERROR_SIZE] = "", *final = NULL, *ctype = NULL;
+    CURL *h = NULL;
+    CURLcode rc;
+    int ret = -1;
+
+    memset(p, 0, sizeof(*p));
+    fo = fo != NULL ? fo : &defaults;
+    if (fo->max_bytes > 0)
+        s.max = fo->max_bytes;
+    if (ascii_strncasecmp(url, "http://", 7) != 0 && ascii_strncasecmp(url, "https://", 8) != 0) {
+        diag_set(d, EX_USAGE, "%s: not a web address; give an http:// or https:// URL", url);
+        return -1;
+    }
+    buf_init(&s.b, s.max + 1);
+    if ((h = curl_easy_init()) == NULL) {
+        diag_set(d, EX_OSERR, "%s: libcurl cannot start", url);
+        goto out;
+    }
+    set_options(h, url, fo, &s, err);
+    rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &p->status);
+    curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &final);
+    curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype);
+    p->url = xstrdup(final != NULL ? final : url);
+    p->content_type = xstrndup(ctype != NULL ? ctype : "", ctype != NULL ?
+        strcspn(ctype, "; ") : 0);
+    for (char *q = p->content_type; *q != '\0'; q++)
+        *q = (char)TO_LOWER((unsigned char)*q);
+    if (rc != CURLE_OK) {
+        transfer_error(rc, url, err, &s, d);
+        goto out;
+    }
+    if (p->status >= 400 || p->status < 200) {
+        diag_set(d, EX_NOINPUT, "%s: HTTP %ld from the server; check the address", url,
+            p->status);
+        goto out;
+    }
+    if (p->content_type[0] != '\0' && strncmp(p->content_type, "text/", 5) != 0 &&
+        strstr(p->content_type, "html") == NULL && strstr(p->content_type, "xml") == NULL) {
+        diag_set(d, EX_DATAERR, "%s: the page is %s, not text or HTML", url,
+            p->content_type);
+        goto out;
+    }
+    ret = decode_body(p, ctype, &s.b, d);
+out:
+    buf_fini(&s.b);
+    if (h != NULL)
+        curl_easy_cleanup(h);
+    return ret;
+}
+
+void
+fetch_page_fini(struct fetch_page *p)
+{
+    free(p->body);
+    free(p->url);
+    free(p->content_type);
+    memset(p, 0, sizeof(*p));
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* HTML as scraped text */
+
+/*
+ * TODO(issue 11, html.c): until the HTML extractor (src/article/html.c) is in, a fetched
+ * HTML page is turned into the text a person would copy from it (one line per block, the
+ * <title> first, scripts and styles gone) and read by the scraped-text reader, which
+ * finds the article among the page's menus and footers the same way.  Replace this with
+ * the HTML reader's entry point once it is merged.
+ */
+static const char *const block_tags[] = {
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th", "section",
+    "article", "header", "footer", "nav", "aside", "ul", "ol", "table", "blockquote",
+    "figure", "figcaption", "pre", "dd", "dt", "main", "form", "address", "hr", "title",
+    "time", "dl", "fieldset", "details", "summary",
+};
+static const char *const skip_tags[] = {
+    "script", "style", "noscript", "template", "svg", "iframe", "object", "select",
+    "button", "textarea",
+};
+
+/* The tag name at s (after '<' and an optional '/'), lower case, into name. */
+static size_t
+tag_name(const char *s, const char *end, char name[16])
+{
+    size_t k = 0;
+
+    while (s + k < end && k < 15 && (IS_ALNUM((unsigned char)s[k])))
+        k++;
+    for (size_t i = 0; i < k; i++)
+        name[i] = (char)TO_LOWER((unsigned char)s[i]);
+    name[k] = '\0';
+    return k;
+}
+
+static bool
+in_list(const char *name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(name, list[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Skip to the end of the element skipped (its closing tag), or the end of the page. */
+static const char *
+skip_element(const char *p, const char *end, const char *name)
+{
+    size_t k = strlen(name);
+
+    for (; p + k + 2 < end; p++)
+        if (p[0] == '<' && p[1] == '/' && ascii_strncasecmp(p + 2, name, k) == 0) {
+            const char *gt = memchr(p, '>', (size_t)(end - p));
+
+            return gt != NULL ? gt + 1 : end;
+        }
+    return end;
+}
+
+static void
+add_text(struct buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i] == '\n' || s[i] == '\r' || s[i] == '\t' ? ' ' : s[i];
+
+        if (ch == ' ' && (b->len == 0 || b->p[b->len - 1] == ' ' || b->p[b->len - 1] == '\n'))
+            continue;
+        buf_addc(b, ch);
+    }
+}
+
+static char *
+html_to_text(const char *s, size_t n)
+{
+    const char *p = s, *end = s + n;
+    struct buf b;
+
+    buf_init(&b, n + 16);
+    while (p < end) {
+        const char *lt = memchr(p, '<', (size_t)(end - p)), *gt;
+        char name[16];
+        bool close;
+
+        add_text(&b, p, (size_t)((lt != NULL ? lt : end) - p));
+        if (lt == NULL)
+            break;
+        if (end - lt >= 4 && memcmp(lt, "<!--", 4) == 0) {
+            const char *c = strstr(lt + 4, "-->");
+
+            p = c != NULL && c < end ? c + 3 : end;
+            continue;
+        }
+        close = lt + 1 < end && lt[1] == '/';
+        tag_name(lt + 1 + close, end, name);
+        if ((gt = memchr(lt, '>', (size_t)(end - lt))) == NULL)
+            break;
+        p = gt + 1;
+        if (!close && in_list(name, skip_tags, ARRAY_LEN(skip_tags)))
+            p = skip_element(p, end, name);
+        else if (strcmp(name, "br") == 0)
+            buf_addc(&b, '\n');
+        else if (in_list(name, block_tags, ARRAY_LEN(block_tags)))
+            buf_adds(&b, "\n\n");
+    }
+    return buf_steal(&b);
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Fetch and read */
+
+static bool
+is_html(const struct fetch_page *p)
+{
+    const char *q = p->body;
+
+    if (strstr(p->content_type, "html") != NULL)
+        return true;
+    while (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t')
+        q++;
+    return ascii_strncasecmp(q, "<!doctype html", 14) == 0 || ascii_strncasecmp(q, "<html", 5)
+        == 0;
+}
+
+struct article *
+article_fetch(const char *url, const struct fetch_opts *fo, const struct article_opts *o,
+    struct diag *d)
+{
+    struct fetch_page p;
+    struct article *a = NULL;
+    char *text = NULL;
+
+    if (fetch_get(url, fo, &p, d) == -1)
+        goto out;
+    if (is_html(&p))
+        text = html_to_text(p.body, p.len);
+    a = article_parse(text != NULL ? text : p.body, text != NULL ? strlen(text) : p.len,
+        ARTICLE_TEXT, p.url, o, d);
+    if (a != NULL && a->url == NULL) {
+        a->url = arena_strdup(&a->arena, p.url);
+        a->from.url = "the address fetched";
+    }
+out:
+    free(text);
+    fetch_page_fini(&p);
+    return a;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Saving as Markdown */
+
+/* The title as file-name words: lower case letters and digits (any script), '-' between. */
+static void
+slug(struct buf *b, const char *title)
+{
+    const unsigned char *p = (const unsigned char *)title;
+    size_t n = strlen(title), start = b->len, len;
+
+    for (size_t i = 0; i < n && b->len - start < SLUG_MAX; i += len) {
+        size_t k = utf8_seq_len(p + i, n - i);
+
+        len = k > 0 ? k : 1;
+        if (IS_ALNUM(p[i])) {
+            buf_addc(b, (char)TO_LOWER(p[i]));
+        } else if (k >= 2 && !(p[i] == 0xe2 || p[i] == 0xc2 || p[i] == 0xe3 ||
+            p[i] == 0xef)) {                    /* letters, not punctuation or symbols */
+            unsigned char f[2];
+            size_t fl, fk = utf8_fold_char(p + i, n - i, &fl, f);
+
+            buf_add(b, f, fk);
+            if (k > fk)
+                buf_add(b, p + i + fk, k - fk);
+        } else if (b->len > start && b->p[b->len - 1] != '-') {
+            buf_addc(b, '-');
+        }
+    }
+    while (b->len > start && b->p[b->len - 1] == '-')
+        b->len--;
+    if (b->len == start)
+        buf_adds(b, "article");
+    b->p[b->len] = '\0';
+}
+
+static void
+fm_field(struct buf *b, const char *key, const char *val)
+{
+    if (val == NULL || *val == '\0')
+        return;
+    buf_addf(b, "%s: ", key);
+    value_yaml_scalar(b, val, strlen(val));
+    buf_addc(b, '\n');
+}
+
+/* A paragraph as Markdown that renders as the same text: backslashes before the
+ * characters Markdown would read as markup. */
+static void
+md_paragraph(struct buf *b, const char *s)
+{
+    size_t n = strlen(s), k = 0;
+
+    while (k < n && IS_DIGIT(s[k]))
+        k++;
+    if (strchr("#>-+=|", s[0]) != NULL || (k > 0 && k < n && (s[k] == '.' || s[k] == ')')))
+        buf_addc(b, '\\');
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && k > 0 && i == k)
+            buf_addc(b, '\\');
+        if (strchr("\\`*_[]<", s[i]) != NULL)
+            buf_addc(b, '\\');
+        buf_addc(b, s[i]);
+    }
+    buf_adds(b, "\n\n");
+}
+
+static void
+markdown_of(struct buf *b, const struct article *a, const char *fetched)
+{
+    buf_adds(b, "---\n");
+    fm_field(b, "title", a->title);
+    fm_field(b, "url", a->url);
+    fm_field(b, "source", a->source);
+    fm_field(b, "author", a->author);
+    fm_field(b, "date", a->date_iso[0] != '\0' ? a->date_iso : NULL);
+    fm_field(b, "summary", a->summary);
+    fm_field(b, "image", a->image);
+    fm_field(b, "image_alt", a->image_alt);
+    fm_field(b, "language", a->language);
+    fm_field(b, "fetched", fetched);
+    if (a->ntags > 0) {
+        buf_adds(b, "tags:\n");
+        for (size_t i = 0; i < a->ntags; i++) {
+            buf_adds(b, "  - ");
+            value_yaml_scalar(b, a->tags[i], strlen(a->tags[i]));
+            buf_addc(b, '\n');
+        }
+    }
+    buf_adds(b, "---\n\n");
+    for (size_t i = 0; i < a->nparagraphs; i++)
+        md_paragraph(b, a->paragraphs[i]);
+}
+
+char *
+article_save_markdown(const struct article *a, const char *dir, const char *fetched,
+    struct diag *d)
+{
+    struct atomic_file af = ATOMIC_FILE_INIT;
+    struct buf name, text;
+    char *path = NULL;
+    const char *day = a->date_iso[0] != '\0' ? a->date_iso : fetched;
+    size_t base;
+    struct stat st;
+
+    buf_init(&name, 0);
+    buf_init(&text, 0);
+    buf_addf(&name, "%s/%.10s-", dir, day != NULL ? day : "undated");
+    slug(&name, a->title);
+    base = name.len;
+    for (int i = 1; ; i++) {
+        name.len = base;
+        if (i > 1)
+            buf_addf(&name, "-%d", i);
+        buf_adds(&name, ".md");
+        if (stat(buf_str(&name), &st) == -1 && errno == ENOENT)
+            break;
+        if (i >= 1000) {
+            diag_set(d, EX_CANTCREAT, "%s: too many articles with this name", buf_str(&name));
+            goto out;
+        }
+    }
+    markdown_of(&text, a, fetched);
+    if (atomic_open(&af, buf_str(&name), d) == -1 ||
+        atomic_write(&af, text.p, text.len, d) == -1 || atomic_commit(&af, d) == -1)
+        goto out;
+    path = buf_steal(&name);
+out:
+    atomic_abort(&af);
+    buf_fini(&name);
+    buf_fini(&text);
+    return path;
+}
+
+/* Does the front matter of the file at path say "url: <url>"? */
+static bool
+has_url(const char *path, const char *url)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    bool found = false;
+    int n = 0;
+
+    if (f == NULL)
+        return false;
+    while (!found && n++ < 60 && fgets(line, sizeof(line), f) != NULL) {
+        size_t k = strcspn(line, "\r\n");
+
+        line[k] = '\0';
+        if (n > 1 && strcmp(line, "---") == 0)
+            break;
+        if (strncmp(line, "url: ", 5) == 0) {
+            const char *v = line + 5;
+            size_t vl = strlen(v);
+
+            if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+                v++;
+                vl -= 2;
+            }
+            found = vl == strlen(url) && memcmp(v, url, vl) == 0;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+char *
+article_find_fetched(const char *dir, const char *url)
+{
+    DIR *dh = opendir(dir);
+    struct dirent *e;
+    char *found = NULL;
+
+    if (dh == NULL)
+        return NULL;
+    while (found == NULL && (e = readdir(dh)) != NULL) {
+        size_t n = strlen(e->d_name);
+        struct buf p;
+
+        if (n < 4 || strcmp(e->d_name + n - 3, ".md") != 0)
+            continue;
+        buf_init(&p, 0);
+        buf_addf(&p, "%s/%s", dir, e->d_name);
+        if (has_url(buf_str(&p), url))
+            found = buf_steal(&p);
+        buf_fini(&p);
+    }
+    closedir(dh);
+    return found;
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# bounce_corpus: gazette's bounce classifier (build/san/bouncedump) against Sisimai, the
+# reference (Debian's libsisimai-perl), run live on the same 334 real messages of
+# tests/data/bounces/ (from Sisimai's own set-of-emails, BSD-2-Clause).  Per message: a
+# bounce or not, the recipients, hard or soft, the status code.  Prints the agreement per
+# field and every disagreement; fails below 95% on recipients and on hard/soft.  Where
+# Sisimai is wrong, tests/data/bounces-overrides.tsv says so, with the reason (the figures
+# without the overrides are printed too).
+# SPDX-License-Identifier: MIT
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$TOP/tests/lib.sh"
+DUMP="$TOP/build/san/bouncedump"
+DATA="$TOP/tests/data/bounces"
+if [ ! -x "$DUMP" ]; then not_ok "bounce corpus: $DUMP is not built"; exit 1; fi
+if ! perl -MSisimai -e 1 2>/dev/null; then
+    skip "bounce corpus: Sisimai is not installed (apt-get install libsisimai-perl)"; exit 0
+fi
+n=$(ls "$DATA"/*.eml | wc -l)
+if [ "$n" -ge 334 ]; then ok "bounce corpus: $n messages"; else
+    not_ok "bounce corpus: only $n messages in $DATA"; fi
+# Sisimai's view: FILE RECIPIENT STATUS SOFTBOUNCE REASON, "-" when it finds no bounce
+perl -MSisimai -e 'for my $f (@ARGV) {
+        my $v = Sisimai->make($f) || []; my $b = $f =~ s{.*/}{}r;
+        for my $r (@$v) { my $d = $r->damn;
+            print join("\t", $b, map { $d->{$_} // "" } qw(recipient deliverystatus softbounce reason)), "\n" }
+        print "$b\t-\t-\t-\t-\n" unless @$v }' "$DATA"/*.eml >"$T/sisimai.tsv" 2>"$T/sisimai.err"
+if [ -s "$T/sisimai.tsv" ]; then ok "bounce corpus: Sisimai ran"; else
+    not_ok "bounce corpus: Sisimai gave nothing"; sed 's/^/#   /' "$T/sisimai.err" | head -5; fi
+"$DUMP" "$DATA"/*.eml >"$T/gazette.tsv" 2>"$T/dump.err"
+if [ $? = 0 ] && ! grep -q 'Sanitizer\|runtime error' "$T/dump.err"; then
+    ok "bounce corpus: gazette read every message"
+else not_ok "bounce corpus: bouncedump failed"; sed 's/^/#   /' "$T/dump.err" | head -5; fi
+"$PY" "$TOP/tests/integration/bounce_score.py" "$T/sisimai.tsv" "$T/gazette.tsv" \
+    "$TOP/tests/data/bounces-overrides.tsv" 95

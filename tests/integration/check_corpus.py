@@ -1,0 +1,186 @@
+#!/usr/bin/python3
+# check_corpus.py [--postal TEXT] [--dkim-record FILE] [--tag NAME] FILE...: the MUST items
+# of ../shared/EMAIL-CHECKLIST.md checked on messages gazette wrote, with no sidecar: each
+# file is re-parsed with Python's email package (policy.strict, an independent parser).
+# A file may be a Maildir message (LF line ends, Return-Path/Delivered-To on top): it is
+# turned back into the wire form first.  One "ok"/"not ok" line per item and group of
+# files (tests/run.sh counts them), details of failures as "#" lines; exit 1 on failure.
+# SPDX-License-Identifier: MIT
+import argparse
+import html
+import re
+import sys
+from email import policy
+from email.parser import BytesParser
+
+CRLF_ONLY = re.compile(rb'(?<!\r)\n|\r(?!\n)')
+FIELD_LINE = re.compile(rb'^[\x21-\x39\x3b-\x7e]+:')
+ONCE = ('Date', 'From', 'To', 'Subject', 'Message-ID', 'MIME-Version')
+RTL_LANGS = {"ar", "arc", "azb", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "mzn", "nqo",
+             "pnb", "ps", "sd", "syr", "ug", "ur", "yi"}
+DKIM_MUST = ('from', 'to', 'subject', 'date', 'message-id', 'list-unsubscribe',
+             'list-unsubscribe-post')
+
+
+def wire(raw):
+    """The message as it went after DATA (a Maildir copy stores LF and trace lines)."""
+    if b'\r\n' not in raw[:2000]:
+        while raw.startswith((b'Return-Path:', b'Delivered-To:')):
+            raw = raw.split(b'\n', 1)[1]
+        raw = raw.replace(b'\n', b'\r\n')
+    return raw
+
+
+def problems(path, raw, o, dkim_txt):
+    """(item, detail) for every MUST item the message fails; also returns its boundary."""
+    bad = []
+    hb = raw.split(b'\r\n\r\n', 1)[0]
+    lines = raw.split(b'\r\n')
+    if CRLF_ONLY.search(raw):
+        bad.append(('W1', 'a bare CR or LF'))
+    if max(map(len, lines)) > 998:
+        bad.append(('W2', 'a line over 998'))
+    if any(b >= 128 for b in hb):
+        bad.append(('W4', '8-bit bytes in the header'))
+    for ln in hb.split(b'\r\n'):
+        if not (FIELD_LINE.match(ln) or ln[:1] in (b' ', b'\t')) or \
+                any(b < 32 and b != 9 for b in ln):
+            bad.append(('W4', f'header line {ln[:40]!r}'))
+    try:
+        msg = BytesParser(policy=policy.strict).parsebytes(raw)
+    except Exception as e:                  # any defect is a failure
+        return bad + [('parse', f'{type(e).__name__}: {e}')], None
+    defects = [d for p in msg.walk() for d in p.defects]
+    for p in msg.walk():
+        defects += [d for k in p.keys() for d in p[k].defects]
+    if defects:
+        bad.append(('parse', f'defects {defects}'))
+    names = [ln.split(b':', 1)[0].decode().lower() for ln in hb.split(b'\r\n')
+             if FIELD_LINE.match(ln)]
+    for h in ONCE:
+        if names.count(h.lower()) != 1:
+            bad.append(('H1-H7', f'{names.count(h.lower())} {h} fields'))
+    if 'MIME-Version' in msg and str(msg['MIME-Version']) != '1.0':
+        bad.append(('H7', 'MIME-Version is not 1.0'))
+    if 'To' in msg and len(msg['To'].addresses) != 1:
+        bad.append(('H5', 'To holds more than this recipient'))
+    # structure
+    boundary = msg.get_boundary()
+    leaves = [p for p in msg.walk() if not p.is_multipart()]
+    if msg.get_content_type() != 'multipart/alternative' or \
+            [p.get_content_type() for p in leaves] != ['text/plain', 'text/html']:
+        bad.append(('M1-M3', f'{msg.get_content_type()} of '
+                    f'{[p.get_content_type() for p in leaves]}'))
+        return bad, boundary
+    if not boundary or len(boundary) > 70:
+        bad.append(('M', f'boundary {boundary!r}'))
+    body = raw.split(b'\r\n\r\n', 1)[1] if b'\r\n\r\n' in raw else b''
+    if boundary and body.count(b'--' + boundary.encode()) != 3:
+        bad.append(('M', 'the boundary occurs in the content'))
+    for p in leaves:
+        cte = str(p.get('Content-Transfer-Encoding', ''))
+        if p.get_content_charset() != 'utf-8':
+            bad.append(('M4', f'{p.get_content_type()} charset {p.get_content_charset()}'))
+        if cte not in ('7bit', 'quoted-printable', 'base64'):
+            bad.append(('Q', f'{p.get_content_type()} is {cte!r}'))
+        enc = p.get_payload(decode=False)
+        if any(len(ln) > 76 for ln in enc.splitlines()):
+            bad.append(('Q', f'{p.get_content_type()} ({cte}) has a line over 76'))
+    text = leaves[0].get_content()
+    page = leaves[1].get_content()
+    ctl = [c for c in text + page if (ord(c) < 32 and c not in '\r\n\t') or 0x7f <= ord(c) < 0xa0]
+    if ctl:
+        bad.append(('controls', f'{len(ctl)} control characters in the bodies (issue 9)'))
+    # L1, L2: per-recipient one-click unsubscribe, visible in both parts
+    lu = str(msg.get('List-Unsubscribe', ''))
+    uris = re.findall(r'<([^<>]+)>', lu)
+    https = [u for u in uris if u.lower().startswith('https://')]
+    if not uris:
+        bad.append(('L1', 'no List-Unsubscribe'))
+    if https and str(msg.get('List-Unsubscribe-Post', '')) != 'List-Unsubscribe=One-Click':
+        bad.append(('L2', 'no List-Unsubscribe-Post: List-Unsubscribe=One-Click'))
+    if uris:
+        u = https[0] if https else uris[0]
+        if u not in text or (u not in page and html.escape(u) not in page):
+            bad.append(('L3', f'the unsubscribe link {u[:60]} is not visible in both parts'))
+    # K1 postal address
+    if o.postal and (o.postal not in text or
+                     (o.postal not in page and html.escape(o.postal) not in page)):
+        bad.append(('K1', 'the postal address is not in both parts'))
+    # Z1, Z2 sizes
+    if len(page.encode()) >= 100000:
+        bad.append(('Z1', f'HTML part {len(page.encode())} bytes'))
+    styles = re.findall(r'<style[^>]*>(.*?)</style>', page, re.S | re.I)
+    if sum(len(s.encode()) for s in styles) > 16384:
+        bad.append(('Z2', '<style> over 16 KB'))
+    # X1 lang and dir
+    m = re.search(r'<html\b([^>]*)>', page, re.I)
+    attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1))) if m else {}
+    lang = attrs.get('lang')
+    if not lang:
+        bad.append(('X1', '<html> has no lang'))
+    elif lang.lower().split('-')[0] in RTL_LANGS and attrs.get('dir') != 'rtl':
+        bad.append(('X1', f'lang {lang} without dir="rtl"'))
+    # M6: the text part carries every link of the HTML part (issue 9)
+    hrefs = {html.unescape(h) for h in re.findall(r'href="((?:https?|mailto):[^"]+)"', page)}
+    missing = [h for h in hrefs if h not in text and
+               not (h.startswith('mailto:') and h[7:].split('?')[0] in text)]
+    if missing:
+        bad.append(('M6', f'links of the HTML part not in the text part: {sorted(missing)[:3]}'))
+    # C3: every link styled inline (issue 9)
+    unstyled = [a for a in re.findall(r'<a\b[^>]*>', page, re.I)
+                if not all(k in a for k in ('font-family', 'font-size', 'color'))]
+    if unstyled:
+        bad.append(('C3', f'{len(unstyled)} links without inline font-family, font-size, '
+                    f'color: {unstyled[0][:80]}'))
+    # D1-D5: a DKIM signature verifies and covers what it must
+    if dkim_txt is not None:
+        import dkim
+        sig = str(msg.get('DKIM-Signature', ''))
+        h = [x.strip().lower() for x in
+             re.search(r'\bh=([^;]*)', sig).group(1).split(':')] if 'h=' in sig else []
+        if not dkim.verify(raw, dnsfunc=lambda name, timeout=5: dkim_txt):
+            bad.append(('D1', 'the DKIM signature does not verify'))
+        if [x for x in DKIM_MUST if x in names and x not in h] or h.count('from') < 2:
+            bad.append(('D2', f'h= is {h}'))
+    return bad, boundary
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--postal')
+    ap.add_argument('--dkim-record')
+    ap.add_argument('--tag', default='corpus')
+    ap.add_argument('files', nargs='+')
+    o = ap.parse_args()
+    dkim_txt = None
+    if o.dkim_record:
+        dkim_txt = ''.join(re.findall(r'"([^"]*)"', open(o.dkim_record).read())).encode()
+    fails = {}
+    boundaries = {}
+    for path in o.files:
+        raw = wire(open(path, 'rb').read())
+        bad, b = problems(path, raw, o, dkim_txt)
+        for item, detail in bad:
+            fails.setdefault(item, []).append(f'{path.rsplit("/", 1)[-1]}: {detail}')
+        if b:
+            boundaries.setdefault(b, []).append(path)
+    items = ['W1', 'W2', 'W4', 'parse', 'H1-H7', 'H5', 'H7', 'M1-M3', 'M', 'M4', 'Q',
+             'controls', 'L1', 'L2', 'L3', 'K1', 'Z1', 'Z2', 'X1', 'M6', 'C3']
+    if dkim_txt is not None:
+        items += ['D1', 'D2']
+    n = len(o.files)
+    for item in items + sorted(set(fails) - set(items)):
+        got = fails.get(item, [])
+        print(('not ok - ' if got else 'ok - ') + f'{o.tag}: {item} holds on {n} messages' +
+              (f' ({len(got)} fail)' if got else ''))
+        for d in got[:4]:
+            print(f'#   {d}')
+    dup = {b: p for b, p in boundaries.items() if len(p) > 1}
+    print(('not ok - ' if dup else 'ok - ') + f'{o.tag}: {len(boundaries)} boundaries for '
+          f'{n} messages, none shared (issue 9)')
+    return 1 if fails or dup else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,180 @@
+/*
+ * Unit tests for bounce: a table of small reports (what each format must give), then
+ * hostile input: malformed MIME, deep nesting, huge parts, thousands of recipients, wrong
+ * charsets, NUL bytes, no headers at all.  Each must give a sane report, never a crash
+ * (the runner's timeout catches a hang).
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce.h"
+#include "buf.h"
+#include "check.h"
+#include "util.h"
+
+static const struct {
+    const char *name, *msg;
+    enum bounce_kind kind;
+    const char *rcpt, *status;
+    int hard;                       /* -1: not checked */
+} cases[] = {
+    { "RFC 3464 DSN, 5.1.1",
+      "From: MAILER-DAEMON@mx.example\nTo: b@example.org\nSubject: Undelivered\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\n"
+      "Content-Type: text/plain\n\nfailed\n--B\nContent-Type: message/delivery-status\n\n"
+      "Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; Ann@Example.ORG\n"
+      "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n--B--\n",
+      BOUNCE_FAILED, "ann@example.org", "5.1.1", 1 },
+    { "DSN, mailbox full is soft",
+      "From: MAILER-DAEMON@mx.example\nContent-Type: multipart/report; "
+      "report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\n"
+      "Final-Recipient: rfc822;a@b.example\nAction: failed\nStatus: 5.2.2\n"
+      "Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\n--B--\n",
+      BOUNCE_FAILED, "a@b.example", "5.2.2", 0 },
+    { "DSN, 4.1.1 is never hard",
+      "From: MAILER-DAEMON@mx.example\nContent-Type: multipart/report; "
+      "report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\n"
+      "Final-Recipient: rfc822;a@b.example\nAction: delayed\nStatus: 4.1.1\n--B--\n",
+      BOUNCE_FAILED, "a@b.example", "4.1.1", 0 },
+    { "DSN that only says delivered",
+      "From: MAILER-DAEMON@mx.example\nContent-Type: multipart/report; "
+      "report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\n"
+      "Final-Recipient: rfc822;a@b.example\nAction: delivered\nStatus: 2.0.0\n--B--\n",
+      BOUNCE_DELIVERED, NULL, NULL, -1 },
+    { "ARF complaint",
+      "From: fbl@isp.example\nContent-Type: multipart/report; report-type=feedback-report; "
+      "boundary=F\n\n--F\nContent-Type: text/plain\n\nreport\n--F\n"
+      "Content-Type: message/feedback-report\n\nFeedback-Type: abuse\nVersion: 1\n"
+      "Original-Rcpt-To: <reader@example.net>\n--F--\n",
+      BOUNCE_COMPLAINT, "reader@example.net", NULL, -1 },
+    { "out of office",
+      "From: a@b.example\nSubject: Out of Office: hello\nAuto-Submitted: auto-replied\n\naway\n",
+      BOUNCE_AUTOREPLY, NULL, NULL, -1 },
+    { "Exim bounce with Auto-Submitted is still a bounce",
+      "From: Mail Delivery System <Mailer-Daemon@mx.example>\nAuto-Submitted: auto-replied\n"
+      "Subject: Mail delivery failed: returning message to sender\nX-Failed-Recipients: "
+      "x@y.example\n\nThis message was created automatically by mail delivery software.\n\n"
+      "  x@y.example\n    SMTP error from remote mail server after RCPT TO:<x@y.example>:\n"
+      "    550 5.1.1 <x@y.example>: Recipient address rejected: User unknown\n",
+      BOUNCE_FAILED, "x@y.example", "5.1.1", 1 },
+    { "qmail-style text report",
+      "From: MAILER-DAEMON@mx.example\nSubject: failure notice\n\nHi. This is the qmail-send "
+      "program.\n\n<z@q.example>:\nSorry, no mailbox here by that name. (#5.1.1)\n",
+      BOUNCE_FAILED, "z@q.example", "5.1.1", 1 },
+    { "user unknown in reply to DATA is soft",
+      "From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail\n\n<d@d.example>: host mx "
+      "said: 550 Unknown user d@d.example (in reply to end of DATA command)\n",
+      BOUNCE_FAILED, "d@d.example", "5.0.0", 0 },
+    { "a personal mail",
+      "From: friend@else.example\nTo: bounces@example.org\nSubject: lunch\n\nFriday?\n",
+      BOUNCE_UNKNOWN, NULL, NULL, -1 },
+};
+
+static void
+check_clean(const struct bounce_report *r, const char *what)
+{
+    bool ok = r->nrcpt <= BOUNCE_MAX_RCPT && r->nto <= BOUNCE_MAX_TO;
+
+    for (size_t i = 0; ok && i < r->nrcpt; i++)
+        ok = utf8_is_valid(r->rcpt[i].diag, strlen(r->rcpt[i].diag)) &&
+            strlen(r->rcpt[i].addr) < BOUNCE_ADDR_MAX;
+    CHECK(ok && utf8_is_valid(r->subject, strlen(r->subject)) &&
+        utf8_is_valid(r->mta, strlen(r->mta)), "%s: a sane report (%s, %zu recipients)", what,
+        bounce_kind_name(r->kind), r->nrcpt);
+}
+
+int
+main(void)
+{
+    struct bounce_report *r = xmalloc(sizeof(*r));
+    struct buf b;
+
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        bounce_parse(cases[i].msg, strlen(cases[i].msg), r);
+        CHECK(r->kind == cases[i].kind, "%s: kind %s", cases[i].name,
+            bounce_kind_name(r->kind));
+        if (cases[i].rcpt != NULL)
+            CHECK_STR_EQ(r->nrcpt ? r->rcpt[0].addr : "", cases[i].rcpt, "%s: recipient",
+                cases[i].name);
+        if (cases[i].status != NULL)
+            CHECK_STR_EQ(r->nrcpt ? r->rcpt[0].status : "", cases[i].status, "%s: status",
+                cases[i].name);
+        if (cases[i].hard >= 0)
+            CHECK(r->nrcpt > 0 && r->rcpt[0].hard == (cases[i].hard == 1), "%s: %s",
+                cases[i].name, cases[i].hard ? "hard" : "soft");
+    }
+
+    /* ---- hostile input ---- */
+    bounce_parse("", 0, r);
+    CHECK(r->kind == BOUNCE_UNKNOWN, "empty input: unknown");
+    bounce_parse("From \n", 6, r);
+    CHECK(r->kind == BOUNCE_UNKNOWN, "only an mbox From line: unknown");
+    bounce_parse("\0\0\0\xff\xfe", 5, r);
+    check_clean(r, "NUL and 0xff bytes");
+
+    buf_init(&b, 0);
+    /* 5,000 nested multiparts, each boundary its own */
+    buf_adds(&b, "From: MAILER-DAEMON@x.example\n");
+    for (int i = 0; i < 5000; i++)
+        buf_addf(&b, "Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n", i, i);
+    buf_adds(&b, "Content-Type: text/plain\n\n<a@b.example>: 550 5.1.1 user unknown\n");
+    bounce_parse(buf_str(&b), b.len, r);
+    check_clean(r, "5,000 nested multiparts");
+
+    /* a 24 MB base64 part (more than bounce_parse looks at) */
+    buf_reset(&b);
+    buf_adds(&b, "From: MAILER-DAEMON@x.example\nSubject: Undeliverable\nContent-Type: "
+        "multipart/mixed; boundary=z\n\n--z\nContent-Type: text/plain\n"
+        "Content-Transfer-Encoding: base64\n\n");
+    for (int i = 0; i < 24 * 1024 * 1024 / 77; i++)
+        buf_adds(&b, "NTUwIDUuMS4xIDxhQGIuZXhhbXBsZT46IHVzZXIgdW5rbm93bgpmYWlsZWQgZmFpbGVkIGZh\n");
+    bounce_parse(buf_str(&b), b.len, r);
+    check_clean(r, "a 24 MB base64 part");
+
+    /* one 4 MB line without a line end */
+    buf_reset(&b);
+    buf_adds(&b, "From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n");
+    for (int i = 0; i < 4 * 1024 * 1024 / 16; i++)
+        buf_adds(&b, "a@b.example 550 ");
+    bounce_parse(buf_str(&b), b.len, r);
+    check_clean(r, "a 4 MB line of addresses");
+    CHECK(r->nrcpt <= BOUNCE_MAX_RCPT, "recipients capped at %d", BOUNCE_MAX_RCPT);
+
+    /* 10,000 DSN recipients */
+    buf_reset(&b);
+    buf_adds(&b, "From: MAILER-DAEMON@x.example\nContent-Type: multipart/report; "
+        "report-type=delivery-status; boundary=B\n\n--B\n"
+        "Content-Type: message/delivery-status\n\n");
+    for (int i = 0; i < 10000; i++)
+        buf_addf(&b, "Final-Recipient: rfc822; u%d@x.example\nAction: failed\n"
+            "Status: 5.1.1\n\n", i);
+    buf_adds(&b, "--B--\n");
+    bounce_parse(buf_str(&b), b.len, r);
+    CHECK(r->kind == BOUNCE_FAILED && r->nrcpt == BOUNCE_MAX_RCPT,
+        "10,000 DSN recipients: the first %d", BOUNCE_MAX_RCPT);
+
+    /* wrong and unknown charsets, broken encoded words, control bytes in fields */
+    buf_reset(&b);
+    buf_adds(&b, "From: \"\x01\" <MAILER-DAEMON@x.example>\nSubject: =?x-none?B?////?= "
+        "=?utf-8?Q?=FF=FE?=\nContent-Type: multipart/report; report-type=delivery-status; "
+        "boundary=B\n\n--B\nContent-Type: text/plain; charset=utf-16\n\n\xff\xfe\x00\x41\n--B\n"
+        "Content-Type: message/delivery-status; charset=x-unknown\n\n"
+        "Reporting-MTA: dns; mx\x07\x1b[31m.example\nFinal-Recipient: rfc822; a@b.example\n"
+        "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 \xc3\x28 \x1b[2J bad\n--B--\n");
+    bounce_parse(buf_str(&b), b.len, r);
+    check_clean(r, "wrong charsets and control bytes");
+    CHECK(r->nrcpt == 1 && strchr(r->rcpt[0].diag, 0x1b) == NULL &&
+        strchr(r->mta, 0x07) == NULL, "control bytes never reach the report");
+
+    /* a multipart whose boundary never comes, and one with an empty boundary */
+    bounce_parse("Content-Type: multipart/mixed; boundary=\"\"\n\n--\n--\n", 44, r);
+    check_clean(r, "empty boundary");
+    bounce_parse("From: MAILER-DAEMON@x.example\nContent-Type: multipart/report; boundary=nope\n\n"
+        "Final-Recipient: rfc822; p@q.example\nStatus: 5.1.1\nAction: failed\n", 126, r);
+    CHECK(r->kind == BOUNCE_FAILED && r->nrcpt == 1 && strcmp(r->rcpt[0].addr, "p@q.example") == 0,
+        "DSN fields in a multipart whose boundary never comes are still read");
+    buf_fini(&b);
+    free(r);
+    return check_exit();
+}
