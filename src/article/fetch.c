@@ -276,113 +276,6 @@ fetch_page_fini(struct fetch_page *p)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* HTML as scraped text */
-
-/*
- * TODO(issue 11, html.c): until the HTML extractor (src/article/html.c) is in, a fetched
- * HTML page is turned into the text a person would copy from it (one line per block, the
- * <title> first, scripts and styles gone) and read by the scraped-text reader, which
- * finds the article among the page's menus and footers the same way.  Replace this with
- * the HTML reader's entry point once it is merged.
- */
-static const char *const block_tags[] = {
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "td", "th", "section",
-    "article", "header", "footer", "nav", "aside", "ul", "ol", "table", "blockquote",
-    "figure", "figcaption", "pre", "dd", "dt", "main", "form", "address", "hr", "title",
-    "time", "dl", "fieldset", "details", "summary",
-};
-static const char *const skip_tags[] = {
-    "script", "style", "noscript", "template", "svg", "iframe", "object", "select",
-    "button", "textarea",
-};
-
-/* The tag name at s (after '<' and an optional '/'), lower case, into name. */
-static size_t
-tag_name(const char *s, const char *end, char name[16])
-{
-    size_t k = 0;
-
-    while (s + k < end && k < 15 && (IS_ALNUM((unsigned char)s[k])))
-        k++;
-    for (size_t i = 0; i < k; i++)
-        name[i] = (char)TO_LOWER((unsigned char)s[i]);
-    name[k] = '\0';
-    return k;
-}
-
-static bool
-in_list(const char *name, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(name, list[i]) == 0)
-            return true;
-    return false;
-}
-
-/* Skip to the end of the element skipped (its closing tag), or the end of the page. */
-static const char *
-skip_element(const char *p, const char *end, const char *name)
-{
-    size_t k = strlen(name);
-
-    for (; p + k + 2 < end; p++)
-        if (p[0] == '<' && p[1] == '/' && ascii_strncasecmp(p + 2, name, k) == 0) {
-            const char *gt = memchr(p, '>', (size_t)(end - p));
-
-            return gt != NULL ? gt + 1 : end;
-        }
-    return end;
-}
-
-static void
-add_text(struct buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i] == '\n' || s[i] == '\r' || s[i] == '\t' ? ' ' : s[i];
-
-        if (ch == ' ' && (b->len == 0 || b->p[b->len - 1] == ' ' || b->p[b->len - 1] == '\n'))
-            continue;
-        buf_addc(b, ch);
-    }
-}
-
-static char *
-html_to_text(const char *s, size_t n)
-{
-    const char *p = s, *end = s + n;
-    struct buf b;
-
-    buf_init(&b, n + 16);
-    while (p < end) {
-        const char *lt = memchr(p, '<', (size_t)(end - p)), *gt;
-        char name[16];
-        bool close;
-
-        add_text(&b, p, (size_t)((lt != NULL ? lt : end) - p));
-        if (lt == NULL)
-            break;
-        if (end - lt >= 4 && memcmp(lt, "<!--", 4) == 0) {
-            const char *c = strstr(lt + 4, "-->");
-
-            p = c != NULL && c < end ? c + 3 : end;
-            continue;
-        }
-        close = lt + 1 < end && lt[1] == '/';
-        tag_name(lt + 1 + close, end, name);
-        if ((gt = memchr(lt, '>', (size_t)(end - lt))) == NULL)
-            break;
-        p = gt + 1;
-        if (!close && in_list(name, skip_tags, ARRAY_LEN(skip_tags)))
-            p = skip_element(p, end, name);
-        else if (strcmp(name, "br") == 0)
-            buf_addc(&b, '\n');
-        else if (in_list(name, block_tags, ARRAY_LEN(block_tags)))
-            buf_adds(&b, "\n\n");
-    }
-    return buf_steal(&b);
-}
-
-/* ------------------------------------------------------------------------------------ */
 /* Fetch and read */
 
 static bool
@@ -404,20 +297,16 @@ article_fetch(const char *url, const struct fetch_opts *fo, const struct article
 {
     struct fetch_page p;
     struct article *a = NULL;
-    char *text = NULL;
 
     if (fetch_get(url, fo, &p, d) == -1)
         goto out;
-    if (is_html(&p))
-        text = html_to_text(p.body, p.len);
-    a = article_parse(text != NULL ? text : p.body, text != NULL ? strlen(text) : p.len,
-        ARTICLE_TEXT, p.url, o, d);
+    /* the body is UTF-8 by now; the final URL resolves the page's relative links */
+    a = article_parse(p.body, p.len, is_html(&p) ? ARTICLE_HTML : ARTICLE_TEXT, p.url, o, d);
     if (a != NULL && a->url == NULL) {
         a->url = arena_strdup(&a->arena, p.url);
         a->from.url = "the address fetched";
     }
 out:
-    free(text);
     fetch_page_fini(&p);
     return a;
 }

@@ -37,6 +37,8 @@
 #define EDGE_MAX_BLOCKS 6
 #define EDGE_MAX_CHARS 160
 #define EDGE_PHRASE_CHARS 100
+/* The first block this long is the lead: what stands above it is the header. */
+#define LEAD_MIN_CHARS 80
 /* A paragraph shorter than this ("July 1", "Photo: AP") is not taken as the summary. */
 #define SUMMARY_MIN 25
 /* The digest's column (EMAIL-CHECKLIST C2): wider images are scaled down to it. */
@@ -1598,12 +1600,55 @@ edge_run(struct grab *g, xmlNodePtr *list, size_t n, bool from_end, size_t limit
 /* Beyond Readability: the boxes it leaves at the edges of the content (share bars, "read
  * also", link lists, sign-up calls, a credit line) go, a few blocks at most on each side,
  * never more than a small share of the text. */
+/* Is n before m in document order (both under one root)? */
+static bool
+precedes(xmlNodePtr n, xmlNodePtr m)
+{
+    for (xmlNodePtr x = next_node(n, false); x != NULL; x = next_node(x, false))
+        if (x == m)
+            return true;
+    return false;
+}
+
+/* A date line above the text (<time> standing alone: "5 March 2024") is metadata, kept
+ * as the date; in the body it would be a paragraph of its own. */
+static void
+drop_header_times(struct grab *g, xmlNodePtr art)
+{
+    static const char *const time_tag[] = { "time" };
+    xmlNodePtr lead = NULL, *list;
+    size_t n;
+
+    leaf_blocks(g, art);
+    for (size_t i = 0; i < g->nv && lead == NULL; i++)
+        if (html_text_len(g->v[i]) >= LEAD_MIN_CHARS)
+            lead = g->v[i];
+    collect(g, art, time_tag, 1);
+    n = g->nv;
+    if (lead == NULL || n == 0)
+        return;
+    list = xreallocarray(NULL, n, sizeof(*list));
+    memcpy(list, g->v, n * sizeof(*list));
+    for (size_t i = 0; i < n; i++) {
+        xmlNodePtr t = list[i], p = t->parent;
+        size_t len = html_text_len(t);
+
+        /* alone: the only text of its parent, or between blocks (not inside a sentence) */
+        if (len > 0 && len < EDGE_PHRASE_CHARS && p != NULL && p != art &&
+            (html_text_len(p) == len || has_block_child(p, 0)) && precedes(t, lead))
+            drop_with_empty_parents(t, art);
+    }
+    free(list);
+    g->nv = 0;
+}
+
 static void
 trim_edges(struct grab *g, xmlNodePtr art)
 {
     size_t total = html_text_len(art), cut = 0, n, lo, hi;
     xmlNodePtr *list;
 
+    drop_header_times(g, art);
     leaf_blocks(g, art);
     n = g->nv;
     if (n < 3)
@@ -1926,7 +1971,7 @@ write_img(struct out *o, xmlNodePtr n)
 static void
 write_block(struct out *o, xmlNodePtr n, const char *t, bool container)
 {
-    bool save_text = o->in_text, save_pre = o->pre;
+    bool save_text, save_pre = o->pre;
 
     if (o->in_text && !o->in_p) {               /* a block inside a text block */
         if (!ends_space(&o->para))
@@ -1934,7 +1979,8 @@ write_block(struct out *o, xmlNodePtr n, const char *t, bool container)
         write_children(o, n);
         return;
     }
-    close_p(o);
+    close_p(o);                                 /* ends an implied <p>: in_text is false */
+    save_text = o->in_text;
     buf_addf(&o->html, "<%s>", t);
     if (strcmp(t, "pre") == 0) {
         buf_adds(&o->html, "<code>");
@@ -2288,6 +2334,25 @@ clean_byline(struct article *a, const char *s)
     return oneline(a, r);
 }
 
+/* The ISO 639-1 code of a language tag or locale ("en-US", "cs_CZ", "pt-BR" -> "pt"). */
+static const char *
+language_code(struct article *a, const char *tag)
+{
+    char code[4];
+    size_t k = 0;
+
+    if (tag == NULL)
+        return NULL;
+    while (k < 3 && IS_ALPHA(tag[k])) {
+        code[k] = (char)TO_LOWER(tag[k]);
+        k++;
+    }
+    if (k < 2 || IS_ALPHA(tag[k]))
+        return NULL;
+    code[k] = '\0';
+    return arena_strdup(&a->arena, code);
+}
+
 static void
 fill_meta(struct article *a, const struct html_meta *m, struct out *o, const char *byline)
 {
@@ -2299,25 +2364,29 @@ fill_meta(struct article *a, const struct html_meta *m, struct out *o, const cha
     }
 
     a->title = oneline(a, m->title.value);
-    a->origin.title = m->title.origin;
+    a->from.title = m->title.origin;
     a->author = oneline(a, m->author.value);
-    a->origin.author = m->author.origin;
+    a->from.author = m->author.origin;
     if (a->author == NULL && byline != NULL) {
         a->author = clean_byline(a, byline);
-        a->origin.author = a->author != NULL ? "byline" : NULL;
+        a->from.author = a->author != NULL ? "byline" : NULL;
     }
     a->source = oneline(a, m->site.value);
-    a->origin.source = m->site.origin;
+    a->from.source = m->site.origin;
     a->summary = oneline(a, m->summary.value);
-    a->origin.summary = m->summary.origin;
+    a->from.summary = m->summary.origin;
     a->image = adup(a, img);
-    a->origin.image = img != NULL ? m->image.origin : NULL;
+    a->from.image = img != NULL ? m->image.origin : NULL;
     a->image_alt = img != NULL ? oneline(a, m->image_alt.value) : NULL;
+    if (img != NULL && m->image_width.value != NULL && m->image_height.value != NULL &&
+        (parse_long(m->image_width.value, 1, ARTICLE_IMAGE_MAX_PX, &a->image_width) == -1 ||
+        parse_long(m->image_height.value, 1, ARTICLE_IMAGE_MAX_PX, &a->image_height) == -1))
+        a->image_width = a->image_height = 0;   /* no size rather than a wrong one */
     a->url = adup(a, canon);
-    a->origin.url = canon != NULL ? m->canonical.origin : NULL;
-    a->lang = oneline(a, m->lang.value);
+    a->from.url = canon != NULL ? m->canonical.origin : NULL;
+    a->language = language_code(a, m->lang.value);
     a->date = oneline(a, m->date.value);
-    a->origin.date = m->date.origin;
+    a->from.date = m->date.origin;
     if (a->date != NULL && article_parse_date(a->date, a->date_iso) != 0)
         a->date_iso[0] = '\0';
     free(img);
@@ -2377,7 +2446,7 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
         a->title = oneline(a, o.paras[0]);      /* never lose the article for a title */
         if (strlen(a->title) > 120)
             ((char *)a->title)[120] = '\0';
-        a->origin.title = "first paragraph";
+        a->from.title = "first paragraph";
     }
     if (a->title == NULL) {
         diag_set(d, EX_DATAERR, "no text found in the page; is it an article?");
@@ -2385,7 +2454,7 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     }
     if (a->summary == NULL && o.first_p != NULL) {
         a->summary = oneline(a, o.first_p);
-        a->origin.summary = "first paragraph";
+        a->from.summary = "first paragraph";
     }
     trim_end(&o.text);
     while (o.text.len > 0 && buf_str(&o.text)[o.text.len - 1] == '\n')

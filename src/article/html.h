@@ -20,8 +20,8 @@ struct diag;
 
 /*
  * Read an HTML page (len bytes, any charset) into a: title, url, source, author, date,
- * summary, image, lang, body_html (a small email-safe HTML subset), body_text,
- * paragraphs and links, each metadata field with its origin in a->origin.  url is the
+ * summary, image, language, body_html (a small email-safe HTML subset), body_text,
+ * paragraphs and links, each metadata field with its origin in a->from.  url is the
  * page's address (for relative links; may be NULL), charset the one an HTTP header named
  * (may be NULL; the page's own <meta charset> and a byte order mark are read otherwise).
  * a is zeroed storage from the caller (xcalloc), who sets format and path and frees it
@@ -39,7 +39,8 @@ struct html_field {
 };
 
 struct html_meta {
-    struct html_field title, author, date, site, summary, image, image_alt, canonical, lang;
+    struct html_field title, author, date, site, summary, image, image_alt, image_width,
+        image_height, canonical, lang;
     char *base;                 /* <base href>, heap, or NULL */
     char *doc_title;            /* the <title> element's text, heap, or NULL */
 };

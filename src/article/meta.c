@@ -30,7 +30,7 @@ enum mkey {
     M_DC_DESC, M_DCTERM_DESC, M_OG_DESC, M_WEIBO_A_DESC, M_WEIBO_W_DESC, M_DESC, M_TW_DESC,
     M_OG_SITE, M_PUBLISHED, M_PARSELY_DATE, M_DC_DATE, M_DC_ISSUED, M_DATE, M_PUBDATE,
     M_PUBLISHDATE, M_SAILTHRU_DATE, M_OG_PUBLISHED, M_ITEMPROP_DATE, M_OG_IMAGE,
-    M_OG_IMAGE_ALT, M_OG_IMAGE_SECURE, M_TW_IMAGE, M_OG_URL, M_OG_LOCALE, M_DC_LANG, M_NKEYS
+    M_OG_IMAGE_ALT, M_OG_IMAGE_SECURE, M_OG_IMAGE_W, M_OG_IMAGE_H, M_TW_IMAGE, M_OG_URL, M_OG_LOCALE, M_DC_LANG, M_NKEYS
 };
 
 static const char *const mkey_names[M_NKEYS] = {
@@ -42,7 +42,7 @@ static const char *const mkey_names[M_NKEYS] = {
     "twitter:description", "og:site_name", "article:published_time", "parsely-pub-date",
     "dc:date", "dc:date:issued", "date", "pubdate", "publishdate", "sailthru:date",
     "og:published_time", "itemprop:datepublished", "og:image", "og:image:alt",
-    "og:image:secure_url", "twitter:image", "og:url", "og:locale", "dc:language",
+    "og:image:secure_url", "og:image:width", "og:image:height", "twitter:image", "og:url", "og:locale", "dc:language",
 };
 
 struct jsonld {
@@ -1077,8 +1077,13 @@ choose_rest(struct mctx *c, struct html_meta *m, const char *page_url)
     field(&m->image, dup_or_null(c->ld.image), "JSON-LD");
     field(&m->image, dup_or_null(c->v[M_OG_IMAGE]), "OpenGraph");
     field(&m->image, dup_or_null(c->v[M_TW_IMAGE]), "Twitter card");
-    if (m->image.value != NULL)
+    if (m->image.value != NULL) {
         field(&m->image_alt, dup_or_null(c->v[M_OG_IMAGE_ALT]), "OpenGraph");
+        if (strcmp(m->image.origin, "OpenGraph") == 0) {    /* og:image's own size */
+            field(&m->image_width, dup_or_null(c->v[M_OG_IMAGE_W]), "OpenGraph");
+            field(&m->image_height, dup_or_null(c->v[M_OG_IMAGE_H]), "OpenGraph");
+        }
+    }
     field(&m->canonical, dup_or_null(c->v[M_OG_URL]), "OpenGraph");
     field(&m->lang, dup_or_null(c->v[M_DC_LANG]), "Dublin Core");
     field(&m->lang, dup_or_null(c->v[M_OG_LOCALE]), "OpenGraph");
@@ -1128,7 +1133,8 @@ void
 html_meta_fini(struct html_meta *m)
 {
     struct html_field *f[] = { &m->title, &m->author, &m->date, &m->site, &m->summary,
-        &m->image, &m->image_alt, &m->canonical, &m->lang };
+        &m->image, &m->image_alt, &m->image_width, &m->image_height, &m->canonical,
+        &m->lang };
 
     for (size_t i = 0; i < ARRAY_LEN(f); i++)
         free(f[i]->value);

@@ -100,6 +100,8 @@ run_compose(const char *p, size_t n)
     }
     seq++;
     buf_fini(&m);
+}
+
 static void
 run_inbox(const char *p, size_t n)
 {

@@ -51,6 +51,10 @@ test_metadata(void)
         "<meta property=\"og:title\" content=\"Budget approved after long debate\">"
         "<meta property=\"og:site_name\" content=\"The Daily Example\">"
         "<meta name=\"description\" content=\"Parks &amp;amp; schools win.\">"
+        "<meta property=\"og:image\" content=\"/img/lead.jpg\">"
+        "<meta property=\"og:image:width\" content=\"1200\">"
+        "<meta property=\"og:image:height\" content=\"630\">"
+        "<link rel=\"canonical\" href=\"https://news.example.org/2024/budget\">"
         "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\","
         "\"@graph\":[{\"@type\":\"WebSite\",\"name\":\"x\"},{\"@type\":\"NewsArticle\","
         "\"headline\":\"Council approves\nthe budget\",\"datePublished\":"
@@ -63,13 +67,17 @@ test_metadata(void)
     CHECK(a != NULL, "a page with tolerant JSON-LD is read");
     if (a != NULL) {
         CHECK_STR_EQ(a->title, "Council approves the budget", "title from JSON-LD headline");
-        CHECK_STR_EQ(a->origin.title, "JSON-LD", "title origin");
+        CHECK_STR_EQ(a->from.title, "JSON-LD", "title origin");
         CHECK_STR_EQ(a->author, "Ann Lee, Bo Chen", "authors joined");
-        CHECK_STR_EQ(a->date_iso, "2024-03-15T08:30:00Z", "date from JSON-LD");
+        CHECK_STR_EQ(a->date_iso, "2024-03-15T09:30:00+01:00", "date from JSON-LD, as printed");
         CHECK_STR_EQ(a->source, "The Daily Example", "site from og:site_name");
-        CHECK_STR_EQ(a->origin.source, "OpenGraph", "site origin");
+        CHECK_STR_EQ(a->from.source, "OpenGraph", "site origin");
         CHECK_STR_EQ(a->summary, "Parks & schools win.", "summary, double escaping undone");
-        CHECK_STR_EQ(a->lang, "en", "language from <html lang>");
+        CHECK_STR_EQ(a->language, "en", "language from <html lang>");
+        CHECK_STR_EQ(a->url, "https://news.example.org/2024/budget", "canonical URL");
+        CHECK_STR_EQ(a->image, "https://news.example.org/img/lead.jpg",
+            "lead image resolved against the canonical URL");
+        CHECK(a->image_width == 1200 && a->image_height == 630, "its size from og:image:*");
         CHECK(strstr(a->body_text, "Home") == NULL, "the menu is not in the body");
         CHECK(a->nparagraphs == 4, "four paragraphs (%zu)", a->nparagraphs);
     }
@@ -109,8 +117,8 @@ test_text_date(void)
 
     CHECK(a != NULL, "a page with a date in text");
     if (a != NULL) {
-        CHECK_STR_EQ(a->date_iso, "2015-05-04T09:30:00Z", "the first text date after the h1");
-        CHECK_STR_EQ(a->origin.date, "text near the headline", "its origin");
+        CHECK_STR_EQ(a->date_iso, "2015-05-04T10:30:00+01:00", "the first text date after the h1");
+        CHECK_STR_EQ(a->from.date, "text near the headline", "its origin");
     }
     article_free(a);
     free(html);
