@@ -30,19 +30,20 @@ enum mkey {
     M_DC_DESC, M_DCTERM_DESC, M_OG_DESC, M_WEIBO_A_DESC, M_WEIBO_W_DESC, M_DESC, M_TW_DESC,
     M_OG_SITE, M_PUBLISHED, M_PARSELY_DATE, M_DC_DATE, M_DC_ISSUED, M_DATE, M_PUBDATE,
     M_PUBLISHDATE, M_SAILTHRU_DATE, M_OG_PUBLISHED, M_ITEMPROP_DATE, M_OG_IMAGE,
-    M_OG_IMAGE_ALT, M_OG_IMAGE_SECURE, M_OG_IMAGE_W, M_OG_IMAGE_H, M_TW_IMAGE, M_OG_URL, M_OG_LOCALE, M_DC_LANG, M_NKEYS
+    M_OG_IMAGE_ALT, M_OG_IMAGE_SECURE, M_OG_IMAGE_W, M_OG_IMAGE_H, M_TW_IMAGE, M_OG_URL,
+    M_OG_LOCALE, M_DC_LANG, M_NKEYS
 };
 
 static const char *const mkey_names[M_NKEYS] = {
     "dc:title", "dcterm:title", "og:title", "weibo:article:title", "weibo:webpage:title",
     "title", "twitter:title", "parsely-title", "dc:creator", "dcterm:creator", "author",
-    "parsely-author",
-    "article:author", "dc:description", "dcterm:description", "og:description",
+    "parsely-author", "article:author", "dc:description", "dcterm:description", "og:description",
     "weibo:article:description", "weibo:webpage:description", "description",
     "twitter:description", "og:site_name", "article:published_time", "parsely-pub-date",
     "dc:date", "dc:date:issued", "date", "pubdate", "publishdate", "sailthru:date",
     "og:published_time", "itemprop:datepublished", "og:image", "og:image:alt",
-    "og:image:secure_url", "og:image:width", "og:image:height", "twitter:image", "og:url", "og:locale", "dc:language",
+    "og:image:secure_url", "og:image:width", "og:image:height", "twitter:image", "og:url",
+    "og:locale", "dc:language",
 };
 
 struct jsonld {
