@@ -33,6 +33,7 @@ newsletter:
   bounce_to: bounces@example.org
   unsubscribe_mailto: unsubscribe@example.org
   secret_env: GZ_SECRET
+  postal_address: 1 Example Street, Springfield
   verp: true
 smtp:
   transport: smtp
@@ -138,7 +139,7 @@ rc=$?
     { not_ok "inbox -: exit $rc"; sed 's/^/#   /' "$T/out" "$T/err" | head; }
 
 gz status
-grep -q 'issue-1 .* 5 bounces .* 1 complaints .* 1 unsubscribes' "$T/out" &&
+grep -q 'issue-1 .* 5 bounces.* 1 complaints.* 1 unsubscribes' "$T/out" &&
     ok "status: bounces, complaints and unsubscribes of the campaign" ||
     { not_ok "status line"; sed 's/^/#   /' "$T/out"; }
 gz subscribers list --status bounced

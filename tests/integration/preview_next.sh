@@ -9,6 +9,7 @@ cat >gazette.yaml <<'YAML'
 newsletter:
   from: news@example.org
   unsubscribe_mailto: unsub@example.org
+  postal_address: 1 Example Street, Springfield
 paths:
   outbox: outbox
 YAML

@@ -25,6 +25,7 @@ setup() {
       printf '  - email: Mixed.Case@verp.example\n'; } >"$1/subscribers.yaml"
     { printf 'newsletter:\n  from: news@example.org\n  bounce_to: bounces@example.org\n'
       printf '  unsubscribe_mailto: unsubscribe@example.org\n  secret_env: GZ_SECRET\n'
+      printf '  postal_address: 1 Example Street, Springfield\n'
       printf '  verp: true\n  verp_delimiter: "%s"\n' "$3"
       printf 'smtp:\n  transport: %s\n  url: smtp://127.0.0.1:%s\n  starttls: off\n' "$2" "$PORT"
       printf '  timeout: 5\n  connections: 2\n'; } >"$1/gazette.yaml"
