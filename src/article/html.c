@@ -115,14 +115,19 @@ repair_utf8(const char *s, size_t n, struct buf *b)
     const unsigned char *p = (const unsigned char *)s;
 
     for (size_t i = 0; i < n;) {
-        size_t k = p[i] < 0x80 ? 1 : utf8_seq_len(p + i, n - i);
+        size_t run = i, k;
 
+        while (run < n && p[run] != 0 &&        /* copy valid stretches in one go */
+            (k = p[run] < 0x80 ? 1 : utf8_seq_len(p + run, n - run)) > 0)
+            run += k;
+        if (run > i) {
+            buf_add(b, p + i, run - i);
+            i = run;
+            continue;
+        }
         if (p[i] == 0) {
             put_cp(b, 0xfffd);
             i++;
-        } else if (k > 0) {
-            buf_add(b, p + i, k);
-            i += k;
         } else {
             unsigned long cp = p[i];
 
@@ -493,23 +498,34 @@ has_ancestor(xmlNodePtr n, const char *name, int max_depth, bool need_datatable)
     return false;
 }
 
-/* Case-insensitive: does s contain any of the |-separated words of pats? */
+/* Case-insensitive: does s contain any of the |-separated words of pats (lower case)? */
 static bool
 matches_any(const char *s, const char *pats)
 {
     size_t n = strlen(s);
+    char low[256], pat[64];
+    bool found = false;
 
-    for (const char *p = pats; *p;) {
+    if (n == 0)
+        return false;
+    if (n >= sizeof(low))
+        n = sizeof(low) - 1;                    /* class lists longer than this: the start */
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)TO_LOWER((unsigned char)s[i]);
+    low[n] = '\0';
+    for (const char *p = pats; *p && !found;) {
         size_t k = strcspn(p, "|");
 
-        for (size_t i = 0; k > 0 && i + k <= n; i++)
-            if (ascii_strncasecmp(s + i, p, k) == 0)
-                return true;
+        if (k > 0 && k < sizeof(pat)) {
+            memcpy(pat, p, k);
+            pat[k] = '\0';
+            found = strstr(low, pat) != NULL;
+        }
         p += k;
         if (*p == '|')
             p++;
     }
-    return false;
+    return found;
 }
 
 static const char UNLIKELY[] = "-ad-|ai2html|banner|breadcrumbs|combx|comment|community|"
