@@ -566,23 +566,18 @@ static int
 class_weight(struct grab *g, xmlNodePtr n)
 {
     int w = 0;
-    char *cls, *id;
 
     if (!(g->flags & FLAG_WEIGHT_CLASSES))
         return 0;
-    cls = html_attr(n, "class");
-    id = html_attr(n, "id");
-    weight_of(cls, &w);
-    weight_of(id, &w);
-    free(cls);
-    free(id);
+    weight_of(html_attr_ref(n, "class"), &w);
+    weight_of(html_attr_ref(n, "id"), &w);
     return w;
 }
 
 static char *
 match_string(xmlNodePtr n)
 {
-    char *cls = html_attr(n, "class"), *id = html_attr(n, "id");
+    const char *cls = html_attr_ref(n, "class"), *id = html_attr_ref(n, "id");
     size_t a = cls ? strlen(cls) : 0, b = id ? strlen(id) : 0;
     char *s = xmalloc(a + b + 2);
 
@@ -590,8 +585,6 @@ match_string(xmlNodePtr n)
     s[a] = ' ';
     memcpy(s + a + 1, id ? id : "", b);
     s[a + b + 1] = '\0';
-    free(cls);
-    free(id);
     return s;
 }
 
@@ -671,13 +664,15 @@ node_commas(xmlNodePtr top)
 static bool
 is_hidden(xmlNodePtr n)
 {
-    char *style = html_attr(n, "style"), *aria, *cls;
+    const char *aria, *cls;
     bool hidden = false;
 
-    if (style != NULL) {
-        char *p = style, *w = style;
+    if (n->properties == NULL)
+        return false;
+    if (html_attr_ref(n, "style") != NULL) {
+        char *style = html_attr(n, "style"), *p, *w;
 
-        for (; *p; p++)                          /* drop spaces: "display : none" */
+        for (p = w = style; *p; p++)             /* drop spaces: "display : none" */
             if (*p != ' ')
                 *w++ = (char)TO_LOWER(*p);
         *w = '\0';
@@ -685,13 +680,11 @@ is_hidden(xmlNodePtr n)
             strstr(style, "visibility:hidden") != NULL;
         free(style);
     }
-    if (!hidden && xmlHasProp(n, (const xmlChar *)"hidden") != NULL)
+    if (!hidden && html_attr_ref(n, "hidden") != NULL)
         hidden = true;
-    if (!hidden && (aria = html_attr(n, "aria-hidden")) != NULL) {
-        cls = html_attr(n, "class");
+    if (!hidden && (aria = html_attr_ref(n, "aria-hidden")) != NULL) {
+        cls = html_attr_ref(n, "class");
         hidden = strcmp(aria, "true") == 0 && (cls == NULL || !strstr(cls, "fallback-image"));
-        free(cls);
-        free(aria);
     }
     return hidden;
 }
@@ -701,13 +694,12 @@ unlikely_role(xmlNodePtr n)
 {
     static const char *const roles[] = { "menu", "menubar", "complementary", "navigation",
         "alert", "alertdialog", "dialog" };
-    char *role = html_attr(n, "role");
+    const char *role = html_attr_ref(n, "role");
     bool r = false;
 
     for (size_t i = 0; role != NULL && i < ARRAY_LEN(roles); i++)
         if (strcmp(role, roles[i]) == 0)
             r = true;
-    free(role);
     return r;
 }
 
@@ -763,12 +755,41 @@ has_block_child(xmlNodePtr n, int depth)
     return false;
 }
 
+/* Has top any text that is not white space?  Stops at the first (a container's whole
+ * text need not be walked). */
+static bool
+has_text(xmlNodePtr top)
+{
+    xmlNodePtr n = top->children;
+    int depth = 1;
+
+    while (n != NULL) {
+        if (n->type == XML_TEXT_NODE && n->content != NULL) {
+            for (const xmlChar *c = n->content; *c; c++)
+                if (!IS_SPACE(*c))
+                    return true;
+        } else if (is_elem(n) && n->children != NULL && depth < HTML_MAX_DEPTH) {
+            n = n->children;
+            depth++;
+            continue;
+        }
+        while (n != NULL && n->next == NULL && n != top) {
+            n = n->parent;
+            depth--;
+        }
+        if (n == NULL || n == top)
+            break;
+        n = n->next;
+    }
+    return false;
+}
+
 static bool
 without_content(xmlNodePtr n)
 {
     size_t kids = 0, brs = 0;
 
-    if (html_text_len(n) > 0)
+    if (has_text(n))
         return false;
     for (xmlNodePtr c = first_elem(n); c != NULL; c = next_elem(c)) {
         kids++;
@@ -2206,15 +2227,15 @@ parse_doc(const struct buf *u, const char *url)
 /* One attempt with the given flags on a fresh parse; the document (caller frees) holding
  * *art, and the length of its text. */
 static htmlDocPtr
-attempt(const struct buf *u, const char *url, const char *title, int flags, char **byline,
-    xmlNodePtr *art, size_t *len)
+attempt(const struct buf *u, const char *url, htmlDocPtr doc, const char *title, int flags,
+    char **byline, xmlNodePtr *art, size_t *len)
 {
     struct grab g;
 
     memset(&g, 0, sizeof(g));
     *art = NULL;
     *len = 0;
-    g.doc = parse_doc(u, url);
+    g.doc = doc != NULL ? doc : parse_doc(u, url);
     if (g.doc == NULL || xmlDocGetRootElement(g.doc) == NULL) {
         xmlFreeDoc(g.doc);
         return NULL;
@@ -2234,15 +2255,15 @@ attempt(const struct buf *u, const char *url, const char *title, int flags, char
  * else the longest (parsed again, so that only one tree is alive at a time).  Returns the
  * document holding *art (caller frees). */
 static htmlDocPtr
-find_content(const struct buf *u, const char *url, const char *title, char **byline,
-    xmlNodePtr *art)
+find_content(const struct buf *u, const char *url, htmlDocPtr first, const char *title,
+    char **byline, xmlNodePtr *art)
 {
     static const int flags[] = { 7, 6, 4, 0 };
     size_t best_len = 0, best = 0, len;
     htmlDocPtr doc = NULL;
 
     for (size_t i = 0; i < ARRAY_LEN(flags); i++) {
-        doc = attempt(u, url, title, flags[i], byline, art, &len);
+        doc = attempt(u, url, i == 0 ? first : NULL, title, flags[i], byline, art, &len);
         if (doc == NULL)
             return NULL;
         if (len >= CHAR_THRESHOLD)
@@ -2259,7 +2280,7 @@ find_content(const struct buf *u, const char *url, const char *title, char **byl
         }
     }
     if (doc == NULL)
-        doc = attempt(u, url, title, flags[best], byline, art, &len);
+        doc = attempt(u, url, NULL, title, flags[best], byline, art, &len);
     return doc;
 }
 
@@ -2446,9 +2467,9 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     }
     flatten_deep(xmlDocGetRootElement(doc));
     html_meta_read(doc, &m);
-    xmlFreeDoc(doc);                            /* one tree at a time: memory ~ the page */
+    /* the same tree serves the first attempt (parsed again only for a retry) */
+    cdoc = find_content(&u, url, doc, m.title.value, &byline, &art);
     doc = NULL;
-    cdoc = find_content(&u, url, m.title.value, &byline, &art);
     o.a = a;
     o.base = base_url(url, &m);
     buf_init(&o.html, HTML_OUT_MAX);

@@ -54,6 +54,9 @@ void html_meta_fini(struct html_meta *m);
 char *html_text(xmlNodePtr n);
 /* Its length in characters (UTF-8 code points), without building the string. */
 size_t html_text_len(xmlNodePtr n);
+/* Value of attribute name of n as stored (borrowed from the tree, untrimmed), or NULL when
+ * absent or not a plain value (then use html_attr()). */
+const char *html_attr_ref(xmlNodePtr n, const char *name);
 /* Value of attribute name of n, trimmed (heap; caller frees), or NULL. */
 char *html_attr(xmlNodePtr n, const char *name);
 /* Is n an element named name (lower case)? */

@@ -98,6 +98,25 @@ html_squeeze(char *s)
     return s;
 }
 
+const char *
+html_attr_ref(xmlNodePtr n, const char *name)
+{
+    xmlAttrPtr a;
+
+    if (n == NULL || n->type != XML_ELEMENT_NODE)
+        return NULL;
+    for (a = n->properties; a != NULL; a = a->next)
+        if (a->name != NULL && strcmp((const char *)a->name, name) == 0)
+            break;
+    if (a == NULL)
+        return NULL;
+    if (a->children == NULL)
+        return "";
+    if (a->children->type == XML_TEXT_NODE && a->children->next == NULL)
+        return a->children->content != NULL ? (const char *)a->children->content : "";
+    return NULL;                                /* entity parts: rare; callers copy then */
+}
+
 char *
 html_attr(xmlNodePtr n, const char *name)
 {
@@ -626,16 +645,16 @@ static void
 text_date(struct mctx *c, xmlNodePtr n)
 {
     static const char *const words[] = { "date", "time", "publish", "posted", "dateline" };
-    char *cls = html_attr(n, "class"), *id = html_attr(n, "id"), *t;
-    char iso[ARTICLE_ISO_MAX];
+    const char *cls = html_attr_ref(n, "class"), *id = html_attr_ref(n, "id");
+    char iso[ARTICLE_ISO_MAX], *t;
     bool dateish = false;
     size_t len;
 
+    if (cls == NULL && id == NULL)
+        return;
     for (size_t i = 0; i < ARRAY_LEN(words); i++)
         if ((cls != NULL && strstr(cls, words[i])) || (id != NULL && strstr(id, words[i])))
             dateish = true;
-    free(cls);
-    free(id);
     if (!dateish || (len = html_text_len(n)) < 6 || len > DATE_TEXT_MAX)
         return;
     t = html_text(n);
@@ -681,18 +700,16 @@ read_element(struct mctx *c, struct html_meta *m, xmlNodePtr n, const char *doc_
     } else if (strcmp(name, "a") == 0 && c->rel_author == NULL && rel_has(n, "author")) {
         c->rel_author = html_text(n);
     } else {
-        char *ip = html_attr(n, "itemprop");
+        const char *ip = html_attr_ref(n, "itemprop");
 
         if (!c->text_date_after_h1)
             text_date(c, n);
-
         if (ip != NULL && ascii_strcasecmp(ip, "datePublished") == 0 &&
             c->v[M_ITEMPROP_DATE] == NULL) {
             char *v = html_attr(n, "datetime");
 
             c->v[M_ITEMPROP_DATE] = v != NULL ? v : html_text(n);
         }
-        free(ip);
     }
 }
 
