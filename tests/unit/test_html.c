@@ -163,6 +163,37 @@ test_edges(void)
     buf_fini(&b);
 }
 
+/* Loose inline text between blocks (a <time> line, "Updated" text) is an implied
+ * paragraph; the blocks after it keep their tags and are paragraphs of their own.  (The
+ * state saved around a block was taken before the implied paragraph was closed, so every
+ * later block was written as loose text inside it.) */
+static void
+test_implied_paragraph(void)
+{
+    struct diag d = DIAG_INIT;
+    static const char html[] = "<html><head><title>Harbour ferry</title></head><body>"
+        "<article><h1>Harbour ferry gets a second boat</h1>\n"
+        "<p>The harbour ferry will run a second boat from April, halving the wait at the "
+        "busiest times of the day, the port authority said on Tuesday.</p>\n"
+        "Updated <time datetime=\"2024-03-05\">5 March 2024</time>\n"
+        "<p>The new boat, built in a yard up the coast, carries 120 passengers and twenty "
+        "bicycles and their riders.</p>\n"
+        "<p>Commuters have asked for a second boat for years, and a petition last autumn "
+        "gathered more than four thousand names.</p>\n</article></body></html>";
+    struct article *a = page(html, &d);
+
+    CHECK(a != NULL, "a page with loose text between paragraphs");
+    if (a != NULL) {
+        CHECK(strstr(a->body_html, "<p>The new boat,") != NULL &&
+            strstr(a->body_html, "<p>Commuters have") != NULL,
+            "the paragraphs after loose text keep their <p>");
+        CHECK(a->nparagraphs >= 3 && strncmp(a->paragraphs[a->nparagraphs - 1],
+            "Commuters", 9) == 0 && strncmp(a->paragraphs[a->nparagraphs - 2],
+            "The new boat", 12) == 0, "and are paragraphs of their own (%zu)", a->nparagraphs);
+    }
+    article_free(a);
+}
+
 static void
 test_bylines(void)
 {
@@ -333,6 +364,7 @@ main(void)
     test_bylines();
     test_text_date();
     test_edges();
+    test_implied_paragraph();
     test_links();
     test_charsets();
     test_hostile();
