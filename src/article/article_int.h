@@ -62,6 +62,33 @@ void art_warn(struct ctx *c, const char *fmt, ...) __attribute__((format(printf,
 /* A formatted string in the article's arena (for a->from). */
 const char *art_fmt(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * text.c: the line classifier both readers share, with one set of lexicons (menus, share,
+ * "read also", sign-up calls, credits and captions, cookies, comments and related
+ * stories, author bios) in the languages of the stop-word lists.  The scraped-text
+ * reader classifies each line with it; the HTML reader the blocks at the edges of the
+ * content it chose.  A class is jusText's, for the line alone (its neighbours are the
+ * caller's business).
+ */
+enum { ART_LINE_BAD = 1, ART_LINE_SHORT, ART_LINE_NEAR, ART_LINE_GOOD };
+struct art_line {
+    int cls;                    /* ART_LINE_* */
+    int words;                  /* words (a CJK run counts by characters) */
+    bool terminal;              /* ends like a sentence */
+    bool prose;                 /* mostly lower-case words: running text, not a label */
+    bool meta;                  /* a date, a byline or a "Source:" line */
+    bool end;                   /* the article is over before it (comments, related) */
+    bool bio;                   /* an author's bio ("Jane Doe is a reporter at...") */
+    const char *why;            /* static: why it is boilerplate (cls BAD), or NULL */
+};
+struct art_lines;
+/* A classifier for the lines of one page; lang an ISO 639 code ("fr", "pt-BR") or NULL
+ * when unknown (then stop-word density is not asked). */
+struct art_lines *art_lines_new(const char *lang);
+void art_lines_free(struct art_lines *l);
+/* Features and class of s[0..n) (UTF-8, one line: white space runs as in the text). */
+void art_lines_classify(struct art_lines *l, const char *s, size_t n, struct art_line *out);
+
 /* markdown.c: md as the body (HTML and text, links, paragraphs); takes the title from the
  * first heading when there is none yet.  0, or -1 with c->d set. */
 int art_md_render(struct ctx *c, const char *md, size_t len);

@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "util.h"
+#include "article_int.h"
 
 /* Readability's numbers: a result shorter than this is retried with looser rules. */
 #define CHAR_THRESHOLD 500
@@ -37,6 +38,8 @@
 #define EDGE_MAX_BLOCKS 6
 #define EDGE_MAX_CHARS 160
 #define EDGE_PHRASE_CHARS 100
+/* An author's bio at the end may be this long (characters). */
+#define EDGE_BIO_CHARS 400
 /* The first block this long is the lead: what stands above it is the header. */
 #define LEAD_MIN_CHARS 80
 /* A paragraph shorter than this ("July 1", "Photo: AP") is not taken as the summary. */
@@ -72,6 +75,7 @@ struct grab {
     xmlNodePtr body;
     int flags;
     const char *title;          /* the metadata title, for dropping a duplicate heading */
+    const char *lang;           /* the page's language tag, or NULL */
     char *byline;               /* heap: text of a byline element found in the page */
     struct pool pool;
     xmlNodePtr *v;              /* scratch node list */
@@ -1536,52 +1540,40 @@ prep_article(struct grab *g, xmlNodePtr art)
     g->nv = 0;
 }
 
-/* Phrases that open the boxes around an article (share bars, "read also", sign-up
- * calls, credits), in the languages of our stop-word lists; matched at the start of a
- * short block, ASCII case folded. */
-static const char *const BOILER[] = {
-    "advertisement", "advertising", "share", "share this", "read more", "read also",
-    "also read", "related", "see also", "recommended", "sign up", "subscribe", "follow us",
-    "newsletter", "click here", "comments", "leave a comment", "copyright", "\xc2\xa9",
-    "all rights reserved", "more from", "more on this", "you may also like", "tags",
-    "filed under", "published in", "lire aussi", "\xc3\xa0 lire aussi", "voir aussi",
-    "partager", "abonnez-vous", "publicit\xc3\xa9", "weiterlesen", "mehr zum thema",
-    "lesen sie auch", "teilen", "anzeige", "werbung", "leer m\xc3\xa1s",
-    "lea tambi\xc3\xa9n", "compartir", "publicidad", "suscr\xc3\xad" "bete", "leggi anche",
-    "condividi", "pubblicit\xc3\xa0", "leia tamb\xc3\xa9m", "compartilhe", "publicidade",
-    "lees ook", "delen", "advertentie",
-    "\xd1\x87\xd0\xb8\xd1\x82\xd0\xb0\xd0\xb9\xd1\x82\xd0\xb5 "
-        "\xd1\x82\xd0\xb0\xd0\xba\xd0\xb6\xd0\xb5",       /* читайте также */
-    "\xd1\x80\xd0\xb5\xd0\xba\xd0\xbb\xd0\xb0\xd0\xbc\xd0\xb0",   /* реклама */
-    "\xe7\x9b\xb8\xe5\x85\xb3\xe9\x98\x85\xe8\xaf\xbb",           /* 相关阅读 */
-    "\xe9\x96\xa2\xe9\x80\xa3\xe8\xa8\x98\xe4\xba\x8b",           /* 関連記事 */
-};
+/* A cell of a table: its numbers are data, not boilerplate. */
+static bool
+is_table_cell(xmlNodePtr n)
+{
+    return html_is(n, "td") || html_is(n, "th");
+}
 
 /* What a block at the edge of the content is: text (0), surely the box around an
- * article (1: empty, or short and opening with a boilerplate phrase), or maybe (2: mostly
- * links, which a list of related stories is, but so is a last line that is a link). */
+ * article (1: empty; or short and boilerplate, a date or byline line, or at the end an
+ * author's bio, as the text reader's line classifier and lexicons say), or maybe (2:
+ * mostly links, which a list of related stories is, but so is a last line that is a
+ * link). */
 static int
-edge_kind(struct grab *g, xmlNodePtr n)
+edge_kind(struct grab *g, struct art_lines *lines, xmlNodePtr n, bool at_end)
 {
     size_t len = html_text_len(n);
+    struct art_line l;
     char *t;
     int k = 0;
 
     if (len == 0)
         return count_tag(g, n, "img") == 0 ? 1 : 0;
-    if (len > EDGE_MAX_CHARS)
+    if (len > EDGE_BIO_CHARS || (len > EDGE_MAX_CHARS && !at_end))
         return 0;
     t = html_text(n);
-    for (size_t i = 0; i < ARRAY_LEN(BOILER) && k == 0; i++) {
-        size_t l = strlen(BOILER[i]);
-
-        /* a whole word: "Share" and "Tags:", not "Shares of Apple rose" */
-        if (ascii_strncasecmp(t, BOILER[i], l) == 0 && !IS_ALPHA(t[l]) &&
-            len < EDGE_PHRASE_CHARS)
-            k = 1;
-    }
+    art_lines_classify(lines, t, strlen(t), &l);
     free(t);
-    if (k == 0 && len < EDGE_PHRASE_CHARS && link_density(g, n) >= 0.6)
+    if (at_end && l.bio)
+        k = 1;
+    else if (len > EDGE_MAX_CHARS)
+        k = 0;
+    else if (l.cls == ART_LINE_BAD && l.why != NULL && !is_table_cell(n))
+        k = 1;
+    else if (len < EDGE_PHRASE_CHARS && link_density(g, n) >= 0.6)
         k = 2;
     return k;
 }
@@ -1619,12 +1611,13 @@ drop_with_empty_parents(xmlNodePtr n, xmlNodePtr art)
 /* How many blocks from one edge are boxes: a run of kind 1 and 2 blocks, but a lone
  * link line (one kind 2 and nothing else) stays. */
 static size_t
-edge_run(struct grab *g, xmlNodePtr *list, size_t n, bool from_end, size_t limit)
+edge_run(struct grab *g, struct art_lines *lines, xmlNodePtr *list, size_t n, bool from_end,
+    size_t limit)
 {
     size_t run = 0, maybe = 0;
 
     while (run < n && run < limit) {
-        int k = edge_kind(g, list[from_end ? n - 1 - run : run]);
+        int k = edge_kind(g, lines, list[from_end ? n - 1 - run : run], from_end);
 
         if (k == 0)
             break;
@@ -1683,6 +1676,7 @@ static void
 trim_edges(struct grab *g, xmlNodePtr art)
 {
     size_t total = html_text_len(art), cut = 0, n, lo, hi;
+    struct art_lines *lines;
     xmlNodePtr *list;
 
     drop_header_times(g, art);
@@ -1692,8 +1686,10 @@ trim_edges(struct grab *g, xmlNodePtr art)
         return;
     list = xreallocarray(NULL, n, sizeof(*list));
     memcpy(list, g->v, n * sizeof(*list));
-    lo = edge_run(g, list, n, false, EDGE_MAX_BLOCKS);
-    hi = n - edge_run(g, list + lo + 1, n - lo - 1, true, EDGE_MAX_BLOCKS);
+    lines = art_lines_new(g->lang);
+    lo = edge_run(g, lines, list, n, false, EDGE_MAX_BLOCKS);
+    hi = n - edge_run(g, lines, list + lo + 1, n - lo - 1, true, EDGE_MAX_BLOCKS);
+    art_lines_free(lines);
     for (size_t i = 0; i < lo; i++)
         cut += html_text_len(list[i]);
     for (size_t i = hi; i < n; i++)
@@ -2227,8 +2223,8 @@ parse_doc(const struct buf *u, const char *url)
 /* One attempt with the given flags on a fresh parse; the document (caller frees) holding
  * *art, and the length of its text. */
 static htmlDocPtr
-attempt(const struct buf *u, const char *url, htmlDocPtr doc, const char *title, int flags,
-    char **byline, xmlNodePtr *art, size_t *len)
+attempt(const struct buf *u, const char *url, htmlDocPtr doc, const struct html_meta *m,
+    int flags, char **byline, xmlNodePtr *art, size_t *len)
 {
     struct grab g;
 
@@ -2241,7 +2237,8 @@ attempt(const struct buf *u, const char *url, htmlDocPtr doc, const char *title,
         return NULL;
     }
     g.flags = flags;
-    g.title = title;
+    g.title = m->title.value;
+    g.lang = m->lang.value;
     prep_document(&g);
     *art = grab_article(&g);
     *len = html_text_len(*art);
@@ -2255,15 +2252,15 @@ attempt(const struct buf *u, const char *url, htmlDocPtr doc, const char *title,
  * else the longest (parsed again, so that only one tree is alive at a time).  Returns the
  * document holding *art (caller frees). */
 static htmlDocPtr
-find_content(const struct buf *u, const char *url, htmlDocPtr first, const char *title,
-    char **byline, xmlNodePtr *art)
+find_content(const struct buf *u, const char *url, htmlDocPtr first,
+    const struct html_meta *m, char **byline, xmlNodePtr *art)
 {
     static const int flags[] = { 7, 6, 4, 0 };
     size_t best_len = 0, best = 0, len;
     htmlDocPtr doc = NULL;
 
     for (size_t i = 0; i < ARRAY_LEN(flags); i++) {
-        doc = attempt(u, url, i == 0 ? first : NULL, title, flags[i], byline, art, &len);
+        doc = attempt(u, url, i == 0 ? first : NULL, m, flags[i], byline, art, &len);
         if (doc == NULL)
             return NULL;
         if (len >= CHAR_THRESHOLD)
@@ -2280,7 +2277,7 @@ find_content(const struct buf *u, const char *url, htmlDocPtr first, const char 
         }
     }
     if (doc == NULL)
-        doc = attempt(u, url, NULL, title, flags[best], byline, art, &len);
+        doc = attempt(u, url, NULL, m, flags[best], byline, art, &len);
     return doc;
 }
 
@@ -2468,7 +2465,7 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     flatten_deep(xmlDocGetRootElement(doc));
     html_meta_read(doc, &m);
     /* the same tree serves the first attempt (parsed again only for a retry) */
-    cdoc = find_content(&u, url, doc, m.title.value, &byline, &art);
+    cdoc = find_content(&u, url, doc, &m, &byline, &art);
     doc = NULL;
     o.a = a;
     o.base = base_url(url, &m);

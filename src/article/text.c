@@ -52,6 +52,8 @@
 /* Paragraphs of the text a headline is compared with, and what full overlap adds. */
 #define TITLE_CONTEXT_LINES 3
 #define TITLE_OVERLAP_BONUS 6
+/* An author's bio is shorter than this (words). */
+#define BIO_MAX_WORDS 40
 
 static const char *const noise_line[] = {
     "home", "menu", "main menu", "search", "sections", "navigation", "skip to *",
@@ -72,7 +74,7 @@ static const char *const noise_line[] = {
     "manage preferences", "manage cookies", "manage settings", "cookie settings",
     "privacy settings", "more", "more info", "learn more", "loading", "please wait",
     "related", "related: *", "see also", "see also: *", "also read: *", "also read *",
-    "read also: *", "read: *", "watch", "watch: *", "watch live", "video", "video: *",
+    "read also: *", "read also *", "also read", "read also", "read: *", "watch", "watch: *", "watch live", "video", "video: *",
     "listen", "listen: *", "listen to this article*", "audio", "photo", "photos", "photo: *",
     "photograph: *", "image", "image: *", "image source*", "image caption*", "photo credit*",
     "media caption*", "video caption*", "media playback is*",
@@ -96,7 +98,7 @@ static const char *const noise_line[] = {
     "accueil", "partager", "partager sur *", "imprimer", "s'abonner", "abonnez-vous",
     "se connecter", "connexion", "publicité", "lire aussi*", "à lire aussi*", "voir aussi*",
     "mots-clés*", "étiquettes*", "photo : *", "crédit photo*", "startseite", "teilen",
-    "drucken", "anmelden", "abonnieren", "werbung", "anzeige", "lesen sie auch*",
+    "drucken", "weiterlesen*", "anmelden", "abonnieren", "werbung", "anzeige", "lesen sie auch*",
     "mehr zum thema*", "schlagwörter*", "schlagworte*", "foto: *", "bild: *", "inicio",
     "portada", "compartir", "imprimir", "suscríbete*", "iniciar sesión", "publicidad",
     "lee también*", "leer más*", "ver también*", "etiquetas*", "temas*", "foto: *",
@@ -142,7 +144,13 @@ static const char *const noise_short[] = {
     "*iscriviti alla nostra*", "*todos os direitos reservados*", "*assine a nossa*",
     "*alle rechten voorbehouden*", "*schrijf je in*", "*все права защищены*",
     "*подпишитесь на*", "*wszelkie prawa zastrzeżone*", "*tüm hakları saklıdır*",
-    "*(foto:*", "*(photo:*", "*(фото:*",
+    "*(foto:*", "*(photo:*", "*(фото:*", "*(photo :*", "*photo : *", "*foto: *",
+    "*фото: *", "*bild: *", "*crédit photo*", "*crédits photo*",
+    "*notre newsletter*", "*unseren newsletter*", "*nuestro boletín*",
+    "*nuestra newsletter*", "*la nostra newsletter*", "*nossa newsletter*",
+    "*onze nieuwsbrief*", "*на нашу рассылку*", "*sign up for the *newsletter*",
+    "*inscrivez-vous*", "*abonnieren sie*", "*suscríbete*", "*iscriviti*",
+    "*inscreva-se*", "*schrijf je in*",
 };
 
 static const char *const noise_any[] = {
@@ -183,6 +191,25 @@ static const char *const end_line[] = {
     "yorumlar", "ilgili haberler",
     "相关新闻", "相关阅读", "相关文章", "相关报道", "相關新聞", "延伸阅读", "関連記事",
     "関連ニュース", "관련기사", "관련 기사",
+};
+
+/* An author's bio at the end of an article, after the name ("Jane Doe is a reporter at
+ * ...", "Marie Dupont est journaliste au ..."): whole-line globs over the folded line,
+ * asked only of a last paragraph that starts with a name (is_bio_line()). */
+static const char *const bio_line[] = {
+    "* is a *writer*", "* is a *reporter*", "* is a *correspondent*", "* is a *editor*",
+    "* is an *editor*", "* is the *editor*", "* is a *journalist*", "* is a *columnist*",
+    "* is the author of *", "* is a *contributor*", "* covers * for *",
+    "* est journaliste*", "* est * journaliste*", "* est correspondant*",
+    "* est correspondante*", "* est rédact*", "* est l'auteur*", "* est l'autrice*",
+    "* ist redakteur*", "* ist * redakteur*", "* ist korrespondent*", "* ist journalist*",
+    "* ist * journalist*", "* ist autor*", "* ist autorin*", "* es periodista*",
+    "* es * periodista*", "* es corresponsal*", "* es redactor*", "* es redactora*",
+    "* è giornalista*", "* è * giornalista*", "* è corrispondente*", "* è redattore*",
+    "* é jornalista*", "* é * jornalista*", "* é correspondente*", "* é repórter*",
+    "* is journalist*", "* is * journalist*", "* is verslaggever*", "* is redacteur*",
+    "* — журналист*", "* — корреспондент*", "* — обозреватель*", "* - журналист*",
+    "* - корреспондент*",
 };
 
 /* Words in the names of publications: a line next to the date with one of these is the
@@ -2583,23 +2610,41 @@ set_fields(struct scrape *sc)
         a->language = lang_codes[sc->lang];
 }
 
+/* A short paragraph that reads like an author's bio: a name (two words), then one of the
+ * bio_line phrases ("Jane Doe is a reporter at ..."). */
+static bool
+is_bio_line(struct scrape *sc, const struct unit *u)
+{
+    size_t sp1, sp2;
+    const char *low;
+
+    if (u->words < 4 || u->words >= BIO_MAX_WORDS)
+        return false;
+    sp1 = strcspn(u->s, " ");
+    if (sp1 >= u->n)
+        return false;
+    sp2 = sp1 + 1 + strcspn(u->s + sp1 + 1, " ");
+    if (sp2 > u->n || !is_name(u->s, sp2))
+        return false;
+    low = fold_line(sc, u->s, u->n);
+    return match_any(bio_line, ARRAY_LEN(bio_line), low, strlen(low));
+}
+
 /* A last paragraph that starts with the author's name ("Rachel Okafor is a former
- * editor...") is the author's bio, not the article. */
+ * editor...") or reads like a bio is the author's bio, not the article. */
 static void
 trim_bio(struct scrape *sc)
 {
     const char *au = sc->c->a->author;
-    size_t k;
+    size_t k = au != NULL ? strlen(au) : 0;
 
-    if (au == NULL || (k = strlen(au)) == 0)
-        return;
     for (size_t i = sc->nu; i-- > sc->rs; ) {
         struct unit *u = &sc->u[i];
 
         if (u->role != R_PARA)
             continue;
-        if (u->n > k + 1 && memcmp(u->s, au, k) == 0 && u->s[k] == ' ' && u->words < 40 &&
-            i != sc->rs) {
+        if (((k > 0 && u->n > k + 1 && memcmp(u->s, au, k) == 0 && u->s[k] == ' ' &&
+            u->words < BIO_MAX_WORDS) || is_bio_line(sc, u)) && i != sc->rs) {
             u->role = R_NONE;
             u->why = "author bio";
         }
@@ -2747,4 +2792,62 @@ out:
     free(sc.u);
     arena_fini(&sc.scratch);
     return rc;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The classifier as the HTML reader asks it: one block of text at a time. */
+
+struct art_lines {
+    struct scrape sc;
+    struct ctx c;
+    struct article_opts o;
+    struct stopset ss;
+};
+
+struct art_lines *
+art_lines_new(const char *lang)
+{
+    struct art_lines *l = xcalloc(1, sizeof(*l));
+
+    l->c.o = &l->o;
+    l->sc.c = &l->c;
+    l->sc.scratch = (struct arena)ARENA_INIT;
+    l->sc.lang = -1;
+    for (int i = 0; lang != NULL && i < L_COUNT; i++)
+        if (ascii_strncasecmp(lang, lang_codes[i], 2) == 0 && !IS_ALPHA(lang[2]))
+            l->sc.lang = i;
+    l->sc.order = l->sc.lang >= 0 && lang_day_first[l->sc.lang] ? NEWSDATE_DAY_FIRST :
+        NEWSDATE_ANY;
+    stopset_init(&l->ss);
+    return l;
+}
+
+void
+art_lines_free(struct art_lines *l)
+{
+    if (l == NULL)
+        return;
+    arena_fini(&l->sc.scratch);
+    free(l);
+}
+
+void
+art_lines_classify(struct art_lines *l, const char *s, size_t n, struct art_line *out)
+{
+    struct unit u = { 0 };
+
+    u.s = arena_strndup(&l->sc.scratch, s, n);
+    u.n = n;
+    count_stops(&l->ss, u.s, u.n, u.stop);
+    classify(&l->sc, &u, true);
+    memset(out, 0, sizeof(*out));
+    out->cls = u.cls;
+    out->words = u.words;
+    out->terminal = (u.f & U_TERMINAL) != 0;
+    out->prose = (u.f & U_PROSE) != 0;
+    out->meta = (u.f & META_FLAGS) != 0;
+    out->end = (u.f & U_END) != 0;
+    out->bio = is_bio_line(&l->sc, &u);
+    out->why = u.why != NULL ? u.why : out->meta ? "date, byline or source line" :
+        out->bio ? "author bio" : NULL;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/article/article_int.h"
 #include "../../src/article/html.h"
 #include "article.h"
 #include "buf.h"
@@ -194,6 +195,126 @@ test_implied_paragraph(void)
     article_free(a);
 }
 
+/* The line classifier the text reader and the HTML reader share, on the blocks found at
+ * the edges of articles, in several languages; and the running text it must leave. */
+static void
+test_shared_classifier(void)
+{
+    static const struct {
+        const char *lang, *text;
+        int want;                       /* 1: boilerplate, 2: author bio, 0: text */
+    } cases[] = {
+        { "en", "Read also: The ferry timetable for the summer", 1 },
+        { "fr", "\xc3\x80 lire aussi : Le nouveau bac du port", 1 },
+        { "de", "Lesen Sie auch: Die neue F\xc3\xa4hre im Hafen", 1 },
+        { "es", "Lee tambi\xc3\xa9n: El nuevo ferry del puerto", 1 },
+        { "it", "Leggi anche: Il nuovo traghetto del porto", 1 },
+        { "pt", "Leia tamb\xc3\xa9m: A nova balsa do porto", 1 },
+        { "nl", "Lees ook: De nieuwe veerboot in de haven", 1 },
+        { "ru", "\xd0\xa7\xd0\xb8\xd1\x82\xd0\xb0\xd0\xb9\xd1\x82\xd0\xb5 \xd1\x82\xd0\xb0\xd0\xba"
+            "\xd0\xb6\xd0\xb5: \xd0\x9d\xd0\xbe\xd0\xb2\xd1\x8b\xd0\xb9 \xd0\xbf\xd0\xb0\xd1\x80"
+            "\xd0\xbe\xd0\xbc", 1 },                            /* Читайте также: Новый паром */
+        { "en", "The new ferry leaves the harbour on Tuesday. Photo: Jane Smith/Reuters", 1 },
+        { "fr", "Le nouveau bac quitte le port mardi. (Photo : AFP)", 1 },
+        { "de", "Die neue F\xc3\xa4hre verl\xc3\xa4sst den Hafen. Foto: dpa", 1 },
+        { "es", "El nuevo ferry sale del puerto el martes. (Foto: EFE)", 1 },
+        { "ru", "\xd0\x9d\xd0\xbe\xd0\xb2\xd1\x8b\xd0\xb9 \xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbc "
+            "\xd0\xb2 \xd0\xbf\xd0\xbe\xd1\x80\xd1\x82\xd1\x83. \xd0\xa4\xd0\xbe\xd1\x82\xd0\xbe: "
+            "\xd0\xa2\xd0\x90\xd0\xa1\xd0\xa1", 1 },            /* Новый паром в порту. Фото: ТАСС */
+        { "en", "Sign up for our daily newsletter to get the news first.", 1 },
+        { "fr", "Inscrivez-vous \xc3\xa0 notre newsletter pour ne rien manquer.", 1 },
+        { "de", "Abonnieren Sie unseren Newsletter, um nichts zu verpassen.", 1 },
+        { "es", "Suscr\xc3\xad" "bete a nuestro bolet\xc3\xadn para recibir las noticias.", 1 },
+        { "it", "Iscriviti alla nostra newsletter per non perdere nulla.", 1 },
+        { "pt", "Assine a nossa newsletter e receba as not\xc3\xad" "cias.", 1 },
+        { "nl", "Schrijf je in voor onze nieuwsbrief.", 1 },
+        { "en", "Jane Doe is a transport reporter at The Bay Courier.", 2 },
+        { "fr", "Marie Dupont est journaliste au service \xc3\xa9" "conomie.", 2 },
+        { "de", "Hans M\xc3\xbcller ist Redakteur im Ressort Wirtschaft.", 2 },
+        { "es", "Ana Garc\xc3\xad" "a es periodista especializada en transporte.", 2 },
+        { "it", "Marco Rossi \xc3\xa8 giornalista e scrive di trasporti.", 2 },
+        { "pt", "Jo\xc3\xa3o Silva \xc3\xa9 jornalista e cobre transportes.", 2 },
+        { "ru", "\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd \xd0\x9f\xd0\xb5\xd1\x82\xd1\x80\xd0\xbe\xd0\xb2 "
+            "\xe2\x80\x94 \xd0\xba\xd0\xbe\xd1\x80\xd1\x80\xd0\xb5\xd1\x81\xd0\xbf\xd0\xbe\xd0\xbd"
+            "\xd0\xb4\xd0\xb5\xd0\xbd\xd1\x82 \xd0\xbe\xd1\x82\xd0\xb4\xd0\xb5\xd0\xbb\xd0\xb0 "
+            "\xd1\x8d\xd0\xba\xd0\xbe\xd0\xbd\xd0\xbe\xd0\xbc\xd0\xb8\xd0\xba\xd0\xb8.", 2 },
+            /* Иван Петров — корреспондент отдела экономики. */
+        { "en", "The harbour ferry will run a second boat from April, halving the wait at the "
+            "busiest times of the day, the port authority said on Tuesday.", 0 },
+        { "en", "Shares of the ferry company rose after the port authority's announcement.", 0 },
+        { "en", "He is a reporter's dream of a story, the mayor said with a smile.", 0 },
+        { "fr", "Le bac circulera avec un second bateau \xc3\xa0 partir d'avril, a indiqu\xc3\xa9 "
+            "le port, ce qui divise par deux l'attente aux heures de pointe.", 0 },
+        { "de", "Die Hafenf\xc3\xa4hre f\xc3\xa4hrt ab April mit einem zweiten Boot, und die "
+            "Wartezeit zu den Sto\xc3\x9fzeiten halbiert sich, sagte die Hafenbeh\xc3\xb6rde.", 0 },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct art_lines *l = art_lines_new(cases[i].lang);
+        struct art_line r;
+        int got;
+
+        art_lines_classify(l, cases[i].text, strlen(cases[i].text), &r);
+        got = r.bio ? 2 : r.cls == ART_LINE_BAD ? 1 : 0;
+        CHECK(got == cases[i].want, "shared classifier, %s: \"%s\" is %s (got %d, %s)",
+            cases[i].lang, cases[i].text, cases[i].want == 2 ? "an author bio" :
+            cases[i].want == 1 ? "boilerplate" : "text", got, r.why ? r.why : "-");
+        if (cases[i].want == 0)
+            CHECK(r.cls >= ART_LINE_NEAR, "and good or near-good text (class %d)", r.cls);
+        art_lines_free(l);
+    }
+}
+
+/* The HTML reader trims the edges of the content with that classifier. */
+static void
+test_edges_shared(void)
+{
+    static const struct {
+        const char *lang, *top, *caption, *cta, *bio, *gone[4];
+    } pages[] = {
+        { "en", "<p><strong>Read also:</strong> <a href=\"/t\">The ferry timetable</a></p>",
+            "<p>The new ferry in the harbour. Photo: Jane Smith/Reuters</p>",
+            "<p>Sign up for our daily newsletter to get the news first.</p>",
+            "<p>Jane Doe is a transport reporter at The Bay Courier.</p>",
+            { "Read also", "Reuters", "newsletter", "Jane Doe" } },
+        { "de", "<p>Lesen Sie auch: <a href=\"/f\">Die neue F\xc3\xa4hre</a></p>",
+            "<p>Die neue F\xc3\xa4hre im Hafen. Foto: dpa</p>",
+            "<p>Abonnieren Sie unseren Newsletter, um nichts zu verpassen.</p>",
+            "<p>Hans M\xc3\xbcller ist Redakteur im Ressort Wirtschaft.</p>",
+            { "Lesen Sie", "dpa", "Newsletter", "Hans M" } },
+        { "fr", "<p>\xc3\x80 lire aussi : <a href=\"/b\">Le nouveau bac</a></p>",
+            "<p>Le nouveau bac quitte le port. (Photo : AFP)</p>",
+            "<p>Inscrivez-vous \xc3\xa0 notre newsletter pour ne rien manquer.</p>",
+            "<p>Marie Dupont est journaliste au service \xc3\xa9" "conomie.</p>",
+            { "lire aussi", "AFP", "Inscrivez", "Marie Dupont" } },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(pages); i++) {
+        struct diag d = DIAG_INIT;
+        struct article *a;
+        struct buf b;
+
+        buf_init(&b, BUF_MAX_DEFAULT);
+        buf_putf(&b, "<html lang=\"%s\"><head><title>Ferry</title></head><body><article>%s",
+            pages[i].lang, pages[i].top);
+        for (int k = 0; k < 10; k++)          /* the edges stay under a tenth of the text */
+            buf_puts(&b, para);
+        buf_putf(&b, "%s%s%s</article></body></html>", pages[i].caption, pages[i].cta,
+            pages[i].bio);
+        a = article_parse(buf_str(&b), b.len, ARTICLE_HTML, "edges.html", NULL, &d);
+        CHECK(a != NULL, "%s: a page with boxes at its edges", pages[i].lang);
+        if (a != NULL) {
+            for (size_t k = 0; k < 4; k++)
+                CHECK(strstr(a->body_text, pages[i].gone[k]) == NULL,
+                    "%s: the edge block with '%s' goes", pages[i].lang, pages[i].gone[k]);
+            CHECK(a->nparagraphs == 10, "%s: the text stays (%zu paragraphs)",
+                pages[i].lang, a->nparagraphs);
+        }
+        article_free(a);
+        buf_fini(&b);
+    }
+}
+
 static void
 test_bylines(void)
 {
@@ -365,6 +486,8 @@ main(void)
     test_text_date();
     test_edges();
     test_implied_paragraph();
+    test_shared_classifier();
+    test_edges_shared();
     test_links();
     test_charsets();
     test_hostile();
