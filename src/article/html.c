@@ -229,13 +229,15 @@ find_ci(const char *s, size_t n, const char *needle)
     return NULL;
 }
 
-/* Copy s to out without what no reader needs: the text of <script> (but JSON-LD) and
+/* Remove from s, in place, what no reader needs: the text of <script> (but JSON-LD) and
  * <style>, and comments.  On a typical news page that is most of the bytes, and the tree,
- * the time and the memory shrink with them.  s is NUL-terminated at s[n]. */
-static void
-strip_scripts(const char *s, size_t n, struct buf *out)
+ * the time and the memory shrink with them.  s is NUL-terminated at s[n] and stays so;
+ * returns the new length. */
+static size_t
+strip_scripts(char *s, size_t n)
 {
     const char *r = s, *end = s + n;
+    char *w = s;
 
     while (r < end) {
         const char *lt = memchr(r, '<', (size_t)(end - r)), *close, *gt;
@@ -243,7 +245,8 @@ strip_scripts(const char *s, size_t n, struct buf *out)
 
         if (lt == NULL)
             lt = end;
-        buf_add(out, r, (size_t)(lt - r));
+        memmove(w, r, (size_t)(lt - r));
+        w += lt - r;
         r = lt;
         if (r == end)
             break;
@@ -255,25 +258,30 @@ strip_scripts(const char *s, size_t n, struct buf *out)
         }
         script = at_tag(r, (size_t)(end - r), "script");
         if (!script && !at_tag(r, (size_t)(end - r), "style")) {
-            buf_addc(out, *r++);
+            *w++ = *r++;
             continue;
         }
         gt = memchr(r, '>', (size_t)(end - r));
         if (gt == NULL)
             break;
         gt++;
-        buf_add(out, r, (size_t)(gt - r));              /* the start tag */
         close = find_ci(gt, (size_t)(end - gt), script ? "</script" : "</style");
+        if (close == NULL)
+            close = end;
         if (script) {
             bool ld = false;
 
             for (const char *p = r; p + 7 <= gt && !ld; p++)
                 ld = ascii_strncasecmp(p, "ld+json", 7) == 0;
             if (ld)
-                buf_add(out, gt, (size_t)((close != NULL ? close : end) - gt));
+                gt = close;                             /* JSON-LD stays */
         }
-        r = close != NULL ? close : end;
+        memmove(w, r, (size_t)(gt - r));                /* the start tag */
+        w += gt - r;
+        r = close;
     }
+    *w = '\0';
+    return (size_t)(w - s);
 }
 
 /* Can the page be parsed as it is: UTF-8 (declared or not), valid, without NUL? */
@@ -2192,25 +2200,53 @@ start_element(void *ctx, const xmlChar *name, const xmlChar **atts)
     xmlSAX2StartElement(ctx, name, kept);
 }
 
+/* The page as the caller gave it; each parse prepares its own copy from it. */
+struct page {
+    const char *bytes;
+    size_t len;
+    const char *charset;        /* from an HTTP header, or NULL */
+    const char *url;            /* may be NULL */
+};
+
+/* One copy of the page as the parser reads it: UTF-8 (converted when it is not clean UTF-8
+ * already), with the script and style text and the comments stripped in place. */
+static void
+prepare(const struct page *pg, struct buf *u)
+{
+    if (is_clean_utf8(pg->bytes, pg->len, pg->charset))
+        buf_add(u, pg->bytes, pg->len);
+    else
+        decode(pg->bytes, pg->len, pg->charset, u);
+    if (u->p != NULL)
+        u->len = strip_scripts(u->p, u->len);
+}
+
 static htmlDocPtr
-parse_doc(const struct buf *u, const char *url)
+parse_doc(const struct page *pg)
 {
     htmlParserCtxtPtr ctxt;
     htmlDocPtr doc;
+    struct buf u;
 
-    if (u->len > INT_MAX)
+    buf_init(&u, HTML_OUT_MAX);
+    prepare(pg, &u);
+    if (u.len > INT_MAX) {
+        buf_fini(&u);
         return NULL;
-    ctxt = htmlCreateMemoryParserCtxt(buf_str(u), (int)u->len);
+    }
+    /* libxml2 copies the bytes into its own input buffer: ours goes before the tree grows */
+    ctxt = htmlCreateMemoryParserCtxt(buf_str(&u), (int)u.len);
+    buf_fini(&u);
     if (ctxt == NULL)
         return NULL;
     ctxt->sax->startElement = start_element;
     htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-        HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT);
+        HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT | HTML_PARSE_NOBLANKS);
     /* the bytes are UTF-8 already, whatever a <meta charset> says (HTML_PARSE_IGNORE_ENC);
      * no converter, so no copy of the input */
     ctxt->charset = XML_CHAR_ENCODING_UTF8;     /* what xmlSwitchEncoding() does for UTF-8 */
-    if (url != NULL && ctxt->input->filename == NULL)
-        ctxt->input->filename = (char *)xmlStrdup((const xmlChar *)url);
+    if (pg->url != NULL && ctxt->input->filename == NULL)
+        ctxt->input->filename = (char *)xmlStrdup((const xmlChar *)pg->url);
     htmlParseDocument(ctxt);
     doc = ctxt->myDoc;
     ctxt->myDoc = NULL;
@@ -2223,15 +2259,15 @@ parse_doc(const struct buf *u, const char *url)
 /* One attempt with the given flags on a fresh parse; the document (caller frees) holding
  * *art, and the length of its text. */
 static htmlDocPtr
-attempt(const struct buf *u, const char *url, htmlDocPtr doc, const struct html_meta *m,
-    int flags, char **byline, xmlNodePtr *art, size_t *len)
+attempt(const struct page *pg, htmlDocPtr doc, const struct html_meta *m, int flags,
+    char **byline, xmlNodePtr *art, size_t *len)
 {
     struct grab g;
 
     memset(&g, 0, sizeof(g));
     *art = NULL;
     *len = 0;
-    g.doc = doc != NULL ? doc : parse_doc(u, url);
+    g.doc = doc != NULL ? doc : parse_doc(pg);
     if (g.doc == NULL || xmlDocGetRootElement(g.doc) == NULL) {
         xmlFreeDoc(g.doc);
         return NULL;
@@ -2252,15 +2288,15 @@ attempt(const struct buf *u, const char *url, htmlDocPtr doc, const struct html_
  * else the longest (parsed again, so that only one tree is alive at a time).  Returns the
  * document holding *art (caller frees). */
 static htmlDocPtr
-find_content(const struct buf *u, const char *url, htmlDocPtr first,
-    const struct html_meta *m, char **byline, xmlNodePtr *art)
+find_content(const struct page *pg, htmlDocPtr first, const struct html_meta *m,
+    char **byline, xmlNodePtr *art)
 {
     static const int flags[] = { 7, 6, 4, 0 };
     size_t best_len = 0, best = 0, len;
     htmlDocPtr doc = NULL;
 
     for (size_t i = 0; i < ARRAY_LEN(flags); i++) {
-        doc = attempt(u, url, i == 0 ? first : NULL, m, flags[i], byline, art, &len);
+        doc = attempt(pg, i == 0 ? first : NULL, m, flags[i], byline, art, &len);
         if (doc == NULL)
             return NULL;
         if (len >= CHAR_THRESHOLD)
@@ -2277,7 +2313,7 @@ find_content(const struct buf *u, const char *url, htmlDocPtr first,
         }
     }
     if (doc == NULL)
-        doc = attempt(u, url, NULL, m, flags[best], byline, art, &len);
+        doc = attempt(pg, NULL, m, flags[best], byline, art, &len);
     return doc;
 }
 
@@ -2431,7 +2467,7 @@ int
 article_html_parse(const char *bytes, size_t len, const char *url, const char *charset,
     struct article *a, struct diag *d)
 {
-    struct buf u;
+    struct page pg;
     struct html_meta m;
     struct out o;
     htmlDocPtr doc = NULL, cdoc = NULL;
@@ -2441,23 +2477,16 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
 
     memset(&m, 0, sizeof(m));
     memset(&o, 0, sizeof(o));
-    buf_init(&u, HTML_OUT_MAX);
     if (len >= 3 && memcmp(bytes, "\xef\xbb\xbf", 3) == 0) {
         bytes += 3;                             /* a UTF-8 byte order mark */
         len -= 3;
         charset = "utf-8";
     }
-    if (is_clean_utf8(bytes, len, charset)) {
-        strip_scripts(bytes, len, &u);          /* the common case: no copy to decode */
-    } else {
-        struct buf t;
-
-        buf_init(&t, HTML_OUT_MAX);
-        decode(bytes, len, charset, &t);
-        strip_scripts(buf_str(&t), t.len, &u);
-        buf_fini(&t);
-    }
-    doc = parse_doc(&u, url);
+    pg.bytes = bytes;
+    pg.len = len;
+    pg.charset = charset;
+    pg.url = url;
+    doc = parse_doc(&pg);
     if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
         diag_set(d, EX_DATAERR, "not an HTML page (nothing to parse); is it the right file?");
         goto out;
@@ -2465,7 +2494,7 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     flatten_deep(xmlDocGetRootElement(doc));
     html_meta_read(doc, &m);
     /* the same tree serves the first attempt (parsed again only for a retry) */
-    cdoc = find_content(&u, url, doc, &m, &byline, &art);
+    cdoc = find_content(&pg, doc, &m, &byline, &art);
     doc = NULL;
     o.a = a;
     o.base = base_url(url, &m);
@@ -2506,7 +2535,6 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     rc = 0;
 out:
     html_meta_fini(&m);
-    buf_fini(&u);
     buf_fini(&o.html);
     buf_fini(&o.text);
     buf_fini(&o.para);
