@@ -2185,12 +2185,63 @@ wanted_attr(const char *name)
     return false;
 }
 
+/*
+ * What the tree is built from.  Memory goes to nodes, so the parser's events for what
+ * prep_document() would remove anyway (the text of scripts and styles, <noscript>,
+ * <template>, <svg>, and <link> but the canonical one, which the metadata reads) build
+ * none, and neither does white space between blocks, which no reader sees.
+ */
+struct sax_state {
+    int skip;                   /* depth inside a skipped element, 0 outside */
+};
+
+static bool
+name_in(const xmlChar *name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ascii_strcasecmp((const char *)name, list[i]) == 0)
+            return true;
+    return false;
+}
+
+static const char *
+att_find(const xmlChar **atts, const char *name)
+{
+    for (size_t i = 0; atts != NULL && atts[i] != NULL; i += 2)
+        if (ascii_strcasecmp((const char *)atts[i], name) == 0)
+            return atts[i + 1] != NULL ? (const char *)atts[i + 1] : "";
+    return NULL;
+}
+
+static bool
+skipped_element(const xmlChar *name, const xmlChar **atts)
+{
+    static const char *const junk[] = { "noscript", "style", "template", "svg" };
+    const char *v;
+
+    if (name_in(name, junk, ARRAY_LEN(junk)))
+        return true;
+    if (ascii_strcasecmp((const char *)name, "script") == 0)
+        return (v = att_find(atts, "type")) == NULL || !art_ci_contains(v, strlen(v),
+            "ld+json");
+    if (ascii_strcasecmp((const char *)name, "link") == 0)
+        return (v = att_find(atts, "rel")) == NULL || !art_ci_contains(v, strlen(v),
+            "canonical");
+    return false;
+}
+
 static void
 start_element(void *ctx, const xmlChar *name, const xmlChar **atts)
 {
+    htmlParserCtxtPtr ctxt = ctx;
+    struct sax_state *st = ctxt->_private;
     const xmlChar *kept[2 * 32 + 1];
     size_t k = 0;
 
+    if (st->skip > 0 || skipped_element(name, atts)) {
+        st->skip++;
+        return;
+    }
     for (size_t i = 0; atts != NULL && atts[i] != NULL && k + 2 < ARRAY_LEN(kept); i += 2)
         if (wanted_attr((const char *)atts[i])) {
             kept[k++] = atts[i];
@@ -2198,6 +2249,73 @@ start_element(void *ctx, const xmlChar *name, const xmlChar **atts)
         }
     kept[k] = NULL;
     xmlSAX2StartElement(ctx, name, kept);
+}
+
+static void
+end_element(void *ctx, const xmlChar *name)
+{
+    htmlParserCtxtPtr ctxt = ctx;
+    struct sax_state *st = ctxt->_private;
+
+    if (st->skip > 0)
+        st->skip--;
+    else
+        xmlSAX2EndElement(ctx, name);
+}
+
+/* Is white space added to the current node invisible: in a block container, at its start
+ * or after a block (and not inside <pre>)? */
+static bool
+invisible_space(htmlParserCtxtPtr ctxt)
+{
+    static const char *const containers[] = { "html", "head", "body", "div", "section",
+        "article", "main", "header", "footer", "nav", "aside", "ul", "ol", "dl", "table",
+        "thead", "tbody", "tfoot", "tr", "form", "fieldset", "figure", "blockquote", "li",
+        "td", "th", "dd", "select" };
+    static const char *const blocks[] = { "div", "p", "ul", "ol", "li", "table", "thead",
+        "tbody", "tfoot", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+        "article", "main", "header", "footer", "aside", "nav", "figure", "figcaption",
+        "blockquote", "form", "fieldset", "hr", "dl", "dt", "dd", "meta", "title", "link",
+        "script", "option" };
+    xmlNodePtr n = ctxt->node, last;
+
+    if (n == NULL || n->type != XML_ELEMENT_NODE ||
+        !name_in(n->name, containers, ARRAY_LEN(containers)))
+        return false;
+    for (xmlNodePtr p = n->parent; p != NULL && p->type == XML_ELEMENT_NODE; p = p->parent)
+        if (ascii_strcasecmp((const char *)p->name, "pre") == 0)
+            return false;
+    last = n->last;
+    while (last != NULL && last->type == XML_COMMENT_NODE)
+        last = last->prev;
+    return last == NULL || (last->type == XML_ELEMENT_NODE &&
+        name_in(last->name, blocks, ARRAY_LEN(blocks)));
+}
+
+static void
+characters(void *ctx, const xmlChar *ch, int len)
+{
+    htmlParserCtxtPtr ctxt = ctx;
+    struct sax_state *st = ctxt->_private;
+    int i = 0;
+
+    if (st->skip > 0)
+        return;
+    while (i < len && IS_SPACE(ch[i]))
+        i++;
+    if (i == len && invisible_space(ctxt))
+        return;
+    xmlSAX2Characters(ctx, ch, len);
+}
+
+static void
+cdata_block(void *ctx, const xmlChar *ch, int len)
+{
+    htmlParserCtxtPtr ctxt = ctx;
+    struct sax_state *st = ctxt->_private;
+
+    if (st->skip == 0)
+        xmlSAX2CDataBlock(ctx, ch, len);
 }
 
 /* The page as the caller gave it; each parse prepares its own copy from it. */
@@ -2225,6 +2343,7 @@ static htmlDocPtr
 parse_doc(const struct page *pg)
 {
     htmlParserCtxtPtr ctxt;
+    struct sax_state st = { 0 };
     htmlDocPtr doc;
     struct buf u;
 
@@ -2240,6 +2359,11 @@ parse_doc(const struct page *pg)
     if (ctxt == NULL)
         return NULL;
     ctxt->sax->startElement = start_element;
+    ctxt->sax->endElement = end_element;
+    ctxt->sax->characters = characters;
+    ctxt->sax->cdataBlock = cdata_block;
+    ctxt->sax->comment = NULL;
+    ctxt->_private = &st;
     htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
         HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT | HTML_PARSE_NOBLANKS);
     /* the bytes are UTF-8 already, whatever a <meta charset> says (HTML_PARSE_IGNORE_ENC);
