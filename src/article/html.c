@@ -159,8 +159,11 @@ sniff_charset(const char *s, size_t n, char *out, size_t size)
         while (i < lim && (s[i] == '"' || s[i] == '\'' || s[i] == ' '))
             i++;
         while (i < lim && k + 1 < size && (IS_ALNUM(s[i]) || s[i] == '-' || s[i] == '_' ||
-            s[i] == ':' || s[i] == '.'))
-            out[k++] = (char)TO_LOWER(s[i++]);
+            s[i] == ':' || s[i] == '.')) {
+            char ch = s[i++];                   /* TO_LOWER evaluates its argument twice */
+
+            out[k++] = (char)TO_LOWER(ch);
+        }
         out[k] = '\0';
         return;
     }
@@ -284,19 +287,6 @@ strip_scripts(char *s, size_t n)
     return (size_t)(w - s);
 }
 
-/* Can the page be parsed as it is: UTF-8 (declared or not), valid, without NUL? */
-static bool
-is_clean_utf8(const char *s, size_t n, const char *charset)
-{
-    char cs[64];
-
-    if (charset != NULL && charset[0] != '\0')
-        snprintf(cs, sizeof(cs), "%s", charset);
-    else
-        sniff_charset(s, n, cs, sizeof(cs));
-    return is_utf8_name(cs) && memchr(s, '\0', n) == NULL && utf8_is_valid(s, n);
-}
-
 static void
 decode(const char *s, size_t n, const char *charset, struct buf *b)
 {
@@ -318,6 +308,8 @@ decode(const char *s, size_t n, const char *charset, struct buf *b)
     if (!is_utf8_name(cs) && convert(s, n, cs, b) == 0) {
         struct buf fixed;                       /* iconv's output, NULs removed */
 
+        if (b->len == 0 || memchr(buf_str(b), '\0', b->len) == NULL)
+            return;                             /* valid UTF-8 already: one buffer */
         buf_init(&fixed, HTML_OUT_MAX);
         repair_utf8(buf_str(b), b->len, &fixed);
         buf_reset(b);
@@ -2326,19 +2318,80 @@ struct page {
     const char *url;            /* may be NULL */
 };
 
-/* One copy of the page as the parser reads it: UTF-8 (converted when it is not clean UTF-8
- * already), with the script and style text and the comments stripped in place. */
+/* A page in another charset, converted to UTF-8 into one buffer, with the script and style
+ * text and the comments stripped in place. */
 static void
 prepare(const struct page *pg, struct buf *u)
 {
-    if (is_clean_utf8(pg->bytes, pg->len, pg->charset))
-        buf_add(u, pg->bytes, pg->len);
-    else
-        decode(pg->bytes, pg->len, pg->charset, u);
+    decode(pg->bytes, pg->len, pg->charset, u);
     if (u->p != NULL)
         u->len = strip_scripts(u->p, u->len);
 }
 
+/* The parser is fed this much at a time (cut before a '<'), so that its own input buffer
+ * stays small instead of holding a second copy of the page while the tree grows. */
+#define PARSE_CHUNK ((size_t)64 << 10)
+
+/* Feed s[0..n) to the parser in chunks cut before a '<' (never inside a character), each
+ * made valid UTF-8 first when repair is set. */
+static void
+feed(htmlParserCtxtPtr ctxt, const char *s, size_t n, bool repair)
+{
+    struct buf c;
+    size_t off = 0;
+
+    buf_init(&c, HTML_OUT_MAX);
+    while (off < n) {
+        size_t k = n - off > PARSE_CHUNK ? PARSE_CHUNK : n - off;
+        const char *lt;
+
+        if (off + k < n && (lt = memchr(s + off + k, '<', n - off - k)) != NULL)
+            k = (size_t)(lt - (s + off));
+        else
+            k = n - off;
+        if (repair) {
+            buf_reset(&c);
+            repair_utf8(s + off, k, &c);
+        }
+        if ((repair ? c.len : k) > INT_MAX)
+            break;
+        if (repair)
+            htmlParseChunk(ctxt, buf_str(&c), (int)c.len, 0);
+        else
+            htmlParseChunk(ctxt, s + off, (int)k, 0);
+        off += k;
+    }
+    buf_fini(&c);
+    htmlParseChunk(ctxt, NULL, 0, 1);
+}
+
+/* Is the page UTF-8: valid UTF-8 (a page saved or served as UTF-8 often still names its
+ * old charset: valid multibyte sequences are not Latin-1 or GBK text by accident), or
+ * named UTF-8 by the header or the page (or nothing), but not UTF-16 with a BOM?
+ * *clean: valid as it is, without NUL bytes. */
+static bool
+page_is_utf8(const struct page *pg, bool *clean)
+{
+    char cs[64];
+
+    *clean = false;
+    if (pg->len >= 2 && (memcmp(pg->bytes, "\xff\xfe", 2) == 0 ||
+        memcmp(pg->bytes, "\xfe\xff", 2) == 0))
+        return false;
+    if (memchr(pg->bytes, '\0', pg->len) == NULL && utf8_is_valid(pg->bytes, pg->len))
+        return *clean = true;
+    if (pg->charset != NULL && pg->charset[0] != '\0')
+        snprintf(cs, sizeof(cs), "%s", pg->charset);
+    else
+        sniff_charset(pg->bytes, pg->len, cs, sizeof(cs));
+    return is_utf8_name(cs);
+}
+
+/*
+ * The page as a tree.  A UTF-8 page is fed to the parser as it is, or made valid chunk
+ * by chunk (no copy of the whole page); another charset is converted into one buffer
+ * first.  The push parser's own input buffer holds a chunk, not the page.
+ */
 static htmlDocPtr
 parse_doc(const struct page *pg)
 {
@@ -2346,16 +2399,9 @@ parse_doc(const struct page *pg)
     struct sax_state st = { 0 };
     htmlDocPtr doc;
     struct buf u;
+    bool clean;
 
-    buf_init(&u, HTML_OUT_MAX);
-    prepare(pg, &u);
-    if (u.len > INT_MAX) {
-        buf_fini(&u);
-        return NULL;
-    }
-    /* libxml2 copies the bytes into its own input buffer: ours goes before the tree grows */
-    ctxt = htmlCreateMemoryParserCtxt(buf_str(&u), (int)u.len);
-    buf_fini(&u);
+    ctxt = htmlCreatePushParserCtxt(NULL, NULL, NULL, 0, pg->url, XML_CHAR_ENCODING_UTF8);
     if (ctxt == NULL)
         return NULL;
     ctxt->sax->startElement = start_element;
@@ -2366,12 +2412,14 @@ parse_doc(const struct page *pg)
     ctxt->_private = &st;
     htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
         HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT | HTML_PARSE_NOBLANKS);
-    /* the bytes are UTF-8 already, whatever a <meta charset> says (HTML_PARSE_IGNORE_ENC);
-     * no converter, so no copy of the input */
-    ctxt->charset = XML_CHAR_ENCODING_UTF8;     /* what xmlSwitchEncoding() does for UTF-8 */
-    if (pg->url != NULL && ctxt->input->filename == NULL)
-        ctxt->input->filename = (char *)xmlStrdup((const xmlChar *)pg->url);
-    htmlParseDocument(ctxt);
+    if (page_is_utf8(pg, &clean)) {
+        feed(ctxt, pg->bytes, pg->len, !clean);
+    } else {
+        buf_init(&u, HTML_OUT_MAX);
+        prepare(pg, &u);
+        feed(ctxt, buf_str(&u), u.len, false);
+        buf_fini(&u);
+    }
     doc = ctxt->myDoc;
     ctxt->myDoc = NULL;
     if (ctxt->dictNames && doc != NULL && doc->dict == ctxt->dict)

@@ -411,6 +411,16 @@ test_charsets(void)
         "the HTTP header's charset (windows-1251)");
     article_free(b);
 
+    /* the same page naming its charset only in a <meta>, in capitals as most pages do (the
+     * sniffer skipped letters of "WINDOWS-1251", no converter was found, and the bytes
+     * were read as Windows-1252) */
+    html = body_page("<meta charset=\"WINDOWS-1251\">", ru + strlen("<html><body>"));
+    a = page(html, &d);
+    CHECK(a != NULL && strstr(a->body_text, "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5"
+        "\xd1\x82") != NULL, "<meta charset=WINDOWS-1251> (upper case) read as Windows-1251");
+    article_free(a);
+    free(html);
+
     html = body_page("", "<p>Broken \xff\xfe bytes \xc3 here and \xe2\x82 there, in a "
         "paragraph long enough to be the article's text.</p>");
     a = page(html, &d);
