@@ -220,6 +220,19 @@ at_tag(const char *s, size_t n, const char *name)
         (IS_SPACE(s[k + 1]) || s[k + 1] == '>' || s[k + 1] == '/');
 }
 
+/* The first needle in s[0..n) (s need not be NUL-terminated), or NULL. */
+static const char *
+find_sub(const char *s, size_t n, const char *needle)
+{
+    size_t k = strlen(needle);
+
+    for (const char *p = memchr(s, needle[0], n); p != NULL && (size_t)(p - s) + k <= n;
+        p = memchr(p + 1, needle[0], n - (size_t)(p + 1 - s)))
+        if (memcmp(p, needle, k) == 0)
+            return p;
+    return NULL;
+}
+
 static const char *
 find_ci(const char *s, size_t n, const char *needle)
 {
@@ -2333,14 +2346,12 @@ prepare(const struct page *pg, struct buf *u)
 #define PARSE_CHUNK ((size_t)64 << 10)
 
 /* Feed s[0..n) to the parser in chunks cut before a '<' (never inside a character), each
- * made valid UTF-8 first when repair is set. */
+ * made valid UTF-8 first when repair is set (into c). */
 static void
-feed(htmlParserCtxtPtr ctxt, const char *s, size_t n, bool repair)
+feed_span(htmlParserCtxtPtr ctxt, const char *s, size_t n, bool repair, struct buf *c)
 {
-    struct buf c;
     size_t off = 0;
 
-    buf_init(&c, HTML_OUT_MAX);
     while (off < n) {
         size_t k = n - off > PARSE_CHUNK ? PARSE_CHUNK : n - off;
         const char *lt;
@@ -2350,16 +2361,68 @@ feed(htmlParserCtxtPtr ctxt, const char *s, size_t n, bool repair)
         else
             k = n - off;
         if (repair) {
-            buf_reset(&c);
-            repair_utf8(s + off, k, &c);
+            buf_reset(c);
+            repair_utf8(s + off, k, c);
         }
-        if ((repair ? c.len : k) > INT_MAX)
-            break;
+        if ((repair ? c->len : k) > INT_MAX)
+            return;
         if (repair)
-            htmlParseChunk(ctxt, buf_str(&c), (int)c.len, 0);
+            htmlParseChunk(ctxt, buf_str(c), (int)c->len, 0);
         else
             htmlParseChunk(ctxt, s + off, (int)k, 0);
         off += k;
+    }
+}
+
+/* Feed the page to the parser without what no reader needs, as strip_scripts() would
+ * leave it, but straight from s: the kept stretches go to the parser as they are. */
+static void
+feed(htmlParserCtxtPtr ctxt, const char *s, size_t n, bool repair)
+{
+    const char *r = s, *end = s + n;
+    struct buf c;
+
+    buf_init(&c, HTML_OUT_MAX);
+    while (r < end) {
+        const char *lt = memchr(r, '<', (size_t)(end - r)), *close, *gt, *from = r;
+        bool script;
+
+        for (; lt != NULL; lt = memchr(lt + 1, '<', (size_t)(end - lt - 1)))
+            if (((size_t)(end - lt) >= 4 && memcmp(lt, "<!--", 4) == 0) ||
+                at_tag(lt, (size_t)(end - lt), "script") ||
+                at_tag(lt, (size_t)(end - lt), "style"))
+                break;
+        if (lt == NULL) {
+            feed_span(ctxt, from, (size_t)(end - from), repair, &c);
+            break;
+        }
+        if (memcmp(lt, "<!--", 4) == 0) {
+            const char *cm = find_sub(lt + 4, (size_t)(end - lt - 4), "-->");
+
+            feed_span(ctxt, from, (size_t)(lt - from), repair, &c);
+            r = cm != NULL ? cm + 3 : end;
+            continue;
+        }
+        script = at_tag(lt, (size_t)(end - lt), "script");
+        gt = memchr(lt, '>', (size_t)(end - lt));
+        if (gt == NULL) {
+            feed_span(ctxt, from, (size_t)(lt - from), repair, &c);
+            break;
+        }
+        gt++;
+        close = find_ci(gt, (size_t)(end - gt), script ? "</script" : "</style");
+        if (close == NULL)
+            close = end;
+        if (script) {
+            bool ld = false;
+
+            for (const char *p = lt; p + 7 <= gt && !ld; p++)
+                ld = ascii_strncasecmp(p, "ld+json", 7) == 0;
+            if (ld)
+                gt = close;                             /* JSON-LD stays */
+        }
+        feed_span(ctxt, from, (size_t)(gt - from), repair, &c);   /* up to the start tag */
+        r = close;
     }
     buf_fini(&c);
     htmlParseChunk(ctxt, NULL, 0, 1);
