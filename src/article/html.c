@@ -2175,18 +2175,40 @@ oneline(struct article *a, const char *s)
 
 /* Attributes any reader looks at; the rest (data-*, event handlers, ARIA labels, ...)
  * never reach the tree, where each would cost a few hundred bytes. */
+/* Does a reader look at attribute name=value of element el?  Each attribute costs three
+ * allocations in the tree, so the ones only some elements need stay only on those. */
 static bool
-wanted_attr(const char *name)
+wanted_attr(const char *el, const char *name, const char *value, bool itemprop)
 {
-    static const char *const keep[] = { "class", "id", "style", "hidden", "aria-hidden",
-        "aria-modal", "role", "rel", "itemprop", "href", "src", "srcset", "alt", "content",
-        "name", "property", "type", "datetime", "charset", "lang", "dir", "colspan",
-        "rowspan", "summary", "datatable", "data-src", "data-original", "data-lazy-src",
-        "data-url", "data-srcset", "width", "height" };
+    static const char *const any[] = { "class", "id", "style", "hidden", "aria-hidden",
+        "aria-modal", "role", "itemprop", "datetime" };
+    static const char *const media[] = { "img", "source", "picture", "figure", "iframe",
+        "embed", "object", "video", "audio" };
+    static const char *const media_attrs[] = { "src", "srcset", "data-src", "data-original",
+        "data-lazy-src", "data-url", "data-srcset", "width", "height", "alt" };
+    static const struct { const char *el, *attr; } only[] = {
+        { "a", "href" }, { "link", "href" }, { "base", "href" }, { "area", "href" },
+        { "meta", "content" }, { "meta", "name" }, { "meta", "property" },
+        { "meta", "charset" }, { "script", "type" }, { "html", "lang" }, { "td", "colspan" },
+        { "th", "colspan" }, { "td", "rowspan" }, { "th", "rowspan" },
+        { "table", "summary" }, { "table", "datatable" }, { "area", "alt" } };
 
-    for (size_t i = 0; i < ARRAY_LEN(keep); i++)
-        if (ascii_strcasecmp(name, keep[i]) == 0)
+    for (size_t i = 0; i < ARRAY_LEN(any); i++)
+        if (ascii_strcasecmp(name, any[i]) == 0)
             return true;
+    if (ascii_strcasecmp(name, "rel") == 0)         /* rel=author, rel=canonical */
+        return value != NULL && (art_ci_contains(value, strlen(value), "author") ||
+            art_ci_contains(value, strlen(value), "canonical"));
+    if (ascii_strcasecmp(name, "content") == 0 && itemprop)
+        return true;
+    for (size_t i = 0; i < ARRAY_LEN(only); i++)
+        if (ascii_strcasecmp(name, only[i].attr) == 0 && ascii_strcasecmp(el, only[i].el) == 0)
+            return true;
+    for (size_t i = 0; i < ARRAY_LEN(media); i++)
+        if (ascii_strcasecmp(el, media[i]) == 0)
+            for (size_t k = 0; k < ARRAY_LEN(media_attrs); k++)
+                if (ascii_strcasecmp(name, media_attrs[k]) == 0)
+                    return true;
     return false;
 }
 
@@ -2242,13 +2264,16 @@ start_element(void *ctx, const xmlChar *name, const xmlChar **atts)
     struct sax_state *st = ctxt->_private;
     const xmlChar *kept[2 * 32 + 1];
     size_t k = 0;
+    bool itemprop;
 
     if (st->skip > 0 || skipped_element(name, atts)) {
         st->skip++;
         return;
     }
+    itemprop = att_find(atts, "itemprop") != NULL;
     for (size_t i = 0; atts != NULL && atts[i] != NULL && k + 2 < ARRAY_LEN(kept); i += 2)
-        if (wanted_attr((const char *)atts[i])) {
+        if (wanted_attr((const char *)name, (const char *)atts[i],
+            (const char *)atts[i + 1], itemprop)) {
             kept[k++] = atts[i];
             kept[k++] = atts[i + 1];
         }
