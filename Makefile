@@ -90,7 +90,6 @@ build/article/html.o build/san/article/html.o build/tsan/article/html.o build/ar
 	build/san/article/meta.o build/tsan/article/meta.o: override CFLAGS += $(BUF_UNDECIDED)
 build/serve/%.o build/san/serve/%.o build/tsan/serve/%.o: override CFLAGS += $(BUF_UNDECIDED)
 build/inbox/%.o build/san/inbox/%.o build/tsan/inbox/%.o: override CFLAGS += $(BUF_UNDECIDED)
-build/reqlog.o build/san/reqlog.o build/tsan/reqlog.o: override CFLAGS += $(BUF_UNDECIDED)
 
 build/%.o: src/%.c | build pkgs
 	@echo "  CC   $<"
