@@ -867,6 +867,49 @@ test_no_title(void)
     article_free(a);
 }
 
+/* A last paragraph that reads like an author's bio goes, by the bio lexicon the HTML
+ * reader shares, even when no byline named the author (French and German pages). */
+static void
+test_scraped_bio(void)
+{
+    static const struct { const char *page, *bio; } rows[] = {
+        { "Le bac du port aura un second bateau\n\n"
+          "Le bac du port circulera avec un second bateau \xc3\xa0 partir d'avril, ce qui "
+          "divise par deux l'attente aux heures de pointe, a indiqu\xc3\xa9 le port mardi.\n\n"
+          "Les usagers r\xc3\xa9" "clamaient un second bateau depuis des ann\xc3\xa9" "es, et "
+          "une p\xc3\xa9tition a r\xc3\xa9uni plus de quatre mille noms l'automne dernier.\n\n"
+          "Marie Dupont est journaliste au service \xc3\xa9" "conomie.\n", "Marie Dupont" },
+        { "Die Hafenf\xc3\xa4hre bekommt ein zweites Boot\n\n"
+          "Die Hafenf\xc3\xa4hre f\xc3\xa4hrt ab April mit einem zweiten Boot, und die "
+          "Wartezeit zu den Sto\xc3\x9f" "zeiten halbiert sich, sagte die Hafenbeh\xc3\xb6rde am "
+          "Dienstag.\n\n"
+          "Pendler hatten seit Jahren ein zweites Boot gefordert, und eine Petition im letzten "
+          "Herbst sammelte mehr als viertausend Namen.\n\n"
+          "Hans M\xc3\xbcller ist Redakteur im Ressort Wirtschaft und schreibt seit 2015 "
+          "\xc3\xbc" "ber den Verkehr, die H\xc3\xa4" "fen und die Schifffahrt in der Region.\n",
+          "Hans M" },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct diag d;
+        struct article *a = parse(rows[i].page, ARTICLE_TEXT, "bio.txt", false, &d);
+        bool dropped = false;
+
+        CHECK(a != NULL, "page %zu with a bio at the end loads", i);
+        if (a == NULL)
+            continue;
+        CHECK(strstr(a->body_text, rows[i].bio) == NULL, "page %zu: the bio is not in the body",
+            i);
+        for (size_t k = 0; k < a->nnoise; k++)
+            dropped |= strstr(a->noise[k].text, rows[i].bio) != NULL &&
+                strcmp(a->noise[k].why, "author bio") == 0;
+        CHECK(dropped, "page %zu: it is dropped as an author bio", i);
+        CHECK(a->nparagraphs == 2, "page %zu: the text stays (%zu paragraphs)", i,
+            a->nparagraphs);
+        article_free(a);
+    }
+}
+
 static int
 write_file(const char *path, const char *text)
 {
@@ -1095,6 +1138,7 @@ main(void)
     test_scraped_cjk();
     test_pasted_corrections();
     test_no_title();
+    test_scraped_bio();
     test_issue_overrides();
     test_save_markdown();
     test_drop_patterns();
