@@ -65,6 +65,9 @@ void text_base64url(char *out, const unsigned char *p, size_t n);
 /* s starts with http:// or https:// (ASCII case folded). */
 /* Append standard base64 (RFC 4648 4, with padding, no line breaks) of p[0..n) to out. */
 void text_base64(struct buf *out, const void *p, size_t n);
+/* The same into out, which holds at least 4 * ((n + 2) / 3) + 1 bytes (n small: one
+   line, one encoded word), NUL-terminated; returns the length. */
+size_t text_base64_to(char *out, const void *p, size_t n);
 
 /* Append s with every byte but RFC 3986's unreserved (ALPHA DIGIT - . _ ~) as %XX. */
 void text_url_encode(struct buf *out, const char *s);

@@ -279,6 +279,12 @@ text_hex_value(char c)
         (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
 }
 
+size_t
+text_base64_to(char *out, const void *p, size_t n)
+{
+    return (size_t)EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+}
+
 bool
 text_is_web_url(const char *s, size_t n)
 {

@@ -178,6 +178,8 @@ test_base64url(void)
         buf_reset(&b);
         text_base64(&b, rows[i].in, strlen(rows[i].in));
         CHECK_STR_EQ(buf_str(&b), padded[i], "base64: row %zu", i);
+        CHECK(text_base64_to(out, rows[i].in, strlen(rows[i].in)) == strlen(padded[i]) &&
+            strcmp(out, padded[i]) == 0, "base64_to: row %zu", i);
     }
     /* past one 1023-byte chunk: the same as the URL form but for the alphabet */
     for (size_t i = 0; i < sizeof(big); i++)
