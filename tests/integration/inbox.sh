@@ -34,7 +34,6 @@ newsletter:
   unsubscribe_mailto: unsubscribe@example.org
   postal_address: 1 Example Street, Exampleton
   secret_env: GZ_SECRET
-  postal_address: 1 Example Street, Springfield
   verp: true
 smtp:
   transport: smtp
