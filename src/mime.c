@@ -12,6 +12,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "diag.h"
 #include "mime.h"
@@ -68,13 +69,6 @@ u8len(const unsigned char *p, size_t n)
         if ((p[i] & 0xc0) != 0x80)
             return 1;
     return l;
-}
-
-static bool
-is_atext(unsigned char c)
-{
-    /* RFC 5322 3.2.3 */
-    return IS_ALNUM(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
 static bool
@@ -266,7 +260,7 @@ list_id_ok(const char *s)
             if (s[i - 1] == '.')
                 return false;
             dots++;
-        } else if (!is_atext((unsigned char)s[i])) {
+        } else if (!addr_is_atext((unsigned char)s[i])) {
             return false;
         }
     }
@@ -464,7 +458,7 @@ word_needs_ew(const struct hw *w, const char *p, size_t n, bool phrase, bool fir
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
 
-        if (c >= 0x80 || (phrase && !is_atext(c)))
+        if (c >= 0x80 || (phrase && !addr_is_atext(c)))
             return true;
     }
     return false;
@@ -561,7 +555,7 @@ hw_phrase(struct hw *w, const char *p, size_t n)
 
         if (c >= 0x80)
             ascii = false;
-        else if (c != ' ' && !is_atext(c))
+        else if (c != ' ' && !addr_is_atext(c))
             specials = true;
     }
     /* RFC 5322 3.2.3: "Foo Bar, France" needs quotes; RFC 2047 5(3): no encoded-words in
