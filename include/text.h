@@ -1,8 +1,9 @@
 /*
- * text: the one place for text helpers that several modules need: case-folded hashing,
- * control characters, HTML escaping, "did you mean", display width and UTF-8 decoding (on
- * libunistring), base64url (on OpenSSL), web address checks.  Protocol text is ASCII:
- * case folding here is ASCII only, never the locale's.
+ * text: the one place for text helpers that several modules need: FNV-1a hashing (32
+ * and 64 bits, plain and case-folded), control characters, HTML escaping, "did you mean",
+ * display width, UTF-8 decoding, encoding and repair (on libunistring), base64 and
+ * base64url (on OpenSSL), percent-encoding and hex digits, web address checks.  Protocol
+ * text is ASCII: case folding here is ASCII only, never the locale's.
  * SPDX-License-Identifier: MIT
  */
 #ifndef GAZETTE_TEXT_H
