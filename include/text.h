@@ -23,6 +23,9 @@ uint32_t text_hash(const char *s);
    A lookup hash, not a secret. */
 uint64_t text_hash64(const char *p, size_t n);
 uint64_t text_hash64_fold(const char *p, size_t n);
+/* The same built piece by piece: h from TEXT_HASH64_INIT or an earlier call, then p[0..n). */
+#define TEXT_HASH64_INIT 14695981039346656037ULL
+uint64_t text_hash64_add(uint64_t h, const void *p, size_t n);
 
 /* s[0..n) holds a C0 control character or DEL (a line break or a tab included), a C1
    control or U+2028/U+2029 (line breaks to YAML). */

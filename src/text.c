@@ -34,10 +34,8 @@ text_hash(const char *s)
 }
 
 static uint64_t
-hash64(const char *p, size_t n, bool fold)
+hash64(uint64_t h, const char *p, size_t n, bool fold)
 {
-    uint64_t h = 14695981039346656037ULL;
-
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
 
@@ -50,13 +48,19 @@ hash64(const char *p, size_t n, bool fold)
 uint64_t
 text_hash64(const char *p, size_t n)
 {
-    return hash64(p, n, false);
+    return hash64(TEXT_HASH64_INIT, p, n, false);
+}
+
+uint64_t
+text_hash64_add(uint64_t h, const void *p, size_t n)
+{
+    return hash64(h, p, n, false);
 }
 
 uint64_t
 text_hash64_fold(const char *p, size_t n)
 {
-    return hash64(p, n, true);
+    return hash64(TEXT_HASH64_INIT, p, n, true);
 }
 
 bool

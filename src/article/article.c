@@ -75,21 +75,11 @@ art_add_noise(struct ctx *c, const char *s, size_t n, int line, const char *why)
     a->nnoise++;
 }
 
-static size_t
-hash_str(const char *s)
-{
-    size_t h = 14695981039346656037u;       /* FNV-1a */
-
-    for (; *s != '\0'; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
 /* The hash table slot for url: where it is, or the empty slot where it would go. */
 static size_t *
 link_slot(struct ctx *c, const char *url)
 {
-    size_t i = hash_str(url) & (c->linkhcap - 1);
+    size_t i = (size_t)text_hash64(url, strlen(url)) & (c->linkhcap - 1);
 
     while (c->linkhash[i] != 0 && strcmp(c->a->links[c->linkhash[i] - 1].url, url) != 0)
         i = (i + 1) & (c->linkhcap - 1);

@@ -269,23 +269,13 @@ struct stopset {
     struct { const char *w; size_t n; unsigned langs; } slot[STOP_SLOTS];
 };
 
-static size_t
-hash_bytes(const char *s, size_t n)
-{
-    size_t h = 14695981039346656037u;
-
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-    return h;
-}
-
 static void
 stopset_init(struct stopset *ss)
 {
     memset(ss, 0, sizeof(*ss));
     for (unsigned l = 0; l < L_NWORDS; l++) {
         for (const char *p = stop_words[l]; *p != '\0'; ) {
-            size_t n = strcspn(p, " "), i = hash_bytes(p, n) & (STOP_SLOTS - 1);
+            size_t n = strcspn(p, " "), i = (size_t)text_hash64(p, n) & (STOP_SLOTS - 1);
 
             while (ss->slot[i].w != NULL && !(ss->slot[i].n == n &&
                 memcmp(ss->slot[i].w, p, n) == 0))
@@ -303,7 +293,7 @@ stopset_init(struct stopset *ss)
 static unsigned
 stopset_find(const struct stopset *ss, const char *w, size_t n)
 {
-    size_t i = hash_bytes(w, n) & (STOP_SLOTS - 1);
+    size_t i = (size_t)text_hash64(w, n) & (STOP_SLOTS - 1);
 
     while (ss->slot[i].w != NULL) {
         if (ss->slot[i].n == n && memcmp(ss->slot[i].w, w, n) == 0)
@@ -2020,7 +2010,7 @@ each_word(const char *s, size_t n, void (*fn)(void *, uint64_t), void *ctx)
     const unsigned char *p = (const unsigned char *)s;
 
     for (size_t i = 0; i < n; ) {
-        uint64_t h = 14695981039346656037u;
+        uint64_t h = TEXT_HASH64_INIT;
         size_t chars = 0, len, k;
 
         while (i < n && stop_char_len(p + i, n - i) == 0)
@@ -2029,8 +2019,7 @@ each_word(const char *s, size_t n, void (*fn)(void *, uint64_t), void *ctx)
             unsigned char f[2];
             size_t fk = utf8_fold_char(p + i, n - i, &len, f);
 
-            for (size_t j = 0; j < fk; j++)
-                h = (h ^ f[j]) * 1099511628211u;
+            h = text_hash64_add(h, f, fk);
             chars++;
             i += k;
         }

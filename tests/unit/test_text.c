@@ -36,6 +36,9 @@ test_hash(void)
     CHECK(text_hash64("FooBar", 6) != text_hash64("foobar", 6) &&
         text_hash64_fold("FooBar", 6) == 0x85944171f73967e8ULL &&
         text_hash64("foobar!", 6) == 0x85944171f73967e8ULL, "hash64: fold, and n bytes only");
+    CHECK(text_hash64_add(text_hash64_add(TEXT_HASH64_INIT, "foo", 3), "bar", 3) ==
+        0x85944171f73967e8ULL && text_hash64_add(TEXT_HASH64_INIT, "", 0) == TEXT_HASH64_INIT,
+        "hash64_add: piece by piece, the same hash");
 }
 
 static void
