@@ -71,4 +71,7 @@ int addr_check(const char *s, size_t len, char out[ADDR_BUF], const char **why);
  */
 bool addr_same(const char *canon_a, const char *canon_b);
 
+/* c is atext (RFC 5322 3.2.3): ALPHA / DIGIT / "!#$%&'*+-/=?^_`{|}~". */
+bool addr_is_atext(unsigned char c);
+
 #endif

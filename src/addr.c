@@ -146,6 +146,12 @@ is_atext(unsigned char c)
     }
 }
 
+bool
+addr_is_atext(unsigned char c)
+{
+    return is_atext(c);
+}
+
 /* true when the n bytes at p form a dot-atom-text (RFC 5322 3.2.3). */
 static bool
 is_dot_atom(const char *p, size_t n)

@@ -1596,7 +1596,7 @@ check_name(void *arg, const struct tmpl_name *n)
     struct diag one = DIAG_INIT;
     const char *best = NULL;
     char sugg[160];
-    int bestd = 3;
+    struct text_suggest sg;
 
     if (n->use == TMPL_USE_PARTIAL) {
         if (!n->found) {
@@ -1624,15 +1624,11 @@ check_name(void *arg, const struct tmpl_name *n)
     for (size_t j = depth; j-- > 0;)
         if (stack[j] != NULL && valid_in(stack[j], n->name))
             return;
+    text_suggest_init(&sg, 2);
     for (size_t j = depth; j-- > 0;)
-        for (size_t i = 0; stack[j] != NULL && stack[j][i] != NULL; i++) {
-            int dd = edit_distance(n->name, stack[j][i]);
-
-            if (dd < bestd) {
-                bestd = dd;
-                best = stack[j][i];
-            }
-        }
+        for (size_t i = 0; stack[j] != NULL && stack[j][i] != NULL; i++)
+            text_suggest_try(&sg, n->name, stack[j][i]);
+    best = sg.best;
     /* "issue.nmber": the part before the last dot is fine, so look within it */
     if (best == NULL && strrchr(n->name, '.') != NULL) {
         const char *dot = strrchr(n->name, '.');
@@ -1648,10 +1644,10 @@ check_name(void *arg, const struct tmpl_name *n)
                 if (stack[j] == NULL || inner == NULL || !valid_in(stack[j], prefix))
                     continue;
                 for (size_t i = 0; inner[i] != NULL; i++) {
-                    int dd = edit_distance(dot + 1, inner[i]);
+                    int was = sg.dist;
 
-                    if (dd < bestd) {
-                        bestd = dd;
+                    text_suggest_try(&sg, dot + 1, inner[i]);
+                    if (sg.dist < was) {
                         snprintf(sugg, sizeof(sugg), "%s.%s", prefix, inner[i]);
                         best = sugg;
                     }

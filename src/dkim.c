@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "dkim.h"
+#include "text.h"
 #include "util.h"
 
 #define DKIM_FOLD 76                /* fold the signature's b= value (RFC 5322 2.1.1: 78) */
@@ -328,21 +329,6 @@ fields_of(const char *h, size_t n, struct field *f, size_t max)
     return nf;
 }
 
-static void
-b64(struct buf *out, const unsigned char *p, size_t n)
-{
-    unsigned char tmp[4 * ((1024 + 2) / 3) + 1];
-
-    while (n > 0) {
-        size_t chunk = n > 1023 ? 1023 : n;     /* a multiple of 3: no padding inside */
-        int len = EVP_EncodeBlock(tmp, p, (int)chunk);
-
-        buf_put(out, tmp, (size_t)len);
-        p += chunk;
-        n -= chunk;
-    }
-}
-
 /* Fold the list of names at colons so that no line passes DKIM_FOLD. */
 static void
 add_folded_list(struct buf *out, size_t *col, const char *list)
@@ -437,7 +423,7 @@ dkim_sign(const struct dkim *k, struct buf *msg, size_t start, time_t t, struct 
     }
     add_folded_list(&sig, &col, buf_str(&names));
     buf_puts(&sig, ";\r\n\tbh=");
-    b64(&sig, hash, hashlen);
+    text_base64(&sig, hash, hashlen);
     buf_puts(&sig, ";\r\n\tb=");
     canon_header(sink_md, hc, buf_str(&sig), sig.len, false);
     if (k->ed25519) {
@@ -469,7 +455,7 @@ dkim_sign(const struct dkim *k, struct buf *msg, size_t start, time_t t, struct 
         struct buf s64;
 
         buf_init(&s64, 0);
-        b64(&s64, sigbytes, siglen);
+        text_base64(&s64, sigbytes, siglen);
         col = 3;                                /* "\tb=" */
         for (size_t i = 0; i < s64.len;) {
             size_t take = s64.len - i < DKIM_FOLD - col ? s64.len - i : DKIM_FOLD - col;
@@ -525,12 +511,12 @@ dkim_record(const struct dkim *k)
         if (EVP_PKEY_get_raw_public_key(k->key, raw, &rawlen) != 1)
             xoom();
         buf_puts(&b, "v=DKIM1; k=ed25519; p=");
-        b64(&b, raw, rawlen);
+        text_base64(&b, raw, rawlen);
     } else {
         if ((len = i2d_PUBKEY(k->key, &der)) <= 0)
             xoom();
         buf_puts(&b, "v=DKIM1; k=rsa; p=");
-        b64(&b, der, (size_t)len);
+        text_base64(&b, der, (size_t)len);
         OPENSSL_free(der);
     }
     return buf_steal(&b);

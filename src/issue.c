@@ -381,8 +381,7 @@ apply_overrides(struct article *a, const struct value *it, struct diag *d)
         const char *key = it->pairs[k].key, *v = it->pairs[k].val->str;
         int line = it->pairs[k].val->line, col = it->pairs[k].val->col;
 
-        if (strcmp(key, "url") == 0 && strncmp(v, "http://", 7) != 0 &&
-            strncmp(v, "https://", 8) != 0) {
+        if (strcmp(key, "url") == 0 && !text_is_web_url(v, strlen(v))) {
             diag_setat(d, EX_DATAERR, line, col, "url \"%.200s\" is not a web address; write "
                 "an absolute http:// or https:// URL", v);
             return -1;
@@ -421,7 +420,7 @@ web_entry(const struct value *it)
     if (u == NULL && it->type == VALUE_MAP && it->n == 1 &&
         strcmp(it->pairs[0].key, "url") == 0)
         u = str_of(it->pairs[0].val);
-    if (u != NULL && (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0))
+    if (u != NULL && text_is_web_url(u, strlen(u)))
         return u;
     return NULL;
 }

@@ -12,9 +12,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "diag.h"
 #include "mime.h"
+#include "text.h"
 #include "util.h"
 
 #define VALUE_MAX 4000          /* ours: longest header value before normalising */
@@ -67,13 +69,6 @@ u8len(const unsigned char *p, size_t n)
         if ((p[i] & 0xc0) != 0x80)
             return 1;
     return l;
-}
-
-static bool
-is_atext(unsigned char c)
-{
-    /* RFC 5322 3.2.3 */
-    return IS_ALNUM(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
 static bool
@@ -265,7 +260,7 @@ list_id_ok(const char *s)
             if (s[i - 1] == '.')
                 return false;
             dots++;
-        } else if (!is_atext((unsigned char)s[i])) {
+        } else if (!addr_is_atext((unsigned char)s[i])) {
             return false;
         }
     }
@@ -396,8 +391,6 @@ q_cost(const unsigned char *r, size_t n)
 static void
 hw_ew_run(struct hw *w, const char *s, size_t m, bool first)
 {
-    static const char b64[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const unsigned char *r = (const unsigned char *)s;
     bool useb = 4 * ((m + 2) / 3) < q_cost(r, m);
     size_t pos = 0;
@@ -428,16 +421,7 @@ hw_ew_run(struct hw *w, const char *s, size_t m, bool first)
         memcpy(tok, useb ? "=?UTF-8?B?" : "=?UTF-8?Q?", 10);
         tl = 10;
         if (useb) {
-            for (size_t i = 0; i < take; i += 3) {
-                const unsigned char *g = r + pos + i;
-                uint32_t v = (uint32_t)g[0] << 16 | (i + 1 < take ? (uint32_t)g[1] << 8 : 0) |
-                    (i + 2 < take ? g[2] : 0);
-
-                tok[tl++] = b64[v >> 18 & 63];
-                tok[tl++] = b64[v >> 12 & 63];
-                tok[tl++] = i + 1 < take ? b64[v >> 6 & 63] : '=';
-                tok[tl++] = i + 2 < take ? b64[v & 63] : '=';
-            }
+            tl += text_base64_to(tok + tl, r + pos, take);
         } else {
             for (size_t i = 0; i < take; i++) {
                 unsigned char c = r[pos + i];
@@ -474,7 +458,7 @@ word_needs_ew(const struct hw *w, const char *p, size_t n, bool phrase, bool fir
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
 
-        if (c >= 0x80 || (phrase && !is_atext(c)))
+        if (c >= 0x80 || (phrase && !addr_is_atext(c)))
             return true;
     }
     return false;
@@ -571,7 +555,7 @@ hw_phrase(struct hw *w, const char *p, size_t n)
 
         if (c >= 0x80)
             ascii = false;
-        else if (c != ' ' && !is_atext(c))
+        else if (c != ' ' && !addr_is_atext(c))
             specials = true;
     }
     /* RFC 5322 3.2.3: "Foo Bar, France" needs quotes; RFC 2047 5(3): no encoded-words in
@@ -836,30 +820,18 @@ b64_size(size_t n)
 static void
 b64_write(struct out *o, const char *s, size_t n)
 {
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *p = (const unsigned char *)s;
-    char line[MIME_B64_LINE + 2];
-    size_t ll = 0;
+    char line[MIME_B64_LINE + 3];
+    size_t per = MIME_B64_LINE / 4 * 3;     /* bytes to a full line */
 
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
-            (i + 2 < n ? p[i + 2] : 0);
+    for (size_t i = 0; i < n; i += per) {
+        size_t ll = text_base64_to(line, s + i, n - i < per ? n - i : per);
 
-        line[ll++] = tab[v >> 18 & 63];
-        line[ll++] = tab[v >> 12 & 63];
-        line[ll++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
-        line[ll++] = i + 2 < n ? tab[v & 63] : '=';
-        if (ll == MIME_B64_LINE) {
-            if (i + 3 < n) {
-                line[ll++] = '\r';
-                line[ll++] = '\n';
-            }
-            put(o, line, ll);
-            ll = 0;
+        if (i + per < n) {
+            line[ll++] = '\r';
+            line[ll++] = '\n';
         }
+        put(o, line, ll);
     }
-    put(o, line, ll);
 }
 
 /* s[0..n) with every line break (CRLF, LF, CR) as CRLF. */

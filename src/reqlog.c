@@ -35,6 +35,7 @@
 #include "log.h"
 #include "reqlog.h"
 #include "subs.h"
+#include "text.h"
 #include "util.h"
 
 #define REQLOG_DIR "requests"
@@ -60,17 +61,6 @@ reqlog_type_name(enum reqlog_type t)
 {
     return (unsigned)t < REQLOG_NTYPES ? type_names[t] : "?";
 }
-
-static uint64_t
-fnv1a(uint64_t h, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-#define FNV_INIT 0xcbf29ce484222325ULL
 
 static char *
 req_dir(const char *state_dir)
@@ -117,18 +107,6 @@ enc(struct buf *b, const char *s, bool comma)
     }
 }
 
-static int
-hexval(char c)
-{
-    if (IS_DIGIT(c))
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Decode p[0..n) in place; its new length, or -1 for a bad escape or a NUL. */
 static long
 dec(char *p, size_t n)
@@ -139,7 +117,8 @@ dec(char *p, size_t n)
         if (p[i] == '%') {
             int hi, lo;
 
-            if (i + 2 >= n || (hi = hexval(p[i + 1])) < 0 || (lo = hexval(p[i + 2])) < 0)
+            if (i + 2 >= n || (hi = text_hex_value(p[i + 1])) < 0 ||
+                (lo = text_hex_value(p[i + 2])) < 0)
                 return -1;
             if (hi == 0 && lo == 0)
                 return -1;
@@ -166,7 +145,7 @@ record_format(struct buf *b, const struct reqlog_req *q)
             buf_putc(b, ',');
         enc(b, q->tags[i], true);
     }
-    h = fnv1a(FNV_INIT, buf_str(b), b->len);
+    h = text_hash64(buf_str(b), b->len);
     buf_putf(b, " %016" PRIx64 "\n", h);
 }
 
@@ -190,7 +169,7 @@ record_parse(char *p, size_t n, struct rec *r)
 
     if (n < 18 || p[n - 17] != ' ')
         return -1;
-    snprintf(hex, sizeof(hex), "%016" PRIx64, fnv1a(FNV_INIT, p, n - 17));
+    snprintf(hex, sizeof(hex), "%016" PRIx64, text_hash64(p, n - 17));
     if (memcmp(hex, p + n - 16, 16) != 0)
         return -1;
     n -= 17;
@@ -757,18 +736,6 @@ struct batch {
     struct reqlog_stats *st;
 };
 
-static uint64_t
-addr_hash(const char *s)
-{
-    uint64_t h = FNV_INIT;
-
-    for (; *s; s++) {
-        h ^= (unsigned char)TO_LOWER((unsigned char)*s);
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 static void
 batch_grow(struct batch *b)
 {
@@ -790,7 +757,7 @@ batch_grow(struct batch *b)
 static struct slot *
 batch_slot(struct batch *b, const char *email)
 {
-    uint64_t h = addr_hash(email);
+    uint64_t h = text_hash64_fold(email, strlen(email));
     size_t j;
     struct slot *s;
     const struct subscriber *sub;
@@ -885,7 +852,7 @@ recover(const char *dir, const char *subs_path, struct diag *d)
     if (strncmp(itext, "hash ", 5) == 0 && nl != NULL) {
         char hex[17];
 
-        snprintf(hex, sizeof(hex), "%016" PRIx64, fnv1a(FNV_INIT, ltext ? ltext : "", llen));
+        snprintf(hex, sizeof(hex), "%016" PRIx64, text_hash64(ltext ? ltext : "", llen));
         if (memcmp(itext + 5, hex, 16) != 0) {
             /* the list was replaced: the batch is in it */
             if (atomic_replace(mpath, nl + 1, strlen(nl + 1), d) == -1)
@@ -1004,7 +971,7 @@ reqlog_apply(const char *state_dir, const char *subs_path, int wait_ms,
         }
         if (nch > 0) {
             /* the intent: how to tell, after a crash, whether the list was replaced */
-            buf_putf(&ib, "hash %016" PRIx64 "\n", fnv1a(FNV_INIT, list->text, list->len));
+            buf_putf(&ib, "hash %016" PRIx64 "\n", text_hash64(list->text, list->len));
             marker_text(&ib, &s, true);
             if (atomic_replace(ipath, buf_str(&ib), ib.len, d) == -1)
                 goto out;

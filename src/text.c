@@ -23,6 +23,46 @@ text_hash_fold(const char *s)
     return h;
 }
 
+uint32_t
+text_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static uint64_t
+hash64(uint64_t h, const char *p, size_t n, bool fold)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+
+        h ^= fold ? (unsigned char)TO_LOWER(c) : c;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+uint64_t
+text_hash64(const char *p, size_t n)
+{
+    return hash64(TEXT_HASH64_INIT, p, n, false);
+}
+
+uint64_t
+text_hash64_add(uint64_t h, const void *p, size_t n)
+{
+    return hash64(h, p, n, false);
+}
+
+uint64_t
+text_hash64_fold(const char *p, size_t n)
+{
+    return hash64(TEXT_HASH64_INIT, p, n, true);
+}
+
 bool
 text_has_control(const char *s, size_t n)
 {
@@ -42,14 +82,31 @@ text_has_control(const char *s, size_t n)
     return false;
 }
 
+bool
+text_has_ascii_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return true;
+    return false;
+}
+
 void
 text_html_escape(struct buf *out, const char *s, size_t n)
+{
+    text_html_escape_some(out, s, n, "&<>\"'");
+}
+
+void
+text_html_escape_some(struct buf *out, const char *s, size_t n, const char *which)
 {
     size_t run = 0;                 /* start of the bytes that need no escape */
 
     for (size_t i = 0; i < n; i++) {
         const char *e;
 
+        if (s[i] == '\0' || strchr(which, s[i]) == NULL)
+            continue;
         switch (s[i]) {
         case '&': e = "&amp;"; break;
         case '<': e = "&lt;"; break;
@@ -105,6 +162,52 @@ text_utf8_next(const char *p, const char *end, size_t *len)
 }
 
 size_t
+text_utf8_put(char out[4], uint32_t cp)
+{
+    int k = u8_uctomb((uint8_t *)out, cp, 4);
+
+    if (k <= 0)                     /* a surrogate or past U+10FFFF */
+        k = u8_uctomb((uint8_t *)out, 0xfffd, 4);
+    return (size_t)k;
+}
+
+/* Windows-1252's 0x80..0x9F (0 where the code page has a hole); the rest is Latin-1. */
+static const unsigned short cp1252[32] = {
+    0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0, 0x017d, 0, 0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+    0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+};
+
+int
+text_utf8_repair(struct buf *out, const char *s, size_t n, bool nul_to_fffd)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    char u[4];
+
+    for (size_t i = 0; i < n;) {
+        size_t run = i, k;
+        uint32_t cp;
+
+        while (run < n && (p[run] != 0 || !nul_to_fffd) &&     /* valid stretches at once */
+            (k = p[run] < 0x80 ? 1 : utf8_seq_len(p + run, n - run)) > 0)
+            run += k;
+        if (run > i) {
+            if (buf_add(out, p + i, run - i) == -1)
+                return -1;
+            i = run;
+            continue;
+        }
+        cp = p[i] == 0 ? 0xfffd : p[i];
+        if (cp >= 0x80 && cp < 0xa0)
+            cp = cp1252[cp - 0x80] ? cp1252[cp - 0x80] : 0xfffd;
+        if (buf_add(out, u, text_utf8_put(u, cp)) == -1)
+            return -1;
+        i++;
+    }
+    return 0;
+}
+
+size_t
 text_width(const char *s, size_t n)
 {
     /* "UTF-8": no locale-dependent ambiguous widths (they count 1) */
@@ -121,6 +224,69 @@ text_base64url(char *out, const unsigned char *p, size_t n)
     out[k] = '\0';
     for (int i = 0; i < k; i++)
         out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
+}
+
+void
+text_base64(struct buf *out, const void *p, size_t n)
+{
+    const unsigned char *u = p;
+    unsigned char tmp[4 * (1023 / 3) + 1];
+
+    while (n > 0) {
+        size_t chunk = n > 1023 ? 1023 : n;     /* a multiple of 3: no padding inside */
+        int len = EVP_EncodeBlock(tmp, u, (int)chunk);
+
+        buf_put(out, tmp, (size_t)len);
+        u += chunk;
+        n -= chunk;
+    }
+}
+
+bool
+text_is_web_address(const char *s)
+{
+    size_t k;
+
+    if (!text_is_web_url(s, strlen(s)))
+        return false;
+    k = s[4] == ':' ? 7 : 8;            /* past "http://" or "https://" */
+    if (s[k] == '\0' || s[k] == '/' || s[k] == '?' || s[k] == '#')
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+        if (*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '<' || *p == '>' || *p == '\\')
+            return false;
+    return true;
+}
+
+void
+text_url_encode(struct buf *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (IS_ALNUM(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            buf_putc(out, (char)c);
+        } else {
+            char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+            buf_put(out, e, 3);
+        }
+    }
+}
+
+int
+text_hex_value(char c)
+{
+    return IS_DIGIT(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 :
+        (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+}
+
+size_t
+text_base64_to(char *out, const void *p, size_t n)
+{
+    return (size_t)EVP_EncodeBlock((unsigned char *)out, p, (int)n);
 }
 
 bool

@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <unistr.h>
+
 #include "util.h"
 
 void
@@ -149,35 +151,17 @@ edit_distance(const char *a, const char *b)
 size_t
 utf8_seq_len(const unsigned char *s, size_t n)
 {
-    size_t need;
-    uint32_t cp;
+    ucs4_t c;
+    int k;
 
     if (n == 0)
         return 0;
     if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        need = 1;
-        cp = s[0] & 0x1f;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        need = 2;
-        cp = s[0] & 0x0f;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        need = 3;
-        cp = s[0] & 0x07;
-    } else
-        return 0;
-    if (n <= need)
-        return 0;
-    for (size_t i = 1; i <= need; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return need + 1;
+        return 1;                   /* the common case, without a call */
+    /* libunistring's strict decoder: no overlongs, surrogates or past U+10FFFF; -2 when
+       cut short */
+    k = u8_mbtoucr(&c, s, n);
+    return k > 0 ? (size_t)k : 0;
 }
 
 bool
@@ -329,11 +313,9 @@ cp_is_unsafe(uint32_t cp)
 static uint32_t
 utf8_cp(const unsigned char *s, size_t len)
 {
-    uint32_t cp = len == 1 ? s[0] : len == 2 ? s[0] & 0x1f : len == 3 ? s[0] & 0x0f :
-        s[0] & 0x07;
+    ucs4_t cp;
 
-    for (size_t i = 1; i < len; i++)
-        cp = (cp << 6) | (s[i] & 0x3f);
+    u8_mbtouc_unsafe(&cp, s, len);  /* s[0..len) is known valid */
     return cp;
 }
 

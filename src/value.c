@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -268,16 +269,6 @@ struct keyset {
     size_t cap;                 /* a power of two, or 0 */
 };
 
-static uint32_t
-key_hash(const char *k)
-{
-    uint32_t h = 2166136261u;   /* FNV-1a */
-
-    for (; *k != '\0'; k++)
-        h = (h ^ (unsigned char)*k) * 16777619u;
-    return h;
-}
-
 /* Is key in map already?  Else note that it will be pairs[map->n]. */
 static bool
 keyset_seen(struct keyset *ks, const struct value *map, const char *key)
@@ -289,7 +280,7 @@ keyset_seen(struct keyset *ks, const struct value *map, const char *key)
         uint32_t *slot = xcalloc(cap, sizeof(*slot));
 
         for (size_t k = 0; k < map->n; k++) {
-            for (i = key_hash(map->pairs[k].key) & (cap - 1); slot[i] != 0; i = (i + 1) &
+            for (i = text_hash(map->pairs[k].key) & (cap - 1); slot[i] != 0; i = (i + 1) &
                 (cap - 1))
                 ;
             slot[i] = (uint32_t)k + 1;
@@ -299,7 +290,7 @@ keyset_seen(struct keyset *ks, const struct value *map, const char *key)
         ks->cap = cap;
     }
     mask = ks->cap - 1;
-    for (i = key_hash(key) & mask; ks->slot[i] != 0; i = (i + 1) & mask)
+    for (i = text_hash(key) & mask; ks->slot[i] != 0; i = (i + 1) & mask)
         if (strcmp(map->pairs[ks->slot[i] - 1].key, key) == 0)
             return true;
     ks->slot[i] = (uint32_t)map->n + 1;

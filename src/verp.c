@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "digest.h"
+#include "text.h"
 #include "util.h"
 #include "verp.h"
 
@@ -18,29 +19,16 @@
 
 static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
 
-/* FNV-1a, 64 bits: a lookup hash, not a secret (the MAC is what authenticates). */
-static uint64_t
-fnv(const char *s, bool fold)
-{
-    uint64_t h = 14695981039346656037ULL;
-
-    for (; *s; s++) {
-        h ^= (unsigned char)(fold ? TO_LOWER((unsigned char)*s) : *s);
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 uint64_t
 verp_sid(const char *addr)
 {
-    return fnv(addr, true) & 0xffffffffffffULL;
+    return text_hash64_fold(addr, strlen(addr)) & 0xffffffffffffULL;
 }
 
 uint32_t
 verp_cid(const char *campaign)
 {
-    return (uint32_t)(fnv(campaign, false) & 0xffffff);
+    return (uint32_t)(text_hash64(campaign, strlen(campaign)) & 0xffffff);
 }
 
 static void

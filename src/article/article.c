@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "html.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 #include "article_int.h"
@@ -74,21 +75,11 @@ art_add_noise(struct ctx *c, const char *s, size_t n, int line, const char *why)
     a->nnoise++;
 }
 
-static size_t
-hash_str(const char *s)
-{
-    size_t h = 14695981039346656037u;       /* FNV-1a */
-
-    for (; *s != '\0'; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
 /* The hash table slot for url: where it is, or the empty slot where it would go. */
 static size_t *
 link_slot(struct ctx *c, const char *url)
 {
-    size_t i = hash_str(url) & (c->linkhcap - 1);
+    size_t i = (size_t)text_hash64(url, strlen(url)) & (c->linkhcap - 1);
 
     while (c->linkhash[i] != 0 && strcmp(c->a->links[c->linkhash[i] - 1].url, url) != 0)
         i = (i + 1) & (c->linkhcap - 1);
@@ -166,26 +157,6 @@ art_oneline(struct ctx *c, const char *s, size_t n)
     return r;
 }
 
-int
-art_html_escape(struct buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        int rc;
-
-        switch (s[i]) {
-        case '&': rc = buf_adds(b, "&amp;"); break;
-        case '<': rc = buf_adds(b, "&lt;"); break;
-        case '>': rc = buf_adds(b, "&gt;"); break;
-        case '"': rc = buf_adds(b, "&quot;"); break;
-        case '\'': rc = buf_adds(b, "&#39;"); break;
-        default: rc = buf_addc(b, s[i]); break;
-        }
-        if (rc == -1)
-            return -1;
-    }
-    return 0;
-}
-
 /* Length of the URL scheme of s ("https" -> 5) when s starts with one and ':', else 0. */
 size_t
 art_scheme_len(const char *s)
@@ -199,26 +170,6 @@ art_scheme_len(const char *s)
     return s[i] == ':' ? i : 0;
 }
 
-/* An absolute http(s) URL with a host and no space, quote or control character. */
-bool
-art_url_is_web(const char *s)
-{
-    size_t k;
-
-    if (ascii_strncasecmp(s, "http://", 7) == 0)
-        k = 7;
-    else if (ascii_strncasecmp(s, "https://", 8) == 0)
-        k = 8;
-    else
-        return false;
-    if (s[k] == '\0' || s[k] == '/' || s[k] == '?' || s[k] == '#')
-        return false;
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
-        if (*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '<' || *p == '>' || *p == '\\')
-            return false;
-    return true;
-}
-
 /*
  * Resolve a relative link against the article's url (RFC 3986 5.2, the common cases:
  * "//host/x", "/x", "?q", "#f" and "x" relative to the base's directory).  Returns a heap
@@ -230,7 +181,7 @@ art_resolve_url(const char *base, const char *url)
     struct buf b;
     const char *host, *path, *end;
 
-    if (base == NULL || url[0] == '\0' || art_scheme_len(url) > 0 || !art_url_is_web(base))
+    if (base == NULL || url[0] == '\0' || art_scheme_len(url) > 0 || !text_is_web_address(base))
         return NULL;
     host = strstr(base, "://") + 3;
     path = host + strcspn(host, "/?#");
@@ -425,7 +376,7 @@ article_parse(const char *text, size_t len, enum article_format format, const ch
         rc = art_parse_text(&c, text, len);
         break;
     case ARTICLE_HTML:
-        rc = article_html_parse(text, len, art_url_is_web(a->path) ? a->path : NULL,
+        rc = article_html_parse(text, len, text_is_web_address(a->path) ? a->path : NULL,
             c.o->charset, a, d);
         break;
     }

@@ -44,11 +44,8 @@ size_t art_add_link(struct ctx *c, const char *url, const char *text);
 int art_add_oneline(struct buf *b, const char *s, size_t n);
 /* s as a trimmed single line in the arena; NULL when nothing is left. */
 const char *art_oneline(struct ctx *c, const char *s, size_t n);
-int art_html_escape(struct buf *b, const char *s, size_t n);
 /* Length of the URL scheme at s ("https" -> 5) when followed by ':', else 0. */
 size_t art_scheme_len(const char *s);
-/* An absolute http(s) URL with a host and no space, quote or control character. */
-bool art_url_is_web(const char *s);
 /* url resolved against base (RFC 3986 5.2, common cases); heap string, or NULL when url
  * needs no change or cannot be resolved. */
 char *art_resolve_url(const char *base, const char *url);

@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "fetch.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -226,7 +227,7 @@ fetch_get(const char *url, const struct fetch_opts *fo, struct fetch_page *p,
     fo = fo != NULL ? fo : &defaults;
     if (fo->max_bytes > 0)
         s.max = fo->max_bytes;
-    if (ascii_strncasecmp(url, "http://", 7) != 0 && ascii_strncasecmp(url, "https://", 8) != 0) {
+    if (!text_is_web_url(url, strlen(url))) {
         diag_set(d, EX_USAGE, "%s: not a web address; give an http:// or https:// URL", url);
         return -1;
     }

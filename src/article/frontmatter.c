@@ -14,6 +14,7 @@
 #include "article.h"
 #include "buf.h"
 #include "diag.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 #include "article_int.h"
@@ -40,23 +41,17 @@ struct meta_body {
 static const char *
 meta_suggest(const char *key, bool yaml)
 {
-    const char *best = NULL;
-    int bestd = 3;
+    struct text_suggest sg;
 
+    text_suggest_init(&sg, 2);
     for (size_t i = 0; i < ARRAY_LEN(meta_keys); i++) {
-        int dist;
-
         if (!yaml && (i == K_BODY || i == K_PARAGRAPHS))
             continue;
         if (TO_LOWER((unsigned char)key[0]) != meta_keys[i][0])
             continue;
-        dist = edit_distance(key, meta_keys[i]);
-        if (dist < bestd) {
-            bestd = dist;
-            best = meta_keys[i];
-        }
+        text_suggest_try(&sg, key, meta_keys[i]);
     }
-    return best;
+    return sg.best;
 }
 
 /* The text of a scalar value; NULL (with an error at its position) for a list or map. */
@@ -166,7 +161,7 @@ meta_checked(struct ctx *c, int k, const char *s, int line, int col)
 
     switch (k) {
     case K_URL:
-        if (!art_url_is_web(s)) {
+        if (!text_is_web_address(s)) {
             diag_setat(c->d, EX_DATAERR, line, col, "url \"%.200s\" is not a web address; "
                 "write an absolute http:// or https:// URL", s);
             return -1;
@@ -174,7 +169,7 @@ meta_checked(struct ctx *c, int k, const char *s, int line, int col)
         a->url = art_adup(c, s, strlen(s));
         break;
     case K_IMAGE:
-        if (!art_url_is_web(s) && (art_scheme_len(s) > 0 || s[strcspn(s, "\r\n\t")] != '\0' ||
+        if (!text_is_web_address(s) && (art_scheme_len(s) > 0 || s[strcspn(s, "\r\n\t")] != '\0' ||
             *s == '\0')) {
             diag_setat(c->d, EX_DATAERR, line, col, "image \"%.200s\" is neither a web "
                 "address nor a file path; write an http(s) URL or a path such as "
@@ -293,7 +288,7 @@ art_plain_bodies(struct ctx *c)
         const char *p = a->paragraphs[i];
 
         rc |= buf_adds(&html, "<p>");
-        rc |= art_html_escape(&html, p, strlen(p));
+        text_html_escape(&html, p, strlen(p));  /* a failure shows in the next add */
         rc |= buf_adds(&html, "</p>\n");
         if (i > 0)
             rc |= buf_adds(&text, "\n\n");

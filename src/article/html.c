@@ -24,6 +24,7 @@
 #include "html.h"
 #include "buf.h"
 #include "diag.h"
+#include "text.h"
 #include "util.h"
 #include "article_int.h"
 
@@ -85,64 +86,6 @@ struct grab {
 /* ------------------------------------------------------------------------------------ */
 /* Decoding */
 
-/* Windows-1252's 0x80-0x9F (0 where the code page has a hole). */
-static const unsigned short cp1252[32] = {
-    0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0, 0x017d, 0, 0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013,
-    0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
-};
-
-static void
-put_cp(struct buf *b, unsigned long cp)
-{
-    char u[4];
-
-    if (cp < 0x80) {
-        buf_addc(b, (char)cp);
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xc0 | (cp >> 6));
-        u[1] = (char)(0x80 | (cp & 0x3f));
-        buf_add(b, u, 2);
-    } else {
-        u[0] = (char)(0xe0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        u[2] = (char)(0x80 | (cp & 0x3f));
-        buf_add(b, u, 3);
-    }
-}
-
-/* Valid UTF-8 is copied; a byte that starts no valid sequence is read as Windows-1252;
- * NUL becomes U+FFFD (libxml2 would stop at it). */
-static void
-repair_utf8(const char *s, size_t n, struct buf *b)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    for (size_t i = 0; i < n;) {
-        size_t run = i, k;
-
-        while (run < n && p[run] != 0 &&        /* copy valid stretches in one go */
-            (k = p[run] < 0x80 ? 1 : utf8_seq_len(p + run, n - run)) > 0)
-            run += k;
-        if (run > i) {
-            buf_add(b, p + i, run - i);
-            i = run;
-            continue;
-        }
-        if (p[i] == 0) {
-            put_cp(b, 0xfffd);
-            i++;
-        } else {
-            unsigned long cp = p[i];
-
-            if (cp >= 0x80 && cp < 0xa0)
-                cp = cp1252[cp - 0x80] ? cp1252[cp - 0x80] : 0xfffd;
-            put_cp(b, cp);
-            i++;
-        }
-    }
-}
-
 /* The charset named in the first bytes of the page ("charset=" in a <meta>), or "". */
 static void
 sniff_charset(const char *s, size_t n, char *out, size_t size)
@@ -198,7 +141,7 @@ convert(const char *s, size_t n, const char *cs, struct buf *b)
 
         if (iconv(cd, &in, &left, &o, &room) == (size_t)-1 && o == out) {
             if (left > 0 && room == sizeof(out)) {
-                put_cp(b, 0xfffd);              /* an unconvertible byte */
+                buf_add(b, "\xef\xbf\xbd", 3);     /* an unconvertible byte: U+FFFD */
                 in++;
                 left--;
                 continue;
@@ -306,7 +249,7 @@ decode(const char *s, size_t n, const char *charset, struct buf *b)
     char cs[64];
 
     if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
-        repair_utf8(s + 3, n - 3, b);
+        text_utf8_repair(b, s + 3, n - 3, true);
         return;
     }
     if (n >= 2 && (memcmp(s, "\xff\xfe", 2) == 0 || memcmp(s, "\xfe\xff", 2) == 0)) {
@@ -324,14 +267,14 @@ decode(const char *s, size_t n, const char *charset, struct buf *b)
         if (b->len == 0 || memchr(buf_str(b), '\0', b->len) == NULL)
             return;                             /* valid UTF-8 already: one buffer */
         buf_init(&fixed, HTML_OUT_MAX);
-        repair_utf8(buf_str(b), b->len, &fixed);
+        text_utf8_repair(&fixed, buf_str(b), b->len, true);
         buf_reset(b);
         buf_add(b, buf_str(&fixed), fixed.len);
         buf_fini(&fixed);
         return;
     }
     buf_reset(b);
-    repair_utf8(s, n, b);
+    text_utf8_repair(b, s, n, true);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -1788,25 +1731,11 @@ absolute(struct out *o, const char *url)
         xoom();
     if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME | CURLU_URLENCODE) ==
         CURLUE_OK && curl_url_get(h, CURLUPART_URL, &s, 0) == CURLUE_OK &&
-        (ascii_strncasecmp(s, "http://", 7) == 0 || ascii_strncasecmp(s, "https://", 8) == 0))
+        text_is_web_url(s, strlen(s)))
         r = xstrdup(s);
     curl_free(s);
     curl_url_cleanup(h);
     return r;
-}
-
-static void
-esc(struct buf *b, const char *s, size_t n, bool attr)
-{
-    for (size_t i = 0; i < n; i++) {
-        switch (s[i]) {
-        case '&': buf_adds(b, "&amp;"); break;
-        case '<': buf_adds(b, "&lt;"); break;
-        case '>': buf_adds(b, "&gt;"); break;
-        case '"': buf_adds(b, attr ? "&quot;" : "\""); break;
-        default: buf_addc(b, s[i]);
-        }
-    }
 }
 
 static bool
@@ -1834,7 +1763,7 @@ put_text(struct out *o, const char *s)
         }
         while (p[k] && (o->pre || !IS_SPACE(p[k])))
             k++;
-        esc(&o->html, p, k, false);
+        text_html_escape_some(&o->html, p, k, "&<>");
         buf_add(&o->text, p, k);
         buf_add(&o->para, p, k);
         p += k;
@@ -1928,7 +1857,7 @@ write_link(struct out *o, xmlNodePtr n)
         char *t = html_text(n);
 
         buf_adds(&o->html, "<a href=\"");
-        esc(&o->html, url, strlen(url), true);
+        text_html_escape_some(&o->html, url, strlen(url), "&<>\"");
         buf_adds(&o->html, "\">");
         write_children(o, n);
         buf_adds(&o->html, "</a>");
@@ -2003,10 +1932,10 @@ write_img(struct out *o, xmlNodePtr n)
     alt = html_attr(n, "alt");
     open_p(o);
     buf_adds(&o->html, "<img src=\"");
-    esc(&o->html, src, strlen(src), true);
+    text_html_escape_some(&o->html, src, strlen(src), "&<>\"");
     buf_adds(&o->html, "\" alt=\"");
     if (alt != NULL)
-        esc(&o->html, alt, strlen(alt), true);
+        text_html_escape_some(&o->html, alt, strlen(alt), "&<>\"");
     buf_addf(&o->html, "\" width=\"%ld\" height=\"%ld\" "
         "style=\"display:block;border:0;max-width:100%%;height:auto\">", w, h < 1 ? 1 : h);
     free(src);

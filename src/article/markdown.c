@@ -13,6 +13,7 @@
 #include "article.h"
 #include "buf.h"
 #include "diag.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 #include "article_int.h"
@@ -21,7 +22,7 @@
 static bool
 url_is_referable(const char *url)
 {
-    return url != NULL && (art_url_is_web(url) || (ascii_strncasecmp(url, "mailto:", 7) == 0 &&
+    return url != NULL && (text_is_web_address(url) || (ascii_strncasecmp(url, "mailto:", 7) == 0 &&
         url[7] != '\0'));
 }
 

@@ -12,6 +12,7 @@
 #include "article.h"
 #include "html.h"
 #include "buf.h"
+#include "text.h"
 #include "util.h"
 
 /* JSON-LD blocks larger than this are skipped (real ones are a few KB). */
@@ -822,22 +823,8 @@ unescape(char *s)
         }
         if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
             cp = 0xfffd;
-        r = e + 1;                              /* "&#NN;" is at least 4 bytes... */
-        if (cp < 0x80) {
-            *w++ = (char)cp;
-        } else if (cp < 0x800) {                /* ...and 2 bytes of UTF-8 need "&#NNN;" */
-            *w++ = (char)(0xc0 | (cp >> 6));
-            *w++ = (char)(0x80 | (cp & 0x3f));
-        } else if (cp < 0x10000) {
-            *w++ = (char)(0xe0 | (cp >> 12));
-            *w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-            *w++ = (char)(0x80 | (cp & 0x3f));
-        } else {
-            *w++ = (char)(0xf0 | (cp >> 18));
-            *w++ = (char)(0x80 | ((cp >> 12) & 0x3f));
-            *w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-            *w++ = (char)(0x80 | (cp & 0x3f));
-        }
+        r = e + 1;      /* "&#NN;" is at least 4 bytes, 2 bytes of UTF-8 need "&#NNN;" */
+        w += text_utf8_put(w, (uint32_t)cp);
     }
     *w = '\0';
 }
@@ -1027,12 +1014,6 @@ choose_title(struct mctx *c, struct html_meta *m, xmlNodePtr root)
     }
 }
 
-static bool
-is_url(const char *s)
-{
-    return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
-}
-
 /* yyyy/mm/dd in a URL path, as yyyy-mm-dd. */
 static char *
 url_date(const char *url)
@@ -1069,7 +1050,8 @@ choose_rest(struct mctx *c, struct html_meta *m, const char *page_url)
     field(&m->author, dup_or_null(c->v[M_DCTERM_CREATOR]), "Dublin Core");
     field(&m->author, dup_or_null(c->v[M_AUTHOR]), "<meta name=author>");
     field(&m->author, dup_or_null(c->v[M_PARSELY_AUTHOR]), "Parse.ly");
-    if (c->v[M_ARTICLE_AUTHOR] != NULL && !is_url(c->v[M_ARTICLE_AUTHOR]))
+    if (c->v[M_ARTICLE_AUTHOR] != NULL && !text_is_web_url(c->v[M_ARTICLE_AUTHOR],
+        strlen(c->v[M_ARTICLE_AUTHOR])))
         field(&m->author, dup_or_null(c->v[M_ARTICLE_AUTHOR]), "OpenGraph");
     field(&m->author, dup_or_null(c->rel_author), "rel=author");
 

@@ -14,6 +14,7 @@
 #include "article.h"
 #include "buf.h"
 #include "diag.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 #include "article_int.h"
@@ -295,23 +296,13 @@ struct stopset {
     struct { const char *w; size_t n; unsigned langs; } slot[STOP_SLOTS];
 };
 
-static size_t
-hash_bytes(const char *s, size_t n)
-{
-    size_t h = 14695981039346656037u;
-
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-    return h;
-}
-
 static void
 stopset_init(struct stopset *ss)
 {
     memset(ss, 0, sizeof(*ss));
     for (unsigned l = 0; l < L_NWORDS; l++) {
         for (const char *p = stop_words[l]; *p != '\0'; ) {
-            size_t n = strcspn(p, " "), i = hash_bytes(p, n) & (STOP_SLOTS - 1);
+            size_t n = strcspn(p, " "), i = (size_t)text_hash64(p, n) & (STOP_SLOTS - 1);
 
             while (ss->slot[i].w != NULL && !(ss->slot[i].n == n &&
                 memcmp(ss->slot[i].w, p, n) == 0))
@@ -329,7 +320,7 @@ stopset_init(struct stopset *ss)
 static unsigned
 stopset_find(const struct stopset *ss, const char *w, size_t n)
 {
-    size_t i = hash_bytes(w, n) & (STOP_SLOTS - 1);
+    size_t i = (size_t)text_hash64(w, n) & (STOP_SLOTS - 1);
 
     while (ss->slot[i].w != NULL) {
         if (ss->slot[i].n == n && memcmp(ss->slot[i].w, w, n) == 0)
@@ -451,62 +442,12 @@ struct scrape {
     struct header hdr;
 };
 
-/* Windows-1252 bytes 0x80..0x9f as Unicode (0 where undefined); the rest is Latin-1. */
-static const unsigned short cp1252[32] = {
-    0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0, 0x017d, 0, 0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
-    0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
-};
-
 static int
 add_utf8(struct buf *b, unsigned long cp)
 {
     char t[4];
-    size_t n;
 
-    if (cp < 0x80) {
-        t[0] = (char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        t[0] = (char)(0xc0 | (cp >> 6));
-        t[1] = (char)(0x80 | (cp & 0x3f));
-        n = 2;
-    } else if (cp < 0x10000) {
-        t[0] = (char)(0xe0 | (cp >> 12));
-        t[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        t[2] = (char)(0x80 | (cp & 0x3f));
-        n = 3;
-    } else {
-        t[0] = (char)(0xf0 | (cp >> 18));
-        t[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-        t[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        t[3] = (char)(0x80 | (cp & 0x3f));
-        n = 4;
-    }
-    return buf_add(b, t, n);
-}
-
-/* Scraped pages are not always UTF-8: read invalid sequences as Windows-1252. */
-static int
-to_utf8(const char *s, size_t n, struct buf *b)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    for (size_t i = 0; i < n; ) {
-        size_t k = utf8_seq_len(p + i, n - i);
-
-        if (k > 0) {
-            if (buf_add(b, p + i, k) == -1)
-                return -1;
-            i += k;
-            continue;
-        }
-        if (add_utf8(b, p[i] >= 0x80 && p[i] < 0xa0 ? (cp1252[p[i] - 0x80] ?
-            cp1252[p[i] - 0x80] : 0xfffd) : p[i]) == -1)
-            return -1;
-        i++;
-    }
-    return 0;
+    return buf_add(b, t, text_utf8_put(t, (uint32_t)cp));
 }
 
 /* HTML character references left in scraped text ("&amp;", "&#8217;"). */
@@ -615,14 +556,11 @@ trim_closers(const char *s, size_t n)
 static unsigned long
 utf8_cp(const unsigned char *s, size_t n, size_t *len)
 {
-    unsigned long cp;
+    size_t k;
 
-    if ((*len = utf8_seq_len(s, n)) <= 1)
-        return *len == 1 ? s[0] : 0;
-    cp = s[0] & (0x7fu >> *len);
-    for (size_t i = 1; i < *len; i++)
-        cp = cp << 6 | (s[i] & 0x3f);
-    return cp;
+    if ((*len = utf8_seq_len(s, n)) == 0)
+        return 0;
+    return text_utf8_next((const char *)s, (const char *)s + n, &k);
 }
 
 /* The code point of the last character of s[0..n), or 0. */
@@ -2099,7 +2037,7 @@ each_word(const char *s, size_t n, void (*fn)(void *, uint64_t), void *ctx)
     const unsigned char *p = (const unsigned char *)s;
 
     for (size_t i = 0; i < n; ) {
-        uint64_t h = 14695981039346656037u;
+        uint64_t h = TEXT_HASH64_INIT;
         size_t chars = 0, len, k;
 
         while (i < n && stop_char_len(p + i, n - i) == 0)
@@ -2108,8 +2046,7 @@ each_word(const char *s, size_t n, void (*fn)(void *, uint64_t), void *ctx)
             unsigned char f[2];
             size_t fk = utf8_fold_char(p + i, n - i, &len, f);
 
-            for (size_t j = 0; j < fk; j++)
-                h = (h ^ f[j]) * 1099511628211u;
+            h = text_hash64_add(h, f, fk);
             chars++;
             i += k;
         }
@@ -2551,7 +2488,7 @@ find_url_line(struct scrape *sc)
         if ((colon = strstr(p, ": http")) != NULL && memchr(p, ' ', (size_t)(colon - p)) ==
             NULL && colon - p <= 12)
             p = colon + 2;
-        if (memchr(p, ' ', u->n - (size_t)(p - u->s)) != NULL || !art_url_is_web(p))
+        if (memchr(p, ' ', u->n - (size_t)(p - u->s)) != NULL || !text_is_web_address(p))
             continue;
         c->a->url = art_oneline(c, p, strlen(p));
         c->a->from.url = art_fmt(c, "text line %d", u->line);
@@ -2697,7 +2634,8 @@ scrape_lines(struct scrape *sc, const char *text, size_t len)
     struct buf utf;
 
     buf_init(&utf, ARTICLE_MAX_BYTES * 4);
-    if (to_utf8(text, len, &utf) == -1) {
+    /* scraped pages are not always UTF-8: read invalid sequences as Windows-1252 */
+    if (text_utf8_repair(&utf, text, len, false) == -1) {
         buf_fini(&utf);
         diag_set(sc->c->d, EX_DATAERR, "the text is too large");
         return -1;

@@ -19,6 +19,7 @@
 #include "fetch.h"
 #include "digest.h"
 #include "log.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 
@@ -159,12 +160,6 @@ write_yaml(struct buf *out, const struct value *v, int indent)
         } else
             buf_putf(out, " %s\n", x->str);
     }
-}
-
-static bool
-is_url(const char *s)
-{
-    return ascii_strncasecmp(s, "http://", 7) == 0 || ascii_strncasecmp(s, "https://", 8) == 0;
 }
 
 /* The time now in ISO 8601 with the local offset ("2024-03-05T10:30:00+01:00"). */
@@ -325,7 +320,7 @@ cmd_articles(struct cli *c, int argc, char **argv)
         struct article *a;
 
         diag_clear(&d);
-        a = is_url(argv[i]) ? article_fetch(argv[i], NULL, &ao, &d) :
+        a = text_is_web_url(argv[i], strlen(argv[i])) ? article_fetch(argv[i], NULL, &ao, &d) :
             article_load(argv[i], &ao, &d);
         if (a == NULL) {
             rc = cli_fail(&d);

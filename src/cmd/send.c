@@ -35,6 +35,7 @@
 #include "subs.h"
 #include "transport.h"
 #include "util.h"
+#include "value.h"
 
 
 static const char send_usage[] =
@@ -817,16 +818,12 @@ show_failure(void *ctx, const char *addr, const struct journal_entry *e)
 static void
 json_str(const char *s)
 {
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", (unsigned char)*s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
+    struct buf b;
+
+    buf_init(&b, 0);
+    value_json_string(&b, s, strlen(s));
+    fputs(buf_str(&b), stdout);
+    buf_fini(&b);
 }
 
 /* Subscribers' requests accepted by `gazette serve` and not yet in the list. */

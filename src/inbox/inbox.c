@@ -29,6 +29,7 @@
 #include "inbox.h"
 #include "lock.h"
 #include "subs.h"
+#include "text.h"
 #include "util.h"
 #include "value.h"
 #include "verp.h"
@@ -78,19 +79,6 @@ sidcmp(const void *a, const void *b)
     const struct sididx *x = a, *y = b;
 
     return x->sid < y->sid ? -1 : x->sid > y->sid;
-}
-
-/* FNV-1a 64 of a message's bytes: what a re-run recognises it by. */
-static uint64_t
-digest64(const char *p, size_t n)
-{
-    uint64_t h = 14695981039346656037ULL;
-
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
 }
 
 /* Is h in the set of handled digests?  With add, put it in. */
@@ -475,7 +463,7 @@ static void
 handle(struct run *r, const char *data, size_t len, const char *file)
 {
     struct bounce_report *rep;
-    uint64_t h = digest64(data, len);
+    uint64_t h = text_hash64(data, len);    /* what a re-run knows it by */
     const char *camp = NULL, *ubase = r->cfg->newsletter.unsubscribe_mailto;
     const char *bbase = r->cfg->newsletter.bounce_to;
     long idx = -1;

@@ -32,6 +32,7 @@
 #include "diag.h"
 #include "log.h"
 #include "serve.h"
+#include "text.h"
 #include "util.h"
 
 #define PREVIEW_KEEPALIVE 15        /* seconds between comments on an idle event stream */
@@ -81,48 +82,23 @@ preview_page_fini(struct preview_page *pg)
 }
 
 static void
-esc(struct buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        switch (s[i]) {
-        case '&': buf_puts(b, "&amp;"); break;
-        case '<': buf_puts(b, "&lt;"); break;
-        case '>': buf_puts(b, "&gt;"); break;
-        case '"': buf_puts(b, "&quot;"); break;
-        case '\'': buf_puts(b, "&#39;"); break;
-        default: buf_putc(b, s[i]); break;
-        }
-    }
-}
-
-static void
 escs(struct buf *b, const char *s)
 {
-    esc(b, s, strlen(s));
+    text_html_escape(b, s, strlen(s));
 }
 
+/* The CSP source of s[0..n): 'sha256-' and its digest in base64, into out. */
 static void
-url_enc(struct buf *out, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (IS_ALNUM(c) || c == '-' || c == '.' || c == '_' || c == '~')
-            buf_putc(out, (char)c);
-        else
-            buf_putf(out, "%%%02X", c);
-    }
-}
-
-static void
-sha256_b64(const char *s, size_t n, char out[64])
+sha256_src(struct buf *out, const char *s, size_t n)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned mdlen = 0;
 
     if (EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL) != 1)
         xoom();
-    EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
+    buf_puts(out, "'sha256-");
+    text_base64(out, md, mdlen);
+    buf_putc(out, '\'');
 }
 
 static const char page_style[] =
@@ -158,7 +134,7 @@ main_page(struct pv *pv, const char *sub, bool dark, struct buf *b)
     buf_init(&q, 0);
     if (pg.current != NULL) {
         buf_puts(&q, "s=");
-        url_enc(&q, pg.current);
+        text_url_encode(&q, pg.current);
     }
     buf_puts(b, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<title>gazette preview</title><style>");
@@ -184,9 +160,9 @@ main_page(struct pv *pv, const char *sub, bool dark, struct buf *b)
         dark ? "dark=0" : "dark=1", dark ? "Light mode" : "Dark mode");
     if (!diag_is_set(&pg.err)) {
         buf_puts(b, "<span id=\"subject\">Subject: ");
-        esc(b, pg.subject.p ? pg.subject.p : "", pg.subject.len);
+        text_html_escape(b, pg.subject.p ? pg.subject.p : "", pg.subject.len);
         buf_puts(b, "</span><span>To: ");
-        esc(b, pg.to.p ? pg.to.p : "", pg.to.len);
+        text_html_escape(b, pg.to.p ? pg.to.p : "", pg.to.len);
         buf_putf(b, "</span><span>%zu bytes</span>", pg.eml.len);
     }
     buf_puts(b, "</header>");
@@ -199,7 +175,7 @@ main_page(struct pv *pv, const char *sub, bool dark, struct buf *b)
     } else {
         buf_puts(b, "<div class=\"lint\" id=\"lint\"><pre>");
         if (pg.report.len)
-            esc(b, pg.report.p, pg.report.len);
+            text_html_escape(b, pg.report.p, pg.report.len);
         else
             buf_puts(b, "lint: no problems found");
         buf_puts(b, "</pre></div><div class=\"panes\">");
@@ -211,9 +187,9 @@ main_page(struct pv *pv, const char *sub, bool dark, struct buf *b)
                 "src=\"/html?%s\"></iframe></div>", px, px, px, px, cs, buf_str(&q));
         }
         buf_puts(b, "<div class=\"pane\"><h2>Text</h2><pre id=\"text\">");
-        esc(b, pg.text.p ? pg.text.p : "", pg.text.len);
+        text_html_escape(b, pg.text.p ? pg.text.p : "", pg.text.len);
         buf_puts(b, "</pre></div><div class=\"pane\"><h2>Source</h2><pre id=\"source\">");
-        esc(b, pg.eml.p ? pg.eml.p : "", pg.eml.len);
+        text_html_escape(b, pg.eml.p ? pg.eml.p : "", pg.eml.len);
         buf_puts(b, "</pre></div></div>");
     }
     buf_puts(b, "<script>");
@@ -332,16 +308,15 @@ handler(void *cls, struct MHD_Connection *mc, const char *url, const char *metho
         buf_puts(&b, "GET only\n");
         ret = respond(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", &b, NULL);
     } else if (strcmp(url, "/") == 0) {
-        char sh[2][64];
         struct buf csp;
 
         main_page(pv, sub && *sub ? sub : NULL, dk != NULL && strcmp(dk, "1") == 0, &b);
-        sha256_b64(page_style, strlen(page_style), sh[0]);
-        sha256_b64(page_script, strlen(page_script), sh[1]);
         buf_init(&csp, 0);
-        buf_putf(&csp, "default-src 'none'; frame-src 'self'; connect-src 'self'; "
-            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
-            "style-src 'sha256-%s'; script-src 'sha256-%s'", sh[0], sh[1]);
+        buf_puts(&csp, "default-src 'none'; frame-src 'self'; connect-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; style-src ");
+        sha256_src(&csp, page_style, strlen(page_style));
+        buf_puts(&csp, "; script-src ");
+        sha256_src(&csp, page_script, strlen(page_script));
         ret = respond(mc, MHD_HTTP_OK, "text/html; charset=utf-8", &b, buf_str(&csp));
         buf_fini(&csp);
     } else if (strcmp(url, "/html") == 0) {

@@ -37,6 +37,7 @@
 #include "mime.h"
 #include "reqlog.h"
 #include "serve.h"
+#include "text.h"
 #include "tmpl.h"
 #include "transport.h"
 #include "util.h"
@@ -139,26 +140,6 @@ struct server {
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
-static void
-url_enc(struct buf *out, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (IS_ALNUM(c) || c == '-' || c == '.' || c == '_' || c == '~')
-            buf_putc(out, (char)c);
-        else
-            buf_putf(out, "%%%02X", c);
-    }
-}
-
-static int
-hexv(char c)
-{
-    return IS_DIGIT(c) ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 :
-        (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-}
-
 /*
  * The values of key in an application/x-www-form-urlencoded body (WHATWG URL 5.1), decoded,
  * one after another: pass *pos 0 first.  NULL when there is no further one.  Caller frees.
@@ -186,8 +167,9 @@ form_next(const char *body, size_t len, const char *key, size_t *pos)
             for (; s < end; s++) {
                 if (*s == '+')
                     buf_putc(&v, ' ');
-                else if (*s == '%' && end - s >= 3 && hexv(s[1]) >= 0 && hexv(s[2]) >= 0) {
-                    buf_putc(&v, (char)(hexv(s[1]) << 4 | hexv(s[2])));
+                else if (*s == '%' && end - s >= 3 && text_hex_value(s[1]) >= 0 &&
+                    text_hex_value(s[2]) >= 0) {
+                    buf_putc(&v, (char)(text_hex_value(s[1]) << 4 | text_hex_value(s[2])));
                     s += 2;
                 } else
                     buf_putc(&v, *s);
@@ -516,15 +498,16 @@ style_hashes(struct buf *csp, const char *html, size_t len)
 
     while (p < end) {
         const char *s = find(p, end, "<style>"), *e;
-        unsigned char md[EVP_MAX_MD_SIZE], b64[64];
+        unsigned char md[EVP_MAX_MD_SIZE];
         unsigned mdlen = 0;
 
         if (s == NULL || (e = find(s + 7, end, "</style>")) == NULL)
             break;
         if (EVP_Digest(s + 7, (size_t)(e - s - 7), md, &mdlen, EVP_sha256(), NULL) != 1)
             xoom();
-        EVP_EncodeBlock(b64, md, (int)mdlen);
-        buf_putf(csp, " 'sha256-%s'", (const char *)b64);
+        buf_puts(csp, " 'sha256-");
+        text_base64(csp, md, mdlen);
+        buf_putc(csp, '\'');
         p = e + 8;
     }
 }
@@ -595,24 +578,12 @@ bad_link(struct server *sv, struct MHD_Connection *mc)
 
 /* ---- limits -------------------------------------------------------------------------- */
 
-static uint64_t
-key_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 /* Count one event for key in a window of `window` seconds; false past limit. */
 static bool
 rate_take(struct server *sv, struct rate *tab, size_t n, const char *key, long limit,
     time_t window)
 {
-    struct rate *r = &tab[key_hash(key) % n];
+    struct rate *r = &tab[text_hash64(key, strlen(key)) % n];
     time_t now = time(NULL);
     bool ok;
 
@@ -996,9 +967,9 @@ static void
 unsub_action(const struct server *sv, const char *canon, const char *token, struct buf *out)
 {
     buf_putf(out, "%s?%s=", sv->unsub_path, sv->email_param);
-    url_enc(out, canon);
+    text_url_encode(out, canon);
     buf_putf(out, "&%s=", sv->token_param);
-    url_enc(out, token);
+    text_url_encode(out, token);
 }
 
 static enum MHD_Result
@@ -1078,15 +1049,6 @@ tag_allowed(const struct config *cfg, const char *t)
     return false;
 }
 
-static bool
-has_control(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
-
 /* The form, with what was typed and an error, for GET and for a mistake. */
 static enum MHD_Result
 signup_form(struct server *sv, struct MHD_Connection *mc, unsigned status, const char *error,
@@ -1162,7 +1124,7 @@ route_subscribe(struct server *sv, struct MHD_Connection *mc, struct conn *c, bo
             "address.", email, name, tags, ntags);
         goto out;
     }
-    if (name != NULL && (strlen(name) > NAME_MAX_BYTES || has_control(name) ||
+    if (name != NULL && (strlen(name) > NAME_MAX_BYTES || text_has_ascii_control(name, strlen(name)) ||
         !utf8_is_valid(name, strlen(name)))) {
         ret = signup_form(sv, mc, MHD_HTTP_BAD_REQUEST, "Please give a shorter name, on one "
             "line.", email, NULL, tags, ntags);
@@ -1173,7 +1135,7 @@ route_subscribe(struct server *sv, struct MHD_Connection *mc, struct conn *c, bo
     confirm_token(sv, c->email, exp, token);
     buf_init(&url, 0);
     buf_putf(&url, "%s/confirm?email=", sv->base_url);
-    url_enc(&url, c->email);
+    text_url_encode(&url, c->email);
     buf_putf(&url, "&exp=%lld&token=%s", exp, token);
     c->confirm_url = buf_steal(&url);
     c->name = xstrdup(name ? name : "");
@@ -1213,7 +1175,7 @@ route_confirm(struct server *sv, struct MHD_Connection *mc, struct conn *c, bool
     if (!post) {
         buf_init(&act, 0);
         buf_putf(&act, "%s?email=", sv->p_confirm);
-        url_enc(&act, c->email);
+        text_url_encode(&act, c->email);
         buf_putf(&act, "&exp=%s&token=%s", exps, token);
         value_set_str(v, "action", buf_str(&act));
         buf_fini(&act);
@@ -1597,7 +1559,7 @@ serve_check(const struct serve_opts *o, void (*fn)(void *, const struct diag *),
         problem(&pr, EX_CONFIG, "newsletter.from is not set; confirmation messages need it");
     for (size_t i = 0; i < o->cfg->serve.ntags; i++)
         if (o->cfg->serve.tags[i][0] == '\0' || strchr(o->cfg->serve.tags[i], ',') != NULL ||
-            has_control(o->cfg->serve.tags[i]))
+            text_has_ascii_control(o->cfg->serve.tags[i], strlen(o->cfg->serve.tags[i])))
             problem(&pr, EX_CONFIG, "serve.tags: \"%s\" is not a tag; write a short word",
                 o->cfg->serve.tags[i]);
     check_src = tsrc_of(o->cfg);

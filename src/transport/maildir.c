@@ -21,6 +21,7 @@
 #include "addr.h"
 #include "config.h"
 #include "diag.h"
+#include "text.h"
 #include "transport.h"
 #include "util.h"
 
@@ -125,15 +126,6 @@ fail:
     return NULL;
 }
 
-static bool
-has_control(const char *s)
-{
-    for (; s != NULL && *s != '\0'; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
-
 /* The stored form: the two trace lines, then the message with CRLF turned into LF. */
 static char *
 stored_form(const struct transport_msg *m, size_t *lenp)
@@ -172,7 +164,7 @@ maildir_send(struct transport *t, const struct transport_msg *m, struct transpor
 
     memset(r, 0, sizeof(*r));
     r->stage = TRANSPORT_STAGE_MAILDIR;
-    if (m->rcpt == NULL || m->rcpt[0] == '\0' || has_control(m->rcpt) ||
+    if (m->rcpt == NULL || m->rcpt[0] == '\0' || text_has_ascii_control(m->rcpt, strlen(m->rcpt)) ||
         strlen(m->rcpt) > ADDR_MAX) {
         r->outcome = TRANSPORT_PERMFAIL;
         r->stage = TRANSPORT_STAGE_RCPT;
@@ -180,7 +172,7 @@ maildir_send(struct transport *t, const struct transport_msg *m, struct transpor
             "a control character");
         goto out;
     }
-    if (has_control(m->from)) {
+    if (m->from != NULL && text_has_ascii_control(m->from, strlen(m->from))) {
         r->outcome = TRANSPORT_FATAL;
         r->stage = TRANSPORT_STAGE_MAIL;
         snprintf(r->text, sizeof(r->text), "the sender contains a control character");

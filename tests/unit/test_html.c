@@ -106,6 +106,36 @@ test_fallbacks(void)
     free(html);
 }
 
+/* article:author holds a profile URL or a name; a URL's scheme is case-insensitive. */
+static void
+test_author_url(void)
+{
+    static const struct { const char *content, *want; } rows[] = {
+        { "https://www.facebook.com/someone", NULL },
+        { "HTTPS://www.facebook.com/someone", NULL },
+        { "Ann Lee", "Ann Lee" },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct diag d = DIAG_INIT;
+        char head[200], *html;
+        struct article *a;
+
+        snprintf(head, sizeof(head), "<title>Parks</title><meta property=\"article:author\" "
+            "content=\"%s\">", rows[i].content);
+        html = body_page(head, "");
+        a = page(html, &d);
+        if (rows[i].want != NULL)
+            CHECK_STR_EQ(a != NULL ? a->author : NULL, rows[i].want, "article:author \"%s\"",
+                rows[i].content);
+        else
+            CHECK(a != NULL && a->author == NULL, "article:author \"%s\" is no name (got %s)",
+                rows[i].content, a != NULL && a->author ? a->author : "NULL");
+        article_free(a);
+        free(html);
+    }
+}
+
 static void
 test_text_date(void)
 {
@@ -492,6 +522,7 @@ main(void)
 {
     test_metadata();
     test_fallbacks();
+    test_author_url();
     test_bylines();
     test_text_date();
     test_edges();

@@ -54,6 +54,9 @@ test_files(void)
         { "articles: [{path: a.md, colour: X}]\n", 0, "takes only summary, title", 1, 25 },
         { "articles: [{path: a.md, title: X, date: 2024-03-05}]\n", 1, NULL, 0, 0 },
         { "- a.md\n", 0, "an issue file is a map", 1, 1 },
+        /* URL schemes are case-insensitive (RFC 3986 3.1), as everywhere else */
+        { "articles: [{path: a.md, url: HTTPS://example.org/A}]\n", 1, NULL, 0, 0 },
+        { "articles: [{path: a.md, url: ftp://example.org/A}]\n", 0, "not a web address", 1, 30 },
     };
 
     put("a.md", "---\ntitle: A\nurl: https://example.org/a\n---\n\nBody A.\n");
