@@ -2316,7 +2316,7 @@ feed_span(htmlParserCtxtPtr ctxt, const char *s, size_t n, bool repair, struct b
             k = n - off;
         if (repair) {
             buf_reset(c);
-            repair_utf8(s + off, k, c);
+            (void)text_utf8_repair(c, s + off, k, true);
         }
         if ((repair ? c->len : k) > INT_MAX)
             return;
