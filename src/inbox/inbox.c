@@ -2,7 +2,7 @@
  * inbox: read the mail that comes back to the bounce and unsubscribe addresses, tie each
  * message to a subscriber and a campaign, and apply the bounce policy to the list (see
  * include/inbox.h).  Pipeline: Maildir/mbox/stdin -> bounce.c -> VERP (verp.c) -> policy
- * -> one subs_apply() per run -> STATE/events.jsonl.
+ * -> one subs_apply_loaded() per run -> STATE/events.jsonl.
  * Specs: Maildir (cr.yp.to/proto/maildir.html: new/ to cur/ with ":2,S"), mboxrd "From "
  * lines, RFC 3464/5965/3834 through bounce.c.
  * SPDX-License-Identifier: MIT
@@ -890,17 +890,19 @@ apply(struct run *r, struct diag *d)
     }
     /* the list: once per run, through the locked, byte-preserving editor */
     if (!r->o->dry_run && nch > 0) {
-        /* the editor reads the file again under its lock: this copy can go first (a
-           million subscribers are some 300 MB) */
+        /* the list is read once per run: the editor takes this copy and, under its
+           lock, parses the file again only if it changed since (a million subscribers
+           are some 300 MB and a second of parsing) */
+        struct subs *list = r->subs;
+
         for (size_t i = 0; i < r->subs->n; i++)
             free(r->state[i]);
         free(r->state);
         r->state = NULL;
         free(r->sids);
         r->sids = NULL;
-        subs_free(r->subs);
         r->subs = NULL;
-        if (subs_apply(r->o->subs_path, ch, nch, LIST_LOCK_WAIT_MS, d) == -1)
+        if (subs_apply_loaded(list, r->o->subs_path, ch, nch, LIST_LOCK_WAIT_MS, d) == -1)
             goto out;
         for (size_t i = 0; i < nch; i++)
             if (ch[i].done == SUBS_DONE_REJECTED && r->o->report != NULL)
