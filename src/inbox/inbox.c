@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -471,24 +472,14 @@ attribute(struct run *r, uint64_t h, const char *file, const struct bounce_repor
         s->addr, rc != NULL && rc->status[0] ? rc->status : "no status");
 }
 
+/* One message whose digest is h, classified as rep (the caller's, reused). */
 static void
-handle(struct run *r, const char *data, size_t len, const char *file)
+handle_report(struct run *r, uint64_t h, struct bounce_report *rep, const char *file)
 {
-    struct bounce_report *rep;
-    uint64_t h = digest64(data, len);
     const char *camp = NULL, *ubase = r->cfg->newsletter.unsubscribe_mailto;
     const char *bbase = r->cfg->newsletter.bounce_to;
     long idx = -1;
     int tok;
-
-    r->st->messages++;
-    if (seen(r, h, true)) {
-        r->st->seen++;
-        say(r, false, file, "handled before; skipped");
-        return;
-    }
-    rep = xmalloc(sizeof(*rep));
-    bounce_parse(data, len, rep);
 
     /* a message to unsubscribe+TOKEN@: a reader asking to leave */
     if (rep->kind == BOUNCE_UNKNOWN && (tok = token_for(r, rep, ubase, &idx, &camp)) != 0) {
@@ -570,51 +561,76 @@ handle(struct run *r, const char *data, size_t len, const char *file)
     }
     attribute(r, h, file, rep, (size_t)idx, camp);
 out:
+    return;
+}
+
+static void
+handle(struct run *r, const char *data, size_t len, const char *file)
+{
+    struct bounce_report *rep;
+    uint64_t h = digest64(data, len);
+
+    r->st->messages++;
+    if (seen(r, h, true)) {
+        r->st->seen++;
+        say(r, false, file, "handled before; skipped");
+        return;
+    }
+    rep = xmalloc(sizeof(*rep));
+    bounce_parse(data, len, rep);
+    handle_report(r, h, rep, file);
     free(rep);
 }
 
 /* ---- sources ------------------------------------------------------------------------------ */
 
-/* Read at most max bytes of path. */
-static char *
-read_capped(const char *path, size_t max, size_t *lenp)
+/*
+ * Read at most max bytes of path into *bufp (capacity *capp, grown as needed and kept for
+ * the next file: one buffer per reading thread, not 64 KB allocated per message), NUL-
+ * terminated.  0, or -1 with errno.
+ */
+static int
+read_reuse(const char *path, size_t max, char **bufp, size_t *capp, size_t *lenp)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    size_t cap = 65536, len = 0;
-    char *p;
+    size_t len = 0, want;
 
     if (fd == -1)
-        return NULL;
-    p = xmalloc(cap + 1);
+        return -1;
+    if (*bufp == NULL) {
+        *capp = 65536;
+        *bufp = xmalloc(*capp + 1);
+    }
     for (;;) {
         ssize_t n;
 
-        if (len == cap) {
-            if (cap >= max)
+        if (len == *capp) {
+            if (*capp >= max)
                 break;
-            cap = cap * 2 > max ? max : cap * 2;
-            p = xreallocarray(p, cap + 1, 1);
+            *capp = *capp * 2 > max ? max : *capp * 2;
+            *bufp = xreallocarray(*bufp, *capp + 1, 1);
         }
-        n = read(fd, p + len, cap - len);
+        want = *capp - len;
+        n = read(fd, *bufp + len, want);
         if (n == -1 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            if (n == -1) {
-                int e = errno;
+        if (n == -1) {
+            int e = errno;
 
-                free(p);
-                close(fd);
-                errno = e;
-                return NULL;
-            }
-            break;
+            close(fd);
+            errno = e;
+            return -1;
         }
+        if (n == 0)
+            break;
         len += (size_t)n;
+        if ((size_t)n < want)
+            break;              /* a short read of a regular file is its end */
     }
     close(fd);
-    p[len] = '\0';
+    (*bufp)[len] = '\0';
     *lenp = len;
-    return p;
+    return 0;
 }
 
 static int
@@ -653,10 +669,92 @@ seen_name(const char *name)
     return buf_steal(&b);
 }
 
+/*
+ * A Maildir's messages are read and classified by a few threads at once (bounce_parse is
+ * thread-safe; GMime objects are never shared), a batch at a time; the results are then
+ * applied in the order of the names, by this thread alone, exactly as one at a time.
+ */
+#define MAILDIR_BATCH 512
+#define MAILDIR_THREADS_MAX 8
+
+struct job {
+    char *from, *to;                /* the file, and its name in cur/ with the S flag */
+    uint64_t h;                     /* digest */
+    int err;                        /* errno when it cannot be read, else 0 */
+    bool parsed;                    /* false: handled before (not parsed) or unreadable */
+    struct bounce_report *rep;      /* this slot's report, reused from batch to batch (a
+                                       report is ~23 KB: no allocation per message) */
+};
+
+struct batch {
+    struct run *r;
+    struct job *v;
+    size_t n;
+    size_t next;                    /* the next job to take (atomic) */
+};
+
+static void *
+batch_work(void *arg)
+{
+    struct batch *b = arg;
+    char *data = NULL;
+    size_t i, cap = 0;
+
+    while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
+        struct job *j = &b->v[i];
+        size_t len;
+
+        if (read_reuse(j->from, BOUNCE_MESSAGE_MAX, &data, &cap, &len) == -1) {
+            j->err = errno ? errno : EIO;
+            continue;
+        }
+        j->h = digest64(data, len);
+        /* the set of digests only grows between batches, in the applying thread */
+        if (!seen(b->r, j->h, false)) {
+            if (j->rep == NULL)
+                j->rep = xmalloc(sizeof(*j->rep));
+            bounce_parse(data, len, j->rep);
+            j->parsed = true;
+        }
+    }
+    free(data);
+    return NULL;
+}
+
+static size_t
+worker_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n < 1 ? 1 : n > MAILDIR_THREADS_MAX ? MAILDIR_THREADS_MAX : (size_t)n;
+}
+
+/* Read and classify jobs v[0..n) with up to nt threads (this one included). */
+static void
+batch_run(struct run *r, struct job *v, size_t n, size_t nt)
+{
+    struct batch b = { r, v, n, 0 };
+    pthread_t tid[MAILDIR_THREADS_MAX];
+    size_t started = 0;
+
+    if (nt > n)
+        nt = n;
+    for (size_t t = 1; t < nt; t++) {
+        if (pthread_create(&tid[started], NULL, batch_work, &b) != 0)
+            break;                  /* fewer threads: the same work, slower */
+        started++;
+    }
+    batch_work(&b);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+}
+
 static int
 do_maildir(struct run *r, const char *dir, struct diag *d)
 {
     static const char *const subs[] = { "new", "cur" };
+    size_t nt = worker_count();
+    struct job *jobs = xcalloc(MAILDIR_BATCH, sizeof(*jobs));
 
     for (size_t k = 0; k < 2; k++) {
         struct buf p;
@@ -671,6 +769,9 @@ do_maildir(struct run *r, const char *dir, struct diag *d)
             diag_set(d, EX_NOINPUT, "cannot read the Maildir: %s", strerror(errno));
             diag_path(d, buf_str(&p));
             buf_fini(&p);
+            for (size_t i = 0; i < MAILDIR_BATCH; i++)
+                free(jobs[i].rep);
+            free(jobs);
             return -1;
         }
         while ((de = readdir(dp)) != NULL) {
@@ -686,33 +787,53 @@ do_maildir(struct run *r, const char *dir, struct diag *d)
         closedir(dp);
         if (nn > 1)
             qsort(names, nn, sizeof(*names), namecmp);
-        for (size_t i = 0; i < nn; i++) {
-            struct buf f, to;
-            char *data, *sn;
-            size_t len;
+        for (size_t base = 0; base < nn; base += MAILDIR_BATCH) {
+            size_t nb = nn - base < MAILDIR_BATCH ? nn - base : MAILDIR_BATCH;
 
-            buf_init(&f, 0);
-            buf_addf(&f, "%s/%s", buf_str(&p), names[i]);
-            if ((data = read_capped(buf_str(&f), BOUNCE_MESSAGE_MAX, &len)) == NULL) {
-                say(r, true, buf_str(&f), "cannot read: %s", strerror(errno));
-                buf_fini(&f);
-                free(names[i]);
-                continue;
+            for (size_t i = 0; i < nb; i++) {
+                struct buf f, to;
+                char *sn = seen_name(names[base + i]);
+
+                buf_init(&f, 0);
+                buf_addf(&f, "%s/%s", buf_str(&p), names[base + i]);
+                buf_init(&to, 0);
+                buf_addf(&to, "%s/cur/%s", dir, sn);
+                free(sn);
+                jobs[i].from = buf_steal(&f);
+                jobs[i].to = buf_steal(&to);
+                jobs[i].err = 0;
+                jobs[i].parsed = false;
             }
-            sn = seen_name(names[i]);
-            buf_init(&to, 0);
-            buf_addf(&to, "%s/cur/%s", dir, sn);
-            free(sn);
-            handle(r, data, len, buf_str(&to));     /* named where it will be kept */
-            free(data);
-            r->renames = xreallocarray(r->renames, r->nrenames + 2, sizeof(char *));
-            r->renames[r->nrenames++] = buf_steal(&f);
-            r->renames[r->nrenames++] = buf_steal(&to);
-            free(names[i]);
+            batch_run(r, jobs, nb, nt);
+            for (size_t i = 0; i < nb; i++) {
+                struct job *j = &jobs[i];
+
+                if (j->err != 0) {
+                    say(r, true, j->from, "cannot read: %s", strerror(j->err));
+                    free(j->from);
+                    free(j->to);
+                    continue;
+                }
+                r->st->messages++;
+                if (seen(r, j->h, true) || !j->parsed) {
+                    r->st->seen++;
+                    say(r, false, j->to, "handled before; skipped");
+                } else {
+                    handle_report(r, j->h, j->rep, j->to);  /* named where it will be kept */
+                }
+                r->renames = xreallocarray(r->renames, r->nrenames + 2, sizeof(char *));
+                r->renames[r->nrenames++] = j->from;
+                r->renames[r->nrenames++] = j->to;
+            }
         }
+        for (size_t i = 0; i < nn; i++)
+            free(names[i]);
         free(names);
         buf_fini(&p);
     }
+    for (size_t i = 0; i < MAILDIR_BATCH; i++)
+        free(jobs[i].rep);
+    free(jobs);
     return 0;
 }
 
@@ -944,6 +1065,68 @@ record(struct run *r, struct diag *d)
     return rc;
 }
 
+/* An open folder, kept while the names that follow are in it. */
+struct dircache {
+    char *path;
+    int fd;
+};
+
+/* fsync the folder c holds (the renames into or out of it reach the disk), and drop it. */
+static void
+dir_done(struct dircache *c)
+{
+    if (c->fd >= 0) {
+        (void)fsync(c->fd);
+        close(c->fd);
+    }
+    free(c->path);
+    c->path = NULL;
+    c->fd = -1;
+}
+
+/* The folder of file (its path up to the last '/'), open, or -1; *name its last part.
+   Another folder than the one held: that one is synced and closed first. */
+static int
+dir_of(struct dircache *c, const char *file, const char **name)
+{
+    const char *sl = strrchr(file, '/');
+    size_t n = sl != NULL ? (size_t)(sl - file) : 1;
+    const char *dir = sl != NULL ? file : ".";
+
+    *name = sl != NULL ? sl + 1 : file;
+    if (c->path != NULL && strlen(c->path) == n && memcmp(c->path, dir, n) == 0)
+        return c->fd;
+    dir_done(c);
+    c->path = xstrndup(dir, n);
+    c->fd = open(c->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return c->fd;
+}
+
+/*
+ * The handled Maildir messages, from new/ (or cur/) to cur/ with the S flag: renameat()
+ * in folders opened once (no path walk per message), and one fsync per folder for all of
+ * them (a group commit: after it, a crash can no longer put a handled message back in
+ * new/; before it, the events file already names it, so a re-run skips it).
+ */
+static void
+move_all(struct run *r)
+{
+    struct dircache from = { NULL, -1 }, to = { NULL, -1 };
+
+    for (size_t i = 0; i + 1 < r->nrenames; i += 2) {
+        const char *fn, *tn;
+        int ffd = dir_of(&from, r->renames[i], &fn);
+        int tfd = dir_of(&to, r->renames[i + 1], &tn);
+
+        if ((ffd == -1 || tfd == -1 || renameat(ffd, fn, tfd, tn) == -1) &&
+            r->o->report != NULL)
+            fprintf(r->o->report, "%s: cannot move to cur/: %s\n", r->renames[i],
+                strerror(errno));
+    }
+    dir_done(&from);
+    dir_done(&to);
+}
+
 int
 inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox_stats *st,
     struct diag *d)
@@ -1014,19 +1197,7 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
     }
     if (record(&r, d) == -1)
         goto out;
-    for (size_t i = 0; i + 1 < r.nrenames; i += 2) {
-        if (rename(r.renames[i], r.renames[i + 1]) == -1 && o->report != NULL)
-            fprintf(o->report, "%s: cannot move to cur/: %s\n", r.renames[i],
-                strerror(errno));
-    }
-    if (r.nrenames > 0) {
-        char *cur = xstrdup(r.renames[1]), *sl = strrchr(cur, '/');
-
-        if (sl != NULL)
-            *sl = '\0';
-        fsync_dir(cur);
-        free(cur);
-    }
+    move_all(&r);
     rc = 0;
 out:
     if (lockfd != -1)
