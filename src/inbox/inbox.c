@@ -69,6 +69,20 @@ struct run {
     char **renames;                 /* Maildir: from, to, from, to, ... */
     size_t nrenames;
     time_t now;
+    char runid[48];                 /* this run, in its status lines and commit line */
+    struct pending *pend;           /* status lines of runs whose list edit did not
+                                       commit (a crash, a list that could not be edited) */
+    size_t npend;
+    struct subs_change *ch;         /* the list edit this run makes */
+    size_t nch;
+};
+
+/* A status change an earlier run recorded but did not see through to the list. */
+struct pending {
+    char addr[BOUNCE_ADDR_MAX];
+    char run[48];
+    char why[96];
+    bool unsub;
 };
 
 /* ---- small helpers ------------------------------------------------------------------- */
@@ -255,7 +269,7 @@ static void
 load_one(void *arg, const char *p, size_t n)
 {
     struct run *r = arg;
-    char v[64], who[BOUNCE_ADDR_MAX], t[40];
+    char v[64], kind[32], who[BOUNCE_ADDR_MAX], t[40];
 
     if (ev_field(p, n, "id", v, sizeof(v))) {
         char *end;
@@ -266,8 +280,36 @@ load_one(void *arg, const char *p, size_t n)
         if (errno == 0 && *end == '\0')
             (void)seen(r, h, true);
     }
+    /* status lines of a run wait for its commit line (lines are in order: one run at a
+       time, under the inbox lock); lines without a run are from before commit lines */
+    if (!ev_field(p, n, "kind", kind, sizeof(kind)))
+        return;
+    if (strcmp(kind, "status") == 0) {
+        struct pending pe;
+
+        memset(&pe, 0, sizeof(pe));
+        if (!ev_field(p, n, "run", pe.run, sizeof(pe.run)) ||
+            !ev_field(p, n, "subscriber", pe.addr, sizeof(pe.addr)) ||
+            !ev_field(p, n, "action", v, sizeof(v)))
+            return;
+        pe.unsub = strcmp(v, "unsubscribed") == 0;
+        if (!ev_field(p, n, "reason", pe.why, sizeof(pe.why)))
+            pe.why[0] = '\0';
+        r->pend = xreallocarray(r->pend, r->npend + 1, sizeof(*r->pend));
+        r->pend[r->npend++] = pe;
+        return;
+    }
+    if (strcmp(kind, "commit") == 0 && ev_field(p, n, "run", v, sizeof(v))) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < r->npend; i++)
+            if (strcmp(r->pend[i].run, v) != 0)
+                r->pend[k++] = r->pend[i];
+        r->npend = k;
+        return;
+    }
     /* soft bounces inside the window count with this run's */
-    if (ev_field(p, n, "kind", v, sizeof(v)) && strcmp(v, "bounce") == 0 &&
+    if (strcmp(kind, "bounce") == 0 &&
         ev_field(p, n, "hard", v, sizeof(v)) && strcmp(v, "false") == 0 &&
         ev_field(p, n, "subscriber", who, sizeof(who)) &&
         ev_field(p, n, "time", t, sizeof(t))) {
@@ -964,6 +1006,21 @@ apply(struct run *r, struct diag *d)
                 r->state[i]->hard >= c->bounce.hard_after)
                 r->state[i]->act = ACT_BOUNCE;
     }
+    /* what an earlier run decided but could not see through to the list: decided again
+       (once more only for whoever is still mailed: an edit that did happen is not made
+       twice) */
+    for (size_t k = 0; k < r->npend; k++) {
+        struct subscriber *s = subs_find(r->subs, r->pend[k].addr);
+        struct subst *ss;
+
+        if (s == NULL)
+            continue;
+        ss = state_of(r, (size_t)(s - r->subs->v));
+        if (ss->act == ACT_NONE || (r->pend[k].unsub && ss->act == ACT_BOUNCE)) {
+            ss->act = r->pend[k].unsub ? ACT_UNSUB : ACT_BOUNCE;
+            snprintf(ss->why, sizeof(ss->why), "%s", r->pend[k].why);
+        }
+    }
     /* soft bounces: soft_after within soft_days, this run's and the events file's */
     for (size_t i = 0; i < r->subs->n; i++) {
         struct subst *ss = r->state[i];
@@ -1001,7 +1058,8 @@ apply(struct run *r, struct diag *d)
             char t[32];
 
             iso_time(r->now, t);
-            buf_addf(&r->events, "{\"time\":\"%s\",\"kind\":\"status\",\"subscriber\":", t);
+            buf_addf(&r->events, "{\"time\":\"%s\",\"kind\":\"status\",\"run\":\"%s\","
+                "\"subscriber\":", t, r->runid);
             value_json_string(&r->events, s->addr, strlen(s->addr));
             buf_addf(&r->events, ",\"action\":\"%s\",\"reason\":",
                 want == SUBS_BOUNCED ? "bounced" : "unsubscribed");
@@ -1009,26 +1067,10 @@ apply(struct run *r, struct diag *d)
             buf_adds(&r->events, "}\n");
         }
     }
-    /* the list: once per run, through the locked, byte-preserving editor */
-    if (!r->o->dry_run && nch > 0) {
-        /* the list is read once per run: the editor takes this copy and, under its
-           lock, parses the file again only if it changed since (a million subscribers
-           are some 300 MB and a second of parsing) */
-        struct subs *list = r->subs;
-
-        for (size_t i = 0; i < r->subs->n; i++)
-            free(r->state[i]);
-        free(r->state);
-        r->state = NULL;
-        free(r->sids);
-        r->sids = NULL;
-        r->subs = NULL;
-        if (subs_apply_loaded(list, r->o->subs_path, ch, nch, LIST_LOCK_WAIT_MS, d) == -1)
-            goto out;
-        for (size_t i = 0; i < nch; i++)
-            if (ch[i].done == SUBS_DONE_REJECTED && r->o->report != NULL)
-                fprintf(r->o->report, "%s: not changed: %s\n", ch[i].email, ch[i].why);
-    }
+    r->ch = ch;                     /* edit_list() makes them */
+    r->nch = nch;
+    ch = NULL;
+    nch = 0;
     rc = 0;
 out:
     for (size_t k = 0; k < nover; k++)
@@ -1045,15 +1087,17 @@ static int
 record(struct run *r, struct diag *d)
 {
     char *path = events_path(r->cfg->paths.state_dir);
+    bool created;
     int fd, rc = -1;
 
     if (r->events.len == 0) {
         free(path);
         return 0;
     }
+    created = access(path, F_OK) != 0;
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd == -1 || write_all(fd, buf_str(&r->events), r->events.len) == -1 ||
-        fdatasync(fd) == -1) {
+        fdatasync(fd) == -1 || (created && fsync_dir(r->cfg->paths.state_dir) == -1)) {
         diag_set(d, EX_IOERR, "cannot write the events: %s", strerror(errno));
         diag_path(d, path);
     } else {
@@ -1127,6 +1171,56 @@ move_all(struct run *r)
     dir_done(&to);
 }
 
+static void *
+move_thread(void *arg)
+{
+    move_all(arg);
+    return NULL;
+}
+
+/*
+ * The list edit of the run (recorded already as status lines), once, through the locked,
+ * byte-preserving editor; then a commit line for this run and the earlier ones whose
+ * status lines it made again.  A list that cannot be edited leaves no commit line: the
+ * next run makes the same changes.
+ */
+static int
+edit_list(struct run *r, struct diag *d)
+{
+    struct subs *list = r->subs;
+
+    if (r->nch == 0 && r->npend == 0)
+        return 0;
+    /* the list is read once per run: the editor takes this copy and, under its lock,
+       parses the file again only if it changed since (a million subscribers are some
+       300 MB and a second of parsing) */
+    for (size_t i = 0; i < r->subs->n; i++)
+        free(r->state[i]);
+    free(r->state);
+    r->state = NULL;
+    free(r->sids);
+    r->sids = NULL;
+    r->subs = NULL;
+    if (r->nch > 0 &&
+        subs_apply_loaded(list, r->o->subs_path, r->ch, r->nch, LIST_LOCK_WAIT_MS, d) == -1)
+        return -1;
+    if (r->nch == 0)
+        subs_free(list);
+    for (size_t i = 0; i < r->nch; i++)
+        if (r->ch[i].done == SUBS_DONE_REJECTED && r->o->report != NULL)
+            fprintf(r->o->report, "%s: not changed: %s\n", r->ch[i].email, r->ch[i].why);
+    buf_reset(&r->events);
+    if (r->nch > 0)
+        buf_addf(&r->events, "{\"kind\":\"commit\",\"run\":\"%s\"}\n", r->runid);
+    for (size_t k = 0; k < r->npend; k++) {
+        /* a run's lines are together in the file */
+        if (k == 0 || strcmp(r->pend[k - 1].run, r->pend[k].run) != 0)
+            buf_addf(&r->events, "{\"kind\":\"commit\",\"run\":\"%s\"}\n",
+                r->pend[k].run);
+    }
+    return record(r, d);
+}
+
 int
 inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox_stats *st,
     struct diag *d)
@@ -1134,7 +1228,9 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
     struct run r;
     const char *bad = NULL;
     char *evp = NULL;
-    int lockfd = -1, rc = -1;
+    pthread_t mover;
+    bool moving = false;
+    int lockfd = -1, rc = -1, k;
 
     memset(st, 0, sizeof(*st));
     memset(&r, 0, sizeof(r));
@@ -1142,6 +1238,7 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
     r.cfg = o->cfg;
     r.st = st;
     r.now = time(NULL);
+    snprintf(r.runid, sizeof(r.runid), "%lld.%ld", (long long)r.now, (long)getpid());
     buf_init(&r.events, 0);
     if (mkdir_p(o->cfg->paths.state_dir, 0700, &bad) == -1) {
         diag_set(d, EX_CANTCREAT, "cannot create the folder %s: %s", bad, strerror(errno));
@@ -1161,7 +1258,6 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
         struct buf nd;
-        int k;
 
         if (strcmp(paths[i], "-") == 0) {
             k = do_stdin(&r, d);
@@ -1187,17 +1283,31 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
         if (k == -1)
             goto out;
     }
-    /* the list first: if it cannot be edited, nothing is recorded as handled and the
-       next run does it all again */
     if (apply(&r, d) == -1)
         goto out;
     if (o->dry_run) {
         rc = 0;
         goto out;
     }
+    /*
+     * The events first (one write, one fdatasync: the group commit of the whole run),
+     * then the Maildir's renames (in a thread) while the list is edited; a commit line
+     * last.  A crash anywhere loses nothing and applies nothing twice: before the events
+     * are on disk, nothing is recorded and the next run does it all; after, the messages
+     * are known (skipped by digest even if still in new/) and the status lines without
+     * a commit line are made again by the next run, for whoever is still mailed.
+     */
     if (record(&r, d) == -1)
         goto out;
-    move_all(&r);
+    if (r.nrenames > 0 && pthread_create(&mover, NULL, move_thread, &r) == 0)
+        moving = true;
+    else
+        move_all(&r);
+    k = edit_list(&r, d);
+    if (moving)
+        pthread_join(mover, NULL);
+    if (k == -1)
+        goto out;
     rc = 0;
 out:
     if (lockfd != -1)
@@ -1216,6 +1326,10 @@ out:
         free(r.renames[i]);
     free(r.renames);
     buf_fini(&r.events);
+    free(r.pend);
+    for (size_t i = 0; i < r.nch; i++)
+        free((char *)r.ch[i].email);
+    free(r.ch);
     return rc;
 }
 
