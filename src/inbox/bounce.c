@@ -35,10 +35,59 @@ struct walk {
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 
+/*
+ * GMime's classes (parts, multiparts, message parts, streams, filters) are made on first
+ * use; one small report parsed here, under pthread_once, makes them before any thread
+ * of the inbox parses its first message (their publication is then ordered for the
+ * thread checkers too, which cannot see inside GLib).
+ */
+static void walk(struct walk *w, GMimeObject *o, int depth, bool inside_orig);
+
+static const char warmup[] =
+    "From: MAILER-DAEMON@example.org\nTo: x@example.org\nSubject: warm-up\n"
+    "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+    "boundary=\"b\"\n\n--b\nContent-Type: text/plain; charset=iso-8859-1\n"
+    "Content-Transfer-Encoding: quoted-printable\n\n=E9\n--b\n"
+    "Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; y@example.org\n"
+    "Action: failed\nStatus: 5.1.1\n\n--b\nContent-Type: text/rfc822-headers\n\n"
+    "From: z@example.org\n\n--b\nContent-Type: message/rfc822\n\nFrom: z@example.org\n"
+    "Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+    "PGI+eDwvYj4=\n\n--b--\n";
+
 static void
 gmime_start(void)
 {
+    GMimeStream *stream;
+    GMimeParser *parser;
+    GMimeMessage *msg;
+
     g_mime_init();
+    stream = g_mime_stream_mem_new_with_buffer(warmup, sizeof(warmup) - 1);
+    parser = g_mime_parser_new_with_stream(stream);
+    msg = g_mime_parser_construct_message(parser, NULL);
+    if (msg != NULL) {
+        struct bounce_report *r = xmalloc(sizeof(*r));
+        struct walk w;
+
+        memset(&w, 0, sizeof(w));
+        w.r = r;
+        memset(r, 0, sizeof(*r));
+        buf_init(&w.dsn, 0);
+        buf_init(&w.arf, 0);
+        buf_init(&w.text, 0);
+        buf_init(&w.html, 0);
+        buf_init(&w.orig, 0);
+        walk(&w, g_mime_message_get_mime_part(msg), 0, false);
+        buf_fini(&w.dsn);
+        buf_fini(&w.arf);
+        buf_fini(&w.text);
+        buf_fini(&w.html);
+        buf_fini(&w.orig);
+        free(r);
+        g_object_unref(msg);
+    }
+    g_object_unref(parser);
+    g_object_unref(stream);
 }
 
 const char *
