@@ -503,9 +503,11 @@ fi
 # ---- gazette inbox ----------------------------------------------------------------------
 # gazette inbox on a Maildir of BENCH_BOUNCES bounces (inbox_gen.py: Postfix and Sendmail
 # DSNs, Exim and qmail text reports) against the BENCH_SUBSCRIBERS list, then Sisimai
-# (Perl) on the same messages, back to back.  Verified: every message is an event, every
-# file moved to cur/, and the list after the run is exactly the list before with the
-# expected subscribers bounced (hard: one 5.1.1; soft: bounce.soft_after in the window).
+# (Perl) on the same messages, back to back.  Verified: every message is one bounce event
+# for the recipient inbox_gen.py wrote, hard or soft as it wrote; every file moved to cur/;
+# the list after the run is exactly the list before with the expected subscribers bounced
+# (hard: one 5.1.1; soft: bounce.soft_after in the window), one status line each, and one
+# commit line (the list edited once).  Target: 50x Sisimai's rate (wall clock).
 inbox() {
     N=${BENCH_SUBSCRIBERS:-1000000}
     M=${BENCH_BOUNCES:-100000}
