@@ -49,7 +49,10 @@ struct inbox_stats {
  * so that a second run (or a second delivery of the same message) does nothing twice.
  * Errors: EX_NOINPUT (a path that cannot be read), EX_DATAERR (the list has an error),
  * EX_TEMPFAIL (the list or the inbox is locked by another run), EX_IOERR/EX_CANTCREAT
- * (the state folder).  Nothing is recorded as handled unless the list edit succeeded.
+ * (the state folder).  The events are written (one fdatasync for the run) before the
+ * Maildir's renames and the list edit; the status changes of a run whose list edit did
+ * not finish (a crash, a list locked or read-only) carry no commit line, and the next
+ * run makes them, for whoever is still mailed: nothing lost, nothing applied twice.
  */
 int inbox_run(const struct inbox_opts *o, char *const *paths, size_t n,
     struct inbox_stats *st, struct diag *d);

@@ -123,6 +123,15 @@ struct subs_change {
  */
 int subs_apply(const char *path, struct subs_change *ch, size_t n, int wait_ms,
     struct diag *d);
+/*
+ * subs_apply() for a caller that already loaded the list from path (a big list read once
+ * per run, as `gazette inbox` does): when the file under the lock still has loaded's
+ * bytes, loaded is edited instead of a second parse; when it changed, it is read fresh.
+ * The call takes loaded (it is freed, whatever the result), so that two copies of a big
+ * list are never in memory at once.
+ */
+int subs_apply_loaded(struct subs *loaded, const char *path, struct subs_change *ch,
+    size_t n, int wait_ms, struct diag *d);
 
 /* A CSV file being read (RFC 4180); set p, end and nextline = 1 before the first record. */
 struct subs_csv {

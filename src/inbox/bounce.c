@@ -35,10 +35,59 @@ struct walk {
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 
+/*
+ * GMime's classes (parts, multiparts, message parts, streams, filters) are made on first
+ * use; one small report parsed here, under pthread_once, makes them before any thread
+ * of the inbox parses its first message (their publication is then ordered for the
+ * thread checkers too, which cannot see inside GLib).
+ */
+static void walk(struct walk *w, GMimeObject *o, int depth, bool inside_orig);
+
+static const char warmup[] =
+    "From: MAILER-DAEMON@example.org\nTo: x@example.org\nSubject: warm-up\n"
+    "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; "
+    "boundary=\"b\"\n\n--b\nContent-Type: text/plain; charset=iso-8859-1\n"
+    "Content-Transfer-Encoding: quoted-printable\n\n=E9\n--b\n"
+    "Content-Type: message/delivery-status\n\nFinal-Recipient: rfc822; y@example.org\n"
+    "Action: failed\nStatus: 5.1.1\n\n--b\nContent-Type: text/rfc822-headers\n\n"
+    "From: z@example.org\n\n--b\nContent-Type: message/rfc822\n\nFrom: z@example.org\n"
+    "Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+    "PGI+eDwvYj4=\n\n--b--\n";
+
 static void
 gmime_start(void)
 {
+    GMimeStream *stream;
+    GMimeParser *parser;
+    GMimeMessage *msg;
+
     g_mime_init();
+    stream = g_mime_stream_mem_new_with_buffer(warmup, sizeof(warmup) - 1);
+    parser = g_mime_parser_new_with_stream(stream);
+    msg = g_mime_parser_construct_message(parser, NULL);
+    if (msg != NULL) {
+        struct bounce_report *r = xmalloc(sizeof(*r));
+        struct walk w;
+
+        memset(&w, 0, sizeof(w));
+        w.r = r;
+        memset(r, 0, sizeof(*r));
+        buf_init(&w.dsn, 0);
+        buf_init(&w.arf, 0);
+        buf_init(&w.text, 0);
+        buf_init(&w.html, 0);
+        buf_init(&w.orig, 0);
+        walk(&w, g_mime_message_get_mime_part(msg), 0, false);
+        buf_fini(&w.dsn);
+        buf_fini(&w.arf);
+        buf_fini(&w.text);
+        buf_fini(&w.html);
+        buf_fini(&w.orig);
+        free(r);
+        g_object_unref(msg);
+    }
+    g_object_unref(parser);
+    g_object_unref(stream);
 }
 
 const char *
@@ -205,13 +254,40 @@ find_ci(const char *hay, size_t n, const char *needle)
     return NULL;
 }
 
+/* The first needle (m > 0 bytes) in lc[0..n), or NULL.  Both already folded. */
+static const char *
+find_folded(const char *lc, size_t n, const char *needle, size_t m)
+{
+    const char *p = lc, *end;
+
+    if (m == 0 || m > n)
+        return NULL;
+    end = lc + (n - m) + 1;
+    while (p < end && (p = memchr(p, needle[0], (size_t)(end - p))) != NULL) {
+        if (memcmp(p + 1, needle + 1, m - 1) == 0)
+            return p;
+        p++;
+    }
+    return NULL;
+}
+
+/*
+ * Is any of needles (lower case) in hay[0..n), ASCII case ignored?  The text is folded
+ * once, not once per needle in both cases: the word lists hold dozens of needles.
+ */
 static bool
 has_any(const char *hay, size_t n, const char *const *needles)
 {
-    for (; *needles; needles++)
-        if (find_ci(hay, n, *needles) != NULL)
-            return true;
-    return false;
+    char small[1024], *lc = n <= sizeof(small) ? small : xmalloc(n);
+    bool found = false;
+
+    for (size_t i = 0; i < n; i++)
+        lc[i] = (char)TO_LOWER((unsigned char)hay[i]);
+    for (; *needles && !found; needles++)
+        found = find_folded(lc, n, *needles, strlen(*needles)) != NULL;
+    if (lc != small)
+        free(lc);
+    return found;
 }
 
 /*
@@ -377,16 +453,26 @@ smtp_command(const char *p, size_t n)
         { "after mail from", 'M' },
     };
     const char *best = NULL;
+    char small[2048], *lc = n <= sizeof(small) ? small : xmalloc(n);
     int c = 0;
 
+    for (size_t i = 0; i < n; i++)          /* folded once, not once per phrase */
+        lc[i] = (char)TO_LOWER((unsigned char)p[i]);
     for (size_t i = 0; i < ARRAY_LEN(says); i++) {
-        const char *f = find_ci(p, n, says[i].w);
+        size_t m = strlen(says[i].w), upto = n;
+        const char *f;
+
+        if (best != NULL && (size_t)(best - lc) + m - 1 < n)
+            upto = (size_t)(best - lc) + m - 1;     /* only a match before the best */
+        f = find_folded(lc, upto, says[i].w, m);
 
         if (f != NULL && (best == NULL || f < best)) {
             best = f;
             c = says[i].c;
         }
     }
+    if (lc != small)
+        free(lc);
     if (c == 0) {
         /* ">>> DATA" then "<<< 5yz": the last command before the first error */
         for (size_t i = 0; i + 8 < n; i++) {
@@ -793,6 +879,16 @@ static const char *const orig_marks[] = {
 };
 
 /* Where the report's own text ends (the original starts) in p[0..n). */
+/* Does p[0..n) hold "--", "==", "**" or "__" (a separator drawn with them)? */
+static bool
+rule_pair(const char *p, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (p[i] == p[i + 1] && (p[i] == '-' || p[i] == '=' || p[i] == '*' || p[i] == '_'))
+            return true;
+    return false;
+}
+
 static size_t
 report_end(const char *p, size_t n)
 {
@@ -806,9 +902,7 @@ report_end(const char *p, size_t n)
             t--;
         /* a separator line ("------ This is a copy of the message ------") or a title
            ("Original message headers:"), not a sentence that mentions the original */
-        if (i > 0 && ll < 120 && ((t > 0 && p[i + t - 1] == ':') ||
-            find_ci(p + i, ll, "--") || find_ci(p + i, ll, "==") ||
-            find_ci(p + i, ll, "**") || find_ci(p + i, ll, "__") ||
+        if (i > 0 && ll < 120 && ((t > 0 && p[i + t - 1] == ':') || rule_pair(p + i, ll) ||
             ascii_strncasecmp(p + i, "received: from", 14) == 0)) {
             for (const char *const *m = orig_marks; *m; m++)
                 if (find_ci(p + i, ll, *m) != NULL &&

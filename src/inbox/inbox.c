@@ -2,7 +2,7 @@
  * inbox: read the mail that comes back to the bounce and unsubscribe addresses, tie each
  * message to a subscriber and a campaign, and apply the bounce policy to the list (see
  * include/inbox.h).  Pipeline: Maildir/mbox/stdin -> bounce.c -> VERP (verp.c) -> policy
- * -> one subs_apply() per run -> STATE/events.jsonl.
+ * -> one subs_apply_loaded() per run -> STATE/events.jsonl.
  * Specs: Maildir (cr.yp.to/proto/maildir.html: new/ to cur/ with ":2,S"), mboxrd "From "
  * lines, RFC 3464/5965/3834 through bounce.c.
  * SPDX-License-Identifier: MIT
@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,6 +70,20 @@ struct run {
     char **renames;                 /* Maildir: from, to, from, to, ... */
     size_t nrenames;
     time_t now;
+    char runid[48];                 /* this run, in its status lines and commit line */
+    struct pending *pend;           /* status lines of runs whose list edit did not
+                                       commit (a crash, a list that could not be edited) */
+    size_t npend;
+    struct subs_change *ch;         /* the list edit this run makes */
+    size_t nch;
+};
+
+/* A status change an earlier run recorded but did not see through to the list. */
+struct pending {
+    char addr[BOUNCE_ADDR_MAX];
+    char run[48];
+    char why[96];
+    bool unsub;
 };
 
 /* ---- small helpers ------------------------------------------------------------------- */
@@ -242,7 +257,7 @@ static void
 load_one(void *arg, const char *p, size_t n)
 {
     struct run *r = arg;
-    char v[64], who[BOUNCE_ADDR_MAX], t[40];
+    char v[64], kind[32], who[BOUNCE_ADDR_MAX], t[40];
 
     if (ev_field(p, n, "id", v, sizeof(v))) {
         char *end;
@@ -253,8 +268,36 @@ load_one(void *arg, const char *p, size_t n)
         if (errno == 0 && *end == '\0')
             (void)seen(r, h, true);
     }
+    /* status lines of a run wait for its commit line (lines are in order: one run at a
+       time, under the inbox lock); lines without a run are from before commit lines */
+    if (!ev_field(p, n, "kind", kind, sizeof(kind)))
+        return;
+    if (strcmp(kind, "status") == 0) {
+        struct pending pe;
+
+        memset(&pe, 0, sizeof(pe));
+        if (!ev_field(p, n, "run", pe.run, sizeof(pe.run)) ||
+            !ev_field(p, n, "subscriber", pe.addr, sizeof(pe.addr)) ||
+            !ev_field(p, n, "action", v, sizeof(v)))
+            return;
+        pe.unsub = strcmp(v, "unsubscribed") == 0;
+        if (!ev_field(p, n, "reason", pe.why, sizeof(pe.why)))
+            pe.why[0] = '\0';
+        r->pend = xreallocarray(r->pend, r->npend + 1, sizeof(*r->pend));
+        r->pend[r->npend++] = pe;
+        return;
+    }
+    if (strcmp(kind, "commit") == 0 && ev_field(p, n, "run", v, sizeof(v))) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < r->npend; i++)
+            if (strcmp(r->pend[i].run, v) != 0)
+                r->pend[k++] = r->pend[i];
+        r->npend = k;
+        return;
+    }
     /* soft bounces inside the window count with this run's */
-    if (ev_field(p, n, "kind", v, sizeof(v)) && strcmp(v, "bounce") == 0 &&
+    if (strcmp(kind, "bounce") == 0 &&
         ev_field(p, n, "hard", v, sizeof(v)) && strcmp(v, "false") == 0 &&
         ev_field(p, n, "subscriber", who, sizeof(who)) &&
         ev_field(p, n, "time", t, sizeof(t))) {
@@ -459,24 +502,14 @@ attribute(struct run *r, uint64_t h, const char *file, const struct bounce_repor
         s->addr, rc != NULL && rc->status[0] ? rc->status : "no status");
 }
 
+/* One message whose digest is h, classified as rep (the caller's, reused). */
 static void
-handle(struct run *r, const char *data, size_t len, const char *file)
+handle_report(struct run *r, uint64_t h, struct bounce_report *rep, const char *file)
 {
-    struct bounce_report *rep;
-    uint64_t h = text_hash64(data, len);    /* what a re-run knows it by */
     const char *camp = NULL, *ubase = r->cfg->newsletter.unsubscribe_mailto;
     const char *bbase = r->cfg->newsletter.bounce_to;
     long idx = -1;
     int tok;
-
-    r->st->messages++;
-    if (seen(r, h, true)) {
-        r->st->seen++;
-        say(r, false, file, "handled before; skipped");
-        return;
-    }
-    rep = xmalloc(sizeof(*rep));
-    bounce_parse(data, len, rep);
 
     /* a message to unsubscribe+TOKEN@: a reader asking to leave */
     if (rep->kind == BOUNCE_UNKNOWN && (tok = token_for(r, rep, ubase, &idx, &camp)) != 0) {
@@ -558,51 +591,76 @@ handle(struct run *r, const char *data, size_t len, const char *file)
     }
     attribute(r, h, file, rep, (size_t)idx, camp);
 out:
+    return;
+}
+
+static void
+handle(struct run *r, const char *data, size_t len, const char *file)
+{
+    struct bounce_report *rep;
+    uint64_t h = text_hash64(data, len);
+
+    r->st->messages++;
+    if (seen(r, h, true)) {
+        r->st->seen++;
+        say(r, false, file, "handled before; skipped");
+        return;
+    }
+    rep = xmalloc(sizeof(*rep));
+    bounce_parse(data, len, rep);
+    handle_report(r, h, rep, file);
     free(rep);
 }
 
 /* ---- sources ------------------------------------------------------------------------------ */
 
-/* Read at most max bytes of path. */
-static char *
-read_capped(const char *path, size_t max, size_t *lenp)
+/*
+ * Read at most max bytes of path into *bufp (capacity *capp, grown as needed and kept for
+ * the next file: one buffer per reading thread, not 64 KB allocated per message), NUL-
+ * terminated.  0, or -1 with errno.
+ */
+static int
+read_reuse(const char *path, size_t max, char **bufp, size_t *capp, size_t *lenp)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    size_t cap = 65536, len = 0;
-    char *p;
+    size_t len = 0, want;
 
     if (fd == -1)
-        return NULL;
-    p = xmalloc(cap + 1);
+        return -1;
+    if (*bufp == NULL) {
+        *capp = 65536;
+        *bufp = xmalloc(*capp + 1);
+    }
     for (;;) {
         ssize_t n;
 
-        if (len == cap) {
-            if (cap >= max)
+        if (len == *capp) {
+            if (*capp >= max)
                 break;
-            cap = cap * 2 > max ? max : cap * 2;
-            p = xreallocarray(p, cap + 1, 1);
+            *capp = *capp * 2 > max ? max : *capp * 2;
+            *bufp = xreallocarray(*bufp, *capp + 1, 1);
         }
-        n = read(fd, p + len, cap - len);
+        want = *capp - len;
+        n = read(fd, *bufp + len, want);
         if (n == -1 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            if (n == -1) {
-                int e = errno;
+        if (n == -1) {
+            int e = errno;
 
-                free(p);
-                close(fd);
-                errno = e;
-                return NULL;
-            }
-            break;
+            close(fd);
+            errno = e;
+            return -1;
         }
+        if (n == 0)
+            break;
         len += (size_t)n;
+        if ((size_t)n < want)
+            break;              /* a short read of a regular file is its end */
     }
     close(fd);
-    p[len] = '\0';
+    (*bufp)[len] = '\0';
     *lenp = len;
-    return p;
+    return 0;
 }
 
 static int
@@ -641,10 +699,92 @@ seen_name(const char *name)
     return buf_steal(&b);
 }
 
+/*
+ * A Maildir's messages are read and classified by a few threads at once (bounce_parse is
+ * thread-safe; GMime objects are never shared), a batch at a time; the results are then
+ * applied in the order of the names, by this thread alone, exactly as one at a time.
+ */
+#define MAILDIR_BATCH 512
+#define MAILDIR_THREADS_MAX 8
+
+struct job {
+    char *from, *to;                /* the file, and its name in cur/ with the S flag */
+    uint64_t h;                     /* digest */
+    int err;                        /* errno when it cannot be read, else 0 */
+    bool parsed;                    /* false: handled before (not parsed) or unreadable */
+    struct bounce_report *rep;      /* this slot's report, reused from batch to batch (a
+                                       report is ~23 KB: no allocation per message) */
+};
+
+struct batch {
+    struct run *r;
+    struct job *v;
+    size_t n;
+    size_t next;                    /* the next job to take (atomic) */
+};
+
+static void *
+batch_work(void *arg)
+{
+    struct batch *b = arg;
+    char *data = NULL;
+    size_t i, cap = 0;
+
+    while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
+        struct job *j = &b->v[i];
+        size_t len;
+
+        if (read_reuse(j->from, BOUNCE_MESSAGE_MAX, &data, &cap, &len) == -1) {
+            j->err = errno ? errno : EIO;
+            continue;
+        }
+        j->h = text_hash64(data, len);
+        /* the set of digests only grows between batches, in the applying thread */
+        if (!seen(b->r, j->h, false)) {
+            if (j->rep == NULL)
+                j->rep = xmalloc(sizeof(*j->rep));
+            bounce_parse(data, len, j->rep);
+            j->parsed = true;
+        }
+    }
+    free(data);
+    return NULL;
+}
+
+static size_t
+worker_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n < 1 ? 1 : n > MAILDIR_THREADS_MAX ? MAILDIR_THREADS_MAX : (size_t)n;
+}
+
+/* Read and classify jobs v[0..n) with up to nt threads (this one included). */
+static void
+batch_run(struct run *r, struct job *v, size_t n, size_t nt)
+{
+    struct batch b = { r, v, n, 0 };
+    pthread_t tid[MAILDIR_THREADS_MAX];
+    size_t started = 0;
+
+    if (nt > n)
+        nt = n;
+    for (size_t t = 1; t < nt; t++) {
+        if (pthread_create(&tid[started], NULL, batch_work, &b) != 0)
+            break;                  /* fewer threads: the same work, slower */
+        started++;
+    }
+    batch_work(&b);
+    for (size_t t = 0; t < started; t++)
+        pthread_join(tid[t], NULL);
+}
+
 static int
 do_maildir(struct run *r, const char *dir, struct diag *d)
 {
     static const char *const subs[] = { "new", "cur" };
+    size_t nt = worker_count();
+    struct job *jobs = xcalloc(MAILDIR_BATCH, sizeof(*jobs));
 
     for (size_t k = 0; k < 2; k++) {
         struct buf p;
@@ -659,6 +799,9 @@ do_maildir(struct run *r, const char *dir, struct diag *d)
             diag_set(d, EX_NOINPUT, "cannot read the Maildir: %s", strerror(errno));
             diag_path(d, buf_str(&p));
             buf_fini(&p);
+            for (size_t i = 0; i < MAILDIR_BATCH; i++)
+                free(jobs[i].rep);
+            free(jobs);
             return -1;
         }
         while ((de = readdir(dp)) != NULL) {
@@ -674,33 +817,53 @@ do_maildir(struct run *r, const char *dir, struct diag *d)
         closedir(dp);
         if (nn > 1)
             qsort(names, nn, sizeof(*names), namecmp);
-        for (size_t i = 0; i < nn; i++) {
-            struct buf f, to;
-            char *data, *sn;
-            size_t len;
+        for (size_t base = 0; base < nn; base += MAILDIR_BATCH) {
+            size_t nb = nn - base < MAILDIR_BATCH ? nn - base : MAILDIR_BATCH;
 
-            buf_init(&f, 0);
-            buf_addf(&f, "%s/%s", buf_str(&p), names[i]);
-            if ((data = read_capped(buf_str(&f), BOUNCE_MESSAGE_MAX, &len)) == NULL) {
-                say(r, true, buf_str(&f), "cannot read: %s", strerror(errno));
-                buf_fini(&f);
-                free(names[i]);
-                continue;
+            for (size_t i = 0; i < nb; i++) {
+                struct buf f, to;
+                char *sn = seen_name(names[base + i]);
+
+                buf_init(&f, 0);
+                buf_addf(&f, "%s/%s", buf_str(&p), names[base + i]);
+                buf_init(&to, 0);
+                buf_addf(&to, "%s/cur/%s", dir, sn);
+                free(sn);
+                jobs[i].from = buf_steal(&f);
+                jobs[i].to = buf_steal(&to);
+                jobs[i].err = 0;
+                jobs[i].parsed = false;
             }
-            sn = seen_name(names[i]);
-            buf_init(&to, 0);
-            buf_addf(&to, "%s/cur/%s", dir, sn);
-            free(sn);
-            handle(r, data, len, buf_str(&to));     /* named where it will be kept */
-            free(data);
-            r->renames = xreallocarray(r->renames, r->nrenames + 2, sizeof(char *));
-            r->renames[r->nrenames++] = buf_steal(&f);
-            r->renames[r->nrenames++] = buf_steal(&to);
-            free(names[i]);
+            batch_run(r, jobs, nb, nt);
+            for (size_t i = 0; i < nb; i++) {
+                struct job *j = &jobs[i];
+
+                if (j->err != 0) {
+                    say(r, true, j->from, "cannot read: %s", strerror(j->err));
+                    free(j->from);
+                    free(j->to);
+                    continue;
+                }
+                r->st->messages++;
+                if (seen(r, j->h, true) || !j->parsed) {
+                    r->st->seen++;
+                    say(r, false, j->to, "handled before; skipped");
+                } else {
+                    handle_report(r, j->h, j->rep, j->to);  /* named where it will be kept */
+                }
+                r->renames = xreallocarray(r->renames, r->nrenames + 2, sizeof(char *));
+                r->renames[r->nrenames++] = j->from;
+                r->renames[r->nrenames++] = j->to;
+            }
         }
+        for (size_t i = 0; i < nn; i++)
+            free(names[i]);
         free(names);
         buf_fini(&p);
     }
+    for (size_t i = 0; i < MAILDIR_BATCH; i++)
+        free(jobs[i].rep);
+    free(jobs);
     return 0;
 }
 
@@ -831,6 +994,21 @@ apply(struct run *r, struct diag *d)
                 r->state[i]->hard >= c->bounce.hard_after)
                 r->state[i]->act = ACT_BOUNCE;
     }
+    /* what an earlier run decided but could not see through to the list: decided again
+       (once more only for whoever is still mailed: an edit that did happen is not made
+       twice) */
+    for (size_t k = 0; k < r->npend; k++) {
+        struct subscriber *s = subs_find(r->subs, r->pend[k].addr);
+        struct subst *ss;
+
+        if (s == NULL)
+            continue;
+        ss = state_of(r, (size_t)(s - r->subs->v));
+        if (ss->act == ACT_NONE || (r->pend[k].unsub && ss->act == ACT_BOUNCE)) {
+            ss->act = r->pend[k].unsub ? ACT_UNSUB : ACT_BOUNCE;
+            snprintf(ss->why, sizeof(ss->why), "%s", r->pend[k].why);
+        }
+    }
     /* soft bounces: soft_after within soft_days, this run's and the events file's */
     for (size_t i = 0; i < r->subs->n; i++) {
         struct subst *ss = r->state[i];
@@ -868,7 +1046,8 @@ apply(struct run *r, struct diag *d)
             char t[32];
 
             iso_time(r->now, t);
-            buf_addf(&r->events, "{\"time\":\"%s\",\"kind\":\"status\",\"subscriber\":", t);
+            buf_addf(&r->events, "{\"time\":\"%s\",\"kind\":\"status\",\"run\":\"%s\","
+                "\"subscriber\":", t, r->runid);
             value_json_string(&r->events, s->addr, strlen(s->addr));
             buf_addf(&r->events, ",\"action\":\"%s\",\"reason\":",
                 want == SUBS_BOUNCED ? "bounced" : "unsubscribed");
@@ -876,24 +1055,10 @@ apply(struct run *r, struct diag *d)
             buf_adds(&r->events, "}\n");
         }
     }
-    /* the list: once per run, through the locked, byte-preserving editor */
-    if (!r->o->dry_run && nch > 0) {
-        /* the editor reads the file again under its lock: this copy can go first (a
-           million subscribers are some 300 MB) */
-        for (size_t i = 0; i < r->subs->n; i++)
-            free(r->state[i]);
-        free(r->state);
-        r->state = NULL;
-        free(r->sids);
-        r->sids = NULL;
-        subs_free(r->subs);
-        r->subs = NULL;
-        if (subs_apply(r->o->subs_path, ch, nch, LIST_LOCK_WAIT_MS, d) == -1)
-            goto out;
-        for (size_t i = 0; i < nch; i++)
-            if (ch[i].done == SUBS_DONE_REJECTED && r->o->report != NULL)
-                fprintf(r->o->report, "%s: not changed: %s\n", ch[i].email, ch[i].why);
-    }
+    r->ch = ch;                     /* edit_list() makes them */
+    r->nch = nch;
+    ch = NULL;
+    nch = 0;
     rc = 0;
 out:
     for (size_t k = 0; k < nover; k++)
@@ -910,15 +1075,17 @@ static int
 record(struct run *r, struct diag *d)
 {
     char *path = events_path(r->cfg->paths.state_dir);
+    bool created;
     int fd, rc = -1;
 
     if (r->events.len == 0) {
         free(path);
         return 0;
     }
+    created = access(path, F_OK) != 0;
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd == -1 || write_all(fd, buf_str(&r->events), r->events.len) == -1 ||
-        fdatasync(fd) == -1) {
+        fdatasync(fd) == -1 || (created && fsync_dir(r->cfg->paths.state_dir) == -1)) {
         diag_set(d, EX_IOERR, "cannot write the events: %s", strerror(errno));
         diag_path(d, path);
     } else {
@@ -930,6 +1097,118 @@ record(struct run *r, struct diag *d)
     return rc;
 }
 
+/* An open folder, kept while the names that follow are in it. */
+struct dircache {
+    char *path;
+    int fd;
+};
+
+/* fsync the folder c holds (the renames into or out of it reach the disk), and drop it. */
+static void
+dir_done(struct dircache *c)
+{
+    if (c->fd >= 0) {
+        (void)fsync(c->fd);
+        close(c->fd);
+    }
+    free(c->path);
+    c->path = NULL;
+    c->fd = -1;
+}
+
+/* The folder of file (its path up to the last '/'), open, or -1; *name its last part.
+   Another folder than the one held: that one is synced and closed first. */
+static int
+dir_of(struct dircache *c, const char *file, const char **name)
+{
+    const char *sl = strrchr(file, '/');
+    size_t n = sl != NULL ? (size_t)(sl - file) : 1;
+    const char *dir = sl != NULL ? file : ".";
+
+    *name = sl != NULL ? sl + 1 : file;
+    if (c->path != NULL && strlen(c->path) == n && memcmp(c->path, dir, n) == 0)
+        return c->fd;
+    dir_done(c);
+    c->path = xstrndup(dir, n);
+    c->fd = open(c->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return c->fd;
+}
+
+/*
+ * The handled Maildir messages, from new/ (or cur/) to cur/ with the S flag: renameat()
+ * in folders opened once (no path walk per message), and one fsync per folder for all of
+ * them (a group commit: after it, a crash can no longer put a handled message back in
+ * new/; before it, the events file already names it, so a re-run skips it).
+ */
+static void
+move_all(struct run *r)
+{
+    struct dircache from = { NULL, -1 }, to = { NULL, -1 };
+
+    for (size_t i = 0; i + 1 < r->nrenames; i += 2) {
+        const char *fn, *tn;
+        int ffd = dir_of(&from, r->renames[i], &fn);
+        int tfd = dir_of(&to, r->renames[i + 1], &tn);
+
+        if ((ffd == -1 || tfd == -1 || renameat(ffd, fn, tfd, tn) == -1) &&
+            r->o->report != NULL)
+            fprintf(r->o->report, "%s: cannot move to cur/: %s\n", r->renames[i],
+                strerror(errno));
+    }
+    dir_done(&from);
+    dir_done(&to);
+}
+
+static void *
+move_thread(void *arg)
+{
+    move_all(arg);
+    return NULL;
+}
+
+/*
+ * The list edit of the run (recorded already as status lines), once, through the locked,
+ * byte-preserving editor; then a commit line for this run and the earlier ones whose
+ * status lines it made again.  A list that cannot be edited leaves no commit line: the
+ * next run makes the same changes.
+ */
+static int
+edit_list(struct run *r, struct diag *d)
+{
+    struct subs *list = r->subs;
+
+    if (r->nch == 0 && r->npend == 0)
+        return 0;
+    /* the list is read once per run: the editor takes this copy and, under its lock,
+       parses the file again only if it changed since (a million subscribers are some
+       300 MB and a second of parsing) */
+    for (size_t i = 0; i < r->subs->n; i++)
+        free(r->state[i]);
+    free(r->state);
+    r->state = NULL;
+    free(r->sids);
+    r->sids = NULL;
+    r->subs = NULL;
+    if (r->nch > 0 &&
+        subs_apply_loaded(list, r->o->subs_path, r->ch, r->nch, LIST_LOCK_WAIT_MS, d) == -1)
+        return -1;
+    if (r->nch == 0)
+        subs_free(list);
+    for (size_t i = 0; i < r->nch; i++)
+        if (r->ch[i].done == SUBS_DONE_REJECTED && r->o->report != NULL)
+            fprintf(r->o->report, "%s: not changed: %s\n", r->ch[i].email, r->ch[i].why);
+    buf_reset(&r->events);
+    if (r->nch > 0)
+        buf_addf(&r->events, "{\"kind\":\"commit\",\"run\":\"%s\"}\n", r->runid);
+    for (size_t k = 0; k < r->npend; k++) {
+        /* a run's lines are together in the file */
+        if (k == 0 || strcmp(r->pend[k - 1].run, r->pend[k].run) != 0)
+            buf_addf(&r->events, "{\"kind\":\"commit\",\"run\":\"%s\"}\n",
+                r->pend[k].run);
+    }
+    return record(r, d);
+}
+
 int
 inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox_stats *st,
     struct diag *d)
@@ -937,7 +1216,9 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
     struct run r;
     const char *bad = NULL;
     char *evp = NULL;
-    int lockfd = -1, rc = -1;
+    pthread_t mover;
+    bool moving = false;
+    int lockfd = -1, rc = -1, k;
 
     memset(st, 0, sizeof(*st));
     memset(&r, 0, sizeof(r));
@@ -945,6 +1226,7 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
     r.cfg = o->cfg;
     r.st = st;
     r.now = time(NULL);
+    snprintf(r.runid, sizeof(r.runid), "%lld.%ld", (long long)r.now, (long)getpid());
     buf_init(&r.events, 0);
     if (mkdir_p(o->cfg->paths.state_dir, 0700, &bad) == -1) {
         diag_set(d, EX_CANTCREAT, "cannot create the folder %s: %s", bad, strerror(errno));
@@ -964,7 +1246,6 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
         struct buf nd;
-        int k;
 
         if (strcmp(paths[i], "-") == 0) {
             k = do_stdin(&r, d);
@@ -990,29 +1271,31 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
         if (k == -1)
             goto out;
     }
-    /* the list first: if it cannot be edited, nothing is recorded as handled and the
-       next run does it all again */
     if (apply(&r, d) == -1)
         goto out;
     if (o->dry_run) {
         rc = 0;
         goto out;
     }
+    /*
+     * The events first (one write, one fdatasync: the group commit of the whole run),
+     * then the Maildir's renames (in a thread) while the list is edited; a commit line
+     * last.  A crash anywhere loses nothing and applies nothing twice: before the events
+     * are on disk, nothing is recorded and the next run does it all; after, the messages
+     * are known (skipped by digest even if still in new/) and the status lines without
+     * a commit line are made again by the next run, for whoever is still mailed.
+     */
     if (record(&r, d) == -1)
         goto out;
-    for (size_t i = 0; i + 1 < r.nrenames; i += 2) {
-        if (rename(r.renames[i], r.renames[i + 1]) == -1 && o->report != NULL)
-            fprintf(o->report, "%s: cannot move to cur/: %s\n", r.renames[i],
-                strerror(errno));
-    }
-    if (r.nrenames > 0) {
-        char *cur = xstrdup(r.renames[1]), *sl = strrchr(cur, '/');
-
-        if (sl != NULL)
-            *sl = '\0';
-        fsync_dir(cur);
-        free(cur);
-    }
+    if (r.nrenames > 0 && pthread_create(&mover, NULL, move_thread, &r) == 0)
+        moving = true;
+    else
+        move_all(&r);
+    k = edit_list(&r, d);
+    if (moving)
+        pthread_join(mover, NULL);
+    if (k == -1)
+        goto out;
     rc = 0;
 out:
     if (lockfd != -1)
@@ -1031,6 +1314,10 @@ out:
         free(r.renames[i]);
     free(r.renames);
     buf_fini(&r.events);
+    free(r.pend);
+    for (size_t i = 0; i < r.nch; i++)
+        free((char *)r.ch[i].email);
+    free(r.ch);
     return rc;
 }
 

@@ -900,16 +900,44 @@ edit_target(const char *path, struct diag *d)
     return xstrdup(path);
 }
 
-int
-subs_apply(const char *path, struct subs_change *ch, size_t n, int wait_ms, struct diag *d)
+/*
+ * The list under the lock: loaded when the file still has its bytes, byte for byte (no
+ * second parse), else a fresh parse of the file (and loaded is freed).  Always the
+ * caller's to free.
+ */
+static struct subs *
+locked_list(const char *path, struct subs *loaded, struct diag *d)
+{
+    size_t len;
+    char *text;
+    bool same;
+
+    if (loaded == NULL)
+        return subs_load(path, SUBS_MISSING_OK, NULL, d);
+    if ((text = read_file(path, &len)) == NULL)
+        same = errno == ENOENT && loaded->len == 0;
+    else
+        same = len == loaded->len && memcmp(text, loaded->text, len) == 0;
+    free(text);
+    if (same)
+        return loaded;
+    subs_free(loaded);                  /* changed since it was read: read it again */
+    return subs_load(path, SUBS_MISSING_OK, NULL, d);
+}
+
+static int
+apply_with(const char *path, struct subs *loaded, struct subs_change *ch, size_t n,
+    int wait_ms, struct diag *d)
 {
     struct apply ap;
     struct buf text;
     char *target;
     int lockfd = -1, rc = -1;
 
-    if ((target = edit_target(path, d)) == NULL)
+    if ((target = edit_target(path, d)) == NULL) {
+        subs_free(loaded);
         return -1;
+    }
     path = target;
     memset(&ap, 0, sizeof(ap));
     ap.tmp = (struct arena)ARENA_INIT;
@@ -917,10 +945,11 @@ subs_apply(const char *path, struct subs_change *ch, size_t n, int wait_ms, stru
     buf_init(&ap.added, 0);
     buf_init(&text, 0);
     now_iso(ap.now);
+    ap.s = loaded;          /* ours from here: freed at out */
     if ((lockfd = lock_file(path, wait_ms, d)) == -1)
         goto out;
     remove_stale_temps(path);
-    if ((ap.s = subs_load(path, SUBS_MISSING_OK, NULL, d)) == NULL)
+    if ((ap.s = locked_list(path, ap.s, d)) == NULL)
         goto out;
     ap.touched = xcalloc(ap.s->n ? ap.s->n : 1, 1);
     for (size_t i = 0; i < n; i++)
@@ -931,6 +960,8 @@ subs_apply(const char *path, struct subs_change *ch, size_t n, int wait_ms, stru
     }
     append_added(&ap);
     splice_all(&ap, &text);
+    subs_free(ap.s);        /* not needed past the splice: the check reads a second copy */
+    ap.s = NULL;
     if (write_checked(path, &text, d) == -1)
         goto out;
     rc = 0;
@@ -945,4 +976,17 @@ out:
     arena_fini(&ap.tmp);
     free(target);
     return rc;
+}
+
+int
+subs_apply(const char *path, struct subs_change *ch, size_t n, int wait_ms, struct diag *d)
+{
+    return apply_with(path, NULL, ch, n, wait_ms, d);
+}
+
+int
+subs_apply_loaded(struct subs *loaded, const char *path, struct subs_change *ch, size_t n,
+    int wait_ms, struct diag *d)
+{
+    return apply_with(path, loaded, ch, n, wait_ms, d);
 }

@@ -505,9 +505,11 @@ fi
 # ---- gazette inbox ----------------------------------------------------------------------
 # gazette inbox on a Maildir of BENCH_BOUNCES bounces (inbox_gen.py: Postfix and Sendmail
 # DSNs, Exim and qmail text reports) against the BENCH_SUBSCRIBERS list, then Sisimai
-# (Perl) on the same messages, back to back.  Verified: every message is an event, every
-# file moved to cur/, and the list after the run is exactly the list before with the
-# expected subscribers bounced (hard: one 5.1.1; soft: bounce.soft_after in the window).
+# (Perl) on the same messages, back to back.  Verified: every message is one bounce event
+# for the recipient inbox_gen.py wrote, hard or soft as it wrote; every file moved to cur/;
+# the list after the run is exactly the list before with the expected subscribers bounced
+# (hard: one 5.1.1; soft: bounce.soft_after in the window), one status line each, and one
+# commit line (the list edited once).  Target: 50x Sisimai's rate (wall clock).
 inbox() {
     N=${BENCH_SUBSCRIBERS:-1000000}
     M=${BENCH_BOUNCES:-100000}
@@ -523,6 +525,9 @@ inbox() {
         'paths:' >"$W/gazette.yaml"
     printf '  subscribers: subscribers.yaml\n  state_dir: state\nbounce:\n  soft_after: 2\n' \
         >>"$W/gazette.yaml"
+    # the copies on disk before the clock starts: gazette's fsyncs must not pay for
+    # writing back the 100,000 files cp just made (Sisimai syncs nothing)
+    sync
     res=$(run_timed "$W/gazette.err" ./gazette -c "$W/gazette.yaml" -q inbox "$W/md")
     set -- $res
     gz_rc=$1 gz_wall=$2 gz_cpu=$(awk -v u="$3" -v s="$4" 'BEGIN { print u + s }') gz_rss=$5
@@ -544,16 +549,37 @@ def statuses(path):
                 out[cur] = s[8:].split()[0]
     return out
 b, a = statuses(before), statuses(after)
-hard, soft = set(), collections.Counter()
+import json
+hard, soft, exp = set(), collections.Counter(), {}
 for line in open(md + "/expect"):
     name, r, hs = line.split()
     (hard.add(r) if hs == "hard" else soft.update([r]))
+    exp[name] = (r, hs == "hard")
 want = {r for r in hard | {r for r, k in soft.items() if k >= 2}
         if b.get(r) in ("active", "pending")}
 changed = {r for r in a if a[r] != b.get(r)}
 bad = [r for r in changed if a[r] != "bounced"]
-nev = sum(1 for line in open(events) if '"id":' in line)
-ok = (changed == want and not bad and len(a) == len(b) and nev == m and
+# every message: one bounce event, for the expected recipient, hard or soft as expected;
+# every status change recorded, and the run's list edit committed
+nev = wrong = nst = ncommit = 0
+for line in open(events):
+    e = json.loads(line)
+    if e.get("kind") == "status":
+        nst += 1
+    elif e.get("kind") == "commit":
+        ncommit += 1
+    elif "id" in e:
+        nev += 1
+        x = exp.pop(os.path.basename(e["file"]).split(":2,")[0], None)
+        if (x is None or e["kind"] != "bounce" or e["subscriber"] != x[0] or
+                e["hard"] != x[1]):
+            wrong += 1
+            if wrong <= 5:
+                print("  misclassified: %s (expected %s)" % (line.strip(), x))
+print("classified: %d of %d messages as expected (%d wrong, %d without an event); "
+      "%d status lines, %d commit" % (nev - wrong, m, wrong, len(exp), nst, ncommit))
+ok = (changed == want and not bad and len(a) == len(b) and nev == m and wrong == 0 and
+      not exp and nst == len(want) and ncommit == 1 and
       not os.listdir(md + "/new") and len(os.listdir(md + "/cur")) == m)
 print("verify: %s (%d subscribers bounced, %d expected; %d events for %d messages; "
       "new/ %d, cur/ %d)" % ("ok" if ok else "FAILED", len(changed), len(want), nev, m,
@@ -577,7 +603,7 @@ EOP
             r = sw / gw
             printf "inbox summary: %.1fx the speed of Sisimai (wall; %.1fx in CPU time): ",
                 r, sc / gc
-            printf "%s (target 50x)\n", (r >= 50 ? "ok" : "BELOW TARGET") }'
+            printf "%s (target 50x)\n", (r >= 50 ? "PASS" : "BELOW TARGET") }'
     else
         echo "  gazette inbox: $(awk -v m="$M" -v w="$gz_wall" 'BEGIN { printf "%.0f", m / w }') msg/s"
         echo "  Sisimai: SKIPPED (libsisimai-perl is not installed)"
