@@ -107,6 +107,12 @@ int tmpl_render_slots(const struct tmpl *t, const struct value *data, const stru
     struct tmpl_partials *p, int flags, struct buf *out, struct tmpl_slots *slots,
     struct diag *d);
 
+/*
+ * A template or partial name that is safe to look up as a file: not empty, not starting
+ * with '.', only letters, digits, '.', '_' and '-' (so never a path out of the folder).
+ */
+bool tmpl_name_is_safe(const char *name);
+
 /* What a name reported by tmpl_names() is used for. */
 enum tmpl_use {
     TMPL_USE_VAR,           /* {{name}}, {{{name}}}, {{&name}}, the data of {{>*name}} */

@@ -361,24 +361,13 @@ digest_unsubscribe_url(const struct digest *g, const char *addr, struct buf *out
 
 /* ---- templates ------------------------------------------------------------------- */
 
-static bool
-name_ok(const char *name)
-{
-    if (name[0] == '\0' || name[0] == '.')
-        return false;
-    for (const char *c = name; *c; c++)
-        if (!IS_ALNUM(*c) && *c != '.' && *c != '_' && *c != '-')
-            return false;
-    return true;
-}
-
 /* The user's folder first, then the templates built into the binary. */
 static char *
 source(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
 {
     struct digest *g = ctx;
 
-    if (!name_ok(name))
+    if (!tmpl_name_is_safe(name))
         return NULL;
     if (g->template_dir != NULL) {
         struct buf path;

@@ -1341,3 +1341,14 @@ tmpl_names(const struct tmpl *t, struct tmpl_partials *p, tmpl_name_fn fn, void 
     free(nm);
     return rc;
 }
+
+bool
+tmpl_name_is_safe(const char *name)
+{
+    if (name[0] == '\0' || name[0] == '.')
+        return false;
+    for (const char *c = name; *c; c++)
+        if (!IS_ALNUM(*c) && *c != '.' && *c != '_' && *c != '-')
+            return false;
+    return true;
+}

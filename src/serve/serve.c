@@ -380,17 +380,6 @@ struct tsrc {
     const char *dir;            /* the user's template folder, or NULL */
 };
 
-static bool
-tname_ok(const char *name)
-{
-    if (name[0] == '\0' || name[0] == '.')
-        return false;
-    for (const char *c = name; *c; c++)
-        if (!IS_ALNUM(*c) && *c != '.' && *c != '_' && *c != '-')
-            return false;
-    return true;
-}
-
 /* DIR/web/NAME.mustache first, then the built-in web/NAME. */
 static char *
 tsource(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
@@ -398,7 +387,7 @@ tsource(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
     const struct tsrc *s = ctx;
     struct buf b;
 
-    if (!tname_ok(name))
+    if (!tmpl_name_is_safe(name))
         return NULL;
     if (s->dir != NULL) {
         char *text;
