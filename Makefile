@@ -88,13 +88,7 @@ build/san/builtin_templates.o: build/builtin_templates.c | build/san
 BUF_UNDECIDED := -Wno-unused-result
 build/article/html.o build/san/article/html.o build/tsan/article/html.o build/article/meta.o \
 	build/san/article/meta.o build/tsan/article/meta.o: override CFLAGS += $(BUF_UNDECIDED)
-build/mime.o build/san/mime.o build/tsan/mime.o: override CFLAGS += $(BUF_UNDECIDED)
-build/dkim.o build/san/dkim.o build/tsan/dkim.o build/cmd/dkim.o build/san/cmd/dkim.o \
-	build/tsan/cmd/dkim.o: override CFLAGS += $(BUF_UNDECIDED)
-build/serve/%.o build/san/serve/%.o build/tsan/serve/%.o: override CFLAGS += $(BUF_UNDECIDED)
 build/inbox/%.o build/san/inbox/%.o build/tsan/inbox/%.o: override CFLAGS += $(BUF_UNDECIDED)
-build/reqlog.o build/san/reqlog.o build/tsan/reqlog.o build/verp.o build/san/verp.o \
-	build/tsan/verp.o: override CFLAGS += $(BUF_UNDECIDED)
 
 build/%.o: src/%.c | build pkgs
 	@echo "  CC   $<"

@@ -45,16 +45,11 @@ struct article_noise {
     const char *why;            /* "pattern", "user pattern", "header", "footer", "date", ... */
 };
 
-/* Where a field of an HTML page came from ("JSON-LD", "OpenGraph", "<title>", "byline",
- * ...): static strings, NULL when the field is absent or not from an HTML page. */
-struct article_origin {
-    const char *title, *author, *date, *source, *summary, *image, *url;
-};
-
 /*
  * Where each field came from, for `gazette articles`: "front matter", "YAML", "issue file",
- * "text line 12", "text line 12 (date line)", "first sentence", "file name", ...; NULL when
- * the field is absent.
+ * "text line 12", "text line 12 (date line)", "first sentence", "file name", and for HTML
+ * pages "JSON-LD", "OpenGraph", "<title>", "<h1>", "byline", ...; NULL when the field is
+ * absent.
  */
 struct article_from {
     const char *title, *url, *source, *author, *date, *summary, *image;
@@ -94,8 +89,6 @@ struct article {
     struct article_from from;   /* where each field came from */
     const char **warnings;      /* things the reader guessed at ("no title found; ...") */
     size_t nwarnings;
-    const char *lang;           /* the page's language (HTML: <html lang>, og:locale), or NULL */
-    struct article_origin origin;   /* where each field came from (HTML pages) */
     struct arena arena;         /* private: owns all of the above */
 };
 
@@ -134,7 +127,7 @@ struct article_opts {
  * listed in noise with why (boilerplate lexicons in several languages, o->drop_patterns,
  * header, footer...); a->from says where each field came from.
  * HTML pages (ARTICLE_HTML) are read by src/article/html.c: the page's own metadata
- * (JSON-LD, OpenGraph, <meta>, <title>; each field's origin in a->origin), the main content
+ * (JSON-LD, OpenGraph, <meta>, <title>; each field's origin in a->from), the main content
  * found Readability-style and written as a small email-safe HTML subset with absolute
  * links; name, when it is an http(s) URL, resolves relative links.
  * Returns the article (caller frees with article_free()), or NULL with d set:

@@ -146,8 +146,9 @@ void config_free(struct config *c);
 
 /*
  * Read the SMTP password from password_file or password_env into out (a trailing newline
- * is dropped).  0 with an empty out when none is configured.  Errors: EX_CONFIG.  The
- * caller zeroes out with explicit_bzero() when done.
+ * is dropped).  0 with an empty out when none is configured.  Errors: EX_CONFIG (also
+ * when out has a limit and the secret passes it).  The caller zeroes out with
+ * explicit_bzero() when done.
  */
 int config_password(const struct config *c, struct buf *out, struct diag *d);
 /* smtp.transport as the config writes it ("smtp", "esmtp", "maildir"), for messages. */

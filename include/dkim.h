@@ -60,7 +60,8 @@ char *dkim_record_name(const struct dkim *k);
 
 /*
  * Write a zone-file line for the record to out: the name, TXT, and the value split into
- * quoted strings of at most DKIM_TXT_STRING_MAX characters.
+ * quoted strings of at most DKIM_TXT_STRING_MAX characters.  Appends without a result
+ * (buf_put): out should have no limit, or the caller checks buf_failed(out).
  */
 void dkim_record_zone(const struct dkim *k, struct buf *out);
 
@@ -82,7 +83,7 @@ int dkim_keygen(const char *path, const char *type, struct diag *d);
 /*
  * Canonicalisation, exposed for the tests: append the relaxed form (RFC 6376 3.4.2) of
  * the header field f[0..n) (its CRLFs included) to out, with a final CRLF when crlf; and
- * the relaxed body (3.4.4) of p[0..n).
+ * the relaxed body (3.4.4) of p[0..n).  Appends with buf_put, as dkim_record_zone().
  */
 void dkim_canon_header(struct buf *out, const char *f, size_t n, int crlf);
 void dkim_canon_body(struct buf *out, const char *p, size_t n);

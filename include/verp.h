@@ -41,7 +41,7 @@ void verp_token(const char *secret, const char *addr, const char *campaign,
 /*
  * "local" delim token "@domain" for base ("local@domain") into out.  -1 when base has no
  * '@' or the result would be longer than an address may be (RFC 5321 4.5.3.1: local part
- * 64 octets).
+ * 64 octets), or when out has a limit and the address passes it (out is then failed).
  */
 int verp_address(const char *base, char delim, const char *token, struct buf *out);
 

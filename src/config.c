@@ -659,6 +659,12 @@ read_secret(const char *file, const char *env, const char *what, struct buf *out
             return -1;
         }
     }
+    if (buf_failed(out)) {      /* a caller's buffer with a limit: never a cut secret */
+        diag_set(d, EX_CONFIG, "the %s is longer than %zu bytes", what, out->max);
+        if (env == NULL)
+            diag_path(d, file);
+        return -1;
+    }
     if (text_has_control(buf_str(out), out->len)) {
         diag_set(d, EX_CONFIG, "the %s holds a control character or line break", what);
         return -1;

@@ -149,7 +149,7 @@ typedef void (*sink_fn)(void *ctx, const char *p, size_t n);
 static void
 sink_buf(void *ctx, const char *p, size_t n)
 {
-    buf_add(ctx, p, n);
+    buf_put(ctx, p, n);
 }
 
 static void
@@ -337,7 +337,7 @@ b64(struct buf *out, const unsigned char *p, size_t n)
         size_t chunk = n > 1023 ? 1023 : n;     /* a multiple of 3: no padding inside */
         int len = EVP_EncodeBlock(tmp, p, (int)chunk);
 
-        buf_add(out, tmp, (size_t)len);
+        buf_put(out, tmp, (size_t)len);
         p += chunk;
         n -= chunk;
     }
@@ -354,10 +354,10 @@ add_folded_list(struct buf *out, size_t *col, const char *list)
         size_t len = c ? (size_t)(c - p) + 1 : strlen(p);
 
         if (*col + len > DKIM_FOLD) {
-            buf_adds(out, "\r\n\t");
+            buf_puts(out, "\r\n\t");
             *col = 1;
         }
-        buf_add(out, p, len);
+        buf_put(out, p, len);
         *col += len;
         p += len;
     }
@@ -422,12 +422,12 @@ dkim_sign(const struct dkim *k, struct buf *msg, size_t start, time_t t, struct 
         }
         if (found || (next == NULL && strcmp(name, "From") == 0)) {
             if (names.len > 0)
-                buf_addc(&names, ':');
-            buf_adds(&names, name);
+                buf_putc(&names, ':');
+            buf_puts(&names, name);
         }
     }
     /* the signature field itself, b= empty, without its CRLF (3.7) */
-    buf_addf(&sig, "DKIM-Signature: v=1; a=%s; c=relaxed/relaxed;\r\n"
+    buf_putf(&sig, "DKIM-Signature: v=1; a=%s; c=relaxed/relaxed;\r\n"
         "\td=%s; s=%s; t=%lld;\r\n\th=",
         dkim_algorithm(k), k->domain, k->selector, (long long)(t ? t : time(NULL)));
     {
@@ -436,9 +436,9 @@ dkim_sign(const struct dkim *k, struct buf *msg, size_t start, time_t t, struct 
         col = (size_t)(buf_str(&sig) + sig.len - last) - 1;
     }
     add_folded_list(&sig, &col, buf_str(&names));
-    buf_adds(&sig, ";\r\n\tbh=");
+    buf_puts(&sig, ";\r\n\tbh=");
     b64(&sig, hash, hashlen);
-    buf_adds(&sig, ";\r\n\tb=");
+    buf_puts(&sig, ";\r\n\tb=");
     canon_header(sink_md, hc, buf_str(&sig), sig.len, false);
     if (k->ed25519) {
         EVP_MD_CTX *sc = NULL;
@@ -474,16 +474,16 @@ dkim_sign(const struct dkim *k, struct buf *msg, size_t start, time_t t, struct 
         for (size_t i = 0; i < s64.len;) {
             size_t take = s64.len - i < DKIM_FOLD - col ? s64.len - i : DKIM_FOLD - col;
 
-            buf_add(&sig, buf_str(&s64) + i, take);
+            buf_put(&sig, buf_str(&s64) + i, take);
             i += take;
             if (i < s64.len) {
-                buf_adds(&sig, "\r\n\t ");
+                buf_puts(&sig, "\r\n\t ");
                 col = 2;
             }
         }
         buf_fini(&s64);
     }
-    buf_adds(&sig, "\r\n");
+    buf_puts(&sig, "\r\n");
     /* insert it in front of the message */
     {
         size_t old = msg->len;
@@ -524,12 +524,12 @@ dkim_record(const struct dkim *k)
     if (k->ed25519) {
         if (EVP_PKEY_get_raw_public_key(k->key, raw, &rawlen) != 1)
             xoom();
-        buf_adds(&b, "v=DKIM1; k=ed25519; p=");
+        buf_puts(&b, "v=DKIM1; k=ed25519; p=");
         b64(&b, raw, rawlen);
     } else {
         if ((len = i2d_PUBKEY(k->key, &der)) <= 0)
             xoom();
-        buf_adds(&b, "v=DKIM1; k=rsa; p=");
+        buf_puts(&b, "v=DKIM1; k=rsa; p=");
         b64(&b, der, (size_t)len);
         OPENSSL_free(der);
     }
@@ -542,7 +542,7 @@ dkim_record_name(const struct dkim *k)
     struct buf b;
 
     buf_init(&b, 0);
-    buf_addf(&b, "%s._domainkey.%s", k->selector, k->domain);
+    buf_putf(&b, "%s._domainkey.%s", k->selector, k->domain);
     return buf_steal(&b);
 }
 
@@ -552,13 +552,13 @@ dkim_record_zone(const struct dkim *k, struct buf *out)
     char *name = dkim_record_name(k), *rec = dkim_record(k);
     size_t n = strlen(rec);
 
-    buf_addf(out, "%s. IN TXT (", name);
+    buf_putf(out, "%s. IN TXT (", name);
     for (size_t i = 0; i < n; i += DKIM_TXT_STRING_MAX) {
         size_t take = n - i < DKIM_TXT_STRING_MAX ? n - i : DKIM_TXT_STRING_MAX;
 
-        buf_addf(out, " \"%.*s\"", (int)take, rec + i);
+        buf_putf(out, " \"%.*s\"", (int)take, rec + i);
     }
-    buf_adds(out, " )\n");
+    buf_puts(out, " )\n");
     free(name);
     free(rec);
 }
@@ -573,7 +573,7 @@ record_text(const char *text, size_t len)
 
     buf_init(&b, 0);
     if (!quoted) {
-        buf_add(&b, text, len);
+        buf_put(&b, text, len);
         return buf_steal(&b);
     }
     while (p < end) {
@@ -587,7 +587,7 @@ record_text(const char *text, size_t len)
         for (const char *c = q + 1; c < e; c++) {
             if (*c == '\\' && c + 1 < e)
                 c++;
-            buf_addc(&b, *c);
+            buf_putc(&b, *c);
         }
         p = e < end ? e + 1 : end;
     }
@@ -618,7 +618,7 @@ tag_value(const char *rec, const char *tag)
                 buf_init(&v, 0);
                 for (const char *c = eq + 1; c < end; c++)
                     if (!is_wsp(*c) && *c != '\r' && *c != '\n')
-                        buf_addc(&v, *c);
+                        buf_putc(&v, *c);
                 return buf_steal(&v);
             }
         }

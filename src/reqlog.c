@@ -78,7 +78,7 @@ req_dir(const char *state_dir)
     struct buf b;
 
     buf_init(&b, 0);
-    buf_addf(&b, "%s/%s", state_dir, REQLOG_DIR);
+    buf_putf(&b, "%s/%s", state_dir, REQLOG_DIR);
     return buf_steal(&b);
 }
 
@@ -88,7 +88,7 @@ join(const char *dir, const char *name)
     struct buf b;
 
     buf_init(&b, 0);
-    buf_addf(&b, "%s/%s", dir, name);
+    buf_putf(&b, "%s/%s", dir, name);
     return buf_steal(&b);
 }
 
@@ -98,7 +98,7 @@ gen_path(const char *dir, uint64_t gen)
     struct buf b;
 
     buf_init(&b, 0);
-    buf_addf(&b, "%s/%020" PRIu64 ".log", dir, gen);
+    buf_putf(&b, "%s/%020" PRIu64 ".log", dir, gen);
     return buf_steal(&b);
 }
 
@@ -111,9 +111,9 @@ enc(struct buf *b, const char *s, bool comma)
         unsigned char c = (unsigned char)*s;
 
         if (c <= 0x20 || c == 0x7f || c == '%' || (comma && c == ','))
-            buf_addf(b, "%%%02X", c);
+            buf_putf(b, "%%%02X", c);
         else
-            buf_addc(b, (char)c);
+            buf_putc(b, (char)c);
     }
 }
 
@@ -156,18 +156,18 @@ record_format(struct buf *b, const struct reqlog_req *q)
 {
     uint64_t h;
 
-    buf_addf(b, "%s %lld ", type_names[q->type], (long long)(q->when ? q->when : time(NULL)));
+    buf_putf(b, "%s %lld ", type_names[q->type], (long long)(q->when ? q->when : time(NULL)));
     enc(b, q->email, false);
-    buf_addc(b, ' ');
+    buf_putc(b, ' ');
     enc(b, q->name ? q->name : "", false);
-    buf_addc(b, ' ');
+    buf_putc(b, ' ');
     for (size_t i = 0; i < q->ntags; i++) {
         if (i)
-            buf_addc(b, ',');
+            buf_putc(b, ',');
         enc(b, q->tags[i], true);
     }
     h = fnv1a(FNV_INIT, buf_str(b), b->len);
-    buf_addf(b, " %016" PRIx64 "\n", h);
+    buf_putf(b, " %016" PRIx64 "\n", h);
 }
 
 /* A parsed record; strings point into the (decoded) line. */
@@ -253,7 +253,7 @@ list_key(const char *subs_path)
     struct buf b;
 
     buf_init(&b, 0);
-    buf_addf(&b, "%s/%s\n", real ? real : dir, slash ? slash + 1 : subs_path);
+    buf_putf(&b, "%s/%s\n", real ? real : dir, slash ? slash + 1 : subs_path);
     free(real);
     free(dir);
     return buf_steal(&b);
@@ -458,9 +458,11 @@ reqlog_append(struct reqlog *r, const struct reqlog_req *q, uint64_t *ticket, st
         return -1;
     }
     buf_init(&b, REQLOG_LINE_MAX);
-    record_format(&b, q);
-    if (b.len == 0) {
-        diag_set(d, EX_DATAERR, "the request is longer than %d bytes", REQLOG_LINE_MAX);
+    record_format(&b, q);                   /* appends with buf_put: checked once here */
+    if (buf_failed(&b)) {
+        diag_set(d, EX_DATAERR, "the request for %.60s is longer than %d bytes once "
+            "percent-encoded; its address, name and tags together must fit", q->email,
+            REQLOG_LINE_MAX);
         return -1;
     }
     pthread_mutex_lock(&r->mu);
@@ -856,7 +858,7 @@ static void
 marker_text(struct buf *b, const struct state *s, bool applied)
 {
     for (size_t i = 0; i < s->n; i++)
-        buf_addf(b, "%" PRIu64 " %zu\n", s->v[i].gen, applied ? s->v[i].end : s->v[i].off);
+        buf_putf(b, "%" PRIu64 " %zu\n", s->v[i].gen, applied ? s->v[i].end : s->v[i].off);
 }
 
 /* A leftover intent: was the list replaced (then the marker takes its target) or not? */
@@ -1002,7 +1004,7 @@ reqlog_apply(const char *state_dir, const char *subs_path, int wait_ms,
         }
         if (nch > 0) {
             /* the intent: how to tell, after a crash, whether the list was replaced */
-            buf_addf(&ib, "hash %016" PRIx64 "\n", fnv1a(FNV_INIT, list->text, list->len));
+            buf_putf(&ib, "hash %016" PRIx64 "\n", fnv1a(FNV_INIT, list->text, list->len));
             marker_text(&ib, &s, true);
             if (atomic_replace(ipath, buf_str(&ib), ib.len, d) == -1)
                 goto out;

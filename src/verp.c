@@ -50,11 +50,11 @@ sign(const char *secret, const char *addr, const char *campaign, unsigned char m
     struct buf m;
 
     buf_init(&m, 0);
-    buf_add(&m, "verp", 5);                 /* with its NUL: a domain separator */
+    buf_put(&m, "verp", 5);                 /* with its NUL: a domain separator */
     for (const char *p = addr; *p; p++)
-        buf_addc(&m, (char)TO_LOWER((unsigned char)*p));
-    buf_addc(&m, '\0');
-    buf_adds(&m, campaign);
+        buf_putc(&m, (char)TO_LOWER((unsigned char)*p));
+    buf_putc(&m, '\0');
+    buf_puts(&m, campaign);
     if (digest_hmac(secret, buf_str(&m), m.len, full) == -1)
         xoom();                             /* OpenSSL fails only when out of memory */
     memcpy(mac, full, 6);
@@ -130,11 +130,11 @@ verp_address(const char *base, char delim, const char *token, struct buf *out)
     if (at == NULL || (size_t)(at - base) + 1 + strlen(token) > VERP_LOCAL_MAX ||
         strlen(base) + 1 + strlen(token) > VERP_ADDR_MAX)
         return -1;
-    buf_add(out, base, (size_t)(at - base));
-    buf_addc(out, delim);
-    buf_adds(out, token);
-    buf_adds(out, at);
-    return 0;
+    buf_put(out, base, (size_t)(at - base));
+    buf_putc(out, delim);
+    buf_puts(out, token);
+    buf_puts(out, at);
+    return buf_failed(out) ? -1 : 0;        /* out's own limit, if it has one */
 }
 
 bool

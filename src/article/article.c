@@ -373,15 +373,11 @@ set_origins(struct article *a)
         a->summary, a->image };
     const char **from[] = { &a->from.title, &a->from.url, &a->from.source, &a->from.author,
         &a->from.date, &a->from.summary, &a->from.image };
-    /* The HTML reader names its sources in a->origin ("JSON-LD", "OpenGraph", ...). */
-    const char *const html[] = { a->origin.title, a->origin.url, a->origin.source,
-        a->origin.author, a->origin.date, a->origin.summary, a->origin.image };
 
+    /* the HTML reader names its own sources ("JSON-LD", "OpenGraph", ...) in a->from */
     for (size_t i = 0; i < ARRAY_LEN(fields); i++)
         if (fields[i] != NULL && *from[i] == NULL)
-            *from[i] = html[i] != NULL ? html[i] : own;
-    if (a->language == NULL)
-        a->language = a->lang;
+            *from[i] = own;
 }
 
 struct article *

@@ -695,7 +695,7 @@ markdown_of(struct buf *b, const struct article *a, const char *fetched)
     fm_field(b, "summary", a->summary);
     fm_field(b, "image", a->image);
     fm_field(b, "image_alt", a->image_alt);
-    fm_field(b, "language", a->language != NULL ? a->language : a->lang);
+    fm_field(b, "language", a->language);
     fm_field(b, "fetched", fetched);
     if (a->ntags > 0) {
         buf_puts(b, "tags:\n");

@@ -33,6 +33,12 @@
 #define SHARE_MAX_CHARS 500
 /* Bytes of the page searched for <meta charset> (HTML 5 says 1024; be generous). */
 #define SNIFF_BYTES 4096
+/* Edge trimming: blocks looked at on each side, and the longest that may go. */
+#define EDGE_MAX_BLOCKS 6
+#define EDGE_MAX_CHARS 160
+#define EDGE_PHRASE_CHARS 100
+/* The first block this long is the lead: what stands above it is the header. */
+#define LEAD_MIN_CHARS 80
 /* A paragraph shorter than this ("July 1", "Photo: AP") is not taken as the summary. */
 #define SUMMARY_MIN 25
 /* The digest's column (EMAIL-CHECKLIST C2): wider images are scaled down to it. */
@@ -109,14 +115,19 @@ repair_utf8(const char *s, size_t n, struct buf *b)
     const unsigned char *p = (const unsigned char *)s;
 
     for (size_t i = 0; i < n;) {
-        size_t k = p[i] < 0x80 ? 1 : utf8_seq_len(p + i, n - i);
+        size_t run = i, k;
 
+        while (run < n && p[run] != 0 &&        /* copy valid stretches in one go */
+            (k = p[run] < 0x80 ? 1 : utf8_seq_len(p + run, n - run)) > 0)
+            run += k;
+        if (run > i) {
+            buf_add(b, p + i, run - i);
+            i = run;
+            continue;
+        }
         if (p[i] == 0) {
             put_cp(b, 0xfffd);
             i++;
-        } else if (k > 0) {
-            buf_add(b, p + i, k);
-            i += k;
         } else {
             unsigned long cp = p[i];
 
@@ -459,6 +470,19 @@ count_tag(struct grab *g, xmlNodePtr root, const char *name)
     return k;
 }
 
+/* Elements named name under top (top itself excluded), without a scratch list. */
+static size_t
+count_tag_plain(xmlNodePtr top, const char *name)
+{
+    xmlNodePtr end = next_node(top, true);
+    size_t k = 0;
+
+    for (xmlNodePtr n = next_node(top, false); n != NULL && n != end; n = next_node(n, false))
+        if (strcmp(tag(n), name) == 0)
+            k++;
+    return k;
+}
+
 static bool
 has_ancestor(xmlNodePtr n, const char *name, int max_depth, bool need_datatable)
 {
@@ -474,23 +498,34 @@ has_ancestor(xmlNodePtr n, const char *name, int max_depth, bool need_datatable)
     return false;
 }
 
-/* Case-insensitive: does s contain any of the |-separated words of pats? */
+/* Case-insensitive: does s contain any of the |-separated words of pats (lower case)? */
 static bool
 matches_any(const char *s, const char *pats)
 {
     size_t n = strlen(s);
+    char low[256], pat[64];
+    bool found = false;
 
-    for (const char *p = pats; *p;) {
+    if (n == 0)
+        return false;
+    if (n >= sizeof(low))
+        n = sizeof(low) - 1;                    /* class lists longer than this: the start */
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)TO_LOWER((unsigned char)s[i]);
+    low[n] = '\0';
+    for (const char *p = pats; *p && !found;) {
         size_t k = strcspn(p, "|");
 
-        for (size_t i = 0; k > 0 && i + k <= n; i++)
-            if (ascii_strncasecmp(s + i, p, k) == 0)
-                return true;
+        if (k > 0 && k < sizeof(pat)) {
+            memcpy(pat, p, k);
+            pat[k] = '\0';
+            found = strstr(low, pat) != NULL;
+        }
         p += k;
         if (*p == '|')
             p++;
     }
-    return false;
+    return found;
 }
 
 static const char UNLIKELY[] = "-ad-|ai2html|banner|breadcrumbs|combx|comment|community|"
@@ -531,23 +566,18 @@ static int
 class_weight(struct grab *g, xmlNodePtr n)
 {
     int w = 0;
-    char *cls, *id;
 
     if (!(g->flags & FLAG_WEIGHT_CLASSES))
         return 0;
-    cls = html_attr(n, "class");
-    id = html_attr(n, "id");
-    weight_of(cls, &w);
-    weight_of(id, &w);
-    free(cls);
-    free(id);
+    weight_of(html_attr_ref(n, "class"), &w);
+    weight_of(html_attr_ref(n, "id"), &w);
     return w;
 }
 
 static char *
 match_string(xmlNodePtr n)
 {
-    char *cls = html_attr(n, "class"), *id = html_attr(n, "id");
+    const char *cls = html_attr_ref(n, "class"), *id = html_attr_ref(n, "id");
     size_t a = cls ? strlen(cls) : 0, b = id ? strlen(id) : 0;
     char *s = xmalloc(a + b + 2);
 
@@ -555,8 +585,6 @@ match_string(xmlNodePtr n)
     s[a] = ' ';
     memcpy(s + a + 1, id ? id : "", b);
     s[a + b + 1] = '\0';
-    free(cls);
-    free(id);
     return s;
 }
 
@@ -636,13 +664,15 @@ node_commas(xmlNodePtr top)
 static bool
 is_hidden(xmlNodePtr n)
 {
-    char *style = html_attr(n, "style"), *aria, *cls;
+    const char *aria, *cls;
     bool hidden = false;
 
-    if (style != NULL) {
-        char *p = style, *w = style;
+    if (n->properties == NULL)
+        return false;
+    if (html_attr_ref(n, "style") != NULL) {
+        char *style = html_attr(n, "style"), *p, *w;
 
-        for (; *p; p++)                          /* drop spaces: "display : none" */
+        for (p = w = style; *p; p++)             /* drop spaces: "display : none" */
             if (*p != ' ')
                 *w++ = (char)TO_LOWER(*p);
         *w = '\0';
@@ -650,13 +680,11 @@ is_hidden(xmlNodePtr n)
             strstr(style, "visibility:hidden") != NULL;
         free(style);
     }
-    if (!hidden && xmlHasProp(n, (const xmlChar *)"hidden") != NULL)
+    if (!hidden && html_attr_ref(n, "hidden") != NULL)
         hidden = true;
-    if (!hidden && (aria = html_attr(n, "aria-hidden")) != NULL) {
-        cls = html_attr(n, "class");
+    if (!hidden && (aria = html_attr_ref(n, "aria-hidden")) != NULL) {
+        cls = html_attr_ref(n, "class");
         hidden = strcmp(aria, "true") == 0 && (cls == NULL || !strstr(cls, "fallback-image"));
-        free(cls);
-        free(aria);
     }
     return hidden;
 }
@@ -666,13 +694,12 @@ unlikely_role(xmlNodePtr n)
 {
     static const char *const roles[] = { "menu", "menubar", "complementary", "navigation",
         "alert", "alertdialog", "dialog" };
-    char *role = html_attr(n, "role");
+    const char *role = html_attr_ref(n, "role");
     bool r = false;
 
     for (size_t i = 0; role != NULL && i < ARRAY_LEN(roles); i++)
         if (strcmp(role, roles[i]) == 0)
             r = true;
-    free(role);
     return r;
 }
 
@@ -728,12 +755,41 @@ has_block_child(xmlNodePtr n, int depth)
     return false;
 }
 
+/* Has top any text that is not white space?  Stops at the first (a container's whole
+ * text need not be walked). */
+static bool
+has_text(xmlNodePtr top)
+{
+    xmlNodePtr n = top->children;
+    int depth = 1;
+
+    while (n != NULL) {
+        if (n->type == XML_TEXT_NODE && n->content != NULL) {
+            for (const xmlChar *c = n->content; *c; c++)
+                if (!IS_SPACE(*c))
+                    return true;
+        } else if (is_elem(n) && n->children != NULL && depth < HTML_MAX_DEPTH) {
+            n = n->children;
+            depth++;
+            continue;
+        }
+        while (n != NULL && n->next == NULL && n != top) {
+            n = n->parent;
+            depth--;
+        }
+        if (n == NULL || n == top)
+            break;
+        n = n->next;
+    }
+    return false;
+}
+
 static bool
 without_content(xmlNodePtr n)
 {
     size_t kids = 0, brs = 0;
 
-    if (html_text_len(n) > 0)
+    if (has_text(n))
         return false;
     for (xmlNodePtr c = first_elem(n); c != NULL; c = next_elem(c)) {
         kids++;
@@ -1480,6 +1536,178 @@ prep_article(struct grab *g, xmlNodePtr art)
     g->nv = 0;
 }
 
+/* Phrases that open the boxes around an article (share bars, "read also", sign-up
+ * calls, credits), in the languages of our stop-word lists; matched at the start of a
+ * short block, ASCII case folded. */
+static const char *const BOILER[] = {
+    "advertisement", "advertising", "share", "share this", "read more", "read also",
+    "also read", "related", "see also", "recommended", "sign up", "subscribe", "follow us",
+    "newsletter", "click here", "comments", "leave a comment", "copyright", "\xc2\xa9",
+    "all rights reserved", "more from", "more on this", "you may also like", "tags",
+    "filed under", "published in", "lire aussi", "\xc3\xa0 lire aussi", "voir aussi",
+    "partager", "abonnez-vous", "publicit\xc3\xa9", "weiterlesen", "mehr zum thema",
+    "lesen sie auch", "teilen", "anzeige", "werbung", "leer m\xc3\xa1s",
+    "lea tambi\xc3\xa9n", "compartir", "publicidad", "suscr\xc3\xad" "bete", "leggi anche",
+    "condividi", "pubblicit\xc3\xa0", "leia tamb\xc3\xa9m", "compartilhe", "publicidade",
+    "lees ook", "delen", "advertentie",
+    "\xd1\x87\xd0\xb8\xd1\x82\xd0\xb0\xd0\xb9\xd1\x82\xd0\xb5 "
+        "\xd1\x82\xd0\xb0\xd0\xba\xd0\xb6\xd0\xb5",       /* читайте также */
+    "\xd1\x80\xd0\xb5\xd0\xba\xd0\xbb\xd0\xb0\xd0\xbc\xd0\xb0",   /* реклама */
+    "\xe7\x9b\xb8\xe5\x85\xb3\xe9\x98\x85\xe8\xaf\xbb",           /* 相关阅读 */
+    "\xe9\x96\xa2\xe9\x80\xa3\xe8\xa8\x98\xe4\xba\x8b",           /* 関連記事 */
+};
+
+/* What a block at the edge of the content is: text (0), surely the box around an
+ * article (1: empty, or short and opening with a boilerplate phrase), or maybe (2: mostly
+ * links, which a list of related stories is, but so is a last line that is a link). */
+static int
+edge_kind(struct grab *g, xmlNodePtr n)
+{
+    size_t len = html_text_len(n);
+    char *t;
+    int k = 0;
+
+    if (len == 0)
+        return count_tag(g, n, "img") == 0 ? 1 : 0;
+    if (len > EDGE_MAX_CHARS)
+        return 0;
+    t = html_text(n);
+    for (size_t i = 0; i < ARRAY_LEN(BOILER) && k == 0; i++) {
+        size_t l = strlen(BOILER[i]);
+
+        /* a whole word: "Share" and "Tags:", not "Shares of Apple rose" */
+        if (ascii_strncasecmp(t, BOILER[i], l) == 0 && !IS_ALPHA(t[l]) &&
+            len < EDGE_PHRASE_CHARS)
+            k = 1;
+    }
+    free(t);
+    if (k == 0 && len < EDGE_PHRASE_CHARS && link_density(g, n) >= 0.6)
+        k = 2;
+    return k;
+}
+
+/* The leaf blocks of the content, in document order, into g->v. */
+static void
+leaf_blocks(struct grab *g, xmlNodePtr art)
+{
+    static const char *const blocks[] = { "p", "li", "h2", "h3", "h4", "h5", "h6", "div",
+        "section", "figcaption", "blockquote", "pre", "dd", "dt", "td", "th" };
+    size_t k = 0;
+
+    collect(g, art, blocks, ARRAY_LEN(blocks));
+    for (size_t i = 0; i < g->nv; i++)
+        if (!has_block_child(g->v[i], 0))
+            g->v[k++] = g->v[i];
+    g->nv = k;
+}
+
+static void
+drop_with_empty_parents(xmlNodePtr n, xmlNodePtr art)
+{
+    xmlNodePtr p = n->parent;
+
+    drop(n);
+    while (p != NULL && p != art && is_elem(p) && without_content(p) &&
+        count_tag_plain(p, "img") == 0) {
+        xmlNodePtr up = p->parent;
+
+        drop(p);
+        p = up;
+    }
+}
+
+/* How many blocks from one edge are boxes: a run of kind 1 and 2 blocks, but a lone
+ * link line (one kind 2 and nothing else) stays. */
+static size_t
+edge_run(struct grab *g, xmlNodePtr *list, size_t n, bool from_end, size_t limit)
+{
+    size_t run = 0, maybe = 0;
+
+    while (run < n && run < limit) {
+        int k = edge_kind(g, list[from_end ? n - 1 - run : run]);
+
+        if (k == 0)
+            break;
+        maybe += k == 2;
+        run++;
+    }
+    return run == 1 && maybe == 1 ? 0 : run;
+}
+
+/* Beyond Readability: the boxes it leaves at the edges of the content (share bars, "read
+ * also", link lists, sign-up calls, a credit line) go, a few blocks at most on each side,
+ * never more than a small share of the text. */
+/* Is n before m in document order (both under one root)? */
+static bool
+precedes(xmlNodePtr n, xmlNodePtr m)
+{
+    for (xmlNodePtr x = next_node(n, false); x != NULL; x = next_node(x, false))
+        if (x == m)
+            return true;
+    return false;
+}
+
+/* A date line above the text (<time> standing alone: "5 March 2024") is metadata, kept
+ * as the date; in the body it would be a paragraph of its own. */
+static void
+drop_header_times(struct grab *g, xmlNodePtr art)
+{
+    static const char *const time_tag[] = { "time" };
+    xmlNodePtr lead = NULL, *list;
+    size_t n;
+
+    leaf_blocks(g, art);
+    for (size_t i = 0; i < g->nv && lead == NULL; i++)
+        if (html_text_len(g->v[i]) >= LEAD_MIN_CHARS)
+            lead = g->v[i];
+    collect(g, art, time_tag, 1);
+    n = g->nv;
+    if (lead == NULL || n == 0)
+        return;
+    list = xreallocarray(NULL, n, sizeof(*list));
+    memcpy(list, g->v, n * sizeof(*list));
+    for (size_t i = 0; i < n; i++) {
+        xmlNodePtr t = list[i], p = t->parent;
+        size_t len = html_text_len(t);
+
+        /* alone: the only text of its parent, or between blocks (not inside a sentence) */
+        if (len > 0 && len < EDGE_PHRASE_CHARS && p != NULL && p != art &&
+            (html_text_len(p) == len || has_block_child(p, 0)) && precedes(t, lead))
+            drop_with_empty_parents(t, art);
+    }
+    free(list);
+    g->nv = 0;
+}
+
+static void
+trim_edges(struct grab *g, xmlNodePtr art)
+{
+    size_t total = html_text_len(art), cut = 0, n, lo, hi;
+    xmlNodePtr *list;
+
+    drop_header_times(g, art);
+    leaf_blocks(g, art);
+    n = g->nv;
+    if (n < 3)
+        return;
+    list = xreallocarray(NULL, n, sizeof(*list));
+    memcpy(list, g->v, n * sizeof(*list));
+    lo = edge_run(g, list, n, false, EDGE_MAX_BLOCKS);
+    hi = n - edge_run(g, list + lo + 1, n - lo - 1, true, EDGE_MAX_BLOCKS);
+    for (size_t i = 0; i < lo; i++)
+        cut += html_text_len(list[i]);
+    for (size_t i = hi; i < n; i++)
+        cut += html_text_len(list[i]);
+    if (cut * 10 <= total) {                    /* at most a tenth of the text */
+        for (size_t i = 0; i < lo; i++)
+            drop_with_empty_parents(list[i], art);
+        for (size_t i = hi; i < n; i++)
+            drop_with_empty_parents(list[i], art);
+    }
+    free(list);
+    g->nv = 0;
+}
+
 /* One attempt with the given flags on a freshly parsed document; returns the content
  * element (owned by g->doc) or NULL. */
 static xmlNodePtr
@@ -1506,12 +1734,14 @@ grab_article(struct grab *g)
         xmlAddChild(g->body, art);
         init_node(g, art);
         prep_article(g, art);
+        trim_edges(g, art);
         return art;
     }
     tc = refine_top(g, top, ntop);
     art = gather(g, tc);
     xmlAddChild(g->body, art);
     prep_article(g, art);
+    trim_edges(g, art);
     return art;
 }
 
@@ -1778,7 +2008,7 @@ write_img(struct out *o, xmlNodePtr n)
 static void
 write_block(struct out *o, xmlNodePtr n, const char *t, bool container)
 {
-    bool save_text = o->in_text, save_pre = o->pre;
+    bool save_text, save_pre = o->pre;
 
     if (o->in_text && !o->in_p) {               /* a block inside a text block */
         if (!ends_space(&o->para))
@@ -1786,7 +2016,8 @@ write_block(struct out *o, xmlNodePtr n, const char *t, bool container)
         write_children(o, n);
         return;
     }
-    close_p(o);
+    close_p(o);                                 /* ends an implied <p>: in_text is false */
+    save_text = o->in_text;
     buf_addf(&o->html, "<%s>", t);
     if (strcmp(t, "pre") == 0) {
         buf_adds(&o->html, "<code>");
@@ -1996,15 +2227,15 @@ parse_doc(const struct buf *u, const char *url)
 /* One attempt with the given flags on a fresh parse; the document (caller frees) holding
  * *art, and the length of its text. */
 static htmlDocPtr
-attempt(const struct buf *u, const char *url, const char *title, int flags, char **byline,
-    xmlNodePtr *art, size_t *len)
+attempt(const struct buf *u, const char *url, htmlDocPtr doc, const char *title, int flags,
+    char **byline, xmlNodePtr *art, size_t *len)
 {
     struct grab g;
 
     memset(&g, 0, sizeof(g));
     *art = NULL;
     *len = 0;
-    g.doc = parse_doc(u, url);
+    g.doc = doc != NULL ? doc : parse_doc(u, url);
     if (g.doc == NULL || xmlDocGetRootElement(g.doc) == NULL) {
         xmlFreeDoc(g.doc);
         return NULL;
@@ -2024,15 +2255,15 @@ attempt(const struct buf *u, const char *url, const char *title, int flags, char
  * else the longest (parsed again, so that only one tree is alive at a time).  Returns the
  * document holding *art (caller frees). */
 static htmlDocPtr
-find_content(const struct buf *u, const char *url, const char *title, char **byline,
-    xmlNodePtr *art)
+find_content(const struct buf *u, const char *url, htmlDocPtr first, const char *title,
+    char **byline, xmlNodePtr *art)
 {
     static const int flags[] = { 7, 6, 4, 0 };
     size_t best_len = 0, best = 0, len;
     htmlDocPtr doc = NULL;
 
     for (size_t i = 0; i < ARRAY_LEN(flags); i++) {
-        doc = attempt(u, url, title, flags[i], byline, art, &len);
+        doc = attempt(u, url, i == 0 ? first : NULL, title, flags[i], byline, art, &len);
         if (doc == NULL)
             return NULL;
         if (len >= CHAR_THRESHOLD)
@@ -2049,7 +2280,7 @@ find_content(const struct buf *u, const char *url, const char *title, char **byl
         }
     }
     if (doc == NULL)
-        doc = attempt(u, url, title, flags[best], byline, art, &len);
+        doc = attempt(u, url, NULL, title, flags[best], byline, art, &len);
     return doc;
 }
 
@@ -2140,6 +2371,25 @@ clean_byline(struct article *a, const char *s)
     return oneline(a, r);
 }
 
+/* The ISO 639-1 code of a language tag or locale ("en-US", "cs_CZ", "pt-BR" -> "pt"). */
+static const char *
+language_code(struct article *a, const char *tag)
+{
+    char code[4];
+    size_t k = 0;
+
+    if (tag == NULL)
+        return NULL;
+    while (k < 3 && IS_ALPHA(tag[k])) {
+        code[k] = (char)TO_LOWER(tag[k]);
+        k++;
+    }
+    if (k < 2 || IS_ALPHA(tag[k]))
+        return NULL;
+    code[k] = '\0';
+    return arena_strdup(&a->arena, code);
+}
+
 static void
 fill_meta(struct article *a, const struct html_meta *m, struct out *o, const char *byline)
 {
@@ -2151,25 +2401,29 @@ fill_meta(struct article *a, const struct html_meta *m, struct out *o, const cha
     }
 
     a->title = oneline(a, m->title.value);
-    a->origin.title = m->title.origin;
+    a->from.title = m->title.origin;
     a->author = oneline(a, m->author.value);
-    a->origin.author = m->author.origin;
+    a->from.author = m->author.origin;
     if (a->author == NULL && byline != NULL) {
         a->author = clean_byline(a, byline);
-        a->origin.author = a->author != NULL ? "byline" : NULL;
+        a->from.author = a->author != NULL ? "byline" : NULL;
     }
     a->source = oneline(a, m->site.value);
-    a->origin.source = m->site.origin;
+    a->from.source = m->site.origin;
     a->summary = oneline(a, m->summary.value);
-    a->origin.summary = m->summary.origin;
+    a->from.summary = m->summary.origin;
     a->image = adup(a, img);
-    a->origin.image = img != NULL ? m->image.origin : NULL;
+    a->from.image = img != NULL ? m->image.origin : NULL;
     a->image_alt = img != NULL ? oneline(a, m->image_alt.value) : NULL;
+    if (img != NULL && m->image_width.value != NULL && m->image_height.value != NULL &&
+        (parse_long(m->image_width.value, 1, ARTICLE_IMAGE_MAX_PX, &a->image_width) == -1 ||
+        parse_long(m->image_height.value, 1, ARTICLE_IMAGE_MAX_PX, &a->image_height) == -1))
+        a->image_width = a->image_height = 0;   /* no size rather than a wrong one */
     a->url = adup(a, canon);
-    a->origin.url = canon != NULL ? m->canonical.origin : NULL;
-    a->lang = oneline(a, m->lang.value);
+    a->from.url = canon != NULL ? m->canonical.origin : NULL;
+    a->language = language_code(a, m->lang.value);
     a->date = oneline(a, m->date.value);
-    a->origin.date = m->date.origin;
+    a->from.date = m->date.origin;
     if (a->date != NULL && article_parse_date(a->date, a->date_iso) != 0)
         a->date_iso[0] = '\0';
     free(img);
@@ -2213,9 +2467,9 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     }
     flatten_deep(xmlDocGetRootElement(doc));
     html_meta_read(doc, &m);
-    xmlFreeDoc(doc);                            /* one tree at a time: memory ~ the page */
+    /* the same tree serves the first attempt (parsed again only for a retry) */
+    cdoc = find_content(&u, url, doc, m.title.value, &byline, &art);
     doc = NULL;
-    cdoc = find_content(&u, url, m.title.value, &byline, &art);
     o.a = a;
     o.base = base_url(url, &m);
     buf_init(&o.html, HTML_OUT_MAX);
@@ -2229,7 +2483,7 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
         a->title = oneline(a, o.paras[0]);      /* never lose the article for a title */
         if (strlen(a->title) > 120)
             ((char *)a->title)[120] = '\0';
-        a->origin.title = "first paragraph";
+        a->from.title = "first paragraph";
     }
     if (a->title == NULL) {
         diag_set(d, EX_DATAERR, "no text found in the page; is it an article?");
@@ -2237,7 +2491,7 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     }
     if (a->summary == NULL && o.first_p != NULL) {
         a->summary = oneline(a, o.first_p);
-        a->origin.summary = "first paragraph";
+        a->from.summary = "first paragraph";
     }
     trim_end(&o.text);
     while (o.text.len > 0 && buf_str(&o.text)[o.text.len - 1] == '\n')

@@ -20,10 +20,13 @@ struct diag;
 
 /*
  * Read an HTML page (len bytes, any charset) into a: title, url, source, author, date,
- * summary, image, lang, body_html (a small email-safe HTML subset), body_text,
- * paragraphs and links, each metadata field with its origin in a->origin.  url is the
+ * summary, image, language, body_html (a small email-safe HTML subset), body_text,
+ * paragraphs and links, each metadata field with its origin in a->from.  url is the
  * page's address (for relative links; may be NULL), charset the one an HTTP header named
  * (may be NULL; the page's own <meta charset> and a byte order mark are read otherwise).
+ * a is zeroed storage from the caller (xcalloc), who sets format and path and frees it
+ * with article_free(); the strings go into a->arena.  len must not exceed
+ * ARTICLE_MAX_BYTES (article_parse() refuses larger pages with a message).
  * Returns 0, or -1 with d set (EX_DATAERR: not a page, no text found).
  */
 int article_html_parse(const char *bytes, size_t len, const char *url, const char *charset,
@@ -36,7 +39,8 @@ struct html_field {
 };
 
 struct html_meta {
-    struct html_field title, author, date, site, summary, image, image_alt, canonical, lang;
+    struct html_field title, author, date, site, summary, image, image_alt, image_width,
+        image_height, canonical, lang;
     char *base;                 /* <base href>, heap, or NULL */
     char *doc_title;            /* the <title> element's text, heap, or NULL */
 };
@@ -50,6 +54,9 @@ void html_meta_fini(struct html_meta *m);
 char *html_text(xmlNodePtr n);
 /* Its length in characters (UTF-8 code points), without building the string. */
 size_t html_text_len(xmlNodePtr n);
+/* Value of attribute name of n as stored (borrowed from the tree, untrimmed), or NULL when
+ * absent or not a plain value (then use html_attr()). */
+const char *html_attr_ref(xmlNodePtr n, const char *name);
 /* Value of attribute name of n, trimmed (heap; caller frees), or NULL. */
 char *html_attr(xmlNodePtr n, const char *name);
 /* Is n an element named name (lower case)? */

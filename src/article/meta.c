@@ -30,19 +30,20 @@ enum mkey {
     M_DC_DESC, M_DCTERM_DESC, M_OG_DESC, M_WEIBO_A_DESC, M_WEIBO_W_DESC, M_DESC, M_TW_DESC,
     M_OG_SITE, M_PUBLISHED, M_PARSELY_DATE, M_DC_DATE, M_DC_ISSUED, M_DATE, M_PUBDATE,
     M_PUBLISHDATE, M_SAILTHRU_DATE, M_OG_PUBLISHED, M_ITEMPROP_DATE, M_OG_IMAGE,
-    M_OG_IMAGE_ALT, M_OG_IMAGE_SECURE, M_TW_IMAGE, M_OG_URL, M_OG_LOCALE, M_DC_LANG, M_NKEYS
+    M_OG_IMAGE_ALT, M_OG_IMAGE_SECURE, M_OG_IMAGE_W, M_OG_IMAGE_H, M_TW_IMAGE, M_OG_URL,
+    M_OG_LOCALE, M_DC_LANG, M_NKEYS
 };
 
 static const char *const mkey_names[M_NKEYS] = {
     "dc:title", "dcterm:title", "og:title", "weibo:article:title", "weibo:webpage:title",
     "title", "twitter:title", "parsely-title", "dc:creator", "dcterm:creator", "author",
-    "parsely-author",
-    "article:author", "dc:description", "dcterm:description", "og:description",
+    "parsely-author", "article:author", "dc:description", "dcterm:description", "og:description",
     "weibo:article:description", "weibo:webpage:description", "description",
     "twitter:description", "og:site_name", "article:published_time", "parsely-pub-date",
     "dc:date", "dc:date:issued", "date", "pubdate", "publishdate", "sailthru:date",
     "og:published_time", "itemprop:datepublished", "og:image", "og:image:alt",
-    "og:image:secure_url", "twitter:image", "og:url", "og:locale", "dc:language",
+    "og:image:secure_url", "og:image:width", "og:image:height", "twitter:image", "og:url",
+    "og:locale", "dc:language",
 };
 
 struct jsonld {
@@ -95,6 +96,25 @@ html_squeeze(char *s)
     }
     *w = '\0';
     return s;
+}
+
+const char *
+html_attr_ref(xmlNodePtr n, const char *name)
+{
+    xmlAttrPtr a;
+
+    if (n == NULL || n->type != XML_ELEMENT_NODE)
+        return NULL;
+    for (a = n->properties; a != NULL; a = a->next)
+        if (a->name != NULL && strcmp((const char *)a->name, name) == 0)
+            break;
+    if (a == NULL)
+        return NULL;
+    if (a->children == NULL)
+        return "";
+    if (a->children->type == XML_TEXT_NODE && a->children->next == NULL)
+        return a->children->content != NULL ? (const char *)a->children->content : "";
+    return NULL;                                /* entity parts: rare; callers copy then */
 }
 
 char *
@@ -625,16 +645,16 @@ static void
 text_date(struct mctx *c, xmlNodePtr n)
 {
     static const char *const words[] = { "date", "time", "publish", "posted", "dateline" };
-    char *cls = html_attr(n, "class"), *id = html_attr(n, "id"), *t;
-    char iso[ARTICLE_ISO_MAX];
+    const char *cls = html_attr_ref(n, "class"), *id = html_attr_ref(n, "id");
+    char iso[ARTICLE_ISO_MAX], *t;
     bool dateish = false;
     size_t len;
 
+    if (cls == NULL && id == NULL)
+        return;
     for (size_t i = 0; i < ARRAY_LEN(words); i++)
         if ((cls != NULL && strstr(cls, words[i])) || (id != NULL && strstr(id, words[i])))
             dateish = true;
-    free(cls);
-    free(id);
     if (!dateish || (len = html_text_len(n)) < 6 || len > DATE_TEXT_MAX)
         return;
     t = html_text(n);
@@ -680,18 +700,16 @@ read_element(struct mctx *c, struct html_meta *m, xmlNodePtr n, const char *doc_
     } else if (strcmp(name, "a") == 0 && c->rel_author == NULL && rel_has(n, "author")) {
         c->rel_author = html_text(n);
     } else {
-        char *ip = html_attr(n, "itemprop");
+        const char *ip = html_attr_ref(n, "itemprop");
 
         if (!c->text_date_after_h1)
             text_date(c, n);
-
         if (ip != NULL && ascii_strcasecmp(ip, "datePublished") == 0 &&
             c->v[M_ITEMPROP_DATE] == NULL) {
             char *v = html_attr(n, "datetime");
 
             c->v[M_ITEMPROP_DATE] = v != NULL ? v : html_text(n);
         }
-        free(ip);
     }
 }
 
@@ -1077,8 +1095,13 @@ choose_rest(struct mctx *c, struct html_meta *m, const char *page_url)
     field(&m->image, dup_or_null(c->ld.image), "JSON-LD");
     field(&m->image, dup_or_null(c->v[M_OG_IMAGE]), "OpenGraph");
     field(&m->image, dup_or_null(c->v[M_TW_IMAGE]), "Twitter card");
-    if (m->image.value != NULL)
+    if (m->image.value != NULL) {
         field(&m->image_alt, dup_or_null(c->v[M_OG_IMAGE_ALT]), "OpenGraph");
+        if (strcmp(m->image.origin, "OpenGraph") == 0) {    /* og:image's own size */
+            field(&m->image_width, dup_or_null(c->v[M_OG_IMAGE_W]), "OpenGraph");
+            field(&m->image_height, dup_or_null(c->v[M_OG_IMAGE_H]), "OpenGraph");
+        }
+    }
     field(&m->canonical, dup_or_null(c->v[M_OG_URL]), "OpenGraph");
     field(&m->lang, dup_or_null(c->v[M_DC_LANG]), "Dublin Core");
     field(&m->lang, dup_or_null(c->v[M_OG_LOCALE]), "OpenGraph");
@@ -1128,7 +1151,8 @@ void
 html_meta_fini(struct html_meta *m)
 {
     struct html_field *f[] = { &m->title, &m->author, &m->date, &m->site, &m->summary,
-        &m->image, &m->image_alt, &m->canonical, &m->lang };
+        &m->image, &m->image_alt, &m->image_width, &m->image_height, &m->canonical,
+        &m->lang };
 
     for (size_t i = 0; i < ARRAY_LEN(f); i++)
         free(f[i]->value);

@@ -101,7 +101,7 @@ cmd_dkim(struct cli *c, int argc, char **argv)
     if (out == NULL && c->cfg->dkim.key_file != NULL)
         out = c->cfg->dkim.key_file;
     if (out == NULL) {
-        buf_addf(&def, "%s.key", selector);
+        buf_putf(&def, "%s.key", selector);
         out = buf_str(&def);
     }
     rc = 0;

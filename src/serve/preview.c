@@ -85,12 +85,12 @@ esc(struct buf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         switch (s[i]) {
-        case '&': buf_adds(b, "&amp;"); break;
-        case '<': buf_adds(b, "&lt;"); break;
-        case '>': buf_adds(b, "&gt;"); break;
-        case '"': buf_adds(b, "&quot;"); break;
-        case '\'': buf_adds(b, "&#39;"); break;
-        default: buf_addc(b, s[i]); break;
+        case '&': buf_puts(b, "&amp;"); break;
+        case '<': buf_puts(b, "&lt;"); break;
+        case '>': buf_puts(b, "&gt;"); break;
+        case '"': buf_puts(b, "&quot;"); break;
+        case '\'': buf_puts(b, "&#39;"); break;
+        default: buf_putc(b, s[i]); break;
         }
     }
 }
@@ -108,9 +108,9 @@ url_enc(struct buf *out, const char *s)
         unsigned char c = (unsigned char)*s;
 
         if (IS_ALNUM(c) || c == '-' || c == '.' || c == '_' || c == '~')
-            buf_addc(out, (char)c);
+            buf_putc(out, (char)c);
         else
-            buf_addf(out, "%%%02X", c);
+            buf_putf(out, "%%%02X", c);
     }
 }
 
@@ -157,68 +157,68 @@ main_page(struct pv *pv, const char *sub, bool dark, struct buf *b)
     pthread_mutex_unlock(&pv->mu);
     buf_init(&q, 0);
     if (pg.current != NULL) {
-        buf_adds(&q, "s=");
+        buf_puts(&q, "s=");
         url_enc(&q, pg.current);
     }
-    buf_adds(b, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    buf_puts(b, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<title>gazette preview</title><style>");
-    buf_adds(b, page_style);
-    buf_adds(b, "</style></head><body><header><strong>gazette preview</strong>");
+    buf_puts(b, page_style);
+    buf_puts(b, "</style></head><body><header><strong>gazette preview</strong>");
     if (pg.nsubscribers > 0) {
-        buf_adds(b, "<form method=\"get\" action=\"/\"><label for=\"s\">Subscriber</label>"
+        buf_puts(b, "<form method=\"get\" action=\"/\"><label for=\"s\">Subscriber</label>"
             "<select id=\"s\" name=\"s\">");
         for (size_t i = 0; i < pg.nsubscribers; i++) {
-            buf_adds(b, "<option");
+            buf_puts(b, "<option");
             if (pg.current && strcmp(pg.current, pg.subscribers[i]) == 0)
-                buf_adds(b, " selected");
-            buf_adds(b, ">");
+                buf_puts(b, " selected");
+            buf_puts(b, ">");
             escs(b, pg.subscribers[i]);
-            buf_adds(b, "</option>");
+            buf_puts(b, "</option>");
         }
-        buf_adds(b, "</select>");
+        buf_puts(b, "</select>");
         if (dark)
-            buf_adds(b, "<input type=\"hidden\" name=\"dark\" value=\"1\">");
-        buf_adds(b, "<button type=\"submit\">Show</button></form>");
+            buf_puts(b, "<input type=\"hidden\" name=\"dark\" value=\"1\">");
+        buf_puts(b, "<button type=\"submit\">Show</button></form>");
     }
-    buf_addf(b, "<a id=\"dark\" href=\"/?%s%s%s\">%s</a>", buf_str(&q), q.len ? "&" : "",
+    buf_putf(b, "<a id=\"dark\" href=\"/?%s%s%s\">%s</a>", buf_str(&q), q.len ? "&" : "",
         dark ? "dark=0" : "dark=1", dark ? "Light mode" : "Dark mode");
     if (!diag_is_set(&pg.err)) {
-        buf_adds(b, "<span id=\"subject\">Subject: ");
+        buf_puts(b, "<span id=\"subject\">Subject: ");
         esc(b, pg.subject.p ? pg.subject.p : "", pg.subject.len);
-        buf_adds(b, "</span><span>To: ");
+        buf_puts(b, "</span><span>To: ");
         esc(b, pg.to.p ? pg.to.p : "", pg.to.len);
-        buf_addf(b, "</span><span>%zu bytes</span>", pg.eml.len);
+        buf_putf(b, "</span><span>%zu bytes</span>", pg.eml.len);
     }
-    buf_adds(b, "</header>");
+    buf_puts(b, "</header>");
     if (diag_is_set(&pg.err)) {
         char msg[DIAG_MSG_MAX + DIAG_PATH_MAX + 32];
 
-        buf_adds(b, "<div class=\"err\" id=\"error\" role=\"alert\">");
+        buf_puts(b, "<div class=\"err\" id=\"error\" role=\"alert\">");
         escs(b, diag_format(&pg.err, msg, sizeof(msg)));
-        buf_adds(b, "</div>");
+        buf_puts(b, "</div>");
     } else {
-        buf_adds(b, "<div class=\"lint\" id=\"lint\"><pre>");
+        buf_puts(b, "<div class=\"lint\" id=\"lint\"><pre>");
         if (pg.report.len)
             esc(b, pg.report.p, pg.report.len);
         else
-            buf_adds(b, "lint: no problems found");
-        buf_adds(b, "</pre></div><div class=\"panes\">");
+            buf_puts(b, "lint: no problems found");
+        buf_puts(b, "</pre></div><div class=\"panes\">");
         for (int w = 0; w < 2; w++) {
             int px = w == 0 ? 600 : 375;
 
-            buf_addf(b, "<div class=\"pane\"><h2>HTML, %d px</h2><iframe id=\"html%d\" "
+            buf_putf(b, "<div class=\"pane\"><h2>HTML, %d px</h2><iframe id=\"html%d\" "
                 "title=\"HTML at %d px\" sandbox class=\"w%d %s\" "
                 "src=\"/html?%s\"></iframe></div>", px, px, px, px, cs, buf_str(&q));
         }
-        buf_adds(b, "<div class=\"pane\"><h2>Text</h2><pre id=\"text\">");
+        buf_puts(b, "<div class=\"pane\"><h2>Text</h2><pre id=\"text\">");
         esc(b, pg.text.p ? pg.text.p : "", pg.text.len);
-        buf_adds(b, "</pre></div><div class=\"pane\"><h2>Source</h2><pre id=\"source\">");
+        buf_puts(b, "</pre></div><div class=\"pane\"><h2>Source</h2><pre id=\"source\">");
         esc(b, pg.eml.p ? pg.eml.p : "", pg.eml.len);
-        buf_adds(b, "</pre></div></div>");
+        buf_puts(b, "</pre></div></div>");
     }
-    buf_adds(b, "<script>");
-    buf_adds(b, page_script);
-    buf_adds(b, "</script></body></html>");
+    buf_puts(b, "<script>");
+    buf_puts(b, page_script);
+    buf_puts(b, "</script></body></html>");
     buf_fini(&q);
     preview_page_fini(&pg);
 }
@@ -327,9 +327,9 @@ handler(void *cls, struct MHD_Connection *mc, const char *url, const char *metho
         *upload_size = 0;
         return MHD_YES;
     }
-    buf_init(&b, BUF_MAX_DEFAULT);
+    buf_init(&b, 0);                       /* the page and render are capped far below 1 GiB */
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-        buf_adds(&b, "GET only\n");
+        buf_puts(&b, "GET only\n");
         ret = respond(mc, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", &b, NULL);
     } else if (strcmp(url, "/") == 0) {
         char sh[2][64];
@@ -339,7 +339,7 @@ handler(void *cls, struct MHD_Connection *mc, const char *url, const char *metho
         sha256_b64(page_style, strlen(page_style), sh[0]);
         sha256_b64(page_script, strlen(page_script), sh[1]);
         buf_init(&csp, 0);
-        buf_addf(&csp, "default-src 'none'; frame-src 'self'; connect-src 'self'; "
+        buf_putf(&csp, "default-src 'none'; frame-src 'self'; connect-src 'self'; "
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
             "style-src 'sha256-%s'; script-src 'sha256-%s'", sh[0], sh[1]);
         ret = respond(mc, MHD_HTTP_OK, "text/html; charset=utf-8", &b, buf_str(&csp));
@@ -354,10 +354,10 @@ handler(void *cls, struct MHD_Connection *mc, const char *url, const char *metho
         if (diag_is_set(&pg.err)) {
             char msg[DIAG_MSG_MAX + DIAG_PATH_MAX + 32];
 
-            buf_adds(&b, diag_format(&pg.err, msg, sizeof(msg)));
+            buf_puts(&b, diag_format(&pg.err, msg, sizeof(msg)));
             ret = respond(mc, MHD_HTTP_OK, "text/plain; charset=utf-8", &b, NULL);
         } else {
-            buf_add(&b, pg.html.p ? pg.html.p : "", pg.html.len);
+            buf_put(&b, pg.html.p ? pg.html.p : "", pg.html.len);
             /* the message as a mail client shows it: its styles and images, no script */
             ret = respond(mc, MHD_HTTP_OK, "text/html; charset=utf-8", &b,
                 "default-src 'none'; img-src * data:; style-src 'unsafe-inline' *; "
@@ -367,7 +367,7 @@ handler(void *cls, struct MHD_Connection *mc, const char *url, const char *metho
     } else if (strcmp(url, "/events") == 0) {
         ret = events(pv, mc);
     } else {
-        buf_adds(&b, "not found\n");
+        buf_puts(&b, "not found\n");
         ret = respond(mc, MHD_HTTP_NOT_FOUND, "text/plain", &b, NULL);
     }
     buf_fini(&b);
@@ -477,7 +477,7 @@ watch_all(struct pv *pv, struct diag *d)
             struct buf sub;
 
             buf_init(&sub, 0);
-            buf_addf(&sub, "%s/web", dir);
+            buf_putf(&sub, "%s/web", dir);
             if (stat(buf_str(&sub), &st) == 0 && S_ISDIR(st.st_mode) &&
                 (wd = inotify_add_watch(pv->ifd, buf_str(&sub), mask)) >= 0 &&
                 pv->nw < PREVIEW_WATCH_MAX) {

@@ -43,6 +43,8 @@
 #include "value.h"
 
 #define BODY_MAX 8192               /* a form or a one-click body; more is 413 */
+#define CONFIRM_MAIL_MAX (1 << 20)  /* a confirmation mail, encoded; its text: the same */
+#define PAGE_MAX (1 << 20)          /* a rendered page */
 #define HEADER_MEM (32 * 1024)      /* per connection: request line + headers; more is 431 */
 #define CONN_MAX 4096               /* connections at once */
 #define NAME_MAX_BYTES 200          /* a sign-up's name */
@@ -144,9 +146,9 @@ url_enc(struct buf *out, const char *s)
         unsigned char c = (unsigned char)*s;
 
         if (IS_ALNUM(c) || c == '-' || c == '.' || c == '_' || c == '~')
-            buf_addc(out, (char)c);
+            buf_putc(out, (char)c);
         else
-            buf_addf(out, "%%%02X", c);
+            buf_putf(out, "%%%02X", c);
     }
 }
 
@@ -179,16 +181,16 @@ form_next(const char *body, size_t len, const char *key, size_t *pos)
             struct buf v;
             const char *s = eq ? eq + 1 : end;
 
-            buf_init(&v, BODY_MAX);
-            buf_adds(&v, "");
+            buf_init(&v, 0);                /* no longer than the body: BODY_MAX */
+            buf_puts(&v, "");
             for (; s < end; s++) {
                 if (*s == '+')
-                    buf_addc(&v, ' ');
+                    buf_putc(&v, ' ');
                 else if (*s == '%' && end - s >= 3 && hexv(s[1]) >= 0 && hexv(s[2]) >= 0) {
-                    buf_addc(&v, (char)(hexv(s[1]) << 4 | hexv(s[2])));
+                    buf_putc(&v, (char)(hexv(s[1]) << 4 | hexv(s[2])));
                     s += 2;
                 } else
-                    buf_addc(&v, *s);
+                    buf_putc(&v, *s);
             }
             return buf_steal(&v);
         }
@@ -326,7 +328,7 @@ confirm_token(const struct server *sv, const char *canon, long long exp, char ou
     struct buf key;
 
     buf_init(&key, 0);
-    buf_addf(&key, "%s\037confirm\037%lld", sv->secret, exp);
+    buf_putf(&key, "%s\037confirm\037%lld", sv->secret, exp);
     digest_token(buf_str(&key), canon, out);
     explicit_bzero(key.p, key.len);
     buf_fini(&key);
@@ -371,9 +373,9 @@ jlog(struct server *sv, const char *event, const char *email, const char *fmt, .
     gmtime_r(&ts.tv_sec, &tm);
     strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
     buf_init(&b, 0);
-    buf_addf(&b, "{\"time\": \"%s.%03ldZ\", \"event\": \"%s\"", t, ts.tv_nsec / 1000000, event);
+    buf_putf(&b, "{\"time\": \"%s.%03ldZ\", \"event\": \"%s\"", t, ts.tv_nsec / 1000000, event);
     if (email != NULL) {
-        buf_adds(&b, ", \"subscriber\": ");
+        buf_puts(&b, ", \"subscriber\": ");
         value_json_string(&b, email, strlen(email));
     }
     if (fmt != NULL) {
@@ -382,9 +384,9 @@ jlog(struct server *sv, const char *event, const char *email, const char *fmt, .
         va_start(ap, fmt);
         vsnprintf(extra, sizeof(extra), fmt, ap);
         va_end(ap);
-        buf_addf(&b, ", %s", extra);
+        buf_putf(&b, ", %s", extra);
     }
-    buf_adds(&b, "}\n");
+    buf_puts(&b, "}\n");
     if (write(sv->logfd, buf_str(&b), b.len) != (ssize_t)b.len)
         log_warn("cannot write the log file");
     buf_fini(&b);
@@ -420,7 +422,7 @@ tsource(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
         char *text;
 
         buf_init(&b, 0);
-        buf_addf(&b, "%s/web/%s.mustache", s->dir, name);
+        buf_putf(&b, "%s/web/%s.mustache", s->dir, name);
         if ((text = read_file(buf_str(&b), len)) != NULL) {
             *origin = buf_steal(&b);
             return text;
@@ -434,11 +436,11 @@ tsource(void *ctx, const char *name, size_t *len, char **origin, struct diag *d)
         buf_fini(&b);
     }
     buf_init(&b, 0);
-    buf_addf(&b, "web/%s", name);
+    buf_putf(&b, "web/%s", name);
     for (size_t i = 0; i < builtin_ntemplates; i++) {
         if (strcmp(builtin_templates[i].name, buf_str(&b)) == 0) {
             buf_fini(&b);
-            buf_addf(&b, "(built-in)/web/%s.mustache", name);
+            buf_putf(&b, "(built-in)/web/%s.mustache", name);
             *origin = buf_steal(&b);
             *len = builtin_templates[i].len;
             return xstrndup(builtin_templates[i].text, builtin_templates[i].len);
@@ -522,7 +524,7 @@ style_hashes(struct buf *csp, const char *html, size_t len)
         if (EVP_Digest(s + 7, (size_t)(e - s - 7), md, &mdlen, EVP_sha256(), NULL) != 1)
             xoom();
         EVP_EncodeBlock(b64, md, (int)mdlen);
-        buf_addf(csp, " 'sha256-%s'", (const char *)b64);
+        buf_putf(csp, " 'sha256-%s'", (const char *)b64);
         p = e + 8;
     }
 }
@@ -536,7 +538,7 @@ send_page(struct server *sv, struct MHD_Connection *mc, unsigned status, const c
     struct MHD_Response *r;
     enum MHD_Result ret;
 
-    buf_init(&html, 1 << 20);
+    buf_init(&html, PAGE_MAX);              /* render() reports an overflow */
     buf_init(&csp, 0);
     if (render(sv, page, data, TMPL_ESCAPE_HTML, &html, &d) == -1) {
         char msg[DIAG_MSG_MAX + DIAG_PATH_MAX + 32];
@@ -544,13 +546,13 @@ send_page(struct server *sv, struct MHD_Connection *mc, unsigned status, const c
         log_warnx("%s", diag_format(&d, msg, sizeof(msg)));
         jlog(sv, "template_error", NULL, "\"page\": \"%s\"", page);
         buf_reset(&html);
-        buf_adds(&html, "<!DOCTYPE html><title>Error</title><p>The page cannot be shown.");
+        buf_puts(&html, "<!DOCTYPE html><title>Error</title><p>The page cannot be shown.");
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
     }
-    buf_adds(&csp, CSP_HEAD "; style-src");
+    buf_puts(&csp, CSP_HEAD "; style-src");
     style_hashes(&csp, buf_str(&html), html.len);
     if (strstr(buf_str(&csp), "sha256") == NULL)
-        buf_adds(&csp, " 'none'");
+        buf_puts(&csp, " 'none'");
     r = MHD_create_response_from_buffer(html.len, (void *)buf_str(&html), MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
     MHD_add_response_header(r, "Content-Security-Policy", buf_str(&csp));
@@ -799,8 +801,8 @@ mail_build(struct server *sv, const struct mailjob *j, struct buf *msg, struct d
     int rc = -1;
     enum mime_cte cte;
 
-    buf_init(&subject, 4096);
-    buf_init(&body, 1 << 20);
+    buf_init(&subject, 4096);               /* render() reports an overflow of these two */
+    buf_init(&body, CONFIRM_MAIL_MAX);
     value_set_str(v, "email", j->email);
     if (j->name[0])
         value_set_str(v, "name", j->name);
@@ -813,23 +815,33 @@ mail_build(struct server *sv, const struct mailjob *j, struct buf *msg, struct d
         mime_header_mailbox(msg, "To", NULL, j->email, d) == -1 ||
         mime_header_text(msg, "Subject", buf_str(&subject), d) == -1)
         goto out;
-    buf_adds(msg, "Date: ");
-    mime_date_write(msg, time(NULL));
+    /* from here on, appends without a result: msg's limit is checked once at the end */
+    buf_puts(msg, "Date: ");
+    if (mime_date_write(msg, time(NULL)) == -1 && !buf_failed(msg)) {
+        diag_set(d, EX_SOFTWARE, "the clock is outside the years 1900-9999; cannot date the mail");
+        goto out;
+    }
     if (getentropy(rnd, sizeof(rnd)) == -1) {
         diag_set(d, EX_OSERR, "cannot get random bytes for a Message-ID");
         goto out;
     }
     dom = strrchr(cfg->newsletter.from, '@');
-    buf_adds(msg, "\r\nMessage-ID: <confirm.");
+    buf_puts(msg, "\r\nMessage-ID: <confirm.");
     for (size_t i = 0; i < sizeof(rnd); i++)
-        buf_addf(msg, "%02x", rnd[i]);
-    buf_addf(msg, "%s>\r\n", dom ? dom : "@localhost");
-    buf_adds(msg, "Auto-Submitted: auto-generated\r\n");    /* RFC 3834: no auto-replies */
+        buf_putf(msg, "%02x", rnd[i]);
+    buf_putf(msg, "%s>\r\n", dom ? dom : "@localhost");
+    buf_puts(msg, "Auto-Submitted: auto-generated\r\n");    /* RFC 3834: no auto-replies */
     cte = mime_cte_choose(buf_str(&body), body.len);
-    buf_addf(msg, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    buf_putf(msg, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
         "Content-Transfer-Encoding: %s\r\n\r\n", mime_cte_name(cte));
-    mime_body_encode(msg, cte, buf_str(&body), body.len);
-    buf_adds(msg, "\r\n");
+    (void)mime_body_encode(msg, cte, buf_str(&body), body.len);   /* -1: msg failed */
+    buf_puts(msg, "\r\n");
+    if (buf_failed(msg)) {
+        diag_set(d, EX_DATAERR, "the confirmation mail would pass %d bytes once encoded "
+            "(its text is %zu bytes); shorten web/confirm-mail.txt.mustache",
+            CONFIRM_MAIL_MAX, body.len);
+        goto out;
+    }
     rc = 0;
 out:
     value_free(v);
@@ -864,8 +876,8 @@ mailer(void *arg)
         sv->nq--;
         pthread_mutex_unlock(&sv->qmu);
 
-        buf_init(&msg, 1 << 20);
-        buf_init(&pw, 4096);
+        buf_init(&msg, CONFIRM_MAIL_MAX);   /* mail_build() reports an overflow */
+        buf_init(&pw, 0);                   /* the password file is capped when read */
         memset(&to, 0, sizeof(to));
         memset(&m, 0, sizeof(m));
         to.cfg = sv->cfg;
@@ -983,9 +995,9 @@ qarg(struct MHD_Connection *mc, const char *key)
 static void
 unsub_action(const struct server *sv, const char *canon, const char *token, struct buf *out)
 {
-    buf_addf(out, "%s?%s=", sv->unsub_path, sv->email_param);
+    buf_putf(out, "%s?%s=", sv->unsub_path, sv->email_param);
     url_enc(out, canon);
-    buf_addf(out, "&%s=", sv->token_param);
+    buf_putf(out, "&%s=", sv->token_param);
     url_enc(out, token);
 }
 
@@ -1160,9 +1172,9 @@ route_subscribe(struct server *sv, struct MHD_Connection *mc, struct conn *c, bo
     exp = (long long)time(NULL) + sv->cfg->serve.confirm_hours * 3600;
     confirm_token(sv, c->email, exp, token);
     buf_init(&url, 0);
-    buf_addf(&url, "%s/confirm?email=", sv->base_url);
+    buf_putf(&url, "%s/confirm?email=", sv->base_url);
     url_enc(&url, c->email);
-    buf_addf(&url, "&exp=%lld&token=%s", exp, token);
+    buf_putf(&url, "&exp=%lld&token=%s", exp, token);
     c->confirm_url = buf_steal(&url);
     c->name = xstrdup(name ? name : "");
     /* at most one confirmation an hour per address, whatever the address's state */
@@ -1200,9 +1212,9 @@ route_confirm(struct server *sv, struct MHD_Connection *mc, struct conn *c, bool
     value_set_str(v, "email", c->email);
     if (!post) {
         buf_init(&act, 0);
-        buf_addf(&act, "%s?email=", sv->p_confirm);
+        buf_putf(&act, "%s?email=", sv->p_confirm);
         url_enc(&act, c->email);
-        buf_addf(&act, "&exp=%s&token=%s", exps, token);
+        buf_putf(&act, "&exp=%s&token=%s", exps, token);
         value_set_str(v, "action", buf_str(&act));
         buf_fini(&act);
         return send_page(sv, mc, MHD_HTTP_OK, "confirm.html", v);
@@ -1424,11 +1436,11 @@ routes(struct server *sv, struct problems *pr)
             "https://news.example.org)");
     }
     buf_init(&b, 0);
-    buf_addf(&b, "%s/subscribe", sv->base_path);
+    buf_putf(&b, "%s/subscribe", sv->base_path);
     sv->p_subscribe = buf_steal(&b);
-    buf_addf(&b, "%s/confirm", sv->base_path);
+    buf_putf(&b, "%s/confirm", sv->base_path);
     sv->p_confirm = buf_steal(&b);
-    buf_addf(&b, "%s/resubscribe", sv->base_path);
+    buf_putf(&b, "%s/resubscribe", sv->base_path);
     sv->p_resubscribe = buf_steal(&b);
 }
 
@@ -1570,7 +1582,7 @@ serve_check(const struct serve_opts *o, void (*fn)(void *, const struct diag *),
     sv.cfg = o->cfg;
     routes(&sv, &pr);
     parse_listen(o->listen ? o->listen : o->cfg->serve.listen, &ss, &len, &pr);
-    buf_init(&sec, 4096);
+    buf_init(&sec, 0);                      /* the secret file is capped when read */
     if (config_secret(o->cfg, &sec, &d) == -1) {
         pr.n++;
         if (fn)
@@ -1634,7 +1646,7 @@ serve_run(const struct serve_opts *o, struct diag *d)
         return -1;
     }
     routes(&sv, &pr);
-    buf_init(&sec, 4096);
+    buf_init(&sec, 0);                      /* the secret file is capped when read */
     if (config_secret(o->cfg, &sec, d) == -1)
         goto out;
     sv.secret = buf_steal(&sec);

@@ -445,6 +445,8 @@ PYEOF
 
 if want dkim; then
     dkim_bench
+fi
+
 # ---- HTML articles ------------------------------------------------------------------------
 # gazette's HTML reader and Mozilla Readability (npm @mozilla/readability + jsdom, installed
 # into $B/readability-js, run with node) on Readability's own 126 test pages.
@@ -498,6 +500,8 @@ fi
 # ---- gazette serve: one-click unsubscribes against a big list ----------------------------
 if want serve; then
     sh tests/bench/serve.sh || fail "serve (tests/bench/serve.sh)"
+fi
+
 # ---- gazette inbox ----------------------------------------------------------------------
 # gazette inbox on a Maildir of BENCH_BOUNCES bounces (inbox_gen.py: Postfix and Sendmail
 # DSNs, Exim and qmail text reports) against the BENCH_SUBSCRIBERS list, then Sisimai

@@ -7,7 +7,6 @@ cd "$T" || exit 1
 mkdir articles
 cat >gazette.yaml <<'YAML'
 newsletter:
-  postal_address: 1 Example Street, 75001 Paris
   from: news@example.org
   unsubscribe_mailto: unsub@example.org
   postal_address: 1 Example Street, Exampleton

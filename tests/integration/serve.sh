@@ -84,6 +84,11 @@ sed 's/listen: .*/listen: "localhost-ish"/' gazette.yaml >bad.yaml
 run_g -c bad.yaml serve --check
 expect_rc 78 "serve --check refuses a bad listen address"
 expect_err "serve.listen" "and names serve.listen"
+head -c 5000 /dev/zero | tr '\0' 7 >longsecret
+chmod 600 longsecret
+sed 's/secret_file: secret/secret_file: longsecret/' gazette.yaml >long.yaml
+run_g -c long.yaml serve --check
+expect_rc 0 "serve --check takes a secret of 5,000 characters (a 4 KiB buffer used to drop it)"
 mkdir -p badtpl/web && printf '{{#x}}unclosed' >badtpl/web/confirm.html.mustache
 sed 's/^paths:$/paths:\n  templates: badtpl/' gazette.yaml >bad.yaml
 run_g -c bad.yaml serve --check
@@ -268,6 +273,25 @@ check "a confirm link with a changed expiry: 400" [ "$code" = 400 ]
 stop
 run_g subscribers list --status active
 expect_out "new.reader@example.com" "confirmed: active"
+
+# ---- a confirmation mail over its limit: an error that names the limit, no mail ---------
+rm -rf outbox
+mkdir -p bigtpl/web
+# 800,000 bytes of text: under the text's 1 MiB, over the mail's 1 MiB once encoded
+"$PY" -c 'import sys; sys.stdout.write("{{confirm_url}}\n" + "\u00e9" * 400000 + "\n")' \
+    >bigtpl/web/confirm-mail.txt.mustache
+sed -i 's/^paths:$/paths:\n  templates: bigtpl/' gazette.yaml
+start
+http POST "$BASE/subscribe" -d 'email=big.reader@example.com&website=' -H 'X-Forwarded-For: 203.0.113.9'
+check "sign-up with an oversized confirmation template: 200" [ "$code" = 200 ]
+i=0
+while [ $i -lt 300 ] && ! grep -q '"confirm_mail_[a-z]*", "subscriber": "big.reader@example.com"' gazette.log; do
+    sleep 0.1; i=$((i + 1))
+done
+stop
+check "the mail is logged as failed" grep -q '"confirm_mail_failed", "subscriber": "big.reader@example.com"' gazette.log
+check "with the reason and the limit" grep -q 'big.reader@example.com not sent: .*would pass 1048576 bytes once encoded' serve.err
+check "and nothing, empty or cut, reaches the Maildir" sh -c "[ -z \"\$(ls outbox/new 2>/dev/null)\" ]"
 
 # ---- 1,000 concurrent requests ---------------------------------------------------------
 "$PY" - <<'EOF'

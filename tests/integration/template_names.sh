@@ -7,8 +7,6 @@ cd "$T" || exit 1
 mkdir articles templates
 cat >gazette.yaml <<'YAML'
 newsletter:
-  postal_address: 1 Example Street, 75001 Paris
-  unsubscribe_mailto: unsub@example.org
   from: news@example.org
   unsubscribe_mailto: unsub@example.org
   postal_address: 1 Example Street, Exampleton

@@ -24,7 +24,6 @@ setup() {
       for i in 1 2 3 4 5; do printf '  - email: u%s@verp.example\n' "$i"; done
       printf '  - email: Mixed.Case@verp.example\n'; } >"$1/subscribers.yaml"
     { printf 'newsletter:\n  from: news@example.org\n  bounce_to: bounces@example.org\n'
-      printf '  postal_address: 1 Example Street, 75001 Paris\n'
       printf '  unsubscribe_mailto: unsubscribe@example.org\n  secret_env: GZ_SECRET\n'
       printf '  postal_address: 1 Example Street, Exampleton\n'
       printf '  verp: true\n  verp_delimiter: "%s"\n' "$3"

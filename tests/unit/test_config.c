@@ -102,10 +102,39 @@ test_values(void)
     config_free(def);
 }
 
+/* A secret that passes the caller's buffer limit is an error, never an empty or cut one. */
+static void
+test_secret_limit(void)
+{
+    static const char yaml[] = "newsletter:\n  secret_env: GAZETTE_TEST_SECRET\n";
+    struct diag d = DIAG_INIT;
+    struct config *c = config_parse(yaml, strlen(yaml), "t.yaml", &d);
+    char secret[101];
+    struct buf b;
+
+    memset(secret, 'a', 100);
+    secret[100] = '\0';
+    setenv("GAZETTE_TEST_SECRET", secret, 1);
+    CHECK(c != NULL, "a config with secret_env loads (%s)", d.msg);
+    if (c == NULL)
+        return;
+    buf_init(&b, 40);
+    CHECK(config_secret(c, &b, &d) == -1 && d.code == EX_CONFIG &&
+        strstr(d.msg, "longer than 40 bytes") != NULL,
+        "a secret over the buffer's limit is refused (%s)", d.msg);
+    buf_fini(&b);
+    diag_clear(&d);
+    buf_init(&b, 0);
+    CHECK(config_secret(c, &b, &d) == 0 && b.len == 100, "without a limit it is read whole");
+    buf_fini(&b);
+    config_free(c);
+}
+
 int
 main(void)
 {
     test_errors();
     test_values();
+    test_secret_limit();
     return check_exit();
 }

@@ -51,6 +51,10 @@ test_metadata(void)
         "<meta property=\"og:title\" content=\"Budget approved after long debate\">"
         "<meta property=\"og:site_name\" content=\"The Daily Example\">"
         "<meta name=\"description\" content=\"Parks &amp;amp; schools win.\">"
+        "<meta property=\"og:image\" content=\"/img/lead.jpg\">"
+        "<meta property=\"og:image:width\" content=\"1200\">"
+        "<meta property=\"og:image:height\" content=\"630\">"
+        "<link rel=\"canonical\" href=\"https://news.example.org/2024/budget\">"
         "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\","
         "\"@graph\":[{\"@type\":\"WebSite\",\"name\":\"x\"},{\"@type\":\"NewsArticle\","
         "\"headline\":\"Council approves\nthe budget\",\"datePublished\":"
@@ -63,14 +67,17 @@ test_metadata(void)
     CHECK(a != NULL, "a page with tolerant JSON-LD is read");
     if (a != NULL) {
         CHECK_STR_EQ(a->title, "Council approves the budget", "title from JSON-LD headline");
-        CHECK_STR_EQ(a->origin.title, "JSON-LD", "title origin");
+        CHECK_STR_EQ(a->from.title, "JSON-LD", "title origin");
         CHECK_STR_EQ(a->author, "Ann Lee, Bo Chen", "authors joined");
-        CHECK_STR_EQ(a->date_iso, "2024-03-15T09:30:00+01:00",
-            "date from JSON-LD (the offset as the page printed it)");
+        CHECK_STR_EQ(a->date_iso, "2024-03-15T09:30:00+01:00", "date from JSON-LD, as printed");
         CHECK_STR_EQ(a->source, "The Daily Example", "site from og:site_name");
-        CHECK_STR_EQ(a->origin.source, "OpenGraph", "site origin");
+        CHECK_STR_EQ(a->from.source, "OpenGraph", "site origin");
         CHECK_STR_EQ(a->summary, "Parks & schools win.", "summary, double escaping undone");
-        CHECK_STR_EQ(a->lang, "en", "language from <html lang>");
+        CHECK_STR_EQ(a->language, "en", "language from <html lang>");
+        CHECK_STR_EQ(a->url, "https://news.example.org/2024/budget", "canonical URL");
+        CHECK_STR_EQ(a->image, "https://news.example.org/img/lead.jpg",
+            "lead image resolved against the canonical URL");
+        CHECK(a->image_width == 1200 && a->image_height == 630, "its size from og:image:*");
         CHECK(strstr(a->body_text, "Home") == NULL, "the menu is not in the body");
         CHECK(a->nparagraphs == 4, "four paragraphs (%zu)", a->nparagraphs);
     }
@@ -110,12 +117,50 @@ test_text_date(void)
 
     CHECK(a != NULL, "a page with a date in text");
     if (a != NULL) {
-        CHECK_STR_EQ(a->date_iso, "2015-05-04T10:30:00+01:00",
-            "the first text date after the h1 (BST kept as +01:00)");
-        CHECK_STR_EQ(a->origin.date, "text near the headline", "its origin");
+        CHECK_STR_EQ(a->date_iso, "2015-05-04T10:30:00+01:00", "the first text date after the h1");
+        CHECK_STR_EQ(a->from.date, "text near the headline", "its origin");
     }
     article_free(a);
     free(html);
+}
+
+static void
+test_edges(void)
+{
+    struct diag d = DIAG_INIT;
+    struct buf b;
+    struct article *a;
+
+    buf_init(&b, BUF_MAX_DEFAULT);
+    buf_puts(&b, "<html><head><title>Edges of an article page</title></head><body>"
+        "<div class=\"story\"><p>Share this article</p>");
+    for (int i = 0; i < 4; i++)
+        buf_puts(&b, para);
+    buf_puts(&b, "<p>Read more:</p><ul><li><a href=\"https://example.org/1\">Another story</a></li>"
+        "<li><a href=\"https://example.org/2\">And another one</a></li></ul></div>"
+        "</body></html>");
+    a = article_parse(buf_str(&b), b.len, ARTICLE_HTML, "edges.html", NULL, &d);
+    CHECK(a != NULL, "a page with boxes at its edges");
+    if (a != NULL) {
+        CHECK(strstr(a->body_text, "Share this") == NULL, "a share line before the text goes");
+        CHECK(strstr(a->body_text, "Read more") == NULL &&
+            strstr(a->body_text, "Another story") == NULL, "a 'Read more' link list goes");
+        CHECK(a->nparagraphs == 4, "the text stays (%zu paragraphs)", a->nparagraphs);
+    }
+    article_free(a);
+    buf_fini(&b);
+
+    buf_init(&b, BUF_MAX_DEFAULT);
+    buf_puts(&b, "<html><body><div class=\"story\">");
+    for (int i = 0; i < 4; i++)
+        buf_puts(&b, para);
+    buf_puts(&b, "<p><a href=\"https://example.org/end\">The end, as a link.</a></p></div>"
+        "</body></html>");
+    a = article_parse(buf_str(&b), b.len, ARTICLE_HTML, "edges2.html", NULL, &d);
+    CHECK(a != NULL && strstr(a->body_text, "The end, as a link.") != NULL,
+        "a last line that is a link stays");
+    article_free(a);
+    buf_fini(&b);
 }
 
 static void
@@ -287,6 +332,7 @@ main(void)
     test_fallbacks();
     test_bylines();
     test_text_date();
+    test_edges();
     test_links();
     test_charsets();
     test_hostile();

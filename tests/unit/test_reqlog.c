@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -225,6 +226,29 @@ main(void)
         CHECK(reqlog_pending(state, &n, NULL, &d) == 0 && n == 0, "nothing pending after");
         free(text);
         free(log);
+    }
+
+    /* a record over REQLOG_LINE_MAX is refused whole, never cut */
+    {
+        struct reqlog *r;
+        char name[3000];
+        uint64_t t = 0;
+
+        memset(name, '%', sizeof(name) - 1);    /* each one 3 bytes once encoded */
+        name[sizeof(name) - 1] = '\0';
+        fresh(base);
+        diag_clear(&d);
+        r = reqlog_open(state, list, &d);
+        {
+            struct reqlog_req q = { REQLOG_PENDING, "long@example.org", name, NULL, 0, 0 };
+
+            CHECK(r != NULL && reqlog_append(r, &q, &t, &d) == -1 && d.code == EX_DATAERR &&
+                strstr(d.msg, "longer than 4096 bytes") != NULL,
+                "a sign-up whose record passes 4096 bytes is refused (%s)", d.msg);
+        }
+        reqlog_close(r);
+        CHECK(reqlog_pending(state, &n, NULL, &d) == 0 && n == 0,
+            "and nothing of it is written");
     }
 
     /* the group commit: one fdatasync covers every record written before it */

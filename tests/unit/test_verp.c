@@ -78,5 +78,9 @@ main(void)
     CHECK(verp_address("a-very-long-local-part-that-is-almost-sixty-four-octets@example.org",
         '+', tok, &b) == -1, "a return path whose local part would pass 64 octets is refused");
     buf_fini(&b);
+    buf_init(&b, 20);
+    CHECK(verp_address("bounces@example.org", '+', tok, &b) == -1 && buf_failed(&b) &&
+        b.len == 0, "an address that passes out's own limit fails, nothing half-written");
+    buf_fini(&b);
     return check_exit();
 }
