@@ -3,16 +3,15 @@
 # anywhere but a local folder.
 set -eu
 cd "$(dirname "$0")/.."
-G=${SAMPLE_GAZETTE:-./gazette}     # the test (tests/integration/run_sample.sh) runs its own build
+G=${GAZETTE_BIN:-./gazette}
 W=${SAMPLE_DIR:-build/sample}
 rm -rf "$W"
 mkdir -p "$W"
 cp gazette.yaml.example "$W/gazette.yaml"
 cp subscribers.yaml.example "$W/subscribers.yaml"
+cp -r examples/articles "$W/articles"
 # the example config reads its unsubscribe secret from a file
 [ -f "$W/secret.txt" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/secret.txt")
-# ... and its articles from paths.articles, which `gazette check` wants to exist
-cp -r examples/articles "$W/articles"
 echo "== gazette check (quiet when all is well)"
 $G -c "$W/gazette.yaml" check
 echo "== gazette subscribers list"
