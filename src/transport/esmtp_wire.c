@@ -46,16 +46,41 @@ is_claimed(ino_t ino)
     return false;
 }
 
+/* The socket inode of a descriptor, read from its link in /proc/self/fd (name, relative to
+   dfd), "socket:[INODE]", without touching the descriptor; 0 when not a socket. */
+static ino_t
+fd_socket_inode(int dfd, const char *name)
+{
+    char link[64], *end;
+    ssize_t len = readlinkat(dfd, name, link, sizeof(link) - 1);
+    unsigned long ino;
+
+    if (len <= 0)
+        return 0;
+    link[len] = '\0';
+    if (strncmp(link, "socket:[", 8) != 0)
+        return 0;
+    errno = 0;
+    ino = strtoul(link + 8, &end, 10);
+    return errno == 0 && end[0] == ']' && end[1] == '\0' ? (ino_t)ino : 0;
+}
+
+struct cand {
+    int fd;
+    ino_t ino;
+    bool peer;                  /* its peer is the server's port */
+};
+
 /*
- * The inodes of the TCP sockets (of this network namespace) whose peer is the server's
- * port, from /proc/self/net/tcp and tcp6, at most max: read from the kernel's tables, not
- * from the descriptors, which other threads open and close meanwhile.  Returns how many.
+ * Mark the candidates whose peer is the server's port, from the kernel's TCP tables
+ * (/proc/self/net/tcp and tcp6: "sl local_address rem_address st ... uid timeout inode",
+ * the addresses as HEX:PORT in hexadecimal), which list every socket of the network
+ * namespace: only the inodes of our own candidates are looked for.
  */
-static size_t
-peer_inodes(long port, ino_t *out, size_t max)
+static void
+mark_peers(struct cand *c, size_t n, long port)
 {
     static const char *const tables[] = { "/proc/self/net/tcp", "/proc/self/net/tcp6" };
-    size_t n = 0;
 
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
         FILE *f = fopen(tables[i], "re");
@@ -63,8 +88,6 @@ peer_inodes(long port, ino_t *out, size_t max)
 
         if (f == NULL)
             continue;
-        /* "sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid
-           timeout inode ...", the addresses as HEX:PORT in hexadecimal */
         while (fgets(line, sizeof(line), f) != NULL) {
             char *field[10], *p = line, *colon, *end;
             size_t nf = 0;
@@ -90,72 +113,52 @@ peer_inodes(long port, ino_t *out, size_t max)
             ino = strtoul(field[9], &end, 10);
             if (errno != 0 || *end != '\0' || ino == 0)    /* 0: TIME_WAIT, no socket */
                 continue;
-            if (n < max)
-                out[n++] = (ino_t)ino;
+            for (size_t k = 0; k < n; k++)
+                if (c[k].ino == (ino_t)ino)
+                    c[k].peer = true;
         }
         fclose(f);
     }
-    return n;
-}
-
-/* The socket inode of a descriptor, read from its link in /proc/self/fd (name, relative to
-   dfd), "socket:[INODE]", without touching the descriptor; 0 when not a socket. */
-static ino_t
-fd_socket_inode(int dfd, const char *name)
-{
-    char link[64], *end;
-    ssize_t len = readlinkat(dfd, name, link, sizeof(link) - 1);
-    unsigned long ino;
-
-    if (len <= 0)
-        return 0;
-    link[len] = '\0';
-    if (strncmp(link, "socket:[", 8) != 0)
-        return 0;
-    errno = 0;
-    ino = strtoul(link + 8, &end, 10);
-    return errno == 0 && end[0] == ']' && end[1] == '\0' ? (ino_t)ino : 0;
 }
 
 /*
  * Right after libESMTP connected (SMTP_EV_CONNECT), with esmtp_connect_mu held: the socket
  * to the server's port that no other connection has claimed is this connection's.  The
- * candidates come from the kernel's TCP tables and the links in /proc/self/fd; the one
- * descriptor used is the one found, this connection's own (other threads' descriptors
- * are never touched: they may be closing them).
+ * candidates are our sockets no connection has claimed, from the links in /proc/self/fd,
+ * and their peers come from the kernel's TCP tables: no descriptor is touched (other
+ * threads may be closing theirs), and the one used afterwards is the one found, this
+ * connection's own.
  */
 void
 esmtp_claim_socket(struct conn *c, long port)
 {
-    ino_t peers[CLAIM_MAX], ino = 0;
-    size_t npeers = peer_inodes(port, peers, CLAIM_MAX);
-    DIR *dir;
+    struct cand cand[CLAIM_MAX];
+    size_t ncand = 0;
+    DIR *dir = opendir("/proc/self/fd");
     struct dirent *de;
     int found = -1, n = 0;
+    ino_t ino = 0;
 
-    if (npeers == 0 || (dir = opendir("/proc/self/fd")) == NULL) {
-        log_debug("esmtp: no socket to port %ld in /proc/self/net/tcp at connect; this "
-            "connection has no deadline of its own", port);
+    if (dir == NULL)
         return;
-    }
     pthread_mutex_lock(&claim_mu);
-    while ((de = readdir(dir)) != NULL) {
+    while ((de = readdir(dir)) != NULL && ncand < CLAIM_MAX) {
         ino_t fi;
         long f;
-        bool peer = false;
 
         if (parse_long(de->d_name, 3, 1 << 20, &f) == -1 || (int)f == dirfd(dir) ||
             (fi = fd_socket_inode(dirfd(dir), de->d_name)) == 0 || is_claimed(fi))
             continue;
-        for (size_t i = 0; i < npeers && !peer; i++)
-            peer = peers[i] == fi;
-        if (!peer)
-            continue;
-        found = (int)f;
-        ino = fi;
-        n++;
+        cand[ncand++] = (struct cand){ (int)f, fi, false };
     }
     closedir(dir);
+    mark_peers(cand, ncand, port);
+    for (size_t k = 0; k < ncand; k++)
+        if (cand[k].peer) {
+            found = cand[k].fd;
+            ino = cand[k].ino;
+            n++;
+        }
     if (n == 1 && nclaimed < CLAIM_MAX) {
         c->sock = found;
         c->sock_ino = ino;
