@@ -308,6 +308,9 @@ pace(struct run *r)
 static void
 slow_down(struct run *r, const char *why)
 {
+    int allowed;
+    double scale;
+
     pthread_mutex_lock(&r->mu);
     r->st->slowdowns++;
     r->streak = 0;
@@ -316,15 +319,21 @@ slow_down(struct run *r, const char *why)
     r->scale = r->scale < 1.0 ? 2.0 : r->scale * 2;
     if (r->scale > PUSHBACK_SCALE_MAX)
         r->scale = PUSHBACK_SCALE_MAX;
+    allowed = r->allowed;           /* what this call decided, read under the lock */
+    scale = r->scale;
     pthread_mutex_unlock(&r->mu);
-    log_info("campaign %s: the server pushed back (%s); slowing down to %d connection(s)",
-        r->o->campaign, why, r->allowed);
+    log_info("campaign %s: the server pushed back (%s); slowing down to %d connection(s), "
+        "pace x%.2f", r->o->campaign, why, allowed, scale);
 }
 
 /* A success: after a streak, speed up again, one step at a time. */
 static void
 speed_up(struct run *r)
 {
+    bool faster = false;
+    int allowed = 0;
+    double scale = 1.0;
+
     pthread_mutex_lock(&r->mu);
     if (++r->streak >= SPEEDUP_STREAK && (r->scale > 1.0 || r->allowed < r->workers)) {
         r->streak = 0;
@@ -334,8 +343,15 @@ speed_up(struct run *r)
         if (r->allowed < r->workers)
             r->allowed++;
         pthread_cond_broadcast(&r->cv);
+        faster = true;
+        allowed = r->allowed;
+        scale = r->scale;
     }
     pthread_mutex_unlock(&r->mu);
+    if (faster)
+        log_info("campaign %s: %d sent in a row; speeding up to %d connection(s), pace "
+            "x%.2f%s", r->o->campaign, SPEEDUP_STREAK, allowed, scale,
+            scale <= 1.0 && allowed == r->workers ? " (full speed)" : "");
 }
 
 static bool

@@ -5,7 +5,7 @@
 # The last line is "N passed, N failed"; the exit status is 1 on any failure.
 cd "$(dirname "$0")/.." || exit 2
 TOP=$(pwd)
-export TOP GAZETTE="${GAZETTE:-$TOP/build/san/gazette}" SHARED="${SHARED:-$TOP/../shared}"
+export TOP GAZETTE="${GAZETTE:-$TOP/build/san/gazette}"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1"
 pass=0 fail=0 skipped=0
 log=$(mktemp)

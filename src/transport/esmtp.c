@@ -461,38 +461,16 @@ conn_park(struct conn *c)
 /*
  * libESMTP keeps Nagle's algorithm on and writes the final dot in a small segment of its
  * own, which then waits for the server's delayed ACK: about 40 ms per message (measured
- * by `make bench`: 22 messages/s per connection).  It gives no access to its socket, so
- * at each connect every TCP socket of ours whose peer is the server's port gets
- * TCP_NODELAY (other workers' connections to the same server included: harmless).
+ * by `make bench`: 22 messages/s per connection).  It gives no access to its socket: the
+ * connection's own, found at connect (esmtp_claim_socket()), gets TCP_NODELAY.
  */
 static void
-nodelay_to(long port)
+nodelay(const struct conn *c)
 {
-    DIR *dir = opendir("/proc/self/fd");
-    struct dirent *de;
+    int one = 1;
 
-    if (dir == NULL)
-        return;
-    while ((de = readdir(dir)) != NULL) {
-        struct sockaddr_storage sa;
-        socklen_t sl = sizeof(sa);
-        int fd, type = 0, one = 1;
-        socklen_t tl = sizeof(type);
-        long f;
-
-        if (parse_long(de->d_name, 3, 1 << 20, &f) == -1)
-            continue;
-        fd = (int)f;
-        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == -1 || type != SOCK_STREAM ||
-            getpeername(fd, (struct sockaddr *)&sa, &sl) == -1)
-            continue;
-        if ((sa.ss_family == AF_INET &&
-            ntohs(((struct sockaddr_in *)&sa)->sin_port) == port) ||
-            (sa.ss_family == AF_INET6 &&
-            ntohs(((struct sockaddr_in6 *)&sa)->sin6_port) == port))
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    }
-    closedir(dir);
+    if (c->sock >= 0)
+        setsockopt(c->sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 static void
@@ -507,9 +485,9 @@ on_event(smtp_session_t s, int event, void *arg, ...)
     switch (event) {
     case SMTP_EV_CONNECT:
         /* A new TCP connection (libESMTP tries each address of the name in turn). */
-        nodelay_to(t->port);
         esmtp_unclaim_socket(c);
         esmtp_claim_socket(c, t->port);
+        nodelay(c);
         esmtp_connect_unlock(c);
         esmtp_track_reset(&c->tr);
         c->connected = true;

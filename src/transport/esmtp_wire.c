@@ -8,16 +8,16 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include "log.h"
 #include "util.h"
@@ -46,11 +46,94 @@ is_claimed(ino_t ino)
     return false;
 }
 
-/* Right after libESMTP connected (SMTP_EV_CONNECT), with esmtp_connect_mu held: the socket to
-   the server's port that no other connection has claimed is this connection's. */
+/* The socket inode of a descriptor, read from its link in /proc/self/fd (name, relative to
+   dfd), "socket:[INODE]", without touching the descriptor; 0 when not a socket. */
+static ino_t
+fd_socket_inode(int dfd, const char *name)
+{
+    char link[64], *end;
+    ssize_t len = readlinkat(dfd, name, link, sizeof(link) - 1);
+    unsigned long ino;
+
+    if (len <= 0)
+        return 0;
+    link[len] = '\0';
+    if (strncmp(link, "socket:[", 8) != 0)
+        return 0;
+    errno = 0;
+    ino = strtoul(link + 8, &end, 10);
+    return errno == 0 && end[0] == ']' && end[1] == '\0' ? (ino_t)ino : 0;
+}
+
+struct cand {
+    int fd;
+    ino_t ino;
+    bool peer;                  /* its peer is the server's port */
+};
+
+/*
+ * Mark the candidates whose peer is the server's port, from the kernel's TCP tables
+ * (/proc/self/net/tcp and tcp6: "sl local_address rem_address st ... uid timeout inode",
+ * the addresses as HEX:PORT in hexadecimal), which list every socket of the network
+ * namespace: only the inodes of our own candidates are looked for.
+ */
+static void
+mark_peers(struct cand *c, size_t n, long port)
+{
+    static const char *const tables[] = { "/proc/self/net/tcp", "/proc/self/net/tcp6" };
+
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        FILE *f = fopen(tables[i], "re");
+        char line[512];
+
+        if (f == NULL)
+            continue;
+        while (fgets(line, sizeof(line), f) != NULL) {
+            char *field[10], *p = line, *colon, *end;
+            size_t nf = 0;
+            unsigned long rport, ino;
+
+            while (nf < 10) {
+                while (*p == ' ')
+                    p++;
+                if (*p == '\0' || *p == '\n')
+                    break;
+                field[nf++] = p;
+                while (*p != ' ' && *p != '\0' && *p != '\n')
+                    p++;
+                if (*p != '\0')
+                    *p++ = '\0';
+            }
+            if (nf < 10 || (colon = strchr(field[2], ':')) == NULL)
+                continue;               /* the header line */
+            errno = 0;
+            rport = strtoul(colon + 1, &end, 16);
+            if (errno != 0 || *end != '\0' || rport != (unsigned long)port)
+                continue;
+            ino = strtoul(field[9], &end, 10);
+            if (errno != 0 || *end != '\0' || ino == 0)    /* 0: TIME_WAIT, no socket */
+                continue;
+            for (size_t k = 0; k < n; k++)
+                if (c[k].ino == (ino_t)ino)
+                    c[k].peer = true;
+        }
+        fclose(f);
+    }
+}
+
+/*
+ * Right after libESMTP connected (SMTP_EV_CONNECT), with esmtp_connect_mu held: the socket
+ * to the server's port that no other connection has claimed is this connection's.  The
+ * candidates are our sockets no connection has claimed, from the links in /proc/self/fd,
+ * and their peers come from the kernel's TCP tables: no descriptor is touched (other
+ * threads may be closing theirs), and the one used afterwards is the one found, this
+ * connection's own.
+ */
 void
 esmtp_claim_socket(struct conn *c, long port)
 {
+    struct cand cand[CLAIM_MAX];
+    size_t ncand = 0;
     DIR *dir = opendir("/proc/self/fd");
     struct dirent *de;
     int found = -1, n = 0;
@@ -59,31 +142,23 @@ esmtp_claim_socket(struct conn *c, long port)
     if (dir == NULL)
         return;
     pthread_mutex_lock(&claim_mu);
-    while ((de = readdir(dir)) != NULL) {
-        struct sockaddr_storage sa;
-        socklen_t sl = sizeof(sa);
-        struct stat st;
-        int fd, type = 0;
-        socklen_t tl = sizeof(type);
+    while ((de = readdir(dir)) != NULL && ncand < CLAIM_MAX) {
+        ino_t fi;
         long f;
 
-        if (parse_long(de->d_name, 3, 1 << 20, &f) == -1)
+        if (parse_long(de->d_name, 3, 1 << 20, &f) == -1 || (int)f == dirfd(dir) ||
+            (fi = fd_socket_inode(dirfd(dir), de->d_name)) == 0 || is_claimed(fi))
             continue;
-        fd = (int)f;
-        if (fd == dirfd(dir) || fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode) ||
-            getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == -1 || type != SOCK_STREAM ||
-            getpeername(fd, (struct sockaddr *)&sa, &sl) == -1)
-            continue;
-        if (!((sa.ss_family == AF_INET &&
-            ntohs(((struct sockaddr_in *)&sa)->sin_port) == port) ||
-            (sa.ss_family == AF_INET6 &&
-            ntohs(((struct sockaddr_in6 *)&sa)->sin6_port) == port)) || is_claimed(st.st_ino))
-            continue;
-        found = fd;
-        ino = st.st_ino;
-        n++;
+        cand[ncand++] = (struct cand){ (int)f, fi, false };
     }
     closedir(dir);
+    mark_peers(cand, ncand, port);
+    for (size_t k = 0; k < ncand; k++)
+        if (cand[k].peer) {
+            found = cand[k].fd;
+            ino = cand[k].ino;
+            n++;
+        }
     if (n == 1 && nclaimed < CLAIM_MAX) {
         c->sock = found;
         c->sock_ino = ino;
@@ -122,7 +197,6 @@ void
 esmtp_conn_kill(struct conn *c, const char *fmt, ...)
 {
     va_list ap;
-    struct stat st;
 
     pthread_mutex_lock(&claim_mu);
     if (c->killed[0] == '\0') {
@@ -131,9 +205,15 @@ esmtp_conn_kill(struct conn *c, const char *fmt, ...)
         va_end(ap);
         log_debug("esmtp %s: %s; closing the connection", c->t->where, c->killed);
     }
-    /* The inode check: libESMTP may have closed the socket, and the number be reused. */
-    if (c->sock >= 0 && fstat(c->sock, &st) == 0 && st.st_ino == c->sock_ino)
-        shutdown(c->sock, SHUT_RDWR);
+    /* The inode check: libESMTP may have closed the socket, and the number be reused
+       (read from the descriptor's link, as esmtp_claim_socket() does). */
+    if (c->sock >= 0) {
+        char link[32];
+
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", c->sock);
+        if (fd_socket_inode(AT_FDCWD, link) == c->sock_ino)
+            shutdown(c->sock, SHUT_RDWR);
+    }
     pthread_mutex_unlock(&claim_mu);
 }
 

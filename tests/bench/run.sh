@@ -36,6 +36,8 @@ if want compose; then
     echo "== composer: personalised messages of a ~20 KB digest for $NC subscribers"
     rm -rf "$B/compose"
     mkdir -p "$B/compose"
+    EML_T0=$(date +%s)              # check_eml.py: each Date: between this and its check
+    export EML_T0
     build/bench_compose -n "$NC" -s "$B/compose" || fail "bench_compose"
     # the sampled messages re-parsed by an independent parser (Python's email package,
     # policy.strict) and compared with what the composer says they must decode to

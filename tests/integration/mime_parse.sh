@@ -16,6 +16,9 @@ if [ ! -x "$PY" ] || ! "$PY" -c 'import email.policy' 2>/dev/null; then
 fi
 
 mkdir -p "$T/eml"
+# check_eml.py wants each Date: between this moment and its check
+EML_T0=$(date +%s)
+export EML_T0
 MIME_OUT="$T/eml" MIME_BENCH_N=100 "$unit" >"$T/unit.log" 2>&1
 st=$?
 if [ "$st" = 0 ]; then ok "test_mime wrote the .eml cases"; else

@@ -130,7 +130,6 @@ same_bytes() {
     if cmp -s "$1" "$2"; then ok "$P $3"; else not_ok "$P $3: $1 differs from $2"
         cmp "$1" "$2" 2>&1 | sed 's/^/#   /'; fi
 }
-in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
 # --- plain sending --------------------------------------------------------------------
 start_server
@@ -269,8 +268,11 @@ t0=$(date +%s)
 drv --url "$(url)" --starttls off --timeout "$TIMEOUT" --rcpt a@example.net --file msg.eml
 t1=$(date +%s)
 want_fail "tempfail 0 - connect" 75 "a server that never greets: TEMPFAIL"
-check "$P it gave up after smtp.timeout ($TIMEOUT s, took $((t1 - t0)) s)" \
-    in_range $((t1 - t0)) $((TIMEOUT - 1)) $((TIMEOUT + 4))
+want_text "time" "the report says no reply came in time"
+# it waited for smtp.timeout before giving up: a lower bound only (a busy machine makes a
+# run longer, never shorter; that it gave up at all is the report above)
+check "$P it waited for smtp.timeout ($TIMEOUT s) before giving up (took $((t1 - t0)) s)" \
+    [ $((t1 - t0)) -ge $((TIMEOUT - 1)) ]
 stop_server
 
 # --- replies (checklist S1, S2, S3) ---------------------------------------------------

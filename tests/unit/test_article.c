@@ -1,8 +1,8 @@
 /*
  * Unit tests for article: the date parser table, Markdown with front matter (HTML
  * suppression, the text rendering and its link references), YAML articles, scraped text
- * checked against the expected YAML files next to each page (the shared sample read from
- * $SHARED/samples at run time, our own in tests/data/articles), and errors with positions.
+ * checked against the expected YAML files next to each page (the shared sample, vendored in
+ * tests/data/samples, and our own in tests/data/articles), and errors with positions.
  * SPDX-License-Identifier: MIT
  */
 #include <stdint.h>
@@ -26,14 +26,6 @@ top_dir(void)
     const char *t = getenv("TOP");
 
     return t != NULL && *t != '\0' ? t : ".";
-}
-
-static const char *
-shared_dir(void)
-{
-    const char *s = getenv("SHARED");
-
-    return s != NULL && *s != '\0' ? s : "../shared";
 }
 
 static bool
@@ -627,8 +619,9 @@ test_scraped(void)
     };
     char txt[1024], yaml[1024];
 
-    snprintf(txt, sizeof(txt), "%s/samples/000_d2d1ba047acaeeb0.txt", shared_dir());
-    snprintf(yaml, sizeof(yaml), "%s/samples/000_d2d1ba047acaeeb0.expected.yaml", shared_dir());
+    snprintf(txt, sizeof(txt), "%s/tests/data/samples/000_d2d1ba047acaeeb0.txt", top_dir());
+    snprintf(yaml, sizeof(yaml), "%s/tests/data/samples/000_d2d1ba047acaeeb0.expected.yaml",
+        top_dir());
     check_scraped(txt, yaml, "sample 000");
     for (size_t i = 0; i < ARRAY_LEN(fixtures); i++) {
         snprintf(txt, sizeof(txt), "%s/tests/data/articles/%s.txt", top_dir(), fixtures[i]);
@@ -1053,7 +1046,7 @@ test_drop_patterns(void)
     struct article *a;
     size_t user = 0;
 
-    snprintf(path, sizeof(path), "%s/samples/000_d2d1ba047acaeeb0.txt", shared_dir());
+    snprintf(path, sizeof(path), "%s/tests/data/samples/000_d2d1ba047acaeeb0.txt", top_dir());
     a = article_load(path, &o, &d);
     CHECK(a != NULL, "sample loads with drop patterns");
     if (a == NULL)
