@@ -88,7 +88,6 @@ build/san/builtin_templates.o: build/builtin_templates.c | build/san
 BUF_UNDECIDED := -Wno-unused-result
 build/article/html.o build/san/article/html.o build/tsan/article/html.o build/article/meta.o \
 	build/san/article/meta.o build/tsan/article/meta.o: override CFLAGS += $(BUF_UNDECIDED)
-build/inbox/%.o build/san/inbox/%.o build/tsan/inbox/%.o: override CFLAGS += $(BUF_UNDECIDED)
 
 build/%.o: src/%.c | build pkgs
 	@echo "  CC   $<"

@@ -660,6 +660,289 @@ email_hint(const char *v, struct buf *hint)
 
 static const char *const known_cols[] = { "email", "name", "status", "tags", "subscribed_at" };
 
+/* One import: the file, the header's columns, the changes built from the rows. */
+struct import {
+    const char *path;
+    char *text;
+    size_t len;
+    struct subs_csv csv;
+    struct buf rec, hdrbuf, hint;
+    struct msgs msgs;
+    enum col cols[CSV_MAX_COLS];
+    char *colname[CSV_MAX_COLS];
+    size_t offs[CSV_MAX_COLS];
+    int ncols;
+    struct subs_change *ch;
+    size_t *lines;                  /* the CSV line of each change */
+    size_t nch, cap;
+    char **owned;                   /* what the changes point into, freed at the end */
+    size_t nowned, ownedcap;
+    size_t counts[5];
+};
+
+static void
+import_own(struct import *im, void *p)
+{
+    if (im->nowned == im->ownedcap) {
+        im->ownedcap = im->ownedcap ? im->ownedcap * 2 : 256;
+        im->owned = xreallocarray(im->owned, im->ownedcap, sizeof(*im->owned));
+    }
+    im->owned[im->nowned++] = p;
+}
+
+static void
+import_fini(struct import *im)
+{
+    for (size_t i = 0; i < im->nowned; i++)
+        free(im->owned[i]);
+    free(im->owned);
+    free(im->ch);
+    free(im->lines);
+    free(im->text);
+    buf_fini(&im->rec);
+    buf_fini(&im->hdrbuf);
+    buf_fini(&im->hint);
+}
+
+/* The delimiter and the header row, checked once: 0, or -1 with the problem logged. */
+static int
+read_header(struct import *im, char sep)
+{
+    struct subs_csv *csv = &im->csv;
+    const char *path = im->path;
+    int have_email = 0, ncols;
+
+    csv->p = im->text;
+    csv->end = im->text + im->len;
+    csv->nextline = 1;
+    csv->sep = ',';
+    if (im->len >= 3 && memcmp(im->text, "\xef\xbb\xbf", 3) == 0)
+        csv->p += 3;
+    if (!utf8_is_valid(im->text, im->len)) {
+        log_warnx("%s: not valid UTF-8; save the file as UTF-8 (CSV UTF-8)", path);
+        return -1;
+    }
+    if (csv->end - csv->p >= 5 && ascii_strncasecmp(csv->p, "sep=", 4) == 0 &&
+        csv->p[4] != '\n' && csv->p[4] != '\r') {
+        const char *nl = memchr(csv->p, '\n', (size_t)(csv->end - csv->p));
+
+        if (sep == 0)
+            sep = csv->p[4];
+        csv->p = nl ? nl + 1 : csv->end;
+        csv->nextline = 2;
+    }
+    csv->sep = sep ? sep : sniff_delimiter(csv->p, csv->end);
+    ncols = im->ncols = subs_csv_record(csv, &im->hdrbuf, im->offs, CSV_MAX_COLS);
+    if (ncols <= 0) {
+        log_warnx("%s:%zu: expected a header row such as \"email,name,tags\"", path, csv->line);
+        return -1;
+    }
+    /* the header is checked once, here: a problem with it is one error, not one per row */
+    for (int i = 0; i < ncols; i++) {
+        char *h = trim(im->hdrbuf.p + im->offs[i]);
+
+        im->colname[i] = h;
+        if (ascii_strcasecmp(h, "email") == 0 || ascii_strcasecmp(h, "e-mail") == 0 ||
+            ascii_strcasecmp(h, "email address") == 0) {
+            im->cols[i] = COL_EMAIL;
+            have_email++;
+        } else if (ascii_strcasecmp(h, "name") == 0)
+            im->cols[i] = COL_NAME;
+        else if (ascii_strcasecmp(h, "status") == 0)
+            im->cols[i] = COL_STATUS;
+        else if (ascii_strcasecmp(h, "tags") == 0)
+            im->cols[i] = COL_TAGS;
+        else if (ascii_strcasecmp(h, "subscribed_at") == 0)
+            im->cols[i] = COL_AT;
+        else
+            im->cols[i] = COL_FIELD;
+    }
+    for (int i = 0; i < ncols; i++) {
+        if (im->colname[i][0] == '\0') {
+            log_warnx("%s:%zu: column %d of the header row has no name; name it (it becomes "
+                "a field) or remove it; nothing was imported", path, csv->line, i + 1);
+            return -1;
+        }
+        for (int j = 0; j < i; j++)
+            if (ascii_strcasecmp(im->colname[i], im->colname[j]) == 0) {
+                log_warnx("%s:%zu: the header row has the column \"%s\" twice; keep one; "
+                    "nothing was imported", path, csv->line, im->colname[i]);
+                return -1;
+            }
+        for (size_t k = 0; im->cols[i] == COL_FIELD && k < ARRAY_LEN(known_cols); k++) {
+            bool have = false;
+
+            for (int j = 0; j < ncols; j++)
+                have |= im->cols[j] != COL_FIELD &&
+                    ascii_strcasecmp(im->colname[j], known_cols[k]) == 0;
+            if (!have && edit_distance(im->colname[i], known_cols[k]) <= 2 &&
+                strlen(im->colname[i]) >= 4) {
+                log_warnx("%s:%zu: column \"%s\"; did you mean \"%s\"? (a column that is not "
+                    "email, name, status, tags or subscribed_at becomes a field); nothing was "
+                    "imported", path, csv->line, im->colname[i], known_cols[k]);
+                return -1;
+            }
+        }
+    }
+    if (have_email != 1) {
+        log_warnx("%s:%zu: the header row needs exactly one \"email\" column (the columns "
+            "are separated by \"%s\"; --delimiter sets another); nothing was imported", path,
+            csv->line, csv->sep == '\t' ? "tab" : (char[]){ csv->sep, '\0' });
+        return -1;
+    }
+    return 0;
+}
+
+/* The row just read (n cells in im->rec) as the next change; a row that is blank or
+   rejected (noted in im->msgs) takes no change. */
+static void
+take_row(struct import *im, int n)
+{
+    struct subs_change *x;
+    const char **tags, **fk, **fv;
+    char *cell[CSV_MAX_COLS];
+    const char *h;
+    bool blank = true;
+    size_t line = im->csv.line;
+
+    for (int i = 0; i < n; i++) {
+        cell[i] = trim(im->rec.p + im->offs[i]);
+        if (cell[i][0] == '\'' && csv_formula(cell[i] + 1))
+            cell[i]++;              /* export's guard against formulas */
+        blank &= cell[i][0] == '\0';
+    }
+    if (blank)
+        return;
+    if (n > im->ncols) {
+        msg_add(&im->msgs, line, "%d cells, but the header row has %d columns; quote a "
+            "value that holds \"%s\" (\"Doe, Jane\")", n, im->ncols, im->csv.sep == '\t' ?
+            "tab" : (char[]){ im->csv.sep, '\0' });
+        im->counts[SUBS_DONE_REJECTED]++;
+        return;
+    }
+    if (im->nch == im->cap) {
+        im->cap = im->cap ? im->cap * 2 : 64;
+        im->ch = xreallocarray(im->ch, im->cap, sizeof(*im->ch));
+        im->lines = xreallocarray(im->lines, im->cap, sizeof(*im->lines));
+    }
+    x = &im->ch[im->nch];
+    memset(x, 0, sizeof(*x));
+    x->op = SUBS_UPSERT;
+    x->status = -1;
+    im->lines[im->nch] = line;
+    tags = xcalloc(SUBS_MAX_TAGS_CSV, sizeof(char *));
+    fk = xcalloc((size_t)im->ncols, sizeof(char *));
+    fv = xcalloc((size_t)im->ncols, sizeof(char *));
+    import_own(im, tags);
+    import_own(im, fk);
+    import_own(im, fv);
+    for (int i = 0; i < im->ncols && i < n; i++) {
+        char *v = xstrdup(cell[i]);
+
+        import_own(im, v);
+        switch (im->cols[i]) {
+        case COL_EMAIL:
+            x->email = v;
+            break;
+        case COL_NAME:
+            if (*v)
+                x->name = v;
+            break;
+        case COL_STATUS:
+            if (*v && (x->status = subs_status_parse(v)) == -1)
+                x->status = -2;
+            break;
+        case COL_TAGS:
+            if (*v) {
+                x->tags = tags;
+                for (char *t = v, *semi; t != NULL && x->ntags < SUBS_MAX_TAGS_CSV; t = semi) {
+                    if ((semi = strchr(t, ';')) != NULL)
+                        *semi++ = '\0';
+                    t = trim(t);
+                    if (*t)
+                        tags[x->ntags++] = t;
+                }
+            }
+            break;
+        case COL_AT:
+            if (*v)
+                x->subscribed_at = v;
+            break;
+        case COL_FIELD:
+            if (*v) {
+                x->fkeys = fk;
+                x->fvals = fv;
+                fk[x->nfields] = im->colname[i];
+                fv[x->nfields++] = v;
+            }
+            break;
+        }
+    }
+    if (x->email == NULL || x->email[0] == '\0') {
+        msg_add(&im->msgs, line, "no email in this row; skipped");
+        im->counts[SUBS_DONE_REJECTED]++;
+        return;
+    }
+    buf_reset(&im->hint);
+    if ((h = email_hint(x->email, &im->hint)) != NULL) {
+        msg_add(&im->msgs, line, "\"%s\" is not an address; %s", x->email, h);
+        im->counts[SUBS_DONE_REJECTED]++;
+        return;
+    }
+    if (x->status == -2) {
+        msg_add(&im->msgs, line, "unknown status; use active, pending, unsubscribed or "
+            "bounced");
+        im->counts[SUBS_DONE_REJECTED]++;
+        return;
+    }
+    im->nch++;
+}
+
+/* Every row after the header: 0, or -1 when the file cannot be read to its end. */
+static int
+read_rows(struct import *im)
+{
+    int n;
+
+    while ((n = subs_csv_record(&im->csv, &im->rec, im->offs, CSV_MAX_COLS)) != 0) {
+        if (n < 0) {
+            msg_add(&im->msgs, im->csv.line, "%s; nothing was imported", n == -1 ?
+                "a quoted field is not closed; end it with \"" : "too many columns");
+            msg_flush(&im->msgs, im->path);
+            return -1;
+        }
+        take_row(im, n);
+    }
+    return 0;
+}
+
+/* Write the changes, print the rejected rows and the counts: the exit status. */
+static int
+apply_and_report(struct cli *c, struct import *im, struct diag *d)
+{
+    size_t *counts = im->counts;
+
+    if (im->nch > 0 && subs_apply(cli_subs_path(c), im->ch, im->nch, LOCK_WAIT_MS, d) == -1) {
+        msg_flush(&im->msgs, im->path);
+        return cli_fail(d);
+    }
+    for (size_t i = 0; i < im->nch; i++) {
+        counts[im->ch[i].done]++;
+        if (im->ch[i].done == SUBS_DONE_REJECTED)
+            msg_add(&im->msgs, im->lines[i], "%s", im->ch[i].why);
+    }
+    msg_flush(&im->msgs, im->path);
+    if (log_level() >= LOGLEVEL_NORMAL)
+        printf("%s: %zu added, %zu updated, %zu unchanged, %zu rejected\n", im->path,
+            counts[SUBS_DONE_ADDED], counts[SUBS_DONE_UPDATED], counts[SUBS_DONE_UNCHANGED],
+            counts[SUBS_DONE_REJECTED]);
+    if (counts[SUBS_DONE_REJECTED] == 0)
+        return 0;
+    if (counts[SUBS_DONE_ADDED] + counts[SUBS_DONE_UPDATED] > 0)
+        return IMPORT_PARTIAL;          /* written, with rejected rows */
+    return EX_DATAERR;                  /* nothing written */
+}
+
 static int
 do_import(struct cli *c, int argc, char **argv)
 {
@@ -671,20 +954,9 @@ do_import(struct cli *c, int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     struct diag d = DIAG_INIT;
-    struct subs_change *ch = NULL;
-    size_t nch = 0, cap = 0, counts[5] = { 0 };
-    struct buf rec, hdrbuf, hint;
-    struct subs_csv csv;
-    struct msgs msgs = { NULL, 0, 0 };
-    enum col cols[CSV_MAX_COLS];
-    char *colname[CSV_MAX_COLS];
-    size_t offs[CSV_MAX_COLS];
-    size_t *lines = NULL, len;
-    char *text = NULL, **owned = NULL;
-    size_t nowned = 0, ownedcap = 0;
-    const char *path;
+    struct import im;
     char sep = 0;
-    int ncols, n, rc = EX_DATAERR, have_email = 0, opt;
+    int rc = EX_DATAERR, opt;
 
     optind = 0;
     while ((opt = getopt_long(argc, argv, "d:hvq", opts, NULL)) != -1) {
@@ -710,244 +982,26 @@ do_import(struct cli *c, int argc, char **argv)
     }
     if (optind + 1 != argc)
         return cli_usage("subscribers", "import takes one FILE.csv");
-    path = argv[optind];
+    memset(&im, 0, sizeof(im));
+    im.path = argv[optind];
     if (cli_config(c, &d) == -1)
         return cli_fail(&d);
-    if ((text = read_file_max(path, CSV_MAX_FILE, &len)) == NULL) {
-        log_warnx("%s: cannot read: %s", path, read_file_strerror(errno));
+    if ((im.text = read_file_max(im.path, CSV_MAX_FILE, &im.len)) == NULL) {
+        log_warnx("%s: cannot read: %s", im.path, read_file_strerror(errno));
         return EX_NOINPUT;
     }
-    if (memchr(text, '\0', len) != NULL) {
+    if (memchr(im.text, '\0', im.len) != NULL) {
         /* cells are cut at a NUL: refuse the file rather than import cut values */
-        log_warnx("%s: the file holds a NUL byte; a CSV file is text", path);
-        free(text);
+        log_warnx("%s: the file holds a NUL byte; a CSV file is text", im.path);
+        free(im.text);
         return EX_DATAERR;
     }
-    buf_init(&rec, CSV_MAX_FILE);
-    buf_init(&hdrbuf, 0);
-    buf_init(&hint, 0);
-    csv.p = text;
-    csv.end = text + len;
-    csv.nextline = 1;
-    csv.sep = ',';
-    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-        csv.p += 3;
-    if (!utf8_is_valid(text, len)) {
-        log_warnx("%s: not valid UTF-8; save the file as UTF-8 (CSV UTF-8)", path);
-        goto out;
-    }
-    if (csv.end - csv.p >= 5 && ascii_strncasecmp(csv.p, "sep=", 4) == 0 &&
-        csv.p[4] != '\n' && csv.p[4] != '\r') {
-        const char *nl = memchr(csv.p, '\n', (size_t)(csv.end - csv.p));
-
-        if (sep == 0)
-            sep = csv.p[4];
-        csv.p = nl ? nl + 1 : csv.end;
-        csv.nextline = 2;
-    }
-    csv.sep = sep ? sep : sniff_delimiter(csv.p, csv.end);
-    ncols = subs_csv_record(&csv, &hdrbuf, offs, CSV_MAX_COLS);
-    if (ncols <= 0) {
-        log_warnx("%s:%zu: expected a header row such as \"email,name,tags\"", path, csv.line);
-        goto out;
-    }
-    /* the header is checked once, here: a problem with it is one error, not one per row */
-    for (int i = 0; i < ncols; i++) {
-        char *h = trim(hdrbuf.p + offs[i]);
-
-        colname[i] = h;
-        if (ascii_strcasecmp(h, "email") == 0 || ascii_strcasecmp(h, "e-mail") == 0 ||
-            ascii_strcasecmp(h, "email address") == 0) {
-            cols[i] = COL_EMAIL;
-            have_email++;
-        } else if (ascii_strcasecmp(h, "name") == 0)
-            cols[i] = COL_NAME;
-        else if (ascii_strcasecmp(h, "status") == 0)
-            cols[i] = COL_STATUS;
-        else if (ascii_strcasecmp(h, "tags") == 0)
-            cols[i] = COL_TAGS;
-        else if (ascii_strcasecmp(h, "subscribed_at") == 0)
-            cols[i] = COL_AT;
-        else
-            cols[i] = COL_FIELD;
-    }
-    for (int i = 0; i < ncols; i++) {
-        if (colname[i][0] == '\0') {
-            log_warnx("%s:%zu: column %d of the header row has no name; name it (it becomes "
-                "a field) or remove it; nothing was imported", path, csv.line, i + 1);
-            goto out;
-        }
-        for (int j = 0; j < i; j++)
-            if (ascii_strcasecmp(colname[i], colname[j]) == 0) {
-                log_warnx("%s:%zu: the header row has the column \"%s\" twice; keep one; "
-                    "nothing was imported", path, csv.line, colname[i]);
-                goto out;
-            }
-        for (size_t k = 0; cols[i] == COL_FIELD && k < ARRAY_LEN(known_cols); k++) {
-            bool have = false;
-
-            for (int j = 0; j < ncols; j++)
-                have |= cols[j] != COL_FIELD && ascii_strcasecmp(colname[j], known_cols[k]) == 0;
-            if (!have && edit_distance(colname[i], known_cols[k]) <= 2 &&
-                strlen(colname[i]) >= 4) {
-                log_warnx("%s:%zu: column \"%s\"; did you mean \"%s\"? (a column that is not "
-                    "email, name, status, tags or subscribed_at becomes a field); nothing was "
-                    "imported", path, csv.line, colname[i], known_cols[k]);
-                goto out;
-            }
-        }
-    }
-    if (have_email != 1) {
-        log_warnx("%s:%zu: the header row needs exactly one \"email\" column (the columns "
-            "are separated by \"%s\"; --delimiter sets another); nothing was imported", path,
-            csv.line, csv.sep == '\t' ? "tab" : (char[]){ csv.sep, '\0' });
-        goto out;
-    }
-    while ((n = subs_csv_record(&csv, &rec, offs, CSV_MAX_COLS)) != 0) {
-        struct subs_change *x;
-        const char **tags, **fk, **fv;
-        char *cell[CSV_MAX_COLS];
-        const char *h;
-        bool blank = true;
-
-        if (n < 0) {
-            msg_add(&msgs, csv.line, "%s; nothing was imported", n == -1 ?
-                "a quoted field is not closed; end it with \"" : "too many columns");
-            msg_flush(&msgs, path);
-            goto out;
-        }
-        for (int i = 0; i < n; i++) {
-            cell[i] = trim(rec.p + offs[i]);
-            if (cell[i][0] == '\'' && csv_formula(cell[i] + 1))
-                cell[i]++;              /* export's guard against formulas */
-            blank &= cell[i][0] == '\0';
-        }
-        if (blank)
-            continue;
-        if (n > ncols) {
-            msg_add(&msgs, csv.line, "%d cells, but the header row has %d columns; quote a "
-                "value that holds \"%s\" (\"Doe, Jane\")", n, ncols, csv.sep == '\t' ? "tab" :
-                (char[]){ csv.sep, '\0' });
-            counts[SUBS_DONE_REJECTED]++;
-            continue;
-        }
-        if (nch == cap) {
-            cap = cap ? cap * 2 : 64;
-            ch = xreallocarray(ch, cap, sizeof(*ch));
-            lines = xreallocarray(lines, cap, sizeof(*lines));
-        }
-        x = &ch[nch];
-        memset(x, 0, sizeof(*x));
-        x->op = SUBS_UPSERT;
-        x->status = -1;
-        lines[nch] = csv.line;
-        tags = xcalloc(SUBS_MAX_TAGS_CSV, sizeof(char *));
-        fk = xcalloc((size_t)ncols, sizeof(char *));
-        fv = xcalloc((size_t)ncols, sizeof(char *));
-        if (nowned + 4 >= ownedcap) {
-            ownedcap = ownedcap ? ownedcap * 2 : 256;
-            owned = xreallocarray(owned, ownedcap, sizeof(*owned));
-        }
-        owned[nowned++] = (char *)tags;
-        owned[nowned++] = (char *)fk;
-        owned[nowned++] = (char *)fv;
-        for (int i = 0; i < ncols && i < n; i++) {
-            char *v = xstrdup(cell[i]);
-
-            if (nowned + 1 >= ownedcap) {
-                ownedcap *= 2;
-                owned = xreallocarray(owned, ownedcap, sizeof(*owned));
-            }
-            owned[nowned++] = v;
-            switch (cols[i]) {
-            case COL_EMAIL:
-                x->email = v;
-                break;
-            case COL_NAME:
-                if (*v)
-                    x->name = v;
-                break;
-            case COL_STATUS:
-                if (*v && (x->status = subs_status_parse(v)) == -1)
-                    x->status = -2;
-                break;
-            case COL_TAGS:
-                if (*v) {
-                    x->tags = tags;
-                    for (char *t = v, *semi; t != NULL && x->ntags < SUBS_MAX_TAGS_CSV;
-                        t = semi) {
-                        if ((semi = strchr(t, ';')) != NULL)
-                            *semi++ = '\0';
-                        t = trim(t);
-                        if (*t)
-                            tags[x->ntags++] = t;
-                    }
-                }
-                break;
-            case COL_AT:
-                if (*v)
-                    x->subscribed_at = v;
-                break;
-            case COL_FIELD:
-                if (*v) {
-                    x->fkeys = fk;
-                    x->fvals = fv;
-                    fk[x->nfields] = colname[i];
-                    fv[x->nfields++] = v;
-                }
-                break;
-            }
-        }
-        if (x->email == NULL || x->email[0] == '\0') {
-            msg_add(&msgs, csv.line, "no email in this row; skipped");
-            counts[SUBS_DONE_REJECTED]++;
-            continue;
-        }
-        buf_reset(&hint);
-        if ((h = email_hint(x->email, &hint)) != NULL) {
-            msg_add(&msgs, csv.line, "\"%s\" is not an address; %s", x->email, h);
-            counts[SUBS_DONE_REJECTED]++;
-            continue;
-        }
-        if (x->status == -2) {
-            msg_add(&msgs, csv.line, "unknown status; use active, pending, unsubscribed or "
-                "bounced");
-            counts[SUBS_DONE_REJECTED]++;
-            continue;
-        }
-        nch++;
-    }
-    if (nch > 0 && subs_apply(cli_subs_path(c), ch, nch, LOCK_WAIT_MS, &d) == -1) {
-        msg_flush(&msgs, path);
-        rc = cli_fail(&d);
-        goto out;
-    }
-    for (size_t i = 0; i < nch; i++) {
-        counts[ch[i].done]++;
-        if (ch[i].done == SUBS_DONE_REJECTED)
-            msg_add(&msgs, lines[i], "%s", ch[i].why);
-    }
-    msg_flush(&msgs, path);
-    if (log_level() >= LOGLEVEL_NORMAL)
-        printf("%s: %zu added, %zu updated, %zu unchanged, %zu rejected\n", path,
-            counts[SUBS_DONE_ADDED], counts[SUBS_DONE_UPDATED], counts[SUBS_DONE_UNCHANGED],
-            counts[SUBS_DONE_REJECTED]);
-    if (counts[SUBS_DONE_REJECTED] == 0)
-        rc = 0;
-    else if (counts[SUBS_DONE_ADDED] + counts[SUBS_DONE_UPDATED] > 0)
-        rc = IMPORT_PARTIAL;            /* written, with rejected rows */
-    else
-        rc = EX_DATAERR;                /* nothing written */
-out:
-    for (size_t i = 0; i < nowned; i++)
-        free(owned[i]);
-    free(owned);
-    free(ch);
-    free(lines);
-    free(text);
-    buf_fini(&rec);
-    buf_fini(&hdrbuf);
-    buf_fini(&hint);
+    buf_init(&im.rec, CSV_MAX_FILE);
+    buf_init(&im.hdrbuf, 0);
+    buf_init(&im.hint, 0);
+    if (read_header(&im, sep) == 0 && read_rows(&im) == 0)
+        rc = apply_and_report(c, &im, &d);
+    import_fini(&im);
     return rc;
 }
 

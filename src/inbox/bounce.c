@@ -530,8 +530,8 @@ part_text(GMimePart *part, bool text, struct buf *out, size_t max)
 
         if (out->len + n > max)
             n = out->len < max ? max - out->len : 0;
-        buf_add(out, ba->data, n);
-        buf_addc(out, '\n');
+        buf_put(out, ba->data, n);
+        buf_putc(out, '\n');
     }
     g_object_unref(mem);
 }
@@ -555,9 +555,9 @@ html_to_text(const char *p, size_t n, struct buf *out)
                 ascii_strncasecmp(p + i + 1, "/p", 2) == 0 ||
                 ascii_strncasecmp(p + i + 1, "/div", 4) == 0 ||
                 ascii_strncasecmp(p + i + 1, "li", 2) == 0))
-                buf_addc(out, '\n');
+                buf_putc(out, '\n');
             else
-                buf_addc(out, ' ');
+                buf_putc(out, ' ');
             i += tl;
         } else if (p[i] == '&') {
             static const struct { const char *e, *c; } ent[] = {
@@ -570,18 +570,18 @@ html_to_text(const char *p, size_t n, struct buf *out)
                 size_t el = strlen(ent[k].e);
 
                 if (n - i >= el && ascii_strncasecmp(p + i, ent[k].e, el) == 0) {
-                    buf_adds(out, ent[k].c);
+                    buf_puts(out, ent[k].c);
                     i += el - 1;
                     break;
                 }
             }
             if (k == ARRAY_LEN(ent))
-                buf_addc(out, '&');
+                buf_putc(out, '&');
         } else {
-            buf_addc(out, p[i]);
+            buf_putc(out, p[i]);
         }
     }
-    buf_addc(out, '\n');
+    buf_putc(out, '\n');
 }
 
 /* The header lines of an object (name: value, unfolded) appended to out. */
@@ -597,11 +597,11 @@ headers_text(GMimeObject *o, struct buf *out)
 
         if (name == NULL || v == NULL)
             continue;
-        buf_adds(out, name);
-        buf_adds(out, ": ");
+        buf_puts(out, name);
+        buf_puts(out, ": ");
         for (; *v; v++)
-            buf_addc(out, *v == '\r' || *v == '\n' ? ' ' : *v);
-        buf_addc(out, '\n');
+            buf_putc(out, *v == '\r' || *v == '\n' ? ' ' : *v);
+        buf_putc(out, '\n');
     }
 }
 
@@ -667,7 +667,7 @@ walk(struct walk *w, GMimeObject *o, int depth, bool inside_orig)
             const char *pro = g_mime_multipart_get_prologue(mp);
 
             if (pro != NULL && w->text.len < TEXT_MAX)
-                buf_add(&w->text, pro, strnlen(pro, TEXT_MAX - w->text.len));
+                buf_put(&w->text, pro, strnlen(pro, TEXT_MAX - w->text.len));
         }
     } else if (GMIME_IS_MESSAGE_PART(o)) {
         GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
@@ -701,14 +701,14 @@ field(const char *p, size_t n, const char *name, struct buf *out)
             size_t j = i + nl + 1;
 
             buf_reset(out);
-            buf_add(out, p + j, ll - (nl + 1));
+            buf_put(out, p + j, ll - (nl + 1));
             j = i + ll + 1;
             while (j < n && (p[j] == ' ' || p[j] == '\t')) {     /* folded */
                 const char *e2 = memchr(p + j, '\n', n - j);
                 size_t l2 = e2 ? (size_t)(e2 - (p + j)) : n - j;
 
-                buf_addc(out, ' ');
-                buf_add(out, p + j, l2);
+                buf_putc(out, ' ');
+                buf_put(out, p + j, l2);
                 j += l2 + 1;
             }
             return true;
@@ -792,13 +792,13 @@ parse_dsn(struct bounce_report *r, const char *p, size_t n)
         bool blank;
 
         buf_reset(&line);
-        buf_add(&line, p + i, ll);
+        buf_put(&line, p + i, ll);
         i += ll + 1;
         while (i < n && (p[i] == ' ' || p[i] == '\t')) {        /* folded */
             const char *e2 = memchr(p + i, '\n', n - i);
             size_t l2 = e2 ? (size_t)(e2 - (p + i)) : n - i;
 
-            buf_add(&line, p + i, l2);
+            buf_put(&line, p + i, l2);
             i += l2 + 1;
         }
         v = buf_str(&line);
@@ -1451,7 +1451,7 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
             f > t && f[-1] != '\n')
             f++;
         if (f != NULL)
-            buf_add(&w.dsn, f, w.text.len - (size_t)(f - t));
+            buf_put(&w.dsn, f, w.text.len - (size_t)(f - t));
     }
     if (w.dsn.len > 0) {
         r->kind = BOUNCE_FAILED;

@@ -216,7 +216,7 @@ events_path(const char *state_dir)
     struct buf b;
 
     buf_init(&b, 0);
-    buf_addf(&b, "%s/%s", state_dir, INBOX_EVENTS);
+    buf_putf(&b, "%s/%s", state_dir, INBOX_EVENTS);
     return buf_steal(&b);
 }
 
@@ -399,42 +399,42 @@ event(struct run *r, uint64_t h, const char *file, const char *kind, int hard,
     char t[32];
 
     iso_time(r->now, t);
-    buf_addf(&r->events, "{\"time\":\"%s\",\"id\":\"%016llx\",\"file\":", t,
+    buf_putf(&r->events, "{\"time\":\"%s\",\"id\":\"%016llx\",\"file\":", t,
         (unsigned long long)h);
     value_json_string(&r->events, file, strlen(file));
-    buf_adds(&r->events, ",\"kind\":");
+    buf_puts(&r->events, ",\"kind\":");
     value_json_string(&r->events, kind, strlen(kind));
     if (hard >= 0)
-        buf_addf(&r->events, ",\"hard\":%s", hard ? "true" : "false");
-    buf_adds(&r->events, ",\"subscriber\":");
+        buf_putf(&r->events, ",\"hard\":%s", hard ? "true" : "false");
+    buf_puts(&r->events, ",\"subscriber\":");
     if (s != NULL)
         value_json_string(&r->events, s->addr, strlen(s->addr));
     else if (rc != NULL && rc->addr[0])
         value_json_string(&r->events, rc->addr, strlen(rc->addr));
     else
-        buf_adds(&r->events, "null");
-    buf_adds(&r->events, ",\"campaign\":");
+        buf_puts(&r->events, "null");
+    buf_puts(&r->events, ",\"campaign\":");
     if (camp != NULL)
         value_json_string(&r->events, camp, strlen(camp));
     else
-        buf_adds(&r->events, "null");
-    buf_adds(&r->events, ",\"status\":");
+        buf_puts(&r->events, "null");
+    buf_puts(&r->events, ",\"status\":");
     if (rc != NULL && rc->status[0])
         value_json_string(&r->events, rc->status, strlen(rc->status));
     else
-        buf_adds(&r->events, "null");
-    buf_adds(&r->events, ",\"mta\":");
+        buf_puts(&r->events, "null");
+    buf_puts(&r->events, ",\"mta\":");
     if (rep->mta[0])
         value_json_string(&r->events, rep->mta, strlen(rep->mta));
     else
-        buf_adds(&r->events, "null");
-    buf_adds(&r->events, ",\"action\":");
+        buf_puts(&r->events, "null");
+    buf_puts(&r->events, ",\"action\":");
     value_json_string(&r->events, action, strlen(action));
-    buf_adds(&r->events, ",\"reason\":");
+    buf_puts(&r->events, ",\"reason\":");
     note = note != NULL ? note : rc != NULL && rc->diag[0] ? rc->diag :
         rep->feedback[0] ? rep->feedback : rep->why;
     value_json_string(&r->events, note, strlen(note));
-    buf_adds(&r->events, "}\n");
+    buf_puts(&r->events, "}\n");
 }
 
 static void
@@ -678,23 +678,23 @@ seen_name(const char *name)
 
     buf_init(&b, 0);
     if (info == NULL) {
-        buf_addf(&b, "%s:2,S", name);
+        buf_putf(&b, "%s:2,S", name);
     } else {
         const char *f = info + 3;
         bool put = false;
 
-        buf_add(&b, name, (size_t)(f - name));
+        buf_put(&b, name, (size_t)(f - name));
         for (; *f; f++) {           /* flags stay in ASCII order */
             if (!put && *f > 'S') {
-                buf_addc(&b, 'S');
+                buf_putc(&b, 'S');
                 put = true;
             }
             if (*f == 'S')
                 put = true;
-            buf_addc(&b, *f);
+            buf_putc(&b, *f);
         }
         if (!put)
-            buf_addc(&b, 'S');
+            buf_putc(&b, 'S');
     }
     return buf_steal(&b);
 }
@@ -794,7 +794,7 @@ do_maildir(struct run *r, const char *dir, struct diag *d)
         size_t nn = 0;
 
         buf_init(&p, 0);
-        buf_addf(&p, "%s/%s", dir, subs[k]);
+        buf_putf(&p, "%s/%s", dir, subs[k]);
         if ((dp = opendir(buf_str(&p))) == NULL) {
             diag_set(d, EX_NOINPUT, "cannot read the Maildir: %s", strerror(errno));
             diag_path(d, buf_str(&p));
@@ -825,9 +825,9 @@ do_maildir(struct run *r, const char *dir, struct diag *d)
                 char *sn = seen_name(names[base + i]);
 
                 buf_init(&f, 0);
-                buf_addf(&f, "%s/%s", buf_str(&p), names[base + i]);
+                buf_putf(&f, "%s/%s", buf_str(&p), names[base + i]);
                 buf_init(&to, 0);
-                buf_addf(&to, "%s/cur/%s", dir, sn);
+                buf_putf(&to, "%s/cur/%s", dir, sn);
                 free(sn);
                 jobs[i].from = buf_steal(&f);
                 jobs[i].to = buf_steal(&to);
@@ -916,7 +916,7 @@ do_mbox(struct run *r, const char *path, struct diag *d)
                 break;
         }
         buf_init(&name, 0);
-        buf_addf(&name, "%s#%zu", path, ++count);
+        buf_putf(&name, "%s#%zu", path, ++count);
         handle(r, p + start, end - start < BOUNCE_MESSAGE_MAX ? end - start :
             BOUNCE_MESSAGE_MAX, buf_str(&name));
         buf_fini(&name);
@@ -947,7 +947,7 @@ do_stdin(struct run *r, struct diag *d)
         if (k == 0)
             break;
         if (!cut && in.len + (size_t)k <= BOUNCE_MESSAGE_MAX)
-            buf_add(&in, chunk, (size_t)k);
+            buf_put(&in, chunk, (size_t)k);
         else
             cut = true;             /* read to the end (a pipe's writer waits), keep the head */
     }
@@ -1046,13 +1046,13 @@ apply(struct run *r, struct diag *d)
             char t[32];
 
             iso_time(r->now, t);
-            buf_addf(&r->events, "{\"time\":\"%s\",\"kind\":\"status\",\"run\":\"%s\","
+            buf_putf(&r->events, "{\"time\":\"%s\",\"kind\":\"status\",\"run\":\"%s\","
                 "\"subscriber\":", t, r->runid);
             value_json_string(&r->events, s->addr, strlen(s->addr));
-            buf_addf(&r->events, ",\"action\":\"%s\",\"reason\":",
+            buf_putf(&r->events, ",\"action\":\"%s\",\"reason\":",
                 want == SUBS_BOUNCED ? "bounced" : "unsubscribed");
             value_json_string(&r->events, ss->why, strlen(ss->why));
-            buf_adds(&r->events, "}\n");
+            buf_puts(&r->events, "}\n");
         }
     }
     r->ch = ch;                     /* edit_list() makes them */
@@ -1199,11 +1199,11 @@ edit_list(struct run *r, struct diag *d)
             fprintf(r->o->report, "%s: not changed: %s\n", r->ch[i].email, r->ch[i].why);
     buf_reset(&r->events);
     if (r->nch > 0)
-        buf_addf(&r->events, "{\"kind\":\"commit\",\"run\":\"%s\"}\n", r->runid);
+        buf_putf(&r->events, "{\"kind\":\"commit\",\"run\":\"%s\"}\n", r->runid);
     for (size_t k = 0; k < r->npend; k++) {
         /* a run's lines are together in the file */
         if (k == 0 || strcmp(r->pend[k - 1].run, r->pend[k].run) != 0)
-            buf_addf(&r->events, "{\"kind\":\"commit\",\"run\":\"%s\"}\n",
+            buf_putf(&r->events, "{\"kind\":\"commit\",\"run\":\"%s\"}\n",
                 r->pend[k].run);
     }
     return record(r, d);
@@ -1255,7 +1255,7 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
             k = -1;
         } else if (S_ISDIR(sb.st_mode)) {
             buf_init(&nd, 0);
-            buf_addf(&nd, "%s/new", paths[i]);
+            buf_putf(&nd, "%s/new", paths[i]);
             if (access(buf_str(&nd), F_OK) != 0) {
                 diag_set(d, EX_NOINPUT, "not a Maildir (no new/ folder); give a Maildir, "
                     "an mbox file or - for standard input");
