@@ -83,12 +83,6 @@ build/san/builtin_templates.o: build/builtin_templates.c | build/san
 	@echo "  CC   $< (san)"
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
-# Files whose owners have yet to decide each ignored buf_add result (see include/buf.h):
-# the unused-result warning stays off there until they do.
-BUF_UNDECIDED := -Wno-unused-result
-build/article/html.o build/san/article/html.o build/tsan/article/html.o build/article/meta.o \
-	build/san/article/meta.o build/tsan/article/meta.o: override CFLAGS += $(BUF_UNDECIDED)
-
 build/%.o: src/%.c | build pkgs
 	@echo "  CC   $<"
 	@mkdir -p $(@D)

@@ -141,13 +141,13 @@ convert(const char *s, size_t n, const char *cs, struct buf *b)
 
         if (iconv(cd, &in, &left, &o, &room) == (size_t)-1 && o == out) {
             if (left > 0 && room == sizeof(out)) {
-                buf_add(b, "\xef\xbf\xbd", 3);     /* an unconvertible byte: U+FFFD */
+                buf_put(b, "\xef\xbf\xbd", 3);     /* an unconvertible byte: U+FFFD */
                 in++;
                 left--;
                 continue;
             }
         }
-        buf_add(b, out, (size_t)(o - out));
+        buf_put(b, out, (size_t)(o - out));
     }
     iconv_close(cd);
     return rc;
@@ -269,7 +269,7 @@ decode(const char *s, size_t n, const char *charset, struct buf *b)
         buf_init(&fixed, HTML_OUT_MAX);
         text_utf8_repair(&fixed, buf_str(b), b->len, true);
         buf_reset(b);
-        buf_add(b, buf_str(&fixed), fixed.len);
+        buf_put(b, buf_str(&fixed), fixed.len);
         buf_fini(&fixed);
         return;
     }
@@ -1755,17 +1755,17 @@ put_text(struct out *o, const char *s)
             while (IS_SPACE(*p))
                 p++;
             if (!ends_space(&o->para)) {
-                buf_addc(&o->html, ' ');
-                buf_addc(&o->text, ' ');
-                buf_addc(&o->para, ' ');
+                buf_putc(&o->html, ' ');
+                buf_putc(&o->text, ' ');
+                buf_putc(&o->para, ' ');
             }
             continue;
         }
         while (p[k] && (o->pre || !IS_SPACE(p[k])))
             k++;
         text_html_escape_some(&o->html, p, k, "&<>");
-        buf_add(&o->text, p, k);
-        buf_add(&o->para, p, k);
+        buf_put(&o->text, p, k);
+        buf_put(&o->para, p, k);
         p += k;
     }
 }
@@ -1802,7 +1802,7 @@ end_block(struct out *o)
     buf_reset(&o->para);
     if (o->text.len > 0 && !(o->text.len >= 2 && memcmp(buf_str(&o->text) + o->text.len - 2,
         "\n\n", 2) == 0))
-        buf_adds(&o->text, o->text.len > 0 && buf_str(&o->text)[o->text.len - 1] == '\n' ?
+        buf_puts(&o->text, o->text.len > 0 && buf_str(&o->text)[o->text.len - 1] == '\n' ?
             "\n" : "\n\n");
 }
 
@@ -1812,7 +1812,7 @@ close_p(struct out *o)
     if (!o->in_p)
         return;
     trim_end(&o->html);
-    buf_adds(&o->html, "</p>\n");
+    buf_puts(&o->html, "</p>\n");
     o->in_p = false;
     o->in_text = false;
     end_block(o);
@@ -1823,7 +1823,7 @@ open_p(struct out *o)
 {
     if (o->in_p || o->in_text)
         return;
-    buf_adds(&o->html, "<p>");
+    buf_puts(&o->html, "<p>");
     o->in_p = true;
     o->in_text = true;
 }
@@ -1856,13 +1856,13 @@ write_link(struct out *o, xmlNodePtr n)
     } else {
         char *t = html_text(n);
 
-        buf_adds(&o->html, "<a href=\"");
+        buf_puts(&o->html, "<a href=\"");
         text_html_escape_some(&o->html, url, strlen(url), "&<>\"");
-        buf_adds(&o->html, "\">");
+        buf_puts(&o->html, "\">");
         write_children(o, n);
-        buf_adds(&o->html, "</a>");
+        buf_puts(&o->html, "</a>");
         if (t[0] != '\0' && o->nlinks < 1000)
-            buf_addf(&o->text, " [%zu]", add_link(o, url, t));
+            buf_putf(&o->text, " [%zu]", add_link(o, url, t));
         free(t);
     }
     free(href);
@@ -1931,12 +1931,12 @@ write_img(struct out *o, xmlNodePtr n)
     }
     alt = html_attr(n, "alt");
     open_p(o);
-    buf_adds(&o->html, "<img src=\"");
+    buf_puts(&o->html, "<img src=\"");
     text_html_escape_some(&o->html, src, strlen(src), "&<>\"");
-    buf_adds(&o->html, "\" alt=\"");
+    buf_puts(&o->html, "\" alt=\"");
     if (alt != NULL)
         text_html_escape_some(&o->html, alt, strlen(alt), "&<>\"");
-    buf_addf(&o->html, "\" width=\"%ld\" height=\"%ld\" "
+    buf_putf(&o->html, "\" width=\"%ld\" height=\"%ld\" "
         "style=\"display:block;border:0;max-width:100%%;height:auto\">", w, h < 1 ? 1 : h);
     free(src);
     free(alt);
@@ -1956,9 +1956,9 @@ write_block(struct out *o, xmlNodePtr n, const char *t, bool container)
     }
     close_p(o);                                 /* ends an implied <p>: in_text is false */
     save_text = o->in_text;
-    buf_addf(&o->html, "<%s>", t);
+    buf_putf(&o->html, "<%s>", t);
     if (strcmp(t, "pre") == 0) {
-        buf_adds(&o->html, "<code>");
+        buf_puts(&o->html, "<code>");
         o->pre = true;
     }
     o->in_text = !container;
@@ -1966,8 +1966,8 @@ write_block(struct out *o, xmlNodePtr n, const char *t, bool container)
     close_p(o);
     trim_end(&o->html);
     if (strcmp(t, "pre") == 0)
-        buf_adds(&o->html, "</code>");
-    buf_addf(&o->html, "</%s>\n", t);
+        buf_puts(&o->html, "</code>");
+    buf_putf(&o->html, "</%s>\n", t);
     o->in_text = save_text;
     o->pre = save_pre;
     end_block(o);
@@ -1984,32 +1984,32 @@ write_list(struct out *o, xmlNodePtr n, const char *t)
         return;
     }
     close_p(o);
-    buf_addf(&o->html, "<%s>\n", t);
+    buf_putf(&o->html, "<%s>\n", t);
     for (xmlNodePtr c = n->children; c != NULL; c = c->next) {
         if (html_is(c, "li")) {
             write_block(o, c, "li", true);
         } else if (is_elem(c) || (c->type == XML_TEXT_NODE && !is_whitespace(c))) {
-            buf_adds(&o->html, "<li>");     /* stray content: its own item */
+            buf_puts(&o->html, "<li>");     /* stray content: its own item */
             o->in_text = true;
             if (is_elem(c))
                 write_children(o, c);
             else
                 put_text(o, (const char *)c->content);
             o->in_text = false;
-            buf_adds(&o->html, "</li>\n");
+            buf_puts(&o->html, "</li>\n");
             end_block(o);
         }
     }
-    buf_addf(&o->html, "</%s>\n", t);
+    buf_putf(&o->html, "</%s>\n", t);
 }
 
 static void
 write_inline(struct out *o, xmlNodePtr n, const char *t)
 {
     open_p(o);
-    buf_addf(&o->html, "<%s>", t);
+    buf_putf(&o->html, "<%s>", t);
     write_children(o, n);
-    buf_addf(&o->html, "</%s>", t);
+    buf_putf(&o->html, "</%s>", t);
 }
 
 static void
@@ -2050,7 +2050,7 @@ write_node(struct out *o, xmlNodePtr n)
         write_inline(o, n, "code");
     else if (strcmp(t, "br") == 0) {
         if (o->in_text && !o->in_p) {
-            buf_adds(&o->html, "<br>");
+            buf_puts(&o->html, "<br>");
             put_text(o, o->pre ? "\n" : " ");
         } else {
             close_p(o);
@@ -2410,7 +2410,7 @@ page_is_utf8(const struct page *pg, bool *clean)
  * first.  The push parser's own input buffer holds a chunk, not the page.
  */
 static htmlDocPtr
-parse_doc(const struct page *pg)
+parse_doc(const struct page *pg, bool *over)
 {
     htmlParserCtxtPtr ctxt;
     struct sax_state st = { 0 };
@@ -2434,6 +2434,8 @@ parse_doc(const struct page *pg)
     } else {
         buf_init(&u, HTML_OUT_MAX);
         prepare(pg, &u);
+        if (buf_failed(&u) && over != NULL)
+            *over = true;                       /* u is empty: nothing is parsed */
         feed(ctxt, buf_str(&u), u.len, false);
         buf_fini(&u);
     }
@@ -2456,7 +2458,7 @@ attempt(const struct page *pg, htmlDocPtr doc, const struct html_meta *m, int fl
     memset(&g, 0, sizeof(g));
     *art = NULL;
     *len = 0;
-    g.doc = doc != NULL ? doc : parse_doc(pg);
+    g.doc = doc != NULL ? doc : parse_doc(pg, NULL);
     if (g.doc == NULL || xmlDocGetRootElement(g.doc) == NULL) {
         xmlFreeDoc(g.doc);
         return NULL;
@@ -2662,6 +2664,7 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     htmlDocPtr doc = NULL, cdoc = NULL;
     xmlNodePtr art = NULL;
     char *byline = NULL;
+    bool over = false;
     int rc = -1;
 
     memset(&m, 0, sizeof(m));
@@ -2675,7 +2678,12 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     pg.len = len;
     pg.charset = charset;
     pg.url = url;
-    doc = parse_doc(&pg);
+    doc = parse_doc(&pg, &over);
+    if (over) {
+        diag_set(d, EX_DATAERR, "the page is over %zu MiB once converted to UTF-8 "
+            "(HTML_OUT_MAX); is it an article?", HTML_OUT_MAX >> 20);
+        goto out;
+    }
     if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
         diag_set(d, EX_DATAERR, "not an HTML page (nothing to parse); is it the right file?");
         goto out;
@@ -2693,6 +2701,12 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
     if (art != NULL)
         write_children(&o, art);
     close_p(&o);
+    /* the appends above use buf_put: one check for all three */
+    if (buf_failed(&o.html) || buf_failed(&o.text) || buf_failed(&o.para)) {
+        diag_set(d, EX_DATAERR, "the article's text is over %zu MiB as HTML or plain text "
+            "(HTML_OUT_MAX); is it an article?", HTML_OUT_MAX >> 20);
+        goto out;
+    }
     fill_meta(a, &m, &o, byline);
     if (a->title == NULL && o.npara > 0) {
         a->title = oneline(a, o.paras[0]);      /* never lose the article for a title */

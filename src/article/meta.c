@@ -131,7 +131,8 @@ html_attr(xmlNodePtr n, const char *name)
     return s;
 }
 
-/* Append the text under n to b, iteratively and depth-bounded. */
+/* Append the text under n to b, iteratively and depth-bounded; stops once b is over its
+ * limit (b is then empty and failed). */
 static void
 text_of(xmlNodePtr top, struct buf *b)
 {
@@ -139,13 +140,13 @@ text_of(xmlNodePtr top, struct buf *b)
     int depth = 1;
 
     if (top->type == XML_TEXT_NODE || top->type == XML_CDATA_SECTION_NODE) {
-        buf_adds(b, (const char *)top->content);
+        buf_puts(b, (const char *)top->content);
         return;
     }
     while (n != NULL) {
         if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
             if (n->content != NULL && buf_adds(b, (const char *)n->content) == -1)
-                return;
+                return;                         /* over the limit: stop walking */
         } else if (n->type == XML_ELEMENT_NODE && n->children != NULL &&
             depth < HTML_MAX_DEPTH) {
             n = n->children;
@@ -171,7 +172,8 @@ html_text(xmlNodePtr n)
     buf_init(&b, (size_t)64 << 20);
     if (n != NULL)
         text_of(n, &b);
-    s = xstrdup(buf_str(&b));
+    /* text past 64 MiB counts as none: an empty string, as a failed buffer reads */
+    s = xstrdup(buf_failed(&b) ? "" : buf_str(&b));
     buf_fini(&b);
     return html_squeeze(s);
 }
@@ -243,16 +245,16 @@ words_of(const char *s, struct buf *b)
         bool w = IS_ALNUM(*p) || *p >= 0x80;
 
         if (w) {
-            buf_addc(b, (char)TO_LOWER(*p));
+            buf_putc(b, (char)TO_LOWER(*p));
             in = true;
         } else if (in) {
-            buf_add(b, "", 1);
+            buf_put(b, "", 1);
             n++;
             in = false;
         }
     }
     if (in) {
-        buf_add(b, "", 1);
+        buf_put(b, "", 1);
         n++;
     }
     return n;
@@ -274,8 +276,9 @@ html_similarity(const char *a, const char *b)
     size_t na, nb, miss = 0, blen = 0, mlen = 0;
     double r;
 
-    buf_init(&wa, BUF_MAX_DEFAULT);
-    buf_init(&wb, BUF_MAX_DEFAULT);
+    /* no limit of their own: the words are no longer than a and b, already in memory */
+    buf_init(&wa, 0);
+    buf_init(&wb, 0);
     na = words_of(a, &wa);
     nb = words_of(b, &wb);
     if (na == 0 || nb == 0) {
@@ -375,12 +378,13 @@ jnames(struct json_object *v)
 
         if (n != NULL && n[0] != '\0') {
             if (b.len > 0)
-                buf_adds(&b, ", ");
-            buf_adds(&b, n);
+                buf_puts(&b, ", ");
+            buf_puts(&b, n);
         }
         free(n);
     }
-    if (b.len > 0)
+    /* names past 4 KiB: none (a failed buffer is empty, as before), not a cut list */
+    if (!buf_failed(&b) && b.len > 0)
         s = xstrdup(buf_str(&b));
     buf_fini(&b);
     return s;
