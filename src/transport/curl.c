@@ -439,48 +439,30 @@ finish(struct transport *t, CURLcode rc, struct transport_result *r)
 static void curl_close(struct transport *t);
 
 /* Set an option; remember the first one libcurl refused. */
-#define SETOPT(opt, val) do {                                       \
-    if (bad == NULL && curl_easy_setopt(t->h, opt, val) != CURLE_OK) \
-        bad = #opt;                                                 \
-} while (0)
-
-static struct transport *
-curl_open(const struct transport_opts *o, struct diag *d)
+/*
+ * smtp.url (and smtp.helo, which libcurl takes from the URL's path) into the URL to give
+ * libcurl, with t->smtps and t->where set; caller frees with curl_free().  NULL with d set
+ * (EX_CONFIG) for a URL that does not parse, holds a password, or a bad helo.
+ */
+static char *
+curl_url_for(struct transport *t, const struct config_smtp *s, struct diag *d)
 {
-    const struct config_smtp *s;
-    struct transport *t = NULL;
-    struct transport_result r;
-    CURLU *u = NULL;
+    CURLU *u = curl_url();
     char *url = NULL, *scheme = NULL, *host = NULL, *port = NULL, *pass = NULL;
     char *path = NULL;
-    const char *bad = NULL;
-    long tls_mode;
 
-    if (o == NULL || o->cfg == NULL || o->cfg->smtp.url == NULL) {
-        diag_set(d, EX_CONFIG, "smtp.url is not set; add url: smtp://host:587");
-        return NULL;
-    }
-    s = &o->cfg->smtp;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        diag_set(d, EX_OSERR, "libcurl could not be initialised");
-        return NULL;
-    }
-    t = xcalloc(1, sizeof(*t));
-    t->s = s;
-    t->stage = TRANSPORT_STAGE_CONNECT;
-    u = curl_url();
     if (u == NULL || curl_url_set(u, CURLUPART_URL, s->url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
         diag_set(d, EX_CONFIG, "smtp.url is not a valid address; write smtp://host:587 or "
             "smtps://host:465");
-        goto fail;
+        goto out;
     }
     if (curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK) {
         diag_set(d, EX_CONFIG, "smtp.url holds a password; remove it and use "
             "smtp.password_file or smtp.password_env");
-        goto fail;
+        goto out;
     }
     t->smtps = ascii_strcasecmp(scheme, "smtps") == 0;
     snprintf(t->where, sizeof(t->where), "%s:%s", host, port);
@@ -491,24 +473,42 @@ curl_open(const struct transport_opts *o, struct diag *d)
         if (!transport_helo_ok(s->helo)) {
             diag_set(d, EX_CONFIG, "smtp.helo: \"%s\" is not a host name; write a name "
                 "such as mail.example.org", s->helo);
-            goto fail;
+            goto out;
         }
         path = xmalloc(n);
         snprintf(path, n, "/%s", s->helo);
         if (curl_url_set(u, CURLUPART_PATH, path, CURLU_URLENCODE) != CURLUE_OK) {
             diag_set(d, EX_CONFIG, "smtp.helo: \"%s\" cannot be used", s->helo);
-            goto fail;
+            goto out;
         }
     }
     if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
         diag_set(d, EX_CONFIG, "smtp.url is not a valid address");
-        goto fail;
+        url = NULL;
     }
-    t->h = curl_easy_init();
-    if (t->h == NULL) {
-        diag_set(d, EX_OSERR, "libcurl could not make a handle");
-        goto fail;
-    }
+out:
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(pass);
+    free(path);
+    curl_url_cleanup(u);
+    return url;
+}
+
+#define SETOPT(opt, val) do {                                       \
+    if (bad == NULL && curl_easy_setopt(t->h, opt, val) != CURLE_OK) \
+        bad = #opt;                                                 \
+} while (0)
+
+/* Every option of t->h for url and the config; the first option libcurl refused, or NULL. */
+static const char *
+curl_set_options(struct transport *t, const struct transport_opts *o, const char *url)
+{
+    const struct config_smtp *s = t->s;
+    const char *bad = NULL;
+    long tls_mode;
+
     switch (s->starttls) {
     case CONFIG_STARTTLS_REQUIRED:
         tls_mode = CURLUSESSL_ALL;
@@ -556,7 +556,38 @@ curl_open(const struct transport_opts *o, struct diag *d)
         /* libcurl keeps its own copy; ours stays with the caller, who zeroes it. */
         SETOPT(CURLOPT_PASSWORD, o->password != NULL ? o->password : "");
     }
-    if (bad != NULL) {
+    return bad;
+}
+
+static struct transport *
+curl_open(const struct transport_opts *o, struct diag *d)
+{
+    const struct config_smtp *s;
+    struct transport *t = NULL;
+    struct transport_result r;
+    char *url = NULL;
+    const char *bad;
+
+    if (o == NULL || o->cfg == NULL || o->cfg->smtp.url == NULL) {
+        diag_set(d, EX_CONFIG, "smtp.url is not set; add url: smtp://host:587");
+        return NULL;
+    }
+    s = &o->cfg->smtp;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        diag_set(d, EX_OSERR, "libcurl could not be initialised");
+        return NULL;
+    }
+    t = xcalloc(1, sizeof(*t));
+    t->s = s;
+    t->stage = TRANSPORT_STAGE_CONNECT;
+    if ((url = curl_url_for(t, s, d)) == NULL)
+        goto fail;
+    t->h = curl_easy_init();
+    if (t->h == NULL) {
+        diag_set(d, EX_OSERR, "libcurl could not make a handle");
+        goto fail;
+    }
+    if ((bad = curl_set_options(t, o, url)) != NULL) {
         diag_set(d, EX_SOFTWARE, "libcurl %s refused %s",
             curl_version_info(CURLVERSION_NOW)->version, bad);
         goto fail;
@@ -584,12 +615,6 @@ fail:
     t = NULL;
 out:
     curl_free(url);
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_free(pass);
-    free(path);
-    curl_url_cleanup(u);
     return t;
 }
 
