@@ -291,12 +291,13 @@ mailer() {
         else printf "    name: Reader %d\n", i } }' >"$W/subs.yaml"
 
     # the size of gazette's messages, for smtp-source's payload
-    PORT=0
+    PORT=1                          # a dry run connects nowhere; 0 is not a port
     write_config 1 "$W/state-size"
-    ./gazette -c "$W/gazette.yaml" -v send --dry-run --limit 500 --campaign size \
-        "$W/articles" 2>"$W/size.err" || { fail "gazette send --dry-run"; cat "$W/size.err"; }
-    avg=$(sed -n 's/.*dry run: \([0-9]*\) messages composed (\([0-9]*\) bytes).*/\2 \1/p' \
-        "$W/size.err" | awk '{ printf "%d", $1 / $2 }')
+    ./gazette -c "$W/gazette.yaml" send --dry-run --limit 500 --campaign size \
+        "$W/articles" >"$W/size.out" 2>"$W/size.err" ||
+        { fail "gazette send --dry-run"; cat "$W/size.err"; }
+    avg=$(sed -n 's/.*dry run: \([0-9]*\) message(s) composed (\([0-9]*\) bytes).*/\2 \1/p' \
+        "$W/size.out" | awk '{ printf "%d", $1 / $2 }')
     if [ -z "$avg" ] || [ "$avg" -lt 1000 ]; then
         fail "cannot tell the size of gazette's messages (see $W/size.err)"
         return 0
@@ -400,7 +401,7 @@ dkim_bench() {
         ./gazette dkim keygen --selector bench --domain bench.example.org --type "$kt" \
             --out "$W/$kt.key" >"$W/$kt.txt" || { fail "dkim keygen $kt"; return 0; }
         # one signed message, verified by an independent verifier
-        PORT=0 DKIM_KEY="$WA/$kt.key"
+        PORT=1 DKIM_KEY="$WA/$kt.key"       # compose only: nothing connects
         write_config 1 "$W/state-verify"
         if ./gazette -c "$W/gazette.yaml" compose --out "$W/verify-$kt" "$W/articles" \
             2>"$W/verify-$kt.err" && "$PY" -c 'import dkim' 2>/dev/null; then
