@@ -597,26 +597,12 @@ count_commas(const char *s)
 static size_t
 node_commas(xmlNodePtr top)
 {
-    xmlNodePtr n = top->children;
     size_t k = 0;
     int depth = 1;
 
-    while (n != NULL) {
-        if (n->type == XML_TEXT_NODE && n->content != NULL) {
+    for (xmlNodePtr n = top->children; n != NULL; n = html_walk_next(n, top, &depth))
+        if (n->type == XML_TEXT_NODE && n->content != NULL)
             k += count_commas((const char *)n->content);
-        } else if (is_elem(n) && n->children != NULL && depth < HTML_MAX_DEPTH) {
-            n = n->children;
-            depth++;
-            continue;
-        }
-        while (n != NULL && n->next == NULL && n != top) {
-            n = n->parent;
-            depth--;
-        }
-        if (n == NULL || n == top)
-            break;
-        n = n->next;
-    }
     return k;
 }
 
@@ -720,27 +706,13 @@ has_block_child(xmlNodePtr n, int depth)
 static bool
 has_text(xmlNodePtr top)
 {
-    xmlNodePtr n = top->children;
     int depth = 1;
 
-    while (n != NULL) {
-        if (n->type == XML_TEXT_NODE && n->content != NULL) {
+    for (xmlNodePtr n = top->children; n != NULL; n = html_walk_next(n, top, &depth))
+        if (n->type == XML_TEXT_NODE && n->content != NULL)
             for (const xmlChar *c = n->content; *c; c++)
                 if (!IS_SPACE(*c))
                     return true;
-        } else if (is_elem(n) && n->children != NULL && depth < HTML_MAX_DEPTH) {
-            n = n->children;
-            depth++;
-            continue;
-        }
-        while (n != NULL && n->next == NULL && n != top) {
-            n = n->parent;
-            depth--;
-        }
-        if (n == NULL || n == top)
-            break;
-        n = n->next;
-    }
     return false;
 }
 

@@ -49,6 +49,14 @@ struct html_meta {
 void html_meta_read(htmlDocPtr doc, struct html_meta *m);
 void html_meta_fini(struct html_meta *m);
 
+/*
+ * The node after n in a depth-first walk of top's subtree (top itself excluded): n's first
+ * child when n is an element with children and *depth < HTML_MAX_DEPTH, else the next
+ * sibling of n or of its nearest ancestor below top; NULL when the walk is over.  Start
+ * with n = top->children and *depth = 1.
+ */
+xmlNodePtr html_walk_next(xmlNodePtr n, xmlNodePtr top, int *depth);
+
 /* Text of n and its descendants with white space collapsed and trimmed (heap; caller
  * frees).  Depth-bounded. */
 char *html_text(xmlNodePtr n);

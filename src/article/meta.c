@@ -136,31 +136,16 @@ html_attr(xmlNodePtr n, const char *name)
 static void
 text_of(xmlNodePtr top, struct buf *b)
 {
-    xmlNodePtr n = top->children;
     int depth = 1;
 
     if (top->type == XML_TEXT_NODE || top->type == XML_CDATA_SECTION_NODE) {
         buf_puts(b, (const char *)top->content);
         return;
     }
-    while (n != NULL) {
-        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-            if (n->content != NULL && buf_adds(b, (const char *)n->content) == -1)
-                return;                         /* over the limit: stop walking */
-        } else if (n->type == XML_ELEMENT_NODE && n->children != NULL &&
-            depth < HTML_MAX_DEPTH) {
-            n = n->children;
-            depth++;
-            continue;
-        }
-        while (n != NULL && n->next == NULL && n != top) {
-            n = n->parent;
-            depth--;
-        }
-        if (n == NULL || n == top)
-            break;
-        n = n->next;
-    }
+    for (xmlNodePtr n = top->children; n != NULL; n = html_walk_next(n, top, &depth))
+        if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
+            n->content != NULL && buf_adds(b, (const char *)n->content) == -1)
+            return;                             /* over the limit: stop walking */
 }
 
 char *
@@ -200,7 +185,6 @@ count_chars(const char *s, bool *space, size_t *n)
 size_t
 html_text_len(xmlNodePtr top)
 {
-    xmlNodePtr n;
     size_t len = 0;
     bool space = true;
     int depth = 1;
@@ -209,28 +193,29 @@ html_text_len(xmlNodePtr top)
         return 0;
     if (top->type == XML_TEXT_NODE)
         return top->content ? count_chars((const char *)top->content, &space, &len) : 0;
-    n = top->children;
-    while (n != NULL) {
-        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-            if (n->content != NULL)
-                count_chars((const char *)n->content, &space, &len);
-        } else if (n->type == XML_ELEMENT_NODE && n->children != NULL &&
-            depth < HTML_MAX_DEPTH) {
-            n = n->children;
-            depth++;
-            continue;
-        }
-        while (n != NULL && n->next == NULL && n != top) {
-            n = n->parent;
-            depth--;
-        }
-        if (n == NULL || n == top)
-            break;
-        n = n->next;
-    }
+    for (xmlNodePtr n = top->children; n != NULL; n = html_walk_next(n, top, &depth))
+        if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
+            n->content != NULL)
+            count_chars((const char *)n->content, &space, &len);
     if (space && len > 0)
         len--;                                  /* a trailing space */
     return len;
+}
+
+xmlNodePtr
+html_walk_next(xmlNodePtr n, xmlNodePtr top, int *depth)
+{
+    if (n->type == XML_ELEMENT_NODE && n->children != NULL && *depth < HTML_MAX_DEPTH) {
+        (*depth)++;
+        return n->children;
+    }
+    while (n != NULL && n->next == NULL && n != top) {
+        n = n->parent;
+        (*depth)--;
+    }
+    if (n == NULL || n == top)
+        return NULL;
+    return n->next;
 }
 
 /* Words of s, lower-cased, split on anything that is not a letter or digit (ASCII) or
