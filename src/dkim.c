@@ -24,6 +24,10 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define DKIM_AVX2 1                 /* skip_canonical() in 32-byte steps where the CPU can */
+#endif
 
 #include "buf.h"
 #include "diag.h"
@@ -337,6 +341,41 @@ is_wsp_or_cr(char c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
+#ifdef DKIM_AVX2
+/*
+ * skip_canonical() 32 bytes at a time: stops at the first 32-byte step holding a byte to
+ * see, or where fewer than 34 bytes are left (skip_canonical() goes on from there).  SP,
+ * HT and CR are found with one table lookup by the low nibble (a byte is one of them when
+ * the table gives it back: the other entries are 0, which no byte of that nibble is).
+ */
+__attribute__((target("avx2")))
+static const char *
+skip_avx2(const char *p, const char *end)
+{
+    const __m256i tab = _mm256_set1_epi8('\t'), sp = _mm256_set1_epi8(' '),
+        cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n'),
+        wsp_cr = _mm256_setr_epi8(' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', 0, 0, 0, '\r', 0, 0,
+            ' ', 0, 0, 0, 0, 0, 0, 0, 0, '\t', 0, 0, 0, '\r', 0, 0);
+
+    while (end - p >= 34) {
+        __m256i v0 = _mm256_loadu_si256((const void *)p);
+        __m256i v1 = _mm256_loadu_si256((const void *)(p + 1));
+        __m256i v2 = _mm256_loadu_si256((const void *)(p + 2));
+        __m256i w1 = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(wsp_cr, v1), v1);
+        __m256i w2 = _mm256_cmpeq_epi8(_mm256_shuffle_epi8(wsp_cr, v2), v2);
+        __m256i crlf_text = _mm256_andnot_si256(w2, _mm256_cmpeq_epi8(v1, lf));
+        __m256i stop = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v0, tab),
+            _mm256_and_si256(_mm256_cmpeq_epi8(v0, sp), w1)),
+            _mm256_andnot_si256(crlf_text, _mm256_cmpeq_epi8(v0, cr)));
+
+        if (_mm256_movemask_epi8(stop) != 0)
+            break;
+        p += 32;
+    }
+    return p;
+}
+#endif
+
 /*
  * From p, nothing being owed, the first byte the state machine must see: a tab; a space
  * before SP, HT, CR or the end; a CR that is not CRLF followed by text.  What comes before
@@ -345,27 +384,33 @@ is_wsp_or_cr(char c)
 static const char *
 skip_canonical(const char *p, const char *end)
 {
+#ifdef DKIM_AVX2
+    if (end - p >= 34 && __builtin_cpu_supports("avx2"))
+        p = skip_avx2(p, end);
+#endif
 #ifdef __SSE2__
-    const __m128i tab = _mm_set1_epi8('\t'), sp = _mm_set1_epi8(' '),
-        cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+    {
+        const __m128i tab = _mm_set1_epi8('\t'), sp = _mm_set1_epi8(' '),
+            cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
 
-    while (end - p >= 18) {         /* byte i looks at i + 1 and i + 2 */
-        __m128i v0 = _mm_loadu_si128((const void *)p);
-        __m128i v1 = _mm_loadu_si128((const void *)(p + 1));
-        __m128i v2 = _mm_loadu_si128((const void *)(p + 2));
-        __m128i w1 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v1, sp),
-            _mm_cmpeq_epi8(v1, tab)), _mm_cmpeq_epi8(v1, cr));
-        __m128i w2 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v2, sp),
-            _mm_cmpeq_epi8(v2, tab)), _mm_cmpeq_epi8(v2, cr));
-        __m128i crlf_text = _mm_andnot_si128(w2, _mm_cmpeq_epi8(v1, lf));
-        __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v0, tab),
-            _mm_and_si128(_mm_cmpeq_epi8(v0, sp), w1)),
-            _mm_andnot_si128(crlf_text, _mm_cmpeq_epi8(v0, cr)));
-        unsigned bits = (unsigned)_mm_movemask_epi8(stop);
+        while (end - p >= 18) {     /* byte i looks at i + 1 and i + 2 */
+            __m128i v0 = _mm_loadu_si128((const void *)p);
+            __m128i v1 = _mm_loadu_si128((const void *)(p + 1));
+            __m128i v2 = _mm_loadu_si128((const void *)(p + 2));
+            __m128i w1 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v1, sp),
+                _mm_cmpeq_epi8(v1, tab)), _mm_cmpeq_epi8(v1, cr));
+            __m128i w2 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v2, sp),
+                _mm_cmpeq_epi8(v2, tab)), _mm_cmpeq_epi8(v2, cr));
+            __m128i crlf_text = _mm_andnot_si128(w2, _mm_cmpeq_epi8(v1, lf));
+            __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v0, tab),
+                _mm_and_si128(_mm_cmpeq_epi8(v0, sp), w1)),
+                _mm_andnot_si128(crlf_text, _mm_cmpeq_epi8(v0, cr)));
+            unsigned bits = (unsigned)_mm_movemask_epi8(stop);
 
-        if (bits != 0)
-            return p + __builtin_ctz(bits);
-        p += 16;
+            if (bits != 0)
+                return p + __builtin_ctz(bits);
+            p += 16;
+        }
     }
 #endif
     for (; p < end; p++) {
