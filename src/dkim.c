@@ -261,6 +261,36 @@ sink_md(void *ctx, const char *p, size_t n)
     EVP_DigestUpdate(ctx, p, n);
 }
 
+/* Bytes gathered for a sink: one call per field rather than one per word. */
+struct stage {
+    sink_fn out;
+    void *ctx;
+    size_t n;
+    char b[256];
+};
+
+static void
+stage_flush(struct stage *st)
+{
+    if (st->n > 0)
+        st->out(st->ctx, st->b, st->n);
+    st->n = 0;
+}
+
+static void
+stage_put(struct stage *st, const char *p, size_t n)
+{
+    if (st->n + n > sizeof(st->b)) {
+        stage_flush(st);
+        if (n > sizeof(st->b)) {
+            st->out(st->ctx, p, n);
+            return;
+        }
+    }
+    memcpy(st->b + st->n, p, n);
+    st->n += n;
+}
+
 /*
  * RFC 6376 3.4.2: field name lower-cased, unfolded, runs of WSP made one SP, WSP at the
  * end of the value and around the colon removed.
@@ -269,23 +299,22 @@ static void
 canon_header(sink_fn out, void *ctx, const char *f, size_t n, bool crlf)
 {
     const char *end = f + n, *colon = memchr(f, ':', n), *p;
-    char low[64];
-    size_t nl = 0;
+    struct stage st;
     bool space = false, any = false;
 
     if (colon == NULL)
         return;
+    st.out = out;
+    st.ctx = ctx;
+    st.n = 0;
     for (p = f; p < colon; p++) {
         if (is_wsp(*p) || *p == '\r' || *p == '\n')
             continue;
-        low[nl++] = (char)TO_LOWER((unsigned char)*p);
-        if (nl == sizeof(low)) {
-            out(ctx, low, nl);
-            nl = 0;
-        }
+        if (st.n == sizeof(st.b))
+            stage_flush(&st);
+        st.b[st.n++] = (char)TO_LOWER((unsigned char)*p);
     }
-    out(ctx, low, nl);
-    out(ctx, ":", 1);
+    stage_put(&st, ":", 1);
     for (p = colon + 1; p < end;) {
         const char *run = p;
 
@@ -301,13 +330,14 @@ canon_header(sink_fn out, void *ctx, const char *f, size_t n, bool crlf)
         while (p < end && !is_wsp(*p) && *p != '\r' && *p != '\n')
             p++;
         if (space && any)
-            out(ctx, " ", 1);
-        out(ctx, run, (size_t)(p - run));
+            stage_put(&st, " ", 1);
+        stage_put(&st, run, (size_t)(p - run));
         space = false;
         any = true;
     }
     if (crlf)
-        out(ctx, "\r\n", 2);
+        stage_put(&st, "\r\n", 2);
+    stage_flush(&st);
 }
 
 /*
