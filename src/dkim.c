@@ -618,6 +618,63 @@ static const char *const signed_names[] = { "From", "To", "Subject", "Date", "Me
     "MIME-Version", "Content-Type", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post",
     "From" };
 
+/*
+ * The header fields signed, h= (5.4.2): for each name of signed_names, the last unused
+ * instance from the bottom up, canonicalised into hdr; the names of those present (and
+ * From again) appended to sig as "Name:" (the last without its colon), folded so that no
+ * line passes DKIM_FOLD.  h[0..n): the header section.
+ */
+static void
+select_fields(const char *h, size_t n, struct buf *sig, struct buf *hdr)
+{
+    struct field f[DKIM_MAX_FIELDS];
+    size_t nf = fields_of(h, n, f, DKIM_MAX_FIELDS), col = 3;      /* "\th=" */
+
+    for (size_t j = 0; j < ARRAY_LEN(signed_names); j++) {
+        const char *name = signed_names[j];
+        size_t nl = strlen(name), piece;
+        bool found = false;
+
+        for (size_t i = nf; i-- > 0;) {
+            if (f[i].used || f[i].namelen != nl || ascii_strncasecmp(f[i].p, name, nl) != 0)
+                continue;
+            f[i].used = found = true;
+            canon_header(sink_buf, hdr, f[i].p, f[i].n, true);
+            break;
+        }
+        if (!found && j + 1 < ARRAY_LEN(signed_names))
+            continue;
+        piece = j + 1 < ARRAY_LEN(signed_names) ? nl + 1 : nl;
+        if (col + piece > DKIM_FOLD) {
+            buf_puts(sig, "\r\n\t");
+            col = 1;
+        }
+        buf_put(sig, name, nl);
+        if (piece > nl)
+            buf_putc(sig, ':');
+        col += piece;
+    }
+}
+
+/* The b= value p[0..n) after "\tb=", folded at DKIM_FOLD, and the field's CRLF. */
+static void
+put_folded(struct buf *sig, const char *p, size_t n)
+{
+    size_t col = 3;                                 /* "\tb=" */
+
+    for (size_t i = 0; i < n;) {
+        size_t take = n - i < DKIM_FOLD - col ? n - i : DKIM_FOLD - col;
+
+        buf_put(sig, p + i, take);
+        i += take;
+        if (i < n) {
+            buf_puts(sig, "\r\n\t ");
+            col = 2;
+        }
+    }
+    buf_puts(sig, "\r\n");
+}
+
 /* The end of the header section (the CRLF of CRLF CRLF), or NULL. */
 static const char *
 header_end(const char *m, size_t n)
@@ -653,8 +710,7 @@ int
 dkim_sign(const struct dkim *k, struct buf *msg, size_t start, time_t t, struct diag *d)
 {
     const char *m = buf_str(msg) + start, *sep;
-    size_t mlen = msg->len - start, nf, col, piece, siglen;
-    struct field f[DKIM_MAX_FIELDS];
+    size_t mlen = msg->len - start, siglen;
     struct slot spare, *s = NULL;
     struct canon c;
     struct buf *sig;
@@ -685,35 +741,7 @@ dkim_sign(const struct dkim *k, struct buf *msg, size_t start, time_t t, struct 
     buf_putf(sig, "DKIM-Signature: v=1; a=%s; c=relaxed/relaxed;\r\n"
         "\td=%s; s=%s; t=%lld;\r\n\th=",
         dkim_algorithm(k), k->domain, k->selector, (long long)(t ? t : time(NULL)));
-    col = 3;                                    /* "\th=" */
-    /* the last unused instance of each name, from the bottom up (5.4.2), canonicalised
-       into s->hdr; those present (and From again) listed in h= */
-    nf = fields_of(m, (size_t)(sep - m) + 2, f, DKIM_MAX_FIELDS);
-    for (size_t j = 0; j < ARRAY_LEN(signed_names); j++) {
-        const char *name = signed_names[j];
-        size_t nl = strlen(name);
-        bool found = false;
-
-        for (size_t i = nf; i-- > 0;) {
-            if (f[i].used || f[i].namelen != nl || ascii_strncasecmp(f[i].p, name, nl) != 0)
-                continue;
-            f[i].used = found = true;
-            canon_header(sink_buf, &s->hdr, f[i].p, f[i].n, true);
-            break;
-        }
-        if (!found && j + 1 < ARRAY_LEN(signed_names))
-            continue;
-        /* "Name:" (the last without its colon), folded so that no line passes DKIM_FOLD */
-        piece = j + 1 < ARRAY_LEN(signed_names) ? nl + 1 : nl;
-        if (col + piece > DKIM_FOLD) {
-            buf_puts(sig, "\r\n\t");
-            col = 1;
-        }
-        buf_put(sig, name, nl);
-        if (piece > nl)
-            buf_putc(sig, ':');
-        col += piece;
-    }
+    select_fields(m, (size_t)(sep - m) + 2, sig, &s->hdr);
     buf_puts(sig, ";\r\n\tbh=");
     text_base64(sig, hash, hashlen);
     buf_puts(sig, ";\r\n\tb=");
@@ -727,18 +755,7 @@ dkim_sign(const struct dkim *k, struct buf *msg, size_t start, time_t t, struct 
     /* b=, folded; s->hdr is done with and holds the base64 */
     buf_reset(&s->hdr);
     text_base64(&s->hdr, s->sigbytes, siglen);
-    col = 3;                                    /* "\tb=" */
-    for (size_t i = 0; i < s->hdr.len;) {
-        size_t take = s->hdr.len - i < DKIM_FOLD - col ? s->hdr.len - i : DKIM_FOLD - col;
-
-        buf_put(sig, buf_str(&s->hdr) + i, take);
-        i += take;
-        if (i < s->hdr.len) {
-            buf_puts(sig, "\r\n\t ");
-            col = 2;
-        }
-    }
-    buf_puts(sig, "\r\n");
+    put_folded(sig, buf_str(&s->hdr), s->hdr.len);
     /* insert it in front of the message */
     {
         size_t old = msg->len;
