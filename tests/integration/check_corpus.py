@@ -5,9 +5,20 @@
 # A file may be a Maildir message (LF line ends, Return-Path/Delivered-To on top): it is
 # turned back into the wire form first.  One "ok"/"not ok" line per item and group of
 # files (tests/run.sh counts them), details of failures as "#" lines; exit 1 on failure.
+#
+# --scan DIR: also every message found under DIR (what a test captured; tests/lib.sh's
+# check_sent_mail): *.eml files (smtp_server.py's captures, preview output), the files of
+# every Maildir (new/ and cur/), and each transaction of a smtp-sink dump ("dump").
+# --except GLOB=REASON leaves out the files whose path (relative to DIR) matches GLOB;
+# --waive ITEM=GLOB=REASON skips one item on them; --transactional GLOB checks a
+# message that is not a newsletter issue (a confirmation) on the items that are not about
+# bulk mail.  Every exemption is printed with its reason.  --done FILE: paths already
+# checked (by an earlier call in the same test) are skipped, and the new ones appended.
 # SPDX-License-Identifier: MIT
 import argparse
+import fnmatch
 import html
+import os
 import re
 import sys
 from email import policy
@@ -31,8 +42,10 @@ def wire(raw):
     return raw
 
 
-def problems(path, raw, o, dkim_txt):
-    """(item, detail) for every MUST item the message fails; also returns its boundary."""
+def problems(path, raw, o, dkim_txt, transactional=False):
+    """(item, detail) for every MUST item the message fails; also returns its boundary.
+    A transactional message (one person's confirmation, not an issue) is held to the
+    wire, header, charset and encoding items only: the bulk-mail ones do not apply."""
     bad = []
     hb = raw.split(b'\r\n\r\n', 1)[0]
     lines = raw.split(b'\r\n')
@@ -64,6 +77,20 @@ def problems(path, raw, o, dkim_txt):
         bad.append(('H7', 'MIME-Version is not 1.0'))
     if 'To' in msg and len(msg['To'].addresses) != 1:
         bad.append(('H5', 'To holds more than this recipient'))
+    if transactional:
+        for p in (x for x in msg.walk() if not x.is_multipart()):
+            cte = str(p.get('Content-Transfer-Encoding', '7bit'))
+            if p.get_content_maintype() == 'text' and p.get_content_charset() not in \
+                    ('utf-8', 'us-ascii'):
+                bad.append(('M4', f'{p.get_content_type()} charset {p.get_content_charset()}'))
+            if cte not in ('7bit', 'quoted-printable', 'base64') or \
+                    any(len(ln) > 76 for ln in p.get_payload(decode=False).splitlines()):
+                bad.append(('Q', f'{p.get_content_type()} ({cte}) is not 7-bit with lines <= 76'))
+            if p.get_content_maintype() == 'text':
+                c = p.get_content()
+                if [x for x in c if (ord(x) < 32 and x not in '\r\n\t') or 0x7f <= ord(x) < 0xa0]:
+                    bad.append(('controls', 'control characters in the body'))
+        return bad, msg.get_boundary()
     # structure
     boundary = msg.get_boundary()
     leaves = [p for p in msg.walk() if not p.is_multipart()]
@@ -146,33 +173,124 @@ def problems(path, raw, o, dkim_txt):
     return bad, boundary
 
 
+def split_dump(data):
+    """smtp-sink -D: transactions one after the other, each opened by the sink's own
+    X-Client-*/X-Helo/X-Mail/X-Rcpt fields and a Received field, LF line ends."""
+    out = []
+    for chunk in re.split(rb'(?m)^(?=X-Client-Addr: )', data):
+        lines = chunk.split(b'\n')
+        i = 0
+        while i < len(lines) and (re.match(rb'(X-Client-[A-Za-z]+|X-Helo-Args|X-Mail-Args|'
+                                           rb'X-Rcpt-Args|Received):', lines[i]) or
+                                  (i > 0 and lines[i][:1] in (b' ', b'\t'))):
+            i += 1
+        if i > 0 and i < len(lines):
+            out.append(b'\n'.join(lines[i:]))
+    return out
+
+
+def scan(top):
+    """(name, path, bytes) of every message captured under top."""
+    found = []
+    for d, dirs, files in os.walk(top):
+        dirs.sort()
+        rel = os.path.relpath(d, top)
+        maildir = os.path.basename(d) in ('new', 'cur') and \
+            os.path.isdir(os.path.join(d, '..', 'new')) and \
+            os.path.isdir(os.path.join(d, '..', 'cur'))
+        for f in sorted(files):
+            path = os.path.join(d, f)
+            name = os.path.normpath(os.path.join(rel, f))
+            if not os.path.isfile(path) or os.path.islink(path):
+                continue
+            if f == 'dump':
+                data = open(path, 'rb').read()
+                for i, m in enumerate(split_dump(data)):
+                    found.append((f'{name}#{i + 1}', path, m))
+            elif f.endswith('.eml') or maildir:
+                found.append((name, path, None))
+    return found
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--postal')
     ap.add_argument('--dkim-record')
     ap.add_argument('--tag', default='corpus')
-    ap.add_argument('files', nargs='+')
+    ap.add_argument('--scan', action='append', default=[])
+    ap.add_argument('--except', dest='excepts', action='append', default=[])
+    ap.add_argument('--waive', action='append', default=[])
+    ap.add_argument('--transactional', action='append', default=[])
+    ap.add_argument('--done')
+    ap.add_argument('--allow-none', action='store_true')
+    ap.add_argument('files', nargs='*')
     o = ap.parse_args()
     dkim_txt = None
     if o.dkim_record:
         dkim_txt = ''.join(re.findall(r'"([^"]*)"', open(o.dkim_record).read())).encode()
+    msgs = [(path, path, None) for path in o.files]
+    for top in o.scan:
+        msgs += scan(top)
+    done = set()
+    if o.done and os.path.exists(o.done):
+        done = set(open(o.done).read().split('\n'))
+
+    def match(name, glob):
+        return fnmatch.fnmatchcase(name, glob) or fnmatch.fnmatchcase(name.split('#')[0], glob)
+
+    excepts = [x.split('=', 1) for x in o.excepts]
+    waives = [x.split('=', 2) for x in o.waive]
+    for x in excepts + waives:
+        if len(x) < 2 or not x[-1].strip():
+            sys.exit(f'check_corpus.py: an exemption needs its reason: {"=".join(x)!r}')
+    left_out = {}
+    checked = []
+    for name, path, data in msgs:
+        key = os.path.abspath(path) + (name[name.index('#'):] if '#' in name else '')
+        if key in done:
+            continue
+        why = [r for g, r in excepts if match(name, g)]
+        if why:
+            left_out.setdefault(why[0], []).append(name)
+            continue
+        checked.append((name, path, data, key))
     fails = {}
     boundaries = {}
-    for path in o.files:
-        raw = wire(open(path, 'rb').read())
-        bad, b = problems(path, raw, o, dkim_txt)
+    waived = {}
+    for name, path, data, key in checked:
+        raw = wire(data if data is not None else open(path, 'rb').read())
+        tr = any(match(name, g) for g in o.transactional)
+        bad, b = problems(path, raw, o, dkim_txt, tr)
         for item, detail in bad:
-            fails.setdefault(item, []).append(f'{path.rsplit("/", 1)[-1]}: {detail}')
+            w = [r for it, g, r in waives if it == item and match(name, g)]
+            if w:
+                waived.setdefault((item, w[0]), []).append(name)
+                continue
+            fails.setdefault(item, []).append(f'{name}: {detail}')
         if b:
-            boundaries.setdefault(b, []).append(path)
+            boundaries.setdefault(b, []).append(name)
+    if o.done:
+        with open(o.done, 'a') as f:
+            f.writelines(k + '\n' for *_, k in checked)
+    for why, names in left_out.items():
+        print(f'# {o.tag}: {len(names)} files not checked ({names[0]}...): {why}')
+    for (item, why), names in waived.items():
+        print(f'# {o.tag}: {item} waived on {len(names)} messages ({names[0]}...): {why}')
+    n = len(checked)
+    ntr = sum(1 for name, *_ in checked if any(match(name, g) for g in o.transactional))
+    if n == 0:
+        if o.allow_none:
+            return 0
+        print(f'not ok - {o.tag}: no messages to check')
+        return 1
     items = ['W1', 'W2', 'W4', 'parse', 'H1-H7', 'H5', 'H7', 'M1-M3', 'M', 'M4', 'Q',
              'controls', 'L1', 'L2', 'L3', 'K1', 'Z1', 'Z2', 'X1', 'M6', 'C3']
     if dkim_txt is not None:
         items += ['D1', 'D2']
-    n = len(o.files)
     for item in items + sorted(set(fails) - set(items)):
         got = fails.get(item, [])
         print(('not ok - ' if got else 'ok - ') + f'{o.tag}: {item} holds on {n} messages' +
+              (f' ({ntr} transactional)' if ntr else '') +
               (f' ({len(got)} fail)' if got else ''))
         for d in got[:4]:
             print(f'#   {d}')

@@ -64,3 +64,6 @@ else not_ok "verp without a secret: exit $rc"; sed 's/^/#   /' "$T/out" | head -
 if [ ! -s "$SD/log" ] || ! grep -q '^msg' "$SD/log"; then
     ok "verp: nothing was sent without a secret"
 else not_ok "verp: something was sent without a secret"; fi
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail
