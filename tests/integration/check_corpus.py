@@ -8,7 +8,10 @@
 #
 # --scan DIR: also every message found under DIR (what a test captured; tests/lib.sh's
 # check_sent_mail): *.eml files (smtp_server.py's captures, preview output), the files of
-# every Maildir (new/ and cur/), and each transaction of a smtp-sink dump ("dump").
+# every Maildir (new/ and cur/), and each transaction of a smtp-sink dump ("dump").  Where
+# the capture records the envelope (smtp_server.py's NNNN.env, the dump's X-Mail-Args and
+# X-Rcpt-Args, a Maildir copy's Delivered-To), To must be its one recipient (H5) and MAIL
+# FROM not the null path (S9).
 # --except GLOB=REASON leaves out the files whose path (relative to DIR) matches GLOB;
 # --waive ITEM=GLOB=REASON skips one item on them; --transactional GLOB checks a
 # message that is not a newsletter issue (a confirmation) on the items that are not about
@@ -42,7 +45,32 @@ def wire(raw):
     return raw
 
 
-def problems(path, raw, o, dkim_txt, transactional=False):
+def canon(addr):
+    """An address as the envelope compares it: the domain in A-labels, lower case."""
+    local, _, dom = addr.rpartition('@')
+    try:
+        dom = dom.encode('idna').decode('ascii')
+    except UnicodeError:
+        pass
+    return local + '@' + dom.lower()
+
+
+def envelope_of(path, raw_file):
+    """(MAIL FROM or None, [RCPT]) from smtp_server.py's NNNN.env beside NNNN.eml, or a
+    Maildir copy's Delivered-To; None when the capture does not record it."""
+    env = path[:-4] + '.env' if path.endswith('.eml') else None
+    if env and os.path.exists(env):
+        text = open(env, encoding='utf-8', errors='replace').read()
+        mf = re.findall(r'^MAIL FROM:<([^>]*)>', text, re.M)
+        return (mf[0] if mf else None, re.findall(r'^RCPT TO:<([^>]*)>', text, re.M))
+    if raw_file is not None and raw_file.startswith(b'Return-Path:'):
+        m = re.search(rb'^Delivered-To: ([^\r\n]*)', raw_file[:2000], re.M)
+        if m:
+            return (None, [m.group(1).decode('utf-8', 'replace').strip()])
+    return None
+
+
+def problems(path, raw, o, dkim_txt, transactional=False, envelope=None):
     """(item, detail) for every MUST item the message fails; also returns its boundary.
     A transactional message (one person's confirmation, not an issue) is held to the
     wire, header, charset and encoding items only: the bulk-mail ones do not apply."""
@@ -77,6 +105,14 @@ def problems(path, raw, o, dkim_txt, transactional=False):
         bad.append(('H7', 'MIME-Version is not 1.0'))
     if 'To' in msg and len(msg['To'].addresses) != 1:
         bad.append(('H5', 'To holds more than this recipient'))
+    elif 'To' in msg and envelope is not None:
+        # H5, S9: To is the envelope's one recipient; MAIL FROM is not the null path
+        mail_from, rcpts = envelope
+        to = msg['To'].addresses[0].addr_spec
+        if [canon(r) for r in rcpts] != [canon(to)]:
+            bad.append(('H5', f'To {to} but the envelope recipients are {rcpts}'))
+        if mail_from is not None and not mail_from:
+            bad.append(('S9', 'MAIL FROM is the null path'))
     if transactional:
         for p in (x for x in msg.walk() if not x.is_multipart()):
             cte = str(p.get('Content-Transfer-Encoding', '7bit'))
@@ -185,7 +221,10 @@ def split_dump(data):
                                   (i > 0 and lines[i][:1] in (b' ', b'\t'))):
             i += 1
         if i > 0 and i < len(lines):
-            out.append(b'\n'.join(lines[i:]))
+            head = b'\n'.join(lines[:i]).decode('utf-8', 'replace')
+            mf = re.findall(r'^X-Mail-Args: <([^>]*)>', head, re.M)
+            env = (mf[0] if mf else None, re.findall(r'^X-Rcpt-Args: <([^>]*)>', head, re.M))
+            out.append((b'\n'.join(lines[i:]), env))
     return out
 
 
@@ -205,10 +244,10 @@ def scan(top):
                 continue
             if f == 'dump':
                 data = open(path, 'rb').read()
-                for i, m in enumerate(split_dump(data)):
-                    found.append((f'{name}#{i + 1}', path, m))
+                for i, (m, env) in enumerate(split_dump(data)):
+                    found.append((f'{name}#{i + 1}', path, m, env))
             elif f.endswith('.eml') or maildir:
-                found.append((name, path, None))
+                found.append((name, path, None, None))
     return found
 
 
@@ -228,7 +267,7 @@ def main():
     dkim_txt = None
     if o.dkim_record:
         dkim_txt = ''.join(re.findall(r'"([^"]*)"', open(o.dkim_record).read())).encode()
-    msgs = [(path, path, None) for path in o.files]
+    msgs = [(path, path, None, None) for path in o.files]
     for top in o.scan:
         msgs += scan(top)
     done = set()
@@ -245,7 +284,7 @@ def main():
             sys.exit(f'check_corpus.py: an exemption needs its reason: {"=".join(x)!r}')
     left_out = {}
     checked = []
-    for name, path, data in msgs:
+    for name, path, data, env in msgs:
         key = os.path.abspath(path) + (name[name.index('#'):] if '#' in name else '')
         if key in done:
             continue
@@ -253,14 +292,16 @@ def main():
         if why:
             left_out.setdefault(why[0], []).append(name)
             continue
-        checked.append((name, path, data, key))
+        checked.append((name, path, data, env, key))
     fails = {}
     boundaries = {}
     waived = {}
-    for name, path, data, key in checked:
-        raw = wire(data if data is not None else open(path, 'rb').read())
+    for name, path, data, env, key in checked:
+        got = data if data is not None else open(path, 'rb').read()
+        raw = wire(got)
         tr = any(match(name, g) for g in o.transactional)
-        bad, b = problems(path, raw, o, dkim_txt, tr)
+        bad, b = problems(path, raw, o, dkim_txt, tr,
+                          envelope_of(path, got) if data is None else env)
         for item, detail in bad:
             w = [r for it, g, r in waives if it == item and match(name, g)]
             if w:
@@ -283,7 +324,7 @@ def main():
             return 0
         print(f'not ok - {o.tag}: no messages to check')
         return 1
-    items = ['W1', 'W2', 'W4', 'parse', 'H1-H7', 'H5', 'H7', 'M1-M3', 'M', 'M4', 'Q',
+    items = ['W1', 'W2', 'W4', 'parse', 'H1-H7', 'H5', 'S9', 'H7', 'M1-M3', 'M', 'M4', 'Q',
              'controls', 'L1', 'L2', 'L3', 'K1', 'Z1', 'Z2', 'X1', 'M6', 'C3']
     if dkim_txt is not None:
         items += ['D1', 'D2']

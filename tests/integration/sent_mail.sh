@@ -3,8 +3,8 @@
 # check_sent_mail, issue 9 "Corpus") covers the whole suite and can fail.  Every
 # integration test calls it or says why it need not ("sent mail: not checked: REASON");
 # a message gazette wrote passes, in every capture form the scan knows (smtp_server.py's
-# .eml, a Maildir, a smtp-sink dump); each deliberately broken copy of it fails on the
-# item it breaks; an exemption without a reason is refused; a message is checked once.
+# .eml with its envelope, a Maildir, a smtp-sink dump); each deliberately broken copy of
+# it fails on the item it breaks; an exemption without a reason is refused; a message is checked once.
 # SPDX-License-Identifier: MIT
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib.sh"
@@ -40,16 +40,19 @@ paths:
 YAML
 run_g send "$TOP/examples/articles"
 expect_rc 0 "$P send the examples into a Maildir"
-good=$(ls outbox/new/* 2>/dev/null | head -1)
+good=$(ls outbox/new/* 2>/dev/null | sort | head -1)
 if [ -z "$good" ]; then not_ok "$P no message was written"; exit 1; fi
 mkdir -p cases
 # the wire form (CRLF, no Maildir trace fields), as smtp_server.py keeps it
 "$PY" - "$good" <<'EOF'
-import sys
+import re, sys
 raw = open(sys.argv[1], "rb").read()
 while raw.startswith((b"Return-Path:", b"Delivered-To:")):
     raw = raw.split(b"\n", 1)[1]
 open("good.eml", "wb").write(raw.replace(b"\n", b"\r\n"))
+# its envelope, as smtp_server.py records it beside the message
+to = re.search(rb"^To: (?:.*<)?([^<>\s]+@[^<>\s]+?)>?\r?$", raw, re.M).group(1).decode()
+open("good.env", "w").write("MAIL FROM:<news@example.org>\nRCPT TO:<%s>\n" % to)
 EOF
 
 # scan DIR: check_corpus.py on what is under DIR, its output in $T/scan.out
@@ -59,14 +62,17 @@ scan() {
 }
 mkdir -p cases/good/srv1 cases/good/md/new cases/good/md/cur cases/good/md/tmp cases/good/sink
 cp good.eml cases/good/srv1/0001.eml
-cp "$(ls outbox/new/* | sed -n 4p)" cases/good/md/new/     # four messages, one each
+cp good.env cases/good/srv1/0001.env
+cp "$(ls outbox/new/* | sort | sed -n 4p)" cases/good/md/new/    # four messages, one each
 # a smtp-sink dump: the sink's own fields on top, LF line ends, two transactions
 for i in 1 2; do
+    f=$(ls outbox/new/* | sort | sed -n "$((i + 1))p")
+    to=$(sed -n 's/^Delivered-To: //p' "$f")
     printf 'X-Client-Addr: 127.0.0.1\nX-Client-Proto: ESMTP\nX-Helo-Args: vm\n'
-    printf 'X-Mail-Args: <news@example.org>\nX-Rcpt-Args: <u%s@example.net>\n' "$i"
+    printf 'X-Mail-Args: <news@example.org>\nX-Rcpt-Args: <%s>\n' "$to"
     printf 'Received: from vm ([127.0.0.1])\n\tby smtp-sink (smtp-sink) with ESMTP id %s;\n' "$i"
     printf '\tSun,  6 Dec 2026 16:00:11 +0000 (UTC)\n'
-    ls outbox/new/* | sed -n "$((i + 1))p" | xargs sed '1,2d'
+    sed '1,2d' "$f"
 done >cases/good/sink/dump
 scan cases/good
 check "$P a message gazette wrote passes as .eml, in a Maildir and in a smtp-sink dump" \
@@ -100,6 +106,13 @@ breakcase no-list-unsubscribe L1 \
     "re.sub(rb'List-Unsubscribe(-Post)?: [^\r]*\r\n', b'', hb) + b'\r\n\r\n' + body"
 breakcase no-lang X1 "hb + b'\r\n\r\n' + re.sub(rb'<html lang=3D\"[a-z-]*\"', b'<html', body)"
 breakcase long-line W2 "hb + b'\r\n\r\n' + body.replace(b'\r\n', b'\r\n' + b'x' * 1000 + b'\r\n', 1)"
+mkdir -p cases/wrong-envelope
+cp good.eml cases/wrong-envelope/0001.eml
+printf 'MAIL FROM:<>\nRCPT TO:<someone.else@example.net>\n' >cases/wrong-envelope/0001.env
+scan cases/wrong-envelope
+check "$P a message whose To is not its envelope recipient, sent from <>, fails on H5 and S9" \
+    sh -c "[ $st = 1 ] && grep -q '^not ok - case cases/wrong-envelope: H5 holds' '$T/scan.out' &&
+        grep -q '^not ok - case cases/wrong-envelope: S9 holds' '$T/scan.out'"
 mkdir -p cases/same-boundary
 cp good.eml cases/same-boundary/0001.eml
 cp good.eml cases/same-boundary/0002.eml
