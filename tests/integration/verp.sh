@@ -44,7 +44,7 @@ for tr in smtp:+ esmtp:-; do
         bounces@example.org unsubscribe@example.org >"$T/chk" 2>&1
     if grep -qx 'checked 6' "$T/chk" && [ "$(wc -l <"$T/chk")" = 1 ]; then
         ok "$TR: 6 messages, each MAIL FROM bounces${D}TOKEN@example.org with its own signed" \
-            "token, and the same token in List-Unsubscribe's mailto"
+            "token, and the same token in List-Unsubscribe's mailto and in both bodies' link"
     else
         not_ok "$TR: VERP return paths"; sed 's/^/#   /' "$T/chk" | head
     fi
