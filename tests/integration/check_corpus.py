@@ -160,6 +160,15 @@ def problems(path, raw, o, dkim_txt, transactional=False, envelope=None):
     https = [u for u in uris if u.lower().startswith('https://')]
     if not uris:
         bad.append(('L1', 'no List-Unsubscribe'))
+    else:
+        # RFC 2369: a list of <URI>, no encoded-word, no space inside the brackets;
+        # RFC 8058: at most one https URI (a list with only a mailto passes: RFC 2369)
+        raw_lu = re.search(rb'(?im)^List-Unsubscribe:((?:[^\r\n]|\r\n[ \t])*)', hb)
+        unf = re.sub(rb'\r\n(?=[ \t])', b'', raw_lu.group(1)).decode('ascii', 'replace') \
+            if raw_lu else ''
+        if not re.fullmatch(r'\s*<[^<>\s]+>(\s*,\s*<[^<>\s]+>)*\s*', unf) or '=?' in unf \
+                or len(https) > 1:
+            bad.append(('L1', f'List-Unsubscribe is not a list of <URI>: {unf[:80]!r}'))
     if https and str(msg.get('List-Unsubscribe-Post', '')) != 'List-Unsubscribe=One-Click':
         bad.append(('L2', 'no List-Unsubscribe-Post: List-Unsubscribe=One-Click'))
     if uris:

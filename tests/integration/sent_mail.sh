@@ -104,6 +104,8 @@ breakcase raw-utf8-subject W4 \
 breakcase no-close-boundary parse "hb + b'\r\n\r\n' + body[:body.rindex(b'--\r\n')]"
 breakcase no-list-unsubscribe L1 \
     "re.sub(rb'List-Unsubscribe(-Post)?: [^\r]*\r\n', b'', hb) + b'\r\n\r\n' + body"
+breakcase two-https-unsubscribes L1 \
+    "re.sub(rb'(List-Unsubscribe: )', rb'\\1<https://example.org/other>, ', hb, 1) + b'\r\n\r\n' + body"
 breakcase no-lang X1 "hb + b'\r\n\r\n' + re.sub(rb'<html lang=3D\"[a-z-]*\"', b'<html', body)"
 breakcase long-line W2 "hb + b'\r\n\r\n' + body.replace(b'\r\n', b'\r\n' + b'x' * 1000 + b'\r\n', 1)"
 mkdir -p cases/wrong-envelope
