@@ -27,6 +27,8 @@ import sys
 from email import policy
 from email.parser import BytesParser
 
+from check_eml import DATE_SHAPE, EW, MSGID, decode_ew, header_fields
+
 CRLF_ONLY = re.compile(rb'(?<!\r)\n|\r(?!\n)')
 FIELD_LINE = re.compile(rb'^[\x21-\x39\x3b-\x7e]+:')
 ONCE = ('Date', 'From', 'To', 'Subject', 'Message-ID', 'MIME-Version')
@@ -101,6 +103,39 @@ def problems(path, raw, o, dkim_txt, transactional=False, envelope=None):
     for h in ONCE:
         if names.count(h.lower()) != 1:
             bad.append(('H1-H7', f'{names.count(h.lower())} {h} fields'))
+    # H1, H4, H6 shapes; H5 no Bcc (Return-Path is the Maildir's own, removed by wire())
+    if 'Date' in msg and (not DATE_SHAPE.match(str(msg['Date'])) or
+                          msg['Date'].datetime is None or msg['Date'].datetime.tzinfo is None):
+        bad.append(('H1', f'Date {str(msg["Date"])!r}'))
+    if 'Message-ID' in msg and not MSGID.match(str(msg['Message-ID'])):
+        bad.append(('H4', f'Message-ID {str(msg["Message-ID"])!r}'))
+    if 'Subject' in msg and (not str(msg['Subject']).strip() or
+                             re.match(r'(?i)\s*(re|fwd?):', str(msg['Subject']))):
+        bad.append(('H6', f'Subject {str(msg["Subject"])[:40]!r}'))
+    if 'bcc' in names or 'return-path' in names:
+        bad.append(('H5', 'a Bcc or Return-Path field'))
+    # E2-E7: every encoded-word <= 75, on a line <= 76, decoding alone to whole UTF-8
+    # characters, set off by white space, never inside an address or a MIME parameter
+    for m in EW.finditer(hb):
+        try:
+            decode_ew(m)
+        except (ValueError, UnicodeDecodeError) as e:
+            bad.append(('E', f'encoded-word {m.group(0)[:40]!r}: {e}'))
+        st, en = m.span()
+        if len(m.group(0)) > 75:
+            bad.append(('E', f'encoded-word of {len(m.group(0))} characters'))
+        if (st > 0 and hb[st - 1:st] not in (b' ', b'\t', b':')) or \
+                (en < len(hb) and hb[en:en + 1] not in (b' ', b'\t', b'\r')):
+            bad.append(('E', f'no white space around {m.group(0)[:40]!r}'))
+    for ln in hb.split(b'\r\n'):
+        if b'=?' in ln and len(ln) > 76:
+            bad.append(('E', f'a line of {len(ln)} holding an encoded-word'))
+    for name, value in header_fields(hb):
+        if name.lower() in ('from', 'to', 'reply-to', 'sender') and \
+                b'=?' in value.rsplit(b'<', 1)[-1] and b'<' in value:
+            bad.append(('E', f'an encoded-word in the address of {name}'))
+        if name.lower() in ('content-type', 'content-disposition') and b'=?' in value:
+            bad.append(('E', f'an encoded-word in a {name} parameter'))
     if 'MIME-Version' in msg and str(msg['MIME-Version']) != '1.0':
         bad.append(('H7', 'MIME-Version is not 1.0'))
     if 'To' in msg and len(msg['To'].addresses) != 1:
@@ -333,7 +368,8 @@ def main():
             return 0
         print(f'not ok - {o.tag}: no messages to check')
         return 1
-    items = ['W1', 'W2', 'W4', 'parse', 'H1-H7', 'H5', 'S9', 'H7', 'M1-M3', 'M', 'M4', 'Q',
+    items = ['W1', 'W2', 'W4', 'parse', 'H1-H7', 'H1', 'H4', 'H5', 'H6', 'S9', 'H7', 'E',
+             'M1-M3', 'M', 'M4', 'Q',
              'controls', 'L1', 'L2', 'L3', 'K1', 'Z1', 'Z2', 'X1', 'M6', 'C3']
     if dkim_txt is not None:
         items += ['D1', 'D2']

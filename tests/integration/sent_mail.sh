@@ -106,6 +106,10 @@ breakcase no-list-unsubscribe L1 \
     "re.sub(rb'List-Unsubscribe(-Post)?: [^\r]*\r\n', b'', hb) + b'\r\n\r\n' + body"
 breakcase two-https-unsubscribes L1 \
     "re.sub(rb'(List-Unsubscribe: )', rb'\\1<https://example.org/other>, ', hb, 1) + b'\r\n\r\n' + body"
+breakcase split-character E \
+    "re.sub(rb'Subject: [^\r]*', b'Subject: =?utf-8?Q?Z=C3?= =?utf-8?Q?=BCrich?=', hb, 1) + b'\r\n\r\n' + body"
+breakcase bad-message-id H4 \
+    "re.sub(rb'Message-ID: [^\r]*', b'Message-ID: <no-domain>', hb, 1) + b'\r\n\r\n' + body"
 breakcase no-lang X1 "hb + b'\r\n\r\n' + re.sub(rb'<html lang=3D\"[a-z-]*\"', b'<html', body)"
 breakcase long-line W2 "hb + b'\r\n\r\n' + body.replace(b'\r\n', b'\r\n' + b'x' * 1000 + b'\r\n', 1)"
 mkdir -p cases/wrong-envelope
