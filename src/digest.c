@@ -342,8 +342,18 @@ digest_unsubscribe_url(const struct digest *g, const char *addr, struct buf *out
     char token[32];
 
     if (u == NULL) {
-        if (g->cfg->newsletter.unsubscribe_mailto != NULL)
-            buf_putf(out, "mailto:%s?subject=unsubscribe", g->cfg->newsletter.unsubscribe_mailto);
+        const char *m = g->cfg->newsletter.unsubscribe_mailto;
+        struct buf verp;
+
+        if (m == NULL)
+            return;
+        /* with VERP the link in the bodies is the one in List-Unsubscribe, token and all
+           (unsubscribe+TOKEN@...): the one a reader clicks must say who asked, too */
+        buf_init(&verp, 0);
+        if (digest_verp_address(g, m, addr, &verp) == 0)
+            m = buf_str(&verp);
+        buf_putf(out, "mailto:%s?subject=unsubscribe", m);
+        buf_fini(&verp);
         return;
     }
     for (p = u; *p;) {

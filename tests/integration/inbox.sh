@@ -178,3 +178,6 @@ gz inbox /nonexistent/maildir
 [ $rc = 66 ] && ok "inbox: a path that is not there is exit 66" || not_ok "inbox: missing path exit $rc"
 gz inbox
 [ $rc = 64 ] && ok "inbox: no path is a usage error (64)" || not_ok "inbox: no path exit $rc"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail --except 'w/bounces/*=the bounces and replies the test feeds to gazette inbox: mail to gazette, not from it'
