@@ -261,6 +261,10 @@ lint_message(const char *html, size_t hlen, const char *text, size_t tlen,
                 "{{unsubscribe_url}} in the template\n");
             errors++;
         }
+        if (ascii_strncasecmp(unsub, "mailto:", 7) == 0)
+            buf_puts(report, "warning: unsubscribing takes an email (mailto: only); Gmail "
+                "and Yahoo require one-click unsubscribe (RFC 8058, an https link) from "
+                "bulk senders: set newsletter.unsubscribe_url (gazette serve answers it)\n");
         buf_fini(&esc);
     }
     return errors;
