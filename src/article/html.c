@@ -2507,6 +2507,42 @@ parse_doc(const struct page *pg, bool *over)
     return doc;
 }
 
+static void
+count_node(xmlNodePtr n, struct html_tree_stats *st)
+{
+    const char *v;
+
+    if (n->type == XML_ELEMENT_NODE) {
+        st->elements++;
+        for (size_t i = 0; n->psvi != NULL && html_attr_at(n, i, &v) != NULL; i++) {
+            st->attrs++;
+            st->attr_bytes += strlen(v);
+        }
+        for (xmlAttrPtr a = n->properties; a != NULL; a = a->next)
+            st->tree_attrs++;
+    } else if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
+        st->texts++;
+        st->text_bytes += n->content != NULL ? strlen((const char *)n->content) : 0;
+    }
+}
+
+void
+html_tree_count(const char *bytes, size_t len, struct html_tree_stats *st)
+{
+    struct page pg = { bytes, len, NULL, NULL };
+    htmlDocPtr doc = parse_doc(&pg, NULL);
+    xmlNodePtr top = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
+    int depth = 1;
+
+    memset(st, 0, sizeof(*st));
+    if (top != NULL) {
+        count_node(top, st);
+        for (xmlNodePtr n = top->children; n != NULL; n = html_walk_next(n, top, &depth))
+            count_node(n, st);
+    }
+    doc_free(doc);
+}
+
 /* One attempt with the given flags on a fresh parse; the document (caller frees) holding
  * *art, and the length of its text. */
 static htmlDocPtr

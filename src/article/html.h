@@ -32,6 +32,18 @@ struct diag;
 int article_html_parse(const char *bytes, size_t len, const char *url, const char *charset,
     struct article *a, struct diag *d);
 
+/* What the tree of a page holds, for tests and measurements. */
+struct html_tree_stats {
+    size_t elements;
+    size_t texts, text_bytes;   /* text nodes (CDATA included) and their bytes */
+    size_t attrs, attr_bytes;   /* attributes kept beside the tree, and their values' bytes */
+    size_t tree_attrs;          /* attributes in libxml2's own lists (none expected) */
+};
+
+/* Parse a page as article_html_parse() does (UTF-8 or with a <meta charset>) and count
+ * what its tree holds into *st (zeroes when nothing was parsed). */
+void html_tree_count(const char *bytes, size_t len, struct html_tree_stats *st);
+
 /* A metadata field and where it came from ("JSON-LD", "OpenGraph", "<title>", ...). */
 struct html_field {
     char *value;                /* heap (caller of html_meta_read frees via html_meta_fini) */
