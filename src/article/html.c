@@ -2242,6 +2242,32 @@ start_element(void *ctx, const xmlChar *name, const xmlChar **atts)
         keep_attrs(ctxt->myDoc, ctxt->node, names, values, k);
 }
 
+/* Is the pending text white space at the end of a block (the element being closed), which
+ * no reader sees (and not inside <pre>)? */
+static bool
+trailing_space(htmlParserCtxtPtr ctxt)
+{
+    static const char *const blocks[] = { "html", "head", "body", "div", "section",
+        "article", "main", "header", "footer", "nav", "aside", "ul", "ol", "dl", "li", "dt",
+        "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "form",
+        "fieldset", "figure", "figcaption", "blockquote", "p", "h1", "h2", "h3", "h4", "h5",
+        "h6", "address" };
+    struct sax_state *st = ctxt->_private;
+    const char *s = buf_str(&st->text);
+    xmlNodePtr n = ctxt->node;
+
+    for (size_t i = 0; i < st->text.len; i++)
+        if (!IS_SPACE(s[i]))
+            return false;
+    if (st->text.len == 0 || n == NULL || n->type != XML_ELEMENT_NODE ||
+        !name_in(n->name, blocks, ARRAY_LEN(blocks)))
+        return false;
+    for (xmlNodePtr p = n->parent; p != NULL && p->type == XML_ELEMENT_NODE; p = p->parent)
+        if (ascii_strcasecmp((const char *)p->name, "pre") == 0)
+            return false;
+    return true;
+}
+
 static void
 end_element(void *ctx, const xmlChar *name)
 {
@@ -2252,6 +2278,8 @@ end_element(void *ctx, const xmlChar *name)
         st->skip--;
         return;
     }
+    if (trailing_space(ctxt))
+        buf_reset(&st->text);
     flush_text(ctxt);
     xmlSAX2EndElement(ctx, name);
 }
