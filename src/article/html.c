@@ -2635,9 +2635,10 @@ find_content(const struct page *pg, htmlDocPtr first, const struct html_meta *m,
 /*
  * Return the freed heap pages to the system.  The tree is most of a page's memory, in
  * some ten thousand small blocks that glibc's free() keeps for reuse (it gives back only
- * the top of the heap): without this, the next page's input and output land beside
- * them and memory ratchets up from page to page, while only the copies into the
- * article's arena still follow.  A few tens of microseconds per page.
+ * the top of the heap): without this, the output and the next page's input land beside
+ * them and memory ratchets up from page to page.  Called when the page outside the
+ * content is freed (before the output grows) and when the tree is (before the output is
+ * copied into the article's arena).  Tens of microseconds each.
  */
 static void
 give_back(void)
@@ -2837,6 +2838,7 @@ article_html_parse(const char *bytes, size_t len, const char *url, const char *c
          * first, and the output grows into the memory it held */
         xmlUnlinkNode(art);
         xmlFreeNode(xmlDocSetRootElement(cdoc, art));
+        give_back();
     }
     o.a = a;
     o.base = base_url(url, &m);
