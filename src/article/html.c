@@ -1615,7 +1615,9 @@ trim_edges(struct grab *g, xmlNodePtr art)
     memcpy(list, g->v, n * sizeof(*list));
     lines = art_lines_new(g->lang);
     lo = edge_run(g, lines, list, n, false, EDGE_MAX_BLOCKS);
-    hi = n - edge_run(g, lines, list + lo + 1, n - lo - 1, true, EDGE_MAX_BLOCKS);
+    /* from the end, among the blocks after list[lo] (none when the start took them all) */
+    hi = lo + 1 < n ? n - edge_run(g, lines, list + lo + 1, n - lo - 1, true,
+        EDGE_MAX_BLOCKS) : n;
     art_lines_free(lines);
     for (size_t i = 0; i < lo; i++)
         cut += html_text_len(list[i]);
