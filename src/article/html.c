@@ -1567,6 +1567,41 @@ precedes(xmlNodePtr n, xmlNodePtr m)
     return false;
 }
 
+/* The nearest sibling of n on one side that is not white space (NULL: none). */
+static xmlNodePtr
+neighbour(xmlNodePtr n, bool before)
+{
+    for (xmlNodePtr s = before ? n->prev : n->next; s != NULL; s = before ? s->prev : s->next) {
+        if (s->type == XML_ELEMENT_NODE)
+            return s;
+        if (s->type == XML_TEXT_NODE && s->content != NULL)
+            for (const xmlChar *c = s->content; *c; c++)
+                if (!IS_SPACE(*c))
+                    return s;
+    }
+    return NULL;
+}
+
+/* Is n not part of a sentence: on each side nothing, or a block (an image counts as
+ * nothing: it does not end a sentence, and it has no text to join)? */
+static bool
+stands_alone(xmlNodePtr n)
+{
+    static const char *const blocks[] = { "blockquote", "dl", "div", "ol", "p", "pre",
+        "table", "ul", "figure", "section", "article", "header", "footer", "aside", "nav",
+        "h1", "h2", "h3", "h4", "h5", "h6", "form", "hr", "address", "br", "li" };
+
+    for (int side = 0; side < 2; side++) {
+        xmlNodePtr s = n;
+
+        while ((s = neighbour(s, side == 0)) != NULL && strcmp(tag(s), "img") == 0)
+            ;
+        if (s != NULL && (s->type == XML_TEXT_NODE || !tag_in(s, blocks, ARRAY_LEN(blocks))))
+            return false;
+    }
+    return true;
+}
+
 /* A date line above the text (<time> standing alone: "5 March 2024") is metadata, kept
  * as the date; in the body it would be a paragraph of its own. */
 static void
@@ -1592,7 +1627,7 @@ drop_header_times(struct grab *g, xmlNodePtr art)
 
         /* alone: the only text of its parent, or between blocks (not inside a sentence) */
         if (len > 0 && len < EDGE_PHRASE_CHARS && p != NULL && p != art &&
-            (html_text_len(p) == len || has_block_child(p, 0)) && precedes(t, lead))
+            (html_text_len(p) == len || stands_alone(t)) && precedes(t, lead))
             drop_with_empty_parents(t, art);
     }
     free(list);

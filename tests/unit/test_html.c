@@ -607,6 +607,28 @@ test_inline_space(void)
     free(html);
 }
 
+/* A <time> inside a sentence stays, even when its paragraph also holds an image (an
+ * image is no sentence break); a <time> standing alone above the text goes. */
+static void
+test_time_in_sentence(void)
+{
+    char *html = body_page("<title>Codecs</title>", "<p><time>4 March 2024</time></p>"
+        "<p><img src=\"/a.jpg\" alt=\"A chart\"> Firefox signed a deal on "
+        "<time datetime=\"2013-10-30\">30 October</time> with Cisco.</p>");
+    struct diag d = DIAG_INIT;
+    struct article *a = page(html, &d);
+
+    CHECK(a != NULL, "a page with a dated sentence: %s", a != NULL ? "read" : d.msg);
+    if (a != NULL) {
+        CHECK(strstr(a->body_text, "deal on 30 October with Cisco") != NULL,
+            "the <time> inside the sentence stays: %.120s", a->body_text);
+        CHECK(strstr(a->body_text, "4 March 2024") == NULL,
+            "the date line above the text goes");
+    }
+    article_free(a);
+    free(html);
+}
+
 int
 main(void)
 {
@@ -624,5 +646,6 @@ main(void)
     test_hostile();
     test_tree_memory();
     test_inline_space();
+    test_time_in_sentence();
     return check_exit();
 }
