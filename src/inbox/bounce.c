@@ -932,12 +932,12 @@ system_addr(const char *a)
 }
 
 static bool
-excluded(char ex[][BOUNCE_ADDR_MAX], size_t nex, const char *a)
+in_list(char ex[][BOUNCE_ADDR_MAX], size_t nex, const char *a)
 {
     for (size_t i = 0; i < nex; i++)
         if (strcmp(ex[i], a) == 0)
             return true;
-    return system_addr(a);
+    return false;
 }
 
 /* Does the last line of p[s..e) continue a multi-line reply with code c ("550-")? */
@@ -1081,25 +1081,25 @@ addr_strength(const char *p, size_t s)
     return 1;
 }
 
+/*
+ * The addresses of the report's text p[0..n) that stand where a report names a failed
+ * recipient (addr_strength at least best), each with what the text says about it, into r.
+ * Not those of ex[0..nex); nor system addresses (postmaster@...) unless sys.
+ */
 static void
-parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
+scan_text(struct bounce_report *r, const char *p, size_t n, const char *st, int best,
+    char ex[][BOUNCE_ADDR_MAX], size_t nex, bool sys)
 {
-    struct bounce_report *r = w->r;
-    const char *p = buf_str(&w->text);
-    size_t n = report_end(p, w->text.len), pos = 0, s, l;
-    char st[16] = "", all[BOUNCE_TEXT_MAX] = "";
-    int reply, best = 1;
-    size_t looked = 0;
+    size_t pos = 0, s, l, looked = 0;
 
-    find_status(p, n, st);
-    reply = find_reply(p, n);
     while (next_addr(p, n, &pos, &s, &l) && ++looked <= ADDRS_MAX) {
         char a[BOUNCE_ADDR_MAX];
         int strength = addr_strength(p, s);
         struct bounce_rcpt *rc;
 
         addr_copy(a, sizeof(a), p + s, l);
-        if (l >= sizeof(a) || strength == 0 || strength < best || excluded(ex, nex, a))
+        if (l >= sizeof(a) || strength == 0 || strength < best || in_list(ex, nex, a) ||
+            (!sys && system_addr(a)))
             continue;
         if (strength > best) {          /* better candidates: forget the weaker ones */
             best = strength;
@@ -1117,10 +1117,31 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
             if (find_status(rc->diag, strlen(rc->diag), ls))
                 memcpy(rc->status, ls, sizeof(ls));
             else
-                memcpy(rc->status, st, sizeof(st));
+                snprintf(rc->status, sizeof(rc->status), "%s", st);
         }
         r->nrcpt++;
     }
+}
+
+/*
+ * A report in prose: the recipients it names (not ex[0..nex): the report's own sender
+ * and addressees, the original's sender; ex[0..nsend) are the senders alone).  When it
+ * names none of those, the recipient of the returned original, and then an address
+ * standing alone as a recipient even if it is the report's own addressee (a sender
+ * that mailed itself) or a system address (a message to postmaster that bounced).
+ */
+static void
+parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex, size_t nsend)
+{
+    struct bounce_report *r = w->r;
+    const char *p = buf_str(&w->text);
+    size_t n = report_end(p, w->text.len);
+    char st[16] = "", all[BOUNCE_TEXT_MAX] = "";
+    int reply;
+
+    find_status(p, n, st);
+    reply = find_reply(p, n);
+    scan_text(r, p, n, st, 1, ex, nex, false);
     /* none named in the report: the recipient of the returned original (attached, or
        inline after the report's own text) */
     if (r->nrcpt == 0 && (w->orig.len > 0 || n < w->text.len)) {
@@ -1130,8 +1151,10 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
         size_t on = w->orig.len > 0 ? w->orig.len : w->text.len - n;
 
         buf_init(&v, 0);
-        if (field(o, on, "To", &v) &&
-            first_addr(buf_str(&v), v.len, a, sizeof(a)) && !excluded(ex, nex, a)) {
+        /* the original's recipient may be a system address (a message to postmaster
+           that bounced), never the report's own sender or addressee */
+        if (field(o, on, "To", &v) && first_addr(buf_str(&v), v.len, a, sizeof(a)) &&
+            !in_list(ex, nex, a)) {
             struct bounce_rcpt *rc = &r->rcpt[r->nrcpt++];
 
             memset(rc, 0, sizeof(*rc));
@@ -1140,6 +1163,8 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
         }
         buf_fini(&v);
     }
+    if (r->nrcpt == 0)
+        scan_text(r, p, n, st, 2, ex, nsend, true);
     copy_clean(all, sizeof(all), p, n < 4096 ? n : 4096);
     for (size_t i = 0; i < r->nrcpt; i++) {
         struct bounce_rcpt *rc = &r->rcpt[i];
@@ -1311,7 +1336,7 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
     struct walk w;
     const char *from, *subject, *v;
     char ex[8][BOUNCE_ADDR_MAX];
-    size_t nex = 0;
+    size_t nex = 0, nsend;
     int auto_sign;
 
     memset(r, 0, sizeof(*r));
@@ -1385,6 +1410,7 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
     if (from != NULL && nex < ARRAY_LEN(ex) && first_addr(from, strlen(from), ex[nex],
         sizeof(ex[0])))
         nex++;
+    nsend = nex;                        /* the senders; the report's addressees follow */
     {
         static const char *const mine[] = { "To", "Cc", "Delivered-To" };
 
@@ -1506,7 +1532,7 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
         struct bounce_report *tmp = xmalloc(sizeof(*tmp));
         size_t pos = 0, s0, l0, vn = strlen(v);
 
-        parse_text(&w, ex, nex);
+        parse_text(&w, ex, nex, nsend);
         memcpy(tmp->rcpt, r->rcpt, sizeof(r->rcpt));
         tmp->nrcpt = r->nrcpt;
         r->nrcpt = 0;
@@ -1530,7 +1556,7 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
         }
         free(tmp);
     } else {
-        parse_text(&w, ex, nex);
+        parse_text(&w, ex, nex, nsend);
     }
     if (r->nrcpt == 0 && auto_sign) {
         r->kind = BOUNCE_AUTOREPLY;
