@@ -419,6 +419,8 @@ is_hard(const char *status, const char *text, int cmd)
     }
     if (n > 0 && has_any(text, n, host_words))
         return true;                    /* the domain: whatever else the text says */
+    if (cmd == 'M')
+        return false;                   /* a reply to MAIL FROM is about the sender */
     if (n > 0 && has_any(text, n, soft_words))
         return false;
     if (st_hard)
@@ -996,8 +998,11 @@ diag_around(const char *p, size_t n, size_t at, size_t alen, char *dst, size_t s
             char mine[BOUNCE_ADDR_MAX];
 
             addr_copy(mine, sizeof(mine), p + at, alen);
-            if (find_ci(p + ls, le - ls, mine) == NULL)
-                break;                  /* the next recipient's paragraph */
+            /* the next recipient's paragraph; not the echo of the MAIL FROM command
+               the reply answered (Exim: "SMTP error ... after MAIL FROM:<a@b>:") */
+            if (find_ci(p + ls, le - ls, mine) == NULL &&
+                find_ci(p + ls, le - ls, "mail from:") == NULL)
+                break;
         }
         e = le;
         /* a rule or a title ("=====", "Technical details:") is not yet the reason */
@@ -1124,6 +1129,32 @@ scan_text(struct bounce_report *r, const char *p, size_t n, const char *st, int 
 }
 
 /*
+ * What a report that does not tie its reason to an address says went wrong: its first
+ * line with an SMTP reply or an RFC 3463 code and the line after it ("550 - Requested
+ * action not taken: no such user here"); without one, the start of its text.
+ */
+static void
+error_lines(const char *p, size_t n, char *dst, size_t size)
+{
+    char st[16];
+
+    for (size_t i = 0; i < n;) {
+        const char *e = memchr(p + i, '\n', n - i);
+        size_t ll = e ? (size_t)(e - (p + i)) : n - i;
+
+        if (find_reply(p + i, ll) != 0 || find_status(p + i, ll, st)) {
+            const char *e2 = i + ll < n ? memchr(p + i + ll + 1, '\n', n - (i + ll + 1)) : NULL;
+            size_t end = e2 ? (size_t)(e2 - p) : n;
+
+            copy_clean(dst, size, p + i, end - i);
+            return;
+        }
+        i += ll + 1;
+    }
+    copy_clean(dst, size, p, n < 4096 ? n : 4096);
+}
+
+/*
  * A report in prose: the recipients it names (not ex[0..nex): the report's own sender
  * and addressees, the original's sender; ex[0..nsend) are the senders alone).  When it
  * names none of those, the recipient of the returned original, and then an address
@@ -1174,7 +1205,7 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex, size_t nsend)
             !has_any(rc->diag, strlen(rc->diag), host_words) &&
             !has_any(rc->diag, strlen(rc->diag), soft_words) &&
             !has_any(rc->diag, strlen(rc->diag), weak_soft_words)))
-            copy_clean(rc->diag, sizeof(rc->diag), p, n < 4096 ? n : 4096);
+            error_lines(p, n, rc->diag, sizeof(rc->diag));
         if (rc->status[0] == '\0' && reply != 0)
             snprintf(rc->status, sizeof(rc->status), "%d.0.0", reply / 100);
     }
@@ -1231,6 +1262,33 @@ autoreply_sign(GMimeObject *m, const char *subject)
     return 0;
 }
 
+/*
+ * Does p[0..n) hold an SMTP error reply (4yz or 5yz, RFC 5321 4.2) at the start of a line,
+ * maybe after "<<<" or blanks, and a "RCPT TO" command?  Looked for in the first 64 KiB.
+ */
+static bool
+smtp_transcript(const char *p, size_t n)
+{
+    bool reply = false;
+
+    if (n > 65536)
+        n = 65536;
+    if (find_ci(p, n, "rcpt to") == NULL)
+        return false;
+    for (size_t i = 0; i < n && !reply;) {
+        const char *e = memchr(p + i, '\n', n - i);
+        size_t ll = e ? (size_t)(e - (p + i)) : n - i, k = i;
+
+        while (k < i + ll && (p[k] == ' ' || p[k] == '\t' || p[k] == '<'))
+            k++;
+        reply = k + 4 <= i + ll && (p[k] == '4' || p[k] == '5') &&
+            IS_DIGIT((unsigned char)p[k + 1]) && IS_DIGIT((unsigned char)p[k + 2]) &&
+            (p[k + 3] == ' ' || p[k + 3] == '-');
+        i += ll + 1;
+    }
+    return reply;
+}
+
 /* Does the message look like a report of a failed delivery at all? */
 static bool
 looks_like_bounce(GMimeObject *m, const char *from, const char *subject, bool has_orig,
@@ -1245,14 +1303,28 @@ looks_like_bounce(GMimeObject *m, const char *from, const char *subject, bool ha
         "unable to deliver", "error sending", "delivery report", NULL };
     const char *rp = g_mime_object_get_header(m, "Return-Path");
 
-    if (from != NULL && (find_ci(from, strlen(from), "mailer-daemon") ||
-        find_ci(from, strlen(from), "postmaster") || find_ci(from, strlen(from), "mail delivery")))
-        return true;
+    if (from != NULL) {
+        /* MAILER-DAEMON, Mailer_Daemon, post_master, "Mail Delivery System": the
+           words with their separators dropped */
+        char f[256];
+        size_t o = 0;
+
+        for (const char *c = from; *c && o + 1 < sizeof(f); c++)
+            if (*c != '-' && *c != '_' && *c != '.' && *c != ' ')
+                f[o++] = (char)TO_LOWER((unsigned char)*c);
+        f[o] = '\0';
+        if (strstr(f, "mailerdaemon") || strstr(f, "postmaster") || strstr(f, "maildelivery"))
+            return true;
+    }
     if (rp != NULL && strstr(rp, "<>") != NULL)
         return true;
     if (subject != NULL && has_any(subject, strlen(subject), subj))
         return true;
     if (has_orig && subject != NULL && find_ci(subject, strlen(subject), "fail") != NULL)
+        return true;
+    /* an SMTP session's error reply on a line of its own ("550 ...", "<<< 550 ...")
+       and the RCPT TO it answered: a transcript, which only delivery reports quote */
+    if (text != NULL && smtp_transcript(text, strlen(text)))
         return true;
     /* the original attached and the words of a failure in the text */
     return has_orig && text != NULL && has_any(text, strlen(text), (const char *const[]){
