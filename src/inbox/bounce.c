@@ -335,6 +335,8 @@ find_reply(const char *p, size_t n)
         if ((p[i] != '4' && p[i] != '5') || !IS_DIGIT((unsigned char)p[i + 1]) ||
             !IS_DIGIT((unsigned char)p[i + 2]) || p[i + 1] > '5')
             continue;
+        if (i > 1 && p[i - 1] == '-' && IS_DIGIT((unsigned char)p[i - 2]))
+            continue;                   /* the end of a number such as 000-000-440 */
         if (i > 0 && (IS_ALNUM((unsigned char)p[i - 1]) || p[i - 1] == '.' ||
             p[i - 1] == ':' || p[i - 1] == '/' || p[i - 1] == '#'))
             continue;
@@ -414,8 +416,15 @@ is_hard(const char *status, const char *text, int cmd)
             strcmp(status + 1, ".4.4") == 0;    /* X.4.4 unable to route: no such domain */
         if (strcmp(status + 1, ".1.8") == 0 || strcmp(status + 1, ".1.7") == 0)
             return false;               /* the sender's address, not the recipient's */
-        if (strncmp(status + 1, ".7.", 3) == 0 && strcmp(status + 1, ".7.27") != 0)
-            return false;               /* security or policy (X.7.27: null MX, RFC 7505) */
+        /* security or policy (X.7.27: null MX, RFC 7505); but many servers answer RCPT TO
+           for a mailbox they do not have with X.7.1 and say so ("553 Invalid recipient",
+           "Recipient address rejected: Access denied", Exchange Online's answer for an
+           address its directory does not hold) */
+        if (strncmp(status + 1, ".7.", 3) == 0 && strcmp(status + 1, ".7.27") != 0 &&
+            !(cmd == 'R' && n > 0 && !has_any(text, n, soft_words) &&
+            !has_any(text, n, weak_soft_words) && (has_any(text, n, user_words) ||
+            find_ci(text, n, "recipient address rejected") != NULL)))
+            return false;
     }
     if (n > 0 && has_any(text, n, host_words))
         return true;                    /* the domain: whatever else the text says */
@@ -430,7 +439,86 @@ is_hard(const char *status, const char *text, int cmd)
         return true;                    /* X.1.X is about the destination address */
     if (cmd == 'M' || cmd == 'D')
         return false;                   /* about the sender, or a content filter's words */
+    if (cmd == 'R' && n > 0 && find_ci(text, n, "recipient address rejected") != NULL &&
+        !has_any(text, n, weak_soft_words))
+        return true;                    /* the reply to RCPT TO refuses the address itself */
     return n > 0 && has_any(text, n, user_words);
+}
+
+/* Words of a full mailbox, a message too big, a disabled account, an expired message, a
+   network failure, a block: for the status code of a report that gives none. */
+static const char *const full_words[] = {
+    "mailbox full", "mailbox is full", "mailbox exceeds", "quota", "disk space",
+    "insufficient storage", "insufficient system storage", "not enough space",
+    "storage space", "mailbox size", "too many messages", "exceeded the local limit",
+    "\xe4\xb8\x80\xe6\x9d\xaf",                           /* ja: ippai, full */
+    "\xe5\xae\xb9\xe9\x87\x8f",                           /* ja: capacity */
+    "\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb5\xd0\xbd",
+                                                    /* ru: perepolnen, overfull */
+    "postfach voll", "postfach ist voll", "bo\xc3\xaete pleine", "boite pleine",
+    "buz\xc3\xb3n lleno", "caixa cheia", "casella piena", NULL
+};
+static const char *const big_words[] = {
+    "too large", "too big", "size limit", "message size", "exceeds the maximum",
+    "maximum size", "message length exceeds", NULL
+};
+static const char *const disabled_words[] = {
+    "disabled", "suspended", "inactive", "deactivated", "account is locked", NULL
+};
+static const char *const expired_words[] = {
+    "expired", "too long", "giving up", "given up", "been in the queue",
+    "could not be delivered for", "retry time", NULL
+};
+static const char *const network_words[] = {
+    "connection refused", "connection timed out", "timed out", "network error",
+    "socket error", "unreachable", "no route to host", "could not connect",
+    "requests to connect", "lost connection", "connect to", NULL
+};
+static const char *const block_words[] = {
+    "spam", "blocked", "blacklist", "block list", "blocklist", "reputation", "policy",
+    "dmarc", "not allowed", "prohibited", "denied", "rejected due", "refused due", "virus",
+    "relay", "authentication", NULL
+};
+
+/*
+ * A status code for a recipient whose report gives neither an RFC 3463 code nor an SMTP
+ * reply (RFC 3463 3: the subject and detail its words name, X.0.0 when they name none);
+ * the class from the report: a DSN's Action, else its own words (a delay or a temporary
+ * failure is 4, a failure 5).  Marked inferred.
+ */
+static void
+infer_status(struct bounce_rcpt *rc, const char *text, size_t tn)
+{
+    static const struct { const char *const *words; const char *sd; } why[] = {
+        { host_words, "1.2" }, { full_words, "2.2" }, { big_words, "3.4" },
+        { user_words, "1.1" }, { disabled_words, "2.1" }, { expired_words, "4.7" },
+        { network_words, "4.1" }, { block_words, "7.1" },
+    };
+    static const char *const temp[] = { "temporary", "temporarily", "delayed",
+        "will retry", "will be retried", "will try again", "still trying",
+        "warning: message", NULL };
+    static const char *const perm[] = { "permanent", "fatal", "giving up", "given up",
+        "failed", NULL };
+    const char *d = rc->diag, *sd = "0.0";
+    size_t dn = strlen(d);
+    char cls = '5';
+
+    for (size_t k = 0; k < ARRAY_LEN(why); k++)
+        if ((dn > 0 && has_any(d, dn, why[k].words))) {
+            sd = why[k].sd;
+            break;
+        }
+    if (strcmp(sd, "0.0") == 0)
+        for (size_t k = 0; k < ARRAY_LEN(why); k++)
+            if (tn > 0 && has_any(text, tn, why[k].words)) {
+                sd = why[k].sd;
+                break;
+            }
+    if (strcmp(rc->action, "delayed") == 0 || (tn > 0 && has_any(text, tn, temp) &&
+        !has_any(text, tn, perm)))
+        cls = '4';
+    snprintf(rc->status, sizeof(rc->status), "%c.%s", cls, sd);
+    rc->inferred = true;
 }
 
 bool
@@ -1689,14 +1777,26 @@ hard:
            "filtered"), to MAIL FROM it is about the sender: neither is hard */
         int cmd = smtp_command(buf_str(&w.text), report_end(buf_str(&w.text), w.text.len));
 
+        const char *t = buf_str(&w.text);
+        size_t tn = report_end(t, w.text.len);
+
         for (size_t i = 0; i < r->nrcpt; i++) {
-            int c = smtp_command(r->rcpt[i].diag, strlen(r->rcpt[i].diag));
+            struct bounce_rcpt *rc = &r->rcpt[i];
+            int c = smtp_command(rc->diag, strlen(rc->diag));
+            int reply = find_reply(rc->diag, strlen(rc->diag));
 
             if (c == 0)
                 c = cmd;
-
-            r->rcpt[i].hard = strcmp(r->rcpt[i].action, "delayed") != 0 &&
-                is_hard(r->rcpt[i].status, r->rcpt[i].diag, c);
+            /* no RFC 3463 code: the class of the SMTP reply (RFC 3463 2: 4yz is 4.X.X) */
+            if (rc->status[0] == '\0' && reply != 0) {
+                snprintf(rc->status, sizeof(rc->status), "%d.0.0", reply / 100);
+                rc->inferred = true;
+            }
+            rc->hard = strcmp(rc->action, "delayed") != 0 && is_hard(rc->status, rc->diag, c);
+            if (rc->status[0] == '\0')
+                infer_status(rc, t, tn);
+            if (rc->status[0] == '4')
+                rc->hard = false;
         }
     }
 out:
