@@ -363,6 +363,13 @@ static const char *const soft_words[] = {
     NULL
 };
 
+/* The reply refuses the sender, not the recipient ("Unroutable sender address"): even
+   the words of a domain that does not exist are then about the sender's. */
+static const char *const sender_words[] = {
+    "sender address", "domain of sender", "sender domain", "sender verif", "envelope sender",
+    "unroutable sender", "sender rejected", NULL
+};
+
 /* Blocks, filters and trouble: they win over an X.1.1 status, not over the words "user
    unknown" in a reply to RCPT TO. */
 static const char *const weak_soft_words[] = {
@@ -426,6 +433,8 @@ is_hard(const char *status, const char *text, int cmd)
             find_ci(text, n, "recipient address rejected") != NULL)))
             return false;
     }
+    if (n > 0 && has_any(text, n, sender_words))
+        return false;                   /* the sender's address or domain is refused */
     if (n > 0 && has_any(text, n, host_words))
         return true;                    /* the domain: whatever else the text says */
     if (cmd == 'M')

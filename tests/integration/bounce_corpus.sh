@@ -12,7 +12,7 @@
 # SPDX-License-Identifier: MIT
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$TOP/tests/lib.sh"
-DUMP="$TOP/build/san/bouncedump"
+DUMP=${BOUNCE_DUMP:-"$TOP/build/san/bouncedump"}
 DATA=${BOUNCE_DATA:-"$TOP/tests/data/bounces"}
 OVER=${BOUNCE_OVERRIDES:-"$TOP/tests/data/bounces-overrides.tsv"}
 MIN=${BOUNCE_MIN:-95}
