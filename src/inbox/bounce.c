@@ -853,11 +853,12 @@ dsn_flush(struct bounce_report *r, struct dsnrec *d, bool *delivered)
         char ds[16];
 
         memcpy(rc->addr, d->addr, sizeof(rc->addr));
-        /* a diagnostic that carries a more precise code than a generic X.0.0 */
-        /* a diagnostic that carries a more precise code than a generic X.0.0 or X.Y.0 */
+        /* a diagnostic that carries a more precise code than a generic X.0.0 or X.Y.0, or
+           than X.4.7 (the reporting MTA gave up; the remote's own code says why) */
         if (rc->diag[0] && find_status(rc->diag, strlen(rc->diag), ds) &&
             (rc->status[0] == '\0' || (ds[0] == rc->status[0] && strcmp(ds, rc->status) &&
-            (strcmp(rc->status + 1, ".0.0") == 0 || (strlen(rc->status) >= 2 &&
+            (strcmp(rc->status + 1, ".0.0") == 0 || strcmp(rc->status + 1, ".4.7") == 0 ||
+            (strlen(rc->status) >= 2 &&
             strcmp(rc->status + strlen(rc->status) - 2, ".0") == 0 &&
             strcmp(ds + strlen(ds) - 2, ".0") != 0)))))
             memcpy(rc->status, ds, sizeof(ds));

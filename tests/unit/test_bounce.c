@@ -124,6 +124,19 @@ static const struct {
       "following address(es) could not be delivered. This is a permanent error.\n\n"
       "<n@o.example>\n\nPlease call Customer Support at 000-000-440\n",
       BOUNCE_FAILED, "n@o.example", "5.0.0", -1 },
+    { "\"Unroutable sender address\" refuses the sender: soft",
+      "From: Mail Delivery System <Mailer-Daemon@mx.example>\nSubject: Mail delivery failed\n"
+      "X-Failed-Recipients: p@q.example\n\nThis message was created automatically by mail "
+      "delivery software.\n\n  p@q.example\n    host mail.q.example [192.0.2.3]\n    SMTP "
+      "error from remote mail server after MAIL FROM:<me@my.example> SIZE=1024:\n"
+      "    550 Unroutable sender address\n",
+      BOUNCE_FAILED, "p@q.example", "5.0.0", 0 },
+    { "Status 4.4.7 (the MTA gave up): the remote's own code says why",
+      "From: MAILER-DAEMON@mx.example\nContent-Type: multipart/report; "
+      "report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\n"
+      "Final-Recipient: RFC822; r@s.example\nAction: failed\nStatus: 4.4.7\n"
+      "Diagnostic-Code: SMTP; 450 4.2.2 <r@s.example>... Mailbox Full\n--B--\n",
+      BOUNCE_FAILED, "r@s.example", "4.2.2", 0 },
     { "a personal mail",
       "From: friend@else.example\nTo: bounces@example.org\nSubject: lunch\n\nFriday?\n",
       BOUNCE_UNKNOWN, NULL, NULL, -1 },
