@@ -1003,7 +1003,10 @@ report_end(const char *p, size_t n)
         /* a separator line ("------ This is a copy of the message ------") or a title
            ("Original message headers:"), not a sentence that mentions the original */
         if (i > 0 && ll < 120 && ((t > 0 && p[i + t - 1] == ':') || rule_pair(p + i, ll) ||
-            ascii_strncasecmp(p + i, "received: from", 14) == 0)) {
+            ascii_strncasecmp(p + i, "received: from", 14) == 0 ||
+            /* "Original message follows." */
+            (t >= 8 && ascii_strncasecmp(p + i + t - 8, "follows.", 8) == 0) ||
+            (t >= 7 && ascii_strncasecmp(p + i + t - 7, "follows", 7) == 0))) {
             for (const char *const *m = orig_marks; *m; m++)
                 if (find_ci(p + i, ll, *m) != NULL &&
                     /* "Received: from" only as a header, at the start of a line */
@@ -1134,7 +1137,8 @@ static bool
 header_line(const char *p, size_t n)
 {
     static const char *const hs[] = { "message-id", "in-reply-to", "references", "from:",
-        "return-path", "sender:", "reply-to", "x-", "list-", "dkim", "received", NULL };
+        "return-path", "sender:", "reply-to", "x-", "list-", "dkim", "received", "to:", "cc:",
+        "subject:", "date:", NULL };
 
     while (n > 0 && (*p == ' ' || *p == '\t' || *p == '>')) {
         p++;

@@ -184,6 +184,26 @@ main(void)
             CHECK(r->nrcpt == 1 && r->rcpt[0].inferred, "a status from the words is inferred");
         }
 
+    /* a report's quoted header summary ("To: ...") and an inline original after "Original
+       message follows." name no failed recipient */
+    {
+        static const char imail[] = "From: \"Postmaster\" <postmaster@isp.example>\nTo: "
+            "<me@my.example>\nSubject: Undeliverable Mail\n\nInvalid final delivery userid: "
+            "a@isp.example\n\n\nOriginal message follows.\n\nDate: Thu, 29 Apr 2008 23:45:10 "
+            "-0500\nTo: <b@isp.example>\nSubject: hi\nFrom: me@my.example\n\nhi\n";
+        static const char exch[] = "From: postmaster@ex.example\nTo: me@my.example\nSubject: "
+            "Undeliverable: hi\n\nYour message\n\n  To:      c@ex.example\n  Subject: hi\n\n"
+            "did not reach the following recipient(s):\n\nd@ex.example on Thu, 29 Apr 2010\n"
+            "    The recipient name is not recognized\n";
+
+        bounce_parse(imail, sizeof(imail) - 1, r);
+        CHECK(r->nrcpt == 1 && strcmp(r->rcpt[0].addr, "a@isp.example") == 0,
+            "the original after \"Original message follows.\" is not the report (%zu)", r->nrcpt);
+        bounce_parse(exch, sizeof(exch) - 1, r);
+        CHECK(r->nrcpt == 1 && strcmp(r->rcpt[0].addr, "d@ex.example") == 0,
+            "a quoted \"To:\" line names no failed recipient (%zu)", r->nrcpt);
+    }
+
     /* ---- hostile input ---- */
     bounce_parse("", 0, r);
     CHECK(r->kind == BOUNCE_UNKNOWN, "empty input: unknown");
