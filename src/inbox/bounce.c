@@ -360,6 +360,10 @@ static const char *const soft_words[] = {
     "size limit", "exceeds", "disabled", "suspended", "inactive", "relaying",
     "relay access", "relay not permitted", "sender address", "domain of sender",
     "sender domain", "sender verif", "malformed or unexpected", "permission", "autoris",
+    "postfach voll", "bo\xc3\xaete pleine", "boite pleine", "buz\xc3\xb3n lleno",
+    "caixa cheia", "casella piena",
+    "\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb5\xd0\xbd",
+                                                    /* ru: perepolnen, overfull */
     NULL
 };
 
@@ -393,7 +397,11 @@ static const char *const user_words[] = {
     "bad recipient", "bad destination", "not recognized", "not listed",
     "invalid final delivery", "address not found",
     "couldn't be found", "could not be found", "no valid recipient", "nicht bekannt", "unbekannt",
-    "inconnu", "desconocido", "inesistente", "existe pas", NULL
+    "inconnu", "desconocido", "inesistente", "existe pas", "existiert nicht",
+    "no existe", "n\xc3\xa3o existe", "sconosciuto", "nieznany", "onbekend",
+    "\xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81\xd1\x82\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82",
+                                                    /* ru: ne sushchestvuet */
+    NULL
 };
 
 /* The domain does not exist or takes no mail, or the user moved away: always hard. */

@@ -137,6 +137,16 @@ static const struct {
       "Final-Recipient: RFC822; r@s.example\nAction: failed\nStatus: 4.4.7\n"
       "Diagnostic-Code: SMTP; 450 4.2.2 <r@s.example>... Mailbox Full\n--B--\n",
       BOUNCE_FAILED, "r@s.example", "4.2.2", 0 },
+    { "German: the recipient does not exist (reply to RCPT TO)",
+      "From: MAILER-DAEMON@mx.example\nSubject: Unzustellbar\n\n<t@u.example>: host mx.u.example "
+      "said: 550 <t@u.example>: Empf\xc3\xa4nger existiert nicht (in reply to RCPT TO command)\n",
+      BOUNCE_FAILED, "t@u.example", "5.0.0", 1 },
+    { "Russian: the mailbox is full, whatever the code says",
+      "From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail\n\n<v@w.example>: host mx.w.example "
+      "said: 550 5.1.1 <v@w.example>: \xd0\xbf\xd0\xbe\xd1\x87\xd1\x82\xd0\xbe\xd0\xb2\xd1\x8b\xd0\xb9 "
+      "\xd1\x8f\xd1\x89\xd0\xb8\xd0\xba \xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb5\xd0\xbd "
+      "(in reply to RCPT TO command)\n",
+      BOUNCE_FAILED, "v@w.example", "5.1.1", 0 },
     { "a personal mail",
       "From: friend@else.example\nTo: bounces@example.org\nSubject: lunch\n\nFriday?\n",
       BOUNCE_UNKNOWN, NULL, NULL, -1 },
