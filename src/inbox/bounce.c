@@ -397,6 +397,8 @@ static const char *const user_words[] = {
     "bad recipient", "bad destination", "not recognized", "not listed",
     "invalid final delivery", "address not found",
     "couldn't be found", "could not be found", "no valid recipient", "nicht bekannt", "unbekannt",
+    "user doesn't have", "user does not have", "doesn't have an account",
+    "does not have an account",
     "inconnu", "desconocido", "inesistente", "existe pas", "existiert nicht",
     "no existe", "n\xc3\xa3o existe", "sconosciuto", "nieznany", "onbekend",
     "\xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81\xd1\x82\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82",

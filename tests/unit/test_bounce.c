@@ -147,6 +147,12 @@ static const struct {
       "\xd1\x8f\xd1\x89\xd0\xb8\xd0\xba \xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb5\xd0\xbd "
       "(in reply to RCPT TO command)\n",
       BOUNCE_FAILED, "v@w.example", "5.1.1", 0 },
+    { "Yahoo: \"This user doesn't have a yahoo.com account\" is hard",
+      "From: MAILER-DAEMON@yahoo.example\nSubject: Failure Notice\n\nSorry, we were unable to "
+      "deliver your message to the following address.\n\n<x@yahoo.example>:\n554: delivery error: "
+      "dd This user doesn't have a yahoo.example account (x@yahoo.example) [0] - mta1.example\n\n"
+      "--- Below this line is a copy of the message.\n",
+      BOUNCE_FAILED, "x@yahoo.example", NULL, 1 },
     { "a personal mail",
       "From: friend@else.example\nTo: bounces@example.org\nSubject: lunch\n\nFriday?\n",
       BOUNCE_UNKNOWN, NULL, NULL, -1 },
