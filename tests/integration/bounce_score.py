@@ -28,7 +28,8 @@ for f in rows(sys.argv[3]):
         o.append((f[1].lower(), f[2], f[3], "override: " + f[4]))
 raw = collections.OrderedDict((k, list(v)) for k, v in ref.items())
 for k, v in over.items():
-    ref[k] = v
+    if k in ref:                        # only messages of this run
+        ref[k] = v
 got = collections.defaultdict(list)
 kinds = {}
 for f in rows(sys.argv[2]):
