@@ -401,7 +401,8 @@ static const char *const user_words[] = {
     "does not have an account",
     "inconnu", "desconocido", "inesistente", "existe pas", "existiert nicht",
     "no existe", "n\xc3\xa3o existe", "sconosciuto", "nieznany", "onbekend",
-    "\xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81\xd1\x82\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82",
+    "\xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81"
+    "\xd1\x82\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82",
                                                     /* ru: ne sushchestvuet */
     NULL
 };

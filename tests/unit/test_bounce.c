@@ -142,9 +142,11 @@ static const struct {
       "said: 550 <t@u.example>: Empf\xc3\xa4nger existiert nicht (in reply to RCPT TO command)\n",
       BOUNCE_FAILED, "t@u.example", "5.0.0", 1 },
     { "Russian: the mailbox is full, whatever the code says",
-      "From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail\n\n<v@w.example>: host mx.w.example "
-      "said: 550 5.1.1 <v@w.example>: \xd0\xbf\xd0\xbe\xd1\x87\xd1\x82\xd0\xbe\xd0\xb2\xd1\x8b\xd0\xb9 "
-      "\xd1\x8f\xd1\x89\xd0\xb8\xd0\xba \xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb5\xd0\xbd "
+      "From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail\n\n<v@w.example>: host "
+      "mx.w.example said: 550 5.1.1 <v@w.example>: "
+      "\xd0\xbf\xd0\xbe\xd1\x87\xd1\x82\xd0\xbe\xd0\xb2\xd1\x8b\xd0\xb9 "    /* pochtovyi */
+      "\xd1\x8f\xd1\x89\xd0\xb8\xd0\xba "                                  /* yashchik */
+      /* perepolnen */ "\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb5\xd0\xbd "
       "(in reply to RCPT TO command)\n",
       BOUNCE_FAILED, "v@w.example", "5.1.1", 0 },
     { "Yahoo: \"This user doesn't have a yahoo.com account\" is hard",
