@@ -1961,6 +1961,22 @@ title_suffix(const char *s, size_t n, const char *source, const char **site, siz
 /* ------------------------------------------------------------------------------------ */
 /* The article: region, header, fields */
 
+/*
+ * A short line inside the text that is part of it: a list item or a sentence that lacks
+ * its full stop (eight words or more), not a subheading or a caption.
+ */
+static bool
+inner_line(const struct scrape *sc, size_t i)
+{
+    const struct unit *u = &sc->u[i];
+
+    if (u->cjk == 0 && u->words >= 5)
+        return true;
+    /* one of a run of short lines: a list */
+    return u->words >= 2 && ((i > sc->rs && u[-1].cls == C_SHORT && !(u[-1].f & U_NOISE)) ||
+        (i + 1 < sc->re && u[1].cls == C_SHORT && !(u[1].f & U_NOISE)));
+}
+
 /* Mark the paragraphs of the region [rs, re): good and near-good lines. */
 static void
 mark_paragraphs(struct scrape *sc)
@@ -1969,7 +1985,8 @@ mark_paragraphs(struct scrape *sc)
 
     sc->lastpara = sc->rs;
     for (size_t i = sc->rs; i < sc->re; i++) {
-        if (u[i].cls != C_GOOD && u[i].cls != C_NEAR)
+        if (u[i].cls == C_BAD || (u[i].f & (U_NOISE | META_FLAGS)) ||
+            (u[i].cls == C_SHORT && !inner_line(sc, i)))
             continue;
         /* A paragraph the scraper repeated (a pull quote, a second copy of the page). */
         if (u[i].repeat > 1 && u[i].first_of != i) {
