@@ -386,6 +386,7 @@ enum {
     U_DATE = 1 << 6,            /* a date line (with perhaps a byline or source) */
     U_BYLINE = 1 << 7,          /* "By Jane Doe" */
     U_SRCLABEL = 1 << 8,        /* "Source: Reuters" */
+    U_CODE = 1 << 9,            /* program code or a text table: neither text nor noise */
 };
 
 #define META_FLAGS (U_DATE | U_BYLINE | U_SRCLABEL)
@@ -1675,6 +1676,8 @@ line_score(const struct scrape *sc, size_t i)
         return 0.5;                                     /* a teaser in that list */
     if (u->f & U_END)
         return -40;
+    if (u->f & U_CODE)
+        return 0;
     switch (u->cls) {
     case C_GOOD:
         return 1.0 + (u->words < 50 ? u->words : 50) / 10.0;
@@ -1970,7 +1973,7 @@ inner_line(const struct scrape *sc, size_t i)
 {
     const struct unit *u = &sc->u[i];
 
-    if (u->cjk == 0 && u->words >= 5)
+    if ((u->cjk == 0 && u->words >= 5) || (u->f & U_CODE))
         return true;
     /* one of a run of short lines: a list */
     return u->words >= 2 && ((i > sc->rs && u[-1].cls == C_SHORT && !(u[-1].f & U_NOISE)) ||
@@ -1989,7 +1992,7 @@ mark_paragraphs(struct scrape *sc)
             (u[i].cls == C_SHORT && !inner_line(sc, i)))
             continue;
         /* A paragraph the scraper repeated (a pull quote, a second copy of the page). */
-        if (u[i].repeat > 1 && u[i].first_of != i) {
+        if (u[i].repeat > 1 && u[i].first_of != i && !(u[i].f & U_CODE)) {
             u[i].why = "repeated line";
             continue;
         }
@@ -2164,7 +2167,8 @@ find_title(struct scrape *sc)
     for (size_t i = from; i < body; i++) {
         int sco;
 
-        if ((u[i].f & (U_NOISE | META_FLAGS | U_STRONG)) || i == sc->dek || u[i].n > 300 ||
+        if ((u[i].f & (U_NOISE | META_FLAGS | U_STRONG | U_CODE)) || i == sc->dek ||
+            u[i].n > 300 ||
             u[i].words < 1 || is_list_item(u[i].s, u[i].n) || byline_like(sc, &u[i]))
             continue;
         sco = title_score(sc, &sc->hdr, i, body) + wordset_overlap(&ws, u[i].s, u[i].n);
@@ -2644,6 +2648,63 @@ emit(struct scrape *sc)
     }
 }
 
+/*
+ * A line of program code or of a text table: brackets, operators and box-drawing
+ * characters make up a good share of it ("SELECT avg(n)", "});", "──┼──").  Menus and
+ * breadcrumbs use | > and / and are not code.
+ */
+static bool
+is_code_line(const char *s, size_t n)
+{
+    size_t sym = 0, chars = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == ' ' || (c & 0xc0) == 0x80)
+            continue;
+        chars++;
+        if (strchr("{}[]();=_\\", c) != NULL && c != '\0')
+            sym++;
+        else if (c == 0xe2 && i + 1 < n && ((unsigned char)s[i + 1] == 0x94 ||
+            (unsigned char)s[i + 1] == 0x95))
+            sym++;                                      /* U+2500..U+257F */
+    }
+    return sym > 0 && sym * 16 >= chars;
+}
+
+/* Can line i be code?  Not text, not boilerplate a lexicon named. */
+static bool
+code_candidate(const struct unit *u)
+{
+    return u->cls != C_GOOD && !(u->f & META_FLAGS) && (u->why == NULL ||
+        strcmp(u->why, "no words") == 0 || strcmp(u->why, "numbers, not text") == 0);
+}
+
+/* Code lines, and the short lines between them ("SELECT", "FROM"): out of the classes. */
+static void
+mark_code(struct scrape *sc)
+{
+    struct unit *u = sc->u;
+
+    for (size_t i = 0; i < sc->nu; i++)
+        if (code_candidate(&u[i]) && is_code_line(u[i].s, u[i].n))
+            u[i].f |= U_CODE;
+    /* a keyword or a column name next to code is code; a Title Case label is not */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < sc->nu; i++)
+            if (!(u[i].f & U_CODE) && code_candidate(&u[i]) && u[i].words <= 3 &&
+                (u[i].words <= 1 || u[i].caps < u[i].words) &&
+                ((i > 0 && (u[i - 1].f & U_CODE)) || (i + 1 < sc->nu && (u[i + 1].f & U_CODE))))
+                u[i].f |= U_CODE;
+    for (size_t i = 0; i < sc->nu; i++)
+        if (u[i].f & U_CODE) {
+            u[i].f &= ~(unsigned)U_NOISE;
+            u[i].why = NULL;
+            u[i].cls = C_SHORT;
+        }
+}
+
 /* The page read into classified lines. */
 static int
 scrape_lines(struct scrape *sc, const char *text, size_t len)
@@ -2662,12 +2723,13 @@ scrape_lines(struct scrape *sc, const char *text, size_t len)
     detect_language(sc);
     for (size_t i = 0; i < sc->nu; i++)
         classify(sc, &sc->u[i], i < META_HEAD_UNITS || sc->nu - i <= META_TAIL_UNITS);
+    mark_code(sc);
     count_repeats(sc, sc->nu, false);
     for (size_t i = 0; i < sc->nu; i++) {
         struct unit *u = &sc->u[i];
 
         /* A short line the page repeats is a menu or a label; a long one stays text. */
-        if (u->repeat > 1 && u->words < 12 && u->cls != C_BAD) {
+        if (u->repeat > 1 && u->words < 12 && u->cls != C_BAD && !(u->f & U_CODE)) {
             u->cls = C_BAD;
             u->why = "repeated line (menu, label)";
         }
