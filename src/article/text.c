@@ -46,6 +46,9 @@
 /* In a run of lines that cost, the first few cost in full, the rest this much. */
 #define GAP_FULL_COST_LINES 3
 #define GAP_TAIL_COST (-0.3)
+/* What an end marker ("Comments", "Related") costs: a wall, but one that a long text
+ * below it can cross (the word was a table heading or a label inside the article). */
+#define END_COST (-10)
 /* What text below an end marker ("Comments") counts for. */
 #define AFTER_END_WEIGHT 0.4
 /* A dateline is at the very start of the first paragraph. */
@@ -1675,7 +1678,7 @@ line_score(const struct scrape *sc, size_t i)
         u[1].cls == C_SHORT && (in_teaser_list(sc, i - 1) || in_teaser_list(sc, i + 1)))
         return 0.5;                                     /* a teaser in that list */
     if (u->f & U_END)
-        return -40;
+        return END_COST;
     if (u->f & U_CODE)
         return 0;
     switch (u->cls) {
