@@ -39,6 +39,8 @@
 #define TITLE_WINDOW 40
 /* A headline scores at least this (title_score()); below, there is none. */
 #define TITLE_MIN_SCORE 1
+/* A headline longer than this many words is more likely a caption or a standfirst. */
+#define TITLE_LONG_WORDS 20
 /* A title made from the first sentence is cut at a word boundary before this many bytes. */
 #define TITLE_FALLBACK_MAX 150
 /* A teaser under a headline in a list of other stories is a sentence or two. */
@@ -1871,8 +1873,12 @@ title_score(const struct scrape *sc, const struct header *h, size_t i, size_t bo
         score += 6;
     else if (dist == 1)
         score += 2;
-    cands = h->cand[body] - h->cand[i + 1];
+    /* lines between the date block under a headline and the text do not compete */
+    m = h->nextmeta[i] != SIZE_MAX && h->nextmeta[i] < body ? h->nextmeta[i] : body;
+    cands = h->cand[m] - h->cand[i + 1];
     score -= (int)(cands < 6 ? cands : 6);
+    if (u->words > TITLE_LONG_WORDS)
+        score -= u->words - TITLE_LONG_WORDS;       /* a caption or a standfirst */
     return score;
 }
 
@@ -2175,6 +2181,7 @@ find_title(struct scrape *sc)
             u[i].words < 1 || is_list_item(u[i].s, u[i].n) || byline_like(sc, &u[i]))
             continue;
         sco = title_score(sc, &sc->hdr, i, body) + wordset_overlap(&ws, u[i].s, u[i].n);
+        if (getenv("TDEBUG")) fprintf(stderr, "T %d %d %.60s\n", u[i].line, sco, u[i].s); /*DEBUG*/
         if (sco >= TITLE_MIN_SCORE && (sc->title == SIZE_MAX || sco >= best)) {
             best = sco;
             sc->title = i;
