@@ -2000,8 +2000,9 @@ mark_paragraphs(struct scrape *sc)
         if (u[i].cls == C_BAD || (u[i].f & (U_NOISE | META_FLAGS)) ||
             (u[i].cls == C_SHORT && !inner_line(sc, i)))
             continue;
-        /* A paragraph the scraper repeated (a pull quote, a second copy of the page). */
-        if (u[i].repeat > 1 && u[i].first_of != i && !(u[i].f & U_CODE)) {
+        /* A paragraph the scraper repeated from above the text (the standfirst). */
+        if (u[i].repeat > 1 && (u[i].first_of < sc->rs || u[i].first_of == sc->dek) &&
+            !(u[i].f & U_CODE)) {
             u[i].why = "repeated line";
             continue;
         }
