@@ -2749,16 +2749,23 @@ scrape_lines(struct scrape *sc, const char *text, size_t len)
     return 0;
 }
 
-/* Without any paragraph: every line of three words or more that is not boilerplate. */
+/* Without any paragraph: every line of three words or more that is not boilerplate; on
+ * a page of shorter lines, every line that is not boilerplate. */
 static bool
 fallback_region(struct scrape *sc)
 {
     bool any = false;
+    int min = 3;
 
+    for (size_t i = 0; i < sc->nu && min > 1; i++)
+        if (sc->u[i].cls != C_BAD && sc->u[i].words >= 3)
+            break;
+        else if (i + 1 == sc->nu)
+            min = 1;
     for (size_t i = 0; i < sc->nu; i++) {
         struct unit *u = &sc->u[i];
 
-        if (u->cls == C_BAD || u->words < 3)
+        if (u->cls == C_BAD || u->words < min)
             continue;
         if (!any)
             sc->rs = i;
