@@ -1447,13 +1447,13 @@ mostly_digits(const char *s, size_t n)
     return d > l;
 }
 
-/* A list item: "- ", "* ", "• ", "· ", "1. ", "2) ". */
+/* A list item: "- ", "* ", "+ ", "• ", "· ", "1. ", "2) ". */
 static bool
 is_list_item(const char *s, size_t n)
 {
     size_t k = 0;
 
-    if (n > 2 && (s[0] == '-' || s[0] == '*') && s[1] == ' ')
+    if (n > 2 && (s[0] == '-' || s[0] == '*' || s[0] == '+') && s[1] == ' ')
         return true;
     if (n > 4 && (memcmp(s, "\xe2\x80\xa2 ", 4) == 0))
         return true;
@@ -1561,6 +1561,8 @@ classify(struct scrape *sc, struct unit *u, bool meta)
         u->cls = C_GOOD;
     else if ((u->f & U_PROSE) && ((u->f & U_TERMINAL) || last_cp(u->s, u->n) == ':'))
         u->cls = C_NEAR;
+    else if (is_list_item(u->s, u->n) && u->words >= 5 && sd != 0)
+        u->cls = C_NEAR;                /* a list item that says something */
     if (u->cls != C_SHORT && (sd < 0 || sd > 0 || u->words < 12))
         u->f |= U_SENTENCE;
     if (u->cls == C_GOOD)
