@@ -1683,8 +1683,10 @@ line_score(const struct scrape *sc, size_t i)
         return 0.5;                                     /* a teaser in that list */
     if (u->f & U_END)
         return END_COST;
-    if (u->f & U_CODE)
-        return 0;
+    if ((u->f & U_CODE) || (u->cls == C_SHORT && is_list_item(u->s, u->n) &&
+        ((i > 0 && is_list_item(u[-1].s, u[-1].n)) ||
+        (i + 1 < sc->nu && is_list_item(u[1].s, u[1].n)))))
+        return 0;                       /* code, or an item of a list: neither */
     switch (u->cls) {
     case C_GOOD:
         return 1.0 + (u->words < 50 ? u->words : 50) / 10.0;
@@ -1803,7 +1805,8 @@ header_init(struct header *h, const struct scrape *sc, size_t body)
         bool meta = (u->f & (U_DATE | U_BYLINE)) != 0;
 
         h->block[k + 1] = h->block[k] + (u->words > 4 && !(u->f & (U_NOISE | META_FLAGS)));
-        h->cand[k + 1] = h->cand[k] + (u->words >= 3 && !(u->f & (U_NOISE | META_FLAGS)));
+        h->cand[k + 1] = h->cand[k] + (u->words >= 3 && !(u->f & (U_NOISE | META_FLAGS)) &&
+            !is_list_item(u->s, u->n));
         h->prevmeta[k] = meta ? k : (k > 0 ? h->prevmeta[k - 1] : SIZE_MAX);
     }
     h->nextmeta[body] = SIZE_MAX;
