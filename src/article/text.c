@@ -1489,6 +1489,33 @@ classify_meta(struct scrape *sc, struct unit *u)
     }
 }
 
+/*
+ * A photo caption of any length: it ends with a credit in brackets that names an agency
+ * or a photographer ("(Thomas Coex/AFP/Getty Images)", "(Photo: Jane Doe)"), or carries a
+ * credit glued on by the page's markup ("...in 2023.CreditJeon Heon-Kyun/EPA").
+ */
+static bool
+is_caption(struct scrape *sc, const char *s, size_t n)
+{
+    static const char *const cues[] = { "*/*", "*photo*", "*foto*", "*getty*", "*reuters*",
+        "*afp*", "*credit*", "*image*", "*picture*", "*archiv*" };
+    const char *low;
+    size_t open = n;
+
+    for (size_t i = 0; i + 6 < n; i++)
+        if (memcmp(s + i, "Credit", 6) == 0 && s[i + 6] >= 'A' && s[i + 6] <= 'Z' &&
+            (i == 0 || !IS_ALPHA(s[i - 1])))
+            return true;
+    if (n < 4 || s[n - 1] != ')')
+        return false;
+    while (open > 0 && s[open - 1] != '(')
+        open--;
+    if (open <= 1)
+        return false;
+    low = fold_line(sc, s + open, n - 1 - open);
+    return match_any(cues, ARRAY_LEN(cues), low, strlen(low));
+}
+
 /* The boilerplate lexicons; the reason, or NULL. */
 static const char *
 lexicon_match(struct scrape *sc, struct unit *u)
@@ -1512,6 +1539,8 @@ lexicon_match(struct scrape *sc, struct unit *u)
         return "boilerplate phrase (cookies, rights)";
     if (is_link_line(u->s, u->n))
         return "a link, address or handle alone";
+    if (u->words >= 6 && is_caption(sc, u->s, u->n))
+        return "a photo caption (credit)";
     if (is_bracketed(u->s, u->n) && u->words <= 40)
         return "a credit or note in brackets";
     if (mostly_digits(u->s, u->n) && u->words <= 12)
