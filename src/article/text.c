@@ -1868,6 +1868,22 @@ between(const struct header *h, size_t i, size_t j)
     return j > i ? h->block[j] - h->block[i + 1] : 0;
 }
 
+/* A trail of links ("News > 2015 > Title", "Home » Sport", "« Previous | Next »"). */
+static bool
+is_breadcrumb(const char *s, size_t n)
+{
+    static const char *const seps[] = { " > ", " \xe2\x80\xba ", " \xc2\xbb ", "\xc2\xab " };
+
+    for (size_t i = 0; i < ARRAY_LEN(seps); i++) {
+        size_t k = strlen(seps[i]);
+
+        for (size_t j = 0; j + k <= n; j++)
+            if (memcmp(s + j, seps[i], k) == 0)
+                return true;
+    }
+    return n >= 2 && memcmp(s + n - 2, "\xc2\xbb", 2) == 0;
+}
+
 /*
  * Score a header line as the title.  A headline is a line of a few words to a couple
  * of dozen, without a full stop, next to the byline/date block or right above the text;
@@ -1913,6 +1929,8 @@ title_score(const struct scrape *sc, const struct header *h, size_t i, size_t bo
     score -= (int)(cands < 6 ? cands : 6);
     if (u->words > TITLE_LONG_WORDS)
         score -= u->words - TITLE_LONG_WORDS;       /* a caption or a standfirst */
+    if (is_breadcrumb(u->s, u->n))
+        score -= 8;
     return score;
 }
 
