@@ -39,6 +39,11 @@
 #define TITLE_WINDOW 40
 /* A headline scores at least this (title_score()); below, there is none. */
 #define TITLE_MIN_SCORE 1
+/* A tagline above a headline at the top of the text: at most this many lines and words,
+ * with this many times more text below the headline. */
+#define HEAD_TRIM_LINES 3
+#define HEAD_TRIM_WORDS 25
+#define HEAD_TRIM_RATIO 5
 /* A headline longer than this many words is more likely a caption or a standfirst. */
 #define TITLE_LONG_WORDS 20
 /* A title made from the first sentence is cut at a word boundary before this many bytes. */
@@ -2063,6 +2068,45 @@ mark_paragraphs(struct scrape *sc)
     }
 }
 
+/* Could u be a headline: a short line of a few words, no sentence, no list item? */
+static bool
+headline_like(const struct unit *u)
+{
+    unsigned long last = last_cp(u->s, u->n);
+
+    return u->cls == C_SHORT && u->words >= 3 && u->words <= TITLE_LONG_WORDS &&
+        !(u->f & (U_TERMINAL | U_CODE | U_NOISE | META_FLAGS)) && last != ':' &&
+        !(u->s[0] >= 'a' && u->s[0] <= 'z') && !is_list_item(u->s, u->n) && u->repeat <= 1;
+}
+
+/*
+ * A region that opens with a line or two of short text and then a headline ("Hi, I'm
+ * Nicolas." and "I code stuff." above "Get your Frontend JavaScript Code Covered") starts
+ * below the headline when the text below is many times longer: the opening lines are the
+ * site's tagline, and the headline is the title.
+ */
+static void
+trim_head(struct scrape *sc)
+{
+    const struct unit *u = sc->u;
+    size_t before = 0, after = 0;
+
+    for (size_t j = sc->rs; j < sc->re && j < sc->rs + HEAD_TRIM_LINES; j++) {
+        if (j > sc->rs && headline_like(&u[j])) {
+            size_t k = j + 1;
+
+            for (size_t x = j + 1; x < sc->re; x++)
+                after += u[x].cls == C_GOOD ? (size_t)u[x].words : 0;
+            while (k < sc->re && u[k].cls != C_GOOD)
+                k++;
+            if (k < sc->re && before <= HEAD_TRIM_WORDS && after >= HEAD_TRIM_RATIO * before)
+                sc->rs = k;
+            return;
+        }
+        before += (size_t)u[j].words;
+    }
+}
+
 /*
  * A standfirst above the byline/date block: when the region opens with one or two
  * sentences, then a date or byline line, then more text, the opening is the summary.
@@ -2851,6 +2895,7 @@ art_parse_text(struct ctx *c, const char *text, size_t len)
             "(sentences ending in . ! ? or 。)");
         goto out;
     }
+    trim_head(&sc);
     find_dek(&sc);
     mark_paragraphs(&sc);
     count_repeats(&sc, sc.rs, true);
