@@ -2041,6 +2041,9 @@ inner_line(const struct scrape *sc, size_t i)
 
     if ((u->cjk == 0 && u->words >= 5) || (u->f & U_CODE))
         return true;
+    if (is_list_item(u->s, u->n) && ((i > sc->rs && is_list_item(u[-1].s, u[-1].n)) ||
+        (i + 1 < sc->re && is_list_item(u[1].s, u[1].n))))
+        return true;
     /* one of a run of short lines: a list */
     return u->words >= 2 && ((i > sc->rs && u[-1].cls == C_SHORT && !(u[-1].f & U_NOISE)) ||
         (i + 1 < sc->re && u[1].cls == C_SHORT && !(u[1].f & U_NOISE)));

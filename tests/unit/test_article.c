@@ -860,6 +860,95 @@ test_no_title(void)
     article_free(a);
 }
 
+/* Paragraphs shared by the page shapes below: running text around the part under test. */
+#define P1 "The council approved the new harbour plan on Tuesday after a debate that lasted " \
+    "most of the afternoon and drew a large crowd of residents.\n\n"
+#define P2 "Work on the northern quay will begin in the spring, and the ferry will keep " \
+    "running from the old pier until the new berth is finished next year.\n\n"
+#define P3 "Fishermen said they welcomed the plan, although several asked the council to " \
+    "keep the fish market where it is rather than move it to the industrial estate.\n\n"
+#define P4 "The mayor said the town would publish the final drawings in March and hold " \
+    "two more public meetings before any contract is signed with a builder.\n\n"
+#define P5 "Residents who cannot attend the meetings may send their comments by post or " \
+    "leave them at the library, where the drawings will be on display all winter.\n\n"
+
+/*
+ * Page shapes from sites the fixtures do not cover (issue 11 item 5): what the title must
+ * be (NULL: not checked), a line that must be in the body and one that must not be.
+ */
+static void
+test_scraped_shapes(void)
+{
+    static const struct {
+        const char *what, *page, *title, *in, *out;
+    } rows[] = {
+        { "code between paragraphs stays",
+          "Menu\n\nCounting rows without reading the table\n\n" P1
+          "SELECT count(*)\nFROM events\nWHERE day = '2024-01-01';\n\n" P2 P3,
+          "Counting rows without reading the table", "SELECT count(*)", "Menu" },
+        { "list items without a full stop stay",
+          "Harbour plan approved after long debate\n\n" P1
+          "Moving the ferry berth to the northern quay\n\nBuilding a new fish market hall\n\n"
+          P2 P3, "Harbour plan approved after long debate",
+          "Building a new fish market hall", NULL },
+        { "a paragraph repeated inside the text stays twice",
+          "Harbour plan approved after long debate\n\n" P1 P2 P1 P3, NULL,
+          "finished next year.\n\nThe council approved", NULL },
+        { "an end marker with much more text below is crossed",
+          "Harbour plan approved after long debate\n\n" P1 P2 P3 P4 P5 "Comment\n\n" P2 P3
+          P4 P5 P2 P3 P4 P5 P2 P3, "Harbour plan approved after long debate",
+          "on display all winter.\n\nWork on", NULL },
+        { "a long photo caption is dropped and is no headline",
+          "Harbour plan approved after long debate\n\n" P1
+          "The mayor of the town speaks to residents at the town hall on Tuesday during the "
+          "debate on the harbour plan, which lasted most of the afternoon (Jane Roe/AFP/Getty "
+          "Images)\n\n" P2 P3, "Harbour plan approved after long debate", "Fishermen said",
+          "Jane Roe/AFP" },
+        { "a breadcrumb is no headline",
+          "Home > News > Local news > Harbour and ferries > Town council > Harbour plan "
+          "approved after long debate\n\n"
+          "Harbour plan approved after long debate\n\n" P1 P2 P3,
+          "Harbour plan approved after long debate", "Fishermen said", NULL },
+        { "a tagline above the headline is not the text",
+          "Hi, I'm Ann.\n\nI write about towns. I take photos.\n\n"
+          "What the harbour plan means for the ferry\n\n" P1 P2 P3 P4,
+          "What the harbour plan means for the ferry", "The mayor said", "I take photos" },
+        { "the headline above the date block beats the lines below it",
+          "These Weeks in the Harbour: Issue 85\n\nAnn Lee\nDecember 18, 2020\n\n"
+          "2 responses\n\nHighlights\n\nOur best pictures of the month\n\n"
+          "Our best stories of the month\n\nOur best letters of the month\n\n"
+          "Our best recipes of the month\n\nOur week in pictures\n\n" P1 P2 P3,
+          "These Weeks in the Harbour: Issue 85", "Fishermen said", NULL },
+        { "a page that is a list has an article",
+          "Harbour Notes\n\nRelease 1.8 of the harbour app\n\n"
+          "+ Added the ferry timetable for the winter season\n+ Added tides\n"
+          "+ Added a map of the new quay with the berths numbered\n+ Added fish prices\n"
+          "+ The market page now shows which stalls are open today\n+ Fixed the menu\n"
+          "+ Alerts now arrive when a ferry is late by more than ten minutes\n",
+          "Release 1.8 of the harbour app", "+ Added tides", NULL },
+        { "a page of short lines keeps them", "abc\n\ndef ghi\n", NULL, "def ghi", NULL },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct diag d;
+        struct article *a = parse(rows[i].page, ARTICLE_TEXT, "shape.txt", false, &d);
+
+        CHECK(a != NULL, "%s: the page loads", rows[i].what);
+        if (a == NULL)
+            continue;
+        if (rows[i].title != NULL)
+            CHECK(a->title != NULL && strcmp(a->title, rows[i].title) == 0,
+                "%s: title \"%s\" (got \"%s\")", rows[i].what, rows[i].title,
+                a->title ? a->title : "(none)");
+        CHECK(strstr(a->body_text, rows[i].in) != NULL, "%s: the body has \"%.40s\"",
+            rows[i].what, rows[i].in);
+        if (rows[i].out != NULL)
+            CHECK(strstr(a->body_text, rows[i].out) == NULL, "%s: the body lacks \"%s\"",
+                rows[i].what, rows[i].out);
+        article_free(a);
+    }
+}
+
 /* A last paragraph that reads like an author's bio goes, by the bio lexicon the HTML
  * reader shares, even when no byline named the author (French and German pages). */
 static void
@@ -1132,6 +1221,7 @@ main(void)
     test_pasted_corrections();
     test_no_title();
     test_scraped_bio();
+    test_scraped_shapes();
     test_issue_overrides();
     test_save_markdown();
     test_drop_patterns();
