@@ -44,6 +44,8 @@
 #define HEAD_TRIM_LINES 3
 #define HEAD_TRIM_WORDS 25
 #define HEAD_TRIM_RATIO 5
+/* A line cut short ("...") of at most this many words is a teaser of another story. */
+#define TEASER_CUT_WORDS 10
 /* A headline longer than this many words is more likely a caption or a standfirst. */
 #define TITLE_LONG_WORDS 20
 /* A title made from the first sentence is cut at a word boundary before this many bytes. */
@@ -1521,6 +1523,19 @@ is_caption(struct scrape *sc, const char *s, size_t n)
     return match_any(cues, ARRAY_LEN(cues), low, strlen(low));
 }
 
+/* A headline cut short by the page ("19 reactions that everyone who has…"): a link to
+ * another story; a sentence that trails off is longer. */
+static bool
+is_cut_teaser(const struct unit *u)
+{
+    size_t n = u->n;
+
+    if (u->words > TEASER_CUT_WORDS || u->words < 2)
+        return false;
+    return (n > 3 && memcmp(u->s + n - 3, "\xe2\x80\xa6", 3) == 0) ||
+        (n > 3 && memcmp(u->s + n - 3, "...", 3) == 0);
+}
+
 /* The boilerplate lexicons; the reason, or NULL. */
 static const char *
 lexicon_match(struct scrape *sc, struct unit *u)
@@ -1544,6 +1559,8 @@ lexicon_match(struct scrape *sc, struct unit *u)
         return "boilerplate phrase (cookies, rights)";
     if (is_link_line(u->s, u->n))
         return "a link, address or handle alone";
+    if (is_cut_teaser(u))
+        return "a teaser cut short (a link to another story)";
     if (u->words >= 6 && is_caption(sc, u->s, u->n))
         return "a photo caption (credit)";
     if (is_bracketed(u->s, u->n) && u->words <= 40)

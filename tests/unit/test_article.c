@@ -926,6 +926,12 @@ test_scraped_shapes(void)
           "+ The market page now shows which stalls are open today\n+ Fixed the menu\n"
           "+ Alerts now arrive when a ferry is late by more than ten minutes\n",
           "Release 1.8 of the harbour app", "+ Added tides", NULL },
+        { "headlines cut short above the text are teasers, not the text",
+          "Menu\n\n23 things everyone who has worked in a harbour\xe2\x80\xa6\n\n"
+          "19 things all people who have ever lived by the sea\xe2\x80\xa6\n\n"
+          "These women post proud photos of their\xe2\x80\xa6\n\n"
+          "Harbour plan approved after long debate\n\n" P1 P2 P3,
+          "Harbour plan approved after long debate", "Fishermen said", "23 things" },
         { "a page of short lines keeps them", "abc\n\ndef ghi\n", NULL, "def ghi", NULL },
     };
 
