@@ -44,6 +44,10 @@
 #define HEAD_TRIM_LINES 3
 #define HEAD_TRIM_WORDS 25
 #define HEAD_TRIM_RATIO 5
+/* A table: at least this many cells of at most this many words, two in five with digits
+ * and one in four of two words or more. */
+#define TABLE_MIN_CELLS 6
+#define TABLE_CELL_WORDS 6
 /* A line cut short ("...") of at most this many words is a teaser of another story. */
 #define TEASER_CUT_WORDS 10
 /* A headline longer than this many words is more likely a caption or a standfirst. */
@@ -2808,6 +2812,33 @@ code_candidate(const struct unit *u)
         strcmp(u->why, "no words") == 0 || strcmp(u->why, "numbers, not text") == 0);
 }
 
+/*
+ * The cells of a table, one per line: a run of at least TABLE_MIN_CELLS short lines of
+ * which many hold numbers ("4.2.3", "April 2014", "63").  Like code, neither text nor
+ * noise.
+ */
+static void
+mark_tables(struct scrape *sc)
+{
+    struct unit *u = sc->u;
+
+    for (size_t i = 0; i < sc->nu; ) {
+        size_t j = i, digits = 0, phrases = 0;
+
+        while (j < sc->nu && code_candidate(&u[j]) && u[j].words <= TABLE_CELL_WORDS) {
+            phrases += u[j].words >= 2;
+            /* a bare "3." numbers a list (of links, often), it is no datum */
+            digits += strpbrk(u[j].s, "0123456789") != NULL && u[j].s[u[j].n - 1] != '.';
+            j++;
+        }
+        /* the labels of a chart ("$900", "600", "'17") are single words */
+        if (j - i >= TABLE_MIN_CELLS && digits * 5 >= (j - i) * 2 && phrases * 4 >= j - i)
+            for (size_t k = i; k < j; k++)
+                u[k].f |= U_CODE;
+        i = j > i ? j : i + 1;
+    }
+}
+
 /* Code lines, and the short lines between them ("SELECT", "FROM"): out of the classes. */
 static void
 mark_code(struct scrape *sc)
@@ -2824,6 +2855,7 @@ mark_code(struct scrape *sc)
                 (u[i].words <= 1 || u[i].caps < u[i].words) &&
                 ((i > 0 && (u[i - 1].f & U_CODE)) || (i + 1 < sc->nu && (u[i + 1].f & U_CODE))))
                 u[i].f |= U_CODE;
+    mark_tables(sc);
     for (size_t i = 0; i < sc->nu; i++)
         if (u[i].f & U_CODE) {
             u[i].f &= ~(unsigned)U_NOISE;

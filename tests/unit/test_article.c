@@ -932,6 +932,11 @@ test_scraped_shapes(void)
           "These women post proud photos of their\xe2\x80\xa6\n\n"
           "Harbour plan approved after long debate\n\n" P1 P2 P3,
           "Harbour plan approved after long debate", "Fishermen said", "23 things" },
+        { "a table of one cell per line stays",
+          "Harbour plan approved after long debate\n\n" P1
+          "Berth\nOpens\nNorth 1\nApril 2025\nNorth 2\nMay 2025\nNorth 3\nJune 2025\n"
+          "South 1\nMarch 2026\n\n" P2 P3, "Harbour plan approved after long debate",
+          "South 1", NULL },
         { "a page of short lines keeps them", "abc\n\ndef ghi\n", NULL, "def ghi", NULL },
     };
 
