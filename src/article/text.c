@@ -2355,6 +2355,9 @@ date_score(const struct scrape *sc, size_t i)
     size_t anchor = sc->title != SIZE_MAX ? sc->title : sc->rs;
     size_t dist = i > anchor ? i - anchor : anchor - i;
     int score = 20;
+
+    if (i < sc->rs && sc->rs - i < dist)
+        dist = sc->rs - i;                  /* right above the text, below a far headline */
     const char *low = fold_line((struct scrape *)sc, u->s, u->da);
 
     if (u->da > 0)

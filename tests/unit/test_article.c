@@ -951,13 +951,32 @@ test_scraped_shapes(void)
             CHECK(a->title != NULL && strcmp(a->title, rows[i].title) == 0,
                 "%s: title \"%s\" (got \"%s\")", rows[i].what, rows[i].title,
                 a->title ? a->title : "(none)");
-        CHECK(strstr(a->body_text, rows[i].in) != NULL, "%s: the body has \"%.40s\"",
-            rows[i].what, rows[i].in);
+        CHECK(strstr(a->body_text, rows[i].in) != NULL, "%s: the body has \"%.*s\"",
+            rows[i].what, (int)strcspn(rows[i].in, "\n"), rows[i].in);
         if (rows[i].out != NULL)
             CHECK(strstr(a->body_text, rows[i].out) == NULL, "%s: the body lacks \"%s\"",
                 rows[i].what, rows[i].out);
         article_free(a);
     }
+}
+
+/* A dated byline right above the text wins over a relative date under a headline that the
+ * page put far above it, past a menu. */
+static void
+test_scraped_date_near_text(void)
+{
+    struct diag d;
+    struct article *a = parse("Harbour plan approved after long debate\n\nAnn Lee\nAn hour ago\n\n"
+        "Ferries\n\nFishing\n\nWeather\n\nTides\n\nBoats\n\nMarkets\n\nEvents\n\nSports\n\n"
+        "Schools\n\nRoads\n\nPolice\n\nCourts\n\nJobs\n\nHomes\n\n"
+        "Jane Roe\n9/11/13 10:00AM\n\n" P1 P2 P3, ARTICLE_TEXT, "near.txt", false, &d);
+
+    CHECK(a != NULL, "a page with two dates loads");
+    if (a == NULL)
+        return;
+    CHECK(a->date_iso[0] != '\0' && strncmp(a->date_iso, "2013-09-11", 10) == 0,
+        "the date right above the text is the date (got \"%s\")", a->date_iso);
+    article_free(a);
 }
 
 /* A last paragraph that reads like an author's bio goes, by the bio lexicon the HTML
@@ -1233,6 +1252,7 @@ main(void)
     test_no_title();
     test_scraped_bio();
     test_scraped_shapes();
+    test_scraped_date_near_text();
     test_issue_overrides();
     test_save_markdown();
     test_drop_patterns();
