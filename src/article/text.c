@@ -2302,7 +2302,6 @@ find_title(struct scrape *sc)
             u[i].words < 1 || is_list_item(u[i].s, u[i].n) || byline_like(sc, &u[i]))
             continue;
         sco = title_score(sc, &sc->hdr, i, body) + wordset_overlap(&ws, u[i].s, u[i].n);
-        if (getenv("TDEBUG")) fprintf(stderr, "T %d %d %.60s\n", u[i].line, sco, u[i].s); /*DEBUG*/
         if (sco >= TITLE_MIN_SCORE && (sc->title == SIZE_MAX || sco >= best)) {
             best = sco;
             sc->title = i;
