@@ -728,6 +728,17 @@ match_any(const char *const *pats, size_t npats, const char *s, size_t n)
 }
 
 /* s without leading and trailing punctuation and symbols, for whole-line patterns. */
+/* 【 】 「 」 『 』 〔 〕 ［ ］ ： at s (three bytes)? */
+static bool
+is_cjk_bracket(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    return (p[0] == 0xe3 && p[1] == 0x80 && (p[2] == 0x90 || p[2] == 0x91 ||
+        (p[2] >= 0x8c && p[2] <= 0x8f) || p[2] == 0x94 || p[2] == 0x95)) ||
+        (p[0] == 0xef && p[1] == 0xbc && (p[2] == 0xbb || p[2] == 0xbd || p[2] == 0x9a));
+}
+
 static void
 core_span(const char *s, size_t n, size_t *a, size_t *b)
 {
@@ -747,6 +758,11 @@ core_span(const char *s, size_t n, size_t *a, size_t *b)
         (*a)++;
     while (*b > *a && *b < n && ((unsigned char)s[*b] & 0xc0) == 0x80)
         (*b)++;
+    /* CJK brackets and the colon around a label: 【関連記事】, ［相关新闻］, 「広告」： */
+    while (*b - *a >= 3 && is_cjk_bracket(s + *a))
+        *a += 3;
+    while (*b - *a >= 3 && is_cjk_bracket(s + *b - 3))
+        *b -= 3;
 }
 
 /* Does the user's pattern match: a glob over the whole line, else a substring. */
