@@ -44,6 +44,7 @@
 #define HEAD_TRIM_LINES 3
 #define HEAD_TRIM_WORDS 25
 #define HEAD_TRIM_RATIO 5
+#define WHY_BRACKETED "a credit or note in brackets"
 /* A table: at least this many cells of at most this many words, two in five with digits
  * and one in four of two words or more. */
 #define TABLE_MIN_CELLS 6
@@ -1454,6 +1455,15 @@ is_link_line(const char *s, size_t n)
         == 0)) || s[0] == '@' || s[0] == '#' || memchr(s, '@', n) != NULL;
 }
 
+/* What makes a line in round brackets a credit, not an aside of the text: "(Reporting by
+ * ...)", "(Photo: ...)", "(avec AFP)", "(mit Material von dpa)", "(con información de EFE)". */
+static const char *const credit_cues[] = {
+    "* by *", "*reporting*", "*editing*", "*photo*", "*foto*", "*source*", "*credit*",
+    "*\xc2\xa9*", "*(c) *", "*avec *", "*mit material*", "*quelle*", "*con informaci*",
+    "*fuente*", "*fonte*", "*afp*", "*reuters*", "*dpa*", "*ansa*", "*efe*", "*(ap)*",
+    "*compiled*", "*contributed*", "*translated*",
+};
+
 /* A line wholly in brackets: "(Reporting by ...; Editing by ...)", "[Photo: ...]". */
 static bool
 is_bracketed(const char *s, size_t n)
@@ -1583,8 +1593,9 @@ lexicon_match(struct scrape *sc, struct unit *u)
         return "a teaser cut short (a link to another story)";
     if (u->words >= 6 && is_caption(sc, u->s, u->n))
         return "a photo caption (credit)";
-    if (is_bracketed(u->s, u->n) && u->words <= 40)
-        return "a credit or note in brackets";
+    if (is_bracketed(u->s, u->n) && u->words <= 40 && (u->s[0] == '[' || u->words <= 3 ||
+        match_any(credit_cues, ARRAY_LEN(credit_cues), low, u->n)))
+        return WHY_BRACKETED;
     if (mostly_digits(u->s, u->n) && u->words <= 12)
         return "numbers, not text";
     return NULL;
@@ -2807,6 +2818,8 @@ is_code_line(const char *s, size_t n)
 {
     size_t sym = 0, chars = 0;
 
+    if (n > 2 && s[0] == '$' && s[1] == ' ')
+        return true;                                    /* a shell prompt */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
 
@@ -2827,7 +2840,8 @@ static bool
 code_candidate(const struct unit *u)
 {
     return u->cls != C_GOOD && !(u->f & META_FLAGS) && (u->why == NULL ||
-        strcmp(u->why, "no words") == 0 || strcmp(u->why, "numbers, not text") == 0);
+        strcmp(u->why, "no words") == 0 || strcmp(u->why, "numbers, not text") == 0 ||
+        strcmp(u->why, WHY_BRACKETED) == 0);
 }
 
 /*

@@ -980,6 +980,14 @@ test_scraped_shapes(void)
           "\xe3\x81\xab\xe6\x8f\x90\xe5\x87\xba\xe3\x81\x97\xe3\x81\x9f\xe3\x80\x82"
           "\n\n\n",
           NULL, "\xe6\xbc\x81\xe6\xa5\xad\xe8\x80\x85", "\xe9\x9a\xa3\xe3\x81\xae" },
+        { "a shell prompt between paragraphs is code and stays",
+          "Cloning the harbour records\n\n" P1 "$ hg clone harbour records\n\n" P2 P3,
+          "Cloning the harbour records", "$ hg clone harbour records", NULL },
+        { "an aside in brackets is text, a credit in brackets is not",
+          "Harbour plan approved after long debate\n\n" P1
+          "(The council will vote again on the fish market, which the plan leaves out.)\n\n"
+          P2 P3 "(Reporting by Ann Lee; Editing by Jo Park)\n", NULL,
+          "(The council will vote again", "Reporting by" },
         { "a page of short lines keeps them", "abc\n\ndef ghi\n", NULL, "def ghi", NULL },
     };
 
