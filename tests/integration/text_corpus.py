@@ -5,7 +5,8 @@
 # and <head> left out, entities decoded), `gazette articles --format json` reads that text,
 # and the result is scored the way tests/tools/html_corpus.c scores the HTML reader: the
 # title against expected-metadata.json (whitespace collapsed; "normalised" also ignores
-# case, quote and dash shapes, and a "Title | Site" suffix the visible text never shows),
+# case, quote and dash shapes, and a "Title | Site" suffix the visible text never shows;
+# a third figure also takes the page's <h1>, the headline a reader sees),
 # the date's day, and the body as the F1 of word 4-gram shingles against the text of
 # expected.html.  Figures are printed for the whole corpus and for its two halves (pages
 # in even and odd positions of the sorted names: develop on one, check on the other).
@@ -36,6 +37,7 @@ class Scraper(html.parser.HTMLParser):
         super().__init__(convert_charrefs=True)
         self.lines, self.cur, self.skip, self.pre = [], [], [], 0
         self.keep_pre = keep_pre
+        self.h1, self.in_h1 = [], 0
 
     def flush(self):
         text = ''.join(self.cur)
@@ -54,8 +56,9 @@ class Scraper(html.parser.HTMLParser):
             self.flush()
         if tag == 'pre':
             self.pre += 1
-        if tag == 'img':
-            return
+        if tag == 'h1':
+            self.in_h1 += 1
+            self.h1.append('')
 
     def handle_startendtag(self, tag, attrs):
         if not self.skip and tag in BLOCK:
@@ -73,10 +76,14 @@ class Scraper(html.parser.HTMLParser):
             self.flush()
         if tag == 'pre' and self.pre:
             self.pre -= 1
+        if tag == 'h1' and self.in_h1:
+            self.in_h1 -= 1
 
     def handle_data(self, data):
         if not self.skip:
             self.cur.append(data)
+            if self.in_h1:
+                self.h1[-1] += data
 
     def text(self):
         self.flush()
@@ -93,12 +100,13 @@ class Scraper(html.parser.HTMLParser):
 
 
 def scrape(page_html):
-    """Scraped text: every non-empty block on its own line, blocks apart by a blank line
-    where the page had an empty block between them, runs of blank lines collapsed."""
+    """Scraped text (every non-empty block on its own line, blocks apart by a blank line
+    where the page had an empty block between them, runs of blank lines collapsed) and the
+    texts of the page's <h1> elements."""
     s = Scraper()
     s.feed(page_html)
     s.close()
-    return s.text()
+    return s.text(), [squeeze(h) for h in s.h1 if h.strip()]
 
 
 class AllText(html.parser.HTMLParser):
@@ -255,16 +263,16 @@ def read_page(gazette, txt):
 class Totals:
     def __init__(self):
         self.pages = self.failed = self.titles = self.exact = self.normal = 0
-        self.shown = self.shown_hits = 0
+        self.shown = self.shown_hits = self.h1_hits = 0
         self.dates = self.date_hits = 0
         self.f1sum = 0.0
 
     def line(self, name):
         pct = (lambda a, b: 100.0 * a / b if b else 100.0)
-        return ('# %-4s pages %3d  title %5.1f%% (normalised %5.1f%%, where shown %5.1f%% of %d)'
-                '  date %5.1f%% of %d  body F1 %.4f  failed %d' %
+        return ('# %-4s pages %3d  title %5.1f%% (normalised %5.1f%%, or the <h1> %5.1f%%, '
+                'where shown %5.1f%% of %d)  date %5.1f%% of %d  body F1 %.4f  failed %d' %
                 (name, self.pages, pct(self.exact, self.titles), pct(self.normal, self.titles),
-                 pct(self.shown_hits, self.shown), self.shown,
+                 pct(self.h1_hits, self.titles), pct(self.shown_hits, self.shown), self.shown,
                                              pct(self.date_hits, self.dates), self.dates,
                                              self.f1sum / self.pages if self.pages else 0,
                                              self.failed))
@@ -273,7 +281,7 @@ class Totals:
 def score_page(args, page, work, over, totals, verbose):
     d = os.path.join(args.corpus, page)
     with open(os.path.join(d, 'source.html'), encoding='utf-8', errors='replace') as f:
-        text = scrape(f.read())
+        text, h1s = scrape(f.read())
     txt = os.path.join(work, page + '.txt')
     with open(txt, 'w', encoding='utf-8') as f:
         f.write(text)
@@ -292,6 +300,8 @@ def score_page(args, page, work, over, totals, verbose):
     # is the expected title on the page at all?  (Readability's often comes from <title>)
     shown = bool(want_title) and any(title_match(ln, want_title)[1]
                                      for ln in text.splitlines() if ln)
+    # the headline the page shows: its <h1>, when the expected title is not what it shows
+    by_h1 = nm or (got_title is not None and norm(got_title) in [norm(h) for h in h1s])
     want_date = expected(meta, over, page, 'publishedTime')
     got_date = (art.get('date_iso') or '') if art else ''
     date_ok = bool(want_date and DAY.match(want_date) and got_date[:10] == want_date[:10])
@@ -303,6 +313,7 @@ def score_page(args, page, work, over, totals, verbose):
             t.exact += ex
             t.normal += nm
             t.shown += shown
+            t.h1_hits += by_h1
             t.shown_hits += shown and nm
         if want_date and DAY.match(want_date):
             t.dates += 1
@@ -339,6 +350,7 @@ def main():
     ap.add_argument('--all', action='store_true', help='print every page\'s F1')
     ap.add_argument('--title-min', type=float)
     ap.add_argument('--title-norm-min', type=float)
+    ap.add_argument('--title-h1-min', type=float)
     ap.add_argument('--title-shown-min', type=float)
     ap.add_argument('--date-min', type=float)
     ap.add_argument('--f1-min', type=float)
@@ -364,6 +376,8 @@ def main():
     floor_check('scraped text: title', pct(whole.exact, whole.titles), args.title_min, '%.1f%%')
     floor_check('scraped text: title (normalised)', pct(whole.normal, whole.titles),
                 args.title_norm_min, '%.1f%%')
+    floor_check('scraped text: title (expected, or the page\'s <h1>)',
+                pct(whole.h1_hits, whole.titles), args.title_h1_min, '%.1f%%')
     floor_check('scraped text: title where the page shows it', pct(whole.shown_hits, whole.shown),
                 args.title_shown_min, '%.1f%%')
     floor_check('scraped text: date where expected', pct(whole.date_hits, whole.dates),
