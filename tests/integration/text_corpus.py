@@ -373,6 +373,8 @@ def main():
         return 0
     pct = (lambda a, b: 100.0 * a / b if b else 0.0)
     print(('ok - ' if whole.pages >= 100 else 'not ok - ') + 'read %d corpus pages' % whole.pages)
+    print(('ok - ' if whole.failed == 0 else 'not ok - ') +
+          'scraped text: every page gives an article (%d lost)' % whole.failed)
     floor_check('scraped text: title', pct(whole.exact, whole.titles), args.title_min, '%.1f%%')
     floor_check('scraped text: title (normalised)', pct(whole.normal, whole.titles),
                 args.title_norm_min, '%.1f%%')

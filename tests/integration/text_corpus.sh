@@ -3,11 +3,17 @@
 # Readability's 126 test pages (tests/data/readability) turned into the plain text a person
 # copying each page would get, read by `gazette articles`, and scored as html_corpus.sh
 # scores the HTML reader (title, date, body F1 of word 4-gram shingles) by text_corpus.py.
-# Figures for the whole corpus and its two halves are printed as "#" lines; the floors are
-# the level reached minus a small margin, so a change that makes the reader worse fails.
+# Figures for the whole corpus and its two halves (pages in even and odd positions: the
+# reader was tuned on the even half only) are printed as "#" lines.  The floors are the
+# level reached minus a small margin (about one page), so a change that makes the reader
+# worse fails.  Reached: title 31.7% exact, 40.7% normalised (Readability's title often
+# comes from <title>, which scraped text never shows), 66.7% counting the page's <h1>,
+# 65.8% where the page shows the expected title; date 46.9% of 32; mean body F1 0.913
+# (even half 0.917, odd half 0.909).  Before this test's branch: 26.0%, 31.7%, 58.5%,
+# 51.3%, 46.9%, 0.822 (even 0.789, odd 0.854), 2 pages lost.
 . "$TOP/tests/lib.sh"
 "$PY" "$TOP/tests/integration/text_corpus.py" "$TOP/tests/data/readability" \
     --gazette "$GAZETTE" --work "$T/pages" \
     --overrides "$TOP/tests/data/readability-overrides.tsv" \
-    --title-min 24 --title-norm-min 29 --title-shown-min 48 --date-min 44 \
-    --f1-min 0.80 --half-f1-min 0.77
+    --title-min 30 --title-norm-min 39 --title-h1-min 65 --title-shown-min 64 \
+    --date-min 43 --f1-min 0.90 --half-f1-min 0.89
