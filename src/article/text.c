@@ -44,6 +44,7 @@
 #define HEAD_TRIM_LINES 3
 #define HEAD_TRIM_WORDS 25
 #define HEAD_TRIM_RATIO 5
+/* Why a line in brackets was dropped (code_candidate() may take it back as code). */
 #define WHY_BRACKETED "a credit or note in brackets"
 /* A table: at least this many cells of at most this many words, two in five with digits
  * and one in four of two words or more. */
@@ -728,7 +729,6 @@ match_any(const char *const *pats, size_t npats, const char *s, size_t n)
     return false;
 }
 
-/* s without leading and trailing punctuation and symbols, for whole-line patterns. */
 /* 【 】 「 」 『 』 〔 〕 ［ ］ ： at s (three bytes)? */
 static bool
 is_cjk_bracket(const char *s)
@@ -740,6 +740,7 @@ is_cjk_bracket(const char *s)
         (p[0] == 0xef && p[1] == 0xbc && (p[2] == 0xbb || p[2] == 0xbd || p[2] == 0x9a));
 }
 
+/* s without leading and trailing punctuation and symbols, for whole-line patterns. */
 static void
 core_span(const char *s, size_t n, size_t *a, size_t *b)
 {
@@ -1455,8 +1456,9 @@ is_link_line(const char *s, size_t n)
         == 0)) || s[0] == '@' || s[0] == '#' || memchr(s, '@', n) != NULL;
 }
 
-/* What makes a line in round brackets a credit, not an aside of the text: "(Reporting by
- * ...)", "(Photo: ...)", "(avec AFP)", "(mit Material von dpa)", "(con información de EFE)". */
+/* What makes a line in round brackets a credit, not an aside of the text: "(Reporting
+ * by ...)", "(Photo: ...)", "(avec AFP)", "(mit Material von dpa)", "(con información de
+ * EFE)". */
 static const char *const credit_cues[] = {
     "* by *", "*reporting*", "*editing*", "*photo*", "*foto*", "*source*", "*credit*",
     "*\xc2\xa9*", "*(c) *", "*avec *", "*mit material*", "*quelle*", "*con informaci*",
@@ -2079,8 +2081,9 @@ title_suffix(const char *s, size_t n, const char *source, const char **site, siz
 /* The article: region, header, fields */
 
 /*
- * A short line inside the text that is part of it: a list item or a sentence that lacks
- * its full stop (eight words or more), not a subheading or a caption.
+ * A short line inside the text that is part of it: code, a table, a list item (one of a
+ * run) or a sentence that lacks its full stop (five words or more), not a lone
+ * subheading.
  */
 static bool
 inner_line(const struct scrape *sc, size_t i)
@@ -2097,7 +2100,8 @@ inner_line(const struct scrape *sc, size_t i)
         (i + 1 < sc->re && u[1].cls == C_SHORT && !(u[1].f & U_NOISE)));
 }
 
-/* Mark the paragraphs of the region [rs, re): good and near-good lines. */
+/* Mark the paragraphs of the region [rs, re): good and near-good lines, and the short
+ * lines that belong to the text (inner_line()). */
 static void
 mark_paragraphs(struct scrape *sc)
 {
@@ -2325,8 +2329,8 @@ find_title(struct scrape *sc)
         int sco;
 
         if ((u[i].f & (U_NOISE | META_FLAGS | U_STRONG | U_CODE)) || i == sc->dek ||
-            u[i].n > 300 ||
-            u[i].words < 1 || is_list_item(u[i].s, u[i].n) || byline_like(sc, &u[i]))
+            u[i].n > 300 || u[i].words < 1 || is_list_item(u[i].s, u[i].n) ||
+            byline_like(sc, &u[i]))
             continue;
         sco = title_score(sc, &sc->hdr, i, body) + wordset_overlap(&ws, u[i].s, u[i].n);
         if (sco >= TITLE_MIN_SCORE && (sc->title == SIZE_MAX || sco >= best)) {
@@ -2381,10 +2385,10 @@ date_score(const struct scrape *sc, size_t i)
     size_t anchor = sc->title != SIZE_MAX ? sc->title : sc->rs;
     size_t dist = i > anchor ? i - anchor : anchor - i;
     int score = 20;
+    const char *low = fold_line((struct scrape *)sc, u->s, u->da);
 
     if (i < sc->rs && sc->rs - i < dist)
         dist = sc->rs - i;                  /* right above the text, below a far headline */
-    const char *low = fold_line((struct scrape *)sc, u->s, u->da);
 
     if (u->da > 0)
         score -= 1;                                     /* a label or a byline before */
@@ -2884,8 +2888,8 @@ mark_code(struct scrape *sc)
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < sc->nu; i++)
             if (!(u[i].f & U_CODE) && code_candidate(&u[i]) && u[i].words <= 3 &&
-                (u[i].words <= 1 || u[i].caps < u[i].words) &&
-                ((i > 0 && (u[i - 1].f & U_CODE)) || (i + 1 < sc->nu && (u[i + 1].f & U_CODE))))
+                (u[i].words <= 1 || u[i].caps < u[i].words) && ((i > 0 &&
+                (u[i - 1].f & U_CODE)) || (i + 1 < sc->nu && (u[i + 1].f & U_CODE))))
                 u[i].f |= U_CODE;
     mark_tables(sc);
     for (size_t i = 0; i < sc->nu; i++)
