@@ -988,6 +988,10 @@ test_scraped_shapes(void)
           "(The council will vote again on the fish market, which the plan leaves out.)\n\n"
           P2 P3 "(Reporting by Ann Lee; Editing by Jo Park)\n", NULL,
           "(The council will vote again", "Reporting by" },
+        { "a feedback widget is no headline",
+          "Menu\n\nHow to Build a Harbour Model\n\n12 people found this helpful\n\n"
+          "Was This Article Helpful?\n\n" P1 P2 P3, "How to Build a Harbour Model",
+          "Fishermen said", NULL },
         { "a page of short lines keeps them", "abc\n\ndef ghi\n", NULL, "def ghi", NULL },
     };
 
