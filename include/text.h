@@ -40,6 +40,13 @@ void text_html_escape(struct buf *out, const char *s, size_t n);
    element, "&<>\"" for an attribute value in double quotes. */
 void text_html_escape_some(struct buf *out, const char *s, size_t n, const char *which);
 
+/* One HTML character reference at s[0..n) (s[0] is '&'): named (HTML 4's table, on
+   libxml2, and &apos;) or numeric, with its ';'.  Its UTF-8 goes to out, its length to
+   *outlen; returns the bytes the reference takes, 0 when s starts none (keep the '&').
+   As HTML 5 says, &#0;, surrogates and numbers past U+10FFFF give U+FFFD, and 0x80..0x9F
+   Windows-1252's characters; a control character and &nbsp; come out as a space. */
+size_t text_html_ref(const char *s, size_t n, char out[4], size_t *outlen);
+
 /* "Did you mean": the closest candidate offered so far within maxd edits. */
 struct text_suggest {
     const char *best;           /* NULL while none is close enough */

@@ -100,20 +100,14 @@ pre_lines(const char *html)
         if ((end = strstr(p, "</pre>")) == NULL)
             break;
         for (; p < end; p++) {
-            static const struct {
-                const char *ent, c;
-            } ents[] = { { "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
-                { "&quot;", '"' }, { "&#39;", '\'' } };
-            size_t i;
+            char u[4];
+            size_t ul, k;
 
             if (strncmp(p, "</code>", 7) == 0)
                 break;
-            for (i = 0; *p == '&' && i < ARRAY_LEN(ents); i++)
-                if (strncmp(p, ents[i].ent, strlen(ents[i].ent)) == 0)
-                    break;
-            if (*p == '&' && i < ARRAY_LEN(ents)) {
-                buf_putc(&b, ents[i].c);
-                p += strlen(ents[i].ent) - 1;
+            if (*p == '&' && (k = text_html_ref(p, (size_t)(end - p), u, &ul)) > 0) {
+                buf_put(&b, u, ul);
+                p += k - 1;
             } else
                 buf_putc(&b, *p);
         }

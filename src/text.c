@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include <libxml/HTMLparser.h>
 #include <openssl/evp.h>
 #include <unistr.h>
 #include <uniwidth.h>
@@ -177,6 +178,55 @@ static const unsigned short cp1252[32] = {
     0x2039, 0x0152, 0, 0x017d, 0, 0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
     0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
 };
+
+size_t
+text_html_ref(const char *s, size_t n, char out[4], size_t *outlen)
+{
+    const char *semi = n > 1 ? memchr(s, ';', n < 34 ? n : 34) : NULL;
+    size_t len = semi != NULL ? (size_t)(semi - s) : 0;     /* "&" .. before ";" */
+    unsigned long cp = 0;
+
+    if (len < 2 || s[0] != '&')
+        return 0;
+    if (s[1] == '#') {
+        bool hex = s[2] == 'x' || s[2] == 'X';
+        size_t i = hex ? 3 : 2;
+
+        if (i >= len)
+            return 0;
+        for (; i < len; i++) {
+            int dv = IS_DIGIT(s[i]) ? s[i] - '0' : hex && TO_LOWER((unsigned char)s[i]) >=
+                'a' && TO_LOWER((unsigned char)s[i]) <= 'f' ? TO_LOWER((unsigned char)s[i]) -
+                'a' + 10 : -1;
+
+            if (dv < 0)
+                return 0;
+            if (cp <= 0x10ffff)
+                cp = cp * (hex ? 16 : 10) + (unsigned long)dv;
+        }
+        /* HTML 5's rules: nothing usable is U+FFFD, 0x80..0x9F are Windows-1252's */
+        if (cp >= 0x80 && cp <= 0x9f && cp1252[cp - 0x80] != 0)
+            cp = cp1252[cp - 0x80];
+        else if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            cp = 0xfffd;
+    } else {
+        char name[34];
+        const htmlEntityDesc *e;
+
+        memcpy(name, s + 1, len - 1);
+        name[len - 1] = '\0';
+        if (strcmp(name, "apos") == 0)          /* XML's and HTML 5's, not in HTML 4 */
+            cp = '\'';
+        else if ((e = htmlEntityLookup((const xmlChar *)name)) != NULL)
+            cp = e->value;
+        else
+            return 0;
+    }
+    if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0xa0)
+        cp = ' ';                   /* never a control character; &nbsp; is a space */
+    *outlen = text_utf8_put(out, (uint32_t)cp);
+    return len + 1;
+}
 
 int
 text_utf8_repair(struct buf *out, const char *s, size_t n, bool nul_to_fffd)

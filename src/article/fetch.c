@@ -432,29 +432,18 @@ tag_attr(const char *s, size_t n, const char *name, size_t *len)
     return NULL;
 }
 
-/* The text of s[0..n) with character references decoded (the subset's &amp; &lt; &gt;
- * &quot; &#39; and numeric ones). */
+/* The text of s[0..n) with character references decoded. */
 static void
 add_decoded(struct buf *out, const char *s, size_t n)
 {
-    static const struct { const char *e; char c; } ents[] = {
-        { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
-        { "&#39;", '\'' }, { "&apos;", '\'' }, { "&nbsp;", ' ' },
-    };
-
     for (size_t i = 0; i < n; i++) {
-        bool done = false;
+        char u[4];
+        size_t ul, k = s[i] == '&' ? text_html_ref(s + i, n - i, u, &ul) : 0;
 
-        for (size_t k = 0; s[i] == '&' && k < ARRAY_LEN(ents) && !done; k++) {
-            size_t l = strlen(ents[k].e);
-
-            if (n - i >= l && memcmp(s + i, ents[k].e, l) == 0) {
-                buf_putc(out, ents[k].c);
-                i += l - 1;
-                done = true;
-            }
-        }
-        if (!done)
+        if (k > 0) {
+            buf_put(out, u, ul);
+            i += k - 1;
+        } else
             buf_putc(out, s[i]);
     }
 }

@@ -811,44 +811,20 @@ field(struct html_field *f, char *value, const char *origin)
 static void
 unescape(char *s)
 {
-    static const struct { const char *name; const char *utf8; } named[] = {
-        { "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" }, { "apos;", "'" },
-        { "nbsp;", " " },
-    };
     char *w = s;
+    size_t n = strlen(s);
 
     for (char *r = s; *r;) {
-        unsigned long cp = 0;
-        char *e = NULL;
-        size_t k;
+        char u[4];
+        size_t ul, k = *r == '&' ? text_html_ref(r, n - (size_t)(r - s), u, &ul) : 0;
 
-        if (*r != '&') {
+        if (k == 0) {
             *w++ = *r++;
             continue;
         }
-        for (k = 0; k < ARRAY_LEN(named); k++)
-            if (strncmp(r + 1, named[k].name, strlen(named[k].name)) == 0)
-                break;
-        if (k < ARRAY_LEN(named)) {
-            size_t l = strlen(named[k].utf8);
-
-            memcpy(w, named[k].utf8, l);        /* never longer than the reference */
-            w += l;
-            r += 1 + strlen(named[k].name);
-            continue;
-        }
-        if (r[1] == '#' && (r[2] == 'x' || r[2] == 'X'))
-            cp = strtoul(r + 3, &e, 16);
-        else if (r[1] == '#')
-            cp = strtoul(r + 2, &e, 10);
-        if (e == NULL || e == r + 2 || e == r + 3 || *e != ';') {
-            *w++ = *r++;
-            continue;
-        }
-        if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            cp = 0xfffd;
-        r = e + 1;      /* "&#NN;" is at least 4 bytes, 2 bytes of UTF-8 need "&#NNN;" */
-        w += text_utf8_put(w, (uint32_t)cp);
+        memcpy(w, u, ul);       /* never longer than the reference: "&mu;" is 4 bytes */
+        w += ul;
+        r += k;
     }
     *w = '\0';
 }

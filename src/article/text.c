@@ -462,60 +462,14 @@ struct scrape {
     struct header hdr;
 };
 
-static int
-add_utf8(struct buf *b, unsigned long cp)
-{
-    char t[4];
-
-    return buf_add(b, t, text_utf8_put(t, (uint32_t)cp));
-}
-
 /* HTML character references left in scraped text ("&amp;", "&#8217;"). */
 static size_t
 decode_entity(const char *s, size_t n, struct buf *b)
 {
-    static const struct { const char *name; unsigned long cp; } ents[] = {
-        { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
-        { "nbsp", ' ' }, { "ndash", 0x2013 }, { "mdash", 0x2014 }, { "lsquo", 0x2018 },
-        { "rsquo", 0x2019 }, { "ldquo", 0x201c }, { "rdquo", 0x201d }, { "hellip", 0x2026 },
-        { "copy", 0xa9 }, { "reg", 0xae }, { "trade", 0x2122 }, { "laquo", 0xab },
-        { "raquo", 0xbb }, { "middot", 0xb7 }, { "bull", 0x2022 },
-    };
-    const char *semi = memchr(s, ';', n < 12 ? n : 12);
-    size_t len;
+    char u[4];
+    size_t ul, k = text_html_ref(s, n, u, &ul);
 
-    if (semi == NULL || semi == s + 1)
-        return 0;
-    len = (size_t)(semi - s);
-    if (s[1] == '#') {
-        unsigned long cp = 0;
-        bool hex = len > 2 && (s[2] == 'x' || s[2] == 'X');
-        size_t i = hex ? 3 : 2;
-
-        if (i >= len)
-            return 0;
-        for (; i < len; i++) {
-            int dv;
-
-            if (IS_DIGIT(s[i]))
-                dv = s[i] - '0';
-            else if (hex && TO_LOWER((unsigned char)s[i]) >= 'a' &&
-                TO_LOWER((unsigned char)s[i]) <= 'f')
-                dv = TO_LOWER((unsigned char)s[i]) - 'a' + 10;
-            else
-                return 0;
-            cp = cp * (hex ? 16 : 10) + (unsigned long)dv;
-            if (cp > 0x10ffff)
-                return 0;
-        }
-        if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        return add_utf8(b, cp < 0x20 ? ' ' : cp) == -1 ? 0 : len + 1;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(ents); i++)
-        if (strlen(ents[i].name) == len - 1 && memcmp(s + 1, ents[i].name, len - 1) == 0)
-            return add_utf8(b, ents[i].cp) == -1 ? 0 : len + 1;
-    return 0;
+    return k > 0 && buf_add(b, u, ul) == 0 ? k : 0;
 }
 
 /* One line cleaned: entities decoded, whitespace collapsed, trimmed. */

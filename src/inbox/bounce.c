@@ -12,6 +12,7 @@
 
 #include "bounce.h"
 #include "buf.h"
+#include "text.h"
 #include "util.h"
 
 #define TEXT_MAX ((size_t)1 << 20)  /* decoded text kept per message for the heuristics */
@@ -670,22 +671,13 @@ html_to_text(const char *p, size_t n, struct buf *out)
                 buf_putc(out, ' ');
             i += tl;
         } else if (p[i] == '&') {
-            static const struct { const char *e, *c; } ent[] = {
-                { "&lt;", "<" }, { "&gt;", ">" }, { "&amp;", "&" }, { "&nbsp;", " " },
-                { "&quot;", "\"" }, { "&#64;", "@" },
-            };
-            size_t k;
+            char u[4];
+            size_t ul, k = text_html_ref(p + i, n - i, u, &ul);
 
-            for (k = 0; k < ARRAY_LEN(ent); k++) {
-                size_t el = strlen(ent[k].e);
-
-                if (n - i >= el && ascii_strncasecmp(p + i, ent[k].e, el) == 0) {
-                    buf_puts(out, ent[k].c);
-                    i += el - 1;
-                    break;
-                }
-            }
-            if (k == ARRAY_LEN(ent))
+            if (k > 0) {
+                buf_put(out, u, ul);
+                i += k - 1;
+            } else
                 buf_putc(out, '&');
         } else {
             buf_putc(out, p[i]);

@@ -629,6 +629,29 @@ test_time_in_sentence(void)
     free(html);
 }
 
+/* Metadata escaped twice ("&amp;ndash;" in the source, so "&ndash;" in the value) is
+ * decoded with every HTML name, not a handful. */
+static void
+test_meta_refs(void)
+{
+    char *html = body_page("<title>x</title><meta property=\"og:title\" content=\""
+        "Budget 2024 &amp;ndash; the vote&amp;#8217;s day\"><meta name=\"description\" "
+        "content=\"Caf&amp;eacute; owners &amp;amp; parks\">", "<h1>Budget 2024 \xe2\x80\x93 "
+        "the vote\xe2\x80\x99s day</h1>");
+    struct diag d = DIAG_INIT;
+    struct article *a = page(html, &d);
+
+    CHECK(a != NULL, "a page with twice-escaped metadata: %s", a != NULL ? "read" : d.msg);
+    if (a != NULL) {
+        CHECK_STR_EQ(a->title, "Budget 2024 \xe2\x80\x93 the vote\xe2\x80\x99s day",
+            "the title's &ndash; and &#8217; decoded");
+        CHECK_STR_EQ(a->summary, "Caf\xc3\xa9 owners & parks",
+            "the summary's &eacute; and &amp; decoded");
+    }
+    article_free(a);
+    free(html);
+}
+
 int
 main(void)
 {
@@ -647,5 +670,6 @@ main(void)
     test_tree_memory();
     test_inline_space();
     test_time_in_sentence();
+    test_meta_refs();
     return check_exit();
 }

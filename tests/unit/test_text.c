@@ -202,10 +202,46 @@ test_base64url(void)
     buf_fini(&b);
 }
 
+/* HTML character references: one decoder for article text, metadata, fetched pages,
+ * code blocks and bounces (HTML 4's names on libxml2, HTML 5's rules for numbers). */
+static void
+test_html_ref(void)
+{
+    static const struct { const char *in; size_t took; const char *out; } refs[] = {
+        { "&amp;x", 5, "&" }, { "&lt;", 4, "<" }, { "&apos;", 6, "'" },
+        { "&ndash; 2", 7, "\xe2\x80\x93" }, { "&eacute;t\xc3\xa9", 8, "\xc3\xa9" },
+        { "&hellip;", 8, "\xe2\x80\xa6" }, { "&nbsp;", 6, " " }, { "&#160;", 6, " " },
+        { "&#8217;s", 7, "\xe2\x80\x99" }, { "&#x2019;", 8, "\xe2\x80\x99" },
+        { "&#X41;", 6, "A" }, { "&#146;", 6, "\xe2\x80\x99" },   /* Windows-1252 */
+        { "&#0;", 4, "\xef\xbf\xbd" }, { "&#xD800;", 8, "\xef\xbf\xbd" },
+        { "&#99999999999999999999;", 23, "\xef\xbf\xbd" },
+        { "&#1;", 4, " " }, { "&#x7f;", 6, " " }, { "&#129;", 6, " " },
+        { "&foo;", 0, NULL }, { "& amp;", 0, NULL }, { "&amp", 0, NULL }, { "&#;", 0, NULL },
+        { "&#x;", 0, NULL }, { "&#12a;", 0, NULL }, { "&;", 0, NULL }, { "&", 0, NULL },
+        { "&averyveryveryveryverylongname;", 0, NULL },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(refs); i++) {
+        char u[4];
+        size_t ul = 0, k = text_html_ref(refs[i].in, strlen(refs[i].in), u, &ul);
+
+        CHECK(k == refs[i].took && (refs[i].out == NULL ||
+            (ul == strlen(refs[i].out) && memcmp(u, refs[i].out, ul) == 0)),
+            "text_html_ref(\"%s\") takes %zu (got %zu)", refs[i].in, refs[i].took, k);
+    }
+    {
+        char u[4];
+        size_t ul;
+
+        CHECK(text_html_ref("&amp;", 3, u, &ul) == 0, "text_html_ref reads no further than n");
+    }
+}
+
 int
 main(void)
 {
     test_hash();
+    test_html_ref();
     test_small();
     test_width();
     test_base64url();
