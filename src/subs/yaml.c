@@ -410,12 +410,22 @@ root_node(struct parser *p, yaml_event_t *ev)
     }
 }
 
-/* One key k of the root map, with its value v: "subscribers:" and the list (or nothing). */
+/*
+ * One key k of the root map, with its value v: "subscribers:" and the list (or nothing).
+ * *seen: a "subscribers:" came before (YAML keys are unique, YAML 1.2 3.2.1.1; other
+ * readers would keep only the last list).
+ */
 static int
-root_pair(struct parser *p, const yaml_event_t *k, yaml_event_t *v)
+root_pair(struct parser *p, const yaml_event_t *k, yaml_event_t *v, bool *seen)
 {
     struct subs *s = p->s;
 
+    if (k->type == YAML_SCALAR_EVENT &&
+        strcmp((const char *)k->data.scalar.value, "subscribers") == 0 && *seen) {
+        problem(p, MLINE(k->start_mark), MCOL(k->start_mark), "\"subscribers:\" appears "
+            "twice; keep one list");
+        return skip_node(p, v) == -1 ? -1 : 0;
+    }
     if (k->type != YAML_SCALAR_EVENT ||
         strcmp((const char *)k->data.scalar.value, "subscribers") != 0) {
         const char *key = k->type == YAML_SCALAR_EVENT ?
@@ -427,6 +437,7 @@ root_pair(struct parser *p, const yaml_event_t *k, yaml_event_t *v)
             : "");
         return skip_node(p, v) == -1 ? -1 : 0;
     }
+    *seen = true;
     if (v->type == YAML_SEQUENCE_START_EVENT) {
         s->dash_col = 2;
         s->key_col = 4;
@@ -453,6 +464,8 @@ root_pair(struct parser *p, const yaml_event_t *k, yaml_event_t *v)
 static int
 parse_root_map(struct parser *p)
 {
+    bool seen = false;
+
     for (;;) {
         yaml_event_t k, v;
         int rc;
@@ -472,7 +485,7 @@ parse_root_map(struct parser *p)
             yaml_event_delete(&k);
             return -1;
         }
-        rc = root_pair(p, &k, &v);
+        rc = root_pair(p, &k, &v, &seen);
         yaml_event_delete(&k);
         yaml_event_delete(&v);
         if (rc == -1)
