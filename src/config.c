@@ -327,46 +327,45 @@ is_ascii(const char *s)
     return true;
 }
 
+/* "section.key: expected HELP, found a TYPE", at v; returns -1. */
 static int
-set_value(struct config *c, const struct key *k, const struct value *v, struct diag *d)
+type_error(const struct key *k, const struct value *v, struct diag *d)
 {
-    char canon[ADDR_BUF];
-    const char *why;
+    diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: expected %s, found a %s", k->section,
+        k->name, k->help, value_type_name(v->type));
+    return -1;
+}
+
+/* A list of texts (K_STRLIST): replaces the list the key held. */
+static int
+set_strlist(struct config *c, const struct key *k, const struct value *v, struct diag *d)
+{
+    if (v->type != VALUE_LIST)
+        return type_error(k, v, d);
+    for (size_t i = 0; i < v->n; i++)
+        if (v->items[i]->type == VALUE_LIST || v->items[i]->type == VALUE_MAP ||
+            v->items[i]->type == VALUE_NULL)
+            return type_error(k, v->items[i], d);
+    for (size_t i = 0; i < *COUNT(c, k); i++)
+        free((*FIELD(c, k, char **))[i]);
+    free(*FIELD(c, k, char **));
+    *FIELD(c, k, char **) = xcalloc(v->n ? v->n : 1, sizeof(char *));
+    for (size_t i = 0; i < v->n; i++)
+        (*FIELD(c, k, char **))[i] = xstrdup(v->items[i]->str);
+    *COUNT(c, k) = v->n;
+    return 0;
+}
+
+/* A boolean, a whole number, a number or a choice (k's type is one of those). */
+static int
+set_scalar(struct config *c, const struct key *k, const struct value *v, struct diag *d)
+{
     long l;
 
-    if (k->type == K_STRLIST) {
-        if (v->type != VALUE_LIST)
-            goto type;
-        for (size_t i = 0; i < v->n; i++)
-            if (v->items[i]->type == VALUE_LIST || v->items[i]->type == VALUE_MAP ||
-                v->items[i]->type == VALUE_NULL) {
-                v = v->items[i];
-                goto type;
-            }
-        for (size_t i = 0; i < *COUNT(c, k); i++)
-            free((*FIELD(c, k, char **))[i]);
-        free(*FIELD(c, k, char **));
-        *FIELD(c, k, char **) = xcalloc(v->n ? v->n : 1, sizeof(char *));
-        for (size_t i = 0; i < v->n; i++)
-            (*FIELD(c, k, char **))[i] = xstrdup(v->items[i]->str);
-        *COUNT(c, k) = v->n;
-        return 0;
-    }
-    if (v->type == VALUE_NULL) {
-        if (k->type == K_STR || k->type == K_ADDR || k->type == K_URL ||
-            k->type == K_SMTPURL || k->type == K_PATH) {
-            free(*FIELD(c, k, char *));
-            *FIELD(c, k, char *) = NULL;
-            return 0;
-        }
-        goto type;
-    }
-    if (v->type == VALUE_LIST || v->type == VALUE_MAP)
-        goto type;
     switch (k->type) {
     case K_BOOL:
         if (v->type != VALUE_BOOL)
-            goto type;
+            return type_error(k, v, d);
         *FIELD(c, k, bool) = v->b;
         return 0;
     case K_INT:
@@ -387,7 +386,7 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
         }
         *FIELD(c, k, double) = v->num;
         return 0;
-    case K_ENUM:
+    default:                            /* K_ENUM */
         for (int i = 0; k->choices[i] != NULL; i++) {
             if (strcmp(k->choices[i], v->str) == 0) {
                 *FIELD(c, k, int) = i;
@@ -397,10 +396,18 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
         diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: \"%s\" is not a choice; write %s",
             k->section, k->name, v->str, k->help);
         return -1;
-    default:
-        break;
     }
-    /* text kinds: booleans and numbers are taken as written */
+}
+
+/*
+ * Is text v right for k: one line; for an address, valid (its A-label form into canon);
+ * for a web or SMTP URL, the right scheme and a port from 1 to 65535?
+ */
+static int
+check_text(const struct key *k, const struct value *v, char canon[ADDR_BUF], struct diag *d)
+{
+    const char *why, *pp, *pe;
+
     if (text_has_control(v->str, v->len) || strlen(v->str) != v->len) {
         diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: control characters (such as line "
             "breaks) are not allowed here; write %s on one line", k->section, k->name, k->help);
@@ -422,17 +429,40 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
             k->section, k->name, v->str, k->help);
         return -1;
     }
-    if (k->type == K_SMTPURL || k->type == K_URL) {
-        const char *pp, *pe;
-
-        if (url_port(v->str, &pp, &pe) == -1) {
-            diag_setat(d, EX_CONFIG, v->line, v->col + (int)(pp - v->str), "%s.%s: "
-                "\"%.*s\" is not a port; write a number from 1 to 65535, as in %s",
-                k->section, k->name, (int)(pe - pp), pp, k->type == K_SMTPURL ?
-                "smtp://host:587" : "https://host:8443/");
-            return -1;
-        }
+    if ((k->type == K_SMTPURL || k->type == K_URL) && url_port(v->str, &pp, &pe) == -1) {
+        diag_setat(d, EX_CONFIG, v->line, v->col + (int)(pp - v->str), "%s.%s: "
+            "\"%.*s\" is not a port; write a number from 1 to 65535, as in %s",
+            k->section, k->name, (int)(pe - pp), pp, k->type == K_SMTPURL ?
+            "smtp://host:587" : "https://host:8443/");
+        return -1;
     }
+    return 0;
+}
+
+/* Store v as key k of c, if it is the kind of value k takes; else -1 with d set. */
+static int
+set_value(struct config *c, const struct key *k, const struct value *v, struct diag *d)
+{
+    char canon[ADDR_BUF];
+
+    if (k->type == K_STRLIST)
+        return set_strlist(c, k, v, d);
+    if (v->type == VALUE_NULL) {
+        if (k->type == K_STR || k->type == K_ADDR || k->type == K_URL ||
+            k->type == K_SMTPURL || k->type == K_PATH) {
+            free(*FIELD(c, k, char *));
+            *FIELD(c, k, char *) = NULL;
+            return 0;
+        }
+        return type_error(k, v, d);
+    }
+    if (v->type == VALUE_LIST || v->type == VALUE_MAP)
+        return type_error(k, v, d);
+    if (k->type == K_BOOL || k->type == K_INT || k->type == K_NUM || k->type == K_ENUM)
+        return set_scalar(c, k, v, d);
+    /* text kinds: booleans and numbers are taken as written */
+    if (check_text(k, v, canon, d) == -1)
+        return -1;
     free(*FIELD(c, k, char *));
     if (k->type == K_ADDR && !is_ascii(v->str))
         *FIELD(c, k, char *) = xstrdup(canon);  /* an IDN: the A-label form, as SMTP and
@@ -440,10 +470,6 @@ set_value(struct config *c, const struct key *k, const struct value *v, struct d
     else
         *FIELD(c, k, char *) = k->type == K_PATH ? resolve(c, v->str) : xstrdup(v->str);
     return 0;
-type:
-    diag_setat(d, EX_CONFIG, v->line, v->col, "%s.%s: expected %s, found a %s", k->section,
-        k->name, k->help, value_type_name(v->type));
-    return -1;
 }
 
 static int

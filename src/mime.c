@@ -1313,75 +1313,72 @@ mailto_write(struct out *o, const char *addr)
     put_str(o, "?subject=unsubscribe>");
 }
 
-int
-mime_message_write(const struct mime_digest *g, const struct mime_personal *p,
-    struct buf *out, struct diag *d)
+/* The personal values checked before anything is written: addresses, URL, slot texts. */
+static int
+personal_check(const struct mime_digest *g, const struct mime_personal *p, bool *https,
+    struct diag *d)
 {
-    struct out o = { out, false };
-    struct buf v, tok;
-    struct hw h;
-    size_t start = out->len;
-    bool https = false;
-    time_t t = p->date ? p->date : time(NULL);
-    char hex[2 * MSGID_RANDOM + 1];
-    struct tm tm;
-    int rc = -1;
-
-    buf_init(&v, 0);
-    buf_init(&tok, 0);
     if (check_addr("To address", p->to_addr, d) == -1 ||
-        (p->unsub_url != NULL && check_url(p->unsub_url, &https, d) == -1) ||
+        (p->unsub_url != NULL && check_url(p->unsub_url, https, d) == -1) ||
         (p->unsub_mailto != NULL &&
         check_addr("List-Unsubscribe mailto address", p->unsub_mailto, d) == -1))
-        goto out;
+        return -1;
     if (p->nslots < g->nslots) {
         diag_set(d, EX_SOFTWARE, "the templates use %zu personal slots but %zu were given",
             g->nslots, p->nslots);
-        goto out;
+        return -1;
     }
     for (size_t i = 0; i < p->nslots; i++) {
         if (p->slots[i].len > 0 &&
             (p->slots[i].p == NULL || !utf8_is_valid(p->slots[i].p, p->slots[i].len))) {
             diag_set(d, EX_DATAERR, "personal text %zu is not valid UTF-8", i);
-            goto out;
+            return -1;
         }
     }
-    if (gmtime_r(&t, &tm) == NULL || tm.tm_year < 0) {
-        diag_set(d, EX_DATAERR, "the message date %lld is out of range", (long long)t);
-        goto out;
-    }
-    if (random_hex(hex, MSGID_RANDOM, d) == -1)
-        goto out;
+    return 0;
+}
 
-    put_str(&o, "Date: ");
-    if (!o.err && mime_date_write(out, t) == -1)
-        o.err = true;
+/* Date (t, as tm in UTC) and Message-ID (the time, then hex random, at g's domain). */
+static void
+date_msgid_write(struct out *o, const struct mime_digest *g, time_t t, const struct tm *tm,
+    const char *hex)
+{
+    char id[16], *q = id;
+
+    put_str(o, "Date: ");
+    if (!o->err && mime_date_write(o->b, t) == -1)
+        o->err = true;
     /* RFC 5322 3.6.4: unique by 96 random bits; the time only helps people reading it */
-    {
-        char id[16], *q = id;
+    q = digits(q, (tm->tm_year + 1900) % 10000, 4);
+    q = digits(q, tm->tm_mon + 1, 2);
+    q = digits(q, tm->tm_mday, 2);
+    q = digits(q, tm->tm_hour, 2);
+    q = digits(q, tm->tm_min, 2);
+    q = digits(q, tm->tm_sec, 2);
+    put_str(o, "\r\nMessage-ID: <");
+    put(o, id, (size_t)(q - id));
+    put(o, ".", 1);
+    put_str(o, hex);
+    put(o, "@", 1);
+    put_str(o, g->domain);
+    put_str(o, ">\r\n");
+}
 
-        q = digits(q, (tm.tm_year + 1900) % 10000, 4);
-        q = digits(q, tm.tm_mon + 1, 2);
-        q = digits(q, tm.tm_mday, 2);
-        q = digits(q, tm.tm_hour, 2);
-        q = digits(q, tm.tm_min, 2);
-        q = digits(q, tm.tm_sec, 2);
-        put_str(&o, "\r\nMessage-ID: <");
-        put(&o, id, (size_t)(q - id));
-        put(&o, ".", 1);
-        put_str(&o, hex);
-        put(&o, "@", 1);
-        put_str(&o, g->domain);
-        put_str(&o, ">\r\n");
-    }
-    put(&o, g->h_from.p, g->h_from.len);
+/* To (p alone), then Subject: p's own (checked here), else the digest's. */
+static int
+to_subject_write(struct out *o, const struct mime_digest *g, const struct mime_personal *p,
+    struct diag *d)
+{
+    struct buf v;
+    struct hw h;
+    int rc = -1;
 
+    buf_init(&v, 0);
     if (norm_text("To name", p->to_name ? p->to_name : "", &v, d) == -1)
         goto out;
-    hw_start(&h, &o, "To");
+    hw_start(&h, o, "To");
     hw_mailbox(&h, buf_str(&v), v.len, p->to_addr);
     hw_end(&h);
-
     if (p->subject != NULL) {
         if (norm_text("Subject", p->subject, &v, d) == -1)
             goto out;
@@ -1389,62 +1386,110 @@ mime_message_write(const struct mime_digest *g, const struct mime_personal *p,
             diag_set(d, EX_DATAERR, "Subject is empty; every message needs a subject");
             goto out;
         }
-        hw_start(&h, &o, "Subject");
+        hw_start(&h, o, "Subject");
         hw_words(&h, buf_str(&v), v.len, false);
         hw_end(&h);
     } else {
-        put(&o, g->h_subject.p, g->h_subject.len);
+        put(o, g->h_subject.p, g->h_subject.len);
     }
+    rc = 0;
+out:
+    buf_fini(&v);
+    return rc;
+}
+
+/* List-Unsubscribe with p's URL and mailto, and List-Unsubscribe-Post for an https URL. */
+static void
+unsub_write(struct out *o, const struct mime_personal *p, bool https)
+{
+    struct buf tok;
+    struct out t2 = { &tok, false };
+    struct hw h;
+
+    buf_init(&tok, 0);
+    /* RFC 2369 2: angle-bracketed URIs, comma separated; fold after the comma */
+    hw_start(&h, o, "List-Unsubscribe");
+    if (p->unsub_url != NULL) {
+        buf_reset(&tok);
+        put_str(&t2, "<");
+        put_str(&t2, p->unsub_url);
+        put_str(&t2, p->unsub_mailto ? ">," : ">");
+        hw_word(&h, buf_str(&tok), tok.len, true);
+    }
+    if (p->unsub_mailto != NULL) {
+        buf_reset(&tok);
+        mailto_write(&t2, p->unsub_mailto);
+        hw_word(&h, buf_str(&tok), tok.len, p->unsub_url == NULL);
+    }
+    hw_end(&h);
+    /* RFC 8058 3.1: one-click only with an HTTPS URI */
+    if (https)
+        put_str(o, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+    buf_fini(&tok);
+}
+
+/* The body: text and html as multipart/alternative with a boundary of its own, or text. */
+static int
+body_write(struct out *o, const struct mime_digest *g, const struct mime_personal *p,
+    struct diag *d)
+{
+    char boundary[MIME_BOUNDARY_MAX + 1], bhex[2 * BOUNDARY_RANDOM + 1];
+
+    if (!g->has_html) {
+        part_write(o, &g->text, p, true);
+        return 0;
+    }
+    /* one boundary per message (issue 9): random, like the Message-ID.  RFC 2046
+     * 5.1.1: "=_" cannot occur in QP or base64 output, and 7bit parts holding it are
+     * sent as QP, so the boundary never occurs in the content */
+    if (random_hex(bhex, BOUNDARY_RANDOM, d) == -1)
+        return -1;
+    snprintf(boundary, sizeof(boundary), "=_gz%s", bhex);
+    put_str(o, "Content-Type: multipart/alternative;\r\n boundary=\"");
+    put_str(o, boundary);
+    put_str(o, "\"\r\n\r\n--");
+    put_str(o, boundary);
+    put_str(o, "\r\n");
+    part_write(o, &g->text, p, false);
+    put_str(o, "\r\n--");
+    put_str(o, boundary);
+    put_str(o, "\r\n");
+    part_write(o, &g->html, p, false);
+    put_str(o, "\r\n--");
+    put_str(o, boundary);
+    put_str(o, "--\r\n");
+    return 0;
+}
+
+int
+mime_message_write(const struct mime_digest *g, const struct mime_personal *p,
+    struct buf *out, struct diag *d)
+{
+    struct out o = { out, false };
+    size_t start = out->len;
+    bool https = false;
+    time_t t = p->date ? p->date : time(NULL);
+    char hex[2 * MSGID_RANDOM + 1];
+    struct tm tm;
+    int rc = -1;
+
+    if (personal_check(g, p, &https, d) == -1)
+        goto out;
+    if (gmtime_r(&t, &tm) == NULL || tm.tm_year < 0) {
+        diag_set(d, EX_DATAERR, "the message date %lld is out of range", (long long)t);
+        goto out;
+    }
+    if (random_hex(hex, MSGID_RANDOM, d) == -1)
+        goto out;
+    date_msgid_write(&o, g, t, &tm, hex);
+    put(&o, g->h_from.p, g->h_from.len);
+    if (to_subject_write(&o, g, p, d) == -1)
+        goto out;
     put(&o, g->h_rest.p, g->h_rest.len);
-
-    if (p->unsub_url != NULL || p->unsub_mailto != NULL) {
-        struct out t2 = { &tok, false };
-
-        /* RFC 2369 2: angle-bracketed URIs, comma separated; fold after the comma */
-        hw_start(&h, &o, "List-Unsubscribe");
-        if (p->unsub_url != NULL) {
-            buf_reset(&tok);
-            put_str(&t2, "<");
-            put_str(&t2, p->unsub_url);
-            put_str(&t2, p->unsub_mailto ? ">," : ">");
-            hw_word(&h, buf_str(&tok), tok.len, true);
-        }
-        if (p->unsub_mailto != NULL) {
-            buf_reset(&tok);
-            mailto_write(&t2, p->unsub_mailto);
-            hw_word(&h, buf_str(&tok), tok.len, p->unsub_url == NULL);
-        }
-        hw_end(&h);
-        /* RFC 8058 3.1: one-click only with an HTTPS URI */
-        if (https)
-            put_str(&o, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
-    }
-
-    if (g->has_html) {
-        char boundary[MIME_BOUNDARY_MAX + 1], bhex[2 * BOUNDARY_RANDOM + 1];
-
-        /* one boundary per message (issue 9): random, like the Message-ID.  RFC 2046
-         * 5.1.1: "=_" cannot occur in QP or base64 output, and 7bit parts holding it are
-         * sent as QP, so the boundary never occurs in the content */
-        if (random_hex(bhex, BOUNDARY_RANDOM, d) == -1)
-            goto out;
-        snprintf(boundary, sizeof(boundary), "=_gz%s", bhex);
-        put_str(&o, "Content-Type: multipart/alternative;\r\n boundary=\"");
-        put_str(&o, boundary);
-        put_str(&o, "\"\r\n\r\n--");
-        put_str(&o, boundary);
-        put_str(&o, "\r\n");
-        part_write(&o, &g->text, p, false);
-        put_str(&o, "\r\n--");
-        put_str(&o, boundary);
-        put_str(&o, "\r\n");
-        part_write(&o, &g->html, p, false);
-        put_str(&o, "\r\n--");
-        put_str(&o, boundary);
-        put_str(&o, "--\r\n");
-    } else {
-        part_write(&o, &g->text, p, true);
-    }
+    if (p->unsub_url != NULL || p->unsub_mailto != NULL)
+        unsub_write(&o, p, https);
+    if (body_write(&o, g, p, d) == -1)
+        goto out;
     if (o.err) {
         overflow(d, out);
         goto out;
@@ -1455,7 +1500,5 @@ out:
         out->len = start;
         out->p[start] = '\0';
     }
-    buf_fini(&v);
-    buf_fini(&tok);
     return rc;
 }

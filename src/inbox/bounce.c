@@ -32,6 +32,8 @@ struct walk {
     bool report_dsn, report_arf;    /* multipart/report's report-type */
     bool has_orig;                  /* a message/rfc822 or text/rfc822-headers part */
     int parts;
+    char ex[8][BOUNCE_ADDR_MAX];    /* never the failed recipient (not_recipients()) */
+    size_t nex, nsend;              /* in ex; the first nsend are senders */
 };
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
@@ -1503,6 +1505,357 @@ parse_ses(struct walk *w)
     return true;
 }
 
+/* Where the report went (into r->to): the envelope first, VERP tokens live there. */
+static void
+add_envelope(struct bounce_report *r, GMimeObject *mo)
+{
+    static const char *const where[] = { "Delivered-To", "X-Original-To", "Envelope-To",
+        "X-Envelope-To", "X-Delivered-To", "Original-Recipient", "To", "Cc" };
+    GMimeHeaderList *hl = g_mime_object_get_header_list(mo);
+    int hn = hl ? g_mime_header_list_get_count(hl) : 0;
+    const char *v;
+
+    for (size_t k = 0; k < ARRAY_LEN(where); k++)
+        for (int i = 0; i < hn; i++) {
+            GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+            const char *name = g_mime_header_get_name(h);
+
+            if (name != NULL && ascii_strcasecmp(name, where[k]) == 0 &&
+                (v = g_mime_header_get_raw_value(h)) != NULL)
+                add_to(r, v);
+        }
+}
+
+/*
+ * The addresses that are never the failed recipient (into w->ex): the returned
+ * original's envelope sender and author (its Return-Path is a VERP token too: into
+ * r->to), the report's own sender (these are w->nsend), then the report's addressees.
+ */
+static void
+not_recipients(struct walk *w, GMimeObject *mo, const char *from)
+{
+    static const char *const mine[] = { "To", "Cc", "Delivered-To" };
+    const char *v;
+
+    if (w->orig.len > 0) {
+        struct buf f;
+
+        buf_init(&f, 0);
+        if (field(buf_str(&w->orig), w->orig.len, "Return-Path", &f))
+            add_to(w->r, buf_str(&f));
+        for (size_t k = 0; k < 3; k++) {
+            static const char *const who[] = { "Return-Path", "From", "Sender" };
+
+            if (w->nex < ARRAY_LEN(w->ex) &&
+                field(buf_str(&w->orig), w->orig.len, who[k], &f) &&
+                first_addr(buf_str(&f), f.len, w->ex[w->nex], sizeof(w->ex[0])))
+                w->nex++;
+        }
+        buf_fini(&f);
+    }
+    if (from != NULL && w->nex < ARRAY_LEN(w->ex) && first_addr(from, strlen(from),
+        w->ex[w->nex], sizeof(w->ex[0])))
+        w->nex++;
+    w->nsend = w->nex;                  /* the senders; the report's addressees follow */
+    for (size_t k = 0; k < ARRAY_LEN(mine); k++) {
+        GMimeHeaderList *hl = g_mime_object_get_header_list(mo);
+        int hn = hl ? g_mime_header_list_get_count(hl) : 0;
+
+        for (int i = 0; i < hn && w->nex < ARRAY_LEN(w->ex); i++) {
+            GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+            const char *name = g_mime_header_get_name(h);
+
+            if (name != NULL && ascii_strcasecmp(name, mine[k]) == 0 &&
+                (v = g_mime_header_get_raw_value(h)) != NULL &&
+                first_addr(v, strlen(v), w->ex[w->nex], sizeof(w->ex[0])))
+                w->nex++;
+        }
+    }
+}
+
+/* A feedback report (ARF, RFC 5965): its type, the reporter, the complaining reader. */
+static void
+parse_arf(struct walk *w)
+{
+    struct bounce_report *r = w->r;
+    struct buf f;
+    char a[BOUNCE_ADDR_MAX];
+
+    r->kind = BOUNCE_COMPLAINT;
+    r->format = "arf";
+    buf_init(&f, 0);
+    if (field(buf_str(&w->arf), w->arf.len, "Feedback-Type", &f))
+        copy_clean(r->feedback, sizeof(r->feedback), buf_str(&f), f.len);
+    if (field(buf_str(&w->arf), w->arf.len, "Reported-Domain", &f) ||
+        field(buf_str(&w->arf), w->arf.len, "Source-IP", &f))
+        copy_clean(r->mta, sizeof(r->mta), buf_str(&f), f.len);
+    /* the complaining reader: each Original-Rcpt-To, else the original's To */
+    for (const char *q = buf_str(&w->arf), *qe = q + w->arf.len; q < qe;) {
+        const char *nl = memchr(q, '\n', (size_t)(qe - q));
+        size_t ll = nl ? (size_t)(nl - q) : (size_t)(qe - q);
+
+        if (ll > 17 && ascii_strncasecmp(q, "Original-Rcpt-To:", 17) == 0 &&
+            first_addr(q + 17, ll - 17, a, sizeof(a)) && !rcpt_known(r, a) &&
+            r->nrcpt < BOUNCE_MAX_RCPT)
+            memcpy(r->rcpt[r->nrcpt++].addr, a, sizeof(a));
+        q += ll + 1;
+    }
+    if (r->nrcpt > 0)
+        ;
+    else if ((field(buf_str(&w->arf), w->arf.len, "Original-Rcpt-To", &f) &&
+        first_addr(buf_str(&f), f.len, a, sizeof(a))) ||
+        (field(buf_str(&w->orig), w->orig.len, "To", &f) &&
+        first_addr(buf_str(&f), f.len, a, sizeof(a))) ||
+        (field(buf_str(&w->arf), w->arf.len, "Removal-Recipient", &f) &&
+        first_addr(buf_str(&f), f.len, a, sizeof(a)))) {
+        memcpy(r->rcpt[0].addr, a, sizeof(a));
+        r->nrcpt = 1;
+    }
+    if (field(buf_str(&w->orig), w->orig.len, "Return-Path", &f))
+        add_to(r, buf_str(&f));
+    buf_fini(&f);
+}
+
+/* DSN fields written into the text (a report with no parts of its own): into w->dsn. */
+static void
+dsn_from_text(struct walk *w)
+{
+    const char *t = buf_str(&w->text), *f = t;
+
+    while ((f = find_ci(f, w->text.len - (size_t)(f - t), "final-recipient:")) != NULL &&
+        f > t && f[-1] != '\n')
+        f++;
+    if (f != NULL)
+        buf_put(&w->dsn, f, w->text.len - (size_t)(f - t));
+}
+
+/*
+ * Microsoft's JMRP and other complaint reports that are not ARF: the reported message
+ * attached, a subject that says so.  False if this is not one.
+ */
+static bool
+parse_complaint(struct walk *w, const char *subject)
+{
+    struct bounce_report *r = w->r;
+    struct buf f;
+    char a[BOUNCE_ADDR_MAX];
+
+    if (!w->has_orig || subject == NULL || (!find_ci(subject, strlen(subject),
+        "complaint about message") && !find_ci(subject, strlen(subject), "abuse report")))
+        return false;
+    r->kind = BOUNCE_COMPLAINT;
+    r->format = "complaint";
+    buf_init(&f, 0);
+    if ((field(buf_str(&w->orig), w->orig.len, "X-HmXmrOriginalRecipient", &f) &&
+        first_addr(buf_str(&f), f.len, a, sizeof(a))) ||
+        (field(buf_str(&w->orig), w->orig.len, "To", &f) &&
+        first_addr(buf_str(&f), f.len, a, sizeof(a)))) {
+        memcpy(r->rcpt[0].addr, a, sizeof(a));
+        r->nrcpt = 1;
+    }
+    buf_fini(&f);
+    return true;
+}
+
+/*
+ * Exim and Gmail name the failed recipients in a header of their own (v, the value of
+ * X-Failed-Recipients): those, with what the text says about each.
+ */
+static void
+parse_failed_header(struct walk *w, const char *v)
+{
+    struct bounce_report *r = w->r;
+    struct bounce_report *tmp = xmalloc(sizeof(*tmp));
+    size_t pos = 0, s0, l0, vn = strlen(v);
+
+    parse_text(w, w->ex, w->nex, w->nsend);
+    memcpy(tmp->rcpt, r->rcpt, sizeof(r->rcpt));
+    tmp->nrcpt = r->nrcpt;
+    r->nrcpt = 0;
+    while (r->nrcpt < BOUNCE_MAX_RCPT && next_addr(v, vn, &pos, &s0, &l0)) {
+        struct bounce_rcpt *rc = &r->rcpt[r->nrcpt];
+        size_t k;
+
+        memset(rc, 0, sizeof(*rc));
+        addr_copy(rc->addr, sizeof(rc->addr), v + s0, l0);
+        if (rcpt_known(r, rc->addr))
+            continue;
+        for (k = 0; k < tmp->nrcpt && strcmp(tmp->rcpt[k].addr, rc->addr) != 0; k++)
+            ;
+        if (k < tmp->nrcpt)
+            *rc = tmp->rcpt[k];
+        else if (tmp->nrcpt > 0) {
+            memcpy(rc->status, tmp->rcpt[0].status, sizeof(rc->status));
+            memcpy(rc->diag, tmp->rcpt[0].diag, sizeof(rc->diag));
+        }
+        r->nrcpt++;
+    }
+    free(tmp);
+}
+
+/*
+ * A failure report that names nobody (garbled, or a terse MTA): a failure still, with an
+ * empty recipient, so that a VERP token can say who it was.
+ */
+static void
+nameless_failure(struct walk *w)
+{
+    struct bounce_report *r = w->r;
+    const char *t = buf_str(&w->text);
+    size_t tn = report_end(t, w->text.len);
+    struct bounce_rcpt *rc = &r->rcpt[0];
+    int reply = find_reply(t, tn);
+
+    memset(rc, 0, sizeof(*rc));
+    if (!find_status(t, tn, rc->status) && reply != 0)
+        snprintf(rc->status, sizeof(rc->status), "%d.0.0", reply / 100);
+    copy_clean(rc->diag, sizeof(rc->diag), t, tn < 4096 ? tn : 4096);
+    r->nrcpt = 1;
+    snprintf(r->why, sizeof(r->why), "a delivery report that names no recipient");
+}
+
+/*
+ * A delivery failure in prose (or an auto-reply after all, or not a report): its
+ * recipients from the text.  True if they are failed recipients to grade.
+ */
+static bool
+parse_prose(struct walk *w, GMimeObject *mo, const char *from, const char *subject,
+    int auto_sign)
+{
+    struct bounce_report *r = w->r;
+    const char *v;
+
+    if (w->text.len == 0 && w->html.len > 0)
+        html_to_text(buf_str(&w->html), w->html.len, &w->text);
+    if (!looks_like_bounce(mo, from, subject, w->has_orig, buf_str(&w->text)) &&
+        !w->report_dsn) {
+        snprintf(r->why, sizeof(r->why), "neither a delivery report, a complaint nor an "
+            "auto-reply");
+        return false;
+    }
+    if ((v = g_mime_object_get_header(mo, "X-Failed-Recipients")) != NULL)
+        parse_failed_header(w, v);
+    else
+        parse_text(w, w->ex, w->nex, w->nsend);
+    if (r->nrcpt == 0 && auto_sign) {
+        r->kind = BOUNCE_AUTOREPLY;
+        r->format = "rfc3834";
+        return false;
+    }
+    if (r->nrcpt == 0)
+        nameless_failure(w);
+    r->kind = BOUNCE_FAILED;
+    r->format = "text";
+    if (r->mta[0] == '\0' && from != NULL) {
+        const char *at = strchr(from, '@');
+
+        if (at != NULL)
+            copy_clean(r->mta, sizeof(r->mta), at + 1, strcspn(at + 1, "> \t\r\n"));
+    }
+    return true;
+}
+
+/*
+ * What the message is, in order: ARF, DSN, SES, another complaint, an auto-reply, a
+ * failure in prose; with its recipients.  True if they are failed recipients to grade.
+ */
+static bool
+classify(struct walk *w, GMimeObject *mo, const char *from, const char *subject)
+{
+    struct bounce_report *r = w->r;
+    int auto_sign;
+
+    if (w->arf.len > 0 || w->report_arf) {
+        parse_arf(w);
+        return false;
+    }
+    if (w->dsn.len == 0 && w->text.len > 0)
+        dsn_from_text(w);
+    if (w->dsn.len > 0) {
+        r->kind = BOUNCE_FAILED;
+        r->format = "dsn";
+        parse_dsn(r, buf_str(&w->dsn), w->dsn.len);
+        if (r->nrcpt > 0 || r->kind == BOUNCE_DELIVERED)
+            return true;
+        r->kind = BOUNCE_UNKNOWN;       /* no recipient in it: try the text */
+    }
+    if (parse_ses(w))
+        return r->kind == BOUNCE_FAILED;
+    if (parse_complaint(w, subject))
+        return false;
+    auto_sign = autoreply_sign(mo, subject);
+    if (auto_sign == 2 || (auto_sign == 1 && !looks_like_bounce(mo, from, subject,
+        w->has_orig, buf_str(&w->text)))) {
+        r->kind = BOUNCE_AUTOREPLY;
+        r->format = "rfc3834";
+        return false;
+    }
+    return parse_prose(w, mo, from, subject, auto_sign);
+}
+
+/*
+ * Each recipient whose diagnostic is missing or has no SMTP reply in it (a DSN without a
+ * Diagnostic-Code, a header-named recipient): what the text says about it, and its code.
+ */
+static void
+diags_from_text(struct walk *w)
+{
+    struct bounce_report *r = w->r;
+    const char *t = buf_str(&w->text);
+    size_t tn = report_end(t, w->text.len);
+
+    for (size_t i = 0; i < r->nrcpt; i++) {
+        struct bounce_rcpt *rc = &r->rcpt[i];
+        char td[BOUNCE_TEXT_MAX] = "";
+
+        if (rc->diag[0] != '\0' && find_reply(rc->diag, strlen(rc->diag)) != 0)
+            continue;
+        text_diag(t, tn, rc->addr, td, sizeof(td));
+        if (td[0] != '\0' && (rc->diag[0] == '\0' || find_reply(td, strlen(td)) != 0)) {
+            memcpy(rc->diag, td, sizeof(td));
+            if (rc->status[0] == '\0' || strcmp(rc->status + 1, ".0.0") == 0) {
+                char ds[16];
+
+                if (find_status(td, strlen(td), ds) && (rc->status[0] == '\0' ||
+                    ds[0] == rc->status[0]))
+                    memcpy(rc->status, ds, sizeof(ds));
+            }
+        }
+    }
+}
+
+/*
+ * Hard or soft, per recipient.  A "no such user" to DATA is a content filter's way of
+ * saying no (Sisimai's "filtered"), to MAIL FROM it is about the sender: neither is hard.
+ */
+static void
+grade(struct walk *w)
+{
+    struct bounce_report *r = w->r;
+    const char *t = buf_str(&w->text);
+    size_t tn = report_end(t, w->text.len);
+    int cmd = smtp_command(t, tn);
+
+    for (size_t i = 0; i < r->nrcpt; i++) {
+        struct bounce_rcpt *rc = &r->rcpt[i];
+        int c = smtp_command(rc->diag, strlen(rc->diag));
+        int reply = find_reply(rc->diag, strlen(rc->diag));
+
+        if (c == 0)
+            c = cmd;
+        /* no RFC 3463 code: the class of the SMTP reply (RFC 3463 2: 4yz is 4.X.X) */
+        if (rc->status[0] == '\0' && reply != 0) {
+            snprintf(rc->status, sizeof(rc->status), "%d.0.0", reply / 100);
+            rc->inferred = true;
+        }
+        rc->hard = strcmp(rc->action, "delayed") != 0 && is_hard(rc->status, rc->diag, c);
+        if (rc->status[0] == '\0')
+            infer_status(rc, t, tn);
+        if (rc->status[0] == '4')
+            rc->hard = false;
+    }
+}
+
 void
 bounce_parse(const char *data, size_t len, struct bounce_report *r)
 {
@@ -1511,10 +1864,7 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
     GMimeMessage *msg = NULL;
     GMimeObject *mo;
     struct walk w;
-    const char *from, *subject, *v;
-    char ex[8][BOUNCE_ADDR_MAX];
-    size_t nex = 0, nsend;
-    int auto_sign;
+    const char *from, *subject;
 
     memset(r, 0, sizeof(*r));
     r->kind = BOUNCE_UNKNOWN;
@@ -1548,273 +1898,12 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
     if (subject != NULL)
         copy_clean(r->subject, sizeof(r->subject), subject, strlen(subject));
     from = g_mime_object_get_header(mo, "From");
-    /* where the report went: the envelope first (VERP tokens live there) */
-    {
-        static const char *const where[] = { "Delivered-To", "X-Original-To", "Envelope-To",
-            "X-Envelope-To", "X-Delivered-To", "Original-Recipient", "To", "Cc" };
-        GMimeHeaderList *hl = g_mime_object_get_header_list(mo);
-        int hn = hl ? g_mime_header_list_get_count(hl) : 0;
-
-        for (size_t k = 0; k < ARRAY_LEN(where); k++)
-            for (int i = 0; i < hn; i++) {
-                GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-                const char *name = g_mime_header_get_name(h);
-
-                if (name != NULL && ascii_strcasecmp(name, where[k]) == 0 &&
-                    (v = g_mime_header_get_raw_value(h)) != NULL)
-                    add_to(r, v);
-            }
-    }
+    add_envelope(r, mo);
     walk(&w, g_mime_message_get_mime_part(msg), 0, false);
-    /* the returned original's envelope sender and author: VERP tokens, and never a
-       failed recipient */
-    if (w.orig.len > 0) {
-        struct buf f;
-
-        buf_init(&f, 0);
-        if (field(buf_str(&w.orig), w.orig.len, "Return-Path", &f))
-            add_to(r, buf_str(&f));
-        for (size_t k = 0; k < 3; k++) {
-            static const char *const who[] = { "Return-Path", "From", "Sender" };
-
-            if (nex < ARRAY_LEN(ex) && field(buf_str(&w.orig), w.orig.len, who[k], &f) &&
-                first_addr(buf_str(&f), f.len, ex[nex], sizeof(ex[0])))
-                nex++;
-        }
-        buf_fini(&f);
-    }
-    /* the report's own sender and addressees are never the failed recipient */
-    if (from != NULL && nex < ARRAY_LEN(ex) && first_addr(from, strlen(from), ex[nex],
-        sizeof(ex[0])))
-        nex++;
-    nsend = nex;                        /* the senders; the report's addressees follow */
-    {
-        static const char *const mine[] = { "To", "Cc", "Delivered-To" };
-
-        for (size_t k = 0; k < ARRAY_LEN(mine); k++) {
-            GMimeHeaderList *hl = g_mime_object_get_header_list(mo);
-            int hn = hl ? g_mime_header_list_get_count(hl) : 0;
-
-            for (int i = 0; i < hn && nex < ARRAY_LEN(ex); i++) {
-                GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-                const char *name = g_mime_header_get_name(h);
-
-                if (name != NULL && ascii_strcasecmp(name, mine[k]) == 0 &&
-                    (v = g_mime_header_get_raw_value(h)) != NULL &&
-                    first_addr(v, strlen(v), ex[nex], sizeof(ex[0])))
-                    nex++;
-            }
-        }
-    }
-
-    if (w.arf.len > 0 || w.report_arf) {
-        struct buf f;
-        char a[BOUNCE_ADDR_MAX];
-
-        r->kind = BOUNCE_COMPLAINT;
-        r->format = "arf";
-        buf_init(&f, 0);
-        if (field(buf_str(&w.arf), w.arf.len, "Feedback-Type", &f))
-            copy_clean(r->feedback, sizeof(r->feedback), buf_str(&f), f.len);
-        if (field(buf_str(&w.arf), w.arf.len, "Reported-Domain", &f) ||
-            field(buf_str(&w.arf), w.arf.len, "Source-IP", &f))
-            copy_clean(r->mta, sizeof(r->mta), buf_str(&f), f.len);
-        /* the complaining reader: each Original-Rcpt-To, else the original's To */
-        for (const char *q = buf_str(&w.arf), *qe = q + w.arf.len; q < qe;) {
-            const char *nl = memchr(q, '\n', (size_t)(qe - q));
-            size_t ll = nl ? (size_t)(nl - q) : (size_t)(qe - q);
-
-            if (ll > 17 && ascii_strncasecmp(q, "Original-Rcpt-To:", 17) == 0 &&
-                first_addr(q + 17, ll - 17, a, sizeof(a)) && !rcpt_known(r, a) &&
-                r->nrcpt < BOUNCE_MAX_RCPT)
-                memcpy(r->rcpt[r->nrcpt++].addr, a, sizeof(a));
-            q += ll + 1;
-        }
-        if (r->nrcpt > 0)
-            ;
-        else if ((field(buf_str(&w.arf), w.arf.len, "Original-Rcpt-To", &f) &&
-            first_addr(buf_str(&f), f.len, a, sizeof(a))) ||
-            (field(buf_str(&w.orig), w.orig.len, "To", &f) &&
-            first_addr(buf_str(&f), f.len, a, sizeof(a))) ||
-            (field(buf_str(&w.arf), w.arf.len, "Removal-Recipient", &f) &&
-            first_addr(buf_str(&f), f.len, a, sizeof(a)))) {
-            memcpy(r->rcpt[0].addr, a, sizeof(a));
-            r->nrcpt = 1;
-        }
-        if (field(buf_str(&w.orig), w.orig.len, "Return-Path", &f))
-            add_to(r, buf_str(&f));
-        buf_fini(&f);
-        goto out;
-    }
-    if (w.dsn.len == 0 && w.text.len > 0) {
-        /* DSN fields written into the text (a report with no parts of its own) */
-        const char *t = buf_str(&w.text), *f = t;
-
-        while ((f = find_ci(f, w.text.len - (size_t)(f - t), "final-recipient:")) != NULL &&
-            f > t && f[-1] != '\n')
-            f++;
-        if (f != NULL)
-            buf_put(&w.dsn, f, w.text.len - (size_t)(f - t));
-    }
-    if (w.dsn.len > 0) {
-        r->kind = BOUNCE_FAILED;
-        r->format = "dsn";
-        parse_dsn(r, buf_str(&w.dsn), w.dsn.len);
-        if (r->nrcpt > 0 || r->kind == BOUNCE_DELIVERED)
-            goto hard;
-        r->kind = BOUNCE_UNKNOWN;       /* no recipient in it: try the text */
-    }
-    if (parse_ses(&w)) {
-        if (r->kind != BOUNCE_FAILED)
-            goto out;
-        goto hard;
-    }
-    /* Microsoft's JMRP and other complaint reports that are not ARF: the reported
-       message attached, a subject that says so */
-    if (w.has_orig && subject != NULL && (find_ci(subject, strlen(subject),
-        "complaint about message") || find_ci(subject, strlen(subject), "abuse report"))) {
-        struct buf f;
-        char a[BOUNCE_ADDR_MAX];
-
-        r->kind = BOUNCE_COMPLAINT;
-        r->format = "complaint";
-        buf_init(&f, 0);
-        if ((field(buf_str(&w.orig), w.orig.len, "X-HmXmrOriginalRecipient", &f) &&
-            first_addr(buf_str(&f), f.len, a, sizeof(a))) ||
-            (field(buf_str(&w.orig), w.orig.len, "To", &f) &&
-            first_addr(buf_str(&f), f.len, a, sizeof(a)))) {
-            memcpy(r->rcpt[0].addr, a, sizeof(a));
-            r->nrcpt = 1;
-        }
-        buf_fini(&f);
-        goto out;
-    }
-    auto_sign = autoreply_sign(mo, subject);
-    if (auto_sign == 2 || (auto_sign == 1 && !looks_like_bounce(mo, from, subject,
-        w.has_orig, buf_str(&w.text)))) {
-        r->kind = BOUNCE_AUTOREPLY;
-        r->format = "rfc3834";
-        goto out;
-    }
-    if (w.text.len == 0 && w.html.len > 0)
-        html_to_text(buf_str(&w.html), w.html.len, &w.text);
-    if (!looks_like_bounce(mo, from, subject, w.has_orig, buf_str(&w.text)) && !w.report_dsn) {
-        snprintf(r->why, sizeof(r->why), "neither a delivery report, a complaint nor an "
-            "auto-reply");
-        goto out;
-    }
-    if ((v = g_mime_object_get_header(mo, "X-Failed-Recipients")) != NULL) {
-        /* Exim and Gmail name the failed recipients in a header of their own: those,
-           with what the text says about each */
-        struct bounce_report *tmp = xmalloc(sizeof(*tmp));
-        size_t pos = 0, s0, l0, vn = strlen(v);
-
-        parse_text(&w, ex, nex, nsend);
-        memcpy(tmp->rcpt, r->rcpt, sizeof(r->rcpt));
-        tmp->nrcpt = r->nrcpt;
-        r->nrcpt = 0;
-        while (r->nrcpt < BOUNCE_MAX_RCPT && next_addr(v, vn, &pos, &s0, &l0)) {
-            struct bounce_rcpt *rc = &r->rcpt[r->nrcpt];
-            size_t k;
-
-            memset(rc, 0, sizeof(*rc));
-            addr_copy(rc->addr, sizeof(rc->addr), v + s0, l0);
-            if (rcpt_known(r, rc->addr))
-                continue;
-            for (k = 0; k < tmp->nrcpt && strcmp(tmp->rcpt[k].addr, rc->addr) != 0; k++)
-                ;
-            if (k < tmp->nrcpt)
-                *rc = tmp->rcpt[k];
-            else if (tmp->nrcpt > 0) {
-                memcpy(rc->status, tmp->rcpt[0].status, sizeof(rc->status));
-                memcpy(rc->diag, tmp->rcpt[0].diag, sizeof(rc->diag));
-            }
-            r->nrcpt++;
-        }
-        free(tmp);
-    } else {
-        parse_text(&w, ex, nex, nsend);
-    }
-    if (r->nrcpt == 0 && auto_sign) {
-        r->kind = BOUNCE_AUTOREPLY;
-        r->format = "rfc3834";
-        goto out;
-    }
-    if (r->nrcpt == 0) {
-        /* a failure report that names nobody (garbled, or a terse MTA): a failure still,
-           with an empty recipient, so that a VERP token can say who it was */
-        const char *t = buf_str(&w.text);
-        size_t tn = report_end(t, w.text.len);
-        struct bounce_rcpt *rc = &r->rcpt[0];
-        int reply = find_reply(t, tn);
-
-        memset(rc, 0, sizeof(*rc));
-        if (!find_status(t, tn, rc->status) && reply != 0)
-            snprintf(rc->status, sizeof(rc->status), "%d.0.0", reply / 100);
-        copy_clean(rc->diag, sizeof(rc->diag), t, tn < 4096 ? tn : 4096);
-        r->nrcpt = 1;
-        snprintf(r->why, sizeof(r->why), "a delivery report that names no recipient");
-    }
-    r->kind = BOUNCE_FAILED;
-    r->format = "text";
-    if (r->mta[0] == '\0' && from != NULL) {
-        const char *at = strchr(from, '@');
-
-        if (at != NULL)
-            copy_clean(r->mta, sizeof(r->mta), at + 1, strcspn(at + 1, "> \t\r\n"));
-    }
-hard:
-    {
-        const char *t = buf_str(&w.text);
-        size_t tn = report_end(t, w.text.len);
-
-        for (size_t i = 0; i < r->nrcpt; i++) {
-            struct bounce_rcpt *rc = &r->rcpt[i];
-            char td[BOUNCE_TEXT_MAX] = "";
-
-            /* a DSN without a Diagnostic-Code, a header-named recipient: the text says */
-            if (rc->diag[0] == '\0' || find_reply(rc->diag, strlen(rc->diag)) == 0) {
-                text_diag(t, tn, rc->addr, td, sizeof(td));
-                if (td[0] != '\0' && (rc->diag[0] == '\0' ||
-                    find_reply(td, strlen(td)) != 0)) {
-                    memcpy(rc->diag, td, sizeof(td));
-                    if (rc->status[0] == '\0' || strcmp(rc->status + 1, ".0.0") == 0) {
-                        char ds[16];
-
-                        if (find_status(td, strlen(td), ds) && (rc->status[0] == '\0' ||
-                            ds[0] == rc->status[0]))
-                            memcpy(rc->status, ds, sizeof(ds));
-                    }
-                }
-            }
-        }
-    }
-    {
-        /* a "no such user" to DATA is a content filter's way of saying no (Sisimai's
-           "filtered"), to MAIL FROM it is about the sender: neither is hard */
-        int cmd = smtp_command(buf_str(&w.text), report_end(buf_str(&w.text), w.text.len));
-
-        const char *t = buf_str(&w.text);
-        size_t tn = report_end(t, w.text.len);
-
-        for (size_t i = 0; i < r->nrcpt; i++) {
-            struct bounce_rcpt *rc = &r->rcpt[i];
-            int c = smtp_command(rc->diag, strlen(rc->diag));
-            int reply = find_reply(rc->diag, strlen(rc->diag));
-
-            if (c == 0)
-                c = cmd;
-            /* no RFC 3463 code: the class of the SMTP reply (RFC 3463 2: 4yz is 4.X.X) */
-            if (rc->status[0] == '\0' && reply != 0) {
-                snprintf(rc->status, sizeof(rc->status), "%d.0.0", reply / 100);
-                rc->inferred = true;
-            }
-            rc->hard = strcmp(rc->action, "delayed") != 0 && is_hard(rc->status, rc->diag, c);
-            if (rc->status[0] == '\0')
-                infer_status(rc, t, tn);
-            if (rc->status[0] == '4')
-                rc->hard = false;
-        }
+    not_recipients(&w, mo, from);
+    if (classify(&w, mo, from, subject)) {
+        diags_from_text(&w);
+        grade(&w);
     }
 out:
     if (msg != NULL)

@@ -422,15 +422,155 @@ update_fields(const struct subs *s, const struct kline *f, const struct subscrib
     return true;
 }
 
+/* One update_in_place() call: the entry, its new values, the splices, the lines to add. */
+struct inplace {
+    const struct subs *s;
+    const struct subscriber *sub, *x;
+    struct edit *ed;
+    struct arena *tmp;
+    struct buf tail;                        /* new keys, written after the entry's last */
+};
+
+/* A new name: the value's bytes, or a line of its own under the email line e. */
+static bool
+name_in_place(struct inplace *u, const struct kline *e, const struct kline *kn)
+{
+    struct buf v;
+
+    if (kn != NULL && kn->cont)
+        return false;
+    buf_init(&v, 0);
+    value_yaml_scalar(&v, u->x->name, strlen(u->x->name));
+    if (kn != NULL)
+        edit_add(u->ed, kn->vstart, kn->vend, arena_strdup(u->tmp, buf_str(&v)));
+    else {                                  /* a line of its own, under the email */
+        struct buf line;
+
+        buf_init(&line, 0);
+        if (u->s->text[e->end - 1] != '\n')
+            buf_putc(&line, '\n');
+        spaces(&line, u->sub->key_col);
+        buf_putf(&line, "name: %s\n", buf_str(&v));
+        edit_add(u->ed, e->end, e->end, arena_strdup(u->tmp, buf_str(&line)));
+        buf_fini(&line);
+    }
+    buf_fini(&v);
+    return true;
+}
+
+/* A new status: the value's bytes, or a line for the tail. */
+static bool
+status_in_place(struct inplace *u, const struct kline *ks)
+{
+    if (ks != NULL && ks->cont)
+        return false;
+    if (ks != NULL)
+        edit_add(u->ed, ks->vstart, ks->vend,
+            arena_strdup(u->tmp, subs_status_name(u->x->status)));
+    else {
+        spaces(&u->tail, u->sub->key_col);
+        buf_putf(&u->tail, "status: %s\n", subs_status_name(u->x->status));
+    }
+    return true;
+}
+
+/* New tags: the items of a block list, a flow list's bytes, or a line for the tail. */
+static bool
+tags_in_place(struct inplace *u, const struct kline *kt)
+{
+    const struct subscriber *x = u->x;
+    struct buf v;
+
+    buf_init(&v, 0);
+    if (kt != NULL && kt->cont) {
+        /* a block list: the items again, indented as the first one was */
+        const char *l = memchr(u->s->text + kt->line, '\n', kt->end - kt->line), *q;
+        int ind;
+
+        if (l == NULL) {
+            buf_fini(&v);
+            return false;
+        }
+        for (q = ++l; *q == ' '; q++)
+            ;
+        ind = (int)(q - l);
+        for (size_t i = 0; i < x->ntags; i++) {
+            spaces(&v, ind);
+            buf_puts(&v, "- ");
+            value_yaml_scalar(&v, x->tags[i], strlen(x->tags[i]));
+            buf_putc(&v, '\n');
+        }
+        edit_add(u->ed, (size_t)(l - u->s->text), kt->end, arena_strdup(u->tmp, buf_str(&v)));
+    } else if (kt != NULL) {
+        flow_list(&v, x->tags, x->ntags);
+        edit_add(u->ed, kt->vstart, kt->vend, arena_strdup(u->tmp, buf_str(&v)));
+    } else {
+        spaces(&u->tail, u->sub->key_col);
+        buf_puts(&u->tail, "tags: ");
+        flow_list(&u->tail, x->tags, x->ntags);
+        buf_putc(&u->tail, '\n');
+    }
+    buf_fini(&v);
+    return true;
+}
+
+/* New fields: in a block map (update_fields()), a flow map's bytes, or a block for the tail. */
+static bool
+fields_in_place(struct inplace *u, const struct kline *kf)
+{
+    const struct subscriber *x = u->x;
+
+    if (kf != NULL && kf->cont) {
+        if (!update_fields(u->s, kf, u->sub, x, u->ed, u->tmp))
+            return false;
+    } else if (kf != NULL) {
+        struct buf v;
+
+        buf_init(&v, 0);
+        flow_fields(&v, x);
+        edit_add(u->ed, kf->vstart, kf->vend, arena_strdup(u->tmp, buf_str(&v)));
+        buf_fini(&v);
+    } else if (x->nfields > 0) {
+        spaces(&u->tail, u->sub->key_col);
+        buf_puts(&u->tail, "fields:\n");
+        for (size_t i = 0; i < x->nfields; i++) {
+            spaces(&u->tail, u->sub->key_col + 2);
+            value_yaml_scalar(&u->tail, x->fields[i].key, strlen(x->fields[i].key));
+            buf_puts(&u->tail, ": ");
+            value_yaml_scalar(&u->tail, x->fields[i].val, strlen(x->fields[i].val));
+            buf_putc(&u->tail, '\n');
+        }
+    }
+    return true;
+}
+
+/* The tail's lines after the entry's last key kl (comments and blank lines after it stay
+   after it). */
+static void
+tail_in_place(struct inplace *u, const struct kline *kl)
+{
+    size_t at = kl->end, entry_end = u->sub->start + u->sub->len;
+
+    if (at > entry_end)
+        at = entry_end;
+    if (u->s->text[at - 1] != '\n')
+        edit_add(u->ed, at, at, arena_strdup(u->tmp, "\n"));
+    edit_add(u->ed, at, at, arena_strdup(u->tmp, buf_str(&u->tail)));
+}
+
+/*
+ * The changed keys of sub (now x) spliced into its lines, comments and style kept; false
+ * (nothing added) when the entry is not simple enough, and is then written again whole.
+ */
 static bool
 update_in_place(const struct subs *s, const struct subscriber *sub,
     const struct subscriber *x, struct edit *ed, struct arena *tmp)
 {
+    struct inplace u = { .s = s, .sub = sub, .x = x, .ed = ed, .tmp = tmp };
     struct kline k[16];
     size_t n;
-    const struct kline *e, *kn, *ks, *kt, *kf;
-    struct buf v, tail;
-    size_t nsplice = ed->n, entry_end = sub->start + sub->len;
+    const struct kline *e;
+    size_t nsplice = ed->n;
     bool ok = false, tags_same = x->ntags == sub->ntags;
 
     if (sub->flow)
@@ -438,107 +578,22 @@ update_in_place(const struct subs *s, const struct subscriber *sub,
     if ((n = entry_keys(s, sub, k, ARRAY_LEN(k))) == SIZE_MAX || n == 0 ||
         (e = kfind(k, n, "email")) == NULL || e->cont)
         return false;
-    kn = kfind(k, n, "name");
-    ks = kfind(k, n, "status");
-    kt = kfind(k, n, "tags");
-    kf = kfind(k, n, "fields");
     for (size_t i = 0; tags_same && i < x->ntags; i++)
         tags_same = strcmp(x->tags[i], sub->tags[i]) == 0;
-    buf_init(&v, 0);
-    buf_init(&tail, 0);
-    if (strcmp(x->name, sub->name) != 0) {
-        if (kn != NULL && kn->cont)
-            goto out;
-        value_yaml_scalar(&v, x->name, strlen(x->name));
-        if (kn != NULL)
-            edit_add(ed, kn->vstart, kn->vend, arena_strdup(tmp, buf_str(&v)));
-        else {                              /* a line of its own, under the email */
-            struct buf line;
-
-            buf_init(&line, 0);
-            if (s->text[e->end - 1] != '\n')
-                buf_putc(&line, '\n');
-            spaces(&line, sub->key_col);
-            buf_putf(&line, "name: %s\n", buf_str(&v));
-            edit_add(ed, e->end, e->end, arena_strdup(tmp, buf_str(&line)));
-            buf_fini(&line);
-        }
-    }
-    if (x->status != sub->status) {
-        if (ks != NULL && ks->cont)
-            goto out;
-        if (ks != NULL)
-            edit_add(ed, ks->vstart, ks->vend, arena_strdup(tmp, subs_status_name(x->status)));
-        else {
-            spaces(&tail, sub->key_col);
-            buf_putf(&tail, "status: %s\n", subs_status_name(x->status));
-        }
-    }
-    if (!tags_same) {
-        buf_reset(&v);
-        if (kt != NULL && kt->cont) {
-            /* a block list: the items again, indented as the first one was */
-            const char *l = memchr(s->text + kt->line, '\n', kt->end - kt->line), *q;
-            int ind;
-
-            if (l == NULL)
-                goto out;
-            for (q = ++l; *q == ' '; q++)
-                ;
-            ind = (int)(q - l);
-            for (size_t i = 0; i < x->ntags; i++) {
-                spaces(&v, ind);
-                buf_puts(&v, "- ");
-                value_yaml_scalar(&v, x->tags[i], strlen(x->tags[i]));
-                buf_putc(&v, '\n');
-            }
-            edit_add(ed, (size_t)(l - s->text), kt->end, arena_strdup(tmp, buf_str(&v)));
-        } else if (kt != NULL) {
-            flow_list(&v, x->tags, x->ntags);
-            edit_add(ed, kt->vstart, kt->vend, arena_strdup(tmp, buf_str(&v)));
-        } else {
-            spaces(&tail, sub->key_col);
-            buf_puts(&tail, "tags: ");
-            flow_list(&tail, x->tags, x->ntags);
-            buf_putc(&tail, '\n');
-        }
-    }
-    if (x->nfields != sub->nfields || x->fields != sub->fields) {
-        if (kf != NULL && kf->cont) {
-            if (!update_fields(s, kf, sub, x, ed, tmp))
-                goto out;
-        } else if (kf != NULL) {
-            buf_reset(&v);
-            flow_fields(&v, x);
-            edit_add(ed, kf->vstart, kf->vend, arena_strdup(tmp, buf_str(&v)));
-        } else if (x->nfields > 0) {
-            spaces(&tail, sub->key_col);
-            buf_puts(&tail, "fields:\n");
-            for (size_t i = 0; i < x->nfields; i++) {
-                spaces(&tail, sub->key_col + 2);
-                value_yaml_scalar(&tail, x->fields[i].key, strlen(x->fields[i].key));
-                buf_puts(&tail, ": ");
-                value_yaml_scalar(&tail, x->fields[i].val, strlen(x->fields[i].val));
-                buf_putc(&tail, '\n');
-            }
-        }
-    }
-    if (tail.len > 0) {
-        /* after the entry's last key (comments and blank lines after it stay after it) */
-        size_t at = k[n - 1].end;
-
-        if (at > entry_end)
-            at = entry_end;
-        if (s->text[at - 1] != '\n')
-            edit_add(ed, at, at, arena_strdup(tmp, "\n"));
-        edit_add(ed, at, at, arena_strdup(tmp, buf_str(&tail)));
-    }
+    buf_init(&u.tail, 0);
+    if ((strcmp(x->name, sub->name) != 0 && !name_in_place(&u, e, kfind(k, n, "name"))) ||
+        (x->status != sub->status && !status_in_place(&u, kfind(k, n, "status"))) ||
+        (!tags_same && !tags_in_place(&u, kfind(k, n, "tags"))) ||
+        ((x->nfields != sub->nfields || x->fields != sub->fields) &&
+        !fields_in_place(&u, kfind(k, n, "fields"))))
+        goto out;
+    if (u.tail.len > 0)
+        tail_in_place(&u, &k[n - 1]);
     ok = true;
 out:
     if (!ok)
         ed->n = nsplice;                    /* drop what was added for this entry */
-    buf_fini(&v);
-    buf_fini(&tail);
+    buf_fini(&u.tail);
     return ok;
 }
 

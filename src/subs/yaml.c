@@ -392,104 +392,113 @@ parse_list(struct parser *p, const yaml_event_t *start)
     }
 }
 
-int
-parse_doc(struct parser *p)
+/* The document's root node into ev, past the stream and document starts; 0: none (an
+   empty file), 1: ev is set (the caller deletes it), -1: a YAML error. */
+static int
+root_node(struct parser *p, yaml_event_t *ev)
 {
-    struct subs *s = p->s;
-    yaml_event_t ev;
-    int rc = -1;
-
-    do {
-        if (next(p, &ev) == -1)
+    for (;;) {
+        if (next(p, ev) == -1)
             return -1;
-        if (ev.type == YAML_STREAM_END_EVENT) {
-            yaml_event_delete(&ev);
+        if (ev->type == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(ev);
             return 0;               /* empty file */
         }
-        if (ev.type == YAML_DOCUMENT_START_EVENT || ev.type == YAML_STREAM_START_EVENT) {
-            yaml_event_delete(&ev);
-            continue;
-        }
-        break;
-    } while (1);
-
-    if (ev.type == YAML_SEQUENCE_START_EVENT) {
-        s->shape = SHAPE_ROOT_SEQ;
-        s->dash_col = 0;
-        s->key_col = 2;
-        rc = parse_list(p, &ev);
-    } else if (ev.type == YAML_MAPPING_START_EVENT) {
-        s->shape = SHAPE_KEY_SEQ;
-        rc = 0;
-        for (;;) {
-            yaml_event_t k, v;
-
-            if (next(p, &k) == -1) {
-                rc = -1;
-                break;
-            }
-            if (k.type == YAML_MAPPING_END_EVENT) {
-                yaml_event_delete(&k);
-                break;
-            }
-            /* a key that is a list or a map: skip all of it before its value */
-            if (k.type != YAML_SCALAR_EVENT && skip_node(p, &k) == -1) {
-                yaml_event_delete(&k);
-                rc = -1;
-                break;
-            }
-            if (next(p, &v) == -1) {
-                yaml_event_delete(&k);
-                rc = -1;
-                break;
-            }
-            if (k.type != YAML_SCALAR_EVENT ||
-                strcmp((const char *)k.data.scalar.value, "subscribers") != 0) {
-                const char *key = k.type == YAML_SCALAR_EVENT ?
-                    (const char *)k.data.scalar.value : "?";
-
-                problem(p, MLINE(k.start_mark), MCOL(k.start_mark), "unknown key \"%s\"%s; "
-                    "the file holds one key, subscribers:, with the list under it", key,
-                    edit_distance(key, "subscribers") <= 3 ? " (did you mean \"subscribers\"?)"
-                    : "");
-                if (skip_node(p, &v) == -1)
-                    rc = -1;
-            } else if (v.type == YAML_SEQUENCE_START_EVENT) {
-                s->dash_col = 2;
-                s->key_col = 4;
-                rc = parse_list(p, &v);
-            } else if (v.type == YAML_SCALAR_EVENT && is_null_scalar(&v)) {
-                size_t b0 = bytepos(&p->pos, v.start_mark.index);
-                size_t b1 = bytepos(&p->pos, v.end_mark.index);
-
-                s->dash_col = 2;
-                s->key_col = 4;
-                s->empty_start = b0;
-                s->empty_end = b1;
-                s->append_at = line_end(s->text, s->len, b1 > b0 ? b1 :
-                    bytepos(&p->pos, k.end_mark.index));
-            } else {
-                problem(p, MLINE(v.start_mark), MCOL(v.start_mark), "subscribers: must be "
-                    "a list of entries such as \"- email: name@example.org\"");
-                if (skip_node(p, &v) == -1)
-                    rc = -1;
-            }
-            yaml_event_delete(&k);
-            yaml_event_delete(&v);
-            if (rc == -1)
-                break;
-        }
-    } else if (ev.type == YAML_SCALAR_EVENT && is_null_scalar(&ev)) {
-        rc = 0;                     /* "~" or a document of comments */
-    } else {
-        problem(p, MLINE(ev.start_mark), MCOL(ev.start_mark), "expected \"subscribers:\" "
-            "followed by a list of entries");
-        rc = skip_node(p, &ev);
+        if (ev->type != YAML_DOCUMENT_START_EVENT && ev->type != YAML_STREAM_START_EVENT)
+            return 1;
+        yaml_event_delete(ev);
     }
-    yaml_event_delete(&ev);
-    if (rc == -1)
-        return -1;
-    /* Only one document: a second one would be silently ignored otherwise. */
+}
+
+/*
+ * One key k of the root map, with its value v: "subscribers:" and the list (or nothing).
+ * *seen: a "subscribers:" came before (YAML keys are unique, YAML 1.2 3.2.1.1; other
+ * readers would keep only the last list).
+ */
+static int
+root_pair(struct parser *p, const yaml_event_t *k, yaml_event_t *v, bool *seen)
+{
+    struct subs *s = p->s;
+
+    if (k->type == YAML_SCALAR_EVENT &&
+        strcmp((const char *)k->data.scalar.value, "subscribers") == 0 && *seen) {
+        problem(p, MLINE(k->start_mark), MCOL(k->start_mark), "\"subscribers:\" appears "
+            "twice; keep one list");
+        return skip_node(p, v) == -1 ? -1 : 0;
+    }
+    if (k->type != YAML_SCALAR_EVENT ||
+        strcmp((const char *)k->data.scalar.value, "subscribers") != 0) {
+        const char *key = k->type == YAML_SCALAR_EVENT ?
+            (const char *)k->data.scalar.value : "?";
+
+        problem(p, MLINE(k->start_mark), MCOL(k->start_mark), "unknown key \"%s\"%s; "
+            "the file holds one key, subscribers:, with the list under it", key,
+            edit_distance(key, "subscribers") <= 3 ? " (did you mean \"subscribers\"?)"
+            : "");
+        return skip_node(p, v) == -1 ? -1 : 0;
+    }
+    *seen = true;
+    if (v->type == YAML_SEQUENCE_START_EVENT) {
+        s->dash_col = 2;
+        s->key_col = 4;
+        return parse_list(p, v);
+    }
+    if (v->type == YAML_SCALAR_EVENT && is_null_scalar(v)) {
+        size_t b0 = bytepos(&p->pos, v->start_mark.index);
+        size_t b1 = bytepos(&p->pos, v->end_mark.index);
+
+        s->dash_col = 2;
+        s->key_col = 4;
+        s->empty_start = b0;
+        s->empty_end = b1;
+        s->append_at = line_end(s->text, s->len, b1 > b0 ? b1 :
+            bytepos(&p->pos, k->end_mark.index));
+        return 0;
+    }
+    problem(p, MLINE(v->start_mark), MCOL(v->start_mark), "subscribers: must be "
+        "a list of entries such as \"- email: name@example.org\"");
+    return skip_node(p, v) == -1 ? -1 : 0;
+}
+
+/* A root map (its start read): each key and value through root_pair(). */
+static int
+parse_root_map(struct parser *p)
+{
+    bool seen = false;
+
+    for (;;) {
+        yaml_event_t k, v;
+        int rc;
+
+        if (next(p, &k) == -1)
+            return -1;
+        if (k.type == YAML_MAPPING_END_EVENT) {
+            yaml_event_delete(&k);
+            return 0;
+        }
+        /* a key that is a list or a map: skip all of it before its value */
+        if (k.type != YAML_SCALAR_EVENT && skip_node(p, &k) == -1) {
+            yaml_event_delete(&k);
+            return -1;
+        }
+        if (next(p, &v) == -1) {
+            yaml_event_delete(&k);
+            return -1;
+        }
+        rc = root_pair(p, &k, &v, &seen);
+        yaml_event_delete(&k);
+        yaml_event_delete(&v);
+        if (rc == -1)
+            return -1;
+    }
+}
+
+/* After the root node: the stream's end; a second document is refused. */
+static int
+only_one_doc(struct parser *p)
+{
+    yaml_event_t ev;
+
     for (;;) {
         if (next(p, &ev) == -1)
             return -1;
@@ -505,4 +514,34 @@ parse_doc(struct parser *p)
         }
         yaml_event_delete(&ev);
     }
+}
+
+int
+parse_doc(struct parser *p)
+{
+    struct subs *s = p->s;
+    yaml_event_t ev;
+    int rc;
+
+    if ((rc = root_node(p, &ev)) != 1)
+        return rc;
+    if (ev.type == YAML_SEQUENCE_START_EVENT) {
+        s->shape = SHAPE_ROOT_SEQ;
+        s->dash_col = 0;
+        s->key_col = 2;
+        rc = parse_list(p, &ev);
+    } else if (ev.type == YAML_MAPPING_START_EVENT) {
+        s->shape = SHAPE_KEY_SEQ;
+        rc = parse_root_map(p);
+    } else if (ev.type == YAML_SCALAR_EVENT && is_null_scalar(&ev)) {
+        rc = 0;                     /* "~" or a document of comments */
+    } else {
+        problem(p, MLINE(ev.start_mark), MCOL(ev.start_mark), "expected \"subscribers:\" "
+            "followed by a list of entries");
+        rc = skip_node(p, &ev);
+    }
+    yaml_event_delete(&ev);
+    if (rc == -1)
+        return -1;
+    return only_one_doc(p);
 }

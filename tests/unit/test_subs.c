@@ -160,6 +160,9 @@ static const struct bad bad[] = {
     { "subscribers:\n  - email: \"a@example.org\r\nBcc: b@example.org\"\n", 2, 12,
       "is not a valid address" },
     { "subscribers:\n  - email: a@example.org\n    status:\n", 3, 12, "status is empty" },
+    /* YAML keys are unique (YAML 1.2 3.2.1.1): other readers keep only the second list */
+    { "subscribers:\n  - email: a@example.org\nsubscribers:\n  - email: b@example.org\n", 3, 1,
+      "\"subscribers:\" appears twice" },
 };
 
 static void
