@@ -180,12 +180,16 @@ next_addr(const char *p, size_t n, size_t *pos, size_t *s, size_t *l)
         a = i;
         while (a > 0 && is_addr_char((unsigned char)p[a - 1]) && i - a < 64)
             a--;
+        if (a > 0 && is_addr_char((unsigned char)p[a - 1]))
+            continue;           /* a local part past 64: no address, not its tail */
         while (a < i && p[a] == '.')
             a++;
         b = i + 1;
         while (b < n && (IS_ALNUM((unsigned char)p[b]) || p[b] == '-' || p[b] == '.') &&
             b - i < 254)
             b++;
+        if (b < n && (IS_ALNUM((unsigned char)p[b]) || p[b] == '-'))
+            continue;           /* a domain past 253: the same */
         while (b > i + 1 && (p[b - 1] == '.' || p[b - 1] == '-'))
             b--;
         for (size_t k = i + 1; k < b; k++)
@@ -1274,7 +1278,7 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex, size_t nsend)
     struct bounce_report *r = w->r;
     const char *p = buf_str(&w->text);
     size_t n = report_end(p, w->text.len);
-    char st[16] = "", all[BOUNCE_TEXT_MAX] = "";
+    char st[16] = "";
     int reply;
 
     find_status(p, n, st);
@@ -1303,7 +1307,6 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex, size_t nsend)
     }
     if (r->nrcpt == 0)
         scan_text(r, p, n, st, 2, ex, nsend, true);
-    copy_clean(all, sizeof(all), p, n < 4096 ? n : 4096);
     for (size_t i = 0; i < r->nrcpt; i++) {
         struct bounce_rcpt *rc = &r->rcpt[i];
 
@@ -1316,7 +1319,6 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex, size_t nsend)
         if (rc->status[0] == '\0' && reply != 0)
             snprintf(rc->status, sizeof(rc->status), "%d.0.0", reply / 100);
     }
-    (void)all;
 }
 
 /* ---- the message's own headers ---------------------------------------------------------- */
@@ -1676,6 +1678,8 @@ parse_failed_header(struct walk *w, const char *v)
         struct bounce_rcpt *rc = &r->rcpt[r->nrcpt];
         size_t k;
 
+        if (l0 >= sizeof(rc->addr))
+            continue;           /* too long to keep: cut, it could be somebody else's */
         memset(rc, 0, sizeof(*rc));
         addr_copy(rc->addr, sizeof(rc->addr), v + s0, l0);
         if (rcpt_known(r, rc->addr))

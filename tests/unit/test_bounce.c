@@ -222,6 +222,26 @@ main(void)
             "a quoted \"To:\" line names no failed recipient (%zu)", r->nrcpt);
     }
 
+    /* an address too long to keep is left out, never cut to a prefix (which could be
+       somebody else's address) */
+    {
+        struct buf lb;
+
+        buf_init(&lb, 0);
+        buf_puts(&lb, "From: Mail Delivery System <Mailer-Daemon@mx.example>\nSubject: Mail "
+            "delivery failed\nX-Failed-Recipients: ");
+        for (int i = 0; i < 300; i++)
+            buf_putc(&lb, 'a');
+        buf_puts(&lb, "@long.example, k@l.example\n\nThis message was created automatically "
+            "by mail delivery software.\n\n  k@l.example\n    SMTP error from remote mail "
+            "server after RCPT TO:<k@l.example>:\n    550 5.1.1 user unknown\n");
+        bounce_parse(buf_str(&lb), lb.len, r);
+        CHECK(r->nrcpt == 1 && strcmp(r->rcpt[0].addr, "k@l.example") == 0,
+            "X-Failed-Recipients: a 300-byte address is left out, not cut (%zu, %s)", r->nrcpt,
+            r->nrcpt > 0 ? r->rcpt[0].addr : "-");
+        buf_fini(&lb);
+    }
+
     /* ---- hostile input ---- */
     bounce_parse("", 0, r);
     CHECK(r->kind == BOUNCE_UNKNOWN, "empty input: unknown");
