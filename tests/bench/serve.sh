@@ -17,7 +17,7 @@ command -v wrk >/dev/null 2>&1 || { echo "serve: SKIPPED (wrk is not installed)"
 echo "== gazette serve: $U one-click unsubscribes, $C connections, a list of $N"
 rm -rf "$W"
 mkdir -p "$W"
-printf 'bench-secret\n' >"$W/secret"
+printf 'bench-secret-0123456789abcdef0123456789\n' >"$W/secret"
 chmod 600 "$W/secret"
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
@@ -45,7 +45,7 @@ with open(w + "/subscribers.yaml", "w") as f:
 with open(w + "/paths", "w") as p:
     for k in range(u):
         a = "reader%07d@example.com" % (k * step)
-        mac = hmac.new(b"bench-secret", a.encode(), hashlib.sha256).digest()
+        mac = hmac.new(b"bench-secret-0123456789abcdef0123456789", a.encode(), hashlib.sha256).digest()
         t = base64.urlsafe_b64encode(mac[:18]).decode()[:22]
         p.write("/unsubscribe?email=%s&token=%s\n" % (a.replace("@", "%40"), t))
 EOF
