@@ -589,6 +589,28 @@ print("verify: %s (%d subscribers bounced, %d expected; %d events for %d message
       len(os.listdir(md + "/new")), len(os.listdir(md + "/cur"))))
 sys.exit(0 if ok else 1)
 EOP
+    # the floor: what no program can avoid on the same work (build/bench_inbox_floor: every
+    # message read and moved to cur/, the list read and replaced once), on its own fresh
+    # copies, synced as gazette's were, after gazette and before Sisimai
+    fl_wall=
+    if [ -x build/bench_inbox_floor ]; then
+        rm -rf "$W/floor"
+        mkdir -p "$W/floor"
+        cp "$B/subs-$N.yaml" "$W/floor/subscribers.yaml"
+        cp -r "$B/inbox-$M" "$W/floor/md"
+        sync
+        if build/bench_inbox_floor "$W/floor/md" "$W/floor/subscribers.yaml" \
+            >"$W/floor.out" 2>&1 && cmp -s "$B/subs-$N.yaml" "$W/floor/subscribers.yaml"; then
+            sed 's/^/  /' "$W/floor.out"
+            fl_wall=$(sed -n 's/^floor: \([0-9.]*\) s wall.*/\1/p' "$W/floor.out")
+        else
+            fail "bench_inbox_floor"
+            sed 's/^/  /' "$W/floor.out"
+        fi
+        rm -rf "$W/floor"
+    else
+        echo "  floor: SKIPPED (build/bench_inbox_floor is not built)"
+    fi
     if perl -MSisimai -e 1 2>/dev/null; then
         res=$(run_timed "$W/sisimai.err" perl -MSisimai -e \
             'my $v = Sisimai->make($ARGV[0]) || []; open(my $f, ">", $ARGV[1]) or die;
@@ -607,6 +629,11 @@ EOP
             printf "inbox summary: %.1fx the speed of Sisimai (wall; %.1fx in CPU time): ",
                 r, sc / gc
             printf "%s (target 50x)\n", (r >= 50 ? "PASS" : "BELOW TARGET") }'
+        [ -z "$fl_wall" ] || awk -v m="$M" -v fw="$fl_wall" -v gw="$gz_wall" -v sw="$si_wall" \
+            'BEGIN { printf "  floor %.2f s (%.1fx Sisimai; %.0f msg/s): gazette is %.1fx the ",
+                fw, sw / fw, m / fw, gw / fw
+            printf "floor; 50x Sisimai needs %.2f s, %s the floor\n", sw / 50,
+                (sw / 50 >= fw ? "above" : "BELOW") }'
     else
         echo "  gazette inbox: $(awk -v m="$M" -v w="$gz_wall" 'BEGIN { printf "%.0f", m / w }') msg/s"
         echo "  Sisimai: SKIPPED (libsisimai-perl is not installed)"
