@@ -592,7 +592,7 @@ EOP
     # the floor: what no program can avoid on the same work (build/bench_inbox_floor: every
     # message read and moved to cur/, the list read and replaced once), on its own fresh
     # copies, synced as gazette's were, after gazette and before Sisimai
-    fl_wall=
+    fl_wall= fl_cpu=
     if [ -x build/bench_inbox_floor ]; then
         rm -rf "$W/floor"
         mkdir -p "$W/floor"
@@ -600,9 +600,12 @@ EOP
         cp -r "$B/inbox-$M" "$W/floor/md"
         sync
         if build/bench_inbox_floor "$W/floor/md" "$W/floor/subscribers.yaml" \
-            >"$W/floor.out" 2>&1 && cmp -s "$B/subs-$N.yaml" "$W/floor/subscribers.yaml"; then
+            >"$W/floor.out" 2>&1 && grep -q " $M messages moved" "$W/floor.out" &&
+            [ "$(ls "$W/floor/md/cur" | wc -l)" = "$M" ] &&
+            cmp -s "$B/subs-$N.yaml" "$W/floor/subscribers.yaml"; then
             sed 's/^/  /' "$W/floor.out"
             fl_wall=$(sed -n 's/^floor: \([0-9.]*\) s wall.*/\1/p' "$W/floor.out")
+            fl_cpu=$(sed -n 's/^floor: [0-9.]* s wall, \([0-9.]*\) s CPU.*/\1/p' "$W/floor.out")
         else
             fail "bench_inbox_floor"
             sed 's/^/  /' "$W/floor.out"
@@ -629,11 +632,17 @@ EOP
             printf "inbox summary: %.1fx the speed of Sisimai (wall; %.1fx in CPU time): ",
                 r, sc / gc
             printf "%s (target 50x)\n", (r >= 50 ? "PASS" : "BELOW TARGET") }'
-        [ -z "$fl_wall" ] || awk -v m="$M" -v fw="$fl_wall" -v gw="$gz_wall" -v sw="$si_wall" \
-            'BEGIN { printf "  floor %.2f s (%.1fx Sisimai; %.0f msg/s): gazette is %.1fx the ",
-                fw, sw / fw, m / fw, gw / fw
-            printf "floor; 50x Sisimai needs %.2f s, %s the floor\n", sw / 50,
-                (sw / 50 >= fw ? "above" : "BELOW") }'
+        # wall times are the target's measure, but a shared machine stretches them; CPU
+        # times hold: with NC cores nothing beats the floor's CPU / NC in wall time
+        [ -z "$fl_wall" ] || awk -v m="$M" -v fw="$fl_wall" -v fc="$fl_cpu" -v gw="$gz_wall" \
+            -v gc="$gz_cpu" -v sw="$si_wall" -v sc="$si_cpu" -v nc="$(nproc)" 'BEGIN {
+            printf "  floor %.2f s (%.1fx Sisimai; %.0f msg/s), %.2f s CPU: gazette takes ",
+                fw, sw / fw, m / fw, fc
+            printf "%.1fx its wall time, %.1fx its CPU time\n", gw / fw, gc / fc
+            printf "  50x Sisimai: %.2f s wall; the floor on %d cores needs at least %.2f s ",
+                sw / 50, nc, fc / nc
+            v = fc / nc <= sw / 50 ? "reachable" : "NOT reachable on this machine"
+            printf "(its CPU / cores): %s\n", v }'
     else
         echo "  gazette inbox: $(awk -v m="$M" -v w="$gz_wall" 'BEGIN { printf "%.0f", m / w }') msg/s"
         echo "  Sisimai: SKIPPED (libsisimai-perl is not installed)"
