@@ -754,6 +754,7 @@ seen_name(const char *name)
  * kept packed (report_pack): a report is ~23 KB of mostly empty arrays.
  */
 #define MAILDIR_THREADS_MAX 8
+#define POOL_LAG 64                 /* jobs the readers get ahead before the applier wakes */
 
 struct job {
     char *from, *to;                /* the file, and its name in cur/ with the S flag */
@@ -936,7 +937,12 @@ pool_wait(struct pool *p, size_t i)
     }
     pthread_mutex_lock(&p->mu);
     while (!p->v[i].done) {
-        p->waiting = i;
+        /* woken when the readers are POOL_LAG jobs ahead, not at every job (a wake-up per
+           message would cost more than applying it); for job i itself only if that one
+           is done already (the readers take jobs in order, so it rarely is) */
+        size_t ahead = i + POOL_LAG < p->n ? i + POOL_LAG : p->n - 1;
+
+        p->waiting = p->v[ahead].done ? i : ahead;
         pthread_cond_wait(&p->cv, &p->mu);
     }
     p->waiting = SIZE_MAX;
