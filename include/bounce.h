@@ -32,6 +32,9 @@ enum bounce_kind {
 struct bounce_rcpt {
     char addr[BOUNCE_ADDR_MAX];     /* the failed recipient, as reported ("" if none) */
     char status[16];                /* RFC 3463 code such as "5.1.1", or "" */
+    bool inferred;                  /* status not in the report: the class of its SMTP
+                                       reply, or (no reply either) the code its words
+                                       name, X.0.0 if none, class 4 for a delay */
     char action[16];                /* RFC 3464 Action (failed, delayed...), or "" */
     bool hard;                      /* the address does not exist (no such user/domain) */
     char diag[BOUNCE_TEXT_MAX];     /* the diagnostic, one line, control bytes as \xNN */

@@ -65,7 +65,9 @@ int digest_message(const struct digest *g, const struct subscriber *sub, struct 
  */
 int digest_parts(const struct digest *g, const struct subscriber *sub, struct buf *subject,
     struct buf *text, struct buf *html, struct diag *d);
-/* This subscriber's unsubscribe URL into out ("" when none is configured). */
+/* This subscriber's unsubscribe URL into out ("" when none is configured): without
+   unsubscribe_url, the mailto of unsubscribe_mailto, with newsletter.verp the
+   subscriber's VERP address, as in List-Unsubscribe. */
 void digest_unsubscribe_url(const struct digest *g, const char *addr, struct buf *out);
 /* The token of addr: base64url of an HMAC-SHA256 with the secret (22 characters). */
 void digest_token(const char *secret, const char *addr, char out[32]);

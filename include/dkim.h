@@ -84,8 +84,12 @@ int dkim_keygen(const char *path, const char *type, struct diag *d);
  * Canonicalisation, exposed for the tests: append the relaxed form (RFC 6376 3.4.2) of
  * the header field f[0..n) (its CRLFs included) to out, with a final CRLF when crlf; and
  * the relaxed body (3.4.4) of p[0..n).  Appends with buf_put, as dkim_record_zone().
+ * dkim_canon_body_cut() gives the body to the canonicaliser in pieces, cut at the
+ * offsets cuts[0..ncuts) (ascending; others are skipped): the result must not change.
  */
 void dkim_canon_header(struct buf *out, const char *f, size_t n, int crlf);
 void dkim_canon_body(struct buf *out, const char *p, size_t n);
+void dkim_canon_body_cut(struct buf *out, const char *p, size_t n, const size_t *cuts,
+    size_t ncuts);
 
 #endif

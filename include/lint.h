@@ -1,7 +1,8 @@
 /*
  * lint: the preview's report on a rendered message: what would hurt delivery or
  * readers (EMAIL-CHECKLIST Z1, C5, C6, X2, L-items): an HTML part past Gmail's ~102 KB
- * clipping size, images without alt, links that are not absolute, no unsubscribe link.
+ * clipping size, images without alt, links that are not absolute, no unsubscribe link,
+ * a link of the HTML part that the text part lacks (M6).
  * SPDX-License-Identifier: MIT
  */
 #ifndef GAZETTE_LINT_H

@@ -16,7 +16,13 @@
 #define IS_ALNUM(c) (IS_ALPHA(c) || IS_DIGIT(c))
 #define IS_SPACE(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r' || \
                      (c) == '\f' || (c) == '\v')
-#define TO_LOWER(c) (((c) >= 'A' && (c) <= 'Z') ? (c) + ('a' - 'A') : (c))
+/* ASCII lower case; a function, so that TO_LOWER(*p++) reads *p once. */
+static inline int
+ascii_lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+#define TO_LOWER(c) ascii_lower(c)
 
 /* Print "gazette: out of memory" and exit EX_OSERR (for libraries that return NULL). */
 void xoom(void) __attribute__((noreturn));

@@ -390,19 +390,25 @@ campaign_save_subject(const char *state_dir, const char *id, const char *subject
     return rc;
 }
 
-char *
-campaign_subject(const char *state_dir, const char *id)
+/* The text of a side file made one line for a table (control bytes as spaces); frees P. */
+static char *
+read_one_line(char *p)
 {
-    char *p = side_path(state_dir, id, "subject"), *text;
     size_t len;
+    char *text = read_file(p, &len);
 
-    text = read_file(p, &len);
     free(p);
     if (text != NULL)
         for (size_t i = 0; i < len; i++)
             if ((unsigned char)text[i] < 0x20)
                 text[i] = ' ';
     return text;
+}
+
+char *
+campaign_subject(const char *state_dir, const char *id)
+{
+    return read_one_line(side_path(state_dir, id, "subject"));
 }
 
 int
@@ -419,16 +425,7 @@ campaign_mark_stopped(const char *state_dir, const char *id, const char *reason,
 char *
 campaign_stopped(const char *state_dir, const char *id)
 {
-    char *p = stopped_path(state_dir, id), *text;
-    size_t len;
-
-    text = read_file(p, &len);
-    free(p);
-    if (text != NULL)
-        for (size_t i = 0; i < len; i++)
-            if ((unsigned char)text[i] < 0x20)
-                text[i] = ' ';          /* one line in a table */
-    return text;
+    return read_one_line(stopped_path(state_dir, id));
 }
 
 void

@@ -342,8 +342,18 @@ digest_unsubscribe_url(const struct digest *g, const char *addr, struct buf *out
     char token[32];
 
     if (u == NULL) {
-        if (g->cfg->newsletter.unsubscribe_mailto != NULL)
-            buf_putf(out, "mailto:%s?subject=unsubscribe", g->cfg->newsletter.unsubscribe_mailto);
+        const char *m = g->cfg->newsletter.unsubscribe_mailto;
+        struct buf verp;
+
+        if (m == NULL)
+            return;
+        /* with VERP the link in the bodies is the one in List-Unsubscribe, token and all
+           (unsubscribe+TOKEN@...): the one a reader clicks must say who asked, too */
+        buf_init(&verp, 0);
+        if (digest_verp_address(g, m, addr, &verp) == 0)
+            m = buf_str(&verp);
+        buf_putf(out, "mailto:%s?subject=unsubscribe", m);
+        buf_fini(&verp);
         return;
     }
     for (p = u; *p;) {
@@ -1082,66 +1092,72 @@ render(struct digest *g, const struct tmpl *t, const struct value *data, int fla
 static int check_names(const struct tmpl *const *ts, size_t nt, struct tmpl_partials *parts,
     struct diag *d);
 
-struct digest *
-digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
-    const struct digest_issue *iss, struct diag *d)
+/* Secret, DKIM key and VERP: what the configuration asks for must be usable. */
+static int
+setup_keys(struct digest *g, const struct digest_opts *o, struct diag *d)
 {
-    struct digest *g = xcalloc(1, sizeof(*g));
     const struct config *c = o->cfg;
-    struct mime_digest_opts mo;
-    struct mime_field extra[1];
-    struct scan sc = { g, false };
-    const struct tmpl *t_pre;
-    struct buf pre;
-    size_t cap = 0;
-    const char *dom;
 
-    g->cfg = c;
-    buf_init(&pre, 0);
-    buf_init(&g->subj, 0);
-    buf_init(&g->text, 0);
-    buf_init(&g->html, 0);
-    g->template_dir = o->template_dir ? xstrdup(o->template_dir) :
-        c->paths.templates ? xstrdup(c->paths.templates) : NULL;
     g->secret = o->secret && *o->secret ? xstrdup(o->secret) : NULL;
     if (c->newsletter.unsubscribe_url != NULL && g->secret == NULL &&
         strstr(c->newsletter.unsubscribe_url, "{{token}}") != NULL) {
         diag_set(d, EX_CONFIG, "newsletter.unsubscribe_url uses {{token}} but no secret is "
             "set; add newsletter.secret_file or newsletter.secret_env");
-        goto fail;
+        return -1;
     }
     if (c->dkim.selector != NULL || c->dkim.domain != NULL || c->dkim.key_file != NULL) {
         if ((g->dkim = dkim_new(c->dkim.domain, c->dkim.selector, c->dkim.key_file,
             d)) == NULL)
-            goto fail;
+            return -1;
     }
-    g->campaign = o->campaign ? xstrdup(o->campaign) : NULL;
     if (c->newsletter.verp && (g->secret == NULL || c->newsletter.bounce_to == NULL)) {
         diag_set(d, EX_CONFIG, "newsletter.verp needs %s; add %s",
             g->secret == NULL ? "a secret to sign its tokens" : "a bounce address",
             g->secret == NULL ? "newsletter.secret_file or newsletter.secret_env" :
             "newsletter.bounce_to: bounces@your.domain");
-        goto fail;
+        return -1;
     }
+    return 0;
+}
+
+/*
+ * The four templates, the names they use (which tell whether the bodies are personal)
+ * and the names check of `gazette check --templates`, so that a typo stops compose,
+ * preview and send instead of rendering as nothing (preview --data brings its own names).
+ */
+static int
+load_templates(struct digest *g, const struct digest_opts *o, const struct tmpl **t_pre,
+    struct diag *d)
+{
+    struct scan sc = { g, false };
+
     g->parts = tmpl_partials_new(source, g);
     if ((g->t_subject = load(g, "subject", d)) == NULL ||
         (g->t_text = load(g, "digest.txt", d)) == NULL ||
         (g->t_html = load(g, "digest.html", d)) == NULL ||
-        (t_pre = load(g, "preheader", d)) == NULL)
-        goto fail;
+        (*t_pre = load(g, "preheader", d)) == NULL)
+        return -1;
     if (tmpl_names(g->t_subject, g->parts, scan_name, &sc, d) == -1 ||
         tmpl_names(g->t_text, g->parts, scan_name, &sc, d) == -1 ||
         tmpl_names(g->t_html, g->parts, scan_name, &sc, d) == -1)
-        goto fail;
-    /* the names check of `gazette check --templates`, so that a typo stops compose, preview
-       and send instead of rendering as nothing (preview --data brings its own names) */
+        return -1;
     if (o->data == NULL) {
-        const struct tmpl *all[] = { g->t_subject, t_pre, g->t_text, g->t_html };
+        const struct tmpl *all[] = { g->t_subject, *t_pre, g->t_text, g->t_html };
 
         if (check_names(all, ARRAY_LEN(all), g->parts, d) != 0)
-            goto fail;
+            return -1;
     }
     g->personal = sc.personal;
+    return 0;
+}
+
+/* The template data: the articles' (or preview --data's), made safe the same way. */
+static void
+make_data(struct digest *g, const struct digest_opts *o, struct article *const *arts,
+    size_t n, const struct digest_issue *iss)
+{
+    size_t removed;
+
     g->data = o->data != NULL && o->data->type == VALUE_MAP ? value_dup(o->data) :
         build_data(o, arts, n, iss);
     if (o->data != NULL && o->data->type == VALUE_MAP) {
@@ -1150,55 +1166,75 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
 
         for (size_t i = 0; list != NULL && list->type == VALUE_LIST && i < list->n; i++)
             if (list->items[i]->type == VALUE_MAP)
-                fix_article(list->items[i], c);
+                fix_article(list->items[i], o->cfg);
     }
-    {
-        size_t removed = strip_controls(g->data);
+    if ((removed = strip_controls(g->data)) > 0)
+        log_info("%zu control characters removed from the article text", removed);
+}
 
-        if (removed > 0)
-            log_info("%zu control characters removed from the article text", removed);
-    }
+/*
+ * Preheader and subject, then the bodies: rendered once and cut at the personal slots
+ * when no template names a personal value outside them, else rendered per subscriber
+ * (whole bodies: slot 0 text, slot 1 html).
+ */
+static int
+render_shared(struct digest *g, const struct tmpl *t_pre, struct diag *d)
+{
+    struct tmpl_slots ts = { NULL, 0, 0 };
+    struct buf pre;
+    size_t cap = 0;
+    int rc;
 
     /* preheader: from the articles, the same for everyone */
+    buf_init(&pre, 0);
     set_nobody(g->data);
-    if (render(g, t_pre, g->data, 0, &pre, NULL, d) == -1)
-        goto fail;
+    if (render(g, t_pre, g->data, 0, &pre, NULL, d) == -1) {
+        buf_fini(&pre);
+        return -1;
+    }
     {
         char *p = one_line(buf_str(&pre)), *q = cut_words(p, DIGEST_PREHEADER_MAX);
 
         value_set_str(g->data, "preheader", q);
         free(p);
         free(q);
+        buf_fini(&pre);
     }
     set_marks(g, g->data, false, NULL);
     if (render(g, g->t_subject, g->data, 0, &g->subj, &g->subj_slots, d) == -1)
-        goto fail;
+        return -1;
     g->subject = one_line(buf_str(&g->subj));
     g->subject_personal = g->subj_slots.n > 0;
-    if (!g->personal) {
-        struct tmpl_slots ts = { NULL, 0, 0 };
-        int rc;
-
-        rc = render(g, g->t_text, g->data, 0, &g->text, &ts, d);
-        if (rc == 0)
-            g->ntext = cut(g, &g->text, &ts, &cap);
-        ts.n = 0;
-        set_marks(g, g->data, true, NULL);
-        if (rc == 0)
-            rc = render(g, g->t_html, g->data, TMPL_ESCAPE_HTML, &g->html, &ts, d);
-        if (rc == 0)
-            g->nhtml = cut(g, &g->html, &ts, &cap);
-        free(ts.v);
-        if (rc == -1)
-            goto fail;
-    } else {
-        /* whole bodies per subscriber: slot 0 text, slot 1 html */
+    if (g->personal) {
         g->segs = xcalloc(2, sizeof(*g->segs));
         g->segs[0] = (struct mime_seg){ 0, NULL, 0 };
         g->segs[1] = (struct mime_seg){ 1, NULL, 0 };
         g->ntext = g->nhtml = 1;
+        set_nobody(g->data);
+        return 0;
     }
+    rc = render(g, g->t_text, g->data, 0, &g->text, &ts, d);
+    if (rc == 0)
+        g->ntext = cut(g, &g->text, &ts, &cap);
+    ts.n = 0;
+    set_marks(g, g->data, true, NULL);
+    if (rc == 0)
+        rc = render(g, g->t_html, g->data, TMPL_ESCAPE_HTML, &g->html, &ts, d);
+    if (rc == 0)
+        g->nhtml = cut(g, &g->html, &ts, &cap);
+    free(ts.v);
     set_nobody(g->data);
+    return rc;
+}
+
+/* The message frame every copy shares: headers, parts and the segments between slots. */
+static int
+make_mime(struct digest *g, const struct digest_opts *o, struct diag *d)
+{
+    const struct config *c = o->cfg;
+    struct mime_digest_opts mo;
+    struct mime_field extra[1];
+    const char *dom = strrchr(c->newsletter.from, '@');
 
     memset(&mo, 0, sizeof(mo));
     mo.from_name = c->newsletter.from_name ? c->newsletter.from_name : c->newsletter.name;
@@ -1207,7 +1243,6 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     mo.subject = g->subject_personal ? "(personal)" : g->subject;
     mo.list_name = c->newsletter.name;
     mo.list_id = c->newsletter.list_id;
-    dom = strrchr(c->newsletter.from, '@');
     mo.msgid_domain = dom ? dom + 1 : NULL;
     if (o->campaign != NULL) {
         extra[0].name = "X-Gazette-Campaign";
@@ -1219,12 +1254,31 @@ digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
     mo.ntext = g->ntext;
     mo.html = g->segs + g->ntext;
     mo.nhtml = g->nhtml;
-    if ((g->mime = mime_digest_new(&mo, d)) == NULL)
+    return (g->mime = mime_digest_new(&mo, d)) != NULL ? 0 : -1;
+}
+
+struct digest *
+digest_new(const struct digest_opts *o, struct article *const *arts, size_t n,
+    const struct digest_issue *iss, struct diag *d)
+{
+    struct digest *g = xcalloc(1, sizeof(*g));
+    const struct config *c = o->cfg;
+    const struct tmpl *t_pre;
+
+    g->cfg = c;
+    buf_init(&g->subj, 0);
+    buf_init(&g->text, 0);
+    buf_init(&g->html, 0);
+    g->template_dir = o->template_dir ? xstrdup(o->template_dir) :
+        c->paths.templates ? xstrdup(c->paths.templates) : NULL;
+    g->campaign = o->campaign ? xstrdup(o->campaign) : NULL;
+    if (setup_keys(g, o, d) == -1 || load_templates(g, o, &t_pre, d) == -1)
         goto fail;
-    buf_fini(&pre);
+    make_data(g, o, arts, n, iss);
+    if (render_shared(g, t_pre, d) == -1 || make_mime(g, o, d) == -1)
+        goto fail;
     return g;
 fail:
-    buf_fini(&pre);
     digest_free(g);
     return NULL;
 }

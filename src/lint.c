@@ -85,6 +85,100 @@ contains_escaped(const char *html, size_t hlen, const char *s)
     return found;
 }
 
+/* The href value v[0..n) as a reader sees it: the entities the templates write undone
+   (&amp; &lt; &gt; &quot; &#39; and other numeric ASCII references). */
+static void
+unescape_href(struct buf *out, const char *v, size_t n)
+{
+    static const struct { const char *ent; char c; } named[] = {
+        { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
+        { "&apos;", '\'' },
+    };
+
+    for (size_t i = 0; i < n;) {
+        size_t k;
+
+        if (v[i] != '&') {
+            buf_putc(out, v[i++]);
+            continue;
+        }
+        for (k = 0; k < ARRAY_LEN(named); k++) {
+            size_t el = strlen(named[k].ent);
+
+            if (el <= n - i && ascii_strncasecmp(v + i, named[k].ent, el) == 0) {
+                buf_putc(out, named[k].c);
+                i += el;
+                break;
+            }
+        }
+        if (k < ARRAY_LEN(named))
+            continue;
+        if (i + 2 < n && v[i + 1] == '#') {
+            bool hex = v[i + 2] == 'x' || v[i + 2] == 'X';
+            size_t j = i + (hex ? 3 : 2);
+            unsigned c = 0;
+
+            while (j < n && j < i + 8 && (hex ? text_hex_value(v[j]) >= 0 : IS_DIGIT(
+                (unsigned char)v[j]))) {
+                c = c * (hex ? 16 : 10) + (unsigned)(hex ? text_hex_value(v[j]) : v[j] - '0');
+                j++;
+            }
+            if (j < n && v[j] == ';' && c > 0 && c < 128) {
+                buf_putc(out, (char)c);
+                i = j + 1;
+                continue;
+            }
+        }
+        buf_putc(out, v[i++]);
+    }
+}
+
+/*
+ * EMAIL-CHECKLIST M6: the text part carries the link at v[0..vl) (an href of the HTML
+ * part).  A mailto link may show as its bare address.  An error line when it does not,
+ * once per link.
+ */
+static int
+text_has_link(const char *text, size_t tlen, const char *v, size_t vl, const char *unsub,
+    struct buf *report)
+{
+    struct buf url, line;
+    const char *u;
+    int errors = 0;
+
+    buf_init(&url, 0);
+    buf_init(&line, 0);
+    unescape_href(&url, v, vl);
+    u = buf_str(&url);
+    if (unsub != NULL && strcmp(u, unsub) == 0)
+        goto out;                   /* reported with the unsubscribe checks */
+    if (contains(text, tlen, u))
+        goto out;
+    if (ascii_strncasecmp(u, "mailto:", 7) == 0) {
+        size_t al = strcspn(u + 7, "?");
+        struct buf addr;
+        bool found;
+
+        buf_init(&addr, 0);
+        buf_put(&addr, u + 7, al);
+        found = al > 0 && contains(text, tlen, buf_str(&addr));
+        buf_fini(&addr);
+        if (found)
+            goto out;
+    }
+    buf_putf(&line, "error: the text part lacks the link \"%.*s\" of the HTML part (both parts "
+        "must carry every link); add it to the text template ({{url}}, {{#links}})\n",
+        (int)(url.len > 200 ? 200 : url.len), u);
+    if (!contains(buf_str(report), report->len, buf_str(&line))) {
+        buf_put(report, buf_str(&line), line.len);
+        errors = 1;
+    }
+out:
+    buf_fini(&url);
+    buf_fini(&line);
+    return errors;
+}
+
 int
 lint_message(const char *html, size_t hlen, const char *text, size_t tlen,
     const char *unsub, const char *postal, struct buf *report)
@@ -126,7 +220,8 @@ lint_message(const char *html, size_t hlen, const char *text, size_t tlen,
                     "mailto:...); it will not work in a mail client\n",
                     (int)(vl > 80 ? 80 : vl), v);
                 errors++;
-            }
+            } else if (v != NULL && absolute(v, vl))
+                errors += text_has_link(text, tlen, v, vl, unsub, report);
         }
         p = tend + 1;
     }
@@ -166,6 +261,10 @@ lint_message(const char *html, size_t hlen, const char *text, size_t tlen,
                 "{{unsubscribe_url}} in the template\n");
             errors++;
         }
+        if (ascii_strncasecmp(unsub, "mailto:", 7) == 0)
+            buf_puts(report, "warning: unsubscribing takes an email (mailto: only); Gmail "
+                "and Yahoo require one-click unsubscribe (RFC 8058, an https link) from "
+                "bulk senders: set newsletter.unsubscribe_url (gazette serve answers it)\n");
         buf_fini(&esc);
     }
     return errors;

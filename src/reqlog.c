@@ -891,6 +891,70 @@ iso_time(char *out, size_t size, time_t t)
     strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The batch's net changes as list edits (a new address gets its request's time). */
+static size_t
+batch_changes(const struct batch *b, struct subs_change *ch, char (*stamps)[32])
+{
+    size_t nch = 0;
+
+    for (size_t i = 0; i < b->n; i++) {
+        const struct slot *sl = &b->v[i];
+        struct subs_change *c = &ch[nch];
+
+        if (sl->cur == sl->orig)
+            continue;
+        memset(c, 0, sizeof(*c));
+        c->email = sl->email;
+        c->status = sl->cur;
+        if (sl->orig == ST_NONE) {
+            c->op = SUBS_ADD;
+            c->name = sl->name && *sl->name ? sl->name : NULL;
+            c->tags = (const char *const *)sl->tags;
+            c->ntags = sl->ntags;
+            iso_time(stamps[i], sizeof(stamps[i]), sl->when);
+            c->subscribed_at = stamps[i];
+        } else
+            c->op = SUBS_SET_STATUS;
+        nch++;
+    }
+    return nch;
+}
+
+/*
+ * The intent first (how to tell, after a crash, whether the list was replaced: the
+ * list's hash before, and the marker it leads to), then the list edit.
+ */
+static int
+apply_changes(const char *subs_path, const char *ipath, const struct subs *list,
+    const struct state *s, struct subs_change *ch, size_t nch, int wait_ms,
+    struct reqlog_stats *stp, struct diag *d)
+{
+    struct buf ib;
+    int rc;
+
+    buf_init(&ib, 0);
+    buf_putf(&ib, "hash %016" PRIx64 "\n", text_hash64(list->text, list->len));
+    marker_text(&ib, s, true);
+    rc = atomic_replace(ipath, buf_str(&ib), ib.len, d);
+    buf_fini(&ib);
+    if (rc == -1)
+        return -1;
+    test_kill("reqlog-intent");
+    if (subs_apply(subs_path, ch, nch, wait_ms, d) == -1) {
+        unlink(ipath);
+        return -1;
+    }
+    test_kill("reqlog-list");
+    stp->rewrites = 1;
+    for (size_t i = 0; i < nch; i++) {
+        if (ch[i].done == SUBS_DONE_REJECTED)
+            log_warnx("request for %s not applied: %s", ch[i].email, ch[i].why);
+        else if (ch[i].done != SUBS_DONE_UNCHANGED)
+            stp->changed++;
+    }
+    return 0;
+}
+
 int
 reqlog_apply(const char *state_dir, const char *subs_path, int wait_ms,
     struct reqlog_stats *stp, struct diag *d)
@@ -902,15 +966,14 @@ reqlog_apply(const char *state_dir, const char *subs_path, int wait_ms,
     struct subs_change *ch = NULL;
     char (*stamps)[32] = NULL;
     char *dir = req_dir(state_dir), *lockp = NULL, *ipath = NULL, *mpath = NULL;
-    struct buf ib, mb;
-    size_t nch = 0, nrec;
+    struct buf mb;
+    size_t nch = 0;
     bool any = false;
     int lk = -1, rc = -1;
     struct stat sst;
 
     memset(&s, 0, sizeof(s));
     memset(&b, 0, sizeof(b));
-    buf_init(&ib, 0);
     buf_init(&mb, 0);
     if (stp == NULL)
         stp = &stl;
@@ -945,50 +1008,13 @@ reqlog_apply(const char *state_dir, const char *subs_path, int wait_ms,
             goto out;
         b.list = list;
         b.st = stp;
-        nrec = state_each(&s, batch_fn, &b);
-        (void)nrec;
+        (void)state_each(&s, batch_fn, &b);
         ch = xcalloc(b.n ? b.n : 1, sizeof(*ch));
         stamps = xcalloc(b.n ? b.n : 1, sizeof(*stamps));
-        for (size_t i = 0; i < b.n; i++) {
-            struct slot *sl = &b.v[i];
-            struct subs_change *c = &ch[nch];
-
-            if (sl->cur == sl->orig)
-                continue;
-            memset(c, 0, sizeof(*c));
-            c->email = sl->email;
-            c->status = sl->cur;
-            if (sl->orig == ST_NONE) {
-                c->op = SUBS_ADD;
-                c->name = sl->name && *sl->name ? sl->name : NULL;
-                c->tags = (const char *const *)sl->tags;
-                c->ntags = sl->ntags;
-                iso_time(stamps[i], sizeof(stamps[i]), sl->when);
-                c->subscribed_at = stamps[i];
-            } else
-                c->op = SUBS_SET_STATUS;
-            nch++;
-        }
-        if (nch > 0) {
-            /* the intent: how to tell, after a crash, whether the list was replaced */
-            buf_putf(&ib, "hash %016" PRIx64 "\n", text_hash64(list->text, list->len));
-            marker_text(&ib, &s, true);
-            if (atomic_replace(ipath, buf_str(&ib), ib.len, d) == -1)
-                goto out;
-            test_kill("reqlog-intent");
-            if (subs_apply(subs_path, ch, nch, wait_ms, d) == -1) {
-                unlink(ipath);
-                goto out;
-            }
-            test_kill("reqlog-list");
-            stp->rewrites = 1;
-            for (size_t i = 0; i < nch; i++) {
-                if (ch[i].done == SUBS_DONE_REJECTED)
-                    log_warnx("request for %s not applied: %s", ch[i].email, ch[i].why);
-                else if (ch[i].done != SUBS_DONE_UNCHANGED)
-                    stp->changed++;
-            }
-        }
+        nch = batch_changes(&b, ch, stamps);
+        if (nch > 0 && apply_changes(subs_path, ipath, list, &s, ch, nch, wait_ms, stp,
+            d) == -1)
+            goto out;
     }
     /* the marker, then the intent goes; complete, applied files go last */
     marker_text(&mb, &s, true);
@@ -1019,7 +1045,6 @@ out:
     free(stamps);
     subs_free(list);
     state_fini(&s);
-    buf_fini(&ib);
     buf_fini(&mb);
     free(dir);
     free(lockp);

@@ -60,3 +60,17 @@ puppeteer_core() {
     (cd "$NPM_DIR" && timeout 300 npm install --no-audit --no-fund --silent \
         puppeteer-core@23 >/dev/null 2>&1)
 }
+
+# check_sent_mail [OPTION...]: every message this test captured under $T, re-parsed with
+# Python's email package (policy.strict) and held to the MUST items of
+# EMAIL-CHECKLIST.md by check_corpus.py (issue 9, "Corpus"): smtp_server.py's and
+# hostile_smtp.py's NNNN.eml, smtp-sink's dump, every Maildir, preview's .eml output.
+# OPTIONs are check_corpus.py's: --except 'GLOB=REASON' (files that are not gazette's,
+# or are not mail), --waive 'ITEM=GLOB=REASON', --transactional GLOB, --allow-none,
+# --postal TEXT.  Call it at the end of a test, and before a test deletes captured mail:
+# a message is checked once.  tests/integration/sent_mail.sh checks that every test that
+# captures mail calls it (or says why not, in a "sent mail: not checked" comment).
+check_sent_mail() {
+    "$PY" "$TOP/tests/integration/check_corpus.py" --tag "sent mail ($(basename "$0" .sh))" \
+        --scan "$T" --done "$T/.sent-mail-checked" "$@"
+}

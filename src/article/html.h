@@ -32,6 +32,18 @@ struct diag;
 int article_html_parse(const char *bytes, size_t len, const char *url, const char *charset,
     struct article *a, struct diag *d);
 
+/* What the tree of a page holds, for tests and measurements. */
+struct html_tree_stats {
+    size_t elements;
+    size_t texts, text_bytes;   /* text nodes (CDATA included) and their bytes */
+    size_t attrs, attr_bytes;   /* attributes kept beside the tree, and their values' bytes */
+    size_t tree_attrs;          /* attributes in libxml2's own lists (none expected) */
+};
+
+/* Parse a page as article_html_parse() does (UTF-8 or with a <meta charset>) and count
+ * what its tree holds into *st (zeroes when nothing was parsed). */
+void html_tree_count(const char *bytes, size_t len, struct html_tree_stats *st);
+
 /* A metadata field and where it came from ("JSON-LD", "OpenGraph", "<title>", ...). */
 struct html_field {
     char *value;                /* heap (caller of html_meta_read frees via html_meta_fini) */
@@ -62,6 +74,25 @@ xmlNodePtr html_walk_next(xmlNodePtr n, xmlNodePtr top, int *depth);
 char *html_text(xmlNodePtr n);
 /* Its length in characters (UTF-8 code points), without building the string. */
 size_t html_text_len(xmlNodePtr n);
+/*
+ * The attributes an element keeps, held outside libxml2's tree.  One of libxml2's own costs
+ * three allocations (an xmlAttr, a text node and the value's copy, about 280 bytes with
+ * malloc's headers, and an ID table entry for an id); here it costs two pointers and the
+ * value's bytes in the document's arena.  The parser's SAX handler hangs this on the
+ * element's psvi, which libxml2 only uses for XML Schema validation; libxml2's properties
+ * stay empty.  Trees that libxml2 built itself (no psvi) are read from their properties.
+ */
+struct html_attrs {
+    size_t n;
+    struct html_attr_pair {
+        const char *name;       /* lower case, as the parser gives it */
+        const char *value;      /* "" for an attribute without a value */
+    } a[];
+};
+
+/* The name of n's attribute number i (from 0) and *value its value, or NULL past the last.
+ * Both borrowed from the tree. */
+const char *html_attr_at(xmlNodePtr n, size_t i, const char **value);
 /* Value of attribute name of n as stored (borrowed from the tree, untrimmed), or NULL when
  * absent or not a plain value (then use html_attr()). */
 const char *html_attr_ref(xmlNodePtr n, const char *name);

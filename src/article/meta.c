@@ -100,12 +100,43 @@ html_squeeze(char *s)
 }
 
 const char *
-html_attr_ref(xmlNodePtr n, const char *name)
+html_attr_at(xmlNodePtr n, size_t i, const char **value)
 {
+    const struct html_attrs *at;
     xmlAttrPtr a;
 
     if (n == NULL || n->type != XML_ELEMENT_NODE)
         return NULL;
+    if ((at = n->psvi) != NULL) {
+        if (i >= at->n)
+            return NULL;
+        *value = at->a[i].value;
+        return at->a[i].name;
+    }
+    for (a = n->properties; a != NULL && i > 0; a = a->next)
+        i--;
+    if (a == NULL)
+        return NULL;
+    *value = a->children != NULL && a->children->type == XML_TEXT_NODE &&
+        a->children->next == NULL && a->children->content != NULL ?
+        (const char *)a->children->content : "";
+    return (const char *)a->name;
+}
+
+const char *
+html_attr_ref(xmlNodePtr n, const char *name)
+{
+    const struct html_attrs *at;
+    xmlAttrPtr a;
+
+    if (n == NULL || n->type != XML_ELEMENT_NODE)
+        return NULL;
+    if ((at = n->psvi) != NULL) {
+        for (size_t i = 0; i < at->n; i++)
+            if (strcmp(at->a[i].name, name) == 0)
+                return at->a[i].value;
+        return NULL;
+    }
     for (a = n->properties; a != NULL; a = a->next)
         if (a->name != NULL && strcmp((const char *)a->name, name) == 0)
             break;
@@ -121,9 +152,13 @@ html_attr_ref(xmlNodePtr n, const char *name)
 char *
 html_attr(xmlNodePtr n, const char *name)
 {
-    xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+    const char *ref = html_attr_ref(n, name);
+    xmlChar *v;
     char *s;
 
+    if (ref != NULL)
+        return html_squeeze(xstrdup(ref));
+    v = n != NULL && n->psvi == NULL ? xmlGetProp(n, (const xmlChar *)name) : NULL;
     if (v == NULL)
         return NULL;
     s = html_squeeze(xstrdup((const char *)v));

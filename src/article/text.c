@@ -39,6 +39,21 @@
 #define TITLE_WINDOW 40
 /* A headline scores at least this (title_score()); below, there is none. */
 #define TITLE_MIN_SCORE 1
+/* A tagline above a headline at the top of the text: at most this many lines and words,
+ * with this many times more text below the headline. */
+#define HEAD_TRIM_LINES 3
+#define HEAD_TRIM_WORDS 25
+#define HEAD_TRIM_RATIO 5
+/* Why a line in brackets was dropped (code_candidate() may take it back as code). */
+#define WHY_BRACKETED "a credit or note in brackets"
+/* A table: at least this many cells of at most this many words, two in five with digits
+ * and one in four of two words or more. */
+#define TABLE_MIN_CELLS 6
+#define TABLE_CELL_WORDS 6
+/* A line cut short ("...") of at most this many words is a teaser of another story. */
+#define TEASER_CUT_WORDS 10
+/* A headline longer than this many words is more likely a caption or a standfirst. */
+#define TITLE_LONG_WORDS 20
 /* A title made from the first sentence is cut at a word boundary before this many bytes. */
 #define TITLE_FALLBACK_MAX 150
 /* A teaser under a headline in a list of other stories is a sentence or two. */
@@ -46,6 +61,9 @@
 /* In a run of lines that cost, the first few cost in full, the rest this much. */
 #define GAP_FULL_COST_LINES 3
 #define GAP_TAIL_COST (-0.3)
+/* What an end marker ("Comments", "Related") costs: a wall, but one that a long text
+ * below it can cross (the word was a table heading or a label inside the article). */
+#define END_COST (-10)
 /* What text below an end marker ("Comments") counts for. */
 #define AFTER_END_WEIGHT 0.4
 /* A dateline is at the very start of the first paragraph. */
@@ -137,7 +155,8 @@ static const char *const noise_short[] = {
     "*ad blocker*", "*adblock*", "*support our journalism*",
     "*support independent journalism*", "*become a member*", "*become a subscriber*",
     "*already a subscriber*", "*already have an account*", "*sign in to *",
-    "*to continue reading*", "*subscribers only*",
+    "*to continue reading*", "*subscribers only*", "*found this helpful*",
+    "*was this helpful*", "*was this article helpful*", "*did you find this*helpful*",
     "*版权所有*", "*版權所有*", "*不得转载*", "*禁止转载*", "*無断転載*", "*무단 전재*",
     "*tous droits réservés*", "*abonnez-vous à notre*", "*inscrivez-vous à notre*",
     "*alle rechte vorbehalten*", "*newsletter abonnieren*", "*melden sie sich*",
@@ -386,6 +405,7 @@ enum {
     U_DATE = 1 << 6,            /* a date line (with perhaps a byline or source) */
     U_BYLINE = 1 << 7,          /* "By Jane Doe" */
     U_SRCLABEL = 1 << 8,        /* "Source: Reuters" */
+    U_CODE = 1 << 9,            /* program code or a text table: neither text nor noise */
 };
 
 #define META_FLAGS (U_DATE | U_BYLINE | U_SRCLABEL)
@@ -710,6 +730,17 @@ match_any(const char *const *pats, size_t npats, const char *s, size_t n)
     return false;
 }
 
+/* 【 】 「 」 『 』 〔 〕 ［ ］ ： at s (three bytes)? */
+static bool
+is_cjk_bracket(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    return (p[0] == 0xe3 && p[1] == 0x80 && (p[2] == 0x90 || p[2] == 0x91 ||
+        (p[2] >= 0x8c && p[2] <= 0x8f) || p[2] == 0x94 || p[2] == 0x95)) ||
+        (p[0] == 0xef && p[1] == 0xbc && (p[2] == 0xbb || p[2] == 0xbd || p[2] == 0x9a));
+}
+
 /* s without leading and trailing punctuation and symbols, for whole-line patterns. */
 static void
 core_span(const char *s, size_t n, size_t *a, size_t *b)
@@ -730,6 +761,11 @@ core_span(const char *s, size_t n, size_t *a, size_t *b)
         (*a)++;
     while (*b > *a && *b < n && ((unsigned char)s[*b] & 0xc0) == 0x80)
         (*b)++;
+    /* CJK brackets and the colon around a label: 【関連記事】, ［相关新闻］, 「広告」： */
+    while (*b - *a >= 3 && is_cjk_bracket(s + *a))
+        *a += 3;
+    while (*b - *a >= 3 && is_cjk_bracket(s + *b - 3))
+        *b -= 3;
 }
 
 /* Does the user's pattern match: a glob over the whole line, else a substring. */
@@ -1421,6 +1457,16 @@ is_link_line(const char *s, size_t n)
         == 0)) || s[0] == '@' || s[0] == '#' || memchr(s, '@', n) != NULL;
 }
 
+/* What makes a line in round brackets a credit, not an aside of the text: "(Reporting
+ * by ...)", "(Photo: ...)", "(avec AFP)", "(mit Material von dpa)", "(con información de
+ * EFE)". */
+static const char *const credit_cues[] = {
+    "* by *", "*reporting*", "*editing*", "*photo*", "*foto*", "*source*", "*credit*",
+    "*\xc2\xa9*", "*(c) *", "*avec *", "*mit material*", "*quelle*", "*con informaci*",
+    "*fuente*", "*fonte*", "*afp*", "*reuters*", "*dpa*", "*ansa*", "*efe*", "*(ap)*",
+    "*compiled*", "*contributed*", "*translated*",
+};
+
 /* A line wholly in brackets: "(Reporting by ...; Editing by ...)", "[Photo: ...]". */
 static bool
 is_bracketed(const char *s, size_t n)
@@ -1441,13 +1487,13 @@ mostly_digits(const char *s, size_t n)
     return d > l;
 }
 
-/* A list item: "- ", "* ", "• ", "· ", "1. ", "2) ". */
+/* A list item: "- ", "* ", "+ ", "• ", "· ", "1. ", "2) ". */
 static bool
 is_list_item(const char *s, size_t n)
 {
     size_t k = 0;
 
-    if (n > 2 && (s[0] == '-' || s[0] == '*') && s[1] == ' ')
+    if (n > 2 && (s[0] == '-' || s[0] == '*' || s[0] == '+') && s[1] == ' ')
         return true;
     if (n > 4 && (memcmp(s, "\xe2\x80\xa2 ", 4) == 0))
         return true;
@@ -1483,6 +1529,46 @@ classify_meta(struct scrape *sc, struct unit *u)
     }
 }
 
+/*
+ * A photo caption of any length: it ends with a credit in brackets that names an agency
+ * or a photographer ("(Thomas Coex/AFP/Getty Images)", "(Photo: Jane Doe)"), or carries a
+ * credit glued on by the page's markup ("...in 2023.CreditJeon Heon-Kyun/EPA").
+ */
+static bool
+is_caption(struct scrape *sc, const char *s, size_t n)
+{
+    static const char *const cues[] = { "*/*", "*photo*", "*foto*", "*getty*", "*reuters*",
+        "*afp*", "*credit*", "*image*", "*picture*", "*archiv*" };
+    const char *low;
+    size_t open = n;
+
+    for (size_t i = 0; i + 6 < n; i++)
+        if (memcmp(s + i, "Credit", 6) == 0 && s[i + 6] >= 'A' && s[i + 6] <= 'Z' &&
+            (i == 0 || !IS_ALPHA(s[i - 1])))
+            return true;
+    if (n < 4 || s[n - 1] != ')')
+        return false;
+    while (open > 0 && s[open - 1] != '(')
+        open--;
+    if (open <= 1)
+        return false;
+    low = fold_line(sc, s + open, n - 1 - open);
+    return match_any(cues, ARRAY_LEN(cues), low, strlen(low));
+}
+
+/* A headline cut short by the page ("19 reactions that everyone who has…"): a link to
+ * another story; a sentence that trails off is longer. */
+static bool
+is_cut_teaser(const struct unit *u)
+{
+    size_t n = u->n;
+
+    if (u->words > TEASER_CUT_WORDS || u->words < 2)
+        return false;
+    return (n > 3 && memcmp(u->s + n - 3, "\xe2\x80\xa6", 3) == 0) ||
+        (n > 3 && memcmp(u->s + n - 3, "...", 3) == 0);
+}
+
 /* The boilerplate lexicons; the reason, or NULL. */
 static const char *
 lexicon_match(struct scrape *sc, struct unit *u)
@@ -1506,8 +1592,13 @@ lexicon_match(struct scrape *sc, struct unit *u)
         return "boilerplate phrase (cookies, rights)";
     if (is_link_line(u->s, u->n))
         return "a link, address or handle alone";
-    if (is_bracketed(u->s, u->n) && u->words <= 40)
-        return "a credit or note in brackets";
+    if (is_cut_teaser(u))
+        return "a teaser cut short (a link to another story)";
+    if (u->words >= 6 && is_caption(sc, u->s, u->n))
+        return "a photo caption (credit)";
+    if (is_bracketed(u->s, u->n) && u->words <= 40 && (u->s[0] == '[' || u->words <= 3 ||
+        match_any(credit_cues, ARRAY_LEN(credit_cues), low, u->n)))
+        return WHY_BRACKETED;
     if (mostly_digits(u->s, u->n) && u->words <= 12)
         return "numbers, not text";
     return NULL;
@@ -1555,6 +1646,8 @@ classify(struct scrape *sc, struct unit *u, bool meta)
         u->cls = C_GOOD;
     else if ((u->f & U_PROSE) && ((u->f & U_TERMINAL) || last_cp(u->s, u->n) == ':'))
         u->cls = C_NEAR;
+    else if (is_list_item(u->s, u->n) && u->words >= 5 && sd != 0)
+        u->cls = C_NEAR;                /* a list item that says something */
     if (u->cls != C_SHORT && (sd < 0 || sd > 0 || u->words < 12))
         u->f |= U_SENTENCE;
     if (u->cls == C_GOOD)
@@ -1674,7 +1767,11 @@ line_score(const struct scrape *sc, size_t i)
         u[1].cls == C_SHORT && (in_teaser_list(sc, i - 1) || in_teaser_list(sc, i + 1)))
         return 0.5;                                     /* a teaser in that list */
     if (u->f & U_END)
-        return -40;
+        return END_COST;
+    if ((u->f & U_CODE) || (u->cls == C_SHORT && is_list_item(u->s, u->n) &&
+        ((i > 0 && is_list_item(u[-1].s, u[-1].n)) ||
+        (i + 1 < sc->nu && is_list_item(u[1].s, u[1].n)))))
+        return 0;                       /* code, or an item of a list: neither */
     switch (u->cls) {
     case C_GOOD:
         return 1.0 + (u->words < 50 ? u->words : 50) / 10.0;
@@ -1793,7 +1890,8 @@ header_init(struct header *h, const struct scrape *sc, size_t body)
         bool meta = (u->f & (U_DATE | U_BYLINE)) != 0;
 
         h->block[k + 1] = h->block[k] + (u->words > 4 && !(u->f & (U_NOISE | META_FLAGS)));
-        h->cand[k + 1] = h->cand[k] + (u->words >= 3 && !(u->f & (U_NOISE | META_FLAGS)));
+        h->cand[k + 1] = h->cand[k] + (u->words >= 3 && !(u->f & (U_NOISE | META_FLAGS)) &&
+            !is_list_item(u->s, u->n));
         h->prevmeta[k] = meta ? k : (k > 0 ? h->prevmeta[k - 1] : SIZE_MAX);
     }
     h->nextmeta[body] = SIZE_MAX;
@@ -1824,6 +1922,22 @@ between(const struct header *h, size_t i, size_t j)
         j = t;
     }
     return j > i ? h->block[j] - h->block[i + 1] : 0;
+}
+
+/* A trail of links ("News > 2015 > Title", "Home » Sport", "« Previous | Next »"). */
+static bool
+is_breadcrumb(const char *s, size_t n)
+{
+    static const char *const seps[] = { " > ", " \xe2\x80\xba ", " \xc2\xbb ", "\xc2\xab " };
+
+    for (size_t i = 0; i < ARRAY_LEN(seps); i++) {
+        size_t k = strlen(seps[i]);
+
+        for (size_t j = 0; j + k <= n; j++)
+            if (memcmp(s + j, seps[i], k) == 0)
+                return true;
+    }
+    return n >= 2 && memcmp(s + n - 2, "\xc2\xbb", 2) == 0;
 }
 
 /*
@@ -1865,8 +1979,14 @@ title_score(const struct scrape *sc, const struct header *h, size_t i, size_t bo
         score += 6;
     else if (dist == 1)
         score += 2;
-    cands = h->cand[body] - h->cand[i + 1];
+    /* lines between the date block under a headline and the text do not compete */
+    m = h->nextmeta[i] != SIZE_MAX && h->nextmeta[i] < body ? h->nextmeta[i] : body;
+    cands = h->cand[m] - h->cand[i + 1];
     score -= (int)(cands < 6 ? cands : 6);
+    if (u->words > TITLE_LONG_WORDS)
+        score -= u->words - TITLE_LONG_WORDS;       /* a caption or a standfirst */
+    if (is_breadcrumb(u->s, u->n))
+        score -= 8;
     return score;
 }
 
@@ -1961,7 +2081,28 @@ title_suffix(const char *s, size_t n, const char *source, const char **site, siz
 /* ------------------------------------------------------------------------------------ */
 /* The article: region, header, fields */
 
-/* Mark the paragraphs of the region [rs, re): good and near-good lines. */
+/*
+ * A short line inside the text that is part of it: code, a table, a list item (one of a
+ * run) or a sentence that lacks its full stop (five words or more), not a lone
+ * subheading.
+ */
+static bool
+inner_line(const struct scrape *sc, size_t i)
+{
+    const struct unit *u = &sc->u[i];
+
+    if ((u->cjk == 0 && u->words >= 5) || (u->f & U_CODE))
+        return true;
+    if (is_list_item(u->s, u->n) && ((i > sc->rs && is_list_item(u[-1].s, u[-1].n)) ||
+        (i + 1 < sc->re && is_list_item(u[1].s, u[1].n))))
+        return true;
+    /* one of a run of short lines: a list */
+    return u->words >= 2 && ((i > sc->rs && u[-1].cls == C_SHORT && !(u[-1].f & U_NOISE)) ||
+        (i + 1 < sc->re && u[1].cls == C_SHORT && !(u[1].f & U_NOISE)));
+}
+
+/* Mark the paragraphs of the region [rs, re): good and near-good lines, and the short
+ * lines that belong to the text (inner_line()). */
 static void
 mark_paragraphs(struct scrape *sc)
 {
@@ -1969,15 +2110,56 @@ mark_paragraphs(struct scrape *sc)
 
     sc->lastpara = sc->rs;
     for (size_t i = sc->rs; i < sc->re; i++) {
-        if (u[i].cls != C_GOOD && u[i].cls != C_NEAR)
+        if (u[i].cls == C_BAD || (u[i].f & (U_NOISE | META_FLAGS)) ||
+            (u[i].cls == C_SHORT && !inner_line(sc, i)))
             continue;
-        /* A paragraph the scraper repeated (a pull quote, a second copy of the page). */
-        if (u[i].repeat > 1 && u[i].first_of != i) {
+        /* A paragraph the scraper repeated from above the text (the standfirst). */
+        if (u[i].repeat > 1 && (u[i].first_of < sc->rs || u[i].first_of == sc->dek) &&
+            !(u[i].f & U_CODE)) {
             u[i].why = "repeated line";
             continue;
         }
         u[i].role = R_PARA;
         sc->lastpara = i;
+    }
+}
+
+/* Could u be a headline: a short line of a few words, no sentence, no list item? */
+static bool
+headline_like(const struct unit *u)
+{
+    unsigned long last = last_cp(u->s, u->n);
+
+    return u->cls == C_SHORT && u->words >= 3 && u->words <= TITLE_LONG_WORDS &&
+        !(u->f & (U_TERMINAL | U_CODE | U_NOISE | META_FLAGS)) && last != ':' &&
+        !(u->s[0] >= 'a' && u->s[0] <= 'z') && !is_list_item(u->s, u->n) && u->repeat <= 1;
+}
+
+/*
+ * A region that opens with a line or two of short text and then a headline ("Hi, I'm
+ * Nicolas." and "I code stuff." above "Get your Frontend JavaScript Code Covered") starts
+ * below the headline when the text below is many times longer: the opening lines are the
+ * site's tagline, and the headline is the title.
+ */
+static void
+trim_head(struct scrape *sc)
+{
+    const struct unit *u = sc->u;
+    size_t before = 0, after = 0;
+
+    for (size_t j = sc->rs; j < sc->re && j < sc->rs + HEAD_TRIM_LINES; j++) {
+        if (j > sc->rs && headline_like(&u[j])) {
+            size_t k = j + 1;
+
+            for (size_t x = j + 1; x < sc->re; x++)
+                after += u[x].cls == C_GOOD ? (size_t)u[x].words : 0;
+            while (k < sc->re && u[k].cls != C_GOOD)
+                k++;
+            if (k < sc->re && before <= HEAD_TRIM_WORDS && after >= HEAD_TRIM_RATIO * before)
+                sc->rs = k;
+            return;
+        }
+        before += (size_t)u[j].words;
     }
 }
 
@@ -2147,8 +2329,9 @@ find_title(struct scrape *sc)
     for (size_t i = from; i < body; i++) {
         int sco;
 
-        if ((u[i].f & (U_NOISE | META_FLAGS | U_STRONG)) || i == sc->dek || u[i].n > 300 ||
-            u[i].words < 1 || is_list_item(u[i].s, u[i].n) || byline_like(sc, &u[i]))
+        if ((u[i].f & (U_NOISE | META_FLAGS | U_STRONG | U_CODE)) || i == sc->dek ||
+            u[i].n > 300 || u[i].words < 1 || is_list_item(u[i].s, u[i].n) ||
+            byline_like(sc, &u[i]))
             continue;
         sco = title_score(sc, &sc->hdr, i, body) + wordset_overlap(&ws, u[i].s, u[i].n);
         if (sco >= TITLE_MIN_SCORE && (sc->title == SIZE_MAX || sco >= best)) {
@@ -2204,6 +2387,9 @@ date_score(const struct scrape *sc, size_t i)
     size_t dist = i > anchor ? i - anchor : anchor - i;
     int score = 20;
     const char *low = fold_line((struct scrape *)sc, u->s, u->da);
+
+    if (i < sc->rs && sc->rs - i < dist)
+        dist = sc->rs - i;                  /* right above the text, below a far headline */
 
     if (u->da > 0)
         score -= 1;                                     /* a label or a byline before */
@@ -2627,6 +2813,94 @@ emit(struct scrape *sc)
     }
 }
 
+/*
+ * A line of program code or of a text table: brackets, operators and box-drawing
+ * characters make up a good share of it ("SELECT avg(n)", "});", "──┼──").  Menus and
+ * breadcrumbs use | > and / and are not code.
+ */
+static bool
+is_code_line(const char *s, size_t n)
+{
+    size_t sym = 0, chars = 0;
+
+    if (n > 2 && s[0] == '$' && s[1] == ' ')
+        return true;                                    /* a shell prompt */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == ' ' || (c & 0xc0) == 0x80)
+            continue;
+        chars++;
+        if (strchr("{}[]();=_\\", c) != NULL && c != '\0')
+            sym++;
+        else if (c == 0xe2 && i + 1 < n && ((unsigned char)s[i + 1] == 0x94 ||
+            (unsigned char)s[i + 1] == 0x95))
+            sym++;                                      /* U+2500..U+257F */
+    }
+    return sym > 0 && sym * 16 >= chars;
+}
+
+/* Can line i be code?  Not text, not boilerplate a lexicon named. */
+static bool
+code_candidate(const struct unit *u)
+{
+    return u->cls != C_GOOD && !(u->f & META_FLAGS) && (u->why == NULL ||
+        strcmp(u->why, "no words") == 0 || strcmp(u->why, "numbers, not text") == 0 ||
+        strcmp(u->why, WHY_BRACKETED) == 0);
+}
+
+/*
+ * The cells of a table, one per line: a run of at least TABLE_MIN_CELLS short lines of
+ * which many hold numbers ("4.2.3", "April 2014", "63").  Like code, neither text nor
+ * noise.
+ */
+static void
+mark_tables(struct scrape *sc)
+{
+    struct unit *u = sc->u;
+
+    for (size_t i = 0; i < sc->nu; ) {
+        size_t j = i, digits = 0, phrases = 0;
+
+        while (j < sc->nu && code_candidate(&u[j]) && u[j].words <= TABLE_CELL_WORDS) {
+            phrases += u[j].words >= 2;
+            /* a bare "3." numbers a list (of links, often), it is no datum */
+            digits += strpbrk(u[j].s, "0123456789") != NULL && u[j].s[u[j].n - 1] != '.';
+            j++;
+        }
+        /* the labels of a chart ("$900", "600", "'17") are single words */
+        if (j - i >= TABLE_MIN_CELLS && digits * 5 >= (j - i) * 2 && phrases * 4 >= j - i)
+            for (size_t k = i; k < j; k++)
+                u[k].f |= U_CODE;
+        i = j > i ? j : i + 1;
+    }
+}
+
+/* Code lines, and the short lines between them ("SELECT", "FROM"): out of the classes. */
+static void
+mark_code(struct scrape *sc)
+{
+    struct unit *u = sc->u;
+
+    for (size_t i = 0; i < sc->nu; i++)
+        if (code_candidate(&u[i]) && is_code_line(u[i].s, u[i].n))
+            u[i].f |= U_CODE;
+    /* a keyword or a column name next to code is code; a Title Case label is not */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < sc->nu; i++)
+            if (!(u[i].f & U_CODE) && code_candidate(&u[i]) && u[i].words <= 3 &&
+                (u[i].words <= 1 || u[i].caps < u[i].words) && ((i > 0 &&
+                (u[i - 1].f & U_CODE)) || (i + 1 < sc->nu && (u[i + 1].f & U_CODE))))
+                u[i].f |= U_CODE;
+    mark_tables(sc);
+    for (size_t i = 0; i < sc->nu; i++)
+        if (u[i].f & U_CODE) {
+            u[i].f &= ~(unsigned)U_NOISE;
+            u[i].why = NULL;
+            u[i].cls = C_SHORT;
+        }
+}
+
 /* The page read into classified lines. */
 static int
 scrape_lines(struct scrape *sc, const char *text, size_t len)
@@ -2645,12 +2919,13 @@ scrape_lines(struct scrape *sc, const char *text, size_t len)
     detect_language(sc);
     for (size_t i = 0; i < sc->nu; i++)
         classify(sc, &sc->u[i], i < META_HEAD_UNITS || sc->nu - i <= META_TAIL_UNITS);
+    mark_code(sc);
     count_repeats(sc, sc->nu, false);
     for (size_t i = 0; i < sc->nu; i++) {
         struct unit *u = &sc->u[i];
 
         /* A short line the page repeats is a menu or a label; a long one stays text. */
-        if (u->repeat > 1 && u->words < 12 && u->cls != C_BAD) {
+        if (u->repeat > 1 && u->words < 12 && u->cls != C_BAD && !(u->f & U_CODE)) {
             u->cls = C_BAD;
             u->why = "repeated line (menu, label)";
         }
@@ -2659,16 +2934,23 @@ scrape_lines(struct scrape *sc, const char *text, size_t len)
     return 0;
 }
 
-/* Without any paragraph: every line of three words or more that is not boilerplate. */
+/* Without any paragraph: every line of three words or more that is not boilerplate; on
+ * a page of shorter lines, every line that is not boilerplate. */
 static bool
 fallback_region(struct scrape *sc)
 {
     bool any = false;
+    int min = 3;
 
+    for (size_t i = 0; i < sc->nu && min > 1; i++)
+        if (sc->u[i].cls != C_BAD && sc->u[i].words >= 3)
+            break;
+        else if (i + 1 == sc->nu)
+            min = 1;
     for (size_t i = 0; i < sc->nu; i++) {
         struct unit *u = &sc->u[i];
 
-        if (u->cls == C_BAD || u->words < 3)
+        if (u->cls == C_BAD || u->words < min)
             continue;
         if (!any)
             sc->rs = i;
@@ -2702,6 +2984,7 @@ art_parse_text(struct ctx *c, const char *text, size_t len)
             "(sentences ending in . ! ? or 。)");
         goto out;
     }
+    trim_head(&sc);
     find_dek(&sc);
     mark_paragraphs(&sc);
     count_repeats(&sc, sc.rs, true);

@@ -53,6 +53,7 @@ static void
 check_warnings(const struct config *cfg)
 {
     const char *at = cfg->newsletter.from ? strrchr(cfg->newsletter.from, '@') : NULL;
+    const char *u = cfg->newsletter.unsubscribe_url;
 
     for (size_t i = 0; at != NULL && freemail[i] != NULL; i++)
         if (ascii_strcasecmp(at + 1, freemail[i]) == 0)
@@ -60,6 +61,15 @@ check_warnings(const struct config *cfg)
                 "policy makes receivers reject or junk it when gazette sends it from "
                 "elsewhere: use an address at a domain you control",
                 cfg->path ? cfg->path : "config", cfg->newsletter.from);
+    if (u == NULL && cfg->newsletter.unsubscribe_mailto != NULL)
+        log_warnx("%s: warning: no newsletter.unsubscribe_url: unsubscribing takes an "
+            "email; Gmail and Yahoo require one-click unsubscribe (RFC 8058, an https "
+            "link) from bulk senders (gazette serve answers it)", cfg->path ? cfg->path :
+            "config");
+    else if (u != NULL && strstr(u, "{{token}}") == NULL)
+        log_warnx("%s: warning: newsletter.unsubscribe_url has no {{token}}: the link does "
+            "not prove who asked, so anyone could unsubscribe anyone with it; add "
+            "token={{token}}", cfg->path ? cfg->path : "config");
 }
 
 /* Load the DKIM key, and compare it with the record in record_file when given. */

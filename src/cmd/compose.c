@@ -119,15 +119,20 @@ sample_subscriber(const struct job *j, struct subscriber *tmp)
     for (size_t i = 0; j->list != NULL && i < j->list->n; i++)
         if (j->list->v[i].status == SUBS_ACTIVE)
             return &j->list->v[i];
-    memset(tmp, 0, sizeof(*tmp));
-    tmp->email = tmp->addr = "reader@example.org";
-    tmp->name = "Sample Reader";
-    tmp->subscribed_at = "";
-    return tmp;
+    return example_subscriber(tmp);
 }
 
+/* What compose and preview were asked for, beyond what goes into the job. */
+struct prep_opts {
+    struct issue_select sel;
+    const char *issue_path, *data_path;
+    bool all;
+};
+
+/* The command line into J and O; 0, -2 after --help, else the exit code. */
 static int
-prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage)
+parse_opts(struct job *j, struct prep_opts *o, int argc, char **argv, const char *cmd,
+    const char *usage)
 {
     static const struct option opts[] = {
         { "issue", required_argument, NULL, 'i' },
@@ -147,12 +152,6 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         { "quiet", no_argument, NULL, 'q' },
         { NULL, 0, NULL, 0 },
     };
-    struct issue_select sel = { .limit = 0 };
-    struct article_opts ao;
-    struct digest_opts dop;
-    struct diag d = DIAG_INIT;
-    const char *issue_path = NULL, *data_path = NULL;
-    bool all = false;
     time_t day;
     long l;
     int ch;
@@ -161,27 +160,27 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
     while ((ch = getopt_long(argc, argv, "i:s:t:l:kT:o:S:D:ahvq", opts, NULL)) != -1) {
         switch (ch) {
         case 'a':
-            all = true;
+            o->all = true;
             break;
         case 'i':
-            issue_path = optarg;
+            o->issue_path = optarg;
             break;
         case 's':
             if (issue_parse_day(optarg, &day) == -1)
                 return cli_usage(cmd, "--since takes a date such as 2026-11-01, not \"%s\"",
                     optarg);
-            sel.since = optarg;
+            o->sel.since = optarg;
             break;
         case 't':
-            sel.tag = optarg;
+            o->sel.tag = optarg;
             break;
         case 'l':
             if (parse_long(optarg, 1, 1000, &l) == -1)
                 return cli_usage(cmd, "--limit takes a number from 1 to 1000");
-            sel.limit = l;
+            o->sel.limit = l;
             break;
         case 'k':
-            sel.keep_going = true;
+            o->sel.keep_going = true;
             break;
         case 'T':
             j->templates = optarg;
@@ -197,7 +196,7 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         case 'D':
             if (strcmp(cmd, "preview") != 0)
                 return cli_usage(cmd, "--data is for preview");
-            data_path = optarg;
+            o->data_path = optarg;
             break;
         case 'E':
         case 'P':
@@ -223,75 +222,108 @@ prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage
         return cli_usage(cmd, "--out DIR is required");
     if (j->out != NULL && j->serve)
         return cli_usage(cmd, "give --out or --serve, not both");
-    j->issue_path = issue_path;
+    j->issue_path = o->issue_path;
     j->paths = argv + optind;
     j->npaths = (size_t)(argc - optind);
-    if (issue_path != NULL && optind < argc)
+    if (o->issue_path != NULL && optind < argc)
         return cli_usage(cmd, "give --issue or articles, not both");
-    if (all && (issue_path != NULL || optind < argc || data_path != NULL))
+    if (o->all && (o->issue_path != NULL || optind < argc || o->data_path != NULL))
         return cli_usage(cmd, "--all is for paths.articles, without --issue or articles");
-    if (cli_config(j->c, &d) == -1)
-        return fail(j, &d);
+    return 0;
+}
+
+/* No articles named: what cron would send now (issue 14 item 7), as `gazette send` picks. */
+static int
+load_next(struct job *j, struct issue_select *sel, const char *cmd, struct diag *d)
+{
+    char *id = NULL, *manifest;
+
+    if (send_pick_next(j->c, sel, &id, &j->issue, d) == -1)
+        return cli_fail(d);
+    if (j->issue == NULL && (sel->since != NULL || sel->tag != NULL)) {
+        diag_set(d, EX_DATAERR, "no articles selected; give article files or folders, "
+            "or loosen --since/--tag");
+        return cli_fail(d);
+    }
+    if (j->issue == NULL) {
+        if (log_level() >= LOGLEVEL_NORMAL)
+            printf("%s: nothing new: `gazette send` would send nothing now (every "
+                "article in %s went out); --all takes every article\n", cmd,
+                j->c->cfg->paths.articles);
+        return -2;
+    }
+    manifest = campaign_manifest(j->c->cfg->paths.state_dir, id);
+    if (log_level() >= LOGLEVEL_NORMAL)
+        printf("%s: %s, %s (what `gazette send` would send now; --all for every "
+            "article)\n", cmd, id, manifest != NULL ? "the unfinished campaign" :
+            "the next issue from the new articles");
+    free(manifest);
+    free(id);
+    return 0;
+}
+
+/* The issue: from --data, --issue, the articles given, --all, or what send would pick. */
+static int
+load_issue(struct job *j, struct prep_opts *o, const char *cmd, struct diag *d)
+{
+    const struct config *cfg = j->c->cfg;
+    struct article_opts ao;
+    int rc;
+
     memset(&ao, 0, sizeof(ao));
-    ao.allow_html = j->c->cfg->compose.allow_html;
-    sel.oldest_first = j->c->cfg->compose.order == CONFIG_ORDER_OLDEST;
-    ao.drop_patterns = (const char *const *)j->c->cfg->compose.drop_patterns;
-    ao.ndrop = j->c->cfg->compose.ndrop;
-    sel.articles_dir = j->c->cfg->paths.articles;      /* url: entries are fetched there */
-    if (data_path != NULL) {
-        if ((j->data = value_load(data_path, &d)) == NULL)
-            return fail(j, &d);
+    ao.allow_html = cfg->compose.allow_html;
+    ao.drop_patterns = (const char *const *)cfg->compose.drop_patterns;
+    ao.ndrop = cfg->compose.ndrop;
+    o->sel.oldest_first = cfg->compose.order == CONFIG_ORDER_OLDEST;
+    o->sel.articles_dir = cfg->paths.articles;      /* url: entries are fetched there */
+    if (o->data_path != NULL) {
+        if ((j->data = value_load(o->data_path, d)) == NULL)
+            return fail(j, d);
         if (j->data->type != VALUE_MAP) {
-            diag_setat(&d, EX_DATAERR, j->data->line, j->data->col, "template data must be "
+            diag_setat(d, EX_DATAERR, j->data->line, j->data->col, "template data must be "
                 "a map (see docs/TEMPLATES.md)");
-            diag_path(&d, data_path);
-            return fail(j, &d);
+            diag_path(d, o->data_path);
+            return fail(j, d);
         }
         j->issue = xcalloc(1, sizeof(*j->issue));   /* the articles come from the data */
         j->issue->info.number = 1;
-    } else if (issue_path != NULL)
-        j->issue = issue_load(issue_path, &ao, &sel, &d);
-    else if (optind < argc)
-        j->issue = issue_from_paths(argv + optind, (size_t)(argc - optind), &ao, &sel, &d);
-    else if (all) {
-        char *dir = j->c->cfg->paths.articles;
+    } else if (o->issue_path != NULL)
+        j->issue = issue_load(o->issue_path, &ao, &o->sel, d);
+    else if (j->npaths > 0)
+        j->issue = issue_from_paths(j->paths, j->npaths, &ao, &o->sel, d);
+    else if (o->all) {
+        char *dir = cfg->paths.articles;
 
-        j->issue = issue_from_paths(&dir, 1, &ao, &sel, &d);
-    } else {
-        /* what cron would send now (issue 14 item 7): the same choice as `gazette send` */
-        char *id = NULL, *manifest;
-
-        if (send_pick_next(j->c, &sel, &id, &j->issue, &d) == -1)
-            return cli_fail(&d);
-        if (j->issue == NULL && (sel.since != NULL || sel.tag != NULL)) {
-            diag_set(&d, EX_DATAERR, "no articles selected; give article files or folders, "
-                "or loosen --since/--tag");
-            return cli_fail(&d);
-        }
-        if (j->issue == NULL) {
-            if (log_level() >= LOGLEVEL_NORMAL)
-                printf("%s: nothing new: `gazette send` would send nothing now (every "
-                    "article in %s went out); --all takes every article\n", cmd,
-                    j->c->cfg->paths.articles);
-            return -2;
-        }
-        manifest = campaign_manifest(j->c->cfg->paths.state_dir, id);
-        if (log_level() >= LOGLEVEL_NORMAL)
-            printf("%s: %s, %s (what `gazette send` would send now; --all for every "
-                "article)\n", cmd, id, manifest != NULL ? "the unfinished campaign" :
-                "the next issue from the new articles");
-        free(manifest);
-        free(id);
-    }
+        j->issue = issue_from_paths(&dir, 1, &ao, &o->sel, d);
+    } else if ((rc = load_next(j, &o->sel, cmd, d)) != 0)
+        return rc;
     if (j->issue == NULL)
-        return fail(j, &d);
+        return fail(j, d);
     for (size_t i = 0; i < j->issue->n; i++)
-        digest_warn_image(j->c->cfg, j->issue->articles[i]);
+        digest_warn_image(cfg, j->issue->articles[i]);
     if (j->issue->n == 0 && j->data == NULL) {
-        diag_set(&d, EX_DATAERR, "no articles selected; give article files or folders, "
+        diag_set(d, EX_DATAERR, "no articles selected; give article files or folders, "
             "or loosen --since/--tag");
-        return fail(j, &d);
+        return fail(j, d);
     }
+    return 0;
+}
+
+static int
+prepare(struct job *j, int argc, char **argv, const char *cmd, const char *usage)
+{
+    struct prep_opts o;
+    struct digest_opts dop;
+    struct diag d = DIAG_INIT;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    if ((rc = parse_opts(j, &o, argc, argv, cmd, usage)) != 0)
+        return rc;
+    if (cli_config(j->c, &d) == -1)
+        return fail(j, &d);
+    if ((rc = load_issue(j, &o, cmd, &d)) != 0)
+        return rc;
     j->list = subs_load(cli_subs_path(j->c), SUBS_MISSING_OK, NULL, &d);
     if (j->list == NULL)
         return fail(j, &d);

@@ -160,6 +160,114 @@ already_sent(void *ctx, const char *path)
 }
 
 /*
+ * Compose campaign ID as it was, from its manifest in the state folder.  Returns 0 with
+ * *id and *is set, 1 when ID has no manifest, -1 on error (d says why).
+ */
+static int
+load_campaign(const struct config *cfg, const struct article_opts *ao, const char *want,
+    char **id, struct issue **is, struct diag *d)
+{
+    char *manifest = campaign_manifest(cfg->paths.state_dir, want);
+
+    if (manifest == NULL)
+        return 1;
+    *id = xstrdup(want);
+    *is = campaign_manifest_check(cfg->paths.state_dir, manifest, d) == -1 ? NULL :
+        issue_load(manifest, ao, NULL, d);
+    free(manifest);
+    return *is != NULL ? 0 : -1;
+}
+
+/*
+ * Cron, first step: finish what earlier runs left unfinished, oldest first.  Temporary
+ * failures left by a run are retried after smtp.retry_after, for up to smtp.retry_for
+ * after the campaign began; no new issue before them.  Returns 0 with *is set when a
+ * campaign is to be resumed, 0 with *is NULL and *wait true when the next retry is not
+ * due yet, 1 when nothing is unfinished, -1 on error.
+ */
+static int
+pick_unfinished(const struct config *cfg, const struct article_opts *ao,
+    const struct campaign_list *cl, char **id, struct issue **is, bool *wait, struct diag *d)
+{
+    *wait = false;
+    for (size_t i = 0; i < cl->n; i++) {
+        const char *cid = cl->v[i].id;
+        time_t since, now = time(NULL);
+        int rc;
+
+        if (cl->v[i].done)
+            continue;
+        if ((since = campaign_retry_since(cfg->paths.state_dir, cid)) != 0) {
+            if ((double)now - cl->v[i].created >= (double)cfg->smtp.retry_for) {
+                log_warnx("campaign %s: temporary failures retried for %ld s "
+                    "(smtp.retry_for); giving up, 'gazette status %s' lists them",
+                    cid, cfg->smtp.retry_for, cid);
+                if (campaign_mark_done(cfg->paths.state_dir, cid, d) == -1)
+                    return -1;
+                campaign_clear_retry(cfg->paths.state_dir, cid);
+                continue;
+            }
+            if (now - since < cfg->smtp.retry_after) {
+                log_info("campaign %s: its temporary failures are retried from %ld s "
+                    "from now (smtp.retry_after); nothing to send before", cid,
+                    (long)(cfg->smtp.retry_after - (now - since)));
+                *wait = true;
+                return 0;
+            }
+        }
+        if ((rc = load_campaign(cfg, ao, cid, id, is, d)) == 1)
+            diag_set(d, EX_SOFTWARE, "campaign %s lost its manifest while gazette "
+                "read the state folder; run again", cid);
+        return rc == 0 ? 0 : -1;
+    }
+    return 1;
+}
+
+/*
+ * Cron, second step: the next issue, made of the articles no campaign has included yet
+ * (those are not even read).  *is stays NULL when there are fewer than the minimum.
+ */
+static int
+pick_new(const struct config *cfg, const struct sendopts *so, const struct article_opts *ao,
+    struct campaign_list *cl, struct issue **is, struct diag *d)
+{
+    char *dir = cfg->paths.articles;
+    struct issue_select sel = so->sel;
+    long min = so->min_articles >= 0 ? so->min_articles : cfg->compose.min_articles;
+    struct issue *all;
+    size_t k = 0;
+
+    sel.skip = already_sent;
+    sel.skip_ctx = cl;
+    if ((all = issue_from_paths(&dir, 1, ao, &sel, d)) == NULL) {
+        if (d->code == EX_NOINPUT && access(dir, F_OK) != 0) {
+            /* not "nothing to send": a cron line without its cd lands here */
+            diag_clear(d);
+            diag_set(d, EX_NOINPUT, "the articles folder (paths.articles) does not "
+                "exist; create it, or run gazette where %s is (cd in the cron line)",
+                cfg->path ? cfg->path : "gazette.yaml");
+            diag_path(d, dir);
+        }
+        return -1;
+    }
+    for (size_t i = 0; i < all->n; i++) {
+        if (cfg->compose.max_articles > 0 && (long)k >= cfg->compose.max_articles)
+            article_free(all->articles[i]);
+        else
+            all->articles[k++] = all->articles[i];
+    }
+    all->n = k;
+    if (k == 0 || (long)k < min) {
+        log_info("%zu new article(s), fewer than %ld: nothing to send", k, min > 1 ? min : 1);
+        issue_free(all);
+        return 0;
+    }
+    all->info.number = cl->last_number + 1;
+    *is = all;
+    return 0;
+}
+
+/*
  * Decide the campaign and its issue.  *id is set (caller frees); *is is NULL when there is
  * nothing to send (not an error).
  */
@@ -169,8 +277,7 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
     const struct config *cfg = c->cfg;
     struct campaign_list cl;
     struct article_opts ao;
-    char *manifest = NULL;
-    struct buf b;
+    bool wait = false;
     int rc = -1;
 
     *id = NULL;
@@ -178,17 +285,12 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
     article_opts_of(cfg, &ao);
     if (campaign_list(cfg->paths.state_dir, &cl, d) == -1)
         return -1;
-    buf_init(&b, 0);
     if (so->retry_failed != NULL || so->campaign != NULL) {
         const char *want = so->retry_failed ? so->retry_failed : so->campaign;
 
-        if ((manifest = campaign_manifest(cfg->paths.state_dir, want)) != NULL) {
-            *id = xstrdup(want);    /* an existing campaign: compose it as it was */
-            *is = campaign_manifest_check(cfg->paths.state_dir, manifest, d) == -1 ? NULL :
-                issue_load(manifest, &ao, NULL, d);
-            rc = *is != NULL ? 0 : -1;
-            goto out;
-        }
+        if ((rc = load_campaign(cfg, &ao, want, id, is, d)) != 1)
+            goto out;           /* an existing campaign: compose it as it was */
+        rc = -1;
         if (so->retry_failed != NULL) {
             diag_set(d, EX_DATAERR, "there is no campaign \"%s\"; see 'gazette status'", want);
             goto out;
@@ -202,96 +304,25 @@ pick(struct cli *c, const struct sendopts *so, char **id, struct issue **is, str
         if (so->issue_path == NULL)
             (*is)->info.number = cl.last_number + 1;
     } else {
-        /* cron: first finish what earlier runs left unfinished, oldest first (not when
-           --campaign names a new campaign: that one is composed from new articles) */
-        for (size_t i = 0; so->campaign == NULL && i < cl.n; i++) {
-            time_t since, now = time(NULL);
-
-            if (cl.v[i].done)
-                continue;
-            /* temporary failures left by a run: retried after smtp.retry_after, for up
-               to smtp.retry_for after the campaign began; no new issue before them */
-            if ((since = campaign_retry_since(cfg->paths.state_dir, cl.v[i].id)) != 0) {
-                if ((double)now - cl.v[i].created >= (double)cfg->smtp.retry_for) {
-                    log_warnx("campaign %s: temporary failures retried for %ld s "
-                        "(smtp.retry_for); giving up, 'gazette status %s' lists them",
-                        cl.v[i].id, cfg->smtp.retry_for, cl.v[i].id);
-                    if (campaign_mark_done(cfg->paths.state_dir, cl.v[i].id, d) == -1)
-                        goto out;
-                    campaign_clear_retry(cfg->paths.state_dir, cl.v[i].id);
-                    continue;
-                }
-                if (now - since < cfg->smtp.retry_after) {
-                    log_info("campaign %s: its temporary failures are retried from %ld s "
-                        "from now (smtp.retry_after); nothing to send before", cl.v[i].id,
-                        (long)(cfg->smtp.retry_after - (now - since)));
-                    rc = 0;
-                    goto out;
-                }
-            }
-            {
-                manifest = campaign_manifest(cfg->paths.state_dir, cl.v[i].id);
-                *id = xstrdup(cl.v[i].id);
-                *is = campaign_manifest_check(cfg->paths.state_dir, manifest, d) == -1 ?
-                    NULL : issue_load(manifest, &ao, NULL, d);
-                rc = *is != NULL ? 0 : -1;
-                goto out;
-            }
-        }
-        /* then the next issue: the articles no campaign has included yet (those are not
-           even read) */
-        {
-            char *dir = cfg->paths.articles;
-            struct issue_select sel = so->sel;
-            struct issue *all;
-            size_t k = 0;
-
-            sel.skip = already_sent;
-            sel.skip_ctx = &cl;
-            all = issue_from_paths(&dir, 1, &ao, &sel, d);
-            long min = so->min_articles >= 0 ? so->min_articles : cfg->compose.min_articles;
-
-            if (all == NULL) {
-                if (d->code == EX_NOINPUT && access(dir, F_OK) != 0) {
-                    /* not "nothing to send": a cron line without its cd lands here */
-                    diag_clear(d);
-                    diag_set(d, EX_NOINPUT, "the articles folder (paths.articles) does not "
-                        "exist; create it, or run gazette where %s is (cd in the cron line)",
-                        cfg->path ? cfg->path : "gazette.yaml");
-                    diag_path(d, dir);
-                }
-                goto out;
-            }
-            for (size_t i = 0; i < all->n; i++) {
-                if (cfg->compose.max_articles > 0 && (long)k >= cfg->compose.max_articles)
-                    article_free(all->articles[i]);
-                else
-                    all->articles[k++] = all->articles[i];
-            }
-            all->n = k;
-            if (k == 0 || (long)k < min) {
-                log_info("%zu new article(s), fewer than %ld: nothing to send", k, min > 1 ?
-                    min : 1);
-                issue_free(all);
-                rc = 0;
-                goto out;
-            }
-            all->info.number = cl.last_number + 1;
-            *is = all;
-        }
+        /* not when --campaign names a new campaign: that one is made of new articles */
+        rc = so->campaign == NULL ? pick_unfinished(cfg, &ao, &cl, id, is, &wait, d) : 1;
+        if (rc != 1)
+            goto out;
+        if ((rc = pick_new(cfg, so, &ao, &cl, is, d)) == -1 || *is == NULL)
+            goto out;
     }
     if (*id == NULL) {
         if (so->campaign != NULL)
             *id = xstrdup(so->campaign);
         else {
-            buf_putf(&b, "issue-%ld", (*is)->info.number);
-            *id = buf_steal(&b);
+            char name[32];
+
+            (void)snprintf(name, sizeof(name), "issue-%ld", (*is)->info.number);
+            *id = xstrdup(name);
         }
     }
     rc = 0;
 out:
-    free(manifest);
-    buf_fini(&b);
     campaign_list_fini(&cl);
     if (rc == -1) {
         free(*id);
@@ -848,13 +879,140 @@ show_requests(struct cli *c)
         "subscribers' applies them\n", n, when);
 }
 
+/* `gazette status CAMPAIGN`: the counts and every address that did not get its copy. */
+static int
+status_one(const char *dir, const char *id)
+{
+    struct diag d = DIAG_INIT;
+    struct journal *jn = journal_read(dir, id, &d);
+    struct journal_counts n;
+    struct failures f = { 0 };
+
+    if (jn == NULL) {
+        if (d.code == EX_NOINPUT) {
+            log_warnx("no campaign \"%s\"; 'gazette status' lists them", id);
+            return EX_NOINPUT;
+        }
+        return cli_fail(&d);
+    }
+    journal_counts(jn, &n);
+    printf("campaign %s: %zu sent, %zu temporary failures, %zu permanent failures, %zu "
+        "uncertain\n", id, n.n[JOURNAL_SENT], n.n[JOURNAL_TEMPFAIL],
+        n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN]);
+    journal_each(jn, show_failure, &f);
+    journal_close(jn, NULL);
+    return 0;
+}
+
+/* One line of `gazette status`: a campaign as its journal and state files tell it. */
+struct status_row {
+    const struct campaign_info *ci;
+    struct journal_counts n;
+    struct inbox_counts ic;     /* what came back (gazette inbox) */
+    long pid;                   /* a run sending it now: its pid, -1 unknown, 0 none */
+    char *stopped, *subject;
+    time_t next;                /* the next retry, 0 none */
+    char state[48], when[32], nextw[32];
+};
+
+static void
+status_row_load(const struct config *cfg, const char *dir, const struct campaign_info *ci,
+    struct status_row *r)
+{
+    struct diag d = DIAG_INIT;
+    struct journal *jn = journal_read(dir, ci->id, &d);
+    time_t since, created = (time_t)ci->created;
+    struct tm tm;
+
+    memset(r, 0, sizeof(*r));
+    r->ci = ci;
+    if (jn != NULL) {
+        journal_counts(jn, &r->n);
+        journal_close(jn, NULL);
+    }
+    diag_clear(&d);
+    r->pid = ci->done ? 0 : journal_sender(dir, ci->id);
+    r->stopped = ci->done || r->pid != 0 ? NULL : campaign_stopped(cfg->paths.state_dir, ci->id);
+    r->subject = campaign_subject(cfg->paths.state_dir, ci->id);
+    since = ci->done ? 0 : campaign_retry_since(cfg->paths.state_dir, ci->id);
+    /* a run that is sending has messages in flight, not uncertain ones (issue 14) */
+    if (r->pid != 0)
+        snprintf(r->state, sizeof(r->state), r->pid > 0 ? "sending (pid %ld)" : "sending",
+            r->pid);
+    else if (ci->done)
+        snprintf(r->state, sizeof(r->state), "done");
+    else if (r->stopped != NULL)
+        snprintf(r->state, sizeof(r->state), "stopped");
+    else if (since != 0) {
+        r->next = since + (time_t)cfg->smtp.retry_after;
+        gmtime_r(&r->next, &tm);
+        strftime(r->nextw, sizeof(r->nextw), "%Y-%m-%d %H:%M UTC", &tm);
+        snprintf(r->state, sizeof(r->state), "retrying");
+    } else
+        snprintf(r->state, sizeof(r->state), "unfinished");
+    gmtime_r(&created, &tm);
+    strftime(r->when, sizeof(r->when), "%Y-%m-%d %H:%M", &tm);
+    if (inbox_campaign_counts(cfg->paths.state_dir, ci->id, &r->ic, &d) == -1)
+        memset(&r->ic, 0, sizeof(r->ic));
+    diag_clear(&d);
+}
+
+static void
+json_str_or_null(const char *s)
+{
+    if (s != NULL)
+        json_str(s);
+    else
+        fputs("null", stdout);
+}
+
+static void
+status_row_json(const struct status_row *r, bool first)
+{
+    const struct journal_counts *n = &r->n;
+
+    printf("%s\n  {\"id\": ", first ? "" : ",");
+    json_str(r->ci->id);
+    printf(", \"issue\": %ld, \"state\": \"%s\", \"pid\": %ld, \"created\": \"%s\", "
+        "\"sent\": %zu, \"tempfail\": %zu, \"permfail\": %zu, \"%s\": %zu, "
+        "\"bounces\": %zu, \"complaints\": %zu, \"unsubscribes\": %zu, "
+        "\"next_retry\": %s%s%s", r->ci->number, r->pid != 0 ? "sending" : r->state,
+        r->pid > 0 ? r->pid : 0, r->when, n->n[JOURNAL_SENT], n->n[JOURNAL_TEMPFAIL],
+        n->n[JOURNAL_PERMFAIL], r->pid != 0 ? "in_flight" : "uncertain",
+        n->n[JOURNAL_UNCERTAIN], r->ic.bounces, r->ic.complaints, r->ic.unsubscribes,
+        r->next ? "\"" : "", r->next ? r->nextw : "null", r->next ? "\"" : "");
+    fputs(", \"reason\": ", stdout);
+    json_str_or_null(r->stopped);
+    fputs(", \"subject\": ", stdout);
+    json_str_or_null(r->subject);
+    putchar('}');
+}
+
+static void
+status_row_text(const struct status_row *r)
+{
+    const struct journal_counts *n = &r->n;
+
+    printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu %s  %s%s%s%s%s",
+        r->ci->id, r->ci->number, r->state, n->n[JOURNAL_SENT],
+        n->n[JOURNAL_TEMPFAIL] + n->n[JOURNAL_PERMFAIL], n->n[JOURNAL_UNCERTAIN],
+        r->pid != 0 ? "in flight" : "uncertain", r->when, r->next ? ", next try after " : "",
+        r->nextw, r->stopped ? ": " : "", r->stopped ? r->stopped : "");
+    if (r->ic.bounces + r->ic.complaints + r->ic.unsubscribes > 0)
+        printf(" %6zu bounces %6zu complaints %6zu unsubscribes", r->ic.bounces,
+            r->ic.complaints, r->ic.unsubscribes);
+    putchar('\n');
+    if (r->subject != NULL && log_level() >= LOGLEVEL_NORMAL)
+        printf("%-24s \"%s\"\n", "", r->subject);
+}
+
 int
 cmd_status(struct cli *c, int argc, char **argv)
 {
     struct diag d = DIAG_INIT;
     struct campaign_list cl;
     char *dir;
-    int rc = 0;
+    int rc;
     bool json = false;
 
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -880,26 +1038,9 @@ cmd_status(struct cli *c, int argc, char **argv)
         return cli_fail(&d);
     dir = campaign_dir(c->cfg->paths.state_dir);
     if (argc == 2) {
-        struct journal *jn = journal_read(dir, argv[1], &d);
-        struct journal_counts n;
-        struct failures f = { 0 };
-
-        if (jn == NULL) {
-            free(dir);
-            if (d.code == EX_NOINPUT) {
-                log_warnx("no campaign \"%s\"; 'gazette status' lists them", argv[1]);
-                return EX_NOINPUT;
-            }
-            return cli_fail(&d);
-        }
-        journal_counts(jn, &n);
-        printf("campaign %s: %zu sent, %zu temporary failures, %zu permanent failures, %zu "
-            "uncertain\n", argv[1], n.n[JOURNAL_SENT], n.n[JOURNAL_TEMPFAIL],
-            n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN]);
-        journal_each(jn, show_failure, &f);
-        journal_close(jn, NULL);
+        rc = status_one(dir, argv[1]);
         free(dir);
-        return 0;
+        return rc;
     }
     if (campaign_list(c->cfg->paths.state_dir, &cl, &d) == -1) {
         free(dir);
@@ -910,89 +1051,20 @@ cmd_status(struct cli *c, int argc, char **argv)
     if (json)
         fputs("[", stdout);
     for (size_t i = 0; i < cl.n; i++) {
-        struct journal *jn = journal_read(dir, cl.v[i].id, &d);
-        struct journal_counts n;
-        long pid = cl.v[i].done ? 0 : journal_sender(dir, cl.v[i].id);
-        char *stopped = cl.v[i].done || pid != 0 ? NULL :
-            campaign_stopped(c->cfg->paths.state_dir, cl.v[i].id);
-        char *subject = campaign_subject(c->cfg->paths.state_dir, cl.v[i].id);
-        time_t since = cl.v[i].done ? 0 : campaign_retry_since(c->cfg->paths.state_dir,
-            cl.v[i].id), created = (time_t)cl.v[i].created, next = 0;
-        char state[48], when[32], nextw[32] = "";
-        struct tm tm;
+        struct status_row r;
 
-        memset(&n, 0, sizeof(n));
-        if (jn != NULL) {
-            journal_counts(jn, &n);
-            journal_close(jn, NULL);
-        }
-        diag_clear(&d);
-        /* a run that is sending has messages in flight, not uncertain ones (issue 14) */
-        if (pid != 0)
-            snprintf(state, sizeof(state), pid > 0 ? "sending (pid %ld)" : "sending", pid);
-        else if (cl.v[i].done)
-            snprintf(state, sizeof(state), "done");
-        else if (stopped != NULL)
-            snprintf(state, sizeof(state), "stopped");
-        else if (since != 0) {
-            next = since + (time_t)c->cfg->smtp.retry_after;
-            gmtime_r(&next, &tm);
-            strftime(nextw, sizeof(nextw), "%Y-%m-%d %H:%M UTC", &tm);
-            snprintf(state, sizeof(state), "retrying");
-        } else
-            snprintf(state, sizeof(state), "unfinished");
-        gmtime_r(&created, &tm);
-        strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-        if (json) {
-            printf("%s\n  {\"id\": ", i ? "," : "");
-            json_str(cl.v[i].id);
-            printf(", \"issue\": %ld, \"state\": \"%s\", \"pid\": %ld, \"created\": \"%s\", "
-                "\"sent\": %zu, \"tempfail\": %zu, \"permfail\": %zu, \"%s\": %zu, "
-                "\"next_retry\": %s%s%s", cl.v[i].number, pid != 0 ? "sending" : state,
-                pid > 0 ? pid : 0, when, n.n[JOURNAL_SENT], n.n[JOURNAL_TEMPFAIL],
-                n.n[JOURNAL_PERMFAIL], pid != 0 ? "in_flight" : "uncertain",
-                n.n[JOURNAL_UNCERTAIN], next ? "\"" : "", next ? nextw : "null",
-                next ? "\"" : "");
-            fputs(", \"reason\": ", stdout);
-            if (stopped != NULL)
-                json_str(stopped);
-            else
-                fputs("null", stdout);
-            fputs(", \"subject\": ", stdout);
-            if (subject != NULL)
-                json_str(subject);
-            else
-                fputs("null", stdout);
-            putchar('}');
-            free(stopped);
-            free(subject);
-            continue;
-        }
-        printf("%-24s issue %-4ld %-9s %6zu sent %6zu failed %6zu %s  %s%s%s%s%s",
-            cl.v[i].id, cl.v[i].number, state, n.n[JOURNAL_SENT],
-            n.n[JOURNAL_TEMPFAIL] + n.n[JOURNAL_PERMFAIL], n.n[JOURNAL_UNCERTAIN],
-            pid != 0 ? "in flight" : "uncertain", when, next ? ", next try after " : "",
-            nextw, stopped ? ": " : "", stopped ? stopped : "");
-        {
-            /* what came back (gazette inbox) */
-            struct inbox_counts ic;
-
-            if (inbox_campaign_counts(c->cfg->paths.state_dir, cl.v[i].id, &ic, &d) == 0 &&
-                ic.bounces + ic.complaints + ic.unsubscribes > 0)
-                printf(" %6zu bounces %6zu complaints %6zu unsubscribes", ic.bounces,
-                    ic.complaints, ic.unsubscribes);
-            diag_clear(&d);
-            putchar('\n');
-        }
-        if (subject != NULL && log_level() >= LOGLEVEL_NORMAL)
-            printf("%-24s \"%s\"\n", "", subject);
-        free(stopped);
-        free(subject);
+        status_row_load(c->cfg, dir, &cl.v[i], &r);
+        if (json)
+            status_row_json(&r, i == 0);
+        else
+            status_row_text(&r);
+        free(r.stopped);
+        free(r.subject);
     }
     if (json)
         fputs(cl.n ? "\n]\n" : "]\n", stdout);
     campaign_list_fini(&cl);
     free(dir);
     show_requests(c);
-    return rc;
+    return 0;
 }

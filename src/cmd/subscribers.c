@@ -134,113 +134,164 @@ join_tags(struct buf *out, const struct subscriber *s, const char *sep)
 }
 
 /*
- * hist (NULL: none): what `gazette inbox` recorded, shown as SINCE and REASON columns of
- * the table (with --status bounced or unsubscribed).
+ * The table; hist (NULL: none): what `gazette inbox` recorded, shown as SINCE and REASON
+ * columns (with --status bounced or unsubscribed).
  */
+static void
+list_table(struct buf *out, const struct subs *list, const struct filter *f,
+    const struct inbox_history *hist)
+{
+    size_t w[4] = { 5, 4, 6, 6 };
+    char date[11], why[256];
+
+    for (size_t i = 0; i < list->n; i++) {
+        const struct subscriber *s = &list->v[i];
+
+        if (!matches(s, f))
+            continue;
+        if (width(s->email) > w[0])
+            w[0] = width(s->email);
+        if (width(s->name) > w[1])
+            w[1] = width(s->name);
+        if (width(subs_status_name(s->status)) > w[2])
+            w[2] = width(subs_status_name(s->status));
+        if (hist != NULL && inbox_history_find(hist, s->addr, date, why, sizeof(why)) &&
+            width(why) > w[3])
+            w[3] = width(why);
+    }
+    pad(out, "EMAIL", w[0] + 2);
+    pad(out, "NAME", w[1] + 2);
+    pad(out, "STATUS", w[2] + 2);
+    if (hist != NULL) {
+        pad(out, "SINCE", 12);
+        pad(out, "REASON", w[3] + 2);
+    }
+    buf_puts(out, "TAGS\n");
+    for (size_t i = 0; i < list->n; i++) {
+        const struct subscriber *s = &list->v[i];
+
+        if (!matches(s, f))
+            continue;
+        pad(out, s->email, w[0] + 2);
+        pad(out, s->name, w[1] + 2);
+        pad(out, subs_status_name(s->status), w[2] + 2);
+        if (hist != NULL) {
+            if (!inbox_history_find(hist, s->addr, date, why, sizeof(why))) {
+                memcpy(date, "-", 2);
+                memcpy(why, "-", 2);
+            }
+            pad(out, date, 12);
+            pad(out, why, w[3] + 2);
+        }
+        join_tags(out, s, ",");
+        buf_putc(out, '\n');
+    }
+}
+
+/* CSV (RFC 4180): every field name used by a listed subscriber becomes a column. */
+static void
+list_csv(struct buf *out, const struct subs *list, const struct filter *f)
+{
+    const char **fk = NULL;
+    size_t nfk = 0;
+
+    for (size_t i = 0; i < list->n; i++) {
+        const struct subscriber *s = &list->v[i];
+
+        if (!matches(s, f))
+            continue;
+        for (size_t j = 0; j < s->nfields; j++) {
+            size_t k;
+
+            for (k = 0; k < nfk; k++)
+                if (strcmp(fk[k], s->fields[j].key) == 0)
+                    break;
+            if (k == nfk) {
+                fk = xreallocarray(fk, nfk + 1, sizeof(*fk));
+                fk[nfk++] = s->fields[j].key;
+            }
+        }
+    }
+    buf_puts(out, "email,name,status,tags,subscribed_at");
+    for (size_t k = 0; k < nfk; k++) {
+        buf_putc(out, ',');
+        csv_field(out, fk[k]);
+    }
+    buf_puts(out, "\r\n");
+    for (size_t i = 0; i < list->n; i++) {
+        const struct subscriber *s = &list->v[i];
+        struct buf tags;
+
+        if (!matches(s, f))
+            continue;
+        buf_init(&tags, 0);
+        join_tags(&tags, s, ";");
+        csv_field(out, s->email);
+        buf_putc(out, ',');
+        csv_field(out, s->name);
+        buf_putf(out, ",%s,", subs_status_name(s->status));
+        csv_field(out, buf_str(&tags));
+        buf_putc(out, ',');
+        csv_field(out, s->subscribed_at);
+        for (size_t k = 0; k < nfk; k++) {
+            buf_putc(out, ',');
+            for (size_t j = 0; j < s->nfields; j++)
+                if (strcmp(s->fields[j].key, fk[k]) == 0)
+                    csv_field(out, s->fields[j].val);
+        }
+        buf_puts(out, "\r\n");
+        buf_fini(&tags);
+    }
+    free(fk);
+}
+
+static void
+list_json(struct buf *out, const struct subs *list, const struct filter *f)
+{
+    size_t n = 0;
+
+    buf_puts(out, "[");
+    for (size_t i = 0; i < list->n; i++) {
+        const struct subscriber *s = &list->v[i];
+
+        if (!matches(s, f))
+            continue;
+        buf_puts(out, n++ ? ",\n  {" : "\n  {");
+        buf_puts(out, "\"email\": ");
+        value_json_string(out, s->email, strlen(s->email));
+        buf_puts(out, ", \"name\": ");
+        value_json_string(out, s->name, strlen(s->name));
+        buf_putf(out, ", \"status\": \"%s\", \"tags\": [", subs_status_name(s->status));
+        for (size_t j = 0; j < s->ntags; j++) {
+            if (j)
+                buf_puts(out, ", ");
+            value_json_string(out, s->tags[j], strlen(s->tags[j]));
+        }
+        buf_puts(out, "], \"subscribed_at\": ");
+        value_json_string(out, s->subscribed_at, strlen(s->subscribed_at));
+        buf_puts(out, ", \"fields\": {");
+        for (size_t j = 0; j < s->nfields; j++) {
+            if (j)
+                buf_puts(out, ", ");
+            value_json_string(out, s->fields[j].key, strlen(s->fields[j].key));
+            buf_puts(out, ": ");
+            value_json_string(out, s->fields[j].val, strlen(s->fields[j].val));
+        }
+        buf_puts(out, "}}");
+    }
+    buf_puts(out, n ? "\n]\n" : "]\n");
+}
+
 static void
 write_list(struct buf *out, const struct subs *list, const struct filter *f, enum fmt fmt,
     const struct inbox_history *hist)
 {
-    size_t w[4] = { 5, 4, 6, 6 }, n = 0;
-    const char **fk = NULL;
-    size_t nfk = 0;
-    char date[11], why[256];
-
     switch (fmt) {
     case FMT_TABLE:
-        for (size_t i = 0; i < list->n; i++) {
-            const struct subscriber *s = &list->v[i];
-
-            if (!matches(s, f))
-                continue;
-            if (width(s->email) > w[0])
-                w[0] = width(s->email);
-            if (width(s->name) > w[1])
-                w[1] = width(s->name);
-            if (width(subs_status_name(s->status)) > w[2])
-                w[2] = width(subs_status_name(s->status));
-            if (hist != NULL && inbox_history_find(hist, s->addr, date, why, sizeof(why)) &&
-                width(why) > w[3])
-                w[3] = width(why);
-        }
-        pad(out, "EMAIL", w[0] + 2);
-        pad(out, "NAME", w[1] + 2);
-        pad(out, "STATUS", w[2] + 2);
-        if (hist != NULL) {
-            pad(out, "SINCE", 12);
-            pad(out, "REASON", w[3] + 2);
-        }
-        buf_puts(out, "TAGS\n");
-        for (size_t i = 0; i < list->n; i++) {
-            const struct subscriber *s = &list->v[i];
-
-            if (!matches(s, f))
-                continue;
-            pad(out, s->email, w[0] + 2);
-            pad(out, s->name, w[1] + 2);
-            pad(out, subs_status_name(s->status), w[2] + 2);
-            if (hist != NULL) {
-                if (!inbox_history_find(hist, s->addr, date, why, sizeof(why))) {
-                    memcpy(date, "-", 2);
-                    memcpy(why, "-", 2);
-                }
-                pad(out, date, 12);
-                pad(out, why, w[3] + 2);
-            }
-            join_tags(out, s, ",");
-            buf_putc(out, '\n');
-        }
+        list_table(out, list, f, hist);
         break;
     case FMT_CSV:
-        /* every field name used by a listed subscriber becomes a column */
-        for (size_t i = 0; i < list->n; i++) {
-            const struct subscriber *s = &list->v[i];
-
-            if (!matches(s, f))
-                continue;
-            for (size_t j = 0; j < s->nfields; j++) {
-                size_t k;
-
-                for (k = 0; k < nfk; k++)
-                    if (strcmp(fk[k], s->fields[j].key) == 0)
-                        break;
-                if (k == nfk) {
-                    fk = xreallocarray(fk, nfk + 1, sizeof(*fk));
-                    fk[nfk++] = s->fields[j].key;
-                }
-            }
-        }
-        buf_puts(out, "email,name,status,tags,subscribed_at");
-        for (size_t k = 0; k < nfk; k++) {
-            buf_putc(out, ',');
-            csv_field(out, fk[k]);
-        }
-        buf_puts(out, "\r\n");
-        for (size_t i = 0; i < list->n; i++) {
-            const struct subscriber *s = &list->v[i];
-            struct buf tags;
-
-            if (!matches(s, f))
-                continue;
-            buf_init(&tags, 0);
-            join_tags(&tags, s, ";");
-            csv_field(out, s->email);
-            buf_putc(out, ',');
-            csv_field(out, s->name);
-            buf_putf(out, ",%s,", subs_status_name(s->status));
-            csv_field(out, buf_str(&tags));
-            buf_putc(out, ',');
-            csv_field(out, s->subscribed_at);
-            for (size_t k = 0; k < nfk; k++) {
-                buf_putc(out, ',');
-                for (size_t j = 0; j < s->nfields; j++)
-                    if (strcmp(s->fields[j].key, fk[k]) == 0)
-                        csv_field(out, s->fields[j].val);
-            }
-            buf_puts(out, "\r\n");
-            buf_fini(&tags);
-        }
-        free(fk);
+        list_csv(out, list, f);
         break;
     case FMT_YAML:
         buf_puts(out, "subscribers:\n");
@@ -249,36 +300,7 @@ write_list(struct buf *out, const struct subs *list, const struct filter *f, enu
                 subs_render_entry(out, &list->v[i], 2, 4);
         break;
     case FMT_JSON:
-        buf_puts(out, "[");
-        for (size_t i = 0; i < list->n; i++) {
-            const struct subscriber *s = &list->v[i];
-
-            if (!matches(s, f))
-                continue;
-            buf_puts(out, n++ ? ",\n  {" : "\n  {");
-            buf_puts(out, "\"email\": ");
-            value_json_string(out, s->email, strlen(s->email));
-            buf_puts(out, ", \"name\": ");
-            value_json_string(out, s->name, strlen(s->name));
-            buf_putf(out, ", \"status\": \"%s\", \"tags\": [", subs_status_name(s->status));
-            for (size_t j = 0; j < s->ntags; j++) {
-                if (j)
-                    buf_puts(out, ", ");
-                value_json_string(out, s->tags[j], strlen(s->tags[j]));
-            }
-            buf_puts(out, "], \"subscribed_at\": ");
-            value_json_string(out, s->subscribed_at, strlen(s->subscribed_at));
-            buf_puts(out, ", \"fields\": {");
-            for (size_t j = 0; j < s->nfields; j++) {
-                if (j)
-                    buf_puts(out, ", ");
-                value_json_string(out, s->fields[j].key, strlen(s->fields[j].key));
-                buf_puts(out, ": ");
-                value_json_string(out, s->fields[j].val, strlen(s->fields[j].val));
-            }
-            buf_puts(out, "}}");
-        }
-        buf_puts(out, n ? "\n]\n" : "]\n");
+        list_json(out, list, f);
         break;
     }
 }

@@ -335,6 +335,8 @@ find_reply(const char *p, size_t n)
         if ((p[i] != '4' && p[i] != '5') || !IS_DIGIT((unsigned char)p[i + 1]) ||
             !IS_DIGIT((unsigned char)p[i + 2]) || p[i + 1] > '5')
             continue;
+        if (i > 1 && p[i - 1] == '-' && IS_DIGIT((unsigned char)p[i - 2]))
+            continue;                   /* the end of a number such as 000-000-440 */
         if (i > 0 && (IS_ALNUM((unsigned char)p[i - 1]) || p[i - 1] == '.' ||
             p[i - 1] == ':' || p[i - 1] == '/' || p[i - 1] == '#'))
             continue;
@@ -358,7 +360,18 @@ static const char *const soft_words[] = {
     "size limit", "exceeds", "disabled", "suspended", "inactive", "relaying",
     "relay access", "relay not permitted", "sender address", "domain of sender",
     "sender domain", "sender verif", "malformed or unexpected", "permission", "autoris",
+    "postfach voll", "bo\xc3\xaete pleine", "boite pleine", "buz\xc3\xb3n lleno",
+    "caixa cheia", "casella piena",
+    "\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb5\xd0\xbd",
+                                                    /* ru: perepolnen, overfull */
     NULL
+};
+
+/* The reply refuses the sender, not the recipient ("Unroutable sender address"): even
+   the words of a domain that does not exist are then about the sender's. */
+static const char *const sender_words[] = {
+    "sender address", "domain of sender", "sender domain", "sender verif", "envelope sender",
+    "unroutable sender", "sender rejected", NULL
 };
 
 /* Blocks, filters and trouble: they win over an X.1.1 status, not over the words "user
@@ -384,7 +397,14 @@ static const char *const user_words[] = {
     "bad recipient", "bad destination", "not recognized", "not listed",
     "invalid final delivery", "address not found",
     "couldn't be found", "could not be found", "no valid recipient", "nicht bekannt", "unbekannt",
-    "inconnu", "desconocido", "inesistente", "existe pas", NULL
+    "user doesn't have", "user does not have", "doesn't have an account",
+    "does not have an account",
+    "inconnu", "desconocido", "inesistente", "existe pas", "existiert nicht",
+    "no existe", "n\xc3\xa3o existe", "sconosciuto", "nieznany", "onbekend",
+    "\xd0\xbd\xd0\xb5 \xd1\x81\xd1\x83\xd1\x89\xd0\xb5\xd1\x81"
+    "\xd1\x82\xd0\xb2\xd1\x83\xd0\xb5\xd1\x82",
+                                                    /* ru: ne sushchestvuet */
+    NULL
 };
 
 /* The domain does not exist or takes no mail, or the user moved away: always hard. */
@@ -414,11 +434,22 @@ is_hard(const char *status, const char *text, int cmd)
             strcmp(status + 1, ".4.4") == 0;    /* X.4.4 unable to route: no such domain */
         if (strcmp(status + 1, ".1.8") == 0 || strcmp(status + 1, ".1.7") == 0)
             return false;               /* the sender's address, not the recipient's */
-        if (strncmp(status + 1, ".7.", 3) == 0 && strcmp(status + 1, ".7.27") != 0)
-            return false;               /* security or policy (X.7.27: null MX, RFC 7505) */
+        /* security or policy (X.7.27: null MX, RFC 7505); but many servers answer RCPT TO
+           for a mailbox they do not have with X.7.1 and say so ("553 Invalid recipient",
+           "Recipient address rejected: Access denied", Exchange Online's answer for an
+           address its directory does not hold) */
+        if (strncmp(status + 1, ".7.", 3) == 0 && strcmp(status + 1, ".7.27") != 0 &&
+            !(cmd == 'R' && n > 0 && !has_any(text, n, soft_words) &&
+            !has_any(text, n, weak_soft_words) && (has_any(text, n, user_words) ||
+            find_ci(text, n, "recipient address rejected") != NULL)))
+            return false;
     }
+    if (n > 0 && has_any(text, n, sender_words))
+        return false;                   /* the sender's address or domain is refused */
     if (n > 0 && has_any(text, n, host_words))
         return true;                    /* the domain: whatever else the text says */
+    if (cmd == 'M')
+        return false;                   /* a reply to MAIL FROM is about the sender */
     if (n > 0 && has_any(text, n, soft_words))
         return false;
     if (st_hard)
@@ -428,7 +459,86 @@ is_hard(const char *status, const char *text, int cmd)
         return true;                    /* X.1.X is about the destination address */
     if (cmd == 'M' || cmd == 'D')
         return false;                   /* about the sender, or a content filter's words */
+    if (cmd == 'R' && n > 0 && find_ci(text, n, "recipient address rejected") != NULL &&
+        !has_any(text, n, weak_soft_words))
+        return true;                    /* the reply to RCPT TO refuses the address itself */
     return n > 0 && has_any(text, n, user_words);
+}
+
+/* Words of a full mailbox, a message too big, a disabled account, an expired message, a
+   network failure, a block: for the status code of a report that gives none. */
+static const char *const full_words[] = {
+    "mailbox full", "mailbox is full", "mailbox exceeds", "quota", "disk space",
+    "insufficient storage", "insufficient system storage", "not enough space",
+    "storage space", "mailbox size", "too many messages", "exceeded the local limit",
+    "\xe4\xb8\x80\xe6\x9d\xaf",                           /* ja: ippai, full */
+    "\xe5\xae\xb9\xe9\x87\x8f",                           /* ja: capacity */
+    "\xd0\xbf\xd0\xb5\xd1\x80\xd0\xb5\xd0\xbf\xd0\xbe\xd0\xbb\xd0\xbd\xd0\xb5\xd0\xbd",
+                                                    /* ru: perepolnen, overfull */
+    "postfach voll", "postfach ist voll", "bo\xc3\xaete pleine", "boite pleine",
+    "buz\xc3\xb3n lleno", "caixa cheia", "casella piena", NULL
+};
+static const char *const big_words[] = {
+    "too large", "too big", "size limit", "message size", "exceeds the maximum",
+    "maximum size", "message length exceeds", NULL
+};
+static const char *const disabled_words[] = {
+    "disabled", "suspended", "inactive", "deactivated", "account is locked", NULL
+};
+static const char *const expired_words[] = {
+    "expired", "too long", "giving up", "given up", "been in the queue",
+    "could not be delivered for", "retry time", NULL
+};
+static const char *const network_words[] = {
+    "connection refused", "connection timed out", "timed out", "network error",
+    "socket error", "unreachable", "no route to host", "could not connect",
+    "requests to connect", "lost connection", "connect to", NULL
+};
+static const char *const block_words[] = {
+    "spam", "blocked", "blacklist", "block list", "blocklist", "reputation", "policy",
+    "dmarc", "not allowed", "prohibited", "denied", "rejected due", "refused due", "virus",
+    "relay", "authentication", NULL
+};
+
+/*
+ * A status code for a recipient whose report gives neither an RFC 3463 code nor an SMTP
+ * reply (RFC 3463 3: the subject and detail its words name, X.0.0 when they name none);
+ * the class from the report: a DSN's Action, else its own words (a delay or a temporary
+ * failure is 4, a failure 5).  Marked inferred.
+ */
+static void
+infer_status(struct bounce_rcpt *rc, const char *text, size_t tn)
+{
+    static const struct { const char *const *words; const char *sd; } why[] = {
+        { host_words, "1.2" }, { full_words, "2.2" }, { big_words, "3.4" },
+        { user_words, "1.1" }, { disabled_words, "2.1" }, { expired_words, "4.7" },
+        { network_words, "4.1" }, { block_words, "7.1" },
+    };
+    static const char *const temp[] = { "temporary", "temporarily", "delayed",
+        "will retry", "will be retried", "will try again", "still trying",
+        "warning: message", NULL };
+    static const char *const perm[] = { "permanent", "fatal", "giving up", "given up",
+        "failed", NULL };
+    const char *d = rc->diag, *sd = "0.0";
+    size_t dn = strlen(d);
+    char cls = '5';
+
+    for (size_t k = 0; k < ARRAY_LEN(why); k++)
+        if ((dn > 0 && has_any(d, dn, why[k].words))) {
+            sd = why[k].sd;
+            break;
+        }
+    if (strcmp(sd, "0.0") == 0)
+        for (size_t k = 0; k < ARRAY_LEN(why); k++)
+            if (tn > 0 && has_any(text, tn, why[k].words)) {
+                sd = why[k].sd;
+                break;
+            }
+    if (strcmp(rc->action, "delayed") == 0 || (tn > 0 && has_any(text, tn, temp) &&
+        !has_any(text, tn, perm)))
+        cls = '4';
+    snprintf(rc->status, sizeof(rc->status), "%c.%s", cls, sd);
+    rc->inferred = true;
 }
 
 bool
@@ -754,11 +864,12 @@ dsn_flush(struct bounce_report *r, struct dsnrec *d, bool *delivered)
         char ds[16];
 
         memcpy(rc->addr, d->addr, sizeof(rc->addr));
-        /* a diagnostic that carries a more precise code than a generic X.0.0 */
-        /* a diagnostic that carries a more precise code than a generic X.0.0 or X.Y.0 */
+        /* a diagnostic that carries a more precise code than a generic X.0.0 or X.Y.0, or
+           than X.4.7 (the reporting MTA gave up; the remote's own code says why) */
         if (rc->diag[0] && find_status(rc->diag, strlen(rc->diag), ds) &&
             (rc->status[0] == '\0' || (ds[0] == rc->status[0] && strcmp(ds, rc->status) &&
-            (strcmp(rc->status + 1, ".0.0") == 0 || (strlen(rc->status) >= 2 &&
+            (strcmp(rc->status + 1, ".0.0") == 0 || strcmp(rc->status + 1, ".4.7") == 0 ||
+            (strlen(rc->status) >= 2 &&
             strcmp(rc->status + strlen(rc->status) - 2, ".0") == 0 &&
             strcmp(ds + strlen(ds) - 2, ".0") != 0)))))
             memcpy(rc->status, ds, sizeof(ds));
@@ -903,7 +1014,10 @@ report_end(const char *p, size_t n)
         /* a separator line ("------ This is a copy of the message ------") or a title
            ("Original message headers:"), not a sentence that mentions the original */
         if (i > 0 && ll < 120 && ((t > 0 && p[i + t - 1] == ':') || rule_pair(p + i, ll) ||
-            ascii_strncasecmp(p + i, "received: from", 14) == 0)) {
+            ascii_strncasecmp(p + i, "received: from", 14) == 0 ||
+            /* "Original message follows." */
+            (t >= 8 && ascii_strncasecmp(p + i + t - 8, "follows.", 8) == 0) ||
+            (t >= 7 && ascii_strncasecmp(p + i + t - 7, "follows", 7) == 0))) {
             for (const char *const *m = orig_marks; *m; m++)
                 if (find_ci(p + i, ll, *m) != NULL &&
                     /* "Received: from" only as a header, at the start of a line */
@@ -932,12 +1046,12 @@ system_addr(const char *a)
 }
 
 static bool
-excluded(char ex[][BOUNCE_ADDR_MAX], size_t nex, const char *a)
+in_list(char ex[][BOUNCE_ADDR_MAX], size_t nex, const char *a)
 {
     for (size_t i = 0; i < nex; i++)
         if (strcmp(ex[i], a) == 0)
             return true;
-    return system_addr(a);
+    return false;
 }
 
 /* Does the last line of p[s..e) continue a multi-line reply with code c ("550-")? */
@@ -996,8 +1110,11 @@ diag_around(const char *p, size_t n, size_t at, size_t alen, char *dst, size_t s
             char mine[BOUNCE_ADDR_MAX];
 
             addr_copy(mine, sizeof(mine), p + at, alen);
-            if (find_ci(p + ls, le - ls, mine) == NULL)
-                break;                  /* the next recipient's paragraph */
+            /* the next recipient's paragraph; not the echo of the MAIL FROM command
+               the reply answered (Exim: "SMTP error ... after MAIL FROM:<a@b>:") */
+            if (find_ci(p + ls, le - ls, mine) == NULL &&
+                find_ci(p + ls, le - ls, "mail from:") == NULL)
+                break;
         }
         e = le;
         /* a rule or a title ("=====", "Technical details:") is not yet the reason */
@@ -1031,7 +1148,8 @@ static bool
 header_line(const char *p, size_t n)
 {
     static const char *const hs[] = { "message-id", "in-reply-to", "references", "from:",
-        "return-path", "sender:", "reply-to", "x-", "list-", "dkim", "received", NULL };
+        "return-path", "sender:", "reply-to", "x-", "list-", "dkim", "received", "to:", "cc:",
+        "subject:", "date:", NULL };
 
     while (n > 0 && (*p == ' ' || *p == '\t' || *p == '>')) {
         p++;
@@ -1081,25 +1199,25 @@ addr_strength(const char *p, size_t s)
     return 1;
 }
 
+/*
+ * The addresses of the report's text p[0..n) that stand where a report names a failed
+ * recipient (addr_strength at least best), each with what the text says about it, into r.
+ * Not those of ex[0..nex); nor system addresses (postmaster@...) unless sys.
+ */
 static void
-parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
+scan_text(struct bounce_report *r, const char *p, size_t n, const char *st, int best,
+    char ex[][BOUNCE_ADDR_MAX], size_t nex, bool sys)
 {
-    struct bounce_report *r = w->r;
-    const char *p = buf_str(&w->text);
-    size_t n = report_end(p, w->text.len), pos = 0, s, l;
-    char st[16] = "", all[BOUNCE_TEXT_MAX] = "";
-    int reply, best = 1;
-    size_t looked = 0;
+    size_t pos = 0, s, l, looked = 0;
 
-    find_status(p, n, st);
-    reply = find_reply(p, n);
     while (next_addr(p, n, &pos, &s, &l) && ++looked <= ADDRS_MAX) {
         char a[BOUNCE_ADDR_MAX];
         int strength = addr_strength(p, s);
         struct bounce_rcpt *rc;
 
         addr_copy(a, sizeof(a), p + s, l);
-        if (l >= sizeof(a) || strength == 0 || strength < best || excluded(ex, nex, a))
+        if (l >= sizeof(a) || strength == 0 || strength < best || in_list(ex, nex, a) ||
+            (!sys && system_addr(a)))
             continue;
         if (strength > best) {          /* better candidates: forget the weaker ones */
             best = strength;
@@ -1117,10 +1235,57 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
             if (find_status(rc->diag, strlen(rc->diag), ls))
                 memcpy(rc->status, ls, sizeof(ls));
             else
-                memcpy(rc->status, st, sizeof(st));
+                snprintf(rc->status, sizeof(rc->status), "%s", st);
         }
         r->nrcpt++;
     }
+}
+
+/*
+ * What a report that does not tie its reason to an address says went wrong: its first
+ * line with an SMTP reply or an RFC 3463 code and the line after it ("550 - Requested
+ * action not taken: no such user here"); without one, the start of its text.
+ */
+static void
+error_lines(const char *p, size_t n, char *dst, size_t size)
+{
+    char st[16];
+
+    for (size_t i = 0; i < n;) {
+        const char *e = memchr(p + i, '\n', n - i);
+        size_t ll = e ? (size_t)(e - (p + i)) : n - i;
+
+        if (find_reply(p + i, ll) != 0 || find_status(p + i, ll, st)) {
+            const char *e2 = i + ll < n ? memchr(p + i + ll + 1, '\n', n - (i + ll + 1)) : NULL;
+            size_t end = e2 ? (size_t)(e2 - p) : n;
+
+            copy_clean(dst, size, p + i, end - i);
+            return;
+        }
+        i += ll + 1;
+    }
+    copy_clean(dst, size, p, n < 4096 ? n : 4096);
+}
+
+/*
+ * A report in prose: the recipients it names (not ex[0..nex): the report's own sender
+ * and addressees, the original's sender; ex[0..nsend) are the senders alone).  When it
+ * names none of those, the recipient of the returned original, and then an address
+ * standing alone as a recipient even if it is the report's own addressee (a sender
+ * that mailed itself) or a system address (a message to postmaster that bounced).
+ */
+static void
+parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex, size_t nsend)
+{
+    struct bounce_report *r = w->r;
+    const char *p = buf_str(&w->text);
+    size_t n = report_end(p, w->text.len);
+    char st[16] = "", all[BOUNCE_TEXT_MAX] = "";
+    int reply;
+
+    find_status(p, n, st);
+    reply = find_reply(p, n);
+    scan_text(r, p, n, st, 1, ex, nex, false);
     /* none named in the report: the recipient of the returned original (attached, or
        inline after the report's own text) */
     if (r->nrcpt == 0 && (w->orig.len > 0 || n < w->text.len)) {
@@ -1130,8 +1295,10 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
         size_t on = w->orig.len > 0 ? w->orig.len : w->text.len - n;
 
         buf_init(&v, 0);
-        if (field(o, on, "To", &v) &&
-            first_addr(buf_str(&v), v.len, a, sizeof(a)) && !excluded(ex, nex, a)) {
+        /* the original's recipient may be a system address (a message to postmaster
+           that bounced), never the report's own sender or addressee */
+        if (field(o, on, "To", &v) && first_addr(buf_str(&v), v.len, a, sizeof(a)) &&
+            !in_list(ex, nex, a)) {
             struct bounce_rcpt *rc = &r->rcpt[r->nrcpt++];
 
             memset(rc, 0, sizeof(*rc));
@@ -1140,6 +1307,8 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
         }
         buf_fini(&v);
     }
+    if (r->nrcpt == 0)
+        scan_text(r, p, n, st, 2, ex, nsend, true);
     copy_clean(all, sizeof(all), p, n < 4096 ? n : 4096);
     for (size_t i = 0; i < r->nrcpt; i++) {
         struct bounce_rcpt *rc = &r->rcpt[i];
@@ -1149,7 +1318,7 @@ parse_text(struct walk *w, char ex[][BOUNCE_ADDR_MAX], size_t nex)
             !has_any(rc->diag, strlen(rc->diag), host_words) &&
             !has_any(rc->diag, strlen(rc->diag), soft_words) &&
             !has_any(rc->diag, strlen(rc->diag), weak_soft_words)))
-            copy_clean(rc->diag, sizeof(rc->diag), p, n < 4096 ? n : 4096);
+            error_lines(p, n, rc->diag, sizeof(rc->diag));
         if (rc->status[0] == '\0' && reply != 0)
             snprintf(rc->status, sizeof(rc->status), "%d.0.0", reply / 100);
     }
@@ -1206,6 +1375,33 @@ autoreply_sign(GMimeObject *m, const char *subject)
     return 0;
 }
 
+/*
+ * Does p[0..n) hold an SMTP error reply (4yz or 5yz, RFC 5321 4.2) at the start of a line,
+ * maybe after "<<<" or blanks, and a "RCPT TO" command?  Looked for in the first 64 KiB.
+ */
+static bool
+smtp_transcript(const char *p, size_t n)
+{
+    bool reply = false;
+
+    if (n > 65536)
+        n = 65536;
+    if (find_ci(p, n, "rcpt to") == NULL)
+        return false;
+    for (size_t i = 0; i < n && !reply;) {
+        const char *e = memchr(p + i, '\n', n - i);
+        size_t ll = e ? (size_t)(e - (p + i)) : n - i, k = i;
+
+        while (k < i + ll && (p[k] == ' ' || p[k] == '\t' || p[k] == '<'))
+            k++;
+        reply = k + 4 <= i + ll && (p[k] == '4' || p[k] == '5') &&
+            IS_DIGIT((unsigned char)p[k + 1]) && IS_DIGIT((unsigned char)p[k + 2]) &&
+            (p[k + 3] == ' ' || p[k + 3] == '-');
+        i += ll + 1;
+    }
+    return reply;
+}
+
 /* Does the message look like a report of a failed delivery at all? */
 static bool
 looks_like_bounce(GMimeObject *m, const char *from, const char *subject, bool has_orig,
@@ -1220,14 +1416,28 @@ looks_like_bounce(GMimeObject *m, const char *from, const char *subject, bool ha
         "unable to deliver", "error sending", "delivery report", NULL };
     const char *rp = g_mime_object_get_header(m, "Return-Path");
 
-    if (from != NULL && (find_ci(from, strlen(from), "mailer-daemon") ||
-        find_ci(from, strlen(from), "postmaster") || find_ci(from, strlen(from), "mail delivery")))
-        return true;
+    if (from != NULL) {
+        /* MAILER-DAEMON, Mailer_Daemon, post_master, "Mail Delivery System": the
+           words with their separators dropped */
+        char f[256];
+        size_t o = 0;
+
+        for (const char *c = from; *c && o + 1 < sizeof(f); c++)
+            if (*c != '-' && *c != '_' && *c != '.' && *c != ' ')
+                f[o++] = (char)TO_LOWER((unsigned char)*c);
+        f[o] = '\0';
+        if (strstr(f, "mailerdaemon") || strstr(f, "postmaster") || strstr(f, "maildelivery"))
+            return true;
+    }
     if (rp != NULL && strstr(rp, "<>") != NULL)
         return true;
     if (subject != NULL && has_any(subject, strlen(subject), subj))
         return true;
     if (has_orig && subject != NULL && find_ci(subject, strlen(subject), "fail") != NULL)
+        return true;
+    /* an SMTP session's error reply on a line of its own ("550 ...", "<<< 550 ...")
+       and the RCPT TO it answered: a transcript, which only delivery reports quote */
+    if (text != NULL && smtp_transcript(text, strlen(text)))
         return true;
     /* the original attached and the words of a failure in the text */
     return has_orig && text != NULL && has_any(text, strlen(text), (const char *const[]){
@@ -1311,7 +1521,7 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
     struct walk w;
     const char *from, *subject, *v;
     char ex[8][BOUNCE_ADDR_MAX];
-    size_t nex = 0;
+    size_t nex = 0, nsend;
     int auto_sign;
 
     memset(r, 0, sizeof(*r));
@@ -1385,6 +1595,7 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
     if (from != NULL && nex < ARRAY_LEN(ex) && first_addr(from, strlen(from), ex[nex],
         sizeof(ex[0])))
         nex++;
+    nsend = nex;                        /* the senders; the report's addressees follow */
     {
         static const char *const mine[] = { "To", "Cc", "Delivered-To" };
 
@@ -1506,7 +1717,7 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
         struct bounce_report *tmp = xmalloc(sizeof(*tmp));
         size_t pos = 0, s0, l0, vn = strlen(v);
 
-        parse_text(&w, ex, nex);
+        parse_text(&w, ex, nex, nsend);
         memcpy(tmp->rcpt, r->rcpt, sizeof(r->rcpt));
         tmp->nrcpt = r->nrcpt;
         r->nrcpt = 0;
@@ -1530,7 +1741,7 @@ bounce_parse(const char *data, size_t len, struct bounce_report *r)
         }
         free(tmp);
     } else {
-        parse_text(&w, ex, nex);
+        parse_text(&w, ex, nex, nsend);
     }
     if (r->nrcpt == 0 && auto_sign) {
         r->kind = BOUNCE_AUTOREPLY;
@@ -1591,14 +1802,26 @@ hard:
            "filtered"), to MAIL FROM it is about the sender: neither is hard */
         int cmd = smtp_command(buf_str(&w.text), report_end(buf_str(&w.text), w.text.len));
 
+        const char *t = buf_str(&w.text);
+        size_t tn = report_end(t, w.text.len);
+
         for (size_t i = 0; i < r->nrcpt; i++) {
-            int c = smtp_command(r->rcpt[i].diag, strlen(r->rcpt[i].diag));
+            struct bounce_rcpt *rc = &r->rcpt[i];
+            int c = smtp_command(rc->diag, strlen(rc->diag));
+            int reply = find_reply(rc->diag, strlen(rc->diag));
 
             if (c == 0)
                 c = cmd;
-
-            r->rcpt[i].hard = strcmp(r->rcpt[i].action, "delayed") != 0 &&
-                is_hard(r->rcpt[i].status, r->rcpt[i].diag, c);
+            /* no RFC 3463 code: the class of the SMTP reply (RFC 3463 2: 4yz is 4.X.X) */
+            if (rc->status[0] == '\0' && reply != 0) {
+                snprintf(rc->status, sizeof(rc->status), "%d.0.0", reply / 100);
+                rc->inferred = true;
+            }
+            rc->hard = strcmp(rc->action, "delayed") != 0 && is_hard(rc->status, rc->diag, c);
+            if (rc->status[0] == '\0')
+                infer_status(rc, t, tn);
+            if (rc->status[0] == '4')
+                rc->hard = false;
         }
     }
 out:

@@ -1575,6 +1575,74 @@ print_problem(void *ctx, const struct diag *d)
     diag_print(d);
 }
 
+static void
+server_sync_init(struct server *sv)
+{
+    pthread_mutex_init(&sv->tmu, NULL);
+    pthread_mutex_init(&sv->mu, NULL);
+    pthread_cond_init(&sv->cv, NULL);
+    pthread_mutex_init(&sv->amu, NULL);
+    pthread_cond_init(&sv->acv, NULL);
+    pthread_mutex_init(&sv->rmu, NULL);
+    pthread_mutex_init(&sv->qmu, NULL);
+    pthread_cond_init(&sv->qcv, NULL);
+}
+
+/* libmicrohttpd on the listening socket FD, its own polling thread; NULL on failure. */
+static struct MHD_Daemon *
+start_daemon(struct server *sv, int fd, unsigned timeout)
+{
+    return MHD_start_daemon(MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD |
+        MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, sv,
+        MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEM,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_MAX,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, sv,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, sv,
+        MHD_OPTION_END);
+}
+
+/*
+ * No new request is parked; those parked get their answer before the daemon goes (it
+ * frees connections, and the committer must not touch one after).
+ */
+static void
+stop_daemon(struct server *sv)
+{
+    MHD_socket ls = MHD_quiesce_daemon(sv->mhd);
+
+    pthread_mutex_lock(&sv->mu);
+    sv->stopping = true;
+    while (sv->inflight > 0 || sv->nw > 0 || sv->busy)
+        pthread_cond_wait(&sv->cv, &sv->mu);
+    pthread_mutex_unlock(&sv->mu);
+    MHD_stop_daemon(sv->mhd);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);                  /* quiesced: the listening socket is ours again */
+}
+
+/* The committer, the applier and the mailer, stopped in that order. */
+static void
+stop_threads(struct server *sv, pthread_t tc, pthread_t ta, pthread_t tm)
+{
+    pthread_mutex_lock(&sv->mu);
+    sv->stop = true;
+    pthread_cond_broadcast(&sv->cv);
+    pthread_mutex_unlock(&sv->mu);
+    pthread_join(tc, NULL);
+    pthread_mutex_lock(&sv->amu);
+    sv->astop = true;
+    pthread_cond_signal(&sv->acv);
+    pthread_mutex_unlock(&sv->amu);
+    pthread_join(ta, NULL);
+    pthread_mutex_lock(&sv->qmu);
+    sv->qstop = true;
+    pthread_cond_signal(&sv->qcv);
+    pthread_mutex_unlock(&sv->qmu);
+    pthread_join(tm, NULL);
+}
+
 int
 serve_run(const struct serve_opts *o, struct diag *d)
 {
@@ -1602,14 +1670,7 @@ serve_run(const struct serve_opts *o, struct diag *d)
         goto out;
     sv.secret = buf_steal(&sec);
     sv.parts = tmpl_partials_new(tsource, &src);
-    pthread_mutex_init(&sv.tmu, NULL);
-    pthread_mutex_init(&sv.mu, NULL);
-    pthread_cond_init(&sv.cv, NULL);
-    pthread_mutex_init(&sv.amu, NULL);
-    pthread_cond_init(&sv.acv, NULL);
-    pthread_mutex_init(&sv.rmu, NULL);
-    pthread_mutex_init(&sv.qmu, NULL);
-    pthread_cond_init(&sv.qcv, NULL);
+    server_sync_init(&sv);
     if (o->cfg->paths.log_file != NULL) {
         sv.logfd = open(o->cfg->paths.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         if (sv.logfd == -1) {
@@ -1634,16 +1695,7 @@ serve_run(const struct serve_opts *o, struct diag *d)
     pthread_create(&ta, NULL, applier, &sv);
     pthread_create(&tm, NULL, mailer, &sv);
     started = true;
-    sv.mhd = MHD_start_daemon(MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD |
-        MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, handler, &sv,
-        MHD_OPTION_LISTEN_SOCKET, fd,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEM,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_MAX,
-        MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, &sv,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &sv,
-        MHD_OPTION_END);
-    if (sv.mhd == NULL) {
+    if ((sv.mhd = start_daemon(&sv, fd, o->timeout)) == NULL) {
         diag_set(d, EX_UNAVAILABLE, "cannot start the HTTP server on %s", spec);
         goto out;
     }
@@ -1655,39 +1707,12 @@ serve_run(const struct serve_opts *o, struct diag *d)
     log_info("stopping (signal %d)", sig);
     rc = 0;
 out:
-    if (sv.mhd != NULL) {
-        /* no new request is parked; those parked get their answer before the daemon
-           goes (it frees connections, and the committer must not touch one after) */
-        MHD_socket ls = MHD_quiesce_daemon(sv.mhd);
-
-        pthread_mutex_lock(&sv.mu);
-        sv.stopping = true;
-        while (sv.inflight > 0 || sv.nw > 0 || sv.busy)
-            pthread_cond_wait(&sv.cv, &sv.mu);
-        pthread_mutex_unlock(&sv.mu);
-        MHD_stop_daemon(sv.mhd);
-        if (ls != MHD_INVALID_SOCKET)
-            close(ls);                  /* quiesced: the listening socket is ours again */
-    }
+    if (sv.mhd != NULL)
+        stop_daemon(&sv);
     if (fd != -1)
         close(fd);
-    if (started) {
-        pthread_mutex_lock(&sv.mu);
-        sv.stop = true;
-        pthread_cond_broadcast(&sv.cv);
-        pthread_mutex_unlock(&sv.mu);
-        pthread_join(tc, NULL);
-        pthread_mutex_lock(&sv.amu);
-        sv.astop = true;
-        pthread_cond_signal(&sv.acv);
-        pthread_mutex_unlock(&sv.amu);
-        pthread_join(ta, NULL);
-        pthread_mutex_lock(&sv.qmu);
-        sv.qstop = true;
-        pthread_cond_signal(&sv.qcv);
-        pthread_mutex_unlock(&sv.qmu);
-        pthread_join(tm, NULL);
-    }
+    if (started)
+        stop_threads(&sv, tc, ta, tm);
     if (sv.log != NULL) {
         jlog(&sv, "request_log", NULL, "\"requests\": %llu, \"syncs\": %llu",
             (unsigned long long)reqlog_written(sv.log),

@@ -185,36 +185,34 @@ is_field_key(const char *k)
     return true;
 }
 
-/* Validate the gathered entry and store it. */
-void
-finish_entry(struct parser *p)
+/* Whether the gathered entry is a valid subscriber (each problem reported); *st its status. */
+static bool
+entry_ok(struct parser *p, char *canon, int *st)
 {
     struct rentry *e = &p->e;
     struct subs *s = p->s;
-    struct subscriber *sub, *dup;
-    char canon[ADDR_BUF];
+    struct subscriber *dup;
     const char *why;
-    size_t b0, dash;
-    int st = SUBS_ACTIVE;
     bool bad = false;
 
+    *st = SUBS_ACTIVE;
     if (!e->email.set) {
         problem(p, e->line, e->col, "this subscriber has no email; add \"email: "
             "name@example.org\"");
-        return;
+        return false;
     }
     if (addr_check(e->email.s, e->email.len, canon, &why) == -1) {
         problem(p, e->email.line, e->email.col, "\"%s\" is not a valid address: %s",
             text_has_control(e->email.s, e->email.len) ? "(with control characters)" : e->email.s,
             why);
-        return;
+        return false;
     }
     if ((dup = find_canon(s, canon)) != NULL) {
         problem(p, e->email.line, e->email.col, "%s is on the list already (line %u); "
             "keep one entry per address", e->email.s, (unsigned)dup->line);
-        return;
+        return false;
     }
-    if (e->status.set && (st = subs_status_parse(e->status.s)) == -1) {
+    if (e->status.set && (*st = subs_status_parse(e->status.s)) == -1) {
         const char *best = text_did_you_mean(e->status.s, status_names, SUBS_NSTATUS, 3);
 
         if (best != NULL)
@@ -223,17 +221,17 @@ finish_entry(struct parser *p)
         else
             problem(p, e->status.line, e->status.col, "unknown status \"%s\"; write active, "
                 "pending, unsubscribed or bounced", e->status.s);
-        return;
+        return false;
     }
     if (e->at.set && !is_timestamp(e->at.s)) {
         problem(p, e->at.line, e->at.col, "subscribed_at \"%s\" is not a date; write it as "
             "2026-01-31 or 2026-01-31T09:30:00Z", e->at.s);
-        return;
+        return false;
     }
     if (e->name.set && text_has_control(e->name.s, e->name.len)) {
         problem(p, e->name.line, e->name.col, "the name holds a control character or line "
             "break; write it on one line");
-        return;
+        return false;
     }
     for (size_t i = 0; i < e->ntags; i++)
         if (e->tags[i].len == 0 || text_has_control(e->tags[i].s, e->tags[i].len)) {
@@ -260,9 +258,48 @@ finish_entry(struct parser *p)
                 break;
             }
     }
-    if (bad)
-        return;
+    return !bad;
+}
 
+/* Where the entry is in the text: from the line of the "-" before its map to the end of
+   its last line, and the columns its keys are at (for edits in the same style). */
+static void
+entry_span(struct subs *s, const struct rentry *e, struct subscriber *sub)
+{
+    size_t b0 = e->b0, dash = b0;
+
+    while (dash > 0 && (s->text[dash - 1] == ' ' || s->text[dash - 1] == '\n' ||
+        s->text[dash - 1] == '\r' || s->text[dash - 1] == '\t'))
+        dash--;
+    if (dash > 0 && s->text[dash - 1] == '-') {
+        dash--;
+        s->dash_col = (int)(dash - line_start(s->text, dash));
+        if (line_start(s->text, dash) == line_start(s->text, b0) && !e->flow)
+            s->key_col = (int)(b0 - line_start(s->text, b0));
+        else
+            s->key_col = s->dash_col + 2;
+    }
+    sub->key_col = (uint8_t)(s->key_col < 255 ? s->key_col : 255);
+    sub->start = line_start(s->text, dash);
+    sub->len = (uint32_t)(line_end(s->text, s->len, e->last) - sub->start);
+    if (e->status.set) {
+        sub->st_off = (uint32_t)(e->status.b0 - sub->start);
+        sub->st_len = (uint32_t)(e->status.b1 - e->status.b0);
+    }
+}
+
+/* Validate the gathered entry and store it. */
+void
+finish_entry(struct parser *p)
+{
+    struct rentry *e = &p->e;
+    struct subs *s = p->s;
+    struct subscriber *sub;
+    char canon[ADDR_BUF];
+    int st;
+
+    if (!entry_ok(p, canon, &st))
+        return;
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap + s->cap / 2 : 256;
         s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
@@ -290,27 +327,7 @@ finish_entry(struct parser *p)
         }
         sub->nfields = (uint16_t)e->nf;
     }
-    /* The span: from the line of the "-" before the map to the end of its last line. */
-    b0 = e->b0;
-    dash = b0;
-    while (dash > 0 && (s->text[dash - 1] == ' ' || s->text[dash - 1] == '\n' ||
-        s->text[dash - 1] == '\r' || s->text[dash - 1] == '\t'))
-        dash--;
-    if (dash > 0 && s->text[dash - 1] == '-') {
-        dash--;
-        s->dash_col = (int)(dash - line_start(s->text, dash));
-        if (line_start(s->text, dash) == line_start(s->text, b0) && !e->flow)
-            s->key_col = (int)(b0 - line_start(s->text, b0));
-        else
-            s->key_col = s->dash_col + 2;
-    }
-    sub->key_col = (uint8_t)(s->key_col < 255 ? s->key_col : 255);
-    sub->start = line_start(s->text, dash);
-    sub->len = (uint32_t)(line_end(s->text, s->len, e->last) - sub->start);
-    if (e->status.set) {
-        sub->st_off = (uint32_t)(e->status.b0 - sub->start);
-        sub->st_len = (uint32_t)(e->status.b1 - e->status.b0);
-    }
+    entry_span(s, e, sub);
     s->append_at = sub->start + sub->len;
     s->n++;
     hash_insert(s, s->n - 1);

@@ -28,7 +28,7 @@ for f in tests/fuzz/fuzz_*.c; do
     subs) dirs="tests/fuzz/seeds/subs tests/data/subs tests/data/subs/fuzz examples" ;;
     config) dirs="tests/fuzz/seeds/config tests/data/config" ;;
     tmpl) dirs="tests/fuzz/seeds/tmpl templates" ;;
-    inbox) dirs="tests/fuzz/seeds/inbox tests/data/bounces" ;;
+    inbox) dirs="tests/fuzz/seeds/inbox tests/data/bounces tests/data/bounces-heldout" ;;
     *) dirs="tests/fuzz/seeds/${name#fuzz_}" ;;
     esac
     for seeds in $dirs; do

@@ -1,5 +1,5 @@
 """bounce_score: gazette's bounce classifier against Sisimai, message by message.
-usage: bounce_score.py SISIMAI.tsv GAZETTE.tsv OVERRIDES.tsv [MIN_PERCENT]
+usage: bounce_score.py SISIMAI.tsv GAZETTE.tsv OVERRIDES.tsv [MIN_PERCENT [LABEL]]
 SISIMAI.tsv: FILE RECIPIENT STATUS SOFTBOUNCE REASON ("-" recipient: no record);
 GAZETTE.tsv: bouncedump's lines; OVERRIDES.tsv: FILE RECIPIENT STATUS hard|soft|- WHY,
 replacing Sisimai's records for FILE (where Sisimai is wrong; "-" recipient: not a bounce).
@@ -28,7 +28,8 @@ for f in rows(sys.argv[3]):
         o.append((f[1].lower(), f[2], f[3], "override: " + f[4]))
 raw = collections.OrderedDict((k, list(v)) for k, v in ref.items())
 for k, v in over.items():
-    ref[k] = v
+    if k in ref:                        # only messages of this run
+        ref[k] = v
 got = collections.defaultdict(list)
 kinds = {}
 for f in rows(sys.argv[2]):
@@ -36,6 +37,7 @@ for f in rows(sys.argv[2]):
     if f[1] in ("failed", "complaint"):
         got[f[0]].append(("" if f[2] == "-" else f[2].lower(), f[3], f[4]))
 minp = float(sys.argv[4]) if len(sys.argv) > 4 else 95.0
+label = sys.argv[5] if len(sys.argv) > 5 else "bounce corpus"
 
 def score(ref, bad):
   n = {"bounce": [0, 0], "recipient": [0, 0], "hard/soft": [0, 0], "status": [0, 0]}
@@ -91,7 +93,7 @@ for k, (a, t) in n.items():
         fail = True
 for b in bad:
     print("#   " + b)
-print(("not ok" if fail else "ok") + " - bounce corpus: recipient %.1f%%, hard/soft %.1f%% "
+print(("not ok" if fail else "ok") + " - %s: recipient" % label + " %.1f%%, hard/soft %.1f%% "
       "agree with Sisimai (need %g%%), bounce-or-not %.1f%%, status %.1f%% over %d messages" % (
           100.0 * n["recipient"][0] / max(1, n["recipient"][1]),
           100.0 * n["hard/soft"][0] / max(1, n["hard/soft"][1]), minp,

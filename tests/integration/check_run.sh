@@ -87,3 +87,6 @@ printf '  base_url: https://example.org/news/\n' >>gazette.yaml
 run_g preview --out pv
 check "with base_url the relative image is made absolute, without a warning" \
     sh -c '! grep -q "b.md" "$1" && grep -q "https://example.org/news/img/photo.jpg" pv/message.html' - "$T/err"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

@@ -197,3 +197,7 @@ printf -- '- not a map\n' >notmap.yaml
 run_g preview --data notmap.yaml --out pve
 expect_rc 65 "preview --data with a list is refused"
 expect_err "notmap.yaml:1:1: template data must be a map" "and says what it must be"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail \
+    --except 'pv3/*=preview of a template made faulty on purpose (no unsubscribe link, a relative link): lint reports it, send refuses it'

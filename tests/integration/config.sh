@@ -85,3 +85,5 @@ printf 'smtp:\n  transport: smtp\n  url: smtp://127.0.0.1:%s\n  starttls: off\n'
 run_g -c unreach.yaml check --smtp
 expect_rc 75 "check --smtp against a closed port: EX_TEMPFAIL"
 expect_err "Couldn't connect" "and says it could not connect"
+
+# sent mail: not checked: no message is sent or written (tests/integration/sent_mail.sh)

@@ -141,3 +141,5 @@ if [ -x "$TOP/build/san/test_fuzz_seeds" ]; then
 else
     skip "$P build/san/test_fuzz_seeds is not built"
 fi
+
+# sent mail: not checked: this whole test is that check, with the postal address and the DKIM keys given (tests/integration/sent_mail.sh)

@@ -159,3 +159,7 @@ run_g compose img --out imgout
 expect_rc 65 "image_width that is not a number"
 expect_err 'img/s.md:4:14: image_width "wide" is not a size; write the image'"'"'s pixels as a whole number from 1 to 10000' \
     "the error names the key and the column"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail \
+    --waive 'L1=*/sample.eml=compose samples of a config with no unsubscribe link, which send refuses (send_gate.sh)'

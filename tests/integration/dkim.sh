@@ -46,7 +46,7 @@ printf -- '---\ntitle: "Dots and lines"\nurl: https://news.example.org/dots\n---
 printf 'Nachrichten f\303\274r {{subscriber.name}}: a subject line long enough that it must be folded over several header lines, number {{issue.number}}\n' \
     >templates/subject.mustache
 # an ASCII text part is sent 7bit: its lines starting with a dot are dot-stuffed on the wire
-printf '{{#articles}}{{title}}\n\n{{{body_text}}}\n\n{{/articles}}%b\n' \
+printf '{{#articles}}{{title}}\n\n{{{body_text}}}\n\n{{url}}\n\n{{/articles}}%b\n' \
     'Unsubscribe: {{{unsubscribe_url}}}\n{{newsletter.postal_address}}' >templates/digest.txt.mustache
 cat >subscribers.yaml <<'EOF'
 subscribers:
@@ -139,3 +139,6 @@ done
 printf 'dkim:\n  selector: x\n' >half.yaml
 run_g -c half.yaml check
 expect_rc 78 "$P selector without domain and key_file is a config error"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

@@ -169,3 +169,6 @@ expect_rc 0 "compose again"
 [ "$(grep -c 'GET /article.html' "$SD/requests")" = "$reqs" ] &&
     ok "not fetched again: the saved file is read" || not_ok "fetched again"
 [ "$(ls "$C/articles" | wc -l)" = 1 ] && ok "still one file" || not_ok "a second file appeared"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

@@ -137,3 +137,6 @@ PYEOF
     done
     check "$P ... the escaped text is there" grep -qF '\u202E' "$W/send.jsonl"
 done
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

@@ -4,7 +4,12 @@
 # and one thread per connection, so that it can do what a library server will not.
 #   --port P --dir DIR          DIR/ready appears when it listens; DIR/log gets one line
 #                               per event: "conn C", "cmd C VERB", "body C BYTES",
-#                               "close C STAGE"
+#                               "close C STAGE"; every message taken for at least one
+#                               accepted recipient goes to DIR/NNNN.eml (dot-stuffing
+#                               removed, line ends as sent); data after a DATA that this
+#                               server wrongly opened with every RCPT refused is for
+#                               nobody, and is not kept (libESMTP ends such a DATA with
+#                               an empty message, the client's only way out of a 354)
 #   --data250                   answer DATA with "250 ok" instead of 354 (a lie: no body
 #                               was sent)
 #   --trickle STAGE             at STAGE (greeting, ehlo, mail, rcpt, data, dot), never
@@ -41,6 +46,7 @@ class Conn(threading.Thread):
         super().__init__(daemon=True)
         self.srv, self.s, self.n = srv, sock, n
         self.buf = b""
+        self.rcpts = 0
 
     def log(self, line):
         self.srv.log("%s %d %s" % (line.split(" ", 1)[0], self.n,
@@ -53,7 +59,7 @@ class Conn(threading.Thread):
         except OSError:
             return False
 
-    def readline(self):
+    def readline(self, raw=False):
         while b"\n" not in self.buf:
             try:
                 chunk = self.s.recv(65536)
@@ -63,7 +69,7 @@ class Conn(threading.Thread):
                 return None
             self.buf += chunk
         line, _, self.buf = self.buf.partition(b"\n")
-        return line.rstrip(b"\r")
+        return line + b"\n" if raw else line.rstrip(b"\r")
 
     def reply(self, stage, code=None, text=b"ok"):
         """Answer at stage: or misbehave as the options say.  False: connection over."""
@@ -110,6 +116,7 @@ class Conn(threading.Thread):
                 if not self.send(b"250-hostile.example\r\n" + ext + b"250 8BITMIME\r\n"):
                     return
             elif verb == "MAIL":
+                self.rcpts = 0
                 if a.mail_deny:
                     ok = self.reply("mail", b"550", b"5.7.1 sender rejected")
                 elif a.ugly == "mail":
@@ -125,6 +132,7 @@ class Conn(threading.Thread):
                     ok = self.reply("rcpt", b"550")
                 else:
                     ok = self.reply("rcpt")
+                    self.rcpts += 1
                 if not ok:
                     return
             elif verb == "DATA":
@@ -139,14 +147,18 @@ class Conn(threading.Thread):
                 if not self.reply("data"):
                     return
                 size = 0
+                msg = []
                 while True:
-                    body = self.readline()
+                    body = self.readline(raw=True)
                     if body is None:
                         self.log("gone data")
                         return
-                    if body == b".":
+                    if body.rstrip(b"\r\n") == b".":
                         break
-                    size += len(body) + 2
+                    msg.append(body[1:] if body.startswith(b".") else body)
+                    size += len(body.rstrip(b"\r\n")) + 2
+                if self.rcpts:
+                    self.srv.save(b"".join(msg))
                 self.log("body %d" % size)
                 if not self.reply("dot", text=b"2.0.0 queued"):
                     return
@@ -168,11 +180,18 @@ class Server:
     def __init__(self, args):
         self.args = args
         self.lock = threading.Lock()
+        self.msgs = 0
         self.logf = open(os.path.join(args.dir, "log"), "a", buffering=1)
 
     def log(self, line):
         with self.lock:
             self.logf.write(line + "\n")
+
+    def save(self, msg):
+        with self.lock:
+            self.msgs += 1
+            with open(os.path.join(self.args.dir, "%04d.eml" % self.msgs), "wb") as f:
+                f.write(msg)
 
     def serve(self):
         ls = socket.socket()

@@ -27,3 +27,6 @@ check "no script, style or event handler reaches the message" \
 st=$?
 check "the message's HTML passes check_html.py" test "$st" = 0
 [ "$st" = 0 ] || sed 's/^/#   /' "$T/check" | head -10
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

@@ -15,3 +15,5 @@ grep -v '^# [a-z0-9-]* \(byline\|excerpt\|siteName\)' "$T/out"
 grep -c '^# [a-z0-9-]* \(byline\|excerpt\|siteName\)' "$T/out" |
     sed 's/^/# metadata misses not shown (byline, excerpt, siteName): /'
 exit $st
+
+# sent mail: not checked: article extraction only: no message is written (tests/integration/sent_mail.sh)

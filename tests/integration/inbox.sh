@@ -142,6 +142,12 @@ gz status
 grep -q 'issue-1 .* 5 bounces.* 1 complaints.* 1 unsubscribes' "$T/out" &&
     ok "status: bounces, complaints and unsubscribes of the campaign" ||
     { not_ok "status line"; sed 's/^/#   /' "$T/out"; }
+gz status --format json
+"$PY" -c 'import json, sys
+c = [x for x in json.load(open(sys.argv[1])) if x["id"] == "issue-1"][0]
+sys.exit(0 if (c["bounces"], c["complaints"], c["unsubscribes"]) == (5, 1, 1) else 1)' "$T/out" &&
+    ok "status --format json: the campaign's bounces, complaints and unsubscribes" ||
+    { not_ok "status --format json lacks what came back"; sed 's/^/#   /' "$T/out"; }
 gz subscribers list --status bounced
 grep -q '^u3@inbox.example .*bounced *20[0-9-]* *2 soft bounces within 30 days' "$T/out" &&
     grep -q '^u2@inbox.example .*bounced *20[0-9-]* *hard bounce 5.1.1' "$T/out" &&
@@ -172,3 +178,6 @@ gz inbox /nonexistent/maildir
 [ $rc = 66 ] && ok "inbox: a path that is not there is exit 66" || not_ok "inbox: missing path exit $rc"
 gz inbox
 [ $rc = 64 ] && ok "inbox: no path is a usage error (64)" || not_ok "inbox: no path exit $rc"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail --except 'w/bounces/*=the bounces and replies the test feeds to gazette inbox: mail to gazette, not from it'

@@ -93,3 +93,6 @@ a, b = ([r[:2] for r in csv.reader(open(f, newline=""))] for f in sys.argv[1:3])
 assert a == b, (a, b)
 PYEOF
 check "the names in the list are the originals" grep -qF 'name: "=HYPERLINK' back.yaml
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

@@ -45,3 +45,5 @@ chmod 640 .subscribers.yaml.lock
 as_nobody "$GAZETTE" subscribers add r4@example.org >"$T/out" 2>"$T/err"
 rc=$?
 expect_rc 0 "a lock file the service user may only read still works"
+
+# sent mail: not checked: list ownership only: no message is written (tests/integration/sent_mail.sh)

@@ -40,3 +40,6 @@ check "log: one write per line ($nw writes, $nl lines)" [ "$nw" = "$nl" ]
 trace -c gazette.yaml subscribers import "$T/no-such.csv"
 check "log: a warning with its reason (exit $rc), one write per line ($nw writes, $nl lines)" \
     [ "$rc" != 0 -a "$nl" -ge 1 -a "$nw" = "$nl" ]
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

@@ -51,3 +51,7 @@ else
 fi
 check "both images were loaded and measured at both widths" \
     [ "$(grep -c 'images loaded 2/2' "$T/mobile")" = 2 ]
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail \
+    --waive 'L1=*/sample.eml=compose sample of a config with no unsubscribe link, which send refuses (send_gate.sh)'

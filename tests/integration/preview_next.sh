@@ -46,3 +46,6 @@ expect_rc 0 "nothing new: compose exits 0"
 expect_out "compose: nothing new: \`gazette send\` would send nothing now" "and says so"
 run_g preview --tag nope --out pv
 expect_rc 65 "a filter that leaves nothing is still an error"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

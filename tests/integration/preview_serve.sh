@@ -160,3 +160,5 @@ fi
 kill -TERM $SPID
 wait $SPID
 check "SIGTERM stops the preview with 0" [ $? = 0 ]
+
+# sent mail: not checked: the message is only shown, HTML-escaped, in a page (preview --out is checked in compose.sh) (tests/integration/sent_mail.sh)

@@ -151,3 +151,6 @@ for l in he fa ur; do
     check "$P language: $l gives <html lang=\"$l\" dir=\"rtl\">" \
         grep -q "<html lang=\"$l\" dir=\"rtl\">" "$l/digest.html"
 done
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

@@ -17,3 +17,6 @@ unsub=$(grep -v "^ *#" "$TOP/subscribers.yaml.example" | grep -c "status: unsubs
 check "one message per active subscriber in the Maildir ($n, want $((want - unsub)))" \
     [ "$n" = $((want - unsub)) ]
 check "status shows the campaign done" grep -q "issue-1 .* done" "$T/out"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

@@ -58,3 +58,6 @@ YAML
 run_g check --smtp
 expect_rc 78 "a password file others can read is an error"
 expect_err "SMTP password is readable" "and says which"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

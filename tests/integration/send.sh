@@ -909,4 +909,6 @@ gz status issue-1
 out_has "3 temporary failures" "status: 3 temporary failures"
 out_has "421" "status shows the 421"
 stop_server
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail
 exit 0

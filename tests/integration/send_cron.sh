@@ -95,3 +95,6 @@ t.sort()
 early = [(k + 1, round(x - start, 3)) for k, x in enumerate(t) if x - start < k / 20 - 0.002]
 assert not early, "sent too soon (k, seconds after the start): %s" % early[:5]' "$start"
 cd ..
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

@@ -46,6 +46,7 @@ expect_err "send --force: sending despite: no postal address" "$P --force logs e
 check "$P both copies are in the outbox" [ "$(nout)" = 2 ]
 
 # 2. a user template without the unsubscribe link
+check_sent_mail --allow-none    # before the outbox goes
 rm -rf outbox state
 conf "1 Example Street, Paris"
 mkdir -p templates
@@ -61,6 +62,7 @@ expect_rc 0 "$P with the built-in templates it sends"
 check "$P two copies" [ "$(nout)" = 2 ]
 
 # 3. a digest whose HTML part Gmail would clip (> 102 KB)
+check_sent_mail --allow-none    # before the outbox goes
 rm -rf outbox state
 "$PY" - <<'EOF'
 words = ("The council met again on Monday and debated the budget at length, line by line. " * 12)
@@ -84,3 +86,27 @@ expect_err "newsletter.from someone@gmail.com is at a free-mail domain" \
 conf "1 Example Street, Paris"
 run_g check
 check "$P no such warning for a domain of one's own" sh -c "! grep -q free-mail '$T/err'"
+
+# 5. no one-click (https) unsubscribe, or a link without a token: warnings, not errors
+check "$P no unsubscribe warning when the link is https with a token" \
+    sh -c "! grep -q 'one-click\|no {{token}}' '$T/err'"
+sed 's|unsubscribe_url: .*|unsubscribe_mailto: unsubscribe@example.org|' gazette.yaml >g2.yaml
+mv g2.yaml gazette.yaml
+run_g check
+expect_rc 0 "$P check with only unsubscribe_mailto still passes"
+expect_err "Gmail and Yahoo require one-click unsubscribe (RFC 8058" \
+    "$P but warns that bulk senders need a one-click https link"
+run_g preview articles --out pv5
+expect_rc 0 "$P preview of a mailto-only list passes"
+check "$P and its report warns about one-click unsubscribe too" \
+    grep -q '^warning: unsubscribing takes an email (mailto: only)' "$T/out"
+sed 's|unsubscribe_mailto: .*|unsubscribe_url: https://example.org/u?email={{email}}|' \
+    gazette.yaml >g2.yaml
+mv g2.yaml gazette.yaml
+run_g check
+expect_rc 0 "$P check with an unsubscribe link without {{token}} passes"
+expect_err "newsletter.unsubscribe_url has no {{token}}" \
+    "$P but warns that anyone could unsubscribe anyone with it"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail --allow-none

@@ -199,4 +199,6 @@ for line in open(sys.argv[1]):
         n += 1
 print(n)' "$W/log.jsonl")
 check "$P every line of the log file is JSON after $KILLS kills ($bad bad)" [ "$bad" = 0 ]
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail
 exit 0

@@ -29,6 +29,7 @@ expect_rc 0 "--test-to"
 expect_out "test message sent to test@example.org via maildir (campaign issue-1 is not changed)" \
     "--test-to says where the copy went"
 check "one copy in the outbox" [ "$(ls outbox/new | wc -l)" = 1 ]
+check_sent_mail --allow-none    # before the outbox goes
 rm -f outbox/new/*
 
 run_g -v send
@@ -45,3 +46,6 @@ check "the last one is 20/20 (100%)" grep -q '20/20 (100%), 20 sent, 0 failed' "
 check "the first one is 2/20 (10%)" [ "$(head -1 "$T/lines" | grep -c '2/20 (10%)')" = 1 ]
 check "no carriage returns off a terminal" sh -c '! grep -q "$(printf "\r")" "$1"' - "$T/err"
 expect_err "via maildir" "-v names the transport as the config does"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

@@ -31,7 +31,7 @@ for a in ("alpha", "beta", "gamma", "delta"):
 with open("templates/digest.txt.mustache", "w") as f:
     f.write("{{#subscriber.name}}Hello {{subscriber.name}}!\n{{/subscriber.name}}"
             "{{^subscriber.name}}Hello reader!\n{{/subscriber.name}}"
-            "{{#articles}}{{>*title}}{{/articles}}"
+            "{{#articles}}{{>*title}}{{url}}\n{{/articles}}"
             "{{unsubscribe_url}}\n{{newsletter.postal_address}}\n")
 with open("gazette.yaml", "w") as f:
     f.write("newsletter:\n  name: Threads\n  from: news@example.org\n"
@@ -68,3 +68,6 @@ PYEOF
 )
 check "threads: every message has its own greeting and the four dynamic partials" \
     [ "$bad" = 0 ]
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

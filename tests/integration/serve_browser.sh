@@ -47,3 +47,6 @@ kill -TERM $SPID
 wait $SPID
 check "the server stops cleanly after the walk" [ $? = 0 ]
 if [ -n "${KEEP_SHOTS:-}" ]; then mkdir -p "$KEEP_SHOTS" && cp ./*.png "$KEEP_SHOTS/"; fi
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail --transactional '*_confirm.*'

@@ -97,3 +97,6 @@ expect_err "not written by gazette" "and says so"
 run_g send --retry-failed issue-1
 expect_rc 65 "nor by --retry-failed"
 check "nothing was mailed from it" sh -c '! grep -rq SECRET-PRIVATE-DATA outbox'
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

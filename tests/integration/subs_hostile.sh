@@ -77,3 +77,5 @@ printf 'subscribers:\n  - email: k@example.org\n    fields:\n      city: Lyon\n'
 printf '  - email: l@example.org\n    fields: {city: Lyon, city: Paris}\n' >>dupf.yaml
 run_g --subscribers dupf.yaml check
 check "check refuses a list with a field twice (exit $rc)" [ "$rc" != 0 ]
+
+# sent mail: not checked: the subscriber list only: no message is written (tests/integration/sent_mail.sh)

@@ -254,3 +254,5 @@ run_g --subscribers busy.yaml subscribers count
 check "mixed concurrent removes/unsubscribes/adds: 60 - 15 + 15 = 60" [ "$(cat "$T/out")" = 60 ]
 run_g --subscribers busy.yaml subscribers count --status unsubscribed
 check "all 15 unsubscribes landed" [ "$(cat "$T/out")" = 15 ]
+
+# sent mail: not checked: the subscriber list only: no message is written (tests/integration/sent_mail.sh)

@@ -44,3 +44,6 @@ run_g compose --out dig
 expect_rc 0 "compose with the typo fixed"
 run_g send
 expect_rc 0 "send with the typo fixed"
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

@@ -390,3 +390,5 @@ else
     stop_server
 fi
 exit 0
+
+# sent mail: not checked: the driver sends the test's own raw messages, not gazette's; they are compared byte for byte (tests/integration/sent_mail.sh)

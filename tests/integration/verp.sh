@@ -44,7 +44,7 @@ for tr in smtp:+ esmtp:-; do
         bounces@example.org unsubscribe@example.org >"$T/chk" 2>&1
     if grep -qx 'checked 6' "$T/chk" && [ "$(wc -l <"$T/chk")" = 1 ]; then
         ok "$TR: 6 messages, each MAIL FROM bounces${D}TOKEN@example.org with its own signed" \
-            "token, and the same token in List-Unsubscribe's mailto"
+            "token, and the same token in List-Unsubscribe's mailto and in both bodies' link"
     else
         not_ok "$TR: VERP return paths"; sed 's/^/#   /' "$T/chk" | head
     fi
@@ -64,3 +64,6 @@ else not_ok "verp without a secret: exit $rc"; sed 's/^/#   /' "$T/out" | head -
 if [ ! -s "$SD/log" ] || ! grep -q '^msg' "$SD/log"; then
     ok "verp: nothing was sent without a secret"
 else not_ok "verp: something was sent without a secret"; fi
+
+# every message this test made, held to the checklist (issue 9: tests/lib.sh)
+check_sent_mail

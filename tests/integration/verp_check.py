@@ -42,6 +42,13 @@ for env in sorted(glob.glob(sd + "/*.env")):
         lu = " ".join(str(msg.get("List-Unsubscribe", "")).split())
         if "<mailto:%s?subject=unsubscribe>" % verp(unsub, rcpts[0]) not in lu:
             print("%s: List-Unsubscribe %s lacks mailto %s" % (env, lu, verp(unsub, rcpts[0])))
+        # the link a reader clicks, in both bodies, is that same mailto, token and all
+        for part in msg.walk():
+            if part.get_content_type() in ("text/plain", "text/html"):
+                body = part.get_payload(decode=True).decode("utf-8")
+                if "mailto:%s?subject=unsubscribe" % verp(unsub, rcpts[0]) not in body:
+                    print("%s: the %s part's unsubscribe link lacks the token" %
+                          (env, part.get_content_type()))
     n += 1
 if len(seen) != n:
     print("only %d distinct return paths for %d messages" % (len(seen), n))

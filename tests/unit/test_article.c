@@ -860,6 +860,180 @@ test_no_title(void)
     article_free(a);
 }
 
+/* Paragraphs shared by the page shapes below: running text around the part under test. */
+#define P1 "The council approved the new harbour plan on Tuesday after a debate that lasted " \
+    "most of the afternoon and drew a large crowd of residents.\n\n"
+#define P2 "Work on the northern quay will begin in the spring, and the ferry will keep " \
+    "running from the old pier until the new berth is finished next year.\n\n"
+#define P3 "Fishermen said they welcomed the plan, although several asked the council to " \
+    "keep the fish market where it is rather than move it to the industrial estate.\n\n"
+#define P4 "The mayor said the town would publish the final drawings in March and hold " \
+    "two more public meetings before any contract is signed with a builder.\n\n"
+#define P5 "Residents who cannot attend the meetings may send their comments by post or " \
+    "leave them at the library, where the drawings will be on display all winter.\n\n"
+
+/*
+ * Page shapes from sites the fixtures do not cover (issue 11 item 5): what the title must
+ * be (NULL: not checked), a line that must be in the body and one that must not be.
+ */
+static void
+test_scraped_shapes(void)
+{
+    static const struct {
+        const char *what, *page, *title, *in, *out;
+    } rows[] = {
+        { "code between paragraphs stays",
+          "Menu\n\nCounting rows without reading the table\n\n" P1
+          "SELECT count(*)\nFROM events\nWHERE day = '2024-01-01';\n\n" P2 P3,
+          "Counting rows without reading the table", "SELECT count(*)", "Menu" },
+        { "list items without a full stop stay",
+          "Harbour plan approved after long debate\n\n" P1
+          "Moving the ferry berth to the northern quay\n\nBuilding a new fish market hall\n\n"
+          P2 P3, "Harbour plan approved after long debate",
+          "Building a new fish market hall", NULL },
+        { "a paragraph repeated inside the text stays twice",
+          "Harbour plan approved after long debate\n\n" P1 P2 P1 P3, NULL,
+          "finished next year.\n\nThe council approved", NULL },
+        { "an end marker with much more text below is crossed",
+          "Harbour plan approved after long debate\n\n" P1 P2 P3 P4 P5 "Comment\n\n" P2 P3
+          P4 P5 P2 P3 P4 P5 P2 P3, "Harbour plan approved after long debate",
+          "on display all winter.\n\nWork on", NULL },
+        { "a long photo caption is dropped and is no headline",
+          "Harbour plan approved after long debate\n\n" P1
+          "The mayor of the town speaks to residents at the town hall on Tuesday during the "
+          "debate on the harbour plan, which lasted most of the afternoon (Jane Roe/AFP/Getty "
+          "Images)\n\n" P2 P3, "Harbour plan approved after long debate", "Fishermen said",
+          "Jane Roe/AFP" },
+        { "a breadcrumb is no headline",
+          "Home > News > Local news > Harbour and ferries > Town council > Harbour plan "
+          "approved after long debate\n\n"
+          "Harbour plan approved after long debate\n\n" P1 P2 P3,
+          "Harbour plan approved after long debate", "Fishermen said", NULL },
+        { "a tagline above the headline is not the text",
+          "Hi, I'm Ann.\n\nI write about towns. I take photos.\n\n"
+          "What the harbour plan means for the ferry\n\n" P1 P2 P3 P4,
+          "What the harbour plan means for the ferry", "The mayor said", "I take photos" },
+        { "the headline above the date block beats the lines below it",
+          "These Weeks in the Harbour: Issue 85\n\nAnn Lee\nDecember 18, 2020\n\n"
+          "2 responses\n\nHighlights\n\nOur best pictures of the month\n\n"
+          "Our best stories of the month\n\nOur best letters of the month\n\n"
+          "Our best recipes of the month\n\nOur week in pictures\n\n" P1 P2 P3,
+          "These Weeks in the Harbour: Issue 85", "Fishermen said", NULL },
+        { "a page that is a list has an article",
+          "Harbour Notes\n\nRelease 1.8 of the harbour app\n\n"
+          "+ Added the ferry timetable for the winter season\n+ Added tides\n"
+          "+ Added a map of the new quay with the berths numbered\n+ Added fish prices\n"
+          "+ The market page now shows which stalls are open today\n+ Fixed the menu\n"
+          "+ Alerts now arrive when a ferry is late by more than ten minutes\n",
+          "Release 1.8 of the harbour app", "+ Added tides", NULL },
+        { "headlines cut short above the text are teasers, not the text",
+          "Menu\n\n23 things everyone who has worked in a harbour\xe2\x80\xa6\n\n"
+          "19 things all people who have ever lived by the sea\xe2\x80\xa6\n\n"
+          "These women post proud photos of their\xe2\x80\xa6\n\n"
+          "Harbour plan approved after long debate\n\n" P1 P2 P3,
+          "Harbour plan approved after long debate", "Fishermen said", "23 things" },
+        { "a table of one cell per line stays",
+          "Harbour plan approved after long debate\n\n" P1
+          "Berth\nOpens\nNorth 1\nApril 2025\nNorth 2\nMay 2025\nNorth 3\nJune 2025\n"
+          "South 1\nMarch 2026\n\n" P2 P3, "Harbour plan approved after long debate",
+          "South 1", NULL },
+        { "a related-stories label in CJK brackets ends the text",
+          "\xe6\xb8\xaf\xe3\x81\xae\xe6\x96\xb0\xe3\x81\x97\xe3\x81\x84\xe8\xa8\x88"
+          "\xe7\x94\xbb\xe3\x81\x8c\xe6\x89\xbf\xe8\xaa\x8d\xe3\x81\x95\xe3\x82\x8c"
+          "\xe3\x81\x9f\n\n"
+          "\xe5\xb8\x82\xe8\xad\xb0\xe4\xbc\x9a\xe3\x81\xaf\xe7\x81\xab\xe6\x9b\x9c"
+          "\xe6\x97\xa5\xe3\x80\x81\xe9\x95\xb7\xe3\x81\x84\xe8\xad\xb0\xe8\xab\x96"
+          "\xe3\x81\xae\xe6\x9c\xab\xe3\x81\xab\xe6\xb8\xaf\xe3\x81\xae\xe6\x96\xb0"
+          "\xe3\x81\x97\xe3\x81\x84\xe6\x95\xb4\xe5\x82\x99\xe8\xa8\x88\xe7\x94\xbb"
+          "\xe3\x82\x92\xe6\x89\xbf\xe8\xaa\x8d\xe3\x81\x97\xe3\x80\x81\xe5\xa4\x9a"
+          "\xe3\x81\x8f\xe3\x81\xae\xe4\xbd\x8f\xe6\xb0\x91\xe3\x81\x8c\xe5\x82\x8d"
+          "\xe8\x81\xb4\xe3\x81\xab\xe8\xa8\xaa\xe3\x82\x8c\xe3\x81\x9f\xe3\x80\x82"
+          "\n\n"
+          "\xe5\x8c\x97\xe5\x81\xb4\xe3\x81\xae\xe5\xb2\xb8\xe5\xa3\x81\xe3\x81\xae"
+          "\xe5\xb7\xa5\xe4\xba\x8b\xe3\x81\xaf\xe6\x98\xa5\xe3\x81\xab\xe5\xa7\x8b"
+          "\xe3\x81\xbe\xe3\x82\x8a\xe3\x80\x81\xe6\x96\xb0\xe3\x81\x97\xe3\x81\x84"
+          "\xe6\xa1\x9f\xe6\xa9\x8b\xe3\x81\x8c\xe5\xae\x8c\xe6\x88\x90\xe3\x81\x99"
+          "\xe3\x82\x8b\xe3\x81\xbe\xe3\x81\xa7\xe3\x83\x95\xe3\x82\xa7\xe3\x83\xaa"
+          "\xe3\x83\xbc\xe3\x81\xaf\xe5\x8f\xa4\xe3\x81\x84\xe6\xa1\x9f\xe6\xa9\x8b"
+          "\xe3\x81\x8b\xe3\x82\x89\xe9\x81\x8b\xe8\x88\xaa\xe3\x82\x92\xe7\xb6\x9a"
+          "\xe3\x81\x91\xe3\x82\x8b\xe3\x80\x82\n\n"
+          "\xe6\xbc\x81\xe6\xa5\xad\xe8\x80\x85\xe3\x81\xaf\xe8\xa8\x88\xe7\x94\xbb"
+          "\xe3\x82\x92\xe6\xad\x93\xe8\xbf\x8e\xe3\x81\x97\xe3\x81\x9f\xe3\x81\x8c"
+          "\xe3\x80\x81\xe9\xad\x9a\xe5\xb8\x82\xe5\xa0\xb4\xe3\x82\x92\xe5\xb7\xa5"
+          "\xe6\xa5\xad\xe5\x9b\xa3\xe5\x9c\xb0\xe3\x81\xab\xe7\xa7\xbb\xe3\x81\x95"
+          "\xe3\x81\x9a\xe7\x8f\xbe\xe5\x9c\xa8\xe3\x81\xae\xe5\xa0\xb4\xe6\x89\x80"
+          "\xe3\x81\xab\xe6\xae\x8b\xe3\x81\x99\xe3\x82\x88\xe3\x81\x86\xe5\xb8\x82"
+          "\xe3\x81\xab\xe6\xb1\x82\xe3\x82\x81\xe3\x82\x8b\xe5\xa3\xb0\xe3\x82\x82"
+          "\xe5\xa4\x9a\xe3\x81\x8b\xe3\x81\xa3\xe3\x81\x9f\xe3\x80\x82\n\n"
+          "\xe3\x80\x90\xe9\x96\xa2\xe9\x80\xa3\xe8\xa8\x98\xe4\xba\x8b\xe3\x80\x91"
+          "\n\n"
+          "\xe9\x9a\xa3\xe3\x81\xae\xe7\x94\xba\xe3\x81\xa7\xe3\x82\x82\xe6\x96\xb0"
+          "\xe3\x81\x97\xe3\x81\x84\xe3\x83\x95\xe3\x82\xa7\xe3\x83\xaa\xe3\x83\xbc"
+          "\xe4\xb9\x97\xe3\x82\x8a\xe5\xa0\xb4\xe3\x81\xae\xe5\xbb\xba\xe8\xa8\xad"
+          "\xe8\xa8\x88\xe7\x94\xbb\xe3\x81\x8c\xe4\xbd\x8f\xe6\xb0\x91\xe8\xaa\xac"
+          "\xe6\x98\x8e\xe4\xbc\x9a\xe3\x81\xa7\xe7\x99\xba\xe8\xa1\xa8\xe3\x81\x95"
+          "\xe3\x82\x8c\xe3\x81\x9f\xe3\x80\x82\n\n"
+          "\xe6\xbc\x81\xe6\xa5\xad\xe7\xb5\x84\xe5\x90\x88\xe3\x81\x8c\xe9\xad\x9a"
+          "\xe5\xb8\x82\xe5\xa0\xb4\xe3\x81\xae\xe7\xa7\xbb\xe8\xbb\xa2\xe3\x81\xab"
+          "\xe5\x8f\x8d\xe5\xaf\xbe\xe3\x81\x99\xe3\x82\x8b\xe7\xbd\xb2\xe5\x90\x8d"
+          "\xe3\x82\x92\xe9\x9b\x86\xe3\x82\x81\xe3\x81\xa6\xe5\xb8\x82\xe9\x95\xb7"
+          "\xe3\x81\xab\xe6\x8f\x90\xe5\x87\xba\xe3\x81\x97\xe3\x81\x9f\xe3\x80\x82"
+          "\n\n\n",
+          NULL, "\xe6\xbc\x81\xe6\xa5\xad\xe8\x80\x85", "\xe9\x9a\xa3\xe3\x81\xae" },
+        { "a shell prompt between paragraphs is code and stays",
+          "Cloning the harbour records\n\n" P1 "$ hg clone harbour records\n\n" P2 P3,
+          "Cloning the harbour records", "$ hg clone harbour records", NULL },
+        { "an aside in brackets is text, a credit in brackets is not",
+          "Harbour plan approved after long debate\n\n" P1
+          "(The council will vote again on the fish market, which the plan leaves out.)\n\n"
+          P2 P3 "(Reporting by Ann Lee; Editing by Jo Park)\n", NULL,
+          "(The council will vote again", "Reporting by" },
+        { "a feedback widget is no headline",
+          "Menu\n\nHow to Build a Harbour Model\n\n12 people found this helpful\n\n"
+          "Was This Article Helpful?\n\n" P1 P2 P3, "How to Build a Harbour Model",
+          "Fishermen said", NULL },
+        { "a page of short lines keeps them", "abc\n\ndef ghi\n", NULL, "def ghi", NULL },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        struct diag d;
+        struct article *a = parse(rows[i].page, ARTICLE_TEXT, "shape.txt", false, &d);
+
+        CHECK(a != NULL, "%s: the page loads", rows[i].what);
+        if (a == NULL)
+            continue;
+        if (rows[i].title != NULL)
+            CHECK(a->title != NULL && strcmp(a->title, rows[i].title) == 0,
+                "%s: title \"%s\" (got \"%s\")", rows[i].what, rows[i].title,
+                a->title ? a->title : "(none)");
+        CHECK(strstr(a->body_text, rows[i].in) != NULL, "%s: the body has \"%.*s\"",
+            rows[i].what, (int)strcspn(rows[i].in, "\n"), rows[i].in);
+        if (rows[i].out != NULL)
+            CHECK(strstr(a->body_text, rows[i].out) == NULL, "%s: the body lacks \"%s\"",
+                rows[i].what, rows[i].out);
+        article_free(a);
+    }
+}
+
+/* A dated byline right above the text wins over a relative date under a headline that the
+ * page put far above it, past a menu. */
+static void
+test_scraped_date_near_text(void)
+{
+    struct diag d;
+    struct article *a = parse("Harbour plan approved after long debate\n\nAnn Lee\nAn hour ago\n\n"
+        "Ferries\n\nFishing\n\nWeather\n\nTides\n\nBoats\n\nMarkets\n\nEvents\n\nSports\n\n"
+        "Schools\n\nRoads\n\nPolice\n\nCourts\n\nJobs\n\nHomes\n\n"
+        "Jane Roe\n9/11/13 10:00AM\n\n" P1 P2 P3, ARTICLE_TEXT, "near.txt", false, &d);
+
+    CHECK(a != NULL, "a page with two dates loads");
+    if (a == NULL)
+        return;
+    CHECK(a->date_iso[0] != '\0' && strncmp(a->date_iso, "2013-09-11", 10) == 0,
+        "the date right above the text is the date (got \"%s\")", a->date_iso);
+    article_free(a);
+}
+
 /* A last paragraph that reads like an author's bio goes, by the bio lexicon the HTML
  * reader shares, even when no byline named the author (French and German pages). */
 static void
@@ -1132,6 +1306,8 @@ main(void)
     test_pasted_corrections();
     test_no_title();
     test_scraped_bio();
+    test_scraped_shapes();
+    test_scraped_date_near_text();
     test_issue_overrides();
     test_save_markdown();
     test_drop_patterns();

@@ -53,6 +53,12 @@ test_util(void)
             "utf8_is_valid row %zu", i);
     CHECK(ascii_strcasecmp("Example.COM", "example.com") == 0, "ascii_strcasecmp folds case");
     CHECK(ascii_strcasecmp("a", "b") < 0, "ascii_strcasecmp orders");
+    {
+        const char *s = "Ab", *p = s;
+        int c = TO_LOWER((unsigned char)*p++);
+
+        CHECK(c == 'a' && p == s + 1, "TO_LOWER reads its argument once");
+    }
 }
 
 static void

@@ -123,7 +123,8 @@ static const struct {
     { "tmpl", run_tmpl, { "tests/fuzz/seeds/tmpl", "templates" } },
     { "compose", run_compose, { "tests/fuzz/seeds/compose" } },
     { "html", run_html, { "tests/fuzz/seeds/html" } },
-    { "inbox", run_inbox, { "tests/fuzz/seeds/inbox", "tests/data/bounces" } },
+    { "inbox", run_inbox, { "tests/fuzz/seeds/inbox", "tests/data/bounces",
+        "tests/data/bounces-heldout" } },
 };
 
 /* Every file in path through fn; how many. */

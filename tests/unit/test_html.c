@@ -517,6 +517,118 @@ test_hostile(void)
     article_free(a);
 }
 
+/* What never reaches the tree: a page with 1 MB of inline script, a style sheet,
+ * <noscript>, <svg>, <template>, comments and attributes nobody reads, around a JSON-LD
+ * block that the metadata reader still needs. */
+static void
+test_tree_memory(void)
+{
+    static const char ld[] = "<script type=\"application/ld+json\">{\"@type\": "
+        "\"NewsArticle\", \"headline\": \"Parks win the budget\", \"datePublished\": "
+        "\"2024-05-02T08:00:00Z\", \"author\": {\"name\": \"Ann Lee\"}}</script>";
+    struct html_tree_stats st;
+    struct diag d = DIAG_INIT;
+    struct article *a;
+    size_t visible = 0;
+    struct buf b;
+
+    buf_init(&b, BUF_MAX_DEFAULT);
+    buf_puts(&b, "<!DOCTYPE html><html lang=\"en\"><head><title>Parks</title>");
+    buf_puts(&b, ld);
+    buf_puts(&b, "<style>");
+    for (int i = 0; i < 2000; i++)
+        buf_puts(&b, ".styled-thing { color: red; }\n");
+    buf_puts(&b, "</style><script>");
+    while (b.len < ((size_t)1 << 20))
+        buf_puts(&b, "var SCRIPTTEXT = 'a < b && c > d'; trackEverything(window);\n");
+    buf_puts(&b, "</script></head><body><!-- COMMENTTEXT");
+    for (int i = 0; i < 1000; i++)
+        buf_puts(&b, " more comment text");
+    buf_puts(&b, " --><noscript>NOSCRIPTTEXT</noscript><svg><text>SVGTEXT</text></svg>"
+        "<template><p>TEMPLATETEXT</p></template>");
+    for (int i = 0; i < 200; i++) {
+        buf_puts(&b, "<p class=\"para\" data-track=\"TRACKVALUE-0123456789\" "
+            "onclick=\"ONCLICKVALUE()\" title=\"TITLEVALUE\">");
+        buf_puts(&b, para + 3);                 /* "The council met ... evening.</p>\n" */
+        visible += strlen(para) - 8;
+    }
+    buf_puts(&b, "</body></html>");
+
+    html_tree_count(buf_str(&b), b.len, &st);
+    CHECK(st.elements >= 200 && st.elements < 215, "the tree: the page's elements only "
+        "(%zu)", st.elements);
+    CHECK(st.text_bytes < visible + 1000, "the tree holds the text and the JSON-LD, not the "
+        "%zu bytes of script, style, comments and skipped elements (%zu bytes of text)",
+        b.len, st.text_bytes);
+    CHECK(st.attrs == 200 + 1 + 1, "only the attributes a reader reads are kept: class, "
+        "lang, the JSON-LD type (%zu)", st.attrs);
+    CHECK(st.attr_bytes < 2000, "no data-*, onclick or title values kept (%zu bytes)",
+        st.attr_bytes);
+    CHECK(st.tree_attrs == 0, "libxml2's own attribute lists stay empty (%zu)",
+        st.tree_attrs);
+
+    a = article_parse(buf_str(&b), b.len, ARTICLE_HTML, "big.html", NULL, &d);
+    CHECK(a != NULL, "the page is read: %s", a != NULL ? "yes" : d.msg);
+    if (a != NULL) {
+        CHECK_STR_EQ(a->date_iso, "2024-05-02T08:00:00Z", "the date from JSON-LD");
+        CHECK_STR_EQ(a->author, "Ann Lee", "the author from JSON-LD");
+        CHECK_STR_EQ(a->from.date, "JSON-LD", "its origin");
+        CHECK(strstr(a->body_text, "SCRIPTTEXT") == NULL &&
+            strstr(a->body_text, "NOSCRIPTTEXT") == NULL &&
+            strstr(a->body_text, "TEMPLATETEXT") == NULL &&
+            strstr(a->body_text, "COMMENTTEXT") == NULL, "no hidden text in the body");
+        CHECK(a->nparagraphs == 200, "the 200 paragraphs (%zu)", a->nparagraphs);
+    }
+    article_free(a);
+    buf_fini(&b);
+}
+
+/* White space between inline elements is a word break, whatever the elements are
+ * (libxml2's HTML_PARSE_NOBLANKS dropped it after <sup>, <time>, <mark>, ...). */
+static void
+test_inline_space(void)
+{
+    char *html = body_page("<title>Codecs</title>", "<p>Firefox would use an open "
+        "source<sup>[17]</sup> <a href=\"/wiki/Codec\">codec</a> from a "
+        "<time datetime=\"2013-10-30\">30 October</time> <mark>deal</mark> with Cisco, "
+        "the <abbr>CTO</abbr> <bdi>said</bdi> <small>twice</small>.</p>");
+    struct diag d = DIAG_INIT;
+    struct article *a = page(html, &d);
+
+    CHECK(a != NULL, "a page with inline elements: %s", a != NULL ? "read" : d.msg);
+    if (a != NULL) {
+        CHECK(strstr(a->body_text, "source[17] codec") != NULL, "a space after <sup>");
+        CHECK(strstr(a->body_text, "30 October deal") != NULL,
+            "a space between <time> and <mark>");
+        CHECK(strstr(a->body_text, "CTO said") != NULL, "a space between <abbr> and <bdi>");
+        CHECK(strstr(a->body_text, "said twice") != NULL, "a space between <bdi> and <small>");
+    }
+    article_free(a);
+    free(html);
+}
+
+/* A <time> inside a sentence stays, even when its paragraph also holds an image (an
+ * image is no sentence break); a <time> standing alone above the text goes. */
+static void
+test_time_in_sentence(void)
+{
+    char *html = body_page("<title>Codecs</title>", "<p><time>4 March 2024</time></p>"
+        "<p><img src=\"/a.jpg\" alt=\"A chart\"> Firefox signed a deal on "
+        "<time datetime=\"2013-10-30\">30 October</time> with Cisco.</p>");
+    struct diag d = DIAG_INIT;
+    struct article *a = page(html, &d);
+
+    CHECK(a != NULL, "a page with a dated sentence: %s", a != NULL ? "read" : d.msg);
+    if (a != NULL) {
+        CHECK(strstr(a->body_text, "deal on 30 October with Cisco") != NULL,
+            "the <time> inside the sentence stays: %.120s", a->body_text);
+        CHECK(strstr(a->body_text, "4 March 2024") == NULL,
+            "the date line above the text goes");
+    }
+    article_free(a);
+    free(html);
+}
+
 int
 main(void)
 {
@@ -532,5 +644,8 @@ main(void)
     test_links();
     test_charsets();
     test_hostile();
+    test_tree_memory();
+    test_inline_space();
+    test_time_in_sentence();
     return check_exit();
 }

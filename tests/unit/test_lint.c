@@ -44,7 +44,19 @@ test_table(void)
         { "<IMG ALT='x' SRC='https://e.org/a.png'><a href=\"" U "\">u</a>", U, U, 0, { NULL } },
         { "<a href=\"page.html\">p</a><a href=\"#top\">t</a><a href=\"" U "\">u</a>", U, U, 1,
             { "link \"page.html\" is not absolute", NULL } },
-        { "<a href=mailto:x@example.org>m</a><a href=" U ">u</a>", U, U, 0, { NULL } },
+        { "<a href=mailto:x@example.org>m</a><a href=" U ">u</a>", U " x@example.org", U, 0,
+            { NULL } },
+        /* M6: every link of the HTML part in the text part (the entities undone, a mailto
+           as its bare address), each missing one an error, once */
+        { "<a href=\"https://news.example.org/a?x=1&amp;y=2\">a</a><a href=\"" U "\">u</a>",
+            U " https://news.example.org/a?x=1&y=2", U, 0, { NULL } },
+        { "<a href=\"https://news.example.org/b\">b</a><a href=\"https://news.example.org/b\">"
+            "again</a><a href=\"" U "\">u</a>", U, U, 1,
+            { "text part lacks the link \"https://news.example.org/b\"", NULL } },
+        { "<a href=\"mailto:x@example.org?subject=hi\">m</a><a href=\"" U "\">u</a>",
+            U " write to x@example.org", U, 0, { NULL } },
+        { "<a href=\"https://news.example.org/&#99;\">c</a><a href=\"" U "\">u</a>",
+            U " https://news.example.org/c", U, 0, { NULL } },
         { "<img src=\"https://e.org/a.png\"><img src=\"b.png\" alt=\"\">", "none", NULL, 3,
             { "no alt text", "\"b.png\" is not an absolute", "no unsubscribe link is" } },
     };
