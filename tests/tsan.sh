@@ -15,8 +15,9 @@ out=$(mktemp)
 trap 'rm -f "$out" "$out.rc"' EXIT
 st=0
 # the sending tests, then gazette serve and preview --serve: the committer, the applier,
-# the mailer and HTTP threads; dkim: messages signed on every sending thread (its slots)
-for only in send serve dkim; do
+# the mailer and HTTP threads; dkim: messages signed on every sending thread (its slots);
+# inbox: the list loader, the reading threads and the mover of gazette inbox
+for only in send serve dkim inbox; do
     { tests/run.sh "$only"; echo $? >"$out.rc"; } | tee -a "$out"
     [ "$(cat "$out.rc")" = 0 ] || st=1
 done

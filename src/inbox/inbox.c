@@ -76,6 +76,10 @@ struct run {
     size_t npend;
     struct subs_change *ch;         /* the list edit this run makes */
     size_t nch;
+    pthread_t lister;               /* loads the list (list_load) while messages are read */
+    bool listing;                   /* lister started and not joined */
+    int listrc;                     /* list_load's result */
+    struct diag listdiag;           /* and its error */
 };
 
 /* A status change an earlier run recorded but did not see through to the list. */
@@ -612,6 +616,48 @@ handle(struct run *r, const char *data, size_t len, const char *file)
     free(rep);
 }
 
+/* ---- the list, loaded while the first messages are read ---------------------------------- */
+
+/*
+ * What applying needs besides the reports: the list, the campaigns (VERP), and what the
+ * events file says of earlier runs (handled digests, soft bounces in the window, status
+ * changes without a commit line).  On the lister thread: it writes r->subs, camps,
+ * softprev, seen, pend and state, which nobody reads before list_wait().
+ */
+static void *
+list_thread(void *arg)
+{
+    struct run *r = arg;
+    struct diag *d = &r->listdiag;
+
+    r->listrc = -1;
+    if ((r->subs = subs_load(r->o->subs_path, SUBS_MISSING_OK, NULL, d)) == NULL ||
+        campaign_list(r->cfg->paths.state_dir, &r->camps, d) == -1)
+        return NULL;
+    r->softprev = xcalloc(r->subs->n + 1, sizeof(*r->softprev));
+    if (each_event(r->cfg->paths.state_dir, load_one, r, d) == -1)
+        return NULL;
+    r->state = xcalloc(r->subs->n + 1, sizeof(*r->state));
+    r->listrc = 0;
+    return NULL;
+}
+
+/* The list is loaded (the lister joined, once): 0, or -1 with its error into d. */
+static int
+list_wait(struct run *r, struct diag *d)
+{
+    if (r->listing) {
+        pthread_join(r->lister, NULL);
+        r->listing = false;
+    }
+    if (r->listrc == -1) {
+        if (d->code == 0)
+            *d = r->listdiag;
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- sources ------------------------------------------------------------------------------ */
 
 /*
@@ -701,53 +747,156 @@ seen_name(const char *name)
 
 /*
  * A Maildir's messages are read and classified by a few threads at once (bounce_parse is
- * thread-safe; GMime objects are never shared), a batch at a time; the results are then
- * applied in the order of the names, by this thread alone, exactly as one at a time.
+ * thread-safe; GMime objects are never shared), from the start of the run: the list is
+ * loaded meanwhile, on a thread of its own (it is needed only to apply the reports).
+ * This thread applies the reports in the order of the names, exactly as one at a time,
+ * as soon as the list is there and each report is ready.  A report waiting for it is
+ * kept packed (report_pack): a report is ~23 KB of mostly empty arrays.
  */
-#define MAILDIR_BATCH 512
 #define MAILDIR_THREADS_MAX 8
+#define POOL_LAG 64                 /* jobs the readers get ahead before the applier wakes */
 
 struct job {
     char *from, *to;                /* the file, and its name in cur/ with the S flag */
     uint64_t h;                     /* digest */
     int err;                        /* errno when it cannot be read, else 0 */
-    bool parsed;                    /* false: handled before (not parsed) or unreadable */
-    struct bounce_report *rep;      /* this slot's report, reused from batch to batch (a
-                                       report is ~23 KB: no allocation per message) */
+    void *packed;                   /* its report (report_pack), until applied */
+    bool done;                      /* read and classified (under pool.mu) */
 };
 
-struct batch {
-    struct run *r;
+/* What one reading thread keeps from message to message. */
+struct worker {
+    char *data;                     /* the message (read_reuse) */
+    size_t cap;
+    struct bounce_report *rep;
+    unsigned char *scratch;         /* REPORT_PACK_MAX bytes */
+};
+
+struct pool {
     struct job *v;
     size_t n;
     size_t next;                    /* the next job to take (atomic) */
+    bool stop;                      /* atomic: take no more jobs */
+    pthread_mutex_t mu;             /* job.done, waiting */
+    pthread_cond_t cv;
+    size_t waiting;                 /* the job the applier waits for, or SIZE_MAX */
+    pthread_t tid[MAILDIR_THREADS_MAX];
+    size_t started;
+    struct worker self;             /* when no thread could start: the applier's own */
 };
 
+#define REPORT_WORDS (sizeof(struct bounce_report) / sizeof(uint64_t))
+_Static_assert(sizeof(struct bounce_report) % sizeof(uint64_t) == 0 &&
+    REPORT_WORDS < UINT16_MAX, "report_pack counts a report's words in 16 bits");
+
+/*
+ * rep's bytes without its runs of zero words: pairs of 16-bit counts (zero words, then
+ * literal words) each followed by the literal words, up to REPORT_WORDS.  Exact for any
+ * layout of the report, so a field bounce.h adds travels too.  scratch holds at least
+ * REPORT_PACK_MAX bytes.  Caller frees.
+ */
+#define REPORT_PACK_MAX (REPORT_WORDS * (sizeof(uint64_t) + 2 * sizeof(uint16_t)))
+
 static void *
-batch_work(void *arg)
+report_pack(const struct bounce_report *rep, unsigned char *scratch)
 {
-    struct batch *b = arg;
-    char *data = NULL;
-    size_t i, cap = 0;
+    const unsigned char *s = (const unsigned char *)rep;
+    size_t i = 0, o = 0;
 
-    while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
-        struct job *j = &b->v[i];
-        size_t len;
+    while (i < REPORT_WORDS) {
+        uint16_t z = 0, l = 0;
+        uint64_t w;
 
-        if (read_reuse(j->from, BOUNCE_MESSAGE_MAX, &data, &cap, &len) == -1) {
-            j->err = errno ? errno : EIO;
-            continue;
+        for (; i < REPORT_WORDS; i++, z++) {
+            memcpy(&w, s + i * sizeof(w), sizeof(w));
+            if (w != 0)
+                break;
         }
-        j->h = text_hash64(data, len);
-        /* the set of digests only grows between batches, in the applying thread */
-        if (!seen(b->r, j->h, false)) {
-            if (j->rep == NULL)
-                j->rep = xmalloc(sizeof(*j->rep));
-            bounce_parse(data, len, j->rep);
-            j->parsed = true;
+        for (; i + l < REPORT_WORDS; l++) {
+            memcpy(&w, s + (i + l) * sizeof(w), sizeof(w));
+            if (w == 0)
+                break;
         }
+        memcpy(scratch + o, &z, sizeof(z));
+        memcpy(scratch + o + sizeof(z), &l, sizeof(l));
+        o += sizeof(z) + sizeof(l);
+        memcpy(scratch + o, s + i * sizeof(w), l * sizeof(w));
+        o += l * sizeof(w);
+        i += l;
     }
-    free(data);
+    return memcpy(xmalloc(o ? o : 1), scratch, o);
+}
+
+static void
+report_unpack(const void *packed, struct bounce_report *rep)
+{
+    const unsigned char *p = packed;
+    unsigned char *d = (unsigned char *)rep;
+    size_t i = 0;
+
+    while (i < REPORT_WORDS) {
+        uint16_t z, l;
+
+        memcpy(&z, p, sizeof(z));
+        memcpy(&l, p + sizeof(z), sizeof(l));
+        p += sizeof(z) + sizeof(l);
+        memset(d + i * sizeof(uint64_t), 0, z * sizeof(uint64_t));
+        i += z;
+        memcpy(d + i * sizeof(uint64_t), p, l * sizeof(uint64_t));
+        p += l * sizeof(uint64_t);
+        i += l;
+    }
+}
+
+static void
+worker_fini(struct worker *w)
+{
+    free(w->data);
+    free(w->rep);
+    free(w->scratch);
+    memset(w, 0, sizeof(*w));
+}
+
+/* Read and classify one job (its done flag is the caller's to set). */
+static void
+job_run(struct job *j, struct worker *w)
+{
+    size_t len;
+
+    if (w->rep == NULL) {
+        w->rep = xmalloc(sizeof(*w->rep));
+        w->scratch = xmalloc(REPORT_PACK_MAX);
+    }
+    if (read_reuse(j->from, BOUNCE_MESSAGE_MAX, &w->data, &w->cap, &len) == -1) {
+        j->err = errno ? errno : EIO;
+        return;
+    }
+    /* every message is classified, even one handled before: the set of digests is the
+       list thread's until the applier has it (a handled message is still in new/ only
+       after a crash between the events and the renames) */
+    j->h = text_hash64(w->data, len);
+    bounce_parse(w->data, len, w->rep);
+    j->packed = report_pack(w->rep, w->scratch);
+}
+
+static void *
+pool_work(void *arg)
+{
+    struct pool *p = arg;
+    struct worker w;
+    size_t i;
+
+    memset(&w, 0, sizeof(w));
+    while (!__atomic_load_n(&p->stop, __ATOMIC_RELAXED) &&
+        (i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n) {
+        job_run(&p->v[i], &w);
+        pthread_mutex_lock(&p->mu);
+        p->v[i].done = true;
+        if (p->waiting == i)
+            pthread_cond_signal(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    worker_fini(&w);
     return NULL;
 }
 
@@ -759,112 +908,167 @@ worker_count(void)
     return n < 1 ? 1 : n > MAILDIR_THREADS_MAX ? MAILDIR_THREADS_MAX : (size_t)n;
 }
 
-/* Read and classify jobs v[0..n) with up to nt threads (this one included). */
+/* Start reading and classifying jobs v[0..n).  With no thread, pool_wait does the work. */
 static void
-batch_run(struct run *r, struct job *v, size_t n, size_t nt)
+pool_start(struct pool *p, struct job *v, size_t n)
 {
-    struct batch b = { r, v, n, 0 };
-    pthread_t tid[MAILDIR_THREADS_MAX];
-    size_t started = 0;
+    size_t nt = worker_count();
 
-    if (nt > n)
-        nt = n;
-    for (size_t t = 1; t < nt; t++) {
-        if (pthread_create(&tid[started], NULL, batch_work, &b) != 0)
+    memset(p, 0, sizeof(*p));
+    p->v = v;
+    p->n = n;
+    p->waiting = SIZE_MAX;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    for (size_t t = 0; t < nt && t < n; t++) {
+        if (pthread_create(&p->tid[p->started], NULL, pool_work, p) != 0)
             break;                  /* fewer threads: the same work, slower */
-        started++;
+        p->started++;
     }
-    batch_work(&b);
-    for (size_t t = 0; t < started; t++)
-        pthread_join(tid[t], NULL);
+}
+
+/* Job i, once read and classified. */
+static struct job *
+pool_wait(struct pool *p, size_t i)
+{
+    if (p->started == 0) {          /* no thread could start: this one does the work */
+        job_run(&p->v[i], &p->self);
+        return &p->v[i];
+    }
+    pthread_mutex_lock(&p->mu);
+    while (!p->v[i].done) {
+        /* woken when the readers are POOL_LAG jobs ahead, not at every job (a wake-up per
+           message would cost more than applying it); for job i itself only if that one
+           is done already (the readers take jobs in order, so it rarely is) */
+        size_t ahead = i + POOL_LAG < p->n ? i + POOL_LAG : p->n - 1;
+
+        p->waiting = p->v[ahead].done ? i : ahead;
+        pthread_cond_wait(&p->cv, &p->mu);
+    }
+    p->waiting = SIZE_MAX;
+    pthread_mutex_unlock(&p->mu);
+    return &p->v[i];
+}
+
+/* Stop taking jobs (those under way finish), join the threads. */
+static void
+pool_end(struct pool *p)
+{
+    __atomic_store_n(&p->stop, true, __ATOMIC_RELAXED);
+    for (size_t t = 0; t < p->started; t++)
+        pthread_join(p->tid[t], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    worker_fini(&p->self);
+}
+
+/* The names of dir (new/ or cur/) to handle, sorted, appended to *v as jobs. */
+static int
+list_folder(const char *md, const char *sub, struct job **v, size_t *n, struct diag *d)
+{
+    struct buf p;
+    DIR *dp;
+    struct dirent *de;
+    char **names = NULL;
+    size_t nn = 0;
+    bool cur = strcmp(sub, "cur") == 0;
+
+    buf_init(&p, 0);
+    buf_putf(&p, "%s/%s", md, sub);
+    if ((dp = opendir(buf_str(&p))) == NULL) {
+        diag_set(d, EX_NOINPUT, "cannot read the Maildir: %s", strerror(errno));
+        diag_path(d, buf_str(&p));
+        buf_fini(&p);
+        return -1;
+    }
+    while ((de = readdir(dp)) != NULL) {
+        const char *info = strstr(de->d_name, ":2,");
+
+        if (de->d_name[0] == '.')
+            continue;
+        if (cur && info != NULL && strchr(info + 3, 'S') != NULL)
+            continue;               /* handled (or read by a person) */
+        names = xreallocarray(names, nn + 1, sizeof(*names));
+        names[nn++] = xstrdup(de->d_name);
+    }
+    closedir(dp);
+    if (nn > 1)
+        qsort(names, nn, sizeof(*names), namecmp);
+    *v = xreallocarray(*v, *n + nn + 1, sizeof(**v));
+    for (size_t i = 0; i < nn; i++) {
+        struct job *j = &(*v)[(*n)++];
+        struct buf f, to;
+        char *sn = seen_name(names[i]);
+
+        memset(j, 0, sizeof(*j));
+        buf_init(&f, 0);
+        buf_putf(&f, "%s/%s", buf_str(&p), names[i]);
+        buf_init(&to, 0);
+        buf_putf(&to, "%s/cur/%s", md, sn);
+        free(sn);
+        j->from = buf_steal(&f);
+        j->to = buf_steal(&to);
+        free(names[i]);
+    }
+    free(names);
+    buf_fini(&p);
+    return 0;
 }
 
 static int
 do_maildir(struct run *r, const char *dir, struct diag *d)
 {
-    static const char *const subs[] = { "new", "cur" };
-    size_t nt = worker_count();
-    struct job *jobs = xcalloc(MAILDIR_BATCH, sizeof(*jobs));
+    struct job *jobs = NULL;
+    struct bounce_report *rep = NULL;
+    struct pool pool;
+    size_t n = 0, i = 0;
+    int rc = -1;
 
-    for (size_t k = 0; k < 2; k++) {
-        struct buf p;
-        DIR *dp;
-        struct dirent *de;
-        char **names = NULL;
-        size_t nn = 0;
-
-        buf_init(&p, 0);
-        buf_putf(&p, "%s/%s", dir, subs[k]);
-        if ((dp = opendir(buf_str(&p))) == NULL) {
-            diag_set(d, EX_NOINPUT, "cannot read the Maildir: %s", strerror(errno));
-            diag_path(d, buf_str(&p));
-            buf_fini(&p);
-            for (size_t i = 0; i < MAILDIR_BATCH; i++)
-                free(jobs[i].rep);
-            free(jobs);
-            return -1;
-        }
-        while ((de = readdir(dp)) != NULL) {
-            const char *info = strstr(de->d_name, ":2,");
-
-            if (de->d_name[0] == '.')
-                continue;
-            if (k == 1 && info != NULL && strchr(info + 3, 'S') != NULL)
-                continue;           /* handled (or read by a person) */
-            names = xreallocarray(names, nn + 1, sizeof(*names));
-            names[nn++] = xstrdup(de->d_name);
-        }
-        closedir(dp);
-        if (nn > 1)
-            qsort(names, nn, sizeof(*names), namecmp);
-        for (size_t base = 0; base < nn; base += MAILDIR_BATCH) {
-            size_t nb = nn - base < MAILDIR_BATCH ? nn - base : MAILDIR_BATCH;
-
-            for (size_t i = 0; i < nb; i++) {
-                struct buf f, to;
-                char *sn = seen_name(names[base + i]);
-
-                buf_init(&f, 0);
-                buf_putf(&f, "%s/%s", buf_str(&p), names[base + i]);
-                buf_init(&to, 0);
-                buf_putf(&to, "%s/cur/%s", dir, sn);
-                free(sn);
-                jobs[i].from = buf_steal(&f);
-                jobs[i].to = buf_steal(&to);
-                jobs[i].err = 0;
-                jobs[i].parsed = false;
-            }
-            batch_run(r, jobs, nb, nt);
-            for (size_t i = 0; i < nb; i++) {
-                struct job *j = &jobs[i];
-
-                if (j->err != 0) {
-                    say(r, true, j->from, "cannot read: %s", strerror(j->err));
-                    free(j->from);
-                    free(j->to);
-                    continue;
-                }
-                r->st->messages++;
-                if (seen(r, j->h, true) || !j->parsed) {
-                    r->st->seen++;
-                    say(r, false, j->to, "handled before; skipped");
-                } else {
-                    handle_report(r, j->h, j->rep, j->to);  /* named where it will be kept */
-                }
-                r->renames = xreallocarray(r->renames, r->nrenames + 2, sizeof(char *));
-                r->renames[r->nrenames++] = j->from;
-                r->renames[r->nrenames++] = j->to;
-            }
-        }
-        for (size_t i = 0; i < nn; i++)
-            free(names[i]);
-        free(names);
-        buf_fini(&p);
+    if (list_folder(dir, "new", &jobs, &n, d) == -1 ||
+        list_folder(dir, "cur", &jobs, &n, d) == -1) {
+        (void)list_wait(r, d);      /* a list with an error says so first */
+        goto out;
     }
-    for (size_t i = 0; i < MAILDIR_BATCH; i++)
-        free(jobs[i].rep);
+    pool_start(&pool, jobs, n);
+    if (list_wait(r, d) == -1) {
+        pool_end(&pool);
+        goto out;
+    }
+    rep = xmalloc(sizeof(*rep));
+    for (; i < n; i++) {
+        struct job *j = pool_wait(&pool, i);
+
+        if (j->err != 0) {
+            say(r, true, j->from, "cannot read: %s", strerror(j->err));
+            free(j->from);
+            free(j->to);
+            continue;
+        }
+        r->st->messages++;
+        if (seen(r, j->h, true)) {
+            r->st->seen++;
+            say(r, false, j->to, "handled before; skipped");
+        } else {
+            report_unpack(j->packed, rep);
+            handle_report(r, j->h, rep, j->to);     /* named where it will be kept */
+        }
+        free(j->packed);
+        j->packed = NULL;
+        r->renames = xreallocarray(r->renames, r->nrenames + 2, sizeof(char *));
+        r->renames[r->nrenames++] = j->from;
+        r->renames[r->nrenames++] = j->to;
+    }
+    pool_end(&pool);
+    rc = 0;
+out:
+    for (; i < n; i++) {            /* not handled (an error): not moved */
+        free(jobs[i].from);
+        free(jobs[i].to);
+        free(jobs[i].packed);
+    }
     free(jobs);
-    return 0;
+    free(rep);
+    return rc;
 }
 
 /* An mbox: messages start at "From " lines (mboxrd); the bytes are mapped, not read. */
@@ -1235,42 +1439,46 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
     evp = events_path(o->cfg->paths.state_dir);
     if ((lockfd = lock_file(evp, INBOX_LOCK_WAIT_MS, d)) == -1)
         goto out;
-    if ((r.subs = subs_load(o->subs_path, SUBS_MISSING_OK, NULL, d)) == NULL)
-        goto out;
-    if (campaign_list(o->cfg->paths.state_dir, &r.camps, d) == -1)
-        goto out;
-    r.softprev = xcalloc(r.subs->n + 1, sizeof(*r.softprev));
-    if (each_event(o->cfg->paths.state_dir, load_one, &r, d) == -1)
-        goto out;
-    r.state = xcalloc(r.subs->n + 1, sizeof(*r.state));
+    if (pthread_create(&r.lister, NULL, list_thread, &r) == 0)
+        r.listing = true;
+    else
+        (void)list_thread(&r);      /* no thread: loaded here, before the messages */
     for (size_t i = 0; i < n; i++) {
         struct stat sb;
         struct buf nd;
+        bool md = false;
 
+        if (strcmp(paths[i], "-") != 0 && stat(paths[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            buf_init(&nd, 0);
+            buf_putf(&nd, "%s/new", paths[i]);
+            md = access(buf_str(&nd), F_OK) == 0;
+            buf_fini(&nd);
+        }
+        /* a Maildir's messages are read while the list loads (do_maildir waits for it);
+           anything else, and an error, after: a list with an error says so first */
+        if (!md && list_wait(&r, d) == -1)
+            goto out;
         if (strcmp(paths[i], "-") == 0) {
             k = do_stdin(&r, d);
+        } else if (md) {
+            k = do_maildir(&r, paths[i], d);
         } else if (stat(paths[i], &sb) == -1) {
             diag_set(d, EX_NOINPUT, "cannot read: %s", strerror(errno));
             diag_path(d, paths[i]);
             k = -1;
         } else if (S_ISDIR(sb.st_mode)) {
-            buf_init(&nd, 0);
-            buf_putf(&nd, "%s/new", paths[i]);
-            if (access(buf_str(&nd), F_OK) != 0) {
-                diag_set(d, EX_NOINPUT, "not a Maildir (no new/ folder); give a Maildir, "
-                    "an mbox file or - for standard input");
-                diag_path(d, paths[i]);
-                k = -1;
-            } else {
-                k = do_maildir(&r, paths[i], d);
-            }
-            buf_fini(&nd);
+            diag_set(d, EX_NOINPUT, "not a Maildir (no new/ folder); give a Maildir, "
+                "an mbox file or - for standard input");
+            diag_path(d, paths[i]);
+            k = -1;
         } else {
             k = do_mbox(&r, paths[i], d);
         }
         if (k == -1)
             goto out;
     }
+    if (list_wait(&r, d) == -1)     /* no path given */
+        goto out;
     if (apply(&r, d) == -1)
         goto out;
     if (o->dry_run) {
@@ -1298,6 +1506,8 @@ inbox_run(const struct inbox_opts *o, char *const *paths, size_t n, struct inbox
         goto out;
     rc = 0;
 out:
+    if (r.listing)
+        pthread_join(r.lister, NULL);
     if (lockfd != -1)
         lock_release(lockfd);
     free(evp);

@@ -86,7 +86,8 @@ run_g -c gazette.yaml -q inbox md
     ok "inbox_recover: an edit made but not committed is not made again, only committed" ||
     { not_ok "inbox_recover: uncommitted edit already made (exit $rc)"; sed 's/^/#   /' state/events.jsonl; }
 
-# 5. more messages than one batch of the threaded reader (512), a duplicate far apart
+# 5. many messages for the threaded readers (read while the list loads, applied in name
+#    order), a duplicate far apart
 mkdir -p big/new big/cur big/tmp
 i=0
 while [ $i -lt 1100 ]; do
@@ -100,11 +101,30 @@ new=$(($(wc -l <state/events.jsonl) - lines))
 skipped=$(grep -c 'handled before; skipped' "$T/out")
 [ "$rc" = 0 ] && [ "$new" = 1000 ] && [ "$skipped" = 100 ] &&
     [ "$(ls big/new | wc -l)" = 0 ] && [ "$(ls big/cur | wc -l)" = 1100 ] &&
-    ok "inbox_recover: 1100 messages over three batches: 1000 events, 100 copies skipped, all moved" ||
+    ok "inbox_recover: 1100 messages: 1000 events, 100 copies skipped, all moved" ||
     not_ok "inbox_recover: big Maildir: exit $rc, $new events, $skipped skipped, $(ls big/cur | wc -l) in cur/"
 first=$(grep -n 'hello 7"' state/events.jsonl | head -1)
 grep -q '01007.m:2,S: handled before' "$T/out" && ! grep -q '00007.m:2,S: handled before' "$T/out" &&
     ok "inbox_recover: the first of two copies (in name order) is the one handled" ||
     not_ok "inbox_recover: which copy was handled: $first"
+
+# 6. a list with an error: the Maildir's messages are read while the list loads, but the
+#    run stops on the list's error (exit 65, its line), records nothing and moves nothing;
+#    a path that is not there comes second to it, as before
+mkdir -p bad/new bad/cur bad/tmp
+dsn 3 u3@example.net >bad/new/3.a
+printf 'subscribers:\n  - email: u1@example.net\n  - email: not-an-address\n' >badlist.yaml
+sed 's/subscribers: subscribers.yaml/subscribers: badlist.yaml/' gazette.yaml >bad.yaml
+lines=$(wc -l <state/events.jsonl)
+run_g -c bad.yaml -q inbox bad
+[ "$rc" = 65 ] && grep -q 'badlist.yaml:3:' "$T/err" &&
+    [ "$(wc -l <state/events.jsonl)" = "$lines" ] && [ "$(ls bad/new)" = 3.a ] &&
+    [ "$(ls bad/cur | wc -l)" = 0 ] &&
+    ok "inbox_recover: a list with an error stops the run (65, its line); nothing recorded or moved" ||
+    { not_ok "inbox_recover: bad list with a Maildir: exit $rc, $(ls bad/new bad/cur)"; sed 's/^/#   /' "$T/err"; }
+run_g -c bad.yaml -q inbox /nonexistent/md
+[ "$rc" = 65 ] && grep -q 'badlist.yaml:3:' "$T/err" &&
+    ok "inbox_recover: the list's error comes before a missing path's" ||
+    { not_ok "inbox_recover: bad list and a missing path: exit $rc"; sed 's/^/#   /' "$T/err"; }
 
 # sent mail: not checked: the Maildirs are mail to gazette inbox, written by the test; it sends none (tests/integration/sent_mail.sh)
