@@ -188,8 +188,9 @@ next_addr(const char *p, size_t n, size_t *pos, size_t *s, size_t *l)
         while (b < n && (IS_ALNUM((unsigned char)p[b]) || p[b] == '-' || p[b] == '.') &&
             b - i < 254)
             b++;
-        if (b < n && (IS_ALNUM((unsigned char)p[b]) || p[b] == '-'))
-            continue;           /* a domain past 253: the same */
+        if (b < n && (IS_ALNUM((unsigned char)p[b]) || p[b] == '-' || (p[b] == '.' &&
+            b + 1 < n && (IS_ALNUM((unsigned char)p[b + 1]) || p[b + 1] == '-'))))
+            continue;           /* a domain past 253 (the cap can stop at a dot): the same */
         while (b > i + 1 && (p[b - 1] == '.' || p[b - 1] == '-'))
             b--;
         for (size_t k = i + 1; k < b; k++)
@@ -220,16 +221,20 @@ addr_copy(char *dst, size_t size, const char *p, size_t n)
     dst[o] = '\0';
 }
 
-/* The first address in the text p[0..n) into dst; false if none. */
+/* The first address in the text p[0..n) that fits dst (one cut short could be somebody
+   else's) into dst; false if none. */
 static bool
 first_addr(const char *p, size_t n, char *dst, size_t size)
 {
     size_t pos = 0, s, l;
 
-    if (!next_addr(p, n, &pos, &s, &l))
-        return false;
-    addr_copy(dst, size, p + s, l);
-    return true;
+    while (next_addr(p, n, &pos, &s, &l)) {
+        if (l < size) {
+            addr_copy(dst, size, p + s, l);
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Case-insensitive search of needle (lower case) in hay[0..n).  The first character is

@@ -241,6 +241,39 @@ main(void)
             r->nrcpt > 0 ? r->rcpt[0].addr : "-");
         buf_fini(&lb);
     }
+    /* the same for a domain past 253 bytes that the length cap would stop at a dot
+       ("u@aaa...a.b" of "u@aaa...a.b.example"), and for the first address of a field */
+    {
+        struct buf lb, dom;
+
+        buf_init(&lb, 0);
+        buf_init(&dom, 0);
+        for (int i = 0; i < 251; i++)
+            buf_putc(&dom, 'a');
+        buf_puts(&dom, ".b.example");
+        buf_putf(&lb, "From: Mail Delivery System <Mailer-Daemon@mx.example>\nSubject: Mail "
+            "delivery failed\nX-Failed-Recipients: u@%s, k@l.example\n\nThis message was "
+            "created automatically by mail delivery software.\n\n  u@%s\n  k@l.example\n"
+            "    SMTP error from remote mail server after RCPT TO:<k@l.example>:\n"
+            "    550 5.1.1 user unknown\n", buf_str(&dom), buf_str(&dom));
+        bounce_parse(buf_str(&lb), lb.len, r);
+        CHECK(r->nrcpt == 1 && strcmp(r->rcpt[0].addr, "k@l.example") == 0,
+            "a 261-byte domain is left out, not cut at a dot (%zu, %.40s)", r->nrcpt,
+            r->nrcpt > 0 ? r->rcpt[0].addr : "-");
+        buf_reset(&lb);
+        buf_putf(&lb, "From: Mail Delivery System <Mailer-Daemon@mx.example>\nSubject: Mail "
+            "delivery failed\nContent-Type: multipart/report; report-type=delivery-status; "
+            "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nDelivery failed.\n\n"
+            "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n"
+            "\nFinal-Recipient: rfc822; u@%s\nAction: failed\nStatus: 5.1.1\n\n--b--\n",
+            buf_str(&dom));
+        bounce_parse(buf_str(&lb), lb.len, r);
+        CHECK(r->nrcpt == 0 || strncmp(r->rcpt[0].addr, "u@", 2) != 0,
+            "Final-Recipient: a 261-byte domain is no recipient, not a cut one (%zu, %.40s)",
+            r->nrcpt, r->nrcpt > 0 ? r->rcpt[0].addr : "-");
+        buf_fini(&dom);
+        buf_fini(&lb);
+    }
 
     /* ---- hostile input ---- */
     bounce_parse("", 0, r);
