@@ -755,6 +755,8 @@ seen_name(const char *name)
  */
 #define MAILDIR_THREADS_MAX 8
 #define POOL_LAG 64                 /* jobs the readers get ahead before the applier wakes */
+#define POOL_WINDOW 4096            /* jobs the readers may get ahead of the applier at most:
+                                       what waits for the list is bounded (~1 KB a job) */
 
 struct job {
     char *from, *to;                /* the file, and its name in cur/ with the S flag */
@@ -780,6 +782,10 @@ struct pool {
     pthread_mutex_t mu;             /* job.done, waiting */
     pthread_cond_t cv;
     size_t waiting;                 /* the job the applier waits for, or SIZE_MAX */
+    size_t applied;                 /* the job the applier is at */
+    size_t window;                  /* POOL_WINDOW (smaller in tests) */
+    size_t nblocked;                /* readers waiting for room */
+    pthread_cond_t room;
     pthread_t tid[MAILDIR_THREADS_MAX];
     size_t started;
     struct worker self;             /* when no thread could start: the applier's own */
@@ -889,6 +895,16 @@ pool_work(void *arg)
     memset(&w, 0, sizeof(w));
     while (!__atomic_load_n(&p->stop, __ATOMIC_RELAXED) &&
         (i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n) {
+        if (i >= p->window) {       /* no further than the window ahead of the applier */
+            pthread_mutex_lock(&p->mu);
+            while (i >= p->applied + p->window && !__atomic_load_n(&p->stop,
+                __ATOMIC_RELAXED)) {
+                p->nblocked++;
+                pthread_cond_wait(&p->room, &p->mu);
+                p->nblocked--;
+            }
+            pthread_mutex_unlock(&p->mu);
+        }
         job_run(&p->v[i], &w);
         pthread_mutex_lock(&p->mu);
         p->v[i].done = true;
@@ -913,13 +929,18 @@ static void
 pool_start(struct pool *p, struct job *v, size_t n)
 {
     size_t nt = worker_count();
+    const char *e;
 
     memset(p, 0, sizeof(*p));
     p->v = v;
     p->n = n;
     p->waiting = SIZE_MAX;
+    p->window = POOL_WINDOW;
+    if ((e = getenv("GAZETTE_TEST_POOL_WINDOW")) != NULL && atoi(e) > 0)
+        p->window = (size_t)atoi(e);        /* the tests: readers wait often */
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    pthread_cond_init(&p->room, NULL);
     for (size_t t = 0; t < nt && t < n; t++) {
         if (pthread_create(&p->tid[p->started], NULL, pool_work, p) != 0)
             break;                  /* fewer threads: the same work, slower */
@@ -936,11 +957,15 @@ pool_wait(struct pool *p, size_t i)
         return &p->v[i];
     }
     pthread_mutex_lock(&p->mu);
+    p->applied = i;
+    if (p->nblocked > 0)
+        pthread_cond_broadcast(&p->room);
     while (!p->v[i].done) {
         /* woken when the readers are POOL_LAG jobs ahead, not at every job (a wake-up per
            message would cost more than applying it); for job i itself only if that one
            is done already (the readers take jobs in order, so it rarely is) */
-        size_t ahead = i + POOL_LAG < p->n ? i + POOL_LAG : p->n - 1;
+        size_t lag = POOL_LAG < p->window ? POOL_LAG : p->window - 1;
+        size_t ahead = i + lag < p->n ? i + lag : p->n - 1;    /* inside the window */
 
         p->waiting = p->v[ahead].done ? i : ahead;
         pthread_cond_wait(&p->cv, &p->mu);
@@ -955,10 +980,14 @@ static void
 pool_end(struct pool *p)
 {
     __atomic_store_n(&p->stop, true, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_broadcast(&p->room);
+    pthread_mutex_unlock(&p->mu);
     for (size_t t = 0; t < p->started; t++)
         pthread_join(p->tid[t], NULL);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
+    pthread_cond_destroy(&p->room);
     worker_fini(&p->self);
 }
 

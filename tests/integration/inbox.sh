@@ -12,6 +12,8 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 PIDS=
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
 export GZ_SECRET=inbox-test-secret-long-enough-for-gazette LC_ALL=C
+# the readers at most 2 messages ahead of the applier: they wait for room all the time
+export GAZETTE_TEST_POOL_WINDOW=${GAZETTE_TEST_POOL_WINDOW:-2}
 if [ ! -x "$GAZETTE" ]; then not_ok "inbox: $GAZETTE is not built"; exit 1; fi
 if ! "$PY" -c 'import aiosmtpd' 2>/dev/null; then
     skip "inbox: python3-aiosmtpd is not installed"; exit 0
