@@ -37,6 +37,12 @@
 #define NOISE_SHORT_WORDS 25
 /* Lines above the text where the headline is looked for. */
 #define TITLE_WINDOW 40
+/* Further up, a headline still counts when a byline or date line sits right under it (the
+ * header's classic shape, with a video player or share bar between it and the text). */
+#define TITLE_FAR_WINDOW 200
+#define TITLE_ABOVE_META 5
+/* What a second sentence on the line costs a headline candidate (two_sentences()). */
+#define TITLE_TWO_SENTENCES 6
 /* A headline scores at least this (title_score()); below, there is none. */
 #define TITLE_MIN_SCORE 1
 /* A tagline above a headline at the top of the text: at most this many lines and words,
@@ -908,6 +914,23 @@ is_source_like(const char *s, size_t n)
     return (caps + cjk) * 2 >= words;
 }
 
+/* The end of a name without the social handles that follow it ("Jane Doe @janedoe"). */
+static size_t
+drop_handles(const char *s, size_t a, size_t b)
+{
+    for (;;) {
+        size_t w = b;
+
+        while (w > a && s[w - 1] != ' ')
+            w--;
+        if (w == a || s[w] != '@' || b - w < 2)
+            return b;
+        b = w;
+        while (b > a && s[b - 1] == ' ')
+            b--;
+    }
+}
+
 /*
  * A byline "By Jane Doe", "By Jane Doe and John Roe | Reuters": the name and what follows
  * a separator (a source, unless it is a job title).
@@ -948,6 +971,7 @@ parse_byline(struct scrape *sc, const char *s, size_t n, const char **author,
     rb = n;
     while (b > a && s[b - 1] == ' ')
         b--;
+    b = drop_handles(s, a, b);
     /* "By JANE DOE Associated Press": a publication of two or more words after the name. */
     for (size_t i = a, words = 0; i < b; words++) {
         size_t j = i, tail = 0;
@@ -1049,6 +1073,13 @@ date_after(struct scrape *sc, struct unit *u, size_t bestb)
         strip_labels(s, &ra, &rb, false);
         if (ra < rb && newsdate_parse_order(s + ra, rb - ra, sc->order, iso) >= 0)
             return true;
+    }
+    /* "By Jane Doe March 11, 2015 3:46 PM Good Morning America": after a byline, what
+     * follows the date is the publication */
+    if (u->author != NULL && u->src == NULL && is_source_like(s + xa, xb - xa) &&
+        !has_role_word(s + xa, xb - xa)) {
+        u->src = arena_strndup(&sc->scratch, s + xa, xb - xa);
+        return true;
     }
     if (sep_len(s + xa, xb - xa) == 0)
         return false;
@@ -2264,12 +2295,68 @@ byline_like(struct scrape *sc, const struct unit *u)
     return false;
 }
 
+/* Is the line right under i a byline or a date line ("Headline" over "By Jane Doe, May 5")? */
+static bool
+above_meta(const struct scrape *sc, size_t i)
+{
+    /* not one of a list of other stories, each with its date ("Headline" / "May 4" /
+     * "Headline" / "May 3"): the line above is no date or byline either */
+    return i + 1 < sc->rs && (sc->u[i + 1].f & (U_DATE | U_BYLINE)) != 0 &&
+        (i == 0 || !(sc->u[i - 1].f & (U_DATE | U_BYLINE)));
+}
+
+/*
+ * Lines of a header that are never its headline, whatever their shape: a photo caption
+ * that says where people stand ("Jane Doe (left) and ..."), in any of our languages, and
+ * a video player's captions ("Up next ...", "Your video will play in 0:25").
+ */
+static bool
+not_headline(struct scrape *sc, const struct unit *u)
+{
+    static const char *const where[] = { "*(left)*", "*(right)*", "*(center)*",
+        "*(centre)*", "*(l-r)*", "*(from left)*", "*(à gauche)*", "*(à droite)*",
+        "*(au centre)*", "*(links)*", "*(rechts)*", "*(mitte)*", "*(izquierda)*",
+        "*(derecha)*", "*(al centro)*", "*(en el centro)*", "*(ao centro)*",
+        "*(à esquerda)*", "*(à direita)*", "*(a sinistra)*", "*(a destra)*", "*(links)*",
+        "*(midden)*", "*(слева)*", "*(справа)*", "*(в центре)*" };
+    static const char *const player[] = { "up next *", "your video will play*",
+        "next video*", "now playing*", "now watching*", "the video will play*",
+        "vidéo suivante*", "nächstes video*", "siguiente video*", "próximo vídeo*" };
+    const char *low = fold_line(sc, u->s, u->n);
+    size_t n = strlen(low);
+
+    return match_any(where, ARRAY_LEN(where), low, n) ||
+        match_any(player, ARRAY_LEN(player), low, n);
+}
+
+/*
+ * Two sentences on one line ("Companies talk about sharing. Uber is just ..."): a
+ * standfirst or a teaser, not a headline.  The full stop ends a lowercase word of three
+ * letters or more, so "Mr. Smith", "U.S. Army" and "J. Doe" stay one sentence.
+ */
+static bool
+two_sentences(const char *s, size_t n)
+{
+    for (size_t i = 3; i + 2 < n; i++) {
+        if (s[i] != '.' || s[i + 1] != ' ' || !(s[i + 2] >= 'A' && s[i + 2] <= 'Z'))
+            continue;
+        size_t w = i;
+
+        while (w > 0 && s[w - 1] >= 'a' && s[w - 1] <= 'z')
+            w--;
+        if (i - w >= 3 && (w == 0 || s[w - 1] == ' '))
+            return true;
+    }
+    return false;
+}
+
 /* The title: the best headline-like line in a window above the text; optional. */
 static void
 find_title(struct scrape *sc)
 {
     struct unit *u = sc->u;
     size_t body = sc->rs, from = body > TITLE_WINDOW ? body - TITLE_WINDOW : 0;
+    size_t far = body > TITLE_FAR_WINDOW ? body - TITLE_FAR_WINDOW : 0;
     int best = 0;
 
     struct wordset ws;
@@ -2280,14 +2367,21 @@ find_title(struct scrape *sc)
             wordset_add_line(&ws, u[i].s, u[i].n);
             k++;
         }
-    for (size_t i = from; i < body; i++) {
+    for (size_t i = far; i < body; i++) {
         int sco;
 
         if ((u[i].f & (U_NOISE | META_FLAGS | U_STRONG | U_CODE)) || i == sc->dek ||
             u[i].n > 300 || u[i].words < 1 || is_list_item(u[i].s, u[i].n) ||
-            byline_like(sc, &u[i]))
+            byline_like(sc, &u[i]) || (i < from && !above_meta(sc, i)) ||
+            not_headline(sc, &u[i]))
             continue;
         sco = title_score(sc, &sc->hdr, i, body) + wordset_overlap(&ws, u[i].s, u[i].n);
+        if (above_meta(sc, i))
+            sco += TITLE_ABOVE_META;
+        if (two_sentences(u[i].s, u[i].n))
+            sco -= TITLE_TWO_SENTENCES;
+        if (getenv("TX2DBG"))
+            fprintf(stderr, "cand %d score %d [%s]\n", u[i].line, sco, u[i].s);
         if (sco >= TITLE_MIN_SCORE && (sc->title == SIZE_MAX || sco >= best)) {
             best = sco;
             sc->title = i;
