@@ -2350,6 +2350,33 @@ two_sentences(const char *s, size_t n)
     return false;
 }
 
+/*
+ * No headline-shaped line: the text may name its subject first, as an encyclopedia does
+ * ("New Zealand" above "New Zealand (Maori: Aotearoa) is a country ..."): the header line
+ * nearest the text that the first paragraph opens with, followed by " ", "(" or ",".
+ */
+static size_t
+subject_line(const struct scrape *sc)
+{
+    const struct unit *u = sc->u, *first = NULL;
+
+    for (size_t i = sc->rs; i < sc->re && first == NULL; i++)
+        if (u[i].cls == C_GOOD)
+            first = &u[i];
+    if (first == NULL)
+        return SIZE_MAX;
+    for (size_t i = sc->rs; i-- > 0; ) {
+        size_t n = u[i].n;
+
+        if ((u[i].f & (U_NOISE | META_FLAGS)) || n < 4 || n >= first->n ||
+            u[i].words > TITLE_LONG_WORDS || (u[i].s[0] >= 'a' && u[i].s[0] <= 'z') ||
+            memcmp(first->s, u[i].s, n) != 0 || strchr(" (,", first->s[n]) == NULL)
+            continue;
+        return i;
+    }
+    return SIZE_MAX;
+}
+
 /* The title: the best headline-like line in a window above the text; optional. */
 static void
 find_title(struct scrape *sc)
@@ -2388,6 +2415,8 @@ find_title(struct scrape *sc)
         }
     }
     wordset_fini(&ws);
+    if (sc->title == SIZE_MAX)
+        sc->title = subject_line(sc);
     if (sc->title == SIZE_MAX)
         return;
     /* A long line right under a shorter headline-like one is the standfirst. */
