@@ -41,8 +41,6 @@
  * header's classic shape, with a video player or share bar between it and the text). */
 #define TITLE_FAR_WINDOW 200
 #define TITLE_ABOVE_META 5
-/* What a second sentence on the line costs a headline candidate (two_sentences()). */
-#define TITLE_TWO_SENTENCES 6
 /* A headline scores at least this (title_score()); below, there is none. */
 #define TITLE_MIN_SCORE 1
 /* A tagline above a headline at the top of the text: at most this many lines and words,
@@ -2300,33 +2298,15 @@ static bool
 above_meta(const struct scrape *sc, size_t i)
 {
     /* not one of a list of other stories, each with its date ("Headline" / "May 4" /
-     * "Headline" / "May 3"): the line above is no date or byline either */
-    return i + 1 < sc->rs && (sc->u[i + 1].f & (U_DATE | U_BYLINE)) != 0 &&
-        (i == 0 || !(sc->u[i - 1].f & (U_DATE | U_BYLINE)));
-}
+     * "Headline" / "May 3"): the line above, and the line after next, are no date or
+     * byline either */
+    const struct unit *u = sc->u;
+    unsigned meta = U_DATE | U_BYLINE;
 
-/*
- * Lines of a header that are never its headline, whatever their shape: a photo caption
- * that says where people stand ("Jane Doe (left) and ..."), in any of our languages, and
- * a video player's captions ("Up next ...", "Your video will play in 0:25").
- */
-static bool
-not_headline(struct scrape *sc, const struct unit *u)
-{
-    static const char *const where[] = { "*(left)*", "*(right)*", "*(center)*",
-        "*(centre)*", "*(l-r)*", "*(from left)*", "*(à gauche)*", "*(à droite)*",
-        "*(au centre)*", "*(links)*", "*(rechts)*", "*(mitte)*", "*(izquierda)*",
-        "*(derecha)*", "*(al centro)*", "*(en el centro)*", "*(ao centro)*",
-        "*(à esquerda)*", "*(à direita)*", "*(a sinistra)*", "*(a destra)*", "*(links)*",
-        "*(midden)*", "*(слева)*", "*(справа)*", "*(в центре)*" };
-    static const char *const player[] = { "up next *", "your video will play*",
-        "next video*", "now playing*", "now watching*", "the video will play*",
-        "vidéo suivante*", "nächstes video*", "siguiente video*", "próximo vídeo*" };
-    const char *low = fold_line(sc, u->s, u->n);
-    size_t n = strlen(low);
-
-    return match_any(where, ARRAY_LEN(where), low, n) ||
-        match_any(player, ARRAY_LEN(player), low, n);
+    if (i + 1 >= sc->rs || !(u[i + 1].f & meta) || memchr(u[i].s, '|', u[i].n) != NULL)
+        return false;               /* a menu ("Home | World") is no headline either */
+    return !(i > 0 && (u[i - 1].f & meta)) &&
+        !(i + 3 < sc->rs && !(u[i + 2].f & meta) && (u[i + 3].f & meta));
 }
 
 /*
@@ -2348,6 +2328,31 @@ two_sentences(const char *s, size_t n)
             return true;
     }
     return false;
+}
+
+/*
+ * Lines of a header that are never its headline, whatever their shape: a photo caption
+ * that says where people stand ("Jane Doe (left) and ..."), in any of our languages, a
+ * video player's captions ("Up next ...", "Your video will play in 0:25"), and two
+ * sentences on one line (a standfirst or a teaser).
+ */
+static bool
+not_headline(struct scrape *sc, const struct unit *u)
+{
+    static const char *const where[] = { "*(left)*", "*(right)*", "*(center)*",
+        "*(centre)*", "*(l-r)*", "*(from left)*", "*(à gauche)*", "*(à droite)*",
+        "*(au centre)*", "*(links)*", "*(rechts)*", "*(mitte)*", "*(izquierda)*",
+        "*(derecha)*", "*(al centro)*", "*(en el centro)*", "*(ao centro)*",
+        "*(à esquerda)*", "*(à direita)*", "*(a sinistra)*", "*(a destra)*", "*(links)*",
+        "*(midden)*", "*(слева)*", "*(справа)*", "*(в центре)*" };
+    static const char *const player[] = { "up next *", "your video will play*",
+        "next video*", "now playing*", "now watching*", "the video will play*",
+        "vidéo suivante*", "nächstes video*", "siguiente video*", "próximo vídeo*" };
+    const char *low = fold_line(sc, u->s, u->n);
+    size_t n = strlen(low);
+
+    return match_any(where, ARRAY_LEN(where), low, n) ||
+        match_any(player, ARRAY_LEN(player), low, n) || two_sentences(u->s, u->n);
 }
 
 /*
@@ -2383,7 +2388,7 @@ find_title(struct scrape *sc)
 {
     struct unit *u = sc->u;
     size_t body = sc->rs, from = body > TITLE_WINDOW ? body - TITLE_WINDOW : 0;
-    size_t far = body > TITLE_FAR_WINDOW ? body - TITLE_FAR_WINDOW : 0;
+    size_t far = body > TITLE_FAR_WINDOW ? body - TITLE_FAR_WINDOW : 0, subj;
     int best = 0;
 
     struct wordset ws;
@@ -2405,8 +2410,6 @@ find_title(struct scrape *sc)
         sco = title_score(sc, &sc->hdr, i, body) + wordset_overlap(&ws, u[i].s, u[i].n);
         if (above_meta(sc, i))
             sco += TITLE_ABOVE_META;
-        if (two_sentences(u[i].s, u[i].n))
-            sco -= TITLE_TWO_SENTENCES;
         if (getenv("TX2DBG"))
             fprintf(stderr, "cand %d score %d [%s]\n", u[i].line, sco, u[i].s);
         if (sco >= TITLE_MIN_SCORE && (sc->title == SIZE_MAX || sco >= best)) {
@@ -2415,8 +2418,8 @@ find_title(struct scrape *sc)
         }
     }
     wordset_fini(&ws);
-    if (sc->title == SIZE_MAX)
-        sc->title = subject_line(sc);
+    if ((subj = subject_line(sc)) != SIZE_MAX)
+        sc->title = subj;
     if (sc->title == SIZE_MAX)
         return;
     /* A long line right under a shorter headline-like one is the standfirst. */
