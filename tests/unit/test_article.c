@@ -1012,10 +1012,9 @@ test_scraped_shapes(void)
           "Fishermen and the mayor on the new harbour plan\n\n" P1 P2 P3,
           "Harbour plan approved after long debate", "Fishermen said", NULL },
         { "a caption that says where people stand is no headline",
-          "Harbour plan approved after long debate\n\n"
+          "Harbour plan approved\n\n"
           "Ann Lee (left) and the mayor look at the new harbour plan on Tuesday\n\n"
-          "May 5, 2024\n\n" P1 P2 P3,
-          "Harbour plan approved after long debate", "Fishermen said", NULL },
+          P1 P2 P3, "Harbour plan approved", "Fishermen said", NULL },
         { "a video player's next clip is no headline",
           "Harbour plan approved after long debate\n\nReplay\n\n"
           "Up next Fishermen welcome the harbour plan on Tuesday\n\n" P1 P2 P3,
