@@ -1014,6 +1014,23 @@ relative_date(struct unit *u)
     u->datestat = 1;
 }
 
+/* A reading time after a date ("Oct 15, 2015 · 18 min read"), in our languages. */
+static bool
+is_read_time(struct scrape *sc, const char *s, size_t n)
+{
+    static const char *const pats[] = { "* min read", "* minute read", "* minutes read",
+        "* min de lecture", "* minutes de lecture", "* min. lesezeit", "* min lesezeit",
+        "* minuten lesezeit", "* min de lectura", "* minutos de lectura", "* min di lettura",
+        "* minuti di lettura", "* min leestijd", "* minuten leestijd", "* min de leitura",
+        "* minutos de leitura", "* мин чтения", "* минут чтения" };
+    const char *low;
+
+    if (n == 0 || n > 40 || !IS_DIGIT(s[0]))
+        return false;
+    low = fold_line(sc, s, n);
+    return match_any(pats, ARRAY_LEN(pats), low, strlen(low));
+}
+
 /* A person's name of two to four words alone before a date, not a publication. */
 static bool
 bare_name(const char *s, size_t n)
@@ -1082,7 +1099,7 @@ date_after(struct scrape *sc, struct unit *u, size_t bestb)
     if (sep_len(s + xa, xb - xa) == 0)
         return false;
     strip_labels(s, &xa, &xb, false);
-    if (xa >= xb)
+    if (xa >= xb || is_read_time(sc, s + xa, xb - xa))
         return true;
     if (parse_byline(sc, s + xa, xb - xa, &author, &src)) {
         if (u->author == NULL)

@@ -1069,13 +1069,17 @@ test_scraped_date_near_text(void)
     article_free(a);
 }
 
-/* A dated byline with a handle after the name, or a publication after the date. */
+/* A dated byline with a handle after the name, or a publication or a reading time after
+ * the date. */
 static void
 test_scraped_bylines(void)
 {
     static const struct { const char *line, *author, *day; } rows[] = {
         { "By Ann Lee @annlee May 5, 2024", "Ann Lee", "2024-05-05" },
         { "By ANN LEE May 5, 2024 3:46 PM Harbour Weekly News", "ANN LEE", "2024-05-05" },
+        /* a reading time after the date */
+        { "Oct 15, 2015 \xc2\xb7 18 min read", NULL, "2015-10-15" },
+        { "15 octobre 2015 \xc2\xb7 6 min de lecture", NULL, "2015-10-15" },
     };
 
     for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
@@ -1089,9 +1093,10 @@ test_scraped_bylines(void)
         CHECK(a != NULL, "%s: the page loads", rows[i].line);
         if (a == NULL)
             continue;
-        CHECK(a->author != NULL && strcmp(a->author, rows[i].author) == 0,
-            "%s: author \"%s\" (got \"%s\")", rows[i].line, rows[i].author,
-            a->author ? a->author : "(none)");
+        if (rows[i].author != NULL)
+            CHECK(a->author != NULL && strcmp(a->author, rows[i].author) == 0,
+                "%s: author \"%s\" (got \"%s\")", rows[i].line, rows[i].author,
+                a->author ? a->author : "(none)");
         CHECK(strncmp(a->date_iso, rows[i].day, 10) == 0, "%s: date %s (got \"%s\")",
             rows[i].line, rows[i].day, a->date_iso);
         article_free(a);
