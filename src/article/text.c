@@ -2399,6 +2399,33 @@ subject_line(const struct scrape *sc)
     return SIZE_MAX;
 }
 
+/*
+ * A page that shows its headline twice often shows it once with a kicker before a colon
+ * ("Students abroad: What changed" and later "What changed"): an earlier header line that
+ * ends with the chosen one after a colon is the full headline.
+ */
+static size_t
+fuller_line(const struct scrape *sc, size_t t)
+{
+    const struct unit *u = sc->u;
+    size_t n = u[t].n;
+
+    for (size_t i = t > TITLE_WINDOW ? t - TITLE_WINDOW : 0; i < t; i++) {
+        const char *tail = u[i].s + u[i].n - n;
+        size_t k = (size_t)(tail - u[i].s);
+
+        if (u[i].n <= n + 2 || (u[i].f & (U_NOISE | META_FLAGS)) ||
+            u[i].words > TITLE_LONG_WORDS || memcmp(tail, u[t].s, n) != 0)
+            continue;
+        while (k > 0 && u[i].s[k - 1] == ' ')
+            k--;
+        if ((k > 0 && u[i].s[k - 1] == ':') ||
+            (k >= 3 && memcmp(u[i].s + k - 3, "\xef\xbc\x9a", 3) == 0))       /* ： */
+            return i;
+    }
+    return t;
+}
+
 /* The title: the best headline-like line in a window above the text; optional. */
 static void
 find_title(struct scrape *sc)
@@ -2439,6 +2466,7 @@ find_title(struct scrape *sc)
         sc->title = subj;
     if (sc->title == SIZE_MAX)
         return;
+    sc->title = fuller_line(sc, sc->title);
     /* A long line right under a shorter headline-like one is the standfirst. */
     {
         size_t p = sc->title, t = sc->title;

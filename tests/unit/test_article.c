@@ -1023,6 +1023,10 @@ test_scraped_shapes(void)
           "Harbour plan approved after long debate\n\n"
           "The council approved the harbour plan. Fishermen are happy\n\n" P1 P2 P3,
           "Harbour plan approved after long debate", "Fishermen said", NULL },
+        { "a headline shown again without its kicker is the full one",
+          "Menu\n\nHarbour vote: The plan is approved after a long debate\n\n"
+          "Share\n\nThe plan is approved after a long debate\n\n" P1 P2 P3,
+          "Harbour vote: The plan is approved after a long debate", "Fishermen said", NULL },
         { "the text's first words name its subject",
           "Harbour Town\n\nFrom the town wiki, the free guide\n\nContents\n\n"
           "Harbour Town (officially Porthaven) is a fishing town on the north coast, with a "
