@@ -2310,20 +2310,31 @@ byline_like(struct scrape *sc, const struct unit *u)
     return false;
 }
 
-/* Is the line right under i a byline or a date line ("Headline" over "By Jane Doe, May 5")? */
+/*
+ * Is i a headline over a byline or date line ("Headline" over "By Jane Doe, May 5"), with
+ * perhaps a standfirst between them (one line that ends with a full stop, which a headline
+ * does not)?  Not when i is one of a list of other stories, each with its date
+ * ("Headline" / "May 4" / "Headline" / "May 3"), nor a menu ("Home | World").
+ */
 static bool
 above_meta(const struct scrape *sc, size_t i)
 {
-    /* not one of a list of other stories, each with its date ("Headline" / "May 4" /
-     * "Headline" / "May 3"): the line above, and the line after next, are no date or
-     * byline either */
     const struct unit *u = sc->u;
     unsigned meta = U_DATE | U_BYLINE;
+    size_t m = i + 1, n;
 
-    if (i + 1 >= sc->rs || !(u[i + 1].f & meta) || memchr(u[i].s, '|', u[i].n) != NULL)
-        return false;               /* a menu ("Home | World") is no headline either */
+    if (m >= sc->rs || memchr(u[i].s, '|', u[i].n) != NULL)
+        return false;
+    n = trim_closers(u[i].s, u[i].n);
+    if (is_full_stop(last_cp(u[i].s, n)))
+        return false;
+    if (!(u[m].f & meta) && m + 1 < sc->rs && (u[m + 1].f & meta) &&
+        is_full_stop(last_cp(u[m].s, trim_closers(u[m].s, u[m].n))))
+        m++;                                    /* over a standfirst */
+    if (!(u[m].f & meta))
+        return false;
     return !(i > 0 && (u[i - 1].f & meta)) &&
-        !(i + 3 < sc->rs && !(u[i + 2].f & meta) && (u[i + 3].f & meta));
+        !(m + 2 < sc->rs && !(u[m + 1].f & meta) && (u[m + 2].f & meta));
 }
 
 /*

@@ -1001,6 +1001,11 @@ test_scraped_shapes(void)
           "Harbour plan approved after long debate\n\nBy Ann Lee, May 5, 2024\n\n"
           WIDGETS WIDGETS WIDGETS WIDGETS WIDGETS P1 P2 P3,
           "Harbour plan approved after long debate", "Fishermen said", NULL },
+        { "a standfirst between the headline and the date takes no byline bonus",
+          "Harbour plan approved after long debate\n\n"
+          "The council said yes to the new quay and to the fish market hall.\n\n"
+          "May 5, 2024\n\n" P1 P2 P3,
+          "Harbour plan approved after long debate", "Fishermen said", NULL },
         { "other stories with their dates far above the text are no headline",
           "Ferry timetable changes for the winter season\nMay 4, 2024\n\n"
           "New fish market hall opens its doors on Monday\nMay 3, 2024\n\n"
