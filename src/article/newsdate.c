@@ -825,11 +825,10 @@ parse_ymd(struct dparse *p, struct dval *v)
 static int
 parse_rest(struct dparse *p, struct dval *v)
 {
-    /* Between the date and the time: "," "-" "|" "@" ":" "at" "à" "um" "T" (ISO 8601)...
-     * (the colon: "February 1, 2016: 12:41 PM ET") */
+    /* Between the date and the time: "," "-" "|" "@" "at" "à" "um" "T" (ISO 8601)... */
     for (bool more = true; more; ) {
         more = accept_punct(p, ',') || accept_punct(p, '-') || accept_punct(p, '|') ||
-            accept_punct(p, '@') || accept_punct(p, ':');
+            accept_punct(p, '@');
         for (size_t i = 0; i < ARRAY_LEN(time_joiners) && !more; i++)
             more = accept_word(p, time_joiners[i]);
     }

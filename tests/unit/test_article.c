@@ -98,7 +98,6 @@ test_dates(void)
         { "19 Oct 14 16:55 GMT", "2014-10-19T16:55:00Z" },              /* RFC 5322 4.3 */
         { "Posted on October 19th, 2014 at 9am", "2014-10-19T09:00:00" },
         { "Feb 29, 2020", "2020-02-29" },
-        { "February 1, 2016: 12:41 PM ET", "2016-02-01T12:41:00-05:00" },   /* colon */
         { "Oct 19, 2014 5:30 PM IST", "2014-10-19T17:30:00+05:30" },
         { "Oct 19, 2014 4:55 PM WIB", "2014-10-19" },       /* unknown zone: still the day */
         /* other languages */
