@@ -2465,8 +2465,6 @@ find_title(struct scrape *sc)
         sco = title_score(sc, &sc->hdr, i, body) + wordset_overlap(&ws, u[i].s, u[i].n);
         if (above_meta(sc, i))
             sco += TITLE_ABOVE_META;
-        if (getenv("TX2DBG"))
-            fprintf(stderr, "cand %d score %d [%s]\n", u[i].line, sco, u[i].s);
         if (sco >= TITLE_MIN_SCORE && (sc->title == SIZE_MAX || sco >= best)) {
             best = sco;
             sc->title = i;
