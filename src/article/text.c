@@ -37,6 +37,10 @@
 #define NOISE_SHORT_WORDS 25
 /* Lines above the text where the headline is looked for. */
 #define TITLE_WINDOW 40
+/* Further up, a headline still counts when a byline or date line sits right under it (the
+ * header's classic shape, with a video player or share bar between it and the text). */
+#define TITLE_FAR_WINDOW 200
+#define TITLE_ABOVE_META 5
 /* A headline scores at least this (title_score()); below, there is none. */
 #define TITLE_MIN_SCORE 1
 /* A tagline above a headline at the top of the text: at most this many lines and words,
@@ -908,6 +912,23 @@ is_source_like(const char *s, size_t n)
     return (caps + cjk) * 2 >= words;
 }
 
+/* The end of a name without the social handles that follow it ("Jane Doe @janedoe"). */
+static size_t
+drop_handles(const char *s, size_t a, size_t b)
+{
+    for (;;) {
+        size_t w = b;
+
+        while (w > a && s[w - 1] != ' ')
+            w--;
+        if (w == a || s[w] != '@' || b - w < 2)
+            return b;
+        b = w;
+        while (b > a && s[b - 1] == ' ')
+            b--;
+    }
+}
+
 /*
  * A byline "By Jane Doe", "By Jane Doe and John Roe | Reuters": the name and what follows
  * a separator (a source, unless it is a job title).
@@ -948,6 +969,7 @@ parse_byline(struct scrape *sc, const char *s, size_t n, const char **author,
     rb = n;
     while (b > a && s[b - 1] == ' ')
         b--;
+    b = drop_handles(s, a, b);
     /* "By JANE DOE Associated Press": a publication of two or more words after the name. */
     for (size_t i = a, words = 0; i < b; words++) {
         size_t j = i, tail = 0;
@@ -990,6 +1012,23 @@ relative_date(struct unit *u)
     u->da = start;
     u->db = u->n;
     u->datestat = 1;
+}
+
+/* A reading time after a date ("Oct 15, 2015 · 18 min read"), in our languages. */
+static bool
+is_read_time(struct scrape *sc, const char *s, size_t n)
+{
+    static const char *const pats[] = { "* min read", "* minute read", "* minutes read",
+        "* min de lecture", "* minutes de lecture", "* min. lesezeit", "* min lesezeit",
+        "* minuten lesezeit", "* min de lectura", "* minutos de lectura", "* min di lettura",
+        "* minuti di lettura", "* min leestijd", "* minuten leestijd", "* min de leitura",
+        "* minutos de leitura", "* мин чтения", "* минут чтения" };
+    const char *low;
+
+    if (n == 0 || n > 40 || !IS_DIGIT(s[0]))
+        return false;
+    low = fold_line(sc, s, n);
+    return match_any(pats, ARRAY_LEN(pats), low, strlen(low));
 }
 
 /* A person's name of two to four words alone before a date, not a publication. */
@@ -1050,10 +1089,17 @@ date_after(struct scrape *sc, struct unit *u, size_t bestb)
         if (ra < rb && newsdate_parse_order(s + ra, rb - ra, sc->order, iso) >= 0)
             return true;
     }
+    /* "By Jane Doe March 11, 2015 3:46 PM Good Morning America": after a byline, what
+     * follows the date is the publication */
+    if (u->author != NULL && u->src == NULL && is_source_like(s + xa, xb - xa) &&
+        !has_role_word(s + xa, xb - xa)) {
+        u->src = arena_strndup(&sc->scratch, s + xa, xb - xa);
+        return true;
+    }
     if (sep_len(s + xa, xb - xa) == 0)
         return false;
     strip_labels(s, &xa, &xb, false);
-    if (xa >= xb)
+    if (xa >= xb || is_read_time(sc, s + xa, xb - xa))
         return true;
     if (parse_byline(sc, s + xa, xb - xa, &author, &src)) {
         if (u->author == NULL)
@@ -2264,12 +2310,140 @@ byline_like(struct scrape *sc, const struct unit *u)
     return false;
 }
 
+/*
+ * Is i a headline over a byline or date line ("Headline" over "By Jane Doe, May 5"), with
+ * perhaps a standfirst between them (one line that ends with a full stop, which a headline
+ * does not)?  Not when i is one of a list of other stories, each with its date
+ * ("Headline" / "May 4" / "Headline" / "May 3"), nor a menu ("Home | World").
+ */
+static bool
+above_meta(const struct scrape *sc, size_t i)
+{
+    const struct unit *u = sc->u;
+    unsigned meta = U_DATE | U_BYLINE;
+    size_t m = i + 1, n;
+
+    if (m >= sc->rs || memchr(u[i].s, '|', u[i].n) != NULL)
+        return false;
+    n = trim_closers(u[i].s, u[i].n);
+    if (is_full_stop(last_cp(u[i].s, n)))
+        return false;
+    if (!(u[m].f & meta) && m + 1 < sc->rs && (u[m + 1].f & meta) &&
+        is_full_stop(last_cp(u[m].s, trim_closers(u[m].s, u[m].n))))
+        m++;                                    /* over a standfirst */
+    if (!(u[m].f & meta))
+        return false;
+    return !(i > 0 && (u[i - 1].f & meta)) &&
+        !(m + 2 < sc->rs && !(u[m + 1].f & meta) && (u[m + 2].f & meta));
+}
+
+/*
+ * Two sentences on one line ("Companies talk about sharing. Uber is just ..."): a
+ * standfirst or a teaser, not a headline.  The full stop ends a lowercase word of three
+ * letters or more, so "Mr. Smith", "U.S. Army" and "J. Doe" stay one sentence.
+ */
+static bool
+two_sentences(const char *s, size_t n)
+{
+    for (size_t i = 3; i + 2 < n; i++) {
+        if (s[i] != '.' || s[i + 1] != ' ' || !(s[i + 2] >= 'A' && s[i + 2] <= 'Z'))
+            continue;
+        size_t w = i;
+
+        while (w > 0 && s[w - 1] >= 'a' && s[w - 1] <= 'z')
+            w--;
+        if (i - w >= 3 && (w == 0 || s[w - 1] == ' '))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Lines of a header that are never its headline, whatever their shape: a photo caption
+ * that says where people stand ("Jane Doe (left) and ..."), in any of our languages, a
+ * video player's captions ("Up next ...", "Your video will play in 0:25"), and two
+ * sentences on one line (a standfirst or a teaser).
+ */
+static bool
+not_headline(struct scrape *sc, const struct unit *u)
+{
+    static const char *const where[] = { "*(left)*", "*(right)*", "*(center)*",
+        "*(centre)*", "*(l-r)*", "*(from left)*", "*(à gauche)*", "*(à droite)*",
+        "*(au centre)*", "*(links)*", "*(rechts)*", "*(mitte)*", "*(izquierda)*",
+        "*(derecha)*", "*(al centro)*", "*(en el centro)*", "*(ao centro)*",
+        "*(à esquerda)*", "*(à direita)*", "*(a sinistra)*", "*(a destra)*", "*(links)*",
+        "*(midden)*", "*(слева)*", "*(справа)*", "*(в центре)*" };
+    static const char *const player[] = { "up next *", "your video will play*",
+        "next video*", "now playing*", "now watching*", "the video will play*",
+        "vidéo suivante*", "nächstes video*", "siguiente video*", "próximo vídeo*" };
+    const char *low = fold_line(sc, u->s, u->n);
+    size_t n = strlen(low);
+
+    return match_any(where, ARRAY_LEN(where), low, n) ||
+        match_any(player, ARRAY_LEN(player), low, n) || two_sentences(u->s, u->n);
+}
+
+/*
+ * No headline-shaped line: the text may name its subject first, as an encyclopedia does
+ * ("New Zealand" above "New Zealand (Maori: Aotearoa) is a country ..."): the header line
+ * nearest the text that the first paragraph opens with, followed by " ", "(" or ",".
+ */
+static size_t
+subject_line(const struct scrape *sc)
+{
+    const struct unit *u = sc->u, *first = NULL;
+
+    for (size_t i = sc->rs; i < sc->re && first == NULL; i++)
+        if (u[i].cls == C_GOOD)
+            first = &u[i];
+    if (first == NULL)
+        return SIZE_MAX;
+    for (size_t i = sc->rs; i-- > 0; ) {
+        size_t n = u[i].n;
+
+        if ((u[i].f & (U_NOISE | META_FLAGS)) || n < 4 || n >= first->n ||
+            u[i].words > TITLE_LONG_WORDS || (u[i].s[0] >= 'a' && u[i].s[0] <= 'z') ||
+            memcmp(first->s, u[i].s, n) != 0 || strchr(" (,", first->s[n]) == NULL)
+            continue;
+        return i;
+    }
+    return SIZE_MAX;
+}
+
+/*
+ * A page that shows its headline twice often shows it once with a kicker before a colon
+ * ("Students abroad: What changed" and later "What changed"): an earlier header line that
+ * ends with the chosen one after a colon is the full headline.
+ */
+static size_t
+fuller_line(const struct scrape *sc, size_t t)
+{
+    const struct unit *u = sc->u;
+    size_t n = u[t].n;
+
+    for (size_t i = t > TITLE_WINDOW ? t - TITLE_WINDOW : 0; i < t; i++) {
+        const char *tail = u[i].s + u[i].n - n;
+        size_t k = (size_t)(tail - u[i].s);
+
+        if (u[i].n <= n + 2 || (u[i].f & (U_NOISE | META_FLAGS)) ||
+            u[i].words > TITLE_LONG_WORDS || memcmp(tail, u[t].s, n) != 0)
+            continue;
+        while (k > 0 && u[i].s[k - 1] == ' ')
+            k--;
+        if ((k > 0 && u[i].s[k - 1] == ':') ||
+            (k >= 3 && memcmp(u[i].s + k - 3, "\xef\xbc\x9a", 3) == 0))       /* ： */
+            return i;
+    }
+    return t;
+}
+
 /* The title: the best headline-like line in a window above the text; optional. */
 static void
 find_title(struct scrape *sc)
 {
     struct unit *u = sc->u;
     size_t body = sc->rs, from = body > TITLE_WINDOW ? body - TITLE_WINDOW : 0;
+    size_t far = body > TITLE_FAR_WINDOW ? body - TITLE_FAR_WINDOW : 0, subj;
     int best = 0;
 
     struct wordset ws;
@@ -2280,22 +2454,28 @@ find_title(struct scrape *sc)
             wordset_add_line(&ws, u[i].s, u[i].n);
             k++;
         }
-    for (size_t i = from; i < body; i++) {
+    for (size_t i = far; i < body; i++) {
         int sco;
 
         if ((u[i].f & (U_NOISE | META_FLAGS | U_STRONG | U_CODE)) || i == sc->dek ||
             u[i].n > 300 || u[i].words < 1 || is_list_item(u[i].s, u[i].n) ||
-            byline_like(sc, &u[i]))
+            byline_like(sc, &u[i]) || (i < from && !above_meta(sc, i)) ||
+            not_headline(sc, &u[i]))
             continue;
         sco = title_score(sc, &sc->hdr, i, body) + wordset_overlap(&ws, u[i].s, u[i].n);
+        if (above_meta(sc, i))
+            sco += TITLE_ABOVE_META;
         if (sco >= TITLE_MIN_SCORE && (sc->title == SIZE_MAX || sco >= best)) {
             best = sco;
             sc->title = i;
         }
     }
     wordset_fini(&ws);
+    if ((subj = subject_line(sc)) != SIZE_MAX)
+        sc->title = subj;
     if (sc->title == SIZE_MAX)
         return;
+    sc->title = fuller_line(sc, sc->title);
     /* A long line right under a shorter headline-like one is the standfirst. */
     {
         size_t p = sc->title, t = sc->title;

@@ -867,6 +867,9 @@ test_no_title(void)
     "running from the old pier until the new berth is finished next year.\n\n"
 #define P3 "Fishermen said they welcomed the plan, although several asked the council to " \
     "keep the fish market where it is rather than move it to the industrial estate.\n\n"
+/* Lines of a video player between a header and its text (nine lines). */
+#define WIDGETS "Replay\n\nFull Screen\n\nAutoplay\n\nClose\n\nSettings\n\nEmbed\n\n" \
+    "Video Quality\n\nCaptions\n\nVolume\n\n"
 #define P4 "The mayor said the town would publish the final drawings in March and hold " \
     "two more public meetings before any contract is signed with a builder.\n\n"
 #define P5 "Residents who cannot attend the meetings may send their comments by post or " \
@@ -993,6 +996,46 @@ test_scraped_shapes(void)
           "Was This Article Helpful?\n\n" P1 P2 P3, "How to Build a Harbour Model",
           "Fishermen said", NULL },
         { "a page of short lines keeps them", "abc\n\ndef ghi\n", NULL, "def ghi", NULL },
+        { "a headline over its dated byline counts from far above the text",
+          "Harbour plan approved after long debate\n\nBy Ann Lee, May 5, 2024\n\n"
+          WIDGETS WIDGETS WIDGETS WIDGETS WIDGETS P1 P2 P3,
+          "Harbour plan approved after long debate", "Fishermen said", NULL },
+        { "a standfirst between the headline and the date takes no byline bonus",
+          "Harbour plan approved after long debate\n\n"
+          "The council said yes to the new quay and to the fish market hall.\n\n"
+          "May 5, 2024\n\n" P1 P2 P3,
+          "Harbour plan approved after long debate", "Fishermen said", NULL },
+        { "other stories with their dates far above the text are no headline",
+          "Ferry timetable changes for the winter season\nMay 4, 2024\n\n"
+          "New fish market hall opens its doors on Monday\nMay 3, 2024\n\n"
+          WIDGETS WIDGETS WIDGETS WIDGETS WIDGETS P1 P2 P3,
+          "The council approved the new harbour plan on Tuesday after a debate that lasted "
+          "most of the afternoon and drew a large crowd of residents", "Fishermen said", NULL },
+        { "the line over the byline beats a teaser under it",
+          "Harbour plan approved after long debate\n\nBy Ann Lee, May 5, 2024\n\nReplay\n\n"
+          "Fishermen and the mayor on the new harbour plan\n\n" P1 P2 P3,
+          "Harbour plan approved after long debate", "Fishermen said", NULL },
+        { "a caption that says where people stand is no headline",
+          "Harbour plan approved\n\n"
+          "Ann Lee (left) and the mayor look at the new harbour plan on Tuesday\n\n"
+          P1 P2 P3, "Harbour plan approved", "Fishermen said", NULL },
+        { "a video player's next clip is no headline",
+          "Harbour plan approved after long debate\n\nReplay\n\n"
+          "Up next Fishermen welcome the harbour plan on Tuesday\n\n" P1 P2 P3,
+          "Harbour plan approved after long debate", "Fishermen said", NULL },
+        { "a line of two sentences is no headline",
+          "Harbour plan approved after long debate\n\n"
+          "The council approved the harbour plan. Fishermen are happy\n\n" P1 P2 P3,
+          "Harbour plan approved after long debate", "Fishermen said", NULL },
+        { "a headline shown again without its kicker is the full one",
+          "Menu\n\nHarbour vote: The plan is approved after a long debate\n\n"
+          "Share\n\nThe plan is approved after a long debate\n\n" P1 P2 P3,
+          "Harbour vote: The plan is approved after a long debate", "Fishermen said", NULL },
+        { "the text's first words name its subject",
+          "Harbour Town\n\nFrom the town wiki, the free guide\n\nContents\n\n"
+          "Harbour Town (officially Porthaven) is a fishing town on the north coast, with a "
+          "ferry to the islands and a fish market that is older than the town hall.\n\n"
+          P2 P3, "Harbour Town", "Fishermen said", NULL },
     };
 
     for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
@@ -1032,6 +1075,40 @@ test_scraped_date_near_text(void)
     CHECK(a->date_iso[0] != '\0' && strncmp(a->date_iso, "2013-09-11", 10) == 0,
         "the date right above the text is the date (got \"%s\")", a->date_iso);
     article_free(a);
+}
+
+/* A dated byline with a handle after the name, or a publication or a reading time after
+ * the date. */
+static void
+test_scraped_bylines(void)
+{
+    static const struct { const char *line, *author, *day; } rows[] = {
+        { "By Ann Lee @annlee May 5, 2024", "Ann Lee", "2024-05-05" },
+        { "By ANN LEE May 5, 2024 3:46 PM Harbour Weekly News", "ANN LEE", "2024-05-05" },
+        /* a reading time after the date */
+        { "Oct 15, 2015 \xc2\xb7 18 min read", NULL, "2015-10-15" },
+        { "15 octobre 2015 \xc2\xb7 6 min de lecture", NULL, "2015-10-15" },
+    };
+
+    for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+        char page[1024];
+        struct diag d;
+        struct article *a;
+
+        snprintf(page, sizeof(page), "Harbour plan approved after long debate\n\n%s\n\n"
+            P1 P2 P3, rows[i].line);
+        a = parse(page, ARTICLE_TEXT, "byline.txt", false, &d);
+        CHECK(a != NULL, "%s: the page loads", rows[i].line);
+        if (a == NULL)
+            continue;
+        if (rows[i].author != NULL)
+            CHECK(a->author != NULL && strcmp(a->author, rows[i].author) == 0,
+                "%s: author \"%s\" (got \"%s\")", rows[i].line, rows[i].author,
+                a->author ? a->author : "(none)");
+        CHECK(strncmp(a->date_iso, rows[i].day, 10) == 0, "%s: date %s (got \"%s\")",
+            rows[i].line, rows[i].day, a->date_iso);
+        article_free(a);
+    }
 }
 
 /* A last paragraph that reads like an author's bio goes, by the bio lexicon the HTML
@@ -1308,6 +1385,7 @@ main(void)
     test_scraped_bio();
     test_scraped_shapes();
     test_scraped_date_near_text();
+    test_scraped_bylines();
     test_issue_overrides();
     test_save_markdown();
     test_drop_patterns();
