@@ -930,14 +930,16 @@ pool_start(struct pool *p, struct job *v, size_t n)
 {
     size_t nt = worker_count();
     const char *e;
+    long w;
 
     memset(p, 0, sizeof(*p));
     p->v = v;
     p->n = n;
     p->waiting = SIZE_MAX;
     p->window = POOL_WINDOW;
-    if ((e = getenv("GAZETTE_TEST_POOL_WINDOW")) != NULL && atoi(e) > 0)
-        p->window = (size_t)atoi(e);        /* the tests: readers wait often */
+    if ((e = getenv("GAZETTE_TEST_POOL_WINDOW")) != NULL && parse_long(e, 1, POOL_WINDOW,
+        &w) == 0)
+        p->window = (size_t)w;              /* the tests: readers wait often */
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     pthread_cond_init(&p->room, NULL);
