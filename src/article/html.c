@@ -704,6 +704,18 @@ has_block_child(xmlNodePtr n, int depth)
     return false;
 }
 
+/* Is n a text node with something besides white space? */
+static bool
+is_inked_text(xmlNodePtr n)
+{
+    if (n->type != XML_TEXT_NODE || n->content == NULL)
+        return false;
+    for (const xmlChar *c = n->content; *c; c++)
+        if (!IS_SPACE(*c))
+            return true;
+    return false;
+}
+
 /* Has top any text that is not white space?  Stops at the first (a container's whole
  * text need not be walked). */
 static bool
@@ -712,10 +724,8 @@ has_text(xmlNodePtr top)
     int depth = 1;
 
     for (xmlNodePtr n = top->children; n != NULL; n = html_walk_next(n, top, &depth))
-        if (n->type == XML_TEXT_NODE && n->content != NULL)
-            for (const xmlChar *c = n->content; *c; c++)
-                if (!IS_SPACE(*c))
-                    return true;
+        if (is_inked_text(n))
+            return true;
     return false;
 }
 
@@ -1571,14 +1581,9 @@ precedes(xmlNodePtr n, xmlNodePtr m)
 static xmlNodePtr
 neighbour(xmlNodePtr n, bool before)
 {
-    for (xmlNodePtr s = before ? n->prev : n->next; s != NULL; s = before ? s->prev : s->next) {
-        if (s->type == XML_ELEMENT_NODE)
+    for (xmlNodePtr s = before ? n->prev : n->next; s != NULL; s = before ? s->prev : s->next)
+        if (s->type == XML_ELEMENT_NODE || is_inked_text(s))
             return s;
-        if (s->type == XML_TEXT_NODE && s->content != NULL)
-            for (const xmlChar *c = s->content; *c; c++)
-                if (!IS_SPACE(*c))
-                    return s;
-    }
     return NULL;
 }
 
