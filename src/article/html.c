@@ -1505,6 +1505,21 @@ edge_kind(struct grab *g, struct art_lines *lines, xmlNodePtr n, bool at_end)
     return k;
 }
 
+/* Keep in g->v (elements in document order) those that hold none of the others: a list
+ * whose members may be dropped one by one must not hold an element and its descendant
+ * (dropping the first frees the second).  In document order the first descendant comes
+ * right after its ancestor. */
+static void
+innermost(struct grab *g)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < g->nv; i++)
+        if (i + 1 == g->nv || !is_ancestor(g->v[i], g->v[i + 1]))
+            g->v[k++] = g->v[i];
+    g->nv = k;
+}
+
 /* The leaf blocks of the content, in document order, into g->v. */
 static void
 leaf_blocks(struct grab *g, xmlNodePtr art)
@@ -1514,6 +1529,7 @@ leaf_blocks(struct grab *g, xmlNodePtr art)
     size_t k = 0;
 
     collect(g, art, blocks, ARRAY_LEN(blocks));
+    innermost(g);               /* "<li><td>": the <li> is no leaf */
     for (size_t i = 0; i < g->nv; i++)
         if (!has_block_child(g->v[i], 0))
             g->v[k++] = g->v[i];
@@ -1616,6 +1632,7 @@ drop_header_times(struct grab *g, xmlNodePtr art)
         if (html_text_len(g->v[i]) >= LEAD_MIN_CHARS)
             lead = g->v[i];
     collect(g, art, time_tag, 1);
+    innermost(g);               /* "<time><time>" */
     n = g->nv;
     if (lead == NULL || n == 0)
         return;
