@@ -21,6 +21,7 @@
 #include "tmpl.h"
 #include "util.h"
 #include "../fuzz/compose_one.h"
+#include "../fuzz/textref_check.h"
 
 static void
 run_article(const char *p, size_t n)
@@ -111,6 +112,12 @@ run_inbox(const char *p, size_t n)
     free(r);
 }
 
+static void
+run_textref(const char *p, size_t n)
+{
+    CHECK(textref_check(p, n) == 0, "a character reference decoded against its promises");
+}
+
 static const struct {
     const char *name;
     void (*fn)(const char *, size_t);
@@ -125,6 +132,7 @@ static const struct {
     { "html", run_html, { "tests/fuzz/seeds/html" } },
     { "inbox", run_inbox, { "tests/fuzz/seeds/inbox", "tests/data/bounces",
         "tests/data/bounces-heldout" } },
+    { "textref", run_textref, { "tests/fuzz/seeds/textref" } },
 };
 
 /* Every file in path through fn; how many. */
