@@ -1756,8 +1756,8 @@ absolute(struct out *o, const char *url)
         xoom();
     if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME | CURLU_URLENCODE) ==
         CURLUE_OK && curl_url_get(h, CURLUPART_URL, &s, 0) == CURLUE_OK &&
-        text_is_web_url(s, strlen(s)))
-        r = xstrdup(s);
+        text_is_web_url(s, strlen(s)) && utf8_is_valid(s, strlen(s)))
+        r = xstrdup(s);     /* libcurl decodes a host's "%ed" to a byte: not UTF-8 */
     curl_free(s);
     curl_url_cleanup(h);
     return r;

@@ -47,8 +47,10 @@ run_html(const char *p, size_t n)
     if (n < 1)
         return;
     a = xcalloc(1, sizeof(*a));
-    article_html_parse(p + 1, n - 1, "https://example.org/a/b.html",
-        charsets[(unsigned char)p[0] % 6], a, &d);
+    if (article_html_parse(p + 1, n - 1, "https://example.org/a/b.html",
+        charsets[(unsigned char)p[0] % 6], a, &d) == 0 && a->body_html != NULL &&
+        !utf8_is_valid(a->body_html, strlen(a->body_html)))
+        CHECK(0, "html seed: the body is valid UTF-8 (as tests/fuzz/fuzz_html.c checks)");
     article_free(a);
 }
 
