@@ -35,8 +35,10 @@ for f in tests/fuzz/fuzz_*.c; do
         [ -d "$seeds" ] || continue
         find "$seeds" -maxdepth 1 -type f -exec cp -n {} "$corpus"/ \;
     done
-    "$OUT/$name" -max_total_time="$SECS" -artifact_prefix="$OUT/$name-" -print_final_stats=1 \
-        "$corpus" 2>&1 | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' || true
+    # -timeout: an input slower than 10 s is a bug (bounded time on hostile input);
+    # libFuzzer's default (1200 s) would never report one within FUZZ_SECONDS
+    "$OUT/$name" -max_total_time="$SECS" -timeout="${FUZZ_TIMEOUT:-10}" \
+        -artifact_prefix="$OUT/$name-" -print_final_stats=1 "$corpus" 2>&1 | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+== ?ERROR|SUMMARY)' || true
     if ls "$OUT/$name"-crash-* "$OUT/$name"-leak-* "$OUT/$name"-timeout-* >/dev/null 2>&1; then
         echo "$name: found problems, see $OUT/" >&2
         exit 1

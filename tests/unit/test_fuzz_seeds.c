@@ -21,6 +21,7 @@
 #include "tmpl.h"
 #include "util.h"
 #include "../fuzz/compose_one.h"
+#include "../fuzz/textref_check.h"
 
 static void
 run_article(const char *p, size_t n)
@@ -46,8 +47,10 @@ run_html(const char *p, size_t n)
     if (n < 1)
         return;
     a = xcalloc(1, sizeof(*a));
-    article_html_parse(p + 1, n - 1, "https://example.org/a/b.html",
-        charsets[(unsigned char)p[0] % 6], a, &d);
+    if (article_html_parse(p + 1, n - 1, "https://example.org/a/b.html",
+        charsets[(unsigned char)p[0] % 6], a, &d) == 0 && a->body_html != NULL &&
+        !utf8_is_valid(a->body_html, strlen(a->body_html)))
+        CHECK(0, "html seed: the body is valid UTF-8 (as tests/fuzz/fuzz_html.c checks)");
     article_free(a);
 }
 
@@ -111,6 +114,12 @@ run_inbox(const char *p, size_t n)
     free(r);
 }
 
+static void
+run_textref(const char *p, size_t n)
+{
+    CHECK(textref_check(p, n) == 0, "a character reference decoded against its promises");
+}
+
 static const struct {
     const char *name;
     void (*fn)(const char *, size_t);
@@ -125,6 +134,7 @@ static const struct {
     { "html", run_html, { "tests/fuzz/seeds/html" } },
     { "inbox", run_inbox, { "tests/fuzz/seeds/inbox", "tests/data/bounces",
         "tests/data/bounces-heldout" } },
+    { "textref", run_textref, { "tests/fuzz/seeds/textref" } },
 };
 
 /* Every file in path through fn; how many. */
