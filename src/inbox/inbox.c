@@ -755,8 +755,10 @@ seen_name(const char *name)
  */
 #define MAILDIR_THREADS_MAX 8
 #define POOL_LAG 64                 /* jobs the readers get ahead before the applier wakes */
-#define POOL_WINDOW 4096            /* jobs the readers may get ahead of the applier at most:
-                                       what waits for the list is bounded (~1 KB a job) */
+#define POOL_WINDOW 65536           /* jobs the readers may get ahead of the applier at most:
+                                       what waits for the list is bounded (~0.8 KB a job,
+                                       1.9 KB at most: 50-120 MB); enough to overlap the
+                                       load of a 1M list (4,096: 6-10% slower wall) */
 
 struct job {
     char *from, *to;                /* the file, and its name in cur/ with the S flag */
