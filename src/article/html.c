@@ -191,6 +191,54 @@ find_ci(const char *s, size_t n, const char *needle)
     return NULL;
 }
 
+/* The next '<' of s[0..end) that opens a comment, a <script> or a <style>, or NULL. */
+static const char *
+next_raw(const char *s, const char *end)
+{
+    for (const char *lt = memchr(s, '<', (size_t)(end - s)); lt != NULL;
+        lt = memchr(lt + 1, '<', (size_t)(end - lt - 1)))
+        if (((size_t)(end - lt) >= 4 && memcmp(lt, "<!--", 4) == 0) ||
+            at_tag(lt, (size_t)(end - lt), "script") || at_tag(lt, (size_t)(end - lt), "style"))
+            return lt;
+    return NULL;
+}
+
+/* What of the comment, script or style at lt a reader needs: the bytes up to *keep (the
+ * start tag; none of a comment; all of a JSON-LD script), and where the page goes on
+ * (*resume).  False when the start tag never ends: nothing from lt on is kept. */
+static bool
+raw_extent(const char *lt, const char *end, const char **keep, const char **resume)
+{
+    const char *gt, *close;
+    bool script;
+
+    if (memcmp(lt, "<!--", 4) == 0) {
+        const char *cm = find_sub(lt + 4, (size_t)(end - lt - 4), "-->");
+
+        *keep = lt;
+        *resume = cm != NULL ? cm + 3 : end;
+        return true;
+    }
+    script = at_tag(lt, (size_t)(end - lt), "script");
+    if ((gt = memchr(lt, '>', (size_t)(end - lt))) == NULL)
+        return false;
+    gt++;
+    close = find_ci(gt, (size_t)(end - gt), script ? "</script" : "</style");
+    if (close == NULL)
+        close = end;
+    if (script) {
+        bool ld = false;
+
+        for (const char *p = lt; p + 7 <= gt && !ld; p++)
+            ld = ascii_strncasecmp(p, "ld+json", 7) == 0;
+        if (ld)
+            gt = close;                                 /* JSON-LD stays */
+    }
+    *keep = gt;
+    *resume = close;
+    return true;
+}
+
 /* Remove from s, in place, what no reader needs: the text of <script> (but JSON-LD) and
  * <style>, and comments.  On a typical news page that is most of the bytes, and the tree,
  * the time and the memory shrink with them.  s is NUL-terminated at s[n] and stays so;
@@ -202,45 +250,13 @@ strip_scripts(char *s, size_t n)
     char *w = s;
 
     while (r < end) {
-        const char *lt = memchr(r, '<', (size_t)(end - r)), *close, *gt;
-        bool script;
+        const char *lt = next_raw(r, end), *keep = end, *resume = end;
 
-        if (lt == NULL)
-            lt = end;
-        memmove(w, r, (size_t)(lt - r));
-        w += lt - r;
-        r = lt;
-        if (r == end)
-            break;
-        if ((size_t)(end - r) >= 4 && memcmp(r, "<!--", 4) == 0) {
-            const char *c = strstr(r + 4, "-->");
-
-            r = c != NULL ? c + 3 : end;
-            continue;
-        }
-        script = at_tag(r, (size_t)(end - r), "script");
-        if (!script && !at_tag(r, (size_t)(end - r), "style")) {
-            *w++ = *r++;
-            continue;
-        }
-        gt = memchr(r, '>', (size_t)(end - r));
-        if (gt == NULL)
-            break;
-        gt++;
-        close = find_ci(gt, (size_t)(end - gt), script ? "</script" : "</style");
-        if (close == NULL)
-            close = end;
-        if (script) {
-            bool ld = false;
-
-            for (const char *p = r; p + 7 <= gt && !ld; p++)
-                ld = ascii_strncasecmp(p, "ld+json", 7) == 0;
-            if (ld)
-                gt = close;                             /* JSON-LD stays */
-        }
-        memmove(w, r, (size_t)(gt - r));                /* the start tag */
-        w += gt - r;
-        r = close;
+        if (lt != NULL && !raw_extent(lt, end, &keep, &resume))
+            keep = lt;
+        memmove(w, r, (size_t)(keep - r));
+        w += keep - r;
+        r = resume;
     }
     *w = '\0';
     return (size_t)(w - s);
@@ -2485,45 +2501,12 @@ feed(htmlParserCtxtPtr ctxt, const char *s, size_t n, bool repair)
 
     buf_init(&c, HTML_OUT_MAX);
     while (r < end) {
-        const char *lt = memchr(r, '<', (size_t)(end - r)), *close, *gt, *from = r;
-        bool script;
+        const char *lt = next_raw(r, end), *keep = end, *resume = end;
 
-        for (; lt != NULL; lt = memchr(lt + 1, '<', (size_t)(end - lt - 1)))
-            if (((size_t)(end - lt) >= 4 && memcmp(lt, "<!--", 4) == 0) ||
-                at_tag(lt, (size_t)(end - lt), "script") ||
-                at_tag(lt, (size_t)(end - lt), "style"))
-                break;
-        if (lt == NULL) {
-            feed_span(ctxt, from, (size_t)(end - from), repair, &c);
-            break;
-        }
-        if (memcmp(lt, "<!--", 4) == 0) {
-            const char *cm = find_sub(lt + 4, (size_t)(end - lt - 4), "-->");
-
-            feed_span(ctxt, from, (size_t)(lt - from), repair, &c);
-            r = cm != NULL ? cm + 3 : end;
-            continue;
-        }
-        script = at_tag(lt, (size_t)(end - lt), "script");
-        gt = memchr(lt, '>', (size_t)(end - lt));
-        if (gt == NULL) {
-            feed_span(ctxt, from, (size_t)(lt - from), repair, &c);
-            break;
-        }
-        gt++;
-        close = find_ci(gt, (size_t)(end - gt), script ? "</script" : "</style");
-        if (close == NULL)
-            close = end;
-        if (script) {
-            bool ld = false;
-
-            for (const char *p = lt; p + 7 <= gt && !ld; p++)
-                ld = ascii_strncasecmp(p, "ld+json", 7) == 0;
-            if (ld)
-                gt = close;                             /* JSON-LD stays */
-        }
-        feed_span(ctxt, from, (size_t)(gt - from), repair, &c);   /* up to the start tag */
-        r = close;
+        if (lt != NULL && !raw_extent(lt, end, &keep, &resume))
+            keep = lt;
+        feed_span(ctxt, r, (size_t)(keep - r), repair, &c);
+        r = resume;
     }
     buf_fini(&c);
     htmlParseChunk(ctxt, NULL, 0, 1);
